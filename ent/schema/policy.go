@@ -1,0 +1,167 @@
+package schema
+
+import (
+	"entgo.io/ent"
+
+	gen "calsync/ent"
+	"calsync/ent/privacy"
+	"calsync/internal/rule"
+	"calsync/internal/viewer"
+)
+
+// Who may read and change what. The TenantMixin's policy runs first for
+// every tenant entity: no viewer → denied; the all-tenants system →
+// allowed; anyone else → confined to their organization. The policies
+// below then decide by role.
+
+// Policy of the TenantMixin.
+func (TenantMixin) Policy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			rule.DenyIfNoViewer(),
+			rule.AllowIfAllTenantsSystem(),
+			rule.FilterTenant(),
+		},
+		Mutation: privacy.MutationPolicy{
+			rule.DenyIfNoViewer(),
+			rule.AllowIfAllTenantsSystem(),
+			rule.FilterTenant(),
+		},
+	}
+}
+
+// adminWrites: everyone in the organization reads; admins (and the system)
+// write.
+func adminWrites() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{privacy.AlwaysAllowRule()},
+		Mutation: privacy.MutationPolicy{
+			rule.AllowIfSystem(),
+			rule.AllowIfRole(viewer.RoleAdmin),
+			privacy.AlwaysDenyRule(),
+		},
+	}
+}
+
+// ownRowsAdminWrites: non-staff read only their own rows; admins and the
+// system write.
+func ownRowsAdminWrites(schedulerSeesAll bool) ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{rule.FilterOwnRows(schedulerSeesAll), privacy.AlwaysAllowRule()},
+		Mutation: privacy.MutationPolicy{
+			rule.AllowIfSystem(),
+			rule.AllowIfRole(viewer.RoleAdmin),
+			privacy.AlwaysDenyRule(),
+		},
+	}
+}
+
+// Policy of the Organization: only one's own; only admins change it; only
+// the system creates or deletes organizations.
+func (Organization) Policy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			rule.DenyIfNoViewer(),
+			rule.AllowIfAllTenantsSystem(),
+			rule.FilterOwnOrganization(),
+			privacy.AlwaysAllowRule(),
+		},
+		Mutation: privacy.MutationPolicy{
+			rule.DenyIfNoViewer(),
+			rule.AllowIfAllTenantsSystem(),
+			rule.DenyUnlessOp(gen.OpUpdateOne, gen.OpUpdate),
+			rule.FilterOwnOrganization(),
+			rule.AllowIfSystem(),
+			rule.AllowIfRole(viewer.RoleAdmin),
+			privacy.AlwaysDenyRule(),
+		},
+	}
+}
+
+// Policy of the ProviderConfig.
+func (ProviderConfig) Policy() ent.Policy { return adminWrites() }
+
+// Policy of the User: admins manage users; users change a few of their own
+// fields.
+func (User) Policy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{privacy.AlwaysAllowRule()},
+		Mutation: privacy.MutationPolicy{
+			rule.AllowIfSystem(),
+			rule.AllowIfRole(viewer.RoleAdmin),
+			rule.AllowSelfUpdate(),
+			privacy.AlwaysDenyRule(),
+		},
+	}
+}
+
+// Policy of the BookingStatus.
+func (BookingStatus) Policy() ent.Policy { return adminWrites() }
+
+// Policy of the BookingType.
+func (BookingType) Policy() ent.Policy { return adminWrites() }
+
+// Policy of the Booking: fieldworkers see the bookings they host; admins
+// and schedulers see and change all.
+func (Booking) Policy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{rule.FilterOwnRows(true), privacy.AlwaysAllowRule()},
+		Mutation: privacy.MutationPolicy{
+			rule.AllowIfSystem(),
+			rule.AllowIfRole(viewer.RoleAdmin, viewer.RoleScheduler),
+			privacy.AlwaysDenyRule(),
+		},
+	}
+}
+
+// Policy of the CalendarAccount.
+func (CalendarAccount) Policy() ent.Policy { return ownRowsAdminWrites(true) }
+
+// Policy of the ProviderCalendar.
+func (ProviderCalendar) Policy() ent.Policy { return ownRowsAdminWrites(true) }
+
+// Policy of the EventLink.
+func (EventLink) Policy() ent.Policy { return ownRowsAdminWrites(true) }
+
+// Policy of the ExternalEvent: schedulers see everyone's busy time, so
+// nobody is double-booked.
+func (ExternalEvent) Policy() ent.Policy { return ownRowsAdminWrites(true) }
+
+// Policy of the SyncRun.
+func (SyncRun) Policy() ent.Policy { return ownRowsAdminWrites(true) }
+
+// Policy of the Invitation.
+func (Invitation) Policy() ent.Policy { return ownRowsAdminWrites(false) }
+
+// Policy of the AuditEvent: admins read it; anyone's actions append to it;
+// nobody edits it.
+func (AuditEvent) Policy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			rule.AllowIfSystem(),
+			rule.AllowIfRole(viewer.RoleAdmin),
+			privacy.AlwaysDenyRule(),
+		},
+		Mutation: privacy.MutationPolicy{
+			rule.DenyUnlessOp(gen.OpCreate),
+			rule.AllowIfSystem(),
+			rule.AllowIfAnyUser(),
+			privacy.AlwaysDenyRule(),
+		},
+	}
+}
+
+// Policy of the AuthToken: personal; created by the auth package as the
+// system, revoked by their owner.
+func (AuthToken) Policy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{rule.FilterSelf(), privacy.AlwaysAllowRule()},
+		Mutation: privacy.MutationPolicy{
+			rule.AllowIfSystem(),
+			rule.DenyUnlessOp(gen.OpUpdateOne, gen.OpUpdate),
+			rule.FilterSelf(),
+			rule.AllowIfAnyUser(),
+			privacy.AlwaysDenyRule(),
+		},
+	}
+}

@@ -1,0 +1,133 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// EventLink records which provider event stands for which booking in which
+// fieldworker's calendar, and what was last pushed there.
+type EventLink struct{ ent.Schema }
+
+// Mixin of the EventLink.
+func (EventLink) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TenantMixin{}} }
+
+// Fields of the EventLink.
+func (EventLink) Fields() []ent.Field {
+	return []ent.Field{
+		// Kept even after the booking row is deleted, so its event can be
+		// found and removed.
+		field.Int("booking_ref"),
+		field.Int("booking_id").Optional().Nillable(),
+		field.Int("user_id"),
+		field.Int("account_id"),
+		field.String("calendar_id").MaxLen(1024),
+		field.String("provider_event_id").MaxLen(1024),
+		field.String("ical_uid").Optional().MaxLen(1024),
+		// Google etag or Graph changeKey of the event as last seen.
+		field.String("etag").Optional(),
+		// Hash of the content last pushed: unchanged bookings cost no call.
+		field.String("content_hash").Optional(),
+		field.Enum("state").Values("PENDING", "SYNCED", "DELETED", "FAILED").Default("PENDING"),
+		field.String("last_error").Optional().MaxLen(2000),
+	}
+}
+
+// Edges of the EventLink.
+func (EventLink) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("booking", Booking.Type).Field("booking_id").Unique().
+			Annotations(entsql.OnDelete(entsql.SetNull)),
+		edge.To("user", User.Type).Field("user_id").Unique().Required(),
+		edge.To("account", CalendarAccount.Type).Field("account_id").Unique().Required(),
+	}
+}
+
+// Indexes of the EventLink.
+func (EventLink) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("account_id", "calendar_id", "booking_ref", "user_id").Unique(),
+		index.Fields("account_id", "provider_event_id"),
+	}
+}
+
+// ExternalEvent is an event read from a provider calendar, shown as busy
+// time in Calsync.
+type ExternalEvent struct{ ent.Schema }
+
+// Mixin of the ExternalEvent.
+func (ExternalEvent) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TenantMixin{}} }
+
+// Fields of the ExternalEvent.
+func (ExternalEvent) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("calendar_ref_id"),
+		field.String("provider_event_id").MaxLen(1024),
+		// The event's title, or "Busy" when it is private.
+		field.String("title").MaxLen(1000),
+		field.Time("start_at"),
+		field.Time("end_at"),
+		field.Bool("all_day").Default(false),
+		field.Bool("private").Default(false),
+		field.Bool("busy").Default(true),
+		field.String("status").Default("confirmed"),
+		field.String("recurring_series_id").Optional(),
+		field.String("web_link").Optional().MaxLen(2000),
+	}
+}
+
+// Edges of the ExternalEvent.
+func (ExternalEvent) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("calendar", ProviderCalendar.Type).Field("calendar_ref_id").Unique().Required().
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+	}
+}
+
+// Indexes of the ExternalEvent.
+func (ExternalEvent) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("calendar_ref_id", "provider_event_id").Unique(),
+		index.Fields("organization_id", "start_at"),
+	}
+}
+
+// SyncRun is one unit of sync work for an account.
+type SyncRun struct{ ent.Schema }
+
+// Mixin of the SyncRun.
+func (SyncRun) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TenantMixin{}} }
+
+// Fields of the SyncRun.
+func (SyncRun) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("account_id"),
+		field.Enum("kind").Values("INITIAL", "INCREMENTAL", "RESYNC", "UNLINK"),
+		field.Enum("state").Values("QUEUED", "RUNNING", "SUCCEEDED", "FAILED").Default("QUEUED"),
+		field.Int("created_count").Default(0),
+		field.Int("updated_count").Default(0),
+		field.Int("deleted_count").Default(0),
+		field.Int("skipped_count").Default(0),
+		field.Int("failed_count").Default(0),
+		field.Int("total").Default(0),
+		field.Int("done").Default(0),
+		field.Time("started_at").Optional().Nillable(),
+		field.Time("finished_at").Optional().Nillable(),
+		field.String("error").Optional().MaxLen(2000),
+	}
+}
+
+// Edges of the SyncRun.
+func (SyncRun) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("account", CalendarAccount.Type).Field("account_id").Unique().Required().
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+	}
+}
+
+// Annotations of the SyncRun.
+func (SyncRun) Annotations() []schemaAnnotation { return []schemaAnnotation{entgql.RelayConnection()} }

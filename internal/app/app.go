@@ -1,0 +1,202 @@
+// Package app assembles Calsync from its configuration: database, queue,
+// pub/sub, services, HTTP handler and worker, and takes them down in order.
+package app
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/hibiken/asynq"
+
+	"calsync/ent"
+	"calsync/graph"
+	"calsync/internal/audit"
+	"calsync/internal/auth"
+	"calsync/internal/broker"
+	"calsync/internal/config"
+	"calsync/internal/directory"
+	"calsync/internal/redisconn"
+	"calsync/internal/scheduling"
+	"calsync/internal/secret"
+	"calsync/internal/server"
+	"calsync/internal/store"
+	"calsync/sync/tasks"
+)
+
+// App is a running Calsync.
+type App struct {
+	Config     config.Config
+	DB         *store.DB
+	Redis      *redisconn.Conn
+	Broker     *broker.Broker
+	Queue      *asynq.Client
+	Box        *secret.Box
+	Auth       *auth.Service
+	Scheduling *scheduling.Service
+	Directory  *directory.Directory
+	Log        *slog.Logger
+
+	handler http.Handler
+	worker  *asynq.Server
+}
+
+// Options are the non-configuration dependencies.
+type Options struct {
+	Logger *slog.Logger
+	// DriverWrap wraps the database driver (tests count queries with it).
+	DriverWrap func(dialect.Driver) dialect.Driver
+	// BrokerPrefix separates pub/sub channels (tests use one per run).
+	BrokerPrefix string
+}
+
+// New opens everything the configuration names and migrates the database.
+func New(ctx context.Context, cfg config.Config, o Options) (a *App, err error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a = &App{Config: cfg, Log: log}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	key, err := loadKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if a.Box, err = secret.NewBox(key); err != nil {
+		return nil, err
+	}
+	if a.DB, err = store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir}, o.DriverWrap); err != nil {
+		return nil, err
+	}
+	if err = a.DB.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	client := a.DB.Client
+	client.Use(audit.Hook())
+	if a.Redis, err = redisconn.Open(ctx, cfg.RedisURL); err != nil {
+		return nil, err
+	}
+	prefix := o.BrokerPrefix
+	if prefix == "" {
+		prefix = "calsync"
+	}
+	a.Broker = broker.New(a.Redis.Client, prefix, log)
+	if err = a.Broker.Start(ctx); err != nil {
+		return nil, err
+	}
+	a.Queue = asynq.NewClient(a.Redis.Asynq)
+	if a.Auth, err = auth.New(auth.Options{Client: client, CSRFKey: derive(key, "csrf"), SecureCookies: cfg.SecureCookies, Logger: log}); err != nil {
+		return nil, err
+	}
+	a.Scheduling = scheduling.New(scheduling.Options{
+		Client:   client,
+		Notifier: &changeFeed{broker: a.Broker, queue: tasks.NewEnqueuer(a.Queue), log: log},
+		Logger:   log,
+	})
+	a.Directory = directory.New(client, nil)
+	a.handler = server.New(server.Options{
+		Resolver: &graph.Resolver{
+			Client: client, Auth: a.Auth, Scheduling: a.Scheduling, Directory: a.Directory, Broker: a.Broker, Log: log,
+		},
+		Logger:          log,
+		Introspection:   cfg.Introspection,
+		AllowedOrigins:  cfg.AllowedOrigins,
+		ComplexityLimit: cfg.ComplexityLimit,
+		Ready:           a.ready,
+	})
+	return a, nil
+}
+
+func loadKey(cfg config.Config) ([]byte, error) {
+	if cfg.SecretKey != "" {
+		k, err := secret.ParseKey(cfg.SecretKey)
+		if err != nil {
+			return nil, fmt.Errorf("CALSYNC_SECRET_KEY: %w", err)
+		}
+		return k, nil
+	}
+	if cfg.DatabaseURL != "" {
+		// Replicas sharing a database must share the key; a file per
+		// machine would make their secrets unreadable to each other.
+		return nil, errors.New("CALSYNC_SECRET_KEY is required with DATABASE_URL (generate one: openssl rand -base64 32)")
+	}
+	return secret.LoadOrCreateKeyFile(filepath.Join(cfg.DataDir, "secret.key"))
+}
+
+// derive makes a purpose-specific key from the master key.
+func derive(key []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("calsync:" + purpose))
+	return m.Sum(nil)
+}
+
+func (a *App) ready(ctx context.Context) error {
+	if err := a.DB.SQL.PingContext(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if err := a.Redis.Client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	return nil
+}
+
+// Handler is the HTTP handler (API and health checks).
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Client is the ent client.
+func (a *App) Client() *ent.Client { return a.DB.Client }
+
+// StartWorker starts processing tasks in the background.
+func (a *App) StartWorker() error {
+	a.worker = asynq.NewServer(a.Redis.Asynq, asynq.Config{
+		Concurrency:     a.Config.Concurrency,
+		Queues:          map[string]int{tasks.QueueSync: 6, tasks.QueueDefault: 3},
+		Logger:          asynqLogger{a.Log},
+		ShutdownTimeout: 20 * time.Second,
+	})
+	mux := asynq.NewServeMux()
+	mux.Handle(tasks.TypeBookingsChanged, &tasks.FanOut{Client: a.DB.Client, Queue: a.Queue, Log: a.Log})
+	if err := a.worker.Start(mux); err != nil {
+		return fmt.Errorf("app: start worker: %w", err)
+	}
+	return nil
+}
+
+// Close stops the worker and closes connections, in dependency order.
+func (a *App) Close() {
+	if a.worker != nil {
+		a.worker.Shutdown()
+	}
+	if a.Broker != nil {
+		a.Broker.Stop()
+	}
+	if a.Queue != nil {
+		_ = a.Queue.Close()
+	}
+	if a.Redis != nil {
+		_ = a.Redis.Close()
+	}
+	if a.DB != nil {
+		_ = a.DB.Close()
+	}
+}
+
+// asynqLogger routes asynq's logs to slog.
+type asynqLogger struct{ l *slog.Logger }
+
+func (l asynqLogger) Debug(args ...any) { l.l.Debug(fmt.Sprint(args...)) }
+func (l asynqLogger) Info(args ...any)  { l.l.Info(fmt.Sprint(args...)) }
+func (l asynqLogger) Warn(args ...any)  { l.l.Warn(fmt.Sprint(args...)) }
+func (l asynqLogger) Error(args ...any) { l.l.Error(fmt.Sprint(args...)) }
+func (l asynqLogger) Fatal(args ...any) { l.l.Error(fmt.Sprint(args...)) }

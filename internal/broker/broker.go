@@ -1,0 +1,163 @@
+// Package broker fans change events out to GraphQL subscribers on every
+// replica through Redis pub/sub: one pattern subscription per process,
+// dispatched in memory to local subscribers.
+package broker
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// BookingChange is one booking event as published.
+type BookingChange struct {
+	OrgID     int    `json:"org"`
+	BookingID int    `json:"booking"`
+	Kind      string `json:"kind"`
+	// HostIDs are the hosts before and after the change, so a fieldworker
+	// removed from a booking hears about it too.
+	HostIDs []int     `json:"hosts"`
+	At      time.Time `json:"at"`
+}
+
+// Broker publishes and delivers events.
+type Broker struct {
+	rdb    *redis.Client
+	prefix string
+	log    *slog.Logger
+
+	mu     sync.Mutex
+	subs   map[int]map[*subscriber]struct{}
+	cancel context.CancelFunc
+	done   chan struct{}
+	ready  chan struct{}
+}
+
+type subscriber struct {
+	ch chan BookingChange
+}
+
+// New returns a Broker publishing under channel prefix (e.g. "calsync").
+func New(rdb *redis.Client, prefix string, log *slog.Logger) *Broker {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Broker{rdb: rdb, prefix: prefix, log: log, subs: map[int]map[*subscriber]struct{}{}}
+}
+
+func (b *Broker) channel(org int) string { return b.prefix + ":bookings:" + strconv.Itoa(org) }
+
+// Start subscribes to Redis; it returns once the subscription is active.
+func (b *Broker) Start(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	ps := b.rdb.PSubscribe(ctx, b.prefix+":bookings:*")
+	if _, err := ps.Receive(ctx); err != nil {
+		cancel()
+		ps.Close()
+		return fmt.Errorf("broker: subscribe: %w", err)
+	}
+	b.cancel = cancel
+	b.done = make(chan struct{})
+	go func() {
+		defer close(b.done)
+		defer ps.Close()
+		ch := ps.Channel()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case msg, ok := <-ch:
+				if !ok {
+					return
+				}
+				b.dispatch(msg)
+			}
+		}
+	}()
+	return nil
+}
+
+func (b *Broker) dispatch(msg *redis.Message) {
+	var ev BookingChange
+	if err := json.Unmarshal([]byte(msg.Payload), &ev); err != nil {
+		b.log.Warn("broker: bad message", slog.String("channel", msg.Channel), slog.Any("error", err))
+		return
+	}
+	if !strings.HasSuffix(msg.Channel, ":"+strconv.Itoa(ev.OrgID)) {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for s := range b.subs[ev.OrgID] {
+		select {
+		case s.ch <- ev:
+		default:
+			// A subscriber that does not keep up loses events rather than
+			// stalling everyone; it can re-query.
+			b.log.Warn("broker: subscriber too slow, event dropped", slog.Int("org_id", ev.OrgID))
+		}
+	}
+}
+
+// Stop ends the Redis subscription.
+func (b *Broker) Stop() {
+	if b.cancel != nil {
+		b.cancel()
+		<-b.done
+	}
+}
+
+// PublishBookingChange sends ev to every replica.
+func (b *Broker) PublishBookingChange(ctx context.Context, ev BookingChange) error {
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("broker: %w", err)
+	}
+	if err := b.rdb.Publish(ctx, b.channel(ev.OrgID), data).Err(); err != nil {
+		return fmt.Errorf("broker: publish: %w", err)
+	}
+	return nil
+}
+
+// SubscribeBookings delivers an organization's booking changes until ctx ends.
+func (b *Broker) SubscribeBookings(ctx context.Context, org int) <-chan BookingChange {
+	s := &subscriber{ch: make(chan BookingChange, 64)}
+	b.mu.Lock()
+	if b.subs[org] == nil {
+		b.subs[org] = map[*subscriber]struct{}{}
+	}
+	b.subs[org][s] = struct{}{}
+	b.mu.Unlock()
+	out := make(chan BookingChange)
+	go func() {
+		defer close(out)
+		defer func() {
+			b.mu.Lock()
+			delete(b.subs[org], s)
+			if len(b.subs[org]) == 0 {
+				delete(b.subs, org)
+			}
+			b.mu.Unlock()
+		}()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev := <-s.ch:
+				select {
+				case out <- ev:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out
+}

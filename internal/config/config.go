@@ -1,0 +1,143 @@
+// Package config reads Calsync's configuration from the environment and
+// checks every value, so a typo stops the process with a clear message
+// instead of a surprise later.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	Addr            string
+	DataDir         string
+	DatabaseURL     string
+	RedisURL        string
+	SecretKey       string
+	Introspection   bool
+	AllowedOrigins  []string
+	SecureCookies   bool
+	SeedDemo        bool
+	LogLevel        slog.Level
+	Concurrency     int
+	PublicURL       string
+	ComplexityLimit int
+}
+
+// Var documents one environment variable (the README table is made from
+// the same facts).
+type Var struct{ Name, Default, Doc string }
+
+// Vars lists every environment variable Calsync reads.
+var Vars = []Var{
+	{"CALSYNC_ADDR", ":8080", "HTTP listen address"},
+	{"CALSYNC_DATA_DIR", "./data", "directory for the SQLite database and the generated secret key"},
+	{"DATABASE_URL", "", "postgres:// URL; empty uses SQLite in the data directory"},
+	{"REDIS_URL", "", "redis:// URL for the task queue and pub/sub; empty runs an in-process Redis (miniredis)"},
+	{"CALSYNC_SECRET_KEY", "", "base64 32-byte key encrypting tokens and secrets; empty generates data/secret.key (0600) on first run"},
+	{"CALSYNC_PUBLIC_URL", "http://localhost:8080", "the URL users reach Calsync at (links in emails, OAuth redirects)"},
+	{"CALSYNC_INTROSPECTION", "true", "GraphQL introspection and the /playground page"},
+	{"CALSYNC_ALLOWED_ORIGINS", "", "comma-separated extra browser origins allowed to call the API (same origin is always allowed)"},
+	{"CALSYNC_SECURE_COOKIES", "false", "mark session cookies Secure (set true behind HTTPS)"},
+	{"CALSYNC_SEED_DEMO", "true without DATABASE_URL", "create the demo organization on an empty database"},
+	{"CALSYNC_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"CALSYNC_WORKER_CONCURRENCY", "10", "tasks processed at once by this process's worker"},
+	{"CALSYNC_COMPLEXITY_LIMIT", "1000", "maximum GraphQL query complexity"},
+}
+
+// FromEnv reads the configuration; getenv is os.Getenv in production.
+func FromEnv(getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	c := Config{
+		Addr:        or(getenv("CALSYNC_ADDR"), ":8080"),
+		DataDir:     or(getenv("CALSYNC_DATA_DIR"), "./data"),
+		DatabaseURL: strings.TrimSpace(getenv("DATABASE_URL")),
+		RedisURL:    strings.TrimSpace(getenv("REDIS_URL")),
+		SecretKey:   strings.TrimSpace(getenv("CALSYNC_SECRET_KEY")),
+		PublicURL:   strings.TrimSuffix(or(getenv("CALSYNC_PUBLIC_URL"), "http://localhost:8080"), "/"),
+	}
+	var errs []error
+	var err error
+	if c.Introspection, err = boolVar(getenv, "CALSYNC_INTROSPECTION", true); err != nil {
+		errs = append(errs, err)
+	}
+	if c.SecureCookies, err = boolVar(getenv, "CALSYNC_SECURE_COOKIES", false); err != nil {
+		errs = append(errs, err)
+	}
+	if c.SeedDemo, err = boolVar(getenv, "CALSYNC_SEED_DEMO", c.DatabaseURL == ""); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Concurrency, err = intVar(getenv, "CALSYNC_WORKER_CONCURRENCY", 10, 1, 1000); err != nil {
+		errs = append(errs, err)
+	}
+	if c.ComplexityLimit, err = intVar(getenv, "CALSYNC_COMPLEXITY_LIMIT", 1000, 10, 100000); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(or(getenv("CALSYNC_LOG_LEVEL"), "info"))); err != nil {
+		errs = append(errs, fmt.Errorf("CALSYNC_LOG_LEVEL: %q is not debug, info, warn or error", getenv("CALSYNC_LOG_LEVEL")))
+	}
+	if c.DatabaseURL != "" {
+		if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			errs = append(errs, errors.New("DATABASE_URL: must be a postgres:// URL"))
+		}
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			errs = append(errs, errors.New("REDIS_URL: must be a redis:// or rediss:// URL"))
+		}
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("CALSYNC_PUBLIC_URL: %q must be an http(s) URL", c.PublicURL))
+	}
+	for _, o := range strings.Split(getenv("CALSYNC_ALLOWED_ORIGINS"), ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if u, err := url.Parse(o); o != "*" && (err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https")) {
+			errs = append(errs, fmt.Errorf("CALSYNC_ALLOWED_ORIGINS: %q is not an origin like https://app.example.com", o))
+			continue
+		}
+		c.AllowedOrigins = append(c.AllowedOrigins, o)
+	}
+	return c, errors.Join(errs...)
+}
+
+func or(s, def string) string {
+	if s = strings.TrimSpace(s); s == "" {
+		return def
+	}
+	return s
+}
+
+func boolVar(getenv func(string) string, name string, def bool) (bool, error) {
+	s := strings.TrimSpace(getenv(name))
+	if s == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return def, fmt.Errorf("%s: %q is not true or false", name, s)
+	}
+	return b, nil
+}
+
+func intVar(getenv func(string) string, name string, def, lo, hi int) (int, error) {
+	s := strings.TrimSpace(getenv(name))
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return def, fmt.Errorf("%s: %q must be a whole number from %d to %d", name, s, lo, hi)
+	}
+	return n, nil
+}

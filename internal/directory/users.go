@@ -1,0 +1,176 @@
+// Package directory manages the people of an organization: creating and
+// updating users, passwords, deactivation.
+package directory
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"calsync/ent"
+	"calsync/ent/authtoken"
+	"calsync/ent/user"
+	"calsync/internal/audit"
+	"calsync/internal/auth"
+	"calsync/internal/domain"
+	"calsync/internal/viewer"
+)
+
+// Directory applies user mutations.
+type Directory struct {
+	client *ent.Client
+	now    func() time.Time
+}
+
+// New returns a Directory.
+func New(client *ent.Client, now func() time.Time) *Directory {
+	if now == nil {
+		now = time.Now
+	}
+	return &Directory{client: client, now: now}
+}
+
+func (d *Directory) db(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return d.client
+}
+
+// CreateUser adds a user to the viewer's organization, with an optional
+// initial password.
+func (d *Directory) CreateUser(ctx context.Context, in ent.CreateUserInput, password *string) (*ent.User, error) {
+	in.Email = domain.NormalizeEmail(in.Email)
+	if err := domain.ValidateEmail(in.Email); err != nil {
+		return nil, domain.InvalidField("email", err)
+	}
+	c := d.db(ctx).User.Create().SetInput(in)
+	if password != nil {
+		if err := auth.ValidatePassword(*password); err != nil {
+			return nil, domain.InvalidField("password", err)
+		}
+		h, err := auth.HashPassword(*password)
+		if err != nil {
+			return nil, err
+		}
+		c.SetPasswordHash(h)
+	}
+	if in.GeneralFieldworker != nil && *in.GeneralFieldworker {
+		if err := d.clearGeneralFieldworker(ctx, 0); err != nil {
+			return nil, err
+		}
+	}
+	u, err := c.Save(audit.WithAction(ctx, "user.create"))
+	if ent.IsConstraintError(err) {
+		return nil, domain.Errorf(domain.CodeConflict, "a user with email %s already exists", in.Email)
+	}
+	return u, err
+}
+
+// clearGeneralFieldworker makes sure at most one user is the general
+// fieldworker: the new one replaces the old.
+func (d *Directory) clearGeneralFieldworker(ctx context.Context, except int) error {
+	return d.db(ctx).User.Update().Where(user.GeneralFieldworker(true), user.IDNEQ(except)).
+		SetGeneralFieldworker(false).Exec(ctx)
+}
+
+// UpdateUser changes a user; users may change a few of their own fields,
+// admins anything (the privacy rules decide).
+func (d *Directory) UpdateUser(ctx context.Context, id int, in ent.UpdateUserInput) (*ent.User, error) {
+	db := d.db(ctx)
+	u, err := db.User.Get(ctx, id)
+	if err != nil {
+		if ent.IsNotFound(err) {
+			return nil, domain.NotFound("user", id)
+		}
+		return nil, err
+	}
+	if in.Email != nil {
+		e := domain.NormalizeEmail(*in.Email)
+		if err := domain.ValidateEmail(e); err != nil {
+			return nil, domain.InvalidField("email", err)
+		}
+		in.Email = &e
+	}
+	v, _ := viewer.FromContext(ctx)
+	if v.UserID == id && in.Role != nil && *in.Role != u.Role {
+		return nil, domain.Errorf(domain.CodeBadUserInput, "you cannot change your own role")
+	}
+	if v.UserID == id && in.Active != nil && !*in.Active {
+		return nil, domain.Errorf(domain.CodeBadUserInput, "you cannot deactivate yourself")
+	}
+	if in.GeneralFieldworker != nil && *in.GeneralFieldworker {
+		if err := d.clearGeneralFieldworker(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	out, err := db.User.UpdateOne(u).SetInput(in).Save(audit.WithAction(ctx, "user.update"))
+	if ent.IsConstraintError(err) {
+		return nil, domain.Errorf(domain.CodeConflict, "another user already has that email")
+	}
+	if err == nil && in.Active != nil && !*in.Active {
+		err = d.revokeTokens(ctx, id)
+	}
+	return out, err
+}
+
+// SetPassword sets a user's password (admins for anyone, users for themselves).
+func (d *Directory) SetPassword(ctx context.Context, id int, password string) error {
+	if err := auth.ValidatePassword(password); err != nil {
+		return domain.InvalidField("password", err)
+	}
+	h, err := auth.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	err = d.db(ctx).User.UpdateOneID(id).SetPasswordHash(h).Exec(audit.WithAction(ctx, "user.set_password"))
+	if ent.IsNotFound(err) {
+		return domain.NotFound("user", id)
+	}
+	return err
+}
+
+// Deactivate stops a user: they can no longer sign in, their tokens are
+// revoked, and (through the sync engine) their sync stops.
+func (d *Directory) Deactivate(ctx context.Context, id int) (*ent.User, error) {
+	v, _ := viewer.FromContext(ctx)
+	if v.UserID == id {
+		return nil, domain.Errorf(domain.CodeBadUserInput, "you cannot deactivate yourself")
+	}
+	u, err := d.db(ctx).User.UpdateOneID(id).SetActive(false).Save(audit.WithAction(ctx, "user.deactivate"))
+	if ent.IsNotFound(err) {
+		return nil, domain.NotFound("user", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return u, d.revokeTokens(ctx, id)
+}
+
+func (d *Directory) revokeTokens(ctx context.Context, userID int) error {
+	v, _ := viewer.FromContext(ctx)
+	err := d.db(ctx).AuthToken.Update().
+		Where(authtoken.UserID(userID), authtoken.RevokedAtIsNil()).
+		SetRevokedAt(d.now()).Exec(viewer.SystemContext(ctx, v.OrgID))
+	if err != nil {
+		return fmt.Errorf("directory: revoke tokens: %w", err)
+	}
+	return nil
+}
+
+// RevokeBearer revokes one of the viewer's own bearer tokens.
+func (d *Directory) RevokeBearer(ctx context.Context, id int) (*ent.AuthToken, error) {
+	db := d.db(ctx)
+	t, err := db.AuthToken.Get(ctx, id)
+	if ent.IsNotFound(err) || (err == nil && t.Kind != authtoken.KindBEARER) {
+		return nil, domain.NotFound("bearer token", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.RevokedAt != nil {
+		return t, nil
+	}
+	return db.AuthToken.UpdateOne(t).SetRevokedAt(d.now()).Save(ctx)
+}
+

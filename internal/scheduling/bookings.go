@@ -1,0 +1,377 @@
+package scheduling
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"calsync/ent"
+	"calsync/ent/booking"
+	"calsync/ent/user"
+	"calsync/internal/audit"
+	"calsync/internal/domain"
+	"calsync/internal/viewer"
+)
+
+// MaxBookingLength bounds one occurrence.
+const MaxBookingLength = 31 * 24 * time.Hour
+
+// MaxMassModify bounds one mass modification.
+const MaxMassModify = 1000
+
+func validateTimes(start, end time.Time, allDay bool) error {
+	if start.IsZero() || end.IsZero() {
+		return domain.InvalidField("startAt", errors.New("start and end are required"))
+	}
+	if !end.After(start) {
+		return domain.InvalidField("endAt", errors.New("end must be after start"))
+	}
+	if end.Sub(start) > MaxBookingLength {
+		return domain.InvalidField("endAt", fmt.Errorf("a booking lasts at most %d days", int(MaxBookingLength.Hours()/24)))
+	}
+	if allDay {
+		for _, t := range []time.Time{start, end} {
+			u := t.UTC()
+			if u.Hour() != 0 || u.Minute() != 0 || u.Second() != 0 || u.Nanosecond() != 0 {
+				return domain.InvalidField("startAt", errors.New("all-day bookings start and end at midnight UTC of their dates"))
+			}
+		}
+	}
+	return nil
+}
+
+// checkRefs makes sure every referenced host, status and type exists in the
+// viewer's organization. Lookups go through privacy rules, so another
+// organization's ids are simply not found.
+func checkRefs(ctx context.Context, db *ent.Client, hostIDs []int, statusID, typeID *int) error {
+	if len(hostIDs) > 0 {
+		hostIDs = uniq(hostIDs)
+		found, err := db.User.Query().Where(user.IDIn(hostIDs...)).All(ctx)
+		if err != nil {
+			return fmt.Errorf("scheduling: hosts: %w", err)
+		}
+		for _, id := range hostIDs {
+			i := slices.IndexFunc(found, func(u *ent.User) bool { return u.ID == id })
+			if i < 0 {
+				return domain.NotFound("user", id)
+			}
+			if !found[i].Active {
+				return domain.InvalidField("hostIDs", fmt.Errorf("user %d is deactivated", id))
+			}
+		}
+	}
+	if statusID != nil {
+		if _, err := db.BookingStatus.Get(ctx, *statusID); err != nil {
+			return notFoundOr(err, "booking status", *statusID)
+		}
+	}
+	if typeID != nil {
+		if _, err := db.BookingType.Get(ctx, *typeID); err != nil {
+			return notFoundOr(err, "booking type", *typeID)
+		}
+	}
+	return nil
+}
+
+func notFoundOr(err error, kind string, id int) error {
+	if ent.IsNotFound(err) {
+		return domain.NotFound(kind, id)
+	}
+	return err
+}
+
+func validateContent(recurrence *string, props domain.Properties, addresses []string) error {
+	if recurrence != nil {
+		if err := domain.ValidateRRule(*recurrence); err != nil {
+			return domain.InvalidField("recurrence", err)
+		}
+	}
+	if err := props.Validate(); err != nil {
+		return domain.InvalidField("customProperties", err)
+	}
+	if err := domain.ValidateAddresses(addresses); err != nil {
+		return domain.InvalidField("addresses", err)
+	}
+	return nil
+}
+
+func uniq(ids []int) []int {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// CreateBooking validates and stores a new booking.
+func (s *Service) CreateBooking(ctx context.Context, in ent.CreateBookingInput) (*ent.Booking, error) {
+	v, _ := viewer.FromContext(ctx)
+	if err := validateTimes(in.StartAt, in.EndAt, in.AllDay != nil && *in.AllDay); err != nil {
+		return nil, err
+	}
+	if err := validateContent(in.Recurrence, in.CustomProperties, in.Addresses); err != nil {
+		return nil, err
+	}
+	if in.CustomerEmail != nil {
+		e := domain.NormalizeEmail(*in.CustomerEmail)
+		in.CustomerEmail = &e
+	}
+	var b *ent.Booking
+	err := s.inTx(ctx, func(ctx context.Context, db *ent.Client) error {
+		if err := checkRefs(ctx, db, in.HostIDs, in.StatusID, in.TypeID); err != nil {
+			return err
+		}
+		c := db.Booking.Create().SetInput(in)
+		if v.UserID != 0 {
+			c.SetCreatedByID(v.UserID)
+		}
+		var err error
+		if b, err = c.Save(audit.WithAction(ctx, "booking.create")); err != nil {
+			return err
+		}
+		s.afterCommit(ctx, b.OrganizationID, []Change{{BookingID: b.ID, Kind: Created, HostIDs: uniq(in.HostIDs), At: s.now()}})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// load fetches a booking visible to the viewer with its host ids.
+func load(ctx context.Context, db *ent.Client, id int) (*ent.Booking, []int, error) {
+	b, err := db.Booking.Get(ctx, id)
+	if err != nil {
+		return nil, nil, notFoundOr(err, "booking", id)
+	}
+	hosts, err := b.QueryHosts().IDs(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("scheduling: hosts: %w", err)
+	}
+	return b, hosts, nil
+}
+
+// UpdateBooking applies a partial update.
+func (s *Service) UpdateBooking(ctx context.Context, id int, in ent.UpdateBookingInput) (*ent.Booking, error) {
+	return s.update(ctx, "booking.update", id, func(ctx context.Context, db *ent.Client, b *ent.Booking, hosts []int) (*ent.BookingUpdateOne, error) {
+		if err := validateContent(in.Recurrence, in.CustomProperties, in.Addresses); err != nil {
+			return nil, err
+		}
+		if len(b.Addresses)+len(in.AppendAddresses) > domain.MaxAddresses && in.Addresses == nil && !in.ClearAddresses {
+			return nil, domain.InvalidField("appendAddresses", fmt.Errorf("a booking holds at most %d addresses", domain.MaxAddresses))
+		}
+		if in.CustomerEmail != nil {
+			e := domain.NormalizeEmail(*in.CustomerEmail)
+			in.CustomerEmail = &e
+		}
+		if err := checkRefs(ctx, db, in.AddHostIDs, in.StatusID, in.TypeID); err != nil {
+			return nil, err
+		}
+		return db.Booking.UpdateOne(b).SetInput(in), nil
+	})
+}
+
+// RescheduleBooking moves a booking, optionally into another time zone.
+func (s *Service) RescheduleBooking(ctx context.Context, id int, start, end time.Time, tz *string) (*ent.Booking, error) {
+	return s.update(ctx, "booking.reschedule", id, func(ctx context.Context, db *ent.Client, b *ent.Booking, hosts []int) (*ent.BookingUpdateOne, error) {
+		u := db.Booking.UpdateOne(b).SetStartAt(start).SetEndAt(end)
+		if tz != nil {
+			u.SetTimeZone(*tz)
+		}
+		return u, nil
+	})
+}
+
+// ReassignBooking replaces a booking's hosts.
+func (s *Service) ReassignBooking(ctx context.Context, id int, hostIDs []int) (*ent.Booking, error) {
+	return s.update(ctx, "booking.reassign", id, func(ctx context.Context, db *ent.Client, b *ent.Booking, hosts []int) (*ent.BookingUpdateOne, error) {
+		if len(hostIDs) == 0 {
+			return nil, domain.InvalidField("hostIDs", errors.New("give at least one host"))
+		}
+		if err := checkRefs(ctx, db, hostIDs, nil, nil); err != nil {
+			return nil, err
+		}
+		return db.Booking.UpdateOne(b).ClearHosts().AddHostIDs(uniq(hostIDs)...), nil
+	})
+}
+
+// CancelBooking marks a booking cancelled; its status decides whether the
+// calendar events are removed or kept marked cancelled.
+func (s *Service) CancelBooking(ctx context.Context, id int, reason *string) (*ent.Booking, error) {
+	return s.update(ctx, "booking.cancel", id, func(ctx context.Context, db *ent.Client, b *ent.Booking, hosts []int) (*ent.BookingUpdateOne, error) {
+		if b.CancelledAt != nil {
+			return nil, domain.Errorf(domain.CodeConflict, "booking %d is already cancelled", id)
+		}
+		u := db.Booking.UpdateOne(b).SetCancelledAt(s.now())
+		if reason != nil {
+			if len(*reason) > 1000 {
+				return nil, domain.InvalidField("reason", errors.New("at most 1000 characters"))
+			}
+			u.SetCancelReason(*reason)
+		}
+		return u, nil
+	})
+}
+
+type updateFunc func(ctx context.Context, db *ent.Client, b *ent.Booking, hosts []int) (*ent.BookingUpdateOne, error)
+
+// update loads the booking, builds the update with fn, checks the result
+// is still a valid booking and reports the change after commit.
+func (s *Service) update(ctx context.Context, action string, id int, fn updateFunc) (*ent.Booking, error) {
+	var out *ent.Booking
+	err := s.inTx(ctx, func(ctx context.Context, db *ent.Client) error {
+		b, before, err := load(ctx, db, id)
+		if err != nil {
+			return err
+		}
+		u, err := fn(ctx, db, b, before)
+		if err != nil {
+			return err
+		}
+		if out, err = u.Save(audit.WithAction(ctx, action)); err != nil {
+			return err
+		}
+		if err := validateTimes(out.StartAt, out.EndAt, out.AllDay); err != nil {
+			return err
+		}
+		after, err := out.QueryHosts().IDs(ctx)
+		if err != nil {
+			return fmt.Errorf("scheduling: hosts: %w", err)
+		}
+		kind := Updated
+		if out.CancelledAt != nil && b.CancelledAt == nil {
+			kind = Cancelled
+		}
+		s.afterCommit(ctx, out.OrganizationID, []Change{{BookingID: out.ID, Kind: kind, HostIDs: uniq(append(before, after...)), At: s.now()}})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeleteBooking removes a booking for good; its calendar events are
+// removed by the sync engine through the event links it leaves behind.
+func (s *Service) DeleteBooking(ctx context.Context, id int) error {
+	return s.inTx(ctx, func(ctx context.Context, db *ent.Client) error {
+		b, hosts, err := load(ctx, db, id)
+		if err != nil {
+			return err
+		}
+		if err := db.Booking.DeleteOne(b).Exec(audit.WithAction(ctx, "booking.delete")); err != nil {
+			return err
+		}
+		s.afterCommit(ctx, b.OrganizationID, []Change{{BookingID: id, Kind: Deleted, HostIDs: hosts, At: s.now()}})
+		return nil
+	})
+}
+
+// SetPublished publishes or unpublishes bookings (unpublished ones are not
+// synced, and unpublishing removes them from calendars).
+func (s *Service) SetPublished(ctx context.Context, ids []int, published bool) ([]*ent.Booking, error) {
+	return s.MassModify(ctx, MassModification{IDs: ids, Published: &published}, "booking.publish")
+}
+
+// MassModification is one change applied to many bookings.
+type MassModification struct {
+	IDs           []int
+	StatusID      *int
+	TypeID        *int
+	Published     *bool
+	HostIDs       []int
+	AddHostIDs    []int
+	RemoveHostIDs []int
+	ShiftMinutes  *int
+}
+
+// MassModify applies m to every booking in m.IDs, all or nothing.
+func (s *Service) MassModify(ctx context.Context, m MassModification, action string) ([]*ent.Booking, error) {
+	if action == "" {
+		action = "booking.mass_modify"
+	}
+	ids := uniq(m.IDs)
+	if len(ids) == 0 {
+		return nil, domain.InvalidField("ids", errors.New("select at least one booking"))
+	}
+	if len(ids) > MaxMassModify {
+		return nil, domain.InvalidField("ids", fmt.Errorf("at most %d bookings at once", MaxMassModify))
+	}
+	if m.HostIDs != nil && (len(m.AddHostIDs) > 0 || len(m.RemoveHostIDs) > 0) {
+		return nil, domain.InvalidField("hostIDs", errors.New("replace hosts or add/remove them, not both"))
+	}
+	if m.HostIDs != nil && len(m.HostIDs) == 0 {
+		return nil, domain.InvalidField("hostIDs", errors.New("give at least one host"))
+	}
+	if m.ShiftMinutes != nil && (*m.ShiftMinutes == 0 || *m.ShiftMinutes > 366*24*60 || *m.ShiftMinutes < -366*24*60) {
+		return nil, domain.InvalidField("shiftMinutes", errors.New("must be non-zero and within a year"))
+	}
+	var out []*ent.Booking
+	err := s.inTx(ctx, func(ctx context.Context, db *ent.Client) error {
+		bs, err := db.Booking.Query().Where(booking.IDIn(ids...)).WithHosts(func(q *ent.UserQuery) { q.Select(user.FieldID) }).All(ctx)
+		if err != nil {
+			return err
+		}
+		if len(bs) != len(ids) {
+			for _, id := range ids {
+				if !slices.ContainsFunc(bs, func(b *ent.Booking) bool { return b.ID == id }) {
+					return domain.NotFound("booking", id)
+				}
+			}
+		}
+		if err := checkRefs(ctx, db, append(slices.Clone(m.HostIDs), m.AddHostIDs...), m.StatusID, m.TypeID); err != nil {
+			return err
+		}
+		actx := audit.WithAction(ctx, action)
+		changes := make([]Change, 0, len(bs))
+		for _, b := range bs {
+			u := db.Booking.UpdateOne(b)
+			if m.StatusID != nil {
+				u.SetStatusID(*m.StatusID)
+			}
+			if m.TypeID != nil {
+				u.SetTypeID(*m.TypeID)
+			}
+			if m.Published != nil {
+				u.SetPublished(*m.Published)
+			}
+			if m.HostIDs != nil {
+				u.ClearHosts().AddHostIDs(uniq(m.HostIDs)...)
+			}
+			if len(m.AddHostIDs) > 0 {
+				u.AddHostIDs(uniq(m.AddHostIDs)...)
+			}
+			if len(m.RemoveHostIDs) > 0 {
+				u.RemoveHostIDs(uniq(m.RemoveHostIDs)...)
+			}
+			if m.ShiftMinutes != nil {
+				d := time.Duration(*m.ShiftMinutes) * time.Minute
+				u.SetStartAt(b.StartAt.Add(d)).SetEndAt(b.EndAt.Add(d))
+			}
+			nb, err := u.Save(actx)
+			if err != nil {
+				return err
+			}
+			before := make([]int, 0, len(b.Edges.Hosts))
+			for _, h := range b.Edges.Hosts {
+				before = append(before, h.ID)
+			}
+			after := before
+			if m.HostIDs != nil || len(m.AddHostIDs) > 0 || len(m.RemoveHostIDs) > 0 {
+				if after, err = nb.QueryHosts().IDs(ctx); err != nil {
+					return err
+				}
+			}
+			out = append(out, nb)
+			changes = append(changes, Change{BookingID: nb.ID, Kind: Updated, HostIDs: uniq(append(before, after...)), At: s.now()})
+		}
+		if len(bs) > 0 {
+			s.afterCommit(ctx, bs[0].OrganizationID, changes)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,112 @@
+// Package scheduling holds the rules for bookings and their statuses and
+// types: what a valid booking is, who may host it, and what happens after a
+// change commits (subscribers are told, calendars are queued for sync).
+package scheduling
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"calsync/ent"
+)
+
+// ChangeKind says what happened to a booking.
+type ChangeKind string
+
+// The change kinds.
+const (
+	Created   ChangeKind = "CREATED"
+	Updated   ChangeKind = "UPDATED"
+	Cancelled ChangeKind = "CANCELLED"
+	Deleted   ChangeKind = "DELETED"
+)
+
+// Change is one committed booking change.
+type Change struct {
+	BookingID int
+	Kind      ChangeKind
+	// HostIDs are the hosts before and after the change.
+	HostIDs []int
+	At      time.Time
+}
+
+// Notifier hears about committed changes. It is called after the
+// transaction commits, never before, and never for a rolled-back change.
+type Notifier interface {
+	BookingsChanged(ctx context.Context, orgID int, changes []Change)
+}
+
+// Service applies booking mutations.
+type Service struct {
+	client *ent.Client
+	notify Notifier
+	now    func() time.Time
+	log    *slog.Logger
+}
+
+// Options configures the Service.
+type Options struct {
+	Client   *ent.Client
+	Notifier Notifier
+	Now      func() time.Time
+	Logger   *slog.Logger
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{client: o.Client, notify: o.Notifier, now: o.Now, log: o.Logger}
+}
+
+// inTx runs fn in the caller's transaction (the GraphQL operation's), or
+// in a new one it commits. after runs only once the outermost transaction
+// has committed.
+func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, db *ent.Client) error) error {
+	if tx := ent.TxFromContext(ctx); tx != nil {
+		return fn(ctx, tx.Client())
+	}
+	tx, err := s.client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("scheduling: begin: %w", err)
+	}
+	tctx := ent.NewContext(ent.NewTxContext(ctx, tx), tx.Client())
+	if err := fn(tctx, tx.Client()); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			s.log.ErrorContext(ctx, "rollback failed", slog.Any("error", rerr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("scheduling: commit: %w", err)
+	}
+	return nil
+}
+
+// afterCommit tells the notifier once the transaction in ctx commits.
+func (s *Service) afterCommit(ctx context.Context, orgID int, changes []Change) {
+	if s.notify == nil || len(changes) == 0 {
+		return
+	}
+	send := func() { s.notify.BookingsChanged(context.WithoutCancel(ctx), orgID, changes) }
+	tx := ent.TxFromContext(ctx)
+	if tx == nil {
+		send()
+		return
+	}
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+			if err := next.Commit(ctx, tx); err != nil {
+				return err
+			}
+			send()
+			return nil
+		})
+	})
+}

@@ -1,0 +1,90 @@
+package server
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"calsync/internal/auth"
+	"calsync/internal/domain"
+)
+
+// depthLimit rejects operations nested deeper than max (fragments count at
+// the depth where they are spread).
+type depthLimit struct{ max int }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = depthLimit{}
+
+func (depthLimit) ExtensionName() string                  { return "DepthLimit" }
+func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil {
+		return nil
+	}
+	if depth := selectionDepth(oc.Operation.SelectionSet, 0, d.max+1); depth > d.max {
+		e := gqlerror.Errorf("operation is nested %d levels deep; the limit is %d", depth, d.max)
+		e.Extensions = map[string]any{"code": string(domain.CodeBadUserInput)}
+		return e
+	}
+	return nil
+}
+
+func selectionDepth(set ast.SelectionSet, depth, stop int) int {
+	if depth >= stop {
+		return depth
+	}
+	deepest := depth
+	for _, sel := range set {
+		var d int
+		switch s := sel.(type) {
+		case *ast.Field:
+			if len(s.SelectionSet) == 0 {
+				d = depth + 1
+			} else {
+				d = selectionDepth(s.SelectionSet, depth+1, stop)
+			}
+		case *ast.InlineFragment:
+			d = selectionDepth(s.SelectionSet, depth, stop)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				d = selectionDepth(s.Definition.SelectionSet, depth, stop)
+			}
+		}
+		if d > deepest {
+			deepest = d
+		}
+	}
+	return deepest
+}
+
+// csrfCheck refuses mutations authenticated by the session cookie unless
+// they carry the session's X-CSRF-Token header. Bearer-token requests are
+// not exposed to CSRF and pass.
+type csrfCheck struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = csrfCheck{}
+
+func (csrfCheck) ExtensionName() string                  { return "CSRFCheck" }
+func (csrfCheck) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (csrfCheck) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
+		return nil
+	}
+	r := auth.RequestFromContext(ctx)
+	if r != nil && r.Kind == auth.KindSession && !r.CSRFValid {
+		e := gqlerror.Errorf("missing or wrong %s header", auth.CSRFHeader)
+		e.Extensions = map[string]any{"code": string(domain.CodeForbidden)}
+		return e
+	}
+	return nil
+}
