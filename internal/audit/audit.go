@@ -128,4 +128,3 @@ func orgOf(m ent.Mutation, ids []int) int {
 	}
 	return 0
 }
-

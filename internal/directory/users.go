@@ -173,4 +173,3 @@ func (d *Directory) RevokeBearer(ctx context.Context, id int) (*ent.AuthToken, e
 	}
 	return db.AuthToken.UpdateOne(t).SetRevokedAt(d.now()).Save(ctx)
 }
-

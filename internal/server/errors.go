@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -26,11 +25,10 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		code, msg, field := classify(err)
 		if code == "" {
 			var ge *gqlerror.Error
-			if errors.As(err, &ge) && ge.Err == nil {
-				// Raised by gqlgen itself while reading arguments.
-				code, msg = domain.CodeBadUserInput, ge.Message
-			} else if errors.As(err, &ge) && ge.Err != nil && isInputError(ge) {
-				code, msg = domain.CodeBadUserInput, ge.Message
+			if errors.As(err, &ge) && (ge.Err == nil || argumentsFailed(ctx)) {
+				// Raised by gqlgen itself while reading arguments (a bad
+				// Time literal, a malformed ID).
+				code, msg = domain.CodeBadUserInput, "invalid argument: "+ge.Message
 			} else {
 				code, msg = domain.CodeInternal, "internal error"
 				log.ErrorContext(ctx, "graphql resolver failed", slog.String("path", gerr.Path.String()), slog.Any("error", err))
@@ -48,10 +46,12 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
-// isInputError tells argument-decoding failures (a bad Time, an unknown
-// enum value): gqlgen reports them against an input path.
-func isInputError(ge *gqlerror.Error) bool {
-	return strings.Contains(ge.Message, "cannot parse") || strings.HasPrefix(ge.Message, "input:")
+// argumentsFailed tells whether the error arose while decoding the field's
+// arguments: gqlgen sets the field context before decoding them and the
+// decoded Args only after success.
+func argumentsFailed(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	return fc != nil && fc.Args == nil && fc.Field.Field != nil && len(fc.Field.Arguments) > 0
 }
 
 func classify(err error) (code domain.Code, msg, field string) {

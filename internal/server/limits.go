@@ -20,7 +20,7 @@ var _ interface {
 	graphql.OperationContextMutator
 } = depthLimit{}
 
-func (depthLimit) ExtensionName() string                  { return "DepthLimit" }
+func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
 func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
@@ -73,7 +73,7 @@ var _ interface {
 	graphql.OperationContextMutator
 } = csrfCheck{}
 
-func (csrfCheck) ExtensionName() string                  { return "CSRFCheck" }
+func (csrfCheck) ExtensionName() string                   { return "CSRFCheck" }
 func (csrfCheck) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (csrfCheck) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {

@@ -185,4 +185,3 @@ const landingPage = `<!doctype html><html><head><meta charset="utf-8"><title>Cal
 <h1>Calsync</h1><p>The GraphQL API is at <a href="/graphql">/graphql</a>
 (<a href="/playground">playground</a>, when introspection is on). The admin console arrives in a later release.</p>
 </body></html>`
-

@@ -1,0 +1,218 @@
+// Package testenv gives tests a real Calsync: a fresh SQLite file or a fresh
+// PostgreSQL database, a fresh Redis database number (or miniredis), and
+// the HTTP handler on an httptest server.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/redis/go-redis/v9"
+
+	"calsync/internal/app"
+	"calsync/internal/config"
+)
+
+// Backend names a database backend.
+type Backend string
+
+// The backends tests run against.
+const (
+	SQLite   Backend = "sqlite"
+	Postgres Backend = "postgres"
+)
+
+// Backends returns the backends to run: SQLite always, PostgreSQL when
+// DATABASE_URL is set (make test sets it).
+func Backends() []Backend {
+	if os.Getenv("DATABASE_URL") != "" {
+		return []Backend{SQLite, Postgres}
+	}
+	return []Backend{SQLite}
+}
+
+// Env is one running Calsync for a test.
+type Env struct {
+	App     *app.App
+	Server  *httptest.Server
+	Queries *Counter
+}
+
+// New starts a Calsync on backend with its own database and Redis.
+func New(t testing.TB, backend Backend) *Env {
+	t.Helper()
+	ctx := context.Background()
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	cfg, err := config.FromEnv(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = t.TempDir()
+	cfg.SecretKey = base64.StdEncoding.EncodeToString(key)
+	cfg.SeedDemo = false
+	cfg.Concurrency = 4
+	if backend == Postgres {
+		cfg.DatabaseURL = freshPostgres(t)
+	}
+	cfg.RedisURL = freshRedis(t)
+	counter := &Counter{}
+	prefix := "calsynctest" + randHex(6)
+	a, err := app.New(ctx, cfg, app.Options{DriverWrap: counter.wrap, BrokerPrefix: prefix})
+	if err != nil {
+		t.Fatalf("start calsync: %v", err)
+	}
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		srv.Close()
+		a.Close()
+	})
+	return &Env{App: a, Server: srv, Queries: counter}
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// freshPostgres creates a new database for the test and drops it after.
+func freshPostgres(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("DATABASE_URL")
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "calsync_t_" + randHex(8)
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		admin.Close()
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		defer admin.Close()
+		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+			t.Logf("drop test database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// freshRedis reserves a Redis database number nobody else is using (a lock
+// key in database 0), flushes it, and returns its URL; without REDIS_URL
+// it returns "" (the app then runs miniredis).
+func freshRedis(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("REDIS_URL")
+	if base == "" {
+		return ""
+	}
+	opt, err := redis.ParseURL(base)
+	if err != nil {
+		t.Fatalf("REDIS_URL: %v", err)
+	}
+	ctx := context.Background()
+	lockDB := redis.NewClient(&redis.Options{Addr: opt.Addr, DB: 0})
+	defer lockDB.Close()
+	owner := randHex(8)
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		for n := 1; n < 16; n++ {
+			lock := "calsync:testdb:" + strconv.Itoa(n)
+			ok, err := lockDB.SetNX(ctx, lock, owner, 10*time.Minute).Result()
+			if err != nil {
+				t.Fatalf("redis: %v", err)
+			}
+			if !ok {
+				continue
+			}
+			c := redis.NewClient(&redis.Options{Addr: opt.Addr, DB: n})
+			err = c.FlushDB(ctx).Err()
+			c.Close()
+			if err != nil {
+				t.Fatalf("redis flush: %v", err)
+			}
+			t.Cleanup(func() {
+				l := redis.NewClient(&redis.Options{Addr: opt.Addr, DB: 0})
+				defer l.Close()
+				if v, _ := l.Get(context.Background(), lock).Result(); v == owner {
+					l.Del(context.Background(), lock)
+				}
+			})
+			u, _ := url.Parse(base)
+			u.Path = "/" + strconv.Itoa(n)
+			return u.String()
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatal("no free Redis database number for the test")
+	return ""
+}
+
+// Counter counts SQL statements sent through the ent driver.
+type Counter struct{ n atomic.Int64 }
+
+// Reset sets the count to zero.
+func (c *Counter) Reset() { c.n.Store(0) }
+
+// Count returns statements counted since the last Reset.
+func (c *Counter) Count() int { return int(c.n.Load()) }
+
+func (c *Counter) wrap(d dialect.Driver) dialect.Driver { return &countingDriver{Driver: d, c: c} }
+
+type countingDriver struct {
+	dialect.Driver
+	c *Counter
+}
+
+func (d *countingDriver) Exec(ctx context.Context, q string, args, v any) error {
+	d.c.n.Add(1)
+	return d.Driver.Exec(ctx, q, args, v)
+}
+
+func (d *countingDriver) Query(ctx context.Context, q string, args, v any) error {
+	d.c.n.Add(1)
+	return d.Driver.Query(ctx, q, args, v)
+}
+
+func (d *countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := d.Driver.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &countingTx{Tx: tx, c: d.c}, nil
+}
+
+type countingTx struct {
+	dialect.Tx
+	c *Counter
+}
+
+func (t *countingTx) Exec(ctx context.Context, q string, args, v any) error {
+	t.c.n.Add(1)
+	return t.Tx.Exec(ctx, q, args, v)
+}
+
+func (t *countingTx) Query(ctx context.Context, q string, args, v any) error {
+	t.c.n.Add(1)
+	return t.Tx.Query(ctx, q, args, v)
+}
+
