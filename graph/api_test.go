@@ -159,7 +159,9 @@ func TestBookingPageQueryCount(t *testing.T) {
 				// last use, which is not part of the page's cost.
 				admin.MustDo(t, `{viewer{role}}`, nil, nil)
 				env.Queries.Reset()
-				var out struct{ Bookings struct{ Edges []json.RawMessage } }
+				var out struct {
+					Bookings struct{ Edges []json.RawMessage }
+				}
 				admin.MustDo(t, `{bookings(from:"2029-12-01T00:00:00Z",to:"2030-03-01T00:00:00Z",first:100){totalCount edges{node{id title hosts{id name} status{name} type{name}}}}}`, nil, &out)
 				if len(out.Bookings.Edges) != n {
 					t.Fatalf("got %d bookings, want %d", len(out.Bookings.Edges), n)

@@ -1,7 +1,6 @@
 package schema
 
 import (
-
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -90,4 +89,3 @@ func (ProviderCalendar) Edges() []ent.Edge {
 func (ProviderCalendar) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("account_id", "calendar_id").Unique()}
 }
-

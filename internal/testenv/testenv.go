@@ -215,4 +215,3 @@ func (t *countingTx) Query(ctx context.Context, q string, args, v any) error {
 	t.c.n.Add(1)
 	return t.Tx.Query(ctx, q, args, v)
 }
-

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Regenerates ent and gqlgen code and fails if the result differs from what
+# is committed: generated code must come from the generators alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+paths=(ent graph/generated graph/model graph/schema/ent.graphql graph/ent.resolvers.go graph/calsync.resolvers.go)
+before=$(git status --porcelain -- "${paths[@]}")
+make --no-print-directory generate >/dev/null
+after=$(git status --porcelain -- "${paths[@]}")
+if [ "$before" != "$after" ] || ! git diff --quiet -- "${paths[@]}"; then
+  echo "generated code is out of date; run 'make generate' and commit:" >&2
+  git status --porcelain -- "${paths[@]}" >&2
+  git --no-pager diff --stat -- "${paths[@]}" >&2
+  exit 1
+fi
+echo "generated code is up to date"
