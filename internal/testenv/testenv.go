@@ -48,12 +48,14 @@ type Env struct {
 	App     *app.App
 	Server  *httptest.Server
 	Queries *Counter
+
+	cfg    config.Config
+	prefix string
 }
 
 // New starts a Calsync on backend with its own database and Redis.
 func New(t testing.TB, backend Backend) *Env {
 	t.Helper()
-	ctx := context.Background()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	cfg, err := config.FromEnv(func(string) string { return "" })
@@ -68,9 +70,13 @@ func New(t testing.TB, backend Backend) *Env {
 		cfg.DatabaseURL = freshPostgres(t)
 	}
 	cfg.RedisURL = freshRedis(t)
+	return start(t, cfg, "calsynctest"+randHex(6))
+}
+
+func start(t testing.TB, cfg config.Config, prefix string) *Env {
+	t.Helper()
 	counter := &Counter{}
-	prefix := "calsynctest" + randHex(6)
-	a, err := app.New(ctx, cfg, app.Options{DriverWrap: counter.wrap, BrokerPrefix: prefix})
+	a, err := app.New(context.Background(), cfg, app.Options{DriverWrap: counter.wrap, BrokerPrefix: prefix})
 	if err != nil {
 		t.Fatalf("start calsync: %v", err)
 	}
@@ -80,7 +86,17 @@ func New(t testing.TB, backend Backend) *Env {
 		srv.Close()
 		a.Close()
 	})
-	return &Env{App: a, Server: srv, Queries: counter}
+	return &Env{App: a, Server: srv, Queries: counter, cfg: cfg, prefix: prefix}
+}
+
+// Replica starts a second Calsync sharing e's database and Redis, as
+// another replica behind a load balancer would.
+func (e *Env) Replica(t testing.TB) *Env {
+	t.Helper()
+	if e.cfg.RedisURL == "" {
+		t.Skip("replicas share Redis: set REDIS_URL")
+	}
+	return start(t, e.cfg, e.prefix)
 }
 
 func randHex(n int) string {

@@ -1,0 +1,92 @@
+package tasks_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"testing"
+
+	"github.com/hibiken/asynq"
+
+	"calsync/ent/calendaraccount"
+	"calsync/internal/domain"
+	"calsync/internal/testenv"
+	"calsync/internal/viewer"
+	"calsync/sync/tasks"
+)
+
+// TestEnqueueOnlyAfterCommit: a committed mutation enqueues one
+// bookings:changed task naming what it touched; a rolled-back one enqueues
+// nothing. The worker's fan-out then queues one sync per linked account,
+// coalescing repeats.
+func TestEnqueueOnlyAfterCommit(t *testing.T) {
+	for _, backend := range testenv.Backends() {
+		t.Run(string(backend), func(t *testing.T) {
+			env := testenv.New(t, backend)
+			org := env.SeedOrg(t, "q")
+			other := env.SeedOrg(t, "q2")
+			admin := env.SignIn(t, org.Admin.Email, testenv.Password)
+			insp := asynq.NewInspector(env.App.Redis.Asynq)
+			defer insp.Close()
+			pending := func(queue string) []*asynq.TaskInfo {
+				ts, err := insp.ListPendingTasks(queue)
+				if err != nil && err.Error() != "asynq: queue not found" {
+					t.Fatal(err)
+				}
+				return ts
+			}
+
+			r := admin.Do(t, `mutation($ids:[ID!]!){massModifyBookings(input:{ids:$ids,shiftMinutes:15}){count}}`,
+				map[string]any{"ids": []string{strconv.Itoa(org.Booking.ID), strconv.Itoa(other.Booking.ID)}})
+			if len(r.Errors) == 0 {
+				t.Fatal("mass modify across organizations succeeded")
+			}
+			if n := len(pending(tasks.QueueDefault)); n != 0 {
+				t.Fatalf("rolled-back mutation enqueued %d tasks", n)
+			}
+
+			admin.MustDo(t, `mutation($id:ID!,$h:[ID!]!){reassignBooking(id:$id,hostIDs:$h){id}}`,
+				map[string]any{"id": strconv.Itoa(org.Booking.ID), "h": []string{strconv.Itoa(org.Fieldworker2.ID)}}, nil)
+			ts := pending(tasks.QueueDefault)
+			if len(ts) != 1 || ts[0].Type != tasks.TypeBookingsChanged {
+				t.Fatalf("pending tasks = %+v", ts)
+			}
+			p, err := tasks.DecodeBookingsChanged(asynq.NewTask(ts[0].Type, ts[0].Payload))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Both the old and the new host are affected.
+			if p.OrgID != org.ID || len(p.BookingIDs) != 1 || p.BookingIDs[0] != org.Booking.ID ||
+				len(p.UserIDs) != 2 || p.UserIDs[0] != org.Fieldworker.ID || p.UserIDs[1] != org.Fieldworker2.ID {
+				t.Fatalf("payload = %+v", p)
+			}
+
+			// Fan-out: the old host has a linked account, the new one not.
+			ctx := viewer.SystemContext(context.Background(), org.ID)
+			acct, err := env.App.Client().CalendarAccount.Create().SetProvider(domain.ProviderGoogle).
+				SetAccountEmail("fw@example.com").SetCredentialMode(domain.CredentialPlatformApp).
+				SetStatus(calendaraccount.StatusACTIVE).AddUserIDs(org.Fieldworker.ID).Save(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := &tasks.FanOut{Client: env.App.Client(), Queue: env.App.Queue, Log: env.App.Log}
+			task := asynq.NewTask(ts[0].Type, ts[0].Payload)
+			for range 3 { // repeated delivery coalesces into one sync
+				if err := h.ProcessTask(context.Background(), task); err != nil {
+					t.Fatal(err)
+				}
+			}
+			syncs := pending(tasks.QueueSync)
+			if len(syncs) != 1 || syncs[0].Type != tasks.TypeAccountSync || syncs[0].ID != "account-sync:"+strconv.Itoa(acct.ID) {
+				t.Fatalf("sync tasks = %+v", syncs)
+			}
+			// A malformed payload is a permanent failure, not a retry loop.
+			err = h.ProcessTask(context.Background(), asynq.NewTask(tasks.TypeBookingsChanged, []byte("{")))
+			if err == nil || !isSkipRetry(err) {
+				t.Fatalf("bad payload error = %v", err)
+			}
+		})
+	}
+}
+
+func isSkipRetry(err error) bool { return errors.Is(err, asynq.SkipRetry) }
