@@ -427,3 +427,49 @@ func subscribeLegacy(t *testing.T, env *testenv.Env, c *testenv.Client, query st
 		}
 	}
 }
+
+// TestMalformedRequests: broken requests get a typed error, never a panic
+// or "internal error".
+func TestMalformedRequests(t *testing.T) {
+	env := testenv.New(t, testenv.SQLite)
+	cases := []struct{ name, body, code string }{
+		{"not json", `{"query": `, ""},
+		{"empty query", `{"query": ""}`, ""},
+		{"syntax error", `{"query": "{ viewer { "}`, "GRAPHQL_PARSE_FAILED"},
+		{"unknown field", `{"query": "{ nope }"}`, "GRAPHQL_VALIDATION_FAILED"},
+		{"too deep", `{"query": "{ viewer { user { bookings { edges { node { hosts { bookings { edges { node { hosts { bookings { edges { node { id } } } } } } } } } } } } } }"}`, "BAD_USER_INPUT"},
+	}
+	for _, c := range cases {
+		res, err := http.Post(env.Server.URL+"/graphql", "application/json", strings.NewReader(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out testenv.Response
+		if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+			t.Fatalf("%s: response is not JSON: %v", c.name, err)
+		}
+		res.Body.Close()
+		if res.StatusCode >= 500 || len(out.Errors) == 0 {
+			t.Errorf("%s: status %d errors %+v", c.name, res.StatusCode, out.Errors)
+			continue
+		}
+		if out.Errors[0].Message == "internal error" || out.Errors[0].Code() == "INTERNAL" {
+			t.Errorf("%s: internal error", c.name)
+		}
+		if c.code != "" && out.Errors[0].Code() != c.code {
+			t.Errorf("%s: code %q (%s), want %s", c.name, out.Errors[0].Code(), out.Errors[0].Message, c.code)
+		}
+	}
+	// Another site's page cannot drive the API with the user's cookie.
+	req, _ := http.NewRequest(http.MethodPost, env.Server.URL+"/graphql", strings.NewReader(`{"query":"{viewer{role}}"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", "https://evil.example")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("foreign origin: status %d", res.StatusCode)
+	}
+}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 
+	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -87,4 +88,23 @@ func (csrfCheck) MutateOperationContext(ctx context.Context, oc *graphql.Operati
 		return e
 	}
 	return nil
+}
+
+// txPerMutation runs each mutation operation in one database transaction
+// (entgql.Transactioner). It lets requests that never became an operation
+// (malformed JSON, unparsable query) through untouched: Transactioner
+// itself assumes an operation context and would panic on them.
+type txPerMutation struct{ entgql.Transactioner }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+	graphql.ResponseInterceptor
+} = txPerMutation{}
+
+func (t txPerMutation) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
+	return t.Transactioner.InterceptResponse(ctx, next)
 }

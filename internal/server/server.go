@@ -90,12 +90,12 @@ func New(o Options) http.Handler {
 	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
 	srv.Use(depthLimit{max: o.DepthLimit})
 	srv.Use(csrfCheck{})
-	srv.Use(entgql.Transactioner{
+	srv.Use(txPerMutation{entgql.Transactioner{
 		TxOpener: res.Client,
 		SkipTxFunc: func(op *ast.OperationDefinition) bool {
 			return op.Operation != ast.Mutation
 		},
-	})
+	}})
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "graphql panic", slog.Any("panic", p), slog.String("path", pathOf(ctx)))
