@@ -2531,7 +2531,7 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&BookingClient{config: _q.config}).Query()
 			)
-			args := newBookingPaginateArgs(fieldArgs(ctx, new(BookingWhereInput), path...))
+			args := newBookingPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}

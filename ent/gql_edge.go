@@ -307,11 +307,10 @@ func (_m *User) Organization(ctx context.Context) (*Organization, error) {
 }
 
 func (_m *User) Bookings(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *BookingOrder, where *BookingWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *BookingOrder,
 ) (*BookingConnection, error) {
 	opts := []BookingPaginateOption{
 		WithBookingOrder(orderBy),
-		WithBookingFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]

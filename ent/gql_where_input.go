@@ -7294,14 +7294,6 @@ type UserWhereInput struct {
 	// "microsoft_sync_set_by_admin" field predicates.
 	MicrosoftSyncSetByAdmin    *bool `json:"microsoftSyncSetByAdmin,omitempty"`
 	MicrosoftSyncSetByAdminNEQ *bool `json:"microsoftSyncSetByAdminNEQ,omitempty"`
-
-	// "bookings" edge predicates.
-	HasBookings     *bool                `json:"hasBookings,omitempty"`
-	HasBookingsWith []*BookingWhereInput `json:"hasBookingsWith,omitempty"`
-
-	// "calendar_accounts" edge predicates.
-	HasCalendarAccounts     *bool                        `json:"hasCalendarAccounts,omitempty"`
-	HasCalendarAccountsWith []*CalendarAccountWhereInput `json:"hasCalendarAccountsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -7625,42 +7617,6 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 		predicates = append(predicates, user.MicrosoftSyncSetByAdminNEQ(*i.MicrosoftSyncSetByAdminNEQ))
 	}
 
-	if i.HasBookings != nil {
-		p := user.HasBookings()
-		if !*i.HasBookings {
-			p = user.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasBookingsWith) > 0 {
-		with := make([]predicate.Booking, 0, len(i.HasBookingsWith))
-		for _, w := range i.HasBookingsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasBookingsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, user.HasBookingsWith(with...))
-	}
-	if i.HasCalendarAccounts != nil {
-		p := user.HasCalendarAccounts()
-		if !*i.HasCalendarAccounts {
-			p = user.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasCalendarAccountsWith) > 0 {
-		with := make([]predicate.CalendarAccount, 0, len(i.HasCalendarAccountsWith))
-		for _, w := range i.HasCalendarAccountsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasCalendarAccountsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, user.HasCalendarAccountsWith(with...))
-	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyUserWhereInput

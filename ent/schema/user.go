@@ -43,10 +43,14 @@ func (User) Fields() []ent.Field {
 // Edges of the User.
 func (User) Edges() []ent.Edge {
 	return []ent.Edge{
+		// Neither edge is offered in UserWhereInput: privacy rules filter the
+		// rows a query returns, not the subqueries a where-filter builds, so
+		// "users hosting a booking titled X" would let a fieldworker probe
+		// bookings they cannot read. Staff filter bookings directly.
 		edge.From("bookings", Booking.Type).Ref("hosts").
-			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput)),
 		edge.From("calendar_accounts", CalendarAccount.Type).Ref("users").
-			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput)),
 	}
 }
 

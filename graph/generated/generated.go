@@ -391,7 +391,7 @@ type ComplexityRoot struct {
 
 	User struct {
 		Active                  func(childComplexity int) int
-		Bookings                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BookingOrder, where *ent.BookingWhereInput) int
+		Bookings                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BookingOrder) int
 		CalendarAccounts        func(childComplexity int) int
 		CreatedAt               func(childComplexity int) int
 		Email                   func(childComplexity int) int
@@ -2263,7 +2263,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.User.Bookings(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.BookingOrder), args["where"].(*ent.BookingWhereInput)), true
+		return e.ComplexityRoot.User.Bookings(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.BookingOrder)), true
 	case "User.calendarAccounts":
 		if e.ComplexityRoot.User.CalendarAccounts == nil {
 			break
@@ -5527,11 +5527,6 @@ type User implements Node {
     Ordering options for Bookings returned from the connection.
     """
     orderBy: BookingOrder
-
-    """
-    Filtering options for Bookings returned from the connection.
-    """
-    where: BookingWhereInput
   ): BookingConnection!
   calendarAccounts: [CalendarAccount!]
 }
@@ -5718,16 +5713,6 @@ input UserWhereInput {
   """
   microsoftSyncSetByAdmin: Boolean
   microsoftSyncSetByAdminNEQ: Boolean
-  """
-  bookings edge predicates
-  """
-  hasBookings: Boolean
-  hasBookingsWith: [BookingWhereInput!]
-  """
-  calendar_accounts edge predicates
-  """
-  hasCalendarAccounts: Boolean
-  hasCalendarAccountsWith: [CalendarAccountWhereInput!]
 }
 `, BuiltIn: false},
 	{Name: "../schema/calsync.graphqls", Input: `# Hand-written API surface; ent.graphql (generated) holds the entity types.
@@ -7428,14 +7413,6 @@ func (ec *executionContext) field_User_bookings_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.BookingWhereInput, error) {
-			return ec.unmarshalOBookingWhereInput2ᚖcalsyncᚋentᚐBookingWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -15037,7 +15014,7 @@ func (ec *executionContext) _User_bookings(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Bookings(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.BookingOrder), fc.Args["where"].(*ent.BookingWhereInput))
+			return obj.Bookings(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.BookingOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.BookingConnection) graphql.Marshaler {
@@ -28283,7 +28260,7 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "active", "activeNEQ", "timeZone", "timeZoneNEQ", "timeZoneIn", "timeZoneNotIn", "timeZoneGT", "timeZoneGTE", "timeZoneLT", "timeZoneLTE", "timeZoneContains", "timeZoneHasPrefix", "timeZoneHasSuffix", "timeZoneEqualFold", "timeZoneContainsFold", "generalFieldworker", "generalFieldworkerNEQ", "googleSync", "googleSyncNEQ", "googleSyncIsNil", "googleSyncNotNil", "googleSyncSetByAdmin", "googleSyncSetByAdminNEQ", "microsoftSync", "microsoftSyncNEQ", "microsoftSyncIsNil", "microsoftSyncNotNil", "microsoftSyncSetByAdmin", "microsoftSyncSetByAdminNEQ", "hasBookings", "hasBookingsWith", "hasCalendarAccounts", "hasCalendarAccountsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "active", "activeNEQ", "timeZone", "timeZoneNEQ", "timeZoneIn", "timeZoneNotIn", "timeZoneGT", "timeZoneGTE", "timeZoneLT", "timeZoneLTE", "timeZoneContains", "timeZoneHasPrefix", "timeZoneHasSuffix", "timeZoneEqualFold", "timeZoneContainsFold", "generalFieldworker", "generalFieldworkerNEQ", "googleSync", "googleSyncNEQ", "googleSyncIsNil", "googleSyncNotNil", "googleSyncSetByAdmin", "googleSyncSetByAdminNEQ", "microsoftSync", "microsoftSyncNEQ", "microsoftSyncIsNil", "microsoftSyncNotNil", "microsoftSyncSetByAdmin", "microsoftSyncSetByAdminNEQ"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -28892,34 +28869,6 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.MicrosoftSyncSetByAdminNEQ = data
-		case "hasBookings":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBookings"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasBookings = data
-		case "hasBookingsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBookingsWith"))
-			data, err := ec.unmarshalOBookingWhereInput2ᚕᚖcalsyncᚋentᚐBookingWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasBookingsWith = data
-		case "hasCalendarAccounts":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCalendarAccounts"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCalendarAccounts = data
-		case "hasCalendarAccountsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCalendarAccountsWith"))
-			data, err := ec.unmarshalOCalendarAccountWhereInput2ᚕᚖcalsyncᚋentᚐCalendarAccountWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCalendarAccountsWith = data
 		}
 	}
 	return it, nil
