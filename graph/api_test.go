@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,9 +20,10 @@ import (
 	"calsync/internal/viewer"
 )
 
-// subscribe opens a graphql-transport-ws subscription authenticated by the
-// client's session cookie and returns a function reading the next payload.
-func subscribe(t *testing.T, env *testenv.Env, c *testenv.Client, query string, vars map[string]any) func(time.Duration) map[string]any {
+// wsSession dials /graphql with the client's session cookie and returns a
+// write function and a reader of the next message other than the
+// protocol's keep-alives.
+func wsSession(t *testing.T, env *testenv.Env, c *testenv.Client, protocol string, keepAlive ...string) (write func(any), next func(time.Duration) map[string]any) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -30,23 +32,16 @@ func subscribe(t *testing.T, env *testenv.Env, c *testenv.Client, query string, 
 	for _, ck := range c.HTTP.Jar.Cookies(parseURL(t, env.Server.URL)) {
 		hdr.Add("Cookie", ck.Name+"="+ck.Value)
 	}
-	conn, _, err := coderws.Dial(ctx, u, &coderws.DialOptions{Subprotocols: []string{"graphql-transport-ws"}, HTTPHeader: hdr})
+	conn, _, err := coderws.Dial(ctx, u, &coderws.DialOptions{Subprotocols: []string{protocol}, HTTPHeader: hdr})
 	if err != nil {
 		t.Fatalf("websocket dial: %v", err)
 	}
 	t.Cleanup(func() { conn.Close(coderws.StatusNormalClosure, "") })
-	must := func(err error) {
-		if err != nil {
-			t.Fatalf("websocket: %v", err)
+	write = func(v any) {
+		if err := wsjson.Write(ctx, conn, v); err != nil {
+			t.Errorf("websocket write: %v", err)
 		}
 	}
-	must(wsjson.Write(ctx, conn, map[string]any{"type": "connection_init", "payload": map[string]any{}}))
-	var ack map[string]any
-	must(wsjson.Read(ctx, conn, &ack))
-	if ack["type"] != "connection_ack" {
-		t.Fatalf("expected connection_ack, got %v", ack)
-	}
-	must(wsjson.Write(ctx, conn, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": query, "variables": vars}}))
 	msgs := make(chan map[string]any, 16)
 	go func() {
 		defer close(msgs)
@@ -59,10 +54,13 @@ func subscribe(t *testing.T, env *testenv.Env, c *testenv.Client, query string, 
 				_ = wsjson.Write(ctx, conn, map[string]any{"type": "pong"})
 				continue
 			}
+			if slices.Contains(keepAlive, fmt.Sprint(m["type"])) {
+				continue
+			}
 			msgs <- m
 		}
 	}()
-	return func(d time.Duration) map[string]any {
+	next = func(d time.Duration) map[string]any {
 		select {
 		case m := <-msgs:
 			return m
@@ -70,6 +68,19 @@ func subscribe(t *testing.T, env *testenv.Env, c *testenv.Client, query string, 
 			return nil
 		}
 	}
+	return write, next
+}
+
+// subscribe opens a graphql-transport-ws subscription.
+func subscribe(t *testing.T, env *testenv.Env, c *testenv.Client, query string, vars map[string]any) func(time.Duration) map[string]any {
+	t.Helper()
+	write, next := wsSession(t, env, c, "graphql-transport-ws")
+	write(map[string]any{"type": "connection_init", "payload": map[string]any{}})
+	if ack := next(5 * time.Second); ack == nil || ack["type"] != "connection_ack" {
+		t.Fatalf("expected connection_ack, got %v", ack)
+	}
+	write(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": query, "variables": vars}})
+	return next
 }
 
 // TestNewUserFlow is the foundation's "done when": sign in, list bookings,
@@ -386,90 +397,8 @@ func TestSubscriptionAcrossReplicas(t *testing.T) {
 // protocol.
 func subscribeLegacy(t *testing.T, env *testenv.Env, c *testenv.Client, query string) func(time.Duration) map[string]any {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	u := strings.Replace(env.Server.URL, "http", "ws", 1) + "/graphql"
-	hdr := http.Header{}
-	for _, ck := range c.HTTP.Jar.Cookies(parseURL(t, env.Server.URL)) {
-		hdr.Add("Cookie", ck.Name+"="+ck.Value)
-	}
-	conn, _, err := coderws.Dial(ctx, u, &coderws.DialOptions{Subprotocols: []string{"graphql-ws"}, HTTPHeader: hdr})
-	if err != nil {
-		t.Fatalf("websocket dial: %v", err)
-	}
-	t.Cleanup(func() { conn.Close(coderws.StatusNormalClosure, "") })
-	if err := wsjson.Write(ctx, conn, map[string]any{"type": "connection_init", "payload": map[string]any{}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := wsjson.Write(ctx, conn, map[string]any{"id": "1", "type": "start", "payload": map[string]any{"query": query}}); err != nil {
-		t.Fatal(err)
-	}
-	msgs := make(chan map[string]any, 16)
-	go func() {
-		defer close(msgs)
-		for {
-			var m map[string]any
-			if err := wsjson.Read(ctx, conn, &m); err != nil {
-				return
-			}
-			if m["type"] == "ka" || m["type"] == "connection_ack" {
-				continue
-			}
-			msgs <- m
-		}
-	}()
-	return func(d time.Duration) map[string]any {
-		select {
-		case m := <-msgs:
-			return m
-		case <-time.After(d):
-			return nil
-		}
-	}
-}
-
-// TestMalformedRequests: broken requests get a typed error, never a panic
-// or "internal error".
-func TestMalformedRequests(t *testing.T) {
-	env := testenv.New(t, testenv.SQLite)
-	cases := []struct{ name, body, code string }{
-		{"not json", `{"query": `, ""},
-		{"empty query", `{"query": ""}`, ""},
-		{"syntax error", `{"query": "{ viewer { "}`, "GRAPHQL_PARSE_FAILED"},
-		{"unknown field", `{"query": "{ nope }"}`, "GRAPHQL_VALIDATION_FAILED"},
-		{"too deep", `{"query": "{ viewer { user { bookings { edges { node { hosts { bookings { edges { node { hosts { bookings { edges { node { id } } } } } } } } } } } } } }"}`, "BAD_USER_INPUT"},
-	}
-	for _, c := range cases {
-		res, err := http.Post(env.Server.URL+"/graphql", "application/json", strings.NewReader(c.body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out testenv.Response
-		if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-			t.Fatalf("%s: response is not JSON: %v", c.name, err)
-		}
-		res.Body.Close()
-		if res.StatusCode >= 500 || len(out.Errors) == 0 {
-			t.Errorf("%s: status %d errors %+v", c.name, res.StatusCode, out.Errors)
-			continue
-		}
-		if out.Errors[0].Message == "internal error" || out.Errors[0].Code() == "INTERNAL" {
-			t.Errorf("%s: internal error", c.name)
-		}
-		if c.code != "" && out.Errors[0].Code() != c.code {
-			t.Errorf("%s: code %q (%s), want %s", c.name, out.Errors[0].Code(), out.Errors[0].Message, c.code)
-		}
-	}
-	// Another site's page cannot drive the API with the user's cookie.
-	req, _ := http.NewRequest(http.MethodPost, env.Server.URL+"/graphql", strings.NewReader(`{"query":"{viewer{role}}"}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Origin", "https://evil.example")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusForbidden {
-		t.Fatalf("foreign origin: status %d", res.StatusCode)
-	}
+	write, next := wsSession(t, env, c, "graphql-ws", "ka", "connection_ack")
+	write(map[string]any{"type": "connection_init", "payload": map[string]any{}})
+	write(map[string]any{"id": "1", "type": "start", "payload": map[string]any{"query": query}})
+	return next
 }
