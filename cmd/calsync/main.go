@@ -1,5 +1,5 @@
 // Command calsync runs Calsync: serve (API + worker), worker, migrate,
-// version. It only parses configuration, wires dependencies and shuts down
+// emulate, version. It only parses configuration, wires dependencies and shuts down
 // in order.
 package main
 
@@ -30,6 +30,8 @@ commands:
   serve     run the HTTP API and the task worker in one process
   worker    run only the task worker
   migrate   apply database migrations and exit
+  emulate   run the Google Calendar and Microsoft Graph emulators
+            (--addr 127.0.0.1:9090, --snapshot FILE, --insecure-webhooks)
   version   print the version
 
 Configuration comes from environment variables; see README.md.
@@ -50,6 +52,8 @@ func main() {
 		err = run(ctx, false)
 	case "migrate":
 		err = migrate(ctx)
+	case "emulate":
+		err = emulate(ctx, os.Args[2:])
 	case "version":
 		fmt.Println("calsync", version)
 	case "-h", "--help", "help":
