@@ -27,7 +27,7 @@ check-generated:
 	scripts/check-generated.sh
 
 vet:
-	@test -z "$$(gofmt -l cmd internal graph/*.go ent/schema sync)" || { echo "gofmt needed:"; gofmt -l cmd internal graph/*.go ent/schema sync; exit 1; }
+	@test -z "$$(gofmt -l cmd internal graph/*.go ent/schema sync scripts)" || { echo "gofmt needed:"; gofmt -l cmd internal graph/*.go ent/schema sync scripts; exit 1; }
 	$(GO) vet $(PKG)
 
 ## test: everything — generation drift, vet, and all tests against SQLite

@@ -24,7 +24,7 @@ type event struct {
 func main() {
 	passed, failed, skipped := 0, 0, 0
 	pkgFailed := false
-	failedIn := map[string]int{} // package → failed tests
+	failedIn := map[string]int{}     // package → failed tests
 	outputs := map[string][]string{} // package/test → its output lines
 	sc := bufio.NewScanner(os.Stdin)
 	sc.Buffer(make([]byte, 1024*1024), 16*1024*1024)
