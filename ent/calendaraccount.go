@@ -30,6 +30,8 @@ type CalendarAccount struct {
 	Provider domain.Provider `json:"provider,omitempty"`
 	// AccountEmail holds the value of the "account_email" field.
 	AccountEmail string `json:"account_email,omitempty"`
+	// ProviderSubject holds the value of the "provider_subject" field.
+	ProviderSubject string `json:"provider_subject,omitempty"`
 	// CredentialMode holds the value of the "credential_mode" field.
 	CredentialMode domain.CredentialMode `json:"credential_mode,omitempty"`
 	// TokenEnc holds the value of the "token_enc" field.
@@ -118,7 +120,7 @@ func (*CalendarAccount) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case calendaraccount.FieldID, calendaraccount.FieldOrganizationID:
 			values[i] = new(sql.NullInt64)
-		case calendaraccount.FieldProvider, calendaraccount.FieldAccountEmail, calendaraccount.FieldCredentialMode, calendaraccount.FieldStatus, calendaraccount.FieldLastError, calendaraccount.FieldDestinationCalendarID:
+		case calendaraccount.FieldProvider, calendaraccount.FieldAccountEmail, calendaraccount.FieldProviderSubject, calendaraccount.FieldCredentialMode, calendaraccount.FieldStatus, calendaraccount.FieldLastError, calendaraccount.FieldDestinationCalendarID:
 			values[i] = new(sql.NullString)
 		case calendaraccount.FieldCreatedAt, calendaraccount.FieldUpdatedAt, calendaraccount.FieldLastSyncedAt:
 			values[i] = new(sql.NullTime)
@@ -172,6 +174,12 @@ func (_m *CalendarAccount) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field account_email", values[i])
 			} else if value.Valid {
 				_m.AccountEmail = value.String
+			}
+		case calendaraccount.FieldProviderSubject:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field provider_subject", values[i])
+			} else if value.Valid {
+				_m.ProviderSubject = value.String
 			}
 		case calendaraccount.FieldCredentialMode:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -288,6 +296,9 @@ func (_m *CalendarAccount) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("account_email=")
 	builder.WriteString(_m.AccountEmail)
+	builder.WriteString(", ")
+	builder.WriteString("provider_subject=")
+	builder.WriteString(_m.ProviderSubject)
 	builder.WriteString(", ")
 	builder.WriteString("credential_mode=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CredentialMode))

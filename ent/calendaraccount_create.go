@@ -73,6 +73,20 @@ func (_c *CalendarAccountCreate) SetAccountEmail(v string) *CalendarAccountCreat
 	return _c
 }
 
+// SetProviderSubject sets the "provider_subject" field.
+func (_c *CalendarAccountCreate) SetProviderSubject(v string) *CalendarAccountCreate {
+	_c.mutation.SetProviderSubject(v)
+	return _c
+}
+
+// SetNillableProviderSubject sets the "provider_subject" field if the given value is not nil.
+func (_c *CalendarAccountCreate) SetNillableProviderSubject(v *string) *CalendarAccountCreate {
+	if v != nil {
+		_c.SetProviderSubject(*v)
+	}
+	return _c
+}
+
 // SetCredentialMode sets the "credential_mode" field.
 func (_c *CalendarAccountCreate) SetCredentialMode(v domain.CredentialMode) *CalendarAccountCreate {
 	_c.mutation.SetCredentialMode(v)
@@ -282,6 +296,11 @@ func (_c *CalendarAccountCreate) check() error {
 			return &ValidationError{Name: "account_email", err: fmt.Errorf(`ent: validator failed for field "CalendarAccount.account_email": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.ProviderSubject(); ok {
+		if err := calendaraccount.ProviderSubjectValidator(v); err != nil {
+			return &ValidationError{Name: "provider_subject", err: fmt.Errorf(`ent: validator failed for field "CalendarAccount.provider_subject": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.CredentialMode(); !ok {
 		return &ValidationError{Name: "credential_mode", err: errors.New(`ent: missing required field "CalendarAccount.credential_mode"`)}
 	}
@@ -353,6 +372,10 @@ func (_c *CalendarAccountCreate) createSpec() (*CalendarAccount, *sqlgraph.Creat
 	if value, ok := _c.mutation.AccountEmail(); ok {
 		_spec.SetField(calendaraccount.FieldAccountEmail, field.TypeString, value)
 		_node.AccountEmail = value
+	}
+	if value, ok := _c.mutation.ProviderSubject(); ok {
+		_spec.SetField(calendaraccount.FieldProviderSubject, field.TypeString, value)
+		_node.ProviderSubject = value
 	}
 	if value, ok := _c.mutation.CredentialMode(); ok {
 		_spec.SetField(calendaraccount.FieldCredentialMode, field.TypeEnum, value)
@@ -520,6 +543,24 @@ func (u *CalendarAccountUpsert) SetAccountEmail(v string) *CalendarAccountUpsert
 // UpdateAccountEmail sets the "account_email" field to the value that was provided on create.
 func (u *CalendarAccountUpsert) UpdateAccountEmail() *CalendarAccountUpsert {
 	u.SetExcluded(calendaraccount.FieldAccountEmail)
+	return u
+}
+
+// SetProviderSubject sets the "provider_subject" field.
+func (u *CalendarAccountUpsert) SetProviderSubject(v string) *CalendarAccountUpsert {
+	u.Set(calendaraccount.FieldProviderSubject, v)
+	return u
+}
+
+// UpdateProviderSubject sets the "provider_subject" field to the value that was provided on create.
+func (u *CalendarAccountUpsert) UpdateProviderSubject() *CalendarAccountUpsert {
+	u.SetExcluded(calendaraccount.FieldProviderSubject)
+	return u
+}
+
+// ClearProviderSubject clears the value of the "provider_subject" field.
+func (u *CalendarAccountUpsert) ClearProviderSubject() *CalendarAccountUpsert {
+	u.SetNull(calendaraccount.FieldProviderSubject)
 	return u
 }
 
@@ -713,6 +754,27 @@ func (u *CalendarAccountUpsertOne) SetAccountEmail(v string) *CalendarAccountUps
 func (u *CalendarAccountUpsertOne) UpdateAccountEmail() *CalendarAccountUpsertOne {
 	return u.Update(func(s *CalendarAccountUpsert) {
 		s.UpdateAccountEmail()
+	})
+}
+
+// SetProviderSubject sets the "provider_subject" field.
+func (u *CalendarAccountUpsertOne) SetProviderSubject(v string) *CalendarAccountUpsertOne {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.SetProviderSubject(v)
+	})
+}
+
+// UpdateProviderSubject sets the "provider_subject" field to the value that was provided on create.
+func (u *CalendarAccountUpsertOne) UpdateProviderSubject() *CalendarAccountUpsertOne {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.UpdateProviderSubject()
+	})
+}
+
+// ClearProviderSubject clears the value of the "provider_subject" field.
+func (u *CalendarAccountUpsertOne) ClearProviderSubject() *CalendarAccountUpsertOne {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.ClearProviderSubject()
 	})
 }
 
@@ -1091,6 +1153,27 @@ func (u *CalendarAccountUpsertBulk) SetAccountEmail(v string) *CalendarAccountUp
 func (u *CalendarAccountUpsertBulk) UpdateAccountEmail() *CalendarAccountUpsertBulk {
 	return u.Update(func(s *CalendarAccountUpsert) {
 		s.UpdateAccountEmail()
+	})
+}
+
+// SetProviderSubject sets the "provider_subject" field.
+func (u *CalendarAccountUpsertBulk) SetProviderSubject(v string) *CalendarAccountUpsertBulk {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.SetProviderSubject(v)
+	})
+}
+
+// UpdateProviderSubject sets the "provider_subject" field to the value that was provided on create.
+func (u *CalendarAccountUpsertBulk) UpdateProviderSubject() *CalendarAccountUpsertBulk {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.UpdateProviderSubject()
+	})
+}
+
+// ClearProviderSubject clears the value of the "provider_subject" field.
+func (u *CalendarAccountUpsertBulk) ClearProviderSubject() *CalendarAccountUpsertBulk {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.ClearProviderSubject()
 	})
 }
 

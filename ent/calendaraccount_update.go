@@ -54,6 +54,26 @@ func (_u *CalendarAccountUpdate) SetNillableAccountEmail(v *string) *CalendarAcc
 	return _u
 }
 
+// SetProviderSubject sets the "provider_subject" field.
+func (_u *CalendarAccountUpdate) SetProviderSubject(v string) *CalendarAccountUpdate {
+	_u.mutation.SetProviderSubject(v)
+	return _u
+}
+
+// SetNillableProviderSubject sets the "provider_subject" field if the given value is not nil.
+func (_u *CalendarAccountUpdate) SetNillableProviderSubject(v *string) *CalendarAccountUpdate {
+	if v != nil {
+		_u.SetProviderSubject(*v)
+	}
+	return _u
+}
+
+// ClearProviderSubject clears the value of the "provider_subject" field.
+func (_u *CalendarAccountUpdate) ClearProviderSubject() *CalendarAccountUpdate {
+	_u.mutation.ClearProviderSubject()
+	return _u
+}
+
 // SetCredentialMode sets the "credential_mode" field.
 func (_u *CalendarAccountUpdate) SetCredentialMode(v domain.CredentialMode) *CalendarAccountUpdate {
 	_u.mutation.SetCredentialMode(v)
@@ -334,6 +354,11 @@ func (_u *CalendarAccountUpdate) check() error {
 			return &ValidationError{Name: "account_email", err: fmt.Errorf(`ent: validator failed for field "CalendarAccount.account_email": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ProviderSubject(); ok {
+		if err := calendaraccount.ProviderSubjectValidator(v); err != nil {
+			return &ValidationError{Name: "provider_subject", err: fmt.Errorf(`ent: validator failed for field "CalendarAccount.provider_subject": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.CredentialMode(); ok {
 		if err := calendaraccount.CredentialModeValidator(v); err != nil {
 			return &ValidationError{Name: "credential_mode", err: fmt.Errorf(`ent: validator failed for field "CalendarAccount.credential_mode": %w`, err)}
@@ -383,6 +408,12 @@ func (_u *CalendarAccountUpdate) sqlSave(ctx context.Context) (_node int, err er
 	}
 	if value, ok := _u.mutation.AccountEmail(); ok {
 		_spec.SetField(calendaraccount.FieldAccountEmail, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ProviderSubject(); ok {
+		_spec.SetField(calendaraccount.FieldProviderSubject, field.TypeString, value)
+	}
+	if _u.mutation.ProviderSubjectCleared() {
+		_spec.ClearField(calendaraccount.FieldProviderSubject, field.TypeString)
 	}
 	if value, ok := _u.mutation.CredentialMode(); ok {
 		_spec.SetField(calendaraccount.FieldCredentialMode, field.TypeEnum, value)
@@ -599,6 +630,26 @@ func (_u *CalendarAccountUpdateOne) SetNillableAccountEmail(v *string) *Calendar
 	if v != nil {
 		_u.SetAccountEmail(*v)
 	}
+	return _u
+}
+
+// SetProviderSubject sets the "provider_subject" field.
+func (_u *CalendarAccountUpdateOne) SetProviderSubject(v string) *CalendarAccountUpdateOne {
+	_u.mutation.SetProviderSubject(v)
+	return _u
+}
+
+// SetNillableProviderSubject sets the "provider_subject" field if the given value is not nil.
+func (_u *CalendarAccountUpdateOne) SetNillableProviderSubject(v *string) *CalendarAccountUpdateOne {
+	if v != nil {
+		_u.SetProviderSubject(*v)
+	}
+	return _u
+}
+
+// ClearProviderSubject clears the value of the "provider_subject" field.
+func (_u *CalendarAccountUpdateOne) ClearProviderSubject() *CalendarAccountUpdateOne {
+	_u.mutation.ClearProviderSubject()
 	return _u
 }
 
@@ -895,6 +946,11 @@ func (_u *CalendarAccountUpdateOne) check() error {
 			return &ValidationError{Name: "account_email", err: fmt.Errorf(`ent: validator failed for field "CalendarAccount.account_email": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ProviderSubject(); ok {
+		if err := calendaraccount.ProviderSubjectValidator(v); err != nil {
+			return &ValidationError{Name: "provider_subject", err: fmt.Errorf(`ent: validator failed for field "CalendarAccount.provider_subject": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.CredentialMode(); ok {
 		if err := calendaraccount.CredentialModeValidator(v); err != nil {
 			return &ValidationError{Name: "credential_mode", err: fmt.Errorf(`ent: validator failed for field "CalendarAccount.credential_mode": %w`, err)}
@@ -961,6 +1017,12 @@ func (_u *CalendarAccountUpdateOne) sqlSave(ctx context.Context) (_node *Calenda
 	}
 	if value, ok := _u.mutation.AccountEmail(); ok {
 		_spec.SetField(calendaraccount.FieldAccountEmail, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ProviderSubject(); ok {
+		_spec.SetField(calendaraccount.FieldProviderSubject, field.TypeString, value)
+	}
+	if _u.mutation.ProviderSubjectCleared() {
+		_spec.ClearField(calendaraccount.FieldProviderSubject, field.TypeString)
 	}
 	if value, ok := _u.mutation.CredentialMode(); ok {
 		_spec.SetField(calendaraccount.FieldCredentialMode, field.TypeEnum, value)

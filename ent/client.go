@@ -17,9 +17,11 @@ import (
 	"calsync/ent/bookingstatus"
 	"calsync/ent/bookingtype"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/emailmessage"
 	"calsync/ent/eventlink"
 	"calsync/ent/externalevent"
 	"calsync/ent/invitation"
+	"calsync/ent/linkattempt"
 	"calsync/ent/organization"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
@@ -49,12 +51,16 @@ type Client struct {
 	BookingType *BookingTypeClient
 	// CalendarAccount is the client for interacting with the CalendarAccount builders.
 	CalendarAccount *CalendarAccountClient
+	// EmailMessage is the client for interacting with the EmailMessage builders.
+	EmailMessage *EmailMessageClient
 	// EventLink is the client for interacting with the EventLink builders.
 	EventLink *EventLinkClient
 	// ExternalEvent is the client for interacting with the ExternalEvent builders.
 	ExternalEvent *ExternalEventClient
 	// Invitation is the client for interacting with the Invitation builders.
 	Invitation *InvitationClient
+	// LinkAttempt is the client for interacting with the LinkAttempt builders.
+	LinkAttempt *LinkAttemptClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
 	// ProviderCalendar is the client for interacting with the ProviderCalendar builders.
@@ -82,9 +88,11 @@ func (c *Client) init() {
 	c.BookingStatus = NewBookingStatusClient(c.config)
 	c.BookingType = NewBookingTypeClient(c.config)
 	c.CalendarAccount = NewCalendarAccountClient(c.config)
+	c.EmailMessage = NewEmailMessageClient(c.config)
 	c.EventLink = NewEventLinkClient(c.config)
 	c.ExternalEvent = NewExternalEventClient(c.config)
 	c.Invitation = NewInvitationClient(c.config)
+	c.LinkAttempt = NewLinkAttemptClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
 	c.ProviderCalendar = NewProviderCalendarClient(c.config)
 	c.ProviderConfig = NewProviderConfigClient(c.config)
@@ -188,9 +196,11 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		BookingStatus:    NewBookingStatusClient(cfg),
 		BookingType:      NewBookingTypeClient(cfg),
 		CalendarAccount:  NewCalendarAccountClient(cfg),
+		EmailMessage:     NewEmailMessageClient(cfg),
 		EventLink:        NewEventLinkClient(cfg),
 		ExternalEvent:    NewExternalEventClient(cfg),
 		Invitation:       NewInvitationClient(cfg),
+		LinkAttempt:      NewLinkAttemptClient(cfg),
 		Organization:     NewOrganizationClient(cfg),
 		ProviderCalendar: NewProviderCalendarClient(cfg),
 		ProviderConfig:   NewProviderConfigClient(cfg),
@@ -221,9 +231,11 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		BookingStatus:    NewBookingStatusClient(cfg),
 		BookingType:      NewBookingTypeClient(cfg),
 		CalendarAccount:  NewCalendarAccountClient(cfg),
+		EmailMessage:     NewEmailMessageClient(cfg),
 		EventLink:        NewEventLinkClient(cfg),
 		ExternalEvent:    NewExternalEventClient(cfg),
 		Invitation:       NewInvitationClient(cfg),
+		LinkAttempt:      NewLinkAttemptClient(cfg),
 		Organization:     NewOrganizationClient(cfg),
 		ProviderCalendar: NewProviderCalendarClient(cfg),
 		ProviderConfig:   NewProviderConfigClient(cfg),
@@ -259,8 +271,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.AuditEvent, c.AuthToken, c.Booking, c.BookingStatus, c.BookingType,
-		c.CalendarAccount, c.EventLink, c.ExternalEvent, c.Invitation, c.Organization,
-		c.ProviderCalendar, c.ProviderConfig, c.SyncRun, c.User,
+		c.CalendarAccount, c.EmailMessage, c.EventLink, c.ExternalEvent, c.Invitation,
+		c.LinkAttempt, c.Organization, c.ProviderCalendar, c.ProviderConfig, c.SyncRun,
+		c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -271,8 +284,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.AuditEvent, c.AuthToken, c.Booking, c.BookingStatus, c.BookingType,
-		c.CalendarAccount, c.EventLink, c.ExternalEvent, c.Invitation, c.Organization,
-		c.ProviderCalendar, c.ProviderConfig, c.SyncRun, c.User,
+		c.CalendarAccount, c.EmailMessage, c.EventLink, c.ExternalEvent, c.Invitation,
+		c.LinkAttempt, c.Organization, c.ProviderCalendar, c.ProviderConfig, c.SyncRun,
+		c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -293,12 +307,16 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.BookingType.mutate(ctx, m)
 	case *CalendarAccountMutation:
 		return c.CalendarAccount.mutate(ctx, m)
+	case *EmailMessageMutation:
+		return c.EmailMessage.mutate(ctx, m)
 	case *EventLinkMutation:
 		return c.EventLink.mutate(ctx, m)
 	case *ExternalEventMutation:
 		return c.ExternalEvent.mutate(ctx, m)
 	case *InvitationMutation:
 		return c.Invitation.mutate(ctx, m)
+	case *LinkAttemptMutation:
+		return c.LinkAttempt.mutate(ctx, m)
 	case *OrganizationMutation:
 		return c.Organization.mutate(ctx, m)
 	case *ProviderCalendarMutation:
@@ -1358,6 +1376,156 @@ func (c *CalendarAccountClient) mutate(ctx context.Context, m *CalendarAccountMu
 	}
 }
 
+// EmailMessageClient is a client for the EmailMessage schema.
+type EmailMessageClient struct {
+	config
+}
+
+// NewEmailMessageClient returns a client for the EmailMessage from the given config.
+func NewEmailMessageClient(c config) *EmailMessageClient {
+	return &EmailMessageClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `emailmessage.Hooks(f(g(h())))`.
+func (c *EmailMessageClient) Use(hooks ...Hook) {
+	c.hooks.EmailMessage = append(c.hooks.EmailMessage, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `emailmessage.Intercept(f(g(h())))`.
+func (c *EmailMessageClient) Intercept(interceptors ...Interceptor) {
+	c.inters.EmailMessage = append(c.inters.EmailMessage, interceptors...)
+}
+
+// Create returns a builder for creating a EmailMessage entity.
+func (c *EmailMessageClient) Create() *EmailMessageCreate {
+	mutation := newEmailMessageMutation(c.config, OpCreate)
+	return &EmailMessageCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of EmailMessage entities.
+func (c *EmailMessageClient) CreateBulk(builders ...*EmailMessageCreate) *EmailMessageCreateBulk {
+	return &EmailMessageCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EmailMessageClient) MapCreateBulk(slice any, setFunc func(*EmailMessageCreate, int)) *EmailMessageCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EmailMessageCreateBulk{err: fmt.Errorf("calling to EmailMessageClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EmailMessageCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EmailMessageCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for EmailMessage.
+func (c *EmailMessageClient) Update() *EmailMessageUpdate {
+	mutation := newEmailMessageMutation(c.config, OpUpdate)
+	return &EmailMessageUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EmailMessageClient) UpdateOne(_m *EmailMessage) *EmailMessageUpdateOne {
+	mutation := newEmailMessageMutation(c.config, OpUpdateOne, withEmailMessage(_m))
+	return &EmailMessageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EmailMessageClient) UpdateOneID(id int) *EmailMessageUpdateOne {
+	mutation := newEmailMessageMutation(c.config, OpUpdateOne, withEmailMessageID(id))
+	return &EmailMessageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for EmailMessage.
+func (c *EmailMessageClient) Delete() *EmailMessageDelete {
+	mutation := newEmailMessageMutation(c.config, OpDelete)
+	return &EmailMessageDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EmailMessageClient) DeleteOne(_m *EmailMessage) *EmailMessageDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EmailMessageClient) DeleteOneID(id int) *EmailMessageDeleteOne {
+	builder := c.Delete().Where(emailmessage.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EmailMessageDeleteOne{builder}
+}
+
+// Query returns a query builder for EmailMessage.
+func (c *EmailMessageClient) Query() *EmailMessageQuery {
+	return &EmailMessageQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEmailMessage},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a EmailMessage entity by its id.
+func (c *EmailMessageClient) Get(ctx context.Context, id int) (*EmailMessage, error) {
+	return c.Query().Where(emailmessage.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EmailMessageClient) GetX(ctx context.Context, id int) *EmailMessage {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a EmailMessage.
+func (c *EmailMessageClient) QueryOrganization(_m *EmailMessage) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(emailmessage.Table, emailmessage.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, emailmessage.OrganizationTable, emailmessage.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EmailMessageClient) Hooks() []Hook {
+	hooks := c.hooks.EmailMessage
+	return append(hooks[:len(hooks):len(hooks)], emailmessage.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EmailMessageClient) Interceptors() []Interceptor {
+	return c.inters.EmailMessage
+}
+
+func (c *EmailMessageClient) mutate(ctx context.Context, m *EmailMessageMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EmailMessageCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EmailMessageUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EmailMessageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EmailMessageDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown EmailMessage mutation op: %q", m.Op())
+	}
+}
+
 // EventLinkClient is a client for the EventLink schema.
 type EventLinkClient struct {
 	config
@@ -1901,6 +2069,172 @@ func (c *InvitationClient) mutate(ctx context.Context, m *InvitationMutation) (V
 		return (&InvitationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Invitation mutation op: %q", m.Op())
+	}
+}
+
+// LinkAttemptClient is a client for the LinkAttempt schema.
+type LinkAttemptClient struct {
+	config
+}
+
+// NewLinkAttemptClient returns a client for the LinkAttempt from the given config.
+func NewLinkAttemptClient(c config) *LinkAttemptClient {
+	return &LinkAttemptClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `linkattempt.Hooks(f(g(h())))`.
+func (c *LinkAttemptClient) Use(hooks ...Hook) {
+	c.hooks.LinkAttempt = append(c.hooks.LinkAttempt, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `linkattempt.Intercept(f(g(h())))`.
+func (c *LinkAttemptClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LinkAttempt = append(c.inters.LinkAttempt, interceptors...)
+}
+
+// Create returns a builder for creating a LinkAttempt entity.
+func (c *LinkAttemptClient) Create() *LinkAttemptCreate {
+	mutation := newLinkAttemptMutation(c.config, OpCreate)
+	return &LinkAttemptCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LinkAttempt entities.
+func (c *LinkAttemptClient) CreateBulk(builders ...*LinkAttemptCreate) *LinkAttemptCreateBulk {
+	return &LinkAttemptCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LinkAttemptClient) MapCreateBulk(slice any, setFunc func(*LinkAttemptCreate, int)) *LinkAttemptCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LinkAttemptCreateBulk{err: fmt.Errorf("calling to LinkAttemptClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LinkAttemptCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LinkAttemptCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LinkAttempt.
+func (c *LinkAttemptClient) Update() *LinkAttemptUpdate {
+	mutation := newLinkAttemptMutation(c.config, OpUpdate)
+	return &LinkAttemptUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LinkAttemptClient) UpdateOne(_m *LinkAttempt) *LinkAttemptUpdateOne {
+	mutation := newLinkAttemptMutation(c.config, OpUpdateOne, withLinkAttempt(_m))
+	return &LinkAttemptUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LinkAttemptClient) UpdateOneID(id int) *LinkAttemptUpdateOne {
+	mutation := newLinkAttemptMutation(c.config, OpUpdateOne, withLinkAttemptID(id))
+	return &LinkAttemptUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LinkAttempt.
+func (c *LinkAttemptClient) Delete() *LinkAttemptDelete {
+	mutation := newLinkAttemptMutation(c.config, OpDelete)
+	return &LinkAttemptDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LinkAttemptClient) DeleteOne(_m *LinkAttempt) *LinkAttemptDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LinkAttemptClient) DeleteOneID(id int) *LinkAttemptDeleteOne {
+	builder := c.Delete().Where(linkattempt.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LinkAttemptDeleteOne{builder}
+}
+
+// Query returns a query builder for LinkAttempt.
+func (c *LinkAttemptClient) Query() *LinkAttemptQuery {
+	return &LinkAttemptQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLinkAttempt},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LinkAttempt entity by its id.
+func (c *LinkAttemptClient) Get(ctx context.Context, id int) (*LinkAttempt, error) {
+	return c.Query().Where(linkattempt.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LinkAttemptClient) GetX(ctx context.Context, id int) *LinkAttempt {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a LinkAttempt.
+func (c *LinkAttemptClient) QueryOrganization(_m *LinkAttempt) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(linkattempt.Table, linkattempt.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, linkattempt.OrganizationTable, linkattempt.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a LinkAttempt.
+func (c *LinkAttemptClient) QueryUser(_m *LinkAttempt) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(linkattempt.Table, linkattempt.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, linkattempt.UserTable, linkattempt.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *LinkAttemptClient) Hooks() []Hook {
+	hooks := c.hooks.LinkAttempt
+	return append(hooks[:len(hooks):len(hooks)], linkattempt.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *LinkAttemptClient) Interceptors() []Interceptor {
+	return c.inters.LinkAttempt
+}
+
+func (c *LinkAttemptClient) mutate(ctx context.Context, m *LinkAttemptMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LinkAttemptCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LinkAttemptUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LinkAttemptUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LinkAttemptDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LinkAttempt mutation op: %q", m.Op())
 	}
 }
 
@@ -2738,12 +3072,12 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		AuditEvent, AuthToken, Booking, BookingStatus, BookingType, CalendarAccount,
-		EventLink, ExternalEvent, Invitation, Organization, ProviderCalendar,
-		ProviderConfig, SyncRun, User []ent.Hook
+		EmailMessage, EventLink, ExternalEvent, Invitation, LinkAttempt, Organization,
+		ProviderCalendar, ProviderConfig, SyncRun, User []ent.Hook
 	}
 	inters struct {
 		AuditEvent, AuthToken, Booking, BookingStatus, BookingType, CalendarAccount,
-		EventLink, ExternalEvent, Invitation, Organization, ProviderCalendar,
-		ProviderConfig, SyncRun, User []ent.Interceptor
+		EmailMessage, EventLink, ExternalEvent, Invitation, LinkAttempt, Organization,
+		ProviderCalendar, ProviderConfig, SyncRun, User []ent.Interceptor
 	}
 )

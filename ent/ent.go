@@ -9,9 +9,11 @@ import (
 	"calsync/ent/bookingstatus"
 	"calsync/ent/bookingtype"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/emailmessage"
 	"calsync/ent/eventlink"
 	"calsync/ent/externalevent"
 	"calsync/ent/invitation"
+	"calsync/ent/linkattempt"
 	"calsync/ent/organization"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
@@ -92,9 +94,11 @@ func checkColumn(t, c string) error {
 			bookingstatus.Table:    bookingstatus.ValidColumn,
 			bookingtype.Table:      bookingtype.ValidColumn,
 			calendaraccount.Table:  calendaraccount.ValidColumn,
+			emailmessage.Table:     emailmessage.ValidColumn,
 			eventlink.Table:        eventlink.ValidColumn,
 			externalevent.Table:    externalevent.ValidColumn,
 			invitation.Table:       invitation.ValidColumn,
+			linkattempt.Table:      linkattempt.ValidColumn,
 			organization.Table:     organization.ValidColumn,
 			providercalendar.Table: providercalendar.ValidColumn,
 			providerconfig.Table:   providerconfig.ValidColumn,

@@ -9,9 +9,11 @@ import (
 	"calsync/ent/bookingstatus"
 	"calsync/ent/bookingtype"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/emailmessage"
 	"calsync/ent/eventlink"
 	"calsync/ent/externalevent"
 	"calsync/ent/invitation"
+	"calsync/ent/linkattempt"
 	"calsync/ent/organization"
 	"calsync/ent/predicate"
 	"calsync/ent/providercalendar"
@@ -27,7 +29,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 14)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 16)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
@@ -170,6 +172,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			calendaraccount.FieldOrganizationID:        {Type: field.TypeInt, Column: calendaraccount.FieldOrganizationID},
 			calendaraccount.FieldProvider:              {Type: field.TypeEnum, Column: calendaraccount.FieldProvider},
 			calendaraccount.FieldAccountEmail:          {Type: field.TypeString, Column: calendaraccount.FieldAccountEmail},
+			calendaraccount.FieldProviderSubject:       {Type: field.TypeString, Column: calendaraccount.FieldProviderSubject},
 			calendaraccount.FieldCredentialMode:        {Type: field.TypeEnum, Column: calendaraccount.FieldCredentialMode},
 			calendaraccount.FieldTokenEnc:              {Type: field.TypeBytes, Column: calendaraccount.FieldTokenEnc},
 			calendaraccount.FieldScopes:                {Type: field.TypeJSON, Column: calendaraccount.FieldScopes},
@@ -180,6 +183,32 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 	}
 	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   emailmessage.Table,
+			Columns: emailmessage.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: emailmessage.FieldID,
+			},
+		},
+		Type: "EmailMessage",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			emailmessage.FieldCreatedAt:      {Type: field.TypeTime, Column: emailmessage.FieldCreatedAt},
+			emailmessage.FieldUpdatedAt:      {Type: field.TypeTime, Column: emailmessage.FieldUpdatedAt},
+			emailmessage.FieldOrganizationID: {Type: field.TypeInt, Column: emailmessage.FieldOrganizationID},
+			emailmessage.FieldTo:             {Type: field.TypeString, Column: emailmessage.FieldTo},
+			emailmessage.FieldSubject:        {Type: field.TypeString, Column: emailmessage.FieldSubject},
+			emailmessage.FieldBody:           {Type: field.TypeString, Column: emailmessage.FieldBody},
+			emailmessage.FieldHTMLBody:       {Type: field.TypeString, Column: emailmessage.FieldHTMLBody},
+			emailmessage.FieldKind:           {Type: field.TypeString, Column: emailmessage.FieldKind},
+			emailmessage.FieldUserID:         {Type: field.TypeInt, Column: emailmessage.FieldUserID},
+			emailmessage.FieldState:          {Type: field.TypeEnum, Column: emailmessage.FieldState},
+			emailmessage.FieldAttempts:       {Type: field.TypeInt, Column: emailmessage.FieldAttempts},
+			emailmessage.FieldLastError:      {Type: field.TypeString, Column: emailmessage.FieldLastError},
+			emailmessage.FieldSentAt:         {Type: field.TypeTime, Column: emailmessage.FieldSentAt},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   eventlink.Table,
 			Columns: eventlink.Columns,
@@ -206,7 +235,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			eventlink.FieldLastError:       {Type: field.TypeString, Column: eventlink.FieldLastError},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   externalevent.Table,
 			Columns: externalevent.Columns,
@@ -233,7 +262,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			externalevent.FieldWebLink:           {Type: field.TypeString, Column: externalevent.FieldWebLink},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   invitation.Table,
 			Columns: invitation.Columns,
@@ -256,7 +285,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invitation.FieldRevokedAt:      {Type: field.TypeTime, Column: invitation.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   linkattempt.Table,
+			Columns: linkattempt.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: linkattempt.FieldID,
+			},
+		},
+		Type: "LinkAttempt",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			linkattempt.FieldCreatedAt:       {Type: field.TypeTime, Column: linkattempt.FieldCreatedAt},
+			linkattempt.FieldUpdatedAt:       {Type: field.TypeTime, Column: linkattempt.FieldUpdatedAt},
+			linkattempt.FieldOrganizationID:  {Type: field.TypeInt, Column: linkattempt.FieldOrganizationID},
+			linkattempt.FieldUserID:          {Type: field.TypeInt, Column: linkattempt.FieldUserID},
+			linkattempt.FieldProvider:        {Type: field.TypeEnum, Column: linkattempt.FieldProvider},
+			linkattempt.FieldStateHash:       {Type: field.TypeString, Column: linkattempt.FieldStateHash},
+			linkattempt.FieldCodeVerifierEnc: {Type: field.TypeBytes, Column: linkattempt.FieldCodeVerifierEnc},
+			linkattempt.FieldInvitationID:    {Type: field.TypeInt, Column: linkattempt.FieldInvitationID},
+			linkattempt.FieldExpiresAt:       {Type: field.TypeTime, Column: linkattempt.FieldExpiresAt},
+			linkattempt.FieldUsedAt:          {Type: field.TypeTime, Column: linkattempt.FieldUsedAt},
+		},
+	}
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -276,7 +328,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldSecondaryColor:  {Type: field.TypeString, Column: organization.FieldSecondaryColor},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   providercalendar.Table,
 			Columns: providercalendar.Columns,
@@ -303,7 +355,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			providercalendar.FieldChannelExpiresAt:  {Type: field.TypeTime, Column: providercalendar.FieldChannelExpiresAt},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   providerconfig.Table,
 			Columns: providerconfig.Columns,
@@ -331,7 +383,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			providerconfig.FieldMsTenantID:           {Type: field.TypeString, Column: providerconfig.FieldMsTenantID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   syncrun.Table,
 			Columns: syncrun.Columns,
@@ -360,7 +412,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			syncrun.FieldError:          {Type: field.TypeString, Column: syncrun.FieldError},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -572,6 +624,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
 			Inverse: false,
+			Table:   emailmessage.OrganizationTable,
+			Columns: []string{emailmessage.OrganizationColumn},
+			Bidi:    false,
+		},
+		"EmailMessage",
+		"Organization",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
 			Table:   eventlink.OrganizationTable,
 			Columns: []string{eventlink.OrganizationColumn},
 			Bidi:    false,
@@ -673,6 +737,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Bidi:    false,
 		},
 		"Invitation",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   linkattempt.OrganizationTable,
+			Columns: []string{linkattempt.OrganizationColumn},
+			Bidi:    false,
+		},
+		"LinkAttempt",
+		"Organization",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   linkattempt.UserTable,
+			Columns: []string{linkattempt.UserColumn},
+			Bidi:    false,
+		},
+		"LinkAttempt",
 		"User",
 	)
 	graph.MustAddE(
@@ -1528,6 +1616,11 @@ func (f *CalendarAccountFilter) WhereAccountEmail(p entql.StringP) {
 	f.Where(p.Field(calendaraccount.FieldAccountEmail))
 }
 
+// WhereProviderSubject applies the entql string predicate on the provider_subject field.
+func (f *CalendarAccountFilter) WhereProviderSubject(p entql.StringP) {
+	f.Where(p.Field(calendaraccount.FieldProviderSubject))
+}
+
 // WhereCredentialMode applies the entql string predicate on the credential_mode field.
 func (f *CalendarAccountFilter) WhereCredentialMode(p entql.StringP) {
 	f.Where(p.Field(calendaraccount.FieldCredentialMode))
@@ -1620,6 +1713,125 @@ func (f *CalendarAccountFilter) WhereHasSyncRunsWith(preds ...predicate.SyncRun)
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *EmailMessageQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the EmailMessageQuery builder.
+func (_q *EmailMessageQuery) Filter() *EmailMessageFilter {
+	return &EmailMessageFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *EmailMessageMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the EmailMessageMutation builder.
+func (m *EmailMessageMutation) Filter() *EmailMessageFilter {
+	return &EmailMessageFilter{config: m.config, predicateAdder: m}
+}
+
+// EmailMessageFilter provides a generic filtering capability at runtime for EmailMessageQuery.
+type EmailMessageFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *EmailMessageFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *EmailMessageFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(emailmessage.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *EmailMessageFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(emailmessage.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *EmailMessageFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(emailmessage.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql int predicate on the organization_id field.
+func (f *EmailMessageFilter) WhereOrganizationID(p entql.IntP) {
+	f.Where(p.Field(emailmessage.FieldOrganizationID))
+}
+
+// WhereTo applies the entql string predicate on the to field.
+func (f *EmailMessageFilter) WhereTo(p entql.StringP) {
+	f.Where(p.Field(emailmessage.FieldTo))
+}
+
+// WhereSubject applies the entql string predicate on the subject field.
+func (f *EmailMessageFilter) WhereSubject(p entql.StringP) {
+	f.Where(p.Field(emailmessage.FieldSubject))
+}
+
+// WhereBody applies the entql string predicate on the body field.
+func (f *EmailMessageFilter) WhereBody(p entql.StringP) {
+	f.Where(p.Field(emailmessage.FieldBody))
+}
+
+// WhereHTMLBody applies the entql string predicate on the html_body field.
+func (f *EmailMessageFilter) WhereHTMLBody(p entql.StringP) {
+	f.Where(p.Field(emailmessage.FieldHTMLBody))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *EmailMessageFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(emailmessage.FieldKind))
+}
+
+// WhereUserID applies the entql int predicate on the user_id field.
+func (f *EmailMessageFilter) WhereUserID(p entql.IntP) {
+	f.Where(p.Field(emailmessage.FieldUserID))
+}
+
+// WhereState applies the entql string predicate on the state field.
+func (f *EmailMessageFilter) WhereState(p entql.StringP) {
+	f.Where(p.Field(emailmessage.FieldState))
+}
+
+// WhereAttempts applies the entql int predicate on the attempts field.
+func (f *EmailMessageFilter) WhereAttempts(p entql.IntP) {
+	f.Where(p.Field(emailmessage.FieldAttempts))
+}
+
+// WhereLastError applies the entql string predicate on the last_error field.
+func (f *EmailMessageFilter) WhereLastError(p entql.StringP) {
+	f.Where(p.Field(emailmessage.FieldLastError))
+}
+
+// WhereSentAt applies the entql time.Time predicate on the sent_at field.
+func (f *EmailMessageFilter) WhereSentAt(p entql.TimeP) {
+	f.Where(p.Field(emailmessage.FieldSentAt))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *EmailMessageFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *EmailMessageFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *EventLinkQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1648,7 +1860,7 @@ type EventLinkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EventLinkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1814,7 +2026,7 @@ type ExternalEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ExternalEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1952,7 +2164,7 @@ type InvitationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InvitationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2056,6 +2268,124 @@ func (f *InvitationFilter) WhereHasSentByWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *LinkAttemptQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the LinkAttemptQuery builder.
+func (_q *LinkAttemptQuery) Filter() *LinkAttemptFilter {
+	return &LinkAttemptFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *LinkAttemptMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the LinkAttemptMutation builder.
+func (m *LinkAttemptMutation) Filter() *LinkAttemptFilter {
+	return &LinkAttemptFilter{config: m.config, predicateAdder: m}
+}
+
+// LinkAttemptFilter provides a generic filtering capability at runtime for LinkAttemptQuery.
+type LinkAttemptFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *LinkAttemptFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *LinkAttemptFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(linkattempt.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *LinkAttemptFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(linkattempt.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *LinkAttemptFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(linkattempt.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql int predicate on the organization_id field.
+func (f *LinkAttemptFilter) WhereOrganizationID(p entql.IntP) {
+	f.Where(p.Field(linkattempt.FieldOrganizationID))
+}
+
+// WhereUserID applies the entql int predicate on the user_id field.
+func (f *LinkAttemptFilter) WhereUserID(p entql.IntP) {
+	f.Where(p.Field(linkattempt.FieldUserID))
+}
+
+// WhereProvider applies the entql string predicate on the provider field.
+func (f *LinkAttemptFilter) WhereProvider(p entql.StringP) {
+	f.Where(p.Field(linkattempt.FieldProvider))
+}
+
+// WhereStateHash applies the entql string predicate on the state_hash field.
+func (f *LinkAttemptFilter) WhereStateHash(p entql.StringP) {
+	f.Where(p.Field(linkattempt.FieldStateHash))
+}
+
+// WhereCodeVerifierEnc applies the entql []byte predicate on the code_verifier_enc field.
+func (f *LinkAttemptFilter) WhereCodeVerifierEnc(p entql.BytesP) {
+	f.Where(p.Field(linkattempt.FieldCodeVerifierEnc))
+}
+
+// WhereInvitationID applies the entql int predicate on the invitation_id field.
+func (f *LinkAttemptFilter) WhereInvitationID(p entql.IntP) {
+	f.Where(p.Field(linkattempt.FieldInvitationID))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *LinkAttemptFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(linkattempt.FieldExpiresAt))
+}
+
+// WhereUsedAt applies the entql time.Time predicate on the used_at field.
+func (f *LinkAttemptFilter) WhereUsedAt(p entql.TimeP) {
+	f.Where(p.Field(linkattempt.FieldUsedAt))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *LinkAttemptFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *LinkAttemptFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *LinkAttemptFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *LinkAttemptFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *OrganizationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2084,7 +2414,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2187,7 +2517,7 @@ type ProviderCalendarFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProviderCalendarFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2325,7 +2655,7 @@ type ProviderConfigFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProviderConfigFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2454,7 +2784,7 @@ type SyncRunFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SyncRunFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2602,7 +2932,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -9,6 +9,7 @@ import (
 	"calsync/ent/bookingstatus"
 	"calsync/ent/bookingtype"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/emailmessage"
 	"calsync/ent/eventlink"
 	"calsync/ent/externalevent"
 	"calsync/ent/invitation"
@@ -1085,6 +1086,11 @@ func (_q *CalendarAccountQuery) collectField(ctx context.Context, oneNode bool, 
 				selectedFields = append(selectedFields, calendaraccount.FieldAccountEmail)
 				fieldSeen[calendaraccount.FieldAccountEmail] = struct{}{}
 			}
+		case "providerSubject":
+			if _, ok := fieldSeen[calendaraccount.FieldProviderSubject]; !ok {
+				selectedFields = append(selectedFields, calendaraccount.FieldProviderSubject)
+				fieldSeen[calendaraccount.FieldProviderSubject] = struct{}{}
+			}
 		case "credentialMode":
 			if _, ok := fieldSeen[calendaraccount.FieldCredentialMode]; !ok {
 				selectedFields = append(selectedFields, calendaraccount.FieldCredentialMode)
@@ -1174,6 +1180,170 @@ func newCalendarAccountPaginateArgs(rv map[string]any) *calendaraccountPaginateA
 	}
 	if v, ok := rv[whereField].(*CalendarAccountWhereInput); ok {
 		args.opts = append(args.opts, WithCalendarAccountFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *EmailMessageQuery) CollectFields(ctx context.Context, satisfies ...string) (*EmailMessageQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *EmailMessageQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(emailmessage.Columns))
+		selectedFields = []string{emailmessage.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "organization":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrganizationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrganization = query
+			if _, ok := fieldSeen[emailmessage.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldOrganizationID)
+				fieldSeen[emailmessage.FieldOrganizationID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[emailmessage.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldCreatedAt)
+				fieldSeen[emailmessage.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[emailmessage.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldUpdatedAt)
+				fieldSeen[emailmessage.FieldUpdatedAt] = struct{}{}
+			}
+		case "organizationID":
+			if _, ok := fieldSeen[emailmessage.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldOrganizationID)
+				fieldSeen[emailmessage.FieldOrganizationID] = struct{}{}
+			}
+		case "to":
+			if _, ok := fieldSeen[emailmessage.FieldTo]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldTo)
+				fieldSeen[emailmessage.FieldTo] = struct{}{}
+			}
+		case "subject":
+			if _, ok := fieldSeen[emailmessage.FieldSubject]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldSubject)
+				fieldSeen[emailmessage.FieldSubject] = struct{}{}
+			}
+		case "body":
+			if _, ok := fieldSeen[emailmessage.FieldBody]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldBody)
+				fieldSeen[emailmessage.FieldBody] = struct{}{}
+			}
+		case "htmlBody":
+			if _, ok := fieldSeen[emailmessage.FieldHTMLBody]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldHTMLBody)
+				fieldSeen[emailmessage.FieldHTMLBody] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[emailmessage.FieldKind]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldKind)
+				fieldSeen[emailmessage.FieldKind] = struct{}{}
+			}
+		case "userID":
+			if _, ok := fieldSeen[emailmessage.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldUserID)
+				fieldSeen[emailmessage.FieldUserID] = struct{}{}
+			}
+		case "state":
+			if _, ok := fieldSeen[emailmessage.FieldState]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldState)
+				fieldSeen[emailmessage.FieldState] = struct{}{}
+			}
+		case "attempts":
+			if _, ok := fieldSeen[emailmessage.FieldAttempts]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldAttempts)
+				fieldSeen[emailmessage.FieldAttempts] = struct{}{}
+			}
+		case "lastError":
+			if _, ok := fieldSeen[emailmessage.FieldLastError]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldLastError)
+				fieldSeen[emailmessage.FieldLastError] = struct{}{}
+			}
+		case "sentAt":
+			if _, ok := fieldSeen[emailmessage.FieldSentAt]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldSentAt)
+				fieldSeen[emailmessage.FieldSentAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type emailmessagePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []EmailMessagePaginateOption
+}
+
+func newEmailMessagePaginateArgs(rv map[string]any) *emailmessagePaginateArgs {
+	args := &emailmessagePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &EmailMessageOrder{Field: &EmailMessageOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithEmailMessageOrder(order))
+			}
+		case *EmailMessageOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithEmailMessageOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*EmailMessageWhereInput); ok {
+		args.opts = append(args.opts, WithEmailMessageFilter(v.Filter))
 	}
 	return args
 }

@@ -153,6 +153,14 @@ func (_m *CalendarAccount) SyncRuns(
 	return _m.QuerySyncRuns().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *EmailMessage) Organization(ctx context.Context) (*Organization, error) {
+	result, err := _m.Edges.OrganizationOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrganization().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *EventLink) Organization(ctx context.Context) (*Organization, error) {
 	result, err := _m.Edges.OrganizationOrErr()
 	if IsNotLoaded(err) {

@@ -9,6 +9,7 @@ import (
 	"calsync/ent/bookingstatus"
 	"calsync/ent/bookingtype"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/emailmessage"
 	"calsync/ent/eventlink"
 	"calsync/ent/externalevent"
 	"calsync/ent/internal"
@@ -61,6 +62,11 @@ var calendaraccountImplementors = []string{"CalendarAccount", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*CalendarAccount) IsNode() {}
+
+var emailmessageImplementors = []string{"EmailMessage", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*EmailMessage) IsNode() {}
 
 var eventlinkImplementors = []string{"EventLink", "Node"}
 
@@ -229,6 +235,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(calendaraccount.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, calendaraccountImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case emailmessage.Table:
+		query := c.EmailMessage.Query().
+			Where(emailmessage.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, emailmessageImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -462,6 +477,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.CalendarAccount.Query().
 			Where(calendaraccount.IDIn(ids...))
 		query, err := query.CollectFields(ctx, calendaraccountImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case emailmessage.Table:
+		query := c.EmailMessage.Query().
+			Where(emailmessage.IDIn(ids...))
+		query, err := query.CollectFields(ctx, emailmessageImplementors...)
 		if err != nil {
 			return nil, err
 		}

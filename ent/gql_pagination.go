@@ -9,6 +9,7 @@ import (
 	"calsync/ent/bookingstatus"
 	"calsync/ent/bookingtype"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/emailmessage"
 	"calsync/ent/eventlink"
 	"calsync/ent/externalevent"
 	"calsync/ent/invitation"
@@ -2062,6 +2063,320 @@ func (_m *CalendarAccount) ToEdge(order *CalendarAccountOrder) *CalendarAccountE
 		order = DefaultCalendarAccountOrder
 	}
 	return &CalendarAccountEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// EmailMessageEdge is the edge representation of EmailMessage.
+type EmailMessageEdge struct {
+	Node   *EmailMessage `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// EmailMessageConnection is the connection containing edges to EmailMessage.
+type EmailMessageConnection struct {
+	Edges      []*EmailMessageEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *EmailMessageConnection) build(nodes []*EmailMessage, pager *emailmessagePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *EmailMessage
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *EmailMessage {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *EmailMessage {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*EmailMessageEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &EmailMessageEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// EmailMessagePaginateOption enables pagination customization.
+type EmailMessagePaginateOption func(*emailmessagePager) error
+
+// WithEmailMessageOrder configures pagination ordering.
+func WithEmailMessageOrder(order *EmailMessageOrder) EmailMessagePaginateOption {
+	if order == nil {
+		order = DefaultEmailMessageOrder
+	}
+	o := *order
+	return func(pager *emailmessagePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultEmailMessageOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithEmailMessageFilter configures pagination filter.
+func WithEmailMessageFilter(filter func(*EmailMessageQuery) (*EmailMessageQuery, error)) EmailMessagePaginateOption {
+	return func(pager *emailmessagePager) error {
+		if filter == nil {
+			return errors.New("EmailMessageQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type emailmessagePager struct {
+	reverse bool
+	order   *EmailMessageOrder
+	filter  func(*EmailMessageQuery) (*EmailMessageQuery, error)
+}
+
+func newEmailMessagePager(opts []EmailMessagePaginateOption, reverse bool) (*emailmessagePager, error) {
+	pager := &emailmessagePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultEmailMessageOrder
+	}
+	return pager, nil
+}
+
+func (p *emailmessagePager) applyFilter(query *EmailMessageQuery) (*EmailMessageQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *emailmessagePager) toCursor(_m *EmailMessage) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *emailmessagePager) applyCursors(query *EmailMessageQuery, after, before *Cursor) (*EmailMessageQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultEmailMessageOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *emailmessagePager) applyOrder(query *EmailMessageQuery) *EmailMessageQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultEmailMessageOrder.Field {
+		query = query.Order(DefaultEmailMessageOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *emailmessagePager) orderExpr(query *EmailMessageQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultEmailMessageOrder.Field {
+			b.Comma().Ident(DefaultEmailMessageOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to EmailMessage.
+func (_m *EmailMessageQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...EmailMessagePaginateOption,
+) (*EmailMessageConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newEmailMessagePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &EmailMessageConnection{Edges: []*EmailMessageEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// EmailMessageOrderFieldCreatedAt orders EmailMessage by created_at.
+	EmailMessageOrderFieldCreatedAt = &EmailMessageOrderField{
+		Value: func(_m *EmailMessage) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: emailmessage.FieldCreatedAt,
+		toTerm: emailmessage.ByCreatedAt,
+		toCursor: func(_m *EmailMessage) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// EmailMessageOrderFieldUpdatedAt orders EmailMessage by updated_at.
+	EmailMessageOrderFieldUpdatedAt = &EmailMessageOrderField{
+		Value: func(_m *EmailMessage) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: emailmessage.FieldUpdatedAt,
+		toTerm: emailmessage.ByUpdatedAt,
+		toCursor: func(_m *EmailMessage) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f EmailMessageOrderField) String() string {
+	var str string
+	switch f.column {
+	case EmailMessageOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case EmailMessageOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f EmailMessageOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *EmailMessageOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("EmailMessageOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *EmailMessageOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *EmailMessageOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid EmailMessageOrderField", str)
+	}
+	return nil
+}
+
+// EmailMessageOrderField defines the ordering field of EmailMessage.
+type EmailMessageOrderField struct {
+	// Value extracts the ordering value from the given EmailMessage.
+	Value    func(*EmailMessage) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) emailmessage.OrderOption
+	toCursor func(*EmailMessage) Cursor
+}
+
+// EmailMessageOrder defines the ordering of EmailMessage.
+type EmailMessageOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *EmailMessageOrderField `json:"field"`
+}
+
+// DefaultEmailMessageOrder is the default ordering of EmailMessage.
+var DefaultEmailMessageOrder = &EmailMessageOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &EmailMessageOrderField{
+		Value: func(_m *EmailMessage) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: emailmessage.FieldID,
+		toTerm: emailmessage.ByID,
+		toCursor: func(_m *EmailMessage) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts EmailMessage into EmailMessageEdge.
+func (_m *EmailMessage) ToEdge(order *EmailMessageOrder) *EmailMessageEdge {
+	if order == nil {
+		order = DefaultEmailMessageOrder
+	}
+	return &EmailMessageEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -9,6 +9,7 @@ import (
 	"calsync/ent/bookingstatus"
 	"calsync/ent/bookingtype"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/emailmessage"
 	"calsync/ent/eventlink"
 	"calsync/ent/externalevent"
 	"calsync/ent/invitation"
@@ -2877,6 +2878,23 @@ type CalendarAccountWhereInput struct {
 	AccountEmailEqualFold    *string  `json:"accountEmailEqualFold,omitempty"`
 	AccountEmailContainsFold *string  `json:"accountEmailContainsFold,omitempty"`
 
+	// "provider_subject" field predicates.
+	ProviderSubject             *string  `json:"providerSubject,omitempty"`
+	ProviderSubjectNEQ          *string  `json:"providerSubjectNEQ,omitempty"`
+	ProviderSubjectIn           []string `json:"providerSubjectIn,omitempty"`
+	ProviderSubjectNotIn        []string `json:"providerSubjectNotIn,omitempty"`
+	ProviderSubjectGT           *string  `json:"providerSubjectGT,omitempty"`
+	ProviderSubjectGTE          *string  `json:"providerSubjectGTE,omitempty"`
+	ProviderSubjectLT           *string  `json:"providerSubjectLT,omitempty"`
+	ProviderSubjectLTE          *string  `json:"providerSubjectLTE,omitempty"`
+	ProviderSubjectContains     *string  `json:"providerSubjectContains,omitempty"`
+	ProviderSubjectHasPrefix    *string  `json:"providerSubjectHasPrefix,omitempty"`
+	ProviderSubjectHasSuffix    *string  `json:"providerSubjectHasSuffix,omitempty"`
+	ProviderSubjectIsNil        bool     `json:"providerSubjectIsNil,omitempty"`
+	ProviderSubjectNotNil       bool     `json:"providerSubjectNotNil,omitempty"`
+	ProviderSubjectEqualFold    *string  `json:"providerSubjectEqualFold,omitempty"`
+	ProviderSubjectContainsFold *string  `json:"providerSubjectContainsFold,omitempty"`
+
 	// "credential_mode" field predicates.
 	CredentialMode      *domain.CredentialMode  `json:"credentialMode,omitempty"`
 	CredentialModeNEQ   *domain.CredentialMode  `json:"credentialModeNEQ,omitempty"`
@@ -3142,6 +3160,51 @@ func (i *CalendarAccountWhereInput) P() (predicate.CalendarAccount, error) {
 	if i.AccountEmailContainsFold != nil {
 		predicates = append(predicates, calendaraccount.AccountEmailContainsFold(*i.AccountEmailContainsFold))
 	}
+	if i.ProviderSubject != nil {
+		predicates = append(predicates, calendaraccount.ProviderSubjectEQ(*i.ProviderSubject))
+	}
+	if i.ProviderSubjectNEQ != nil {
+		predicates = append(predicates, calendaraccount.ProviderSubjectNEQ(*i.ProviderSubjectNEQ))
+	}
+	if len(i.ProviderSubjectIn) > 0 {
+		predicates = append(predicates, calendaraccount.ProviderSubjectIn(i.ProviderSubjectIn...))
+	}
+	if len(i.ProviderSubjectNotIn) > 0 {
+		predicates = append(predicates, calendaraccount.ProviderSubjectNotIn(i.ProviderSubjectNotIn...))
+	}
+	if i.ProviderSubjectGT != nil {
+		predicates = append(predicates, calendaraccount.ProviderSubjectGT(*i.ProviderSubjectGT))
+	}
+	if i.ProviderSubjectGTE != nil {
+		predicates = append(predicates, calendaraccount.ProviderSubjectGTE(*i.ProviderSubjectGTE))
+	}
+	if i.ProviderSubjectLT != nil {
+		predicates = append(predicates, calendaraccount.ProviderSubjectLT(*i.ProviderSubjectLT))
+	}
+	if i.ProviderSubjectLTE != nil {
+		predicates = append(predicates, calendaraccount.ProviderSubjectLTE(*i.ProviderSubjectLTE))
+	}
+	if i.ProviderSubjectContains != nil {
+		predicates = append(predicates, calendaraccount.ProviderSubjectContains(*i.ProviderSubjectContains))
+	}
+	if i.ProviderSubjectHasPrefix != nil {
+		predicates = append(predicates, calendaraccount.ProviderSubjectHasPrefix(*i.ProviderSubjectHasPrefix))
+	}
+	if i.ProviderSubjectHasSuffix != nil {
+		predicates = append(predicates, calendaraccount.ProviderSubjectHasSuffix(*i.ProviderSubjectHasSuffix))
+	}
+	if i.ProviderSubjectIsNil {
+		predicates = append(predicates, calendaraccount.ProviderSubjectIsNil())
+	}
+	if i.ProviderSubjectNotNil {
+		predicates = append(predicates, calendaraccount.ProviderSubjectNotNil())
+	}
+	if i.ProviderSubjectEqualFold != nil {
+		predicates = append(predicates, calendaraccount.ProviderSubjectEqualFold(*i.ProviderSubjectEqualFold))
+	}
+	if i.ProviderSubjectContainsFold != nil {
+		predicates = append(predicates, calendaraccount.ProviderSubjectContainsFold(*i.ProviderSubjectContainsFold))
+	}
 	if i.CredentialMode != nil {
 		predicates = append(predicates, calendaraccount.CredentialModeEQ(*i.CredentialMode))
 	}
@@ -3348,6 +3411,674 @@ func (i *CalendarAccountWhereInput) P() (predicate.CalendarAccount, error) {
 		return predicates[0], nil
 	default:
 		return calendaraccount.And(predicates...), nil
+	}
+}
+
+// EmailMessageWhereInput represents a where input for filtering EmailMessage queries.
+type EmailMessageWhereInput struct {
+	Predicates []predicate.EmailMessage  `json:"-"`
+	Not        *EmailMessageWhereInput   `json:"not,omitempty"`
+	Or         []*EmailMessageWhereInput `json:"or,omitempty"`
+	And        []*EmailMessageWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "to" field predicates.
+	To             *string  `json:"to,omitempty"`
+	ToNEQ          *string  `json:"toNEQ,omitempty"`
+	ToIn           []string `json:"toIn,omitempty"`
+	ToNotIn        []string `json:"toNotIn,omitempty"`
+	ToGT           *string  `json:"toGT,omitempty"`
+	ToGTE          *string  `json:"toGTE,omitempty"`
+	ToLT           *string  `json:"toLT,omitempty"`
+	ToLTE          *string  `json:"toLTE,omitempty"`
+	ToContains     *string  `json:"toContains,omitempty"`
+	ToHasPrefix    *string  `json:"toHasPrefix,omitempty"`
+	ToHasSuffix    *string  `json:"toHasSuffix,omitempty"`
+	ToEqualFold    *string  `json:"toEqualFold,omitempty"`
+	ToContainsFold *string  `json:"toContainsFold,omitempty"`
+
+	// "subject" field predicates.
+	Subject             *string  `json:"subject,omitempty"`
+	SubjectNEQ          *string  `json:"subjectNEQ,omitempty"`
+	SubjectIn           []string `json:"subjectIn,omitempty"`
+	SubjectNotIn        []string `json:"subjectNotIn,omitempty"`
+	SubjectGT           *string  `json:"subjectGT,omitempty"`
+	SubjectGTE          *string  `json:"subjectGTE,omitempty"`
+	SubjectLT           *string  `json:"subjectLT,omitempty"`
+	SubjectLTE          *string  `json:"subjectLTE,omitempty"`
+	SubjectContains     *string  `json:"subjectContains,omitempty"`
+	SubjectHasPrefix    *string  `json:"subjectHasPrefix,omitempty"`
+	SubjectHasSuffix    *string  `json:"subjectHasSuffix,omitempty"`
+	SubjectEqualFold    *string  `json:"subjectEqualFold,omitempty"`
+	SubjectContainsFold *string  `json:"subjectContainsFold,omitempty"`
+
+	// "body" field predicates.
+	Body             *string  `json:"body,omitempty"`
+	BodyNEQ          *string  `json:"bodyNEQ,omitempty"`
+	BodyIn           []string `json:"bodyIn,omitempty"`
+	BodyNotIn        []string `json:"bodyNotIn,omitempty"`
+	BodyGT           *string  `json:"bodyGT,omitempty"`
+	BodyGTE          *string  `json:"bodyGTE,omitempty"`
+	BodyLT           *string  `json:"bodyLT,omitempty"`
+	BodyLTE          *string  `json:"bodyLTE,omitempty"`
+	BodyContains     *string  `json:"bodyContains,omitempty"`
+	BodyHasPrefix    *string  `json:"bodyHasPrefix,omitempty"`
+	BodyHasSuffix    *string  `json:"bodyHasSuffix,omitempty"`
+	BodyEqualFold    *string  `json:"bodyEqualFold,omitempty"`
+	BodyContainsFold *string  `json:"bodyContainsFold,omitempty"`
+
+	// "html_body" field predicates.
+	HTMLBody             *string  `json:"htmlBody,omitempty"`
+	HTMLBodyNEQ          *string  `json:"htmlBodyNEQ,omitempty"`
+	HTMLBodyIn           []string `json:"htmlBodyIn,omitempty"`
+	HTMLBodyNotIn        []string `json:"htmlBodyNotIn,omitempty"`
+	HTMLBodyGT           *string  `json:"htmlBodyGT,omitempty"`
+	HTMLBodyGTE          *string  `json:"htmlBodyGTE,omitempty"`
+	HTMLBodyLT           *string  `json:"htmlBodyLT,omitempty"`
+	HTMLBodyLTE          *string  `json:"htmlBodyLTE,omitempty"`
+	HTMLBodyContains     *string  `json:"htmlBodyContains,omitempty"`
+	HTMLBodyHasPrefix    *string  `json:"htmlBodyHasPrefix,omitempty"`
+	HTMLBodyHasSuffix    *string  `json:"htmlBodyHasSuffix,omitempty"`
+	HTMLBodyIsNil        bool     `json:"htmlBodyIsNil,omitempty"`
+	HTMLBodyNotNil       bool     `json:"htmlBodyNotNil,omitempty"`
+	HTMLBodyEqualFold    *string  `json:"htmlBodyEqualFold,omitempty"`
+	HTMLBodyContainsFold *string  `json:"htmlBodyContainsFold,omitempty"`
+
+	// "kind" field predicates.
+	Kind             *string  `json:"kind,omitempty"`
+	KindNEQ          *string  `json:"kindNEQ,omitempty"`
+	KindIn           []string `json:"kindIn,omitempty"`
+	KindNotIn        []string `json:"kindNotIn,omitempty"`
+	KindGT           *string  `json:"kindGT,omitempty"`
+	KindGTE          *string  `json:"kindGTE,omitempty"`
+	KindLT           *string  `json:"kindLT,omitempty"`
+	KindLTE          *string  `json:"kindLTE,omitempty"`
+	KindContains     *string  `json:"kindContains,omitempty"`
+	KindHasPrefix    *string  `json:"kindHasPrefix,omitempty"`
+	KindHasSuffix    *string  `json:"kindHasSuffix,omitempty"`
+	KindEqualFold    *string  `json:"kindEqualFold,omitempty"`
+	KindContainsFold *string  `json:"kindContainsFold,omitempty"`
+
+	// "user_id" field predicates.
+	UserID       *int  `json:"userID,omitempty"`
+	UserIDNEQ    *int  `json:"userIDNEQ,omitempty"`
+	UserIDIn     []int `json:"userIDIn,omitempty"`
+	UserIDNotIn  []int `json:"userIDNotIn,omitempty"`
+	UserIDGT     *int  `json:"userIDGT,omitempty"`
+	UserIDGTE    *int  `json:"userIDGTE,omitempty"`
+	UserIDLT     *int  `json:"userIDLT,omitempty"`
+	UserIDLTE    *int  `json:"userIDLTE,omitempty"`
+	UserIDIsNil  bool  `json:"userIDIsNil,omitempty"`
+	UserIDNotNil bool  `json:"userIDNotNil,omitempty"`
+
+	// "state" field predicates.
+	State      *emailmessage.State  `json:"state,omitempty"`
+	StateNEQ   *emailmessage.State  `json:"stateNEQ,omitempty"`
+	StateIn    []emailmessage.State `json:"stateIn,omitempty"`
+	StateNotIn []emailmessage.State `json:"stateNotIn,omitempty"`
+
+	// "attempts" field predicates.
+	Attempts      *int  `json:"attempts,omitempty"`
+	AttemptsNEQ   *int  `json:"attemptsNEQ,omitempty"`
+	AttemptsIn    []int `json:"attemptsIn,omitempty"`
+	AttemptsNotIn []int `json:"attemptsNotIn,omitempty"`
+	AttemptsGT    *int  `json:"attemptsGT,omitempty"`
+	AttemptsGTE   *int  `json:"attemptsGTE,omitempty"`
+	AttemptsLT    *int  `json:"attemptsLT,omitempty"`
+	AttemptsLTE   *int  `json:"attemptsLTE,omitempty"`
+
+	// "last_error" field predicates.
+	LastError             *string  `json:"lastError,omitempty"`
+	LastErrorNEQ          *string  `json:"lastErrorNEQ,omitempty"`
+	LastErrorIn           []string `json:"lastErrorIn,omitempty"`
+	LastErrorNotIn        []string `json:"lastErrorNotIn,omitempty"`
+	LastErrorGT           *string  `json:"lastErrorGT,omitempty"`
+	LastErrorGTE          *string  `json:"lastErrorGTE,omitempty"`
+	LastErrorLT           *string  `json:"lastErrorLT,omitempty"`
+	LastErrorLTE          *string  `json:"lastErrorLTE,omitempty"`
+	LastErrorContains     *string  `json:"lastErrorContains,omitempty"`
+	LastErrorHasPrefix    *string  `json:"lastErrorHasPrefix,omitempty"`
+	LastErrorHasSuffix    *string  `json:"lastErrorHasSuffix,omitempty"`
+	LastErrorIsNil        bool     `json:"lastErrorIsNil,omitempty"`
+	LastErrorNotNil       bool     `json:"lastErrorNotNil,omitempty"`
+	LastErrorEqualFold    *string  `json:"lastErrorEqualFold,omitempty"`
+	LastErrorContainsFold *string  `json:"lastErrorContainsFold,omitempty"`
+
+	// "sent_at" field predicates.
+	SentAt       *time.Time  `json:"sentAt,omitempty"`
+	SentAtNEQ    *time.Time  `json:"sentAtNEQ,omitempty"`
+	SentAtIn     []time.Time `json:"sentAtIn,omitempty"`
+	SentAtNotIn  []time.Time `json:"sentAtNotIn,omitempty"`
+	SentAtGT     *time.Time  `json:"sentAtGT,omitempty"`
+	SentAtGTE    *time.Time  `json:"sentAtGTE,omitempty"`
+	SentAtLT     *time.Time  `json:"sentAtLT,omitempty"`
+	SentAtLTE    *time.Time  `json:"sentAtLTE,omitempty"`
+	SentAtIsNil  bool        `json:"sentAtIsNil,omitempty"`
+	SentAtNotNil bool        `json:"sentAtNotNil,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *EmailMessageWhereInput) AddPredicates(predicates ...predicate.EmailMessage) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the EmailMessageWhereInput filter on the EmailMessageQuery builder.
+func (i *EmailMessageWhereInput) Filter(q *EmailMessageQuery) (*EmailMessageQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyEmailMessageWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyEmailMessageWhereInput is returned in case the EmailMessageWhereInput is empty.
+var ErrEmptyEmailMessageWhereInput = errors.New("ent: empty predicate EmailMessageWhereInput")
+
+// P returns a predicate for filtering emailmessages.
+// An error is returned if the input is empty or invalid.
+func (i *EmailMessageWhereInput) P() (predicate.EmailMessage, error) {
+	var predicates []predicate.EmailMessage
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, emailmessage.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.EmailMessage, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, emailmessage.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.EmailMessage, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, emailmessage.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, emailmessage.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, emailmessage.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, emailmessage.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, emailmessage.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, emailmessage.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, emailmessage.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, emailmessage.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, emailmessage.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, emailmessage.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, emailmessage.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, emailmessage.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, emailmessage.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, emailmessage.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, emailmessage.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, emailmessage.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, emailmessage.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, emailmessage.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, emailmessage.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, emailmessage.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, emailmessage.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, emailmessage.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, emailmessage.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, emailmessage.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, emailmessage.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.To != nil {
+		predicates = append(predicates, emailmessage.ToEQ(*i.To))
+	}
+	if i.ToNEQ != nil {
+		predicates = append(predicates, emailmessage.ToNEQ(*i.ToNEQ))
+	}
+	if len(i.ToIn) > 0 {
+		predicates = append(predicates, emailmessage.ToIn(i.ToIn...))
+	}
+	if len(i.ToNotIn) > 0 {
+		predicates = append(predicates, emailmessage.ToNotIn(i.ToNotIn...))
+	}
+	if i.ToGT != nil {
+		predicates = append(predicates, emailmessage.ToGT(*i.ToGT))
+	}
+	if i.ToGTE != nil {
+		predicates = append(predicates, emailmessage.ToGTE(*i.ToGTE))
+	}
+	if i.ToLT != nil {
+		predicates = append(predicates, emailmessage.ToLT(*i.ToLT))
+	}
+	if i.ToLTE != nil {
+		predicates = append(predicates, emailmessage.ToLTE(*i.ToLTE))
+	}
+	if i.ToContains != nil {
+		predicates = append(predicates, emailmessage.ToContains(*i.ToContains))
+	}
+	if i.ToHasPrefix != nil {
+		predicates = append(predicates, emailmessage.ToHasPrefix(*i.ToHasPrefix))
+	}
+	if i.ToHasSuffix != nil {
+		predicates = append(predicates, emailmessage.ToHasSuffix(*i.ToHasSuffix))
+	}
+	if i.ToEqualFold != nil {
+		predicates = append(predicates, emailmessage.ToEqualFold(*i.ToEqualFold))
+	}
+	if i.ToContainsFold != nil {
+		predicates = append(predicates, emailmessage.ToContainsFold(*i.ToContainsFold))
+	}
+	if i.Subject != nil {
+		predicates = append(predicates, emailmessage.SubjectEQ(*i.Subject))
+	}
+	if i.SubjectNEQ != nil {
+		predicates = append(predicates, emailmessage.SubjectNEQ(*i.SubjectNEQ))
+	}
+	if len(i.SubjectIn) > 0 {
+		predicates = append(predicates, emailmessage.SubjectIn(i.SubjectIn...))
+	}
+	if len(i.SubjectNotIn) > 0 {
+		predicates = append(predicates, emailmessage.SubjectNotIn(i.SubjectNotIn...))
+	}
+	if i.SubjectGT != nil {
+		predicates = append(predicates, emailmessage.SubjectGT(*i.SubjectGT))
+	}
+	if i.SubjectGTE != nil {
+		predicates = append(predicates, emailmessage.SubjectGTE(*i.SubjectGTE))
+	}
+	if i.SubjectLT != nil {
+		predicates = append(predicates, emailmessage.SubjectLT(*i.SubjectLT))
+	}
+	if i.SubjectLTE != nil {
+		predicates = append(predicates, emailmessage.SubjectLTE(*i.SubjectLTE))
+	}
+	if i.SubjectContains != nil {
+		predicates = append(predicates, emailmessage.SubjectContains(*i.SubjectContains))
+	}
+	if i.SubjectHasPrefix != nil {
+		predicates = append(predicates, emailmessage.SubjectHasPrefix(*i.SubjectHasPrefix))
+	}
+	if i.SubjectHasSuffix != nil {
+		predicates = append(predicates, emailmessage.SubjectHasSuffix(*i.SubjectHasSuffix))
+	}
+	if i.SubjectEqualFold != nil {
+		predicates = append(predicates, emailmessage.SubjectEqualFold(*i.SubjectEqualFold))
+	}
+	if i.SubjectContainsFold != nil {
+		predicates = append(predicates, emailmessage.SubjectContainsFold(*i.SubjectContainsFold))
+	}
+	if i.Body != nil {
+		predicates = append(predicates, emailmessage.BodyEQ(*i.Body))
+	}
+	if i.BodyNEQ != nil {
+		predicates = append(predicates, emailmessage.BodyNEQ(*i.BodyNEQ))
+	}
+	if len(i.BodyIn) > 0 {
+		predicates = append(predicates, emailmessage.BodyIn(i.BodyIn...))
+	}
+	if len(i.BodyNotIn) > 0 {
+		predicates = append(predicates, emailmessage.BodyNotIn(i.BodyNotIn...))
+	}
+	if i.BodyGT != nil {
+		predicates = append(predicates, emailmessage.BodyGT(*i.BodyGT))
+	}
+	if i.BodyGTE != nil {
+		predicates = append(predicates, emailmessage.BodyGTE(*i.BodyGTE))
+	}
+	if i.BodyLT != nil {
+		predicates = append(predicates, emailmessage.BodyLT(*i.BodyLT))
+	}
+	if i.BodyLTE != nil {
+		predicates = append(predicates, emailmessage.BodyLTE(*i.BodyLTE))
+	}
+	if i.BodyContains != nil {
+		predicates = append(predicates, emailmessage.BodyContains(*i.BodyContains))
+	}
+	if i.BodyHasPrefix != nil {
+		predicates = append(predicates, emailmessage.BodyHasPrefix(*i.BodyHasPrefix))
+	}
+	if i.BodyHasSuffix != nil {
+		predicates = append(predicates, emailmessage.BodyHasSuffix(*i.BodyHasSuffix))
+	}
+	if i.BodyEqualFold != nil {
+		predicates = append(predicates, emailmessage.BodyEqualFold(*i.BodyEqualFold))
+	}
+	if i.BodyContainsFold != nil {
+		predicates = append(predicates, emailmessage.BodyContainsFold(*i.BodyContainsFold))
+	}
+	if i.HTMLBody != nil {
+		predicates = append(predicates, emailmessage.HTMLBodyEQ(*i.HTMLBody))
+	}
+	if i.HTMLBodyNEQ != nil {
+		predicates = append(predicates, emailmessage.HTMLBodyNEQ(*i.HTMLBodyNEQ))
+	}
+	if len(i.HTMLBodyIn) > 0 {
+		predicates = append(predicates, emailmessage.HTMLBodyIn(i.HTMLBodyIn...))
+	}
+	if len(i.HTMLBodyNotIn) > 0 {
+		predicates = append(predicates, emailmessage.HTMLBodyNotIn(i.HTMLBodyNotIn...))
+	}
+	if i.HTMLBodyGT != nil {
+		predicates = append(predicates, emailmessage.HTMLBodyGT(*i.HTMLBodyGT))
+	}
+	if i.HTMLBodyGTE != nil {
+		predicates = append(predicates, emailmessage.HTMLBodyGTE(*i.HTMLBodyGTE))
+	}
+	if i.HTMLBodyLT != nil {
+		predicates = append(predicates, emailmessage.HTMLBodyLT(*i.HTMLBodyLT))
+	}
+	if i.HTMLBodyLTE != nil {
+		predicates = append(predicates, emailmessage.HTMLBodyLTE(*i.HTMLBodyLTE))
+	}
+	if i.HTMLBodyContains != nil {
+		predicates = append(predicates, emailmessage.HTMLBodyContains(*i.HTMLBodyContains))
+	}
+	if i.HTMLBodyHasPrefix != nil {
+		predicates = append(predicates, emailmessage.HTMLBodyHasPrefix(*i.HTMLBodyHasPrefix))
+	}
+	if i.HTMLBodyHasSuffix != nil {
+		predicates = append(predicates, emailmessage.HTMLBodyHasSuffix(*i.HTMLBodyHasSuffix))
+	}
+	if i.HTMLBodyIsNil {
+		predicates = append(predicates, emailmessage.HTMLBodyIsNil())
+	}
+	if i.HTMLBodyNotNil {
+		predicates = append(predicates, emailmessage.HTMLBodyNotNil())
+	}
+	if i.HTMLBodyEqualFold != nil {
+		predicates = append(predicates, emailmessage.HTMLBodyEqualFold(*i.HTMLBodyEqualFold))
+	}
+	if i.HTMLBodyContainsFold != nil {
+		predicates = append(predicates, emailmessage.HTMLBodyContainsFold(*i.HTMLBodyContainsFold))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, emailmessage.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, emailmessage.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, emailmessage.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, emailmessage.KindNotIn(i.KindNotIn...))
+	}
+	if i.KindGT != nil {
+		predicates = append(predicates, emailmessage.KindGT(*i.KindGT))
+	}
+	if i.KindGTE != nil {
+		predicates = append(predicates, emailmessage.KindGTE(*i.KindGTE))
+	}
+	if i.KindLT != nil {
+		predicates = append(predicates, emailmessage.KindLT(*i.KindLT))
+	}
+	if i.KindLTE != nil {
+		predicates = append(predicates, emailmessage.KindLTE(*i.KindLTE))
+	}
+	if i.KindContains != nil {
+		predicates = append(predicates, emailmessage.KindContains(*i.KindContains))
+	}
+	if i.KindHasPrefix != nil {
+		predicates = append(predicates, emailmessage.KindHasPrefix(*i.KindHasPrefix))
+	}
+	if i.KindHasSuffix != nil {
+		predicates = append(predicates, emailmessage.KindHasSuffix(*i.KindHasSuffix))
+	}
+	if i.KindEqualFold != nil {
+		predicates = append(predicates, emailmessage.KindEqualFold(*i.KindEqualFold))
+	}
+	if i.KindContainsFold != nil {
+		predicates = append(predicates, emailmessage.KindContainsFold(*i.KindContainsFold))
+	}
+	if i.UserID != nil {
+		predicates = append(predicates, emailmessage.UserIDEQ(*i.UserID))
+	}
+	if i.UserIDNEQ != nil {
+		predicates = append(predicates, emailmessage.UserIDNEQ(*i.UserIDNEQ))
+	}
+	if len(i.UserIDIn) > 0 {
+		predicates = append(predicates, emailmessage.UserIDIn(i.UserIDIn...))
+	}
+	if len(i.UserIDNotIn) > 0 {
+		predicates = append(predicates, emailmessage.UserIDNotIn(i.UserIDNotIn...))
+	}
+	if i.UserIDGT != nil {
+		predicates = append(predicates, emailmessage.UserIDGT(*i.UserIDGT))
+	}
+	if i.UserIDGTE != nil {
+		predicates = append(predicates, emailmessage.UserIDGTE(*i.UserIDGTE))
+	}
+	if i.UserIDLT != nil {
+		predicates = append(predicates, emailmessage.UserIDLT(*i.UserIDLT))
+	}
+	if i.UserIDLTE != nil {
+		predicates = append(predicates, emailmessage.UserIDLTE(*i.UserIDLTE))
+	}
+	if i.UserIDIsNil {
+		predicates = append(predicates, emailmessage.UserIDIsNil())
+	}
+	if i.UserIDNotNil {
+		predicates = append(predicates, emailmessage.UserIDNotNil())
+	}
+	if i.State != nil {
+		predicates = append(predicates, emailmessage.StateEQ(*i.State))
+	}
+	if i.StateNEQ != nil {
+		predicates = append(predicates, emailmessage.StateNEQ(*i.StateNEQ))
+	}
+	if len(i.StateIn) > 0 {
+		predicates = append(predicates, emailmessage.StateIn(i.StateIn...))
+	}
+	if len(i.StateNotIn) > 0 {
+		predicates = append(predicates, emailmessage.StateNotIn(i.StateNotIn...))
+	}
+	if i.Attempts != nil {
+		predicates = append(predicates, emailmessage.AttemptsEQ(*i.Attempts))
+	}
+	if i.AttemptsNEQ != nil {
+		predicates = append(predicates, emailmessage.AttemptsNEQ(*i.AttemptsNEQ))
+	}
+	if len(i.AttemptsIn) > 0 {
+		predicates = append(predicates, emailmessage.AttemptsIn(i.AttemptsIn...))
+	}
+	if len(i.AttemptsNotIn) > 0 {
+		predicates = append(predicates, emailmessage.AttemptsNotIn(i.AttemptsNotIn...))
+	}
+	if i.AttemptsGT != nil {
+		predicates = append(predicates, emailmessage.AttemptsGT(*i.AttemptsGT))
+	}
+	if i.AttemptsGTE != nil {
+		predicates = append(predicates, emailmessage.AttemptsGTE(*i.AttemptsGTE))
+	}
+	if i.AttemptsLT != nil {
+		predicates = append(predicates, emailmessage.AttemptsLT(*i.AttemptsLT))
+	}
+	if i.AttemptsLTE != nil {
+		predicates = append(predicates, emailmessage.AttemptsLTE(*i.AttemptsLTE))
+	}
+	if i.LastError != nil {
+		predicates = append(predicates, emailmessage.LastErrorEQ(*i.LastError))
+	}
+	if i.LastErrorNEQ != nil {
+		predicates = append(predicates, emailmessage.LastErrorNEQ(*i.LastErrorNEQ))
+	}
+	if len(i.LastErrorIn) > 0 {
+		predicates = append(predicates, emailmessage.LastErrorIn(i.LastErrorIn...))
+	}
+	if len(i.LastErrorNotIn) > 0 {
+		predicates = append(predicates, emailmessage.LastErrorNotIn(i.LastErrorNotIn...))
+	}
+	if i.LastErrorGT != nil {
+		predicates = append(predicates, emailmessage.LastErrorGT(*i.LastErrorGT))
+	}
+	if i.LastErrorGTE != nil {
+		predicates = append(predicates, emailmessage.LastErrorGTE(*i.LastErrorGTE))
+	}
+	if i.LastErrorLT != nil {
+		predicates = append(predicates, emailmessage.LastErrorLT(*i.LastErrorLT))
+	}
+	if i.LastErrorLTE != nil {
+		predicates = append(predicates, emailmessage.LastErrorLTE(*i.LastErrorLTE))
+	}
+	if i.LastErrorContains != nil {
+		predicates = append(predicates, emailmessage.LastErrorContains(*i.LastErrorContains))
+	}
+	if i.LastErrorHasPrefix != nil {
+		predicates = append(predicates, emailmessage.LastErrorHasPrefix(*i.LastErrorHasPrefix))
+	}
+	if i.LastErrorHasSuffix != nil {
+		predicates = append(predicates, emailmessage.LastErrorHasSuffix(*i.LastErrorHasSuffix))
+	}
+	if i.LastErrorIsNil {
+		predicates = append(predicates, emailmessage.LastErrorIsNil())
+	}
+	if i.LastErrorNotNil {
+		predicates = append(predicates, emailmessage.LastErrorNotNil())
+	}
+	if i.LastErrorEqualFold != nil {
+		predicates = append(predicates, emailmessage.LastErrorEqualFold(*i.LastErrorEqualFold))
+	}
+	if i.LastErrorContainsFold != nil {
+		predicates = append(predicates, emailmessage.LastErrorContainsFold(*i.LastErrorContainsFold))
+	}
+	if i.SentAt != nil {
+		predicates = append(predicates, emailmessage.SentAtEQ(*i.SentAt))
+	}
+	if i.SentAtNEQ != nil {
+		predicates = append(predicates, emailmessage.SentAtNEQ(*i.SentAtNEQ))
+	}
+	if len(i.SentAtIn) > 0 {
+		predicates = append(predicates, emailmessage.SentAtIn(i.SentAtIn...))
+	}
+	if len(i.SentAtNotIn) > 0 {
+		predicates = append(predicates, emailmessage.SentAtNotIn(i.SentAtNotIn...))
+	}
+	if i.SentAtGT != nil {
+		predicates = append(predicates, emailmessage.SentAtGT(*i.SentAtGT))
+	}
+	if i.SentAtGTE != nil {
+		predicates = append(predicates, emailmessage.SentAtGTE(*i.SentAtGTE))
+	}
+	if i.SentAtLT != nil {
+		predicates = append(predicates, emailmessage.SentAtLT(*i.SentAtLT))
+	}
+	if i.SentAtLTE != nil {
+		predicates = append(predicates, emailmessage.SentAtLTE(*i.SentAtLTE))
+	}
+	if i.SentAtIsNil {
+		predicates = append(predicates, emailmessage.SentAtIsNil())
+	}
+	if i.SentAtNotNil {
+		predicates = append(predicates, emailmessage.SentAtNotNil())
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyEmailMessageWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return emailmessage.And(predicates...), nil
 	}
 }
 

@@ -24,12 +24,16 @@ type Tx struct {
 	BookingType *BookingTypeClient
 	// CalendarAccount is the client for interacting with the CalendarAccount builders.
 	CalendarAccount *CalendarAccountClient
+	// EmailMessage is the client for interacting with the EmailMessage builders.
+	EmailMessage *EmailMessageClient
 	// EventLink is the client for interacting with the EventLink builders.
 	EventLink *EventLinkClient
 	// ExternalEvent is the client for interacting with the ExternalEvent builders.
 	ExternalEvent *ExternalEventClient
 	// Invitation is the client for interacting with the Invitation builders.
 	Invitation *InvitationClient
+	// LinkAttempt is the client for interacting with the LinkAttempt builders.
+	LinkAttempt *LinkAttemptClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
 	// ProviderCalendar is the client for interacting with the ProviderCalendar builders.
@@ -177,9 +181,11 @@ func (tx *Tx) init() {
 	tx.BookingStatus = NewBookingStatusClient(tx.config)
 	tx.BookingType = NewBookingTypeClient(tx.config)
 	tx.CalendarAccount = NewCalendarAccountClient(tx.config)
+	tx.EmailMessage = NewEmailMessageClient(tx.config)
 	tx.EventLink = NewEventLinkClient(tx.config)
 	tx.ExternalEvent = NewExternalEventClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)
+	tx.LinkAttempt = NewLinkAttemptClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.ProviderCalendar = NewProviderCalendarClient(tx.config)
 	tx.ProviderConfig = NewProviderConfigClient(tx.config)

@@ -30,6 +30,8 @@ const (
 	FieldProvider = "provider"
 	// FieldAccountEmail holds the string denoting the account_email field in the database.
 	FieldAccountEmail = "account_email"
+	// FieldProviderSubject holds the string denoting the provider_subject field in the database.
+	FieldProviderSubject = "provider_subject"
 	// FieldCredentialMode holds the string denoting the credential_mode field in the database.
 	FieldCredentialMode = "credential_mode"
 	// FieldTokenEnc holds the string denoting the token_enc field in the database.
@@ -90,6 +92,7 @@ var Columns = []string{
 	FieldOrganizationID,
 	FieldProvider,
 	FieldAccountEmail,
+	FieldProviderSubject,
 	FieldCredentialMode,
 	FieldTokenEnc,
 	FieldScopes,
@@ -131,6 +134,8 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// AccountEmailValidator is a validator for the "account_email" field. It is called by the builders before save.
 	AccountEmailValidator func(string) error
+	// ProviderSubjectValidator is a validator for the "provider_subject" field. It is called by the builders before save.
+	ProviderSubjectValidator func(string) error
 	// LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	LastErrorValidator func(string) error
 	// DestinationCalendarIDValidator is a validator for the "destination_calendar_id" field. It is called by the builders before save.
@@ -217,6 +222,11 @@ func ByProvider(opts ...sql.OrderTermOption) OrderOption {
 // ByAccountEmail orders the results by the account_email field.
 func ByAccountEmail(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAccountEmail, opts...).ToFunc()
+}
+
+// ByProviderSubject orders the results by the provider_subject field.
+func ByProviderSubject(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProviderSubject, opts...).ToFunc()
 }
 
 // ByCredentialMode orders the results by the credential_mode field.

@@ -76,6 +76,11 @@ func AccountEmail(v string) predicate.CalendarAccount {
 	return predicate.CalendarAccount(sql.FieldEQ(FieldAccountEmail, v))
 }
 
+// ProviderSubject applies equality check predicate on the "provider_subject" field. It's identical to ProviderSubjectEQ.
+func ProviderSubject(v string) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldEQ(FieldProviderSubject, v))
+}
+
 // TokenEnc applies equality check predicate on the "token_enc" field. It's identical to TokenEncEQ.
 func TokenEnc(v []byte) predicate.CalendarAccount {
 	return predicate.CalendarAccount(sql.FieldEQ(FieldTokenEnc, v))
@@ -289,6 +294,81 @@ func AccountEmailEqualFold(v string) predicate.CalendarAccount {
 // AccountEmailContainsFold applies the ContainsFold predicate on the "account_email" field.
 func AccountEmailContainsFold(v string) predicate.CalendarAccount {
 	return predicate.CalendarAccount(sql.FieldContainsFold(FieldAccountEmail, v))
+}
+
+// ProviderSubjectEQ applies the EQ predicate on the "provider_subject" field.
+func ProviderSubjectEQ(v string) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldEQ(FieldProviderSubject, v))
+}
+
+// ProviderSubjectNEQ applies the NEQ predicate on the "provider_subject" field.
+func ProviderSubjectNEQ(v string) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldNEQ(FieldProviderSubject, v))
+}
+
+// ProviderSubjectIn applies the In predicate on the "provider_subject" field.
+func ProviderSubjectIn(vs ...string) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldIn(FieldProviderSubject, vs...))
+}
+
+// ProviderSubjectNotIn applies the NotIn predicate on the "provider_subject" field.
+func ProviderSubjectNotIn(vs ...string) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldNotIn(FieldProviderSubject, vs...))
+}
+
+// ProviderSubjectGT applies the GT predicate on the "provider_subject" field.
+func ProviderSubjectGT(v string) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldGT(FieldProviderSubject, v))
+}
+
+// ProviderSubjectGTE applies the GTE predicate on the "provider_subject" field.
+func ProviderSubjectGTE(v string) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldGTE(FieldProviderSubject, v))
+}
+
+// ProviderSubjectLT applies the LT predicate on the "provider_subject" field.
+func ProviderSubjectLT(v string) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldLT(FieldProviderSubject, v))
+}
+
+// ProviderSubjectLTE applies the LTE predicate on the "provider_subject" field.
+func ProviderSubjectLTE(v string) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldLTE(FieldProviderSubject, v))
+}
+
+// ProviderSubjectContains applies the Contains predicate on the "provider_subject" field.
+func ProviderSubjectContains(v string) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldContains(FieldProviderSubject, v))
+}
+
+// ProviderSubjectHasPrefix applies the HasPrefix predicate on the "provider_subject" field.
+func ProviderSubjectHasPrefix(v string) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldHasPrefix(FieldProviderSubject, v))
+}
+
+// ProviderSubjectHasSuffix applies the HasSuffix predicate on the "provider_subject" field.
+func ProviderSubjectHasSuffix(v string) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldHasSuffix(FieldProviderSubject, v))
+}
+
+// ProviderSubjectIsNil applies the IsNil predicate on the "provider_subject" field.
+func ProviderSubjectIsNil() predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldIsNull(FieldProviderSubject))
+}
+
+// ProviderSubjectNotNil applies the NotNil predicate on the "provider_subject" field.
+func ProviderSubjectNotNil() predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldNotNull(FieldProviderSubject))
+}
+
+// ProviderSubjectEqualFold applies the EqualFold predicate on the "provider_subject" field.
+func ProviderSubjectEqualFold(v string) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldEqualFold(FieldProviderSubject, v))
+}
+
+// ProviderSubjectContainsFold applies the ContainsFold predicate on the "provider_subject" field.
+func ProviderSubjectContainsFold(v string) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldContainsFold(FieldProviderSubject, v))
 }
 
 // CredentialModeEQ applies the EQ predicate on the "credential_mode" field.

@@ -80,6 +80,18 @@ func (f CalendarAccountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Va
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CalendarAccountMutation", m)
 }
 
+// The EmailMessageFunc type is an adapter to allow the use of ordinary
+// function as EmailMessage mutator.
+type EmailMessageFunc func(context.Context, *ent.EmailMessageMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f EmailMessageFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.EmailMessageMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.EmailMessageMutation", m)
+}
+
 // The EventLinkFunc type is an adapter to allow the use of ordinary
 // function as EventLink mutator.
 type EventLinkFunc func(context.Context, *ent.EventLinkMutation) (ent.Value, error)
@@ -114,6 +126,18 @@ func (f InvitationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.InvitationMutation", m)
+}
+
+// The LinkAttemptFunc type is an adapter to allow the use of ordinary
+// function as LinkAttempt mutator.
+type LinkAttemptFunc func(context.Context, *ent.LinkAttemptMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LinkAttemptFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LinkAttemptMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LinkAttemptMutation", m)
 }
 
 // The OrganizationFunc type is an adapter to allow the use of ordinary

@@ -13,9 +13,11 @@ import (
 	"calsync/ent/bookingstatus"
 	"calsync/ent/bookingtype"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/emailmessage"
 	"calsync/ent/eventlink"
 	"calsync/ent/externalevent"
 	"calsync/ent/invitation"
+	"calsync/ent/linkattempt"
 	"calsync/ent/organization"
 	"calsync/ent/predicate"
 	"calsync/ent/providercalendar"
@@ -244,6 +246,33 @@ func (f TraverseCalendarAccount) Traverse(ctx context.Context, q ent.Query) erro
 	return fmt.Errorf("unexpected query type %T. expect *ent.CalendarAccountQuery", q)
 }
 
+// The EmailMessageFunc type is an adapter to allow the use of ordinary function as a Querier.
+type EmailMessageFunc func(context.Context, *ent.EmailMessageQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f EmailMessageFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.EmailMessageQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.EmailMessageQuery", q)
+}
+
+// The TraverseEmailMessage type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseEmailMessage func(context.Context, *ent.EmailMessageQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseEmailMessage) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseEmailMessage) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EmailMessageQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.EmailMessageQuery", q)
+}
+
 // The EventLinkFunc type is an adapter to allow the use of ordinary function as a Querier.
 type EventLinkFunc func(context.Context, *ent.EventLinkQuery) (ent.Value, error)
 
@@ -323,6 +352,33 @@ func (f TraverseInvitation) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.InvitationQuery", q)
+}
+
+// The LinkAttemptFunc type is an adapter to allow the use of ordinary function as a Querier.
+type LinkAttemptFunc func(context.Context, *ent.LinkAttemptQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f LinkAttemptFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.LinkAttemptQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.LinkAttemptQuery", q)
+}
+
+// The TraverseLinkAttempt type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseLinkAttempt func(context.Context, *ent.LinkAttemptQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseLinkAttempt) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseLinkAttempt) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LinkAttemptQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.LinkAttemptQuery", q)
 }
 
 // The OrganizationFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -475,12 +531,16 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.BookingTypeQuery, predicate.BookingType, bookingtype.OrderOption]{typ: ent.TypeBookingType, tq: q}, nil
 	case *ent.CalendarAccountQuery:
 		return &query[*ent.CalendarAccountQuery, predicate.CalendarAccount, calendaraccount.OrderOption]{typ: ent.TypeCalendarAccount, tq: q}, nil
+	case *ent.EmailMessageQuery:
+		return &query[*ent.EmailMessageQuery, predicate.EmailMessage, emailmessage.OrderOption]{typ: ent.TypeEmailMessage, tq: q}, nil
 	case *ent.EventLinkQuery:
 		return &query[*ent.EventLinkQuery, predicate.EventLink, eventlink.OrderOption]{typ: ent.TypeEventLink, tq: q}, nil
 	case *ent.ExternalEventQuery:
 		return &query[*ent.ExternalEventQuery, predicate.ExternalEvent, externalevent.OrderOption]{typ: ent.TypeExternalEvent, tq: q}, nil
 	case *ent.InvitationQuery:
 		return &query[*ent.InvitationQuery, predicate.Invitation, invitation.OrderOption]{typ: ent.TypeInvitation, tq: q}, nil
+	case *ent.LinkAttemptQuery:
+		return &query[*ent.LinkAttemptQuery, predicate.LinkAttempt, linkattempt.OrderOption]{typ: ent.TypeLinkAttempt, tq: q}, nil
 	case *ent.OrganizationQuery:
 		return &query[*ent.OrganizationQuery, predicate.Organization, organization.OrderOption]{typ: ent.TypeOrganization, tq: q}, nil
 	case *ent.ProviderCalendarQuery:

@@ -257,6 +257,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "provider", Type: field.TypeEnum, Enums: []string{"GOOGLE", "MICROSOFT"}},
 		{Name: "account_email", Type: field.TypeString, Size: 320},
+		{Name: "provider_subject", Type: field.TypeString, Nullable: true, Size: 256},
 		{Name: "credential_mode", Type: field.TypeEnum, Enums: []string{"PLATFORM_APP", "PRIVATE_APP", "SERVICE_ACCOUNT"}},
 		{Name: "token_enc", Type: field.TypeBytes, Nullable: true},
 		{Name: "scopes", Type: field.TypeJSON, Nullable: true},
@@ -274,7 +275,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "calendar_accounts_organizations_organization",
-				Columns:    []*schema.Column{CalendarAccountsColumns[12]},
+				Columns:    []*schema.Column{CalendarAccountsColumns[13]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -283,12 +284,55 @@ var (
 			{
 				Name:    "calendaraccount_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{CalendarAccountsColumns[12]},
+				Columns: []*schema.Column{CalendarAccountsColumns[13]},
 			},
 			{
 				Name:    "calendaraccount_organization_id_provider_account_email",
 				Unique:  true,
-				Columns: []*schema.Column{CalendarAccountsColumns[12], CalendarAccountsColumns[3], CalendarAccountsColumns[4]},
+				Columns: []*schema.Column{CalendarAccountsColumns[13], CalendarAccountsColumns[3], CalendarAccountsColumns[4]},
+			},
+		},
+	}
+	// EmailMessagesColumns holds the columns for the "email_messages" table.
+	EmailMessagesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "to", Type: field.TypeString},
+		{Name: "subject", Type: field.TypeString},
+		{Name: "body", Type: field.TypeString, Size: 2147483647},
+		{Name: "html_body", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "kind", Type: field.TypeString, Default: "authorization"},
+		{Name: "user_id", Type: field.TypeInt, Nullable: true},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"QUEUED", "SENT", "FAILED", "OUTBOX"}, Default: "QUEUED"},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
+		{Name: "organization_id", Type: field.TypeInt},
+	}
+	// EmailMessagesTable holds the schema information for the "email_messages" table.
+	EmailMessagesTable = &schema.Table{
+		Name:       "email_messages",
+		Columns:    EmailMessagesColumns,
+		PrimaryKey: []*schema.Column{EmailMessagesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "email_messages_organizations_organization",
+				Columns:    []*schema.Column{EmailMessagesColumns[13]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "emailmessage_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{EmailMessagesColumns[13]},
+			},
+			{
+				Name:    "emailmessage_organization_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{EmailMessagesColumns[13], EmailMessagesColumns[1]},
 			},
 		},
 	}
@@ -458,6 +502,47 @@ var (
 				Name:    "invitation_organization_id",
 				Unique:  false,
 				Columns: []*schema.Column{InvitationsColumns[8]},
+			},
+		},
+	}
+	// LinkAttemptsColumns holds the columns for the "link_attempts" table.
+	LinkAttemptsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "provider", Type: field.TypeEnum, Enums: []string{"GOOGLE", "MICROSOFT"}},
+		{Name: "state_hash", Type: field.TypeString, Unique: true},
+		{Name: "code_verifier_enc", Type: field.TypeBytes},
+		{Name: "invitation_id", Type: field.TypeInt, Nullable: true},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "organization_id", Type: field.TypeInt},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// LinkAttemptsTable holds the schema information for the "link_attempts" table.
+	LinkAttemptsTable = &schema.Table{
+		Name:       "link_attempts",
+		Columns:    LinkAttemptsColumns,
+		PrimaryKey: []*schema.Column{LinkAttemptsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "link_attempts_organizations_organization",
+				Columns:    []*schema.Column{LinkAttemptsColumns[9]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "link_attempts_users_user",
+				Columns:    []*schema.Column{LinkAttemptsColumns[10]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "linkattempt_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{LinkAttemptsColumns[9]},
 			},
 		},
 	}
@@ -722,9 +807,11 @@ var (
 		BookingStatusTable,
 		BookingTypesTable,
 		CalendarAccountsTable,
+		EmailMessagesTable,
 		EventLinksTable,
 		ExternalEventsTable,
 		InvitationsTable,
+		LinkAttemptsTable,
 		OrganizationsTable,
 		ProviderCalendarsTable,
 		ProviderConfigsTable,
@@ -765,6 +852,10 @@ func init() {
 	CalendarAccountsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),
 	}
+	EmailMessagesTable.ForeignKeys[0].RefTable = OrganizationsTable
+	EmailMessagesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(60129542144),
+	}
 	EventLinksTable.ForeignKeys[0].RefTable = OrganizationsTable
 	EventLinksTable.ForeignKeys[1].RefTable = BookingsTable
 	EventLinksTable.ForeignKeys[2].RefTable = UsersTable
@@ -782,6 +873,11 @@ func init() {
 	InvitationsTable.ForeignKeys[2].RefTable = UsersTable
 	InvitationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(34359738368),
+	}
+	LinkAttemptsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	LinkAttemptsTable.ForeignKeys[1].RefTable = UsersTable
+	LinkAttemptsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(64424509440),
 	}
 	OrganizationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(38654705664),

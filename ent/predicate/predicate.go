@@ -24,6 +24,9 @@ type BookingType func(*sql.Selector)
 // CalendarAccount is the predicate function for calendaraccount builders.
 type CalendarAccount func(*sql.Selector)
 
+// EmailMessage is the predicate function for emailmessage builders.
+type EmailMessage func(*sql.Selector)
+
 // EventLink is the predicate function for eventlink builders.
 type EventLink func(*sql.Selector)
 
@@ -32,6 +35,9 @@ type ExternalEvent func(*sql.Selector)
 
 // Invitation is the predicate function for invitation builders.
 type Invitation func(*sql.Selector)
+
+// LinkAttempt is the predicate function for linkattempt builders.
+type LinkAttempt func(*sql.Selector)
 
 // Organization is the predicate function for organization builders.
 type Organization func(*sql.Selector)

@@ -255,6 +255,30 @@ func (f CalendarAccountMutationRuleFunc) EvalMutation(ctx context.Context, m ent
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CalendarAccountMutation", m)
 }
 
+// The EmailMessageQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type EmailMessageQueryRuleFunc func(context.Context, *ent.EmailMessageQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f EmailMessageQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EmailMessageQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.EmailMessageQuery", q)
+}
+
+// The EmailMessageMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type EmailMessageMutationRuleFunc func(context.Context, *ent.EmailMessageMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f EmailMessageMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.EmailMessageMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.EmailMessageMutation", m)
+}
+
 // The EventLinkQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type EventLinkQueryRuleFunc func(context.Context, *ent.EventLinkQuery) error
@@ -325,6 +349,30 @@ func (f InvitationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.InvitationMutation", m)
+}
+
+// The LinkAttemptQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type LinkAttemptQueryRuleFunc func(context.Context, *ent.LinkAttemptQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f LinkAttemptQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LinkAttemptQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.LinkAttemptQuery", q)
+}
+
+// The LinkAttemptMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type LinkAttemptMutationRuleFunc func(context.Context, *ent.LinkAttemptMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f LinkAttemptMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.LinkAttemptMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.LinkAttemptMutation", m)
 }
 
 // The OrganizationQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -494,11 +542,15 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.CalendarAccountQuery:
 		return q.Filter(), nil
+	case *ent.EmailMessageQuery:
+		return q.Filter(), nil
 	case *ent.EventLinkQuery:
 		return q.Filter(), nil
 	case *ent.ExternalEventQuery:
 		return q.Filter(), nil
 	case *ent.InvitationQuery:
+		return q.Filter(), nil
+	case *ent.LinkAttemptQuery:
 		return q.Filter(), nil
 	case *ent.OrganizationQuery:
 		return q.Filter(), nil
@@ -529,11 +581,15 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.CalendarAccountMutation:
 		return m.Filter(), nil
+	case *ent.EmailMessageMutation:
+		return m.Filter(), nil
 	case *ent.EventLinkMutation:
 		return m.Filter(), nil
 	case *ent.ExternalEventMutation:
 		return m.Filter(), nil
 	case *ent.InvitationMutation:
+		return m.Filter(), nil
+	case *ent.LinkAttemptMutation:
 		return m.Filter(), nil
 	case *ent.OrganizationMutation:
 		return m.Filter(), nil

@@ -9,9 +9,11 @@ import (
 	"calsync/ent/bookingstatus"
 	"calsync/ent/bookingtype"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/emailmessage"
 	"calsync/ent/eventlink"
 	"calsync/ent/externalevent"
 	"calsync/ent/invitation"
+	"calsync/ent/linkattempt"
 	"calsync/ent/organization"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
@@ -369,14 +371,58 @@ func init() {
 			return nil
 		}
 	}()
+	// calendaraccountDescProviderSubject is the schema descriptor for provider_subject field.
+	calendaraccountDescProviderSubject := calendaraccountFields[2].Descriptor()
+	// calendaraccount.ProviderSubjectValidator is a validator for the "provider_subject" field. It is called by the builders before save.
+	calendaraccount.ProviderSubjectValidator = calendaraccountDescProviderSubject.Validators[0].(func(string) error)
 	// calendaraccountDescLastError is the schema descriptor for last_error field.
-	calendaraccountDescLastError := calendaraccountFields[6].Descriptor()
+	calendaraccountDescLastError := calendaraccountFields[7].Descriptor()
 	// calendaraccount.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	calendaraccount.LastErrorValidator = calendaraccountDescLastError.Validators[0].(func(string) error)
 	// calendaraccountDescDestinationCalendarID is the schema descriptor for destination_calendar_id field.
-	calendaraccountDescDestinationCalendarID := calendaraccountFields[8].Descriptor()
+	calendaraccountDescDestinationCalendarID := calendaraccountFields[9].Descriptor()
 	// calendaraccount.DestinationCalendarIDValidator is a validator for the "destination_calendar_id" field. It is called by the builders before save.
 	calendaraccount.DestinationCalendarIDValidator = calendaraccountDescDestinationCalendarID.Validators[0].(func(string) error)
+	emailmessageMixin := schema.EmailMessage{}.Mixin()
+	emailmessage.Policy = privacy.NewPolicies(emailmessageMixin[1], schema.EmailMessage{})
+	emailmessage.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := emailmessage.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	emailmessageMixinFields0 := emailmessageMixin[0].Fields()
+	_ = emailmessageMixinFields0
+	emailmessageFields := schema.EmailMessage{}.Fields()
+	_ = emailmessageFields
+	// emailmessageDescCreatedAt is the schema descriptor for created_at field.
+	emailmessageDescCreatedAt := emailmessageMixinFields0[0].Descriptor()
+	// emailmessage.DefaultCreatedAt holds the default value on creation for the created_at field.
+	emailmessage.DefaultCreatedAt = emailmessageDescCreatedAt.Default.(func() time.Time)
+	// emailmessageDescUpdatedAt is the schema descriptor for updated_at field.
+	emailmessageDescUpdatedAt := emailmessageMixinFields0[1].Descriptor()
+	// emailmessage.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	emailmessage.DefaultUpdatedAt = emailmessageDescUpdatedAt.Default.(func() time.Time)
+	// emailmessage.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	emailmessage.UpdateDefaultUpdatedAt = emailmessageDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// emailmessageDescTo is the schema descriptor for to field.
+	emailmessageDescTo := emailmessageFields[0].Descriptor()
+	// emailmessage.ToValidator is a validator for the "to" field. It is called by the builders before save.
+	emailmessage.ToValidator = emailmessageDescTo.Validators[0].(func(string) error)
+	// emailmessageDescKind is the schema descriptor for kind field.
+	emailmessageDescKind := emailmessageFields[4].Descriptor()
+	// emailmessage.DefaultKind holds the default value on creation for the kind field.
+	emailmessage.DefaultKind = emailmessageDescKind.Default.(string)
+	// emailmessageDescAttempts is the schema descriptor for attempts field.
+	emailmessageDescAttempts := emailmessageFields[7].Descriptor()
+	// emailmessage.DefaultAttempts holds the default value on creation for the attempts field.
+	emailmessage.DefaultAttempts = emailmessageDescAttempts.Default.(int)
+	// emailmessageDescLastError is the schema descriptor for last_error field.
+	emailmessageDescLastError := emailmessageFields[8].Descriptor()
+	// emailmessage.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
+	emailmessage.LastErrorValidator = emailmessageDescLastError.Validators[0].(func(string) error)
 	eventlinkMixin := schema.EventLink{}.Mixin()
 	eventlink.Policy = privacy.NewPolicies(eventlinkMixin[1], schema.EventLink{})
 	eventlink.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -493,6 +539,30 @@ func init() {
 	invitation.DefaultUpdatedAt = invitationDescUpdatedAt.Default.(func() time.Time)
 	// invitation.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	invitation.UpdateDefaultUpdatedAt = invitationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	linkattemptMixin := schema.LinkAttempt{}.Mixin()
+	linkattempt.Policy = privacy.NewPolicies(linkattemptMixin[1], schema.LinkAttempt{})
+	linkattempt.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := linkattempt.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	linkattemptMixinFields0 := linkattemptMixin[0].Fields()
+	_ = linkattemptMixinFields0
+	linkattemptFields := schema.LinkAttempt{}.Fields()
+	_ = linkattemptFields
+	// linkattemptDescCreatedAt is the schema descriptor for created_at field.
+	linkattemptDescCreatedAt := linkattemptMixinFields0[0].Descriptor()
+	// linkattempt.DefaultCreatedAt holds the default value on creation for the created_at field.
+	linkattempt.DefaultCreatedAt = linkattemptDescCreatedAt.Default.(func() time.Time)
+	// linkattemptDescUpdatedAt is the schema descriptor for updated_at field.
+	linkattemptDescUpdatedAt := linkattemptMixinFields0[1].Descriptor()
+	// linkattempt.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	linkattempt.DefaultUpdatedAt = linkattemptDescUpdatedAt.Default.(func() time.Time)
+	// linkattempt.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	linkattempt.UpdateDefaultUpdatedAt = linkattemptDescUpdatedAt.UpdateDefault.(func() time.Time)
 	organizationMixin := schema.Organization{}.Mixin()
 	organization.Policy = privacy.NewPolicies(schema.Organization{})
 	organization.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -23,6 +23,8 @@ func (CalendarAccount) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("provider").GoType(domain.ProviderGoogle).Immutable().Annotations(entgql.Type("Provider")),
 		field.String("account_email").NotEmpty().MaxLen(320),
+		// The provider's stable account id (Google sub, Microsoft oid).
+		field.String("provider_subject").Optional().MaxLen(256),
 		field.Enum("credential_mode").GoType(domain.CredentialPlatformApp).Annotations(entgql.Type("CredentialMode")),
 		// The encrypted OAuth token set (access, refresh, expiry).
 		field.Bytes("token_enc").Optional().Sensitive().Annotations(entgql.Skip()),

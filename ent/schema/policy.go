@@ -165,3 +165,21 @@ func (AuthToken) Policy() ent.Policy {
 		},
 	}
 }
+
+// Policy of the LinkAttempt: only the system (the linking service) touches
+// OAuth state.
+func (LinkAttempt) Policy() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{rule.AllowIfSystem(), privacy.AlwaysDenyRule()},
+		Mutation: privacy.MutationPolicy{rule.AllowIfSystem(), privacy.AlwaysDenyRule()},
+	}
+}
+
+// Policy of the EmailMessage: admins read the outbox (it holds single-use
+// links); the system writes it.
+func (EmailMessage) Policy() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{rule.AllowIfSystem(), rule.AllowIfRole(viewer.RoleAdmin), privacy.AlwaysDenyRule()},
+		Mutation: privacy.MutationPolicy{rule.AllowIfSystem(), privacy.AlwaysDenyRule()},
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"net/url"
 	"os"
 	"strconv"
@@ -28,6 +29,21 @@ type Config struct {
 	Concurrency     int
 	PublicURL       string
 	ComplexityLimit int
+
+	// Providers is "emulator" (the in-process emulators, mounted on this
+	// server), "real" (Google and Microsoft), or the base URL of a
+	// standalone emulator (calsync emulate).
+	Providers string
+	// The operator's platform OAuth apps.
+	GoogleClientID        string
+	GoogleClientSecret    string
+	MicrosoftClientID     string
+	MicrosoftClientSecret string
+	MicrosoftTenant       string
+	// SMTPURL is smtp://user:pass@host:587 (STARTTLS) or smtps://…:465;
+	// empty keeps emails in the outbox.
+	SMTPURL  string
+	SMTPFrom string
 }
 
 // Var documents one environment variable (the README table is made from
@@ -49,6 +65,14 @@ var Vars = []Var{
 	{"CALSYNC_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"CALSYNC_WORKER_CONCURRENCY", "10", "tasks processed at once by this process's worker"},
 	{"CALSYNC_COMPLEXITY_LIMIT", "1000", "maximum GraphQL query complexity"},
+	{"CALSYNC_PROVIDERS", "emulator", "emulator (in-process Google/Microsoft emulators on this server), real, or the http(s) URL of a standalone `calsync emulate`"},
+	{"GOOGLE_CLIENT_ID", "", "the platform Google OAuth client id (real providers)"},
+	{"GOOGLE_CLIENT_SECRET", "", "the platform Google OAuth client secret"},
+	{"MICROSOFT_CLIENT_ID", "", "the platform Microsoft (Entra) app id (real providers)"},
+	{"MICROSOFT_CLIENT_SECRET", "", "the platform Microsoft app secret"},
+	{"MICROSOFT_TENANT", "common", "the Microsoft directory users sign in through: common, organizations or a tenant id"},
+	{"SMTP_URL", "", "smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465; empty keeps emails in the outbox (readable by admins)"},
+	{"SMTP_FROM", "Calsync <calsync@localhost>", "sender of authorization emails"},
 }
 
 // FromEnv reads the configuration; getenv is os.Getenv in production.
@@ -64,8 +88,38 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SecretKey:   strings.TrimSpace(getenv("CALSYNC_SECRET_KEY")),
 		PublicURL:   strings.TrimSuffix(or(getenv("CALSYNC_PUBLIC_URL"), "http://localhost:8080"), "/"),
 	}
+	c.Providers = or(getenv("CALSYNC_PROVIDERS"), "emulator")
+	c.GoogleClientID = strings.TrimSpace(getenv("GOOGLE_CLIENT_ID"))
+	c.GoogleClientSecret = strings.TrimSpace(getenv("GOOGLE_CLIENT_SECRET"))
+	c.MicrosoftClientID = strings.TrimSpace(getenv("MICROSOFT_CLIENT_ID"))
+	c.MicrosoftClientSecret = strings.TrimSpace(getenv("MICROSOFT_CLIENT_SECRET"))
+	c.MicrosoftTenant = or(getenv("MICROSOFT_TENANT"), "common")
+	c.SMTPURL = strings.TrimSpace(getenv("SMTP_URL"))
+	c.SMTPFrom = or(getenv("SMTP_FROM"), "Calsync <calsync@localhost>")
 	var errs []error
 	var err error
+	switch c.Providers {
+	case "emulator", "real":
+	default:
+		if u, err := url.Parse(c.Providers); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("CALSYNC_PROVIDERS: %q is not emulator, real or an http(s) URL", c.Providers))
+		}
+		c.Providers = strings.TrimSuffix(c.Providers, "/")
+	}
+	if c.Providers == "real" && (c.GoogleClientID == "") != (c.GoogleClientSecret == "") {
+		errs = append(errs, errors.New("GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET go together"))
+	}
+	if c.Providers == "real" && (c.MicrosoftClientID == "") != (c.MicrosoftClientSecret == "") {
+		errs = append(errs, errors.New("MICROSOFT_CLIENT_ID and MICROSOFT_CLIENT_SECRET go together"))
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			errs = append(errs, errors.New("SMTP_URL: must look like smtp://user:pass@host:587 or smtps://user:pass@host:465"))
+		}
+	}
+	if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+		errs = append(errs, fmt.Errorf("SMTP_FROM: %q is not an email address", c.SMTPFrom))
+	}
 	if c.Introspection, err = boolVar(getenv, "CALSYNC_INTROSPECTION", true); err != nil {
 		errs = append(errs, err)
 	}

@@ -1,0 +1,75 @@
+package linking
+
+import (
+	"calsync/ent"
+	"calsync/internal/domain"
+)
+
+// Reason says which setting decided a user's switch.
+type Reason string
+
+// The reasons, as shown to users ("why is Link (not) offered?").
+const (
+	// ReasonOrganization: the organization's setting applies.
+	ReasonOrganization Reason = "ORGANIZATION"
+	// ReasonUserChoice: the user's own choice, allowed because the
+	// organization lets users override.
+	ReasonUserChoice Reason = "USER_CHOICE"
+	// ReasonAdminChoice: an administrator set it for this user.
+	ReasonAdminChoice Reason = "ADMIN_CHOICE"
+	// ReasonInactive: deactivated users never sync.
+	ReasonInactive Reason = "USER_INACTIVE"
+	// ReasonNotConfigured: the provider has no usable credentials.
+	ReasonNotConfigured Reason = "NOT_CONFIGURED"
+)
+
+// Switch is a user's effective setting for one provider.
+type Switch struct {
+	Provider domain.Provider
+	Enabled  bool
+	Reason   Reason
+}
+
+// Choice is a user's per-provider override as stored.
+type Choice struct {
+	// Value is nil when the user follows the organization.
+	Value *bool
+	// ByAdmin marks an administrator's choice, honoured even where users
+	// may not override.
+	ByAdmin bool
+}
+
+// Decide computes the effective switch: an administrator's choice for the
+// user wins; otherwise the user's own choice where the organization lets
+// users override; otherwise the organization's setting.
+func Decide(orgEnabled, usersCanOverride, active bool, c Choice) (bool, Reason) {
+	switch {
+	case !active:
+		return false, ReasonInactive
+	case c.Value != nil && c.ByAdmin:
+		return *c.Value, ReasonAdminChoice
+	case c.Value != nil && usersCanOverride:
+		return *c.Value, ReasonUserChoice
+	default:
+		return orgEnabled, ReasonOrganization
+	}
+}
+
+// ChoiceOf reads a user's stored choice for p.
+func ChoiceOf(u *ent.User, p domain.Provider) Choice {
+	if p == domain.ProviderMicrosoft {
+		return Choice{Value: u.MicrosoftSync, ByAdmin: u.MicrosoftSyncSetByAdmin}
+	}
+	return Choice{Value: u.GoogleSync, ByAdmin: u.GoogleSyncSetByAdmin}
+}
+
+// EffectiveSwitch computes u's switch for p under the organization's
+// provider configuration pc (nil: never configured, so off).
+func EffectiveSwitch(pc *ent.ProviderConfig, u *ent.User, p domain.Provider) Switch {
+	var enabled, override bool
+	if pc != nil {
+		enabled, override = pc.Enabled, pc.UsersCanOverride
+	}
+	on, why := Decide(enabled, override, u.Active, ChoiceOf(u, p))
+	return Switch{Provider: p, Enabled: on, Reason: why}
+}
