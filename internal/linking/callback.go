@@ -1,0 +1,314 @@
+package linking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+
+	"golang.org/x/oauth2"
+
+	"calsync/ent"
+	"calsync/ent/calendaraccount"
+	"calsync/ent/invitation"
+	"calsync/ent/linkattempt"
+	"calsync/ent/providercalendar"
+	"calsync/ent/providerconfig"
+	"calsync/ent/user"
+	"calsync/internal/audit"
+	"calsync/internal/domain"
+	"calsync/internal/viewer"
+)
+
+// Outcome is what the callback page tells the person.
+type Outcome struct {
+	OK bool
+	// Title and Message are shown on the page.
+	Title   string
+	Message string
+	// FromInvitation: the flow began at an authorization email, so the
+	// person may not be signed in; show a confirmation page.
+	FromInvitation bool
+	AccountEmail   string
+	Provider       domain.Provider
+}
+
+func failure(p domain.Provider, title, msg string) *Outcome {
+	return &Outcome{Provider: p, Title: title, Message: msg}
+}
+
+// Callback completes a consent: it checks the single-use state, exchanges
+// the code with its PKCE verifier, refuses grants without calendar access,
+// stores the encrypted tokens, prepares the destination calendar and
+// queues the initial sync. Every refusal leaves the database as it was
+// (except that the state is spent).
+func (s *Service) Callback(ctx context.Context, p domain.Provider, q url.Values) (*Outcome, error) {
+	state := q.Get("state")
+	if state == "" || len(state) > 200 {
+		return failure(p, "Link not recognised", "This page was opened without a valid sign-in state. Start linking again from Calsync."), nil
+	}
+	all := viewer.AllTenantsContext(ctx)
+	att, err := s.client.LinkAttempt.Query().Where(linkattempt.StateHash(HashToken(state))).WithUser().Only(all)
+	if ent.IsNotFound(err) {
+		return failure(p, "Link not recognised", "This sign-in is unknown. Start linking again from Calsync."), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("linking: load attempt: %w", err)
+	}
+	fromInv := att.InvitationID != nil
+	if att.Provider != p {
+		return failure(p, "Link not recognised", "This sign-in was meant for another provider."), nil
+	}
+	if att.UsedAt != nil {
+		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Already used", Message: "This sign-in was already completed or abandoned. Start linking again from Calsync."}, nil
+	}
+	if !s.now().Before(att.ExpiresAt) {
+		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Link expired", Message: "The sign-in took too long. Start linking again from Calsync."}, nil
+	}
+	org := att.OrganizationID
+	sys := viewer.SystemContext(ctx, org)
+	// Spend the state first: a replayed callback must find it used.
+	n, err := s.client.LinkAttempt.Update().Where(linkattempt.ID(att.ID), linkattempt.UsedAtIsNil()).SetUsedAt(s.now()).Save(sys)
+	if err != nil {
+		return nil, fmt.Errorf("linking: spend attempt: %w", err)
+	}
+	if n != 1 {
+		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Already used", Message: "This sign-in was already completed."}, nil
+	}
+	if e := q.Get("error"); e != "" {
+		msg := "Calsync was not given access to your calendar, so nothing was linked."
+		if e != "access_denied" {
+			msg = "The provider reported an error (" + e + "): nothing was linked."
+		}
+		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Not linked", Message: msg}, nil
+	}
+	code := q.Get("code")
+	if code == "" {
+		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Not linked", Message: "The provider sent no authorization code."}, nil
+	}
+	u := att.Edges.User
+	if u == nil || !u.Active {
+		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Not linked", Message: "This user is deactivated."}, nil
+	}
+	pc, err := s.requireSwitch(sys, u, p)
+	if err != nil {
+		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Not linked", Message: err.Error()}, nil
+	}
+	app, err := s.appFor(pc)
+	if err != nil {
+		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Not linked", Message: err.Error()}, nil
+	}
+	verifier, err := s.box.Open(att.CodeVerifierEnc, "link-attempt:verifier")
+	if err != nil {
+		return nil, fmt.Errorf("linking: verifier: %w", err)
+	}
+	pr, err := s.provider(p)
+	if err != nil {
+		return nil, err
+	}
+	grant, err := pr.Exchange(ctx, app, code, string(verifier))
+	if errors.Is(err, ErrMissingScope) {
+		if grant != nil && grant.Token != nil {
+			// Nothing will use this partial grant: give it back.
+			if rerr := pr.Revoke(ctx, app, grant.Token); rerr != nil {
+				s.log.WarnContext(ctx, "revoke partial grant failed", "error", rerr)
+			}
+		}
+		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Calendar permission missing",
+			Message: "You signed in but did not tick the box that lets Calsync see and edit your calendar. Start again and check the calendar permission box on the consent screen."}, nil
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "code exchange failed", "provider", string(p), "error", err)
+		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Not linked", Message: "The provider did not accept the sign-in. Start linking again."}, nil
+	}
+	if grant.Identity.Email == "" {
+		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Not linked", Message: "The provider did not tell which account signed in."}, nil
+	}
+	ts := pr.TokenSource(ctx, app, grant.Token)
+	acct, err := s.saveLink(ctx, pc, u, linkedAccount{
+		provider: p, mode: pc.CredentialMode, email: domain.NormalizeEmail(grant.Identity.Email), subject: grant.Identity.Subject,
+		scopes: grant.Scopes, token: grant, invitationID: att.InvitationID,
+	}, func(ctx context.Context, existingDest string) (string, []Calendar, error) {
+		return s.prepareCalendars(ctx, pr, pc, u, ts, "", existingDest)
+	})
+	if err != nil {
+		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Not linked", Message: userMessage(err)}, nil
+	}
+	return &Outcome{OK: true, Provider: p, FromInvitation: fromInv, AccountEmail: acct.AccountEmail, Title: "Calendar linked",
+		Message: fmt.Sprintf("%s is now linked to Calsync. Your bookings will appear in it within a few minutes.", acct.AccountEmail)}, nil
+}
+
+func userMessage(err error) string {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return de.Message
+	}
+	return "Something went wrong while saving the link; try again."
+}
+
+// prepareCalendars lists the account's calendars and picks (or creates)
+// the destination: the primary calendar, or a secondary one named after
+// the organization.
+func (s *Service) prepareCalendars(ctx context.Context, pr Provider, pc *ent.ProviderConfig, u *ent.User, ts oauth2.TokenSource, userEmail, existingDest string) (string, []Calendar, error) {
+	cals, err := pr.Calendars(ctx, ts, userEmail)
+	if err != nil {
+		return "", nil, domain.Errorf(domain.CodeBadUserInput, "could not read the account's calendars: %v", err)
+	}
+	if pc.Destination != providerconfig.DestinationSECONDARY {
+		for _, c := range cals {
+			if c.Primary {
+				return c.ID, cals, nil
+			}
+		}
+		return "", nil, domain.Errorf(domain.CodeBadUserInput, "the account has no primary calendar")
+	}
+	if existingDest != "" && slices.ContainsFunc(cals, func(c Calendar) bool { return c.ID == existingDest }) {
+		return existingDest, cals, nil
+	}
+	org, err := s.client.Organization.Get(viewer.SystemContext(ctx, u.OrganizationID), u.OrganizationID)
+	if err != nil {
+		return "", nil, err
+	}
+	for _, c := range cals {
+		if c.Name == org.Name && c.CanWrite && !c.Primary {
+			return c.ID, cals, nil // created by an earlier link of this account
+		}
+	}
+	c, err := pr.CreateCalendar(ctx, ts, userEmail, org.Name, u.TimeZone)
+	if err != nil {
+		return "", nil, domain.Errorf(domain.CodeBadUserInput, "could not create the %q calendar: %v", org.Name, err)
+	}
+	return c.ID, append(cals, c), nil
+}
+
+type linkedAccount struct {
+	provider     domain.Provider
+	mode         domain.CredentialMode
+	email        string
+	subject      string
+	scopes       []string
+	token        *Grant
+	invitationID *int
+}
+
+// saveLink stores the account and attaches the user to it, in one
+// transaction; calendars are prepared first (network) with the
+// destination the account already had.
+func (s *Service) saveLink(ctx context.Context, pc *ent.ProviderConfig, u *ent.User, la linkedAccount,
+	calendars func(ctx context.Context, existingDest string) (string, []Calendar, error)) (*ent.CalendarAccount, error) {
+	org := u.OrganizationID
+	sys := audit.WithAction(viewer.SystemContext(ctx, org), "calendar.link")
+	existing, err := s.client.CalendarAccount.Query().Where(calendaraccount.ProviderEQ(la.provider), calendaraccount.AccountEmail(la.email)).Only(sys)
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, err
+	}
+	var dest string
+	if existing != nil {
+		dest = existing.DestinationCalendarID
+	}
+	dest, cals, err := calendars(ctx, dest)
+	if err != nil {
+		return nil, err
+	}
+	var tokEnc []byte
+	if la.token != nil {
+		if tokEnc, err = s.sealToken(org, la.provider, la.email, la.token.Token); err != nil {
+			return nil, err
+		}
+	}
+	tx, err := s.client.Tx(sys)
+	if err != nil {
+		return nil, err
+	}
+	acct, err := func() (*ent.CalendarAccount, error) {
+		db := tx.Client()
+		// A fieldworker has at most one account per provider: leave any
+		// other one first.
+		if old, err := accountOf(sys, db, u.ID, la.provider); err != nil {
+			return nil, err
+		} else if old != nil && old.AccountEmail != la.email {
+			if err := db.CalendarAccount.UpdateOne(old).RemoveUserIDs(u.ID).Exec(sys); err != nil {
+				return nil, err
+			}
+		}
+		var a *ent.CalendarAccount
+		if existing == nil {
+			c := db.CalendarAccount.Create().SetProvider(la.provider).SetAccountEmail(la.email).SetCredentialMode(la.mode).
+				SetProviderSubject(la.subject).SetScopes(la.scopes).SetStatus(calendaraccount.StatusACTIVE).
+				SetDestinationCalendarID(dest).AddUserIDs(u.ID)
+			if tokEnc != nil {
+				c.SetTokenEnc(tokEnc)
+			}
+			if a, err = c.Save(sys); err != nil {
+				return nil, err
+			}
+		} else {
+			up := db.CalendarAccount.UpdateOne(existing).SetCredentialMode(la.mode).SetProviderSubject(la.subject).
+				SetScopes(la.scopes).SetStatus(calendaraccount.StatusACTIVE).ClearLastError().
+				SetDestinationCalendarID(dest)
+			member, err := db.CalendarAccount.QueryUsers(existing).Where(user.ID(u.ID)).Exist(sys)
+			if err != nil {
+				return nil, err
+			}
+			if !member {
+				up.AddUserIDs(u.ID)
+			}
+			if tokEnc != nil {
+				up.SetTokenEnc(tokEnc)
+			} else {
+				up.ClearTokenEnc()
+			}
+			if a, err = up.Save(sys); err != nil {
+				return nil, err
+			}
+		}
+		if err := upsertCalendars(sys, db, a, cals); err != nil {
+			return nil, err
+		}
+		if la.invitationID != nil {
+			if err := db.Invitation.Update().Where(invitation.ID(*la.invitationID), invitation.UsedAtIsNil()).
+				SetUsedAt(s.now()).Exec(sys); err != nil {
+				return nil, err
+			}
+		}
+		return a, nil
+	}()
+	if err != nil {
+		_ = tx.Rollback()
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	if s.jobs != nil {
+		s.jobs.AccountLinked(ctx, org, acct.ID)
+	}
+	if s.notifier != nil {
+		s.notifier.AccountStatusChanged(ctx, org, acct.ID, []int{u.ID}, string(acct.Status), "")
+	}
+	return acct, nil
+}
+
+// upsertCalendars records the account's calendars; the primary calendar is
+// selected (its events shown in Calsync) the first time it is seen.
+func upsertCalendars(ctx context.Context, db *ent.Client, a *ent.CalendarAccount, cals []Calendar) error {
+	have, err := db.ProviderCalendar.Query().Where(providercalendar.AccountID(a.ID)).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range cals {
+		i := slices.IndexFunc(have, func(h *ent.ProviderCalendar) bool { return h.CalendarID == c.ID })
+		if i >= 0 {
+			if err := db.ProviderCalendar.UpdateOne(have[i]).SetName(c.Name).SetPrimary(c.Primary).SetColor(c.Color).Exec(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := db.ProviderCalendar.Create().SetAccountID(a.ID).SetCalendarID(c.ID).SetName(c.Name).
+			SetPrimary(c.Primary).SetColor(c.Color).SetSelected(c.Primary).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}

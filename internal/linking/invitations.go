@@ -1,0 +1,180 @@
+package linking
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"strings"
+	"time"
+
+	"calsync/ent"
+	"calsync/ent/invitation"
+	"calsync/internal/audit"
+	"calsync/internal/domain"
+	"calsync/internal/viewer"
+)
+
+// InvitationTTL is how long an authorization link stays valid.
+const InvitationTTL = 7 * 24 * time.Hour
+
+// InvitePath is where authorization links point.
+const InvitePath = "/invite/"
+
+// SendAuthorizationEmails emails each user a single-use link that leads
+// to the provider's consent (admins only). A new link revokes the user's
+// earlier unused ones. Returns the invitations created.
+func (s *Service) SendAuthorizationEmails(ctx context.Context, userIDs []int, p domain.Provider) ([]*ent.Invitation, error) {
+	v, _ := viewer.FromContext(ctx)
+	if !v.IsAdmin() && !v.System {
+		return nil, domain.Errorf(domain.CodeForbidden, "only administrators send authorization emails")
+	}
+	if len(userIDs) == 0 {
+		return nil, domain.InvalidField("userIds", fmt.Errorf("choose at least one fieldworker"))
+	}
+	if len(userIDs) > 1000 {
+		return nil, domain.InvalidField("userIds", fmt.Errorf("at most 1000 at once"))
+	}
+	if _, err := s.provider(p); err != nil {
+		return nil, err
+	}
+	db := s.db(ctx)
+	pc, err := s.config(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if pc == nil || pc.CredentialMode == domain.CredentialServiceAccount {
+		return nil, domain.Errorf(domain.CodeBadUserInput, "%s needs no authorization emails: it is not set up for user consent", providerName(p))
+	}
+	org, err := db.Organization.Get(ctx, v.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*ent.Invitation
+	ctx = audit.WithAction(ctx, "invitation.send")
+	sys := viewer.SystemContext(ctx, v.OrgID)
+	for _, id := range userIDs {
+		u, err := db.User.Get(ctx, id)
+		if ent.IsNotFound(err) {
+			return nil, domain.NotFound("user", id)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !u.Active {
+			return nil, domain.InvalidField("userIds", fmt.Errorf("%s is deactivated", u.Email))
+		}
+		if sw := EffectiveSwitch(pc, u, p); !sw.Enabled {
+			return nil, domain.InvalidField("userIds", fmt.Errorf("%s calendar sync is off for %s (%s)", providerName(p), u.Email, describe(sw.Reason)))
+		}
+		if err := db.Invitation.Update().
+			Where(invitation.UserID(u.ID), invitation.ProviderEQ(p), invitation.UsedAtIsNil(), invitation.RevokedAtIsNil()).
+			SetRevokedAt(s.now()).Exec(sys); err != nil {
+			return nil, err
+		}
+		token := randomToken()
+		c := db.Invitation.Create().SetUserID(u.ID).SetProvider(p).SetTokenHash(HashToken(token)).
+			SetExpiresAt(s.now().Add(InvitationTTL))
+		if v.UserID != 0 {
+			c.SetSentByID(v.UserID)
+		}
+		inv, err := c.Save(sys)
+		if err != nil {
+			return nil, err
+		}
+		link := s.publicURL + InvitePath + token
+		text := fmt.Sprintf("Hello %s,\n\n%s asks you to connect your %s calendar to Calsync, so your bookings appear in it and your busy times are respected.\n\nGrant permission: %s\n\nThe link works once and expires on %s. If you did not expect this email, ignore it.\n",
+			u.Name, org.Name, providerName(p), link, inv.ExpiresAt.UTC().Format("2 January 2006 15:04 MST"))
+		htmlBody := fmt.Sprintf(`<p>Hello %s,</p><p>%s asks you to connect your %s calendar to Calsync, so your bookings appear in it and your busy times are respected.</p><p><a href="%s">Grant permission</a></p><p>The link works once and expires on %s. If you did not expect this email, ignore it.</p>`,
+			html.EscapeString(u.Name), html.EscapeString(org.Name), providerName(p), html.EscapeString(link), inv.ExpiresAt.UTC().Format("2 January 2006 15:04 MST"))
+		if err := s.queueEmail(ctx, sys, u, "authorization", fmt.Sprintf("%s: connect your %s calendar", org.Name, providerName(p)), text, htmlBody); err != nil {
+			return nil, err
+		}
+		out = append(out, inv)
+	}
+	return out, nil
+}
+
+func (s *Service) queueEmail(ctx, sys context.Context, u *ent.User, kind, subject, text, htmlBody string) error {
+	m, err := s.db(ctx).EmailMessage.Create().SetTo(fmt.Sprintf("%s <%s>", strings.ReplaceAll(u.Name, `"`, ""), u.Email)).
+		SetSubject(subject).SetBody(text).SetHTMLBody(htmlBody).SetKind(kind).SetUserID(u.ID).Save(sys)
+	if err != nil {
+		return err
+	}
+	if s.jobs == nil {
+		return nil
+	}
+	send := func() { s.jobs.EmailQueued(context.WithoutCancel(ctx), u.OrganizationID, m.ID) }
+	if tx := ent.TxFromContext(ctx); tx != nil {
+		tx.OnCommit(func(next ent.Committer) ent.Committer {
+			return ent.CommitFunc(func(c context.Context, tx *ent.Tx) error {
+				if err := next.Commit(c, tx); err != nil {
+					return err
+				}
+				send()
+				return nil
+			})
+		})
+	} else {
+		send()
+	}
+	return nil
+}
+
+func (s *Service) queueReauthEmail(ctx context.Context, a *ent.CalendarAccount, userID int) error {
+	sys := viewer.SystemContext(ctx, a.OrganizationID)
+	u, err := s.client.User.Get(sys, userID)
+	if err != nil {
+		return err
+	}
+	text := fmt.Sprintf("Hello %s,\n\nCalsync can no longer reach your %s calendar %s: access was revoked or has expired. Sign in to Calsync and link the calendar again so your bookings keep appearing in it.\n",
+		u.Name, providerName(a.Provider), a.AccountEmail)
+	return s.queueEmail(sys, sys, u, "reauth", "Reconnect your "+providerName(a.Provider)+" calendar", text, "")
+}
+
+// InvitationOutcome is what an authorization link leads to.
+type InvitationOutcome struct {
+	// RedirectURL is the provider consent, when the link is good.
+	RedirectURL string
+	// Title and Message explain a refused link.
+	Title, Message string
+}
+
+// FollowInvitation checks an authorization link's token and, when it is
+// good, starts the consent for its user. Used, revoked, expired or
+// unknown tokens change nothing.
+func (s *Service) FollowInvitation(ctx context.Context, token string) (*InvitationOutcome, error) {
+	bad := func(title, msg string) (*InvitationOutcome, error) {
+		return &InvitationOutcome{Title: title, Message: msg}, nil
+	}
+	if token == "" || len(token) > 200 {
+		return bad("Link not valid", "This authorization link is incomplete. Ask your administrator for a new one.")
+	}
+	all := viewer.AllTenantsContext(ctx)
+	inv, err := s.client.Invitation.Query().Where(invitation.TokenHash(HashToken(token))).WithUser().Only(all)
+	if ent.IsNotFound(err) {
+		return bad("Link not valid", "This authorization link is not valid. Ask your administrator for a new one.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("linking: load invitation: %w", err)
+	}
+	switch {
+	case inv.UsedAt != nil:
+		return bad("Link already used", "This link has already been used to connect a calendar. Nothing more to do.")
+	case inv.RevokedAt != nil:
+		return bad("Link replaced", "A newer authorization link was sent to you; use the latest email.")
+	case !s.now().Before(inv.ExpiresAt):
+		return bad("Link expired", "This authorization link has expired. Ask your administrator for a new one.")
+	case inv.Edges.User == nil || !inv.Edges.User.Active:
+		return bad("Link not valid", "This user is no longer active.")
+	}
+	sys := viewer.SystemContext(ctx, inv.OrganizationID)
+	u := inv.Edges.User
+	url, err := s.startLink(sys, u, inv.Provider, &inv.ID)
+	if err != nil {
+		if domain.CodeOf(err) != "" {
+			return bad("Cannot connect now", userMessage(err))
+		}
+		return nil, err
+	}
+	return &InvitationOutcome{RedirectURL: url}, nil
+}

@@ -1,0 +1,309 @@
+package linking
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"calsync/ent"
+	"calsync/ent/calendaraccount"
+	"calsync/ent/providerconfig"
+	"calsync/ent/user"
+	"calsync/internal/domain"
+	"calsync/internal/secret"
+	"calsync/internal/viewer"
+)
+
+// Jobs queues background work once the transaction that asked for it has
+// committed.
+type Jobs interface {
+	// AccountLinked queues the initial sync of a newly linked account.
+	AccountLinked(ctx context.Context, orgID, accountID int)
+	// EmailQueued queues the delivery of an outbox message.
+	EmailQueued(ctx context.Context, orgID, emailID int)
+}
+
+// StatusNotifier hears about account status changes (NEEDS_REAUTH…).
+type StatusNotifier interface {
+	AccountStatusChanged(ctx context.Context, orgID, accountID int, userIDs []int, status, lastError string)
+}
+
+// Locker serializes work on one key across processes (token refreshes of
+// one account: Microsoft rotates refresh tokens, so two concurrent
+// refreshes would invalidate each other).
+type Locker interface {
+	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), err error)
+}
+
+// Options configures the Service.
+type Options struct {
+	Client    *ent.Client
+	Box       *secret.Box
+	Providers map[domain.Provider]Provider
+	// Platform holds the operator's OAuth apps (client id and secret; the
+	// redirect URL is derived from PublicURL).
+	Platform  map[domain.Provider]OAuthApp
+	PublicURL string
+	Jobs      Jobs
+	Notifier  StatusNotifier
+	Locker    Locker
+	Now       func() time.Time
+	Logger    *slog.Logger
+}
+
+// Service links and unlinks calendar accounts.
+type Service struct {
+	client    *ent.Client
+	box       *secret.Box
+	providers map[domain.Provider]Provider
+	platform  map[domain.Provider]OAuthApp
+	publicURL string
+	jobs      Jobs
+	notifier  StatusNotifier
+	locker    Locker
+	now       func() time.Time
+	log       *slog.Logger
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{client: o.Client, box: o.Box, providers: o.Providers, platform: o.Platform,
+		publicURL: strings.TrimSuffix(o.PublicURL, "/"), jobs: o.Jobs, notifier: o.Notifier, locker: o.Locker,
+		now: o.Now, log: o.Logger}
+}
+
+// AttemptTTL is how long a consent may take.
+const AttemptTTL = 15 * time.Minute
+
+func (s *Service) db(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return s.client
+}
+
+func (s *Service) provider(p domain.Provider) (Provider, error) {
+	pr, ok := s.providers[p]
+	if !ok {
+		return nil, domain.Errorf(domain.CodeBadUserInput, "provider %s is not available on this server", p)
+	}
+	return pr, nil
+}
+
+// CallbackPath is where the provider sends the user back.
+func CallbackPath(p domain.Provider) string {
+	return "/oauth/" + strings.ToLower(string(p)) + "/callback"
+}
+
+// ParseProvider reads a provider from a URL path segment.
+func ParseProvider(s string) (domain.Provider, bool) {
+	switch strings.ToUpper(s) {
+	case string(domain.ProviderGoogle):
+		return domain.ProviderGoogle, true
+	case string(domain.ProviderMicrosoft):
+		return domain.ProviderMicrosoft, true
+	}
+	return "", false
+}
+
+// config loads the organization's settings for p (nil when never set).
+func (s *Service) config(ctx context.Context, p domain.Provider) (*ent.ProviderConfig, error) {
+	pc, err := s.db(ctx).ProviderConfig.Query().Where(providerconfig.ProviderEQ(p)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return pc, err
+}
+
+// appFor returns the OAuth app the organization uses for p.
+func (s *Service) appFor(pc *ent.ProviderConfig) (OAuthApp, error) {
+	p := pc.Provider
+	var app OAuthApp
+	switch pc.CredentialMode {
+	case domain.CredentialPlatformApp:
+		app = s.platform[p]
+		if app.ClientID == "" {
+			return app, domain.Errorf(domain.CodeBadUserInput, "this server has no platform app for %s: use a private app or a service account", p)
+		}
+	case domain.CredentialPrivateApp:
+		if pc.ClientID == "" || len(pc.ClientSecretEnc) == 0 {
+			return app, domain.Errorf(domain.CodeBadUserInput, "the organization's private %s app is not configured", p)
+		}
+		sec, err := s.box.Open(pc.ClientSecretEnc, secretAD(pc.OrganizationID, p, "client_secret"))
+		if err != nil {
+			return app, fmt.Errorf("linking: client secret: %w", err)
+		}
+		app = OAuthApp{ClientID: pc.ClientID, ClientSecret: string(sec), Tenant: pc.MsTenantID}
+	default:
+		return app, domain.Errorf(domain.CodeBadUserInput, "%s uses a service account: no consent is needed", p)
+	}
+	if app.Tenant == "" {
+		app.Tenant = "common"
+	}
+	app.RedirectURL = s.publicURL + CallbackPath(p)
+	return app, nil
+}
+
+func secretAD(org int, p domain.Provider, what string) string {
+	return fmt.Sprintf("provider-config:%d:%s:%s", org, p, what)
+}
+
+func tokenAD(org int, p domain.Provider, email string) string {
+	return fmt.Sprintf("account-token:%d:%s:%s", org, p, strings.ToLower(email))
+}
+
+// randomToken returns 32 random bytes, base64url.
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// HashToken is how single-use tokens (state, invitations) are stored.
+func HashToken(t string) string {
+	sum := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(sum[:])
+}
+
+// SwitchFor computes the effective switch of u for p.
+func (s *Service) SwitchFor(ctx context.Context, u *ent.User, p domain.Provider) (Switch, error) {
+	pc, err := s.config(ctx, p)
+	if err != nil {
+		return Switch{}, err
+	}
+	return EffectiveSwitch(pc, u, p), nil
+}
+
+func (s *Service) requireSwitch(ctx context.Context, u *ent.User, p domain.Provider) (*ent.ProviderConfig, error) {
+	pc, err := s.config(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	sw := EffectiveSwitch(pc, u, p)
+	if !sw.Enabled {
+		return nil, domain.Errorf(domain.CodeForbidden, "%s calendar sync is off for %s (%s)", providerName(p), u.Email, describe(sw.Reason))
+	}
+	return pc, nil
+}
+
+func providerName(p domain.Provider) string {
+	if p == domain.ProviderMicrosoft {
+		return "Microsoft Outlook"
+	}
+	return "Google"
+}
+
+func describe(r Reason) string {
+	switch r {
+	case ReasonAdminChoice:
+		return "set by an administrator"
+	case ReasonUserChoice:
+		return "your own choice"
+	case ReasonInactive:
+		return "the user is deactivated"
+	}
+	return "organization setting"
+}
+
+// StartLink begins linking the viewer's own calendar: it records a
+// single-use state bound to the user and returns the provider's consent
+// URL.
+func (s *Service) StartLink(ctx context.Context, p domain.Provider) (string, error) {
+	v, _ := viewer.FromContext(ctx)
+	if v.UserID == 0 {
+		return "", domain.Errorf(domain.CodeUnauthenticated, "sign in to link a calendar")
+	}
+	u, err := s.db(ctx).User.Get(ctx, v.UserID)
+	if err != nil {
+		return "", err
+	}
+	return s.startLink(ctx, u, p, nil)
+}
+
+func (s *Service) startLink(ctx context.Context, u *ent.User, p domain.Provider, invitationID *int) (string, error) {
+	pr, err := s.provider(p)
+	if err != nil {
+		return "", err
+	}
+	pc, err := s.requireSwitch(ctx, u, p)
+	if err != nil {
+		return "", err
+	}
+	app, err := s.appFor(pc)
+	if err != nil {
+		return "", err
+	}
+	state, verifier := randomToken(), oauth2.GenerateVerifier()
+	venc, err := s.box.Seal([]byte(verifier), "link-attempt:verifier")
+	if err != nil {
+		return "", err
+	}
+	sys := viewer.SystemContext(ctx, u.OrganizationID)
+	c := s.db(ctx).LinkAttempt.Create().SetUserID(u.ID).SetProvider(p).SetStateHash(HashToken(state)).
+		SetCodeVerifierEnc(venc).SetExpiresAt(s.now().Add(AttemptTTL))
+	if invitationID != nil {
+		c.SetInvitationID(*invitationID)
+	}
+	if err := c.Exec(sys); err != nil {
+		return "", fmt.Errorf("linking: record attempt: %w", err)
+	}
+	return pr.AuthCodeURL(app, state, oauth2.S256ChallengeFromVerifier(verifier), u.Email), nil
+}
+
+// tokenJSON is the stored (encrypted) token set.
+type tokenJSON struct {
+	AccessToken  string    `json:"access_token"`
+	RefreshToken string    `json:"refresh_token"`
+	TokenType    string    `json:"token_type,omitempty"`
+	Expiry       time.Time `json:"expiry"`
+}
+
+func (s *Service) sealToken(org int, p domain.Provider, email string, t *oauth2.Token) ([]byte, error) {
+	data, err := json.Marshal(tokenJSON{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType, Expiry: t.Expiry})
+	if err != nil {
+		return nil, err
+	}
+	return s.box.Seal(data, tokenAD(org, p, email))
+}
+
+func (s *Service) openToken(a *ent.CalendarAccount) (*oauth2.Token, error) {
+	if len(a.TokenEnc) == 0 {
+		return nil, errors.New("linking: account has no token")
+	}
+	data, err := s.box.Open(a.TokenEnc, tokenAD(a.OrganizationID, a.Provider, a.AccountEmail))
+	if err != nil {
+		return nil, fmt.Errorf("linking: token: %w", err)
+	}
+	var t tokenJSON
+	if err := json.Unmarshal(data, &t); err != nil {
+		return nil, fmt.Errorf("linking: token: %w", err)
+	}
+	return &oauth2.Token{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType, Expiry: t.Expiry}, nil
+}
+
+// accountOf returns u's linked account for p, if any.
+func accountOf(ctx context.Context, db *ent.Client, userID int, p domain.Provider) (*ent.CalendarAccount, error) {
+	a, err := db.CalendarAccount.Query().
+		Where(calendaraccount.ProviderEQ(p), calendaraccount.HasUsersWith(user.ID(userID))).
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return a, err
+}

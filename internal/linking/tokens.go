@@ -1,0 +1,145 @@
+package linking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"calsync/ent"
+	"calsync/ent/calendaraccount"
+	"calsync/internal/domain"
+	"calsync/internal/viewer"
+)
+
+// refreshMargin refreshes tokens a little before they expire.
+const refreshMargin = time.Minute
+
+// TokenSource returns the credentials to call the provider for account:
+// stored OAuth tokens (refreshed and persisted as needed, one refresh at a
+// time per account across all workers) or the organization's service
+// credentials impersonating the account's email.
+func (s *Service) TokenSource(ctx context.Context, a *ent.CalendarAccount) (oauth2.TokenSource, error) {
+	pr, err := s.provider(a.Provider)
+	if err != nil {
+		return nil, err
+	}
+	sys := viewer.SystemContext(ctx, a.OrganizationID)
+	pc, err := s.config(sys, a.Provider)
+	if err != nil {
+		return nil, err
+	}
+	if pc == nil {
+		return nil, domain.Errorf(domain.CodeBadUserInput, "%s is not configured", a.Provider)
+	}
+	if a.CredentialMode == domain.CredentialServiceAccount {
+		creds, err := s.serviceCredentials(pc)
+		if err != nil {
+			return nil, err
+		}
+		return pr.ServiceTokenSource(ctx, creds, a.AccountEmail)
+	}
+	app, err := s.appFor(pc)
+	if err != nil {
+		return nil, err
+	}
+	return &storedTokenSource{ctx: context.WithoutCancel(ctx), s: s, pr: pr, app: app, accountID: a.ID, org: a.OrganizationID}, nil
+}
+
+// storedTokenSource serves an account's stored tokens. It keeps a context
+// because oauth2.TokenSource's Token() takes none.
+type storedTokenSource struct {
+	ctx       context.Context
+	s         *Service
+	pr        Provider
+	app       OAuthApp
+	accountID int
+	org       int
+
+	mu     sync.Mutex
+	cached *oauth2.Token
+}
+
+func (t *storedTokenSource) valid(tok *oauth2.Token) bool {
+	return tok != nil && tok.AccessToken != "" && (tok.Expiry.IsZero() || t.s.now().Add(refreshMargin).Before(tok.Expiry))
+}
+
+// Token returns a valid access token, refreshing under the account's lock.
+func (t *storedTokenSource) Token() (*oauth2.Token, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.valid(t.cached) {
+		return t.cached, nil
+	}
+	ctx := viewer.SystemContext(t.ctx, t.org)
+	if t.s.locker != nil {
+		unlock, err := t.s.locker.Lock(ctx, "calsync:account-token:"+strconv.Itoa(t.accountID), 30*time.Second)
+		if err != nil {
+			return nil, fmt.Errorf("linking: lock account token: %w", err)
+		}
+		defer unlock()
+	}
+	// Another worker may have refreshed while we waited: read again.
+	a, err := t.s.client.CalendarAccount.Get(ctx, t.accountID)
+	if err != nil {
+		return nil, fmt.Errorf("linking: load account: %w", err)
+	}
+	if a.Status != calendaraccount.StatusACTIVE && a.Status != calendaraccount.StatusERROR {
+		return nil, fmt.Errorf("linking: account %d is %s: %w", a.ID, a.Status, ErrInvalidGrant)
+	}
+	tok, err := t.s.openToken(a)
+	if err != nil {
+		return nil, err
+	}
+	if t.valid(tok) {
+		t.cached = tok
+		return tok, nil
+	}
+	fresh, err := t.pr.TokenSource(ctx, t.app, tok).Token()
+	if errors.Is(err, ErrInvalidGrant) {
+		t.s.markNeedsReauth(ctx, a, err)
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("linking: refresh: %w", err)
+	}
+	if fresh.RefreshToken == "" {
+		fresh.RefreshToken = tok.RefreshToken
+	}
+	enc, err := t.s.sealToken(a.OrganizationID, a.Provider, a.AccountEmail, fresh)
+	if err != nil {
+		return nil, err
+	}
+	// Persist before use: Microsoft has already retired the old refresh
+	// token, so losing the new one would lose the link.
+	if err := t.s.client.CalendarAccount.UpdateOne(a).SetTokenEnc(enc).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("linking: persist refreshed token: %w", err)
+	}
+	t.cached = fresh
+	return fresh, nil
+}
+
+// markNeedsReauth stops an account whose grant the provider refused and
+// tells its users.
+func (s *Service) markNeedsReauth(ctx context.Context, a *ent.CalendarAccount, cause error) {
+	msg := "The provider no longer accepts Calsync's access (revoked, expired or password changed). Link the calendar again."
+	err := s.client.CalendarAccount.UpdateOne(a).SetStatus(calendaraccount.StatusNEEDS_REAUTH).SetLastError(msg).Exec(ctx)
+	if err != nil {
+		s.log.ErrorContext(ctx, "mark account needs reauth failed", "account_id", a.ID, "error", err)
+		return
+	}
+	s.log.WarnContext(ctx, "calendar account needs reauthorization", "account_id", a.ID, "error", cause)
+	users, _ := a.QueryUsers().IDs(ctx)
+	if s.notifier != nil {
+		s.notifier.AccountStatusChanged(ctx, a.OrganizationID, a.ID, users, string(calendaraccount.StatusNEEDS_REAUTH), msg)
+	}
+	for _, uid := range users {
+		if err := s.queueReauthEmail(ctx, a, uid); err != nil {
+			s.log.WarnContext(ctx, "queue reauth email failed", "account_id", a.ID, "user_id", uid, "error", err)
+		}
+	}
+}

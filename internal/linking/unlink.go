@@ -1,0 +1,176 @@
+package linking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"calsync/ent"
+	"calsync/ent/calendaraccount"
+	"calsync/ent/user"
+	"calsync/internal/audit"
+	"calsync/internal/domain"
+	"calsync/internal/viewer"
+)
+
+// Unlink disconnects a user's calendar for p (the user themself or an
+// admin). When no other user shares the account, the grant is revoked at
+// the provider and the tokens are deleted.
+//
+// Calsync's events in the calendar are removed or kept per the
+// organization's unlink policy by the sync engine, which owns the event
+// links; until it runs for this account there are none to remove.
+func (s *Service) Unlink(ctx context.Context, userID int, p domain.Provider) (*ent.CalendarAccount, error) {
+	v, _ := viewer.FromContext(ctx)
+	if !v.IsAdmin() && !v.System && v.UserID != userID {
+		return nil, domain.Errorf(domain.CodeForbidden, "only administrators unlink another user's calendar")
+	}
+	db := s.db(ctx)
+	u, err := db.User.Get(ctx, userID)
+	if ent.IsNotFound(err) {
+		return nil, domain.NotFound("user", userID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	sys := audit.WithAction(viewer.SystemContext(ctx, u.OrganizationID), "calendar.unlink")
+	a, err := accountOf(sys, db, u.ID, p)
+	if err != nil {
+		return nil, err
+	}
+	if a == nil {
+		return nil, domain.Errorf(domain.CodeNotFound, "%s has no linked %s calendar", u.Email, providerName(p))
+	}
+	return s.detach(ctx, sys, db, a, u.ID)
+}
+
+// detach removes the user from the account and, when nobody is left,
+// revokes and forgets the account's credentials.
+func (s *Service) detach(ctx, sys context.Context, db *ent.Client, a *ent.CalendarAccount, userID int) (*ent.CalendarAccount, error) {
+	others, err := db.CalendarAccount.QueryUsers(a).Where(user.IDNEQ(userID)).Count(sys)
+	if err != nil {
+		return nil, err
+	}
+	up := db.CalendarAccount.UpdateOne(a).RemoveUserIDs(userID)
+	if others == 0 {
+		if err := s.revoke(ctx, a); err != nil {
+			// The tokens are deleted anyway: an unreachable provider must
+			// not keep a user linked against their will.
+			s.log.WarnContext(ctx, "revoke at provider failed", "account_id", a.ID, "error", err)
+			up.SetLastError("revoking at the provider failed: " + err.Error())
+		}
+		up.ClearTokenEnc().SetStatus(calendaraccount.StatusDISCONNECTED)
+	}
+	out, err := up.Save(sys)
+	if err != nil {
+		return nil, err
+	}
+	if s.notifier != nil {
+		s.notifier.AccountStatusChanged(ctx, a.OrganizationID, a.ID, []int{userID}, string(out.Status), out.LastError)
+	}
+	return out, nil
+}
+
+func (s *Service) revoke(ctx context.Context, a *ent.CalendarAccount) error {
+	if a.CredentialMode == domain.CredentialServiceAccount || len(a.TokenEnc) == 0 {
+		return nil
+	}
+	pr, err := s.provider(a.Provider)
+	if err != nil {
+		return err
+	}
+	sys := viewer.SystemContext(ctx, a.OrganizationID)
+	pc, err := s.config(sys, a.Provider)
+	if err != nil || pc == nil {
+		return errors.Join(err, errors.New("provider not configured"))
+	}
+	app, err := s.appFor(pc)
+	if err != nil {
+		return err
+	}
+	tok, err := s.openToken(a)
+	if err != nil {
+		return err
+	}
+	if err := pr.Revoke(ctx, app, tok); err != nil {
+		return fmt.Errorf("linking: revoke: %w", err)
+	}
+	return nil
+}
+
+// UnlinkAll disconnects every calendar of a user (deactivation).
+func (s *Service) UnlinkAll(ctx context.Context, userID int) error {
+	for _, p := range domain.Providers {
+		if _, err := s.Unlink(ctx, userID, p); err != nil && domain.CodeOf(err) != domain.CodeNotFound {
+			return err
+		}
+	}
+	return nil
+}
+
+// ServiceSyncResult reports, per user, whether service-account sync could
+// be turned on (an unknown or mismatched email is reported here).
+type ServiceSyncResult struct {
+	UserID  int
+	Account *ent.CalendarAccount
+	Error   string
+}
+
+// EnableServiceSync turns on sync for users in SERVICE_ACCOUNT mode: no
+// consent, Calsync impersonates each user's email. Users do it for
+// themselves; admins for anyone.
+func (s *Service) EnableServiceSync(ctx context.Context, userIDs []int, p domain.Provider) ([]ServiceSyncResult, error) {
+	v, _ := viewer.FromContext(ctx)
+	if len(userIDs) == 0 || len(userIDs) > 1000 {
+		return nil, domain.InvalidField("userIds", errors.New("give 1 to 1000 users"))
+	}
+	pr, err := s.provider(p)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := s.config(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if pc == nil || pc.CredentialMode != domain.CredentialServiceAccount {
+		return nil, domain.Errorf(domain.CodeBadUserInput, "%s is not set up with a service account", providerName(p))
+	}
+	creds, err := s.serviceCredentials(pc)
+	if err != nil {
+		return nil, err
+	}
+	var out []ServiceSyncResult
+	for _, id := range userIDs {
+		if !v.IsAdmin() && v.UserID != id {
+			return nil, domain.Errorf(domain.CodeForbidden, "only administrators turn on sync for another user")
+		}
+		u, err := s.db(ctx).User.Get(ctx, id)
+		if ent.IsNotFound(err) {
+			return nil, domain.NotFound("user", id)
+		}
+		if err != nil {
+			return nil, err
+		}
+		res := ServiceSyncResult{UserID: id}
+		if sw := EffectiveSwitch(pc, u, p); !sw.Enabled {
+			res.Error = fmt.Sprintf("%s calendar sync is off for %s (%s)", providerName(p), u.Email, describe(sw.Reason))
+			out = append(out, res)
+			continue
+		}
+		ts, err := pr.ServiceTokenSource(ctx, creds, u.Email)
+		if err == nil {
+			res.Account, err = s.saveLink(ctx, pc, u, linkedAccount{provider: p, mode: domain.CredentialServiceAccount, email: u.Email},
+				func(ctx context.Context, existingDest string) (string, []Calendar, error) {
+					return s.prepareCalendars(ctx, pr, pc, u, ts, u.Email, existingDest)
+				})
+		}
+		if err != nil {
+			res.Error = fmt.Sprintf("cannot reach the calendar of %s through the service account: %s", u.Email, userMessage(err))
+			if domain.CodeOf(err) == "" {
+				s.log.WarnContext(ctx, "service account sync failed", "user_id", u.ID, "error", err)
+			}
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
