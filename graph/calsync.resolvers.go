@@ -13,11 +13,13 @@ import (
 	"calsync/graph/generated"
 	"calsync/graph/model"
 	"calsync/internal/auth"
-	"calsync/internal/directory"
+	"calsync/ent/calendaraccount"
 	"calsync/internal/domain"
+	"calsync/internal/linking"
 	"calsync/internal/scheduling"
 	"calsync/internal/viewer"
 	"context"
+	"encoding/base64"
 	"errors"
 	"slices"
 	"time"
@@ -75,10 +77,21 @@ func (r *mutationResolver) UpdateOrganization(ctx context.Context, input ent.Upd
 
 // UpdateProviderConfig is the resolver for the updateProviderConfig field.
 func (r *mutationResolver) UpdateProviderConfig(ctx context.Context, input model.UpdateProviderConfigInput) (*ent.ProviderConfig, error) {
-	return r.Directory.UpdateProviderConfig(ctx, directory.ProviderConfigChange{
+	in := linking.ProviderSettings{
 		Provider: input.Provider, Enabled: input.Enabled, UsersCanOverride: input.UsersCanOverride,
-		Destination: input.Destination, SyncDirection: input.SyncDirection, UnlinkPolicy: input.UnlinkPolicy,
-	})
+		CredentialMode: input.CredentialMode, Destination: input.Destination, SyncDirection: input.SyncDirection,
+		UnlinkPolicy: input.UnlinkPolicy, ClientID: input.ClientID, ClientSecret: input.ClientSecret,
+		ServiceAccountKeyJSON: input.ServiceAccountKey, P12Password: input.P12Password,
+		ServiceAccountEmail: input.ServiceAccountEmail, TenantID: input.TenantID,
+	}
+	if input.ServiceAccountP12Base64 != nil {
+		p12, err := base64.StdEncoding.DecodeString(*input.ServiceAccountP12Base64)
+		if err != nil {
+			return nil, domain.InvalidField("serviceAccountP12Base64", errors.New("not valid base64"))
+		}
+		in.ServiceAccountP12 = p12
+	}
+	return r.Linking.Configure(ctx, in, r.Keys)
 }
 
 // CreateUser is the resolver for the createUser field.
@@ -181,6 +194,81 @@ func (r *mutationResolver) MassModifyBookings(ctx context.Context, input model.M
 	return &model.MassModifyBookingsPayload{Bookings: bs, Count: len(bs)}, nil
 }
 
+// TestProviderConnection is the resolver for the testProviderConnection field.
+func (r *mutationResolver) TestProviderConnection(ctx context.Context, provider domain.Provider) (*model.TestConnectionPayload, error) {
+		if err := r.Linking.TestConnection(ctx, provider); err != nil {
+		if domain.CodeOf(err) == domain.CodeBadUserInput {
+			return &model.TestConnectionPayload{Ok: false, Message: err.Error()}, nil
+		}
+		return nil, err
+	}
+	return &model.TestConnectionPayload{Ok: true, Message: "the provider accepted the credentials"}, nil
+}
+
+// SetCalendarSync is the resolver for the setCalendarSync field.
+func (r *mutationResolver) SetCalendarSync(ctx context.Context, userID int, provider domain.Provider, enabled *bool) (*ent.User, error) {
+		return r.Linking.SetChoice(ctx, userID, provider, enabled)
+}
+
+// StartCalendarLink is the resolver for the startCalendarLink field.
+func (r *mutationResolver) StartCalendarLink(ctx context.Context, provider domain.Provider) (*model.StartCalendarLinkPayload, error) {
+		url, err := r.Linking.StartLink(ctx, provider)
+	if err != nil {
+		return nil, err
+	}
+	return &model.StartCalendarLinkPayload{URL: url}, nil
+}
+
+// EnableServiceAccountSync is the resolver for the enableServiceAccountSync field.
+func (r *mutationResolver) EnableServiceAccountSync(ctx context.Context, provider domain.Provider, userIds []int) ([]*model.ServiceSyncResult, error) {
+		if len(userIds) == 0 {
+		v, _ := viewer.FromContext(ctx)
+		userIds = []int{v.UserID}
+	}
+	res, err := r.Linking.EnableServiceSync(ctx, userIds, provider)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.ServiceSyncResult, 0, len(res))
+	for _, x := range res {
+		u, err := r.db(ctx).User.Get(ctx, x.UserID)
+		if err != nil {
+			return nil, err
+		}
+		item := &model.ServiceSyncResult{User: u, Account: x.Account}
+		if x.Error != "" {
+			item.Error = &x.Error
+		}
+		out = append(out, item)
+	}
+	return out, nil
+}
+
+// UnlinkCalendar is the resolver for the unlinkCalendar field.
+func (r *mutationResolver) UnlinkCalendar(ctx context.Context, provider domain.Provider, userID *int) (*ent.CalendarAccount, error) {
+		v, _ := viewer.FromContext(ctx)
+	id := v.UserID
+	if userID != nil {
+		id = *userID
+	}
+	return r.Linking.Unlink(ctx, id, provider)
+}
+
+// SendAuthorizationEmails is the resolver for the sendAuthorizationEmails field.
+func (r *mutationResolver) SendAuthorizationEmails(ctx context.Context, provider domain.Provider, userIds []int) ([]*ent.Invitation, error) {
+		return r.Linking.SendAuthorizationEmails(ctx, userIds, provider)
+}
+
+// HasClientSecret is the resolver for the hasClientSecret field.
+func (r *providerConfigResolver) HasClientSecret(ctx context.Context, obj *ent.ProviderConfig) (bool, error) {
+		return len(obj.ClientSecretEnc) > 0, nil
+}
+
+// HasServiceAccountKey is the resolver for the hasServiceAccountKey field.
+func (r *providerConfigResolver) HasServiceAccountKey(ctx context.Context, obj *ent.ProviderConfig) (bool, error) {
+		return len(obj.ServiceAccountKeyEnc) > 0, nil
+}
+
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 	v, ok := viewer.FromContext(ctx)
@@ -270,6 +358,12 @@ func (r *queryResolver) BearerTokens(ctx context.Context) ([]*ent.AuthToken, err
 	return r.db(ctx).AuthToken.Query().Where(authtoken.KindEQ(authtoken.KindBEARER)).Order(ent.Desc(authtoken.FieldCreatedAt)).All(ctx)
 }
 
+// Outbox is the resolver for the outbox field.
+func (r *queryResolver) Outbox(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.EmailMessageConnection, error) {
+		return r.db(ctx).EmailMessage.Query().Paginate(ctx, after, first, before, last,
+		ent.WithEmailMessageOrder(&ent.EmailMessageOrder{Field: ent.EmailMessageOrderFieldCreatedAt, Direction: entgql.OrderDirectionDesc}))
+}
+
 // BookingChanged is the resolver for the bookingChanged field.
 func (r *subscriptionResolver) BookingChanged(ctx context.Context, fieldworkerID *int) (<-chan *model.BookingChangeEvent, error) {
 	v, ok := viewer.FromContext(ctx)
@@ -314,6 +408,66 @@ func (r *subscriptionResolver) BookingChanged(ctx context.Context, fieldworkerID
 			}
 		}
 	}()
+	return out, nil
+}
+
+// CalendarAccountChanged is the resolver for the calendarAccountChanged field.
+func (r *subscriptionResolver) CalendarAccountChanged(ctx context.Context, userID *int) (<-chan *model.CalendarAccountEvent, error) {
+		v, ok := viewer.FromContext(ctx)
+	if !ok || v.UserID == 0 {
+		return nil, domain.Errorf(domain.CodeUnauthenticated, "sign in to subscribe")
+	}
+	if userID != nil && *userID != v.UserID && !v.IsAdmin() {
+		return nil, domain.Errorf(domain.CodeForbidden, "only administrators follow other users' calendars")
+	}
+	if userID != nil {
+		if _, err := r.Client.User.Get(ctx, *userID); err != nil {
+			return nil, notFound(err, "user", *userID)
+		}
+	}
+	in := r.Broker.SubscribeAccounts(ctx, v.OrgID)
+	out := make(chan *model.CalendarAccountEvent, 16)
+	go func() {
+		defer close(out)
+		for ev := range in {
+			switch {
+			case userID != nil && !slices.Contains(ev.UserIDs, *userID):
+				continue
+			case !v.IsAdmin() && !slices.Contains(ev.UserIDs, v.UserID):
+				continue
+			}
+			msg := &model.CalendarAccountEvent{AccountID: ev.AccountID, Status: calendaraccount.Status(ev.Status)}
+			if ev.LastError != "" {
+				msg.LastError = &ev.LastError
+			}
+			if a, err := r.Client.CalendarAccount.Get(ctx, ev.AccountID); err == nil {
+				msg.Account = a
+			}
+			select {
+			case out <- msg:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// CalendarSync is the resolver for the calendarSync field.
+func (r *userResolver) CalendarSync(ctx context.Context, obj *ent.User, provider domain.Provider) (*model.CalendarSync, error) {
+		return r.calendarSync(ctx, obj, provider)
+}
+
+// CalendarSyncs is the resolver for the calendarSyncs field.
+func (r *userResolver) CalendarSyncs(ctx context.Context, obj *ent.User) ([]*model.CalendarSync, error) {
+		out := make([]*model.CalendarSync, 0, len(domain.Providers))
+	for _, p := range domain.Providers {
+		cs, err := r.calendarSync(ctx, obj, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs)
+	}
 	return out, nil
 }
 

@@ -9,7 +9,12 @@ import (
 	"calsync/ent"
 	"calsync/internal/auth"
 	"calsync/internal/broker"
+	"calsync/ent/calendaraccount"
+	"calsync/ent/invitation"
+	"calsync/graph/model"
 	"calsync/internal/directory"
+	"calsync/internal/domain"
+	"calsync/internal/linking"
 	"calsync/internal/scheduling"
 )
 
@@ -20,7 +25,10 @@ type Resolver struct {
 	Scheduling *scheduling.Service
 	Directory  *directory.Directory
 	Broker     *broker.Broker
-	Log        *slog.Logger
+	Linking    *linking.Service
+	// Keys converts service-account key formats (the Google adapter).
+	Keys linking.KeyConverter
+	Log  *slog.Logger
 }
 
 // db returns the operation's transactional client, or the plain one for
@@ -30,4 +38,50 @@ func (r *Resolver) db(ctx context.Context) *ent.Client {
 		return c
 	}
 	return r.Client
+}
+
+func notFound(err error, kind string, id int) error {
+	if ent.IsNotFound(err) {
+		return domain.NotFound(kind, id)
+	}
+	return err
+}
+
+// calendarSync describes u's sync for p: the effective switch, what the
+// user can do, the linked account and the last authorization email.
+func (r *Resolver) calendarSync(ctx context.Context, u *ent.User, p domain.Provider) (*model.CalendarSync, error) {
+	sw, err := r.Linking.SwitchFor(ctx, u, p)
+	if err != nil {
+		return nil, err
+	}
+	db := r.db(ctx)
+	mode := domain.CredentialPlatformApp
+	if pc, err := r.Linking.Config(ctx, p); err != nil {
+		return nil, err
+	} else if pc != nil {
+		mode = pc.CredentialMode
+	}
+	out := &model.CalendarSync{Provider: p, Enabled: sw.Enabled, Reason: model.SyncSwitchReason(sw.Reason), CredentialMode: mode, Action: model.CalendarSyncActionNone}
+	acct, err := u.QueryCalendarAccounts().Where(calendaraccount.ProviderEQ(p)).Only(ctx)
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, err
+	}
+	out.Account = acct
+	inv, err := db.Invitation.Query().Where(invitation.UserID(u.ID), invitation.ProviderEQ(p)).
+		Order(ent.Desc(invitation.FieldCreatedAt), ent.Desc(invitation.FieldID)).First(ctx)
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, err
+	}
+	out.LastInvitation = inv
+	switch {
+	case !sw.Enabled:
+	case acct != nil && acct.Status == calendaraccount.StatusNEEDS_REAUTH:
+		out.Action = model.CalendarSyncActionRelink
+	case acct != nil && acct.Status == calendaraccount.StatusACTIVE:
+	case mode == domain.CredentialServiceAccount:
+		out.Action = model.CalendarSyncActionEnableServiceSync
+	default:
+		out.Action = model.CalendarSyncActionLink
+	}
+	return out, nil
 }

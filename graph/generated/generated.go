@@ -40,8 +40,10 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Mutation() MutationResolver
+	ProviderConfig() ProviderConfigResolver
 	Query() QueryResolver
 	Subscription() SubscriptionResolver
+	User() UserResolver
 }
 
 type DirectiveRoot struct {
@@ -188,6 +190,23 @@ type ComplexityRoot struct {
 		Users                 func(childComplexity int) int
 	}
 
+	CalendarAccountEvent struct {
+		Account   func(childComplexity int) int
+		AccountID func(childComplexity int) int
+		LastError func(childComplexity int) int
+		Status    func(childComplexity int) int
+	}
+
+	CalendarSync struct {
+		Account        func(childComplexity int) int
+		Action         func(childComplexity int) int
+		CredentialMode func(childComplexity int) int
+		Enabled        func(childComplexity int) int
+		LastInvitation func(childComplexity int) int
+		Provider       func(childComplexity int) int
+		Reason         func(childComplexity int) int
+	}
+
 	CreateBearerTokenPayload struct {
 		AuthToken func(childComplexity int) int
 		Token     func(childComplexity int) int
@@ -286,30 +305,36 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CancelBooking        func(childComplexity int, id int, reason *string) int
-		CreateBearerToken    func(childComplexity int, input model.CreateBearerTokenInput) int
-		CreateBooking        func(childComplexity int, input ent.CreateBookingInput) int
-		CreateBookingStatus  func(childComplexity int, input ent.CreateBookingStatusInput) int
-		CreateBookingType    func(childComplexity int, input ent.CreateBookingTypeInput) int
-		CreateUser           func(childComplexity int, input model.CreateUserWithPasswordInput) int
-		DeactivateUser       func(childComplexity int, id int) int
-		DeleteBooking        func(childComplexity int, id int) int
-		DeleteBookingStatus  func(childComplexity int, id int) int
-		DeleteBookingType    func(childComplexity int, id int) int
-		MassModifyBookings   func(childComplexity int, input model.MassModifyBookingsInput) int
-		ReassignBooking      func(childComplexity int, id int, hostIDs []int) int
-		RescheduleBooking    func(childComplexity int, id int, startAt time.Time, endAt time.Time, timeZone *string) int
-		RevokeBearerToken    func(childComplexity int, id int) int
-		SetBookingsPublished func(childComplexity int, ids []int, published bool) int
-		SetPassword          func(childComplexity int, input model.SetPasswordInput) int
-		SignIn               func(childComplexity int, input model.SignInInput) int
-		SignOut              func(childComplexity int) int
-		UpdateBooking        func(childComplexity int, id int, input ent.UpdateBookingInput) int
-		UpdateBookingStatus  func(childComplexity int, id int, input ent.UpdateBookingStatusInput) int
-		UpdateBookingType    func(childComplexity int, id int, input ent.UpdateBookingTypeInput) int
-		UpdateOrganization   func(childComplexity int, input ent.UpdateOrganizationInput) int
-		UpdateProviderConfig func(childComplexity int, input model.UpdateProviderConfigInput) int
-		UpdateUser           func(childComplexity int, id int, input ent.UpdateUserInput) int
+		CancelBooking            func(childComplexity int, id int, reason *string) int
+		CreateBearerToken        func(childComplexity int, input model.CreateBearerTokenInput) int
+		CreateBooking            func(childComplexity int, input ent.CreateBookingInput) int
+		CreateBookingStatus      func(childComplexity int, input ent.CreateBookingStatusInput) int
+		CreateBookingType        func(childComplexity int, input ent.CreateBookingTypeInput) int
+		CreateUser               func(childComplexity int, input model.CreateUserWithPasswordInput) int
+		DeactivateUser           func(childComplexity int, id int) int
+		DeleteBooking            func(childComplexity int, id int) int
+		DeleteBookingStatus      func(childComplexity int, id int) int
+		DeleteBookingType        func(childComplexity int, id int) int
+		EnableServiceAccountSync func(childComplexity int, provider domain.Provider, userIds []int) int
+		MassModifyBookings       func(childComplexity int, input model.MassModifyBookingsInput) int
+		ReassignBooking          func(childComplexity int, id int, hostIDs []int) int
+		RescheduleBooking        func(childComplexity int, id int, startAt time.Time, endAt time.Time, timeZone *string) int
+		RevokeBearerToken        func(childComplexity int, id int) int
+		SendAuthorizationEmails  func(childComplexity int, provider domain.Provider, userIds []int) int
+		SetBookingsPublished     func(childComplexity int, ids []int, published bool) int
+		SetCalendarSync          func(childComplexity int, userID int, provider domain.Provider, enabled *bool) int
+		SetPassword              func(childComplexity int, input model.SetPasswordInput) int
+		SignIn                   func(childComplexity int, input model.SignInInput) int
+		SignOut                  func(childComplexity int) int
+		StartCalendarLink        func(childComplexity int, provider domain.Provider) int
+		TestProviderConnection   func(childComplexity int, provider domain.Provider) int
+		UnlinkCalendar           func(childComplexity int, provider domain.Provider, userID *int) int
+		UpdateBooking            func(childComplexity int, id int, input ent.UpdateBookingInput) int
+		UpdateBookingStatus      func(childComplexity int, id int, input ent.UpdateBookingStatusInput) int
+		UpdateBookingType        func(childComplexity int, id int, input ent.UpdateBookingTypeInput) int
+		UpdateOrganization       func(childComplexity int, input ent.UpdateOrganizationInput) int
+		UpdateProviderConfig     func(childComplexity int, input model.UpdateProviderConfigInput) int
+		UpdateUser               func(childComplexity int, id int, input ent.UpdateUserInput) int
 	}
 
 	Organization struct {
@@ -348,21 +373,23 @@ type ComplexityRoot struct {
 	}
 
 	ProviderConfig struct {
-		ClientID            func(childComplexity int) int
-		CreatedAt           func(childComplexity int) int
-		CredentialMode      func(childComplexity int) int
-		Destination         func(childComplexity int) int
-		Enabled             func(childComplexity int) int
-		ID                  func(childComplexity int) int
-		MsTenantID          func(childComplexity int) int
-		Organization        func(childComplexity int) int
-		OrganizationID      func(childComplexity int) int
-		Provider            func(childComplexity int) int
-		ServiceAccountEmail func(childComplexity int) int
-		SyncDirection       func(childComplexity int) int
-		UnlinkPolicy        func(childComplexity int) int
-		UpdatedAt           func(childComplexity int) int
-		UsersCanOverride    func(childComplexity int) int
+		ClientID             func(childComplexity int) int
+		CreatedAt            func(childComplexity int) int
+		CredentialMode       func(childComplexity int) int
+		Destination          func(childComplexity int) int
+		Enabled              func(childComplexity int) int
+		HasClientSecret      func(childComplexity int) int
+		HasServiceAccountKey func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		MsTenantID           func(childComplexity int) int
+		Organization         func(childComplexity int) int
+		OrganizationID       func(childComplexity int) int
+		Provider             func(childComplexity int) int
+		ServiceAccountEmail  func(childComplexity int) int
+		SyncDirection        func(childComplexity int) int
+		UnlinkPolicy         func(childComplexity int) int
+		UpdatedAt            func(childComplexity int) int
+		UsersCanOverride     func(childComplexity int) int
 	}
 
 	Query struct {
@@ -375,16 +402,28 @@ type ComplexityRoot struct {
 		Node            func(childComplexity int, id int) int
 		Nodes           func(childComplexity int, ids []int) int
 		Organization    func(childComplexity int) int
+		Outbox          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
 		Users           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput, role *viewer.Role, active *bool) int
 		Viewer          func(childComplexity int) int
+	}
+
+	ServiceSyncResult struct {
+		Account func(childComplexity int) int
+		Error   func(childComplexity int) int
+		User    func(childComplexity int) int
 	}
 
 	SignInPayload struct {
 		Viewer func(childComplexity int) int
 	}
 
+	StartCalendarLinkPayload struct {
+		URL func(childComplexity int) int
+	}
+
 	Subscription struct {
-		BookingChanged func(childComplexity int, fieldworkerID *int) int
+		BookingChanged         func(childComplexity int, fieldworkerID *int) int
+		CalendarAccountChanged func(childComplexity int, userID *int) int
 	}
 
 	SyncRun struct {
@@ -420,10 +459,17 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	TestConnectionPayload struct {
+		Message func(childComplexity int) int
+		Ok      func(childComplexity int) int
+	}
+
 	User struct {
 		Active                  func(childComplexity int) int
 		Bookings                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BookingOrder) int
 		CalendarAccounts        func(childComplexity int) int
+		CalendarSync            func(childComplexity int, provider domain.Provider) int
+		CalendarSyncs           func(childComplexity int) int
 		CreatedAt               func(childComplexity int) int
 		Email                   func(childComplexity int) int
 		GeneralFieldworker      func(childComplexity int) int
@@ -488,6 +534,16 @@ type MutationResolver interface {
 	DeleteBooking(ctx context.Context, id int) (int, error)
 	SetBookingsPublished(ctx context.Context, ids []int, published bool) ([]*ent.Booking, error)
 	MassModifyBookings(ctx context.Context, input model.MassModifyBookingsInput) (*model.MassModifyBookingsPayload, error)
+	TestProviderConnection(ctx context.Context, provider domain.Provider) (*model.TestConnectionPayload, error)
+	SetCalendarSync(ctx context.Context, userID int, provider domain.Provider, enabled *bool) (*ent.User, error)
+	StartCalendarLink(ctx context.Context, provider domain.Provider) (*model.StartCalendarLinkPayload, error)
+	EnableServiceAccountSync(ctx context.Context, provider domain.Provider, userIds []int) ([]*model.ServiceSyncResult, error)
+	UnlinkCalendar(ctx context.Context, provider domain.Provider, userID *int) (*ent.CalendarAccount, error)
+	SendAuthorizationEmails(ctx context.Context, provider domain.Provider, userIds []int) ([]*ent.Invitation, error)
+}
+type ProviderConfigResolver interface {
+	HasClientSecret(ctx context.Context, obj *ent.ProviderConfig) (bool, error)
+	HasServiceAccountKey(ctx context.Context, obj *ent.ProviderConfig) (bool, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -501,9 +557,15 @@ type QueryResolver interface {
 	BookingTypes(ctx context.Context) ([]*ent.BookingType, error)
 	AuditEvents(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.AuditEventConnection, error)
 	BearerTokens(ctx context.Context) ([]*ent.AuthToken, error)
+	Outbox(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.EmailMessageConnection, error)
 }
 type SubscriptionResolver interface {
 	BookingChanged(ctx context.Context, fieldworkerID *int) (<-chan *model.BookingChangeEvent, error)
+	CalendarAccountChanged(ctx context.Context, userID *int) (<-chan *model.CalendarAccountEvent, error)
+}
+type UserResolver interface {
+	CalendarSync(ctx context.Context, obj *ent.User, provider domain.Provider) (*model.CalendarSync, error)
+	CalendarSyncs(ctx context.Context, obj *ent.User) ([]*model.CalendarSync, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1182,6 +1244,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CalendarAccount.Users(childComplexity), true
 
+	case "CalendarAccountEvent.account":
+		if e.ComplexityRoot.CalendarAccountEvent.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarAccountEvent.Account(childComplexity), true
+	case "CalendarAccountEvent.accountId":
+		if e.ComplexityRoot.CalendarAccountEvent.AccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarAccountEvent.AccountID(childComplexity), true
+	case "CalendarAccountEvent.lastError":
+		if e.ComplexityRoot.CalendarAccountEvent.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarAccountEvent.LastError(childComplexity), true
+	case "CalendarAccountEvent.status":
+		if e.ComplexityRoot.CalendarAccountEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarAccountEvent.Status(childComplexity), true
+
+	case "CalendarSync.account":
+		if e.ComplexityRoot.CalendarSync.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarSync.Account(childComplexity), true
+	case "CalendarSync.action":
+		if e.ComplexityRoot.CalendarSync.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarSync.Action(childComplexity), true
+	case "CalendarSync.credentialMode":
+		if e.ComplexityRoot.CalendarSync.CredentialMode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarSync.CredentialMode(childComplexity), true
+	case "CalendarSync.enabled":
+		if e.ComplexityRoot.CalendarSync.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarSync.Enabled(childComplexity), true
+	case "CalendarSync.lastInvitation":
+		if e.ComplexityRoot.CalendarSync.LastInvitation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarSync.LastInvitation(childComplexity), true
+	case "CalendarSync.provider":
+		if e.ComplexityRoot.CalendarSync.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarSync.Provider(childComplexity), true
+	case "CalendarSync.reason":
+		if e.ComplexityRoot.CalendarSync.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarSync.Reason(childComplexity), true
+
 	case "CreateBearerTokenPayload.authToken":
 		if e.ComplexityRoot.CreateBearerTokenPayload.AuthToken == nil {
 			break
@@ -1738,6 +1868,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteBookingType(childComplexity, args["id"].(int)), true
+	case "Mutation.enableServiceAccountSync":
+		if e.ComplexityRoot.Mutation.EnableServiceAccountSync == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_enableServiceAccountSync_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EnableServiceAccountSync(childComplexity, args["provider"].(domain.Provider), args["userIds"].([]int)), true
 	case "Mutation.massModifyBookings":
 		if e.ComplexityRoot.Mutation.MassModifyBookings == nil {
 			break
@@ -1782,6 +1923,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeBearerToken(childComplexity, args["id"].(int)), true
+	case "Mutation.sendAuthorizationEmails":
+		if e.ComplexityRoot.Mutation.SendAuthorizationEmails == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendAuthorizationEmails_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendAuthorizationEmails(childComplexity, args["provider"].(domain.Provider), args["userIds"].([]int)), true
 	case "Mutation.setBookingsPublished":
 		if e.ComplexityRoot.Mutation.SetBookingsPublished == nil {
 			break
@@ -1793,6 +1945,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetBookingsPublished(childComplexity, args["ids"].([]int), args["published"].(bool)), true
+	case "Mutation.setCalendarSync":
+		if e.ComplexityRoot.Mutation.SetCalendarSync == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCalendarSync_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCalendarSync(childComplexity, args["userId"].(int), args["provider"].(domain.Provider), args["enabled"].(*bool)), true
 	case "Mutation.setPassword":
 		if e.ComplexityRoot.Mutation.SetPassword == nil {
 			break
@@ -1821,6 +1984,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignOut(childComplexity), true
+	case "Mutation.startCalendarLink":
+		if e.ComplexityRoot.Mutation.StartCalendarLink == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startCalendarLink_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartCalendarLink(childComplexity, args["provider"].(domain.Provider)), true
+	case "Mutation.testProviderConnection":
+		if e.ComplexityRoot.Mutation.TestProviderConnection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_testProviderConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TestProviderConnection(childComplexity, args["provider"].(domain.Provider)), true
+	case "Mutation.unlinkCalendar":
+		if e.ComplexityRoot.Mutation.UnlinkCalendar == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unlinkCalendar_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnlinkCalendar(childComplexity, args["provider"].(domain.Provider), args["userId"].(*int)), true
 	case "Mutation.updateBooking":
 		if e.ComplexityRoot.Mutation.UpdateBooking == nil {
 			break
@@ -2082,6 +2278,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProviderConfig.Enabled(childComplexity), true
+	case "ProviderConfig.hasClientSecret":
+		if e.ComplexityRoot.ProviderConfig.HasClientSecret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderConfig.HasClientSecret(childComplexity), true
+	case "ProviderConfig.hasServiceAccountKey":
+		if e.ComplexityRoot.ProviderConfig.HasServiceAccountKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderConfig.HasServiceAccountKey(childComplexity), true
 	case "ProviderConfig.id":
 		if e.ComplexityRoot.ProviderConfig.ID == nil {
 			break
@@ -2223,6 +2431,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Organization(childComplexity), true
+	case "Query.outbox":
+		if e.ComplexityRoot.Query.Outbox == nil {
+			break
+		}
+
+		args, err := ec.field_Query_outbox_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Outbox(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int)), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -2241,12 +2460,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
+	case "ServiceSyncResult.account":
+		if e.ComplexityRoot.ServiceSyncResult.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSyncResult.Account(childComplexity), true
+	case "ServiceSyncResult.error":
+		if e.ComplexityRoot.ServiceSyncResult.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSyncResult.Error(childComplexity), true
+	case "ServiceSyncResult.user":
+		if e.ComplexityRoot.ServiceSyncResult.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSyncResult.User(childComplexity), true
+
 	case "SignInPayload.viewer":
 		if e.ComplexityRoot.SignInPayload.Viewer == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SignInPayload.Viewer(childComplexity), true
+
+	case "StartCalendarLinkPayload.url":
+		if e.ComplexityRoot.StartCalendarLinkPayload.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StartCalendarLinkPayload.URL(childComplexity), true
 
 	case "Subscription.bookingChanged":
 		if e.ComplexityRoot.Subscription.BookingChanged == nil {
@@ -2259,6 +2504,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.BookingChanged(childComplexity, args["fieldworkerId"].(*int)), true
+	case "Subscription.calendarAccountChanged":
+		if e.ComplexityRoot.Subscription.CalendarAccountChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_calendarAccountChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.CalendarAccountChanged(childComplexity, args["userId"].(*int)), true
 
 	case "SyncRun.account":
 		if e.ComplexityRoot.SyncRun.Account == nil {
@@ -2407,6 +2663,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SyncRunEdge.Node(childComplexity), true
 
+	case "TestConnectionPayload.message":
+		if e.ComplexityRoot.TestConnectionPayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestConnectionPayload.Message(childComplexity), true
+	case "TestConnectionPayload.ok":
+		if e.ComplexityRoot.TestConnectionPayload.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestConnectionPayload.Ok(childComplexity), true
+
 	case "User.active":
 		if e.ComplexityRoot.User.Active == nil {
 			break
@@ -2430,6 +2699,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.CalendarAccounts(childComplexity), true
+	case "User.calendarSync":
+		if e.ComplexityRoot.User.CalendarSync == nil {
+			break
+		}
+
+		args, err := ec.field_User_calendarSync_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.CalendarSync(childComplexity, args["provider"].(domain.Provider)), true
+	case "User.calendarSyncs":
+		if e.ComplexityRoot.User.CalendarSyncs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.CalendarSyncs(childComplexity), true
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
 			break
@@ -6240,13 +6526,29 @@ type CreateBearerTokenPayload {
   authToken: AuthToken!
 }
 
+"""
+An admin's change to one provider's settings; omitted fields stay as they are. Secrets are
+write-only: they are checked against the provider, stored encrypted and never returned.
+"""
 input UpdateProviderConfigInput {
   provider: Provider!
   enabled: Boolean
   usersCanOverride: Boolean
+  credentialMode: CredentialMode
   destination: ProviderConfigDestination
   syncDirection: ProviderConfigSyncDirection
   unlinkPolicy: ProviderConfigUnlinkPolicy
+  """PRIVATE_APP (and Microsoft SERVICE_ACCOUNT): the OAuth client id."""
+  clientId: String
+  clientSecret: String
+  """Google SERVICE_ACCOUNT: the service account's JSON key file, as text."""
+  serviceAccountKey: String
+  """Google SERVICE_ACCOUNT: a P12 key (base64) with its password and the service account's email."""
+  serviceAccountP12Base64: String
+  p12Password: String
+  serviceAccountEmail: String
+  """Microsoft SERVICE_ACCOUNT / PRIVATE_APP: the directory (tenant) id or domain."""
+  tenantId: String
 }
 
 input CreateUserWithPasswordInput {
@@ -6328,6 +6630,96 @@ type BookingChangeEvent {
 type Subscription {
   """Changes to bookings of the viewer's organization; with fieldworkerId, only bookings that fieldworker hosts (or hosted before the change)."""
   bookingChanged(fieldworkerId: ID): BookingChangeEvent!
+}
+
+"""Why a user's calendar sync is on or off."""
+enum SyncSwitchReason {
+  ORGANIZATION
+  USER_CHOICE
+  ADMIN_CHOICE
+  USER_INACTIVE
+}
+
+"""What the user can do next for a provider."""
+enum CalendarSyncAction {
+  """Link through the provider's consent (startCalendarLink)."""
+  LINK
+  """Link again: the provider no longer accepts the old grant."""
+  RELINK
+  """Turn on service-account sync (enableServiceAccountSync): no consent needed."""
+  ENABLE_SERVICE_SYNC
+  """Linked and working, or sync is off."""
+  NONE
+}
+
+"""A user's effective calendar sync for one provider, with its reason."""
+type CalendarSync {
+  provider: Provider!
+  enabled: Boolean!
+  reason: SyncSwitchReason!
+  credentialMode: CredentialMode!
+  action: CalendarSyncAction!
+  """The linked account, if any."""
+  account: CalendarAccount
+  """The latest authorization email sent to the user for this provider."""
+  lastInvitation: Invitation
+}
+
+extend type User {
+  calendarSync(provider: Provider!): CalendarSync!
+  calendarSyncs: [CalendarSync!]!
+}
+
+extend type ProviderConfig {
+  hasClientSecret: Boolean!
+  hasServiceAccountKey: Boolean!
+}
+
+type TestConnectionPayload {
+  ok: Boolean!
+  message: String!
+}
+
+type StartCalendarLinkPayload {
+  """Send the browser here: the provider's consent page."""
+  url: String!
+}
+
+type ServiceSyncResult {
+  user: User!
+  account: CalendarAccount
+  """Why sync could not be turned on for this user (unknown or mismatched email…)."""
+  error: String
+}
+
+"""A calendar account's status changed (linked, needs re-authorization, unlinked…)."""
+type CalendarAccountEvent {
+  accountId: ID!
+  status: CalendarAccountStatus!
+  lastError: String
+  account: CalendarAccount
+}
+
+extend type Query {
+  """Emails Calsync sent or keeps (admins): the outbox when no SMTP server is configured."""
+  outbox(after: Cursor, first: Int, before: Cursor, last: Int): EmailMessageConnection!
+}
+
+extend type Mutation {
+  testProviderConnection(provider: Provider!): TestConnectionPayload!
+  """Set a user's own switch (null: follow the organization)."""
+  setCalendarSync(userId: ID!, provider: Provider!, enabled: Boolean): User!
+  startCalendarLink(provider: Provider!): StartCalendarLinkPayload!
+  """SERVICE_ACCOUNT mode: turn sync on for yourself (no userIds) or, as an admin, for users."""
+  enableServiceAccountSync(provider: Provider!, userIds: [ID!]): [ServiceSyncResult!]!
+  """Unlink your own calendar, or (admins) a user's."""
+  unlinkCalendar(provider: Provider!, userId: ID): CalendarAccount!
+  sendAuthorizationEmails(provider: Provider!, userIds: [ID!]!): [Invitation!]!
+}
+
+extend type Subscription {
+  """Status changes of calendar accounts: your own, or (admins) anyone's or one user's."""
+  calendarAccountChanged(userId: ID): CalendarAccountEvent!
 }
 `, BuiltIn: false},
 }
@@ -6617,6 +7009,40 @@ func (ec *executionContext) childFields_CalendarAccount(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type CalendarAccount", field.Name)
 }
 
+func (ec *executionContext) childFields_CalendarAccountEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accountId":
+		return ec.fieldContext_CalendarAccountEvent_accountId(ctx, field)
+	case "status":
+		return ec.fieldContext_CalendarAccountEvent_status(ctx, field)
+	case "lastError":
+		return ec.fieldContext_CalendarAccountEvent_lastError(ctx, field)
+	case "account":
+		return ec.fieldContext_CalendarAccountEvent_account(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CalendarAccountEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_CalendarSync(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "provider":
+		return ec.fieldContext_CalendarSync_provider(ctx, field)
+	case "enabled":
+		return ec.fieldContext_CalendarSync_enabled(ctx, field)
+	case "reason":
+		return ec.fieldContext_CalendarSync_reason(ctx, field)
+	case "credentialMode":
+		return ec.fieldContext_CalendarSync_credentialMode(ctx, field)
+	case "action":
+		return ec.fieldContext_CalendarSync_action(ctx, field)
+	case "account":
+		return ec.fieldContext_CalendarSync_account(ctx, field)
+	case "lastInvitation":
+		return ec.fieldContext_CalendarSync_lastInvitation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CalendarSync", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateBearerTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "token":
@@ -6663,6 +7089,18 @@ func (ec *executionContext) childFields_EmailMessage(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type EmailMessage", field.Name)
 }
 
+func (ec *executionContext) childFields_EmailMessageConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EmailMessageConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EmailMessageConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EmailMessageConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailMessageConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_EmailMessageEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -6671,6 +7109,38 @@ func (ec *executionContext) childFields_EmailMessageEdge(ctx context.Context, fi
 		return ec.fieldContext_EmailMessageEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EmailMessageEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Invitation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Invitation_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Invitation_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Invitation_updatedAt(ctx, field)
+	case "organizationID":
+		return ec.fieldContext_Invitation_organizationID(ctx, field)
+	case "userID":
+		return ec.fieldContext_Invitation_userID(ctx, field)
+	case "provider":
+		return ec.fieldContext_Invitation_provider(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Invitation_expiresAt(ctx, field)
+	case "sentByID":
+		return ec.fieldContext_Invitation_sentByID(ctx, field)
+	case "usedAt":
+		return ec.fieldContext_Invitation_usedAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_Invitation_revokedAt(ctx, field)
+	case "organization":
+		return ec.fieldContext_Invitation_organization(ctx, field)
+	case "user":
+		return ec.fieldContext_Invitation_user(ctx, field)
+	case "sentBy":
+		return ec.fieldContext_Invitation_sentBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Invitation", field.Name)
 }
 
 func (ec *executionContext) childFields_MassModifyBookingsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6785,8 +7255,24 @@ func (ec *executionContext) childFields_ProviderConfig(ctx context.Context, fiel
 		return ec.fieldContext_ProviderConfig_msTenantID(ctx, field)
 	case "organization":
 		return ec.fieldContext_ProviderConfig_organization(ctx, field)
+	case "hasClientSecret":
+		return ec.fieldContext_ProviderConfig_hasClientSecret(ctx, field)
+	case "hasServiceAccountKey":
+		return ec.fieldContext_ProviderConfig_hasServiceAccountKey(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProviderConfig", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceSyncResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_ServiceSyncResult_user(ctx, field)
+	case "account":
+		return ec.fieldContext_ServiceSyncResult_account(ctx, field)
+	case "error":
+		return ec.fieldContext_ServiceSyncResult_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceSyncResult", field.Name)
 }
 
 func (ec *executionContext) childFields_SignInPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6795,6 +7281,14 @@ func (ec *executionContext) childFields_SignInPayload(ctx context.Context, field
 		return ec.fieldContext_SignInPayload_viewer(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SignInPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_StartCalendarLinkPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_StartCalendarLinkPayload_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StartCalendarLinkPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SyncRun(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6863,6 +7357,16 @@ func (ec *executionContext) childFields_SyncRunEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type SyncRunEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_TestConnectionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_TestConnectionPayload_ok(ctx, field)
+	case "message":
+		return ec.fieldContext_TestConnectionPayload_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TestConnectionPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6899,6 +7403,10 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_bookings(ctx, field)
 	case "calendarAccounts":
 		return ec.fieldContext_User_calendarAccounts(ctx, field)
+	case "calendarSync":
+		return ec.fieldContext_User_calendarSync(ctx, field)
+	case "calendarSyncs":
+		return ec.fieldContext_User_calendarSyncs(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -7257,6 +7765,28 @@ func (ec *executionContext) field_Mutation_deleteBooking_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_enableServiceAccountSync_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (domain.Provider, error) {
+			return ec.unmarshalNProvider2calsyncᚋinternalᚋdomainᚐProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "userIds",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalOID2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userIds"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_massModifyBookings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7345,6 +7875,28 @@ func (ec *executionContext) field_Mutation_revokeBearerToken_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_sendAuthorizationEmails_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (domain.Provider, error) {
+			return ec.unmarshalNProvider2calsyncᚋinternalᚋdomainᚐProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "userIds",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalNID2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userIds"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setBookingsPublished_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7364,6 +7916,36 @@ func (ec *executionContext) field_Mutation_setBookingsPublished_args(ctx context
 		return nil, err
 	}
 	args["published"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setCalendarSync_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (domain.Provider, error) {
+			return ec.unmarshalNProvider2calsyncᚋinternalᚋdomainᚐProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "enabled",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["enabled"] = arg2
 	return args, nil
 }
 
@@ -7392,6 +7974,56 @@ func (ec *executionContext) field_Mutation_signIn_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startCalendarLink_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (domain.Provider, error) {
+			return ec.unmarshalNProvider2calsyncᚋinternalᚋdomainᚐProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_testProviderConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (domain.Provider, error) {
+			return ec.unmarshalNProvider2calsyncᚋinternalᚋdomainᚐProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unlinkCalendar_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (domain.Provider, error) {
+			return ec.unmarshalNProvider2calsyncᚋinternalᚋdomainᚐProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg1
 	return args, nil
 }
 
@@ -7777,6 +8409,44 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_outbox_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7861,6 +8531,20 @@ func (ec *executionContext) field_Subscription_bookingChanged_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_calendarAccountChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_User_bookings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7904,6 +8588,20 @@ func (ec *executionContext) field_User_bookings_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_User_calendarSync_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (domain.Provider, error) {
+			return ec.unmarshalNProvider2calsyncᚋinternalᚋdomainᚐProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg0
 	return args, nil
 }
 
@@ -10634,6 +11332,286 @@ func (ec *executionContext) fieldContext_CalendarAccount_syncRuns(ctx context.Co
 	if fc.Args, err = ec.field_CalendarAccount_syncRuns_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CalendarAccountEvent_accountId(ctx context.Context, field graphql.CollectedField, obj *model.CalendarAccountEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarAccountEvent_accountId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarAccountEvent_accountId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarAccountEvent", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarAccountEvent_status(ctx context.Context, field graphql.CollectedField, obj *model.CalendarAccountEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarAccountEvent_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendaraccount.Status) graphql.Marshaler {
+			return ec.marshalNCalendarAccountStatus2calsyncᚋentᚋcalendaraccountᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarAccountEvent_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarAccountEvent", field, false, false, errors.New("field of type CalendarAccountStatus does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarAccountEvent_lastError(ctx context.Context, field graphql.CollectedField, obj *model.CalendarAccountEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarAccountEvent_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarAccountEvent_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarAccountEvent", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarAccountEvent_account(ctx context.Context, field graphql.CollectedField, obj *model.CalendarAccountEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarAccountEvent_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CalendarAccount) graphql.Marshaler {
+			return ec.marshalOCalendarAccount2ᚖcalsyncᚋentᚐCalendarAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarAccountEvent_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CalendarAccountEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarAccount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CalendarSync_provider(ctx context.Context, field graphql.CollectedField, obj *model.CalendarSync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarSync_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.Provider) graphql.Marshaler {
+			return ec.marshalNProvider2calsyncᚋinternalᚋdomainᚐProvider(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarSync_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarSync", field, false, false, errors.New("field of type Provider does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarSync_enabled(ctx context.Context, field graphql.CollectedField, obj *model.CalendarSync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarSync_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarSync_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarSync", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarSync_reason(ctx context.Context, field graphql.CollectedField, obj *model.CalendarSync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarSync_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SyncSwitchReason) graphql.Marshaler {
+			return ec.marshalNSyncSwitchReason2calsyncᚋgraphᚋmodelᚐSyncSwitchReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarSync_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarSync", field, false, false, errors.New("field of type SyncSwitchReason does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarSync_credentialMode(ctx context.Context, field graphql.CollectedField, obj *model.CalendarSync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarSync_credentialMode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CredentialMode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.CredentialMode) graphql.Marshaler {
+			return ec.marshalNCredentialMode2calsyncᚋinternalᚋdomainᚐCredentialMode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarSync_credentialMode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarSync", field, false, false, errors.New("field of type CredentialMode does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarSync_action(ctx context.Context, field graphql.CollectedField, obj *model.CalendarSync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarSync_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CalendarSyncAction) graphql.Marshaler {
+			return ec.marshalNCalendarSyncAction2calsyncᚋgraphᚋmodelᚐCalendarSyncAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarSync_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarSync", field, false, false, errors.New("field of type CalendarSyncAction does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarSync_account(ctx context.Context, field graphql.CollectedField, obj *model.CalendarSync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarSync_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CalendarAccount) graphql.Marshaler {
+			return ec.marshalOCalendarAccount2ᚖcalsyncᚋentᚐCalendarAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarSync_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CalendarSync",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarAccount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CalendarSync_lastInvitation(ctx context.Context, field graphql.CollectedField, obj *model.CalendarSync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarSync_lastInvitation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastInvitation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invitation) graphql.Marshaler {
+			return ec.marshalOInvitation2ᚖcalsyncᚋentᚐInvitation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarSync_lastInvitation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CalendarSync",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invitation(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -13487,6 +14465,270 @@ func (ec *executionContext) fieldContext_Mutation_massModifyBookings(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_testProviderConnection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_testProviderConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TestProviderConnection(ctx, fc.Args["provider"].(domain.Provider))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TestConnectionPayload) graphql.Marshaler {
+			return ec.marshalNTestConnectionPayload2ᚖcalsyncᚋgraphᚋmodelᚐTestConnectionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_testProviderConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TestConnectionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_testProviderConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setCalendarSync(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setCalendarSync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetCalendarSync(ctx, fc.Args["userId"].(int), fc.Args["provider"].(domain.Provider), fc.Args["enabled"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖcalsyncᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setCalendarSync(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setCalendarSync_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startCalendarLink(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startCalendarLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartCalendarLink(ctx, fc.Args["provider"].(domain.Provider))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StartCalendarLinkPayload) graphql.Marshaler {
+			return ec.marshalNStartCalendarLinkPayload2ᚖcalsyncᚋgraphᚋmodelᚐStartCalendarLinkPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startCalendarLink(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StartCalendarLinkPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startCalendarLink_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_enableServiceAccountSync(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_enableServiceAccountSync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EnableServiceAccountSync(ctx, fc.Args["provider"].(domain.Provider), fc.Args["userIds"].([]int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ServiceSyncResult) graphql.Marshaler {
+			return ec.marshalNServiceSyncResult2ᚕᚖcalsyncᚋgraphᚋmodelᚐServiceSyncResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_enableServiceAccountSync(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceSyncResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_enableServiceAccountSync_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unlinkCalendar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unlinkCalendar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnlinkCalendar(ctx, fc.Args["provider"].(domain.Provider), fc.Args["userId"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CalendarAccount) graphql.Marshaler {
+			return ec.marshalNCalendarAccount2ᚖcalsyncᚋentᚐCalendarAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unlinkCalendar(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarAccount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unlinkCalendar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_sendAuthorizationEmails(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendAuthorizationEmails(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendAuthorizationEmails(ctx, fc.Args["provider"].(domain.Provider), fc.Args["userIds"].([]int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Invitation) graphql.Marshaler {
+			return ec.marshalNInvitation2ᚕᚖcalsyncᚋentᚐInvitationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendAuthorizationEmails(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invitation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendAuthorizationEmails_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14487,6 +15729,52 @@ func (ec *executionContext) fieldContext_ProviderConfig_organization(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _ProviderConfig_hasClientSecret(ctx context.Context, field graphql.CollectedField, obj *ent.ProviderConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderConfig_hasClientSecret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProviderConfig().HasClientSecret(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderConfig_hasClientSecret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderConfig", field, true, true, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ProviderConfig_hasServiceAccountKey(ctx context.Context, field graphql.CollectedField, obj *ent.ProviderConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderConfig_hasServiceAccountKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProviderConfig().HasServiceAccountKey(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderConfig_hasServiceAccountKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderConfig", field, true, true, errors.New("field of type Boolean does not have child fields"))
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14911,6 +16199,50 @@ func (ec *executionContext) fieldContext_Query_bearerTokens(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_outbox(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_outbox(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Outbox(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.EmailMessageConnection) graphql.Marshaler {
+			return ec.marshalNEmailMessageConnection2ᚖcalsyncᚋentᚐEmailMessageConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_outbox(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailMessageConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_outbox_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14987,6 +16319,93 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _ServiceSyncResult_user(ctx context.Context, field graphql.CollectedField, obj *model.ServiceSyncResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSyncResult_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖcalsyncᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSyncResult_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceSyncResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceSyncResult_account(ctx context.Context, field graphql.CollectedField, obj *model.ServiceSyncResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSyncResult_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CalendarAccount) graphql.Marshaler {
+			return ec.marshalOCalendarAccount2ᚖcalsyncᚋentᚐCalendarAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSyncResult_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceSyncResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarAccount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceSyncResult_error(ctx context.Context, field graphql.CollectedField, obj *model.ServiceSyncResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSyncResult_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSyncResult_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSyncResult", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _SignInPayload_viewer(ctx context.Context, field graphql.CollectedField, obj *model.SignInPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15017,6 +16436,29 @@ func (ec *executionContext) fieldContext_SignInPayload_viewer(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _StartCalendarLinkPayload_url(ctx context.Context, field graphql.CollectedField, obj *model.StartCalendarLinkPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StartCalendarLinkPayload_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StartCalendarLinkPayload_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StartCalendarLinkPayload", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Subscription_bookingChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -15057,6 +16499,50 @@ func (ec *executionContext) fieldContext_Subscription_bookingChanged(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_bookingChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_calendarAccountChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_calendarAccountChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().CalendarAccountChanged(ctx, fc.Args["userId"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CalendarAccountEvent) graphql.Marshaler {
+			return ec.marshalNCalendarAccountEvent2ᚖcalsyncᚋgraphᚋmodelᚐCalendarAccountEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_calendarAccountChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarAccountEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_calendarAccountChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15660,6 +17146,52 @@ func (ec *executionContext) fieldContext_SyncRunEdge_cursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("SyncRunEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
+func (ec *executionContext) _TestConnectionPayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.TestConnectionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TestConnectionPayload_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TestConnectionPayload_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TestConnectionPayload", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _TestConnectionPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.TestConnectionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TestConnectionPayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TestConnectionPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TestConnectionPayload", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16085,6 +17617,82 @@ func (ec *executionContext) fieldContext_User_calendarAccounts(_ context.Context
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CalendarAccount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _User_calendarSync(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_calendarSync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.User().CalendarSync(ctx, obj, fc.Args["provider"].(domain.Provider))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CalendarSync) graphql.Marshaler {
+			return ec.marshalNCalendarSync2ᚖcalsyncᚋgraphᚋmodelᚐCalendarSync(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_calendarSync(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarSync(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_User_calendarSync_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _User_calendarSyncs(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_calendarSyncs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().CalendarSyncs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CalendarSync) graphql.Marshaler {
+			return ec.marshalNCalendarSync2ᚕᚖcalsyncᚋgraphᚋmodelᚐCalendarSyncᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_calendarSyncs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarSync(ctx, field)
 		},
 	}
 	return fc, nil
@@ -30255,7 +31863,7 @@ func (ec *executionContext) unmarshalInputUpdateProviderConfigInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"provider", "enabled", "usersCanOverride", "destination", "syncDirection", "unlinkPolicy"}
+	fieldsInOrder := [...]string{"provider", "enabled", "usersCanOverride", "credentialMode", "destination", "syncDirection", "unlinkPolicy", "clientId", "clientSecret", "serviceAccountKey", "serviceAccountP12Base64", "p12Password", "serviceAccountEmail", "tenantId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30283,6 +31891,13 @@ func (ec *executionContext) unmarshalInputUpdateProviderConfigInput(ctx context.
 				return it, err
 			}
 			it.UsersCanOverride = data
+		case "credentialMode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("credentialMode"))
+			data, err := ec.unmarshalOCredentialMode2ᚖcalsyncᚋinternalᚋdomainᚐCredentialMode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CredentialMode = data
 		case "destination":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("destination"))
 			data, err := ec.unmarshalOProviderConfigDestination2ᚖcalsyncᚋentᚋproviderconfigᚐDestination(ctx, v)
@@ -30304,6 +31919,55 @@ func (ec *executionContext) unmarshalInputUpdateProviderConfigInput(ctx context.
 				return it, err
 			}
 			it.UnlinkPolicy = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "clientSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientSecret"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientSecret = data
+		case "serviceAccountKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceAccountKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceAccountKey = data
+		case "serviceAccountP12Base64":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceAccountP12Base64"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceAccountP12Base64 = data
+		case "p12Password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("p12Password"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.P12Password = data
+		case "serviceAccountEmail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceAccountEmail"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceAccountEmail = data
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TenantID = data
 		}
 	}
 	return it, nil
@@ -32529,6 +34193,127 @@ func (ec *executionContext) _CalendarAccount(ctx context.Context, sel ast.Select
 	return out
 }
 
+var calendarAccountEventImplementors = []string{"CalendarAccountEvent"}
+
+func (ec *executionContext) _CalendarAccountEvent(ctx context.Context, sel ast.SelectionSet, obj *model.CalendarAccountEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, calendarAccountEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CalendarAccountEvent")
+		case "accountId":
+			out.Values[i] = ec._CalendarAccountEvent_accountId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._CalendarAccountEvent_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._CalendarAccountEvent_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "account":
+			out.Values[i] = ec._CalendarAccountEvent_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var calendarSyncImplementors = []string{"CalendarSync"}
+
+func (ec *executionContext) _CalendarSync(ctx context.Context, sel ast.SelectionSet, obj *model.CalendarSync) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, calendarSyncImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CalendarSync")
+		case "provider":
+			out.Values[i] = ec._CalendarSync_provider(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enabled":
+			out.Values[i] = ec._CalendarSync_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._CalendarSync_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "credentialMode":
+			out.Values[i] = ec._CalendarSync_credentialMode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._CalendarSync_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "account":
+			out.Values[i] = ec._CalendarSync_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastInvitation":
+			out.Values[i] = ec._CalendarSync_lastInvitation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var createBearerTokenPayloadImplementors = []string{"CreateBearerTokenPayload"}
 
 func (ec *executionContext) _CreateBearerTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateBearerTokenPayload) graphql.Marshaler {
@@ -33676,6 +35461,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "testProviderConnection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_testProviderConnection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setCalendarSync":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setCalendarSync(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startCalendarLink":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startCalendarLink(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enableServiceAccountSync":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_enableServiceAccountSync(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unlinkCalendar":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unlinkCalendar(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sendAuthorizationEmails":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendAuthorizationEmails(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -34178,6 +36005,82 @@ func (ec *executionContext) _ProviderConfig(ctx context.Context, sel ast.Selecti
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "hasClientSecret":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProviderConfig_hasClientSecret(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "hasServiceAccountKey":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProviderConfig_hasServiceAccountKey(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -34461,6 +36364,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "outbox":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_outbox(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -34474,6 +36399,54 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var serviceSyncResultImplementors = []string{"ServiceSyncResult"}
+
+func (ec *executionContext) _ServiceSyncResult(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceSyncResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceSyncResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceSyncResult")
+		case "user":
+			out.Values[i] = ec._ServiceSyncResult_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "account":
+			out.Values[i] = ec._ServiceSyncResult_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._ServiceSyncResult_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -34534,6 +36507,44 @@ func (ec *executionContext) _SignInPayload(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var startCalendarLinkPayloadImplementors = []string{"StartCalendarLinkPayload"}
+
+func (ec *executionContext) _StartCalendarLinkPayload(ctx context.Context, sel ast.SelectionSet, obj *model.StartCalendarLinkPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, startCalendarLinkPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StartCalendarLinkPayload")
+		case "url":
+			out.Values[i] = ec._StartCalendarLinkPayload_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
@@ -34549,6 +36560,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "bookingChanged":
 		return ec._Subscription_bookingChanged(ctx, fields[0])
+	case "calendarAccountChanged":
+		return ec._Subscription_calendarAccountChanged(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -34839,6 +36852,49 @@ func (ec *executionContext) _SyncRunEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var testConnectionPayloadImplementors = []string{"TestConnectionPayload"}
+
+func (ec *executionContext) _TestConnectionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.TestConnectionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, testConnectionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TestConnectionPayload")
+		case "ok":
+			out.Values[i] = ec._TestConnectionPayload_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._TestConnectionPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *ent.User) graphql.Marshaler {
@@ -35008,6 +37064,82 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				}()
 				res = ec._User_calendarAccounts(ctx, field, obj)
 				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "calendarSync":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._User_calendarSync(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "calendarSyncs":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._User_calendarSyncs(ctx, field, obj)
+				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -35877,6 +38009,16 @@ func (ec *executionContext) marshalNCalendarAccount2ᚖcalsyncᚋentᚐCalendarA
 	return ec._CalendarAccount(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCalendarAccountEvent2ᚖcalsyncᚋgraphᚋmodelᚐCalendarAccountEvent(ctx context.Context, sel ast.SelectionSet, v *model.CalendarAccountEvent) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CalendarAccountEvent(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCalendarAccountOrderField2ᚖcalsyncᚋentᚐCalendarAccountOrderField(ctx context.Context, v any) (*ent.CalendarAccountOrderField, error) {
 	var res = new(ent.CalendarAccountOrderField)
 	err := res.UnmarshalGQL(v)
@@ -35906,6 +38048,42 @@ func (ec *executionContext) marshalNCalendarAccountStatus2calsyncᚋentᚋcalend
 func (ec *executionContext) unmarshalNCalendarAccountWhereInput2ᚖcalsyncᚋentᚐCalendarAccountWhereInput(ctx context.Context, v any) (*ent.CalendarAccountWhereInput, error) {
 	res, err := ec.unmarshalInputCalendarAccountWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCalendarSync2ᚕᚖcalsyncᚋgraphᚋmodelᚐCalendarSyncᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CalendarSync) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCalendarSync2ᚖcalsyncᚋgraphᚋmodelᚐCalendarSync(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCalendarSync2ᚖcalsyncᚋgraphᚋmodelᚐCalendarSync(ctx context.Context, sel ast.SelectionSet, v *model.CalendarSync) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CalendarSync(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCalendarSyncAction2calsyncᚋgraphᚋmodelᚐCalendarSyncAction(ctx context.Context, v any) (model.CalendarSyncAction, error) {
+	var res model.CalendarSyncAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCalendarSyncAction2calsyncᚋgraphᚋmodelᚐCalendarSyncAction(ctx context.Context, sel ast.SelectionSet, v model.CalendarSyncAction) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNCreateBearerTokenInput2calsyncᚋgraphᚋmodelᚐCreateBearerTokenInput(ctx context.Context, v any) (model.CreateBearerTokenInput, error) {
@@ -35966,6 +38144,16 @@ func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCur
 
 func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNEmailMessageConnection2ᚖcalsyncᚋentᚐEmailMessageConnection(ctx context.Context, sel ast.SelectionSet, v *ent.EmailMessageConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._EmailMessageConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNEmailMessageOrderField2ᚖcalsyncᚋentᚐEmailMessageOrderField(ctx context.Context, v any) (*ent.EmailMessageOrderField, error) {
@@ -36110,6 +38298,32 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNInvitation2ᚕᚖcalsyncᚋentᚐInvitationᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Invitation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInvitation2ᚖcalsyncᚋentᚐInvitation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNInvitation2ᚖcalsyncᚋentᚐInvitation(ctx context.Context, sel ast.SelectionSet, v *ent.Invitation) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Invitation(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInvitationOrderField2ᚖcalsyncᚋentᚐInvitationOrderField(ctx context.Context, v any) (*ent.InvitationOrderField, error) {
@@ -36315,6 +38529,32 @@ func (ec *executionContext) marshalNRole2calsyncᚋinternalᚋviewerᚐRole(ctx 
 	return v
 }
 
+func (ec *executionContext) marshalNServiceSyncResult2ᚕᚖcalsyncᚋgraphᚋmodelᚐServiceSyncResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ServiceSyncResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServiceSyncResult2ᚖcalsyncᚋgraphᚋmodelᚐServiceSyncResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNServiceSyncResult2ᚖcalsyncᚋgraphᚋmodelᚐServiceSyncResult(ctx context.Context, sel ast.SelectionSet, v *model.ServiceSyncResult) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ServiceSyncResult(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNSetPasswordInput2calsyncᚋgraphᚋmodelᚐSetPasswordInput(ctx context.Context, v any) (model.SetPasswordInput, error) {
 	res, err := ec.unmarshalInputSetPasswordInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -36333,6 +38573,16 @@ func (ec *executionContext) marshalNSignInPayload2ᚖcalsyncᚋgraphᚋmodelᚐS
 		return graphql.Null
 	}
 	return ec._SignInPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStartCalendarLinkPayload2ᚖcalsyncᚋgraphᚋmodelᚐStartCalendarLinkPayload(ctx context.Context, sel ast.SelectionSet, v *model.StartCalendarLinkPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._StartCalendarLinkPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -36400,6 +38650,26 @@ func (ec *executionContext) marshalNSyncRunState2calsyncᚋentᚋsyncrunᚐState
 func (ec *executionContext) unmarshalNSyncRunWhereInput2ᚖcalsyncᚋentᚐSyncRunWhereInput(ctx context.Context, v any) (*ent.SyncRunWhereInput, error) {
 	res, err := ec.unmarshalInputSyncRunWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSyncSwitchReason2calsyncᚋgraphᚋmodelᚐSyncSwitchReason(ctx context.Context, v any) (model.SyncSwitchReason, error) {
+	var res model.SyncSwitchReason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSyncSwitchReason2calsyncᚋgraphᚋmodelᚐSyncSwitchReason(ctx context.Context, sel ast.SelectionSet, v model.SyncSwitchReason) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNTestConnectionPayload2ᚖcalsyncᚋgraphᚋmodelᚐTestConnectionPayload(ctx context.Context, sel ast.SelectionSet, v *model.TestConnectionPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TestConnectionPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -36941,6 +39211,13 @@ func (ec *executionContext) marshalOCalendarAccount2ᚕᚖcalsyncᚋentᚐCalend
 	return ret
 }
 
+func (ec *executionContext) marshalOCalendarAccount2ᚖcalsyncᚋentᚐCalendarAccount(ctx context.Context, sel ast.SelectionSet, v *ent.CalendarAccount) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CalendarAccount(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOCalendarAccountStatus2ᚕcalsyncᚋentᚋcalendaraccountᚐStatusᚄ(ctx context.Context, v any) ([]calendaraccount.Status, error) {
 	if v == nil {
 		return nil, nil
@@ -37408,6 +39685,13 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOInvitation2ᚖcalsyncᚋentᚐInvitation(ctx context.Context, sel ast.SelectionSet, v *ent.Invitation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Invitation(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOInvitationWhereInput2ᚕᚖcalsyncᚋentᚐInvitationWhereInputᚄ(ctx context.Context, v any) ([]*ent.InvitationWhereInput, error) {

@@ -5,6 +5,7 @@ package model
 import (
 	"bytes"
 	"calsync/ent"
+	"calsync/ent/calendaraccount"
 	"calsync/ent/providerconfig"
 	"calsync/internal/domain"
 	"calsync/internal/viewer"
@@ -20,6 +21,27 @@ type BookingChangeEvent struct {
 	BookingID int               `json:"bookingId"`
 	Booking   *ent.Booking      `json:"booking,omitempty"`
 	At        time.Time         `json:"at"`
+}
+
+// A calendar account's status changed (linked, needs re-authorization, unlinked…).
+type CalendarAccountEvent struct {
+	AccountID int                    `json:"accountId"`
+	Status    calendaraccount.Status `json:"status"`
+	LastError *string                `json:"lastError,omitempty"`
+	Account   *ent.CalendarAccount   `json:"account,omitempty"`
+}
+
+// A user's effective calendar sync for one provider, with its reason.
+type CalendarSync struct {
+	Provider       domain.Provider       `json:"provider"`
+	Enabled        bool                  `json:"enabled"`
+	Reason         SyncSwitchReason      `json:"reason"`
+	CredentialMode domain.CredentialMode `json:"credentialMode"`
+	Action         CalendarSyncAction    `json:"action"`
+	// The linked account, if any.
+	Account *ent.CalendarAccount `json:"account,omitempty"`
+	// The latest authorization email sent to the user for this provider.
+	LastInvitation *ent.Invitation `json:"lastInvitation,omitempty"`
 }
 
 type CreateBearerTokenInput struct {
@@ -60,6 +82,13 @@ type MassModifyBookingsPayload struct {
 	Count    int            `json:"count"`
 }
 
+type ServiceSyncResult struct {
+	User    *ent.User            `json:"user"`
+	Account *ent.CalendarAccount `json:"account,omitempty"`
+	// Why sync could not be turned on for this user (unknown or mismatched email…).
+	Error *string `json:"error,omitempty"`
+}
+
 type SetPasswordInput struct {
 	UserID   int    `json:"userId"`
 	Password string `json:"password"`
@@ -76,16 +105,40 @@ type SignInPayload struct {
 	Viewer *Viewer `json:"viewer"`
 }
 
+type StartCalendarLinkPayload struct {
+	// Send the browser here: the provider's consent page.
+	URL string `json:"url"`
+}
+
 type Subscription struct {
 }
 
+type TestConnectionPayload struct {
+	Ok      bool   `json:"ok"`
+	Message string `json:"message"`
+}
+
+// An admin's change to one provider's settings; omitted fields stay as they are. Secrets are
+// write-only: they are checked against the provider, stored encrypted and never returned.
 type UpdateProviderConfigInput struct {
 	Provider         domain.Provider               `json:"provider"`
 	Enabled          *bool                         `json:"enabled,omitempty"`
 	UsersCanOverride *bool                         `json:"usersCanOverride,omitempty"`
+	CredentialMode   *domain.CredentialMode        `json:"credentialMode,omitempty"`
 	Destination      *providerconfig.Destination   `json:"destination,omitempty"`
 	SyncDirection    *providerconfig.SyncDirection `json:"syncDirection,omitempty"`
 	UnlinkPolicy     *providerconfig.UnlinkPolicy  `json:"unlinkPolicy,omitempty"`
+	// PRIVATE_APP (and Microsoft SERVICE_ACCOUNT): the OAuth client id.
+	ClientID     *string `json:"clientId,omitempty"`
+	ClientSecret *string `json:"clientSecret,omitempty"`
+	// Google SERVICE_ACCOUNT: the service account's JSON key file, as text.
+	ServiceAccountKey *string `json:"serviceAccountKey,omitempty"`
+	// Google SERVICE_ACCOUNT: a P12 key (base64) with its password and the service account's email.
+	ServiceAccountP12Base64 *string `json:"serviceAccountP12Base64,omitempty"`
+	P12Password             *string `json:"p12Password,omitempty"`
+	ServiceAccountEmail     *string `json:"serviceAccountEmail,omitempty"`
+	// Microsoft SERVICE_ACCOUNT / PRIVATE_APP: the directory (tenant) id or domain.
+	TenantID *string `json:"tenantId,omitempty"`
 }
 
 // Who is signed in.
@@ -151,6 +204,130 @@ func (e *BookingChangeKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e BookingChangeKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What the user can do next for a provider.
+type CalendarSyncAction string
+
+const (
+	// Link through the provider's consent (startCalendarLink).
+	CalendarSyncActionLink CalendarSyncAction = "LINK"
+	// Link again: the provider no longer accepts the old grant.
+	CalendarSyncActionRelink CalendarSyncAction = "RELINK"
+	// Turn on service-account sync (enableServiceAccountSync): no consent needed.
+	CalendarSyncActionEnableServiceSync CalendarSyncAction = "ENABLE_SERVICE_SYNC"
+	// Linked and working, or sync is off.
+	CalendarSyncActionNone CalendarSyncAction = "NONE"
+)
+
+var AllCalendarSyncAction = []CalendarSyncAction{
+	CalendarSyncActionLink,
+	CalendarSyncActionRelink,
+	CalendarSyncActionEnableServiceSync,
+	CalendarSyncActionNone,
+}
+
+func (e CalendarSyncAction) IsValid() bool {
+	switch e {
+	case CalendarSyncActionLink, CalendarSyncActionRelink, CalendarSyncActionEnableServiceSync, CalendarSyncActionNone:
+		return true
+	}
+	return false
+}
+
+func (e CalendarSyncAction) String() string {
+	return string(e)
+}
+
+func (e *CalendarSyncAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CalendarSyncAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CalendarSyncAction", str)
+	}
+	return nil
+}
+
+func (e CalendarSyncAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CalendarSyncAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CalendarSyncAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Why a user's calendar sync is on or off.
+type SyncSwitchReason string
+
+const (
+	SyncSwitchReasonOrganization SyncSwitchReason = "ORGANIZATION"
+	SyncSwitchReasonUserChoice   SyncSwitchReason = "USER_CHOICE"
+	SyncSwitchReasonAdminChoice  SyncSwitchReason = "ADMIN_CHOICE"
+	SyncSwitchReasonUserInactive SyncSwitchReason = "USER_INACTIVE"
+)
+
+var AllSyncSwitchReason = []SyncSwitchReason{
+	SyncSwitchReasonOrganization,
+	SyncSwitchReasonUserChoice,
+	SyncSwitchReasonAdminChoice,
+	SyncSwitchReasonUserInactive,
+}
+
+func (e SyncSwitchReason) IsValid() bool {
+	switch e {
+	case SyncSwitchReasonOrganization, SyncSwitchReasonUserChoice, SyncSwitchReasonAdminChoice, SyncSwitchReasonUserInactive:
+		return true
+	}
+	return false
+}
+
+func (e SyncSwitchReason) String() string {
+	return string(e)
+}
+
+func (e *SyncSwitchReason) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SyncSwitchReason(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SyncSwitchReason", str)
+	}
+	return nil
+}
+
+func (e SyncSwitchReason) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SyncSwitchReason) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SyncSwitchReason) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -23,11 +23,14 @@ import (
 	"calsync/internal/broker"
 	"calsync/internal/config"
 	"calsync/internal/directory"
+	"calsync/internal/linking"
+	"calsync/internal/mail"
 	"calsync/internal/redisconn"
 	"calsync/internal/scheduling"
 	"calsync/internal/secret"
 	"calsync/internal/server"
 	"calsync/internal/store"
+	"calsync/sync/emulator"
 	"calsync/sync/tasks"
 )
 
@@ -42,7 +45,10 @@ type App struct {
 	Auth       *auth.Service
 	Scheduling *scheduling.Service
 	Directory  *directory.Directory
-	Log        *slog.Logger
+	Linking    *linking.Service
+	// Emulators are the in-process providers (CALSYNC_PROVIDERS=emulator).
+	Emulators *emulator.Server
+	Log       *slog.Logger
 
 	handler http.Handler
 	worker  *asynq.Server
@@ -104,11 +110,29 @@ func New(ctx context.Context, cfg config.Config, o Options) (a *App, err error) 
 		Notifier: &changeFeed{broker: a.Broker, queue: tasks.NewEnqueuer(a.Queue), log: log},
 		Logger:   log,
 	})
+	ps, err := setupProviders(ctx, cfg, key, &http.Client{Timeout: 30 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	a.Emulators = ps.emulators
+	jobs := &linkJobs{queue: a.Queue, broker: a.Broker, log: log}
+	a.Linking = linking.New(linking.Options{
+		Client: client, Box: a.Box, Providers: ps.providers, Platform: ps.platform, PublicURL: cfg.PublicURL,
+		Jobs: jobs, Notifier: jobs, Locker: redisconn.NewLocker(a.Redis.Client), Logger: log,
+	})
 	a.Directory = directory.New(client, nil)
+	a.Directory.OnDeactivate = a.Linking.UnlinkAll
+	var emulators http.Handler
+	if ps.emulators != nil {
+		emulators = ps.emulators
+	}
 	a.handler = server.New(server.Options{
 		Resolver: &graph.Resolver{
-			Client: client, Auth: a.Auth, Scheduling: a.Scheduling, Directory: a.Directory, Broker: a.Broker, Log: log,
+			Client: client, Auth: a.Auth, Scheduling: a.Scheduling, Directory: a.Directory, Broker: a.Broker,
+			Linking: a.Linking, Keys: keyConverter{tokenURI: ps.google.Endpoints().TokenURL}, Log: log,
 		},
+		Linking:         a.Linking,
+		Emulators:       emulators,
 		Logger:          log,
 		Introspection:   cfg.Introspection,
 		AllowedOrigins:  cfg.AllowedOrigins,
@@ -161,12 +185,23 @@ func (a *App) Client() *ent.Client { return a.DB.Client }
 func (a *App) StartWorker() error {
 	a.worker = asynq.NewServer(a.Redis.Asynq, asynq.Config{
 		Concurrency:     a.Config.Concurrency,
-		Queues:          map[string]int{tasks.QueueSync: 6, tasks.QueueDefault: 3},
+		// The sync queue is consumed once the sync engine is registered;
+		// until then its tasks wait there.
+		Queues:          map[string]int{tasks.QueueDefault: 3},
 		Logger:          asynqLogger{a.Log},
 		ShutdownTimeout: 20 * time.Second,
 	})
+	var sender tasks.Sender
+	if a.Config.SMTPURL != "" {
+		s, err := mail.NewSMTP(a.Config.SMTPURL, a.Config.SMTPFrom)
+		if err != nil {
+			return err
+		}
+		sender = s
+	}
 	mux := asynq.NewServeMux()
 	mux.Handle(tasks.TypeBookingsChanged, &tasks.FanOut{Client: a.DB.Client, Queue: a.Queue, Log: a.Log})
+	mux.Handle(tasks.TypeEmailSend, &tasks.SendEmail{Client: a.DB.Client, Sender: sender, Log: a.Log, Now: time.Now})
 	if err := a.worker.Start(mux); err != nil {
 		return fmt.Errorf("app: start worker: %w", err)
 	}
@@ -177,6 +212,12 @@ func (a *App) StartWorker() error {
 func (a *App) Close() {
 	if a.worker != nil {
 		a.worker.Shutdown()
+	}
+	if a.Emulators != nil {
+		if err := a.Emulators.Save(); err != nil {
+			a.Log.Warn("save emulator state", slog.Any("error", err))
+		}
+		a.Emulators.Close()
 	}
 	if a.Broker != nil {
 		a.Broker.Stop()

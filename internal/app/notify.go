@@ -2,9 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
 
 	"calsync/internal/broker"
+	"calsync/internal/linking"
 	"calsync/internal/scheduling"
 	"calsync/sync/tasks"
 )
@@ -34,5 +39,46 @@ func (f *changeFeed) BookingsChanged(ctx context.Context, orgID int, changes []s
 	}
 	if err := f.queue.BookingsChanged(ctx, p); err != nil {
 		f.log.WarnContext(ctx, "enqueue bookings changed failed", slog.Int("org_id", orgID), slog.Any("error", err))
+	}
+}
+
+// linkJobs queues linking's background work and publishes account status.
+type linkJobs struct {
+	queue  *asynq.Client
+	broker *broker.Broker
+	log    *slog.Logger
+}
+
+var (
+	_ linking.Jobs           = (*linkJobs)(nil)
+	_ linking.StatusNotifier = (*linkJobs)(nil)
+)
+
+func (j *linkJobs) AccountLinked(ctx context.Context, orgID, accountID int) {
+	t, opts, err := tasks.NewAccountSyncTask(tasks.AccountSyncPayload{OrgID: orgID, AccountID: accountID})
+	if err == nil {
+		_, err = j.queue.EnqueueContext(ctx, t, opts...)
+	}
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		j.log.WarnContext(ctx, "enqueue initial sync failed", slog.Int("account_id", accountID), slog.Any("error", err))
+	}
+}
+
+func (j *linkJobs) EmailQueued(ctx context.Context, orgID, emailID int) {
+	t, opts, err := tasks.NewEmailTask(tasks.EmailPayload{OrgID: orgID, MessageID: emailID})
+	if err == nil {
+		_, err = j.queue.EnqueueContext(ctx, t, opts...)
+	}
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		j.log.WarnContext(ctx, "enqueue email failed", slog.Int("email_id", emailID), slog.Any("error", err))
+	}
+}
+
+func (j *linkJobs) AccountStatusChanged(ctx context.Context, orgID, accountID int, userIDs []int, status, lastError string) {
+	err := j.broker.PublishAccountChange(ctx, broker.AccountChange{
+		OrgID: orgID, AccountID: accountID, UserIDs: userIDs, Status: status, LastError: lastError, At: time.Now(),
+	})
+	if err != nil {
+		j.log.WarnContext(ctx, "publish account change failed", slog.Int("account_id", accountID), slog.Any("error", err))
 	}
 }

@@ -37,11 +37,27 @@ type Broker struct {
 	subs   map[int]map[*subscriber]struct{}
 	cancel context.CancelFunc
 	done   chan struct{}
-	ready  chan struct{}
 }
 
+// AccountChange is a calendar account's new status as published.
+type AccountChange struct {
+	OrgID     int       `json:"org"`
+	AccountID int       `json:"account"`
+	UserIDs   []int     `json:"users"`
+	Status    string    `json:"status"`
+	LastError string    `json:"last_error,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+// Topics.
+const (
+	topicBookings = "bookings"
+	topicAccounts = "accounts"
+)
+
 type subscriber struct {
-	ch chan BookingChange
+	topic string
+	ch    chan json.RawMessage
 }
 
 // New returns a Broker publishing under channel prefix (e.g. "calsync").
@@ -52,12 +68,14 @@ func New(rdb *redis.Client, prefix string, log *slog.Logger) *Broker {
 	return &Broker{rdb: rdb, prefix: prefix, log: log, subs: map[int]map[*subscriber]struct{}{}}
 }
 
-func (b *Broker) channel(org int) string { return b.prefix + ":bookings:" + strconv.Itoa(org) }
+func (b *Broker) channel(topic string, org int) string {
+	return b.prefix + ":" + topic + ":" + strconv.Itoa(org)
+}
 
 // Start subscribes to Redis; it returns once the subscription is active.
 func (b *Broker) Start(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	ps := b.rdb.PSubscribe(ctx, b.prefix+":bookings:*")
+	ps := b.rdb.PSubscribe(ctx, b.prefix+":"+topicBookings+":*", b.prefix+":"+topicAccounts+":*")
 	if _, err := ps.Receive(ctx); err != nil {
 		cancel()
 		ps.Close()
@@ -85,23 +103,25 @@ func (b *Broker) Start(ctx context.Context) error {
 }
 
 func (b *Broker) dispatch(msg *redis.Message) {
-	var ev BookingChange
-	if err := json.Unmarshal([]byte(msg.Payload), &ev); err != nil {
-		b.log.Warn("broker: bad message", slog.String("channel", msg.Channel), slog.Any("error", err))
-		return
-	}
-	if !strings.HasSuffix(msg.Channel, ":"+strconv.Itoa(ev.OrgID)) {
+	rest := strings.TrimPrefix(msg.Channel, b.prefix+":")
+	topic, orgStr, ok := strings.Cut(rest, ":")
+	org, err := strconv.Atoi(orgStr)
+	if !ok || err != nil {
+		b.log.Warn("broker: unexpected channel", slog.String("channel", msg.Channel))
 		return
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for s := range b.subs[ev.OrgID] {
+	for s := range b.subs[org] {
+		if s.topic != topic {
+			continue
+		}
 		select {
-		case s.ch <- ev:
+		case s.ch <- json.RawMessage(msg.Payload):
 		default:
 			// A subscriber that does not keep up loses events rather than
 			// stalling everyone; it can re-query.
-			b.log.Warn("broker: subscriber too slow, event dropped", slog.Int("org_id", ev.OrgID))
+			b.log.Warn("broker: subscriber too slow, event dropped", slog.Int("org_id", org), slog.String("topic", topic))
 		}
 	}
 }
@@ -114,28 +134,46 @@ func (b *Broker) Stop() {
 	}
 }
 
-// PublishBookingChange sends ev to every replica.
-func (b *Broker) PublishBookingChange(ctx context.Context, ev BookingChange) error {
-	data, err := json.Marshal(ev)
+func (b *Broker) publish(ctx context.Context, topic string, org int, v any) error {
+	data, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("broker: %w", err)
 	}
-	if err := b.rdb.Publish(ctx, b.channel(ev.OrgID), data).Err(); err != nil {
+	if err := b.rdb.Publish(ctx, b.channel(topic, org), data).Err(); err != nil {
 		return fmt.Errorf("broker: publish: %w", err)
 	}
 	return nil
 }
 
+// PublishBookingChange sends ev to every replica.
+func (b *Broker) PublishBookingChange(ctx context.Context, ev BookingChange) error {
+	return b.publish(ctx, topicBookings, ev.OrgID, ev)
+}
+
+// PublishAccountChange sends ev to every replica.
+func (b *Broker) PublishAccountChange(ctx context.Context, ev AccountChange) error {
+	return b.publish(ctx, topicAccounts, ev.OrgID, ev)
+}
+
 // SubscribeBookings delivers an organization's booking changes until ctx ends.
 func (b *Broker) SubscribeBookings(ctx context.Context, org int) <-chan BookingChange {
-	s := &subscriber{ch: make(chan BookingChange, 64)}
+	return subscribeTyped[BookingChange](ctx, b, topicBookings, org)
+}
+
+// SubscribeAccounts delivers an organization's account changes until ctx ends.
+func (b *Broker) SubscribeAccounts(ctx context.Context, org int) <-chan AccountChange {
+	return subscribeTyped[AccountChange](ctx, b, topicAccounts, org)
+}
+
+func subscribeTyped[T any](ctx context.Context, b *Broker, topic string, org int) <-chan T {
+	s := &subscriber{topic: topic, ch: make(chan json.RawMessage, 64)}
 	b.mu.Lock()
 	if b.subs[org] == nil {
 		b.subs[org] = map[*subscriber]struct{}{}
 	}
 	b.subs[org][s] = struct{}{}
 	b.mu.Unlock()
-	out := make(chan BookingChange)
+	out := make(chan T)
 	go func() {
 		defer close(out)
 		defer func() {
@@ -150,7 +188,12 @@ func (b *Broker) SubscribeBookings(ctx context.Context, org int) <-chan BookingC
 			select {
 			case <-ctx.Done():
 				return
-			case ev := <-s.ch:
+			case raw := <-s.ch:
+				var ev T
+				if err := json.Unmarshal(raw, &ev); err != nil {
+					b.log.Warn("broker: bad message", slog.String("topic", topic), slog.Any("error", err))
+					continue
+				}
 				select {
 				case out <- ev:
 				case <-ctx.Done():

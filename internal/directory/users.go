@@ -20,6 +20,9 @@ import (
 type Directory struct {
 	client *ent.Client
 	now    func() time.Time
+	// OnDeactivate runs, in the same operation, when a user is
+	// deactivated: their calendars are unlinked and their sync stops.
+	OnDeactivate func(ctx context.Context, userID int) error
 }
 
 // New returns a Directory.
@@ -28,6 +31,16 @@ func New(client *ent.Client, now func() time.Time) *Directory {
 		now = time.Now
 	}
 	return &Directory{client: client, now: now}
+}
+
+func (d *Directory) deactivated(ctx context.Context, userID int) error {
+	if err := d.revokeTokens(ctx, userID); err != nil {
+		return err
+	}
+	if d.OnDeactivate != nil {
+		return d.OnDeactivate(ctx, userID)
+	}
+	return nil
 }
 
 func (d *Directory) db(ctx context.Context) *ent.Client {
@@ -109,7 +122,7 @@ func (d *Directory) UpdateUser(ctx context.Context, id int, in ent.UpdateUserInp
 		return nil, domain.Errorf(domain.CodeConflict, "another user already has that email")
 	}
 	if err == nil && in.Active != nil && !*in.Active {
-		err = d.revokeTokens(ctx, id)
+		err = d.deactivated(ctx, id)
 	}
 	return out, err
 }
@@ -144,7 +157,7 @@ func (d *Directory) Deactivate(ctx context.Context, id int) (*ent.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	return u, d.revokeTokens(ctx, id)
+	return u, d.deactivated(ctx, id)
 }
 
 func (d *Directory) revokeTokens(ctx context.Context, userID int) error {

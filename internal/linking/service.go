@@ -307,3 +307,8 @@ func accountOf(ctx context.Context, db *ent.Client, userID int, p domain.Provide
 	}
 	return a, err
 }
+
+// Config returns the organization's settings for p (nil when never set).
+func (s *Service) Config(ctx context.Context, p domain.Provider) (*ent.ProviderConfig, error) {
+	return s.config(ctx, p)
+}

@@ -73,4 +73,3 @@ func EffectiveSwitch(pc *ent.ProviderConfig, u *ent.User, p domain.Provider) Swi
 	on, why := Decide(enabled, override, u.Active, ChoiceOf(u, p))
 	return Switch{Provider: p, Enabled: on, Reason: why}
 }
-

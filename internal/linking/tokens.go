@@ -50,6 +50,13 @@ func (s *Service) TokenSource(ctx context.Context, a *ent.CalendarAccount) (oaut
 	return &storedTokenSource{ctx: context.WithoutCancel(ctx), s: s, pr: pr, app: app, accountID: a.ID, org: a.OrganizationID}, nil
 }
 
+// Invalidator is implemented by token sources that can be told the
+// provider refused their access token (HTTP 401 before its expiry: revoked
+// or expired early); the next Token() then refreshes.
+type Invalidator interface{ Invalidate() }
+
+var _ Invalidator = (*storedTokenSource)(nil)
+
 // storedTokenSource serves an account's stored tokens. It keeps a context
 // because oauth2.TokenSource's Token() takes none.
 type storedTokenSource struct {
@@ -62,10 +69,23 @@ type storedTokenSource struct {
 
 	mu     sync.Mutex
 	cached *oauth2.Token
+	// rejected is the access token the provider refused, if any.
+	rejected string
+}
+
+// Invalidate marks the current access token as refused by the provider.
+func (t *storedTokenSource) Invalidate() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cached != nil {
+		t.rejected = t.cached.AccessToken
+		t.cached = nil
+	}
 }
 
 func (t *storedTokenSource) valid(tok *oauth2.Token) bool {
-	return tok != nil && tok.AccessToken != "" && (tok.Expiry.IsZero() || t.s.now().Add(refreshMargin).Before(tok.Expiry))
+	return tok != nil && tok.AccessToken != "" && tok.AccessToken != t.rejected &&
+		(tok.Expiry.IsZero() || t.s.now().Add(refreshMargin).Before(tok.Expiry))
 }
 
 // Token returns a valid access token, refreshing under the account's lock.
@@ -99,7 +119,11 @@ func (t *storedTokenSource) Token() (*oauth2.Token, error) {
 		t.cached = tok
 		return tok, nil
 	}
-	fresh, err := t.pr.TokenSource(ctx, t.app, tok).Token()
+	// Hand the provider's token source an expired copy so it refreshes
+	// even when the stored expiry says the refused token is still good.
+	stale := *tok
+	stale.Expiry = time.Unix(1, 0)
+	fresh, err := t.pr.TokenSource(ctx, t.app, &stale).Token()
 	if errors.Is(err, ErrInvalidGrant) {
 		t.s.markNeedsReauth(ctx, a, err)
 		return nil, err
@@ -119,7 +143,7 @@ func (t *storedTokenSource) Token() (*oauth2.Token, error) {
 	if err := t.s.client.CalendarAccount.UpdateOne(a).SetTokenEnc(enc).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("linking: persist refreshed token: %w", err)
 	}
-	t.cached = fresh
+	t.cached, t.rejected = fresh, ""
 	return fresh, nil
 }
 

@@ -24,6 +24,7 @@ import (
 
 	"calsync/graph"
 	"calsync/graph/generated"
+	"calsync/internal/linking"
 	"calsync/internal/viewer"
 )
 
@@ -42,6 +43,11 @@ type Options struct {
 	DepthLimit int
 	// Ready reports whether dependencies (database, Redis) answer.
 	Ready func(context.Context) error
+	// Linking serves the OAuth callback and authorization links.
+	Linking *linking.Service
+	// Emulators, when set, are mounted at /google/, /graph/, /microsoft/
+	// and /_emulator/ (the embedded default's stand-in providers).
+	Emulators http.Handler
 }
 
 // New returns the HTTP handler.
@@ -119,6 +125,15 @@ func New(o Options) http.Handler {
 		}
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	if o.Linking != nil {
+		mux.HandleFunc("GET /oauth/{provider}/callback", oauthCallback(o.Linking, log))
+		mux.HandleFunc("GET "+linking.InvitePath+"{token}", followInvitation(o.Linking, log))
+	}
+	if o.Emulators != nil {
+		for _, prefix := range []string{"/google/", "/graph/", "/microsoft/", "/_emulator/"} {
+			mux.Handle(prefix, o.Emulators)
+		}
+	}
 	if o.Introspection {
 		mux.Handle("GET /playground", playground.Handler("Calsync", "/graphql"))
 	}

@@ -56,6 +56,12 @@ type Env struct {
 // New starts a Calsync on backend with its own database and Redis.
 func New(t testing.TB, backend Backend) *Env {
 	t.Helper()
+	return NewWith(t, backend, nil)
+}
+
+// NewWith is New with a chance to adjust the configuration first.
+func NewWith(t testing.TB, backend Backend, adjust func(*config.Config)) *Env {
+	t.Helper()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	cfg, err := config.FromEnv(func(string) string { return "" })
@@ -70,17 +76,26 @@ func New(t testing.TB, backend Backend) *Env {
 		cfg.DatabaseURL = freshPostgres(t)
 	}
 	cfg.RedisURL = freshRedis(t)
+	if adjust != nil {
+		adjust(&cfg)
+	}
 	return start(t, cfg, "calsynctest"+randHex(6))
 }
 
 func start(t testing.TB, cfg config.Config, prefix string) *Env {
 	t.Helper()
 	counter := &Counter{}
+	// The public URL must be known before the app starts (OAuth redirect
+	// URIs, email links, the embedded emulators' base): listen first.
+	srv := httptest.NewUnstartedServer(nil)
+	cfg.PublicURL = "http://" + srv.Listener.Addr().String()
 	a, err := app.New(context.Background(), cfg, app.Options{DriverWrap: counter.wrap, BrokerPrefix: prefix})
 	if err != nil {
+		srv.Close()
 		t.Fatalf("start calsync: %v", err)
 	}
-	srv := httptest.NewServer(a.Handler())
+	srv.Config.Handler = a.Handler()
+	srv.Start()
 	t.Cleanup(func() {
 		srv.CloseClientConnections()
 		srv.Close()

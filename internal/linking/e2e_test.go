@@ -1,0 +1,434 @@
+package linking_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"calsync/ent/calendaraccount"
+	"calsync/ent/emailmessage"
+	"calsync/ent/invitation"
+	"calsync/ent/providercalendar"
+	"calsync/internal/config"
+	"calsync/internal/domain"
+	"calsync/internal/linking"
+	"calsync/internal/mail/smtptest"
+	"calsync/internal/testenv"
+	"calsync/internal/viewer"
+	"calsync/sync/emulator/gcal"
+	"calsync/sync/emulator/outlook"
+	"calsync/sync/tasks"
+)
+
+const googleCalendarScope = "https://www.googleapis.com/auth/calendar"
+
+// providerKit hides what differs between the two emulators' consent pages
+// and controls.
+type providerKit struct {
+	p domain.Provider
+	// addAccount creates the person's account at the provider.
+	addAccount func(t *testing.T, env *testenv.Env, email string)
+	// fill chooses the account and ticks (or not) the calendar permission;
+	// it returns the button to press.
+	fill func(t *testing.T, env *testenv.Env, f *testenv.Form, email string, calendar bool) (button, value string)
+	// revoke withdraws the grant at the provider and expires access tokens.
+	revoke func(t *testing.T, env *testenv.Env, email, clientID string)
+}
+
+var kits = []providerKit{
+	{
+		p: domain.ProviderGoogle,
+		addAccount: func(t *testing.T, env *testenv.Env, email string) {
+			if _, err := env.App.Emulators.Google.CreateAccount(gcal.Account{Email: email, Name: email}); err != nil {
+				t.Fatal(err)
+			}
+		},
+		fill: func(t *testing.T, _ *testenv.Env, f *testenv.Form, email string, calendar bool) (string, string) {
+			f.Set("account", email)
+			if calendar {
+				if !slices.Contains(f.Options["scope"], googleCalendarScope) {
+					t.Fatalf("consent page offers no calendar checkbox: %v", f.Options)
+				}
+				f.Check("scope", googleCalendarScope)
+			}
+			return "action", "allow"
+		},
+		revoke: func(t *testing.T, env *testenv.Env, email, clientID string) {
+			env.App.Emulators.Google.RevokeGrants(email, clientID)
+			env.App.Emulators.Google.ExpireAccessTokens(email)
+		},
+	},
+	{
+		p: domain.ProviderMicrosoft,
+		addAccount: func(t *testing.T, env *testenv.Env, email string) {
+			if _, err := env.App.Emulators.Microsoft.CreateUser(outlook.UserSpec{UserPrincipalName: email, DisplayName: email}); err != nil {
+				t.Fatal(err)
+			}
+		},
+		fill: func(t *testing.T, env *testenv.Env, f *testenv.Form, email string, calendar bool) (string, string) {
+			u, err := env.App.Emulators.Microsoft.User(email)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Set("account", u.ID)
+			for _, s := range f.Options["scope"] {
+				if strings.Contains(s, "Calendars.ReadWrite") {
+					if calendar {
+						f.Check("scope", s)
+					} else {
+						f.Uncheck("scope", s)
+					}
+				}
+			}
+			return "action", "accept"
+		},
+		revoke: func(t *testing.T, env *testenv.Env, email, clientID string) {
+			if err := env.App.Emulators.Microsoft.RevokeGrant(email, clientID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := env.App.Emulators.Microsoft.ExpireAccessTokens(email, clientID); err != nil {
+				t.Fatal(err)
+			}
+		},
+	},
+}
+
+// consent completes the provider's consent page in a browser and returns
+// the page Calsync shows at the end.
+func consent(t *testing.T, env *testenv.Env, k providerKit, b *testenv.Browser, start, email string, calendar bool) *testenv.Page {
+	t.Helper()
+	page := b.Get(t, start)
+	if page.Status != 200 || len(page.Forms) == 0 {
+		t.Fatalf("consent page %s: %d %s", page.URL, page.Status, page.Body)
+	}
+	f := page.Forms[0]
+	button, value := k.fill(t, env, f, email, calendar)
+	return b.Submit(t, page, f, button, value)
+}
+
+func title(p *testenv.Page) string {
+	m := regexp.MustCompile(`<h1 id="title">([^<]*)</h1>`).FindStringSubmatch(p.Body)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+func enable(t *testing.T, c *testenv.Client, p domain.Provider, extra map[string]any) testenv.Response {
+	t.Helper()
+	in := map[string]any{"provider": string(p), "enabled": true}
+	for k, v := range extra {
+		in[k] = v
+	}
+	return c.Do(t, `mutation($in:UpdateProviderConfigInput!){updateProviderConfig(input:$in){id enabled credentialMode hasClientSecret hasServiceAccountKey}}`, map[string]any{"in": in})
+}
+
+type syncState struct {
+	Enabled bool
+	Reason  string
+	Action  string
+	Account *struct {
+		ID           string
+		AccountEmail string
+		Status       string
+	}
+}
+
+func calendarSync(t *testing.T, c *testenv.Client, userID int, p domain.Provider) syncState {
+	t.Helper()
+	var out struct{ Node struct{ CalendarSync syncState } }
+	c.MustDo(t, `query($id:ID!,$p:Provider!){node(id:$id){... on User{calendarSync(provider:$p){enabled reason action account{id accountEmail status}}}}}`,
+		map[string]any{"id": strconv.Itoa(userID), "p": string(p)}, &out)
+	return out.Node.CalendarSync
+}
+
+func startLink(t *testing.T, c *testenv.Client, p domain.Provider) string {
+	t.Helper()
+	var out struct{ StartCalendarLink struct{ URL string } }
+	c.MustDo(t, `mutation($p:Provider!){startCalendarLink(provider:$p){url}}`, map[string]any{"p": string(p)}, &out)
+	return out.StartCalendarLink.URL
+}
+
+// TestLinkUnlinkRelink: a fieldworker links through the consent page; the
+// callback cannot be replayed; refusing the calendar permission links
+// nothing; a revoked grant marks the account NEEDS_REAUTH (and emails the
+// user) until they link again; unlinking revokes and forgets the tokens.
+func TestLinkUnlinkRelink(t *testing.T) {
+	for _, k := range kits {
+		t.Run(string(k.p), func(t *testing.T) {
+			env := testenv.New(t, testenv.SQLite)
+			org := env.SeedOrg(t, "lnk")
+			admin := env.SignIn(t, org.Admin.Email, testenv.Password)
+			fw := env.SignIn(t, org.Fieldworker.Email, testenv.Password)
+			k.addAccount(t, env, org.Fieldworker.Email)
+
+			// Off for the organization: no link is offered.
+			if s := calendarSync(t, fw, org.Fieldworker.ID, k.p); s.Enabled || s.Action != "NONE" || s.Reason != "ORGANIZATION" {
+				t.Fatalf("before enabling: %+v", s)
+			}
+			if r := fw.Do(t, `mutation($p:Provider!){startCalendarLink(provider:$p){url}}`, map[string]any{"p": string(k.p)}); len(r.Errors) == 0 || r.Errors[0].Code() != "FORBIDDEN" {
+				t.Fatalf("link while disabled: %+v", r)
+			}
+			if r := enable(t, admin, k.p, nil); len(r.Errors) > 0 {
+				t.Fatal(r.Errors)
+			}
+			if s := calendarSync(t, fw, org.Fieldworker.ID, k.p); !s.Enabled || s.Action != "LINK" {
+				t.Fatalf("after enabling: %+v", s)
+			}
+
+			// Refusing the calendar permission links nothing.
+			b := testenv.NewBrowser()
+			page := consent(t, env, k, b, startLink(t, fw, k.p), org.Fieldworker.Email, false)
+			if title(page) != "Calendar permission missing" || page.Status != 400 {
+				t.Fatalf("scope refused: %d %q", page.Status, title(page))
+			}
+			if s := calendarSync(t, fw, org.Fieldworker.ID, k.p); s.Account != nil {
+				t.Fatalf("an account was stored without calendar permission: %+v", s.Account)
+			}
+
+			// Link for real.
+			page = consent(t, env, k, b, startLink(t, fw, k.p), org.Fieldworker.Email, true)
+			if title(page) != "Calendar linked" {
+				t.Fatalf("link: %d %q %s", page.Status, title(page), page.Body)
+			}
+			s := calendarSync(t, fw, org.Fieldworker.ID, k.p)
+			if s.Account == nil || s.Account.Status != "ACTIVE" || !strings.EqualFold(s.Account.AccountEmail, org.Fieldworker.Email) || s.Action != "NONE" {
+				t.Fatalf("after link: %+v %+v", s, s.Account)
+			}
+			sys := viewer.SystemContext(context.Background(), org.ID)
+			db := env.App.Client()
+			acct, err := db.CalendarAccount.Query().Where(calendaraccount.ProviderEQ(k.p)).Only(sys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(acct.TokenEnc) == 0 || acct.DestinationCalendarID == "" {
+				t.Fatalf("stored account: token %d bytes, destination %q", len(acct.TokenEnc), acct.DestinationCalendarID)
+			}
+			if n, _ := db.ProviderCalendar.Query().Where(providercalendar.AccountID(acct.ID), providercalendar.Primary(true), providercalendar.Selected(true)).Count(sys); n != 1 {
+				t.Fatalf("primary calendar rows: %d", n)
+			}
+			// The initial sync is queued.
+			insp := asynq.NewInspector(env.App.Redis.Asynq)
+			defer insp.Close()
+			if ti, err := insp.GetTaskInfo(tasks.QueueSync, "account-sync:"+strconv.Itoa(acct.ID)); err != nil || ti.Type != tasks.TypeAccountSync {
+				t.Fatalf("initial sync task: %v %v", ti, err)
+			}
+
+			// Replaying the callback changes nothing.
+			replay := b.Get(t, page.URL.String())
+			if title(replay) != "Already used" {
+				t.Fatalf("replayed callback: %q", title(replay))
+			}
+			// A forged state is refused.
+			forged := *page.URL
+			q := forged.Query()
+			q.Set("state", "forged")
+			forged.RawQuery = q.Encode()
+			if p := b.Get(t, forged.String()); title(p) != "Link not recognised" {
+				t.Fatalf("forged state: %q", title(p))
+			}
+
+			// The provider revokes the grant: the next refresh marks the
+			// account NEEDS_REAUTH and emails the user.
+			app := platformApp(t, env, k.p)
+			k.revoke(t, env, org.Fieldworker.Email, app)
+			ts, err := env.App.Linking.TokenSource(sys, acct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ts.Token(); err != nil {
+				t.Fatalf("stored token before the provider refuses it: %v", err)
+			}
+			// The provider answers 401 to it (as a sync call would see):
+			// the refresh then meets invalid_grant.
+			ts.(linking.Invalidator).Invalidate()
+			if _, err := ts.Token(); !errors.Is(err, linking.ErrInvalidGrant) {
+				t.Fatalf("token after revoke: %v", err)
+			}
+			if s := calendarSync(t, fw, org.Fieldworker.ID, k.p); s.Account == nil || s.Account.Status != "NEEDS_REAUTH" || s.Action != "RELINK" {
+				t.Fatalf("after revoke: %+v", s)
+			}
+			if n, _ := db.EmailMessage.Query().Where(emailmessage.Kind("reauth")).Count(sys); n != 1 {
+				t.Fatalf("reauth emails: %d", n)
+			}
+
+			// Relink: active again with fresh tokens that refresh.
+			page = consent(t, env, k, b, startLink(t, fw, k.p), org.Fieldworker.Email, true)
+			if title(page) != "Calendar linked" {
+				t.Fatalf("relink: %q", title(page))
+			}
+			acct, _ = db.CalendarAccount.Get(sys, acct.ID)
+			if acct.Status != calendaraccount.StatusACTIVE {
+				t.Fatalf("after relink: %s", acct.Status)
+			}
+			ts, _ = env.App.Linking.TokenSource(sys, acct)
+			if tok, err := ts.Token(); err != nil || tok.AccessToken == "" {
+				t.Fatalf("token after relink: %v", err)
+			}
+
+			// Unlink: tokens gone, account disconnected.
+			var un struct{ UnlinkCalendar struct{ Status string } }
+			fw.MustDo(t, `mutation($p:Provider!){unlinkCalendar(provider:$p){status}}`, map[string]any{"p": string(k.p)}, &un)
+			if un.UnlinkCalendar.Status != "DISCONNECTED" {
+				t.Fatalf("unlink: %+v", un)
+			}
+			acct, _ = db.CalendarAccount.Get(sys, acct.ID)
+			if len(acct.TokenEnc) != 0 {
+				t.Fatal("tokens kept after unlink")
+			}
+			if s := calendarSync(t, fw, org.Fieldworker.ID, k.p); s.Account != nil || s.Action != "LINK" {
+				t.Fatalf("after unlink: %+v", s)
+			}
+		})
+	}
+}
+
+func platformApp(t *testing.T, env *testenv.Env, p domain.Provider) string {
+	t.Helper()
+	if p == domain.ProviderGoogle {
+		for _, c := range env.App.Emulators.Google.Clients() {
+			if strings.HasPrefix(c.ClientID, "calsync-") {
+				return c.ClientID
+			}
+		}
+	} else {
+		for _, a := range env.App.Emulators.Microsoft.Apps() {
+			if a.DisplayName == "Calsync" {
+				return a.ClientID
+			}
+		}
+	}
+	t.Fatal("no platform app in the emulator")
+	return ""
+}
+
+// TestAuthorizationEmails: enabling the platform app emails every active
+// fieldworker through SMTP; the link leads through the consent to a
+// confirmation page; reused, replaced, expired and tampered links get a
+// clear page and change nothing.
+func TestAuthorizationEmails(t *testing.T) {
+	for _, k := range kits {
+		t.Run(string(k.p), func(t *testing.T) {
+			smtp, err := smtptest.Start()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer smtp.Close()
+			env := testenv.NewWith(t, testenv.SQLite, func(c *config.Config) {
+				c.SMTPURL = "smtp://" + smtp.Addr
+				c.SMTPFrom = "Calsync <noreply@calsync.test>"
+			})
+			if err := env.App.StartWorker(); err != nil {
+				t.Fatal(err)
+			}
+			org := env.SeedOrg(t, "inv")
+			admin := env.SignIn(t, org.Admin.Email, testenv.Password)
+			k.addAccount(t, env, org.Fieldworker.Email)
+			if r := enable(t, admin, k.p, nil); len(r.Errors) > 0 {
+				t.Fatal(r.Errors)
+			}
+			// Both active fieldworkers get an email.
+			msgs := waitMessages(t, smtp, 2)
+			link := linkIn(t, msgs, org.Fieldworker.Email)
+
+			// Tampered: not valid.
+			b := testenv.NewBrowser()
+			if p := b.Get(t, link+"x"); p.Status != 410 || title(p) != "Link not valid" {
+				t.Fatalf("tampered link: %d %q", p.Status, title(p))
+			}
+			// Good: consent, then the confirmation page.
+			page := consent(t, env, k, b, link, org.Fieldworker.Email, true)
+			if title(page) != "Calendar linked" || !strings.Contains(page.Body, "You can close this page") {
+				t.Fatalf("invitation link: %d %q", page.Status, title(page))
+			}
+			// Used: clear page, nothing changes.
+			if p := b.Get(t, link); title(p) != "Link already used" {
+				t.Fatalf("reused link: %q", title(p))
+			}
+
+			// A second email replaces the first; an expired one is refused.
+			var sent struct{ SendAuthorizationEmails []struct{ ID string } }
+			for range 2 {
+				admin.MustDo(t, `mutation($p:Provider!,$u:[ID!]!){sendAuthorizationEmails(provider:$p,userIds:$u){id}}`,
+					map[string]any{"p": string(k.p), "u": []string{strconv.Itoa(org.Fieldworker2.ID)}}, &sent)
+			}
+			msgs = waitMessages(t, smtp, 4)
+			first := linkIn(t, msgs[:2], org.Fieldworker2.Email)
+			var links []string
+			for _, m := range msgs[2:] {
+				links = append(links, linkIn(t, []smtptest.Message{m}, org.Fieldworker2.Email))
+			}
+			if p := b.Get(t, first); title(p) != "Link replaced" {
+				t.Fatalf("replaced (first) link: %q", title(p))
+			}
+			if p := b.Get(t, links[0]); title(p) != "Link replaced" {
+				t.Fatalf("replaced (second) link: %q", title(p))
+			}
+			sys := viewer.SystemContext(context.Background(), org.ID)
+			invID, _ := strconv.Atoi(sent.SendAuthorizationEmails[0].ID)
+			if err := env.App.Client().Invitation.UpdateOneID(invID).SetExpiresAt(time.Now().Add(-time.Minute)).Exec(sys); err != nil {
+				t.Fatal(err)
+			}
+			if p := b.Get(t, links[1]); title(p) != "Link expired" {
+				t.Fatalf("expired link: %q", title(p))
+			}
+			used, _ := env.App.Client().Invitation.Query().Where(invitation.UsedAtNotNil()).Count(sys)
+			if used != 1 {
+				t.Fatalf("used invitations: %d", used)
+			}
+			// Admins see who was invited and what happened.
+			var out struct {
+				Node struct {
+					CalendarSync struct {
+						LastInvitation struct{ UsedAt *string }
+						Account        *struct{ Status string }
+					}
+				}
+			}
+			admin.MustDo(t, `query($id:ID!,$p:Provider!){node(id:$id){... on User{calendarSync(provider:$p){lastInvitation{usedAt} account{status}}}}}`,
+				map[string]any{"id": strconv.Itoa(org.Fieldworker.ID), "p": string(k.p)}, &out)
+			if out.Node.CalendarSync.LastInvitation.UsedAt == nil || out.Node.CalendarSync.Account == nil || out.Node.CalendarSync.Account.Status != "ACTIVE" {
+				t.Fatalf("admin view: %+v", out.Node.CalendarSync)
+			}
+		})
+	}
+}
+
+func waitMessages(t *testing.T, s *smtptest.Server, n int) []smtptest.Message {
+	t.Helper()
+	deadline := time.After(15 * time.Second)
+	for len(s.Messages()) < n {
+		select {
+		case <-s.Arrived():
+		case <-deadline:
+			t.Fatalf("got %d emails, want %d", len(s.Messages()), n)
+		}
+	}
+	return s.Messages()
+}
+
+var linkRE = regexp.MustCompile(`https?://[^\s"<>]+/invite/[A-Za-z0-9_-]+`)
+
+func linkIn(t *testing.T, msgs []smtptest.Message, to string) string {
+	t.Helper()
+	for _, m := range msgs {
+		if len(m.To) == 1 && strings.EqualFold(m.To[0], to) {
+			if l := linkRE.FindString(m.Body()); l != "" {
+				if _, err := url.Parse(l); err == nil {
+					return l
+				}
+			}
+		}
+	}
+	t.Fatalf("no authorization link for %s in %d emails", to, len(msgs))
+	return ""
+}
+

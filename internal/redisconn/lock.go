@@ -1,0 +1,54 @@
+package redisconn
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Locker takes short-lived exclusive locks in Redis, shared by every
+// process using the same Redis.
+type Locker struct{ rdb *redis.Client }
+
+// NewLocker returns a Locker on rdb.
+func NewLocker(rdb *redis.Client) *Locker { return &Locker{rdb: rdb} }
+
+// releaseScript deletes the lock only if we still own it.
+var releaseScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`)
+
+// Lock waits until key is free, takes it for at most ttl and returns the
+// release function.
+func (l *Locker) Lock(ctx context.Context, key string, ttl time.Duration) (func(), error) {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	owner := hex.EncodeToString(b)
+	wait := 10 * time.Millisecond
+	for {
+		ok, err := l.rdb.SetNX(ctx, key, owner, ttl).Result()
+		if err != nil {
+			return nil, fmt.Errorf("redisconn: lock %s: %w", key, err)
+		}
+		if ok {
+			return func() {
+				if err := releaseScript.Run(context.WithoutCancel(ctx), l.rdb, []string{key}, owner).Err(); err != nil && !errors.Is(err, redis.Nil) {
+					_ = err // the lock expires by itself after ttl
+				}
+			}, nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("redisconn: lock %s: %w", key, ctx.Err())
+		case <-t.C:
+		}
+		if wait < 200*time.Millisecond {
+			wait *= 2
+		}
+	}
+}
