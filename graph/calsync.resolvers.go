@@ -9,11 +9,11 @@ import (
 	"calsync/ent"
 	"calsync/ent/authtoken"
 	"calsync/ent/booking"
+	"calsync/ent/calendaraccount"
 	"calsync/ent/user"
 	"calsync/graph/generated"
 	"calsync/graph/model"
 	"calsync/internal/auth"
-	"calsync/ent/calendaraccount"
 	"calsync/internal/domain"
 	"calsync/internal/linking"
 	"calsync/internal/scheduling"
@@ -196,7 +196,7 @@ func (r *mutationResolver) MassModifyBookings(ctx context.Context, input model.M
 
 // TestProviderConnection is the resolver for the testProviderConnection field.
 func (r *mutationResolver) TestProviderConnection(ctx context.Context, provider domain.Provider) (*model.TestConnectionPayload, error) {
-		if err := r.Linking.TestConnection(ctx, provider); err != nil {
+	if err := r.Linking.TestConnection(ctx, provider); err != nil {
 		if domain.CodeOf(err) == domain.CodeBadUserInput {
 			return &model.TestConnectionPayload{Ok: false, Message: err.Error()}, nil
 		}
@@ -207,12 +207,12 @@ func (r *mutationResolver) TestProviderConnection(ctx context.Context, provider 
 
 // SetCalendarSync is the resolver for the setCalendarSync field.
 func (r *mutationResolver) SetCalendarSync(ctx context.Context, userID int, provider domain.Provider, enabled *bool) (*ent.User, error) {
-		return r.Linking.SetChoice(ctx, userID, provider, enabled)
+	return r.Linking.SetChoice(ctx, userID, provider, enabled)
 }
 
 // StartCalendarLink is the resolver for the startCalendarLink field.
 func (r *mutationResolver) StartCalendarLink(ctx context.Context, provider domain.Provider) (*model.StartCalendarLinkPayload, error) {
-		url, err := r.Linking.StartLink(ctx, provider)
+	url, err := r.Linking.StartLink(ctx, provider)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +221,7 @@ func (r *mutationResolver) StartCalendarLink(ctx context.Context, provider domai
 
 // EnableServiceAccountSync is the resolver for the enableServiceAccountSync field.
 func (r *mutationResolver) EnableServiceAccountSync(ctx context.Context, provider domain.Provider, userIds []int) ([]*model.ServiceSyncResult, error) {
-		if len(userIds) == 0 {
+	if len(userIds) == 0 {
 		v, _ := viewer.FromContext(ctx)
 		userIds = []int{v.UserID}
 	}
@@ -246,7 +246,7 @@ func (r *mutationResolver) EnableServiceAccountSync(ctx context.Context, provide
 
 // UnlinkCalendar is the resolver for the unlinkCalendar field.
 func (r *mutationResolver) UnlinkCalendar(ctx context.Context, provider domain.Provider, userID *int) (*ent.CalendarAccount, error) {
-		v, _ := viewer.FromContext(ctx)
+	v, _ := viewer.FromContext(ctx)
 	id := v.UserID
 	if userID != nil {
 		id = *userID
@@ -256,17 +256,17 @@ func (r *mutationResolver) UnlinkCalendar(ctx context.Context, provider domain.P
 
 // SendAuthorizationEmails is the resolver for the sendAuthorizationEmails field.
 func (r *mutationResolver) SendAuthorizationEmails(ctx context.Context, provider domain.Provider, userIds []int) ([]*ent.Invitation, error) {
-		return r.Linking.SendAuthorizationEmails(ctx, userIds, provider)
+	return r.Linking.SendAuthorizationEmails(ctx, userIds, provider)
 }
 
 // HasClientSecret is the resolver for the hasClientSecret field.
 func (r *providerConfigResolver) HasClientSecret(ctx context.Context, obj *ent.ProviderConfig) (bool, error) {
-		return len(obj.ClientSecretEnc) > 0, nil
+	return len(obj.ClientSecretEnc) > 0, nil
 }
 
 // HasServiceAccountKey is the resolver for the hasServiceAccountKey field.
 func (r *providerConfigResolver) HasServiceAccountKey(ctx context.Context, obj *ent.ProviderConfig) (bool, error) {
-		return len(obj.ServiceAccountKeyEnc) > 0, nil
+	return len(obj.ServiceAccountKeyEnc) > 0, nil
 }
 
 // Viewer is the resolver for the viewer field.
@@ -360,7 +360,7 @@ func (r *queryResolver) BearerTokens(ctx context.Context) ([]*ent.AuthToken, err
 
 // Outbox is the resolver for the outbox field.
 func (r *queryResolver) Outbox(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.EmailMessageConnection, error) {
-		return r.db(ctx).EmailMessage.Query().Paginate(ctx, after, first, before, last,
+	return r.db(ctx).EmailMessage.Query().Paginate(ctx, after, first, before, last,
 		ent.WithEmailMessageOrder(&ent.EmailMessageOrder{Field: ent.EmailMessageOrderFieldCreatedAt, Direction: entgql.OrderDirectionDesc}))
 }
 
@@ -413,7 +413,7 @@ func (r *subscriptionResolver) BookingChanged(ctx context.Context, fieldworkerID
 
 // CalendarAccountChanged is the resolver for the calendarAccountChanged field.
 func (r *subscriptionResolver) CalendarAccountChanged(ctx context.Context, userID *int) (<-chan *model.CalendarAccountEvent, error) {
-		v, ok := viewer.FromContext(ctx)
+	v, ok := viewer.FromContext(ctx)
 	if !ok || v.UserID == 0 {
 		return nil, domain.Errorf(domain.CodeUnauthenticated, "sign in to subscribe")
 	}
@@ -455,12 +455,12 @@ func (r *subscriptionResolver) CalendarAccountChanged(ctx context.Context, userI
 
 // CalendarSync is the resolver for the calendarSync field.
 func (r *userResolver) CalendarSync(ctx context.Context, obj *ent.User, provider domain.Provider) (*model.CalendarSync, error) {
-		return r.calendarSync(ctx, obj, provider)
+	return r.calendarSync(ctx, obj, provider)
 }
 
 // CalendarSyncs is the resolver for the calendarSyncs field.
 func (r *userResolver) CalendarSyncs(ctx context.Context, obj *ent.User) ([]*model.CalendarSync, error) {
-		out := make([]*model.CalendarSync, 0, len(domain.Providers))
+	out := make([]*model.CalendarSync, 0, len(domain.Providers))
 	for _, p := range domain.Providers {
 		cs, err := r.calendarSync(ctx, obj, p)
 		if err != nil {

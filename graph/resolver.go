@@ -7,11 +7,11 @@ import (
 	"log/slog"
 
 	"calsync/ent"
-	"calsync/internal/auth"
-	"calsync/internal/broker"
 	"calsync/ent/calendaraccount"
 	"calsync/ent/invitation"
 	"calsync/graph/model"
+	"calsync/internal/auth"
+	"calsync/internal/broker"
 	"calsync/internal/directory"
 	"calsync/internal/domain"
 	"calsync/internal/linking"

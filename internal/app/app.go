@@ -184,7 +184,7 @@ func (a *App) Client() *ent.Client { return a.DB.Client }
 // StartWorker starts processing tasks in the background.
 func (a *App) StartWorker() error {
 	a.worker = asynq.NewServer(a.Redis.Asynq, asynq.Config{
-		Concurrency:     a.Config.Concurrency,
+		Concurrency: a.Config.Concurrency,
 		// The sync queue is consumed once the sync engine is registered;
 		// until then its tasks wait there.
 		Queues:          map[string]int{tasks.QueueDefault: 3},

@@ -144,7 +144,9 @@ type syncState struct {
 
 func calendarSync(t *testing.T, c *testenv.Client, userID int, p domain.Provider) syncState {
 	t.Helper()
-	var out struct{ Node struct{ CalendarSync syncState } }
+	var out struct {
+		Node struct{ CalendarSync syncState }
+	}
 	c.MustDo(t, `query($id:ID!,$p:Provider!){node(id:$id){... on User{calendarSync(provider:$p){enabled reason action account{id accountEmail status}}}}}`,
 		map[string]any{"id": strconv.Itoa(userID), "p": string(p)}, &out)
 	return out.Node.CalendarSync
@@ -431,4 +433,3 @@ func linkIn(t *testing.T, msgs []smtptest.Message, to string) string {
 	t.Fatalf("no authorization link for %s in %d emails", to, len(msgs))
 	return ""
 }
-
