@@ -5,83 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	coderws "github.com/coder/websocket"
-	"github.com/coder/websocket/wsjson"
 
 	"calsync/ent/booking"
 	"calsync/internal/auth"
 	"calsync/internal/testenv"
 	"calsync/internal/viewer"
 )
-
-// wsSession dials /graphql with the client's session cookie and returns a
-// write function and a reader of the next message other than the
-// protocol's keep-alives.
-func wsSession(t *testing.T, env *testenv.Env, c *testenv.Client, protocol string, keepAlive ...string) (write func(any), next func(time.Duration) map[string]any) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	u := strings.Replace(env.Server.URL, "http", "ws", 1) + "/graphql"
-	hdr := http.Header{}
-	for _, ck := range c.HTTP.Jar.Cookies(parseURL(t, env.Server.URL)) {
-		hdr.Add("Cookie", ck.Name+"="+ck.Value)
-	}
-	conn, _, err := coderws.Dial(ctx, u, &coderws.DialOptions{Subprotocols: []string{protocol}, HTTPHeader: hdr})
-	if err != nil {
-		t.Fatalf("websocket dial: %v", err)
-	}
-	t.Cleanup(func() { conn.Close(coderws.StatusNormalClosure, "") })
-	write = func(v any) {
-		if err := wsjson.Write(ctx, conn, v); err != nil {
-			t.Errorf("websocket write: %v", err)
-		}
-	}
-	msgs := make(chan map[string]any, 16)
-	go func() {
-		defer close(msgs)
-		for {
-			var m map[string]any
-			if err := wsjson.Read(ctx, conn, &m); err != nil {
-				return
-			}
-			if m["type"] == "ping" {
-				_ = wsjson.Write(ctx, conn, map[string]any{"type": "pong"})
-				continue
-			}
-			if slices.Contains(keepAlive, fmt.Sprint(m["type"])) {
-				continue
-			}
-			msgs <- m
-		}
-	}()
-	next = func(d time.Duration) map[string]any {
-		select {
-		case m := <-msgs:
-			return m
-		case <-time.After(d):
-			return nil
-		}
-	}
-	return write, next
-}
-
-// subscribe opens a graphql-transport-ws subscription.
-func subscribe(t *testing.T, env *testenv.Env, c *testenv.Client, query string, vars map[string]any) func(time.Duration) map[string]any {
-	t.Helper()
-	write, next := wsSession(t, env, c, "graphql-transport-ws")
-	write(map[string]any{"type": "connection_init", "payload": map[string]any{}})
-	if ack := next(5 * time.Second); ack == nil || ack["type"] != "connection_ack" {
-		t.Fatalf("expected connection_ack, got %v", ack)
-	}
-	write(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": query, "variables": vars}})
-	return next
-}
 
 // TestNewUserFlow is the foundation's "done when": sign in, list bookings,
 // create one, and see it arrive on an open bookingChanged subscription.
@@ -104,9 +37,8 @@ func TestNewUserFlow(t *testing.T) {
 				t.Fatalf("bookings = %+v", list.Bookings)
 			}
 
-			adminNext := subscribe(t, env, admin, `subscription{bookingChanged{kind bookingId booking{title hosts{id}}}}`, nil)
-			fwNext := subscribe(t, env, fw, `subscription($f:ID){bookingChanged(fieldworkerId:$f){kind booking{title}}}`, map[string]any{"f": strconv.Itoa(org.Fieldworker.ID)})
-			time.Sleep(100 * time.Millisecond) // the subscription is registered once the resolver ran
+			adminNext := env.Subscribe(t, admin, `subscription{bookingChanged{kind bookingId booking{title hosts{id}}}}`, nil)
+			fwNext := env.Subscribe(t, fw, `subscription($f:ID){bookingChanged(fieldworkerId:$f){kind booking{title}}}`, map[string]any{"f": strconv.Itoa(org.Fieldworker.ID)})
 
 			var created struct{ CreateBooking struct{ ID, Title string } }
 			admin.MustDo(t, `mutation($in:CreateBookingInput!){createBooking(input:$in){id title}}`, map[string]any{"in": map[string]any{
@@ -365,8 +297,7 @@ func TestSubscriptionAcrossReplicas(t *testing.T) {
 			org := env.SeedOrg(t, "rep")
 			onA := env.SignIn(t, org.Scheduler.Email, testenv.Password)
 			onB := other.SignIn(t, org.Admin.Email, testenv.Password)
-			next := subscribeLegacy(t, other, onB, `subscription{bookingChanged{kind bookingId}}`)
-			time.Sleep(100 * time.Millisecond)
+			next := other.SubscribeLegacy(t, onB, `subscription{bookingChanged{kind bookingId}}`)
 			onA.MustDo(t, `mutation($id:ID!){cancelBooking(id:$id,reason:"customer ill"){cancelledAt}}`, map[string]any{"id": strconv.Itoa(org.Booking.ID)}, nil)
 			m := next(5 * time.Second)
 			raw, _ := json.Marshal(m)
@@ -391,14 +322,4 @@ func TestSubscriptionAcrossReplicas(t *testing.T) {
 			}
 		})
 	}
-}
-
-// subscribeLegacy speaks the legacy graphql-ws (subscriptions-transport-ws)
-// protocol.
-func subscribeLegacy(t *testing.T, env *testenv.Env, c *testenv.Client, query string) func(time.Duration) map[string]any {
-	t.Helper()
-	write, next := wsSession(t, env, c, "graphql-ws", "ka", "connection_ack")
-	write(map[string]any{"type": "connection_init", "payload": map[string]any{}})
-	write(map[string]any{"id": "1", "type": "start", "payload": map[string]any{"query": query}})
-	return next
 }

@@ -217,6 +217,11 @@ func (s *Service) saveLink(ctx context.Context, pc *ent.ProviderConfig, u *ent.U
 			return nil, err
 		}
 	}
+	if ent.TxFromContext(ctx) != nil {
+		// Inside a caller's transaction a second one would wait on its
+		// lock (SQLite): callers run this outside transactions.
+		return nil, errors.New("linking: saveLink must not run inside a transaction")
+	}
 	tx, err := s.client.Tx(sys)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package linking_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/url"
 	"regexp"
@@ -358,16 +359,15 @@ func TestAuthorizationEmails(t *testing.T) {
 
 			// A second email replaces the first; an expired one is refused.
 			var sent struct{ SendAuthorizationEmails []struct{ ID string } }
-			for range 2 {
+			var links []string
+			for i := range 2 {
+				// One at a time, so the emails' order is the sending order.
 				admin.MustDo(t, `mutation($p:Provider!,$u:[ID!]!){sendAuthorizationEmails(provider:$p,userIds:$u){id}}`,
 					map[string]any{"p": string(k.p), "u": []string{strconv.Itoa(org.Fieldworker2.ID)}}, &sent)
+				msgs = waitMessages(t, smtp, 3+i)
+				links = append(links, linkIn(t, msgs[2+i:], org.Fieldworker2.Email))
 			}
-			msgs = waitMessages(t, smtp, 4)
 			first := linkIn(t, msgs[:2], org.Fieldworker2.Email)
-			var links []string
-			for _, m := range msgs[2:] {
-				links = append(links, linkIn(t, []smtptest.Message{m}, org.Fieldworker2.Email))
-			}
 			if p := b.Get(t, first); title(p) != "Link replaced" {
 				t.Fatalf("replaced (first) link: %q", title(p))
 			}
@@ -432,4 +432,19 @@ func linkIn(t *testing.T, msgs []smtptest.Message, to string) string {
 	}
 	t.Fatalf("no authorization link for %s in %d emails", to, len(msgs))
 	return ""
+}
+
+// accountEvents subscribes to calendarAccountChanged over the legacy-free
+// graphql-transport-ws protocol and returns a reader of raw payloads.
+func accountEvents(t *testing.T, env *testenv.Env, c *testenv.Client) func(time.Duration) string {
+	t.Helper()
+	next := env.Subscribe(t, c, `subscription{calendarAccountChanged{accountId status lastError}}`, nil)
+	return func(d time.Duration) string {
+		m := next(d)
+		if m == nil {
+			return ""
+		}
+		b, _ := json.Marshal(m)
+		return string(b)
+	}
 }

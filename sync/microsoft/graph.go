@@ -56,7 +56,7 @@ func (e *GraphError) Error() string {
 }
 
 func errInvalidEndpoint(u string) error {
-	return fmt.Errorf("microsoft: Graph endpoint %q is not an http(s) URL", u)
+	return fmt.Errorf("the Graph endpoint %q is not an http(s) URL", u)
 }
 
 // newGraphHTTPClient puts msgraph-sdk-go-core's and kiota's middleware in
@@ -193,6 +193,15 @@ func newSerializers() *absser.SerializationWriterFactoryRegistry {
 // default calendar; Color is Graph's hexColor ("#RRGGBB"), empty when
 // Outlook picks the color; CanWrite is canEdit.
 func (c *Client) Calendars(ctx context.Context, ts oauth2.TokenSource, userEmail string) ([]linking.Calendar, error) {
+	cals, err := c.listCalendars(ctx, ts, userEmail)
+	if err != nil {
+		return nil, graphError("list calendars", err, userEmail != "")
+	}
+	return cals, nil
+}
+
+// listCalendars is Calendars with the errors as they come.
+func (c *Client) listCalendars(ctx context.Context, ts oauth2.TokenSource, userEmail string) ([]linking.Calendar, error) {
 	var out []linking.Calendar
 	err := c.graphCall(ctx, ts, userEmail, func(adapter abs.RequestAdapter, user *users.UserItemRequestBuilder) error {
 		out = out[:0]
@@ -225,10 +234,7 @@ func (c *Client) Calendars(ctx context.Context, ts oauth2.TokenSource, userEmail
 			page, err = users.NewItemCalendarsRequestBuilder(*next, adapter).Get(ctx, nil)
 		}
 	})
-	if err != nil {
-		return nil, graphError("list calendars", err, userEmail != "")
-	}
-	return out, nil
+	return out, err
 }
 
 // CreateCalendar creates a calendar named name for the token's account
@@ -241,6 +247,7 @@ func (c *Client) CreateCalendar(ctx context.Context, ts oauth2.TokenSource, user
 	if name == "" {
 		return linking.Calendar{}, errors.New("microsoft: create calendar: the name is empty")
 	}
+	appOnly := userEmail != ""
 	var created linking.Calendar
 	err := c.graphCall(ctx, ts, userEmail, func(_ abs.RequestAdapter, user *users.UserItemRequestBuilder) error {
 		body := models.NewCalendar()
@@ -250,7 +257,7 @@ func (c *Client) CreateCalendar(ctx context.Context, ts oauth2.TokenSource, user
 			return err
 		}
 		if cal == nil {
-			return errors.New("Graph answered without the calendar")
+			return errors.New("graph answered without the calendar")
 		}
 		created = toCalendar(cal)
 		return nil
@@ -259,21 +266,23 @@ func (c *Client) CreateCalendar(ctx context.Context, ts oauth2.TokenSource, user
 		return created, nil
 	}
 	var ge *GraphError
-	if errors.As(toGraphError(err), &ge) && ge.Code == "ErrorFolderExists" {
-		cals, lerr := c.Calendars(ctx, ts, userEmail)
-		if lerr != nil {
-			return linking.Calendar{}, fmt.Errorf("microsoft: create calendar: %q exists: %w", name, lerr)
-		}
-		for _, cal := range cals {
-			if strings.EqualFold(cal.Name, name) {
-				return cal, nil
-			}
+	if !errors.As(toGraphError(err), &ge) || ge.Code != "ErrorFolderExists" {
+		return linking.Calendar{}, graphError("create calendar", err, appOnly)
+	}
+	cals, err := c.listCalendars(ctx, ts, userEmail)
+	if err != nil {
+		return linking.Calendar{}, graphError("create calendar: find the existing one", err, appOnly)
+	}
+	for _, cal := range cals {
+		if strings.EqualFold(cal.Name, name) {
+			return cal, nil
 		}
 	}
-	return linking.Calendar{}, graphError("create calendar", err, userEmail != "")
+	return linking.Calendar{}, graphError("create calendar", ge, appOnly)
 }
 
-// me reads the identity of tok's account from GET /me.
+// me reads the identity of tok's account from GET /me; errors come as
+// they are.
 func (c *Client) me(ctx context.Context, tok *oauth2.Token) (linking.Identity, error) {
 	var id linking.Identity
 	err := c.graphCall(ctx, oauth2.StaticTokenSource(tok), "", func(_ abs.RequestAdapter, user *users.UserItemRequestBuilder) error {
@@ -286,7 +295,7 @@ func (c *Client) me(ctx context.Context, tok *oauth2.Token) (linking.Identity, e
 			return err
 		}
 		if u == nil {
-			return errors.New("Graph answered without the user")
+			return errors.New("graph answered without the user")
 		}
 		id = linking.Identity{Subject: deref(u.GetId()), Email: deref(u.GetMail()), Name: deref(u.GetDisplayName())}
 		if id.Email == "" {
@@ -294,10 +303,7 @@ func (c *Client) me(ctx context.Context, tok *oauth2.Token) (linking.Identity, e
 		}
 		return nil
 	})
-	if err != nil {
-		return linking.Identity{}, graphError("read /me", err, false)
-	}
-	return id, nil
+	return id, err
 }
 
 func toCalendar(cal models.Calendarable) linking.Calendar {

@@ -28,6 +28,7 @@
 package microsoft
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -136,7 +137,7 @@ func New(opts Options) *Client {
 	u, err := url.Parse(c.graph)
 	switch {
 	case err != nil:
-		c.configErr = err
+		c.configErr = fmt.Errorf("the Graph endpoint: %w", err)
 	case u.Hostname() == "" || (u.Scheme != "https" && u.Scheme != "http"):
 		c.configErr = errInvalidEndpoint(c.graph)
 	default:

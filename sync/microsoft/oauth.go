@@ -115,7 +115,7 @@ func (c *Client) Exchange(ctx context.Context, app linking.OAuthApp, code, codeV
 	if !complete {
 		me, err := c.me(ctx, tok)
 		if err != nil {
-			return g, fmt.Errorf("microsoft: exchange code: identity: %w", err)
+			return g, graphError("exchange code: read /me", err, false)
 		}
 		g.Identity = mergeIdentity(id, me)
 	}
