@@ -149,6 +149,13 @@ func seedDemo(ctx context.Context, a *app.App, cfg config.Config) error {
 	if err != nil {
 		return err
 	}
+	if a.Emulators != nil {
+		// Give every demo user an account at both emulated providers, so
+		// the consent pages have someone to sign in as.
+		if err := demo.SeedEmulators(a.Emulators); err != nil {
+			return err
+		}
+	}
 	if creds != nil {
 		if cfg.DatabaseURL == "" {
 			if err := demo.SaveCredentials(cfg.DataDir, creds); err != nil {

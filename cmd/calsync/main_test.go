@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"calsync/internal/testenv"
 )
 
 // TestServeEmbeddedDefault runs the real binary as `make run` does: SQLite
@@ -33,7 +35,8 @@ func TestServeEmbeddedDefault(t *testing.T) {
 	for run := 0; run < 2; run++ {
 		addr := freeAddr(t)
 		cmd := exec.Command(bin, "serve")
-		cmd.Env = append(os.Environ(), "CALSYNC_DATA_DIR="+data, "CALSYNC_ADDR="+addr, "DATABASE_URL=", "REDIS_URL=", "CALSYNC_SECRET_KEY=")
+		cmd.Env = append(os.Environ(), "CALSYNC_DATA_DIR="+data, "CALSYNC_ADDR="+addr, "CALSYNC_PUBLIC_URL=http://"+addr,
+			"DATABASE_URL=", "REDIS_URL=", "CALSYNC_SECRET_KEY=", "CALSYNC_PROVIDERS=")
 		stderr, _ := cmd.StderrPipe()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -46,7 +49,7 @@ func TestServeEmbeddedDefault(t *testing.T) {
 			}
 			close(lines)
 		}()
-		password := ""
+		password, fiona := "", ""
 		deadline := time.After(60 * time.Second)
 	wait:
 		for {
@@ -57,6 +60,9 @@ func TestServeEmbeddedDefault(t *testing.T) {
 				}
 				if m := regexp.MustCompile(`ADMIN\s+admin@demo\.calsync\.test\s+(\S+)`).FindStringSubmatch(l); m != nil {
 					password = m[1]
+				}
+				if m := regexp.MustCompile(`FIELDWORKER\s+fiona@demo\.calsync\.test\s+(\S+)`).FindStringSubmatch(l); m != nil {
+					fiona = m[1]
 				}
 				if strings.Contains(l, "calsync listening") {
 					break wait
@@ -105,6 +111,9 @@ func TestServeEmbeddedDefault(t *testing.T) {
 		if res, err := http.Get("http://" + addr + "/readyz"); err != nil || res.StatusCode != 200 {
 			t.Fatalf("readyz: %v %v", res, err)
 		}
+		if run == 0 {
+			linkDemoCalendar(t, addr, fiona)
+		}
 		cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
@@ -148,4 +157,30 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// linkDemoCalendar links Fiona's Google calendar through the embedded
+// emulator's consent page, as a person trying the demo would.
+func linkDemoCalendar(t *testing.T, addr, password string) {
+	t.Helper()
+	c := &testenv.Client{URL: "http://" + addr + "/graphql", HTTP: testenv.NewBrowser().HTTP}
+	var in struct {
+		SignIn struct{ Viewer struct{ CsrfToken string } }
+	}
+	c.MustDo(t, `mutation($p:String!){signIn(input:{email:"fiona@demo.calsync.test",password:$p}){viewer{csrfToken}}}`, map[string]any{"p": password}, &in)
+	c.CSRF = in.SignIn.Viewer.CsrfToken
+	var start struct{ StartCalendarLink struct{ URL string } }
+	c.MustDo(t, `mutation{startCalendarLink(provider:GOOGLE){url}}`, nil, &start)
+	b := testenv.NewBrowser()
+	page := b.Get(t, start.StartCalendarLink.URL)
+	if len(page.Forms) == 0 {
+		t.Fatalf("consent page: %d %s", page.Status, page.Body)
+	}
+	f := page.Forms[0]
+	f.Set("account", "fiona@demo.calsync.test")
+	f.Check("scope", "https://www.googleapis.com/auth/calendar")
+	done := b.Submit(t, page, f, "action", "allow")
+	if !strings.Contains(done.Body, "Calendar linked") {
+		t.Fatalf("demo link: %d %s", done.Status, done.Body)
+	}
 }

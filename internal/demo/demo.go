@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +19,9 @@ import (
 	"calsync/internal/auth"
 	"calsync/internal/domain"
 	"calsync/internal/viewer"
+	"calsync/sync/emulator"
+	"calsync/sync/emulator/gcal"
+	"calsync/sync/emulator/outlook"
 )
 
 // Slug is the demo organization's slug.
@@ -53,7 +57,10 @@ func seed(ctx context.Context, db *ent.Client, now time.Time) ([]Credential, err
 		return nil, err
 	}
 	for _, p := range domain.Providers {
-		if err := db.ProviderConfig.Create().SetOrganizationID(org.ID).SetProvider(p).Exec(ctx); err != nil {
+		// On with the platform app: on the embedded default that is the
+		// emulator, so linking can be tried at once.
+		if err := db.ProviderConfig.Create().SetOrganizationID(org.ID).SetProvider(p).
+			SetEnabled(true).SetUsersCanOverride(true).Exec(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -188,4 +195,33 @@ func Format(creds []Credential) string {
 // SaveCredentials writes the credentials file with 0600 permissions.
 func SaveCredentials(dataDir string, creds []Credential) error {
 	return os.WriteFile(CredentialsFile(dataDir), []byte(Format(creds)), 0o600)
+}
+
+// demoEmails are the demo users who get provider accounts.
+var demoEmails = []string{
+	"admin@demo.calsync.test", "scheduler@demo.calsync.test",
+	"fiona@demo.calsync.test", "pekka@demo.calsync.test", "maria@demo.calsync.test",
+}
+
+// SeedEmulators creates the demo users' accounts at the emulated Google
+// and Microsoft (existing ones are kept).
+func SeedEmulators(emu *emulator.Server) error {
+	have := map[string]bool{}
+	for _, a := range emu.Google.Accounts() {
+		have[a.Email] = true
+	}
+	for _, e := range demoEmails {
+		if !have[e] {
+			if _, err := emu.Google.CreateAccount(gcal.Account{Email: e, Name: e[:strings.IndexByte(e, '@')], TimeZone: "Europe/Helsinki"}); err != nil {
+				return fmt.Errorf("demo: google account %s: %w", e, err)
+			}
+		}
+		if _, err := emu.Microsoft.User(e); err == nil {
+			continue
+		}
+		if _, err := emu.Microsoft.CreateUser(outlook.UserSpec{UserPrincipalName: e, DisplayName: e[:strings.IndexByte(e, '@')]}); err != nil && !errors.Is(err, outlook.ErrConflict) {
+			return fmt.Errorf("demo: microsoft user %s: %w", e, err)
+		}
+	}
+	return nil
 }
