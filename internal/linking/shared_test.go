@@ -1,0 +1,144 @@
+package linking_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2"
+
+	"calsync/ent/calendaraccount"
+	"calsync/internal/linking"
+	"calsync/internal/testenv"
+	"calsync/internal/viewer"
+)
+
+// TestSharedAccountAndSecondaryCalendar: two fieldworkers link the same
+// provider account (one account, two users); with SECONDARY destination a
+// calendar named after the organization is created once; unlinking one
+// user keeps the account for the other, and only the last one revokes.
+func TestSharedAccountAndSecondaryCalendar(t *testing.T) {
+	for _, k := range kits {
+		t.Run(string(k.p), func(t *testing.T) {
+			env := testenv.New(t, testenv.SQLite)
+			org := env.SeedOrg(t, "shr")
+			admin := env.SignIn(t, org.Admin.Email, testenv.Password)
+			if r := enable(t, admin, k.p, map[string]any{"destination": "SECONDARY"}); len(r.Errors) > 0 {
+				t.Fatal(r.Errors)
+			}
+			shared := "office@shr.test"
+			k.addAccount(t, env, shared)
+			one := env.SignIn(t, org.Fieldworker.Email, testenv.Password)
+			two := env.SignIn(t, org.Fieldworker2.Email, testenv.Password)
+			for _, c := range []*testenv.Client{one, two} {
+				if page := consent(t, env, k, testenv.NewBrowser(), startLink(t, c, k.p), shared, true); title(page) != "Calendar linked" {
+					t.Fatalf("link: %q", title(page))
+				}
+			}
+			sys := viewer.SystemContext(context.Background(), org.ID)
+			db := env.App.Client()
+			accts, err := db.CalendarAccount.Query().WithUsers().All(sys)
+			if err != nil || len(accts) != 1 || len(accts[0].Edges.Users) != 2 {
+				t.Fatalf("accounts: %+v %v", accts, err)
+			}
+			acct := accts[0]
+			// Exactly one secondary calendar, named after the organization,
+			// and it is the destination.
+			var names []string
+			var destName string
+			if k.p == kits[0].p {
+				cals, err := env.App.Emulators.Google.Calendars(shared)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range cals {
+					names = append(names, c.Summary)
+					if c.ID == acct.DestinationCalendarID {
+						destName = c.Summary
+					}
+				}
+			} else {
+				u, err := env.App.Emulators.Microsoft.User(shared)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range u.Calendars {
+					names = append(names, c.Name)
+					if c.ID == acct.DestinationCalendarID {
+						destName = c.Name
+					}
+				}
+			}
+			if destName != "Org shr" || strings.Count(strings.Join(names, "|"), "Org shr") != 1 {
+				t.Fatalf("calendars %v, destination %q", names, destName)
+			}
+
+			// The first user leaves: the account stays, tokens and all.
+			one.MustDo(t, `mutation($p:Provider!){unlinkCalendar(provider:$p){status}}`, map[string]any{"p": string(k.p)}, nil)
+			acct, _ = db.CalendarAccount.Get(sys, acct.ID)
+			if acct.Status != calendaraccount.StatusACTIVE || len(acct.TokenEnc) == 0 {
+				t.Fatalf("after first unlink: %s, token %d bytes", acct.Status, len(acct.TokenEnc))
+			}
+			ts, _ := env.App.Linking.TokenSource(sys, acct)
+			if _, err := ts.Token(); err != nil {
+				t.Fatalf("token for the remaining user: %v", err)
+			}
+			// The last one leaves: disconnected, tokens gone.
+			two.MustDo(t, `mutation($p:Provider!){unlinkCalendar(provider:$p){status}}`, map[string]any{"p": string(k.p)}, nil)
+			acct, _ = db.CalendarAccount.Get(sys, acct.ID)
+			if acct.Status != calendaraccount.StatusDISCONNECTED || len(acct.TokenEnc) != 0 {
+				t.Fatalf("after last unlink: %s, token %d bytes", acct.Status, len(acct.TokenEnc))
+			}
+		})
+	}
+}
+
+// TestConcurrentRefreshIsSerialized: two workers find the same Microsoft
+// access token refused at once. Microsoft rotates refresh tokens and
+// refuses a spent one, so unless refreshes are serialized (and the second
+// worker reads what the first stored) one of them would lose the link.
+func TestConcurrentRefreshIsSerialized(t *testing.T) {
+	k := kits[1]
+	env := testenv.New(t, testenv.SQLite)
+	org := env.SeedOrg(t, "conc")
+	admin := env.SignIn(t, org.Admin.Email, testenv.Password)
+	if r := enable(t, admin, k.p, nil); len(r.Errors) > 0 {
+		t.Fatal(r.Errors)
+	}
+	k.addAccount(t, env, org.Fieldworker.Email)
+	fw := env.SignIn(t, org.Fieldworker.Email, testenv.Password)
+	if page := consent(t, env, k, testenv.NewBrowser(), startLink(t, fw, k.p), org.Fieldworker.Email, true); title(page) != "Calendar linked" {
+		t.Fatalf("link: %q", title(page))
+	}
+	sys := viewer.SystemContext(context.Background(), org.ID)
+	acct, err := env.App.Client().CalendarAccount.Query().Only(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range 3 {
+		a, _ := env.App.Linking.TokenSource(sys, acct)
+		b, _ := env.App.Linking.TokenSource(sys, acct)
+		for _, ts := range []oauth2.TokenSource{a, b} {
+			if _, err := ts.Token(); err != nil {
+				t.Fatal(err)
+			}
+			ts.(linking.Invalidator).Invalidate()
+		}
+		errs := make(chan error, 2)
+		for _, ts := range []oauth2.TokenSource{a, b} {
+			go func() {
+				_, err := ts.Token()
+				errs <- err
+			}()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: concurrent refresh: %v", round, err)
+			}
+		}
+		acct, _ = env.App.Client().CalendarAccount.Get(sys, acct.ID)
+		if acct.Status != calendaraccount.StatusACTIVE {
+			t.Fatalf("round %d: account %s", round, acct.Status)
+		}
+	}
+}
