@@ -231,6 +231,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			eventlink.FieldIcalUID:         {Type: field.TypeString, Column: eventlink.FieldIcalUID},
 			eventlink.FieldEtag:            {Type: field.TypeString, Column: eventlink.FieldEtag},
 			eventlink.FieldContentHash:     {Type: field.TypeString, Column: eventlink.FieldContentHash},
+			eventlink.FieldFieldHashes:     {Type: field.TypeJSON, Column: eventlink.FieldFieldHashes},
+			eventlink.FieldGeneration:      {Type: field.TypeInt, Column: eventlink.FieldGeneration},
+			eventlink.FieldEventKey:        {Type: field.TypeString, Column: eventlink.FieldEventKey},
 			eventlink.FieldState:           {Type: field.TypeEnum, Column: eventlink.FieldState},
 			eventlink.FieldLastError:       {Type: field.TypeString, Column: eventlink.FieldLastError},
 		},
@@ -1929,6 +1932,21 @@ func (f *EventLinkFilter) WhereEtag(p entql.StringP) {
 // WhereContentHash applies the entql string predicate on the content_hash field.
 func (f *EventLinkFilter) WhereContentHash(p entql.StringP) {
 	f.Where(p.Field(eventlink.FieldContentHash))
+}
+
+// WhereFieldHashes applies the entql json.RawMessage predicate on the field_hashes field.
+func (f *EventLinkFilter) WhereFieldHashes(p entql.BytesP) {
+	f.Where(p.Field(eventlink.FieldFieldHashes))
+}
+
+// WhereGeneration applies the entql int predicate on the generation field.
+func (f *EventLinkFilter) WhereGeneration(p entql.IntP) {
+	f.Where(p.Field(eventlink.FieldGeneration))
+}
+
+// WhereEventKey applies the entql string predicate on the event_key field.
+func (f *EventLinkFilter) WhereEventKey(p entql.StringP) {
+	f.Where(p.Field(eventlink.FieldEventKey))
 }
 
 // WhereState applies the entql string predicate on the state field.

@@ -8,6 +8,7 @@ import (
 	"calsync/ent/eventlink"
 	"calsync/ent/organization"
 	"calsync/ent/user"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -45,6 +46,12 @@ type EventLink struct {
 	Etag string `json:"etag,omitempty"`
 	// ContentHash holds the value of the "content_hash" field.
 	ContentHash string `json:"content_hash,omitempty"`
+	// FieldHashes holds the value of the "field_hashes" field.
+	FieldHashes map[string]string `json:"field_hashes,omitempty"`
+	// Generation holds the value of the "generation" field.
+	Generation int `json:"generation,omitempty"`
+	// EventKey holds the value of the "event_key" field.
+	EventKey string `json:"event_key,omitempty"`
 	// State holds the value of the "state" field.
 	State eventlink.State `json:"state,omitempty"`
 	// LastError holds the value of the "last_error" field.
@@ -121,9 +128,11 @@ func (*EventLink) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case eventlink.FieldID, eventlink.FieldOrganizationID, eventlink.FieldBookingRef, eventlink.FieldBookingID, eventlink.FieldUserID, eventlink.FieldAccountID:
+		case eventlink.FieldFieldHashes:
+			values[i] = new([]byte)
+		case eventlink.FieldID, eventlink.FieldOrganizationID, eventlink.FieldBookingRef, eventlink.FieldBookingID, eventlink.FieldUserID, eventlink.FieldAccountID, eventlink.FieldGeneration:
 			values[i] = new(sql.NullInt64)
-		case eventlink.FieldCalendarID, eventlink.FieldProviderEventID, eventlink.FieldIcalUID, eventlink.FieldEtag, eventlink.FieldContentHash, eventlink.FieldState, eventlink.FieldLastError:
+		case eventlink.FieldCalendarID, eventlink.FieldProviderEventID, eventlink.FieldIcalUID, eventlink.FieldEtag, eventlink.FieldContentHash, eventlink.FieldEventKey, eventlink.FieldState, eventlink.FieldLastError:
 			values[i] = new(sql.NullString)
 		case eventlink.FieldCreatedAt, eventlink.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -220,6 +229,26 @@ func (_m *EventLink) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field content_hash", values[i])
 			} else if value.Valid {
 				_m.ContentHash = value.String
+			}
+		case eventlink.FieldFieldHashes:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field field_hashes", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.FieldHashes); err != nil {
+					return fmt.Errorf("unmarshal field field_hashes: %w", err)
+				}
+			}
+		case eventlink.FieldGeneration:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field generation", values[i])
+			} else if value.Valid {
+				_m.Generation = int(value.Int64)
+			}
+		case eventlink.FieldEventKey:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field event_key", values[i])
+			} else if value.Valid {
+				_m.EventKey = value.String
 			}
 		case eventlink.FieldState:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -326,6 +355,15 @@ func (_m *EventLink) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("content_hash=")
 	builder.WriteString(_m.ContentHash)
+	builder.WriteString(", ")
+	builder.WriteString("field_hashes=")
+	builder.WriteString(fmt.Sprintf("%v", _m.FieldHashes))
+	builder.WriteString(", ")
+	builder.WriteString("generation=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Generation))
+	builder.WriteString(", ")
+	builder.WriteString("event_key=")
+	builder.WriteString(_m.EventKey)
 	builder.WriteString(", ")
 	builder.WriteString("state=")
 	builder.WriteString(fmt.Sprintf("%v", _m.State))

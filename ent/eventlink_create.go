@@ -104,6 +104,14 @@ func (_c *EventLinkCreate) SetProviderEventID(v string) *EventLinkCreate {
 	return _c
 }
 
+// SetNillableProviderEventID sets the "provider_event_id" field if the given value is not nil.
+func (_c *EventLinkCreate) SetNillableProviderEventID(v *string) *EventLinkCreate {
+	if v != nil {
+		_c.SetProviderEventID(*v)
+	}
+	return _c
+}
+
 // SetIcalUID sets the "ical_uid" field.
 func (_c *EventLinkCreate) SetIcalUID(v string) *EventLinkCreate {
 	_c.mutation.SetIcalUID(v)
@@ -142,6 +150,40 @@ func (_c *EventLinkCreate) SetContentHash(v string) *EventLinkCreate {
 func (_c *EventLinkCreate) SetNillableContentHash(v *string) *EventLinkCreate {
 	if v != nil {
 		_c.SetContentHash(*v)
+	}
+	return _c
+}
+
+// SetFieldHashes sets the "field_hashes" field.
+func (_c *EventLinkCreate) SetFieldHashes(v map[string]string) *EventLinkCreate {
+	_c.mutation.SetFieldHashes(v)
+	return _c
+}
+
+// SetGeneration sets the "generation" field.
+func (_c *EventLinkCreate) SetGeneration(v int) *EventLinkCreate {
+	_c.mutation.SetGeneration(v)
+	return _c
+}
+
+// SetNillableGeneration sets the "generation" field if the given value is not nil.
+func (_c *EventLinkCreate) SetNillableGeneration(v *int) *EventLinkCreate {
+	if v != nil {
+		_c.SetGeneration(*v)
+	}
+	return _c
+}
+
+// SetEventKey sets the "event_key" field.
+func (_c *EventLinkCreate) SetEventKey(v string) *EventLinkCreate {
+	_c.mutation.SetEventKey(v)
+	return _c
+}
+
+// SetNillableEventKey sets the "event_key" field if the given value is not nil.
+func (_c *EventLinkCreate) SetNillableEventKey(v *string) *EventLinkCreate {
+	if v != nil {
+		_c.SetEventKey(*v)
 	}
 	return _c
 }
@@ -245,6 +287,10 @@ func (_c *EventLinkCreate) defaults() error {
 		v := eventlink.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Generation(); !ok {
+		v := eventlink.DefaultGeneration
+		_c.mutation.SetGeneration(v)
+	}
 	if _, ok := _c.mutation.State(); !ok {
 		v := eventlink.DefaultState
 		_c.mutation.SetState(v)
@@ -280,9 +326,6 @@ func (_c *EventLinkCreate) check() error {
 			return &ValidationError{Name: "calendar_id", err: fmt.Errorf(`ent: validator failed for field "EventLink.calendar_id": %w`, err)}
 		}
 	}
-	if _, ok := _c.mutation.ProviderEventID(); !ok {
-		return &ValidationError{Name: "provider_event_id", err: errors.New(`ent: missing required field "EventLink.provider_event_id"`)}
-	}
 	if v, ok := _c.mutation.ProviderEventID(); ok {
 		if err := eventlink.ProviderEventIDValidator(v); err != nil {
 			return &ValidationError{Name: "provider_event_id", err: fmt.Errorf(`ent: validator failed for field "EventLink.provider_event_id": %w`, err)}
@@ -292,6 +335,9 @@ func (_c *EventLinkCreate) check() error {
 		if err := eventlink.IcalUIDValidator(v); err != nil {
 			return &ValidationError{Name: "ical_uid", err: fmt.Errorf(`ent: validator failed for field "EventLink.ical_uid": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.Generation(); !ok {
+		return &ValidationError{Name: "generation", err: errors.New(`ent: missing required field "EventLink.generation"`)}
 	}
 	if _, ok := _c.mutation.State(); !ok {
 		return &ValidationError{Name: "state", err: errors.New(`ent: missing required field "EventLink.state"`)}
@@ -373,6 +419,18 @@ func (_c *EventLinkCreate) createSpec() (*EventLink, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ContentHash(); ok {
 		_spec.SetField(eventlink.FieldContentHash, field.TypeString, value)
 		_node.ContentHash = value
+	}
+	if value, ok := _c.mutation.FieldHashes(); ok {
+		_spec.SetField(eventlink.FieldFieldHashes, field.TypeJSON, value)
+		_node.FieldHashes = value
+	}
+	if value, ok := _c.mutation.Generation(); ok {
+		_spec.SetField(eventlink.FieldGeneration, field.TypeInt, value)
+		_node.Generation = value
+	}
+	if value, ok := _c.mutation.EventKey(); ok {
+		_spec.SetField(eventlink.FieldEventKey, field.TypeString, value)
+		_node.EventKey = value
 	}
 	if value, ok := _c.mutation.State(); ok {
 		_spec.SetField(eventlink.FieldState, field.TypeEnum, value)
@@ -598,6 +656,12 @@ func (u *EventLinkUpsert) UpdateProviderEventID() *EventLinkUpsert {
 	return u
 }
 
+// ClearProviderEventID clears the value of the "provider_event_id" field.
+func (u *EventLinkUpsert) ClearProviderEventID() *EventLinkUpsert {
+	u.SetNull(eventlink.FieldProviderEventID)
+	return u
+}
+
 // SetIcalUID sets the "ical_uid" field.
 func (u *EventLinkUpsert) SetIcalUID(v string) *EventLinkUpsert {
 	u.Set(eventlink.FieldIcalUID, v)
@@ -649,6 +713,60 @@ func (u *EventLinkUpsert) UpdateContentHash() *EventLinkUpsert {
 // ClearContentHash clears the value of the "content_hash" field.
 func (u *EventLinkUpsert) ClearContentHash() *EventLinkUpsert {
 	u.SetNull(eventlink.FieldContentHash)
+	return u
+}
+
+// SetFieldHashes sets the "field_hashes" field.
+func (u *EventLinkUpsert) SetFieldHashes(v map[string]string) *EventLinkUpsert {
+	u.Set(eventlink.FieldFieldHashes, v)
+	return u
+}
+
+// UpdateFieldHashes sets the "field_hashes" field to the value that was provided on create.
+func (u *EventLinkUpsert) UpdateFieldHashes() *EventLinkUpsert {
+	u.SetExcluded(eventlink.FieldFieldHashes)
+	return u
+}
+
+// ClearFieldHashes clears the value of the "field_hashes" field.
+func (u *EventLinkUpsert) ClearFieldHashes() *EventLinkUpsert {
+	u.SetNull(eventlink.FieldFieldHashes)
+	return u
+}
+
+// SetGeneration sets the "generation" field.
+func (u *EventLinkUpsert) SetGeneration(v int) *EventLinkUpsert {
+	u.Set(eventlink.FieldGeneration, v)
+	return u
+}
+
+// UpdateGeneration sets the "generation" field to the value that was provided on create.
+func (u *EventLinkUpsert) UpdateGeneration() *EventLinkUpsert {
+	u.SetExcluded(eventlink.FieldGeneration)
+	return u
+}
+
+// AddGeneration adds v to the "generation" field.
+func (u *EventLinkUpsert) AddGeneration(v int) *EventLinkUpsert {
+	u.Add(eventlink.FieldGeneration, v)
+	return u
+}
+
+// SetEventKey sets the "event_key" field.
+func (u *EventLinkUpsert) SetEventKey(v string) *EventLinkUpsert {
+	u.Set(eventlink.FieldEventKey, v)
+	return u
+}
+
+// UpdateEventKey sets the "event_key" field to the value that was provided on create.
+func (u *EventLinkUpsert) UpdateEventKey() *EventLinkUpsert {
+	u.SetExcluded(eventlink.FieldEventKey)
+	return u
+}
+
+// ClearEventKey clears the value of the "event_key" field.
+func (u *EventLinkUpsert) ClearEventKey() *EventLinkUpsert {
+	u.SetNull(eventlink.FieldEventKey)
 	return u
 }
 
@@ -842,6 +960,13 @@ func (u *EventLinkUpsertOne) UpdateProviderEventID() *EventLinkUpsertOne {
 	})
 }
 
+// ClearProviderEventID clears the value of the "provider_event_id" field.
+func (u *EventLinkUpsertOne) ClearProviderEventID() *EventLinkUpsertOne {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.ClearProviderEventID()
+	})
+}
+
 // SetIcalUID sets the "ical_uid" field.
 func (u *EventLinkUpsertOne) SetIcalUID(v string) *EventLinkUpsertOne {
 	return u.Update(func(s *EventLinkUpsert) {
@@ -902,6 +1027,69 @@ func (u *EventLinkUpsertOne) UpdateContentHash() *EventLinkUpsertOne {
 func (u *EventLinkUpsertOne) ClearContentHash() *EventLinkUpsertOne {
 	return u.Update(func(s *EventLinkUpsert) {
 		s.ClearContentHash()
+	})
+}
+
+// SetFieldHashes sets the "field_hashes" field.
+func (u *EventLinkUpsertOne) SetFieldHashes(v map[string]string) *EventLinkUpsertOne {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.SetFieldHashes(v)
+	})
+}
+
+// UpdateFieldHashes sets the "field_hashes" field to the value that was provided on create.
+func (u *EventLinkUpsertOne) UpdateFieldHashes() *EventLinkUpsertOne {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.UpdateFieldHashes()
+	})
+}
+
+// ClearFieldHashes clears the value of the "field_hashes" field.
+func (u *EventLinkUpsertOne) ClearFieldHashes() *EventLinkUpsertOne {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.ClearFieldHashes()
+	})
+}
+
+// SetGeneration sets the "generation" field.
+func (u *EventLinkUpsertOne) SetGeneration(v int) *EventLinkUpsertOne {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.SetGeneration(v)
+	})
+}
+
+// AddGeneration adds v to the "generation" field.
+func (u *EventLinkUpsertOne) AddGeneration(v int) *EventLinkUpsertOne {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.AddGeneration(v)
+	})
+}
+
+// UpdateGeneration sets the "generation" field to the value that was provided on create.
+func (u *EventLinkUpsertOne) UpdateGeneration() *EventLinkUpsertOne {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.UpdateGeneration()
+	})
+}
+
+// SetEventKey sets the "event_key" field.
+func (u *EventLinkUpsertOne) SetEventKey(v string) *EventLinkUpsertOne {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.SetEventKey(v)
+	})
+}
+
+// UpdateEventKey sets the "event_key" field to the value that was provided on create.
+func (u *EventLinkUpsertOne) UpdateEventKey() *EventLinkUpsertOne {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.UpdateEventKey()
+	})
+}
+
+// ClearEventKey clears the value of the "event_key" field.
+func (u *EventLinkUpsertOne) ClearEventKey() *EventLinkUpsertOne {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.ClearEventKey()
 	})
 }
 
@@ -1266,6 +1454,13 @@ func (u *EventLinkUpsertBulk) UpdateProviderEventID() *EventLinkUpsertBulk {
 	})
 }
 
+// ClearProviderEventID clears the value of the "provider_event_id" field.
+func (u *EventLinkUpsertBulk) ClearProviderEventID() *EventLinkUpsertBulk {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.ClearProviderEventID()
+	})
+}
+
 // SetIcalUID sets the "ical_uid" field.
 func (u *EventLinkUpsertBulk) SetIcalUID(v string) *EventLinkUpsertBulk {
 	return u.Update(func(s *EventLinkUpsert) {
@@ -1326,6 +1521,69 @@ func (u *EventLinkUpsertBulk) UpdateContentHash() *EventLinkUpsertBulk {
 func (u *EventLinkUpsertBulk) ClearContentHash() *EventLinkUpsertBulk {
 	return u.Update(func(s *EventLinkUpsert) {
 		s.ClearContentHash()
+	})
+}
+
+// SetFieldHashes sets the "field_hashes" field.
+func (u *EventLinkUpsertBulk) SetFieldHashes(v map[string]string) *EventLinkUpsertBulk {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.SetFieldHashes(v)
+	})
+}
+
+// UpdateFieldHashes sets the "field_hashes" field to the value that was provided on create.
+func (u *EventLinkUpsertBulk) UpdateFieldHashes() *EventLinkUpsertBulk {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.UpdateFieldHashes()
+	})
+}
+
+// ClearFieldHashes clears the value of the "field_hashes" field.
+func (u *EventLinkUpsertBulk) ClearFieldHashes() *EventLinkUpsertBulk {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.ClearFieldHashes()
+	})
+}
+
+// SetGeneration sets the "generation" field.
+func (u *EventLinkUpsertBulk) SetGeneration(v int) *EventLinkUpsertBulk {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.SetGeneration(v)
+	})
+}
+
+// AddGeneration adds v to the "generation" field.
+func (u *EventLinkUpsertBulk) AddGeneration(v int) *EventLinkUpsertBulk {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.AddGeneration(v)
+	})
+}
+
+// UpdateGeneration sets the "generation" field to the value that was provided on create.
+func (u *EventLinkUpsertBulk) UpdateGeneration() *EventLinkUpsertBulk {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.UpdateGeneration()
+	})
+}
+
+// SetEventKey sets the "event_key" field.
+func (u *EventLinkUpsertBulk) SetEventKey(v string) *EventLinkUpsertBulk {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.SetEventKey(v)
+	})
+}
+
+// UpdateEventKey sets the "event_key" field to the value that was provided on create.
+func (u *EventLinkUpsertBulk) UpdateEventKey() *EventLinkUpsertBulk {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.UpdateEventKey()
+	})
+}
+
+// ClearEventKey clears the value of the "event_key" field.
+func (u *EventLinkUpsertBulk) ClearEventKey() *EventLinkUpsertBulk {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.ClearEventKey()
 	})
 }
 

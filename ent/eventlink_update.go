@@ -135,6 +135,12 @@ func (_u *EventLinkUpdate) SetNillableProviderEventID(v *string) *EventLinkUpdat
 	return _u
 }
 
+// ClearProviderEventID clears the value of the "provider_event_id" field.
+func (_u *EventLinkUpdate) ClearProviderEventID() *EventLinkUpdate {
+	_u.mutation.ClearProviderEventID()
+	return _u
+}
+
 // SetIcalUID sets the "ical_uid" field.
 func (_u *EventLinkUpdate) SetIcalUID(v string) *EventLinkUpdate {
 	_u.mutation.SetIcalUID(v)
@@ -192,6 +198,59 @@ func (_u *EventLinkUpdate) SetNillableContentHash(v *string) *EventLinkUpdate {
 // ClearContentHash clears the value of the "content_hash" field.
 func (_u *EventLinkUpdate) ClearContentHash() *EventLinkUpdate {
 	_u.mutation.ClearContentHash()
+	return _u
+}
+
+// SetFieldHashes sets the "field_hashes" field.
+func (_u *EventLinkUpdate) SetFieldHashes(v map[string]string) *EventLinkUpdate {
+	_u.mutation.SetFieldHashes(v)
+	return _u
+}
+
+// ClearFieldHashes clears the value of the "field_hashes" field.
+func (_u *EventLinkUpdate) ClearFieldHashes() *EventLinkUpdate {
+	_u.mutation.ClearFieldHashes()
+	return _u
+}
+
+// SetGeneration sets the "generation" field.
+func (_u *EventLinkUpdate) SetGeneration(v int) *EventLinkUpdate {
+	_u.mutation.ResetGeneration()
+	_u.mutation.SetGeneration(v)
+	return _u
+}
+
+// SetNillableGeneration sets the "generation" field if the given value is not nil.
+func (_u *EventLinkUpdate) SetNillableGeneration(v *int) *EventLinkUpdate {
+	if v != nil {
+		_u.SetGeneration(*v)
+	}
+	return _u
+}
+
+// AddGeneration adds value to the "generation" field.
+func (_u *EventLinkUpdate) AddGeneration(v int) *EventLinkUpdate {
+	_u.mutation.AddGeneration(v)
+	return _u
+}
+
+// SetEventKey sets the "event_key" field.
+func (_u *EventLinkUpdate) SetEventKey(v string) *EventLinkUpdate {
+	_u.mutation.SetEventKey(v)
+	return _u
+}
+
+// SetNillableEventKey sets the "event_key" field if the given value is not nil.
+func (_u *EventLinkUpdate) SetNillableEventKey(v *string) *EventLinkUpdate {
+	if v != nil {
+		_u.SetEventKey(*v)
+	}
+	return _u
+}
+
+// ClearEventKey clears the value of the "event_key" field.
+func (_u *EventLinkUpdate) ClearEventKey() *EventLinkUpdate {
+	_u.mutation.ClearEventKey()
 	return _u
 }
 
@@ -381,6 +440,9 @@ func (_u *EventLinkUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.ProviderEventID(); ok {
 		_spec.SetField(eventlink.FieldProviderEventID, field.TypeString, value)
 	}
+	if _u.mutation.ProviderEventIDCleared() {
+		_spec.ClearField(eventlink.FieldProviderEventID, field.TypeString)
+	}
 	if value, ok := _u.mutation.IcalUID(); ok {
 		_spec.SetField(eventlink.FieldIcalUID, field.TypeString, value)
 	}
@@ -398,6 +460,24 @@ func (_u *EventLinkUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ContentHashCleared() {
 		_spec.ClearField(eventlink.FieldContentHash, field.TypeString)
+	}
+	if value, ok := _u.mutation.FieldHashes(); ok {
+		_spec.SetField(eventlink.FieldFieldHashes, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldHashesCleared() {
+		_spec.ClearField(eventlink.FieldFieldHashes, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Generation(); ok {
+		_spec.SetField(eventlink.FieldGeneration, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedGeneration(); ok {
+		_spec.AddField(eventlink.FieldGeneration, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.EventKey(); ok {
+		_spec.SetField(eventlink.FieldEventKey, field.TypeString, value)
+	}
+	if _u.mutation.EventKeyCleared() {
+		_spec.ClearField(eventlink.FieldEventKey, field.TypeString)
 	}
 	if value, ok := _u.mutation.State(); ok {
 		_spec.SetField(eventlink.FieldState, field.TypeEnum, value)
@@ -620,6 +700,12 @@ func (_u *EventLinkUpdateOne) SetNillableProviderEventID(v *string) *EventLinkUp
 	return _u
 }
 
+// ClearProviderEventID clears the value of the "provider_event_id" field.
+func (_u *EventLinkUpdateOne) ClearProviderEventID() *EventLinkUpdateOne {
+	_u.mutation.ClearProviderEventID()
+	return _u
+}
+
 // SetIcalUID sets the "ical_uid" field.
 func (_u *EventLinkUpdateOne) SetIcalUID(v string) *EventLinkUpdateOne {
 	_u.mutation.SetIcalUID(v)
@@ -677,6 +763,59 @@ func (_u *EventLinkUpdateOne) SetNillableContentHash(v *string) *EventLinkUpdate
 // ClearContentHash clears the value of the "content_hash" field.
 func (_u *EventLinkUpdateOne) ClearContentHash() *EventLinkUpdateOne {
 	_u.mutation.ClearContentHash()
+	return _u
+}
+
+// SetFieldHashes sets the "field_hashes" field.
+func (_u *EventLinkUpdateOne) SetFieldHashes(v map[string]string) *EventLinkUpdateOne {
+	_u.mutation.SetFieldHashes(v)
+	return _u
+}
+
+// ClearFieldHashes clears the value of the "field_hashes" field.
+func (_u *EventLinkUpdateOne) ClearFieldHashes() *EventLinkUpdateOne {
+	_u.mutation.ClearFieldHashes()
+	return _u
+}
+
+// SetGeneration sets the "generation" field.
+func (_u *EventLinkUpdateOne) SetGeneration(v int) *EventLinkUpdateOne {
+	_u.mutation.ResetGeneration()
+	_u.mutation.SetGeneration(v)
+	return _u
+}
+
+// SetNillableGeneration sets the "generation" field if the given value is not nil.
+func (_u *EventLinkUpdateOne) SetNillableGeneration(v *int) *EventLinkUpdateOne {
+	if v != nil {
+		_u.SetGeneration(*v)
+	}
+	return _u
+}
+
+// AddGeneration adds value to the "generation" field.
+func (_u *EventLinkUpdateOne) AddGeneration(v int) *EventLinkUpdateOne {
+	_u.mutation.AddGeneration(v)
+	return _u
+}
+
+// SetEventKey sets the "event_key" field.
+func (_u *EventLinkUpdateOne) SetEventKey(v string) *EventLinkUpdateOne {
+	_u.mutation.SetEventKey(v)
+	return _u
+}
+
+// SetNillableEventKey sets the "event_key" field if the given value is not nil.
+func (_u *EventLinkUpdateOne) SetNillableEventKey(v *string) *EventLinkUpdateOne {
+	if v != nil {
+		_u.SetEventKey(*v)
+	}
+	return _u
+}
+
+// ClearEventKey clears the value of the "event_key" field.
+func (_u *EventLinkUpdateOne) ClearEventKey() *EventLinkUpdateOne {
+	_u.mutation.ClearEventKey()
 	return _u
 }
 
@@ -896,6 +1035,9 @@ func (_u *EventLinkUpdateOne) sqlSave(ctx context.Context) (_node *EventLink, er
 	if value, ok := _u.mutation.ProviderEventID(); ok {
 		_spec.SetField(eventlink.FieldProviderEventID, field.TypeString, value)
 	}
+	if _u.mutation.ProviderEventIDCleared() {
+		_spec.ClearField(eventlink.FieldProviderEventID, field.TypeString)
+	}
 	if value, ok := _u.mutation.IcalUID(); ok {
 		_spec.SetField(eventlink.FieldIcalUID, field.TypeString, value)
 	}
@@ -913,6 +1055,24 @@ func (_u *EventLinkUpdateOne) sqlSave(ctx context.Context) (_node *EventLink, er
 	}
 	if _u.mutation.ContentHashCleared() {
 		_spec.ClearField(eventlink.FieldContentHash, field.TypeString)
+	}
+	if value, ok := _u.mutation.FieldHashes(); ok {
+		_spec.SetField(eventlink.FieldFieldHashes, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldHashesCleared() {
+		_spec.ClearField(eventlink.FieldFieldHashes, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Generation(); ok {
+		_spec.SetField(eventlink.FieldGeneration, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedGeneration(); ok {
+		_spec.AddField(eventlink.FieldGeneration, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.EventKey(); ok {
+		_spec.SetField(eventlink.FieldEventKey, field.TypeString, value)
+	}
+	if _u.mutation.EventKeyCleared() {
+		_spec.ClearField(eventlink.FieldEventKey, field.TypeString)
 	}
 	if value, ok := _u.mutation.State(); ok {
 		_spec.SetField(eventlink.FieldState, field.TypeEnum, value)

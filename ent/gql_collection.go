@@ -1489,6 +1489,16 @@ func (_q *EventLinkQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				selectedFields = append(selectedFields, eventlink.FieldContentHash)
 				fieldSeen[eventlink.FieldContentHash] = struct{}{}
 			}
+		case "generation":
+			if _, ok := fieldSeen[eventlink.FieldGeneration]; !ok {
+				selectedFields = append(selectedFields, eventlink.FieldGeneration)
+				fieldSeen[eventlink.FieldGeneration] = struct{}{}
+			}
+		case "eventKey":
+			if _, ok := fieldSeen[eventlink.FieldEventKey]; !ok {
+				selectedFields = append(selectedFields, eventlink.FieldEventKey)
+				fieldSeen[eventlink.FieldEventKey] = struct{}{}
+			}
 		case "state":
 			if _, ok := fieldSeen[eventlink.FieldState]; !ok {
 				selectedFields = append(selectedFields, eventlink.FieldState)

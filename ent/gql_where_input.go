@@ -4176,6 +4176,8 @@ type EventLinkWhereInput struct {
 	ProviderEventIDContains     *string  `json:"providerEventIDContains,omitempty"`
 	ProviderEventIDHasPrefix    *string  `json:"providerEventIDHasPrefix,omitempty"`
 	ProviderEventIDHasSuffix    *string  `json:"providerEventIDHasSuffix,omitempty"`
+	ProviderEventIDIsNil        bool     `json:"providerEventIDIsNil,omitempty"`
+	ProviderEventIDNotNil       bool     `json:"providerEventIDNotNil,omitempty"`
 	ProviderEventIDEqualFold    *string  `json:"providerEventIDEqualFold,omitempty"`
 	ProviderEventIDContainsFold *string  `json:"providerEventIDContainsFold,omitempty"`
 
@@ -4229,6 +4231,33 @@ type EventLinkWhereInput struct {
 	ContentHashNotNil       bool     `json:"contentHashNotNil,omitempty"`
 	ContentHashEqualFold    *string  `json:"contentHashEqualFold,omitempty"`
 	ContentHashContainsFold *string  `json:"contentHashContainsFold,omitempty"`
+
+	// "generation" field predicates.
+	Generation      *int  `json:"generation,omitempty"`
+	GenerationNEQ   *int  `json:"generationNEQ,omitempty"`
+	GenerationIn    []int `json:"generationIn,omitempty"`
+	GenerationNotIn []int `json:"generationNotIn,omitempty"`
+	GenerationGT    *int  `json:"generationGT,omitempty"`
+	GenerationGTE   *int  `json:"generationGTE,omitempty"`
+	GenerationLT    *int  `json:"generationLT,omitempty"`
+	GenerationLTE   *int  `json:"generationLTE,omitempty"`
+
+	// "event_key" field predicates.
+	EventKey             *string  `json:"eventKey,omitempty"`
+	EventKeyNEQ          *string  `json:"eventKeyNEQ,omitempty"`
+	EventKeyIn           []string `json:"eventKeyIn,omitempty"`
+	EventKeyNotIn        []string `json:"eventKeyNotIn,omitempty"`
+	EventKeyGT           *string  `json:"eventKeyGT,omitempty"`
+	EventKeyGTE          *string  `json:"eventKeyGTE,omitempty"`
+	EventKeyLT           *string  `json:"eventKeyLT,omitempty"`
+	EventKeyLTE          *string  `json:"eventKeyLTE,omitempty"`
+	EventKeyContains     *string  `json:"eventKeyContains,omitempty"`
+	EventKeyHasPrefix    *string  `json:"eventKeyHasPrefix,omitempty"`
+	EventKeyHasSuffix    *string  `json:"eventKeyHasSuffix,omitempty"`
+	EventKeyIsNil        bool     `json:"eventKeyIsNil,omitempty"`
+	EventKeyNotNil       bool     `json:"eventKeyNotNil,omitempty"`
+	EventKeyEqualFold    *string  `json:"eventKeyEqualFold,omitempty"`
+	EventKeyContainsFold *string  `json:"eventKeyContainsFold,omitempty"`
 
 	// "state" field predicates.
 	State      *eventlink.State  `json:"state,omitempty"`
@@ -4547,6 +4576,12 @@ func (i *EventLinkWhereInput) P() (predicate.EventLink, error) {
 	if i.ProviderEventIDHasSuffix != nil {
 		predicates = append(predicates, eventlink.ProviderEventIDHasSuffix(*i.ProviderEventIDHasSuffix))
 	}
+	if i.ProviderEventIDIsNil {
+		predicates = append(predicates, eventlink.ProviderEventIDIsNil())
+	}
+	if i.ProviderEventIDNotNil {
+		predicates = append(predicates, eventlink.ProviderEventIDNotNil())
+	}
 	if i.ProviderEventIDEqualFold != nil {
 		predicates = append(predicates, eventlink.ProviderEventIDEqualFold(*i.ProviderEventIDEqualFold))
 	}
@@ -4687,6 +4722,75 @@ func (i *EventLinkWhereInput) P() (predicate.EventLink, error) {
 	}
 	if i.ContentHashContainsFold != nil {
 		predicates = append(predicates, eventlink.ContentHashContainsFold(*i.ContentHashContainsFold))
+	}
+	if i.Generation != nil {
+		predicates = append(predicates, eventlink.GenerationEQ(*i.Generation))
+	}
+	if i.GenerationNEQ != nil {
+		predicates = append(predicates, eventlink.GenerationNEQ(*i.GenerationNEQ))
+	}
+	if len(i.GenerationIn) > 0 {
+		predicates = append(predicates, eventlink.GenerationIn(i.GenerationIn...))
+	}
+	if len(i.GenerationNotIn) > 0 {
+		predicates = append(predicates, eventlink.GenerationNotIn(i.GenerationNotIn...))
+	}
+	if i.GenerationGT != nil {
+		predicates = append(predicates, eventlink.GenerationGT(*i.GenerationGT))
+	}
+	if i.GenerationGTE != nil {
+		predicates = append(predicates, eventlink.GenerationGTE(*i.GenerationGTE))
+	}
+	if i.GenerationLT != nil {
+		predicates = append(predicates, eventlink.GenerationLT(*i.GenerationLT))
+	}
+	if i.GenerationLTE != nil {
+		predicates = append(predicates, eventlink.GenerationLTE(*i.GenerationLTE))
+	}
+	if i.EventKey != nil {
+		predicates = append(predicates, eventlink.EventKeyEQ(*i.EventKey))
+	}
+	if i.EventKeyNEQ != nil {
+		predicates = append(predicates, eventlink.EventKeyNEQ(*i.EventKeyNEQ))
+	}
+	if len(i.EventKeyIn) > 0 {
+		predicates = append(predicates, eventlink.EventKeyIn(i.EventKeyIn...))
+	}
+	if len(i.EventKeyNotIn) > 0 {
+		predicates = append(predicates, eventlink.EventKeyNotIn(i.EventKeyNotIn...))
+	}
+	if i.EventKeyGT != nil {
+		predicates = append(predicates, eventlink.EventKeyGT(*i.EventKeyGT))
+	}
+	if i.EventKeyGTE != nil {
+		predicates = append(predicates, eventlink.EventKeyGTE(*i.EventKeyGTE))
+	}
+	if i.EventKeyLT != nil {
+		predicates = append(predicates, eventlink.EventKeyLT(*i.EventKeyLT))
+	}
+	if i.EventKeyLTE != nil {
+		predicates = append(predicates, eventlink.EventKeyLTE(*i.EventKeyLTE))
+	}
+	if i.EventKeyContains != nil {
+		predicates = append(predicates, eventlink.EventKeyContains(*i.EventKeyContains))
+	}
+	if i.EventKeyHasPrefix != nil {
+		predicates = append(predicates, eventlink.EventKeyHasPrefix(*i.EventKeyHasPrefix))
+	}
+	if i.EventKeyHasSuffix != nil {
+		predicates = append(predicates, eventlink.EventKeyHasSuffix(*i.EventKeyHasSuffix))
+	}
+	if i.EventKeyIsNil {
+		predicates = append(predicates, eventlink.EventKeyIsNil())
+	}
+	if i.EventKeyNotNil {
+		predicates = append(predicates, eventlink.EventKeyNotNil())
+	}
+	if i.EventKeyEqualFold != nil {
+		predicates = append(predicates, eventlink.EventKeyEqualFold(*i.EventKeyEqualFold))
+	}
+	if i.EventKeyContainsFold != nil {
+		predicates = append(predicates, eventlink.EventKeyContainsFold(*i.EventKeyContainsFold))
 	}
 	if i.State != nil {
 		predicates = append(predicates, eventlink.StateEQ(*i.State))

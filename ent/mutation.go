@@ -8495,6 +8495,10 @@ type EventLinkMutation struct {
 	ical_uid            *string
 	etag                *string
 	content_hash        *string
+	field_hashes        *map[string]string
+	generation          *int
+	addgeneration       *int
+	event_key           *string
 	state               *eventlink.State
 	last_error          *string
 	clearedFields       map[string]struct{}
@@ -8961,9 +8965,22 @@ func (m *EventLinkMutation) OldProviderEventID(ctx context.Context) (v string, e
 	return oldValue.ProviderEventID, nil
 }
 
+// ClearProviderEventID clears the value of the "provider_event_id" field.
+func (m *EventLinkMutation) ClearProviderEventID() {
+	m.provider_event_id = nil
+	m.clearedFields[eventlink.FieldProviderEventID] = struct{}{}
+}
+
+// ProviderEventIDCleared returns if the "provider_event_id" field was cleared in this mutation.
+func (m *EventLinkMutation) ProviderEventIDCleared() bool {
+	_, ok := m.clearedFields[eventlink.FieldProviderEventID]
+	return ok
+}
+
 // ResetProviderEventID resets all changes to the "provider_event_id" field.
 func (m *EventLinkMutation) ResetProviderEventID() {
 	m.provider_event_id = nil
+	delete(m.clearedFields, eventlink.FieldProviderEventID)
 }
 
 // SetIcalUID sets the "ical_uid" field.
@@ -9111,6 +9128,160 @@ func (m *EventLinkMutation) ContentHashCleared() bool {
 func (m *EventLinkMutation) ResetContentHash() {
 	m.content_hash = nil
 	delete(m.clearedFields, eventlink.FieldContentHash)
+}
+
+// SetFieldHashes sets the "field_hashes" field.
+func (m *EventLinkMutation) SetFieldHashes(value map[string]string) {
+	m.field_hashes = &value
+}
+
+// FieldHashes returns the value of the "field_hashes" field in the mutation.
+func (m *EventLinkMutation) FieldHashes() (r map[string]string, exists bool) {
+	v := m.field_hashes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFieldHashes returns the old "field_hashes" field's value of the EventLink entity.
+// If the EventLink object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventLinkMutation) OldFieldHashes(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFieldHashes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFieldHashes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFieldHashes: %w", err)
+	}
+	return oldValue.FieldHashes, nil
+}
+
+// ClearFieldHashes clears the value of the "field_hashes" field.
+func (m *EventLinkMutation) ClearFieldHashes() {
+	m.field_hashes = nil
+	m.clearedFields[eventlink.FieldFieldHashes] = struct{}{}
+}
+
+// FieldHashesCleared returns if the "field_hashes" field was cleared in this mutation.
+func (m *EventLinkMutation) FieldHashesCleared() bool {
+	_, ok := m.clearedFields[eventlink.FieldFieldHashes]
+	return ok
+}
+
+// ResetFieldHashes resets all changes to the "field_hashes" field.
+func (m *EventLinkMutation) ResetFieldHashes() {
+	m.field_hashes = nil
+	delete(m.clearedFields, eventlink.FieldFieldHashes)
+}
+
+// SetGeneration sets the "generation" field.
+func (m *EventLinkMutation) SetGeneration(i int) {
+	m.generation = &i
+	m.addgeneration = nil
+}
+
+// Generation returns the value of the "generation" field in the mutation.
+func (m *EventLinkMutation) Generation() (r int, exists bool) {
+	v := m.generation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGeneration returns the old "generation" field's value of the EventLink entity.
+// If the EventLink object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventLinkMutation) OldGeneration(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGeneration is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGeneration requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGeneration: %w", err)
+	}
+	return oldValue.Generation, nil
+}
+
+// AddGeneration adds i to the "generation" field.
+func (m *EventLinkMutation) AddGeneration(i int) {
+	if m.addgeneration != nil {
+		*m.addgeneration += i
+	} else {
+		m.addgeneration = &i
+	}
+}
+
+// AddedGeneration returns the value that was added to the "generation" field in this mutation.
+func (m *EventLinkMutation) AddedGeneration() (r int, exists bool) {
+	v := m.addgeneration
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetGeneration resets all changes to the "generation" field.
+func (m *EventLinkMutation) ResetGeneration() {
+	m.generation = nil
+	m.addgeneration = nil
+}
+
+// SetEventKey sets the "event_key" field.
+func (m *EventLinkMutation) SetEventKey(s string) {
+	m.event_key = &s
+}
+
+// EventKey returns the value of the "event_key" field in the mutation.
+func (m *EventLinkMutation) EventKey() (r string, exists bool) {
+	v := m.event_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventKey returns the old "event_key" field's value of the EventLink entity.
+// If the EventLink object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventLinkMutation) OldEventKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventKey: %w", err)
+	}
+	return oldValue.EventKey, nil
+}
+
+// ClearEventKey clears the value of the "event_key" field.
+func (m *EventLinkMutation) ClearEventKey() {
+	m.event_key = nil
+	m.clearedFields[eventlink.FieldEventKey] = struct{}{}
+}
+
+// EventKeyCleared returns if the "event_key" field was cleared in this mutation.
+func (m *EventLinkMutation) EventKeyCleared() bool {
+	_, ok := m.clearedFields[eventlink.FieldEventKey]
+	return ok
+}
+
+// ResetEventKey resets all changes to the "event_key" field.
+func (m *EventLinkMutation) ResetEventKey() {
+	m.event_key = nil
+	delete(m.clearedFields, eventlink.FieldEventKey)
 }
 
 // SetState sets the "state" field.
@@ -9340,7 +9511,7 @@ func (m *EventLinkMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventLinkMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 17)
 	if m.created_at != nil {
 		fields = append(fields, eventlink.FieldCreatedAt)
 	}
@@ -9376,6 +9547,15 @@ func (m *EventLinkMutation) Fields() []string {
 	}
 	if m.content_hash != nil {
 		fields = append(fields, eventlink.FieldContentHash)
+	}
+	if m.field_hashes != nil {
+		fields = append(fields, eventlink.FieldFieldHashes)
+	}
+	if m.generation != nil {
+		fields = append(fields, eventlink.FieldGeneration)
+	}
+	if m.event_key != nil {
+		fields = append(fields, eventlink.FieldEventKey)
 	}
 	if m.state != nil {
 		fields = append(fields, eventlink.FieldState)
@@ -9415,6 +9595,12 @@ func (m *EventLinkMutation) Field(name string) (ent.Value, bool) {
 		return m.Etag()
 	case eventlink.FieldContentHash:
 		return m.ContentHash()
+	case eventlink.FieldFieldHashes:
+		return m.FieldHashes()
+	case eventlink.FieldGeneration:
+		return m.Generation()
+	case eventlink.FieldEventKey:
+		return m.EventKey()
 	case eventlink.FieldState:
 		return m.State()
 	case eventlink.FieldLastError:
@@ -9452,6 +9638,12 @@ func (m *EventLinkMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldEtag(ctx)
 	case eventlink.FieldContentHash:
 		return m.OldContentHash(ctx)
+	case eventlink.FieldFieldHashes:
+		return m.OldFieldHashes(ctx)
+	case eventlink.FieldGeneration:
+		return m.OldGeneration(ctx)
+	case eventlink.FieldEventKey:
+		return m.OldEventKey(ctx)
 	case eventlink.FieldState:
 		return m.OldState(ctx)
 	case eventlink.FieldLastError:
@@ -9549,6 +9741,27 @@ func (m *EventLinkMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetContentHash(v)
 		return nil
+	case eventlink.FieldFieldHashes:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFieldHashes(v)
+		return nil
+	case eventlink.FieldGeneration:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGeneration(v)
+		return nil
+	case eventlink.FieldEventKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventKey(v)
+		return nil
 	case eventlink.FieldState:
 		v, ok := value.(eventlink.State)
 		if !ok {
@@ -9574,6 +9787,9 @@ func (m *EventLinkMutation) AddedFields() []string {
 	if m.addbooking_ref != nil {
 		fields = append(fields, eventlink.FieldBookingRef)
 	}
+	if m.addgeneration != nil {
+		fields = append(fields, eventlink.FieldGeneration)
+	}
 	return fields
 }
 
@@ -9584,6 +9800,8 @@ func (m *EventLinkMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case eventlink.FieldBookingRef:
 		return m.AddedBookingRef()
+	case eventlink.FieldGeneration:
+		return m.AddedGeneration()
 	}
 	return nil, false
 }
@@ -9600,6 +9818,13 @@ func (m *EventLinkMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddBookingRef(v)
 		return nil
+	case eventlink.FieldGeneration:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddGeneration(v)
+		return nil
 	}
 	return fmt.Errorf("unknown EventLink numeric field %s", name)
 }
@@ -9611,6 +9836,9 @@ func (m *EventLinkMutation) ClearedFields() []string {
 	if m.FieldCleared(eventlink.FieldBookingID) {
 		fields = append(fields, eventlink.FieldBookingID)
 	}
+	if m.FieldCleared(eventlink.FieldProviderEventID) {
+		fields = append(fields, eventlink.FieldProviderEventID)
+	}
 	if m.FieldCleared(eventlink.FieldIcalUID) {
 		fields = append(fields, eventlink.FieldIcalUID)
 	}
@@ -9619,6 +9847,12 @@ func (m *EventLinkMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(eventlink.FieldContentHash) {
 		fields = append(fields, eventlink.FieldContentHash)
+	}
+	if m.FieldCleared(eventlink.FieldFieldHashes) {
+		fields = append(fields, eventlink.FieldFieldHashes)
+	}
+	if m.FieldCleared(eventlink.FieldEventKey) {
+		fields = append(fields, eventlink.FieldEventKey)
 	}
 	if m.FieldCleared(eventlink.FieldLastError) {
 		fields = append(fields, eventlink.FieldLastError)
@@ -9640,6 +9874,9 @@ func (m *EventLinkMutation) ClearField(name string) error {
 	case eventlink.FieldBookingID:
 		m.ClearBookingID()
 		return nil
+	case eventlink.FieldProviderEventID:
+		m.ClearProviderEventID()
+		return nil
 	case eventlink.FieldIcalUID:
 		m.ClearIcalUID()
 		return nil
@@ -9648,6 +9885,12 @@ func (m *EventLinkMutation) ClearField(name string) error {
 		return nil
 	case eventlink.FieldContentHash:
 		m.ClearContentHash()
+		return nil
+	case eventlink.FieldFieldHashes:
+		m.ClearFieldHashes()
+		return nil
+	case eventlink.FieldEventKey:
+		m.ClearEventKey()
 		return nil
 	case eventlink.FieldLastError:
 		m.ClearLastError()
@@ -9695,6 +9938,15 @@ func (m *EventLinkMutation) ResetField(name string) error {
 		return nil
 	case eventlink.FieldContentHash:
 		m.ResetContentHash()
+		return nil
+	case eventlink.FieldFieldHashes:
+		m.ResetFieldHashes()
+		return nil
+	case eventlink.FieldGeneration:
+		m.ResetGeneration()
+		return nil
+	case eventlink.FieldEventKey:
+		m.ResetEventKey()
 		return nil
 	case eventlink.FieldState:
 		m.ResetState()

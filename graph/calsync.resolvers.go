@@ -10,6 +10,7 @@ import (
 	"calsync/ent/authtoken"
 	"calsync/ent/booking"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/syncrun"
 	"calsync/ent/user"
 	"calsync/graph/generated"
 	"calsync/graph/model"
@@ -259,6 +260,16 @@ func (r *mutationResolver) SendAuthorizationEmails(ctx context.Context, provider
 	return r.Linking.SendAuthorizationEmails(ctx, userIds, provider)
 }
 
+// ResyncCalendar is the resolver for the resyncCalendar field.
+func (r *mutationResolver) ResyncCalendar(ctx context.Context, provider domain.Provider, userID *int) (*ent.CalendarAccount, error) {
+		v, _ := viewer.FromContext(ctx)
+	id := v.UserID
+	if userID != nil {
+		id = *userID
+	}
+	return r.Linking.Resync(ctx, id, provider)
+}
+
 // HasClientSecret is the resolver for the hasClientSecret field.
 func (r *providerConfigResolver) HasClientSecret(ctx context.Context, obj *ent.ProviderConfig) (bool, error) {
 	return len(obj.ClientSecretEnc) > 0, nil
@@ -413,32 +424,52 @@ func (r *subscriptionResolver) BookingChanged(ctx context.Context, fieldworkerID
 
 // CalendarAccountChanged is the resolver for the calendarAccountChanged field.
 func (r *subscriptionResolver) CalendarAccountChanged(ctx context.Context, userID *int) (<-chan *model.CalendarAccountEvent, error) {
-	v, ok := viewer.FromContext(ctx)
-	if !ok || v.UserID == 0 {
-		return nil, domain.Errorf(domain.CodeUnauthenticated, "sign in to subscribe")
-	}
-	if userID != nil && *userID != v.UserID && !v.IsAdmin() {
-		return nil, domain.Errorf(domain.CodeForbidden, "only administrators follow other users' calendars")
-	}
-	if userID != nil {
-		if _, err := r.Client.User.Get(ctx, *userID); err != nil {
-			return nil, notFound(err, "user", *userID)
-		}
+	v, err := r.followable(ctx, userID)
+	if err != nil {
+		return nil, err
 	}
 	in := r.Broker.SubscribeAccounts(ctx, v.OrgID)
 	out := make(chan *model.CalendarAccountEvent, 16)
 	go func() {
 		defer close(out)
 		for ev := range in {
-			switch {
-			case userID != nil && !slices.Contains(ev.UserIDs, *userID):
-				continue
-			case !v.IsAdmin() && !slices.Contains(ev.UserIDs, v.UserID):
+			if !follows(v, userID, ev.UserIDs) {
 				continue
 			}
 			msg := &model.CalendarAccountEvent{AccountID: ev.AccountID, Status: calendaraccount.Status(ev.Status)}
 			if ev.LastError != "" {
 				msg.LastError = &ev.LastError
+			}
+			if a, err := r.Client.CalendarAccount.Get(ctx, ev.AccountID); err == nil {
+				msg.Account = a
+			}
+			select {
+			case out <- msg:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// SyncStatusChanged is the resolver for the syncStatusChanged field.
+func (r *subscriptionResolver) SyncStatusChanged(ctx context.Context, userID *int) (<-chan *model.SyncStatusEvent, error) {
+		v, err := r.followable(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	in := r.Broker.SubscribeSync(ctx, v.OrgID)
+	out := make(chan *model.SyncStatusEvent, 16)
+	go func() {
+		defer close(out)
+		for ev := range in {
+			if !follows(v, userID, ev.UserIDs) {
+				continue
+			}
+			msg := &model.SyncStatusEvent{AccountID: ev.AccountID, State: syncrun.State(ev.State), Total: ev.Total, Done: ev.Done}
+			if run, err := r.Client.SyncRun.Get(ctx, ev.RunID); err == nil {
+				msg.Run = run
 			}
 			if a, err := r.Client.CalendarAccount.Get(ctx, ev.AccountID); err == nil {
 				msg.Account = a

@@ -5,6 +5,7 @@ package graph
 import (
 	"context"
 	"log/slog"
+	"slices"
 
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
@@ -16,6 +17,7 @@ import (
 	"calsync/internal/domain"
 	"calsync/internal/linking"
 	"calsync/internal/scheduling"
+	"calsync/internal/viewer"
 )
 
 // Resolver holds the API's dependencies.
@@ -84,4 +86,30 @@ func (r *Resolver) calendarSync(ctx context.Context, u *ent.User, p domain.Provi
 		out.Action = model.CalendarSyncActionLink
 	}
 	return out, nil
+}
+
+// followable checks who may follow account and sync events: the viewer
+// for themself, admins for anyone (userID nil: everyone they may see).
+func (r *Resolver) followable(ctx context.Context, userID *int) (viewer.Viewer, error) {
+	v, ok := viewer.FromContext(ctx)
+	if !ok || v.UserID == 0 {
+		return v, domain.Errorf(domain.CodeUnauthenticated, "sign in to subscribe")
+	}
+	if userID != nil && *userID != v.UserID && !v.IsAdmin() {
+		return v, domain.Errorf(domain.CodeForbidden, "only administrators follow other users' calendars")
+	}
+	if userID != nil {
+		if _, err := r.Client.User.Get(ctx, *userID); err != nil {
+			return v, notFound(err, "user", *userID)
+		}
+	}
+	return v, nil
+}
+
+// follows tells whether an event about users reaches a subscriber.
+func follows(v viewer.Viewer, userID *int, users []int) bool {
+	if userID != nil {
+		return slices.Contains(users, *userID)
+	}
+	return v.IsAdmin() || slices.Contains(users, v.UserID)
 }

@@ -42,6 +42,12 @@ const (
 	FieldEtag = "etag"
 	// FieldContentHash holds the string denoting the content_hash field in the database.
 	FieldContentHash = "content_hash"
+	// FieldFieldHashes holds the string denoting the field_hashes field in the database.
+	FieldFieldHashes = "field_hashes"
+	// FieldGeneration holds the string denoting the generation field in the database.
+	FieldGeneration = "generation"
+	// FieldEventKey holds the string denoting the event_key field in the database.
+	FieldEventKey = "event_key"
 	// FieldState holds the string denoting the state field in the database.
 	FieldState = "state"
 	// FieldLastError holds the string denoting the last_error field in the database.
@@ -101,6 +107,9 @@ var Columns = []string{
 	FieldIcalUID,
 	FieldEtag,
 	FieldContentHash,
+	FieldFieldHashes,
+	FieldGeneration,
+	FieldEventKey,
 	FieldState,
 	FieldLastError,
 }
@@ -135,6 +144,8 @@ var (
 	ProviderEventIDValidator func(string) error
 	// IcalUIDValidator is a validator for the "ical_uid" field. It is called by the builders before save.
 	IcalUIDValidator func(string) error
+	// DefaultGeneration holds the default value on creation for the "generation" field.
+	DefaultGeneration int
 	// LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	LastErrorValidator func(string) error
 )
@@ -233,6 +244,16 @@ func ByEtag(opts ...sql.OrderTermOption) OrderOption {
 // ByContentHash orders the results by the content_hash field.
 func ByContentHash(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldContentHash, opts...).ToFunc()
+}
+
+// ByGeneration orders the results by the generation field.
+func ByGeneration(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldGeneration, opts...).ToFunc()
+}
+
+// ByEventKey orders the results by the event_key field.
+func ByEventKey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEventKey, opts...).ToFunc()
 }
 
 // ByState orders the results by the state field.

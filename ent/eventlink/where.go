@@ -115,6 +115,16 @@ func ContentHash(v string) predicate.EventLink {
 	return predicate.EventLink(sql.FieldEQ(FieldContentHash, v))
 }
 
+// Generation applies equality check predicate on the "generation" field. It's identical to GenerationEQ.
+func Generation(v int) predicate.EventLink {
+	return predicate.EventLink(sql.FieldEQ(FieldGeneration, v))
+}
+
+// EventKey applies equality check predicate on the "event_key" field. It's identical to EventKeyEQ.
+func EventKey(v string) predicate.EventLink {
+	return predicate.EventLink(sql.FieldEQ(FieldEventKey, v))
+}
+
 // LastError applies equality check predicate on the "last_error" field. It's identical to LastErrorEQ.
 func LastError(v string) predicate.EventLink {
 	return predicate.EventLink(sql.FieldEQ(FieldLastError, v))
@@ -450,6 +460,16 @@ func ProviderEventIDHasSuffix(v string) predicate.EventLink {
 	return predicate.EventLink(sql.FieldHasSuffix(FieldProviderEventID, v))
 }
 
+// ProviderEventIDIsNil applies the IsNil predicate on the "provider_event_id" field.
+func ProviderEventIDIsNil() predicate.EventLink {
+	return predicate.EventLink(sql.FieldIsNull(FieldProviderEventID))
+}
+
+// ProviderEventIDNotNil applies the NotNil predicate on the "provider_event_id" field.
+func ProviderEventIDNotNil() predicate.EventLink {
+	return predicate.EventLink(sql.FieldNotNull(FieldProviderEventID))
+}
+
 // ProviderEventIDEqualFold applies the EqualFold predicate on the "provider_event_id" field.
 func ProviderEventIDEqualFold(v string) predicate.EventLink {
 	return predicate.EventLink(sql.FieldEqualFold(FieldProviderEventID, v))
@@ -683,6 +703,131 @@ func ContentHashEqualFold(v string) predicate.EventLink {
 // ContentHashContainsFold applies the ContainsFold predicate on the "content_hash" field.
 func ContentHashContainsFold(v string) predicate.EventLink {
 	return predicate.EventLink(sql.FieldContainsFold(FieldContentHash, v))
+}
+
+// FieldHashesIsNil applies the IsNil predicate on the "field_hashes" field.
+func FieldHashesIsNil() predicate.EventLink {
+	return predicate.EventLink(sql.FieldIsNull(FieldFieldHashes))
+}
+
+// FieldHashesNotNil applies the NotNil predicate on the "field_hashes" field.
+func FieldHashesNotNil() predicate.EventLink {
+	return predicate.EventLink(sql.FieldNotNull(FieldFieldHashes))
+}
+
+// GenerationEQ applies the EQ predicate on the "generation" field.
+func GenerationEQ(v int) predicate.EventLink {
+	return predicate.EventLink(sql.FieldEQ(FieldGeneration, v))
+}
+
+// GenerationNEQ applies the NEQ predicate on the "generation" field.
+func GenerationNEQ(v int) predicate.EventLink {
+	return predicate.EventLink(sql.FieldNEQ(FieldGeneration, v))
+}
+
+// GenerationIn applies the In predicate on the "generation" field.
+func GenerationIn(vs ...int) predicate.EventLink {
+	return predicate.EventLink(sql.FieldIn(FieldGeneration, vs...))
+}
+
+// GenerationNotIn applies the NotIn predicate on the "generation" field.
+func GenerationNotIn(vs ...int) predicate.EventLink {
+	return predicate.EventLink(sql.FieldNotIn(FieldGeneration, vs...))
+}
+
+// GenerationGT applies the GT predicate on the "generation" field.
+func GenerationGT(v int) predicate.EventLink {
+	return predicate.EventLink(sql.FieldGT(FieldGeneration, v))
+}
+
+// GenerationGTE applies the GTE predicate on the "generation" field.
+func GenerationGTE(v int) predicate.EventLink {
+	return predicate.EventLink(sql.FieldGTE(FieldGeneration, v))
+}
+
+// GenerationLT applies the LT predicate on the "generation" field.
+func GenerationLT(v int) predicate.EventLink {
+	return predicate.EventLink(sql.FieldLT(FieldGeneration, v))
+}
+
+// GenerationLTE applies the LTE predicate on the "generation" field.
+func GenerationLTE(v int) predicate.EventLink {
+	return predicate.EventLink(sql.FieldLTE(FieldGeneration, v))
+}
+
+// EventKeyEQ applies the EQ predicate on the "event_key" field.
+func EventKeyEQ(v string) predicate.EventLink {
+	return predicate.EventLink(sql.FieldEQ(FieldEventKey, v))
+}
+
+// EventKeyNEQ applies the NEQ predicate on the "event_key" field.
+func EventKeyNEQ(v string) predicate.EventLink {
+	return predicate.EventLink(sql.FieldNEQ(FieldEventKey, v))
+}
+
+// EventKeyIn applies the In predicate on the "event_key" field.
+func EventKeyIn(vs ...string) predicate.EventLink {
+	return predicate.EventLink(sql.FieldIn(FieldEventKey, vs...))
+}
+
+// EventKeyNotIn applies the NotIn predicate on the "event_key" field.
+func EventKeyNotIn(vs ...string) predicate.EventLink {
+	return predicate.EventLink(sql.FieldNotIn(FieldEventKey, vs...))
+}
+
+// EventKeyGT applies the GT predicate on the "event_key" field.
+func EventKeyGT(v string) predicate.EventLink {
+	return predicate.EventLink(sql.FieldGT(FieldEventKey, v))
+}
+
+// EventKeyGTE applies the GTE predicate on the "event_key" field.
+func EventKeyGTE(v string) predicate.EventLink {
+	return predicate.EventLink(sql.FieldGTE(FieldEventKey, v))
+}
+
+// EventKeyLT applies the LT predicate on the "event_key" field.
+func EventKeyLT(v string) predicate.EventLink {
+	return predicate.EventLink(sql.FieldLT(FieldEventKey, v))
+}
+
+// EventKeyLTE applies the LTE predicate on the "event_key" field.
+func EventKeyLTE(v string) predicate.EventLink {
+	return predicate.EventLink(sql.FieldLTE(FieldEventKey, v))
+}
+
+// EventKeyContains applies the Contains predicate on the "event_key" field.
+func EventKeyContains(v string) predicate.EventLink {
+	return predicate.EventLink(sql.FieldContains(FieldEventKey, v))
+}
+
+// EventKeyHasPrefix applies the HasPrefix predicate on the "event_key" field.
+func EventKeyHasPrefix(v string) predicate.EventLink {
+	return predicate.EventLink(sql.FieldHasPrefix(FieldEventKey, v))
+}
+
+// EventKeyHasSuffix applies the HasSuffix predicate on the "event_key" field.
+func EventKeyHasSuffix(v string) predicate.EventLink {
+	return predicate.EventLink(sql.FieldHasSuffix(FieldEventKey, v))
+}
+
+// EventKeyIsNil applies the IsNil predicate on the "event_key" field.
+func EventKeyIsNil() predicate.EventLink {
+	return predicate.EventLink(sql.FieldIsNull(FieldEventKey))
+}
+
+// EventKeyNotNil applies the NotNil predicate on the "event_key" field.
+func EventKeyNotNil() predicate.EventLink {
+	return predicate.EventLink(sql.FieldNotNull(FieldEventKey))
+}
+
+// EventKeyEqualFold applies the EqualFold predicate on the "event_key" field.
+func EventKeyEqualFold(v string) predicate.EventLink {
+	return predicate.EventLink(sql.FieldEqualFold(FieldEventKey, v))
+}
+
+// EventKeyContainsFold applies the ContainsFold predicate on the "event_key" field.
+func EventKeyContainsFold(v string) predicate.EventLink {
+	return predicate.EventLink(sql.FieldContainsFold(FieldEventKey, v))
 }
 
 // StateEQ applies the EQ predicate on the "state" field.

@@ -459,8 +459,12 @@ func init() {
 	eventlinkDescIcalUID := eventlinkFields[6].Descriptor()
 	// eventlink.IcalUIDValidator is a validator for the "ical_uid" field. It is called by the builders before save.
 	eventlink.IcalUIDValidator = eventlinkDescIcalUID.Validators[0].(func(string) error)
+	// eventlinkDescGeneration is the schema descriptor for generation field.
+	eventlinkDescGeneration := eventlinkFields[10].Descriptor()
+	// eventlink.DefaultGeneration holds the default value on creation for the generation field.
+	eventlink.DefaultGeneration = eventlinkDescGeneration.Default.(int)
 	// eventlinkDescLastError is the schema descriptor for last_error field.
-	eventlinkDescLastError := eventlinkFields[10].Descriptor()
+	eventlinkDescLastError := eventlinkFields[13].Descriptor()
 	// eventlink.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	eventlink.LastErrorValidator = eventlinkDescLastError.Validators[0].(func(string) error)
 	externaleventMixin := schema.ExternalEvent{}.Mixin()

@@ -26,12 +26,23 @@ func (EventLink) Fields() []ent.Field {
 		field.Int("user_id"),
 		field.Int("account_id"),
 		field.String("calendar_id").MaxLen(1024),
-		field.String("provider_event_id").MaxLen(1024),
+		// Empty until the provider confirmed the create.
+		field.String("provider_event_id").Optional().MaxLen(1024),
 		field.String("ical_uid").Optional().MaxLen(1024),
 		// Google etag or Graph changeKey of the event as last seen.
 		field.String("etag").Optional(),
 		// Hash of the content last pushed: unchanged bookings cost no call.
 		field.String("content_hash").Optional(),
+		// Per-field-group hashes of what was last pushed, so an update
+		// sends only what changed.
+		field.JSON("field_hashes", map[string]string{}).Optional().Annotations(entgql.Skip()),
+		// Bumped when the event must be created anew (deleted at the
+		// provider, or removed and wanted again): providers refuse to
+		// reuse a deleted event's id.
+		field.Int("generation").Default(0),
+		// The key (Google event id / Graph transactionId) of the current
+		// generation.
+		field.String("event_key").Optional(),
 		field.Enum("state").Values("PENDING", "SYNCED", "DELETED", "FAILED").Default("PENDING"),
 		field.String("last_error").Optional().MaxLen(2000),
 	}

@@ -251,6 +251,8 @@ type ComplexityRoot struct {
 		ContentHash     func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
 		Etag            func(childComplexity int) int
+		EventKey        func(childComplexity int) int
+		Generation      func(childComplexity int) int
 		ID              func(childComplexity int) int
 		IcalUID         func(childComplexity int) int
 		LastError       func(childComplexity int) int
@@ -319,6 +321,7 @@ type ComplexityRoot struct {
 		MassModifyBookings       func(childComplexity int, input model.MassModifyBookingsInput) int
 		ReassignBooking          func(childComplexity int, id int, hostIDs []int) int
 		RescheduleBooking        func(childComplexity int, id int, startAt time.Time, endAt time.Time, timeZone *string) int
+		ResyncCalendar           func(childComplexity int, provider domain.Provider, userID *int) int
 		RevokeBearerToken        func(childComplexity int, id int) int
 		SendAuthorizationEmails  func(childComplexity int, provider domain.Provider, userIds []int) int
 		SetBookingsPublished     func(childComplexity int, ids []int, published bool) int
@@ -424,6 +427,7 @@ type ComplexityRoot struct {
 	Subscription struct {
 		BookingChanged         func(childComplexity int, fieldworkerID *int) int
 		CalendarAccountChanged func(childComplexity int, userID *int) int
+		SyncStatusChanged      func(childComplexity int, userID *int) int
 	}
 
 	SyncRun struct {
@@ -457,6 +461,15 @@ type ComplexityRoot struct {
 	SyncRunEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SyncStatusEvent struct {
+		Account   func(childComplexity int) int
+		AccountID func(childComplexity int) int
+		Done      func(childComplexity int) int
+		Run       func(childComplexity int) int
+		State     func(childComplexity int) int
+		Total     func(childComplexity int) int
 	}
 
 	TestConnectionPayload struct {
@@ -540,6 +553,7 @@ type MutationResolver interface {
 	EnableServiceAccountSync(ctx context.Context, provider domain.Provider, userIds []int) ([]*model.ServiceSyncResult, error)
 	UnlinkCalendar(ctx context.Context, provider domain.Provider, userID *int) (*ent.CalendarAccount, error)
 	SendAuthorizationEmails(ctx context.Context, provider domain.Provider, userIds []int) ([]*ent.Invitation, error)
+	ResyncCalendar(ctx context.Context, provider domain.Provider, userID *int) (*ent.CalendarAccount, error)
 }
 type ProviderConfigResolver interface {
 	HasClientSecret(ctx context.Context, obj *ent.ProviderConfig) (bool, error)
@@ -562,6 +576,7 @@ type QueryResolver interface {
 type SubscriptionResolver interface {
 	BookingChanged(ctx context.Context, fieldworkerID *int) (<-chan *model.BookingChangeEvent, error)
 	CalendarAccountChanged(ctx context.Context, userID *int) (<-chan *model.CalendarAccountEvent, error)
+	SyncStatusChanged(ctx context.Context, userID *int) (<-chan *model.SyncStatusEvent, error)
 }
 type UserResolver interface {
 	CalendarSync(ctx context.Context, obj *ent.User, provider domain.Provider) (*model.CalendarSync, error)
@@ -1502,6 +1517,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventLink.Etag(childComplexity), true
+	case "EventLink.eventKey":
+		if e.ComplexityRoot.EventLink.EventKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventLink.EventKey(childComplexity), true
+	case "EventLink.generation":
+		if e.ComplexityRoot.EventLink.Generation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventLink.Generation(childComplexity), true
 	case "EventLink.id":
 		if e.ComplexityRoot.EventLink.ID == nil {
 			break
@@ -1912,6 +1939,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RescheduleBooking(childComplexity, args["id"].(int), args["startAt"].(time.Time), args["endAt"].(time.Time), args["timeZone"].(*string)), true
+	case "Mutation.resyncCalendar":
+		if e.ComplexityRoot.Mutation.ResyncCalendar == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resyncCalendar_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResyncCalendar(childComplexity, args["provider"].(domain.Provider), args["userId"].(*int)), true
 	case "Mutation.revokeBearerToken":
 		if e.ComplexityRoot.Mutation.RevokeBearerToken == nil {
 			break
@@ -2515,6 +2553,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.CalendarAccountChanged(childComplexity, args["userId"].(*int)), true
+	case "Subscription.syncStatusChanged":
+		if e.ComplexityRoot.Subscription.SyncStatusChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_syncStatusChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.SyncStatusChanged(childComplexity, args["userId"].(*int)), true
 
 	case "SyncRun.account":
 		if e.ComplexityRoot.SyncRun.Account == nil {
@@ -2662,6 +2711,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SyncRunEdge.Node(childComplexity), true
+
+	case "SyncStatusEvent.account":
+		if e.ComplexityRoot.SyncStatusEvent.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncStatusEvent.Account(childComplexity), true
+	case "SyncStatusEvent.accountId":
+		if e.ComplexityRoot.SyncStatusEvent.AccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncStatusEvent.AccountID(childComplexity), true
+	case "SyncStatusEvent.done":
+		if e.ComplexityRoot.SyncStatusEvent.Done == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncStatusEvent.Done(childComplexity), true
+	case "SyncStatusEvent.run":
+		if e.ComplexityRoot.SyncStatusEvent.Run == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncStatusEvent.Run(childComplexity), true
+	case "SyncStatusEvent.state":
+		if e.ComplexityRoot.SyncStatusEvent.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncStatusEvent.State(childComplexity), true
+	case "SyncStatusEvent.total":
+		if e.ComplexityRoot.SyncStatusEvent.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncStatusEvent.Total(childComplexity), true
 
 	case "TestConnectionPayload.message":
 		if e.ComplexityRoot.TestConnectionPayload.Message == nil {
@@ -4618,10 +4704,12 @@ type EventLink implements Node {
   userID: ID!
   accountID: ID!
   calendarID: String!
-  providerEventID: String!
+  providerEventID: String
   icalUID: String
   etag: String
   contentHash: String
+  generation: Int!
+  eventKey: String
   state: EventLinkState!
   lastError: String
   organization: Organization!
@@ -4763,6 +4851,8 @@ input EventLinkWhereInput {
   providerEventIDContains: String
   providerEventIDHasPrefix: String
   providerEventIDHasSuffix: String
+  providerEventIDIsNil: Boolean
+  providerEventIDNotNil: Boolean
   providerEventIDEqualFold: String
   providerEventIDContainsFold: String
   """
@@ -4819,6 +4909,35 @@ input EventLinkWhereInput {
   contentHashNotNil: Boolean
   contentHashEqualFold: String
   contentHashContainsFold: String
+  """
+  generation field predicates
+  """
+  generation: Int
+  generationNEQ: Int
+  generationIn: [Int!]
+  generationNotIn: [Int!]
+  generationGT: Int
+  generationGTE: Int
+  generationLT: Int
+  generationLTE: Int
+  """
+  event_key field predicates
+  """
+  eventKey: String
+  eventKeyNEQ: String
+  eventKeyIn: [String!]
+  eventKeyNotIn: [String!]
+  eventKeyGT: String
+  eventKeyGTE: String
+  eventKeyLT: String
+  eventKeyLTE: String
+  eventKeyContains: String
+  eventKeyHasPrefix: String
+  eventKeyHasSuffix: String
+  eventKeyIsNil: Boolean
+  eventKeyNotNil: Boolean
+  eventKeyEqualFold: String
+  eventKeyContainsFold: String
   """
   state field predicates
   """
@@ -6721,6 +6840,26 @@ extend type Subscription {
   """Status changes of calendar accounts: your own, or (admins) anyone's or one user's."""
   calendarAccountChanged(userId: ID): CalendarAccountEvent!
 }
+
+"""A sync run advanced or finished: for progress bars and status."""
+type SyncStatusEvent {
+  accountId: ID!
+  run: SyncRun
+  state: SyncRunState!
+  total: Int!
+  done: Int!
+  account: CalendarAccount
+}
+
+extend type Mutation {
+  """Push the last 30 days and the future again and recreate events deleted at the provider (your own calendar, or as an admin a user's)."""
+  resyncCalendar(provider: Provider!, userId: ID): CalendarAccount!
+}
+
+extend type Subscription {
+  """Sync progress and status: your own accounts, or (admins) anyone's or one user's."""
+  syncStatusChanged(userId: ID): SyncStatusEvent!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -7357,6 +7496,24 @@ func (ec *executionContext) childFields_SyncRunEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type SyncRunEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_SyncStatusEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accountId":
+		return ec.fieldContext_SyncStatusEvent_accountId(ctx, field)
+	case "run":
+		return ec.fieldContext_SyncStatusEvent_run(ctx, field)
+	case "state":
+		return ec.fieldContext_SyncStatusEvent_state(ctx, field)
+	case "total":
+		return ec.fieldContext_SyncStatusEvent_total(ctx, field)
+	case "done":
+		return ec.fieldContext_SyncStatusEvent_done(ctx, field)
+	case "account":
+		return ec.fieldContext_SyncStatusEvent_account(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncStatusEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_TestConnectionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "ok":
@@ -7858,6 +8015,28 @@ func (ec *executionContext) field_Mutation_rescheduleBooking_args(ctx context.Co
 		return nil, err
 	}
 	args["timeZone"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resyncCalendar_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (domain.Provider, error) {
+			return ec.unmarshalNProvider2calsyncᚋinternalᚋdomainᚐProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg1
 	return args, nil
 }
 
@@ -8532,6 +8711,20 @@ func (ec *executionContext) field_Subscription_bookingChanged_args(ctx context.C
 }
 
 func (ec *executionContext) field_Subscription_calendarAccountChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_syncStatusChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
@@ -12387,10 +12580,10 @@ func (ec *executionContext) _EventLink_providerEventID(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EventLink_providerEventID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12463,6 +12656,52 @@ func (ec *executionContext) _EventLink_contentHash(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_EventLink_contentHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventLink", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EventLink_generation(ctx context.Context, field graphql.CollectedField, obj *ent.EventLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventLink_generation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Generation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventLink_generation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventLink", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _EventLink_eventKey(ctx context.Context, field graphql.CollectedField, obj *ent.EventLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventLink_eventKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventLink_eventKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventLink", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
@@ -14729,6 +14968,50 @@ func (ec *executionContext) fieldContext_Mutation_sendAuthorizationEmails(ctx co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_resyncCalendar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resyncCalendar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResyncCalendar(ctx, fc.Args["provider"].(domain.Provider), fc.Args["userId"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CalendarAccount) graphql.Marshaler {
+			return ec.marshalNCalendarAccount2ᚖcalsyncᚋentᚐCalendarAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resyncCalendar(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarAccount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resyncCalendar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16549,6 +16832,50 @@ func (ec *executionContext) fieldContext_Subscription_calendarAccountChanged(ctx
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_syncStatusChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_syncStatusChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().SyncStatusChanged(ctx, fc.Args["userId"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SyncStatusEvent) graphql.Marshaler {
+			return ec.marshalNSyncStatusEvent2ᚖcalsyncᚋgraphᚋmodelᚐSyncStatusEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_syncStatusChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncStatusEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_syncStatusChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SyncRun_id(ctx context.Context, field graphql.CollectedField, obj *ent.SyncRun) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17144,6 +17471,162 @@ func (ec *executionContext) _SyncRunEdge_cursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_SyncRunEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SyncRunEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _SyncStatusEvent_accountId(ctx context.Context, field graphql.CollectedField, obj *model.SyncStatusEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncStatusEvent_accountId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncStatusEvent_accountId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncStatusEvent", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _SyncStatusEvent_run(ctx context.Context, field graphql.CollectedField, obj *model.SyncStatusEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncStatusEvent_run(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Run, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SyncRun) graphql.Marshaler {
+			return ec.marshalOSyncRun2ᚖcalsyncᚋentᚐSyncRun(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncStatusEvent_run(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncStatusEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncRun(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncStatusEvent_state(ctx context.Context, field graphql.CollectedField, obj *model.SyncStatusEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncStatusEvent_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v syncrun.State) graphql.Marshaler {
+			return ec.marshalNSyncRunState2calsyncᚋentᚋsyncrunᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncStatusEvent_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncStatusEvent", field, false, false, errors.New("field of type SyncRunState does not have child fields"))
+}
+
+func (ec *executionContext) _SyncStatusEvent_total(ctx context.Context, field graphql.CollectedField, obj *model.SyncStatusEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncStatusEvent_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncStatusEvent_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncStatusEvent", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SyncStatusEvent_done(ctx context.Context, field graphql.CollectedField, obj *model.SyncStatusEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncStatusEvent_done(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Done, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncStatusEvent_done(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncStatusEvent", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SyncStatusEvent_account(ctx context.Context, field graphql.CollectedField, obj *model.SyncStatusEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncStatusEvent_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CalendarAccount) graphql.Marshaler {
+			return ec.marshalOCalendarAccount2ᚖcalsyncᚋentᚐCalendarAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncStatusEvent_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncStatusEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarAccount(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TestConnectionPayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.TestConnectionPayload) (ret graphql.Marshaler) {
@@ -25590,7 +26073,7 @@ func (ec *executionContext) unmarshalInputEventLinkWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "bookingRef", "bookingRefNEQ", "bookingRefIn", "bookingRefNotIn", "bookingRefGT", "bookingRefGTE", "bookingRefLT", "bookingRefLTE", "bookingID", "bookingIDNEQ", "bookingIDIn", "bookingIDNotIn", "bookingIDIsNil", "bookingIDNotNil", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "calendarID", "calendarIDNEQ", "calendarIDIn", "calendarIDNotIn", "calendarIDGT", "calendarIDGTE", "calendarIDLT", "calendarIDLTE", "calendarIDContains", "calendarIDHasPrefix", "calendarIDHasSuffix", "calendarIDEqualFold", "calendarIDContainsFold", "providerEventID", "providerEventIDNEQ", "providerEventIDIn", "providerEventIDNotIn", "providerEventIDGT", "providerEventIDGTE", "providerEventIDLT", "providerEventIDLTE", "providerEventIDContains", "providerEventIDHasPrefix", "providerEventIDHasSuffix", "providerEventIDEqualFold", "providerEventIDContainsFold", "icalUID", "icalUIDNEQ", "icalUIDIn", "icalUIDNotIn", "icalUIDGT", "icalUIDGTE", "icalUIDLT", "icalUIDLTE", "icalUIDContains", "icalUIDHasPrefix", "icalUIDHasSuffix", "icalUIDIsNil", "icalUIDNotNil", "icalUIDEqualFold", "icalUIDContainsFold", "etag", "etagNEQ", "etagIn", "etagNotIn", "etagGT", "etagGTE", "etagLT", "etagLTE", "etagContains", "etagHasPrefix", "etagHasSuffix", "etagIsNil", "etagNotNil", "etagEqualFold", "etagContainsFold", "contentHash", "contentHashNEQ", "contentHashIn", "contentHashNotIn", "contentHashGT", "contentHashGTE", "contentHashLT", "contentHashLTE", "contentHashContains", "contentHashHasPrefix", "contentHashHasSuffix", "contentHashIsNil", "contentHashNotNil", "contentHashEqualFold", "contentHashContainsFold", "state", "stateNEQ", "stateIn", "stateNotIn", "lastError", "lastErrorNEQ", "lastErrorIn", "lastErrorNotIn", "lastErrorGT", "lastErrorGTE", "lastErrorLT", "lastErrorLTE", "lastErrorContains", "lastErrorHasPrefix", "lastErrorHasSuffix", "lastErrorIsNil", "lastErrorNotNil", "lastErrorEqualFold", "lastErrorContainsFold", "hasBooking", "hasBookingWith", "hasUser", "hasUserWith", "hasAccount", "hasAccountWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "bookingRef", "bookingRefNEQ", "bookingRefIn", "bookingRefNotIn", "bookingRefGT", "bookingRefGTE", "bookingRefLT", "bookingRefLTE", "bookingID", "bookingIDNEQ", "bookingIDIn", "bookingIDNotIn", "bookingIDIsNil", "bookingIDNotNil", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "calendarID", "calendarIDNEQ", "calendarIDIn", "calendarIDNotIn", "calendarIDGT", "calendarIDGTE", "calendarIDLT", "calendarIDLTE", "calendarIDContains", "calendarIDHasPrefix", "calendarIDHasSuffix", "calendarIDEqualFold", "calendarIDContainsFold", "providerEventID", "providerEventIDNEQ", "providerEventIDIn", "providerEventIDNotIn", "providerEventIDGT", "providerEventIDGTE", "providerEventIDLT", "providerEventIDLTE", "providerEventIDContains", "providerEventIDHasPrefix", "providerEventIDHasSuffix", "providerEventIDIsNil", "providerEventIDNotNil", "providerEventIDEqualFold", "providerEventIDContainsFold", "icalUID", "icalUIDNEQ", "icalUIDIn", "icalUIDNotIn", "icalUIDGT", "icalUIDGTE", "icalUIDLT", "icalUIDLTE", "icalUIDContains", "icalUIDHasPrefix", "icalUIDHasSuffix", "icalUIDIsNil", "icalUIDNotNil", "icalUIDEqualFold", "icalUIDContainsFold", "etag", "etagNEQ", "etagIn", "etagNotIn", "etagGT", "etagGTE", "etagLT", "etagLTE", "etagContains", "etagHasPrefix", "etagHasSuffix", "etagIsNil", "etagNotNil", "etagEqualFold", "etagContainsFold", "contentHash", "contentHashNEQ", "contentHashIn", "contentHashNotIn", "contentHashGT", "contentHashGTE", "contentHashLT", "contentHashLTE", "contentHashContains", "contentHashHasPrefix", "contentHashHasSuffix", "contentHashIsNil", "contentHashNotNil", "contentHashEqualFold", "contentHashContainsFold", "generation", "generationNEQ", "generationIn", "generationNotIn", "generationGT", "generationGTE", "generationLT", "generationLTE", "eventKey", "eventKeyNEQ", "eventKeyIn", "eventKeyNotIn", "eventKeyGT", "eventKeyGTE", "eventKeyLT", "eventKeyLTE", "eventKeyContains", "eventKeyHasPrefix", "eventKeyHasSuffix", "eventKeyIsNil", "eventKeyNotNil", "eventKeyEqualFold", "eventKeyContainsFold", "state", "stateNEQ", "stateIn", "stateNotIn", "lastError", "lastErrorNEQ", "lastErrorIn", "lastErrorNotIn", "lastErrorGT", "lastErrorGTE", "lastErrorLT", "lastErrorLTE", "lastErrorContains", "lastErrorHasPrefix", "lastErrorHasSuffix", "lastErrorIsNil", "lastErrorNotNil", "lastErrorEqualFold", "lastErrorContainsFold", "hasBooking", "hasBookingWith", "hasUser", "hasUserWith", "hasAccount", "hasAccountWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26108,6 +26591,20 @@ func (ec *executionContext) unmarshalInputEventLinkWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.ProviderEventIDHasSuffix = data
+		case "providerEventIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerEventIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderEventIDIsNil = data
+		case "providerEventIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerEventIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderEventIDNotNil = data
 		case "providerEventIDEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerEventIDEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -26437,6 +26934,167 @@ func (ec *executionContext) unmarshalInputEventLinkWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.ContentHashContainsFold = data
+		case "generation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("generation"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Generation = data
+		case "generationNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("generationNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GenerationNEQ = data
+		case "generationIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("generationIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GenerationIn = data
+		case "generationNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("generationNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GenerationNotIn = data
+		case "generationGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("generationGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GenerationGT = data
+		case "generationGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("generationGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GenerationGTE = data
+		case "generationLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("generationLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GenerationLT = data
+		case "generationLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("generationLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GenerationLTE = data
+		case "eventKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventKey = data
+		case "eventKeyNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventKeyNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventKeyNEQ = data
+		case "eventKeyIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventKeyIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventKeyIn = data
+		case "eventKeyNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventKeyNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventKeyNotIn = data
+		case "eventKeyGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventKeyGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventKeyGT = data
+		case "eventKeyGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventKeyGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventKeyGTE = data
+		case "eventKeyLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventKeyLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventKeyLT = data
+		case "eventKeyLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventKeyLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventKeyLTE = data
+		case "eventKeyContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventKeyContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventKeyContains = data
+		case "eventKeyHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventKeyHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventKeyHasPrefix = data
+		case "eventKeyHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventKeyHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventKeyHasSuffix = data
+		case "eventKeyIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventKeyIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventKeyIsNil = data
+		case "eventKeyNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventKeyNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventKeyNotNil = data
+		case "eventKeyEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventKeyEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventKeyEqualFold = data
+		case "eventKeyContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventKeyContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventKeyContainsFold = data
 		case "state":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
 			data, err := ec.unmarshalOEventLinkState2ᚖcalsyncᚋentᚋeventlinkᚐState(ctx, v)
@@ -34648,7 +35306,7 @@ func (ec *executionContext) _EventLink(ctx context.Context, sel ast.SelectionSet
 			}
 		case "providerEventID":
 			out.Values[i] = ec._EventLink_providerEventID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "icalUID":
@@ -34663,6 +35321,16 @@ func (ec *executionContext) _EventLink(ctx context.Context, sel ast.SelectionSet
 			}
 		case "contentHash":
 			out.Values[i] = ec._EventLink_contentHash(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "generation":
+			out.Values[i] = ec._EventLink_generation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "eventKey":
+			out.Values[i] = ec._EventLink_eventKey(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -35499,6 +36167,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "sendAuthorizationEmails":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_sendAuthorizationEmails(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resyncCalendar":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resyncCalendar(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -36562,6 +37237,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_bookingChanged(ctx, fields[0])
 	case "calendarAccountChanged":
 		return ec._Subscription_calendarAccountChanged(ctx, fields[0])
+	case "syncStatusChanged":
+		return ec._Subscription_syncStatusChanged(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -36829,6 +37506,69 @@ func (ec *executionContext) _SyncRunEdge(ctx context.Context, sel ast.SelectionS
 		case "cursor":
 			out.Values[i] = ec._SyncRunEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var syncStatusEventImplementors = []string{"SyncStatusEvent"}
+
+func (ec *executionContext) _SyncStatusEvent(ctx context.Context, sel ast.SelectionSet, obj *model.SyncStatusEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncStatusEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncStatusEvent")
+		case "accountId":
+			out.Values[i] = ec._SyncStatusEvent_accountId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "run":
+			out.Values[i] = ec._SyncStatusEvent_run(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._SyncStatusEvent_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._SyncStatusEvent_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "done":
+			out.Values[i] = ec._SyncStatusEvent_done(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "account":
+			out.Values[i] = ec._SyncStatusEvent_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -38650,6 +39390,16 @@ func (ec *executionContext) marshalNSyncRunState2calsyncᚋentᚋsyncrunᚐState
 func (ec *executionContext) unmarshalNSyncRunWhereInput2ᚖcalsyncᚋentᚐSyncRunWhereInput(ctx context.Context, v any) (*ent.SyncRunWhereInput, error) {
 	res, err := ec.unmarshalInputSyncRunWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSyncStatusEvent2ᚖcalsyncᚋgraphᚋmodelᚐSyncStatusEvent(ctx context.Context, sel ast.SelectionSet, v *model.SyncStatusEvent) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SyncStatusEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSyncSwitchReason2calsyncᚋgraphᚋmodelᚐSyncSwitchReason(ctx context.Context, v any) (model.SyncSwitchReason, error) {

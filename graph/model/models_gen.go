@@ -7,6 +7,7 @@ import (
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
 	"calsync/ent/providerconfig"
+	"calsync/ent/syncrun"
 	"calsync/internal/domain"
 	"calsync/internal/viewer"
 	"fmt"
@@ -111,6 +112,16 @@ type StartCalendarLinkPayload struct {
 }
 
 type Subscription struct {
+}
+
+// A sync run advanced or finished: for progress bars and status.
+type SyncStatusEvent struct {
+	AccountID int                  `json:"accountId"`
+	Run       *ent.SyncRun         `json:"run,omitempty"`
+	State     syncrun.State        `json:"state"`
+	Total     int                  `json:"total"`
+	Done      int                  `json:"done"`
+	Account   *ent.CalendarAccount `json:"account,omitempty"`
 }
 
 type TestConnectionPayload struct {

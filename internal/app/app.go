@@ -31,6 +31,7 @@ import (
 	"calsync/internal/server"
 	"calsync/internal/store"
 	"calsync/sync/emulator"
+	"calsync/sync/engine"
 	"calsync/sync/tasks"
 )
 
@@ -46,12 +47,14 @@ type App struct {
 	Scheduling *scheduling.Service
 	Directory  *directory.Directory
 	Linking    *linking.Service
+	Engine     *engine.Reconciler
 	// Emulators are the in-process providers (CALSYNC_PROVIDERS=emulator).
 	Emulators *emulator.Server
 	Log       *slog.Logger
 
-	handler http.Handler
-	worker  *asynq.Server
+	handler      http.Handler
+	worker       *asynq.Server
+	brokerPrefix string
 }
 
 // Options are the non-configuration dependencies.
@@ -120,6 +123,11 @@ func New(ctx context.Context, cfg config.Config, o Options) (a *App, err error) 
 		Client: client, Box: a.Box, Providers: ps.providers, Platform: ps.platform, PublicURL: cfg.PublicURL,
 		Jobs: jobs, Notifier: jobs, Locker: redisconn.NewLocker(a.Redis.Client), Logger: log,
 	})
+	a.Engine = engine.New(engine.Options{
+		Client: client, Providers: ps.engineProviders(), Credentials: a.Linking, Progress: jobs, Logger: log,
+	})
+	a.Linking.SetReleaser(a.Engine)
+	a.brokerPrefix = prefix
 	a.Directory = directory.New(client, nil)
 	a.Directory.OnDeactivate = a.Linking.UnlinkAll
 	var emulators http.Handler
@@ -185,9 +193,9 @@ func (a *App) Client() *ent.Client { return a.DB.Client }
 func (a *App) StartWorker() error {
 	a.worker = asynq.NewServer(a.Redis.Asynq, asynq.Config{
 		Concurrency: a.Config.Concurrency,
-		// The sync queue is consumed once the sync engine is registered;
-		// until then its tasks wait there.
-		Queues:          map[string]int{tasks.QueueDefault: 3},
+		Queues:          map[string]int{tasks.QueueSync: 6, tasks.QueueDefault: 3},
+		RetryDelayFunc:  tasks.RetryDelay,
+		IsFailure:       tasks.IsFailure,
 		Logger:          asynqLogger{a.Log},
 		ShutdownTimeout: 20 * time.Second,
 	})
@@ -200,7 +208,10 @@ func (a *App) StartWorker() error {
 		sender = s
 	}
 	mux := asynq.NewServeMux()
-	mux.Handle(tasks.TypeBookingsChanged, &tasks.FanOut{Client: a.DB.Client, Queue: a.Queue, Log: a.Log})
+	mux.Handle(tasks.TypeBookingsChanged, &tasks.FanOut{Client: a.DB.Client, Queue: a.Queue, Log: a.Log, Redis: a.Redis.Client, Prefix: a.brokerPrefix})
+	mux.Handle(tasks.TypeAccountSync, &tasks.AccountSync{
+		Engine: a.Engine, Locker: redisconn.NewLocker(a.Redis.Client), Redis: a.Redis.Client, Prefix: a.brokerPrefix, Log: a.Log,
+	})
 	mux.Handle(tasks.TypeEmailSend, &tasks.SendEmail{Client: a.DB.Client, Sender: sender, Log: a.Log, Now: time.Now})
 	if err := a.worker.Start(mux); err != nil {
 		return fmt.Errorf("app: start worker: %w", err)

@@ -3,11 +3,13 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/hibiken/asynq"
 
+	"calsync/ent"
 	"calsync/internal/broker"
 	"calsync/internal/linking"
 	"calsync/internal/scheduling"
@@ -55,7 +57,7 @@ var (
 )
 
 func (j *linkJobs) AccountLinked(ctx context.Context, orgID, accountID int) {
-	t, opts, err := tasks.NewAccountSyncTask(tasks.AccountSyncPayload{OrgID: orgID, AccountID: accountID})
+	t, opts, err := tasks.NewAccountSyncTask(tasks.AccountSyncPayload{OrgID: orgID, AccountID: accountID, Kind: "INITIAL"})
 	if err == nil {
 		_, err = j.queue.EnqueueContext(ctx, t, opts...)
 	}
@@ -80,5 +82,27 @@ func (j *linkJobs) AccountStatusChanged(ctx context.Context, orgID, accountID in
 	})
 	if err != nil {
 		j.log.WarnContext(ctx, "publish account change failed", slog.Int("account_id", accountID), slog.Any("error", err))
+	}
+}
+
+func (j *linkJobs) AccountResync(ctx context.Context, orgID, accountID int) error {
+	t, opts, err := tasks.NewAccountSyncTask(tasks.AccountSyncPayload{OrgID: orgID, AccountID: accountID, Kind: "RESYNC"})
+	if err != nil {
+		return err
+	}
+	if _, err := j.queue.EnqueueContext(ctx, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("app: enqueue resync: %w", err)
+	}
+	return nil
+}
+
+// SyncProgress publishes a run's progress to subscribers.
+func (j *linkJobs) SyncProgress(ctx context.Context, run *ent.SyncRun, userIDs []int) {
+	err := j.broker.PublishSyncProgress(ctx, broker.SyncProgress{
+		OrgID: run.OrganizationID, AccountID: run.AccountID, RunID: run.ID, UserIDs: userIDs,
+		State: string(run.State), Total: run.Total, Done: run.Done,
+	})
+	if err != nil {
+		j.log.WarnContext(ctx, "publish sync progress failed", slog.Int("run_id", run.ID), slog.Any("error", err))
 	}
 }

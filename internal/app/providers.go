@@ -15,6 +15,7 @@ import (
 	"calsync/internal/domain"
 	"calsync/internal/linking"
 	"calsync/sync/emulator"
+	"calsync/sync/engine"
 	"calsync/sync/emulator/gcal"
 	"calsync/sync/emulator/outlook"
 	"calsync/sync/google"
@@ -26,6 +27,7 @@ type providerSetup struct {
 	providers map[domain.Provider]linking.Provider
 	platform  map[domain.Provider]linking.OAuthApp
 	google    *google.Client
+	microsoft *microsoft.Client
 	// emulators runs in-process (CALSYNC_PROVIDERS=emulator), mounted on
 	// Calsync's own server.
 	emulators *emulator.Server
@@ -69,9 +71,10 @@ func setupProviders(ctx context.Context, cfg config.Config, key []byte, httpClie
 		ps.platform[domain.ProviderMicrosoft] = m
 	}
 	ps.google = google.New(google.Options{Endpoints: gEnd, HTTPClient: httpClient})
+	ps.microsoft = microsoft.New(microsoft.Options{Endpoints: mEnd, HTTPClient: httpClient})
 	ps.providers = map[domain.Provider]linking.Provider{
 		domain.ProviderGoogle:    ps.google,
-		domain.ProviderMicrosoft: microsoft.New(microsoft.Options{Endpoints: mEnd, HTTPClient: httpClient}),
+		domain.ProviderMicrosoft: ps.microsoft,
 	}
 	return ps, nil
 }
@@ -129,4 +132,12 @@ func (k keyConverter) ParseServiceAccountKey(data []byte) (string, error) {
 
 func (k keyConverter) ServiceAccountKeyFromP12(p12 []byte, password, clientEmail string) ([]byte, error) {
 	return google.ServiceAccountKeyFromP12(p12, password, clientEmail, k.tokenURI)
+}
+
+// engineProviders are the same adapters seen by the sync engine.
+func (ps *providerSetup) engineProviders() map[domain.Provider]engine.Provider {
+	return map[domain.Provider]engine.Provider{
+		domain.ProviderGoogle:    ps.google,
+		domain.ProviderMicrosoft: ps.microsoft,
+	}
 }

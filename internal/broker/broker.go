@@ -49,10 +49,22 @@ type AccountChange struct {
 	At        time.Time `json:"at"`
 }
 
+// SyncProgress is a sync run's progress as published.
+type SyncProgress struct {
+	OrgID     int    `json:"org"`
+	AccountID int    `json:"account"`
+	RunID     int    `json:"run"`
+	UserIDs   []int  `json:"users"`
+	State     string `json:"state"`
+	Total     int    `json:"total"`
+	Done      int    `json:"done"`
+}
+
 // Topics.
 const (
 	topicBookings = "bookings"
 	topicAccounts = "accounts"
+	topicSync     = "sync"
 )
 
 type subscriber struct {
@@ -75,7 +87,7 @@ func (b *Broker) channel(topic string, org int) string {
 // Start subscribes to Redis; it returns once the subscription is active.
 func (b *Broker) Start(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	ps := b.rdb.PSubscribe(ctx, b.prefix+":"+topicBookings+":*", b.prefix+":"+topicAccounts+":*")
+	ps := b.rdb.PSubscribe(ctx, b.prefix+":"+topicBookings+":*", b.prefix+":"+topicAccounts+":*", b.prefix+":"+topicSync+":*")
 	if _, err := ps.Receive(ctx); err != nil {
 		cancel()
 		ps.Close()
@@ -153,6 +165,16 @@ func (b *Broker) PublishBookingChange(ctx context.Context, ev BookingChange) err
 // PublishAccountChange sends ev to every replica.
 func (b *Broker) PublishAccountChange(ctx context.Context, ev AccountChange) error {
 	return b.publish(ctx, topicAccounts, ev.OrgID, ev)
+}
+
+// PublishSyncProgress sends ev to every replica.
+func (b *Broker) PublishSyncProgress(ctx context.Context, ev SyncProgress) error {
+	return b.publish(ctx, topicSync, ev.OrgID, ev)
+}
+
+// SubscribeSync delivers an organization's sync progress until ctx ends.
+func (b *Broker) SubscribeSync(ctx context.Context, org int) <-chan SyncProgress {
+	return subscribeTyped[SyncProgress](ctx, b, topicSync, org)
 }
 
 // SubscribeBookings delivers an organization's booking changes until ctx ends.

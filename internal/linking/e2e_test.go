@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,103 +23,24 @@ import (
 	"calsync/internal/mail/smtptest"
 	"calsync/internal/testenv"
 	"calsync/internal/viewer"
-	"calsync/sync/emulator/gcal"
-	"calsync/sync/emulator/outlook"
 	"calsync/sync/tasks"
 )
 
-const googleCalendarScope = "https://www.googleapis.com/auth/calendar"
+// kits and the consent helpers are shared with the other test packages.
+var kits = testenv.Kits
 
-// providerKit hides what differs between the two emulators' consent pages
-// and controls.
-type providerKit struct {
-	p domain.Provider
-	// addAccount creates the person's account at the provider.
-	addAccount func(t *testing.T, env *testenv.Env, email string)
-	// fill chooses the account and ticks (or not) the calendar permission;
-	// it returns the button to press.
-	fill func(t *testing.T, env *testenv.Env, f *testenv.Form, email string, calendar bool) (button, value string)
-	// revoke withdraws the grant at the provider and expires access tokens.
-	revoke func(t *testing.T, env *testenv.Env, email, clientID string)
-}
+type providerKit = testenv.ProviderKit
 
-var kits = []providerKit{
-	{
-		p: domain.ProviderGoogle,
-		addAccount: func(t *testing.T, env *testenv.Env, email string) {
-			if _, err := env.App.Emulators.Google.CreateAccount(gcal.Account{Email: email, Name: email}); err != nil {
-				t.Fatal(err)
-			}
-		},
-		fill: func(t *testing.T, _ *testenv.Env, f *testenv.Form, email string, calendar bool) (string, string) {
-			f.Set("account", email)
-			if calendar {
-				if !slices.Contains(f.Options["scope"], googleCalendarScope) {
-					t.Fatalf("consent page offers no calendar checkbox: %v", f.Options)
-				}
-				f.Check("scope", googleCalendarScope)
-			}
-			return "action", "allow"
-		},
-		revoke: func(t *testing.T, env *testenv.Env, email, clientID string) {
-			env.App.Emulators.Google.RevokeGrants(email, clientID)
-			env.App.Emulators.Google.ExpireAccessTokens(email)
-		},
-	},
-	{
-		p: domain.ProviderMicrosoft,
-		addAccount: func(t *testing.T, env *testenv.Env, email string) {
-			if _, err := env.App.Emulators.Microsoft.CreateUser(outlook.UserSpec{UserPrincipalName: email, DisplayName: email}); err != nil {
-				t.Fatal(err)
-			}
-		},
-		fill: func(t *testing.T, env *testenv.Env, f *testenv.Form, email string, calendar bool) (string, string) {
-			u, err := env.App.Emulators.Microsoft.User(email)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f.Set("account", u.ID)
-			for _, s := range f.Options["scope"] {
-				if strings.Contains(s, "Calendars.ReadWrite") {
-					if calendar {
-						f.Check("scope", s)
-					} else {
-						f.Uncheck("scope", s)
-					}
-				}
-			}
-			return "action", "accept"
-		},
-		revoke: func(t *testing.T, env *testenv.Env, email, clientID string) {
-			if err := env.App.Emulators.Microsoft.RevokeGrant(email, clientID); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := env.App.Emulators.Microsoft.ExpireAccessTokens(email, clientID); err != nil {
-				t.Fatal(err)
-			}
-		},
-	},
-}
-
-// consent completes the provider's consent page in a browser and returns
-// the page Calsync shows at the end.
 func consent(t *testing.T, env *testenv.Env, k providerKit, b *testenv.Browser, start, email string, calendar bool) *testenv.Page {
 	t.Helper()
-	page := b.Get(t, start)
-	if page.Status != 200 || len(page.Forms) == 0 {
-		t.Fatalf("consent page %s: %d %s", page.URL, page.Status, page.Body)
-	}
-	f := page.Forms[0]
-	button, value := k.fill(t, env, f, email, calendar)
-	return b.Submit(t, page, f, button, value)
+	return k.Consent(t, env, b, start, email, calendar)
 }
 
-func title(p *testenv.Page) string {
-	m := regexp.MustCompile(`<h1 id="title">([^<]*)</h1>`).FindStringSubmatch(p.Body)
-	if m == nil {
-		return ""
-	}
-	return m[1]
+func title(p *testenv.Page) string { return testenv.Title(p) }
+
+func startLink(t *testing.T, c *testenv.Client, p domain.Provider) string {
+	t.Helper()
+	return c.StartLink(t, p)
 }
 
 func enable(t *testing.T, c *testenv.Client, p domain.Provider, extra map[string]any) testenv.Response {
@@ -153,12 +73,6 @@ func calendarSync(t *testing.T, c *testenv.Client, userID int, p domain.Provider
 	return out.Node.CalendarSync
 }
 
-func startLink(t *testing.T, c *testenv.Client, p domain.Provider) string {
-	t.Helper()
-	var out struct{ StartCalendarLink struct{ URL string } }
-	c.MustDo(t, `mutation($p:Provider!){startCalendarLink(provider:$p){url}}`, map[string]any{"p": string(p)}, &out)
-	return out.StartCalendarLink.URL
-}
 
 // TestLinkUnlinkRelink: a fieldworker links through the consent page; the
 // callback cannot be replayed; refusing the calendar permission links
@@ -166,49 +80,49 @@ func startLink(t *testing.T, c *testenv.Client, p domain.Provider) string {
 // user) until they link again; unlinking revokes and forgets the tokens.
 func TestLinkUnlinkRelink(t *testing.T) {
 	for _, k := range kits {
-		t.Run(string(k.p), func(t *testing.T) {
+		t.Run(string(k.Provider), func(t *testing.T) {
 			env := testenv.New(t, testenv.SQLite)
 			org := env.SeedOrg(t, "lnk")
 			admin := env.SignIn(t, org.Admin.Email, testenv.Password)
 			fw := env.SignIn(t, org.Fieldworker.Email, testenv.Password)
-			k.addAccount(t, env, org.Fieldworker.Email)
+			k.AddAccount(t, env, org.Fieldworker.Email)
 
 			// Off for the organization: no link is offered.
-			if s := calendarSync(t, fw, org.Fieldworker.ID, k.p); s.Enabled || s.Action != "NONE" || s.Reason != "ORGANIZATION" {
+			if s := calendarSync(t, fw, org.Fieldworker.ID, k.Provider); s.Enabled || s.Action != "NONE" || s.Reason != "ORGANIZATION" {
 				t.Fatalf("before enabling: %+v", s)
 			}
-			if r := fw.Do(t, `mutation($p:Provider!){startCalendarLink(provider:$p){url}}`, map[string]any{"p": string(k.p)}); len(r.Errors) == 0 || r.Errors[0].Code() != "FORBIDDEN" {
+			if r := fw.Do(t, `mutation($p:Provider!){startCalendarLink(provider:$p){url}}`, map[string]any{"p": string(k.Provider)}); len(r.Errors) == 0 || r.Errors[0].Code() != "FORBIDDEN" {
 				t.Fatalf("link while disabled: %+v", r)
 			}
-			if r := enable(t, admin, k.p, nil); len(r.Errors) > 0 {
+			if r := enable(t, admin, k.Provider, nil); len(r.Errors) > 0 {
 				t.Fatal(r.Errors)
 			}
-			if s := calendarSync(t, fw, org.Fieldworker.ID, k.p); !s.Enabled || s.Action != "LINK" {
+			if s := calendarSync(t, fw, org.Fieldworker.ID, k.Provider); !s.Enabled || s.Action != "LINK" {
 				t.Fatalf("after enabling: %+v", s)
 			}
 
 			// Refusing the calendar permission links nothing.
 			b := testenv.NewBrowser()
-			page := consent(t, env, k, b, startLink(t, fw, k.p), org.Fieldworker.Email, false)
+			page := consent(t, env, k, b, startLink(t, fw, k.Provider), org.Fieldworker.Email, false)
 			if title(page) != "Calendar permission missing" || page.Status != 400 {
 				t.Fatalf("scope refused: %d %q", page.Status, title(page))
 			}
-			if s := calendarSync(t, fw, org.Fieldworker.ID, k.p); s.Account != nil {
+			if s := calendarSync(t, fw, org.Fieldworker.ID, k.Provider); s.Account != nil {
 				t.Fatalf("an account was stored without calendar permission: %+v", s.Account)
 			}
 
 			// Link for real.
-			page = consent(t, env, k, b, startLink(t, fw, k.p), org.Fieldworker.Email, true)
+			page = consent(t, env, k, b, startLink(t, fw, k.Provider), org.Fieldworker.Email, true)
 			if title(page) != "Calendar linked" {
 				t.Fatalf("link: %d %q %s", page.Status, title(page), page.Body)
 			}
-			s := calendarSync(t, fw, org.Fieldworker.ID, k.p)
+			s := calendarSync(t, fw, org.Fieldworker.ID, k.Provider)
 			if s.Account == nil || s.Account.Status != "ACTIVE" || !strings.EqualFold(s.Account.AccountEmail, org.Fieldworker.Email) || s.Action != "NONE" {
 				t.Fatalf("after link: %+v %+v", s, s.Account)
 			}
 			sys := viewer.SystemContext(context.Background(), org.ID)
 			db := env.App.Client()
-			acct, err := db.CalendarAccount.Query().Where(calendaraccount.ProviderEQ(k.p)).Only(sys)
+			acct, err := db.CalendarAccount.Query().Where(calendaraccount.ProviderEQ(k.Provider)).Only(sys)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -241,8 +155,8 @@ func TestLinkUnlinkRelink(t *testing.T) {
 
 			// The provider revokes the grant: the next refresh marks the
 			// account NEEDS_REAUTH and emails the user.
-			app := platformApp(t, env, k.p)
-			k.revoke(t, env, org.Fieldworker.Email, app)
+			app := platformApp(t, env, k.Provider)
+			k.Revoke(t, env, org.Fieldworker.Email, app)
 			ts, err := env.App.Linking.TokenSource(sys, acct)
 			if err != nil {
 				t.Fatal(err)
@@ -256,7 +170,7 @@ func TestLinkUnlinkRelink(t *testing.T) {
 			if _, err := ts.Token(); !errors.Is(err, linking.ErrInvalidGrant) {
 				t.Fatalf("token after revoke: %v", err)
 			}
-			if s := calendarSync(t, fw, org.Fieldworker.ID, k.p); s.Account == nil || s.Account.Status != "NEEDS_REAUTH" || s.Action != "RELINK" {
+			if s := calendarSync(t, fw, org.Fieldworker.ID, k.Provider); s.Account == nil || s.Account.Status != "NEEDS_REAUTH" || s.Action != "RELINK" {
 				t.Fatalf("after revoke: %+v", s)
 			}
 			if n, _ := db.EmailMessage.Query().Where(emailmessage.Kind("reauth")).Count(sys); n != 1 {
@@ -264,7 +178,7 @@ func TestLinkUnlinkRelink(t *testing.T) {
 			}
 
 			// Relink: active again with fresh tokens that refresh.
-			page = consent(t, env, k, b, startLink(t, fw, k.p), org.Fieldworker.Email, true)
+			page = consent(t, env, k, b, startLink(t, fw, k.Provider), org.Fieldworker.Email, true)
 			if title(page) != "Calendar linked" {
 				t.Fatalf("relink: %q", title(page))
 			}
@@ -279,7 +193,7 @@ func TestLinkUnlinkRelink(t *testing.T) {
 
 			// Unlink: tokens gone, account disconnected.
 			var un struct{ UnlinkCalendar struct{ Status string } }
-			fw.MustDo(t, `mutation($p:Provider!){unlinkCalendar(provider:$p){status}}`, map[string]any{"p": string(k.p)}, &un)
+			fw.MustDo(t, `mutation($p:Provider!){unlinkCalendar(provider:$p){status}}`, map[string]any{"p": string(k.Provider)}, &un)
 			if un.UnlinkCalendar.Status != "DISCONNECTED" {
 				t.Fatalf("unlink: %+v", un)
 			}
@@ -287,7 +201,7 @@ func TestLinkUnlinkRelink(t *testing.T) {
 			if len(acct.TokenEnc) != 0 {
 				t.Fatal("tokens kept after unlink")
 			}
-			if s := calendarSync(t, fw, org.Fieldworker.ID, k.p); s.Account != nil || s.Action != "LINK" {
+			if s := calendarSync(t, fw, org.Fieldworker.ID, k.Provider); s.Account != nil || s.Action != "LINK" {
 				t.Fatalf("after unlink: %+v", s)
 			}
 		})
@@ -319,7 +233,7 @@ func platformApp(t *testing.T, env *testenv.Env, p domain.Provider) string {
 // clear page and change nothing.
 func TestAuthorizationEmails(t *testing.T) {
 	for _, k := range kits {
-		t.Run(string(k.p), func(t *testing.T) {
+		t.Run(string(k.Provider), func(t *testing.T) {
 			smtp, err := smtptest.Start()
 			if err != nil {
 				t.Fatal(err)
@@ -334,8 +248,8 @@ func TestAuthorizationEmails(t *testing.T) {
 			}
 			org := env.SeedOrg(t, "inv")
 			admin := env.SignIn(t, org.Admin.Email, testenv.Password)
-			k.addAccount(t, env, org.Fieldworker.Email)
-			if r := enable(t, admin, k.p, nil); len(r.Errors) > 0 {
+			k.AddAccount(t, env, org.Fieldworker.Email)
+			if r := enable(t, admin, k.Provider, nil); len(r.Errors) > 0 {
 				t.Fatal(r.Errors)
 			}
 			// Both active fieldworkers get an email.
@@ -363,7 +277,7 @@ func TestAuthorizationEmails(t *testing.T) {
 			for i := range 2 {
 				// One at a time, so the emails' order is the sending order.
 				admin.MustDo(t, `mutation($p:Provider!,$u:[ID!]!){sendAuthorizationEmails(provider:$p,userIds:$u){id}}`,
-					map[string]any{"p": string(k.p), "u": []string{strconv.Itoa(org.Fieldworker2.ID)}}, &sent)
+					map[string]any{"p": string(k.Provider), "u": []string{strconv.Itoa(org.Fieldworker2.ID)}}, &sent)
 				msgs = waitMessages(t, smtp, 3+i)
 				links = append(links, linkIn(t, msgs[2+i:], org.Fieldworker2.Email))
 			}
@@ -396,7 +310,7 @@ func TestAuthorizationEmails(t *testing.T) {
 				}
 			}
 			admin.MustDo(t, `query($id:ID!,$p:Provider!){node(id:$id){... on User{calendarSync(provider:$p){lastInvitation{usedAt} account{status}}}}}`,
-				map[string]any{"id": strconv.Itoa(org.Fieldworker.ID), "p": string(k.p)}, &out)
+				map[string]any{"id": strconv.Itoa(org.Fieldworker.ID), "p": string(k.Provider)}, &out)
 			if out.Node.CalendarSync.LastInvitation.UsedAt == nil || out.Node.CalendarSync.Account == nil || out.Node.CalendarSync.Account.Status != "ACTIVE" {
 				t.Fatalf("admin view: %+v", out.Node.CalendarSync)
 			}

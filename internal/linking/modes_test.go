@@ -19,15 +19,15 @@ import (
 // go through it.
 func TestPrivateApp(t *testing.T) {
 	for _, k := range kits {
-		t.Run(string(k.p), func(t *testing.T) {
+		t.Run(string(k.Provider), func(t *testing.T) {
 			env := testenv.New(t, testenv.SQLite)
 			org := env.SeedOrg(t, "priv")
 			admin := env.SignIn(t, org.Admin.Email, testenv.Password)
 			fw := env.SignIn(t, org.Fieldworker.Email, testenv.Password)
-			k.addAccount(t, env, org.Fieldworker.Email)
-			redirect := env.Server.URL + "/oauth/" + strings.ToLower(string(k.p)) + "/callback"
+			k.AddAccount(t, env, org.Fieldworker.Email)
+			redirect := env.Server.URL + "/oauth/" + strings.ToLower(string(k.Provider)) + "/callback"
 			clientID, secret := "org-private-app", "private-secret-1"
-			if k.p == domain.ProviderGoogle {
+			if k.Provider == domain.ProviderGoogle {
 				if err := env.App.Emulators.Google.RegisterClient(gcal.Client{ClientID: clientID, ClientSecret: secret, Name: "Priv Org Calendar", RedirectURIs: []string{redirect}}); err != nil {
 					t.Fatal(err)
 				}
@@ -40,31 +40,31 @@ func TestPrivateApp(t *testing.T) {
 			}
 			private := map[string]any{"credentialMode": "PRIVATE_APP", "clientId": clientID}
 			// Missing secret, then a wrong one: refused, nothing stored.
-			if r := enable(t, admin, k.p, private); len(r.Errors) == 0 || r.Errors[0].Code() != "BAD_USER_INPUT" {
+			if r := enable(t, admin, k.Provider, private); len(r.Errors) == 0 || r.Errors[0].Code() != "BAD_USER_INPUT" {
 				t.Fatalf("private app without secret: %+v", r)
 			}
 			private["clientSecret"] = "wrong"
-			r := enable(t, admin, k.p, private)
+			r := enable(t, admin, k.Provider, private)
 			if len(r.Errors) == 0 || r.Errors[0].Code() != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, "refused") {
 				t.Fatalf("wrong secret: %+v", r)
 			}
 			sys := viewer.SystemContext(context.Background(), org.ID)
-			if pc, _ := env.App.Linking.Config(sys, k.p); pc.Enabled || pc.CredentialMode != domain.CredentialPlatformApp {
+			if pc, _ := env.App.Linking.Config(sys, k.Provider); pc.Enabled || pc.CredentialMode != domain.CredentialPlatformApp {
 				t.Fatalf("a refused configuration was stored: %+v", pc)
 			}
 			private["clientSecret"] = secret
-			r = enable(t, admin, k.p, private)
+			r = enable(t, admin, k.Provider, private)
 			if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"hasClientSecret":true`) || strings.Contains(string(r.Data), secret) {
 				t.Fatalf("good private app: %+v %s", r.Errors, r.Data)
 			}
 			var tc struct{ TestProviderConnection struct{ Ok bool } }
-			admin.MustDo(t, `mutation($p:Provider!){testProviderConnection(provider:$p){ok message}}`, map[string]any{"p": string(k.p)}, &tc)
+			admin.MustDo(t, `mutation($p:Provider!){testProviderConnection(provider:$p){ok message}}`, map[string]any{"p": string(k.Provider)}, &tc)
 			if !tc.TestProviderConnection.Ok {
 				t.Fatal("test connection failed for a good private app")
 			}
 			// The consent names the organization's app, and the link works.
 			b := testenv.NewBrowser()
-			start := startLink(t, fw, k.p)
+			start := startLink(t, fw, k.Provider)
 			if !strings.Contains(start, url_QueryEscape(clientID)) {
 				t.Fatalf("consent URL does not use the private app: %s", start)
 			}
@@ -74,7 +74,7 @@ func TestPrivateApp(t *testing.T) {
 			if page := consent(t, env, k, b, start, org.Fieldworker.Email, true); title(page) != "Calendar linked" {
 				t.Fatalf("link through private app: %q", title(page))
 			}
-			acct, err := env.App.Client().CalendarAccount.Query().Where(calendaraccount.ProviderEQ(k.p)).Only(sys)
+			acct, err := env.App.Client().CalendarAccount.Query().Where(calendaraccount.ProviderEQ(k.Provider)).Only(sys)
 			if err != nil || acct.CredentialMode != domain.CredentialPrivateApp {
 				t.Fatalf("account: %+v %v", acct, err)
 			}
@@ -86,13 +86,13 @@ func TestPrivateApp(t *testing.T) {
 // Calsync impersonates their email; an unknown email is reported per user.
 func TestServiceAccount(t *testing.T) {
 	for _, k := range kits {
-		t.Run(string(k.p), func(t *testing.T) {
+		t.Run(string(k.Provider), func(t *testing.T) {
 			env := testenv.New(t, testenv.SQLite)
 			org := env.SeedOrg(t, "sa")
 			admin := env.SignIn(t, org.Admin.Email, testenv.Password)
 			fw := env.SignIn(t, org.Fieldworker.Email, testenv.Password)
 			settings := map[string]any{"credentialMode": "SERVICE_ACCOUNT"}
-			if k.p == domain.ProviderGoogle {
+			if k.Provider == domain.ProviderGoogle {
 				// Fieldworker has a Workspace account in sa.test; Fieldworker2 has none.
 				if _, err := env.App.Emulators.Google.CreateAccount(gcal.Account{Email: org.Fieldworker.Email, Domain: "sa.test"}); err != nil {
 					t.Fatal(err)
@@ -101,7 +101,7 @@ func TestServiceAccount(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if r := enable(t, admin, k.p, map[string]any{"credentialMode": "SERVICE_ACCOUNT", "serviceAccountKey": `{"type":"service_account"}`}); len(r.Errors) == 0 || r.Errors[0].Code() != "BAD_USER_INPUT" {
+				if r := enable(t, admin, k.Provider, map[string]any{"credentialMode": "SERVICE_ACCOUNT", "serviceAccountKey": `{"type":"service_account"}`}); len(r.Errors) == 0 || r.Errors[0].Code() != "BAD_USER_INPUT" {
 					t.Fatalf("broken key accepted: %+v", r)
 				}
 				settings["serviceAccountKey"] = string(key)
@@ -119,25 +119,25 @@ func TestServiceAccount(t *testing.T) {
 					t.Fatal(err)
 				}
 				settings["tenantId"], settings["clientId"], settings["clientSecret"] = tenant.ID, app.ClientID, "wrong"
-				if r := enable(t, admin, k.p, settings); len(r.Errors) == 0 || r.Errors[0].Code() != "BAD_USER_INPUT" {
+				if r := enable(t, admin, k.Provider, settings); len(r.Errors) == 0 || r.Errors[0].Code() != "BAD_USER_INPUT" {
 					t.Fatalf("wrong app secret accepted: %+v", r)
 				}
 				settings["clientSecret"] = "app-only-secret"
-				if r := enable(t, admin, k.p, settings); len(r.Errors) == 0 {
+				if r := enable(t, admin, k.Provider, settings); len(r.Errors) == 0 {
 					t.Fatal("app without application permission accepted")
 				}
 				if err := em.GrantAppPermissions(tenant.ID, app.ClientID, []string{"Calendars.ReadWrite"}); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if r := enable(t, admin, k.p, settings); len(r.Errors) > 0 {
+			if r := enable(t, admin, k.Provider, settings); len(r.Errors) > 0 {
 				t.Fatalf("service account: %+v", r.Errors)
 			}
-			if s := calendarSync(t, fw, org.Fieldworker.ID, k.p); s.Action != "ENABLE_SERVICE_SYNC" {
+			if s := calendarSync(t, fw, org.Fieldworker.ID, k.Provider); s.Action != "ENABLE_SERVICE_SYNC" {
 				t.Fatalf("action: %+v", s)
 			}
 			// No consent URL in this mode.
-			if r := fw.Do(t, `mutation($p:Provider!){startCalendarLink(provider:$p){url}}`, map[string]any{"p": string(k.p)}); len(r.Errors) == 0 {
+			if r := fw.Do(t, `mutation($p:Provider!){startCalendarLink(provider:$p){url}}`, map[string]any{"p": string(k.Provider)}); len(r.Errors) == 0 {
 				t.Fatal("consent offered in service-account mode")
 			}
 			var res struct {
@@ -147,7 +147,7 @@ func TestServiceAccount(t *testing.T) {
 					Error   *string
 				}
 			}
-			fw.MustDo(t, `mutation($p:Provider!){enableServiceAccountSync(provider:$p){user{id} account{status accountEmail} error}}`, map[string]any{"p": string(k.p)}, &res)
+			fw.MustDo(t, `mutation($p:Provider!){enableServiceAccountSync(provider:$p){user{id} account{status accountEmail} error}}`, map[string]any{"p": string(k.Provider)}, &res)
 			if got := res.EnableServiceAccountSync; len(got) != 1 || got[0].Error != nil || got[0].Account == nil || got[0].Account.Status != "ACTIVE" {
 				if len(got) == 1 && got[0].Error != nil {
 					t.Logf("error: %s", *got[0].Error)
@@ -156,7 +156,7 @@ func TestServiceAccount(t *testing.T) {
 			}
 			// A user the provider does not know: reported, nothing stored.
 			admin.MustDo(t, `mutation($p:Provider!,$u:[ID!]){enableServiceAccountSync(provider:$p,userIds:$u){user{id} account{status} error}}`,
-				map[string]any{"p": string(k.p), "u": []string{strconv.Itoa(org.Fieldworker2.ID)}}, &res)
+				map[string]any{"p": string(k.Provider), "u": []string{strconv.Itoa(org.Fieldworker2.ID)}}, &res)
 			if got := res.EnableServiceAccountSync; len(got) != 1 || got[0].Error == nil || got[0].Account != nil || !strings.Contains(*got[0].Error, org.Fieldworker2.Email) {
 				t.Fatalf("unknown user: %+v", got)
 			}
@@ -166,7 +166,7 @@ func TestServiceAccount(t *testing.T) {
 			}
 			// Test connection uses the stored, encrypted credentials.
 			var tc struct{ TestProviderConnection struct{ Ok bool } }
-			admin.MustDo(t, `mutation($p:Provider!){testProviderConnection(provider:$p){ok}}`, map[string]any{"p": string(k.p)}, &tc)
+			admin.MustDo(t, `mutation($p:Provider!){testProviderConnection(provider:$p){ok}}`, map[string]any{"p": string(k.Provider)}, &tc)
 			if !tc.TestProviderConnection.Ok {
 				t.Fatal("test connection failed")
 			}

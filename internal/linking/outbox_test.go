@@ -26,7 +26,7 @@ func TestOutboxAndDeactivation(t *testing.T) {
 	org := env.SeedOrg(t, "obx")
 	admin := env.SignIn(t, org.Admin.Email, testenv.Password)
 	fw := env.SignIn(t, org.Fieldworker.Email, testenv.Password)
-	if r := enable(t, admin, k.p, nil); len(r.Errors) > 0 {
+	if r := enable(t, admin, k.Provider, nil); len(r.Errors) > 0 {
 		t.Fatal(r.Errors)
 	}
 	sys := viewer.SystemContext(context.Background(), org.ID)
@@ -57,8 +57,8 @@ func TestOutboxAndDeactivation(t *testing.T) {
 	}
 
 	// Link, subscribe to account changes, then deactivate.
-	k.addAccount(t, env, org.Fieldworker.Email)
-	if page := consent(t, env, k, testenv.NewBrowser(), startLink(t, fw, k.p), org.Fieldworker.Email, true); title(page) != "Calendar linked" {
+	k.AddAccount(t, env, org.Fieldworker.Email)
+	if page := consent(t, env, k, testenv.NewBrowser(), startLink(t, fw, k.Provider), org.Fieldworker.Email, true); title(page) != "Calendar linked" {
 		t.Fatalf("link: %q", title(page))
 	}
 	acct, err := env.App.Client().CalendarAccount.Query().Where(calendaraccount.ProviderEQ(domain.ProviderGoogle)).Only(sys)

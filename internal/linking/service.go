@@ -31,6 +31,8 @@ type Jobs interface {
 	AccountLinked(ctx context.Context, orgID, accountID int)
 	// EmailQueued queues the delivery of an outbox message.
 	EmailQueued(ctx context.Context, orgID, emailID int)
+	// AccountResync queues a full re-sync of an account.
+	AccountResync(ctx context.Context, orgID, accountID int) error
 }
 
 // StatusNotifier hears about account status changes (NEEDS_REAUTH…).
@@ -45,6 +47,13 @@ type Locker interface {
 	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), err error)
 }
 
+// Releaser stops managing a user's events in an account before it is
+// unlinked: removing them from the calendar, or leaving them (the sync
+// engine).
+type Releaser interface {
+	ReleaseUser(ctx context.Context, a *ent.CalendarAccount, userID int, remove bool) error
+}
+
 // Options configures the Service.
 type Options struct {
 	Client    *ent.Client
@@ -57,8 +66,11 @@ type Options struct {
 	Jobs      Jobs
 	Notifier  StatusNotifier
 	Locker    Locker
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// Releaser applies the unlink policy to Calsync's events (nil: the
+	// events are left as they are).
+	Releaser Releaser
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // Service links and unlinks calendar accounts.
@@ -71,6 +83,7 @@ type Service struct {
 	jobs      Jobs
 	notifier  StatusNotifier
 	locker    Locker
+	releaser  Releaser
 	now       func() time.Time
 	log       *slog.Logger
 }
@@ -85,7 +98,7 @@ func New(o Options) *Service {
 	}
 	return &Service{client: o.Client, box: o.Box, providers: o.Providers, platform: o.Platform,
 		publicURL: strings.TrimSuffix(o.PublicURL, "/"), jobs: o.Jobs, notifier: o.Notifier, locker: o.Locker,
-		now: o.Now, log: o.Logger}
+		releaser: o.Releaser, now: o.Now, log: o.Logger}
 }
 
 // AttemptTTL is how long a consent may take.
@@ -311,4 +324,42 @@ func accountOf(ctx context.Context, db *ent.Client, userID int, p domain.Provide
 // Config returns the organization's settings for p (nil when never set).
 func (s *Service) Config(ctx context.Context, p domain.Provider) (*ent.ProviderConfig, error) {
 	return s.config(ctx, p)
+}
+
+// SetReleaser wires the sync engine in after construction (the engine
+// needs this service's token sources, so it is built second).
+func (s *Service) SetReleaser(r Releaser) { s.releaser = r }
+
+// Resync queues a re-sync of a user's calendar for p: the last 30 days and
+// the future pushed again, events deleted at the provider recreated. Users
+// re-sync their own; admins anyone's.
+func (s *Service) Resync(ctx context.Context, userID int, p domain.Provider) (*ent.CalendarAccount, error) {
+	v, _ := viewer.FromContext(ctx)
+	if !v.IsAdmin() && v.UserID != userID {
+		return nil, domain.Errorf(domain.CodeForbidden, "only administrators re-sync another user's calendar")
+	}
+	u, err := s.db(ctx).User.Get(ctx, userID)
+	if ent.IsNotFound(err) {
+		return nil, domain.NotFound("user", userID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	a, err := accountOf(ctx, s.db(ctx), u.ID, p)
+	if err != nil {
+		return nil, err
+	}
+	if a == nil || a.Status == calendaraccount.StatusDISCONNECTED {
+		return nil, domain.Errorf(domain.CodeNotFound, "%s has no linked %s calendar", u.Email, providerName(p))
+	}
+	if a.Status == calendaraccount.StatusNEEDS_REAUTH {
+		return nil, domain.Errorf(domain.CodeBadUserInput, "link the %s calendar again first: the provider no longer accepts the old grant", providerName(p))
+	}
+	if s.jobs == nil {
+		return nil, domain.Errorf(domain.CodeInternal, "no task queue")
+	}
+	if err := s.jobs.AccountResync(ctx, a.OrganizationID, a.ID); err != nil {
+		return nil, err
+	}
+	return a, nil
 }

@@ -19,19 +19,19 @@ import (
 // user keeps the account for the other, and only the last one revokes.
 func TestSharedAccountAndSecondaryCalendar(t *testing.T) {
 	for _, k := range kits {
-		t.Run(string(k.p), func(t *testing.T) {
+		t.Run(string(k.Provider), func(t *testing.T) {
 			env := testenv.New(t, testenv.SQLite)
 			org := env.SeedOrg(t, "shr")
 			admin := env.SignIn(t, org.Admin.Email, testenv.Password)
-			if r := enable(t, admin, k.p, map[string]any{"destination": "SECONDARY"}); len(r.Errors) > 0 {
+			if r := enable(t, admin, k.Provider, map[string]any{"destination": "SECONDARY"}); len(r.Errors) > 0 {
 				t.Fatal(r.Errors)
 			}
 			shared := "office@shr.test"
-			k.addAccount(t, env, shared)
+			k.AddAccount(t, env, shared)
 			one := env.SignIn(t, org.Fieldworker.Email, testenv.Password)
 			two := env.SignIn(t, org.Fieldworker2.Email, testenv.Password)
 			for _, c := range []*testenv.Client{one, two} {
-				if page := consent(t, env, k, testenv.NewBrowser(), startLink(t, c, k.p), shared, true); title(page) != "Calendar linked" {
+				if page := consent(t, env, k, testenv.NewBrowser(), startLink(t, c, k.Provider), shared, true); title(page) != "Calendar linked" {
 					t.Fatalf("link: %q", title(page))
 				}
 			}
@@ -46,7 +46,7 @@ func TestSharedAccountAndSecondaryCalendar(t *testing.T) {
 			// and it is the destination.
 			var names []string
 			var destName string
-			if k.p == kits[0].p {
+			if k.Provider == kits[0].Provider {
 				cals, err := env.App.Emulators.Google.Calendars(shared)
 				if err != nil {
 					t.Fatal(err)
@@ -74,7 +74,7 @@ func TestSharedAccountAndSecondaryCalendar(t *testing.T) {
 			}
 
 			// The first user leaves: the account stays, tokens and all.
-			one.MustDo(t, `mutation($p:Provider!){unlinkCalendar(provider:$p){status}}`, map[string]any{"p": string(k.p)}, nil)
+			one.MustDo(t, `mutation($p:Provider!){unlinkCalendar(provider:$p){status}}`, map[string]any{"p": string(k.Provider)}, nil)
 			acct, _ = db.CalendarAccount.Get(sys, acct.ID)
 			if acct.Status != calendaraccount.StatusACTIVE || len(acct.TokenEnc) == 0 {
 				t.Fatalf("after first unlink: %s, token %d bytes", acct.Status, len(acct.TokenEnc))
@@ -84,7 +84,7 @@ func TestSharedAccountAndSecondaryCalendar(t *testing.T) {
 				t.Fatalf("token for the remaining user: %v", err)
 			}
 			// The last one leaves: disconnected, tokens gone.
-			two.MustDo(t, `mutation($p:Provider!){unlinkCalendar(provider:$p){status}}`, map[string]any{"p": string(k.p)}, nil)
+			two.MustDo(t, `mutation($p:Provider!){unlinkCalendar(provider:$p){status}}`, map[string]any{"p": string(k.Provider)}, nil)
 			acct, _ = db.CalendarAccount.Get(sys, acct.ID)
 			if acct.Status != calendaraccount.StatusDISCONNECTED || len(acct.TokenEnc) != 0 {
 				t.Fatalf("after last unlink: %s, token %d bytes", acct.Status, len(acct.TokenEnc))
@@ -102,12 +102,12 @@ func TestConcurrentRefreshIsSerialized(t *testing.T) {
 	env := testenv.New(t, testenv.SQLite)
 	org := env.SeedOrg(t, "conc")
 	admin := env.SignIn(t, org.Admin.Email, testenv.Password)
-	if r := enable(t, admin, k.p, nil); len(r.Errors) > 0 {
+	if r := enable(t, admin, k.Provider, nil); len(r.Errors) > 0 {
 		t.Fatal(r.Errors)
 	}
-	k.addAccount(t, env, org.Fieldworker.Email)
+	k.AddAccount(t, env, org.Fieldworker.Email)
 	fw := env.SignIn(t, org.Fieldworker.Email, testenv.Password)
-	if page := consent(t, env, k, testenv.NewBrowser(), startLink(t, fw, k.p), org.Fieldworker.Email, true); title(page) != "Calendar linked" {
+	if page := consent(t, env, k, testenv.NewBrowser(), startLink(t, fw, k.Provider), org.Fieldworker.Email, true); title(page) != "Calendar linked" {
 		t.Fatalf("link: %q", title(page))
 	}
 	sys := viewer.SystemContext(context.Background(), org.ID)

@@ -7,6 +7,7 @@ import (
 
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/providerconfig"
 	"calsync/ent/user"
 	"calsync/internal/audit"
 	"calsync/internal/domain"
@@ -17,9 +18,8 @@ import (
 // admin). When no other user shares the account, the grant is revoked at
 // the provider and the tokens are deleted.
 //
-// Calsync's events in the calendar are removed or kept per the
-// organization's unlink policy by the sync engine, which owns the event
-// links; until it runs for this account there are none to remove.
+// Calsync's events in the calendar are first removed or kept per the
+// organization's unlink policy (while the credentials still work).
 func (s *Service) Unlink(ctx context.Context, userID int, p domain.Provider) (*ent.CalendarAccount, error) {
 	v, _ := viewer.FromContext(ctx)
 	if !v.IsAdmin() && !v.System && v.UserID != userID {
@@ -47,6 +47,18 @@ func (s *Service) Unlink(ctx context.Context, userID int, p domain.Provider) (*e
 // detach removes the user from the account and, when nobody is left,
 // revokes and forgets the account's credentials.
 func (s *Service) detach(ctx, sys context.Context, db *ent.Client, a *ent.CalendarAccount, userID int) (*ent.CalendarAccount, error) {
+	if s.releaser != nil {
+		pc, err := s.config(sys, a.Provider)
+		if err != nil {
+			return nil, err
+		}
+		remove := pc == nil || pc.UnlinkPolicy == providerconfig.UnlinkPolicyREMOVE
+		if err := s.releaser.ReleaseUser(ctx, a, userID, remove); err != nil {
+			// The user asked to be unlinked: do so even if the provider
+			// cannot be reached, and say what was left behind.
+			s.log.WarnContext(ctx, "removing events on unlink failed", "account_id", a.ID, "error", err)
+		}
+	}
 	others, err := db.CalendarAccount.QueryUsers(a).Where(user.IDNEQ(userID)).Count(sys)
 	if err != nil {
 		return nil, err

@@ -47,6 +47,9 @@ type Options struct {
 type Server struct {
 	Google    *gcal.Emulator
 	Microsoft *outlook.Emulator
+	// GoogleFaults and MicrosoftFaults inject failures (also reachable
+	// through each control API's /faults).
+	GoogleFaults, MicrosoftFaults *emucore.Faults
 
 	mux      *http.ServeMux
 	snapshot string
@@ -61,11 +64,13 @@ type snapshotFile struct {
 
 // New builds the emulators, restoring the snapshot file if there is one.
 func New(o Options) (*Server, error) {
+	gf, mf := emucore.NewFaults(o.FaultSeed), emucore.NewFaults(o.FaultSeed+1)
 	s := &Server{
 		Google: gcal.New(gcal.Options{Clock: o.Clock, HTTPClient: o.HTTPClient, Logger: o.Logger,
-			Faults: emucore.NewFaults(o.FaultSeed), AllowInsecureWebhooks: o.AllowInsecureWebhooks}),
+			Faults: gf, AllowInsecureWebhooks: o.AllowInsecureWebhooks}),
 		Microsoft: outlook.New(outlook.Options{Clock: o.Clock, HTTPClient: o.HTTPClient, Logger: o.Logger,
-			Faults: emucore.NewFaults(o.FaultSeed + 1), AllowInsecureWebhooks: o.AllowInsecureWebhooks}),
+			Faults: mf, AllowInsecureWebhooks: o.AllowInsecureWebhooks}),
+		GoogleFaults: gf, MicrosoftFaults: mf,
 		snapshot: o.SnapshotPath,
 	}
 	if o.SnapshotPath != "" {

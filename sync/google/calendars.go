@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"golang.org/x/oauth2"
@@ -17,11 +18,27 @@ import (
 // calendarService is a Calendar API client whose requests carry tokens
 // from ts over the configured HTTP client.
 func (c *Client) calendarService(ctx context.Context, ts oauth2.TokenSource) (*calendar.Service, error) {
+	hc, err := c.apiHTTPClient(ctx, ts)
+	if err != nil {
+		return nil, err
+	}
+	return c.calendarServiceWith(ctx, hc)
+}
+
+// apiHTTPClient is the configured HTTP client under an OAuth transport
+// that adds tokens from ts (refreshing them through the configured
+// client).
+func (c *Client) apiHTTPClient(ctx context.Context, ts oauth2.TokenSource) (*http.Client, error) {
 	if ts == nil {
 		return nil, errors.New("no token source")
 	}
 	hc := oauth2.NewClient(c.oauthContext(ctx), ts)
 	hc.Timeout = c.http.Timeout
+	return hc, nil
+}
+
+// calendarServiceWith is a Calendar API client sending over hc.
+func (c *Client) calendarServiceWith(ctx context.Context, hc *http.Client) (*calendar.Service, error) {
 	svc, err := calendar.NewService(ctx, option.WithEndpoint(c.endpoints.CalendarAPI), option.WithHTTPClient(hc))
 	if err != nil {
 		return nil, fmt.Errorf("calendar service: %w", err)

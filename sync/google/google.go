@@ -9,6 +9,11 @@
 // everything else (network failures, 5xx, 429 and 403 rate limits) is a
 // plain error the caller may retry.
 //
+// It also implements engine.Provider (events.go): Calsync's events are
+// written with events.insert/patch/delete through the SDK, or through
+// Google's multipart batch endpoint (batch.go) when an Apply carries more
+// than one operation. Those errors wrap the engine's sentinels instead.
+//
 // Calendar access means the full https://www.googleapis.com/auth/calendar
 // scope: linking lists the account's calendars (calendarList.list, which
 // calendar.events does not allow) and may create the secondary calendar
@@ -48,16 +53,20 @@ type Endpoints struct {
 	UserinfoURL string
 	// CalendarAPI is the Calendar API base path, ending in "/calendar/v3/".
 	CalendarAPI string
+	// CalendarBatch is the Calendar API's batch endpoint; empty derives
+	// it from CalendarAPI ("<host>/batch/calendar/v3").
+	CalendarBatch string
 }
 
 // DefaultEndpoints returns Google's production endpoints.
 func DefaultEndpoints() Endpoints {
 	return Endpoints{
-		AuthURL:     "https://accounts.google.com/o/oauth2/v2/auth",
-		TokenURL:    "https://oauth2.googleapis.com/token",
-		RevokeURL:   "https://oauth2.googleapis.com/revoke",
-		UserinfoURL: "https://openidconnect.googleapis.com/v1/userinfo",
-		CalendarAPI: "https://www.googleapis.com/calendar/v3/",
+		AuthURL:       "https://accounts.google.com/o/oauth2/v2/auth",
+		TokenURL:      "https://oauth2.googleapis.com/token",
+		RevokeURL:     "https://oauth2.googleapis.com/revoke",
+		UserinfoURL:   "https://openidconnect.googleapis.com/v1/userinfo",
+		CalendarAPI:   "https://www.googleapis.com/calendar/v3/",
+		CalendarBatch: "https://www.googleapis.com/batch/calendar/v3",
 	}
 }
 
@@ -66,11 +75,12 @@ func DefaultEndpoints() Endpoints {
 func EmulatorEndpoints(base string) Endpoints {
 	base = strings.TrimRight(base, "/")
 	return Endpoints{
-		AuthURL:     base + "/google/o/oauth2/v2/auth",
-		TokenURL:    base + "/google/token",
-		RevokeURL:   base + "/google/revoke",
-		UserinfoURL: base + "/google/oauth2/v3/userinfo",
-		CalendarAPI: base + "/google/calendar/v3/",
+		AuthURL:       base + "/google/o/oauth2/v2/auth",
+		TokenURL:      base + "/google/token",
+		RevokeURL:     base + "/google/revoke",
+		UserinfoURL:   base + "/google/oauth2/v3/userinfo",
+		CalendarAPI:   base + "/google/calendar/v3/",
+		CalendarBatch: base + "/google/batch/calendar/v3",
 	}
 }
 
@@ -87,6 +97,15 @@ func (e Endpoints) withDefaults() Endpoints {
 	fill(&e.RevokeURL, d.RevokeURL)
 	fill(&e.UserinfoURL, d.UserinfoURL)
 	fill(&e.CalendarAPI, d.CalendarAPI)
+	if e.CalendarBatch == "" {
+		// The batch path sits beside the API's: /calendar/v3/ becomes
+		// /batch/calendar/v3 on the same host and prefix.
+		if prefix, ok := strings.CutSuffix(e.CalendarAPI, "calendar/v3/"); ok {
+			e.CalendarBatch = prefix + "batch/calendar/v3"
+		} else {
+			e.CalendarBatch = d.CalendarBatch
+		}
+	}
 	return e
 }
 

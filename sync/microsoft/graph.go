@@ -379,14 +379,14 @@ func graphStatus(err error) int {
 	return 0
 }
 
-// retryAfter reads a Retry-After header in seconds.
+// retryAfter reads a Retry-After header (seconds or an HTTP date).
 func retryAfter(h *abs.ResponseHeaders) time.Duration {
 	if h == nil {
 		return 0
 	}
 	for _, v := range h.Get("Retry-After") {
-		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
-			return time.Duration(n) * time.Second
+		if d := parseRetryAfter(v); d > 0 {
+			return d
 		}
 	}
 	return 0

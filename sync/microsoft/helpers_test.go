@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -47,6 +48,11 @@ type env struct {
 
 	requests      atomic.Int64 // every request the emulator got
 	tokenRequests atomic.Int64 // requests to a token endpoint
+	graphRequests atomic.Int64 // HTTP requests to Graph (a $batch counts once)
+	batches       atomic.Int64 // POST /$batch requests
+
+	mu       sync.Mutex
+	graphLog []string // "METHOD /path" of each Graph request
 }
 
 func newEnv(t *testing.T) *env {
@@ -57,6 +63,15 @@ func newEnv(t *testing.T) *env {
 		e.requests.Add(1)
 		if strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token") {
 			e.tokenRequests.Add(1)
+		}
+		if strings.HasPrefix(r.URL.Path, "/graph/") {
+			e.graphRequests.Add(1)
+			if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/$batch") {
+				e.batches.Add(1)
+			}
+			e.mu.Lock()
+			e.graphLog = append(e.graphLog, r.Method+" "+r.URL.Path)
+			e.mu.Unlock()
 		}
 		e.emu.ServeHTTP(w, r)
 	}))

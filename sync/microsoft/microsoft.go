@@ -1,8 +1,12 @@
-// Package microsoft is Calsync's Microsoft 365 / Outlook adapter for
-// linking calendars: OAuth 2.0 authorization code with PKCE against the
-// Microsoft identity platform (golang.org/x/oauth2), app-only access with
-// client credentials (golang.org/x/oauth2/clientcredentials), and the
-// calendar calls of Microsoft Graph through msgraph-sdk-go.
+// Package microsoft is Calsync's Microsoft 365 / Outlook adapter: for
+// linking calendars (linking.Provider), OAuth 2.0 authorization code with
+// PKCE against the Microsoft identity platform (golang.org/x/oauth2),
+// app-only access with client credentials
+// (golang.org/x/oauth2/clientcredentials) and the calendar calls of
+// Microsoft Graph through msgraph-sdk-go; for pushing bookings
+// (engine.Provider), the event calls: creates idempotent on Graph's
+// transactionId, conditional updates and deletes, Graph JSON batching,
+// and Calsync's tags as single-value extended properties (TagPropertyID).
 //
 // Only the users, models and models/odataerrors packages of msgraph-sdk-go
 // are imported, with msgraph-sdk-go-core's middleware and kiota's
@@ -25,6 +29,12 @@
 // Other failures (5xx, 429, network) are plain errors; Graph answers are
 // available as *GraphError (with Retry-After) through errors.As, token
 // endpoint answers as *oauth2.RetrieveError.
+//
+// The event calls (Apply, Get, ListTagged) wrap the sentinel errors of
+// sync/engine instead: 401 ErrUnauthorized, 403 ErrForbidden, 412
+// ErrPrecondition, 404 and 410 ErrNotFound, other 4xx ErrInvalid, and
+// 429 (or a throttling 403) *engine.RateLimitedError with Graph's
+// Retry-After; 5xx and network failures stay plain errors.
 package microsoft
 
 import (

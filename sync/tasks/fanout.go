@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
@@ -20,6 +23,10 @@ type FanOut struct {
 	Client *ent.Client
 	Queue  *asynq.Client
 	Log    *slog.Logger
+	// Redis and Prefix mark accounts dirty (see MarkDirty); nil Redis
+	// skips it.
+	Redis  *redis.Client
+	Prefix string
 }
 
 // ProcessTask implements asynq.Handler.
@@ -36,11 +43,24 @@ func (h *FanOut) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("tasks: fan-out: %w", err)
 	}
 	for _, id := range accounts {
+		if h.Redis != nil {
+			if err := MarkDirty(ctx, h.Redis, h.Prefix, id); err != nil {
+				return fmt.Errorf("tasks: mark dirty: %w", err)
+			}
+		}
 		task, opts, err := NewAccountSyncTask(AccountSyncPayload{OrgID: p.OrgID, AccountID: id})
 		if err != nil {
 			return err
 		}
-		if _, err := h.Queue.EnqueueContext(ctx, task, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		_, err = h.Queue.EnqueueContext(ctx, task, opts...)
+		if errors.Is(err, asynq.ErrTaskIDConflict) {
+			// A sync is queued or running. A running one re-runs when it
+			// sees the dirty mark, but may be just finishing: a short
+			// follow-up (itself deduplicated) closes that gap.
+			opts = append(opts, asynq.TaskID("account-sync-followup:"+strconv.Itoa(id)), asynq.ProcessIn(2*time.Second))
+			_, err = h.Queue.EnqueueContext(ctx, task, opts...)
+		}
+		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 			return fmt.Errorf("tasks: enqueue account sync: %w", err)
 		}
 	}

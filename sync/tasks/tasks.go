@@ -51,6 +51,8 @@ func NewBookingsChangedTask(p BookingsChangedPayload) (*asynq.Task, error) {
 type AccountSyncPayload struct {
 	OrgID     int `json:"org_id"`
 	AccountID int `json:"account_id"`
+	// Kind is INITIAL, INCREMENTAL (default) or RESYNC.
+	Kind string `json:"kind,omitempty"`
 }
 
 // NewAccountSyncTask builds a sync task for one account. The task id is the
@@ -64,7 +66,11 @@ func NewAccountSyncTask(p AccountSyncPayload) (*asynq.Task, []asynq.Option, erro
 		return nil, nil, fmt.Errorf("tasks: %w", err)
 	}
 	id := "account-sync:" + strconv.Itoa(p.AccountID)
-	return asynq.NewTask(TypeAccountSync, data), []asynq.Option{asynq.Queue(QueueSync), asynq.TaskID(id)}, nil
+	if p.Kind == "RESYNC" {
+		// A re-sync must not be swallowed by a queued incremental sync.
+		id = "account-resync:" + strconv.Itoa(p.AccountID)
+	}
+	return asynq.NewTask(TypeAccountSync, data), []asynq.Option{asynq.Queue(QueueSync), asynq.TaskID(id), asynq.MaxRetry(20)}, nil
 }
 
 // DecodeBookingsChanged parses a bookings:changed payload.

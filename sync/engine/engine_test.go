@@ -1,0 +1,281 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"calsync/ent"
+	"calsync/ent/calendaraccount"
+	"calsync/internal/domain"
+	"calsync/internal/testenv"
+	"calsync/internal/viewer"
+	"calsync/sync/emulator/emucore"
+)
+
+// calEvent is an event as the emulated provider holds it.
+type calEvent struct {
+	ID, Title  string
+	Start, End time.Time
+	Tags       map[string]string
+	Cancelled  bool
+}
+
+// fixture is a linked fieldworker whose calendar the tests watch.
+type fixture struct {
+	env     *testenv.Env
+	kit     testenv.ProviderKit
+	org     testenv.Org
+	admin   *testenv.Client
+	fw      *testenv.Client
+	account *ent.CalendarAccount
+}
+
+func setup(t *testing.T, k testenv.ProviderKit, slug string) *fixture {
+	t.Helper()
+	env := testenv.New(t, testenv.SQLite)
+	if err := env.App.StartWorker(); err != nil {
+		t.Fatal(err)
+	}
+	org := env.SeedOrg(t, slug)
+	f := &fixture{env: env, kit: k, org: org}
+	f.admin = env.SignIn(t, org.Admin.Email, testenv.Password)
+	f.admin.MustDo(t, `mutation($p:Provider!){updateProviderConfig(input:{provider:$p,enabled:true}){id}}`, map[string]any{"p": string(k.Provider)}, nil)
+	f.fw = env.SignIn(t, org.Fieldworker.Email, testenv.Password)
+	k.Link(t, env, f.fw, org.Fieldworker.Email)
+	sys := viewer.SystemContext(context.Background(), org.ID)
+	a, err := env.App.Client().CalendarAccount.Query().Where(calendaraccount.ProviderEQ(k.Provider)).Only(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.account = a
+	return f
+}
+
+// events reads the destination calendar at the provider.
+func (f *fixture) events(t *testing.T) []calEvent {
+	t.Helper()
+	var raws []json.RawMessage
+	var err error
+	if f.kit.Provider == domain.ProviderGoogle {
+		raws, err = f.env.App.Emulators.Google.CalendarEvents(f.account.DestinationCalendarID, false)
+	} else {
+		raws, err = f.env.App.Emulators.Microsoft.ListEvents(f.account.AccountEmail, f.account.DestinationCalendarID)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []calEvent
+	for _, raw := range raws {
+		var g struct {
+			ID, Summary, Subject, Status string
+			Start, End               struct {
+				DateTime string `json:"dateTime"`
+				TimeZone string `json:"timeZone"`
+			}
+			ExtendedProperties struct{ Private map[string]string }
+			SingleValueExtendedProperties []struct{ ID, Value string }
+		}
+		if err := json.Unmarshal(raw, &g); err != nil {
+			t.Fatal(err)
+		}
+		e := calEvent{ID: g.ID, Title: g.Summary + g.Subject, Tags: g.ExtendedProperties.Private, Cancelled: g.Status == "cancelled"}
+		if e.Tags == nil {
+			e.Tags = map[string]string{}
+			for _, p := range g.SingleValueExtendedProperties {
+				e.Tags[p.ID[strings.LastIndex(p.ID, " ")+1:]] = p.Value
+			}
+		}
+		e.Start, e.End = parseTime(t, g.Start.DateTime, g.Start.TimeZone), parseTime(t, g.End.DateTime, g.End.TimeZone)
+		if !e.Cancelled {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Title < out[j].Title })
+	return out
+}
+
+func parseTime(t *testing.T, s, tz string) time.Time {
+	if ts, err := time.Parse(time.RFC3339, s); err == nil {
+		return ts
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05.0000000", "2006-01-02T15:04:05"} {
+		if ts, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return ts
+		}
+	}
+	t.Fatalf("unparsable time %q", s)
+	return time.Time{}
+}
+
+func titles(evs []calEvent) []string {
+	out := make([]string, len(evs))
+	for i, e := range evs {
+		out[i] = e.Title
+	}
+	return out
+}
+
+// waitFor polls the calendar until ok holds.
+func (f *fixture) waitFor(t *testing.T, what string, ok func([]calEvent) bool) []calEvent {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		evs := f.events(t)
+		if ok(evs) {
+			return evs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: calendar holds %q", what, titles(evs))
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+func (f *fixture) waitTitles(t *testing.T, what string, want ...string) []calEvent {
+	t.Helper()
+	sort.Strings(want)
+	return f.waitFor(t, what, func(evs []calEvent) bool { return slices.Equal(titles(evs), want) })
+}
+
+func (f *fixture) createBooking(t *testing.T, title string, start time.Time, hosts ...int) int {
+	t.Helper()
+	ids := make([]string, len(hosts))
+	for i, h := range hosts {
+		ids[i] = strconv.Itoa(h)
+	}
+	var out struct{ CreateBooking struct{ ID string } }
+	f.admin.MustDo(t, `mutation($in:CreateBookingInput!){createBooking(input:$in){id}}`, map[string]any{"in": map[string]any{
+		"title": title, "startAt": start.Format(time.RFC3339), "endAt": start.Add(time.Hour).Format(time.RFC3339),
+		"timeZone": "Europe/Helsinki", "hostIDs": ids, "customerName": "Ann Customer", "amount": "99.50", "currency": "EUR",
+		"addresses": []string{"Main Street 1"}, "customProperties": map[string]any{"Gate": "1234"},
+	}}, &out)
+	id, _ := strconv.Atoi(out.CreateBooking.ID)
+	return id
+}
+
+func (f *fixture) mutate(t *testing.T, query string, vars map[string]any) {
+	t.Helper()
+	f.admin.MustDo(t, query, vars, nil)
+}
+
+// TestEveryMutationReachesTheCalendar walks each booking mutation and
+// checks the fieldworker's calendar after it, on both providers.
+func TestEveryMutationReachesTheCalendar(t *testing.T) {
+	for _, k := range testenv.Kits {
+		t.Run(string(k.Provider), func(t *testing.T) {
+			f := setup(t, k, "mut")
+			org := f.org
+			seeded := "Visit mut"
+			evs := f.waitTitles(t, "initial sync", seeded)
+			if evs[0].Tags["calsync"] != strconv.Itoa(org.ID) || evs[0].Tags["calsyncBooking"] != strconv.Itoa(org.Booking.ID) {
+				t.Fatalf("event not tagged as Calsync's: %+v", evs[0].Tags)
+			}
+			start := time.Now().Add(48 * time.Hour).Truncate(time.Hour)
+
+			// create (own), create (someone else's: never pushed here)
+			b1 := f.createBooking(t, "Leak repair", start, org.Fieldworker.ID)
+			f.createBooking(t, "Not mine", start, org.Fieldworker2.ID)
+			f.waitTitles(t, "create", "Leak repair", seeded)
+
+			// reschedule
+			ns := start.Add(3 * time.Hour)
+			f.mutate(t, `mutation($id:ID!,$s:Time!,$e:Time!){rescheduleBooking(id:$id,startAt:$s,endAt:$e){id}}`,
+				map[string]any{"id": strconv.Itoa(b1), "s": ns.Format(time.RFC3339), "e": ns.Add(2 * time.Hour).Format(time.RFC3339)})
+			f.waitFor(t, "reschedule", func(evs []calEvent) bool {
+				for _, e := range evs {
+					if e.Title == "Leak repair" {
+						return e.Start.Equal(ns) && e.End.Equal(ns.Add(2*time.Hour))
+					}
+				}
+				return false
+			})
+
+			// update title
+			f.mutate(t, `mutation($id:ID!){updateBooking(id:$id,input:{title:"Leak repair (urgent)"}){id}}`, map[string]any{"id": strconv.Itoa(b1)})
+			f.waitTitles(t, "update", "Leak repair (urgent)", seeded)
+
+			// cancel: stays, marked cancelled
+			f.mutate(t, `mutation($id:ID!){cancelBooking(id:$id,reason:"ill"){id}}`, map[string]any{"id": strconv.Itoa(b1)})
+			f.waitTitles(t, "cancel", "Cancelled: Leak repair (urgent)", seeded)
+
+			// a status without push: left as it is; with delete: removed
+			var st struct{ CreateBookingStatus struct{ ID string } }
+			f.admin.MustDo(t, `mutation{createBookingStatus(input:{name:"Quote",pushToCalendar:false}){id}}`, nil, &st)
+			quote := st.CreateBookingStatus.ID
+			f.admin.MustDo(t, `mutation{createBookingStatus(input:{name:"Void",deleteFromCalendar:true}){id}}`, nil, &st)
+			void := st.CreateBookingStatus.ID
+			b2 := f.createBooking(t, "Boiler", start, org.Fieldworker.ID)
+			f.waitTitles(t, "second booking", "Boiler", "Cancelled: Leak repair (urgent)", seeded)
+			f.mutate(t, `mutation($id:ID!,$s:ID!){updateBooking(id:$id,input:{statusID:$s,title:"Boiler v2"}){id}}`, map[string]any{"id": strconv.Itoa(b2), "s": quote})
+			time.Sleep(300 * time.Millisecond)
+			f.waitTitles(t, "status not pushed leaves the event", "Boiler", "Cancelled: Leak repair (urgent)", seeded)
+			f.mutate(t, `mutation($id:ID!,$s:ID!){updateBooking(id:$id,input:{statusID:$s}){id}}`, map[string]any{"id": strconv.Itoa(b2), "s": void})
+			f.waitTitles(t, "status deletes", "Cancelled: Leak repair (urgent)", seeded)
+
+			// unpublish removes; publish brings back
+			f.mutate(t, `mutation($ids:[ID!]!){setBookingsPublished(ids:$ids,published:false){id}}`, map[string]any{"ids": []string{strconv.Itoa(org.Booking.ID)}})
+			f.waitTitles(t, "unpublish", "Cancelled: Leak repair (urgent)")
+			f.mutate(t, `mutation($ids:[ID!]!){setBookingsPublished(ids:$ids,published:true){id}}`, map[string]any{"ids": []string{strconv.Itoa(org.Booking.ID)}})
+			f.waitTitles(t, "publish", "Cancelled: Leak repair (urgent)", seeded)
+
+			// reassign away removes; mass modify shifts; delete removes
+			f.mutate(t, `mutation($id:ID!,$h:[ID!]!){reassignBooking(id:$id,hostIDs:$h){id}}`, map[string]any{"id": strconv.Itoa(b1), "h": []string{strconv.Itoa(org.Fieldworker2.ID)}})
+			f.waitTitles(t, "reassign", seeded)
+			before := f.events(t)[0].Start
+			f.mutate(t, `mutation($ids:[ID!]!){massModifyBookings(input:{ids:$ids,shiftMinutes:60}){count}}`, map[string]any{"ids": []string{strconv.Itoa(org.Booking.ID)}})
+			f.waitFor(t, "mass modify", func(evs []calEvent) bool { return len(evs) == 1 && evs[0].Start.Equal(before.Add(time.Hour)) })
+			f.mutate(t, `mutation($id:ID!){deleteBooking(id:$id)}`, map[string]any{"id": strconv.Itoa(org.Booking.ID)})
+			f.waitTitles(t, "delete")
+		})
+	}
+}
+
+// TestResyncRecreatesAndFaultsLeaveNoDuplicates: an event deleted at the
+// provider comes back on re-sync; injected 429/503/after-write failures
+// end with exactly the desired events.
+func TestResyncRecreatesAndFaultsLeaveNoDuplicates(t *testing.T) {
+	for _, k := range testenv.Kits {
+		t.Run(string(k.Provider), func(t *testing.T) {
+			f := setup(t, k, "rsy")
+			evs := f.waitTitles(t, "initial sync", "Visit rsy")
+			if k.Provider == domain.ProviderGoogle {
+				if err := f.env.App.Emulators.Google.DeleteEventAsUser(f.account.DestinationCalendarID, evs[0].ID); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := f.env.App.Emulators.Microsoft.DeleteEvent(f.account.AccountEmail, evs[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			f.waitTitles(t, "deleted as the user")
+			f.fw.MustDo(t, `mutation($p:Provider!){resyncCalendar(provider:$p){id}}`, map[string]any{"p": string(k.Provider)}, nil)
+			f.waitTitles(t, "re-sync recreates", "Visit rsy")
+
+			faults, prefix := f.env.App.Emulators.GoogleFaults, "/google/"
+			if k.Provider == domain.ProviderMicrosoft {
+				faults, prefix = f.env.App.Emulators.MicrosoftFaults, "/graph/"
+			}
+			faults.Add(emucore.Fault{PathPrefix: prefix, Status: 429, RetryAfter: 1, Count: 1})
+			faults.Add(emucore.Fault{PathPrefix: prefix, Status: 503, Count: 2})
+			faults.Add(emucore.Fault{PathPrefix: prefix, Method: "POST", Status: 504, AfterHandler: true, Count: 2})
+			start := time.Now().Add(72 * time.Hour).Truncate(time.Hour)
+			var want []string
+			for i := range 5 {
+				title := fmt.Sprintf("Faulty %d", i)
+				f.createBooking(t, title, start.Add(time.Duration(i)*time.Hour), f.org.Fieldworker.ID)
+				want = append(want, title)
+			}
+			want = append(want, "Visit rsy")
+			f.waitTitles(t, "after faults (no duplicates)", want...)
+		})
+	}
+}

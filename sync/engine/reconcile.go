@@ -1,0 +1,515 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"calsync/ent"
+	"calsync/ent/calendaraccount"
+	"calsync/ent/eventlink"
+	"calsync/ent/syncrun"
+	"calsync/internal/domain"
+	"calsync/internal/viewer"
+)
+
+// Credentials gives the token source of an account (linking.Service).
+type Credentials interface {
+	TokenSource(ctx context.Context, a *ent.CalendarAccount) (oauth2.TokenSource, error)
+}
+
+// invalidator is implemented by token sources that can be told a token was
+// refused (linking's stored tokens).
+type invalidator interface{ Invalidate() }
+
+// Progress hears about runs as they advance (for live status).
+type Progress interface {
+	SyncProgress(ctx context.Context, run *ent.SyncRun, userIDs []int)
+}
+
+// Options configures a Reconciler.
+type Options struct {
+	Client      *ent.Client
+	Providers   map[domain.Provider]Provider
+	Credentials Credentials
+	Progress    Progress
+	Now         func() time.Time
+	Logger      *slog.Logger
+}
+
+// Reconciler makes calendars equal to the desired state.
+type Reconciler struct {
+	client    *ent.Client
+	providers map[domain.Provider]Provider
+	creds     Credentials
+	progress  Progress
+	now       func() time.Time
+	log       *slog.Logger
+}
+
+// New returns a Reconciler.
+func New(o Options) *Reconciler {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Reconciler{client: o.Client, providers: o.Providers, creds: o.Credentials, progress: o.Progress, now: o.Now, log: o.Logger}
+}
+
+// ErrAccountStopped means the account cannot be synced until a person acts
+// (re-authorization, permission): retrying is pointless.
+var ErrAccountStopped = errors.New("engine: account stopped")
+
+// step is one planned change.
+type step struct {
+	pair  pairKey
+	link  *ent.EventLink
+	op    Op
+	d     decision
+	tries int
+}
+
+// run carries one sync's state.
+type run struct {
+	r       *Reconciler
+	ctx     context.Context
+	account *ent.CalendarAccount
+	org     *ent.Organization
+	pr      Provider
+	ts      oauth2.TokenSource
+	cal     CalendarRef
+	rec     *ent.SyncRun
+	users   []int
+	counts  struct{ created, updated, deleted, skipped, failed int }
+}
+
+// Sync reconciles an account's destination calendar with its fieldworkers'
+// bookings. kind RESYNC also checks the provider for events deleted there
+// (recreating them) and for stray Calsync events (removing them).
+func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncrun.Kind) (*ent.SyncRun, error) {
+	sys := viewer.SystemContext(ctx, orgID)
+	a, err := r.client.CalendarAccount.Query().Where(calendaraccount.ID(accountID)).WithUsers().Only(sys)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("engine: load account: %w", err)
+	}
+	if (a.Status != calendaraccount.StatusACTIVE && a.Status != calendaraccount.StatusERROR) || a.DestinationCalendarID == "" {
+		return nil, nil // unlinked or waiting for re-authorization
+	}
+	pr, ok := r.providers[a.Provider]
+	if !ok {
+		return nil, fmt.Errorf("engine: no adapter for %s: %w", a.Provider, ErrAccountStopped)
+	}
+	org, err := r.client.Organization.Get(sys, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("engine: load organization: %w", err)
+	}
+	ts, err := r.creds.TokenSource(sys, a)
+	if err != nil {
+		return nil, fmt.Errorf("engine: credentials: %w", err)
+	}
+	rec, err := r.client.SyncRun.Create().SetAccountID(a.ID).SetKind(kind).SetState(syncrun.StateRUNNING).
+		SetStartedAt(r.now()).Save(sys)
+	if err != nil {
+		return nil, fmt.Errorf("engine: start run: %w", err)
+	}
+	x := &run{r: r, ctx: sys, account: a, org: org, pr: pr, ts: ts, rec: rec, cal: CalendarRef{CalendarID: a.DestinationCalendarID}}
+	if a.CredentialMode == domain.CredentialServiceAccount {
+		x.cal.UserEmail = a.AccountEmail
+	}
+	for _, u := range a.Edges.Users {
+		x.users = append(x.users, u.ID)
+	}
+	runErr := x.execute(kind)
+	return x.finish(runErr)
+}
+
+func (x *run) execute(kind syncrun.Kind) error {
+	steps, err := x.plan(kind == syncrun.KindRESYNC)
+	if err != nil {
+		return err
+	}
+	if err := x.r.client.SyncRun.UpdateOne(x.rec).SetTotal(len(steps)).Exec(x.ctx); err != nil {
+		return err
+	}
+	x.rec.Total = len(steps)
+	x.report()
+	var transient error
+	for round := 0; len(steps) > 0 && round < 3; round++ {
+		var again []*step
+		for start := 0; start < len(steps); start += x.pr.MaxBatch() {
+			end := min(start+x.pr.MaxBatch(), len(steps))
+			retry, err := x.apply(steps[start:end])
+			again = append(again, retry...)
+			if err != nil {
+				var rl *RateLimitedError
+				if errors.As(err, &rl) || errors.Is(err, ErrAccountStopped) || errors.Is(err, context.Canceled) {
+					return err
+				}
+				transient = err
+			}
+			x.rec.Done = min(x.rec.Done+end-start, x.rec.Total)
+			x.report()
+		}
+		steps = again
+	}
+	if len(steps) > 0 && transient == nil {
+		transient = fmt.Errorf("engine: %d changes still conflicting after retries", len(steps))
+	}
+	return transient
+}
+
+// plan compares the desired state with the recorded links (and, on
+// re-sync, with what the provider holds).
+func (x *run) plan(verify bool) ([]*step, error) {
+	db := x.r.client
+	users, err := x.account.QueryUsers().All(x.ctx)
+	if err != nil {
+		return nil, err
+	}
+	desired, err := desiredFor(x.ctx, db, x.org, users, x.r.now())
+	if err != nil {
+		return nil, err
+	}
+	links, err := db.EventLink.Query().Where(eventlink.AccountID(x.account.ID), eventlink.CalendarID(x.account.DestinationCalendarID)).All(x.ctx)
+	if err != nil {
+		return nil, err
+	}
+	var remote map[string]bool
+	if verify {
+		rs, err := x.pr.ListTagged(x.ctx, x.ts, x.cal, strconv.Itoa(x.org.ID))
+		if err != nil {
+			return nil, fmt.Errorf("engine: list events: %w", err)
+		}
+		remote = make(map[string]bool, len(rs))
+		for _, rm := range rs {
+			remote[rm.ID] = true
+		}
+	}
+	var steps []*step
+	seen := map[pairKey]bool{}
+	known := map[string]bool{}
+	for _, l := range links {
+		pair := pairKey{l.BookingRef, l.UserID}
+		seen[pair] = true
+		if l.ProviderEventID != "" {
+			known[l.ProviderEventID] = true
+		}
+		d, ok := desired[pair]
+		live := l.State != eventlink.StateDELETED && l.ProviderEventID != ""
+		switch {
+		case ok && d.want == wantPresent:
+			if s := x.planPresent(l, d, remote); s != nil {
+				steps = append(steps, s)
+			} else {
+				x.counts.skipped++
+			}
+		case ok && d.want == wantLeave:
+			x.counts.skipped++
+		case live:
+			steps = append(steps, &step{pair: pair, link: l, op: Op{Kind: OpDelete, RemoteID: l.ProviderEventID, ETag: l.Etag}})
+		default:
+			// Nothing at the provider that we know of (a create that may
+			// have happened before a crash is found and removed by the
+			// next re-sync, which deletes stray tagged events).
+			x.counts.skipped++
+		}
+	}
+	for pair, d := range desired {
+		if seen[pair] || d.want != wantPresent {
+			continue
+		}
+		steps = append(steps, x.createStep(pair, nil, d, 0))
+	}
+	if verify {
+		for id := range remote {
+			if !known[id] {
+				steps = append(steps, &step{op: Op{Kind: OpDelete, RemoteID: id}})
+			}
+		}
+	}
+	return steps, nil
+}
+
+func (x *run) planPresent(l *ent.EventLink, d decision, remote map[string]bool) *step {
+	pair := pairKey{l.BookingRef, l.UserID}
+	switch {
+	case l.State == eventlink.StateDELETED:
+		return x.createStep(pair, l, d, l.Generation+1)
+	case l.ProviderEventID == "":
+		// PENDING or FAILED before the provider confirmed: same key, so a
+		// create that did happen is found, not repeated.
+		return x.createStep(pair, l, d, l.Generation)
+	case remote != nil && !remote[l.ProviderEventID]:
+		// Deleted at the provider by someone: recreate it.
+		return x.createStep(pair, l, d, l.Generation+1)
+	}
+	fields := changedFields(l.FieldHashes, FieldHashes(d.event))
+	if len(fields) == 0 && l.State == eventlink.StateSYNCED {
+		return nil
+	}
+	ev := d.event
+	ev.Key = l.EventKey
+	return &step{pair: pair, link: l, d: d, op: Op{Kind: OpUpdate, Event: ev, RemoteID: l.ProviderEventID, ETag: l.Etag, Fields: fields}}
+}
+
+func (x *run) createStep(pair pairKey, l *ent.EventLink, d decision, gen int) *step {
+	ev := d.event
+	ev.Key = EventKey(x.org.ID, pair.booking, pair.user, x.account.DestinationCalendarID, gen)
+	return &step{pair: pair, link: l, d: d, op: Op{Kind: OpCreate, Event: ev}}
+}
+
+// apply runs one batch and records the outcomes. It returns the steps to
+// try again (conflicts) and an error that stops or fails the run.
+func (x *run) apply(steps []*step) ([]*step, error) {
+	if err := x.reserve(steps); err != nil {
+		return nil, err
+	}
+	ops := make([]Op, len(steps))
+	for i, s := range steps {
+		ops[i] = s.op
+	}
+	results, err := x.pr.Apply(x.ctx, x.ts, x.cal, ops)
+	if errors.Is(err, ErrUnauthorized) {
+		if inv, ok := x.ts.(invalidator); ok {
+			inv.Invalidate()
+		}
+		results, err = x.pr.Apply(x.ctx, x.ts, x.cal, ops)
+	}
+	if err != nil {
+		return nil, x.stopIf(err)
+	}
+	if len(results) != len(ops) {
+		return nil, fmt.Errorf("engine: adapter returned %d results for %d operations", len(results), len(ops))
+	}
+	var again []*step
+	var firstErr error
+	for i, s := range steps {
+		res := results[i]
+		retry, err := x.record(s, res)
+		if retry != nil {
+			again = append(again, retry)
+		}
+		if err != nil {
+			var rl *RateLimitedError
+			if errors.As(err, &rl) || errors.Is(err, ErrAccountStopped) {
+				// Keep what is left for the next run; it re-plans anyway.
+				return nil, err
+			}
+			if firstErr == nil {
+				firstErr = err
+			}
+		}
+	}
+	return again, firstErr
+}
+
+// stopIf turns errors that need a person into ErrAccountStopped and marks
+// the account.
+func (x *run) stopIf(err error) error {
+	switch {
+	case errors.Is(err, ErrForbidden):
+		x.markAccount(calendaraccount.StatusERROR, "Calsync lost permission to write to the calendar: link it again and grant calendar access.")
+		return fmt.Errorf("%w: %v", ErrAccountStopped, err)
+	case errors.Is(err, ErrUnauthorized):
+		return fmt.Errorf("%w: %v", ErrAccountStopped, err)
+	case errors.Is(err, ErrNotFound):
+		x.markAccount(calendaraccount.StatusERROR, "The destination calendar no longer exists: link the calendar again.")
+		return fmt.Errorf("%w: %v", ErrAccountStopped, err)
+	}
+	return err
+}
+
+func (x *run) markAccount(status calendaraccount.Status, msg string) {
+	if err := x.r.client.CalendarAccount.UpdateOneID(x.account.ID).SetStatus(status).SetLastError(msg).Exec(x.ctx); err != nil {
+		x.r.log.ErrorContext(x.ctx, "mark account", slog.Int("account_id", x.account.ID), slog.Any("error", err))
+	}
+}
+
+// reserve records each create's key before the call, so a worker killed
+// after the provider created the event retries with the same key.
+func (x *run) reserve(steps []*step) error {
+	db := x.r.client
+	for _, s := range steps {
+		if s.op.Kind != OpCreate {
+			continue
+		}
+		gen := generationOf(s)
+		if s.link == nil {
+			b := s.d.booking
+			l, err := db.EventLink.Create().SetBookingRef(b.ID).SetBookingID(b.ID).SetUserID(s.pair.user).
+				SetAccountID(x.account.ID).SetCalendarID(x.account.DestinationCalendarID).
+				SetEventKey(s.op.Event.Key).SetGeneration(gen).SetState(eventlink.StatePENDING).Save(x.ctx)
+			if err != nil {
+				return fmt.Errorf("engine: reserve link: %w", err)
+			}
+			s.link = l
+			continue
+		}
+		if s.link.EventKey == s.op.Event.Key && s.link.State == eventlink.StatePENDING {
+			continue
+		}
+		l, err := db.EventLink.UpdateOne(s.link).SetEventKey(s.op.Event.Key).SetGeneration(gen).
+			SetState(eventlink.StatePENDING).SetProviderEventID("").SetEtag("").ClearFieldHashes().Save(x.ctx)
+		if err != nil {
+			return fmt.Errorf("engine: reserve link: %w", err)
+		}
+		s.link = l
+	}
+	return nil
+}
+
+// generationOf recovers the generation a create step's key was made for.
+func generationOf(s *step) int {
+	if s.link == nil {
+		return 0
+	}
+	if s.link.State == eventlink.StateDELETED || (s.link.ProviderEventID != "" && s.link.EventKey != s.op.Event.Key) {
+		return s.link.Generation + 1
+	}
+	return s.link.Generation
+}
+
+// record stores one result. It returns a step to retry (after a
+// conflict) and the error to report.
+func (x *run) record(s *step, res Result) (*step, error) {
+	db := x.r.client
+	err := res.Err
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrPrecondition) && s.op.Kind != OpCreate && s.tries < 2:
+		// Changed at the provider since we last saw it: Calsync's booking
+		// wins (push-only); re-read the etag and apply again.
+		cur, gerr := x.pr.Get(x.ctx, x.ts, x.cal, s.op.RemoteID)
+		if errors.Is(gerr, ErrNotFound) {
+			return x.recreateOrForget(s), nil
+		}
+		if gerr != nil {
+			return nil, gerr
+		}
+		n := *s
+		n.tries++
+		n.op.ETag = cur.ETag
+		n.op.Fields = nil // re-send everything: we do not know what changed
+		return &n, nil
+	case errors.Is(err, ErrNotFound) && s.op.Kind == OpDelete:
+		err = nil
+	case errors.Is(err, ErrNotFound) && s.op.Kind == OpUpdate:
+		// Deleted at the provider: recreate it (the booking still wants it).
+		return x.recreateOrForget(s), nil
+	case errors.Is(err, ErrInvalid), errors.Is(err, ErrPrecondition):
+		x.counts.failed++
+		if s.link != nil {
+			if uerr := db.EventLink.UpdateOne(s.link).SetState(eventlink.StateFAILED).SetLastError(truncate(err.Error())).Exec(x.ctx); uerr != nil {
+				return nil, uerr
+			}
+		}
+		return nil, nil
+	default:
+		var rl *RateLimitedError
+		if errors.As(err, &rl) {
+			return nil, err
+		}
+		if serr := x.stopIf(err); errors.Is(serr, ErrAccountStopped) {
+			return nil, serr
+		}
+		x.counts.failed++
+		if s.link != nil {
+			_ = db.EventLink.UpdateOne(s.link).SetLastError(truncate(err.Error())).Exec(x.ctx)
+		}
+		return nil, err
+	}
+	switch s.op.Kind {
+	case OpCreate, OpUpdate:
+		hashes := FieldHashes(s.op.Event)
+		u := db.EventLink.UpdateOne(s.link).SetState(eventlink.StateSYNCED).SetProviderEventID(res.Remote.ID).
+			SetEtag(res.Remote.ETag).SetIcalUID(res.Remote.ICalUID).SetFieldHashes(hashes).SetLastError("")
+		if err := u.Exec(x.ctx); err != nil {
+			return nil, fmt.Errorf("engine: record: %w", err)
+		}
+		if s.op.Kind == OpCreate {
+			x.counts.created++
+		} else {
+			x.counts.updated++
+		}
+	case OpDelete:
+		x.counts.deleted++
+		if s.link == nil {
+			return nil, nil // a stray event found by re-sync
+		}
+		if s.link.BookingID == nil {
+			// The booking is gone for good: forget the link.
+			return nil, db.EventLink.DeleteOne(s.link).Exec(x.ctx)
+		}
+		if err := db.EventLink.UpdateOne(s.link).SetState(eventlink.StateDELETED).SetLastError("").Exec(x.ctx); err != nil {
+			return nil, fmt.Errorf("engine: record: %w", err)
+		}
+	}
+	return nil, nil
+}
+
+// recreateOrForget handles an event deleted at the provider: the booking
+// still wants it, so it is created again under a new generation.
+func (x *run) recreateOrForget(s *step) *step {
+	if s.d.booking == nil {
+		return nil
+	}
+	n := x.createStep(s.pair, s.link, s.d, s.link.Generation+1)
+	n.tries = s.tries + 1
+	// Mark the old generation deleted so reserve bumps the generation.
+	if err := x.r.client.EventLink.UpdateOne(s.link).SetState(eventlink.StateDELETED).Exec(x.ctx); err == nil {
+		s.link.State = eventlink.StateDELETED
+	}
+	n.link = s.link
+	return n
+}
+
+func truncate(s string) string {
+	if len(s) > 1900 {
+		return s[:1900]
+	}
+	return s
+}
+
+func (x *run) report() {
+	if x.r.progress != nil {
+		x.r.progress.SyncProgress(x.ctx, x.rec, x.users)
+	}
+}
+
+// finish records the run's outcome on the run and the account.
+func (x *run) finish(runErr error) (*ent.SyncRun, error) {
+	state := syncrun.StateSUCCEEDED
+	msg := ""
+	if runErr != nil {
+		state = syncrun.StateFAILED
+		msg = truncate(runErr.Error())
+	}
+	rec, err := x.r.client.SyncRun.UpdateOne(x.rec).SetState(state).SetFinishedAt(x.r.now()).SetError(msg).
+		SetCreatedCount(x.counts.created).SetUpdatedCount(x.counts.updated).SetDeletedCount(x.counts.deleted).
+		SetSkippedCount(x.counts.skipped).SetFailedCount(x.counts.failed).SetDone(x.rec.Total).Save(x.ctx)
+	if err != nil {
+		return nil, errors.Join(runErr, err)
+	}
+	x.rec = rec
+	if runErr == nil {
+		u := x.r.client.CalendarAccount.UpdateOneID(x.account.ID).SetLastSyncedAt(x.r.now())
+		if x.account.Status == calendaraccount.StatusERROR {
+			u.SetStatus(calendaraccount.StatusACTIVE).SetLastError("")
+		}
+		if err := u.Exec(x.ctx); err != nil {
+			return rec, err
+		}
+	}
+	x.report()
+	return rec, runErr
+}
