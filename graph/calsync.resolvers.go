@@ -262,7 +262,7 @@ func (r *mutationResolver) SendAuthorizationEmails(ctx context.Context, provider
 
 // ResyncCalendar is the resolver for the resyncCalendar field.
 func (r *mutationResolver) ResyncCalendar(ctx context.Context, provider domain.Provider, userID *int) (*ent.CalendarAccount, error) {
-		v, _ := viewer.FromContext(ctx)
+	v, _ := viewer.FromContext(ctx)
 	id := v.UserID
 	if userID != nil {
 		id = *userID
@@ -455,7 +455,7 @@ func (r *subscriptionResolver) CalendarAccountChanged(ctx context.Context, userI
 
 // SyncStatusChanged is the resolver for the syncStatusChanged field.
 func (r *subscriptionResolver) SyncStatusChanged(ctx context.Context, userID *int) (<-chan *model.SyncStatusEvent, error) {
-		v, err := r.followable(ctx, userID)
+	v, err := r.followable(ctx, userID)
 	if err != nil {
 		return nil, err
 	}

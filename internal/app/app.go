@@ -192,7 +192,7 @@ func (a *App) Client() *ent.Client { return a.DB.Client }
 // StartWorker starts processing tasks in the background.
 func (a *App) StartWorker() error {
 	a.worker = asynq.NewServer(a.Redis.Asynq, asynq.Config{
-		Concurrency: a.Config.Concurrency,
+		Concurrency:     a.Config.Concurrency,
 		Queues:          map[string]int{tasks.QueueSync: 6, tasks.QueueDefault: 3},
 		RetryDelayFunc:  tasks.RetryDelay,
 		IsFailure:       tasks.IsFailure,

@@ -15,9 +15,9 @@ import (
 	"calsync/internal/domain"
 	"calsync/internal/linking"
 	"calsync/sync/emulator"
-	"calsync/sync/engine"
 	"calsync/sync/emulator/gcal"
 	"calsync/sync/emulator/outlook"
+	"calsync/sync/engine"
 	"calsync/sync/google"
 	"calsync/sync/microsoft"
 )

@@ -73,7 +73,6 @@ func calendarSync(t *testing.T, c *testenv.Client, userID int, p domain.Provider
 	return out.Node.CalendarSync
 }
 
-
 // TestLinkUnlinkRelink: a fieldworker links through the consent page; the
 // callback cannot be replayed; refusing the calendar permission links
 // nothing; a revoked grant marks the account NEEDS_REAUTH (and emails the

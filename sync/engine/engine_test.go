@@ -75,11 +75,11 @@ func (f *fixture) events(t *testing.T) []calEvent {
 	for _, raw := range raws {
 		var g struct {
 			ID, Summary, Subject, Status string
-			Start, End               struct {
+			Start, End                   struct {
 				DateTime string `json:"dateTime"`
 				TimeZone string `json:"timeZone"`
 			}
-			ExtendedProperties struct{ Private map[string]string }
+			ExtendedProperties            struct{ Private map[string]string }
 			SingleValueExtendedProperties []struct{ ID, Value string }
 		}
 		if err := json.Unmarshal(raw, &g); err != nil {
