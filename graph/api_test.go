@@ -323,3 +323,33 @@ func TestSubscriptionAcrossReplicas(t *testing.T) {
 		})
 	}
 }
+
+// TestAppendAndShiftRules: appended addresses are kept (and counted), and
+// a mass shift that would break a booking is refused as a whole.
+func TestAppendAndShiftRules(t *testing.T) {
+	env := testenv.New(t, testenv.SQLite)
+	org := env.SeedOrg(t, "app")
+	admin := env.SignIn(t, org.Admin.Email, testenv.Password)
+	id := strconv.Itoa(org.Booking.ID)
+	var out struct{ UpdateBooking struct{ Addresses []string } }
+	admin.MustDo(t, `mutation($id:ID!){updateBooking(id:$id,input:{addresses:["A"]}){addresses}}`, map[string]any{"id": id}, &out)
+	admin.MustDo(t, `mutation($id:ID!){updateBooking(id:$id,input:{appendAddresses:["B","C"]}){addresses}}`, map[string]any{"id": id}, &out)
+	if strings.Join(out.UpdateBooking.Addresses, ",") != "A,B,C" {
+		t.Fatalf("addresses after append = %v", out.UpdateBooking.Addresses)
+	}
+	if r := admin.Do(t, `mutation($id:ID!){updateBooking(id:$id,input:{appendAddresses:["D"]}){addresses}}`, map[string]any{"id": id}); len(r.Errors) == 0 || r.Errors[0].Code() != "BAD_USER_INPUT" {
+		t.Fatalf("a fourth address: %+v", r)
+	}
+	var created struct{ CreateBooking struct{ ID string } }
+	admin.MustDo(t, `mutation{createBooking(input:{title:"Holiday",startAt:"2030-02-01T00:00:00Z",endAt:"2030-02-02T00:00:00Z",allDay:true}){id}}`, nil, &created)
+	r := admin.Do(t, `mutation($ids:[ID!]!){massModifyBookings(input:{ids:$ids,shiftMinutes:60}){count}}`,
+		map[string]any{"ids": []string{id, created.CreateBooking.ID}})
+	if len(r.Errors) == 0 || r.Errors[0].Code() != "BAD_USER_INPUT" {
+		t.Fatalf("shifting an all-day booking by an hour: %+v", r)
+	}
+	var b struct{ Node struct{ StartAt string } }
+	admin.MustDo(t, `query($id:ID!){node(id:$id){... on Booking{startAt}}}`, map[string]any{"id": id}, &b)
+	if !strings.HasPrefix(b.Node.StartAt, "2030-01-07T09:00:00") {
+		t.Fatalf("the refused mass shift moved a booking: %s", b.Node.StartAt)
+	}
+}

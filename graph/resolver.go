@@ -64,7 +64,8 @@ func (r *Resolver) calendarSync(ctx context.Context, u *ent.User, p domain.Provi
 		mode = pc.CredentialMode
 	}
 	out := &model.CalendarSync{Provider: p, Enabled: sw.Enabled, Reason: model.SyncSwitchReason(sw.Reason), CredentialMode: mode, Action: model.CalendarSyncActionNone}
-	acct, err := u.QueryCalendarAccounts().Where(calendaraccount.ProviderEQ(p)).Only(ctx)
+	acct, err := u.QueryCalendarAccounts().Where(calendaraccount.ProviderEQ(p)).
+		Order(ent.Desc(calendaraccount.FieldUpdatedAt), ent.Desc(calendaraccount.FieldID)).First(ctx)
 	if err != nil && !ent.IsNotFound(err) {
 		return nil, err
 	}

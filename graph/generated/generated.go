@@ -6757,6 +6757,8 @@ enum SyncSwitchReason {
   USER_CHOICE
   ADMIN_CHOICE
   USER_INACTIVE
+  """The organization never set this provider up."""
+  NOT_CONFIGURED
 }
 
 """What the user can do next for a provider."""

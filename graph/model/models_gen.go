@@ -292,6 +292,8 @@ const (
 	SyncSwitchReasonUserChoice   SyncSwitchReason = "USER_CHOICE"
 	SyncSwitchReasonAdminChoice  SyncSwitchReason = "ADMIN_CHOICE"
 	SyncSwitchReasonUserInactive SyncSwitchReason = "USER_INACTIVE"
+	// The organization never set this provider up.
+	SyncSwitchReasonNotConfigured SyncSwitchReason = "NOT_CONFIGURED"
 )
 
 var AllSyncSwitchReason = []SyncSwitchReason{
@@ -299,11 +301,12 @@ var AllSyncSwitchReason = []SyncSwitchReason{
 	SyncSwitchReasonUserChoice,
 	SyncSwitchReasonAdminChoice,
 	SyncSwitchReasonUserInactive,
+	SyncSwitchReasonNotConfigured,
 }
 
 func (e SyncSwitchReason) IsValid() bool {
 	switch e {
-	case SyncSwitchReasonOrganization, SyncSwitchReasonUserChoice, SyncSwitchReasonAdminChoice, SyncSwitchReasonUserInactive:
+	case SyncSwitchReasonOrganization, SyncSwitchReasonUserChoice, SyncSwitchReasonAdminChoice, SyncSwitchReasonUserInactive, SyncSwitchReasonNotConfigured:
 		return true
 	}
 	return false

@@ -67,34 +67,39 @@ type Options struct {
 }
 
 // New opens everything the configuration names and migrates the database.
-func New(ctx context.Context, cfg config.Config, o Options) (a *App, err error) {
+func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a = &App{Config: cfg, Log: log}
-	defer func() {
-		if err != nil {
-			a.Close()
-		}
-	}()
+	a := &App{Config: cfg, Log: log}
+	if err := a.open(ctx, o); err != nil {
+		// Close what was opened before the failure.
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) open(ctx context.Context, o Options) error {
+	cfg, log := a.Config, a.Log
 	key, err := loadKey(cfg)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if a.Box, err = secret.NewBox(key); err != nil {
-		return nil, err
+		return err
 	}
 	if a.DB, err = store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir}, o.DriverWrap); err != nil {
-		return nil, err
+		return err
 	}
 	if err = a.DB.Migrate(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	client := a.DB.Client
 	client.Use(audit.Hook())
 	if a.Redis, err = redisconn.Open(ctx, cfg.RedisURL); err != nil {
-		return nil, err
+		return err
 	}
 	prefix := o.BrokerPrefix
 	if prefix == "" {
@@ -102,11 +107,11 @@ func New(ctx context.Context, cfg config.Config, o Options) (a *App, err error) 
 	}
 	a.Broker = broker.New(a.Redis.Client, prefix, log)
 	if err = a.Broker.Start(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	a.Queue = asynq.NewClient(a.Redis.Asynq)
 	if a.Auth, err = auth.New(auth.Options{Client: client, CSRFKey: derive(key, "csrf"), SecureCookies: cfg.SecureCookies, Logger: log}); err != nil {
-		return nil, err
+		return err
 	}
 	a.Scheduling = scheduling.New(scheduling.Options{
 		Client:   client,
@@ -115,7 +120,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (a *App, err error) 
 	})
 	ps, err := setupProviders(ctx, cfg, key, &http.Client{Timeout: 30 * time.Second})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.Emulators = ps.emulators
 	jobs := &linkJobs{queue: a.Queue, broker: a.Broker, log: log}
@@ -147,7 +152,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (a *App, err error) 
 		ComplexityLimit: cfg.ComplexityLimit,
 		Ready:           a.ready,
 	})
-	return a, nil
+	return nil
 }
 
 func loadKey(cfg config.Config) ([]byte, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"slices"
 
@@ -139,6 +140,13 @@ func (s *Service) Callback(ctx context.Context, p domain.Provider, q url.Values)
 		Message: fmt.Sprintf("%s is now linked to Calsync. Your bookings will appear in it within a few minutes.", acct.AccountEmail)}, nil
 }
 
+func existingID(a *ent.CalendarAccount) int {
+	if a == nil {
+		return 0
+	}
+	return a.ID
+}
+
 func userMessage(err error) string {
 	var de *domain.Error
 	if errors.As(err, &de) {
@@ -203,6 +211,12 @@ func (s *Service) saveLink(ctx context.Context, pc *ent.ProviderConfig, u *ent.U
 	if err != nil && !ent.IsNotFound(err) {
 		return nil, err
 	}
+	if existing != nil && existing.ProviderSubject != "" && la.subject != "" && existing.ProviderSubject != la.subject {
+		// Same address, different account: an address is not an identity
+		// (a directory admin can put any address on a user). Never hand
+		// one person's linked calendar to another.
+		return nil, domain.Errorf(domain.CodeConflict, "%s is already linked to a different %s account; ask an administrator", la.email, providerName(la.provider))
+	}
 	var dest string
 	if existing != nil {
 		dest = existing.DestinationCalendarID
@@ -226,15 +240,27 @@ func (s *Service) saveLink(ctx context.Context, pc *ent.ProviderConfig, u *ent.U
 	if err != nil {
 		return nil, err
 	}
+	// A fieldworker has at most one account per provider: an earlier one
+	// is left (its events per the unlink policy) once this one is saved.
+	old, err := accountOf(sys, s.client, u.ID, la.provider)
+	if err != nil {
+		return nil, err
+	}
+	if old != nil && old.ID == existingID(existing) {
+		old = nil
+	}
 	acct, err := func() (*ent.CalendarAccount, error) {
 		db := tx.Client()
-		// A fieldworker has at most one account per provider: leave any
-		// other one first.
-		if old, err := accountOf(sys, db, u.ID, la.provider); err != nil {
-			return nil, err
-		} else if old != nil && old.AccountEmail != la.email {
-			if err := db.CalendarAccount.UpdateOne(old).RemoveUserIDs(u.ID).Exec(sys); err != nil {
+		if la.invitationID != nil {
+			// The link must still be good now: not replaced, used or
+			// expired while the person was at the provider.
+			n, err := db.Invitation.Update().Where(invitation.ID(*la.invitationID), invitation.UsedAtIsNil(),
+				invitation.RevokedAtIsNil(), invitation.ExpiresAtGT(s.now())).SetUsedAt(s.now()).Save(sys)
+			if err != nil {
 				return nil, err
+			}
+			if n == 0 {
+				return nil, domain.Errorf(domain.CodeConflict, "this authorization link was replaced, used or has expired; use the latest email")
 			}
 		}
 		var a *ent.CalendarAccount
@@ -271,12 +297,6 @@ func (s *Service) saveLink(ctx context.Context, pc *ent.ProviderConfig, u *ent.U
 		if err := upsertCalendars(sys, db, a, cals); err != nil {
 			return nil, err
 		}
-		if la.invitationID != nil {
-			if err := db.Invitation.Update().Where(invitation.ID(*la.invitationID), invitation.UsedAtIsNil()).
-				SetUsedAt(s.now()).Exec(sys); err != nil {
-				return nil, err
-			}
-		}
 		return a, nil
 	}()
 	if err != nil {
@@ -285,6 +305,11 @@ func (s *Service) saveLink(ctx context.Context, pc *ent.ProviderConfig, u *ent.U
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
+	}
+	if old != nil {
+		if _, err := s.detach(ctx, sys, s.client, old, u.ID); err != nil {
+			s.log.WarnContext(ctx, "leaving the previous account failed", slog.Int("account_id", old.ID), slog.Any("error", err))
+		}
 	}
 	if s.jobs != nil {
 		s.jobs.AccountLinked(ctx, org, acct.ID)

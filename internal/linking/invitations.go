@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html"
-	"strings"
+	"net/mail"
 	"time"
 
 	"calsync/ent"
@@ -16,6 +16,9 @@ import (
 
 // InvitationTTL is how long an authorization link stays valid.
 const InvitationTTL = 7 * 24 * time.Hour
+
+// maxInvitations bounds one sendAuthorizationEmails call.
+const maxInvitations = 1000
 
 // InvitePath is where authorization links point.
 const InvitePath = "/invite/"
@@ -31,8 +34,8 @@ func (s *Service) SendAuthorizationEmails(ctx context.Context, userIDs []int, p 
 	if len(userIDs) == 0 {
 		return nil, domain.InvalidField("userIds", fmt.Errorf("choose at least one fieldworker"))
 	}
-	if len(userIDs) > 1000 {
-		return nil, domain.InvalidField("userIds", fmt.Errorf("at most 1000 at once"))
+	if len(userIDs) > maxInvitations {
+		return nil, domain.InvalidField("userIds", fmt.Errorf("at most %d at once", maxInvitations))
 	}
 	if _, err := s.provider(p); err != nil {
 		return nil, err
@@ -95,7 +98,8 @@ func (s *Service) SendAuthorizationEmails(ctx context.Context, userIDs []int, p 
 }
 
 func (s *Service) queueEmail(ctx, sys context.Context, u *ent.User, kind, subject, text, htmlBody string) error {
-	m, err := s.db(ctx).EmailMessage.Create().SetTo(fmt.Sprintf("%s <%s>", strings.ReplaceAll(u.Name, `"`, ""), u.Email)).
+	to := (&mail.Address{Name: u.Name, Address: u.Email}).String()
+	m, err := s.db(ctx).EmailMessage.Create().SetTo(to).
 		SetSubject(subject).SetBody(text).SetHTMLBody(htmlBody).SetKind(kind).SetUserID(u.ID).Save(sys)
 	if err != nil {
 		return err

@@ -146,9 +146,16 @@ func (s *Service) config(ctx context.Context, p domain.Provider) (*ent.ProviderC
 
 // appFor returns the OAuth app the organization uses for p.
 func (s *Service) appFor(pc *ent.ProviderConfig) (OAuthApp, error) {
+	return s.appForMode(pc, pc.CredentialMode)
+}
+
+// appForMode returns the OAuth app of a credential mode: an account keeps
+// the app it was linked with even after the organization switches modes
+// (its tokens were issued to that app).
+func (s *Service) appForMode(pc *ent.ProviderConfig, mode domain.CredentialMode) (OAuthApp, error) {
 	p := pc.Provider
 	var app OAuthApp
-	switch pc.CredentialMode {
+	switch mode {
 	case domain.CredentialPlatformApp:
 		app = s.platform[p]
 		if app.ClientID == "" {
@@ -230,6 +237,8 @@ func describe(r Reason) string {
 		return "your own choice"
 	case ReasonInactive:
 		return "the user is deactivated"
+	case ReasonNotConfigured:
+		return "not set up for this organization"
 	}
 	return "organization setting"
 }
@@ -310,11 +319,13 @@ func (s *Service) openToken(a *ent.CalendarAccount) (*oauth2.Token, error) {
 	return &oauth2.Token{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType, Expiry: t.Expiry}, nil
 }
 
-// accountOf returns u's linked account for p, if any.
+// accountOf returns u's linked account for p, if any (the latest, should
+// two concurrent links have attached the user to two).
 func accountOf(ctx context.Context, db *ent.Client, userID int, p domain.Provider) (*ent.CalendarAccount, error) {
 	a, err := db.CalendarAccount.Query().
 		Where(calendaraccount.ProviderEQ(p), calendaraccount.HasUsersWith(user.ID(userID))).
-		Only(ctx)
+		Order(ent.Desc(calendaraccount.FieldUpdatedAt), ent.Desc(calendaraccount.FieldID)).
+		First(ctx)
 	if ent.IsNotFound(err) {
 		return nil, nil
 	}

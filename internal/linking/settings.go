@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"calsync/ent"
+	"calsync/ent/calendaraccount"
 	"calsync/ent/providerconfig"
 	"calsync/ent/user"
 	"calsync/internal/audit"
@@ -163,13 +165,25 @@ func (s *Service) Configure(ctx context.Context, in ProviderSettings, keys KeyCo
 	}
 	if !wasOn && out.Enabled && out.CredentialMode == domain.CredentialPlatformApp {
 		// OctopusPro: enabling the platform app emails every active
-		// fieldworker a link to grant access.
-		ids, err := db.User.Query().Where(user.Active(true), user.RoleEQ(viewer.RoleFieldworker)).IDs(ctx)
+		// fieldworker for whom sync is on and who is not linked yet.
+		fws, err := db.User.Query().Where(user.Active(true), user.RoleEQ(viewer.RoleFieldworker)).
+			WithCalendarAccounts().All(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := s.SendAuthorizationEmails(ctx, ids, in.Provider); err != nil {
-			return nil, err
+		var ids []int
+		for _, u := range fws {
+			linked := slices.ContainsFunc(u.Edges.CalendarAccounts, func(a *ent.CalendarAccount) bool {
+				return a.Provider == in.Provider && a.Status == calendaraccount.StatusACTIVE
+			})
+			if !linked && EffectiveSwitch(out, u, in.Provider).Enabled {
+				ids = append(ids, u.ID)
+			}
+		}
+		for start := 0; start < len(ids); start += maxInvitations {
+			if _, err := s.SendAuthorizationEmails(ctx, ids[start:min(start+maxInvitations, len(ids))], in.Provider); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil

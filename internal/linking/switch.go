@@ -66,10 +66,9 @@ func ChoiceOf(u *ent.User, p domain.Provider) Choice {
 // EffectiveSwitch computes u's switch for p under the organization's
 // provider configuration pc (nil: never configured, so off).
 func EffectiveSwitch(pc *ent.ProviderConfig, u *ent.User, p domain.Provider) Switch {
-	var enabled, override bool
-	if pc != nil {
-		enabled, override = pc.Enabled, pc.UsersCanOverride
+	if pc == nil {
+		return Switch{Provider: p, Enabled: false, Reason: ReasonNotConfigured}
 	}
-	on, why := Decide(enabled, override, u.Active, ChoiceOf(u, p))
+	on, why := Decide(pc.Enabled, pc.UsersCanOverride, u.Active, ChoiceOf(u, p))
 	return Switch{Provider: p, Enabled: on, Reason: why}
 }

@@ -43,7 +43,7 @@ func (s *Service) TokenSource(ctx context.Context, a *ent.CalendarAccount) (oaut
 		}
 		return pr.ServiceTokenSource(ctx, creds, a.AccountEmail)
 	}
-	app, err := s.appFor(pc)
+	app, err := s.appForMode(pc, a.CredentialMode)
 	if err != nil {
 		return nil, err
 	}

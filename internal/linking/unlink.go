@@ -96,7 +96,7 @@ func (s *Service) revoke(ctx context.Context, a *ent.CalendarAccount) error {
 	if err != nil || pc == nil {
 		return errors.Join(err, errors.New("provider not configured"))
 	}
-	app, err := s.appFor(pc)
+	app, err := s.appForMode(pc, a.CredentialMode)
 	if err != nil {
 		return err
 	}

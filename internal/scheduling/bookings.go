@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"calsync/ent"
@@ -154,11 +155,18 @@ func load(ctx context.Context, db *ent.Client, id int) (*ent.Booking, []int, err
 // UpdateBooking applies a partial update.
 func (s *Service) UpdateBooking(ctx context.Context, id int, in ent.UpdateBookingInput) (*ent.Booking, error) {
 	return s.update(ctx, "booking.update", id, func(ctx context.Context, db *ent.Client, b *ent.Booking, hosts []int) (*ent.BookingUpdateOne, error) {
+		// Fold the "append" inputs into plain replacements: what the
+		// booking ends up with is then validated as a whole.
+		if in.AppendAddresses != nil {
+			in.Addresses = appendTo(b.Addresses, in.Addresses, in.ClearAddresses, in.AppendAddresses)
+			in.ClearAddresses, in.AppendAddresses = false, nil
+		}
+		if in.AppendRecurrenceExceptions != nil {
+			in.RecurrenceExceptions = appendTo(b.RecurrenceExceptions, in.RecurrenceExceptions, in.ClearRecurrenceExceptions, in.AppendRecurrenceExceptions)
+			in.ClearRecurrenceExceptions, in.AppendRecurrenceExceptions = false, nil
+		}
 		if err := validateContent(in.Recurrence, in.CustomProperties, in.Addresses); err != nil {
 			return nil, err
-		}
-		if len(b.Addresses)+len(in.AppendAddresses) > domain.MaxAddresses && in.Addresses == nil && !in.ClearAddresses {
-			return nil, domain.InvalidField("appendAddresses", fmt.Errorf("a booking holds at most %d addresses", domain.MaxAddresses))
 		}
 		if in.CustomerEmail != nil {
 			e := domain.NormalizeEmail(*in.CustomerEmail)
@@ -169,6 +177,19 @@ func (s *Service) UpdateBooking(ctx context.Context, id int, in ent.UpdateBookin
 		}
 		return db.Booking.UpdateOne(b).SetInput(in), nil
 	})
+}
+
+// appendTo is the list an update leaves: the replacement if given (or
+// nothing if cleared, else the current list) followed by the appended items.
+func appendTo[T any](current, replacement []T, cleared bool, appended []T) []T {
+	base := current
+	switch {
+	case replacement != nil:
+		base = replacement
+	case cleared:
+		base = nil
+	}
+	return append(slices.Clone(base), appended...)
 }
 
 // RescheduleBooking moves a booking, optionally into another time zone.
@@ -346,7 +367,18 @@ func (s *Service) MassModify(ctx context.Context, m MassModification, action str
 			}
 			if m.ShiftMinutes != nil {
 				d := time.Duration(*m.ShiftMinutes) * time.Minute
+				if err := validateTimes(b.StartAt.Add(d), b.EndAt.Add(d), b.AllDay); err != nil {
+					return domain.InvalidField("shiftMinutes", fmt.Errorf("booking %d: %s", b.ID, strings.TrimPrefix(err.Error(), "startAt: ")))
+				}
 				u.SetStartAt(b.StartAt.Add(d)).SetEndAt(b.EndAt.Add(d))
+				if len(b.RecurrenceExceptions) > 0 {
+					// Removed occurrences move with the series.
+					ex := make([]time.Time, len(b.RecurrenceExceptions))
+					for i, x := range b.RecurrenceExceptions {
+						ex[i] = x.Add(d)
+					}
+					u.SetRecurrenceExceptions(ex)
+				}
 			}
 			nb, err := u.Save(actx)
 			if err != nil {

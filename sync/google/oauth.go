@@ -107,7 +107,9 @@ type claims struct {
 	Subject string `json:"sub"`
 	Email   string `json:"email"`
 	Name    string `json:"name"`
-	Issuer  string `json:"iss"`
+	// EmailVerified may be a bool or, in older id_tokens, a string.
+	EmailVerified any    `json:"email_verified"`
+	Issuer        string `json:"iss"`
 	// Audience is a string at Google; OpenID Connect also allows an array.
 	Audience json.RawMessage `json:"aud"`
 }
@@ -115,6 +117,11 @@ type claims struct {
 func (cl claims) identity() (linking.Identity, error) {
 	if cl.Email == "" || cl.Subject == "" {
 		return linking.Identity{}, errors.New("no email or subject in the claims (was the email scope granted?)")
+	}
+	// An unverified address proves nothing about who owns it: never link
+	// on it (it would let anyone claim a colleague's address).
+	if v, ok := cl.EmailVerified.(bool); !(ok && v) && cl.EmailVerified != "true" {
+		return linking.Identity{}, fmt.Errorf("the account's email %s is not verified", cl.Email)
 	}
 	return linking.Identity{Email: strings.ToLower(cl.Email), Subject: cl.Subject, Name: cl.Name}, nil
 }

@@ -43,7 +43,9 @@ func (c *Client) MaxBatch() int { return maxBatchRequests }
 // Op.Fields, deletes DELETE, both with If-Match when Op.ETag is set; a
 // delete of an event already gone succeeds. A series' ExDates are
 // applied after its create or recurrence update by deleting those
-// occurrences (Graph has no EXDATE).
+// occurrences (Graph has no EXDATE). When such a follow-up call of a
+// create meets a 404 or 412 (the user deleted or edited the new event
+// meanwhile), the result is a plain error: a retried create resolves it.
 //
 // After a group in which Graph throttled a request or refused the token
 // or the permission, the remaining groups are not sent: their results
@@ -322,8 +324,14 @@ func (c *Client) finish(ctx context.Context, ts oauth2.TokenSource, cal engine.C
 	remote.Tags = maps.Clone(p.op.Event.Tags)
 	if needsExDates(p.op) {
 		etag, err := c.removeExDates(ctx, ts, cal, remote.ID, p.op.Event, p.span)
+		if err != nil && p.op.Kind == engine.OpCreate {
+			// The series exists; a retried create finds it and tries again.
+			err = transientIfGoneOrChanged("remove excluded occurrences", err)
+		} else if err != nil {
+			err = fmt.Errorf("remove excluded occurrences: %w", err)
+		}
 		if err != nil {
-			return engine.Result{Remote: remote, Err: eventError(p.what+": remove excluded occurrences", err)}
+			return engine.Result{Remote: remote, Err: eventError(p.what, err)}
 		}
 		if etag != "" {
 			remote.ETag = etag
@@ -337,12 +345,14 @@ func (c *Client) finish(ctx context.Context, ts oauth2.TokenSource, cal engine.C
 // attempt's (made from older content) or someone else's. It is read with
 // its tags; unless it carries Calsync's owner tag (the same owner as the
 // event sent, when that has one) it is refused with engine.ErrInvalid,
-// else it is updated to the content sent.
+// else it is updated to the content sent. Should the event vanish or
+// change in between (404, 412), the failure is a plain error: retrying
+// the create resolves it.
 func (c *Client) adoptExisting(ctx context.Context, ts oauth2.TokenSource, cal engine.CalendarRef, p *eventOp) (models.Eventable, error) {
 	id := deref(p.got.GetId())
 	existing, err := c.getEvent(ctx, ts, cal, id)
 	if err != nil {
-		return nil, fmt.Errorf("read the event its transactionId names: %w", err)
+		return nil, transientIfGoneOrChanged("read the event its transactionId names", err)
 	}
 	tags := remoteOf(existing).Tags
 	owner, tagged := tags[engine.TagOwner]
@@ -361,7 +371,7 @@ func (c *Client) adoptExisting(ctx context.Context, ts oauth2.TokenSource, cal e
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("update the earlier attempt's event: %w", err)
+		return nil, transientIfGoneOrChanged("update the earlier attempt's event", err)
 	}
 	if updated == nil || deref(updated.GetId()) == "" {
 		return nil, errors.New("graph answered without the event")

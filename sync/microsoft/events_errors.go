@@ -38,6 +38,10 @@ func eventError(what string, err error) error {
 	if _, ok := engine.RetryAfter(err); ok {
 		return fmt.Errorf("microsoft: %s: %w", what, err)
 	}
+	var te *transientError
+	if errors.As(err, &te) {
+		return fmt.Errorf("microsoft: %s: %w", what, err)
+	}
 	if errors.Is(err, linking.ErrInvalidGrant) || errors.Is(err, linking.ErrInvalidCredentials) {
 		return fmt.Errorf("microsoft: %s: %w: %w", what, engine.ErrUnauthorized, err)
 	}
@@ -84,4 +88,31 @@ func isGone(err error) bool {
 // cannot be expressed in Outlook.
 func invalidEvent(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", engine.ErrInvalid, fmt.Sprintf(format, args...))
+}
+
+// transientError marks the failure of a follow-up call that a retry of
+// the whole operation resolves, whatever Graph's status: after a create
+// succeeded, a 404 (the user deleted the event meanwhile) or a 412 (the
+// user edited it) must not read as a missing calendar or a lost
+// conflict. Graph's answer stays reachable through errors.As.
+type transientError struct {
+	step string
+	err  error
+}
+
+func (e *transientError) Error() string { return e.step + ": " + e.err.Error() }
+
+func (e *transientError) Unwrap() error { return e.err }
+
+// transientIfGoneOrChanged wraps err as a transientError when Graph
+// answered 404, 410 or 412; other errors keep their meaning.
+func transientIfGoneOrChanged(step string, err error) error {
+	if err == nil {
+		return nil
+	}
+	switch graphStatus(err) {
+	case http.StatusNotFound, http.StatusGone, http.StatusPreconditionFailed:
+		return &transientError{step: step, err: err}
+	}
+	return fmt.Errorf("%s: %w", step, err)
 }

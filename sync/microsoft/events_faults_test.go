@@ -267,3 +267,42 @@ func TestCallsThatCannotStart(t *testing.T) {
 		t.Errorf("%d Graph requests for calls that cannot start", got)
 	}
 }
+
+// TestFollowUpFailuresOfACreateAreTransient: after Graph created the
+// event, a 412 or 404 of a follow-up call is no lost conflict and no
+// missing calendar, but a failure the retried create resolves.
+func TestFollowUpFailuresOfACreateAreTransient(t *testing.T) {
+	e := newCalEnv(t)
+	events := "/graph/v1.0/me/calendars/" + e.cal.CalendarID + "/events/"
+
+	// A retry with newer content: the update of the earlier attempt's
+	// event meets a concurrent edit.
+	ev := booking(t, 1)
+	first := e.mustApply(t, create(ev))[0].Remote
+	ev.Title = "Booking 1 (renamed)"
+	e.faults.Add(emucore.Fault{Method: "PATCH", PathPrefix: events, Status: 412, Count: 1})
+	res := e.apply(t, create(ev))
+	wantPlain(t, "adopting the earlier event meets a 412", res[0].Err)
+	r := e.mustApply(t, create(ev))[0].Remote
+	if r.ID != first.ID || e.storedOne(t, r.ID).Subject != ev.Title || len(e.stored(t)) != 1 {
+		t.Fatalf("after the retry: %+v, %d events", r, len(e.stored(t)))
+	}
+
+	// The series' instances cannot be read (the user deleted it meanwhile).
+	series := booking(t, 2)
+	series.RRule = "FREQ=DAILY;COUNT=3"
+	series.ExDates = []time.Time{series.Start.AddDate(0, 0, 1)}
+	e.faults.Add(emucore.Fault{Method: "GET", PathPrefix: events, Status: 404, Count: 1})
+	res = e.apply(t, create(series))
+	wantPlain(t, "excluded dates of a vanished series", res[0].Err)
+	r = e.mustApply(t, create(series))[0].Remote
+	var n int
+	for _, in := range e.instances(t, series.Start.AddDate(0, 0, -1), series.Start.AddDate(0, 0, 5)) {
+		if in.Subject == series.Title {
+			n++
+		}
+	}
+	if n != 2 || len(e.stored(t)) != 2 {
+		t.Fatalf("series %s shows %d occurrences (want 2), %d events stored (want 2)", r.ID, n, len(e.stored(t)))
+	}
+}

@@ -11,10 +11,10 @@ import (
 	"calsync/sync/engine"
 )
 
-// tagPropertySet is the GUID of Calsync's MAPI property set. Each tag is
-// the named string property "String {tagPropertySet} Name <tag key>" of
-// the event: invisible in Outlook, kept on every copy of the item, and
-// filterable by id and value.
+// tagPropertySet is the GUID of Calsync's MAPI property set, chosen once
+// for Calsync. Each tag is the named string property "String
+// {tagPropertySet} Name <tag key>" of the event: invisible in Outlook,
+// and filterable by id and value.
 const tagPropertySet = "{3f9c2b7e-5a14-4d8e-b6a0-c71e92d4f358}"
 
 // graphDateTime is how Graph's dateTimeTimeZone wants a wall clock: local
