@@ -305,6 +305,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			linkattempt.FieldUserID:          {Type: field.TypeInt, Column: linkattempt.FieldUserID},
 			linkattempt.FieldProvider:        {Type: field.TypeEnum, Column: linkattempt.FieldProvider},
 			linkattempt.FieldStateHash:       {Type: field.TypeString, Column: linkattempt.FieldStateHash},
+			linkattempt.FieldStartHash:       {Type: field.TypeString, Column: linkattempt.FieldStartHash},
+			linkattempt.FieldNonceHash:       {Type: field.TypeString, Column: linkattempt.FieldNonceHash},
 			linkattempt.FieldCodeVerifierEnc: {Type: field.TypeBytes, Column: linkattempt.FieldCodeVerifierEnc},
 			linkattempt.FieldInvitationID:    {Type: field.TypeInt, Column: linkattempt.FieldInvitationID},
 			linkattempt.FieldExpiresAt:       {Type: field.TypeTime, Column: linkattempt.FieldExpiresAt},
@@ -2353,6 +2355,16 @@ func (f *LinkAttemptFilter) WhereProvider(p entql.StringP) {
 // WhereStateHash applies the entql string predicate on the state_hash field.
 func (f *LinkAttemptFilter) WhereStateHash(p entql.StringP) {
 	f.Where(p.Field(linkattempt.FieldStateHash))
+}
+
+// WhereStartHash applies the entql string predicate on the start_hash field.
+func (f *LinkAttemptFilter) WhereStartHash(p entql.StringP) {
+	f.Where(p.Field(linkattempt.FieldStartHash))
+}
+
+// WhereNonceHash applies the entql string predicate on the nonce_hash field.
+func (f *LinkAttemptFilter) WhereNonceHash(p entql.StringP) {
+	f.Where(p.Field(linkattempt.FieldNonceHash))
 }
 
 // WhereCodeVerifierEnc applies the entql []byte predicate on the code_verifier_enc field.

@@ -32,6 +32,10 @@ type LinkAttempt struct {
 	Provider domain.Provider `json:"provider,omitempty"`
 	// StateHash holds the value of the "state_hash" field.
 	StateHash string `json:"-"`
+	// StartHash holds the value of the "start_hash" field.
+	StartHash string `json:"-"`
+	// NonceHash holds the value of the "nonce_hash" field.
+	NonceHash string `json:"-"`
 	// CodeVerifierEnc holds the value of the "code_verifier_enc" field.
 	CodeVerifierEnc []byte `json:"-"`
 	// InvitationID holds the value of the "invitation_id" field.
@@ -90,7 +94,7 @@ func (*LinkAttempt) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case linkattempt.FieldID, linkattempt.FieldOrganizationID, linkattempt.FieldUserID, linkattempt.FieldInvitationID:
 			values[i] = new(sql.NullInt64)
-		case linkattempt.FieldProvider, linkattempt.FieldStateHash:
+		case linkattempt.FieldProvider, linkattempt.FieldStateHash, linkattempt.FieldStartHash, linkattempt.FieldNonceHash:
 			values[i] = new(sql.NullString)
 		case linkattempt.FieldCreatedAt, linkattempt.FieldUpdatedAt, linkattempt.FieldExpiresAt, linkattempt.FieldUsedAt:
 			values[i] = new(sql.NullTime)
@@ -150,6 +154,18 @@ func (_m *LinkAttempt) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field state_hash", values[i])
 			} else if value.Valid {
 				_m.StateHash = value.String
+			}
+		case linkattempt.FieldStartHash:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field start_hash", values[i])
+			} else if value.Valid {
+				_m.StartHash = value.String
+			}
+		case linkattempt.FieldNonceHash:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field nonce_hash", values[i])
+			} else if value.Valid {
+				_m.NonceHash = value.String
 			}
 		case linkattempt.FieldCodeVerifierEnc:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -239,6 +255,10 @@ func (_m *LinkAttempt) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.Provider))
 	builder.WriteString(", ")
 	builder.WriteString("state_hash=<sensitive>")
+	builder.WriteString(", ")
+	builder.WriteString("start_hash=<sensitive>")
+	builder.WriteString(", ")
+	builder.WriteString("nonce_hash=<sensitive>")
 	builder.WriteString(", ")
 	builder.WriteString("code_verifier_enc=<sensitive>")
 	builder.WriteString(", ")

@@ -77,6 +77,26 @@ func (_c *LinkAttemptCreate) SetStateHash(v string) *LinkAttemptCreate {
 	return _c
 }
 
+// SetStartHash sets the "start_hash" field.
+func (_c *LinkAttemptCreate) SetStartHash(v string) *LinkAttemptCreate {
+	_c.mutation.SetStartHash(v)
+	return _c
+}
+
+// SetNonceHash sets the "nonce_hash" field.
+func (_c *LinkAttemptCreate) SetNonceHash(v string) *LinkAttemptCreate {
+	_c.mutation.SetNonceHash(v)
+	return _c
+}
+
+// SetNillableNonceHash sets the "nonce_hash" field if the given value is not nil.
+func (_c *LinkAttemptCreate) SetNillableNonceHash(v *string) *LinkAttemptCreate {
+	if v != nil {
+		_c.SetNonceHash(*v)
+	}
+	return _c
+}
+
 // SetCodeVerifierEnc sets the "code_verifier_enc" field.
 func (_c *LinkAttemptCreate) SetCodeVerifierEnc(v []byte) *LinkAttemptCreate {
 	_c.mutation.SetCodeVerifierEnc(v)
@@ -206,6 +226,9 @@ func (_c *LinkAttemptCreate) check() error {
 	if _, ok := _c.mutation.StateHash(); !ok {
 		return &ValidationError{Name: "state_hash", err: errors.New(`ent: missing required field "LinkAttempt.state_hash"`)}
 	}
+	if _, ok := _c.mutation.StartHash(); !ok {
+		return &ValidationError{Name: "start_hash", err: errors.New(`ent: missing required field "LinkAttempt.start_hash"`)}
+	}
 	if _, ok := _c.mutation.CodeVerifierEnc(); !ok {
 		return &ValidationError{Name: "code_verifier_enc", err: errors.New(`ent: missing required field "LinkAttempt.code_verifier_enc"`)}
 	}
@@ -260,6 +283,14 @@ func (_c *LinkAttemptCreate) createSpec() (*LinkAttempt, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.StateHash(); ok {
 		_spec.SetField(linkattempt.FieldStateHash, field.TypeString, value)
 		_node.StateHash = value
+	}
+	if value, ok := _c.mutation.StartHash(); ok {
+		_spec.SetField(linkattempt.FieldStartHash, field.TypeString, value)
+		_node.StartHash = value
+	}
+	if value, ok := _c.mutation.NonceHash(); ok {
+		_spec.SetField(linkattempt.FieldNonceHash, field.TypeString, value)
+		_node.NonceHash = value
 	}
 	if value, ok := _c.mutation.CodeVerifierEnc(); ok {
 		_spec.SetField(linkattempt.FieldCodeVerifierEnc, field.TypeBytes, value)
@@ -408,6 +439,36 @@ func (u *LinkAttemptUpsert) SetStateHash(v string) *LinkAttemptUpsert {
 // UpdateStateHash sets the "state_hash" field to the value that was provided on create.
 func (u *LinkAttemptUpsert) UpdateStateHash() *LinkAttemptUpsert {
 	u.SetExcluded(linkattempt.FieldStateHash)
+	return u
+}
+
+// SetStartHash sets the "start_hash" field.
+func (u *LinkAttemptUpsert) SetStartHash(v string) *LinkAttemptUpsert {
+	u.Set(linkattempt.FieldStartHash, v)
+	return u
+}
+
+// UpdateStartHash sets the "start_hash" field to the value that was provided on create.
+func (u *LinkAttemptUpsert) UpdateStartHash() *LinkAttemptUpsert {
+	u.SetExcluded(linkattempt.FieldStartHash)
+	return u
+}
+
+// SetNonceHash sets the "nonce_hash" field.
+func (u *LinkAttemptUpsert) SetNonceHash(v string) *LinkAttemptUpsert {
+	u.Set(linkattempt.FieldNonceHash, v)
+	return u
+}
+
+// UpdateNonceHash sets the "nonce_hash" field to the value that was provided on create.
+func (u *LinkAttemptUpsert) UpdateNonceHash() *LinkAttemptUpsert {
+	u.SetExcluded(linkattempt.FieldNonceHash)
+	return u
+}
+
+// ClearNonceHash clears the value of the "nonce_hash" field.
+func (u *LinkAttemptUpsert) ClearNonceHash() *LinkAttemptUpsert {
+	u.SetNull(linkattempt.FieldNonceHash)
 	return u
 }
 
@@ -578,6 +639,41 @@ func (u *LinkAttemptUpsertOne) SetStateHash(v string) *LinkAttemptUpsertOne {
 func (u *LinkAttemptUpsertOne) UpdateStateHash() *LinkAttemptUpsertOne {
 	return u.Update(func(s *LinkAttemptUpsert) {
 		s.UpdateStateHash()
+	})
+}
+
+// SetStartHash sets the "start_hash" field.
+func (u *LinkAttemptUpsertOne) SetStartHash(v string) *LinkAttemptUpsertOne {
+	return u.Update(func(s *LinkAttemptUpsert) {
+		s.SetStartHash(v)
+	})
+}
+
+// UpdateStartHash sets the "start_hash" field to the value that was provided on create.
+func (u *LinkAttemptUpsertOne) UpdateStartHash() *LinkAttemptUpsertOne {
+	return u.Update(func(s *LinkAttemptUpsert) {
+		s.UpdateStartHash()
+	})
+}
+
+// SetNonceHash sets the "nonce_hash" field.
+func (u *LinkAttemptUpsertOne) SetNonceHash(v string) *LinkAttemptUpsertOne {
+	return u.Update(func(s *LinkAttemptUpsert) {
+		s.SetNonceHash(v)
+	})
+}
+
+// UpdateNonceHash sets the "nonce_hash" field to the value that was provided on create.
+func (u *LinkAttemptUpsertOne) UpdateNonceHash() *LinkAttemptUpsertOne {
+	return u.Update(func(s *LinkAttemptUpsert) {
+		s.UpdateNonceHash()
+	})
+}
+
+// ClearNonceHash clears the value of the "nonce_hash" field.
+func (u *LinkAttemptUpsertOne) ClearNonceHash() *LinkAttemptUpsertOne {
+	return u.Update(func(s *LinkAttemptUpsert) {
+		s.ClearNonceHash()
 	})
 }
 
@@ -925,6 +1021,41 @@ func (u *LinkAttemptUpsertBulk) SetStateHash(v string) *LinkAttemptUpsertBulk {
 func (u *LinkAttemptUpsertBulk) UpdateStateHash() *LinkAttemptUpsertBulk {
 	return u.Update(func(s *LinkAttemptUpsert) {
 		s.UpdateStateHash()
+	})
+}
+
+// SetStartHash sets the "start_hash" field.
+func (u *LinkAttemptUpsertBulk) SetStartHash(v string) *LinkAttemptUpsertBulk {
+	return u.Update(func(s *LinkAttemptUpsert) {
+		s.SetStartHash(v)
+	})
+}
+
+// UpdateStartHash sets the "start_hash" field to the value that was provided on create.
+func (u *LinkAttemptUpsertBulk) UpdateStartHash() *LinkAttemptUpsertBulk {
+	return u.Update(func(s *LinkAttemptUpsert) {
+		s.UpdateStartHash()
+	})
+}
+
+// SetNonceHash sets the "nonce_hash" field.
+func (u *LinkAttemptUpsertBulk) SetNonceHash(v string) *LinkAttemptUpsertBulk {
+	return u.Update(func(s *LinkAttemptUpsert) {
+		s.SetNonceHash(v)
+	})
+}
+
+// UpdateNonceHash sets the "nonce_hash" field to the value that was provided on create.
+func (u *LinkAttemptUpsertBulk) UpdateNonceHash() *LinkAttemptUpsertBulk {
+	return u.Update(func(s *LinkAttemptUpsert) {
+		s.UpdateNonceHash()
+	})
+}
+
+// ClearNonceHash clears the value of the "nonce_hash" field.
+func (u *LinkAttemptUpsertBulk) ClearNonceHash() *LinkAttemptUpsertBulk {
+	return u.Update(func(s *LinkAttemptUpsert) {
+		s.ClearNonceHash()
 	})
 }
 

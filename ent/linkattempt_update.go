@@ -79,6 +79,40 @@ func (_u *LinkAttemptUpdate) SetNillableStateHash(v *string) *LinkAttemptUpdate 
 	return _u
 }
 
+// SetStartHash sets the "start_hash" field.
+func (_u *LinkAttemptUpdate) SetStartHash(v string) *LinkAttemptUpdate {
+	_u.mutation.SetStartHash(v)
+	return _u
+}
+
+// SetNillableStartHash sets the "start_hash" field if the given value is not nil.
+func (_u *LinkAttemptUpdate) SetNillableStartHash(v *string) *LinkAttemptUpdate {
+	if v != nil {
+		_u.SetStartHash(*v)
+	}
+	return _u
+}
+
+// SetNonceHash sets the "nonce_hash" field.
+func (_u *LinkAttemptUpdate) SetNonceHash(v string) *LinkAttemptUpdate {
+	_u.mutation.SetNonceHash(v)
+	return _u
+}
+
+// SetNillableNonceHash sets the "nonce_hash" field if the given value is not nil.
+func (_u *LinkAttemptUpdate) SetNillableNonceHash(v *string) *LinkAttemptUpdate {
+	if v != nil {
+		_u.SetNonceHash(*v)
+	}
+	return _u
+}
+
+// ClearNonceHash clears the value of the "nonce_hash" field.
+func (_u *LinkAttemptUpdate) ClearNonceHash() *LinkAttemptUpdate {
+	_u.mutation.ClearNonceHash()
+	return _u
+}
+
 // SetCodeVerifierEnc sets the "code_verifier_enc" field.
 func (_u *LinkAttemptUpdate) SetCodeVerifierEnc(v []byte) *LinkAttemptUpdate {
 	_u.mutation.SetCodeVerifierEnc(v)
@@ -247,6 +281,15 @@ func (_u *LinkAttemptUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if value, ok := _u.mutation.StateHash(); ok {
 		_spec.SetField(linkattempt.FieldStateHash, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.StartHash(); ok {
+		_spec.SetField(linkattempt.FieldStartHash, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.NonceHash(); ok {
+		_spec.SetField(linkattempt.FieldNonceHash, field.TypeString, value)
+	}
+	if _u.mutation.NonceHashCleared() {
+		_spec.ClearField(linkattempt.FieldNonceHash, field.TypeString)
+	}
 	if value, ok := _u.mutation.CodeVerifierEnc(); ok {
 		_spec.SetField(linkattempt.FieldCodeVerifierEnc, field.TypeBytes, value)
 	}
@@ -364,6 +407,40 @@ func (_u *LinkAttemptUpdateOne) SetNillableStateHash(v *string) *LinkAttemptUpda
 	if v != nil {
 		_u.SetStateHash(*v)
 	}
+	return _u
+}
+
+// SetStartHash sets the "start_hash" field.
+func (_u *LinkAttemptUpdateOne) SetStartHash(v string) *LinkAttemptUpdateOne {
+	_u.mutation.SetStartHash(v)
+	return _u
+}
+
+// SetNillableStartHash sets the "start_hash" field if the given value is not nil.
+func (_u *LinkAttemptUpdateOne) SetNillableStartHash(v *string) *LinkAttemptUpdateOne {
+	if v != nil {
+		_u.SetStartHash(*v)
+	}
+	return _u
+}
+
+// SetNonceHash sets the "nonce_hash" field.
+func (_u *LinkAttemptUpdateOne) SetNonceHash(v string) *LinkAttemptUpdateOne {
+	_u.mutation.SetNonceHash(v)
+	return _u
+}
+
+// SetNillableNonceHash sets the "nonce_hash" field if the given value is not nil.
+func (_u *LinkAttemptUpdateOne) SetNillableNonceHash(v *string) *LinkAttemptUpdateOne {
+	if v != nil {
+		_u.SetNonceHash(*v)
+	}
+	return _u
+}
+
+// ClearNonceHash clears the value of the "nonce_hash" field.
+func (_u *LinkAttemptUpdateOne) ClearNonceHash() *LinkAttemptUpdateOne {
+	_u.mutation.ClearNonceHash()
 	return _u
 }
 
@@ -564,6 +641,15 @@ func (_u *LinkAttemptUpdateOne) sqlSave(ctx context.Context) (_node *LinkAttempt
 	}
 	if value, ok := _u.mutation.StateHash(); ok {
 		_spec.SetField(linkattempt.FieldStateHash, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.StartHash(); ok {
+		_spec.SetField(linkattempt.FieldStartHash, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.NonceHash(); ok {
+		_spec.SetField(linkattempt.FieldNonceHash, field.TypeString, value)
+	}
+	if _u.mutation.NonceHashCleared() {
+		_spec.ClearField(linkattempt.FieldNonceHash, field.TypeString)
 	}
 	if value, ok := _u.mutation.CodeVerifierEnc(); ok {
 		_spec.SetField(linkattempt.FieldCodeVerifierEnc, field.TypeBytes, value)

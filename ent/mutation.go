@@ -12302,6 +12302,8 @@ type LinkAttemptMutation struct {
 	updated_at          *time.Time
 	provider            *domain.Provider
 	state_hash          *string
+	start_hash          *string
+	nonce_hash          *string
 	code_verifier_enc   *[]byte
 	invitation_id       *int
 	addinvitation_id    *int
@@ -12631,6 +12633,91 @@ func (m *LinkAttemptMutation) ResetStateHash() {
 	m.state_hash = nil
 }
 
+// SetStartHash sets the "start_hash" field.
+func (m *LinkAttemptMutation) SetStartHash(s string) {
+	m.start_hash = &s
+}
+
+// StartHash returns the value of the "start_hash" field in the mutation.
+func (m *LinkAttemptMutation) StartHash() (r string, exists bool) {
+	v := m.start_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartHash returns the old "start_hash" field's value of the LinkAttempt entity.
+// If the LinkAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LinkAttemptMutation) OldStartHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartHash: %w", err)
+	}
+	return oldValue.StartHash, nil
+}
+
+// ResetStartHash resets all changes to the "start_hash" field.
+func (m *LinkAttemptMutation) ResetStartHash() {
+	m.start_hash = nil
+}
+
+// SetNonceHash sets the "nonce_hash" field.
+func (m *LinkAttemptMutation) SetNonceHash(s string) {
+	m.nonce_hash = &s
+}
+
+// NonceHash returns the value of the "nonce_hash" field in the mutation.
+func (m *LinkAttemptMutation) NonceHash() (r string, exists bool) {
+	v := m.nonce_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNonceHash returns the old "nonce_hash" field's value of the LinkAttempt entity.
+// If the LinkAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LinkAttemptMutation) OldNonceHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNonceHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNonceHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNonceHash: %w", err)
+	}
+	return oldValue.NonceHash, nil
+}
+
+// ClearNonceHash clears the value of the "nonce_hash" field.
+func (m *LinkAttemptMutation) ClearNonceHash() {
+	m.nonce_hash = nil
+	m.clearedFields[linkattempt.FieldNonceHash] = struct{}{}
+}
+
+// NonceHashCleared returns if the "nonce_hash" field was cleared in this mutation.
+func (m *LinkAttemptMutation) NonceHashCleared() bool {
+	_, ok := m.clearedFields[linkattempt.FieldNonceHash]
+	return ok
+}
+
+// ResetNonceHash resets all changes to the "nonce_hash" field.
+func (m *LinkAttemptMutation) ResetNonceHash() {
+	m.nonce_hash = nil
+	delete(m.clearedFields, linkattempt.FieldNonceHash)
+}
+
 // SetCodeVerifierEnc sets the "code_verifier_enc" field.
 func (m *LinkAttemptMutation) SetCodeVerifierEnc(b []byte) {
 	m.code_verifier_enc = &b
@@ -12910,7 +12997,7 @@ func (m *LinkAttemptMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *LinkAttemptMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, linkattempt.FieldCreatedAt)
 	}
@@ -12928,6 +13015,12 @@ func (m *LinkAttemptMutation) Fields() []string {
 	}
 	if m.state_hash != nil {
 		fields = append(fields, linkattempt.FieldStateHash)
+	}
+	if m.start_hash != nil {
+		fields = append(fields, linkattempt.FieldStartHash)
+	}
+	if m.nonce_hash != nil {
+		fields = append(fields, linkattempt.FieldNonceHash)
 	}
 	if m.code_verifier_enc != nil {
 		fields = append(fields, linkattempt.FieldCodeVerifierEnc)
@@ -12961,6 +13054,10 @@ func (m *LinkAttemptMutation) Field(name string) (ent.Value, bool) {
 		return m.Provider()
 	case linkattempt.FieldStateHash:
 		return m.StateHash()
+	case linkattempt.FieldStartHash:
+		return m.StartHash()
+	case linkattempt.FieldNonceHash:
+		return m.NonceHash()
 	case linkattempt.FieldCodeVerifierEnc:
 		return m.CodeVerifierEnc()
 	case linkattempt.FieldInvitationID:
@@ -12990,6 +13087,10 @@ func (m *LinkAttemptMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldProvider(ctx)
 	case linkattempt.FieldStateHash:
 		return m.OldStateHash(ctx)
+	case linkattempt.FieldStartHash:
+		return m.OldStartHash(ctx)
+	case linkattempt.FieldNonceHash:
+		return m.OldNonceHash(ctx)
 	case linkattempt.FieldCodeVerifierEnc:
 		return m.OldCodeVerifierEnc(ctx)
 	case linkattempt.FieldInvitationID:
@@ -13048,6 +13149,20 @@ func (m *LinkAttemptMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetStateHash(v)
+		return nil
+	case linkattempt.FieldStartHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartHash(v)
+		return nil
+	case linkattempt.FieldNonceHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNonceHash(v)
 		return nil
 	case linkattempt.FieldCodeVerifierEnc:
 		v, ok := value.([]byte)
@@ -13122,6 +13237,9 @@ func (m *LinkAttemptMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *LinkAttemptMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(linkattempt.FieldNonceHash) {
+		fields = append(fields, linkattempt.FieldNonceHash)
+	}
 	if m.FieldCleared(linkattempt.FieldInvitationID) {
 		fields = append(fields, linkattempt.FieldInvitationID)
 	}
@@ -13142,6 +13260,9 @@ func (m *LinkAttemptMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *LinkAttemptMutation) ClearField(name string) error {
 	switch name {
+	case linkattempt.FieldNonceHash:
+		m.ClearNonceHash()
+		return nil
 	case linkattempt.FieldInvitationID:
 		m.ClearInvitationID()
 		return nil
@@ -13173,6 +13294,12 @@ func (m *LinkAttemptMutation) ResetField(name string) error {
 		return nil
 	case linkattempt.FieldStateHash:
 		m.ResetStateHash()
+		return nil
+	case linkattempt.FieldStartHash:
+		m.ResetStartHash()
+		return nil
+	case linkattempt.FieldNonceHash:
+		m.ResetNonceHash()
 		return nil
 	case linkattempt.FieldCodeVerifierEnc:
 		m.ResetCodeVerifierEnc()

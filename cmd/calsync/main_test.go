@@ -171,15 +171,7 @@ func linkDemoCalendar(t *testing.T, addr, password string) {
 	c.CSRF = in.SignIn.Viewer.CsrfToken
 	var start struct{ StartCalendarLink struct{ URL string } }
 	c.MustDo(t, `mutation{startCalendarLink(provider:GOOGLE){url}}`, nil, &start)
-	b := testenv.NewBrowser()
-	page := b.Get(t, start.StartCalendarLink.URL)
-	if len(page.Forms) == 0 {
-		t.Fatalf("consent page: %d %s", page.Status, page.Body)
-	}
-	f := page.Forms[0]
-	f.Set("account", "fiona@demo.calsync.test")
-	f.Check("scope", "https://www.googleapis.com/auth/calendar")
-	done := b.Submit(t, page, f, "action", "allow")
+	done := testenv.Kits[0].Consent(t, nil, testenv.NewBrowser(), start.StartCalendarLink.URL, "fiona@demo.calsync.test", true)
 	if !strings.Contains(done.Body, "Calendar linked") {
 		t.Fatalf("demo link: %d %s", done.Status, done.Body)
 	}

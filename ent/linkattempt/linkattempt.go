@@ -30,6 +30,10 @@ const (
 	FieldProvider = "provider"
 	// FieldStateHash holds the string denoting the state_hash field in the database.
 	FieldStateHash = "state_hash"
+	// FieldStartHash holds the string denoting the start_hash field in the database.
+	FieldStartHash = "start_hash"
+	// FieldNonceHash holds the string denoting the nonce_hash field in the database.
+	FieldNonceHash = "nonce_hash"
 	// FieldCodeVerifierEnc holds the string denoting the code_verifier_enc field in the database.
 	FieldCodeVerifierEnc = "code_verifier_enc"
 	// FieldInvitationID holds the string denoting the invitation_id field in the database.
@@ -69,6 +73,8 @@ var Columns = []string{
 	FieldUserID,
 	FieldProvider,
 	FieldStateHash,
+	FieldStartHash,
+	FieldNonceHash,
 	FieldCodeVerifierEnc,
 	FieldInvitationID,
 	FieldExpiresAt,
@@ -147,6 +153,16 @@ func ByProvider(opts ...sql.OrderTermOption) OrderOption {
 // ByStateHash orders the results by the state_hash field.
 func ByStateHash(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStateHash, opts...).ToFunc()
+}
+
+// ByStartHash orders the results by the start_hash field.
+func ByStartHash(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStartHash, opts...).ToFunc()
+}
+
+// ByNonceHash orders the results by the nonce_hash field.
+func ByNonceHash(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNonceHash, opts...).ToFunc()
 }
 
 // ByInvitationID orders the results by the invitation_id field.

@@ -81,6 +81,16 @@ func StateHash(v string) predicate.LinkAttempt {
 	return predicate.LinkAttempt(sql.FieldEQ(FieldStateHash, v))
 }
 
+// StartHash applies equality check predicate on the "start_hash" field. It's identical to StartHashEQ.
+func StartHash(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldEQ(FieldStartHash, v))
+}
+
+// NonceHash applies equality check predicate on the "nonce_hash" field. It's identical to NonceHashEQ.
+func NonceHash(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldEQ(FieldNonceHash, v))
+}
+
 // CodeVerifierEnc applies equality check predicate on the "code_verifier_enc" field. It's identical to CodeVerifierEncEQ.
 func CodeVerifierEnc(v []byte) predicate.LinkAttempt {
 	return predicate.LinkAttempt(sql.FieldEQ(FieldCodeVerifierEnc, v))
@@ -314,6 +324,146 @@ func StateHashEqualFold(v string) predicate.LinkAttempt {
 // StateHashContainsFold applies the ContainsFold predicate on the "state_hash" field.
 func StateHashContainsFold(v string) predicate.LinkAttempt {
 	return predicate.LinkAttempt(sql.FieldContainsFold(FieldStateHash, v))
+}
+
+// StartHashEQ applies the EQ predicate on the "start_hash" field.
+func StartHashEQ(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldEQ(FieldStartHash, v))
+}
+
+// StartHashNEQ applies the NEQ predicate on the "start_hash" field.
+func StartHashNEQ(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldNEQ(FieldStartHash, v))
+}
+
+// StartHashIn applies the In predicate on the "start_hash" field.
+func StartHashIn(vs ...string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldIn(FieldStartHash, vs...))
+}
+
+// StartHashNotIn applies the NotIn predicate on the "start_hash" field.
+func StartHashNotIn(vs ...string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldNotIn(FieldStartHash, vs...))
+}
+
+// StartHashGT applies the GT predicate on the "start_hash" field.
+func StartHashGT(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldGT(FieldStartHash, v))
+}
+
+// StartHashGTE applies the GTE predicate on the "start_hash" field.
+func StartHashGTE(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldGTE(FieldStartHash, v))
+}
+
+// StartHashLT applies the LT predicate on the "start_hash" field.
+func StartHashLT(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldLT(FieldStartHash, v))
+}
+
+// StartHashLTE applies the LTE predicate on the "start_hash" field.
+func StartHashLTE(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldLTE(FieldStartHash, v))
+}
+
+// StartHashContains applies the Contains predicate on the "start_hash" field.
+func StartHashContains(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldContains(FieldStartHash, v))
+}
+
+// StartHashHasPrefix applies the HasPrefix predicate on the "start_hash" field.
+func StartHashHasPrefix(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldHasPrefix(FieldStartHash, v))
+}
+
+// StartHashHasSuffix applies the HasSuffix predicate on the "start_hash" field.
+func StartHashHasSuffix(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldHasSuffix(FieldStartHash, v))
+}
+
+// StartHashEqualFold applies the EqualFold predicate on the "start_hash" field.
+func StartHashEqualFold(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldEqualFold(FieldStartHash, v))
+}
+
+// StartHashContainsFold applies the ContainsFold predicate on the "start_hash" field.
+func StartHashContainsFold(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldContainsFold(FieldStartHash, v))
+}
+
+// NonceHashEQ applies the EQ predicate on the "nonce_hash" field.
+func NonceHashEQ(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldEQ(FieldNonceHash, v))
+}
+
+// NonceHashNEQ applies the NEQ predicate on the "nonce_hash" field.
+func NonceHashNEQ(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldNEQ(FieldNonceHash, v))
+}
+
+// NonceHashIn applies the In predicate on the "nonce_hash" field.
+func NonceHashIn(vs ...string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldIn(FieldNonceHash, vs...))
+}
+
+// NonceHashNotIn applies the NotIn predicate on the "nonce_hash" field.
+func NonceHashNotIn(vs ...string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldNotIn(FieldNonceHash, vs...))
+}
+
+// NonceHashGT applies the GT predicate on the "nonce_hash" field.
+func NonceHashGT(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldGT(FieldNonceHash, v))
+}
+
+// NonceHashGTE applies the GTE predicate on the "nonce_hash" field.
+func NonceHashGTE(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldGTE(FieldNonceHash, v))
+}
+
+// NonceHashLT applies the LT predicate on the "nonce_hash" field.
+func NonceHashLT(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldLT(FieldNonceHash, v))
+}
+
+// NonceHashLTE applies the LTE predicate on the "nonce_hash" field.
+func NonceHashLTE(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldLTE(FieldNonceHash, v))
+}
+
+// NonceHashContains applies the Contains predicate on the "nonce_hash" field.
+func NonceHashContains(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldContains(FieldNonceHash, v))
+}
+
+// NonceHashHasPrefix applies the HasPrefix predicate on the "nonce_hash" field.
+func NonceHashHasPrefix(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldHasPrefix(FieldNonceHash, v))
+}
+
+// NonceHashHasSuffix applies the HasSuffix predicate on the "nonce_hash" field.
+func NonceHashHasSuffix(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldHasSuffix(FieldNonceHash, v))
+}
+
+// NonceHashIsNil applies the IsNil predicate on the "nonce_hash" field.
+func NonceHashIsNil() predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldIsNull(FieldNonceHash))
+}
+
+// NonceHashNotNil applies the NotNil predicate on the "nonce_hash" field.
+func NonceHashNotNil() predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldNotNull(FieldNonceHash))
+}
+
+// NonceHashEqualFold applies the EqualFold predicate on the "nonce_hash" field.
+func NonceHashEqualFold(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldEqualFold(FieldNonceHash, v))
+}
+
+// NonceHashContainsFold applies the ContainsFold predicate on the "nonce_hash" field.
+func NonceHashContainsFold(v string) predicate.LinkAttempt {
+	return predicate.LinkAttempt(sql.FieldContainsFold(FieldNonceHash, v))
 }
 
 // CodeVerifierEncEQ applies the EQ predicate on the "code_verifier_enc" field.

@@ -515,6 +515,8 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "provider", Type: field.TypeEnum, Enums: []string{"GOOGLE", "MICROSOFT"}},
 		{Name: "state_hash", Type: field.TypeString, Unique: true},
+		{Name: "start_hash", Type: field.TypeString, Unique: true},
+		{Name: "nonce_hash", Type: field.TypeString, Nullable: true},
 		{Name: "code_verifier_enc", Type: field.TypeBytes},
 		{Name: "invitation_id", Type: field.TypeInt, Nullable: true},
 		{Name: "expires_at", Type: field.TypeTime},
@@ -530,13 +532,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "link_attempts_organizations_organization",
-				Columns:    []*schema.Column{LinkAttemptsColumns[9]},
+				Columns:    []*schema.Column{LinkAttemptsColumns[11]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "link_attempts_users_user",
-				Columns:    []*schema.Column{LinkAttemptsColumns[10]},
+				Columns:    []*schema.Column{LinkAttemptsColumns[12]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -545,7 +547,7 @@ var (
 			{
 				Name:    "linkattempt_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{LinkAttemptsColumns[9]},
+				Columns: []*schema.Column{LinkAttemptsColumns[11]},
 			},
 		},
 	}

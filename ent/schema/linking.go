@@ -26,6 +26,12 @@ func (LinkAttempt) Fields() []ent.Field {
 		field.Enum("provider").GoType(domain.ProviderGoogle).Annotations(entgql.Type("Provider")),
 		// SHA-256 of the state parameter.
 		field.String("state_hash").Unique().Sensitive(),
+		// SHA-256 of the token of Calsync's own start page, which the
+		// person opens (from the app or an email) to begin the consent.
+		field.String("start_hash").Unique().Sensitive(),
+		// SHA-256 of the nonce cookie set in the browser that began the
+		// consent: the callback must come back to that same browser.
+		field.String("nonce_hash").Optional().Sensitive(),
 		field.Bytes("code_verifier_enc").Sensitive(),
 		// The invitation that started it, if any (then the callback shows
 		// a confirmation page instead of returning to the app).

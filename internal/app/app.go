@@ -145,6 +145,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 			Linking: a.Linking, Keys: keyConverter{tokenURI: ps.google.Endpoints().TokenURL}, Log: log,
 		},
 		Linking:         a.Linking,
+		SecureCookies:   cfg.SecureCookies,
 		Emulators:       emulators,
 		Logger:          log,
 		Introspection:   cfg.Introspection,

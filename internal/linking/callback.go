@@ -2,6 +2,7 @@ package linking
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,7 +45,7 @@ func failure(p domain.Provider, title, msg string) *Outcome {
 // stores the encrypted tokens, prepares the destination calendar and
 // queues the initial sync. Every refusal leaves the database as it was
 // (except that the state is spent).
-func (s *Service) Callback(ctx context.Context, p domain.Provider, q url.Values) (*Outcome, error) {
+func (s *Service) Callback(ctx context.Context, p domain.Provider, q url.Values, nonce string) (*Outcome, error) {
 	state := q.Get("state")
 	if state == "" || len(state) > 200 {
 		return failure(p, "Link not recognised", "This page was opened without a valid sign-in state. Start linking again from Calsync."), nil
@@ -66,6 +67,13 @@ func (s *Service) Callback(ctx context.Context, p domain.Provider, q url.Values)
 	}
 	if !s.now().Before(att.ExpiresAt) {
 		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Link expired", Message: "The sign-in took too long. Start linking again from Calsync."}, nil
+	}
+	if att.NonceHash == "" || nonce == "" || !hmacEqual(HashToken(nonce), att.NonceHash) {
+		// The consent came back to a browser that did not start it: a
+		// link forwarded to someone else must not connect their calendar
+		// to this user.
+		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Different browser",
+			Message: "This sign-in was started in another browser. Start linking again from Calsync, in this browser."}, nil
 	}
 	org := att.OrganizationID
 	sys := viewer.SystemContext(ctx, org)
@@ -139,6 +147,8 @@ func (s *Service) Callback(ctx context.Context, p domain.Provider, q url.Values)
 	return &Outcome{OK: true, Provider: p, FromInvitation: fromInv, AccountEmail: acct.AccountEmail, Title: "Calendar linked",
 		Message: fmt.Sprintf("%s is now linked to Calsync. Your bookings will appear in it within a few minutes.", acct.AccountEmail)}, nil
 }
+
+func hmacEqual(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
 func existingID(a *ent.CalendarAccount) int {
 	if a == nil {

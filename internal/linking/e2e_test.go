@@ -138,6 +138,21 @@ func TestLinkUnlinkRelink(t *testing.T) {
 				t.Fatalf("initial sync task: %v %v", ti, err)
 			}
 
+			// A consent started in one browser and finished in another
+			// (a forwarded link) connects nothing.
+			a, other := testenv.NewBrowser(), testenv.NewBrowser()
+			startPage := a.Get(t, startLink(t, fw, k.Provider))
+			providerPage := a.Submit(t, startPage, startPage.Forms[0], "", "")
+			pf := providerPage.Forms[0]
+			button, value := k.Fill(t, env, pf, org.Fieldworker.Email, true)
+			if p := other.Submit(t, providerPage, pf, button, value); title(p) != "Different browser" {
+				t.Fatalf("callback in another browser: %d %q", p.Status, title(p))
+			}
+			// A start link opens one consent only.
+			if p := a.Get(t, startPage.URL.String()); title(p) != "Already started" {
+				t.Fatalf("start link reused: %q", title(p))
+			}
+
 			// Replaying the callback changes nothing.
 			replay := b.Get(t, page.URL.String())
 			if title(replay) != "Already used" {

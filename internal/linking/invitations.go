@@ -137,7 +137,8 @@ func (s *Service) queueReauthEmail(ctx context.Context, a *ent.CalendarAccount, 
 
 // InvitationOutcome is what an authorization link leads to.
 type InvitationOutcome struct {
-	// RedirectURL is the provider consent, when the link is good.
+	// RedirectURL is Calsync's start page for the consent, when the link
+	// is good.
 	RedirectURL string
 	// Title and Message explain a refused link.
 	Title, Message string
@@ -173,12 +174,12 @@ func (s *Service) FollowInvitation(ctx context.Context, token string) (*Invitati
 	}
 	sys := viewer.SystemContext(ctx, inv.OrganizationID)
 	u := inv.Edges.User
-	url, err := s.startLink(sys, u, inv.Provider, &inv.ID)
+	start, err := s.newAttempt(sys, u, inv.Provider, &inv.ID)
 	if err != nil {
 		if domain.CodeOf(err) != "" {
 			return bad("Cannot connect now", userMessage(err))
 		}
 		return nil, err
 	}
-	return &InvitationOutcome{RedirectURL: url}, nil
+	return &InvitationOutcome{RedirectURL: s.publicURL + StartPath + start}, nil
 }

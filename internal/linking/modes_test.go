@@ -2,6 +2,7 @@ package linking_test
 
 import (
 	"context"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -64,14 +65,17 @@ func TestPrivateApp(t *testing.T) {
 			}
 			// The consent names the organization's app, and the link works.
 			b := testenv.NewBrowser()
-			start := startLink(t, fw, k.Provider)
-			if !strings.Contains(start, url_QueryEscape(clientID)) {
-				t.Fatalf("consent URL does not use the private app: %s", start)
+			start := b.Get(t, startLink(t, fw, k.Provider))
+			if !strings.Contains(start.Body, org.Fieldworker.Name) || !strings.Contains(start.Body, "Org priv") {
+				t.Fatalf("start page does not say whose calendar: %s", start.Body)
 			}
-			if p := b.Get(t, start); !strings.Contains(p.Body, "Priv Org Calendar") {
-				t.Fatalf("consent page does not show the private app")
+			provider := b.Submit(t, start, start.Forms[0], "", "")
+			if !strings.Contains(provider.URL.RawQuery, url.QueryEscape(clientID)) || !strings.Contains(provider.Body, "Priv Org Calendar") {
+				t.Fatalf("consent does not use the private app: %s", provider.URL)
 			}
-			if page := consent(t, env, k, b, start, org.Fieldworker.Email, true); title(page) != "Calendar linked" {
+			f := provider.Forms[0]
+			button, value := k.Fill(t, env, f, org.Fieldworker.Email, true)
+			if page := b.Submit(t, provider, f, button, value); title(page) != "Calendar linked" {
 				t.Fatalf("link through private app: %q", title(page))
 			}
 			acct, err := env.App.Client().CalendarAccount.Query().Where(calendaraccount.ProviderEQ(k.Provider)).Only(sys)
@@ -232,4 +236,3 @@ func TestOverrideMatrix(t *testing.T) {
 	}
 }
 
-func url_QueryEscape(s string) string { return strings.ReplaceAll(s, "@", "%40") }

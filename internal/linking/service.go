@@ -243,9 +243,12 @@ func describe(r Reason) string {
 	return "organization setting"
 }
 
+// StartPath is Calsync's page that begins a consent in the browser.
+const StartPath = "/link/"
+
 // StartLink begins linking the viewer's own calendar: it records a
-// single-use state bound to the user and returns the provider's consent
-// URL.
+// single-use attempt bound to the user and returns the URL of Calsync's
+// start page, to open in the browser that will do the consent.
 func (s *Service) StartLink(ctx context.Context, p domain.Provider) (string, error) {
 	v, _ := viewer.FromContext(ctx)
 	if v.UserID == 0 {
@@ -255,37 +258,47 @@ func (s *Service) StartLink(ctx context.Context, p domain.Provider) (string, err
 	if err != nil {
 		return "", err
 	}
-	return s.startLink(ctx, u, p, nil)
+	token, err := s.newAttempt(ctx, u, p, nil)
+	if err != nil {
+		return "", err
+	}
+	return s.publicURL + StartPath + token, nil
 }
 
-func (s *Service) startLink(ctx context.Context, u *ent.User, p domain.Provider, invitationID *int) (string, error) {
-	pr, err := s.provider(p)
-	if err != nil {
+// newAttempt records an attempt and returns its start-page token.
+func (s *Service) newAttempt(ctx context.Context, u *ent.User, p domain.Provider, invitationID *int) (string, error) {
+	if _, err := s.provider(p); err != nil {
 		return "", err
 	}
 	pc, err := s.requireSwitch(ctx, u, p)
 	if err != nil {
 		return "", err
 	}
-	app, err := s.appFor(pc)
-	if err != nil {
+	if _, err := s.appFor(pc); err != nil {
 		return "", err
 	}
-	state, verifier := randomToken(), oauth2.GenerateVerifier()
+	start, verifier := randomToken(), oauth2.GenerateVerifier()
+	state := stateFor(start)
 	venc, err := s.box.Seal([]byte(verifier), "link-attempt:verifier")
 	if err != nil {
 		return "", err
 	}
-	sys := viewer.SystemContext(ctx, u.OrganizationID)
 	c := s.db(ctx).LinkAttempt.Create().SetUserID(u.ID).SetProvider(p).SetStateHash(HashToken(state)).
-		SetCodeVerifierEnc(venc).SetExpiresAt(s.now().Add(AttemptTTL))
+		SetStartHash(HashToken(start)).SetCodeVerifierEnc(venc).SetExpiresAt(s.now().Add(AttemptTTL))
 	if invitationID != nil {
 		c.SetInvitationID(*invitationID)
 	}
-	if err := c.Exec(sys); err != nil {
+	if err := c.Exec(viewer.SystemContext(ctx, u.OrganizationID)); err != nil {
 		return "", fmt.Errorf("linking: record attempt: %w", err)
 	}
-	return pr.AuthCodeURL(app, state, oauth2.S256ChallengeFromVerifier(verifier), u.Email), nil
+	return start, nil
+}
+
+// stateFor derives the OAuth state from the start token, so neither is
+// stored in clear and any replica can begin the consent.
+func stateFor(start string) string {
+	sum := sha256.Sum256([]byte("calsync-oauth-state:" + start))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 // tokenJSON is the stored (encrypted) token set.

@@ -5,8 +5,21 @@ import (
 	"log/slog"
 	"net/http"
 
+	"calsync/internal/domain"
 	"calsync/internal/linking"
 )
+
+var startPage = template.Must(template.New("start").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Connect your calendar — Calsync</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em">
+<h1 id="title">Connect your {{.ProviderName}} calendar</h1>
+<p id="message">You are about to let Calsync put the bookings of <strong>{{.UserName}}</strong> ({{.UserEmail}}) at
+<strong>{{.Organization}}</strong> into a {{.ProviderName}} calendar, and show that calendar's busy times in Calsync.
+Continue only if you are {{.UserName}}.</p>
+<form id="calsync-start" method="post"><button type="submit">Continue to {{.ProviderName}}</button></form>
+<p><a href="/">Cancel</a></p>
+</body></html>`))
 
 var linkPage = template.Must(template.New("link").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -39,7 +52,11 @@ func oauthCallback(svc *linking.Service, log *slog.Logger) http.HandlerFunc {
 			renderLinkPage(w, http.StatusNotFound, linkPageData{Title: "Unknown provider", Message: "This address is not a Calsync sign-in callback."})
 			return
 		}
-		out, err := svc.Callback(r.Context(), p, r.URL.Query())
+		var nonce string
+		if c, err := r.Cookie(linking.NonceCookie); err == nil {
+			nonce = c.Value
+		}
+		out, err := svc.Callback(r.Context(), p, r.URL.Query(), nonce)
 		if err != nil {
 			log.ErrorContext(r.Context(), "oauth callback failed", slog.String("provider", string(p)), slog.Any("error", err))
 			renderLinkPage(w, http.StatusInternalServerError, linkPageData{Title: "Something went wrong", Message: "Calsync could not finish linking. Try again in a minute."})
@@ -71,4 +88,57 @@ func followInvitation(svc *linking.Service, log *slog.Logger) http.HandlerFunc {
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		http.Redirect(w, r, out.RedirectURL, http.StatusFound)
 	}
+}
+
+// startLink shows whose calendar the consent is for (GET) and, on
+// confirmation (POST), binds the consent to this browser with a nonce
+// cookie and sends it to the provider.
+func startLink(svc *linking.Service, secure bool, log *slog.Logger) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token := r.PathValue("token")
+		if r.Method == http.MethodGet {
+			info, err := svc.DescribeStart(r.Context(), token)
+			if err != nil {
+				log.ErrorContext(r.Context(), "describe consent start failed", slog.Any("error", err))
+				renderLinkPage(w, http.StatusInternalServerError, linkPageData{Title: "Something went wrong", Message: "Try again in a minute."})
+				return
+			}
+			if !info.OK {
+				renderLinkPage(w, http.StatusGone, linkPageData{Title: info.Title, Message: info.Message})
+				return
+			}
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.Header().Set("Referrer-Policy", "no-referrer")
+			_ = startPage.Execute(w, struct {
+				ProviderName                      string
+				UserName, UserEmail, Organization string
+			}{providerName(info.Provider), info.UserName, info.UserEmail, info.Organization})
+			return
+		}
+		consent, nonce, info, err := svc.Begin(r.Context(), token)
+		if err != nil {
+			log.ErrorContext(r.Context(), "begin consent failed", slog.Any("error", err))
+			renderLinkPage(w, http.StatusInternalServerError, linkPageData{Title: "Something went wrong", Message: "Try again in a minute."})
+			return
+		}
+		if consent == "" {
+			renderLinkPage(w, http.StatusGone, linkPageData{Title: info.Title, Message: info.Message})
+			return
+		}
+		http.SetCookie(w, &http.Cookie{
+			Name: linking.NonceCookie, Value: nonce, Path: "/oauth/", MaxAge: int(linking.AttemptTTL.Seconds()),
+			HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode,
+		})
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		http.Redirect(w, r, consent, http.StatusSeeOther)
+	}
+}
+
+func providerName(p domain.Provider) string {
+	if p == domain.ProviderMicrosoft {
+		return "Microsoft Outlook"
+	}
+	return "Google"
 }

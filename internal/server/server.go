@@ -45,6 +45,8 @@ type Options struct {
 	Ready func(context.Context) error
 	// Linking serves the OAuth callback and authorization links.
 	Linking *linking.Service
+	// SecureCookies marks cookies Secure (behind HTTPS).
+	SecureCookies bool
 	// Emulators, when set, are mounted at /google/, /graph/, /microsoft/
 	// and /_emulator/ (the embedded default's stand-in providers).
 	Emulators http.Handler
@@ -131,6 +133,8 @@ func New(o Options) http.Handler {
 	})
 	if o.Linking != nil {
 		mux.HandleFunc("GET /oauth/{provider}/callback", oauthCallback(o.Linking, log))
+		mux.HandleFunc("GET "+linking.StartPath+"{token}", startLink(o.Linking, o.SecureCookies, log))
+		mux.HandleFunc("POST "+linking.StartPath+"{token}", startLink(o.Linking, o.SecureCookies, log))
 		mux.HandleFunc("GET "+linking.InvitePath+"{token}", followInvitation(o.Linking, log))
 	}
 	if o.Emulators != nil {

@@ -92,7 +92,14 @@ func (k ProviderKit) Consent(t testing.TB, env *Env, b *Browser, start, email st
 	t.Helper()
 	page := b.Get(t, start)
 	if page.Status != 200 || len(page.Forms) == 0 {
-		t.Fatalf("consent page %s: %d %s", page.URL, page.Status, page.Body)
+		t.Fatalf("start page %s: %d %s", page.URL, page.Status, page.Body)
+	}
+	if strings.HasPrefix(page.URL.Path, "/link/") {
+		// Calsync's confirmation ("connect the calendar of X at Y?").
+		page = b.Submit(t, page, page.Forms[0], "", "")
+		if page.Status != 200 || len(page.Forms) == 0 {
+			t.Fatalf("consent page %s: %d %s", page.URL, page.Status, page.Body)
+		}
 	}
 	f := page.Forms[0]
 	button, value := k.Fill(t, env, f, email, calendar)
