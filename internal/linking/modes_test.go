@@ -235,4 +235,3 @@ func TestOverrideMatrix(t *testing.T) {
 		t.Fatalf("setting another user's switch: %+v", r)
 	}
 }
-
