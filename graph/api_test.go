@@ -353,3 +353,27 @@ func TestAppendAndShiftRules(t *testing.T) {
 		t.Fatalf("the refused mass shift moved a booking: %s", b.Node.StartAt)
 	}
 }
+
+// TestSubscriptionEndsAtSignOut: an open subscription stops delivering once
+// its session is signed out.
+func TestSubscriptionEndsAtSignOut(t *testing.T) {
+	env := testenv.New(t, testenv.SQLite)
+	org := env.SeedOrg(t, "so")
+	admin := env.SignIn(t, org.Admin.Email, testenv.Password)
+	fw := env.SignIn(t, org.Fieldworker.Email, testenv.Password)
+	next := env.Subscribe(t, fw, `subscription{bookingChanged{kind}}`, nil)
+	create := func(title string) {
+		admin.MustDo(t, `mutation($in:CreateBookingInput!){createBooking(input:$in){id}}`, map[string]any{"in": map[string]any{
+			"title": title, "startAt": "2030-03-01T10:00:00Z", "endAt": "2030-03-01T11:00:00Z", "hostIDs": []string{strconv.Itoa(org.Fieldworker.ID)},
+		}}, nil)
+	}
+	create("before")
+	if m := next(5 * time.Second); m == nil || m["type"] != "next" {
+		t.Fatalf("no event while signed in: %v", m)
+	}
+	fw.MustDo(t, `mutation{signOut}`, nil, nil)
+	create("after")
+	if m := next(time.Second); m != nil && m["type"] == "next" {
+		t.Fatalf("event delivered after sign-out: %v", m)
+	}
+}

@@ -394,6 +394,9 @@ func (r *subscriptionResolver) BookingChanged(ctx context.Context, fieldworkerID
 	go func() {
 		defer close(out)
 		for ev := range in {
+			if !r.Auth.StillValid(ctx) {
+				return // signed out, revoked or deactivated since subscribing
+			}
 			if fieldworkerID != nil && !slices.Contains(ev.HostIDs, *fieldworkerID) {
 				continue
 			}
@@ -433,6 +436,9 @@ func (r *subscriptionResolver) CalendarAccountChanged(ctx context.Context, userI
 	go func() {
 		defer close(out)
 		for ev := range in {
+			if !r.Auth.StillValid(ctx) {
+				return // signed out, revoked or deactivated since subscribing
+			}
 			if !follows(v, userID, ev.UserIDs) {
 				continue
 			}
@@ -464,6 +470,9 @@ func (r *subscriptionResolver) SyncStatusChanged(ctx context.Context, userID *in
 	go func() {
 		defer close(out)
 		for ev := range in {
+			if !r.Auth.StillValid(ctx) {
+				return // signed out, revoked or deactivated since subscribing
+			}
 			if !follows(v, userID, ev.UserIDs) {
 				continue
 			}

@@ -54,6 +54,7 @@ type App struct {
 
 	handler      http.Handler
 	worker       *asynq.Server
+	inspector    *asynq.Inspector
 	brokerPrefix string
 }
 
@@ -123,7 +124,8 @@ func (a *App) open(ctx context.Context, o Options) error {
 		return err
 	}
 	a.Emulators = ps.emulators
-	jobs := &linkJobs{queue: a.Queue, broker: a.Broker, log: log}
+	a.inspector = asynq.NewInspector(a.Redis.Asynq)
+	jobs := &linkJobs{queue: a.Queue, insp: a.inspector, broker: a.Broker, log: log}
 	a.Linking = linking.New(linking.Options{
 		Client: client, Box: a.Box, Providers: ps.providers, Platform: ps.platform, PublicURL: cfg.PublicURL,
 		Jobs: jobs, Notifier: jobs, Locker: redisconn.NewLocker(a.Redis.Client), Logger: log,
@@ -135,6 +137,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	a.brokerPrefix = prefix
 	a.Directory = directory.New(client, nil)
 	a.Directory.OnDeactivate = a.Linking.UnlinkAll
+	a.Directory.SetLogger(log)
 	var emulators http.Handler
 	if ps.emulators != nil {
 		emulators = ps.emulators
@@ -214,7 +217,7 @@ func (a *App) StartWorker() error {
 		sender = s
 	}
 	mux := asynq.NewServeMux()
-	mux.Handle(tasks.TypeBookingsChanged, &tasks.FanOut{Client: a.DB.Client, Queue: a.Queue, Log: a.Log, Redis: a.Redis.Client, Prefix: a.brokerPrefix})
+	mux.Handle(tasks.TypeBookingsChanged, &tasks.FanOut{Client: a.DB.Client, Queue: a.Queue, Inspector: a.inspector, Log: a.Log, Redis: a.Redis.Client, Prefix: a.brokerPrefix})
 	mux.Handle(tasks.TypeAccountSync, &tasks.AccountSync{
 		Engine: a.Engine, Locker: redisconn.NewLocker(a.Redis.Client), Redis: a.Redis.Client, Prefix: a.brokerPrefix, Log: a.Log,
 	})
@@ -238,6 +241,9 @@ func (a *App) Close() {
 	}
 	if a.Broker != nil {
 		a.Broker.Stop()
+	}
+	if a.inspector != nil {
+		_ = a.inspector.Close()
 	}
 	if a.Queue != nil {
 		_ = a.Queue.Close()

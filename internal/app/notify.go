@@ -47,6 +47,7 @@ func (f *changeFeed) BookingsChanged(ctx context.Context, orgID int, changes []s
 // linkJobs queues linking's background work and publishes account status.
 type linkJobs struct {
 	queue  *asynq.Client
+	insp   *asynq.Inspector
 	broker *broker.Broker
 	log    *slog.Logger
 }
@@ -59,7 +60,7 @@ var (
 func (j *linkJobs) AccountLinked(ctx context.Context, orgID, accountID int) {
 	t, opts, err := tasks.NewAccountSyncTask(tasks.AccountSyncPayload{OrgID: orgID, AccountID: accountID, Kind: "INITIAL"})
 	if err == nil {
-		_, err = j.queue.EnqueueContext(ctx, t, opts...)
+		err = tasks.EnqueueOnce(ctx, j.queue, j.insp, t, opts...)
 	}
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		j.log.WarnContext(ctx, "enqueue initial sync failed", slog.Int("account_id", accountID), slog.Any("error", err))
@@ -69,7 +70,7 @@ func (j *linkJobs) AccountLinked(ctx context.Context, orgID, accountID int) {
 func (j *linkJobs) EmailQueued(ctx context.Context, orgID, emailID int) {
 	t, opts, err := tasks.NewEmailTask(tasks.EmailPayload{OrgID: orgID, MessageID: emailID})
 	if err == nil {
-		_, err = j.queue.EnqueueContext(ctx, t, opts...)
+		err = tasks.EnqueueOnce(ctx, j.queue, j.insp, t, opts...)
 	}
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		j.log.WarnContext(ctx, "enqueue email failed", slog.Int("email_id", emailID), slog.Any("error", err))
@@ -90,7 +91,7 @@ func (j *linkJobs) AccountResync(ctx context.Context, orgID, accountID int) erro
 	if err != nil {
 		return err
 	}
-	if _, err := j.queue.EnqueueContext(ctx, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+	if err := tasks.EnqueueOnce(ctx, j.queue, j.insp, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return fmt.Errorf("app: enqueue resync: %w", err)
 	}
 	return nil

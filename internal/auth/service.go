@@ -329,3 +329,19 @@ func writeUnauthenticated(w http.ResponseWriter, msg string) {
 	w.WriteHeader(http.StatusUnauthorized)
 	fmt.Fprintf(w, `{"errors":[{"message":%q,"extensions":{"code":"UNAUTHENTICATED"}}]}`, msg)
 }
+
+// StillValid reports whether the session or bearer token the current
+// request (or websocket) was authenticated with is still good: not revoked
+// (sign-out), not expired, its user still active. Long-lived subscriptions
+// check it before each event.
+func (s *Service) StillValid(ctx context.Context) bool {
+	r := RequestFromContext(ctx)
+	if r == nil || r.TokenID == 0 {
+		return false
+	}
+	at, err := s.client.AuthToken.Query().Where(authtoken.ID(r.TokenID)).WithUser().Only(viewer.AllTenantsContext(ctx))
+	if err != nil {
+		return false
+	}
+	return at.RevokedAt == nil && s.now().Before(at.ExpiresAt) && at.Edges.User != nil && at.Edges.User.Active
+}

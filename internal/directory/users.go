@@ -5,6 +5,7 @@ package directory
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"calsync/ent"
@@ -19,6 +20,7 @@ import (
 // Directory applies user mutations.
 type Directory struct {
 	client *ent.Client
+	log    *slog.Logger
 	now    func() time.Time
 	// OnDeactivate runs, in the same operation, when a user is
 	// deactivated: their calendars are unlinked and their sync stops.
@@ -30,16 +32,35 @@ func New(client *ent.Client, now func() time.Time) *Directory {
 	if now == nil {
 		now = time.Now
 	}
-	return &Directory{client: client, now: now}
+	return &Directory{client: client, now: now, log: slog.New(slog.DiscardHandler)}
 }
 
 func (d *Directory) deactivated(ctx context.Context, userID int) error {
 	if err := d.revokeTokens(ctx, userID); err != nil {
 		return err
 	}
-	if d.OnDeactivate != nil {
+	if d.OnDeactivate == nil {
+		return nil
+	}
+	tx := ent.TxFromContext(ctx)
+	if tx == nil {
 		return d.OnDeactivate(ctx, userID)
 	}
+	// Unlinking calls providers (removes events, revokes grants): do it
+	// once the deactivation has committed, never for one that rolls back,
+	// and outside its transaction.
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(c context.Context, tx *ent.Tx) error {
+			if err := next.Commit(c, tx); err != nil {
+				return err
+			}
+			after := ent.NewTxContext(ent.NewContext(context.WithoutCancel(ctx), nil), nil)
+			if err := d.OnDeactivate(after, userID); err != nil {
+				d.log.ErrorContext(ctx, "unlink after deactivation failed", slog.Int("user_id", userID), slog.Any("error", err))
+			}
+			return nil
+		})
+	})
 	return nil
 }
 
@@ -186,3 +207,6 @@ func (d *Directory) RevokeBearer(ctx context.Context, id int) (*ent.AuthToken, e
 	}
 	return db.AuthToken.UpdateOne(t).SetRevokedAt(d.now()).Save(ctx)
 }
+
+// SetLogger sets where failures after commit are reported.
+func (d *Directory) SetLogger(l *slog.Logger) { d.log = l }

@@ -108,3 +108,34 @@ func (t txPerMutation) InterceptResponse(ctx context.Context, next graphql.Respo
 	}
 	return t.Transactioner.InterceptResponse(ctx, next)
 }
+
+// signInAlone refuses operations that carry signIn next to any other root
+// field (or twice): each sign-in runs a deliberately slow password hash,
+// and aliases would otherwise try hundreds of passwords per request.
+type signInAlone struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = signInAlone{}
+
+func (signInAlone) ExtensionName() string                  { return "SignInAlone" }
+func (signInAlone) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (signInAlone) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
+		return nil
+	}
+	signIns := 0
+	for _, sel := range oc.Operation.SelectionSet {
+		if f, ok := sel.(*ast.Field); ok && f.Name == "signIn" {
+			signIns++
+		}
+	}
+	if signIns > 0 && len(oc.Operation.SelectionSet) > 1 {
+		e := gqlerror.Errorf("signIn must be the only field of its mutation")
+		e.Extensions = map[string]any{"code": string(domain.CodeBadUserInput)}
+		return e
+	}
+	return nil
+}

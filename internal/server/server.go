@@ -24,6 +24,7 @@ import (
 
 	"calsync/graph"
 	"calsync/graph/generated"
+	"calsync/internal/auth"
 	"calsync/internal/linking"
 	"calsync/internal/viewer"
 )
@@ -80,9 +81,12 @@ func New(o Options) http.Handler {
 			if !strings.EqualFold(scheme, "Bearer") {
 				return nil, nil, errors.New("unauthenticated: send {\"authorization\": \"Bearer <token>\"} in connection_init")
 			}
-			v, _, err := res.Auth.Authenticate(ctx, strings.TrimSpace(val))
+			v, at, err := res.Auth.Authenticate(ctx, strings.TrimSpace(val))
 			if err != nil {
 				return nil, nil, errors.New("unauthenticated: invalid or expired token")
+			}
+			if req := auth.RequestFromContext(ctx); req != nil {
+				req.Kind, req.TokenID = auth.KindBearer, at.ID
 			}
 			return viewer.NewContext(ctx, v), nil, nil
 		},
@@ -98,10 +102,13 @@ func New(o Options) http.Handler {
 	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
 	srv.Use(depthLimit{max: o.DepthLimit})
 	srv.Use(csrfCheck{})
+	srv.Use(signInAlone{})
 	// Mutations that talk to a provider commit their own short
 	// transactions after the network calls, rather than hold one (on
 	// SQLite: the write lock) across them.
-	callsProvider := entgql.SkipIfHasFields("enableServiceAccountSync", "unlinkCalendar", "testProviderConnection")
+	// signIn runs alone (signInAlone) and writes one row: no need to
+	// hold a transaction across its password hashing.
+	callsProvider := entgql.SkipIfHasFields("enableServiceAccountSync", "unlinkCalendar", "testProviderConnection", "signIn")
 	srv.Use(txPerMutation{entgql.Transactioner{
 		TxOpener: res.Client,
 		SkipTxFunc: func(op *ast.OperationDefinition) bool {

@@ -22,7 +22,9 @@ import (
 type FanOut struct {
 	Client *ent.Client
 	Queue  *asynq.Client
-	Log    *slog.Logger
+	// Inspector lets a finished (archived) sync of the account be replaced.
+	Inspector *asynq.Inspector
+	Log       *slog.Logger
 	// Redis and Prefix mark accounts dirty (see MarkDirty); nil Redis
 	// skips it.
 	Redis  *redis.Client
@@ -52,7 +54,7 @@ func (h *FanOut) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		if err != nil {
 			return err
 		}
-		_, err = h.Queue.EnqueueContext(ctx, task, opts...)
+		err = EnqueueOnce(ctx, h.Queue, h.Inspector, task, opts...)
 		if errors.Is(err, asynq.ErrTaskIDConflict) {
 			// A sync is queued or running. A running one re-runs when it
 			// sees the dirty mark, but may be just finishing: a short

@@ -36,10 +36,19 @@ func TestEnqueueOnlyAfterCommit(t *testing.T) {
 				return ts
 			}
 
-			r := admin.Do(t, `mutation($ids:[ID!]!){massModifyBookings(input:{ids:$ids,shiftMinutes:15}){count}}`,
-				map[string]any{"ids": []string{strconv.Itoa(org.Booking.ID), strconv.Itoa(other.Booking.ID)}})
+			// The first field commits a change in the operation's
+			// transaction; the second fails, so the whole operation rolls
+			// back — and nothing may have been announced.
+			r := admin.Do(t, `mutation($id:ID!,$other:ID!){
+				a:rescheduleBooking(id:$id,startAt:"2030-01-07T10:00:00Z",endAt:"2030-01-07T11:00:00Z"){id}
+				b:rescheduleBooking(id:$other,startAt:"2030-01-07T10:00:00Z",endAt:"2030-01-07T11:00:00Z"){id}}`,
+				map[string]any{"id": strconv.Itoa(org.Booking.ID), "other": strconv.Itoa(other.Booking.ID)})
 			if len(r.Errors) == 0 {
-				t.Fatal("mass modify across organizations succeeded")
+				t.Fatal("rescheduling another organization's booking succeeded")
+			}
+			b, err := env.App.Client().Booking.Get(viewer.SystemContext(context.Background(), org.ID), org.Booking.ID)
+			if err != nil || !b.StartAt.Equal(org.Booking.StartAt) {
+				t.Fatalf("the rolled-back reschedule stuck: %v %v", b.StartAt, err)
 			}
 			if n := len(pending(tasks.QueueDefault)); n != 0 {
 				t.Fatalf("rolled-back mutation enqueued %d tasks", n)
@@ -90,3 +99,33 @@ func TestEnqueueOnlyAfterCommit(t *testing.T) {
 }
 
 func isSkipRetry(err error) bool { return errors.Is(err, asynq.SkipRetry) }
+
+// TestEnqueueOnceReplacesFinishedTasks: a sync task archived after its last
+// retry must not silence its account.
+func TestEnqueueOnceReplacesFinishedTasks(t *testing.T) {
+	env := testenv.New(t, testenv.SQLite)
+	insp := asynq.NewInspector(env.App.Redis.Asynq)
+	defer insp.Close()
+	task, opts, err := tasks.NewAccountSyncTask(tasks.AccountSyncPayload{OrgID: 1, AccountID: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := tasks.EnqueueOnce(ctx, env.App.Queue, insp, task, opts...); err != nil {
+		t.Fatal(err)
+	}
+	// Queued: a second one is redundant.
+	if err := tasks.EnqueueOnce(ctx, env.App.Queue, insp, task, opts...); !errors.Is(err, asynq.ErrTaskIDConflict) {
+		t.Fatalf("second enqueue while queued: %v", err)
+	}
+	if err := insp.ArchiveTask(tasks.QueueSync, "account-sync:7"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tasks.EnqueueOnce(ctx, env.App.Queue, insp, task, opts...); err != nil {
+		t.Fatalf("enqueue after archive: %v", err)
+	}
+	info, err := insp.GetTaskInfo(tasks.QueueSync, "account-sync:7")
+	if err != nil || info.State != asynq.TaskStatePending {
+		t.Fatalf("task after replacement: %+v %v", info, err)
+	}
+}
