@@ -119,7 +119,7 @@ var _ interface {
 	graphql.OperationContextMutator
 } = signInAlone{}
 
-func (signInAlone) ExtensionName() string                  { return "SignInAlone" }
+func (signInAlone) ExtensionName() string                   { return "SignInAlone" }
 func (signInAlone) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (signInAlone) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
