@@ -23,6 +23,7 @@ import (
 	"calsync/internal/broker"
 	"calsync/internal/config"
 	"calsync/internal/directory"
+	"calsync/internal/domain"
 	"calsync/internal/linking"
 	"calsync/internal/mail"
 	"calsync/internal/redisconn"
@@ -132,6 +133,10 @@ func (a *App) open(ctx context.Context, o Options) error {
 	})
 	a.Engine = engine.New(engine.Options{
 		Client: client, Providers: ps.engineProviders(), Credentials: a.Linking, Progress: jobs, Logger: log,
+		Pacer: engine.NewPacer(map[domain.Provider]engine.Quota{
+			domain.ProviderGoogle:    {Requests: cfg.GoogleQuotaPerMinute, Per: time.Minute},
+			domain.ProviderMicrosoft: {Requests: cfg.MicrosoftQuotaPer10Minutes, Per: 10 * time.Minute},
+		}),
 	})
 	a.Linking.SetReleaser(a.Engine)
 	a.brokerPrefix = prefix

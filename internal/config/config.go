@@ -44,6 +44,9 @@ type Config struct {
 	// empty keeps emails in the outbox.
 	SMTPURL  string
 	SMTPFrom string
+	// Provider quotas the sync engine paces itself to.
+	GoogleQuotaPerMinute       int
+	MicrosoftQuotaPer10Minutes int
 }
 
 // Var documents one environment variable (the README table is made from
@@ -73,6 +76,8 @@ var Vars = []Var{
 	{"MICROSOFT_TENANT", "common", "the Microsoft directory users sign in through: common, organizations or a tenant id"},
 	{"SMTP_URL", "", "smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465; empty keeps emails in the outbox (readable by admins)"},
 	{"SMTP_FROM", "Calsync <calsync@localhost>", "sender of authorization emails"},
+	{"CALSYNC_GOOGLE_QUOTA_PER_MINUTE", "600", "Google Calendar requests per minute per user the sync engine paces itself to (your project's per-user quota)"},
+	{"CALSYNC_MICROSOFT_QUOTA_PER_10_MINUTES", "10000", "Graph requests per 10 minutes per mailbox the sync engine paces itself to"},
 }
 
 // FromEnv reads the configuration; getenv is os.Getenv in production.
@@ -133,6 +138,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, err)
 	}
 	if c.ComplexityLimit, err = intVar(getenv, "CALSYNC_COMPLEXITY_LIMIT", 1000, 10, 100000); err != nil {
+		errs = append(errs, err)
+	}
+	if c.GoogleQuotaPerMinute, err = intVar(getenv, "CALSYNC_GOOGLE_QUOTA_PER_MINUTE", 600, 1, 1000000); err != nil {
+		errs = append(errs, err)
+	}
+	if c.MicrosoftQuotaPer10Minutes, err = intVar(getenv, "CALSYNC_MICROSOFT_QUOTA_PER_10_MINUTES", 10000, 1, 10000000); err != nil {
 		errs = append(errs, err)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(or(getenv("CALSYNC_LOG_LEVEL"), "info"))); err != nil {

@@ -38,8 +38,10 @@ type Options struct {
 	Providers   map[domain.Provider]Provider
 	Credentials Credentials
 	Progress    Progress
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// Pacer keeps each account under its provider quota (nil: unpaced).
+	Pacer  *Pacer
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Reconciler makes calendars equal to the desired state.
@@ -48,6 +50,7 @@ type Reconciler struct {
 	providers map[domain.Provider]Provider
 	creds     Credentials
 	progress  Progress
+	pacer     *Pacer
 	now       func() time.Time
 	log       *slog.Logger
 }
@@ -60,7 +63,7 @@ func New(o Options) *Reconciler {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Reconciler{client: o.Client, providers: o.Providers, creds: o.Credentials, progress: o.Progress, now: o.Now, log: o.Logger}
+	return &Reconciler{client: o.Client, providers: o.Providers, creds: o.Credentials, progress: o.Progress, pacer: o.Pacer, now: o.Now, log: o.Logger}
 }
 
 // ErrAccountStopped means the account cannot be synced until a person acts
@@ -277,6 +280,9 @@ func (x *run) apply(steps []*step) ([]*step, error) {
 	ops := make([]Op, len(steps))
 	for i, s := range steps {
 		ops[i] = s.op
+	}
+	if err := x.r.pacer.Wait(x.ctx, x.account.Provider, x.account.ID, len(ops)); err != nil {
+		return nil, err
 	}
 	results, err := x.pr.Apply(x.ctx, x.ts, x.cal, ops)
 	if errors.Is(err, ErrUnauthorized) {

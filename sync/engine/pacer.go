@@ -1,0 +1,57 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"calsync/internal/domain"
+)
+
+// Quota is a provider's request budget per user (Google: 600 per minute
+// per user) or per mailbox (Outlook: 10,000 per 10 minutes).
+type Quota struct {
+	Requests int
+	Per      time.Duration
+}
+
+// Pacer spaces an account's requests so a sync stays under its quota
+// instead of running into 403/429 answers. Each call in a batch counts.
+type Pacer struct {
+	mu       sync.Mutex
+	quotas   map[domain.Provider]Quota
+	limiters map[int]*rate.Limiter
+}
+
+// NewPacer returns a Pacer enforcing quotas (missing providers: unpaced).
+func NewPacer(quotas map[domain.Provider]Quota) *Pacer {
+	return &Pacer{quotas: quotas, limiters: map[int]*rate.Limiter{}}
+}
+
+// Wait blocks until n requests for the account fit in its quota.
+func (p *Pacer) Wait(ctx context.Context, p0 domain.Provider, accountID, n int) error {
+	if p == nil {
+		return nil
+	}
+	q, ok := p.quotas[p0]
+	if !ok || q.Requests <= 0 || q.Per <= 0 {
+		return nil
+	}
+	p.mu.Lock()
+	l := p.limiters[accountID]
+	if l == nil {
+		perSecond := float64(q.Requests) / q.Per.Seconds()
+		// A burst of one second's worth (at least one batch) lets a small
+		// change go out at once; a bulk sync then settles at the rate.
+		burst := max(int(perSecond), 50, n)
+		l = rate.NewLimiter(rate.Limit(perSecond), burst)
+		p.limiters[accountID] = l
+	}
+	p.mu.Unlock()
+	if n > l.Burst() {
+		n = l.Burst()
+	}
+	return l.WaitN(ctx, n)
+}
