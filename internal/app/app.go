@@ -206,12 +206,17 @@ func (a *App) Client() *ent.Client { return a.DB.Client }
 // StartWorker starts processing tasks in the background.
 func (a *App) StartWorker() error {
 	a.worker = asynq.NewServer(a.Redis.Asynq, asynq.Config{
-		Concurrency:     a.Config.Concurrency,
-		Queues:          map[string]int{tasks.QueueSync: 6, tasks.QueueDefault: 3},
-		RetryDelayFunc:  tasks.RetryDelay,
-		IsFailure:       tasks.IsFailure,
-		Logger:          asynqLogger{a.Log},
-		ShutdownTimeout: 20 * time.Second,
+		Concurrency: a.Config.Concurrency,
+		Queues:      map[string]int{tasks.QueueSync: 6, tasks.QueueDefault: 3},
+		// A change should reach calendars within about a second: poll
+		// idle queues often (asynq's default is once a second, per hop),
+		// and move due retries and follow-ups promptly.
+		TaskCheckInterval:        50 * time.Millisecond,
+		DelayedTaskCheckInterval: 500 * time.Millisecond,
+		RetryDelayFunc:           tasks.RetryDelay,
+		IsFailure:                tasks.IsFailure,
+		Logger:                   asynqLogger{a.Log},
+		ShutdownTimeout:          20 * time.Second,
 	})
 	var sender tasks.Sender
 	if a.Config.SMTPURL != "" {
