@@ -187,14 +187,26 @@ func (x *run) plan(verify bool) ([]*step, error) {
 	if err != nil {
 		return nil, err
 	}
+	// What the provider holds is read when re-syncing, or when a create
+	// that may have landed (its answer was lost) is no longer wanted: its
+	// event can only be found by its tags.
+	var tagged []Remote
 	var remote map[string]bool
-	if verify {
-		rs, err := x.pr.ListTagged(x.ctx, x.ts, x.cal, strconv.Itoa(x.org.ID))
-		if err != nil {
+	needList := verify
+	for _, l := range links {
+		d, ok := desired[pairKey{l.BookingRef, l.UserID}]
+		if l.ProviderEventID == "" && l.State != eventlink.StateDELETED && !(ok && d.want == wantPresent) {
+			needList = true
+		}
+	}
+	if needList {
+		if tagged, err = x.pr.ListTagged(x.ctx, x.ts, x.cal, strconv.Itoa(x.org.ID)); err != nil {
 			return nil, fmt.Errorf("engine: list events: %w", err)
 		}
-		remote = make(map[string]bool, len(rs))
-		for _, rm := range rs {
+	}
+	if verify {
+		remote = make(map[string]bool, len(tagged))
+		for _, rm := range tagged {
 			remote[rm.ID] = true
 		}
 	}
@@ -220,10 +232,22 @@ func (x *run) plan(verify bool) ([]*step, error) {
 			x.counts.skipped++
 		case live:
 			steps = append(steps, &step{pair: pair, link: l, op: Op{Kind: OpDelete, RemoteID: l.ProviderEventID, ETag: l.Etag}})
+		case l.ProviderEventID == "" && l.State != eventlink.StateDELETED:
+			// A create whose answer was lost, no longer wanted: delete
+			// what it may have made, found by its tags.
+			found := false
+			for _, rm := range tagged {
+				if rm.Tags[TagBooking] == strconv.Itoa(l.BookingRef) && rm.Tags[TagUser] == strconv.Itoa(l.UserID) {
+					steps = append(steps, &step{pair: pair, link: l, op: Op{Kind: OpDelete, RemoteID: rm.ID}})
+					known[rm.ID], found = true, true
+				}
+			}
+			if !found {
+				if err := db.EventLink.UpdateOne(l).SetState(eventlink.StateDELETED).Exec(x.ctx); err != nil {
+					return nil, err
+				}
+			}
 		default:
-			// Nothing at the provider that we know of (a create that may
-			// have happened before a crash is found and removed by the
-			// next re-sync, which deletes stray tagged events).
 			x.counts.skipped++
 		}
 	}

@@ -26,10 +26,11 @@ func (c *Client) MaxBatch() int { return maxBatch }
 //
 //   - Create inserts the event with id Event.Key and sendUpdates=none. A
 //     409 duplicate (a retried create whose first attempt landed) reads
-//     the event: tagged with the same TagOwner it is the result; if it
-//     was deleted since, it is restored (patched back to confirmed with
-//     the desired content), since the key can never be used again; an
-//     event without the tag gives engine.ErrInvalid.
+//     the event: tagged with the same TagOwner, it is patched to the
+//     desired content (the booking may have changed since the first
+//     attempt) and confirmed (it may have been deleted since: the key can
+//     never be used again); an event without the tag gives
+//     engine.ErrInvalid.
 //   - Update patches RemoteID (Event.Key when empty) with the groups in
 //     Fields only (all when empty, then also the default reminders), with
 //     If-Match when ETag is set. An event deleted at the provider gives
@@ -193,9 +194,10 @@ func resolveDuplicates(ctx context.Context, ec *eventCaller, ops []engine.Op, du
 		case ownerTag(ans.event) == "" || ownerTag(ans.event) != op.Event.Tags[engine.TagOwner]:
 			results[i].Err = fmt.Errorf("google: %s: %w: the id is taken by an event without Calsync's %s tag",
 				name, engine.ErrInvalid, engine.TagOwner)
-		case ans.event.Status != statusCancelled:
-			results[i] = engine.Result{Remote: remoteOf(ans.event)}
 		default:
+			// Ours: a create whose first attempt landed (or an event
+			// deleted since). The booking may have changed in between, so
+			// write the content asked for now, not keep what landed then.
 			body, err := renderEvent(op.Event, nil, true)
 			if err != nil {
 				results[i].Err = invalid(op, "%v", err)
@@ -210,7 +212,7 @@ func resolveDuplicates(ctx context.Context, ec *eventCaller, ops []engine.Op, du
 		i := restoreOf[k]
 		op := ops[i]
 		if ans.err != nil {
-			results[i].Err = eventError(opName(op)+": restore the deleted event", ans.err)
+			results[i].Err = eventError(opName(op)+": rewrite the existing event", ans.err)
 			continue
 		}
 		results[i] = settle(engine.Op{Kind: engine.OpUpdate, Event: op.Event, RemoteID: op.Event.Key}, ans)
