@@ -279,3 +279,55 @@ func TestResyncRecreatesAndFaultsLeaveNoDuplicates(t *testing.T) {
 		})
 	}
 }
+
+// TestUnlinkPolicyAndDeactivation: unlinking removes Calsync's events
+// (REMOVE) or leaves them (KEEP); a deactivated user's calendar stops
+// receiving changes. Sync progress is streamed to the user.
+func TestUnlinkPolicyAndDeactivation(t *testing.T) {
+	for _, k := range testenv.Kits {
+		t.Run(string(k.Provider), func(t *testing.T) {
+			f := setup(t, k, "unl")
+			progress := f.env.Subscribe(t, f.fw, `subscription{syncStatusChanged{accountId state total done}}`, nil)
+			f.waitTitles(t, "initial sync", "Visit unl")
+			start := time.Now().Add(24 * time.Hour).Truncate(time.Hour)
+			f.createBooking(t, "Second", start, f.org.Fieldworker.ID)
+			f.waitTitles(t, "second booking", "Second", "Visit unl")
+			sawSucceeded := false
+			for m := progress(2 * time.Second); m != nil; m = progress(500 * time.Millisecond) {
+				raw, _ := json.Marshal(m)
+				if strings.Contains(string(raw), `"SUCCEEDED"`) {
+					sawSucceeded = true
+				}
+			}
+			if !sawSucceeded {
+				t.Fatal("no SUCCEEDED sync status streamed")
+			}
+
+			// KEEP: unlinking leaves the events where they are.
+			f.admin.MustDo(t, `mutation($p:Provider!){updateProviderConfig(input:{provider:$p,unlinkPolicy:KEEP}){id}}`, map[string]any{"p": string(k.Provider)}, nil)
+			f.fw.MustDo(t, `mutation($p:Provider!){unlinkCalendar(provider:$p){status}}`, map[string]any{"p": string(k.Provider)}, nil)
+			f.createBooking(t, "After unlink", start.Add(time.Hour), f.org.Fieldworker.ID)
+			time.Sleep(500 * time.Millisecond)
+			f.waitTitles(t, "KEEP leaves the events, and nothing new arrives", "Second", "Visit unl")
+
+			// REMOVE: link again (the events are adopted anew), then
+			// deactivate: the events go.
+			f.admin.MustDo(t, `mutation($p:Provider!){updateProviderConfig(input:{provider:$p,unlinkPolicy:REMOVE}){id}}`, map[string]any{"p": string(k.Provider)}, nil)
+			if page := k.Consent(t, f.env, testenv.NewBrowser(), f.fw.StartLink(t, k.Provider), f.org.Fieldworker.Email, true); testenv.Title(page) != "Calendar linked" {
+				t.Fatalf("relink: %q", testenv.Title(page))
+			}
+			f.waitFor(t, "relinked", func(evs []calEvent) bool {
+				return slices.Contains(titles(evs), "After unlink")
+			})
+			f.admin.MustDo(t, `mutation($id:ID!){deactivateUser(id:$id){active}}`, map[string]any{"id": strconv.Itoa(f.org.Fieldworker.ID)}, nil)
+			f.waitFor(t, "deactivation removes Calsync's events", func(evs []calEvent) bool {
+				for _, e := range evs {
+					if e.Title == "After unlink" {
+						return false
+					}
+				}
+				return true
+			})
+		})
+	}
+}
