@@ -55,6 +55,7 @@ type App struct {
 
 	handler      http.Handler
 	worker       *asynq.Server
+	scheduler    *asynq.Scheduler
 	inspector    *asynq.Inspector
 	brokerPrefix string
 }
@@ -231,15 +232,31 @@ func (a *App) StartWorker() error {
 	mux.Handle(tasks.TypeAccountSync, &tasks.AccountSync{
 		Engine: a.Engine, Locker: redisconn.NewLocker(a.Redis.Client), Redis: a.Redis.Client, Prefix: a.brokerPrefix, Log: a.Log,
 	})
+	mux.Handle(tasks.TypeReconcileAll, &tasks.ReconcileAll{Client: a.DB.Client, Queue: a.Queue, Inspector: a.inspector, Log: a.Log, Spread: time.Minute})
 	mux.Handle(tasks.TypeEmailSend, &tasks.SendEmail{Client: a.DB.Client, Sender: sender, Log: a.Log, Now: time.Now})
 	if err := a.worker.Start(mux); err != nil {
 		return fmt.Errorf("app: start worker: %w", err)
+	}
+	// The reconcile pass: once at start, then every ReconcileEvery.
+	task, opts := tasks.NewReconcileAllTask()
+	if _, err := a.Queue.Enqueue(task, opts...); err != nil && !errors.Is(err, asynq.ErrDuplicateTask) {
+		a.Log.Warn("queue the start-up reconcile pass", slog.Any("error", err))
+	}
+	a.scheduler = asynq.NewScheduler(a.Redis.Asynq, &asynq.SchedulerOpts{Logger: asynqLogger{a.Log}})
+	if _, err := a.scheduler.Register(fmt.Sprintf("@every %s", tasks.ReconcileEvery), task, opts...); err != nil {
+		return fmt.Errorf("app: schedule reconcile: %w", err)
+	}
+	if err := a.scheduler.Start(); err != nil {
+		return fmt.Errorf("app: start scheduler: %w", err)
 	}
 	return nil
 }
 
 // Close stops the worker and closes connections, in dependency order.
 func (a *App) Close() {
+	if a.scheduler != nil {
+		a.scheduler.Shutdown()
+	}
 	if a.worker != nil {
 		a.worker.Shutdown()
 	}

@@ -129,3 +129,32 @@ func TestEnqueueOnceReplacesFinishedTasks(t *testing.T) {
 		t.Fatalf("task after replacement: %+v %v", info, err)
 	}
 }
+
+// TestReconcileAllQueuesEveryLinkedAccount: the safety-net pass queues a
+// sync for each active account and none for disconnected ones.
+func TestReconcileAllQueuesEveryLinkedAccount(t *testing.T) {
+	env := testenv.New(t, testenv.SQLite)
+	org := env.SeedOrg(t, "rec")
+	ctx := viewer.SystemContext(context.Background(), org.ID)
+	db := env.App.Client()
+	mk := func(email string, status calendaraccount.Status) int {
+		a, err := db.CalendarAccount.Create().SetProvider(domain.ProviderGoogle).SetAccountEmail(email).
+			SetCredentialMode(domain.CredentialPlatformApp).SetStatus(status).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.ID
+	}
+	active := mk("a@rec.test", calendaraccount.StatusACTIVE)
+	mk("b@rec.test", calendaraccount.StatusDISCONNECTED)
+	insp := asynq.NewInspector(env.App.Redis.Asynq)
+	defer insp.Close()
+	h := &tasks.ReconcileAll{Client: db, Queue: env.App.Queue, Inspector: insp, Log: env.App.Log}
+	if err := h.ProcessTask(context.Background(), asynq.NewTask(tasks.TypeReconcileAll, nil)); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := insp.ListPendingTasks(tasks.QueueSync)
+	if err != nil || len(ts) != 1 || ts[0].ID != "account-sync:"+strconv.Itoa(active) {
+		t.Fatalf("queued syncs: %+v %v", ts, err)
+	}
+}

@@ -1,0 +1,63 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"calsync/ent"
+	"calsync/ent/calendaraccount"
+	"calsync/internal/viewer"
+)
+
+// TypeReconcileAll queues a sync of every linked account: the safety net
+// under lost hints (a crashed enqueue, a missed change).
+const TypeReconcileAll = "reconcile:all"
+
+// ReconcileEvery is how often the reconcile pass runs.
+const ReconcileEvery = 10 * time.Minute
+
+// NewReconcileAllTask builds the pass; Unique keeps replicas' schedulers
+// from queueing it more than once per period.
+func NewReconcileAllTask() (*asynq.Task, []asynq.Option) {
+	return asynq.NewTask(TypeReconcileAll, nil), []asynq.Option{asynq.Queue(QueueDefault), asynq.Unique(ReconcileEvery / 2), asynq.MaxRetry(3)}
+}
+
+// ReconcileAll handles reconcile:all, spreading the accounts' syncs over
+// a minute so they do not all hit the providers at once.
+type ReconcileAll struct {
+	Client    *ent.Client
+	Queue     *asynq.Client
+	Inspector *asynq.Inspector
+	Log       *slog.Logger
+	Spread    time.Duration
+}
+
+// ProcessTask implements asynq.Handler.
+func (h *ReconcileAll) ProcessTask(ctx context.Context, _ *asynq.Task) error {
+	accounts, err := h.Client.CalendarAccount.Query().
+		Where(calendaraccount.StatusIn(calendaraccount.StatusACTIVE, calendaraccount.StatusERROR)).
+		All(viewer.AllTenantsContext(ctx))
+	if err != nil {
+		return fmt.Errorf("tasks: reconcile: %w", err)
+	}
+	for _, a := range accounts {
+		t, opts, err := NewAccountSyncTask(AccountSyncPayload{OrgID: a.OrganizationID, AccountID: a.ID})
+		if err != nil {
+			return err
+		}
+		if h.Spread > 0 {
+			opts = append(opts, asynq.ProcessIn(time.Duration(rand.Int64N(int64(h.Spread)))))
+		}
+		if err := EnqueueOnce(ctx, h.Queue, h.Inspector, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+			return fmt.Errorf("tasks: reconcile: %w", err)
+		}
+	}
+	h.Log.InfoContext(ctx, "reconcile pass queued", slog.Int("accounts", len(accounts)))
+	return nil
+}
