@@ -32,6 +32,7 @@ commands:
   migrate   apply database migrations and exit
   emulate   run the Google Calendar and Microsoft Graph emulators
             (--addr 127.0.0.1:9090, --snapshot FILE, --insecure-webhooks)
+  bench     push|bulk: measure the sync engine in-process (see README)
   version   print the version
 
 Configuration comes from environment variables; see README.md.
@@ -54,6 +55,8 @@ func main() {
 		err = migrate(ctx)
 	case "emulate":
 		err = emulate(ctx, os.Args[2:])
+	case "bench":
+		err = runBench(ctx, os.Args[2:])
 	case "version":
 		fmt.Println("calsync", version)
 	case "-h", "--help", "help":

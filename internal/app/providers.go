@@ -64,7 +64,7 @@ func setupProviders(ctx context.Context, cfg config.Config, key []byte, httpClie
 		}
 		gEnd, mEnd = google.EmulatorEndpoints(base), microsoft.EmulatorEndpoints(base)
 		g, m := emulatorApps(cfg, key)
-		if err := registerEmulatorApps(ctx, ps.emulators, base, httpClient, g, m); err != nil {
+		if err := registerEmulatorApps(ctx, ps.emulators, base, cfg.PublicURL, httpClient, g, m); err != nil {
 			return nil, err
 		}
 		ps.platform[domain.ProviderGoogle] = g
@@ -88,9 +88,11 @@ func emulatorApps(cfg config.Config, key []byte) (g, m linking.OAuthApp) {
 	return g, m
 }
 
-func registerEmulatorApps(ctx context.Context, emu *emulator.Server, base string, hc *http.Client, g, m linking.OAuthApp) error {
-	gRedirect := []string{base + linking.CallbackPath(domain.ProviderGoogle)}
-	mRedirect := []string{base + linking.CallbackPath(domain.ProviderMicrosoft)}
+// registerEmulatorApps registers the platform apps at the emulator (base),
+// redirecting to Calsync's callbacks (publicURL).
+func registerEmulatorApps(ctx context.Context, emu *emulator.Server, base, publicURL string, hc *http.Client, g, m linking.OAuthApp) error {
+	gRedirect := []string{publicURL + linking.CallbackPath(domain.ProviderGoogle)}
+	mRedirect := []string{publicURL + linking.CallbackPath(domain.ProviderMicrosoft)}
 	if emu != nil {
 		if err := emu.Google.RegisterClient(gcal.Client{ClientID: g.ClientID, ClientSecret: g.ClientSecret, Name: "Calsync", RedirectURIs: gRedirect}); err != nil {
 			return fmt.Errorf("app: register Google platform app: %w", err)

@@ -1,0 +1,5 @@
+package bench
+
+import "calsync/internal/auth"
+
+func hashPassword() (string, error) { return auth.HashPassword(benchPassword) }
