@@ -55,7 +55,7 @@ func NewSMTP(rawURL, from string) (*SMTP, error) {
 func (s *SMTP) Send(ctx context.Context, m Message) error {
 	to, err := mail.ParseAddress(m.To)
 	if err != nil {
-		return fmt.Errorf("mail: recipient %q: %w", m.To, err)
+		return fmt.Errorf("%w %q: %v", ErrBadAddress, m.To, err)
 	}
 	host := s.url.Hostname()
 	port := s.url.Port()
@@ -90,6 +90,10 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 			if err := c.StartTLS(tlsCfg); err != nil {
 				return fmt.Errorf("mail: starttls: %w", err)
 			}
+		} else if !isLoopback(host) {
+			// Authorization emails carry single-use links: never send
+			// them in clear over the network.
+			return fmt.Errorf("mail: %s offers no STARTTLS; use smtps:// or a server with TLS", host)
 		}
 	}
 	if user := s.url.User; user != nil && user.Username() != "" {
@@ -118,6 +122,17 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	}
 	return c.Quit()
 }
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// ErrBadAddress marks a recipient that can never be delivered to.
+var ErrBadAddress = errors.New("mail: bad recipient address")
 
 // Render builds the RFC 5322 message: text and (optionally) HTML
 // alternatives, quoted-printable.

@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -39,7 +40,7 @@ func TestSendOverSMTP(t *testing.T) {
 			t.Errorf("NewSMTP(%q) accepted", bad)
 		}
 	}
-	if err := s.Send(context.Background(), mail.Message{To: "not an address"}); err == nil {
-		t.Error("sent to a bad address")
+	if err := s.Send(context.Background(), mail.Message{To: "not an address"}); !errors.Is(err, mail.ErrBadAddress) {
+		t.Errorf("bad address: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package tasks
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -76,8 +77,12 @@ func (h *SendEmail) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		retried, _ := asynq.GetRetryCount(ctx)
 		max, _ := asynq.GetMaxRetry(ctx)
 		state := emailmessage.StateQUEUED
-		if retried >= max {
+		permanent := errors.Is(err, mail.ErrBadAddress)
+		if retried >= max || permanent {
 			state = emailmessage.StateFAILED
+		}
+		if permanent {
+			err = fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 		}
 		if uerr := up.SetState(state).SetLastError(err.Error()).Exec(ctx); uerr != nil {
 			h.Log.ErrorContext(ctx, "record email failure", "message_id", m.ID, "error", uerr)

@@ -12,6 +12,7 @@ import (
 
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/linkattempt"
 	"calsync/internal/viewer"
 )
 
@@ -58,6 +59,12 @@ func (h *ReconcileAll) ProcessTask(ctx context.Context, _ *asynq.Task) error {
 			return fmt.Errorf("tasks: reconcile: %w", err)
 		}
 	}
-	h.Log.InfoContext(ctx, "reconcile pass queued", slog.Int("accounts", len(accounts)))
+	// Consents abandoned a day ago will never complete: forget them.
+	n, err := h.Client.LinkAttempt.Delete().Where(linkattempt.ExpiresAtLT(time.Now().Add(-24 * time.Hour))).
+		Exec(viewer.AllTenantsContext(ctx))
+	if err != nil {
+		return fmt.Errorf("tasks: purge link attempts: %w", err)
+	}
+	h.Log.InfoContext(ctx, "reconcile pass queued", slog.Int("accounts", len(accounts)), slog.Int("expired_link_attempts", n))
 	return nil
 }
