@@ -134,6 +134,9 @@ func (a *App) open(ctx context.Context, o Options) error {
 	})
 	a.Engine = engine.New(engine.Options{
 		Client: client, Providers: ps.engineProviders(), Credentials: a.Linking, Progress: jobs, Logger: log,
+		LockAccount: func(ctx context.Context, accountID int) (func(), error) {
+			return redisconn.NewLocker(a.Redis.Client).Lock(ctx, tasks.AccountLockKey(prefix, accountID), time.Minute)
+		},
 		Pacer: engine.NewPacer(map[domain.Provider]engine.Quota{
 			domain.ProviderGoogle:    {Requests: cfg.GoogleQuotaPerMinute, Per: time.Minute},
 			domain.ProviderMicrosoft: {Requests: cfg.MicrosoftQuotaPer10Minutes, Per: 10 * time.Minute},

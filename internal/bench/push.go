@@ -36,7 +36,10 @@ type PushResult struct {
 	P99Ms        float64 `json:"p99_ms"`
 	MaxMs        float64 `json:"max_ms"`
 	Missing      int     `json:"missing"`
-	TargetP99Ms  float64 `json:"target_p99_ms"`
+	// Superseded changes were overtaken by a newer change to the same
+	// booking before becoming visible: only the newer one is timed.
+	Superseded  int     `json:"superseded"`
+	TargetP99Ms float64 `json:"target_p99_ms"`
 }
 
 type pending struct {
@@ -71,12 +74,13 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 	time.Sleep(time.Second) // let the initial (empty) syncs finish
 
 	var (
-		mu       sync.Mutex
-		waiting  []*pending
-		lat      []time.Duration
-		bookings = map[int][]string{}
-		sendErr  error
-		wg       sync.WaitGroup
+		mu         sync.Mutex
+		superseded int
+		waiting    []*pending
+		lat        []time.Duration
+		bookings   = map[int][]string{}
+		sendErr    error
+		wg         sync.WaitGroup
 	)
 	rnd := rand.New(rand.NewPCG(7, 7))
 	base := time.Now().Add(48 * time.Hour).Truncate(time.Hour)
@@ -152,7 +156,9 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 				bookings[u.ID] = append(bookings[u.ID], id)
 			}
 			// A newer change to the same booking supersedes the older one.
+			before := len(waiting)
 			waiting = slices.DeleteFunc(waiting, func(x *pending) bool { return x.booking == id })
+			superseded += before - len(waiting)
 			waiting = append(waiting, &pending{user: u, booking: id, start: startAt, t0: t0})
 		}(u, existing, startAt, len(existing) > 0 && rnd.IntN(2) == 0)
 	}
@@ -175,7 +181,8 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	res := &PushResult{Bench: "push", Provider: string(o.Provider), Fieldworkers: o.Fieldworkers, RatePerSec: o.Rate,
-		DurationSec: o.Duration.Seconds(), Changes: len(lat) + len(waiting), Missing: len(waiting), TargetP99Ms: 1000}
+		DurationSec: o.Duration.Seconds(), Changes: len(lat) + len(waiting) + superseded, Missing: len(waiting),
+		Superseded: superseded, TargetP99Ms: 1000}
 	if len(lat) > 0 {
 		res.P50Ms = ms(lat[len(lat)/2])
 		res.P99Ms = ms(lat[min(len(lat)-1, len(lat)*99/100)])

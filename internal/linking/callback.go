@@ -246,10 +246,6 @@ func (s *Service) saveLink(ctx context.Context, pc *ent.ProviderConfig, u *ent.U
 		// lock (SQLite): callers run this outside transactions.
 		return nil, errors.New("linking: saveLink must not run inside a transaction")
 	}
-	tx, err := s.client.Tx(sys)
-	if err != nil {
-		return nil, err
-	}
 	// A fieldworker has at most one account per provider: an earlier one
 	// is left (its events per the unlink policy) once this one is saved.
 	old, err := accountOf(sys, s.client, u.ID, la.provider)
@@ -258,6 +254,10 @@ func (s *Service) saveLink(ctx context.Context, pc *ent.ProviderConfig, u *ent.U
 	}
 	if old != nil && old.ID == existingID(existing) {
 		old = nil
+	}
+	tx, err := s.client.Tx(sys)
+	if err != nil {
+		return nil, err
 	}
 	acct, err := func() (*ent.CalendarAccount, error) {
 		db := tx.Client()

@@ -47,11 +47,11 @@ type Locker interface {
 	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), err error)
 }
 
-// Releaser stops managing a user's events in an account before it is
-// unlinked: removing them from the calendar, or leaving them (the sync
-// engine).
+// Releaser stops managing a user's events in an account as the user
+// leaves it (the sync engine): leave is run while the account's calendar
+// is locked against syncs, and the events are removed (remove) or left.
 type Releaser interface {
-	ReleaseUser(ctx context.Context, a *ent.CalendarAccount, userID int, remove bool) error
+	ReleaseUser(ctx context.Context, a *ent.CalendarAccount, userID int, remove bool, leave func(context.Context) error) error
 }
 
 // Options configures the Service.

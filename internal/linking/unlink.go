@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
 	"calsync/ent/providerconfig"
-	"calsync/ent/user"
 	"calsync/internal/audit"
 	"calsync/internal/domain"
 	"calsync/internal/viewer"
@@ -47,40 +47,49 @@ func (s *Service) Unlink(ctx context.Context, userID int, p domain.Provider) (*e
 // detach removes the user from the account and, when nobody is left,
 // revokes and forgets the account's credentials.
 func (s *Service) detach(ctx, sys context.Context, db *ent.Client, a *ent.CalendarAccount, userID int) (*ent.CalendarAccount, error) {
+	leave := func(ctx context.Context) error {
+		return db.CalendarAccount.UpdateOne(a).RemoveUserIDs(userID).Exec(sys)
+	}
 	if s.releaser != nil {
 		pc, err := s.config(sys, a.Provider)
 		if err != nil {
 			return nil, err
 		}
 		remove := pc == nil || pc.UnlinkPolicy == providerconfig.UnlinkPolicyREMOVE
-		if err := s.releaser.ReleaseUser(ctx, a, userID, remove); err != nil {
+		err = s.releaser.ReleaseUser(ctx, a, userID, remove, leave)
+		if err != nil {
 			// The user asked to be unlinked: do so even if the provider
-			// cannot be reached, and say what was left behind.
-			s.log.WarnContext(ctx, "removing events on unlink failed", "account_id", a.ID, "error", err)
+			// cannot be reached; what is left is logged.
+			s.log.WarnContext(ctx, "removing events on unlink failed", slog.Int("account_id", a.ID), slog.Any("error", err))
+			if lerr := leave(ctx); lerr != nil {
+				return nil, lerr
+			}
 		}
+	} else if err := leave(ctx); err != nil {
+		return nil, err
 	}
-	others, err := db.CalendarAccount.QueryUsers(a).Where(user.IDNEQ(userID)).Count(sys)
+	others, err := db.CalendarAccount.QueryUsers(a).Count(sys)
 	if err != nil {
 		return nil, err
 	}
-	up := db.CalendarAccount.UpdateOne(a).RemoveUserIDs(userID)
 	if others == 0 {
+		up := db.CalendarAccount.UpdateOne(a)
 		if err := s.revoke(ctx, a); err != nil {
 			// The tokens are deleted anyway: an unreachable provider must
 			// not keep a user linked against their will.
-			s.log.WarnContext(ctx, "revoke at provider failed", "account_id", a.ID, "error", err)
+			s.log.WarnContext(ctx, "revoke at provider failed", slog.Int("account_id", a.ID), slog.Any("error", err))
 			up.SetLastError("revoking at the provider failed: " + err.Error())
 		}
-		up.ClearTokenEnc().SetStatus(calendaraccount.StatusDISCONNECTED)
-	}
-	out, err := up.Save(sys)
-	if err != nil {
+		if a, err = up.ClearTokenEnc().SetStatus(calendaraccount.StatusDISCONNECTED).Save(sys); err != nil {
+			return nil, err
+		}
+	} else if a, err = db.CalendarAccount.Get(sys, a.ID); err != nil {
 		return nil, err
 	}
 	if s.notifier != nil {
-		s.notifier.AccountStatusChanged(ctx, a.OrganizationID, a.ID, []int{userID}, string(out.Status), out.LastError)
+		s.notifier.AccountStatusChanged(ctx, a.OrganizationID, a.ID, []int{userID}, string(a.Status), a.LastError)
 	}
-	return out, nil
+	return a, nil
 }
 
 func (s *Service) revoke(ctx context.Context, a *ent.CalendarAccount) error {

@@ -18,11 +18,15 @@ type Locker struct{ rdb *redis.Client }
 // NewLocker returns a Locker on rdb.
 func NewLocker(rdb *redis.Client) *Locker { return &Locker{rdb: rdb} }
 
+// renewScript extends the lock only if we still own it.
+var renewScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`)
+
 // releaseScript deletes the lock only if we still own it.
 var releaseScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`)
 
-// Lock waits until key is free, takes it for at most ttl and returns the
-// release function.
+// Lock waits until key is free (or ctx ends), takes it and returns the
+// release function. While held, the lock is renewed every ttl/3, so work
+// longer than ttl keeps it; a holder that dies loses it within ttl.
 func (l *Locker) Lock(ctx context.Context, key string, ttl time.Duration) (func(), error) {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
@@ -34,7 +38,24 @@ func (l *Locker) Lock(ctx context.Context, key string, ttl time.Duration) (func(
 			return nil, fmt.Errorf("redisconn: lock %s: %w", key, err)
 		}
 		if ok {
+			stop := make(chan struct{})
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				t := time.NewTicker(ttl / 3)
+				defer t.Stop()
+				for {
+					select {
+					case <-stop:
+						return
+					case <-t.C:
+						_ = renewScript.Run(context.Background(), l.rdb, []string{key}, owner, ttl.Milliseconds()).Err()
+					}
+				}
+			}()
 			return func() {
+				close(stop)
+				<-done
 				if err := releaseScript.Run(context.WithoutCancel(ctx), l.rdb, []string{key}, owner).Err(); err != nil && !errors.Is(err, redis.Nil) {
 					_ = err // the lock expires by itself after ttl
 				}

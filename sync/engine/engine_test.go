@@ -331,3 +331,24 @@ func TestUnlinkPolicyAndDeactivation(t *testing.T) {
 		})
 	}
 }
+
+// TestResyncAdoptsALostCreate: a create whose answer was lost is followed
+// by a re-sync; the event it made is adopted, not deleted as a stray.
+func TestResyncAdoptsALostCreate(t *testing.T) {
+	for _, k := range testenv.Kits {
+		t.Run(string(k.Provider), func(t *testing.T) {
+			f := setup(t, k, "lost")
+			f.waitTitles(t, "initial sync", "Visit lost")
+			faults, prefix := f.env.App.Emulators.GoogleFaults, "/google/"
+			if k.Provider == domain.ProviderMicrosoft {
+				faults, prefix = f.env.App.Emulators.MicrosoftFaults, "/graph/"
+			}
+			faults.Add(emucore.Fault{PathPrefix: prefix, Method: "POST", Status: 504, AfterHandler: true, Count: 1})
+			f.createBooking(t, "Lost answer", time.Now().Add(30*time.Hour).Truncate(time.Hour), f.org.Fieldworker.ID)
+			f.waitTitles(t, "the create landed", "Lost answer", "Visit lost")
+			f.fw.MustDo(t, `mutation($p:Provider!){resyncCalendar(provider:$p){id}}`, map[string]any{"p": string(k.Provider)}, nil)
+			time.Sleep(2 * time.Second) // the re-sync and the create's retry both run
+			f.waitTitles(t, "kept after re-sync", "Lost answer", "Visit lost")
+		})
+	}
+}

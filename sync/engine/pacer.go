@@ -42,10 +42,12 @@ func (p *Pacer) Wait(ctx context.Context, p0 domain.Provider, accountID, n int) 
 	p.mu.Lock()
 	l := p.limiters[accountID]
 	if l == nil {
-		perSecond := float64(q.Requests) / q.Per.Seconds()
-		// A burst of one second's worth (at least one batch) lets a small
-		// change go out at once; a bulk sync then settles at the rate.
-		burst := max(int(perSecond), 50, n)
+		// A burst of one batch lets a small change go out at once. The
+		// bucket starts full, so the refill rate leaves room for it: any
+		// window of Per then carries at most burst + (Requests-burst) =
+		// Requests, as the providers' sliding windows demand.
+		burst := min(max(n, 50), max(q.Requests/4, 1))
+		perSecond := float64(q.Requests-burst) / q.Per.Seconds()
 		l = rate.NewLimiter(rate.Limit(perSecond), burst)
 		p.limiters[accountID] = l
 	}

@@ -39,9 +39,12 @@ type Options struct {
 	Credentials Credentials
 	Progress    Progress
 	// Pacer keeps each account under its provider quota (nil: unpaced).
-	Pacer  *Pacer
-	Now    func() time.Time
-	Logger *slog.Logger
+	Pacer *Pacer
+	// LockAccount serializes changes to one account's calendar across
+	// workers (the sync task holds it too); nil: no locking.
+	LockAccount func(ctx context.Context, accountID int) (unlock func(), err error)
+	Now         func() time.Time
+	Logger      *slog.Logger
 }
 
 // Reconciler makes calendars equal to the desired state.
@@ -51,6 +54,7 @@ type Reconciler struct {
 	creds     Credentials
 	progress  Progress
 	pacer     *Pacer
+	lock      func(ctx context.Context, accountID int) (func(), error)
 	now       func() time.Time
 	log       *slog.Logger
 }
@@ -63,7 +67,7 @@ func New(o Options) *Reconciler {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Reconciler{client: o.Client, providers: o.Providers, creds: o.Credentials, progress: o.Progress, pacer: o.Pacer, now: o.Now, log: o.Logger}
+	return &Reconciler{client: o.Client, providers: o.Providers, creds: o.Credentials, progress: o.Progress, pacer: o.Pacer, lock: o.LockAccount, now: o.Now, log: o.Logger}
 }
 
 // ErrAccountStopped means the account cannot be synced until a person acts
@@ -191,7 +195,7 @@ func (x *run) plan(verify bool) ([]*step, error) {
 	// that may have landed (its answer was lost) is no longer wanted: its
 	// event can only be found by its tags.
 	var tagged []Remote
-	var remote map[string]bool
+	var remote map[string]bool // provider ids present, on re-sync
 	needList := verify
 	for _, l := range links {
 		d, ok := desired[pairKey{l.BookingRef, l.UserID}]
@@ -200,6 +204,9 @@ func (x *run) plan(verify bool) ([]*step, error) {
 		}
 	}
 	if needList {
+		if err := x.r.pacer.Wait(x.ctx, x.account.Provider, x.account.ID, 1); err != nil {
+			return nil, err
+		}
 		if tagged, err = x.pr.ListTagged(x.ctx, x.ts, x.cal, strconv.Itoa(x.org.ID)); err != nil {
 			return nil, fmt.Errorf("engine: list events: %w", err)
 		}
@@ -258,10 +265,24 @@ func (x *run) plan(verify bool) ([]*step, error) {
 		steps = append(steps, x.createStep(pair, nil, d, 0))
 	}
 	if verify {
-		for id := range remote {
-			if !known[id] {
-				steps = append(steps, &step{op: Op{Kind: OpDelete, RemoteID: id}})
+		// A tagged event nobody's link points at is a stray, unless it
+		// belongs to a user outside this account (kept on unlink), or to
+		// a pair whose create is pending (the create adopts it).
+		members := map[string]bool{}
+		for _, u := range users {
+			members[strconv.Itoa(u.ID)] = true
+		}
+		pendingPair := map[string]bool{}
+		for _, l := range links {
+			if l.ProviderEventID == "" && l.State != eventlink.StateDELETED {
+				pendingPair[strconv.Itoa(l.BookingRef)+"/"+strconv.Itoa(l.UserID)] = true
 			}
+		}
+		for _, rm := range tagged {
+			if known[rm.ID] || !members[rm.Tags[TagUser]] || pendingPair[rm.Tags[TagBooking]+"/"+rm.Tags[TagUser]] {
+				continue
+			}
+			steps = append(steps, &step{op: Op{Kind: OpDelete, RemoteID: rm.ID}})
 		}
 	}
 	return steps, nil
@@ -360,7 +381,12 @@ func (x *run) stopIf(err error) error {
 }
 
 func (x *run) markAccount(status calendaraccount.Status, msg string) {
-	if err := x.r.client.CalendarAccount.UpdateOneID(x.account.ID).SetStatus(status).SetLastError(msg).Exec(x.ctx); err != nil {
+	// Only an account still in use: an unlink or re-authorization written
+	// meanwhile must stand.
+	err := x.r.client.CalendarAccount.Update().
+		Where(calendaraccount.ID(x.account.ID), calendaraccount.StatusIn(calendaraccount.StatusACTIVE, calendaraccount.StatusERROR)).
+		SetStatus(status).SetLastError(msg).Exec(context.WithoutCancel(x.ctx))
+	if err != nil {
 		x.r.log.ErrorContext(x.ctx, "mark account", slog.Int("account_id", x.account.ID), slog.Any("error", err))
 	}
 }
@@ -419,6 +445,9 @@ func (x *run) record(s *step, res Result) (*step, error) {
 	case errors.Is(err, ErrPrecondition) && s.op.Kind != OpCreate && s.tries < 2:
 		// Changed at the provider since we last saw it: Calsync's booking
 		// wins (push-only); re-read the etag and apply again.
+		if err := x.r.pacer.Wait(x.ctx, x.account.Provider, x.account.ID, 1); err != nil {
+			return nil, err
+		}
 		cur, gerr := x.pr.Get(x.ctx, x.ts, x.cal, s.op.RemoteID)
 		if errors.Is(gerr, ErrNotFound) {
 			return x.recreateOrForget(s), nil
@@ -524,19 +553,25 @@ func (x *run) finish(runErr error) (*ent.SyncRun, error) {
 		state = syncrun.StateFAILED
 		msg = truncate(runErr.Error())
 	}
+	// Record the outcome even when the task's context was cancelled
+	// (shutdown, deadline): a run must not stay RUNNING for ever.
+	ctx := context.WithoutCancel(x.ctx)
 	rec, err := x.r.client.SyncRun.UpdateOne(x.rec).SetState(state).SetFinishedAt(x.r.now()).SetError(msg).
 		SetCreatedCount(x.counts.created).SetUpdatedCount(x.counts.updated).SetDeletedCount(x.counts.deleted).
-		SetSkippedCount(x.counts.skipped).SetFailedCount(x.counts.failed).SetDone(x.rec.Total).Save(x.ctx)
+		SetSkippedCount(x.counts.skipped).SetFailedCount(x.counts.failed).SetDone(x.rec.Total).Save(ctx)
 	if err != nil {
 		return nil, errors.Join(runErr, err)
 	}
 	x.rec = rec
 	if runErr == nil {
-		u := x.r.client.CalendarAccount.UpdateOneID(x.account.ID).SetLastSyncedAt(x.r.now())
-		if x.account.Status == calendaraccount.StatusERROR {
-			u.SetStatus(calendaraccount.StatusACTIVE).SetLastError("")
+		db := x.r.client.CalendarAccount
+		if err := db.UpdateOneID(x.account.ID).SetLastSyncedAt(x.r.now()).Exec(ctx); err != nil {
+			return rec, err
 		}
-		if err := u.Exec(x.ctx); err != nil {
+		// A success clears an earlier ERROR — but never an unlink or a
+		// NEEDS_REAUTH written while this run went on.
+		if err := db.Update().Where(calendaraccount.ID(x.account.ID), calendaraccount.StatusEQ(calendaraccount.StatusERROR)).
+			SetStatus(calendaraccount.StatusACTIVE).SetLastError("").Exec(ctx); err != nil {
 			return rec, err
 		}
 	}

@@ -66,9 +66,14 @@ func (h *AccountSync) ProcessTask(ctx context.Context, t *asynq.Task) error {
 			return fmt.Errorf("tasks: %v: %w", err, asynq.SkipRetry)
 		}
 	}
-	unlock, err := h.Locker.Lock(ctx, h.Prefix+":account-sync-lock:"+strconv.Itoa(p.AccountID), 10*time.Minute)
+	// Another sync of this account is running (or its crashed holder's
+	// lock has not expired yet): try again shortly, without counting it
+	// as a failure, rather than hold a worker slot waiting.
+	lctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	unlock, err := h.Locker.Lock(lctx, AccountLockKey(h.Prefix, p.AccountID), time.Minute)
+	cancel()
 	if err != nil {
-		return err
+		return &retryLater{after: 2 * time.Second, why: "another sync of the account is running"}
 	}
 	defer unlock()
 	key := dirtyKey(h.Prefix, p.AccountID)
@@ -91,14 +96,39 @@ func (h *AccountSync) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	return nil
 }
 
+// AccountLockKey is the lock held while an account's calendar is changed
+// (syncs, and unlinking's removal of events).
+func AccountLockKey(prefix string, accountID int) string {
+	return prefix + ":account-sync-lock:" + strconv.Itoa(accountID)
+}
+
+// retryLater asks for another attempt after a pause that is not a failure.
+type retryLater struct {
+	after time.Duration
+	why   string
+}
+
+func (e *retryLater) Error() string { return "tasks: retry later: " + e.why }
+
+// rateLimitFloor is the pause after a rate limit that gave no Retry-After
+// (Google's 403 rateLimitExceeded): rate-limited attempts do not count as
+// failures, so the retry count cannot grow the backoff.
+const rateLimitFloor = 30 * time.Second
+
 // RetryDelay honours a provider's Retry-After and otherwise backs off
 // exponentially from one second (a provider's 5xx or a dropped connection
 // usually clears quickly; calendars should catch up within seconds), capped
 // at ten minutes. Jitter of up to 25% keeps workers from returning in
 // lockstep.
 func RetryDelay(n int, err error, _ *asynq.Task) time.Duration {
+	var later *retryLater
 	d, limited := engine.RetryAfter(err)
-	if !limited || d <= 0 {
+	switch {
+	case errors.As(err, &later):
+		d = later.after
+	case limited && d <= 0:
+		d = rateLimitFloor
+	case !limited:
 		d = min(time.Second<<min(n, 10), 10*time.Minute)
 	}
 	return d + time.Duration(rand.Int64N(int64(d/4)+1))
@@ -107,6 +137,7 @@ func RetryDelay(n int, err error, _ *asynq.Task) time.Duration {
 // IsFailure tells asynq which errors count against a task's retries: rate
 // limiting does not.
 func IsFailure(err error) bool {
+	var later *retryLater
 	_, limited := engine.RetryAfter(err)
-	return !limited
+	return !limited && !errors.As(err, &later)
 }

@@ -60,7 +60,7 @@ func (h *FanOut) ProcessTask(ctx context.Context, t *asynq.Task) error {
 			// sees the dirty mark, but may be just finishing: a short
 			// follow-up (itself deduplicated) closes that gap.
 			opts = append(opts, asynq.TaskID("account-sync-followup:"+strconv.Itoa(id)), asynq.ProcessIn(2*time.Second))
-			_, err = h.Queue.EnqueueContext(ctx, task, opts...)
+			err = EnqueueOnce(ctx, h.Queue, h.Inspector, task, opts...)
 		}
 		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 			return fmt.Errorf("tasks: enqueue account sync: %w", err)
