@@ -216,7 +216,7 @@ func (a *App) StartWorker() error {
 		// idle queues often (asynq's default is once a second, per hop),
 		// and move due retries and follow-ups promptly.
 		TaskCheckInterval:        50 * time.Millisecond,
-		DelayedTaskCheckInterval: 500 * time.Millisecond,
+		DelayedTaskCheckInterval: 200 * time.Millisecond,
 		RetryDelayFunc:           tasks.RetryDelay,
 		IsFailure:                tasks.IsFailure,
 		Logger:                   asynqLogger{a.Log},

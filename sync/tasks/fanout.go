@@ -57,9 +57,10 @@ func (h *FanOut) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		err = EnqueueOnce(ctx, h.Queue, h.Inspector, task, opts...)
 		if errors.Is(err, asynq.ErrTaskIDConflict) {
 			// A sync is queued or running. A running one re-runs when it
-			// sees the dirty mark, but may be just finishing: a short
-			// follow-up (itself deduplicated) closes that gap.
-			opts = append(opts, asynq.TaskID("account-sync-followup:"+strconv.Itoa(id)), asynq.ProcessIn(2*time.Second))
+			// sees the dirty mark, but may be just finishing: a prompt
+			// follow-up (itself deduplicated; it waits for the running
+			// sync's lock) closes that gap.
+			opts = append(opts, asynq.TaskID("account-sync-followup:"+strconv.Itoa(id)), asynq.ProcessIn(100*time.Millisecond))
 			err = EnqueueOnce(ctx, h.Queue, h.Inspector, task, opts...)
 		}
 		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
