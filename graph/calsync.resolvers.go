@@ -125,7 +125,7 @@ func (r *mutationResolver) CreateBookingStatus(ctx context.Context, input ent.Cr
 
 // UpdateBookingStatus is the resolver for the updateBookingStatus field.
 func (r *mutationResolver) UpdateBookingStatus(ctx context.Context, id int, input ent.UpdateBookingStatusInput) (*ent.BookingStatus, error) {
-	return r.db(ctx).BookingStatus.UpdateOneID(id).SetInput(input).Save(ctx)
+	return r.Scheduling.UpdateBookingStatus(ctx, id, input)
 }
 
 // DeleteBookingStatus is the resolver for the deleteBookingStatus field.

@@ -4,7 +4,10 @@ import (
 	"context"
 
 	"calsync/ent"
+	"calsync/ent/booking"
 	"calsync/ent/bookingtype"
+	"calsync/ent/predicate"
+	"calsync/ent/user"
 )
 
 // CreateBookingType adds a booking type. At most one type is "personal" and
@@ -33,8 +36,14 @@ func (s *Service) UpdateBookingType(ctx context.Context, id int, in ent.UpdateBo
 			return err
 		}
 		var err error
-		out, err = db.BookingType.UpdateOneID(id).SetInput(in).Save(ctx)
-		return err
+		if out, err = db.BookingType.UpdateOneID(id).SetInput(in).Save(ctx); err != nil {
+			return err
+		}
+		if in.SyncToCalendar == nil {
+			return nil
+		}
+		// Whether its bookings sync changed: their calendars re-sync now.
+		return s.announce(ctx, db, out.OrganizationID, booking.TypeID(id))
 	})
 	return out, err
 }
@@ -50,5 +59,41 @@ func unmarkOthers(ctx context.Context, db *ent.Client, id int, personal, def *bo
 			return err
 		}
 	}
+	return nil
+}
+
+// UpdateBookingStatus changes a status; when what it means for calendars
+// changes, every booking in it is announced (its calendars re-sync now,
+// not at the next reconcile pass).
+func (s *Service) UpdateBookingStatus(ctx context.Context, id int, in ent.UpdateBookingStatusInput) (*ent.BookingStatus, error) {
+	var out *ent.BookingStatus
+	err := s.inTx(ctx, func(ctx context.Context, db *ent.Client) error {
+		var err error
+		if out, err = db.BookingStatus.UpdateOneID(id).SetInput(in).Save(ctx); err != nil {
+			return notFoundOr(err, "booking status", id)
+		}
+		if in.PushToCalendar == nil && in.DeleteFromCalendar == nil && in.Name == nil {
+			return nil
+		}
+		return s.announce(ctx, db, out.OrganizationID, booking.StatusID(id))
+	})
+	return out, err
+}
+
+// announce reports every booking matching p as updated, after commit.
+func (s *Service) announce(ctx context.Context, db *ent.Client, orgID int, p predicate.Booking) error {
+	bs, err := db.Booking.Query().Where(p).WithHosts(func(q *ent.UserQuery) { q.Select(user.FieldID) }).All(ctx)
+	if err != nil {
+		return err
+	}
+	changes := make([]Change, 0, len(bs))
+	for _, b := range bs {
+		hosts := make([]int, 0, len(b.Edges.Hosts))
+		for _, h := range b.Edges.Hosts {
+			hosts = append(hosts, h.ID)
+		}
+		changes = append(changes, Change{BookingID: b.ID, Kind: Updated, HostIDs: hosts, At: s.now()})
+	}
+	s.afterCommit(ctx, orgID, changes)
 	return nil
 }

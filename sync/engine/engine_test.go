@@ -352,3 +352,21 @@ func TestResyncAdoptsALostCreate(t *testing.T) {
 		})
 	}
 }
+
+// TestStatusAndTypeEditsReachCalendars: changing what a status or type
+// means for calendars re-syncs its bookings at once.
+func TestStatusAndTypeEditsReachCalendars(t *testing.T) {
+	for _, k := range testenv.Kits {
+		t.Run(string(k.Provider), func(t *testing.T) {
+			f := setup(t, k, "sty")
+			f.waitTitles(t, "initial sync", "Visit sty")
+			status, typ := strconv.Itoa(f.org.Status.ID), strconv.Itoa(f.org.Type.ID)
+			f.mutate(t, `mutation($id:ID!){updateBookingStatus(id:$id,input:{deleteFromCalendar:true}){id}}`, map[string]any{"id": status})
+			f.waitTitles(t, "status now deletes")
+			f.mutate(t, `mutation($id:ID!){updateBookingStatus(id:$id,input:{deleteFromCalendar:false}){id}}`, map[string]any{"id": status})
+			f.waitTitles(t, "status pushes again", "Visit sty")
+			f.mutate(t, `mutation($id:ID!){updateBookingType(id:$id,input:{syncToCalendar:false}){id}}`, map[string]any{"id": typ})
+			f.waitTitles(t, "type no longer syncs")
+		})
+	}
+}
