@@ -17,6 +17,7 @@ import (
 	"calsync/internal/domain"
 	"calsync/internal/linking"
 	"calsync/internal/scheduling"
+	"calsync/internal/store"
 	"calsync/internal/viewer"
 )
 
@@ -36,10 +37,7 @@ type Resolver struct {
 // db returns the operation's transactional client, or the plain one for
 // queries (which run outside a transaction).
 func (r *Resolver) db(ctx context.Context) *ent.Client {
-	if c := ent.FromContext(ctx); c != nil {
-		return c
-	}
-	return r.Client
+	return store.ClientFrom(ctx, r.Client)
 }
 
 func notFound(err error, kind string, id int) error {
@@ -52,15 +50,14 @@ func notFound(err error, kind string, id int) error {
 // calendarSync describes u's sync for p: the effective switch, what the
 // user can do, the linked account and the last authorization email.
 func (r *Resolver) calendarSync(ctx context.Context, u *ent.User, p domain.Provider) (*model.CalendarSync, error) {
-	sw, err := r.Linking.SwitchFor(ctx, u, p)
+	pc, err := r.Linking.Config(ctx, p)
 	if err != nil {
 		return nil, err
 	}
+	sw := linking.EffectiveSwitch(pc, u, p)
 	db := r.db(ctx)
 	mode := domain.CredentialPlatformApp
-	if pc, err := r.Linking.Config(ctx, p); err != nil {
-		return nil, err
-	} else if pc != nil {
+	if pc != nil {
 		mode = pc.CredentialMode
 	}
 	out := &model.CalendarSync{Provider: p, Enabled: sw.Enabled, Reason: model.SyncSwitchReason(sw.Reason), CredentialMode: mode, Action: model.CalendarSyncActionNone}

@@ -57,6 +57,7 @@ type App struct {
 	worker       *asynq.Server
 	scheduler    *asynq.Scheduler
 	inspector    *asynq.Inspector
+	locker       *redisconn.Locker
 	brokerPrefix string
 }
 
@@ -127,15 +128,16 @@ func (a *App) open(ctx context.Context, o Options) error {
 	}
 	a.Emulators = ps.emulators
 	a.inspector = asynq.NewInspector(a.Redis.Asynq)
+	a.locker = redisconn.NewLocker(a.Redis.Client)
 	jobs := &linkJobs{queue: a.Queue, insp: a.inspector, broker: a.Broker, log: log}
 	a.Linking = linking.New(linking.Options{
 		Client: client, Box: a.Box, Providers: ps.providers, Platform: ps.platform, PublicURL: cfg.PublicURL,
-		Jobs: jobs, Notifier: jobs, Locker: redisconn.NewLocker(a.Redis.Client), Logger: log,
+		Jobs: jobs, Notifier: jobs, Locker: a.locker, Logger: log,
 	})
 	a.Engine = engine.New(engine.Options{
 		Client: client, Providers: ps.engineProviders(), Credentials: a.Linking, Progress: jobs, Logger: log,
 		LockAccount: func(ctx context.Context, accountID int) (func(), error) {
-			return redisconn.NewLocker(a.Redis.Client).Lock(ctx, tasks.AccountLockKey(prefix, accountID), time.Minute)
+			return a.locker.Lock(ctx, tasks.AccountLockKey(prefix, accountID), time.Minute)
 		},
 		Pacer: engine.NewPacer(map[domain.Provider]engine.Quota{
 			domain.ProviderGoogle:    {Requests: cfg.GoogleQuotaPerMinute, Per: time.Minute},
@@ -233,7 +235,7 @@ func (a *App) StartWorker() error {
 	mux := asynq.NewServeMux()
 	mux.Handle(tasks.TypeBookingsChanged, &tasks.FanOut{Client: a.DB.Client, Queue: a.Queue, Inspector: a.inspector, Log: a.Log, Redis: a.Redis.Client, Prefix: a.brokerPrefix})
 	mux.Handle(tasks.TypeAccountSync, &tasks.AccountSync{
-		Engine: a.Engine, Locker: redisconn.NewLocker(a.Redis.Client), Redis: a.Redis.Client, Prefix: a.brokerPrefix, Log: a.Log,
+		Engine: a.Engine, Locker: a.locker, Redis: a.Redis.Client, Prefix: a.brokerPrefix, Log: a.Log,
 	})
 	mux.Handle(tasks.TypeReconcileAll, &tasks.ReconcileAll{Client: a.DB.Client, Queue: a.Queue, Inspector: a.inspector, Log: a.Log, Spread: time.Minute})
 	mux.Handle(tasks.TypeEmailSend, &tasks.SendEmail{Client: a.DB.Client, Sender: sender, Log: a.Log, Now: time.Now})

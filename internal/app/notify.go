@@ -57,22 +57,28 @@ var (
 	_ linking.StatusNotifier = (*linkJobs)(nil)
 )
 
-func (j *linkJobs) AccountLinked(ctx context.Context, orgID, accountID int) {
-	t, opts, err := tasks.NewAccountSyncTask(tasks.AccountSyncPayload{OrgID: orgID, AccountID: accountID, Kind: "INITIAL"})
+// enqueue puts a built task on the queue; one already queued or running
+// under the same id is the same work, not an error.
+func (j *linkJobs) enqueue(ctx context.Context, t *asynq.Task, opts []asynq.Option, err error) error {
 	if err == nil {
 		err = tasks.EnqueueOnce(ctx, j.queue, j.insp, t, opts...)
 	}
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("app: enqueue %s: %w", t.Type(), err)
+	}
+	return nil
+}
+
+func (j *linkJobs) AccountLinked(ctx context.Context, orgID, accountID int) {
+	t, opts, err := tasks.NewAccountSyncTask(tasks.AccountSyncPayload{OrgID: orgID, AccountID: accountID, Kind: "INITIAL"})
+	if err := j.enqueue(ctx, t, opts, err); err != nil {
 		j.log.WarnContext(ctx, "enqueue initial sync failed", slog.Int("account_id", accountID), slog.Any("error", err))
 	}
 }
 
 func (j *linkJobs) EmailQueued(ctx context.Context, orgID, emailID int) {
 	t, opts, err := tasks.NewEmailTask(tasks.EmailPayload{OrgID: orgID, MessageID: emailID})
-	if err == nil {
-		err = tasks.EnqueueOnce(ctx, j.queue, j.insp, t, opts...)
-	}
-	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+	if err := j.enqueue(ctx, t, opts, err); err != nil {
 		j.log.WarnContext(ctx, "enqueue email failed", slog.Int("email_id", emailID), slog.Any("error", err))
 	}
 }
@@ -88,13 +94,7 @@ func (j *linkJobs) AccountStatusChanged(ctx context.Context, orgID, accountID in
 
 func (j *linkJobs) AccountResync(ctx context.Context, orgID, accountID int) error {
 	t, opts, err := tasks.NewAccountSyncTask(tasks.AccountSyncPayload{OrgID: orgID, AccountID: accountID, Kind: "RESYNC"})
-	if err != nil {
-		return err
-	}
-	if err := tasks.EnqueueOnce(ctx, j.queue, j.insp, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-		return fmt.Errorf("app: enqueue resync: %w", err)
-	}
-	return nil
+	return j.enqueue(ctx, t, opts, err)
 }
 
 // SyncProgress publishes a run's progress to subscribers.

@@ -14,6 +14,7 @@ import (
 	"calsync/ent/organization"
 	"calsync/ent/user"
 	"calsync/internal/domain"
+	"calsync/internal/store"
 	"calsync/internal/viewer"
 )
 
@@ -69,10 +70,7 @@ func New(o Options) (*Service, error) {
 // db returns the transaction of the current operation if there is one:
 // on SQLite a second connection would wait on the operation's own lock.
 func (s *Service) db(ctx context.Context) *ent.Client {
-	if c := ent.FromContext(ctx); c != nil {
-		return c
-	}
-	return s.client
+	return store.ClientFrom(ctx, s.client)
 }
 
 // Kind says how a request was authenticated.

@@ -8,6 +8,7 @@ import (
 	"calsync/ent"
 	"calsync/internal/domain"
 	"calsync/internal/viewer"
+	"calsync/sync/emulator"
 )
 
 // BulkOptions configure the bulk benchmark.
@@ -83,7 +84,7 @@ func Bulk(ctx context.Context, o BulkOptions) (*BulkResult, error) {
 	}
 	minSeconds := float64(o.Events) / (float64(quota) / float64(window))
 	deadline := t0.Add(time.Duration(minSeconds*3)*time.Second + 2*time.Minute)
-	var evs []held
+	var evs []emulator.HeldEvent
 	for {
 		if evs, err = h.events(a); err != nil {
 			return nil, err
@@ -96,7 +97,7 @@ func Bulk(ctx context.Context, o BulkOptions) (*BulkResult, error) {
 	elapsed := time.Since(t0)
 	seen := map[string]int{}
 	for _, e := range evs {
-		seen[e.booking]++
+		seen[e.Tags["calsyncBooking"]]++
 	}
 	res := &BulkResult{Bench: "bulk", Provider: string(o.Provider), Events: o.Events, Quota: quota, QuotaWindowSeconds: window,
 		Seconds: elapsed.Seconds(), MinSeconds: minSeconds, Ratio: elapsed.Seconds() / minSeconds, TargetRatio: 1.2,

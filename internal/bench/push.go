@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"calsync/ent"
+	"calsync/sync/emulator"
 )
 
 // PushOptions configure the propagation benchmark.
@@ -108,7 +109,9 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 				}
 				now := time.Now()
 				for _, p := range ps {
-					if slices.ContainsFunc(evs, func(e held) bool { return e.booking == p.booking && e.start.Equal(p.start) }) {
+					if slices.ContainsFunc(evs, func(e emulator.HeldEvent) bool {
+						return e.Tags["calsyncBooking"] == p.booking && e.Start.Equal(p.start)
+					}) {
 						mu.Lock()
 						lat = append(lat, now.Sub(p.t0))
 						waiting = slices.DeleteFunc(waiting, func(x *pending) bool { return x == p })

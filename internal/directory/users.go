@@ -14,6 +14,7 @@ import (
 	"calsync/internal/audit"
 	"calsync/internal/auth"
 	"calsync/internal/domain"
+	"calsync/internal/store"
 	"calsync/internal/viewer"
 )
 
@@ -42,33 +43,19 @@ func (d *Directory) deactivated(ctx context.Context, userID int) error {
 	if d.OnDeactivate == nil {
 		return nil
 	}
-	tx := ent.TxFromContext(ctx)
-	if tx == nil {
-		return d.OnDeactivate(ctx, userID)
-	}
 	// Unlinking calls providers (removes events, revokes grants): do it
 	// once the deactivation has committed, never for one that rolls back,
-	// and outside its transaction.
-	tx.OnCommit(func(next ent.Committer) ent.Committer {
-		return ent.CommitFunc(func(c context.Context, tx *ent.Tx) error {
-			if err := next.Commit(c, tx); err != nil {
-				return err
-			}
-			after := ent.NewTxContext(ent.NewContext(context.WithoutCancel(ctx), nil), nil)
-			if err := d.OnDeactivate(after, userID); err != nil {
-				d.log.ErrorContext(ctx, "unlink after deactivation failed", slog.Int("user_id", userID), slog.Any("error", err))
-			}
-			return nil
-		})
+	// and outside its transaction. The deactivation stands either way.
+	store.AfterCommit(ctx, func(ctx context.Context) {
+		if err := d.OnDeactivate(ctx, userID); err != nil {
+			d.log.ErrorContext(ctx, "unlink after deactivation failed", slog.Int("user_id", userID), slog.Any("error", err))
+		}
 	})
 	return nil
 }
 
 func (d *Directory) db(ctx context.Context) *ent.Client {
-	if c := ent.FromContext(ctx); c != nil {
-		return c
-	}
-	return d.client
+	return store.ClientFrom(ctx, d.client)
 }
 
 // CreateUser adds a user to the viewer's organization, with an optional

@@ -24,6 +24,14 @@ var Providers = []Provider{ProviderGoogle, ProviderMicrosoft}
 // Values lists the enum values (ent).
 func (Provider) Values() []string { return []string{string(ProviderGoogle), string(ProviderMicrosoft)} }
 
+// DisplayName is the provider's calendar as people call it.
+func (p Provider) DisplayName() string {
+	if p == ProviderMicrosoft {
+		return "Microsoft Outlook"
+	}
+	return "Google"
+}
+
 // MarshalGQL writes the enum value (gqlgen).
 func (p Provider) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(p))) }
 

@@ -225,7 +225,7 @@ func (s *Service) saveLink(ctx context.Context, pc *ent.ProviderConfig, u *ent.U
 		// Same address, different account: an address is not an identity
 		// (a directory admin can put any address on a user). Never hand
 		// one person's linked calendar to another.
-		return nil, domain.Errorf(domain.CodeConflict, "%s is already linked to a different %s account; ask an administrator", la.email, providerName(la.provider))
+		return nil, domain.Errorf(domain.CodeConflict, "%s is already linked to a different %s account; ask an administrator", la.email, la.provider.DisplayName())
 	}
 	var dest string
 	if existing != nil {

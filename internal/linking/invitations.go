@@ -11,6 +11,7 @@ import (
 	"calsync/ent/invitation"
 	"calsync/internal/audit"
 	"calsync/internal/domain"
+	"calsync/internal/store"
 	"calsync/internal/viewer"
 )
 
@@ -46,7 +47,7 @@ func (s *Service) SendAuthorizationEmails(ctx context.Context, userIDs []int, p 
 		return nil, err
 	}
 	if pc == nil || pc.CredentialMode == domain.CredentialServiceAccount {
-		return nil, domain.Errorf(domain.CodeBadUserInput, "%s needs no authorization emails: it is not set up for user consent", providerName(p))
+		return nil, domain.Errorf(domain.CodeBadUserInput, "%s needs no authorization emails: it is not set up for user consent", p.DisplayName())
 	}
 	org, err := db.Organization.Get(ctx, v.OrgID)
 	if err != nil {
@@ -67,7 +68,7 @@ func (s *Service) SendAuthorizationEmails(ctx context.Context, userIDs []int, p 
 			return nil, domain.InvalidField("userIds", fmt.Errorf("%s is deactivated", u.Email))
 		}
 		if sw := EffectiveSwitch(pc, u, p); !sw.Enabled {
-			return nil, domain.InvalidField("userIds", fmt.Errorf("%s calendar sync is off for %s (%s)", providerName(p), u.Email, describe(sw.Reason)))
+			return nil, domain.InvalidField("userIds", fmt.Errorf("%s calendar sync is off for %s (%s)", p.DisplayName(), u.Email, describe(sw.Reason)))
 		}
 		if err := db.Invitation.Update().
 			Where(invitation.UserID(u.ID), invitation.ProviderEQ(p), invitation.UsedAtIsNil(), invitation.RevokedAtIsNil()).
@@ -86,10 +87,10 @@ func (s *Service) SendAuthorizationEmails(ctx context.Context, userIDs []int, p 
 		}
 		link := s.publicURL + InvitePath + token
 		text := fmt.Sprintf("Hello %s,\n\n%s asks you to connect your %s calendar to Calsync, so your bookings appear in it and your busy times are respected.\n\nGrant permission: %s\n\nThe link works once and expires on %s. If you did not expect this email, ignore it.\n",
-			u.Name, org.Name, providerName(p), link, inv.ExpiresAt.UTC().Format("2 January 2006 15:04 MST"))
+			u.Name, org.Name, p.DisplayName(), link, inv.ExpiresAt.UTC().Format("2 January 2006 15:04 MST"))
 		htmlBody := fmt.Sprintf(`<p>Hello %s,</p><p>%s asks you to connect your %s calendar to Calsync, so your bookings appear in it and your busy times are respected.</p><p><a href="%s">Grant permission</a></p><p>The link works once and expires on %s. If you did not expect this email, ignore it.</p>`,
-			html.EscapeString(u.Name), html.EscapeString(org.Name), providerName(p), html.EscapeString(link), inv.ExpiresAt.UTC().Format("2 January 2006 15:04 MST"))
-		if err := s.queueEmail(ctx, sys, u, "authorization", fmt.Sprintf("%s: connect your %s calendar", org.Name, providerName(p)), text, htmlBody); err != nil {
+			html.EscapeString(u.Name), html.EscapeString(org.Name), p.DisplayName(), html.EscapeString(link), inv.ExpiresAt.UTC().Format("2 January 2006 15:04 MST"))
+		if err := s.queueEmail(ctx, sys, u, "authorization", fmt.Sprintf("%s: connect your %s calendar", org.Name, p.DisplayName()), text, htmlBody); err != nil {
 			return nil, err
 		}
 		out = append(out, inv)
@@ -107,20 +108,7 @@ func (s *Service) queueEmail(ctx, sys context.Context, u *ent.User, kind, subjec
 	if s.jobs == nil {
 		return nil
 	}
-	send := func() { s.jobs.EmailQueued(context.WithoutCancel(ctx), u.OrganizationID, m.ID) }
-	if tx := ent.TxFromContext(ctx); tx != nil {
-		tx.OnCommit(func(next ent.Committer) ent.Committer {
-			return ent.CommitFunc(func(c context.Context, tx *ent.Tx) error {
-				if err := next.Commit(c, tx); err != nil {
-					return err
-				}
-				send()
-				return nil
-			})
-		})
-	} else {
-		send()
-	}
+	store.AfterCommit(ctx, func(ctx context.Context) { s.jobs.EmailQueued(ctx, u.OrganizationID, m.ID) })
 	return nil
 }
 
@@ -131,8 +119,8 @@ func (s *Service) queueReauthEmail(ctx context.Context, a *ent.CalendarAccount, 
 		return err
 	}
 	text := fmt.Sprintf("Hello %s,\n\nCalsync can no longer reach your %s calendar %s: access was revoked or has expired. Sign in to Calsync and link the calendar again so your bookings keep appearing in it.\n",
-		u.Name, providerName(a.Provider), a.AccountEmail)
-	return s.queueEmail(sys, sys, u, "reauth", "Reconnect your "+providerName(a.Provider)+" calendar", text, "")
+		u.Name, a.Provider.DisplayName(), a.AccountEmail)
+	return s.queueEmail(sys, sys, u, "reauth", "Reconnect your "+a.Provider.DisplayName()+" calendar", text, "")
 }
 
 // InvitationOutcome is what an authorization link leads to.

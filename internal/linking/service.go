@@ -21,6 +21,7 @@ import (
 	"calsync/ent/user"
 	"calsync/internal/domain"
 	"calsync/internal/secret"
+	"calsync/internal/store"
 	"calsync/internal/viewer"
 )
 
@@ -105,10 +106,7 @@ func New(o Options) *Service {
 const AttemptTTL = 15 * time.Minute
 
 func (s *Service) db(ctx context.Context) *ent.Client {
-	if c := ent.FromContext(ctx); c != nil {
-		return c
-	}
-	return s.client
+	return store.ClientFrom(ctx, s.client)
 }
 
 func (s *Service) provider(p domain.Provider) (Provider, error) {
@@ -201,15 +199,6 @@ func HashToken(t string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// SwitchFor computes the effective switch of u for p.
-func (s *Service) SwitchFor(ctx context.Context, u *ent.User, p domain.Provider) (Switch, error) {
-	pc, err := s.config(ctx, p)
-	if err != nil {
-		return Switch{}, err
-	}
-	return EffectiveSwitch(pc, u, p), nil
-}
-
 func (s *Service) requireSwitch(ctx context.Context, u *ent.User, p domain.Provider) (*ent.ProviderConfig, error) {
 	pc, err := s.config(ctx, p)
 	if err != nil {
@@ -217,16 +206,9 @@ func (s *Service) requireSwitch(ctx context.Context, u *ent.User, p domain.Provi
 	}
 	sw := EffectiveSwitch(pc, u, p)
 	if !sw.Enabled {
-		return nil, domain.Errorf(domain.CodeForbidden, "%s calendar sync is off for %s (%s)", providerName(p), u.Email, describe(sw.Reason))
+		return nil, domain.Errorf(domain.CodeForbidden, "%s calendar sync is off for %s (%s)", p.DisplayName(), u.Email, describe(sw.Reason))
 	}
 	return pc, nil
-}
-
-func providerName(p domain.Provider) string {
-	if p == domain.ProviderMicrosoft {
-		return "Microsoft Outlook"
-	}
-	return "Google"
 }
 
 func describe(r Reason) string {
@@ -374,10 +356,10 @@ func (s *Service) Resync(ctx context.Context, userID int, p domain.Provider) (*e
 		return nil, err
 	}
 	if a == nil || a.Status == calendaraccount.StatusDISCONNECTED {
-		return nil, domain.Errorf(domain.CodeNotFound, "%s has no linked %s calendar", u.Email, providerName(p))
+		return nil, domain.Errorf(domain.CodeNotFound, "%s has no linked %s calendar", u.Email, p.DisplayName())
 	}
 	if a.Status == calendaraccount.StatusNEEDS_REAUTH {
-		return nil, domain.Errorf(domain.CodeBadUserInput, "link the %s calendar again first: the provider no longer accepts the old grant", providerName(p))
+		return nil, domain.Errorf(domain.CodeBadUserInput, "link the %s calendar again first: the provider no longer accepts the old grant", p.DisplayName())
 	}
 	if s.jobs == nil {
 		return nil, domain.Errorf(domain.CodeInternal, "no task queue")

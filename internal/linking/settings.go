@@ -309,10 +309,10 @@ func (s *Service) SetChoice(ctx context.Context, userID int, p domain.Provider, 
 			return nil, err
 		}
 		if pc == nil || !pc.UsersCanOverride {
-			return nil, domain.Errorf(domain.CodeForbidden, "your organization does not let users change %s calendar sync", providerName(p))
+			return nil, domain.Errorf(domain.CodeForbidden, "your organization does not let users change %s calendar sync", p.DisplayName())
 		}
 		if c := ChoiceOf(target, p); c.ByAdmin && c.Value != nil {
-			return nil, domain.Errorf(domain.CodeForbidden, "an administrator set %s calendar sync for you", providerName(p))
+			return nil, domain.Errorf(domain.CodeForbidden, "an administrator set %s calendar sync for you", p.DisplayName())
 		}
 	}
 	u := db.User.UpdateOne(target)

@@ -7,50 +7,53 @@ import (
 	"calsync/internal/linking"
 )
 
-// TestDecideMatrix walks org on/off × override yes/no × user choice ×
-// admin choice (SecureVideo's switches).
+// TestDecideMatrix walks SecureVideo's switches: organization on/off ×
+// "can users override?" × the user's own choice × an administrator's
+// choice for the user. The expected column is written out, not computed.
 func TestDecideMatrix(t *testing.T) {
 	on, off := true, false
-	choices := []struct {
-		name string
-		c    linking.Choice
+	choices := map[string]linking.Choice{
+		"none":      {},
+		"user on":   {Value: &on},
+		"user off":  {Value: &off},
+		"admin on":  {Value: &on, ByAdmin: true},
+		"admin off": {Value: &off, ByAdmin: true},
+	}
+	for _, c := range []struct {
+		org, override bool
+		choice        string
+		want          bool
+		reason        linking.Reason
 	}{
-		{"no choice", linking.Choice{}},
-		{"user on", linking.Choice{Value: &on}},
-		{"user off", linking.Choice{Value: &off}},
-		{"admin on", linking.Choice{Value: &on, ByAdmin: true}},
-		{"admin off", linking.Choice{Value: &off, ByAdmin: true}},
-	}
-	for _, org := range []bool{true, false} {
-		for _, override := range []bool{true, false} {
-			for _, ch := range choices {
-				t.Run(fmt.Sprintf("org=%v/override=%v/%s", org, override, ch.name), func(t *testing.T) {
-					got, why := linking.Decide(org, override, true, ch.c)
-					want, wantWhy := org, linking.ReasonOrganization
-					switch {
-					case ch.c.ByAdmin:
-						want, wantWhy = *ch.c.Value, linking.ReasonAdminChoice
-					case ch.c.Value != nil && override:
-						want, wantWhy = *ch.c.Value, linking.ReasonUserChoice
-					}
-					if got != want || why != wantWhy {
-						t.Fatalf("Decide = %v (%s), want %v (%s)", got, why, want, wantWhy)
-					}
-					if got, why := linking.Decide(org, override, false, ch.c); got || why != linking.ReasonInactive {
-						t.Fatalf("inactive user: %v (%s)", got, why)
-					}
-				})
+		{true, true, "none", true, "ORGANIZATION"},
+		{true, true, "user on", true, "USER_CHOICE"},
+		{true, true, "user off", false, "USER_CHOICE"},
+		{true, true, "admin on", true, "ADMIN_CHOICE"},
+		{true, true, "admin off", false, "ADMIN_CHOICE"},
+		{true, false, "none", true, "ORGANIZATION"},
+		{true, false, "user on", true, "ORGANIZATION"},
+		{true, false, "user off", true, "ORGANIZATION"},
+		{true, false, "admin on", true, "ADMIN_CHOICE"},
+		{true, false, "admin off", false, "ADMIN_CHOICE"},
+		{false, true, "none", false, "ORGANIZATION"},
+		{false, true, "user on", true, "USER_CHOICE"},
+		{false, true, "user off", false, "USER_CHOICE"},
+		{false, true, "admin on", true, "ADMIN_CHOICE"},
+		{false, true, "admin off", false, "ADMIN_CHOICE"},
+		{false, false, "none", false, "ORGANIZATION"},
+		{false, false, "user on", false, "ORGANIZATION"},
+		{false, false, "user off", false, "ORGANIZATION"},
+		{false, false, "admin on", true, "ADMIN_CHOICE"},
+		{false, false, "admin off", false, "ADMIN_CHOICE"},
+	} {
+		t.Run(fmt.Sprintf("org=%v/override=%v/%s", c.org, c.override, c.choice), func(t *testing.T) {
+			got, why := linking.Decide(c.org, c.override, true, choices[c.choice])
+			if got != c.want || why != c.reason {
+				t.Fatalf("Decide = %v (%s), want %v (%s)", got, why, c.want, c.reason)
 			}
-		}
-	}
-	// Spot checks in words.
-	if v, _ := linking.Decide(false, false, true, linking.Choice{Value: &on}); v {
-		t.Error("a user turned sync on although the organization has it off and forbids overrides")
-	}
-	if v, _ := linking.Decide(false, false, true, linking.Choice{Value: &on, ByAdmin: true}); !v {
-		t.Error("an administrator could not turn sync on for one user")
-	}
-	if v, _ := linking.Decide(true, true, true, linking.Choice{Value: &off}); v {
-		t.Error("a user could not opt out where overrides are allowed")
+			if got, why := linking.Decide(c.org, c.override, false, choices[c.choice]); got || why != linking.ReasonInactive {
+				t.Fatalf("inactive user: %v (%s)", got, why)
+			}
+		})
 	}
 }

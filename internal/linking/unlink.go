@@ -39,7 +39,7 @@ func (s *Service) Unlink(ctx context.Context, userID int, p domain.Provider) (*e
 		return nil, err
 	}
 	if a == nil {
-		return nil, domain.Errorf(domain.CodeNotFound, "%s has no linked %s calendar", u.Email, providerName(p))
+		return nil, domain.Errorf(domain.CodeNotFound, "%s has no linked %s calendar", u.Email, p.DisplayName())
 	}
 	return s.detach(ctx, sys, db, a, u.ID)
 }
@@ -154,7 +154,7 @@ func (s *Service) EnableServiceSync(ctx context.Context, userIDs []int, p domain
 		return nil, err
 	}
 	if pc == nil || pc.CredentialMode != domain.CredentialServiceAccount {
-		return nil, domain.Errorf(domain.CodeBadUserInput, "%s is not set up with a service account", providerName(p))
+		return nil, domain.Errorf(domain.CodeBadUserInput, "%s is not set up with a service account", p.DisplayName())
 	}
 	creds, err := s.serviceCredentials(pc)
 	if err != nil {
@@ -174,7 +174,7 @@ func (s *Service) EnableServiceSync(ctx context.Context, userIDs []int, p domain
 		}
 		res := ServiceSyncResult{UserID: id}
 		if sw := EffectiveSwitch(pc, u, p); !sw.Enabled {
-			res.Error = fmt.Sprintf("%s calendar sync is off for %s (%s)", providerName(p), u.Email, describe(sw.Reason))
+			res.Error = fmt.Sprintf("%s calendar sync is off for %s (%s)", p.DisplayName(), u.Email, describe(sw.Reason))
 			out = append(out, res)
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"calsync/ent"
+	"calsync/internal/store"
 )
 
 // ChangeKind says what happened to a booking.
@@ -94,19 +95,5 @@ func (s *Service) afterCommit(ctx context.Context, orgID int, changes []Change) 
 	if s.notify == nil || len(changes) == 0 {
 		return
 	}
-	send := func() { s.notify.BookingsChanged(context.WithoutCancel(ctx), orgID, changes) }
-	tx := ent.TxFromContext(ctx)
-	if tx == nil {
-		send()
-		return
-	}
-	tx.OnCommit(func(next ent.Committer) ent.Committer {
-		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-			if err := next.Commit(ctx, tx); err != nil {
-				return err
-			}
-			send()
-			return nil
-		})
-	})
+	store.AfterCommit(ctx, func(ctx context.Context) { s.notify.BookingsChanged(ctx, orgID, changes) })
 }

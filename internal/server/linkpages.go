@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"calsync/internal/domain"
 	"calsync/internal/linking"
 )
 
@@ -113,7 +112,7 @@ func startLink(svc *linking.Service, secure bool, log *slog.Logger) http.Handler
 			_ = startPage.Execute(w, struct {
 				ProviderName                      string
 				UserName, UserEmail, Organization string
-			}{providerName(info.Provider), info.UserName, info.UserEmail, info.Organization})
+			}{info.Provider.DisplayName(), info.UserName, info.UserEmail, info.Organization})
 			return
 		}
 		consent, nonce, info, err := svc.Begin(r.Context(), token)
@@ -134,11 +133,4 @@ func startLink(svc *linking.Service, secure bool, log *slog.Logger) http.Handler
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		http.Redirect(w, r, consent, http.StatusSeeOther)
 	}
-}
-
-func providerName(p domain.Provider) string {
-	if p == domain.ProviderMicrosoft {
-		return "Microsoft Outlook"
-	}
-	return "Google"
 }

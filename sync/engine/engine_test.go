@@ -16,16 +16,12 @@ import (
 	"calsync/internal/domain"
 	"calsync/internal/testenv"
 	"calsync/internal/viewer"
+	"calsync/sync/emulator"
 	"calsync/sync/emulator/emucore"
 )
 
 // calEvent is an event as the emulated provider holds it.
-type calEvent struct {
-	ID, Title  string
-	Start, End time.Time
-	Tags       map[string]string
-	Cancelled  bool
-}
+type calEvent = emulator.HeldEvent
 
 // fixture is a linked fieldworker whose calendar the tests watch.
 type fixture struct {
@@ -61,61 +57,18 @@ func setup(t *testing.T, k testenv.ProviderKit, slug string) *fixture {
 // events reads the destination calendar at the provider.
 func (f *fixture) events(t *testing.T) []calEvent {
 	t.Helper()
-	var raws []json.RawMessage
+	var evs []emulator.HeldEvent
 	var err error
 	if f.kit.Provider == domain.ProviderGoogle {
-		raws, err = f.env.App.Emulators.Google.CalendarEvents(f.account.DestinationCalendarID, false)
+		evs, err = f.env.App.Emulators.GoogleEvents(f.account.DestinationCalendarID)
 	} else {
-		raws, err = f.env.App.Emulators.Microsoft.ListEvents(f.account.AccountEmail, f.account.DestinationCalendarID)
+		evs, err = f.env.App.Emulators.MicrosoftEvents(f.account.AccountEmail, f.account.DestinationCalendarID)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []calEvent
-	for _, raw := range raws {
-		var g struct {
-			ID, Summary, Subject, Status string
-			Start, End                   struct {
-				DateTime string `json:"dateTime"`
-				TimeZone string `json:"timeZone"`
-			}
-			ExtendedProperties            struct{ Private map[string]string }
-			SingleValueExtendedProperties []struct{ ID, Value string }
-		}
-		if err := json.Unmarshal(raw, &g); err != nil {
-			t.Fatal(err)
-		}
-		e := calEvent{ID: g.ID, Title: g.Summary + g.Subject, Tags: g.ExtendedProperties.Private, Cancelled: g.Status == "cancelled"}
-		if e.Tags == nil {
-			e.Tags = map[string]string{}
-			for _, p := range g.SingleValueExtendedProperties {
-				e.Tags[p.ID[strings.LastIndex(p.ID, " ")+1:]] = p.Value
-			}
-		}
-		e.Start, e.End = parseTime(t, g.Start.DateTime, g.Start.TimeZone), parseTime(t, g.End.DateTime, g.End.TimeZone)
-		if !e.Cancelled {
-			out = append(out, e)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Title < out[j].Title })
-	return out
-}
-
-func parseTime(t *testing.T, s, tz string) time.Time {
-	if ts, err := time.Parse(time.RFC3339, s); err == nil {
-		return ts
-	}
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc = time.UTC
-	}
-	for _, layout := range []string{"2006-01-02T15:04:05.0000000", "2006-01-02T15:04:05"} {
-		if ts, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return ts
-		}
-	}
-	t.Fatalf("unparsable time %q", s)
-	return time.Time{}
+	sort.Slice(evs, func(i, j int) bool { return evs[i].Title < evs[j].Title })
+	return evs
 }
 
 func titles(evs []calEvent) []string {
