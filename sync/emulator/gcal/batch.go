@@ -102,24 +102,16 @@ func readBatchParts(r *http.Request, boundary string) ([]batchPart, *Error) {
 // against the emulator's own API paths.
 func innerRequest(outer *http.Request, body []byte) (*http.Request, *Error) {
 	head, payload := splitHTTPMessage(bytes.TrimLeft(body, "\r\n"))
-	in, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(append(head, "\r\n\r\n"...))))
+	in, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(append(withHTTPVersion(head), "\r\n\r\n"...))))
 	if err != nil {
 		return nil, newError(400, "global", "badRequest", "Invalid request in batch part.")
 	}
 	if in.Header.Get("Content-Length") != "" && in.ContentLength >= 0 && in.ContentLength < int64(len(payload)) {
 		payload = payload[:in.ContentLength]
 	}
-	path := in.URL.Path
-	switch {
-	case strings.HasPrefix(path, apiPrefix+"/"):
-	case strings.HasPrefix(path, "/calendar/v3/"):
-		path = "/google" + path
-	default:
+	u, ok := apiURL(in.URL, outer.Host)
+	if !ok {
 		return nil, errNotFound()
-	}
-	u := &url.URL{Path: path, RawQuery: in.URL.RawQuery}
-	if in.URL.RawPath != "" {
-		u.RawPath = "/google" + strings.TrimPrefix(in.URL.RawPath, "/google")
 	}
 	req, err := http.NewRequestWithContext(outer.Context(), in.Method, u.String(), bytes.NewReader(payload))
 	if err != nil {
@@ -139,6 +131,53 @@ func innerRequest(outer *http.Request, body []byte) (*http.Request, *Error) {
 	}
 	req.ContentLength = int64(len(payload))
 	return req, nil
+}
+
+// withHTTPVersion completes a request line that has no protocol version:
+// Google's batch documentation writes inner requests as "GET /calendar/v3/..."
+// and http.ReadRequest insists on three fields.
+func withHTTPVersion(head []byte) []byte {
+	line, rest, found := bytes.Cut(head, []byte("\n"))
+	line = bytes.TrimRight(line, "\r")
+	if len(bytes.Fields(line)) != 2 {
+		return head
+	}
+	out := append(append([]byte(nil), bytes.TrimSpace(line)...), " HTTP/1.1"...)
+	if found {
+		out = append(append(out, "\r\n"...), rest...)
+	}
+	return out
+}
+
+// googleAPIHost is the host of absolute inner-request URLs written for
+// the real service.
+const googleAPIHost = "www.googleapis.com"
+
+// apiURL maps the target of an inner request onto the emulator's API
+// paths. Three forms are accepted: the service's own path
+// (/calendar/v3/...), the emulator's mount-prefixed path
+// (/google/calendar/v3/..., what a client whose root URL is the emulator
+// sends), and an absolute URL on www.googleapis.com or on the emulator's
+// own host (Google's Java and .NET libraries write absolute URLs, which the
+// service accepts although its guide asks for paths). A URL on any other
+// host is refused, so a client pointed at the wrong place notices.
+func apiURL(target *url.URL, ownHost string) (*url.URL, bool) {
+	if target.Host != "" && !strings.EqualFold(target.Host, googleAPIHost) && !strings.EqualFold(target.Host, ownHost) {
+		return nil, false
+	}
+	const servicePrefix = "/calendar/v3/"
+	path, rawPath := target.Path, target.RawPath
+	switch {
+	case strings.HasPrefix(path, apiPrefix+"/"):
+	case strings.HasPrefix(path, servicePrefix):
+		path = "/google" + path
+		if rawPath != "" {
+			rawPath = "/google" + rawPath
+		}
+	default:
+		return nil, false
+	}
+	return &url.URL{Path: path, RawPath: rawPath, RawQuery: target.RawQuery}, true
 }
 
 // splitHTTPMessage splits an HTTP message at the blank line after the

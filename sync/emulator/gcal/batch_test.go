@@ -138,3 +138,100 @@ func TestBatchCountsQuotaAndLimit(t *testing.T) {
 		t.Fatalf("1001 parts: status %d, want 400", status)
 	}
 }
+
+// postRawBatch sends parts whose application/http bodies are given as is
+// (request line, headers, blank line, body), so a test controls the exact
+// request line.
+func (e *env) postRawBatch(token string, ids, messages []string) []batchResult {
+	e.t.Helper()
+	var buf bytes.Buffer
+	const boundary = "batch_rawparts"
+	for i, m := range messages {
+		fmt.Fprintf(&buf, "--%s\r\nContent-Type: application/http\r\nContent-ID: <%s>\r\n\r\n%s\r\n", boundary, ids[i], m)
+	}
+	fmt.Fprintf(&buf, "--%s--\r\n", boundary)
+	req, _ := http.NewRequest("POST", e.srv.URL+"/google/batch/calendar/v3", &buf)
+	req.Header.Set("Content-Type", "multipart/mixed; boundary="+boundary)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatalf("batch: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		e.t.Fatalf("batch status %d: %s", resp.StatusCode, b)
+	}
+	_, params, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	mr := multipart.NewReader(resp.Body, params["boundary"])
+	var out []batchResult
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			e.t.Fatalf("batch part: %v", err)
+		}
+		inner, err := http.ReadResponse(bufio.NewReader(p), nil)
+		if err != nil {
+			e.t.Fatalf("inner response: %v", err)
+		}
+		body, _ := io.ReadAll(inner.Body)
+		out = append(out, batchResult{contentID: p.Header.Get("Content-ID"), status: inner.StatusCode, body: body})
+	}
+	return out
+}
+
+// TestBatchRequestLineForms: Google documents inner requests with the
+// service's own path (often without an HTTP version); client libraries
+// send the path of their configured root URL or an absolute URL. Every
+// form reaches the same handlers; a URL on a foreign host does not.
+func TestBatchRequestLineForms(t *testing.T) {
+	e := newEnv(t)
+	e.account("ann@example.com", "")
+	tok := e.token("ann@example.com", scopeCalendar)
+	cases := []struct {
+		name   string
+		target string // where the inner request goes, before "/calendars/..."
+		proto  string // " HTTP/1.1" or "" (Google's documentation omits it)
+		status int
+	}{
+		{"service path", "/calendar/v3", " HTTP/1.1", 200},
+		{"service path without version", "/calendar/v3", "", 200},
+		{"mount-prefixed path", "/google/calendar/v3", " HTTP/1.1", 200},
+		{"absolute googleapis URL", "https://www.googleapis.com/calendar/v3", " HTTP/1.1", 200},
+		{"absolute googleapis URL without version", "https://www.googleapis.com/calendar/v3", "", 200},
+		{"emulator's own absolute URL", e.srv.URL + "/google/calendar/v3", " HTTP/1.1", 200},
+		{"foreign host", "https://calendar.example.com/calendar/v3", " HTTP/1.1", 404},
+		{"other API", "/drive/v3", " HTTP/1.1", 404},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			id := fmt.Sprintf("form%05d", i)
+			insert := fmt.Sprintf("POST %s/calendars/primary/events%s\r\nContent-Type: application/json\r\n\r\n%s", tc.target, tc.proto, batchEvent(id))
+			get := fmt.Sprintf("GET %s/calendars/ann%%40example.com/events/%s%s\r\n", tc.target, id, tc.proto)
+			res := e.postRawBatch(tok.AccessToken, []string{"insert", "get"}, []string{insert, get})
+			if len(res) != 2 || res[0].status != tc.status || res[1].status != tc.status {
+				for _, r := range res {
+					t.Logf("%s: %d %s", r.contentID, r.status, r.body)
+				}
+				t.Fatalf("%d parts, want 2 answering %d", len(res), tc.status)
+			}
+			if tc.status != 200 {
+				if _, err := e.serviceWithToken(tok.AccessToken).Events.Get("primary", id).Do(); err == nil {
+					t.Fatal("a refused part created the event")
+				}
+				return
+			}
+			var got struct{ ID, Summary string }
+			if err := json.Unmarshal(res[1].body, &got); err != nil || got.ID != id || got.Summary != "batched" {
+				t.Fatalf("get part body %s", res[1].body)
+			}
+			// The event is really there, as the SDK sees it.
+			if ev, err := e.serviceWithToken(tok.AccessToken).Events.Get("primary", id).Do(); err != nil || ev.Summary != "batched" {
+				t.Fatalf("event after batch: %+v, %v", ev, err)
+			}
+		})
+	}
+}

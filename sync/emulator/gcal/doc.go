@@ -10,7 +10,10 @@
 //
 //	/google/calendar/v3/...            Calendar API (point the SDK at it with
 //	                                   option.WithEndpoint(base+"/google/calendar/v3/"))
-//	/google/batch/calendar/v3          multipart/mixed batch, at most 1000 parts
+//	/google/batch/calendar/v3          multipart/mixed batch, at most 1000 parts; inner
+//	                                   request lines take /calendar/v3/..., /google/calendar/v3/...
+//	                                   or an absolute URL (www.googleapis.com or this host),
+//	                                   with or without the HTTP version
 //	/google/o/oauth2/v2/auth           consent page (GET) and its form (POST)
 //	/google/token                      token endpoint: authorization_code (PKCE),
 //	                                   refresh_token, urn:ietf:params:oauth:grant-type:jwt-bearer
