@@ -94,9 +94,12 @@ func TestSharedAccountAndSecondaryCalendar(t *testing.T) {
 }
 
 // TestConcurrentRefreshIsSerialized: two workers find the same Microsoft
-// access token refused at once. Microsoft rotates refresh tokens and
-// refuses a spent one, so unless refreshes are serialized (and the second
-// worker reads what the first stored) one of them would lose the link.
+// access token refused at once. Microsoft rotates the refresh token on
+// every refresh (the redeemed one stays valid until revoked, so an
+// unserialized refresh does not lose the link by itself); serialized, the
+// second worker reads what the first stored instead of redeeming the
+// refresh token again, so each round costs exactly one refresh at the
+// token endpoint and the link stays active.
 func TestConcurrentRefreshIsSerialized(t *testing.T) {
 	k := kits[1]
 	env := testenv.New(t, testenv.SQLite)
@@ -115,6 +118,14 @@ func TestConcurrentRefreshIsSerialized(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	app := platformApp(t, env, k.Provider)
+	refreshes := func() int {
+		n, err := env.App.Emulators.Microsoft.RefreshTokensIssued(org.Fieldworker.Email, app)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
 	for round := range 3 {
 		a, _ := env.App.Linking.TokenSource(sys, acct)
 		b, _ := env.App.Linking.TokenSource(sys, acct)
@@ -124,6 +135,7 @@ func TestConcurrentRefreshIsSerialized(t *testing.T) {
 			}
 			ts.(linking.Invalidator).Invalidate()
 		}
+		before := refreshes()
 		errs := make(chan error, 2)
 		for _, ts := range []oauth2.TokenSource{a, b} {
 			go func() {
@@ -135,6 +147,9 @@ func TestConcurrentRefreshIsSerialized(t *testing.T) {
 			if err := <-errs; err != nil {
 				t.Fatalf("round %d: concurrent refresh: %v", round, err)
 			}
+		}
+		if got := refreshes() - before; got != 1 {
+			t.Fatalf("round %d: %d refreshes at the token endpoint, want 1", round, got)
 		}
 		acct, _ = env.App.Client().CalendarAccount.Get(sys, acct.ID)
 		if acct.Status != calendaraccount.StatusACTIVE {

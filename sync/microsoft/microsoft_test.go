@@ -219,11 +219,8 @@ func TestRefreshAfterTheEmulatorExpiresTheAccessToken(t *testing.T) {
 	if tok.RefreshToken == "" || tok.RefreshToken == g.Token.RefreshToken {
 		t.Fatal("Token does not hand back the rotated refresh token")
 	}
-	// Rotation: the old refresh token is spent, the new one works.
-	_, err = e.ms.TokenSource(e.ctx, e.app, expired(g.Token)).Token()
-	if !errors.Is(err, linking.ErrInvalidGrant) {
-		t.Fatalf("old refresh token: err = %v, want ErrInvalidGrant", err)
-	}
+	// Rotation: the handed-back refresh token works and rotates again.
+	// (Entra ID does not revoke the redeemed one, so it is not checked.)
 	again, err := e.ms.TokenSource(e.ctx, e.app, expired(tok)).Token()
 	must(t, err)
 	if again.RefreshToken == tok.RefreshToken || again.RefreshToken == "" {

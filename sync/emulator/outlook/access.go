@@ -29,6 +29,27 @@ func (e *Emulator) RevokeGrant(user, clientID string) error {
 	return nil
 }
 
+// RefreshTokensIssued counts the unexpired refresh tokens the identity
+// platform has issued to an app for a user: one per sign-in and one per
+// refresh. Since
+// a redeemed refresh token stays valid (as at Entra ID), this is how a
+// test sees how many refreshes a client made.
+func (e *Emulator) RefreshTokensIssued(user, clientID string) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	u, err := e.mustUserLocked(user)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, rt := range e.st.RefreshTokens {
+		if rt.UserID == u.ID && rt.ClientID == strings.ToLower(clientID) {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // RevokeSignInSessions invalidates every refresh token of the user, as
 // Graph's revokeSignInSessions does.
 func (e *Emulator) RevokeSignInSessions(user string) error {

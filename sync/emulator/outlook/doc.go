@@ -30,9 +30,10 @@
 // # Identity platform
 //
 // authorize validates client_id and the exact redirect_uri (errors are
-// shown on a page, never redirected), response_type=code, a non-empty
-// state (stricter than Entra ID, per RFC 9700), and PKCE: public clients
-// must send an S256 code_challenge, plain is refused. The consent page
+// shown on a page, never redirected), response_type=code and PKCE:
+// public clients must send a code_challenge, with code_challenge_method
+// S256 or plain (no method means plain, RFC 7636). state is optional and
+// echoed in the redirect only when sent. The consent page
 // offers the accounts of the tenant (all accounts for common and
 // organizations), shows the app's name and one ticked checkbox per
 // requested permission; unticked permissions are not granted. Cancel
@@ -45,8 +46,9 @@
 // token_type, scope, expires_in, ext_expires_in, access_token,
 // refresh_token (only with offline_access) and id_token (only with openid;
 // RS256, claims preferred_username, email, oid, tid, name, nonce). Refresh
-// tokens rotate: every refresh returns a new one and the old one answers
-// invalid_grant (AADSTS70000) if used again. A revoked grant answers
+// tokens rotate: every refresh returns a new one, and, as at Entra ID, the
+// redeemed one keeps working until it expires (90 days) or is revoked with
+// the grant or the user's sign-in sessions. A revoked grant answers
 // AADSTS65001, revokeSignInSessions AADSTS50173, an unknown or malformed
 // code AADSTS9002313, a redeemed code AADSTS54005, a PKCE mismatch
 // AADSTS501481. Errors have Entra ID's shape: error, error_description
@@ -206,5 +208,6 @@
 // RegisterApp, GrantAppPermissions, CreateCalendar, ListEvents,
 // ListInstances, CreateEvent, UpdateEvent, DeleteEvent, RevokeGrant,
 // RevokeSignInSessions, ExpireAccessTokens, ExpireDeltaTokens,
-// SetThrottle, SendLifecycleEvent, Reset, Snapshot, Restore).
+// SetThrottle, SendLifecycleEvent, Reset, Snapshot, Restore), and
+// RefreshTokensIssued counts an app's refresh tokens for a user.
 package outlook

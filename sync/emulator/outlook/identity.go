@@ -87,24 +87,22 @@ func (e *Emulator) authorize(w http.ResponseWriter, r *http.Request, tenant stri
 		fail("unsupported_response_type", 700054, "response_type '"+rt+"' is not supported for this application; only 'code' is.")
 		return
 	}
-	if state == "" {
-		// Stricter than Entra ID, on purpose: RFC 9700 wants a state (or
-		// PKCE) to bind the response to the browser session.
-		fail("invalid_request", 900144, "The request must contain the parameter 'state'.")
-		return
-	}
 	scopes := parseScopes(q.Get("scope"))
 	if len(scopes) == 0 {
 		fail("invalid_request", 900144, "The request body must contain the following parameter: 'scope'.")
 		return
 	}
 	challenge, method := q.Get("code_challenge"), q.Get("code_challenge_method")
+	if challenge != "" && method == "" {
+		// RFC 7636 4.3: without a method the challenge is the verifier itself.
+		method = pkcePlain
+	}
 	switch {
 	case challenge == "" && !app.Confidential():
 		fail("invalid_request", 9002325, "Proof Key for Code Exchange is required for cross-origin authorization code redemption.")
 		return
-	case challenge != "" && method != "S256":
-		fail("invalid_request", 501491, "Invalid code_challenge_method: only S256 is accepted.")
+	case challenge != "" && method != pkceS256 && method != pkcePlain:
+		fail("invalid_request", 501491, "Invalid code_challenge_method: '"+method+"'. Supported methods are 'plain' and 'S256'.")
 		return
 	case challenge != "" && (len(challenge) < 43 || len(challenge) > 128):
 		fail("invalid_request", 501491, "Invalid size of Code_Challenge parameter.")
@@ -204,10 +202,15 @@ func (e *Emulator) issueCodeLocked(w http.ResponseWriter, r *http.Request, p *pe
 	g.Scopes = granted
 	code := &authCode{
 		Code: "1." + randomToken(96), ClientID: p.ClientID, UserID: user.ID, RedirectURI: p.RedirectURI,
-		Scopes: granted, Nonce: p.Nonce, CodeChallenge: p.CodeChallenge, Expires: now.Add(authCodeTTL),
+		Scopes: granted, Nonce: p.Nonce, CodeChallenge: p.CodeChallenge, CodeChallengeMethod: p.CodeChallengeMethod,
+		Expires: now.Add(authCodeTTL),
 	}
 	e.st.Codes[code.Code] = code
-	params := url.Values{"code": {code.Code}, "state": {p.State}, "session_state": {newGUID()}}
+	params := url.Values{"code": {code.Code}, "session_state": {newGUID()}}
+	if p.State != "" {
+		// state is optional at Entra ID and only echoed when sent.
+		params.Set("state", p.State)
+	}
 	redirectWith(w, r, p.RedirectURI, p.ResponseMode, params)
 }
 
@@ -258,7 +261,7 @@ func (e *Emulator) openIDConfiguration(w http.ResponseWriter, r *http.Request, t
 		"id_token_signing_alg_values_supported": []string{"RS256"},
 		"scopes_supported":                      []string{"openid", "profile", "email", "offline_access"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "client_secret_basic"},
-		"code_challenge_methods_supported":      []string{"S256"},
+		"code_challenge_methods_supported":      []string{pkcePlain, pkceS256},
 		"grant_types_supported":                 []string{"authorization_code", "refresh_token", "client_credentials"},
 		"claims_supported":                      []string{"sub", "iss", "aud", "exp", "iat", "nbf", "name", "oid", "tid", "preferred_username", "email", "nonce"},
 	})

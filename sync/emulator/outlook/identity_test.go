@@ -154,8 +154,8 @@ func TestAuthorizeValidation(t *testing.T) {
 		{"redirect not registered", url.Values{"client_id": {publicID}, "redirect_uri": {"http://evil.example/cb"}, "response_type": {"code"}, "scope": {"User.Read"}, "state": {"s"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}}, http.StatusBadRequest, ""},
 		{"token response type", url.Values{"client_id": {publicID}, "redirect_uri": {redirectURI}, "response_type": {"token"}, "scope": {"User.Read"}, "state": {"s"}}, http.StatusFound, "unsupported_response_type"},
 		{"public client without PKCE", url.Values{"client_id": {publicID}, "redirect_uri": {redirectURI}, "response_type": {"code"}, "scope": {"User.Read"}, "state": {"s"}}, http.StatusFound, "invalid_request"},
-		{"plain PKCE", url.Values{"client_id": {publicID}, "redirect_uri": {redirectURI}, "response_type": {"code"}, "scope": {"User.Read"}, "state": {"s"}, "code_challenge": {challenge}, "code_challenge_method": {"plain"}}, http.StatusFound, "invalid_request"},
-		{"missing state", url.Values{"client_id": {publicID}, "redirect_uri": {redirectURI}, "response_type": {"code"}, "scope": {"User.Read"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}}, http.StatusFound, "invalid_request"},
+		{"unknown PKCE method", url.Values{"client_id": {publicID}, "redirect_uri": {redirectURI}, "response_type": {"code"}, "scope": {"User.Read"}, "state": {"s"}, "code_challenge": {challenge}, "code_challenge_method": {"S512"}}, http.StatusFound, "invalid_request"},
+		{"plain challenge too short", url.Values{"client_id": {publicID}, "redirect_uri": {redirectURI}, "response_type": {"code"}, "scope": {"User.Read"}, "state": {"s"}, "code_challenge": {"short"}, "code_challenge_method": {"plain"}}, http.StatusFound, "invalid_request"},
 		{"unknown tenant", url.Values{"client_id": {publicID}, "redirect_uri": {redirectURI}, "response_type": {"code"}, "scope": {"User.Read"}, "state": {"s"}}, http.StatusBadRequest, ""},
 	}
 	for _, tc := range cases {
@@ -235,14 +235,81 @@ func TestRefreshTokenRotation(t *testing.T) {
 	if second.RefreshToken == first.RefreshToken || third.RefreshToken == second.RefreshToken || third.AccessToken == second.AccessToken {
 		t.Fatal("refresh did not rotate the tokens")
 	}
-	// The rotated-out token no longer works: a replay signal.
-	_, err = cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: first.RefreshToken}).Token()
-	retrieveErr(t, err, "invalid_grant", "AADSTS70000")
-	// The newest still does, and its access token reaches Graph.
-	fourth, err := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: third.RefreshToken}).Token()
-	must(t, err)
-	if _, err := me(e.adapter(oauth2.StaticTokenSource(fourth))).Calendars().Get(ctx, nil); err != nil {
-		t.Fatalf("refreshed access token rejected: %v", err)
+	// Entra ID does not revoke a refresh token when it rotates it: the
+	// rotated-out ones still work (and still rotate), as does the newest,
+	// and their access tokens reach Graph.
+	for name, rt := range map[string]string{"first": first.RefreshToken, "second": second.RefreshToken, "third": third.RefreshToken} {
+		again, err := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: rt}).Token()
+		if err != nil {
+			t.Fatalf("%s refresh token after rotation: %v", name, err)
+		}
+		if again.RefreshToken == "" || again.RefreshToken == rt {
+			t.Fatalf("%s refresh token: the refresh did not rotate it", name)
+		}
+		if _, err := me(e.adapter(oauth2.StaticTokenSource(again))).Calendars().Get(ctx, nil); err != nil {
+			t.Fatalf("access token from the %s refresh token rejected: %v", name, err)
+		}
+	}
+	// One sign-in, two refreshes in a row and three from the older tokens.
+	if n, err := e.emu.RefreshTokensIssued(e.user.UserPrincipalName, publicID); err != nil || n != 6 {
+		t.Fatalf("RefreshTokensIssued = %d, %v; want 6", n, err)
+	}
+	// Revoking the grant ends every token of the family, old and new.
+	must(t, e.emu.RevokeGrant(e.user.ID, publicID))
+	for _, rt := range []string{first.RefreshToken, third.RefreshToken} {
+		_, err = cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: rt}).Token()
+		retrieveErr(t, err, "invalid_grant", "AADSTS65001")
+	}
+}
+
+// TestPKCEMethodsAndOptionalState: Entra ID accepts PKCE with S256 or
+// plain (no method means plain, RFC 7636) and does not require state; the
+// redirect echoes state only when the request had one.
+func TestPKCEMethodsAndOptionalState(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	cfg := e.oauthConfig("offline_access", "Calendars.ReadWrite")
+	verifier := oauth2.GenerateVerifier()
+	cases := []struct {
+		name      string
+		method    string // "" sends no code_challenge_method
+		challenge string
+		state     string
+	}{
+		{"S256 with state", "S256", pkceChallenge(verifier), "st-1"},
+		{"plain with state", "plain", verifier, "st-2"},
+		{"no method means plain", "", verifier, "st-3"},
+		{"S256 without state", "S256", pkceChallenge(verifier), ""},
+		{"plain without state", "plain", verifier, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			q := url.Values{"client_id": {publicID}, "redirect_uri": {redirectURI}, "response_type": {"code"},
+				"scope": {"offline_access Calendars.ReadWrite"}, "code_challenge": {tc.challenge}}
+			if tc.method != "" {
+				q.Set("code_challenge_method", tc.method)
+			}
+			if tc.state != "" {
+				q.Set("state", tc.state)
+			}
+			code := func() string {
+				page := e.openConsent(cfg.Endpoint.AuthURL + "?" + q.Encode())
+				loc := e.submitConsent(page, "accept", e.user.ID, page.Scopes)
+				if _, has := loc.Query()["state"]; has != (tc.state != "") || loc.Query().Get("state") != tc.state {
+					t.Fatalf("redirect %s: state should be %q (absent when not sent)", loc, tc.state)
+				}
+				return loc.Query().Get("code")
+			}
+			// A verifier that does not match the challenge is refused.
+			_, err := cfg.Exchange(ctx, code(), oauth2.VerifierOption(oauth2.GenerateVerifier()))
+			retrieveErr(t, err, "invalid_grant", "AADSTS501481")
+			// The right one gives tokens that reach Graph.
+			tok, err := cfg.Exchange(ctx, code(), oauth2.VerifierOption(verifier))
+			must(t, err)
+			if _, err := me(e.adapter(oauth2.StaticTokenSource(tok))).Calendars().Get(ctx, nil); err != nil {
+				t.Fatalf("access token rejected: %v", err)
+			}
+		})
 	}
 }
 

@@ -209,19 +209,22 @@ type pendingAuth struct {
 
 // authCode is an issued, not yet redeemed authorization code.
 type authCode struct {
-	Code          string    `json:"code"`
-	ClientID      string    `json:"clientId"`
-	UserID        string    `json:"userId"`
-	RedirectURI   string    `json:"redirectUri"`
-	Scopes        []string  `json:"scopes"`
-	Nonce         string    `json:"nonce,omitempty"`
-	CodeChallenge string    `json:"codeChallenge,omitempty"`
-	Expires       time.Time `json:"expires"`
-	Redeemed      bool      `json:"redeemed"`
+	Code          string   `json:"code"`
+	ClientID      string   `json:"clientId"`
+	UserID        string   `json:"userId"`
+	RedirectURI   string   `json:"redirectUri"`
+	Scopes        []string `json:"scopes"`
+	Nonce         string   `json:"nonce,omitempty"`
+	CodeChallenge string   `json:"codeChallenge,omitempty"`
+	// CodeChallengeMethod is "plain" or "S256" (empty in older snapshots: S256).
+	CodeChallengeMethod string    `json:"codeChallengeMethod,omitempty"`
+	Expires             time.Time `json:"expires"`
+	Redeemed            bool      `json:"redeemed"`
 }
 
-// refreshToken is one refresh token; rotation marks it Used and issues a
-// new one in the same family.
+// refreshToken is one refresh token; each redemption issues a new one in
+// the same family and marks this one Used, which does not revoke it (as at
+// Entra ID).
 type refreshToken struct {
 	Token    string    `json:"token"`
 	Family   string    `json:"family"`

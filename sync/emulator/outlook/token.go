@@ -118,8 +118,7 @@ func (e *Emulator) redeemCodeLocked(r *http.Request, app *App, tenant string) (*
 		if verifier == "" {
 			return nil, newOAuthError(http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'code_verifier'.")
 		}
-		sum := sha256.Sum256([]byte(verifier))
-		if subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(code.CodeChallenge)) != 1 {
+		if !pkceMatches(code.CodeChallengeMethod, code.CodeChallenge, verifier) {
 			return nil, newOAuthError(http.StatusBadRequest, "invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request.")
 		}
 	}
@@ -144,13 +143,6 @@ func (e *Emulator) redeemRefreshLocked(r *http.Request, app *App, tenant string)
 	}
 	if rt.ClientID != app.ClientID {
 		return nil, newOAuthError(http.StatusBadRequest, "invalid_grant", 700024, "Client assertion is not within its valid time range: the refresh token was issued to another client.")
-	}
-	if rt.Used {
-		// Microsoft rotates refresh tokens on every use. The emulator also
-		// refuses a rotated-out token, so a replay (or a client that lost
-		// the new token) shows up as invalid_grant.
-		return nil, newOAuthError(http.StatusBadRequest, "invalid_grant", 70000,
-			"Provided grant is invalid or malformed. The refresh token was already redeemed and has been replaced by a newer one.")
 	}
 	if now.After(rt.Expires) {
 		return nil, newOAuthError(http.StatusBadRequest, "invalid_grant", 700082,
@@ -178,8 +170,29 @@ func (e *Emulator) redeemRefreshLocked(r *http.Request, app *App, tenant string)
 			}
 		}
 	}
+	// Entra ID hands out a new refresh token on every redemption but does
+	// not revoke the one redeemed: it stays valid until it expires or the
+	// grant or sign-in sessions are revoked. Used only records the rotation.
 	rt.Used = true
 	return e.issueDelegatedLocked(r, app, user, scopes, "", rt.Family)
+}
+
+// PKCE code_challenge_method values (RFC 7636).
+const (
+	pkcePlain = "plain"
+	pkceS256  = "S256"
+)
+
+// pkceMatches checks a code_verifier against the challenge of the
+// authorization request. An empty method is S256: codes stored before the
+// method was recorded were all S256.
+func pkceMatches(method, challenge, verifier string) bool {
+	want := verifier
+	if method != pkcePlain {
+		sum := sha256.Sum256([]byte(verifier))
+		want = base64.RawURLEncoding.EncodeToString(sum[:])
+	}
+	return subtle.ConstantTimeCompare([]byte(want), []byte(challenge)) == 1
 }
 
 // clientCredentialsLocked serves grant_type=client_credentials: an
