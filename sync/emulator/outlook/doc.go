@@ -88,7 +88,9 @@
 // isCancelled, start/dateTime, end/dateTime, createdDateTime,
 // lastModifiedDateTime, location/displayName; and/or/not; and any() over
 // categories and singleValueExtendedProperties, e.g.
-// singleValueExtendedProperties/Any(ep: ep/id eq '...' and ep/value eq '...').
+// singleValueExtendedProperties/Any(ep: ep/id eq '...' and ep/value eq '...'),
+// where the value also takes startswith(ep/value, '...') and
+// contains(ep/value, '...') (case-insensitive, as Graph documents).
 //
 // Events have Graph's fields (id, subject, body, bodyPreview, start/end
 // as dateTimeTimeZone, isAllDay, location, sensitivity, showAs,

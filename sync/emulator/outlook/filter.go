@@ -10,9 +10,12 @@ import (
 
 // This file implements the part of OData $filter that calendar clients
 // use on events: comparisons joined by and/or/not, and any() lambdas over
-// categories and singleValueExtendedProperties, e.g.
+// categories and singleValueExtendedProperties, inside which a string
+// extended property's value also takes startswith() and contains(), as
+// Graph documents for extended properties (case-insensitive), e.g.
 //
 //	singleValueExtendedProperties/Any(ep: ep/id eq 'String {guid} Name x' and ep/value eq 'y')
+//	singleValueExtendedProperties/Any(ep: ep/id eq 'String {guid} Name x' and startswith(ep/value, 'calsync:'))
 //	start/dateTime ge '2024-01-01T00:00:00' and subject eq 'Standup'
 
 // filterNode is a parsed filter expression.
@@ -116,7 +119,7 @@ func lexFilter(s string) ([]token, error) {
 type filterParser struct {
 	toks []token
 	pos  int
-	vars map[string]bool
+	vars map[string]string // lambda variable -> its collection, lower case
 }
 
 // parseFilter parses a $filter value; the error text is what Graph's 400
@@ -126,7 +129,7 @@ func parseFilter(s string) (filterNode, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &filterParser{toks: toks, vars: map[string]bool{}}
+	p := &filterParser{toks: toks, vars: map[string]string{}}
 	n, err := p.parseOr()
 	if err != nil {
 		return nil, err
@@ -236,6 +239,9 @@ func (p *filterParser) parseComparison() (filterNode, error) {
 	if strings.EqualFold(last, "any") || strings.EqualFold(last, "all") {
 		return p.parseLambda(path[:len(path)-1], strings.EqualFold(last, "all"))
 	}
+	if len(path) == 1 && p.peek().kind == tokLParen {
+		return p.parseFunction(path[0])
+	}
 	opTok := p.next()
 	op := strings.ToLower(opTok.text)
 	switch op {
@@ -285,7 +291,7 @@ func (p *filterParser) parseLambda(coll []string, all bool) (filterNode, error) 
 	if !strings.EqualFold(name, "singleValueExtendedProperties") && !strings.EqualFold(name, "categories") {
 		return nil, fmt.Errorf("any() is not supported on '%s'", name)
 	}
-	p.vars[v.text] = true
+	p.vars[v.text] = strings.ToLower(name)
 	body, err := p.parseOr()
 	delete(p.vars, v.text)
 	if err != nil {
@@ -297,6 +303,72 @@ func (p *filterParser) parseLambda(coll []string, all bool) (filterNode, error) 
 	return lambdaNode{coll: strings.ToLower(name), v: v.text, body: body, all: all}, nil
 }
 
+// parseFunction reads startswith(path, 'text') or contains(path, 'text'),
+// optionally compared with eq/ne true/false as OData allows. Graph
+// documents them on the value of a string extended property; elsewhere
+// the emulator refuses them rather than guess what Outlook supports.
+func (p *filterParser) parseFunction(name string) (filterNode, error) {
+	fn := strings.ToLower(name)
+	if fn != "startswith" && fn != "contains" {
+		return nil, fmt.Errorf("unknown function '%s'", name)
+	}
+	p.next() // (
+	path, err := p.parsePath()
+	if err != nil {
+		return nil, err
+	}
+	if p.next().kind != tokComma {
+		return nil, fmt.Errorf("expected ',' in %s()", name)
+	}
+	arg := p.next()
+	if arg.kind != tokString {
+		return nil, fmt.Errorf("%s() takes a string literal", name)
+	}
+	if p.next().kind != tokRParen {
+		return nil, fmt.Errorf("missing ')' after %s()", name)
+	}
+	coll, isVar := p.vars[path[0]]
+	if !isVar || coll != "singlevalueextendedproperties" || len(path) != 2 || !strings.EqualFold(path[1], "value") {
+		return nil, fmt.Errorf("the function '%s' is not supported on '%s'", name, strings.Join(path, "/"))
+	}
+	n := fnNode{fn: fn, arg: strings.ToLower(arg.text), want: true}
+	if p.isKeyword("eq") || p.isKeyword("ne") {
+		negate := p.isKeyword("ne")
+		p.next()
+		lit := p.next()
+		if lit.kind != tokIdent || (!strings.EqualFold(lit.text, "true") && !strings.EqualFold(lit.text, "false")) {
+			return nil, fmt.Errorf("%s() can only be compared with true or false", name)
+		}
+		n.want = strings.EqualFold(lit.text, "true") != negate
+	}
+	return n, nil
+}
+
+// fnNode is startswith/contains on the value of the extended property
+// bound to the enclosing lambda variable.
+type fnNode struct {
+	fn   string
+	arg  string // lower case
+	want bool
+}
+
+func (n fnNode) eval(env filterEnv) bool {
+	ep, ok := env.elem.(extendedProp)
+	if !ok {
+		return false
+	}
+	// Graph compares extended property values case-insensitively.
+	v := strings.ToLower(ep.Value)
+	var got bool
+	switch n.fn {
+	case "startswith":
+		got = strings.HasPrefix(v, n.arg)
+	case "contains":
+		got = strings.Contains(v, n.arg)
+	}
+	return got == n.want
+}
+
 // filterable are the event properties the emulator can filter on.
 var filterable = map[string]bool{
 	"subject": true, "importance": true, "sensitivity": true, "showas": true, "type": true,
@@ -306,7 +378,7 @@ var filterable = map[string]bool{
 }
 
 func (p *filterParser) checkPath(path []string) error {
-	if p.vars[path[0]] {
+	if _, ok := p.vars[path[0]]; ok {
 		return nil
 	}
 	if !filterable[strings.ToLower(strings.Join(path, "/"))] {

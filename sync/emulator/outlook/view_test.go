@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -240,6 +241,67 @@ func TestSingleValueExtendedProperties(t *testing.T) {
 		QueryParameters: &users.ItemEventsRequestBuilderGetQueryParameters{Filter: ptr("subject eq ")},
 	})
 	graphErr(t, err, http.StatusBadRequest, "BadRequest")
+}
+
+// TestExtendedPropertyValueFunctions: Graph documents contains and
+// startswith (besides eq and ne) on a string extended property's value,
+// compared case-insensitively; the emulator refuses them elsewhere.
+func TestExtendedPropertyValueFunctions(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	mb := user(e.adapter(e.daemonTokens()), e.user.ID)
+	const propID = "String {66f5a359-4659-4830-9070-00047ec6ac6e} Name CalsyncBookingId"
+	const otherID = "String {66f5a359-4659-4830-9070-00047ec6ac6e} Name Note"
+	for _, ev := range []struct{ subject, id, value string }{
+		{"Seven", propID, "calsync:booking-7"},
+		{"Eight", propID, "calsync:booking-8"},
+		{"Foreign", otherID, "calsync:booking-9"},
+		{"Plain", "", ""},
+	} {
+		m := newEvent(ev.subject, at(11, 9, 0), at(11, 10, 0), "UTC")
+		if ev.id != "" {
+			m.SetSingleValueExtendedProperties([]models.SingleValueLegacyExtendedPropertyable{extProp(ev.id, ev.value)})
+		}
+		_, err := mb.Events().Post(ctx, m, nil)
+		must(t, err)
+	}
+	matching := func(cond string) string {
+		return fmt.Sprintf("singleValueExtendedProperties/Any(ep: ep/id eq '%s' and %s)", propID, cond)
+	}
+	cases := []struct {
+		name, filter string
+		want         []string // subjects, in subject order; nil: 400
+	}{
+		{"startswith", matching("startswith(ep/value, 'calsync:')"), []string{"Eight", "Seven"}},
+		{"startswith ignores case", matching("startswith(ep/value, 'CALSYNC:Booking-7')"), []string{"Seven"}},
+		{"contains", matching("contains(ep/value, 'ing-8')"), []string{"Eight"}},
+		{"contains nothing", matching("contains(ep/value, 'booking-9')"), []string{}},
+		{"not contains", matching("not contains(ep/value, '-7')"), []string{"Eight"}},
+		{"compared with false", matching("startswith(ep/value, 'calsync:booking-8') eq false"), []string{"Seven"}},
+		{"startswith on subject", "startswith(subject, 'S')", nil},
+		{"startswith on the id", "singleValueExtendedProperties/Any(ep: startswith(ep/id, 'String'))", nil},
+		{"endswith", matching("endswith(ep/value, '7')"), nil},
+		{"number argument", matching("contains(ep/value, 7)"), nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := mb.Events().Get(ctx, &users.ItemEventsRequestBuilderGetRequestConfiguration{
+				QueryParameters: &users.ItemEventsRequestBuilderGetQueryParameters{Filter: ptr(tc.filter), Orderby: []string{"subject"}},
+			})
+			if tc.want == nil {
+				graphErr(t, err, http.StatusBadRequest, "BadRequest")
+				return
+			}
+			must(t, err)
+			got := []string{}
+			for _, ev := range res.GetValue() {
+				got = append(got, *ev.GetSubject())
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("$filter=%s found %v, want %v", tc.filter, got, tc.want)
+			}
+		})
+	}
 }
 
 // TestRecurrencePatterns checks each patternedRecurrence type through the
