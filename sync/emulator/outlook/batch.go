@@ -146,8 +146,14 @@ func (e *Emulator) runBatchItem(c *call, it *batchRequestItem) batchResponseItem
 			body = []byte(s)
 		}
 	}
+	method := strings.ToUpper(it.Method)
+	if body != nil && (method == http.MethodPost || method == http.MethodPatch || method == http.MethodPut) && !hasHeader(it.Headers, "Content-Type") {
+		// Graph does not guess the type of a batched body: an inner write
+		// without Content-Type is refused on its own.
+		return batchError(it.ID, errBadRequest("Write request id : %s does not contain Content-Type header or body.", it.ID))
+	}
 	target := c.base + graphPrefix + "/" + rel
-	req, err := http.NewRequestWithContext(c.r.Context(), strings.ToUpper(it.Method), target, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(c.r.Context(), method, target, bytes.NewReader(body))
 	if err != nil {
 		return batchError(it.ID, errBadRequest("Invalid request URL '%s' in batch.", it.URL))
 	}
@@ -178,6 +184,17 @@ func (e *Emulator) runBatchItem(c *call, it *batchRequestItem) batchResponseItem
 		}
 	}
 	return out
+}
+
+// hasHeader reports whether a batch item's headers (whose names JSON keeps
+// as sent) hold a non-empty header of that name, in any case.
+func hasHeader(h map[string]string, name string) bool {
+	for k, v := range h {
+		if strings.EqualFold(k, name) && strings.TrimSpace(v) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // batchError is an inner response for a request the batch could not run.

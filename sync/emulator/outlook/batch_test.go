@@ -108,3 +108,56 @@ func TestBatchDependencyFailureAndLimits(t *testing.T) {
 		t.Fatalf("21 requests: %d %s", res.StatusCode, out.Error.Code)
 	}
 }
+
+// TestBatchWriteNeedsContentType: an inner POST, PATCH or PUT with a body
+// but no Content-Type is answered 400 on its own (as Graph does) and
+// changes nothing; with the header, in any case, it runs.
+func TestBatchWriteNeedsContentType(t *testing.T) {
+	e := newEnv(t)
+	tok, err := e.daemonTokens().Token()
+	must(t, err)
+	events := "/users/" + e.user.ID + "/events"
+	ev := json.RawMessage(`{"subject":"%s","start":{"dateTime":"2025-03-12T09:00:00","timeZone":"UTC"},"end":{"dateTime":"2025-03-12T10:00:00","timeZone":"UTC"}}`)
+	body := func(subject string) json.RawMessage { return json.RawMessage(fmt.Sprintf(string(ev), subject)) }
+	reqs := []map[string]any{
+		{"id": "typed", "method": "POST", "url": events, "headers": map[string]string{"Content-Type": "application/json"}, "body": body("typed")},
+		{"id": "lowercase", "method": "POST", "url": events, "headers": map[string]string{"content-type": "application/json"}, "body": body("lowercase")},
+		{"id": "untyped", "method": "POST", "url": events, "body": body("untyped")},
+		{"id": "untyped-empty-header", "method": "POST", "url": events, "headers": map[string]string{"Content-Type": ""}, "body": body("untyped2")},
+		{"id": "read", "method": "GET", "url": events},
+	}
+	raw, _ := json.Marshal(map[string]any{"requests": reqs})
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/graph/v1.0/$batch", strings.NewReader(string(raw)))
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer res.Body.Close()
+	var out struct {
+		Responses []struct {
+			ID     string `json:"id"`
+			Status int    `json:"status"`
+			Body   struct {
+				Error struct{ Code, Message string } `json:"error"`
+			} `json:"body"`
+		} `json:"responses"`
+	}
+	must(t, json.NewDecoder(res.Body).Decode(&out))
+	want := map[string]int{"typed": 201, "lowercase": 201, "untyped": 400, "untyped-empty-header": 400, "read": 200}
+	if res.StatusCode != http.StatusOK || len(out.Responses) != len(want) {
+		t.Fatalf("batch %d with %d responses", res.StatusCode, len(out.Responses))
+	}
+	for _, r := range out.Responses {
+		if r.Status != want[r.ID] {
+			t.Errorf("%s: status %d, want %d (%+v)", r.ID, r.Status, want[r.ID], r.Body.Error)
+		}
+		if r.Status == 400 && (r.Body.Error.Code != "BadRequest" || !strings.Contains(r.Body.Error.Message, "Content-Type")) {
+			t.Errorf("%s: error %+v, want BadRequest about Content-Type", r.ID, r.Body.Error)
+		}
+	}
+	stored, err := e.emu.ListEvents(e.user.ID, "default")
+	must(t, err)
+	if len(stored) != 2 {
+		t.Fatalf("%d events stored, want the 2 typed ones", len(stored))
+	}
+}

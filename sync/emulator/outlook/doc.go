@@ -138,8 +138,9 @@
 // $batch: at most 20 requests with id, method, url, headers, body and
 // dependsOn; each runs through the whole pipeline (its own throttling and
 // faults), so the outer 200 can hold inner 429s with Retry-After in the
-// inner headers; a request whose dependency failed gets 424. Requests run
-// one at a time in dependency order.
+// inner headers; a request whose dependency failed gets 424; a POST,
+// PATCH or PUT with a body and no Content-Type header gets 400 BadRequest.
+// Requests run one at a time in dependency order.
 //
 // Throttling per app per mailbox: 10,000 requests per 10 minutes
 // (throttled requests count too) and 4 concurrent requests; beyond either,
