@@ -79,9 +79,10 @@
 //	POST /$batch
 //
 // /me/events and /me/calendarView cover the default calendar; event ids
-// resolve in any calendar. Lists take $top (default 10, max 1000), $skip
-// (nextLink), $count, $select, $orderby (start/dateTime, end/dateTime,
-// subject, createdDateTime, lastModifiedDateTime), $expand of
+// resolve in any calendar. Lists take $top (default 10; outside 1..1000
+// 400 BadRequest), $skip (nextLink), $count, $select, $orderby
+// (start/dateTime, end/dateTime, subject, createdDateTime,
+// lastModifiedDateTime), $expand of
 // singleValueExtendedProperties (optionally ($filter=id eq '...')) and a
 // $filter subset: eq/ne/gt/ge/lt/le on subject, type, showAs, sensitivity,
 // importance, iCalUId, transactionId, seriesMasterId, isAllDay,

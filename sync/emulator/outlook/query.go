@@ -15,7 +15,7 @@ type listQuery struct {
 	Select  []string
 	Expand  *extPropExpand
 	OrderBy []orderKey
-	Top     int // 0: default page size
+	Top     int // 0: default page size; else 1..maxTop
 	Skip    int
 	Count   bool
 }
@@ -75,11 +75,9 @@ func parseListQuery(q url.Values) (listQuery, *graphError) {
 	}
 	var err error
 	if t := queryParam(q, "top"); t != "" {
-		if lq.Top, err = strconv.Atoi(t); err != nil || lq.Top < 0 {
-			return lq, errBadRequest("Invalid value '%s' for query parameter $top.", t)
-		}
-		if lq.Top > maxTop {
-			lq.Top = maxTop
+		// Outlook refuses a page size outside 1..1000 rather than clamping it.
+		if lq.Top, err = strconv.Atoi(t); err != nil || lq.Top < 1 || lq.Top > maxTop {
+			return lq, errBadRequest("Invalid value '%s' for query parameter $top. The value must be between 1 and %d.", t, maxTop)
 		}
 	}
 	if s := queryParam(q, "skip"); s != "" {

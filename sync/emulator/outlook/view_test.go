@@ -304,6 +304,72 @@ func TestExtendedPropertyValueFunctions(t *testing.T) {
 	}
 }
 
+// TestTopOutsideRange: $top must lie in 1..1000 on every list; outside it
+// Graph answers 400 in its error shape instead of clamping.
+func TestTopOutsideRange(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	mb := user(e.adapter(e.daemonTokens()), e.user.ID)
+	for _, s := range []string{"One", "Two"} {
+		_, err := mb.Events().Post(ctx, newEvent(s, at(11, 9, 0), at(11, 10, 0), "UTC"), nil)
+		must(t, err)
+	}
+	lists := []struct {
+		name string
+		get  func(top int32) (int, error)
+	}{
+		{"events", func(top int32) (int, error) {
+			r, err := mb.Events().Get(ctx, &users.ItemEventsRequestBuilderGetRequestConfiguration{
+				QueryParameters: &users.ItemEventsRequestBuilderGetQueryParameters{Top: &top}})
+			if err != nil {
+				return 0, err
+			}
+			return len(r.GetValue()), nil
+		}},
+		{"calendarView", func(top int32) (int, error) {
+			r, err := mb.CalendarView().Get(ctx, &users.ItemCalendarViewRequestBuilderGetRequestConfiguration{
+				QueryParameters: &users.ItemCalendarViewRequestBuilderGetQueryParameters{
+					StartDateTime: ptr("2025-03-10T00:00:00Z"), EndDateTime: ptr("2025-03-20T00:00:00Z"), Top: &top}})
+			if err != nil {
+				return 0, err
+			}
+			return len(r.GetValue()), nil
+		}},
+		{"calendars", func(top int32) (int, error) {
+			r, err := mb.Calendars().Get(ctx, &users.ItemCalendarsRequestBuilderGetRequestConfiguration{
+				QueryParameters: &users.ItemCalendarsRequestBuilderGetQueryParameters{Top: &top}})
+			if err != nil {
+				return 0, err
+			}
+			return len(r.GetValue()), nil
+		}},
+	}
+	cases := []struct {
+		top  int32
+		want int // items on the page; -1: 400
+	}{{0, -1}, {-5, -1}, {1001, -1}, {1, 1}, {1000, 2}}
+	for _, l := range lists {
+		for _, tc := range cases {
+			t.Run(fmt.Sprintf("%s top=%d", l.name, tc.top), func(t *testing.T) {
+				n, err := l.get(tc.top)
+				if tc.want < 0 {
+					if ge := graphErr(t, err, http.StatusBadRequest, "BadRequest"); !strings.Contains(*ge.GetErrorEscaped().GetMessage(), "$top") {
+						t.Fatalf("message %q does not name $top", *ge.GetErrorEscaped().GetMessage())
+					}
+					return
+				}
+				must(t, err)
+				if l.name == "calendars" {
+					tc.want = 1 // the user has one calendar
+				}
+				if n != tc.want {
+					t.Fatalf("%d items, want %d", n, tc.want)
+				}
+			})
+		}
+	}
+}
+
 // TestRecurrencePatterns checks each patternedRecurrence type through the
 // Go API (the same code the SDK path uses).
 func TestRecurrencePatterns(t *testing.T) {
