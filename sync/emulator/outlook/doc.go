@@ -126,11 +126,13 @@
 // lifecycleNotificationUrl) and needs 200 text/plain with the decoded token
 // within 10 s, else 400 ValidationError (or InvalidRequest "timed out").
 // Only https URLs are accepted, or http on loopback with
-// Options.AllowInsecureWebhooks. expirationDateTime is clamped to 4230
-// minutes ahead; PATCH renews. Notifications are POSTed as Graph does
-// ({"value":[{subscriptionId, subscriptionExpirationDateTime, changeType,
-// resource, resourceData{@odata.type, @odata.id, @odata.etag, id},
-// clientState, tenantId}]}), retried with backoff (5 attempts, at most 4 h
+// Options.AllowInsecureWebhooks. expirationDateTime may be at most 10070
+// minutes ahead (1440 with includeResourceData); later answers 400
+// ExtensionError, as at Graph. PATCH renews, within the same limit.
+// Notifications are POSTed as Graph does ({"value":[{subscriptionId,
+// subscriptionExpirationDateTime, changeType, resource,
+// resourceData{@odata.type, @odata.id, @odata.etag, id}, clientState,
+// tenantId}]}), retried with backoff (5 attempts, at most 4 h
 // on the injected clock) unless answered 2xx within 3 s; a dropNotifications
 // fault drops them. A subscription with a lifecycleNotificationUrl gets
 // reauthorizationRequired an hour before it expires; expired subscriptions

@@ -263,6 +263,7 @@ type Subscription struct {
 	TenantID                 string    `json:"tenantId"`
 	UserID                   string    `json:"userId"`               // mailbox watched
 	CalendarID               string    `json:"calendarId,omitempty"` // empty: every calendar
+	IncludeResourceData      bool      `json:"includeResourceData,omitempty"`
 	ReauthSent               bool      `json:"reauthSent"`
 	Created                  time.Time `json:"created"`
 }

@@ -2,6 +2,7 @@ package outlook_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -43,14 +44,13 @@ func TestSubscriptionHandshakeNotificationsRenewalExpiry(t *testing.T) {
 	a := e.adapter(oauth2.StaticTokenSource(tok))
 	rc := newReceiver(t)
 
-	sub, err := subs(a).Post(ctx, newSubscription("me/events", rc.srv.URL+"/notify", rc.srv.URL+"/lifecycle", start.Add(10*24*time.Hour), "secret-123"), nil)
+	sub, err := subs(a).Post(ctx, newSubscription("me/events", rc.srv.URL+"/notify", rc.srv.URL+"/lifecycle", start.Add(6*24*time.Hour), "secret-123"), nil)
 	must(t, err)
 	if v, _ := rc.counts(); v != 2 {
 		t.Fatalf("%d validation requests, want 2 (notification and lifecycle URLs)", v)
 	}
-	// Outlook events subscriptions last at most 4230 minutes.
-	if got := sub.GetExpirationDateTime().UTC(); !got.Equal(start.Add(4230 * time.Minute)) {
-		t.Fatalf("expiration %s, want clamped to %s", got, start.Add(4230*time.Minute))
+	if got := sub.GetExpirationDateTime().UTC(); !got.Equal(start.Add(6 * 24 * time.Hour)) {
+		t.Fatalf("expiration %s, want %s as asked", got, start.Add(6*24*time.Hour))
 	}
 	id := *sub.GetId()
 
@@ -116,6 +116,66 @@ func TestSubscriptionHandshakeNotificationsRenewalExpiry(t *testing.T) {
 	_, err = me(a).Events().Post(ctx, newEvent("Unheard", at(7, 9, 0), at(7, 10, 0), "UTC"), nil)
 	must(t, err)
 	rc.none(t, 300*time.Millisecond)
+}
+
+// TestSubscriptionLifetimeLimit: Graph refuses (400 ExtensionError) an
+// expirationDateTime beyond the longest lifetime of an Outlook events
+// subscription, 10070 minutes ahead (1440 with resource data), on creation
+// and on renewal; it does not shorten it.
+func TestSubscriptionLifetimeLimit(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.adapter(e.daemonTokens())
+	rc := newReceiver(t)
+	resource := "users/" + e.user.UserPrincipalName + "/events"
+	cases := []struct {
+		name         string
+		ahead        time.Duration
+		resourceData bool
+		wantMinutes  int // limit named in the error; 0: created as asked
+	}{
+		{"at the limit", 10070 * time.Minute, false, 0},
+		{"one minute past", 10071 * time.Minute, false, 10070},
+		{"the documented 7 days", 7 * 24 * time.Hour, false, 10070},
+		{"a month", 30 * 24 * time.Hour, false, 10070},
+		{"resource data, a day", 24 * time.Hour, true, 0},
+		{"resource data, past a day", 24*time.Hour + time.Minute, true, 1440},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := newSubscription(resource, rc.srv.URL+"/notify", "", start.Add(tc.ahead), "")
+			if tc.resourceData {
+				req.SetIncludeResourceData(ptr(true))
+				req.SetEncryptionCertificate(ptr("MIIBcert"))
+				req.SetEncryptionCertificateId(ptr("cert-1"))
+			}
+			sub, err := subs(a).Post(ctx, req, nil)
+			if tc.wantMinutes != 0 {
+				ge := graphErr(t, err, http.StatusBadRequest, "ExtensionError")
+				if msg := *ge.GetErrorEscaped().GetMessage(); !strings.Contains(msg, fmt.Sprintf("%d minutes", tc.wantMinutes)) {
+					t.Fatalf("message %q does not name %d minutes", msg, tc.wantMinutes)
+				}
+				return
+			}
+			must(t, err)
+			if got := sub.GetExpirationDateTime().UTC(); !got.Equal(start.Add(tc.ahead)) {
+				t.Fatalf("expiration %s, want %s as asked", got, start.Add(tc.ahead))
+			}
+		})
+	}
+
+	// Renewal past the limit is refused and leaves the expiry as it was.
+	sub, err := subs(a).Post(ctx, newSubscription(resource, rc.srv.URL+"/notify", "", start.Add(time.Hour), ""), nil)
+	must(t, err)
+	renew := models.NewSubscription()
+	renew.SetExpirationDateTime(ptr(start.Add(8 * 24 * time.Hour)))
+	_, err = subs(a).BySubscriptionId(*sub.GetId()).Patch(ctx, renew, nil)
+	graphErr(t, err, http.StatusBadRequest, "ExtensionError")
+	got, err := subs(a).BySubscriptionId(*sub.GetId()).Get(ctx, nil)
+	must(t, err)
+	if !got.GetExpirationDateTime().Equal(start.Add(time.Hour)) {
+		t.Fatalf("expiry after a refused renewal: %s", got.GetExpirationDateTime())
+	}
 }
 
 func TestSubscriptionRemovedAndDeleted(t *testing.T) {
