@@ -168,9 +168,9 @@ func (e *Emulator) ctlListEvents(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "start and end must be RFC 3339 times with end after start"})
 			return
 		}
-		items, err = e.ListInstances(r.PathValue("user"), r.PathValue("calendar"), from, to)
+		items, err = e.listInstances(r.PathValue("user"), r.PathValue("calendar"), from, to, baseURL(r))
 	} else {
-		items, err = e.ListEvents(r.PathValue("user"), r.PathValue("calendar"))
+		items, err = e.listEvents(r.PathValue("user"), r.PathValue("calendar"), baseURL(r))
 	}
 	if err != nil {
 		ctlError(w, err)
@@ -188,7 +188,7 @@ func (e *Emulator) ctlCreateEvent(w http.ResponseWriter, r *http.Request) {
 		ctlError(w, err)
 		return
 	}
-	ev, err := e.CreateEvent(r.PathValue("user"), r.PathValue("calendar"), body)
+	ev, err := e.createEvent(r.PathValue("user"), r.PathValue("calendar"), body, baseURL(r))
 	if err != nil {
 		ctlError(w, err)
 		return
@@ -202,7 +202,7 @@ func (e *Emulator) ctlUpdateEvent(w http.ResponseWriter, r *http.Request) {
 		ctlError(w, err)
 		return
 	}
-	ev, err := e.UpdateEvent(r.PathValue("user"), r.PathValue("event"), body)
+	ev, err := e.updateEvent(r.PathValue("user"), r.PathValue("event"), body, baseURL(r))
 	if err != nil {
 		ctlError(w, err)
 		return

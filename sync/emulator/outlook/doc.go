@@ -16,7 +16,11 @@
 // lead mounts it with http.StripPrefix at /_emulator/microsoft
 // (ControlPrefix). Links the emulator returns (nextLink, deltaLink, the
 // consent form's action, webLink) are built from the request's Host and
-// X-Forwarded-Proto, so it works at any address.
+// X-Forwarded-Proto, so it works at any address. An event's webLink opens
+// the owner's agenda page (GET /users/{user}/page of the control API) on
+// the event's week with the event highlighted; events the Go API returns,
+// with no request to take an address from, link to Outlook on the web
+// (https://outlook.office365.com/owa/?itemid=...&exvsurl=1&path=/calendar/item).
 //
 // # Pointing the SDKs at it
 //

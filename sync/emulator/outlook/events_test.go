@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -315,4 +316,60 @@ func TestTimeZones(t *testing.T) {
 	notMidnight.SetIsAllDay(ptr(true))
 	_, err = mb.Events().Post(ctx, notMidnight, nil)
 	graphErr(t, err, http.StatusBadRequest, "ErrorPropertyValidationFailure")
+}
+
+// TestWebLinkIsAbsoluteAndShowsTheEvent: an event's webLink is an
+// absolute URL. From Graph and the control API it opens the owner's
+// agenda page in the emulator on the event's week with the event
+// highlighted, however far from today it lies; the Go API, which knows no
+// address of the emulator, gives Outlook on the web's item link.
+func TestWebLinkIsAbsoluteAndShowsTheEvent(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	mb := user(e.adapter(e.daemonTokens()), e.user.ID)
+	far := time.Date(2031, 6, 18, 9, 0, 0, 0, time.UTC) // years after the emulated today
+	created, err := mb.Events().Post(ctx, newEvent("Far away", far, far.Add(time.Hour), "UTC"), nil)
+	must(t, err)
+	id := *created.GetId()
+
+	var fromControl struct {
+		Value []struct{ ID, WebLink string }
+	}
+	if st := e.control(http.MethodGet, "/users/"+e.user.ID+"/calendars/default/events", nil, &fromControl); st != http.StatusOK || len(fromControl.Value) != 1 {
+		t.Fatalf("control list: %d %+v", st, fromControl)
+	}
+	stored, err := e.emu.ListEvents(e.user.ID, "default")
+	must(t, err)
+	var fromGo struct{ WebLink string }
+	must(t, json.Unmarshal(stored[0], &fromGo))
+
+	srv, err := url.Parse(e.srv.URL)
+	must(t, err)
+	cases := []struct {
+		name, link   string
+		host, path   string
+		opensHereToo bool
+	}{
+		{"Graph", *created.GetWebLink(), srv.Host, "/_emulator/microsoft/users/" + e.user.ID + "/page", true},
+		{"control API", fromControl.Value[0].WebLink, srv.Host, "/_emulator/microsoft/users/" + e.user.ID + "/page", true},
+		{"Go API", fromGo.WebLink, "outlook.office365.com", "/owa/", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			u, err := url.Parse(tc.link)
+			if err != nil || !u.IsAbs() || u.Host != tc.host || u.Path != tc.path || u.Query().Get("itemid") != id {
+				t.Fatalf("webLink %q: want an absolute link to %s%s for item %s", tc.link, tc.host, tc.path, id)
+			}
+			if !tc.opensHereToo {
+				return
+			}
+			res, err := http.Get(tc.link)
+			must(t, err)
+			defer res.Body.Close()
+			page, _ := io.ReadAll(res.Body)
+			if res.StatusCode != http.StatusOK || !strings.Contains(string(page), `hl" id="`+id+`"`) || !strings.Contains(string(page), "Far away") {
+				t.Fatalf("webLink page %d does not show the event highlighted:\n%s", res.StatusCode, page)
+			}
+		})
+	}
 }

@@ -70,7 +70,8 @@ type pageCalendar struct {
 // ctlUserPage shows a user's calendars as Outlook would: a day-by-day
 // agenda of what each calendar view holds. Query: start (YYYY-MM-DD,
 // default the Monday of this week), days (default 14), tz (zone, default
-// UTC), itemid (an event to highlight; webLinks point here).
+// UTC), itemid (an event to highlight, on whose week the agenda starts
+// unless start is given; webLinks point here).
 func (e *Emulator) ctlUserPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	tzName := q.Get("tz")
@@ -93,8 +94,21 @@ func (e *Emulator) ctlUserPage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such user", http.StatusNotFound)
 		return
 	}
-	now := e.clock.Now().In(loc)
-	start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	highlight := q.Get("itemid")
+	// The agenda starts on the Monday of this week, or of the highlighted
+	// event's week, so following a webLink shows the event.
+	from := e.clock.Now()
+	if highlight != "" {
+		if ref, gerr := findEvent(u, highlight, ""); gerr == nil {
+			in := ref.instance()
+			from = in.Start
+			if in.Source.IsAllDay {
+				from = wallIn(in.Start, loc)
+			}
+		}
+	}
+	day := from.In(loc)
+	start := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc)
 	start = start.AddDate(0, 0, -((int(start.Weekday()) + 6) % 7))
 	if s := q.Get("start"); s != "" {
 		if d, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
@@ -102,7 +116,6 @@ func (e *Emulator) ctlUserPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	end := start.AddDate(0, 0, days)
-	highlight := q.Get("itemid")
 	win := newViewWindow(start, end, loc)
 	var cals []pageCalendar
 	for _, cal := range sortedCalendars(u) {

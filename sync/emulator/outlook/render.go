@@ -1,8 +1,8 @@
 package outlook
 
 import (
-	"fmt"
 	"html"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -217,12 +217,15 @@ func renderLocation(name string) locationJSON {
 	return locationJSON{DisplayName: name, LocationType: "default", UniqueID: &id, UniqueIDType: "private"}
 }
 
+// webLink is where a person opens the event: the owner's agenda page in
+// this emulator, on the week of the event with the event highlighted, or,
+// when no request gave the emulator's own address (the Go API), Outlook on
+// the web's item link. Either way absolute, as Graph's webLink is.
 func webLink(o renderOptions, id string) string {
-	userID := ""
-	if o.Owner != nil {
-		userID = o.Owner.ID
+	if o.BaseURL == "" || o.Owner == nil {
+		return "https://outlook.office365.com/owa/?itemid=" + url.QueryEscape(id) + "&exvsurl=1&path=/calendar/item"
 	}
-	return fmt.Sprintf("%s%s/users/%s/page?itemid=%s", o.BaseURL, ControlPrefix, userID, id)
+	return o.BaseURL + ControlPrefix + "/users/" + url.PathEscape(o.Owner.ID) + "/page?itemid=" + url.QueryEscape(id)
 }
 
 func nonNil[T any](s []T) []T {

@@ -28,8 +28,11 @@ func calendarLocked(u *account, ref string) (*calendarFolder, error) {
 	return nil, fmt.Errorf("outlook: calendar %s: %w", ref, ErrNotFound)
 }
 
-func (e *Emulator) plainRender(u *account) renderOptions {
-	return renderOptions{Prefs: preferences{Location: time.UTC}, Owner: u}
+// plainRender renders in UTC; base is the emulator's address as a request
+// showed it, or "" when there is none (then webLinks take Outlook on the
+// web's form).
+func (e *Emulator) plainRender(u *account, base string) renderOptions {
+	return renderOptions{Prefs: preferences{Location: time.UTC}, Owner: u, BaseURL: base}
 }
 
 func marshalRaw(v any) json.RawMessage {
@@ -43,6 +46,10 @@ func marshalRaw(v any) json.RawMessage {
 // ListEvents returns the events of a calendar in Graph's JSON shape (times
 // in UTC): single instances and series masters, oldest first.
 func (e *Emulator) ListEvents(user, calendar string) ([]json.RawMessage, error) {
+	return e.listEvents(user, calendar, "")
+}
+
+func (e *Emulator) listEvents(user, calendar, base string) ([]json.RawMessage, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	u, err := e.mustUserLocked(user)
@@ -59,7 +66,7 @@ func (e *Emulator) ListEvents(user, calendar string) ([]json.RawMessage, error) 
 	}
 	sortInstances(items)
 	out := make([]json.RawMessage, 0, len(items))
-	opts := e.plainRender(u)
+	opts := e.plainRender(u, base)
 	opts.ExpandExt = &extPropExpand{}
 	for _, in := range items {
 		out = append(out, marshalRaw(renderInstance(in, opts)))
@@ -70,6 +77,10 @@ func (e *Emulator) ListEvents(user, calendar string) ([]json.RawMessage, error) 
 // ListInstances returns what a calendar view of [from, to) shows:
 // occurrences, exceptions and single instances, ordered by start.
 func (e *Emulator) ListInstances(user, calendar string, from, to time.Time) ([]json.RawMessage, error) {
+	return e.listInstances(user, calendar, from, to, "")
+}
+
+func (e *Emulator) listInstances(user, calendar string, from, to time.Time, base string) ([]json.RawMessage, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	u, err := e.mustUserLocked(user)
@@ -80,7 +91,7 @@ func (e *Emulator) ListInstances(user, calendar string, from, to time.Time) ([]j
 	if err != nil {
 		return nil, err
 	}
-	opts := e.plainRender(u)
+	opts := e.plainRender(u, base)
 	var out []json.RawMessage
 	for _, in := range viewInstances(cal, newViewWindow(from, to, time.UTC), false) {
 		out = append(out, marshalRaw(renderInstance(in, opts)))
@@ -90,6 +101,10 @@ func (e *Emulator) ListInstances(user, calendar string, from, to time.Time) ([]j
 
 // CreateEvent adds an event (Graph event JSON) to a calendar as the user.
 func (e *Emulator) CreateEvent(user, calendar string, event []byte) (json.RawMessage, error) {
+	return e.createEvent(user, calendar, event, "")
+}
+
+func (e *Emulator) createEvent(user, calendar string, event []byte, base string) (json.RawMessage, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	u, err := e.mustUserLocked(user)
@@ -109,12 +124,16 @@ func (e *Emulator) CreateEvent(user, calendar string, event []byte) (json.RawMes
 		return nil, asSeedError(gerr)
 	}
 	ref := eventRef{Cal: cal, storedEvent: ev}
-	return marshalRaw(renderInstance(ref.instance(), e.plainRender(u))), nil
+	return marshalRaw(renderInstance(ref.instance(), e.plainRender(u, base))), nil
 }
 
 // UpdateEvent changes an event, a series or one occurrence as the user
 // (patch is Graph event JSON with the properties to change).
 func (e *Emulator) UpdateEvent(user, eventID string, patch []byte) (json.RawMessage, error) {
+	return e.updateEvent(user, eventID, patch, "")
+}
+
+func (e *Emulator) updateEvent(user, eventID string, patch []byte, base string) (json.RawMessage, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	u, err := e.mustUserLocked(user)
@@ -133,7 +152,7 @@ func (e *Emulator) UpdateEvent(user, eventID string, patch []byte) (json.RawMess
 	if gerr != nil {
 		return nil, asSeedError(gerr)
 	}
-	return marshalRaw(renderInstance(ref.instance(), e.plainRender(u))), nil
+	return marshalRaw(renderInstance(ref.instance(), e.plainRender(u, base))), nil
 }
 
 // DeleteEvent deletes an event, a series or one occurrence as the user.
