@@ -5,16 +5,22 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"calsync/ent"
 	"calsync/ent/migrate"
@@ -29,6 +35,8 @@ type Options struct {
 	DataDir string
 	// Debug logs every SQL statement through ent.
 	Debug bool
+	// Logger receives what Migrate repairs; nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // DB is an open database with its ent client.
@@ -36,6 +44,8 @@ type DB struct {
 	Client  *ent.Client
 	SQL     *sql.DB
 	Dialect string
+
+	log *slog.Logger
 }
 
 // Open connects to the database. It does not migrate.
@@ -51,16 +61,16 @@ func Open(ctx context.Context, o Options, driverWrap func(dialect.Driver) dialec
 		if perr != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 			return nil, fmt.Errorf("store: DATABASE_URL must be a postgres:// URL")
 		}
-		db, err = sql.Open("pgx", o.DatabaseURL)
+		db, err = openPostgres(o.DatabaseURL)
 		dialectName = dialect.Postgres
 	default:
 		if o.DataDir == "" {
 			return nil, fmt.Errorf("store: no DATABASE_URL and no data directory")
 		}
-		if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("store: data directory: %w", err)
-		}
 		path := filepath.Join(o.DataDir, "calsync.db")
+		if err := prepareSQLiteFile(o.DataDir, path); err != nil {
+			return nil, err
+		}
 		db, err = sql.Open("sqlite", SQLiteDSN(path))
 		dialectName = dialect.SQLite
 		if err == nil {
@@ -77,7 +87,7 @@ func Open(ctx context.Context, o Options, driverWrap func(dialect.Driver) dialec
 		db.Close()
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
-	var drv dialect.Driver = entsql.OpenDB(dialectName, db)
+	var drv dialect.Driver = utcDriver{entsql.OpenDB(dialectName, db)}
 	if driverWrap != nil {
 		drv = driverWrap(drv)
 	}
@@ -85,7 +95,71 @@ func Open(ctx context.Context, o Options, driverWrap func(dialect.Driver) dialec
 	if o.Debug {
 		opts = append(opts, ent.Debug())
 	}
-	return &DB{Client: ent.NewClient(opts...), SQL: db, Dialect: dialectName}, nil
+	client := ent.NewClient(opts...)
+	// First, so the hooks registered after it (audit) and the schema's
+	// own hooks see the times as they will be stored.
+	client.Use(utcHook)
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &DB{Client: client, SQL: db, Dialect: dialectName, log: log}, nil
+}
+
+// openPostgres opens the pool with timestamptz values read back in UTC,
+// as SQLite's are, instead of in the process's local zone.
+func openPostgres(dsn string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
+		c.TypeMap().RegisterType(&pgtype.Type{
+			Name: "timestamptz", OID: pgtype.TimestamptzOID,
+			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC},
+		})
+		return nil
+	})), nil
+}
+
+// prepareSQLiteFile makes the data directory (0700) and the database file
+// (0600) before SQLite opens it: SQLite would create the file 0644 less
+// the umask, and it gives the -wal and -shm files the database file's
+// mode. The modes are set explicitly, so no umask changes them. An
+// existing database file is tightened to 0600; an existing directory is
+// the operator's and is left as it is.
+func prepareSQLiteFile(dir, path string) error {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("store: data directory: %w", err)
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("store: data directory: %w", err)
+		}
+	} else if err != nil {
+		return fmt.Errorf("store: data directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("store: database file: %w", err)
+	}
+	// Files left by an earlier run may carry the old 0644.
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err == nil && fi.Mode().Perm() != 0o600 {
+			err = os.Chmod(p, 0o600)
+		}
+		if err != nil {
+			return fmt.Errorf("store: database file: %w", err)
+		}
+	}
+	return nil
 }
 
 // SQLiteDSN is the modernc.org/sqlite DSN with foreign keys, WAL and a busy
@@ -101,6 +175,9 @@ func SQLiteDSN(path string) string {
 // are never dropped automatically.
 func (d *DB) Migrate(ctx context.Context) error {
 	if err := d.Client.Schema.Create(ctx, migrate.WithForeignKeys(true)); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	if err := d.repairOffsetTimes(ctx); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	return nil

@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+)
+
+// Every time is stored, and compared, as UTC.
+//
+// SQLite has no time type: modernc.org/sqlite writes a time.Time parameter
+// as t.String(), so "2026-07-01 10:00:00 +0200 +0200" for an RFC 3339
+// input with an offset. The driver cannot parse that text back (the row
+// then fails every read), and SQLite compares such text as a string, so a
+// predicate like start_at < ? orders offsets wrongly even when both sides
+// parse. In UTC, t.String() is "2006-01-02 15:04:05.999999999 +0000 UTC",
+// which reads back and sorts as the instant it names. PostgreSQL stores
+// timestamptz instants and needs none of this; UTC there only makes the
+// values read back look the same as on SQLite.
+//
+// Two layers, one rule. utcHook rewrites the time fields of every mutation
+// before it runs, so the entity Save returns, the audit record and every
+// inner hook see the instant as it will be stored. utcDriver rewrites
+// every time parameter of every statement, which also covers what no
+// mutation carries: query predicates (bookings(from:, to:) with offset
+// times, expiry checks against time.Now() in a non-UTC local zone),
+// pagination cursors and values set by hooks that run after utcHook.
+
+// utcHook sets every time field of a mutation to the same instant in UTC.
+// Cleared fields are not among m.Fields(), so clearing a nillable time
+// passes through untouched.
+func utcHook(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		for _, name := range m.Fields() {
+			v, ok := m.Field(name)
+			if !ok {
+				continue
+			}
+			u, changed := toUTC(v)
+			if !changed {
+				continue
+			}
+			if err := m.SetField(name, u); err != nil {
+				return nil, err
+			}
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+// toUTC returns v with its times in UTC and whether anything differed
+// (another location or a monotonic clock reading, which t.String() would
+// append as "m=+0.01").
+func toUTC(v any) (any, bool) {
+	switch t := v.(type) {
+	case time.Time:
+		u := t.UTC()
+		return u, u != t
+	case *time.Time:
+		if t == nil {
+			return v, false
+		}
+		u := t.UTC()
+		return &u, u != *t
+	case []time.Time:
+		var out []time.Time
+		for i, x := range t {
+			if u := x.UTC(); u != x {
+				if out == nil {
+					out = append([]time.Time(nil), t...)
+				}
+				out[i] = u
+			}
+		}
+		if out == nil {
+			return v, false
+		}
+		return out, true
+	}
+	return v, false
+}
+
+// utcDriver is the ent driver with every time parameter put in UTC.
+type utcDriver struct{ *entsql.Driver }
+
+// BeginTx keeps ent.Client.BeginTx working through the wrapper.
+func (d utcDriver) BeginTx(ctx context.Context, opts *entsql.TxOptions) (dialect.Tx, error) {
+	tx, err := d.Driver.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return utcTx{tx}, nil
+}
+
+func (d utcDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := d.Driver.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return utcTx{tx}, nil
+}
+
+func (d utcDriver) Exec(ctx context.Context, query string, args, v any) error {
+	return d.Driver.Exec(ctx, query, utcArgs(args), v)
+}
+
+func (d utcDriver) Query(ctx context.Context, query string, args, v any) error {
+	return d.Driver.Query(ctx, query, utcArgs(args), v)
+}
+
+type utcTx struct{ dialect.Tx }
+
+func (t utcTx) Exec(ctx context.Context, query string, args, v any) error {
+	return t.Tx.Exec(ctx, query, utcArgs(args), v)
+}
+
+func (t utcTx) Query(ctx context.Context, query string, args, v any) error {
+	return t.Tx.Query(ctx, query, utcArgs(args), v)
+}
+
+// utcArgs returns the statement arguments with times in UTC, copying the
+// slice only when something changes.
+func utcArgs(args any) any {
+	list, ok := args.([]any)
+	if !ok {
+		return args
+	}
+	var out []any
+	for i, a := range list {
+		if u, changed := toUTC(a); changed {
+			if out == nil {
+				out = append([]any(nil), list...)
+			}
+			out[i] = u
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
+}
