@@ -128,7 +128,10 @@ func (s *Server) load() error {
 	return nil
 }
 
-// Save writes both emulators' state to the snapshot file (atomically).
+// Save writes both emulators' state to the snapshot file, atomically and
+// with mode 0600, since it holds tokens and signing keys: the data goes to
+// a new private file that replaces the old one, so permissions the old
+// file had are not kept.
 func (s *Server) Save() error {
 	if s.snapshot == "" {
 		return errors.New("emulator: no snapshot file configured")
@@ -163,7 +166,10 @@ func (s *Server) Save() error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("emulator: %w", err)
 	}
-	return os.Rename(tmp.Name(), s.snapshot)
+	if err := os.Rename(tmp.Name(), s.snapshot); err != nil {
+		return fmt.Errorf("emulator: save snapshot: %w", err)
+	}
+	return nil
 }
 
 // Close stops background work (notification delivery, expiry sweeps).
