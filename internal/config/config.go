@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/mail"
 	"net/url"
 	"os"
@@ -29,6 +30,12 @@ type Config struct {
 	Concurrency     int
 	PublicURL       string
 	ComplexityLimit int
+	// MaxBodyBytes bounds a GraphQL request body.
+	MaxBodyBytes int64
+	// ExposeEmulators allows a non-loopback CALSYNC_ADDR while the
+	// emulated providers (whose pages anyone reaching them could use) run
+	// inside Calsync.
+	ExposeEmulators bool
 
 	// Providers is "emulator" (the in-process emulators, mounted on this
 	// server), "real" (Google and Microsoft), or the base URL of a
@@ -55,19 +62,21 @@ type Var struct{ Name, Default, Doc string }
 
 // Vars lists every environment variable Calsync reads.
 var Vars = []Var{
-	{"CALSYNC_ADDR", ":8080", "HTTP listen address"},
+	{"CALSYNC_ADDR", "127.0.0.1:8080 with emulated providers, else :8080", "HTTP listen address; with CALSYNC_PROVIDERS=emulator it must be a loopback address unless CALSYNC_EXPOSE_EMULATORS=true"},
+	{"CALSYNC_EXPOSE_EMULATORS", "false", "allow a non-loopback CALSYNC_ADDR while the emulators run inside Calsync (their control API still answers loopback clients only)"},
 	{"CALSYNC_DATA_DIR", "./data", "directory for the SQLite database and the generated secret key"},
 	{"DATABASE_URL", "", "postgres:// URL; empty uses SQLite in the data directory"},
 	{"REDIS_URL", "", "redis:// URL for the task queue and pub/sub; empty runs an in-process Redis (miniredis)"},
 	{"CALSYNC_SECRET_KEY", "", "base64 32-byte key encrypting tokens and secrets; empty generates data/secret.key (0600) on first run"},
 	{"CALSYNC_PUBLIC_URL", "http://localhost:8080", "the URL users reach Calsync at (links in emails, OAuth redirects)"},
-	{"CALSYNC_INTROSPECTION", "true", "GraphQL introspection and the /playground page"},
+	{"CALSYNC_INTROSPECTION", "true without DATABASE_URL, else false", "GraphQL introspection and the /playground page"},
 	{"CALSYNC_ALLOWED_ORIGINS", "", "comma-separated extra browser origins allowed to call the API (same origin is always allowed)"},
 	{"CALSYNC_SECURE_COOKIES", "false", "mark session cookies Secure (set true behind HTTPS)"},
 	{"CALSYNC_SEED_DEMO", "true without DATABASE_URL", "create the demo organization on an empty database"},
 	{"CALSYNC_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"CALSYNC_WORKER_CONCURRENCY", "10", "tasks processed at once by this process's worker"},
-	{"CALSYNC_COMPLEXITY_LIMIT", "1000", "maximum GraphQL query complexity"},
+	{"CALSYNC_COMPLEXITY_LIMIT", "5000", "maximum GraphQL operation complexity (one per field; a connection's children count once per requested item)"},
+	{"CALSYNC_MAX_BODY_BYTES", "1048576", "largest GraphQL request body accepted (bytes); larger ones get 413"},
 	{"CALSYNC_PROVIDERS", "emulator", "emulator (in-process Google/Microsoft emulators on this server), real, or the http(s) URL of a standalone `calsync emulate`"},
 	{"GOOGLE_CLIENT_ID", "", "the platform Google OAuth client id (real providers)"},
 	{"GOOGLE_CLIENT_SECRET", "", "the platform Google OAuth client secret"},
@@ -86,7 +95,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		getenv = os.Getenv
 	}
 	c := Config{
-		Addr:        or(getenv("CALSYNC_ADDR"), ":8080"),
+		Addr:        strings.TrimSpace(getenv("CALSYNC_ADDR")),
 		DataDir:     or(getenv("CALSYNC_DATA_DIR"), "./data"),
 		DatabaseURL: strings.TrimSpace(getenv("DATABASE_URL")),
 		RedisURL:    strings.TrimSpace(getenv("REDIS_URL")),
@@ -125,7 +134,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
 		errs = append(errs, fmt.Errorf("SMTP_FROM: %q is not an email address", c.SMTPFrom))
 	}
-	if c.Introspection, err = boolVar(getenv, "CALSYNC_INTROSPECTION", true); err != nil {
+	if c.Introspection, err = boolVar(getenv, "CALSYNC_INTROSPECTION", c.DatabaseURL == ""); err != nil {
 		errs = append(errs, err)
 	}
 	if c.SecureCookies, err = boolVar(getenv, "CALSYNC_SECURE_COOKIES", false); err != nil {
@@ -137,7 +146,18 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.Concurrency, err = intVar(getenv, "CALSYNC_WORKER_CONCURRENCY", 10, 1, 1000); err != nil {
 		errs = append(errs, err)
 	}
-	if c.ComplexityLimit, err = intVar(getenv, "CALSYNC_COMPLEXITY_LIMIT", 1000, 10, 100000); err != nil {
+	if c.ComplexityLimit, err = intVar(getenv, "CALSYNC_COMPLEXITY_LIMIT", 5000, 10, 1000000); err != nil {
+		errs = append(errs, err)
+	}
+	maxBody, err := intVar(getenv, "CALSYNC_MAX_BODY_BYTES", 1<<20, 1024, 64<<20)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.MaxBodyBytes = int64(maxBody)
+	if c.ExposeEmulators, err = boolVar(getenv, "CALSYNC_EXPOSE_EMULATORS", false); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.checkAddr(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.GoogleQuotaPerMinute, err = intVar(getenv, "CALSYNC_GOOGLE_QUOTA_PER_MINUTE", 600, 1, 1000000); err != nil {
@@ -174,6 +194,38 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.AllowedOrigins = append(c.AllowedOrigins, o)
 	}
 	return c, errors.Join(errs...)
+}
+
+// checkAddr defaults the listen address and keeps the embedded emulators
+// (which hand out tokens and accept any sign-in) on this machine unless
+// told otherwise.
+func (c *Config) checkAddr() error {
+	emulated := c.Providers == "emulator"
+	if c.Addr == "" {
+		c.Addr = ":8080"
+		if emulated {
+			c.Addr = "127.0.0.1:8080"
+		}
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return fmt.Errorf("CALSYNC_ADDR: %q is not host:port (e.g. 127.0.0.1:8080 or :8080)", c.Addr)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("CALSYNC_ADDR: %q has no valid port", c.Addr)
+	}
+	if emulated && !c.ExposeEmulators && !loopbackHost(host) {
+		return fmt.Errorf("CALSYNC_ADDR: %q listens beyond this machine while the emulated providers run inside Calsync; use 127.0.0.1:PORT, or set CALSYNC_EXPOSE_EMULATORS=true if that is really wanted", c.Addr)
+	}
+	return nil
+}
+
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func or(s, def string) string {

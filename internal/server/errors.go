@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -11,6 +13,7 @@ import (
 	"calsync/ent"
 	"calsync/ent/privacy"
 	"calsync/internal/domain"
+	"calsync/internal/viewer"
 )
 
 // presentError maps every resolver error to a message and
@@ -23,12 +26,15 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return gerr // parse/validation errors already carry a code
 		}
 		code, msg, field := classify(err)
+		if code == domain.CodeForbidden && anonymous(ctx) {
+			code, msg = domain.CodeUnauthenticated, "sign in first"
+		}
 		if code == "" {
 			var ge *gqlerror.Error
 			if errors.As(err, &ge) && (ge.Err == nil || argumentsFailed(ctx)) {
 				// Raised by gqlgen itself while reading arguments (a bad
 				// Time literal, a malformed ID).
-				code, msg = domain.CodeBadUserInput, "invalid argument: "+ge.Message
+				code, msg = domain.CodeBadUserInput, "invalid argument: "+argumentMessage(ge)
 			} else {
 				code, msg = domain.CodeInternal, "internal error"
 				log.ErrorContext(ctx, "graphql resolver failed", slog.String("path", gerr.Path.String()), slog.Any("error", err))
@@ -52,6 +58,22 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 func argumentsFailed(ctx context.Context) bool {
 	fc := graphql.GetFieldContext(ctx)
 	return fc != nil && fc.Args == nil && fc.Field.Field != nil && len(fc.Field.Arguments) > 0
+}
+
+// anonymous reports whether nobody is signed in on this request.
+func anonymous(ctx context.Context) bool {
+	v, ok := viewer.FromContext(ctx)
+	return !ok || v.UserID == 0
+}
+
+// argumentMessage says what was wrong with an argument in the user's
+// words: gqlgen passes on the parser's error (strconv.Atoi: …).
+func argumentMessage(ge *gqlerror.Error) string {
+	var ne *strconv.NumError
+	if errors.As(ge, &ne) || strings.Contains(ge.Message, "strconv.") {
+		return "invalid id" // IDs are the only integers parsed from strings
+	}
+	return ge.Message
 }
 
 func classify(err error) (code domain.Code, msg, field string) {

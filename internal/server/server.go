@@ -7,8 +7,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -35,13 +33,17 @@ type Options struct {
 	Logger   *slog.Logger
 	// Introspection enables schema introspection and the playground.
 	Introspection bool
+	// PublicURL is where users reach Calsync; its origin is always allowed.
+	PublicURL string
 	// AllowedOrigins are the browser origins (scheme://host[:port]) allowed
-	// besides the server's own; "*" allows any.
+	// besides the server's own; "*" allows any. They get CORS headers.
 	AllowedOrigins []string
-	// ComplexityLimit bounds the cost of one operation (default 1000).
+	// ComplexityLimit bounds the cost of one operation (default 5000).
 	ComplexityLimit int
 	// DepthLimit bounds nesting (default 12).
 	DepthLimit int
+	// MaxBodyBytes bounds a GraphQL request body (default 1 MiB).
+	MaxBodyBytes int64
 	// Ready reports whether dependencies (database, Redis) answer.
 	Ready func(context.Context) error
 	// Linking serves the OAuth callback and authorization links.
@@ -49,58 +51,53 @@ type Options struct {
 	// SecureCookies marks cookies Secure (behind HTTPS).
 	SecureCookies bool
 	// Emulators, when set, are mounted at /google/, /graph/, /microsoft/
-	// and /_emulator/ (the embedded default's stand-in providers).
+	// and /_emulator/ (the embedded default's stand-in providers); the
+	// control API under /_emulator/ answers loopback clients only.
 	Emulators http.Handler
 }
 
 // New returns the HTTP handler.
 func New(o Options) http.Handler {
-	if o.ComplexityLimit <= 0 {
-		o.ComplexityLimit = 1000
+	limits := DefaultLimits()
+	if o.ComplexityLimit > 0 {
+		limits.MaxComplexity = o.ComplexityLimit
 	}
-	if o.DepthLimit <= 0 {
-		o.DepthLimit = 12
+	if o.DepthLimit > 0 {
+		limits.MaxDepth = o.DepthLimit
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	res := o.Resolver
+	origins := newOriginPolicy(o.PublicURL, o.AllowedOrigins)
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
+		// A socket that never says who it is is closed rather than kept.
+		InitTimeout: 10 * time.Second,
 		Implementation: transport.CoderWebsocketImplementation{
-			AcceptOptions: coderws.AcceptOptions{OriginPatterns: originPatterns(o.AllowedOrigins)},
+			AcceptOptions: coderws.AcceptOptions{OriginPatterns: origins.hostPatterns()},
 		},
-		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-			if v, ok := viewer.FromContext(ctx); ok && v.UserID != 0 {
-				return ctx, nil, nil // authenticated by the session cookie
-			}
-			tok := p.Authorization()
-			if tok == "" {
-				tok, _ = p["Authorization"].(string)
-			}
-			scheme, val, _ := strings.Cut(tok, " ")
-			if !strings.EqualFold(scheme, "Bearer") {
-				return nil, nil, errors.New("unauthenticated: send {\"authorization\": \"Bearer <token>\"} in connection_init")
-			}
-			v, at, err := res.Auth.Authenticate(ctx, strings.TrimSpace(val))
-			if err != nil {
-				return nil, nil, errors.New("unauthenticated: invalid or expired token")
-			}
-			if req := auth.RequestFromContext(ctx); req != nil {
-				req.Kind, req.TokenID = auth.KindBearer, at.ID
-			}
-			return viewer.NewContext(ctx, v), nil, nil
-		},
+		InitFunc: websocketInit(res.Auth),
 	})
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.AddTransport(httpTransport{maxBody: o.MaxBodyBytes})
+	queryCache := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(queryCache)
+	srv.SetParserTokenLimit(limits.MaxTokens)
 	if o.Introspection {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.Use(introspectionOff{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
-	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
-	srv.Use(depthLimit{max: o.DepthLimit})
+	// After the persisted query is known, before gqlgen parses it.
+	srv.Use(documentGuard{limits: limits, cache: queryCache})
+	srv.Use(operationLimits{limits: limits})
+	srv.AroundFields(defaultPage(limits))
 	srv.Use(csrfCheck{})
 	srv.Use(signInAlone{})
 	// Mutations that talk to a provider commit their own short
@@ -122,7 +119,7 @@ func New(o Options) http.Handler {
 	})
 
 	mux := http.NewServeMux()
-	gql := res.Auth.Middleware(originGuard(o.AllowedOrigins, srv))
+	gql := origins.cors(res.Auth.Middleware(origins.guard(srv)))
 	mux.Handle("/graphql", gql)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -139,75 +136,69 @@ func New(o Options) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	if o.Linking != nil {
-		mux.HandleFunc("GET /oauth/{provider}/callback", oauthCallback(o.Linking, log))
-		mux.HandleFunc("GET "+linking.StartPath+"{token}", startLink(o.Linking, o.SecureCookies, log))
-		mux.HandleFunc("POST "+linking.StartPath+"{token}", startLink(o.Linking, o.SecureCookies, log))
-		mux.HandleFunc("GET "+linking.InvitePath+"{token}", followInvitation(o.Linking, log))
+		mux.Handle("GET /oauth/{provider}/callback", pageHeaders(oauthCallback(o.Linking, log)))
+		mux.Handle("GET "+linking.StartPath+"{token}", pageHeaders(startLink(o.Linking, o.SecureCookies, log)))
+		mux.Handle("POST "+linking.StartPath+"{token}", pageHeaders(startLink(o.Linking, o.SecureCookies, log)))
+		mux.Handle("GET "+linking.InvitePath+"{token}", pageHeaders(followInvitation(o.Linking, log)))
 	}
 	if o.Emulators != nil {
-		for _, prefix := range []string{"/google/", "/graph/", "/microsoft/", "/_emulator/"} {
+		for _, prefix := range []string{"/google/", "/graph/", "/microsoft/"} {
 			mux.Handle(prefix, o.Emulators)
 		}
+		mux.Handle("/_emulator/", loopbackOnly(o.Emulators))
 	}
 	if o.Introspection {
-		mux.Handle("GET /playground", playground.Handler("Calsync", "/graphql"))
+		mux.Handle("GET /playground", playgroundHeaders(playground.Handler("Calsync", "/graphql")))
 	}
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+	mux.Handle("GET /{$}", pageHeaders(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write([]byte(landingPage))
-	})
-	return mux
+	})))
+	return baseHeaders(mux)
 }
+
+// websocketInit authenticates a websocket at connection_init: by the
+// session cookie the upgrade request carried, or by a bearer token in the
+// payload. A refusal closes the socket with 4403 (graphql-transport-ws) or
+// sends connection_error and closes (legacy graphql-ws): gqlgen needs a
+// context back even on error, to read the close code from it.
+func websocketInit(a *auth.Service) transport.WebsocketInitFunc {
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		if v, ok := viewer.FromContext(ctx); ok && v.UserID != 0 {
+			return ctx, nil, nil // authenticated by the session cookie
+		}
+		refuse := func(msg string) (context.Context, *transport.InitPayload, error) {
+			ctx := transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, closeForbidden), "Forbidden")
+			return ctx, nil, errors.New(msg)
+		}
+		tok := p.Authorization()
+		if tok == "" {
+			tok, _ = p["Authorization"].(string)
+		}
+		scheme, val, _ := strings.Cut(tok, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			return refuse("unauthenticated: send {\"authorization\": \"Bearer <token>\"} in connection_init")
+		}
+		v, at, err := a.Authenticate(ctx, strings.TrimSpace(val))
+		if err != nil {
+			return refuse("unauthenticated: invalid or expired token")
+		}
+		if req := auth.RequestFromContext(ctx); req != nil {
+			req.Kind, req.TokenID = auth.KindBearer, at.ID
+		}
+		return viewer.NewContext(ctx, v), nil, nil
+	}
+}
+
+// closeForbidden is graphql-transport-ws's close code for a refused
+// connection_init.
+const closeForbidden = 4403
 
 func pathOf(ctx context.Context) string {
 	if fc := graphql.GetFieldContext(ctx); fc != nil {
 		return fc.Path().String()
 	}
 	return ""
-}
-
-// originAllowed accepts requests without an Origin header (non-browser
-// clients), same-origin requests, and configured origins.
-func originAllowed(r *http.Request, allowed []string) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	if err != nil {
-		return false
-	}
-	if strings.EqualFold(u.Host, r.Host) {
-		return true
-	}
-	return slices.Contains(allowed, "*") || slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(strings.TrimSuffix(a, "/"), origin) })
-}
-
-// originPatterns turns allowed origins into the host patterns the
-// websocket library matches.
-func originPatterns(allowed []string) []string {
-	var out []string
-	for _, a := range allowed {
-		if a == "*" {
-			return []string{"*"}
-		}
-		if u, err := url.Parse(a); err == nil && u.Host != "" {
-			out = append(out, u.Host)
-		}
-	}
-	return out
-}
-
-func originGuard(allowed []string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !originAllowed(r, allowed) {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusForbidden)
-			_, _ = w.Write([]byte(`{"errors":[{"message":"origin not allowed","extensions":{"code":"FORBIDDEN"}}]}`))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 const landingPage = `<!doctype html><html><head><meta charset="utf-8"><title>Calsync</title></head>

@@ -1,0 +1,86 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+// TestListenAddress: with the emulators inside Calsync the default is
+// loopback and a public address needs CALSYNC_EXPOSE_EMULATORS.
+func TestListenAddress(t *testing.T) {
+	cases := []struct {
+		name    string
+		env     func(string) string
+		addr    string
+		failing string
+	}{
+		{"emulated default", env(), "127.0.0.1:8080", ""},
+		{"real providers default", env("CALSYNC_PROVIDERS", "real"), ":8080", ""},
+		{"standalone emulator default", env("CALSYNC_PROVIDERS", "http://127.0.0.1:9090"), ":8080", ""},
+		{"emulated loopback", env("CALSYNC_ADDR", "localhost:9000"), "localhost:9000", ""},
+		{"emulated ipv6 loopback", env("CALSYNC_ADDR", "[::1]:9000"), "[::1]:9000", ""},
+		{"emulated all interfaces", env("CALSYNC_ADDR", ":8080"), "", "CALSYNC_EXPOSE_EMULATORS"},
+		{"emulated public ip", env("CALSYNC_ADDR", "0.0.0.0:8080"), "", "CALSYNC_EXPOSE_EMULATORS"},
+		{"emulated exposed on purpose", env("CALSYNC_ADDR", ":8080", "CALSYNC_EXPOSE_EMULATORS", "true"), ":8080", ""},
+		{"no port", env("CALSYNC_ADDR", "127.0.0.1"), "", "host:port"},
+		{"bad port", env("CALSYNC_ADDR", "127.0.0.1:http9"), "", "no valid port"},
+		{"bad switch", env("CALSYNC_EXPOSE_EMULATORS", "maybe"), "", "CALSYNC_EXPOSE_EMULATORS"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := FromEnv(c.env)
+			if c.failing != "" {
+				if err == nil || !strings.Contains(err.Error(), c.failing) {
+					t.Fatalf("err %v, want one naming %s", err, c.failing)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Addr != c.addr {
+				t.Fatalf("addr %q, want %q", cfg.Addr, c.addr)
+			}
+		})
+	}
+}
+
+func TestIntrospectionDefault(t *testing.T) {
+	for _, c := range []struct {
+		env  func(string) string
+		want bool
+	}{
+		{env(), true},
+		{env("DATABASE_URL", "postgres://x@127.0.0.1/db"), false},
+		{env("DATABASE_URL", "postgres://x@127.0.0.1/db", "CALSYNC_INTROSPECTION", "true"), true},
+		{env("CALSYNC_INTROSPECTION", "false"), false},
+	} {
+		cfg, err := FromEnv(c.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Introspection != c.want {
+			t.Errorf("introspection %v, want %v", cfg.Introspection, c.want)
+		}
+	}
+}
+
+func TestMaxBodyBytes(t *testing.T) {
+	if cfg, err := FromEnv(env()); err != nil || cfg.MaxBodyBytes != 1<<20 {
+		t.Fatalf("default %d %v", cfg.MaxBodyBytes, err)
+	}
+	if cfg, err := FromEnv(env("CALSYNC_MAX_BODY_BYTES", "65536")); err != nil || cfg.MaxBodyBytes != 65536 {
+		t.Fatalf("set %d %v", cfg.MaxBodyBytes, err)
+	}
+	if _, err := FromEnv(env("CALSYNC_MAX_BODY_BYTES", "1MB")); err == nil || !strings.Contains(err.Error(), "CALSYNC_MAX_BODY_BYTES") {
+		t.Fatalf("bad value: %v", err)
+	}
+}

@@ -1,0 +1,293 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"calsync/internal/domain"
+)
+
+// Media types of GraphQL over HTTP.
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+)
+
+// DefaultMaxBodyBytes bounds a GraphQL request body unless configured.
+const DefaultMaxBodyBytes = 1 << 20
+
+// httpTransport serves GraphQL over HTTP GET and POST as the
+// GraphQL-over-HTTP specification describes it: the response media type
+// follows Accept; with application/graphql-response+json, requests that
+// never became an operation (bad JSON, bad parameters, documents that do
+// not parse or validate) answer 400 without a data entry, and with plain
+// application/json they answer 200 with errors. Bodies are bounded before
+// they are read, and no error echoes the request or names a Go type.
+type httpTransport struct {
+	maxBody int64
+}
+
+var _ graphql.Transport = httpTransport{}
+
+func (httpTransport) Supports(r *http.Request) bool {
+	return r.Header.Get("Upgrade") == "" && (r.Method == http.MethodGet || r.Method == http.MethodPost)
+}
+
+// requestError is a failure before execution: status is used with
+// application/graphql-response+json (and always when force is set).
+type requestError struct {
+	status int
+	force  bool
+	code   string
+	msg    string
+}
+
+func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	media, ok := negotiate(r.Header.Get("Accept"))
+	if !ok {
+		writeRequestError(w, mediaJSON, &requestError{status: http.StatusNotAcceptable, force: true, code: "NOT_ACCEPTABLE",
+			msg: "the response can only be application/json or application/graphql-response+json"})
+		return
+	}
+	var params *graphql.RawParams
+	var rerr *requestError
+	if r.Method == http.MethodGet {
+		params, rerr = getParams(r)
+	} else {
+		params, rerr = t.postParams(w, r)
+	}
+	if rerr != nil {
+		writeRequestError(w, media, rerr)
+		return
+	}
+	params.Headers = r.Header
+	params.ReadTime = graphql.TraceTiming{Start: graphql.Now(), End: graphql.Now()}
+
+	ctx := r.Context()
+	oc, errs := exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		w.Header().Set("Content-Type", media+"; charset=utf-8")
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs)
+		status := http.StatusOK
+		if errcode.GetErrorKind(errs) == errcode.KindProtocol && media == mediaGraphQLResponse {
+			status = http.StatusBadRequest
+		}
+		if s := statusOverride(errs); s != 0 {
+			status = s
+		}
+		w.WriteHeader(status)
+		writeErrorsOnly(w, resp.Errors)
+		return
+	}
+	if r.Method == http.MethodGet && oc.Operation.Operation != ast.Query {
+		w.Header().Set("Allow", "POST")
+		writeRequestError(w, media, &requestError{status: http.StatusMethodNotAllowed, force: true, code: "METHOD_NOT_ALLOWED",
+			msg: "only queries can be sent with GET; send " + string(oc.Operation.Operation) + "s with POST"})
+		return
+	}
+	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	responses, ctx := exec.DispatchOperation(ctx, oc)
+	writeResponse(w, responses(ctx))
+}
+
+// statusOverride lets a refusal raised before execution pick its HTTP
+// status (extensions.httpStatus, removed before the response is written).
+func statusOverride(errs gqlerror.List) int {
+	for _, e := range errs {
+		if s, ok := e.Extensions[httpStatusKey].(int); ok {
+			delete(e.Extensions, httpStatusKey)
+			return s
+		}
+	}
+	return 0
+}
+
+const httpStatusKey = "httpStatus"
+
+func getParams(r *http.Request) (*graphql.RawParams, *requestError) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, badParams("the query string is not valid URL encoding")
+	}
+	p := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")}
+	if p.Query == "" {
+		return nil, badParams("the query parameter is missing")
+	}
+	if v := q.Get("variables"); v != "" {
+		if json.Unmarshal([]byte(v), &p.Variables) != nil || p.Variables == nil && v != "null" {
+			return nil, badParams("variables must be a JSON object")
+		}
+	}
+	if v := q.Get("extensions"); v != "" {
+		if json.Unmarshal([]byte(v), &p.Extensions) != nil || p.Extensions == nil && v != "null" {
+			return nil, badParams("extensions must be a JSON object")
+		}
+	}
+	return p, nil
+}
+
+func (t httpTransport) postParams(w http.ResponseWriter, r *http.Request) (*graphql.RawParams, *requestError) {
+	mt, mp, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != mediaJSON {
+		return nil, &requestError{status: http.StatusUnsupportedMediaType, force: true, code: "UNSUPPORTED_MEDIA_TYPE",
+			msg: "send the request as Content-Type: application/json"}
+	}
+	if cs := mp["charset"]; cs != "" && !strings.EqualFold(cs, "utf-8") {
+		return nil, &requestError{status: http.StatusUnsupportedMediaType, force: true, code: "UNSUPPORTED_MEDIA_TYPE",
+			msg: "the request must be encoded as utf-8"}
+	}
+	if r.ContentLength > t.maxBody {
+		return nil, tooLarge(t.maxBody)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, t.maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(t.maxBody)
+		}
+		return nil, &requestError{status: http.StatusBadRequest, force: true, code: "BAD_REQUEST", msg: "the request body could not be read"}
+	}
+	return decodeParams(body)
+}
+
+func tooLarge(limit int64) *requestError {
+	return &requestError{status: http.StatusRequestEntityTooLarge, force: true, code: "REQUEST_TOO_LARGE",
+		msg: "the request body is larger than " + byteSize(limit)}
+}
+
+// decodeParams reads a POST body: one JSON object with a string query,
+// an optional string operationName and optional object variables and
+// extensions. Batches (arrays) are not supported.
+func decodeParams(body []byte) (*graphql.RawParams, *requestError) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return nil, badParams("the request body is empty: send {\"query\": \"...\"}")
+	}
+	if trimmed[0] == '[' {
+		return nil, badParams("batched requests are not supported: send one operation per request")
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(trimmed, &raw); err != nil || raw == nil {
+		return nil, badParams("the request body is not a JSON object")
+	}
+	p := &graphql.RawParams{}
+	if err := stringParam(raw, "query", &p.Query); err != nil {
+		return nil, err
+	}
+	if p.Query == "" {
+		return nil, badParams("the query parameter is missing")
+	}
+	if err := stringParam(raw, "operationName", &p.OperationName); err != nil {
+		return nil, err
+	}
+	if err := objectParam(raw, "variables", &p.Variables); err != nil {
+		return nil, err
+	}
+	if err := objectParam(raw, "extensions", &p.Extensions); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func stringParam(raw map[string]json.RawMessage, name string, dst *string) *requestError {
+	v, ok := raw[name]
+	if !ok || string(v) == "null" {
+		return nil
+	}
+	if json.Unmarshal(v, dst) != nil {
+		return badParams("the " + name + " parameter must be a string")
+	}
+	return nil
+}
+
+func objectParam(raw map[string]json.RawMessage, name string, dst *map[string]any) *requestError {
+	v, ok := raw[name]
+	if !ok || string(v) == "null" {
+		return nil
+	}
+	d := json.NewDecoder(bytes.NewReader(v))
+	d.UseNumber()
+	if d.Decode(dst) != nil || *dst == nil {
+		return badParams("the " + name + " parameter must be a JSON object")
+	}
+	return nil
+}
+
+func badParams(msg string) *requestError {
+	return &requestError{status: http.StatusBadRequest, code: "BAD_REQUEST", msg: msg}
+}
+
+// negotiate picks the response media type from Accept: the first listed
+// type Calsync can produce; none or a wildcard means application/json.
+func negotiate(accept string) (string, bool) {
+	if strings.TrimSpace(accept) == "" {
+		return mediaJSON, true
+	}
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil || params["q"] == "0" {
+			continue
+		}
+		switch mt {
+		case mediaGraphQLResponse:
+			return mediaGraphQLResponse, true
+		case mediaJSON, "*/*", "application/*":
+			return mediaJSON, true
+		}
+	}
+	return "", false
+}
+
+func writeRequestError(w http.ResponseWriter, media string, e *requestError) {
+	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	status := http.StatusOK
+	if e.force || media == mediaGraphQLResponse {
+		status = e.status
+	}
+	w.WriteHeader(status)
+	writeErrorsOnly(w, gqlerror.List{{Message: e.msg, Extensions: map[string]any{"code": e.code}}})
+}
+
+// writeErrorsOnly writes a response with errors and no data entry.
+func writeErrorsOnly(w io.Writer, errs gqlerror.List) {
+	b, err := json.Marshal(struct {
+		Errors gqlerror.List `json:"errors"`
+	}{errs})
+	if err != nil {
+		b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"` + string(domain.CodeInternal) + `"}}]}`)
+	}
+	_, _ = w.Write(b)
+}
+
+func writeResponse(w io.Writer, resp *graphql.Response) {
+	if resp == nil {
+		resp = &graphql.Response{}
+	}
+	b, err := json.Marshal(resp)
+	if err != nil {
+		b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"` + string(domain.CodeInternal) + `"}}]}`)
+	}
+	_, _ = w.Write(b)
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
