@@ -114,7 +114,10 @@ func (a *App) open(ctx context.Context, o Options) error {
 		return err
 	}
 	a.Queue = asynq.NewClient(a.Redis.Asynq)
-	if a.Auth, err = auth.New(auth.Options{Client: client, CSRFKey: derive(key, "csrf"), SecureCookies: cfg.SecureCookies, Logger: log}); err != nil {
+	if a.Auth, err = auth.New(auth.Options{
+		Client: client, CSRFKey: derive(key, "csrf"), SecureCookies: cfg.SecureCookies, Logger: log,
+		Redis: a.Redis.Client, KeyPrefix: prefix,
+	}); err != nil {
 		return err
 	}
 	a.Scheduling = scheduling.New(scheduling.Options{

@@ -6,8 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"calsync/ent"
 	"calsync/ent/authtoken"
@@ -35,6 +41,31 @@ type Options struct {
 	SessionTTL time.Duration
 	Now        func() time.Time
 	Logger     *slog.Logger
+
+	// Redis holds the sign-in throttle's counters, shared by every
+	// replica (required).
+	Redis redis.UniversalClient
+	// KeyPrefix starts every Redis key of the throttle (the app's
+	// prefix; default "calsync").
+	KeyPrefix string
+	// FreeAttempts is how many wrong passwords an email may have before
+	// each further attempt must wait (default 5).
+	FreeAttempts int
+	// FreeAttemptsPerAddress is the same for one client address, all
+	// emails together (default 20: offices share an address).
+	FreeAttemptsPerAddress int
+	// RetryDelay is the first wait after the free attempts; it doubles
+	// with each further failure (default 1 s) up to MaxRetryDelay
+	// (default 15 min).
+	RetryDelay    time.Duration
+	MaxRetryDelay time.Duration
+	// PasswordChecks bounds the argon2 checks running at once in this
+	// process (default runtime.GOMAXPROCS). PasswordCheckQueue more may
+	// wait up to PasswordCheckWait for a slot (defaults: 4×PasswordChecks,
+	// 1 s); beyond that a check is refused with HTTP 503 / UNAVAILABLE.
+	PasswordChecks     int
+	PasswordCheckQueue int
+	PasswordCheckWait  time.Duration
 }
 
 // Service signs users in and authenticates requests.
@@ -45,6 +76,9 @@ type Service struct {
 	sessionTTL time.Duration
 	now        func() time.Time
 	log        *slog.Logger
+	throttle   *guessThrottle
+	gate       *passwordGate
+	meter      hashMeter
 }
 
 // New returns a Service.
@@ -64,7 +98,44 @@ func New(o Options) (*Service, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{client: o.Client, csrfKey: o.CSRFKey, secure: o.SecureCookies, sessionTTL: o.SessionTTL, now: o.Now, log: o.Logger}, nil
+	if o.Redis == nil {
+		return nil, errors.New("auth: no Redis client (the sign-in throttle keeps its counters there)")
+	}
+	if o.KeyPrefix == "" {
+		o.KeyPrefix = "calsync"
+	}
+	if o.FreeAttempts <= 0 {
+		o.FreeAttempts = defaultFreeAttempts
+	}
+	if o.FreeAttemptsPerAddress <= 0 {
+		o.FreeAttemptsPerAddress = defaultFreeAttemptsPerAddr
+	}
+	if o.RetryDelay <= 0 {
+		o.RetryDelay = defaultBaseDelay
+	}
+	if o.MaxRetryDelay <= 0 {
+		o.MaxRetryDelay = defaultMaxDelay
+	}
+	if o.MaxRetryDelay < o.RetryDelay {
+		o.MaxRetryDelay = o.RetryDelay
+	}
+	if o.PasswordChecks <= 0 {
+		o.PasswordChecks = runtime.GOMAXPROCS(0)
+	}
+	if o.PasswordCheckQueue <= 0 {
+		o.PasswordCheckQueue = 4 * o.PasswordChecks
+	}
+	if o.PasswordCheckWait <= 0 {
+		o.PasswordCheckWait = time.Second
+	}
+	return &Service{
+		client: o.Client, csrfKey: o.CSRFKey, secure: o.SecureCookies, sessionTTL: o.SessionTTL, now: o.Now, log: o.Logger,
+		throttle: &guessThrottle{
+			rdb: o.Redis, prefix: o.KeyPrefix, freePerEmail: o.FreeAttempts, freePerAddr: o.FreeAttemptsPerAddress,
+			base: o.RetryDelay, max: o.MaxRetryDelay, now: o.Now,
+		},
+		gate: newPasswordGate(o.PasswordChecks, o.PasswordCheckQueue, o.PasswordCheckWait),
+	}, nil
 }
 
 // db returns the transaction of the current operation if there is one:
@@ -90,9 +161,29 @@ type Request struct {
 	TokenID int
 	// CSRFValid is true when a session-authenticated request carried the
 	// right X-CSRF-Token header.
-	CSRFValid    bool
+	CSRFValid bool
+	// Addr is the client's IP: the TCP peer (RemoteAddr), never
+	// X-Forwarded-For, which any client can write (there is no
+	// trusted-proxy setting). Invalid outside HTTP.
+	Addr         netip.Addr
 	sessionToken string
 	w            http.ResponseWriter
+	// upgrade: a websocket, whose HTTP status is long gone.
+	upgrade     bool
+	wroteStatus bool
+}
+
+// refuse sets the HTTP status and Retry-After of a refused request, once,
+// before gqlgen writes the body (its POST transport sets only headers
+// before executing the operation and writes the body with w.Write, so a
+// status written here stands).
+func (r *Request) refuse(status, retrySecs int) {
+	if r == nil || r.w == nil || r.upgrade || r.wroteStatus {
+		return
+	}
+	r.wroteStatus = true
+	r.w.Header().Set("Retry-After", strconv.Itoa(retrySecs))
+	r.w.WriteHeader(status)
 }
 
 // CSRFToken returns the CSRF token of the current session, or "".
@@ -113,6 +204,10 @@ func RequestFromContext(ctx context.Context) *Request {
 
 var errBadCredentials = domain.Errorf(domain.CodeUnauthenticated, "wrong email or password")
 
+// maxSignInCandidates bounds the accounts one sign-in tries (one argon2
+// check each) when an email exists in several organizations.
+const maxSignInCandidates = 5
+
 // SignInResult is a new browser session.
 type SignInResult struct {
 	User      *ent.User
@@ -121,32 +216,45 @@ type SignInResult struct {
 	ExpiresAt time.Time
 }
 
-// SignIn checks a password and opens a session. orgSlug is needed only when
-// the email exists in several organizations. When the request came over
-// HTTP, the session cookie is set on the response.
+// SignIn checks a password and opens a session. Without orgSlug it tries
+// every organization (the oldest few) where the email has an account and
+// signs in where the password matches; orgSlug is needed only when the
+// password matches in several. Nothing about other organizations is told
+// before a password matched. Failed attempts are throttled per email and
+// per client address, and the password checks share a bounded pool. When
+// the request came over HTTP, the session cookie is set on the response.
 func (s *Service) SignIn(ctx context.Context, email, password, orgSlug string) (*SignInResult, error) {
 	email = domain.NormalizeEmail(email)
-	sys := viewer.AllTenantsContext(ctx)
-	q := s.db(ctx).User.Query().Where(user.Email(email), user.Active(true))
-	if orgSlug != "" {
-		q = q.Where(user.HasOrganizationWith(organization.Slug(orgSlug)))
+	req := RequestFromContext(ctx)
+	var addr netip.Addr
+	if req != nil {
+		addr = req.Addr
 	}
-	users, err := q.Limit(2).All(sys)
+	att, wait, err := s.throttle.begin(ctx, email, addr)
 	if err != nil {
-		return nil, fmt.Errorf("auth: sign in: %w", err)
+		return nil, err
 	}
-	if len(users) > 1 {
-		CheckPassword(dummyHash, password)
-		return nil, domain.Errorf(domain.CodeBadUserInput, "this email belongs to several organizations: give the organization")
+	if wait > 0 {
+		return nil, s.tooManyAttempts(req, wait)
 	}
-	if len(users) == 0 || users[0].PasswordHash == "" {
-		CheckPassword(dummyHash, password)
-		return nil, errBadCredentials
+	matched, err := s.matchPassword(ctx, email, password, orgSlug)
+	if err != nil {
+		s.abandon(ctx, att)
+		if errors.Is(err, errPasswordChecksBusy) {
+			return nil, s.busy(req)
+		}
+		return nil, err
 	}
-	u := users[0]
-	if !CheckPassword(u.PasswordHash, password) {
-		return nil, errBadCredentials
+	if len(matched) == 0 {
+		return nil, errBadCredentials // the attempt stays counted
 	}
+	s.settle(ctx, att)
+	if len(matched) > 1 {
+		// Only someone who knows the password learns that it opens
+		// accounts in several organizations.
+		return nil, domain.Errorf(domain.CodeBadUserInput, "this email and password open accounts in several organizations: give the organization")
+	}
+	u := matched[0]
 	tok, err := NewToken(sessionPrefix)
 	if err != nil {
 		return nil, err
@@ -158,14 +266,135 @@ func (s *Service) SignIn(ctx context.Context, email, password, orgSlug string) (
 	if err != nil {
 		return nil, fmt.Errorf("auth: create session: %w", err)
 	}
-	if r := RequestFromContext(ctx); r != nil {
-		r.Kind, r.TokenID, r.sessionToken = KindSession, at.ID, tok
-		r.CSRFValid = true
-		if r.w != nil {
-			http.SetCookie(r.w, s.cookie(tok, exp))
+	if req != nil {
+		req.Kind, req.TokenID, req.sessionToken = KindSession, at.ID, tok
+		req.CSRFValid = true
+		if req.w != nil {
+			http.SetCookie(req.w, s.cookie(tok, exp))
 		}
 	}
 	return &SignInResult{User: u, Token: tok, CSRFToken: csrfFor(s.csrfKey, tok), ExpiresAt: exp}, nil
+}
+
+// matchPassword returns the active accounts with email (in the
+// organization orgSlug, when given) whose password is password. Each
+// candidate costs one argon2 check, all in one slot of the gate; with no
+// candidate the dummy hash is checked, so an unknown email takes as long
+// as a known one.
+func (s *Service) matchPassword(ctx context.Context, email, password, orgSlug string) ([]*ent.User, error) {
+	q := s.db(ctx).User.Query().Where(user.Email(email), user.Active(true))
+	if orgSlug != "" {
+		q = q.Where(user.HasOrganizationWith(organization.Slug(orgSlug)))
+	}
+	// The oldest accounts first: an organization created later cannot
+	// push the original ones out of the candidates.
+	users, err := q.Order(ent.Asc(user.FieldID)).Limit(maxSignInCandidates).All(viewer.AllTenantsContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("auth: sign in: %w", err)
+	}
+	var matched []*ent.User
+	err = s.gate.run(ctx, func() {
+		if len(users) == 0 {
+			s.meter.check(dummyHash, password)
+			return
+		}
+		for _, u := range users {
+			if u.PasswordHash == "" {
+				s.meter.check(dummyHash, password) // same cost, never a match
+				continue
+			}
+			if s.meter.check(u.PasswordHash, password) {
+				matched = append(matched, u)
+			}
+		}
+	})
+	return matched, err
+}
+
+// VerifyPassword checks the password of user userID (the viewer's own,
+// before changing it), throttled and bounded like a sign-in. A wrong
+// password is a BAD_USER_INPUT error on field.
+func (s *Service) VerifyPassword(ctx context.Context, userID int, password, field string) error {
+	u, err := s.db(ctx).User.Get(ctx, userID)
+	if ent.IsNotFound(err) {
+		return domain.NotFound("user", userID)
+	}
+	if err != nil {
+		return fmt.Errorf("auth: verify password: %w", err)
+	}
+	req := RequestFromContext(ctx)
+	var addr netip.Addr
+	if req != nil {
+		addr = req.Addr
+	}
+	att, wait, err := s.throttle.begin(ctx, u.Email, addr)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return s.tooManyAttempts(req, wait)
+	}
+	ok := false
+	err = s.gate.run(ctx, func() {
+		if u.PasswordHash == "" {
+			s.meter.check(dummyHash, password)
+			return
+		}
+		ok = s.meter.check(u.PasswordHash, password)
+	})
+	if err != nil {
+		s.abandon(ctx, att)
+		if errors.Is(err, errPasswordChecksBusy) {
+			return s.busy(req)
+		}
+		return err
+	}
+	if !ok {
+		return domain.InvalidField(field, errors.New("wrong password"))
+	}
+	s.settle(ctx, att)
+	return nil
+}
+
+// settle records a right password. Failing to is logged, not fatal: the
+// password was right, and the counter only stays higher than it should.
+func (s *Service) settle(ctx context.Context, att *attempt) {
+	if err := att.succeeded(ctx); err != nil {
+		s.log.WarnContext(ctx, "sign-in throttle: forget failures", slog.Any("error", err))
+	}
+}
+
+func (s *Service) abandon(ctx context.Context, att *attempt) {
+	if err := att.abandoned(ctx); err != nil {
+		s.log.WarnContext(ctx, "sign-in throttle: take back an attempt", slog.Any("error", err))
+	}
+}
+
+// tooManyAttempts answers a throttled attempt: HTTP 429, Retry-After and
+// TOO_MANY_REQUESTS with retryAfterSeconds.
+func (s *Service) tooManyAttempts(req *Request, wait time.Duration) error {
+	secs := retrySeconds(wait)
+	req.refuse(http.StatusTooManyRequests, secs)
+	return limitError(domain.CodeTooManyRequests, secs, fmt.Sprintf("too many wrong passwords: try again in %d seconds", secs))
+}
+
+// busy answers a password check refused by the gate: HTTP 503,
+// Retry-After and UNAVAILABLE.
+func (s *Service) busy(req *Request) error {
+	secs := retrySeconds(s.gate.maxWait)
+	req.refuse(http.StatusServiceUnavailable, secs)
+	return limitError(domain.CodeUnavailable, secs, "the server is busy checking passwords: try again shortly")
+}
+
+// limitError is a domain error carrying extensions.retryAfterSeconds. The
+// error presenter maps a domain.Error to its message and code only, but
+// passes on a *gqlerror.Error that already has a code as it is; wrapping
+// the domain.Error keeps domain.CodeOf working for Go callers.
+func limitError(code domain.Code, secs int, msg string) error {
+	de := &domain.Error{Code: code, Message: msg, RetryAfter: time.Duration(secs) * time.Second}
+	return &gqlerror.Error{Err: de, Message: msg, Extensions: map[string]any{
+		"code": string(code), "retryAfterSeconds": secs,
+	}}
 }
 
 func (s *Service) cookie(tok string, exp time.Time) *http.Cookie {
@@ -274,7 +503,7 @@ func (s *Service) Authenticate(ctx context.Context, tok string) (viewer.Viewer, 
 // with a bad token is answered 401; one with no token goes on anonymous.
 func (s *Service) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req := &Request{w: w}
+		req := &Request{w: w, Addr: peerAddr(r.RemoteAddr), upgrade: r.Header.Get("Upgrade") != ""}
 		ctx := context.WithValue(r.Context(), requestKey{}, req)
 		var tok string
 		kind := KindNone

@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error for API clients (GraphQL extensions.code).
@@ -16,6 +17,12 @@ const (
 	CodeBadUserInput    Code = "BAD_USER_INPUT"
 	CodeConflict        Code = "CONFLICT"
 	CodeInternal        Code = "INTERNAL"
+	// CodeTooManyRequests: the caller tried too often (sign-in guesses);
+	// the error's RetryAfter says when to try again.
+	CodeTooManyRequests Code = "TOO_MANY_REQUESTS"
+	// CodeUnavailable: the server is too busy right now (HTTP 503); try
+	// again after RetryAfter.
+	CodeUnavailable Code = "UNAVAILABLE"
 )
 
 // Error is an error whose message is safe to show to the user.
@@ -24,6 +31,9 @@ type Error struct {
 	// Field names the input field at fault, when there is one.
 	Field   string
 	Message string
+	// RetryAfter is when the client may try again (TOO_MANY_REQUESTS,
+	// UNAVAILABLE); zero otherwise.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Message }
