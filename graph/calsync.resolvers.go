@@ -110,7 +110,7 @@ func (r *mutationResolver) UpdateUser(ctx context.Context, id int, input ent.Upd
 
 // SetPassword is the resolver for the setPassword field.
 func (r *mutationResolver) SetPassword(ctx context.Context, input model.SetPasswordInput) (bool, error) {
-	return true, r.Directory.SetPassword(ctx, input.UserID, input.Password)
+	return true, r.Directory.SetPassword(ctx, input.UserID, input.Password, input.CurrentPassword)
 }
 
 // DeactivateUser is the resolver for the deactivateUser field.

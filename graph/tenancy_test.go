@@ -94,6 +94,7 @@ const (
 	tnMCreateUser     = `mutation($in:CreateUserWithPasswordInput!){createUser(input:$in){id organizationID email role generalFieldworker}}`
 	tnMUpdateUser     = `mutation($id:ID!,$in:UpdateUserInput!){updateUser(id:$id,input:$in){id organizationID name timeZone role}}`
 	tnMSetPassword    = `mutation($id:ID!,$pw:String!){setPassword(input:{userId:$id,password:$pw})}`
+	tnMSetOwnPassword = `mutation($id:ID!,$pw:String!,$cur:String!){setPassword(input:{userId:$id,password:$pw,currentPassword:$cur})}`
 	tnMDeactivate     = `mutation($id:ID!){deactivateUser(id:$id){id active}}`
 	tnMCreateStatus   = `mutation($in:CreateBookingStatusInput!){createBookingStatus(input:$in){id organizationID name}}`
 	tnMUpdateStatus   = `mutation($id:ID!,$in:UpdateBookingStatusInput!){updateBookingStatus(id:$id,input:$in){id organizationID description}}`
@@ -868,8 +869,23 @@ func (f *tnFixture) cases() []tnCase {
 	add(tnCase{name: "setPassword Fieldworker2", as: tnFW, query: tnMSetPassword, vars: pw(al.Fieldworker2.ID), want: tnForbidden})
 	add(tnCase{name: "setPassword admin", as: tnFW, query: tnMSetPassword, vars: pw(al.Admin.ID), want: tnForbidden})
 	add(tnCase{name: "setPassword beta admin", as: tnFW, query: tnMSetPassword, vars: pw(be.Admin.ID), ghost: pw(tnGhost(be.Admin.ID)), want: tnForeignDenied})
-	add(tnCase{name: "setPassword own", as: tnFW, query: tnMSetPassword, vars: pw(al.Fieldworker.ID),
-		check: func(t *testing.T, d tnData) { tnEq(t, d, "setPassword", true) }})
+	// One's own password needs the current one.
+	add(tnCase{name: "setPassword own without the current password", as: tnFW, query: tnMSetPassword, vars: pw(al.Fieldworker.ID), want: []string{"BAD_USER_INPUT"}})
+	ownPw := pw(al.Fieldworker.ID)
+	ownPw["cur"] = testenv.Password
+	add(tnCase{name: "setPassword own", as: tnFW, query: tnMSetOwnPassword, vars: ownPw,
+		check: func(t *testing.T, d tnData) {
+			tnEq(t, d, "setPassword", true)
+			u, err := f.db.User.Get(f.sys(), al.Fieldworker.ID)
+			if err != nil || !auth.CheckPassword(u.PasswordHash, newPassword) {
+				t.Errorf("Fieldworker's password was not set (err %v)", err)
+			}
+			// Their other tokens end with the old password.
+			tok, err := f.db.AuthToken.Get(f.sys(), f.tokFW)
+			if err != nil || tok.RevokedAt == nil {
+				t.Errorf("Fieldworker's bearer token survived the password change (err %v)", err)
+			}
+		}})
 	add(tnCase{name: "setPassword Fieldworker", as: tnAnon, query: tnMSetPassword, vars: pw(al.Fieldworker.ID), want: tnAnonCodes})
 
 	// deactivateUser

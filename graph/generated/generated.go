@@ -6624,7 +6624,10 @@ type Viewer {
 input SignInInput {
   email: String!
   password: String!
-  """The organization's slug; needed only when the email exists in several organizations."""
+  """
+  The organization's slug; needed only when the email and password open accounts in several
+  organizations (or the account is not among the email's five oldest).
+  """
   organization: String
 }
 
@@ -6676,9 +6679,16 @@ input CreateUserWithPasswordInput {
   password: String
 }
 
+"""
+A new password: administrators set anyone's of their organization, users their own. Every other
+session and bearer token of the user is revoked (and their subscriptions end): all but the one
+making the change when it is one's own password, all of them on an administrator's reset.
+"""
 input SetPasswordInput {
   userId: ID!
   password: String!
+  """Required to change your own password (administrators too); not needed to reset someone else's."""
+  currentPassword: String
 }
 
 """A change applied to every selected booking at once."""
@@ -6701,6 +6711,12 @@ type MassModifyBookingsPayload {
 }
 
 type Mutation {
+  """
+  Opens a browser session (cookie + csrfToken). Wrong passwords are throttled per email and per
+  client address: TOO_MANY_REQUESTS (HTTP 429) with extensions.retryAfterSeconds, even for the
+  right password until then. UNAVAILABLE (HTTP 503, retryAfterSeconds) when the server is too busy
+  checking passwords.
+  """
   signIn(input: SignInInput!): SignInPayload!
   signOut: Boolean!
   createBearerToken(input: CreateBearerTokenInput!): CreateBearerTokenPayload!
@@ -30956,7 +30972,7 @@ func (ec *executionContext) unmarshalInputSetPasswordInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"userId", "password"}
+	fieldsInOrder := [...]string{"userId", "password", "currentPassword"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30977,6 +30993,13 @@ func (ec *executionContext) unmarshalInputSetPasswordInput(ctx context.Context, 
 				return it, err
 			}
 			it.Password = data
+		case "currentPassword":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currentPassword"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CurrentPassword = data
 		}
 	}
 	return it, nil

@@ -90,15 +90,21 @@ type ServiceSyncResult struct {
 	Error *string `json:"error,omitempty"`
 }
 
+// A new password: administrators set anyone's of their organization, users their own. Every other
+// session and bearer token of the user is revoked (and their subscriptions end): all but the one
+// making the change when it is one's own password, all of them on an administrator's reset.
 type SetPasswordInput struct {
 	UserID   int    `json:"userId"`
 	Password string `json:"password"`
+	// Required to change your own password (administrators too); not needed to reset someone else's.
+	CurrentPassword *string `json:"currentPassword,omitempty"`
 }
 
 type SignInInput struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
-	// The organization's slug; needed only when the email exists in several organizations.
+	// The organization's slug; needed only when the email and password open accounts in several
+	// organizations (or the account is not among the email's five oldest).
 	Organization *string `json:"organization,omitempty"`
 }
 

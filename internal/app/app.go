@@ -151,6 +151,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	a.brokerPrefix = prefix
 	a.Directory = directory.New(client, nil)
 	a.Directory.OnDeactivate = a.Linking.UnlinkAll
+	a.Directory.Passwords = a.Auth
 	a.Directory.SetLogger(log)
 	var emulators http.Handler
 	if ps.emulators != nil {

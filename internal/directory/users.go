@@ -4,6 +4,7 @@ package directory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -26,6 +27,15 @@ type Directory struct {
 	// OnDeactivate runs, in the same operation, when a user is
 	// deactivated: their calendars are unlinked and their sync stops.
 	OnDeactivate func(ctx context.Context, userID int) error
+	// Passwords checks a user's current password before they change it
+	// (auth.Service: throttled and bounded like a sign-in).
+	Passwords PasswordVerifier
+}
+
+// PasswordVerifier checks a user's password; a wrong one is an error
+// about field.
+type PasswordVerifier interface {
+	VerifyPassword(ctx context.Context, userID int, password, field string) error
 }
 
 // New returns a Directory.
@@ -37,7 +47,7 @@ func New(client *ent.Client, now func() time.Time) *Directory {
 }
 
 func (d *Directory) deactivated(ctx context.Context, userID int) error {
-	if err := d.revokeTokens(ctx, userID); err != nil {
+	if err := d.revokeTokens(ctx, userID, 0); err != nil {
 		return err
 	}
 	if d.OnDeactivate == nil {
@@ -135,10 +145,28 @@ func (d *Directory) UpdateUser(ctx context.Context, id int, in ent.UpdateUserInp
 	return out, err
 }
 
-// SetPassword sets a user's password (admins for anyone, users for themselves).
-func (d *Directory) SetPassword(ctx context.Context, id int, password string) error {
+// SetPassword sets a user's password: admins for anyone, users for
+// themselves, who must give their current password (an admin changing
+// their own too). Every other session and bearer token of the user is
+// revoked (open subscriptions end with them): on a change of one's own
+// password all but the one making the change, on a reset by an admin
+// all of them.
+func (d *Directory) SetPassword(ctx context.Context, id int, password string, current *string) error {
 	if err := auth.ValidatePassword(password); err != nil {
 		return domain.InvalidField("password", err)
+	}
+	v, _ := viewer.FromContext(ctx)
+	self := v.UserID != 0 && v.UserID == id
+	if self {
+		if current == nil || *current == "" {
+			return domain.InvalidField("currentPassword", errors.New("required to change your own password"))
+		}
+		if d.Passwords == nil {
+			return errors.New("directory: no password verifier")
+		}
+		if err := d.Passwords.VerifyPassword(ctx, id, *current, "currentPassword"); err != nil {
+			return err
+		}
 	}
 	h, err := auth.HashPassword(password)
 	if err != nil {
@@ -148,7 +176,14 @@ func (d *Directory) SetPassword(ctx context.Context, id int, password string) er
 	if ent.IsNotFound(err) {
 		return domain.NotFound("user", id)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	keep := 0
+	if r := auth.RequestFromContext(ctx); self && r != nil {
+		keep = r.TokenID
+	}
+	return d.revokeTokens(ctx, id, keep)
 }
 
 // Deactivate stops a user: they can no longer sign in, their tokens are
@@ -168,10 +203,12 @@ func (d *Directory) Deactivate(ctx context.Context, id int) (*ent.User, error) {
 	return u, d.deactivated(ctx, id)
 }
 
-func (d *Directory) revokeTokens(ctx context.Context, userID int) error {
+// revokeTokens revokes every session and bearer token of userID except
+// the token keep (0: none).
+func (d *Directory) revokeTokens(ctx context.Context, userID, keep int) error {
 	v, _ := viewer.FromContext(ctx)
 	err := d.db(ctx).AuthToken.Update().
-		Where(authtoken.UserID(userID), authtoken.RevokedAtIsNil()).
+		Where(authtoken.UserID(userID), authtoken.RevokedAtIsNil(), authtoken.IDNEQ(keep)).
 		SetRevokedAt(d.now()).Exec(viewer.SystemContext(ctx, v.OrgID))
 	if err != nil {
 		return fmt.Errorf("directory: revoke tokens: %w", err)
