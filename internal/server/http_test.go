@@ -304,3 +304,13 @@ func TestEmulatorControlLoopbackOnly(t *testing.T) {
 		t.Fatalf("loopback client: %d", res.StatusCode)
 	}
 }
+
+// TestCORSAnyOrigin: "*" opens the API to any site for bearer-token
+// clients, never with credentials.
+func TestCORSAnyOrigin(t *testing.T) {
+	env := testenv.NewWith(t, testenv.SQLite, func(c *config.Config) { c.AllowedOrigins = []string{"*"} })
+	ex := send(t, "OPTIONS", env.Server.URL+"/graphql", map[string]string{"Origin": "https://anywhere.example", "Access-Control-Request-Method": "POST"}, "")
+	if ex.header.Get("Access-Control-Allow-Origin") != "*" || ex.header.Get("Access-Control-Allow-Credentials") != "" {
+		t.Fatalf("preflight: %v", ex.header)
+	}
+}

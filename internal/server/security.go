@@ -122,9 +122,14 @@ func (p originPolicy) cors(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Add("Vary", "Origin")
 		listed := origin != "" && p.listed(origin)
-		if listed {
+		switch n := normalizeOrigin(origin); {
+		case listed && (p.allowed[n] || n == p.public):
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Set("Access-Control-Allow-Credentials", "true")
+		case listed:
+			// "*" opens the API to bearer-token clients on any site,
+			// never with the session cookie.
+			h.Set("Access-Control-Allow-Origin", "*")
 		}
 		if r.Method != http.MethodOptions {
 			next.ServeHTTP(w, r)
