@@ -94,7 +94,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	if a.Box, err = secret.NewBox(key); err != nil {
 		return err
 	}
-	if a.DB, err = store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir}, o.DriverWrap); err != nil {
+	if a.DB, err = store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log}, o.DriverWrap); err != nil {
 		return err
 	}
 	if err = a.DB.Migrate(ctx); err != nil {
@@ -117,6 +117,8 @@ func (a *App) open(ctx context.Context, o Options) error {
 	if a.Auth, err = auth.New(auth.Options{
 		Client: client, CSRFKey: derive(key, "csrf"), SecureCookies: cfg.SecureCookies, Logger: log,
 		Redis: a.Redis.Client, KeyPrefix: prefix,
+		FreeAttempts: cfg.SignInFreeAttempts, FreeAttemptsPerAddress: cfg.SignInFreeAttemptsPerAddress,
+		MaxRetryDelay: cfg.SignInMaxDelay, PasswordChecks: cfg.PasswordChecks,
 	}); err != nil {
 		return err
 	}
@@ -167,6 +169,8 @@ func (a *App) open(ctx context.Context, o Options) error {
 		Emulators:       emulators,
 		Logger:          log,
 		Introspection:   cfg.Introspection,
+		PublicURL:       cfg.PublicURL,
+		MaxBodyBytes:    cfg.MaxBodyBytes,
 		AllowedOrigins:  cfg.AllowedOrigins,
 		ComplexityLimit: cfg.ComplexityLimit,
 		Ready:           a.ready,

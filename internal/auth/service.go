@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"calsync/ent"
 	"calsync/ent/authtoken"
@@ -386,15 +385,10 @@ func (s *Service) busy(req *Request) error {
 	return limitError(domain.CodeUnavailable, secs, "the server is busy checking passwords: try again shortly")
 }
 
-// limitError is a domain error carrying extensions.retryAfterSeconds. The
-// error presenter maps a domain.Error to its message and code only, but
-// passes on a *gqlerror.Error that already has a code as it is; wrapping
-// the domain.Error keeps domain.CodeOf working for Go callers.
+// limitError is a refusal the client may retry after secs seconds (the
+// error presenter adds extensions.retryAfterSeconds).
 func limitError(code domain.Code, secs int, msg string) error {
-	de := &domain.Error{Code: code, Message: msg, RetryAfter: time.Duration(secs) * time.Second}
-	return &gqlerror.Error{Err: de, Message: msg, Extensions: map[string]any{
-		"code": string(code), "retryAfterSeconds": secs,
-	}}
+	return &domain.Error{Code: code, Message: msg, RetryAfter: time.Duration(secs) * time.Second}
 }
 
 func (s *Service) cookie(tok string, exp time.Time) *http.Cookie {

@@ -11,8 +11,10 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the whole configuration.
@@ -51,6 +53,11 @@ type Config struct {
 	// empty keeps emails in the outbox.
 	SMTPURL  string
 	SMTPFrom string
+	// Sign-in throttle and the cap on password checks (see auth.Options).
+	SignInFreeAttempts           int
+	SignInFreeAttemptsPerAddress int
+	SignInMaxDelay               time.Duration
+	PasswordChecks               int
 	// Provider quotas the sync engine paces itself to.
 	GoogleQuotaPerMinute       int
 	MicrosoftQuotaPer10Minutes int
@@ -85,6 +92,10 @@ var Vars = []Var{
 	{"MICROSOFT_TENANT", "common", "the Microsoft directory users sign in through: common, organizations or a tenant id"},
 	{"SMTP_URL", "", "smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465; empty keeps emails in the outbox (readable by admins)"},
 	{"SMTP_FROM", "Calsync <calsync@localhost>", "sender of authorization emails"},
+	{"CALSYNC_SIGNIN_FREE_ATTEMPTS", "5", "wrong passwords an email may have before each further sign-in must wait (1 s, doubling)"},
+	{"CALSYNC_SIGNIN_FREE_ATTEMPTS_PER_ADDRESS", "20", "the same for one client address (the TCP peer), all emails together"},
+	{"CALSYNC_SIGNIN_MAX_DELAY", "15m", "longest wait between sign-in attempts once throttled"},
+	{"CALSYNC_PASSWORD_CHECKS", "the number of cores", "password (argon2) checks run at once by this process; four times as many may wait up to 1 s, the rest answer 503 UNAVAILABLE"},
 	{"CALSYNC_GOOGLE_QUOTA_PER_MINUTE", "600", "Google Calendar requests per minute per user the sync engine paces itself to (your project's per-user quota)"},
 	{"CALSYNC_MICROSOFT_QUOTA_PER_10_MINUTES", "10000", "Graph requests per 10 minutes per mailbox the sync engine paces itself to"},
 }
@@ -159,6 +170,24 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if err := c.checkAddr(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.SignInFreeAttempts, err = intVar(getenv, "CALSYNC_SIGNIN_FREE_ATTEMPTS", 5, 1, 1000); err != nil {
+		errs = append(errs, err)
+	}
+	if c.SignInFreeAttemptsPerAddress, err = intVar(getenv, "CALSYNC_SIGNIN_FREE_ATTEMPTS_PER_ADDRESS", 20, 1, 100000); err != nil {
+		errs = append(errs, err)
+	}
+	if c.PasswordChecks, err = intVar(getenv, "CALSYNC_PASSWORD_CHECKS", runtime.GOMAXPROCS(0), 1, 1024); err != nil {
+		errs = append(errs, err)
+	}
+	c.SignInMaxDelay = 15 * time.Minute
+	if s := strings.TrimSpace(getenv("CALSYNC_SIGNIN_MAX_DELAY")); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < time.Second || d > 24*time.Hour {
+			errs = append(errs, fmt.Errorf("CALSYNC_SIGNIN_MAX_DELAY: %q must be a duration from 1s to 24h, like 15m", s))
+		} else {
+			c.SignInMaxDelay = d
+		}
 	}
 	if c.GoogleQuotaPerMinute, err = intVar(getenv, "CALSYNC_GOOGLE_QUOTA_PER_MINUTE", 600, 1, 1000000); err != nil {
 		errs = append(errs, err)

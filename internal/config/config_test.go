@@ -84,3 +84,23 @@ func TestMaxBodyBytes(t *testing.T) {
 		t.Fatalf("bad value: %v", err)
 	}
 }
+
+func TestSignInSettings(t *testing.T) {
+	cfg, err := FromEnv(env("CALSYNC_SIGNIN_FREE_ATTEMPTS", "3", "CALSYNC_SIGNIN_FREE_ATTEMPTS_PER_ADDRESS", "50", "CALSYNC_SIGNIN_MAX_DELAY", "5m", "CALSYNC_PASSWORD_CHECKS", "4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SignInFreeAttempts != 3 || cfg.SignInFreeAttemptsPerAddress != 50 || cfg.SignInMaxDelay.Minutes() != 5 || cfg.PasswordChecks != 4 {
+		t.Fatalf("%+v", cfg)
+	}
+	for _, bad := range [][2]string{
+		{"CALSYNC_SIGNIN_FREE_ATTEMPTS", "0"},
+		{"CALSYNC_SIGNIN_MAX_DELAY", "forever"},
+		{"CALSYNC_SIGNIN_MAX_DELAY", "10ms"},
+		{"CALSYNC_PASSWORD_CHECKS", "-1"},
+	} {
+		if _, err := FromEnv(env(bad[0], bad[1])); err == nil || !strings.Contains(err.Error(), bad[0]) {
+			t.Errorf("%s=%s: %v", bad[0], bad[1], err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -26,6 +27,10 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return gerr // parse/validation errors already carry a code
 		}
 		code, msg, field := classify(err)
+		var retryAfter time.Duration
+		if de := (*domain.Error)(nil); errors.As(err, &de) {
+			retryAfter = de.RetryAfter
+		}
 		if code == domain.CodeForbidden && anonymous(ctx) {
 			code, msg = domain.CodeUnauthenticated, "sign in first"
 		}
@@ -47,6 +52,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		gerr.Extensions["code"] = string(code)
 		if field != "" {
 			gerr.Extensions["field"] = field
+		}
+		if retryAfter > 0 {
+			gerr.Extensions["retryAfterSeconds"] = int((retryAfter + time.Second - 1) / time.Second)
 		}
 		return gerr
 	}
