@@ -122,11 +122,9 @@ func (a *App) open(ctx context.Context, o Options) error {
 	}); err != nil {
 		return err
 	}
-	a.Scheduling = scheduling.New(scheduling.Options{
-		Client:   client,
-		Notifier: &changeFeed{broker: a.Broker, queue: tasks.NewEnqueuer(a.Queue), log: log},
-		Logger:   log,
-	})
+	feed := &changeFeed{broker: a.Broker, queue: tasks.NewEnqueuer(a.Queue), log: log}
+	a.Scheduling = scheduling.New(scheduling.Options{Client: client, Notifier: feed, Logger: log})
+	client.Use(engine.RerenderHook(feed.CalendarsChanged))
 	ps, err := setupProviders(ctx, cfg, key, &http.Client{Timeout: 30 * time.Second})
 	if err != nil {
 		return err

@@ -44,6 +44,14 @@ func (f *changeFeed) BookingsChanged(ctx context.Context, orgID int, changes []s
 	}
 }
 
+// CalendarsChanged queues syncs of the users' calendars: what their events
+// show changed (a name, the organization's time zone) though no booking did.
+func (f *changeFeed) CalendarsChanged(ctx context.Context, orgID int, userIDs []int) {
+	if err := f.queue.BookingsChanged(ctx, tasks.BookingsChangedPayload{OrgID: orgID, UserIDs: userIDs}); err != nil {
+		f.log.WarnContext(ctx, "enqueue calendar re-render failed", slog.Int("org_id", orgID), slog.Any("error", err))
+	}
+}
+
 // linkJobs queues linking's background work and publishes account status.
 type linkJobs struct {
 	queue  *asynq.Client

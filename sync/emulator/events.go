@@ -10,9 +10,10 @@ import (
 // HeldEvent is an event as an emulated calendar holds it, in a form common
 // to both providers (for tests and benchmarks that check outcomes).
 type HeldEvent struct {
-	ID         string
-	Title      string
-	Start, End time.Time
+	ID          string
+	Title       string
+	Description string
+	Start, End  time.Time
 	// Tags are the private extended properties (Google) or the
 	// single-value extended properties by name (Microsoft).
 	Tags map[string]string
@@ -41,6 +42,8 @@ func decodeHeld(raws []json.RawMessage) ([]HeldEvent, error) {
 	for _, raw := range raws {
 		var e struct {
 			ID, Summary, Subject, Status string
+			Description                  string
+			Body                         struct{ Content string }
 			Start, End                   struct {
 				DateTime string `json:"dateTime"`
 				Date     string `json:"date"`
@@ -55,7 +58,7 @@ func decodeHeld(raws []json.RawMessage) ([]HeldEvent, error) {
 		if e.Status == "cancelled" {
 			continue
 		}
-		h := HeldEvent{ID: e.ID, Title: e.Summary + e.Subject, Tags: e.ExtendedProperties.Private}
+		h := HeldEvent{ID: e.ID, Title: e.Summary + e.Subject, Description: e.Description + e.Body.Content, Tags: e.ExtendedProperties.Private}
 		if h.Tags == nil {
 			h.Tags = map[string]string{}
 		}

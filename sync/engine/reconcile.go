@@ -109,7 +109,7 @@ func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncru
 	if err != nil {
 		return nil, fmt.Errorf("engine: load account: %w", err)
 	}
-	if (a.Status != calendaraccount.StatusACTIVE && a.Status != calendaraccount.StatusERROR) || a.DestinationCalendarID == "" {
+	if !AccountSyncs(a) {
 		return nil, nil // unlinked or waiting for re-authorization
 	}
 	pr, ok := r.providers[a.Provider]
@@ -384,7 +384,7 @@ func (x *run) markAccount(status calendaraccount.Status, msg string) {
 	// Only an account still in use: an unlink or re-authorization written
 	// meanwhile must stand.
 	err := x.r.client.CalendarAccount.Update().
-		Where(calendaraccount.ID(x.account.ID), calendaraccount.StatusIn(calendaraccount.StatusACTIVE, calendaraccount.StatusERROR)).
+		Where(calendaraccount.ID(x.account.ID), SyncingAccounts()).
 		SetStatus(status).SetLastError(msg).Exec(context.WithoutCancel(x.ctx))
 	if err != nil {
 		x.r.log.ErrorContext(x.ctx, "mark account", slog.Int("account_id", x.account.ID), slog.Any("error", err))

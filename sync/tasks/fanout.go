@@ -15,6 +15,7 @@ import (
 	"calsync/ent/calendaraccount"
 	"calsync/ent/user"
 	"calsync/internal/viewer"
+	"calsync/sync/engine"
 )
 
 // FanOut handles bookings:changed: it finds the active calendar accounts of
@@ -39,7 +40,7 @@ func (h *FanOut) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	}
 	ctx = viewer.SystemContext(ctx, p.OrgID)
 	accounts, err := h.Client.CalendarAccount.Query().
-		Where(calendaraccount.HasUsersWith(user.IDIn(p.UserIDs...)), calendaraccount.StatusEQ(calendaraccount.StatusACTIVE)).
+		Where(calendaraccount.HasUsersWith(user.IDIn(p.UserIDs...)), engine.SyncingAccounts()).
 		IDs(ctx)
 	if err != nil {
 		return fmt.Errorf("tasks: fan-out: %w", err)

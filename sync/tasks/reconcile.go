@@ -11,9 +11,9 @@ import (
 	"github.com/hibiken/asynq"
 
 	"calsync/ent"
-	"calsync/ent/calendaraccount"
 	"calsync/ent/linkattempt"
 	"calsync/internal/viewer"
+	"calsync/sync/engine"
 )
 
 // TypeReconcileAll queues a sync of every linked account: the safety net
@@ -42,7 +42,7 @@ type ReconcileAll struct {
 // ProcessTask implements asynq.Handler.
 func (h *ReconcileAll) ProcessTask(ctx context.Context, _ *asynq.Task) error {
 	accounts, err := h.Client.CalendarAccount.Query().
-		Where(calendaraccount.StatusIn(calendaraccount.StatusACTIVE, calendaraccount.StatusERROR)).
+		Where(engine.SyncingAccounts()).
 		All(viewer.AllTenantsContext(ctx))
 	if err != nil {
 		return fmt.Errorf("tasks: reconcile: %w", err)

@@ -1,0 +1,137 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"calsync/ent"
+	"calsync/ent/booking"
+	"calsync/ent/bookingstatus"
+	"calsync/ent/bookingtype"
+	"calsync/ent/organization"
+	"calsync/ent/predicate"
+	"calsync/ent/user"
+	"calsync/internal/store"
+	"calsync/internal/viewer"
+)
+
+// renderedFields declares, in one place, what an event depends on besides
+// its booking: the fields of other entities that Render and the desired
+// state read. Whoever makes Render or desired read another field adds it
+// here; TestRenderedFieldsChangeEvents and TestStatusAndTypeEditsReachCalendars
+// check that each one shows at once.
+var renderedFields = map[string][]string{
+	// Not the default time zone: every booking carries its own.
+	ent.TypeOrganization:  {organization.FieldName},
+	ent.TypeUser:          {user.FieldName},
+	ent.TypeBookingStatus: {bookingstatus.FieldName, bookingstatus.FieldPushToCalendar, bookingstatus.FieldDeleteFromCalendar},
+	ent.TypeBookingType:   {bookingtype.FieldSyncToCalendar},
+}
+
+// Rerender is told, after commit, which fieldworkers' calendars show
+// something that changed.
+type Rerender func(ctx context.Context, orgID int, userIDs []int)
+
+// RerenderHook is the ent hook that turns a change to anything events
+// show (renderedFields) into syncs of exactly the calendars showing it:
+// an organization's name → its linked fieldworkers; a
+// person's name → their own calendars and those of the hosts of bookings
+// they created; a status or type → the hosts of its bookings.
+func RerenderHook(rerender Rerender) ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			fields, watched := renderedFields[m.Type()]
+			if !watched || !m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) || !slices.ContainsFunc(fields, func(f string) bool {
+				_, set := m.Field(f)
+				return set
+			}) {
+				return next.Mutate(ctx, m)
+			}
+			ids, err := mutatedIDs(ctx, m)
+			if err != nil {
+				return nil, err
+			}
+			v, err := next.Mutate(ctx, m)
+			if err != nil || len(ids) == 0 {
+				return v, err
+			}
+			byOrg, err := affectedUsers(ctx, m, ids)
+			if err != nil {
+				return nil, fmt.Errorf("engine: rerender: %w", err)
+			}
+			store.AfterCommit(ctx, func(ctx context.Context) {
+				for org, users := range byOrg {
+					if len(users) > 0 {
+						rerender(ctx, org, users)
+					}
+				}
+			})
+			return v, nil
+		})
+	}
+}
+
+// mutatedIDs are the ids a mutation is about to change, read before it
+// does (an update may change what its own predicates match).
+func mutatedIDs(ctx context.Context, m ent.Mutation) ([]int, error) {
+	im, ok := m.(interface {
+		IDs(context.Context) ([]int, error)
+	})
+	if !ok {
+		return nil, nil
+	}
+	return im.IDs(viewer.AllTenantsContext(ctx))
+}
+
+// affectedUsers returns, per organization, the users whose calendars show
+// the mutated entities.
+func affectedUsers(ctx context.Context, m ent.Mutation, ids []int) (map[int][]int, error) {
+	sys := viewer.AllTenantsContext(ctx)
+	out := map[int][]int{}
+	switch m := m.(type) {
+	case *ent.OrganizationMutation:
+		for _, org := range ids {
+			users, err := m.Client().User.Query().
+				Where(user.OrganizationID(org), user.HasCalendarAccountsWith(SyncingAccounts())).IDs(sys)
+			if err != nil {
+				return nil, err
+			}
+			out[org] = users
+		}
+	case *ent.UserMutation:
+		people, err := m.Client().User.Query().Where(user.IDIn(ids...)).All(sys)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range people {
+			hosts, err := m.Client().User.Query().
+				Where(user.HasBookingsWith(booking.HasCreatedByWith(user.ID(p.ID)))).IDs(sys)
+			if err != nil {
+				return nil, err
+			}
+			out[p.OrganizationID] = append(out[p.OrganizationID], append(hosts, p.ID)...)
+		}
+	case *ent.BookingStatusMutation:
+		return hostsOf(sys, m.Client(), booking.StatusIDIn(ids...))
+	case *ent.BookingTypeMutation:
+		return hostsOf(sys, m.Client(), booking.TypeIDIn(ids...))
+	}
+	for org, users := range out {
+		slices.Sort(users)
+		out[org] = slices.Compact(users)
+	}
+	return out, nil
+}
+
+func hostsOf(ctx context.Context, db *ent.Client, p ...predicate.Booking) (map[int][]int, error) {
+	hosts, err := db.User.Query().Where(user.HasBookingsWith(p...)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int][]int{}
+	for _, h := range hosts {
+		out[h.OrganizationID] = append(out[h.OrganizationID], h.ID)
+	}
+	return out, nil
+}
