@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/teambition/rrule-go"
+	"calsync/internal/recurrence"
 )
 
 // ValidateTimeZone accepts IANA zone names ("Europe/Helsinki", "UTC").
@@ -48,24 +48,16 @@ func ValidateEmail(e string) error {
 func NormalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
 
 // ValidateRRule accepts an RFC 5545 RRULE value, with or without the
-// "RRULE:" prefix, as providers store it. DTSTART is not part of it: the
-// booking's start is the series start.
+// "RRULE:" prefix, as providers store it, when every calendar Calsync
+// pushes to can carry it (recurrence.Parse: the same check the Outlook
+// adapter maps the rule with). DTSTART is not part of it: the booking's
+// start is the series start.
 func ValidateRRule(s string) error {
 	if s == "" {
 		return nil
 	}
-	body := strings.TrimPrefix(s, "RRULE:")
-	if strings.ContainsAny(body, "\r\n") {
-		return errors.New("recurrence must be a single RRULE line")
-	}
-	opt, err := rrule.StrToROption(body)
-	if err != nil {
-		return fmt.Errorf("invalid recurrence rule: %v", err)
-	}
-	if _, err := rrule.NewRRule(*opt); err != nil {
-		return fmt.Errorf("invalid recurrence rule: %v", err)
-	}
-	return nil
+	_, err := recurrence.Parse(s)
+	return err
 }
 
 var currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)

@@ -3,7 +3,6 @@ package microsoft
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,275 +12,79 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 	"golang.org/x/oauth2"
 
+	"calsync/internal/recurrence"
 	"calsync/sync/engine"
 )
 
-// rruleParts is an RFC 5545 recurrence rule, split into its parts.
-type rruleParts struct {
-	freq       string
-	interval   int
-	count      int
-	until      string
-	byDay      []weekdayNum
-	byMonthDay []int
-	byMonth    []int
-	bySetPos   []int
-	wkst       time.Weekday
-	hasWkst    bool
-}
-
-// weekdayNum is one BYDAY entry: a weekday with an optional ordinal
-// ("2TU": n = 2; "-1FR": n = -1; "MO": n = 0).
-type weekdayNum struct {
-	n   int
-	day time.Weekday
-}
-
-// parseWeekday reads a two-letter RFC 5545 weekday.
-func parseWeekday(s string) (time.Weekday, bool) {
-	for d, name := range [...]string{"SU", "MO", "TU", "WE", "TH", "FR", "SA"} {
-		if s == name {
-			return time.Weekday(d), true
-		}
-	}
-	return 0, false
-}
-
-// parseRRule splits an RRULE (with or without "RRULE:"). Parts Outlook
-// has no equivalent for (BYHOUR, BYWEEKNO, ...) are refused here.
-func parseRRule(rule string) (rruleParts, error) {
-	s := strings.ToUpper(strings.TrimSpace(rule))
-	s = strings.TrimPrefix(s, "RRULE:")
-	r := rruleParts{interval: 1}
-	seen := map[string]bool{}
-	ints := func(v string, lo, hi int) ([]int, error) {
-		var out []int
-		for _, f := range strings.Split(v, ",") {
-			n, err := strconv.Atoi(strings.TrimPrefix(f, "+"))
-			if err != nil || n < lo || n > hi || n == 0 {
-				return nil, fmt.Errorf("%q is not a number from %d to %d", f, lo, hi)
-			}
-			out = append(out, n)
-		}
-		return out, nil
-	}
-	for _, part := range strings.Split(s, ";") {
-		if part == "" {
-			continue
-		}
-		k, v, ok := strings.Cut(part, "=")
-		if !ok || v == "" {
-			return r, fmt.Errorf("malformed part %q", part)
-		}
-		if seen[k] {
-			return r, fmt.Errorf("%s appears twice", k)
-		}
-		seen[k] = true
-		var err error
-		switch k {
-		case "FREQ":
-			r.freq = v
-		case "INTERVAL":
-			var n []int
-			if n, err = ints(v, 1, 999); err == nil {
-				r.interval = n[0]
-			}
-		case "COUNT":
-			var n []int
-			if n, err = ints(v, 1, 999999); err == nil {
-				r.count = n[0]
-			}
-		case "UNTIL":
-			r.until = v
-		case "BYDAY":
-			for _, f := range strings.Split(v, ",") {
-				if len(f) < 2 {
-					return r, fmt.Errorf("BYDAY %q is not a weekday", f)
-				}
-				day, ok := parseWeekday(f[len(f)-2:])
-				if !ok {
-					return r, fmt.Errorf("BYDAY %q is not a weekday", f)
-				}
-				wn := weekdayNum{day: day}
-				if ord := f[:len(f)-2]; ord != "" {
-					n, err := ints(ord, -53, 53)
-					if err != nil {
-						return r, fmt.Errorf("BYDAY %q: %w", f, err)
-					}
-					wn.n = n[0]
-				}
-				r.byDay = append(r.byDay, wn)
-			}
-		case "BYMONTHDAY":
-			r.byMonthDay, err = ints(v, -31, 31)
-		case "BYMONTH":
-			r.byMonth, err = ints(v, 1, 12)
-		case "BYSETPOS":
-			r.bySetPos, err = ints(v, -366, 366)
-		case "WKST":
-			if r.wkst, r.hasWkst = parseWeekday(v); !r.hasWkst {
-				err = fmt.Errorf("WKST %q is not a weekday", v)
-			}
-		case "BYSECOND", "BYMINUTE", "BYHOUR", "BYYEARDAY", "BYWEEKNO":
-			return r, fmt.Errorf("Outlook has no equivalent of %s", k)
-		default:
-			return r, fmt.Errorf("unknown part %s", k)
-		}
-		if err != nil {
-			return r, fmt.Errorf("%s: %w", k, err)
-		}
-	}
-	if r.freq == "" {
-		return r, fmt.Errorf("FREQ is missing")
-	}
-	if r.count > 0 && r.until != "" {
-		return r, fmt.Errorf("COUNT and UNTIL exclude each other")
-	}
-	return r, nil
-}
-
 // graphRecurrence converts an RRULE into Graph's patternedRecurrence for
-// an event spanning span: FREQ=DAILY → daily (with BYDAY and INTERVAL=1:
-// weekly on those days); WEEKLY → weekly on BYDAY (default: the start's
-// weekday; WKST → firstDayOfWeek, RFC 5545's default Monday);
-// MONTHLY → absoluteMonthly on BYMONTHDAY (default: the start's day) or
-// relativeMonthly for BYDAY with an ordinal or BYSETPOS (1 to 4, or -1);
-// YEARLY → absoluteYearly on BYMONTH/BYMONTHDAY (default: the start's)
-// or relativeYearly; INTERVAL → interval. The range starts on the
-// start's date in the event's zone: COUNT → numbered, UNTIL → endDate
+// an event spanning span. Which rules map, and onto which pattern, is
+// decided by recurrence.Parse, the check bookings pass when they are
+// written; here the pattern takes what the rule leaves to the start (the
+// weekday, day of the month, month) from the start in the event's zone.
+// The range starts on the start's date: COUNT → numbered, UNTIL → endDate
 // (the last date with an occurrence not after UNTIL), neither → noEnd.
 // Rules Graph cannot express are refused with engine.ErrInvalid.
 func graphRecurrence(rule string, span eventSpan) (models.PatternedRecurrenceable, error) {
-	r, err := parseRRule(rule)
+	parsed, err := recurrence.Parse(rule)
 	if err != nil {
 		return nil, invalidEvent("recurrence %q: %v", rule, err)
 	}
-	refuse := func(format string, args ...any) (models.PatternedRecurrenceable, error) {
-		return nil, invalidEvent("recurrence %q: Outlook cannot express %s", rule, fmt.Sprintf(format, args...))
-	}
-	start := span.start
+	r := parsed.On(span.start)
 	p := models.NewRecurrencePattern()
-	p.SetInterval(ptr(int32(r.interval)))
-	plainDays := func() ([]models.DayOfWeek, bool) {
-		var days []models.DayOfWeek
-		for _, d := range r.byDay {
-			if d.n != 0 {
-				return nil, false
-			}
-			days = append(days, dayOfWeek(d.day))
-		}
-		return days, true
-	}
-	setType := func(t models.RecurrencePatternType) { p.SetTypeEscaped(&t) }
-	switch r.freq {
-	case "DAILY":
-		if len(r.byMonthDay) > 0 || len(r.byMonth) > 0 || len(r.bySetPos) > 0 {
-			return refuse("a daily rule with BYMONTHDAY, BYMONTH or BYSETPOS")
-		}
-		if len(r.byDay) == 0 {
-			setType(models.DAILY_RECURRENCEPATTERNTYPE)
-			break
-		}
-		days, ok := plainDays()
-		if !ok || r.interval != 1 {
-			return refuse("a daily rule on chosen weekdays unless it runs every day (INTERVAL=1) without ordinals")
-		}
-		setType(models.WEEKLY_RECURRENCEPATTERNTYPE)
-		p.SetDaysOfWeek(days)
-	case "WEEKLY":
-		if len(r.byMonthDay) > 0 || len(r.byMonth) > 0 || len(r.bySetPos) > 0 {
-			return refuse("a weekly rule with BYMONTHDAY, BYMONTH or BYSETPOS")
-		}
-		days, ok := plainDays()
-		if !ok {
-			return refuse("ordinals in a weekly BYDAY")
-		}
-		if len(days) == 0 {
-			days = []models.DayOfWeek{dayOfWeek(start.Weekday())}
-		}
-		setType(models.WEEKLY_RECURRENCEPATTERNTYPE)
-		p.SetDaysOfWeek(days)
-		wkst := time.Monday
-		if r.hasWkst {
-			wkst = r.wkst
-		}
-		first := dayOfWeek(wkst)
-		p.SetFirstDayOfWeek(&first)
-	case "MONTHLY":
-		if len(r.byMonth) > 0 {
-			return refuse("a monthly rule limited to some months (BYMONTH)")
-		}
-		switch {
-		case len(r.byMonthDay) > 0:
-			if len(r.byDay) > 0 || len(r.bySetPos) > 0 || len(r.byMonthDay) > 1 || r.byMonthDay[0] < 0 {
-				return refuse("BYMONTHDAY other than one day counted from the start of the month")
-			}
-			setType(models.ABSOLUTEMONTHLY_RECURRENCEPATTERNTYPE)
-			p.SetDayOfMonth(ptr(int32(r.byMonthDay[0])))
-		case len(r.byDay) > 0:
-			days, index, err := relativeDays(r)
-			if err != nil {
-				return refuse("%v", err)
-			}
-			setType(models.RELATIVEMONTHLY_RECURRENCEPATTERNTYPE)
-			p.SetDaysOfWeek(days)
-			p.SetIndex(&index)
-		case len(r.bySetPos) > 0:
-			return refuse("BYSETPOS without BYDAY")
-		default:
-			setType(models.ABSOLUTEMONTHLY_RECURRENCEPATTERNTYPE)
-			p.SetDayOfMonth(ptr(int32(start.Day())))
-		}
-	case "YEARLY":
-		month := int(start.Month())
-		if len(r.byMonth) > 1 {
-			return refuse("a yearly rule in several months")
-		} else if len(r.byMonth) == 1 {
-			month = r.byMonth[0]
-		}
-		p.SetMonth(ptr(int32(month)))
-		switch {
-		case len(r.byDay) > 0:
-			if len(r.byMonthDay) > 0 {
-				return refuse("BYDAY together with BYMONTHDAY")
-			}
-			days, index, err := relativeDays(r)
-			if err != nil {
-				return refuse("%v", err)
-			}
-			setType(models.RELATIVEYEARLY_RECURRENCEPATTERNTYPE)
-			p.SetDaysOfWeek(days)
-			p.SetIndex(&index)
-		case len(r.bySetPos) > 0:
-			return refuse("BYSETPOS without BYDAY")
-		default:
-			day := start.Day()
-			if len(r.byMonthDay) > 1 || len(r.byMonthDay) == 1 && r.byMonthDay[0] < 0 {
-				return refuse("BYMONTHDAY other than one day counted from the start of the month")
-			} else if len(r.byMonthDay) == 1 {
-				day = r.byMonthDay[0]
-			}
-			setType(models.ABSOLUTEYEARLY_RECURRENCEPATTERNTYPE)
-			p.SetDayOfMonth(ptr(int32(day)))
-		}
+	p.SetInterval(ptr(int32(r.Interval)))
+	var typ models.RecurrencePatternType
+	switch r.Pattern {
+	case recurrence.Daily:
+		typ = models.DAILY_RECURRENCEPATTERNTYPE
+	case recurrence.Weekly:
+		typ = models.WEEKLY_RECURRENCEPATTERNTYPE
+	case recurrence.AbsoluteMonthly:
+		typ = models.ABSOLUTEMONTHLY_RECURRENCEPATTERNTYPE
+	case recurrence.RelativeMonthly:
+		typ = models.RELATIVEMONTHLY_RECURRENCEPATTERNTYPE
+	case recurrence.AbsoluteYearly:
+		typ = models.ABSOLUTEYEARLY_RECURRENCEPATTERNTYPE
+	case recurrence.RelativeYearly:
+		typ = models.RELATIVEYEARLY_RECURRENCEPATTERNTYPE
 	default:
-		return refuse("FREQ=%s", r.freq)
+		return nil, invalidEvent("recurrence %q: no Graph pattern for %q", rule, r.Pattern)
+	}
+	p.SetTypeEscaped(&typ)
+	if len(r.Days) > 0 {
+		days := make([]models.DayOfWeek, len(r.Days))
+		for i, d := range r.Days {
+			days[i] = dayOfWeek(d)
+		}
+		p.SetDaysOfWeek(days)
+	}
+	if r.FirstDayOfWeek != nil {
+		p.SetFirstDayOfWeek(ptr(dayOfWeek(*r.FirstDayOfWeek)))
+	}
+	if r.DayOfMonth != 0 {
+		p.SetDayOfMonth(ptr(int32(r.DayOfMonth)))
+	}
+	if r.Month != 0 {
+		p.SetMonth(ptr(int32(r.Month)))
+	}
+	if r.Index != 0 {
+		index, ok := weekIndex[r.Index]
+		if !ok {
+			return nil, invalidEvent("recurrence %q: no Graph week index %d", rule, r.Index)
+		}
+		p.SetIndex(&index)
 	}
 
 	rng := models.NewRecurrenceRange()
-	rng.SetStartDate(absser.NewDateOnly(midnight(start)))
+	rng.SetStartDate(absser.NewDateOnly(midnight(span.start)))
 	rng.SetRecurrenceTimeZone(ptr(span.zone))
 	rangeType := models.NOEND_RECURRENCERANGETYPE
 	switch {
-	case r.count > 0:
+	case r.Count > 0:
 		rangeType = models.NUMBERED_RECURRENCERANGETYPE
-		rng.SetNumberOfOccurrences(ptr(int32(r.count)))
-	case r.until != "":
-		end, err := untilDate(r.until, span)
-		if err != nil {
-			return nil, invalidEvent("recurrence %q: UNTIL: %v", rule, err)
-		}
-		if end.Before(midnight(start)) {
+		rng.SetNumberOfOccurrences(ptr(int32(r.Count)))
+	case r.Until != nil:
+		end := untilDate(*r.Until, span)
+		if end.Before(midnight(span.start)) {
 			return nil, invalidEvent("recurrence %q ends (UNTIL) before the event starts", rule)
 		}
 		rangeType = models.ENDDATE_RECURRENCERANGETYPE
@@ -295,48 +98,10 @@ func graphRecurrence(rule string, span eventSpan) (models.PatternedRecurrenceabl
 	return out, nil
 }
 
-// relativeDays reads the weekdays and week index of a relative monthly
-// or yearly rule: "BYDAY=2TU", "BYDAY=-1FR" or "BYDAY=MO,TU,WE,TH,FR;
-// BYSETPOS=-1" (the last weekday).
-func relativeDays(r rruleParts) ([]models.DayOfWeek, models.WeekIndex, error) {
-	n := 0
-	if len(r.bySetPos) > 1 {
-		return nil, 0, fmt.Errorf("several BYSETPOS values")
-	}
-	if len(r.bySetPos) == 1 {
-		n = r.bySetPos[0]
-	}
-	var days []models.DayOfWeek
-	for _, d := range r.byDay {
-		switch {
-		case len(r.bySetPos) == 1 && d.n != 0:
-			return nil, 0, fmt.Errorf("BYSETPOS together with ordinals in BYDAY")
-		case len(r.bySetPos) == 0 && d.n == 0:
-			return nil, 0, fmt.Errorf("every %s of the period (BYDAY without an ordinal)", d.day)
-		case len(r.bySetPos) == 0 && n != 0 && d.n != n:
-			return nil, 0, fmt.Errorf("BYDAY with different ordinals")
-		}
-		if len(r.bySetPos) == 0 {
-			n = d.n
-		}
-		days = append(days, dayOfWeek(d.day))
-	}
-	var index models.WeekIndex
-	switch n {
-	case 1:
-		index = models.FIRST_WEEKINDEX
-	case 2:
-		index = models.SECOND_WEEKINDEX
-	case 3:
-		index = models.THIRD_WEEKINDEX
-	case 4:
-		index = models.FOURTH_WEEKINDEX
-	case -1:
-		index = models.LAST_WEEKINDEX
-	default:
-		return nil, 0, fmt.Errorf("the occurrence %d within the period (only 1 to 4 and -1)", n)
-	}
-	return days, index, nil
+// weekIndex is Graph's name of a relative rule's position.
+var weekIndex = map[int]models.WeekIndex{
+	1: models.FIRST_WEEKINDEX, 2: models.SECOND_WEEKINDEX, 3: models.THIRD_WEEKINDEX,
+	4: models.FOURTH_WEEKINDEX, -1: models.LAST_WEEKINDEX,
 }
 
 // dayOfWeek is Graph's name of a weekday.
@@ -348,40 +113,27 @@ func dayOfWeek(d time.Weekday) models.DayOfWeek {
 }
 
 // untilDate is the endDate for UNTIL: the date, in the event's zone, of
-// the last occurrence start not after UNTIL. UNTIL is a date, a UTC time
-// ("...Z") or a floating time read in the event's zone; for all-day
-// events only its date counts.
-func untilDate(v string, span eventSpan) (time.Time, error) {
-	var until time.Time
-	var err error
+// the last occurrence start not after UNTIL. A date is that date; a UTC
+// time is read in the event's zone, or for all-day events taken by its
+// UTC date; a floating time is read in the event's zone.
+func untilDate(u recurrence.Until, span eventSpan) time.Time {
 	switch {
-	case len(v) == len("20060102"):
-		until, err = time.ParseInLocation("20060102", v, span.loc)
-		if err == nil {
-			return until, nil
-		}
-	case strings.HasSuffix(v, "Z"):
-		until, err = time.Parse("20060102T150405Z", v)
-		if span.allDay && err == nil {
-			y, m, d := until.Date()
-			return time.Date(y, m, d, 0, 0, 0, 0, span.loc), nil
-		}
-		until = until.In(span.loc)
-	default:
-		until, err = time.ParseInLocation("20060102T150405", v, span.loc)
+	case u.Kind == recurrence.UntilDate:
+		return midnight(u.In(span.loc))
+	case u.Kind == recurrence.UntilUTC && span.allDay:
+		y, m, d := u.At.UTC().Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, span.loc)
 	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not an RFC 5545 date or date-time", v)
-	}
+	until := u.In(span.loc)
 	day := midnight(until)
 	if span.allDay {
-		return day, nil
+		return day
 	}
 	s := span.start
 	if time.Date(day.Year(), day.Month(), day.Day(), s.Hour(), s.Minute(), s.Second(), 0, span.loc).After(until) {
 		day = day.AddDate(0, 0, -1)
 	}
-	return day, nil
+	return day
 }
 
 // needsExDates reports whether op leaves a series whose excluded dates
