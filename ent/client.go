@@ -23,6 +23,7 @@ import (
 	"calsync/ent/invitation"
 	"calsync/ent/linkattempt"
 	"calsync/ent/organization"
+	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
 	"calsync/ent/syncrun"
@@ -63,6 +64,8 @@ type Client struct {
 	LinkAttempt *LinkAttemptClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
+	// PastCalendarAccount is the client for interacting with the PastCalendarAccount builders.
+	PastCalendarAccount *PastCalendarAccountClient
 	// ProviderCalendar is the client for interacting with the ProviderCalendar builders.
 	ProviderCalendar *ProviderCalendarClient
 	// ProviderConfig is the client for interacting with the ProviderConfig builders.
@@ -94,6 +97,7 @@ func (c *Client) init() {
 	c.Invitation = NewInvitationClient(c.config)
 	c.LinkAttempt = NewLinkAttemptClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
+	c.PastCalendarAccount = NewPastCalendarAccountClient(c.config)
 	c.ProviderCalendar = NewProviderCalendarClient(c.config)
 	c.ProviderConfig = NewProviderConfigClient(c.config)
 	c.SyncRun = NewSyncRunClient(c.config)
@@ -188,24 +192,25 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:              ctx,
-		config:           cfg,
-		AuditEvent:       NewAuditEventClient(cfg),
-		AuthToken:        NewAuthTokenClient(cfg),
-		Booking:          NewBookingClient(cfg),
-		BookingStatus:    NewBookingStatusClient(cfg),
-		BookingType:      NewBookingTypeClient(cfg),
-		CalendarAccount:  NewCalendarAccountClient(cfg),
-		EmailMessage:     NewEmailMessageClient(cfg),
-		EventLink:        NewEventLinkClient(cfg),
-		ExternalEvent:    NewExternalEventClient(cfg),
-		Invitation:       NewInvitationClient(cfg),
-		LinkAttempt:      NewLinkAttemptClient(cfg),
-		Organization:     NewOrganizationClient(cfg),
-		ProviderCalendar: NewProviderCalendarClient(cfg),
-		ProviderConfig:   NewProviderConfigClient(cfg),
-		SyncRun:          NewSyncRunClient(cfg),
-		User:             NewUserClient(cfg),
+		ctx:                 ctx,
+		config:              cfg,
+		AuditEvent:          NewAuditEventClient(cfg),
+		AuthToken:           NewAuthTokenClient(cfg),
+		Booking:             NewBookingClient(cfg),
+		BookingStatus:       NewBookingStatusClient(cfg),
+		BookingType:         NewBookingTypeClient(cfg),
+		CalendarAccount:     NewCalendarAccountClient(cfg),
+		EmailMessage:        NewEmailMessageClient(cfg),
+		EventLink:           NewEventLinkClient(cfg),
+		ExternalEvent:       NewExternalEventClient(cfg),
+		Invitation:          NewInvitationClient(cfg),
+		LinkAttempt:         NewLinkAttemptClient(cfg),
+		Organization:        NewOrganizationClient(cfg),
+		PastCalendarAccount: NewPastCalendarAccountClient(cfg),
+		ProviderCalendar:    NewProviderCalendarClient(cfg),
+		ProviderConfig:      NewProviderConfigClient(cfg),
+		SyncRun:             NewSyncRunClient(cfg),
+		User:                NewUserClient(cfg),
 	}, nil
 }
 
@@ -223,24 +228,25 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:              ctx,
-		config:           cfg,
-		AuditEvent:       NewAuditEventClient(cfg),
-		AuthToken:        NewAuthTokenClient(cfg),
-		Booking:          NewBookingClient(cfg),
-		BookingStatus:    NewBookingStatusClient(cfg),
-		BookingType:      NewBookingTypeClient(cfg),
-		CalendarAccount:  NewCalendarAccountClient(cfg),
-		EmailMessage:     NewEmailMessageClient(cfg),
-		EventLink:        NewEventLinkClient(cfg),
-		ExternalEvent:    NewExternalEventClient(cfg),
-		Invitation:       NewInvitationClient(cfg),
-		LinkAttempt:      NewLinkAttemptClient(cfg),
-		Organization:     NewOrganizationClient(cfg),
-		ProviderCalendar: NewProviderCalendarClient(cfg),
-		ProviderConfig:   NewProviderConfigClient(cfg),
-		SyncRun:          NewSyncRunClient(cfg),
-		User:             NewUserClient(cfg),
+		ctx:                 ctx,
+		config:              cfg,
+		AuditEvent:          NewAuditEventClient(cfg),
+		AuthToken:           NewAuthTokenClient(cfg),
+		Booking:             NewBookingClient(cfg),
+		BookingStatus:       NewBookingStatusClient(cfg),
+		BookingType:         NewBookingTypeClient(cfg),
+		CalendarAccount:     NewCalendarAccountClient(cfg),
+		EmailMessage:        NewEmailMessageClient(cfg),
+		EventLink:           NewEventLinkClient(cfg),
+		ExternalEvent:       NewExternalEventClient(cfg),
+		Invitation:          NewInvitationClient(cfg),
+		LinkAttempt:         NewLinkAttemptClient(cfg),
+		Organization:        NewOrganizationClient(cfg),
+		PastCalendarAccount: NewPastCalendarAccountClient(cfg),
+		ProviderCalendar:    NewProviderCalendarClient(cfg),
+		ProviderConfig:      NewProviderConfigClient(cfg),
+		SyncRun:             NewSyncRunClient(cfg),
+		User:                NewUserClient(cfg),
 	}, nil
 }
 
@@ -272,8 +278,8 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.AuditEvent, c.AuthToken, c.Booking, c.BookingStatus, c.BookingType,
 		c.CalendarAccount, c.EmailMessage, c.EventLink, c.ExternalEvent, c.Invitation,
-		c.LinkAttempt, c.Organization, c.ProviderCalendar, c.ProviderConfig, c.SyncRun,
-		c.User,
+		c.LinkAttempt, c.Organization, c.PastCalendarAccount, c.ProviderCalendar,
+		c.ProviderConfig, c.SyncRun, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -285,8 +291,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.AuditEvent, c.AuthToken, c.Booking, c.BookingStatus, c.BookingType,
 		c.CalendarAccount, c.EmailMessage, c.EventLink, c.ExternalEvent, c.Invitation,
-		c.LinkAttempt, c.Organization, c.ProviderCalendar, c.ProviderConfig, c.SyncRun,
-		c.User,
+		c.LinkAttempt, c.Organization, c.PastCalendarAccount, c.ProviderCalendar,
+		c.ProviderConfig, c.SyncRun, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -319,6 +325,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.LinkAttempt.mutate(ctx, m)
 	case *OrganizationMutation:
 		return c.Organization.mutate(ctx, m)
+	case *PastCalendarAccountMutation:
+		return c.PastCalendarAccount.mutate(ctx, m)
 	case *ProviderCalendarMutation:
 		return c.ProviderCalendar.mutate(ctx, m)
 	case *ProviderConfigMutation:
@@ -2378,6 +2386,22 @@ func (c *OrganizationClient) QueryUsers(_m *Organization) *UserQuery {
 	return query
 }
 
+// QueryCancellationStatus queries the cancellation_status edge of a Organization.
+func (c *OrganizationClient) QueryCancellationStatus(_m *Organization) *BookingStatusQuery {
+	query := (&BookingStatusClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, id),
+			sqlgraph.To(bookingstatus.Table, bookingstatus.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, organization.CancellationStatusTable, organization.CancellationStatusColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *OrganizationClient) Hooks() []Hook {
 	hooks := c.hooks.Organization
@@ -2401,6 +2425,204 @@ func (c *OrganizationClient) mutate(ctx context.Context, m *OrganizationMutation
 		return (&OrganizationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Organization mutation op: %q", m.Op())
+	}
+}
+
+// PastCalendarAccountClient is a client for the PastCalendarAccount schema.
+type PastCalendarAccountClient struct {
+	config
+}
+
+// NewPastCalendarAccountClient returns a client for the PastCalendarAccount from the given config.
+func NewPastCalendarAccountClient(c config) *PastCalendarAccountClient {
+	return &PastCalendarAccountClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `pastcalendaraccount.Hooks(f(g(h())))`.
+func (c *PastCalendarAccountClient) Use(hooks ...Hook) {
+	c.hooks.PastCalendarAccount = append(c.hooks.PastCalendarAccount, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `pastcalendaraccount.Intercept(f(g(h())))`.
+func (c *PastCalendarAccountClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PastCalendarAccount = append(c.inters.PastCalendarAccount, interceptors...)
+}
+
+// Create returns a builder for creating a PastCalendarAccount entity.
+func (c *PastCalendarAccountClient) Create() *PastCalendarAccountCreate {
+	mutation := newPastCalendarAccountMutation(c.config, OpCreate)
+	return &PastCalendarAccountCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PastCalendarAccount entities.
+func (c *PastCalendarAccountClient) CreateBulk(builders ...*PastCalendarAccountCreate) *PastCalendarAccountCreateBulk {
+	return &PastCalendarAccountCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PastCalendarAccountClient) MapCreateBulk(slice any, setFunc func(*PastCalendarAccountCreate, int)) *PastCalendarAccountCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PastCalendarAccountCreateBulk{err: fmt.Errorf("calling to PastCalendarAccountClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PastCalendarAccountCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PastCalendarAccountCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PastCalendarAccount.
+func (c *PastCalendarAccountClient) Update() *PastCalendarAccountUpdate {
+	mutation := newPastCalendarAccountMutation(c.config, OpUpdate)
+	return &PastCalendarAccountUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PastCalendarAccountClient) UpdateOne(_m *PastCalendarAccount) *PastCalendarAccountUpdateOne {
+	mutation := newPastCalendarAccountMutation(c.config, OpUpdateOne, withPastCalendarAccount(_m))
+	return &PastCalendarAccountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PastCalendarAccountClient) UpdateOneID(id int) *PastCalendarAccountUpdateOne {
+	mutation := newPastCalendarAccountMutation(c.config, OpUpdateOne, withPastCalendarAccountID(id))
+	return &PastCalendarAccountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PastCalendarAccount.
+func (c *PastCalendarAccountClient) Delete() *PastCalendarAccountDelete {
+	mutation := newPastCalendarAccountMutation(c.config, OpDelete)
+	return &PastCalendarAccountDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PastCalendarAccountClient) DeleteOne(_m *PastCalendarAccount) *PastCalendarAccountDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PastCalendarAccountClient) DeleteOneID(id int) *PastCalendarAccountDeleteOne {
+	builder := c.Delete().Where(pastcalendaraccount.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PastCalendarAccountDeleteOne{builder}
+}
+
+// Query returns a query builder for PastCalendarAccount.
+func (c *PastCalendarAccountClient) Query() *PastCalendarAccountQuery {
+	return &PastCalendarAccountQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePastCalendarAccount},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PastCalendarAccount entity by its id.
+func (c *PastCalendarAccountClient) Get(ctx context.Context, id int) (*PastCalendarAccount, error) {
+	return c.Query().Where(pastcalendaraccount.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PastCalendarAccountClient) GetX(ctx context.Context, id int) *PastCalendarAccount {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a PastCalendarAccount.
+func (c *PastCalendarAccountClient) QueryOrganization(_m *PastCalendarAccount) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pastcalendaraccount.Table, pastcalendaraccount.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, pastcalendaraccount.OrganizationTable, pastcalendaraccount.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a PastCalendarAccount.
+func (c *PastCalendarAccountClient) QueryUser(_m *PastCalendarAccount) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pastcalendaraccount.Table, pastcalendaraccount.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, pastcalendaraccount.UserTable, pastcalendaraccount.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAccount queries the account edge of a PastCalendarAccount.
+func (c *PastCalendarAccountClient) QueryAccount(_m *PastCalendarAccount) *CalendarAccountQuery {
+	query := (&CalendarAccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pastcalendaraccount.Table, pastcalendaraccount.FieldID, id),
+			sqlgraph.To(calendaraccount.Table, calendaraccount.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, pastcalendaraccount.AccountTable, pastcalendaraccount.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUnlinkedBy queries the unlinked_by edge of a PastCalendarAccount.
+func (c *PastCalendarAccountClient) QueryUnlinkedBy(_m *PastCalendarAccount) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pastcalendaraccount.Table, pastcalendaraccount.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, pastcalendaraccount.UnlinkedByTable, pastcalendaraccount.UnlinkedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PastCalendarAccountClient) Hooks() []Hook {
+	hooks := c.hooks.PastCalendarAccount
+	return append(hooks[:len(hooks):len(hooks)], pastcalendaraccount.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PastCalendarAccountClient) Interceptors() []Interceptor {
+	return c.inters.PastCalendarAccount
+}
+
+func (c *PastCalendarAccountClient) mutate(ctx context.Context, m *PastCalendarAccountMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PastCalendarAccountCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PastCalendarAccountUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PastCalendarAccountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PastCalendarAccountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PastCalendarAccount mutation op: %q", m.Op())
 	}
 }
 
@@ -3042,6 +3264,22 @@ func (c *UserClient) QueryCalendarAccounts(_m *User) *CalendarAccountQuery {
 	return query
 }
 
+// QueryPastCalendarAccounts queries the past_calendar_accounts edge of a User.
+func (c *UserClient) QueryPastCalendarAccounts(_m *User) *PastCalendarAccountQuery {
+	query := (&PastCalendarAccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(pastcalendaraccount.Table, pastcalendaraccount.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, user.PastCalendarAccountsTable, user.PastCalendarAccountsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
 	hooks := c.hooks.User
@@ -3073,11 +3311,12 @@ type (
 	hooks struct {
 		AuditEvent, AuthToken, Booking, BookingStatus, BookingType, CalendarAccount,
 		EmailMessage, EventLink, ExternalEvent, Invitation, LinkAttempt, Organization,
-		ProviderCalendar, ProviderConfig, SyncRun, User []ent.Hook
+		PastCalendarAccount, ProviderCalendar, ProviderConfig, SyncRun, User []ent.Hook
 	}
 	inters struct {
 		AuditEvent, AuthToken, Booking, BookingStatus, BookingType, CalendarAccount,
 		EmailMessage, EventLink, ExternalEvent, Invitation, LinkAttempt, Organization,
-		ProviderCalendar, ProviderConfig, SyncRun, User []ent.Interceptor
+		PastCalendarAccount, ProviderCalendar, ProviderConfig, SyncRun,
+		User []ent.Interceptor
 	}
 )

@@ -15,6 +15,7 @@ import (
 	"calsync/ent/invitation"
 	"calsync/ent/linkattempt"
 	"calsync/ent/organization"
+	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
 	"calsync/ent/syncrun"
@@ -88,22 +89,23 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			auditevent.Table:       auditevent.ValidColumn,
-			authtoken.Table:        authtoken.ValidColumn,
-			booking.Table:          booking.ValidColumn,
-			bookingstatus.Table:    bookingstatus.ValidColumn,
-			bookingtype.Table:      bookingtype.ValidColumn,
-			calendaraccount.Table:  calendaraccount.ValidColumn,
-			emailmessage.Table:     emailmessage.ValidColumn,
-			eventlink.Table:        eventlink.ValidColumn,
-			externalevent.Table:    externalevent.ValidColumn,
-			invitation.Table:       invitation.ValidColumn,
-			linkattempt.Table:      linkattempt.ValidColumn,
-			organization.Table:     organization.ValidColumn,
-			providercalendar.Table: providercalendar.ValidColumn,
-			providerconfig.Table:   providerconfig.ValidColumn,
-			syncrun.Table:          syncrun.ValidColumn,
-			user.Table:             user.ValidColumn,
+			auditevent.Table:          auditevent.ValidColumn,
+			authtoken.Table:           authtoken.ValidColumn,
+			booking.Table:             booking.ValidColumn,
+			bookingstatus.Table:       bookingstatus.ValidColumn,
+			bookingtype.Table:         bookingtype.ValidColumn,
+			calendaraccount.Table:     calendaraccount.ValidColumn,
+			emailmessage.Table:        emailmessage.ValidColumn,
+			eventlink.Table:           eventlink.ValidColumn,
+			externalevent.Table:       externalevent.ValidColumn,
+			invitation.Table:          invitation.ValidColumn,
+			linkattempt.Table:         linkattempt.ValidColumn,
+			organization.Table:        organization.ValidColumn,
+			pastcalendaraccount.Table: pastcalendaraccount.ValidColumn,
+			providercalendar.Table:    providercalendar.ValidColumn,
+			providerconfig.Table:      providerconfig.ValidColumn,
+			syncrun.Table:             syncrun.ValidColumn,
+			user.Table:                user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -15,6 +15,7 @@ import (
 	"calsync/ent/invitation"
 	"calsync/ent/linkattempt"
 	"calsync/ent/organization"
+	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/predicate"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
@@ -29,7 +30,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 16)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 17)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
@@ -324,16 +325,41 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Organization",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			organization.FieldCreatedAt:       {Type: field.TypeTime, Column: organization.FieldCreatedAt},
-			organization.FieldUpdatedAt:       {Type: field.TypeTime, Column: organization.FieldUpdatedAt},
-			organization.FieldName:            {Type: field.TypeString, Column: organization.FieldName},
-			organization.FieldSlug:            {Type: field.TypeString, Column: organization.FieldSlug},
-			organization.FieldDefaultTimeZone: {Type: field.TypeString, Column: organization.FieldDefaultTimeZone},
-			organization.FieldPrimaryColor:    {Type: field.TypeString, Column: organization.FieldPrimaryColor},
-			organization.FieldSecondaryColor:  {Type: field.TypeString, Column: organization.FieldSecondaryColor},
+			organization.FieldCreatedAt:            {Type: field.TypeTime, Column: organization.FieldCreatedAt},
+			organization.FieldUpdatedAt:            {Type: field.TypeTime, Column: organization.FieldUpdatedAt},
+			organization.FieldName:                 {Type: field.TypeString, Column: organization.FieldName},
+			organization.FieldSlug:                 {Type: field.TypeString, Column: organization.FieldSlug},
+			organization.FieldDefaultTimeZone:      {Type: field.TypeString, Column: organization.FieldDefaultTimeZone},
+			organization.FieldPrimaryColor:         {Type: field.TypeString, Column: organization.FieldPrimaryColor},
+			organization.FieldSecondaryColor:       {Type: field.TypeString, Column: organization.FieldSecondaryColor},
+			organization.FieldCancellationStatusID: {Type: field.TypeInt, Column: organization.FieldCancellationStatusID},
 		},
 	}
 	graph.Nodes[12] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   pastcalendaraccount.Table,
+			Columns: pastcalendaraccount.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: pastcalendaraccount.FieldID,
+			},
+		},
+		Type: "PastCalendarAccount",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			pastcalendaraccount.FieldCreatedAt:      {Type: field.TypeTime, Column: pastcalendaraccount.FieldCreatedAt},
+			pastcalendaraccount.FieldUpdatedAt:      {Type: field.TypeTime, Column: pastcalendaraccount.FieldUpdatedAt},
+			pastcalendaraccount.FieldOrganizationID: {Type: field.TypeInt, Column: pastcalendaraccount.FieldOrganizationID},
+			pastcalendaraccount.FieldUserID:         {Type: field.TypeInt, Column: pastcalendaraccount.FieldUserID},
+			pastcalendaraccount.FieldAccountID:      {Type: field.TypeInt, Column: pastcalendaraccount.FieldAccountID},
+			pastcalendaraccount.FieldProvider:       {Type: field.TypeEnum, Column: pastcalendaraccount.FieldProvider},
+			pastcalendaraccount.FieldAccountEmail:   {Type: field.TypeString, Column: pastcalendaraccount.FieldAccountEmail},
+			pastcalendaraccount.FieldCredentialMode: {Type: field.TypeEnum, Column: pastcalendaraccount.FieldCredentialMode},
+			pastcalendaraccount.FieldUnlinkedAt:     {Type: field.TypeTime, Column: pastcalendaraccount.FieldUnlinkedAt},
+			pastcalendaraccount.FieldUnlinkedByID:   {Type: field.TypeInt, Column: pastcalendaraccount.FieldUnlinkedByID},
+			pastcalendaraccount.FieldReason:         {Type: field.TypeEnum, Column: pastcalendaraccount.FieldReason},
+		},
+	}
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   providercalendar.Table,
 			Columns: providercalendar.Columns,
@@ -360,7 +386,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			providercalendar.FieldChannelExpiresAt:  {Type: field.TypeTime, Column: providercalendar.FieldChannelExpiresAt},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   providerconfig.Table,
 			Columns: providerconfig.Columns,
@@ -388,7 +414,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			providerconfig.FieldMsTenantID:           {Type: field.TypeString, Column: providerconfig.FieldMsTenantID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   syncrun.Table,
 			Columns: syncrun.Columns,
@@ -417,7 +443,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			syncrun.FieldError:          {Type: field.TypeString, Column: syncrun.FieldError},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -793,6 +819,66 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"User",
 	)
 	graph.MustAddE(
+		"cancellation_status",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   organization.CancellationStatusTable,
+			Columns: []string{organization.CancellationStatusColumn},
+			Bidi:    false,
+		},
+		"Organization",
+		"BookingStatus",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   pastcalendaraccount.OrganizationTable,
+			Columns: []string{pastcalendaraccount.OrganizationColumn},
+			Bidi:    false,
+		},
+		"PastCalendarAccount",
+		"Organization",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   pastcalendaraccount.UserTable,
+			Columns: []string{pastcalendaraccount.UserColumn},
+			Bidi:    false,
+		},
+		"PastCalendarAccount",
+		"User",
+	)
+	graph.MustAddE(
+		"account",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   pastcalendaraccount.AccountTable,
+			Columns: []string{pastcalendaraccount.AccountColumn},
+			Bidi:    false,
+		},
+		"PastCalendarAccount",
+		"CalendarAccount",
+	)
+	graph.MustAddE(
+		"unlinked_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   pastcalendaraccount.UnlinkedByTable,
+			Columns: []string{pastcalendaraccount.UnlinkedByColumn},
+			Bidi:    false,
+		},
+		"PastCalendarAccount",
+		"User",
+	)
+	graph.MustAddE(
 		"organization",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -887,6 +973,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"User",
 		"CalendarAccount",
+	)
+	graph.MustAddE(
+		"past_calendar_accounts",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.PastCalendarAccountsTable,
+			Columns: []string{user.PastCalendarAccountsColumn},
+			Bidi:    false,
+		},
+		"User",
+		"PastCalendarAccount",
 	)
 	return graph
 }()
@@ -2490,6 +2588,11 @@ func (f *OrganizationFilter) WhereSecondaryColor(p entql.StringP) {
 	f.Where(p.Field(organization.FieldSecondaryColor))
 }
 
+// WhereCancellationStatusID applies the entql int predicate on the cancellation_status_id field.
+func (f *OrganizationFilter) WhereCancellationStatusID(p entql.IntP) {
+	f.Where(p.Field(organization.FieldCancellationStatusID))
+}
+
 // WhereHasProviderConfigs applies a predicate to check if query has an edge provider_configs.
 func (f *OrganizationFilter) WhereHasProviderConfigs() {
 	f.Where(entql.HasEdge("provider_configs"))
@@ -2512,6 +2615,171 @@ func (f *OrganizationFilter) WhereHasUsers() {
 // WhereHasUsersWith applies a predicate to check if query has an edge users with a given conditions (other predicates).
 func (f *OrganizationFilter) WhereHasUsersWith(preds ...predicate.User) {
 	f.Where(entql.HasEdgeWith("users", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCancellationStatus applies a predicate to check if query has an edge cancellation_status.
+func (f *OrganizationFilter) WhereHasCancellationStatus() {
+	f.Where(entql.HasEdge("cancellation_status"))
+}
+
+// WhereHasCancellationStatusWith applies a predicate to check if query has an edge cancellation_status with a given conditions (other predicates).
+func (f *OrganizationFilter) WhereHasCancellationStatusWith(preds ...predicate.BookingStatus) {
+	f.Where(entql.HasEdgeWith("cancellation_status", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *PastCalendarAccountQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PastCalendarAccountQuery builder.
+func (_q *PastCalendarAccountQuery) Filter() *PastCalendarAccountFilter {
+	return &PastCalendarAccountFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PastCalendarAccountMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PastCalendarAccountMutation builder.
+func (m *PastCalendarAccountMutation) Filter() *PastCalendarAccountFilter {
+	return &PastCalendarAccountFilter{config: m.config, predicateAdder: m}
+}
+
+// PastCalendarAccountFilter provides a generic filtering capability at runtime for PastCalendarAccountQuery.
+type PastCalendarAccountFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PastCalendarAccountFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *PastCalendarAccountFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(pastcalendaraccount.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PastCalendarAccountFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(pastcalendaraccount.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PastCalendarAccountFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(pastcalendaraccount.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql int predicate on the organization_id field.
+func (f *PastCalendarAccountFilter) WhereOrganizationID(p entql.IntP) {
+	f.Where(p.Field(pastcalendaraccount.FieldOrganizationID))
+}
+
+// WhereUserID applies the entql int predicate on the user_id field.
+func (f *PastCalendarAccountFilter) WhereUserID(p entql.IntP) {
+	f.Where(p.Field(pastcalendaraccount.FieldUserID))
+}
+
+// WhereAccountID applies the entql int predicate on the account_id field.
+func (f *PastCalendarAccountFilter) WhereAccountID(p entql.IntP) {
+	f.Where(p.Field(pastcalendaraccount.FieldAccountID))
+}
+
+// WhereProvider applies the entql string predicate on the provider field.
+func (f *PastCalendarAccountFilter) WhereProvider(p entql.StringP) {
+	f.Where(p.Field(pastcalendaraccount.FieldProvider))
+}
+
+// WhereAccountEmail applies the entql string predicate on the account_email field.
+func (f *PastCalendarAccountFilter) WhereAccountEmail(p entql.StringP) {
+	f.Where(p.Field(pastcalendaraccount.FieldAccountEmail))
+}
+
+// WhereCredentialMode applies the entql string predicate on the credential_mode field.
+func (f *PastCalendarAccountFilter) WhereCredentialMode(p entql.StringP) {
+	f.Where(p.Field(pastcalendaraccount.FieldCredentialMode))
+}
+
+// WhereUnlinkedAt applies the entql time.Time predicate on the unlinked_at field.
+func (f *PastCalendarAccountFilter) WhereUnlinkedAt(p entql.TimeP) {
+	f.Where(p.Field(pastcalendaraccount.FieldUnlinkedAt))
+}
+
+// WhereUnlinkedByID applies the entql int predicate on the unlinked_by_id field.
+func (f *PastCalendarAccountFilter) WhereUnlinkedByID(p entql.IntP) {
+	f.Where(p.Field(pastcalendaraccount.FieldUnlinkedByID))
+}
+
+// WhereReason applies the entql string predicate on the reason field.
+func (f *PastCalendarAccountFilter) WhereReason(p entql.StringP) {
+	f.Where(p.Field(pastcalendaraccount.FieldReason))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *PastCalendarAccountFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *PastCalendarAccountFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *PastCalendarAccountFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *PastCalendarAccountFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAccount applies a predicate to check if query has an edge account.
+func (f *PastCalendarAccountFilter) WhereHasAccount() {
+	f.Where(entql.HasEdge("account"))
+}
+
+// WhereHasAccountWith applies a predicate to check if query has an edge account with a given conditions (other predicates).
+func (f *PastCalendarAccountFilter) WhereHasAccountWith(preds ...predicate.CalendarAccount) {
+	f.Where(entql.HasEdgeWith("account", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUnlinkedBy applies a predicate to check if query has an edge unlinked_by.
+func (f *PastCalendarAccountFilter) WhereHasUnlinkedBy() {
+	f.Where(entql.HasEdge("unlinked_by"))
+}
+
+// WhereHasUnlinkedByWith applies a predicate to check if query has an edge unlinked_by with a given conditions (other predicates).
+func (f *PastCalendarAccountFilter) WhereHasUnlinkedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("unlinked_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -2547,7 +2815,7 @@ type ProviderCalendarFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProviderCalendarFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2685,7 +2953,7 @@ type ProviderConfigFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProviderConfigFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2814,7 +3082,7 @@ type SyncRunFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SyncRunFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2962,7 +3230,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3079,6 +3347,20 @@ func (f *UserFilter) WhereHasCalendarAccounts() {
 // WhereHasCalendarAccountsWith applies a predicate to check if query has an edge calendar_accounts with a given conditions (other predicates).
 func (f *UserFilter) WhereHasCalendarAccountsWith(preds ...predicate.CalendarAccount) {
 	f.Where(entql.HasEdgeWith("calendar_accounts", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPastCalendarAccounts applies a predicate to check if query has an edge past_calendar_accounts.
+func (f *UserFilter) WhereHasPastCalendarAccounts() {
+	f.Where(entql.HasEdge("past_calendar_accounts"))
+}
+
+// WhereHasPastCalendarAccountsWith applies a predicate to check if query has an edge past_calendar_accounts with a given conditions (other predicates).
+func (f *UserFilter) WhereHasPastCalendarAccountsWith(preds ...predicate.PastCalendarAccount) {
+	f.Where(entql.HasEdgeWith("past_calendar_accounts", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

@@ -14,6 +14,7 @@ import (
 	"calsync/ent/externalevent"
 	"calsync/ent/invitation"
 	"calsync/ent/organization"
+	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
 	"calsync/ent/syncrun"
@@ -2053,6 +2054,21 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 			_q.WithNamedUsers(alias, func(wq *UserQuery) {
 				*wq = *query
 			})
+
+		case "cancellationStatus":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&BookingStatusClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, bookingstatusImplementors)...); err != nil {
+				return err
+			}
+			_q.withCancellationStatus = query
+			if _, ok := fieldSeen[organization.FieldCancellationStatusID]; !ok {
+				selectedFields = append(selectedFields, organization.FieldCancellationStatusID)
+				fieldSeen[organization.FieldCancellationStatusID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[organization.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, organization.FieldCreatedAt)
@@ -2087,6 +2103,11 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 			if _, ok := fieldSeen[organization.FieldSecondaryColor]; !ok {
 				selectedFields = append(selectedFields, organization.FieldSecondaryColor)
 				fieldSeen[organization.FieldSecondaryColor] = struct{}{}
+			}
+		case "cancellationStatusID":
+			if _, ok := fieldSeen[organization.FieldCancellationStatusID]; !ok {
+				selectedFields = append(selectedFields, organization.FieldCancellationStatusID)
+				fieldSeen[organization.FieldCancellationStatusID] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -2147,6 +2168,205 @@ func newOrganizationPaginateArgs(rv map[string]any) *organizationPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*OrganizationWhereInput); ok {
 		args.opts = append(args.opts, WithOrganizationFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PastCalendarAccountQuery) CollectFields(ctx context.Context, satisfies ...string) (*PastCalendarAccountQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PastCalendarAccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(pastcalendaraccount.Columns))
+		selectedFields = []string{pastcalendaraccount.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "organization":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrganizationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrganization = query
+			if _, ok := fieldSeen[pastcalendaraccount.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, pastcalendaraccount.FieldOrganizationID)
+				fieldSeen[pastcalendaraccount.FieldOrganizationID] = struct{}{}
+			}
+
+		case "user":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withUser = query
+			if _, ok := fieldSeen[pastcalendaraccount.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, pastcalendaraccount.FieldUserID)
+				fieldSeen[pastcalendaraccount.FieldUserID] = struct{}{}
+			}
+
+		case "account":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CalendarAccountClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, calendaraccountImplementors)...); err != nil {
+				return err
+			}
+			_q.withAccount = query
+			if _, ok := fieldSeen[pastcalendaraccount.FieldAccountID]; !ok {
+				selectedFields = append(selectedFields, pastcalendaraccount.FieldAccountID)
+				fieldSeen[pastcalendaraccount.FieldAccountID] = struct{}{}
+			}
+
+		case "unlinkedBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withUnlinkedBy = query
+			if _, ok := fieldSeen[pastcalendaraccount.FieldUnlinkedByID]; !ok {
+				selectedFields = append(selectedFields, pastcalendaraccount.FieldUnlinkedByID)
+				fieldSeen[pastcalendaraccount.FieldUnlinkedByID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[pastcalendaraccount.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, pastcalendaraccount.FieldCreatedAt)
+				fieldSeen[pastcalendaraccount.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[pastcalendaraccount.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, pastcalendaraccount.FieldUpdatedAt)
+				fieldSeen[pastcalendaraccount.FieldUpdatedAt] = struct{}{}
+			}
+		case "organizationID":
+			if _, ok := fieldSeen[pastcalendaraccount.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, pastcalendaraccount.FieldOrganizationID)
+				fieldSeen[pastcalendaraccount.FieldOrganizationID] = struct{}{}
+			}
+		case "userID":
+			if _, ok := fieldSeen[pastcalendaraccount.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, pastcalendaraccount.FieldUserID)
+				fieldSeen[pastcalendaraccount.FieldUserID] = struct{}{}
+			}
+		case "accountID":
+			if _, ok := fieldSeen[pastcalendaraccount.FieldAccountID]; !ok {
+				selectedFields = append(selectedFields, pastcalendaraccount.FieldAccountID)
+				fieldSeen[pastcalendaraccount.FieldAccountID] = struct{}{}
+			}
+		case "provider":
+			if _, ok := fieldSeen[pastcalendaraccount.FieldProvider]; !ok {
+				selectedFields = append(selectedFields, pastcalendaraccount.FieldProvider)
+				fieldSeen[pastcalendaraccount.FieldProvider] = struct{}{}
+			}
+		case "accountEmail":
+			if _, ok := fieldSeen[pastcalendaraccount.FieldAccountEmail]; !ok {
+				selectedFields = append(selectedFields, pastcalendaraccount.FieldAccountEmail)
+				fieldSeen[pastcalendaraccount.FieldAccountEmail] = struct{}{}
+			}
+		case "credentialMode":
+			if _, ok := fieldSeen[pastcalendaraccount.FieldCredentialMode]; !ok {
+				selectedFields = append(selectedFields, pastcalendaraccount.FieldCredentialMode)
+				fieldSeen[pastcalendaraccount.FieldCredentialMode] = struct{}{}
+			}
+		case "unlinkedAt":
+			if _, ok := fieldSeen[pastcalendaraccount.FieldUnlinkedAt]; !ok {
+				selectedFields = append(selectedFields, pastcalendaraccount.FieldUnlinkedAt)
+				fieldSeen[pastcalendaraccount.FieldUnlinkedAt] = struct{}{}
+			}
+		case "unlinkedByID":
+			if _, ok := fieldSeen[pastcalendaraccount.FieldUnlinkedByID]; !ok {
+				selectedFields = append(selectedFields, pastcalendaraccount.FieldUnlinkedByID)
+				fieldSeen[pastcalendaraccount.FieldUnlinkedByID] = struct{}{}
+			}
+		case "reason":
+			if _, ok := fieldSeen[pastcalendaraccount.FieldReason]; !ok {
+				selectedFields = append(selectedFields, pastcalendaraccount.FieldReason)
+				fieldSeen[pastcalendaraccount.FieldReason] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type pastcalendaraccountPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PastCalendarAccountPaginateOption
+}
+
+func newPastCalendarAccountPaginateArgs(rv map[string]any) *pastcalendaraccountPaginateArgs {
+	args := &pastcalendaraccountPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &PastCalendarAccountOrder{Field: &PastCalendarAccountOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithPastCalendarAccountOrder(order))
+			}
+		case *PastCalendarAccountOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithPastCalendarAccountOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*PastCalendarAccountWhereInput); ok {
+		args.opts = append(args.opts, WithPastCalendarAccountFilter(v.Filter))
 	}
 	return args
 }
@@ -2808,6 +3028,95 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				return err
 			}
 			_q.WithNamedCalendarAccounts(alias, func(wq *CalendarAccountQuery) {
+				*wq = *query
+			})
+
+		case "pastCalendarAccounts":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PastCalendarAccountClient{config: _q.config}).Query()
+			)
+			args := newPastCalendarAccountPaginateArgs(fieldArgs(ctx, nil, path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newPastCalendarAccountPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*User) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"user_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(user.PastCalendarAccountsColumn), ids...))
+						})
+						if err := query.GroupBy(user.PastCalendarAccountsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[3][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*User) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.PastCalendarAccounts)
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[3][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, pastcalendaraccountImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(user.PastCalendarAccountsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedPastCalendarAccounts(alias, func(wq *PastCalendarAccountQuery) {
 				*wq = *query
 			})
 		case "createdAt":

@@ -266,6 +266,46 @@ func (_m *Organization) Users(
 	return _m.QueryUsers().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Organization) CancellationStatus(ctx context.Context) (*BookingStatus, error) {
+	result, err := _m.Edges.CancellationStatusOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCancellationStatus().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *PastCalendarAccount) Organization(ctx context.Context) (*Organization, error) {
+	result, err := _m.Edges.OrganizationOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrganization().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *PastCalendarAccount) User(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.UserOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryUser().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *PastCalendarAccount) Account(ctx context.Context) (*CalendarAccount, error) {
+	result, err := _m.Edges.AccountOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAccount().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *PastCalendarAccount) UnlinkedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.UnlinkedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryUnlinkedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *ProviderCalendar) Organization(ctx context.Context) (*Organization, error) {
 	result, err := _m.Edges.OrganizationOrErr()
 	if IsNotLoaded(err) {
@@ -344,4 +384,24 @@ func (_m *User) CalendarAccounts(ctx context.Context) (result []*CalendarAccount
 		result, err = _m.QueryCalendarAccounts().All(ctx)
 	}
 	return result, err
+}
+
+func (_m *User) PastCalendarAccounts(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *PastCalendarAccountOrder,
+) (*PastCalendarAccountConnection, error) {
+	opts := []PastCalendarAccountPaginateOption{
+		WithPastCalendarAccountOrder(orderBy),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
+	if nodes, err := _m.NamedPastCalendarAccounts(alias); err == nil || hasTotalCount {
+		pager, err := newPastCalendarAccountPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &PastCalendarAccountConnection{Edges: []*PastCalendarAccountEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryPastCalendarAccounts().Paginate(ctx, after, first, before, last, opts...)
 }

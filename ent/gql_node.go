@@ -15,6 +15,7 @@ import (
 	"calsync/ent/internal"
 	"calsync/ent/invitation"
 	"calsync/ent/organization"
+	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
 	"calsync/ent/syncrun"
@@ -87,6 +88,11 @@ var organizationImplementors = []string{"Organization", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Organization) IsNode() {}
+
+var pastcalendaraccountImplementors = []string{"PastCalendarAccount", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*PastCalendarAccount) IsNode() {}
 
 var providercalendarImplementors = []string{"ProviderCalendar", "Node"}
 
@@ -280,6 +286,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(organization.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, organizationImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case pastcalendaraccount.Table:
+		query := c.PastCalendarAccount.Query().
+			Where(pastcalendaraccount.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, pastcalendaraccountImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -557,6 +572,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Organization.Query().
 			Where(organization.IDIn(ids...))
 		query, err := query.CollectFields(ctx, organizationImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case pastcalendaraccount.Table:
+		query := c.PastCalendarAccount.Query().
+			Where(pastcalendaraccount.IDIn(ids...))
+		query, err := query.CollectFields(ctx, pastcalendaraccountImplementors...)
 		if err != nil {
 			return nil, err
 		}

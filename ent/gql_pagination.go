@@ -14,6 +14,7 @@ import (
 	"calsync/ent/externalevent"
 	"calsync/ent/invitation"
 	"calsync/ent/organization"
+	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
 	"calsync/ent/syncrun"
@@ -3651,6 +3652,338 @@ func (_m *Organization) ToEdge(order *OrganizationOrder) *OrganizationEdge {
 		order = DefaultOrganizationOrder
 	}
 	return &OrganizationEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// PastCalendarAccountEdge is the edge representation of PastCalendarAccount.
+type PastCalendarAccountEdge struct {
+	Node   *PastCalendarAccount `json:"node"`
+	Cursor Cursor               `json:"cursor"`
+}
+
+// PastCalendarAccountConnection is the connection containing edges to PastCalendarAccount.
+type PastCalendarAccountConnection struct {
+	Edges      []*PastCalendarAccountEdge `json:"edges"`
+	PageInfo   PageInfo                   `json:"pageInfo"`
+	TotalCount int                        `json:"totalCount"`
+}
+
+func (c *PastCalendarAccountConnection) build(nodes []*PastCalendarAccount, pager *pastcalendaraccountPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *PastCalendarAccount
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *PastCalendarAccount {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *PastCalendarAccount {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PastCalendarAccountEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PastCalendarAccountEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PastCalendarAccountPaginateOption enables pagination customization.
+type PastCalendarAccountPaginateOption func(*pastcalendaraccountPager) error
+
+// WithPastCalendarAccountOrder configures pagination ordering.
+func WithPastCalendarAccountOrder(order *PastCalendarAccountOrder) PastCalendarAccountPaginateOption {
+	if order == nil {
+		order = DefaultPastCalendarAccountOrder
+	}
+	o := *order
+	return func(pager *pastcalendaraccountPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultPastCalendarAccountOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithPastCalendarAccountFilter configures pagination filter.
+func WithPastCalendarAccountFilter(filter func(*PastCalendarAccountQuery) (*PastCalendarAccountQuery, error)) PastCalendarAccountPaginateOption {
+	return func(pager *pastcalendaraccountPager) error {
+		if filter == nil {
+			return errors.New("PastCalendarAccountQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type pastcalendaraccountPager struct {
+	reverse bool
+	order   *PastCalendarAccountOrder
+	filter  func(*PastCalendarAccountQuery) (*PastCalendarAccountQuery, error)
+}
+
+func newPastCalendarAccountPager(opts []PastCalendarAccountPaginateOption, reverse bool) (*pastcalendaraccountPager, error) {
+	pager := &pastcalendaraccountPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultPastCalendarAccountOrder
+	}
+	return pager, nil
+}
+
+func (p *pastcalendaraccountPager) applyFilter(query *PastCalendarAccountQuery) (*PastCalendarAccountQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *pastcalendaraccountPager) toCursor(_m *PastCalendarAccount) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *pastcalendaraccountPager) applyCursors(query *PastCalendarAccountQuery, after, before *Cursor) (*PastCalendarAccountQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPastCalendarAccountOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *pastcalendaraccountPager) applyOrder(query *PastCalendarAccountQuery) *PastCalendarAccountQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultPastCalendarAccountOrder.Field {
+		query = query.Order(DefaultPastCalendarAccountOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *pastcalendaraccountPager) orderExpr(query *PastCalendarAccountQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultPastCalendarAccountOrder.Field {
+			b.Comma().Ident(DefaultPastCalendarAccountOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to PastCalendarAccount.
+func (_m *PastCalendarAccountQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PastCalendarAccountPaginateOption,
+) (*PastCalendarAccountConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPastCalendarAccountPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PastCalendarAccountConnection{Edges: []*PastCalendarAccountEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PastCalendarAccountOrderFieldCreatedAt orders PastCalendarAccount by created_at.
+	PastCalendarAccountOrderFieldCreatedAt = &PastCalendarAccountOrderField{
+		Value: func(_m *PastCalendarAccount) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: pastcalendaraccount.FieldCreatedAt,
+		toTerm: pastcalendaraccount.ByCreatedAt,
+		toCursor: func(_m *PastCalendarAccount) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// PastCalendarAccountOrderFieldUpdatedAt orders PastCalendarAccount by updated_at.
+	PastCalendarAccountOrderFieldUpdatedAt = &PastCalendarAccountOrderField{
+		Value: func(_m *PastCalendarAccount) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: pastcalendaraccount.FieldUpdatedAt,
+		toTerm: pastcalendaraccount.ByUpdatedAt,
+		toCursor: func(_m *PastCalendarAccount) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// PastCalendarAccountOrderFieldUnlinkedAt orders PastCalendarAccount by unlinked_at.
+	PastCalendarAccountOrderFieldUnlinkedAt = &PastCalendarAccountOrderField{
+		Value: func(_m *PastCalendarAccount) (ent.Value, error) {
+			return _m.UnlinkedAt, nil
+		},
+		column: pastcalendaraccount.FieldUnlinkedAt,
+		toTerm: pastcalendaraccount.ByUnlinkedAt,
+		toCursor: func(_m *PastCalendarAccount) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UnlinkedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PastCalendarAccountOrderField) String() string {
+	var str string
+	switch f.column {
+	case PastCalendarAccountOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case PastCalendarAccountOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case PastCalendarAccountOrderFieldUnlinkedAt.column:
+		str = "UNLINKED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PastCalendarAccountOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PastCalendarAccountOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PastCalendarAccountOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *PastCalendarAccountOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *PastCalendarAccountOrderFieldUpdatedAt
+	case "UNLINKED_AT":
+		*f = *PastCalendarAccountOrderFieldUnlinkedAt
+	default:
+		return fmt.Errorf("%s is not a valid PastCalendarAccountOrderField", str)
+	}
+	return nil
+}
+
+// PastCalendarAccountOrderField defines the ordering field of PastCalendarAccount.
+type PastCalendarAccountOrderField struct {
+	// Value extracts the ordering value from the given PastCalendarAccount.
+	Value    func(*PastCalendarAccount) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) pastcalendaraccount.OrderOption
+	toCursor func(*PastCalendarAccount) Cursor
+}
+
+// PastCalendarAccountOrder defines the ordering of PastCalendarAccount.
+type PastCalendarAccountOrder struct {
+	Direction OrderDirection                 `json:"direction"`
+	Field     *PastCalendarAccountOrderField `json:"field"`
+}
+
+// DefaultPastCalendarAccountOrder is the default ordering of PastCalendarAccount.
+var DefaultPastCalendarAccountOrder = &PastCalendarAccountOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PastCalendarAccountOrderField{
+		Value: func(_m *PastCalendarAccount) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: pastcalendaraccount.FieldID,
+		toTerm: pastcalendaraccount.ByID,
+		toCursor: func(_m *PastCalendarAccount) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts PastCalendarAccount into PastCalendarAccountEdge.
+func (_m *PastCalendarAccount) ToEdge(order *PastCalendarAccountOrder) *PastCalendarAccountEdge {
+	if order == nil {
+		order = DefaultPastCalendarAccountOrder
+	}
+	return &PastCalendarAccountEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

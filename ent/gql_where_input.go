@@ -14,6 +14,7 @@ import (
 	"calsync/ent/externalevent"
 	"calsync/ent/invitation"
 	"calsync/ent/organization"
+	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/predicate"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
@@ -6058,6 +6059,14 @@ type OrganizationWhereInput struct {
 	SecondaryColorEqualFold    *string  `json:"secondaryColorEqualFold,omitempty"`
 	SecondaryColorContainsFold *string  `json:"secondaryColorContainsFold,omitempty"`
 
+	// "cancellation_status_id" field predicates.
+	CancellationStatusID       *int  `json:"cancellationStatusID,omitempty"`
+	CancellationStatusIDNEQ    *int  `json:"cancellationStatusIDNEQ,omitempty"`
+	CancellationStatusIDIn     []int `json:"cancellationStatusIDIn,omitempty"`
+	CancellationStatusIDNotIn  []int `json:"cancellationStatusIDNotIn,omitempty"`
+	CancellationStatusIDIsNil  bool  `json:"cancellationStatusIDIsNil,omitempty"`
+	CancellationStatusIDNotNil bool  `json:"cancellationStatusIDNotNil,omitempty"`
+
 	// "provider_configs" edge predicates.
 	HasProviderConfigs     *bool                       `json:"hasProviderConfigs,omitempty"`
 	HasProviderConfigsWith []*ProviderConfigWhereInput `json:"hasProviderConfigsWith,omitempty"`
@@ -6065,6 +6074,10 @@ type OrganizationWhereInput struct {
 	// "users" edge predicates.
 	HasUsers     *bool             `json:"hasUsers,omitempty"`
 	HasUsersWith []*UserWhereInput `json:"hasUsersWith,omitempty"`
+
+	// "cancellation_status" edge predicates.
+	HasCancellationStatus     *bool                      `json:"hasCancellationStatus,omitempty"`
+	HasCancellationStatusWith []*BookingStatusWhereInput `json:"hasCancellationStatusWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -6405,6 +6418,24 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 	if i.SecondaryColorContainsFold != nil {
 		predicates = append(predicates, organization.SecondaryColorContainsFold(*i.SecondaryColorContainsFold))
 	}
+	if i.CancellationStatusID != nil {
+		predicates = append(predicates, organization.CancellationStatusIDEQ(*i.CancellationStatusID))
+	}
+	if i.CancellationStatusIDNEQ != nil {
+		predicates = append(predicates, organization.CancellationStatusIDNEQ(*i.CancellationStatusIDNEQ))
+	}
+	if len(i.CancellationStatusIDIn) > 0 {
+		predicates = append(predicates, organization.CancellationStatusIDIn(i.CancellationStatusIDIn...))
+	}
+	if len(i.CancellationStatusIDNotIn) > 0 {
+		predicates = append(predicates, organization.CancellationStatusIDNotIn(i.CancellationStatusIDNotIn...))
+	}
+	if i.CancellationStatusIDIsNil {
+		predicates = append(predicates, organization.CancellationStatusIDIsNil())
+	}
+	if i.CancellationStatusIDNotNil {
+		predicates = append(predicates, organization.CancellationStatusIDNotNil())
+	}
 
 	if i.HasProviderConfigs != nil {
 		p := organization.HasProviderConfigs()
@@ -6442,6 +6473,24 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 		}
 		predicates = append(predicates, organization.HasUsersWith(with...))
 	}
+	if i.HasCancellationStatus != nil {
+		p := organization.HasCancellationStatus()
+		if !*i.HasCancellationStatus {
+			p = organization.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCancellationStatusWith) > 0 {
+		with := make([]predicate.BookingStatus, 0, len(i.HasCancellationStatusWith))
+		for _, w := range i.HasCancellationStatusWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCancellationStatusWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, organization.HasCancellationStatusWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyOrganizationWhereInput
@@ -6449,6 +6498,476 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 		return predicates[0], nil
 	default:
 		return organization.And(predicates...), nil
+	}
+}
+
+// PastCalendarAccountWhereInput represents a where input for filtering PastCalendarAccount queries.
+type PastCalendarAccountWhereInput struct {
+	Predicates []predicate.PastCalendarAccount  `json:"-"`
+	Not        *PastCalendarAccountWhereInput   `json:"not,omitempty"`
+	Or         []*PastCalendarAccountWhereInput `json:"or,omitempty"`
+	And        []*PastCalendarAccountWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "user_id" field predicates.
+	UserID      *int  `json:"userID,omitempty"`
+	UserIDNEQ   *int  `json:"userIDNEQ,omitempty"`
+	UserIDIn    []int `json:"userIDIn,omitempty"`
+	UserIDNotIn []int `json:"userIDNotIn,omitempty"`
+
+	// "account_id" field predicates.
+	AccountID       *int  `json:"accountID,omitempty"`
+	AccountIDNEQ    *int  `json:"accountIDNEQ,omitempty"`
+	AccountIDIn     []int `json:"accountIDIn,omitempty"`
+	AccountIDNotIn  []int `json:"accountIDNotIn,omitempty"`
+	AccountIDIsNil  bool  `json:"accountIDIsNil,omitempty"`
+	AccountIDNotNil bool  `json:"accountIDNotNil,omitempty"`
+
+	// "provider" field predicates.
+	Provider      *domain.Provider  `json:"provider,omitempty"`
+	ProviderNEQ   *domain.Provider  `json:"providerNEQ,omitempty"`
+	ProviderIn    []domain.Provider `json:"providerIn,omitempty"`
+	ProviderNotIn []domain.Provider `json:"providerNotIn,omitempty"`
+
+	// "account_email" field predicates.
+	AccountEmail             *string  `json:"accountEmail,omitempty"`
+	AccountEmailNEQ          *string  `json:"accountEmailNEQ,omitempty"`
+	AccountEmailIn           []string `json:"accountEmailIn,omitempty"`
+	AccountEmailNotIn        []string `json:"accountEmailNotIn,omitempty"`
+	AccountEmailGT           *string  `json:"accountEmailGT,omitempty"`
+	AccountEmailGTE          *string  `json:"accountEmailGTE,omitempty"`
+	AccountEmailLT           *string  `json:"accountEmailLT,omitempty"`
+	AccountEmailLTE          *string  `json:"accountEmailLTE,omitempty"`
+	AccountEmailContains     *string  `json:"accountEmailContains,omitempty"`
+	AccountEmailHasPrefix    *string  `json:"accountEmailHasPrefix,omitempty"`
+	AccountEmailHasSuffix    *string  `json:"accountEmailHasSuffix,omitempty"`
+	AccountEmailEqualFold    *string  `json:"accountEmailEqualFold,omitempty"`
+	AccountEmailContainsFold *string  `json:"accountEmailContainsFold,omitempty"`
+
+	// "credential_mode" field predicates.
+	CredentialMode      *domain.CredentialMode  `json:"credentialMode,omitempty"`
+	CredentialModeNEQ   *domain.CredentialMode  `json:"credentialModeNEQ,omitempty"`
+	CredentialModeIn    []domain.CredentialMode `json:"credentialModeIn,omitempty"`
+	CredentialModeNotIn []domain.CredentialMode `json:"credentialModeNotIn,omitempty"`
+
+	// "unlinked_at" field predicates.
+	UnlinkedAt      *time.Time  `json:"unlinkedAt,omitempty"`
+	UnlinkedAtNEQ   *time.Time  `json:"unlinkedAtNEQ,omitempty"`
+	UnlinkedAtIn    []time.Time `json:"unlinkedAtIn,omitempty"`
+	UnlinkedAtNotIn []time.Time `json:"unlinkedAtNotIn,omitempty"`
+	UnlinkedAtGT    *time.Time  `json:"unlinkedAtGT,omitempty"`
+	UnlinkedAtGTE   *time.Time  `json:"unlinkedAtGTE,omitempty"`
+	UnlinkedAtLT    *time.Time  `json:"unlinkedAtLT,omitempty"`
+	UnlinkedAtLTE   *time.Time  `json:"unlinkedAtLTE,omitempty"`
+
+	// "unlinked_by_id" field predicates.
+	UnlinkedByID       *int  `json:"unlinkedByID,omitempty"`
+	UnlinkedByIDNEQ    *int  `json:"unlinkedByIDNEQ,omitempty"`
+	UnlinkedByIDIn     []int `json:"unlinkedByIDIn,omitempty"`
+	UnlinkedByIDNotIn  []int `json:"unlinkedByIDNotIn,omitempty"`
+	UnlinkedByIDIsNil  bool  `json:"unlinkedByIDIsNil,omitempty"`
+	UnlinkedByIDNotNil bool  `json:"unlinkedByIDNotNil,omitempty"`
+
+	// "reason" field predicates.
+	Reason      *pastcalendaraccount.Reason  `json:"reason,omitempty"`
+	ReasonNEQ   *pastcalendaraccount.Reason  `json:"reasonNEQ,omitempty"`
+	ReasonIn    []pastcalendaraccount.Reason `json:"reasonIn,omitempty"`
+	ReasonNotIn []pastcalendaraccount.Reason `json:"reasonNotIn,omitempty"`
+
+	// "user" edge predicates.
+	HasUser     *bool             `json:"hasUser,omitempty"`
+	HasUserWith []*UserWhereInput `json:"hasUserWith,omitempty"`
+
+	// "account" edge predicates.
+	HasAccount     *bool                        `json:"hasAccount,omitempty"`
+	HasAccountWith []*CalendarAccountWhereInput `json:"hasAccountWith,omitempty"`
+
+	// "unlinked_by" edge predicates.
+	HasUnlinkedBy     *bool             `json:"hasUnlinkedBy,omitempty"`
+	HasUnlinkedByWith []*UserWhereInput `json:"hasUnlinkedByWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *PastCalendarAccountWhereInput) AddPredicates(predicates ...predicate.PastCalendarAccount) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the PastCalendarAccountWhereInput filter on the PastCalendarAccountQuery builder.
+func (i *PastCalendarAccountWhereInput) Filter(q *PastCalendarAccountQuery) (*PastCalendarAccountQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyPastCalendarAccountWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyPastCalendarAccountWhereInput is returned in case the PastCalendarAccountWhereInput is empty.
+var ErrEmptyPastCalendarAccountWhereInput = errors.New("ent: empty predicate PastCalendarAccountWhereInput")
+
+// P returns a predicate for filtering pastcalendaraccounts.
+// An error is returned if the input is empty or invalid.
+func (i *PastCalendarAccountWhereInput) P() (predicate.PastCalendarAccount, error) {
+	var predicates []predicate.PastCalendarAccount
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, pastcalendaraccount.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.PastCalendarAccount, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, pastcalendaraccount.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.PastCalendarAccount, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, pastcalendaraccount.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, pastcalendaraccount.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, pastcalendaraccount.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, pastcalendaraccount.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, pastcalendaraccount.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, pastcalendaraccount.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, pastcalendaraccount.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, pastcalendaraccount.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, pastcalendaraccount.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, pastcalendaraccount.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, pastcalendaraccount.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, pastcalendaraccount.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, pastcalendaraccount.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, pastcalendaraccount.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, pastcalendaraccount.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, pastcalendaraccount.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, pastcalendaraccount.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, pastcalendaraccount.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, pastcalendaraccount.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.UserID != nil {
+		predicates = append(predicates, pastcalendaraccount.UserIDEQ(*i.UserID))
+	}
+	if i.UserIDNEQ != nil {
+		predicates = append(predicates, pastcalendaraccount.UserIDNEQ(*i.UserIDNEQ))
+	}
+	if len(i.UserIDIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.UserIDIn(i.UserIDIn...))
+	}
+	if len(i.UserIDNotIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.UserIDNotIn(i.UserIDNotIn...))
+	}
+	if i.AccountID != nil {
+		predicates = append(predicates, pastcalendaraccount.AccountIDEQ(*i.AccountID))
+	}
+	if i.AccountIDNEQ != nil {
+		predicates = append(predicates, pastcalendaraccount.AccountIDNEQ(*i.AccountIDNEQ))
+	}
+	if len(i.AccountIDIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.AccountIDIn(i.AccountIDIn...))
+	}
+	if len(i.AccountIDNotIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.AccountIDNotIn(i.AccountIDNotIn...))
+	}
+	if i.AccountIDIsNil {
+		predicates = append(predicates, pastcalendaraccount.AccountIDIsNil())
+	}
+	if i.AccountIDNotNil {
+		predicates = append(predicates, pastcalendaraccount.AccountIDNotNil())
+	}
+	if i.Provider != nil {
+		predicates = append(predicates, pastcalendaraccount.ProviderEQ(*i.Provider))
+	}
+	if i.ProviderNEQ != nil {
+		predicates = append(predicates, pastcalendaraccount.ProviderNEQ(*i.ProviderNEQ))
+	}
+	if len(i.ProviderIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.ProviderIn(i.ProviderIn...))
+	}
+	if len(i.ProviderNotIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.ProviderNotIn(i.ProviderNotIn...))
+	}
+	if i.AccountEmail != nil {
+		predicates = append(predicates, pastcalendaraccount.AccountEmailEQ(*i.AccountEmail))
+	}
+	if i.AccountEmailNEQ != nil {
+		predicates = append(predicates, pastcalendaraccount.AccountEmailNEQ(*i.AccountEmailNEQ))
+	}
+	if len(i.AccountEmailIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.AccountEmailIn(i.AccountEmailIn...))
+	}
+	if len(i.AccountEmailNotIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.AccountEmailNotIn(i.AccountEmailNotIn...))
+	}
+	if i.AccountEmailGT != nil {
+		predicates = append(predicates, pastcalendaraccount.AccountEmailGT(*i.AccountEmailGT))
+	}
+	if i.AccountEmailGTE != nil {
+		predicates = append(predicates, pastcalendaraccount.AccountEmailGTE(*i.AccountEmailGTE))
+	}
+	if i.AccountEmailLT != nil {
+		predicates = append(predicates, pastcalendaraccount.AccountEmailLT(*i.AccountEmailLT))
+	}
+	if i.AccountEmailLTE != nil {
+		predicates = append(predicates, pastcalendaraccount.AccountEmailLTE(*i.AccountEmailLTE))
+	}
+	if i.AccountEmailContains != nil {
+		predicates = append(predicates, pastcalendaraccount.AccountEmailContains(*i.AccountEmailContains))
+	}
+	if i.AccountEmailHasPrefix != nil {
+		predicates = append(predicates, pastcalendaraccount.AccountEmailHasPrefix(*i.AccountEmailHasPrefix))
+	}
+	if i.AccountEmailHasSuffix != nil {
+		predicates = append(predicates, pastcalendaraccount.AccountEmailHasSuffix(*i.AccountEmailHasSuffix))
+	}
+	if i.AccountEmailEqualFold != nil {
+		predicates = append(predicates, pastcalendaraccount.AccountEmailEqualFold(*i.AccountEmailEqualFold))
+	}
+	if i.AccountEmailContainsFold != nil {
+		predicates = append(predicates, pastcalendaraccount.AccountEmailContainsFold(*i.AccountEmailContainsFold))
+	}
+	if i.CredentialMode != nil {
+		predicates = append(predicates, pastcalendaraccount.CredentialModeEQ(*i.CredentialMode))
+	}
+	if i.CredentialModeNEQ != nil {
+		predicates = append(predicates, pastcalendaraccount.CredentialModeNEQ(*i.CredentialModeNEQ))
+	}
+	if len(i.CredentialModeIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.CredentialModeIn(i.CredentialModeIn...))
+	}
+	if len(i.CredentialModeNotIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.CredentialModeNotIn(i.CredentialModeNotIn...))
+	}
+	if i.UnlinkedAt != nil {
+		predicates = append(predicates, pastcalendaraccount.UnlinkedAtEQ(*i.UnlinkedAt))
+	}
+	if i.UnlinkedAtNEQ != nil {
+		predicates = append(predicates, pastcalendaraccount.UnlinkedAtNEQ(*i.UnlinkedAtNEQ))
+	}
+	if len(i.UnlinkedAtIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.UnlinkedAtIn(i.UnlinkedAtIn...))
+	}
+	if len(i.UnlinkedAtNotIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.UnlinkedAtNotIn(i.UnlinkedAtNotIn...))
+	}
+	if i.UnlinkedAtGT != nil {
+		predicates = append(predicates, pastcalendaraccount.UnlinkedAtGT(*i.UnlinkedAtGT))
+	}
+	if i.UnlinkedAtGTE != nil {
+		predicates = append(predicates, pastcalendaraccount.UnlinkedAtGTE(*i.UnlinkedAtGTE))
+	}
+	if i.UnlinkedAtLT != nil {
+		predicates = append(predicates, pastcalendaraccount.UnlinkedAtLT(*i.UnlinkedAtLT))
+	}
+	if i.UnlinkedAtLTE != nil {
+		predicates = append(predicates, pastcalendaraccount.UnlinkedAtLTE(*i.UnlinkedAtLTE))
+	}
+	if i.UnlinkedByID != nil {
+		predicates = append(predicates, pastcalendaraccount.UnlinkedByIDEQ(*i.UnlinkedByID))
+	}
+	if i.UnlinkedByIDNEQ != nil {
+		predicates = append(predicates, pastcalendaraccount.UnlinkedByIDNEQ(*i.UnlinkedByIDNEQ))
+	}
+	if len(i.UnlinkedByIDIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.UnlinkedByIDIn(i.UnlinkedByIDIn...))
+	}
+	if len(i.UnlinkedByIDNotIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.UnlinkedByIDNotIn(i.UnlinkedByIDNotIn...))
+	}
+	if i.UnlinkedByIDIsNil {
+		predicates = append(predicates, pastcalendaraccount.UnlinkedByIDIsNil())
+	}
+	if i.UnlinkedByIDNotNil {
+		predicates = append(predicates, pastcalendaraccount.UnlinkedByIDNotNil())
+	}
+	if i.Reason != nil {
+		predicates = append(predicates, pastcalendaraccount.ReasonEQ(*i.Reason))
+	}
+	if i.ReasonNEQ != nil {
+		predicates = append(predicates, pastcalendaraccount.ReasonNEQ(*i.ReasonNEQ))
+	}
+	if len(i.ReasonIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.ReasonIn(i.ReasonIn...))
+	}
+	if len(i.ReasonNotIn) > 0 {
+		predicates = append(predicates, pastcalendaraccount.ReasonNotIn(i.ReasonNotIn...))
+	}
+
+	if i.HasUser != nil {
+		p := pastcalendaraccount.HasUser()
+		if !*i.HasUser {
+			p = pastcalendaraccount.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasUserWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasUserWith))
+		for _, w := range i.HasUserWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasUserWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, pastcalendaraccount.HasUserWith(with...))
+	}
+	if i.HasAccount != nil {
+		p := pastcalendaraccount.HasAccount()
+		if !*i.HasAccount {
+			p = pastcalendaraccount.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAccountWith) > 0 {
+		with := make([]predicate.CalendarAccount, 0, len(i.HasAccountWith))
+		for _, w := range i.HasAccountWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAccountWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, pastcalendaraccount.HasAccountWith(with...))
+	}
+	if i.HasUnlinkedBy != nil {
+		p := pastcalendaraccount.HasUnlinkedBy()
+		if !*i.HasUnlinkedBy {
+			p = pastcalendaraccount.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasUnlinkedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasUnlinkedByWith))
+		for _, w := range i.HasUnlinkedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasUnlinkedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, pastcalendaraccount.HasUnlinkedByWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyPastCalendarAccountWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return pastcalendaraccount.And(predicates...), nil
 	}
 }
 

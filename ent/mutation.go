@@ -15,6 +15,7 @@ import (
 	"calsync/ent/invitation"
 	"calsync/ent/linkattempt"
 	"calsync/ent/organization"
+	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/predicate"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
@@ -41,22 +42,23 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAuditEvent       = "AuditEvent"
-	TypeAuthToken        = "AuthToken"
-	TypeBooking          = "Booking"
-	TypeBookingStatus    = "BookingStatus"
-	TypeBookingType      = "BookingType"
-	TypeCalendarAccount  = "CalendarAccount"
-	TypeEmailMessage     = "EmailMessage"
-	TypeEventLink        = "EventLink"
-	TypeExternalEvent    = "ExternalEvent"
-	TypeInvitation       = "Invitation"
-	TypeLinkAttempt      = "LinkAttempt"
-	TypeOrganization     = "Organization"
-	TypeProviderCalendar = "ProviderCalendar"
-	TypeProviderConfig   = "ProviderConfig"
-	TypeSyncRun          = "SyncRun"
-	TypeUser             = "User"
+	TypeAuditEvent          = "AuditEvent"
+	TypeAuthToken           = "AuthToken"
+	TypeBooking             = "Booking"
+	TypeBookingStatus       = "BookingStatus"
+	TypeBookingType         = "BookingType"
+	TypeCalendarAccount     = "CalendarAccount"
+	TypeEmailMessage        = "EmailMessage"
+	TypeEventLink           = "EventLink"
+	TypeExternalEvent       = "ExternalEvent"
+	TypeInvitation          = "Invitation"
+	TypeLinkAttempt         = "LinkAttempt"
+	TypeOrganization        = "Organization"
+	TypePastCalendarAccount = "PastCalendarAccount"
+	TypeProviderCalendar    = "ProviderCalendar"
+	TypeProviderConfig      = "ProviderConfig"
+	TypeSyncRun             = "SyncRun"
+	TypeUser                = "User"
 )
 
 // AuditEventMutation represents an operation that mutates the AuditEvent nodes in the graph.
@@ -13412,26 +13414,28 @@ func (m *LinkAttemptMutation) ResetEdge(name string) error {
 // OrganizationMutation represents an operation that mutates the Organization nodes in the graph.
 type OrganizationMutation struct {
 	config
-	op                      Op
-	typ                     string
-	id                      *int
-	created_at              *time.Time
-	updated_at              *time.Time
-	name                    *string
-	slug                    *string
-	default_time_zone       *string
-	primary_color           *string
-	secondary_color         *string
-	clearedFields           map[string]struct{}
-	provider_configs        map[int]struct{}
-	removedprovider_configs map[int]struct{}
-	clearedprovider_configs bool
-	users                   map[int]struct{}
-	removedusers            map[int]struct{}
-	clearedusers            bool
-	done                    bool
-	oldValue                func(context.Context) (*Organization, error)
-	predicates              []predicate.Organization
+	op                         Op
+	typ                        string
+	id                         *int
+	created_at                 *time.Time
+	updated_at                 *time.Time
+	name                       *string
+	slug                       *string
+	default_time_zone          *string
+	primary_color              *string
+	secondary_color            *string
+	clearedFields              map[string]struct{}
+	provider_configs           map[int]struct{}
+	removedprovider_configs    map[int]struct{}
+	clearedprovider_configs    bool
+	users                      map[int]struct{}
+	removedusers               map[int]struct{}
+	clearedusers               bool
+	cancellation_status        *int
+	clearedcancellation_status bool
+	done                       bool
+	oldValue                   func(context.Context) (*Organization, error)
+	predicates                 []predicate.Organization
 }
 
 var _ ent.Mutation = (*OrganizationMutation)(nil)
@@ -13784,6 +13788,55 @@ func (m *OrganizationMutation) ResetSecondaryColor() {
 	m.secondary_color = nil
 }
 
+// SetCancellationStatusID sets the "cancellation_status_id" field.
+func (m *OrganizationMutation) SetCancellationStatusID(i int) {
+	m.cancellation_status = &i
+}
+
+// CancellationStatusID returns the value of the "cancellation_status_id" field in the mutation.
+func (m *OrganizationMutation) CancellationStatusID() (r int, exists bool) {
+	v := m.cancellation_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCancellationStatusID returns the old "cancellation_status_id" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldCancellationStatusID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCancellationStatusID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCancellationStatusID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCancellationStatusID: %w", err)
+	}
+	return oldValue.CancellationStatusID, nil
+}
+
+// ClearCancellationStatusID clears the value of the "cancellation_status_id" field.
+func (m *OrganizationMutation) ClearCancellationStatusID() {
+	m.cancellation_status = nil
+	m.clearedFields[organization.FieldCancellationStatusID] = struct{}{}
+}
+
+// CancellationStatusIDCleared returns if the "cancellation_status_id" field was cleared in this mutation.
+func (m *OrganizationMutation) CancellationStatusIDCleared() bool {
+	_, ok := m.clearedFields[organization.FieldCancellationStatusID]
+	return ok
+}
+
+// ResetCancellationStatusID resets all changes to the "cancellation_status_id" field.
+func (m *OrganizationMutation) ResetCancellationStatusID() {
+	m.cancellation_status = nil
+	delete(m.clearedFields, organization.FieldCancellationStatusID)
+}
+
 // AddProviderConfigIDs adds the "provider_configs" edge to the ProviderConfig entity by ids.
 func (m *OrganizationMutation) AddProviderConfigIDs(ids ...int) {
 	if m.provider_configs == nil {
@@ -13892,6 +13945,33 @@ func (m *OrganizationMutation) ResetUsers() {
 	m.removedusers = nil
 }
 
+// ClearCancellationStatus clears the "cancellation_status" edge to the BookingStatus entity.
+func (m *OrganizationMutation) ClearCancellationStatus() {
+	m.clearedcancellation_status = true
+	m.clearedFields[organization.FieldCancellationStatusID] = struct{}{}
+}
+
+// CancellationStatusCleared reports if the "cancellation_status" edge to the BookingStatus entity was cleared.
+func (m *OrganizationMutation) CancellationStatusCleared() bool {
+	return m.CancellationStatusIDCleared() || m.clearedcancellation_status
+}
+
+// CancellationStatusIDs returns the "cancellation_status" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CancellationStatusID instead. It exists only for internal usage by the builders.
+func (m *OrganizationMutation) CancellationStatusIDs() (ids []int) {
+	if id := m.cancellation_status; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCancellationStatus resets all changes to the "cancellation_status" edge.
+func (m *OrganizationMutation) ResetCancellationStatus() {
+	m.cancellation_status = nil
+	m.clearedcancellation_status = false
+}
+
 // Where appends a list predicates to the OrganizationMutation builder.
 func (m *OrganizationMutation) Where(ps ...predicate.Organization) {
 	m.predicates = append(m.predicates, ps...)
@@ -13926,7 +14006,7 @@ func (m *OrganizationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrganizationMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, organization.FieldCreatedAt)
 	}
@@ -13947,6 +14027,9 @@ func (m *OrganizationMutation) Fields() []string {
 	}
 	if m.secondary_color != nil {
 		fields = append(fields, organization.FieldSecondaryColor)
+	}
+	if m.cancellation_status != nil {
+		fields = append(fields, organization.FieldCancellationStatusID)
 	}
 	return fields
 }
@@ -13970,6 +14053,8 @@ func (m *OrganizationMutation) Field(name string) (ent.Value, bool) {
 		return m.PrimaryColor()
 	case organization.FieldSecondaryColor:
 		return m.SecondaryColor()
+	case organization.FieldCancellationStatusID:
+		return m.CancellationStatusID()
 	}
 	return nil, false
 }
@@ -13993,6 +14078,8 @@ func (m *OrganizationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldPrimaryColor(ctx)
 	case organization.FieldSecondaryColor:
 		return m.OldSecondaryColor(ctx)
+	case organization.FieldCancellationStatusID:
+		return m.OldCancellationStatusID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Organization field %s", name)
 }
@@ -14051,6 +14138,13 @@ func (m *OrganizationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSecondaryColor(v)
 		return nil
+	case organization.FieldCancellationStatusID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCancellationStatusID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Organization field %s", name)
 }
@@ -14058,13 +14152,16 @@ func (m *OrganizationMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *OrganizationMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *OrganizationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
 	return nil, false
 }
 
@@ -14080,7 +14177,11 @@ func (m *OrganizationMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *OrganizationMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(organization.FieldCancellationStatusID) {
+		fields = append(fields, organization.FieldCancellationStatusID)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -14093,6 +14194,11 @@ func (m *OrganizationMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *OrganizationMutation) ClearField(name string) error {
+	switch name {
+	case organization.FieldCancellationStatusID:
+		m.ClearCancellationStatusID()
+		return nil
+	}
 	return fmt.Errorf("unknown Organization nullable field %s", name)
 }
 
@@ -14121,18 +14227,24 @@ func (m *OrganizationMutation) ResetField(name string) error {
 	case organization.FieldSecondaryColor:
 		m.ResetSecondaryColor()
 		return nil
+	case organization.FieldCancellationStatusID:
+		m.ResetCancellationStatusID()
+		return nil
 	}
 	return fmt.Errorf("unknown Organization field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *OrganizationMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.provider_configs != nil {
 		edges = append(edges, organization.EdgeProviderConfigs)
 	}
 	if m.users != nil {
 		edges = append(edges, organization.EdgeUsers)
+	}
+	if m.cancellation_status != nil {
+		edges = append(edges, organization.EdgeCancellationStatus)
 	}
 	return edges
 }
@@ -14153,13 +14265,17 @@ func (m *OrganizationMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case organization.EdgeCancellationStatus:
+		if id := m.cancellation_status; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *OrganizationMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.removedprovider_configs != nil {
 		edges = append(edges, organization.EdgeProviderConfigs)
 	}
@@ -14191,12 +14307,15 @@ func (m *OrganizationMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *OrganizationMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedprovider_configs {
 		edges = append(edges, organization.EdgeProviderConfigs)
 	}
 	if m.clearedusers {
 		edges = append(edges, organization.EdgeUsers)
+	}
+	if m.clearedcancellation_status {
+		edges = append(edges, organization.EdgeCancellationStatus)
 	}
 	return edges
 }
@@ -14209,6 +14328,8 @@ func (m *OrganizationMutation) EdgeCleared(name string) bool {
 		return m.clearedprovider_configs
 	case organization.EdgeUsers:
 		return m.clearedusers
+	case organization.EdgeCancellationStatus:
+		return m.clearedcancellation_status
 	}
 	return false
 }
@@ -14217,6 +14338,9 @@ func (m *OrganizationMutation) EdgeCleared(name string) bool {
 // if that edge is not defined in the schema.
 func (m *OrganizationMutation) ClearEdge(name string) error {
 	switch name {
+	case organization.EdgeCancellationStatus:
+		m.ClearCancellationStatus()
+		return nil
 	}
 	return fmt.Errorf("unknown Organization unique edge %s", name)
 }
@@ -14231,8 +14355,1113 @@ func (m *OrganizationMutation) ResetEdge(name string) error {
 	case organization.EdgeUsers:
 		m.ResetUsers()
 		return nil
+	case organization.EdgeCancellationStatus:
+		m.ResetCancellationStatus()
+		return nil
 	}
 	return fmt.Errorf("unknown Organization edge %s", name)
+}
+
+// PastCalendarAccountMutation represents an operation that mutates the PastCalendarAccount nodes in the graph.
+type PastCalendarAccountMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	created_at          *time.Time
+	updated_at          *time.Time
+	provider            *domain.Provider
+	account_email       *string
+	credential_mode     *domain.CredentialMode
+	unlinked_at         *time.Time
+	reason              *pastcalendaraccount.Reason
+	clearedFields       map[string]struct{}
+	organization        *int
+	clearedorganization bool
+	user                *int
+	cleareduser         bool
+	account             *int
+	clearedaccount      bool
+	unlinked_by         *int
+	clearedunlinked_by  bool
+	done                bool
+	oldValue            func(context.Context) (*PastCalendarAccount, error)
+	predicates          []predicate.PastCalendarAccount
+}
+
+var _ ent.Mutation = (*PastCalendarAccountMutation)(nil)
+
+// pastcalendaraccountOption allows management of the mutation configuration using functional options.
+type pastcalendaraccountOption func(*PastCalendarAccountMutation)
+
+// newPastCalendarAccountMutation creates new mutation for the PastCalendarAccount entity.
+func newPastCalendarAccountMutation(c config, op Op, opts ...pastcalendaraccountOption) *PastCalendarAccountMutation {
+	m := &PastCalendarAccountMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePastCalendarAccount,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPastCalendarAccountID sets the ID field of the mutation.
+func withPastCalendarAccountID(id int) pastcalendaraccountOption {
+	return func(m *PastCalendarAccountMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PastCalendarAccount
+		)
+		m.oldValue = func(ctx context.Context) (*PastCalendarAccount, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PastCalendarAccount.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPastCalendarAccount sets the old PastCalendarAccount of the mutation.
+func withPastCalendarAccount(node *PastCalendarAccount) pastcalendaraccountOption {
+	return func(m *PastCalendarAccountMutation) {
+		m.oldValue = func(context.Context) (*PastCalendarAccount, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PastCalendarAccountMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PastCalendarAccountMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PastCalendarAccountMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PastCalendarAccountMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PastCalendarAccount.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PastCalendarAccountMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PastCalendarAccountMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PastCalendarAccount entity.
+// If the PastCalendarAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PastCalendarAccountMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PastCalendarAccountMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PastCalendarAccountMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PastCalendarAccountMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the PastCalendarAccount entity.
+// If the PastCalendarAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PastCalendarAccountMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PastCalendarAccountMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *PastCalendarAccountMutation) SetOrganizationID(i int) {
+	m.organization = &i
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *PastCalendarAccountMutation) OrganizationID() (r int, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the PastCalendarAccount entity.
+// If the PastCalendarAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PastCalendarAccountMutation) OldOrganizationID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *PastCalendarAccountMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *PastCalendarAccountMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *PastCalendarAccountMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the PastCalendarAccount entity.
+// If the PastCalendarAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PastCalendarAccountMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *PastCalendarAccountMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *PastCalendarAccountMutation) SetAccountID(i int) {
+	m.account = &i
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *PastCalendarAccountMutation) AccountID() (r int, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the PastCalendarAccount entity.
+// If the PastCalendarAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PastCalendarAccountMutation) OldAccountID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ClearAccountID clears the value of the "account_id" field.
+func (m *PastCalendarAccountMutation) ClearAccountID() {
+	m.account = nil
+	m.clearedFields[pastcalendaraccount.FieldAccountID] = struct{}{}
+}
+
+// AccountIDCleared returns if the "account_id" field was cleared in this mutation.
+func (m *PastCalendarAccountMutation) AccountIDCleared() bool {
+	_, ok := m.clearedFields[pastcalendaraccount.FieldAccountID]
+	return ok
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *PastCalendarAccountMutation) ResetAccountID() {
+	m.account = nil
+	delete(m.clearedFields, pastcalendaraccount.FieldAccountID)
+}
+
+// SetProvider sets the "provider" field.
+func (m *PastCalendarAccountMutation) SetProvider(d domain.Provider) {
+	m.provider = &d
+}
+
+// Provider returns the value of the "provider" field in the mutation.
+func (m *PastCalendarAccountMutation) Provider() (r domain.Provider, exists bool) {
+	v := m.provider
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvider returns the old "provider" field's value of the PastCalendarAccount entity.
+// If the PastCalendarAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PastCalendarAccountMutation) OldProvider(ctx context.Context) (v domain.Provider, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvider is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvider requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvider: %w", err)
+	}
+	return oldValue.Provider, nil
+}
+
+// ResetProvider resets all changes to the "provider" field.
+func (m *PastCalendarAccountMutation) ResetProvider() {
+	m.provider = nil
+}
+
+// SetAccountEmail sets the "account_email" field.
+func (m *PastCalendarAccountMutation) SetAccountEmail(s string) {
+	m.account_email = &s
+}
+
+// AccountEmail returns the value of the "account_email" field in the mutation.
+func (m *PastCalendarAccountMutation) AccountEmail() (r string, exists bool) {
+	v := m.account_email
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountEmail returns the old "account_email" field's value of the PastCalendarAccount entity.
+// If the PastCalendarAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PastCalendarAccountMutation) OldAccountEmail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountEmail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountEmail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountEmail: %w", err)
+	}
+	return oldValue.AccountEmail, nil
+}
+
+// ResetAccountEmail resets all changes to the "account_email" field.
+func (m *PastCalendarAccountMutation) ResetAccountEmail() {
+	m.account_email = nil
+}
+
+// SetCredentialMode sets the "credential_mode" field.
+func (m *PastCalendarAccountMutation) SetCredentialMode(dm domain.CredentialMode) {
+	m.credential_mode = &dm
+}
+
+// CredentialMode returns the value of the "credential_mode" field in the mutation.
+func (m *PastCalendarAccountMutation) CredentialMode() (r domain.CredentialMode, exists bool) {
+	v := m.credential_mode
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCredentialMode returns the old "credential_mode" field's value of the PastCalendarAccount entity.
+// If the PastCalendarAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PastCalendarAccountMutation) OldCredentialMode(ctx context.Context) (v domain.CredentialMode, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCredentialMode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCredentialMode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCredentialMode: %w", err)
+	}
+	return oldValue.CredentialMode, nil
+}
+
+// ResetCredentialMode resets all changes to the "credential_mode" field.
+func (m *PastCalendarAccountMutation) ResetCredentialMode() {
+	m.credential_mode = nil
+}
+
+// SetUnlinkedAt sets the "unlinked_at" field.
+func (m *PastCalendarAccountMutation) SetUnlinkedAt(t time.Time) {
+	m.unlinked_at = &t
+}
+
+// UnlinkedAt returns the value of the "unlinked_at" field in the mutation.
+func (m *PastCalendarAccountMutation) UnlinkedAt() (r time.Time, exists bool) {
+	v := m.unlinked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnlinkedAt returns the old "unlinked_at" field's value of the PastCalendarAccount entity.
+// If the PastCalendarAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PastCalendarAccountMutation) OldUnlinkedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnlinkedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnlinkedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnlinkedAt: %w", err)
+	}
+	return oldValue.UnlinkedAt, nil
+}
+
+// ResetUnlinkedAt resets all changes to the "unlinked_at" field.
+func (m *PastCalendarAccountMutation) ResetUnlinkedAt() {
+	m.unlinked_at = nil
+}
+
+// SetUnlinkedByID sets the "unlinked_by_id" field.
+func (m *PastCalendarAccountMutation) SetUnlinkedByID(i int) {
+	m.unlinked_by = &i
+}
+
+// UnlinkedByID returns the value of the "unlinked_by_id" field in the mutation.
+func (m *PastCalendarAccountMutation) UnlinkedByID() (r int, exists bool) {
+	v := m.unlinked_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnlinkedByID returns the old "unlinked_by_id" field's value of the PastCalendarAccount entity.
+// If the PastCalendarAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PastCalendarAccountMutation) OldUnlinkedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnlinkedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnlinkedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnlinkedByID: %w", err)
+	}
+	return oldValue.UnlinkedByID, nil
+}
+
+// ClearUnlinkedByID clears the value of the "unlinked_by_id" field.
+func (m *PastCalendarAccountMutation) ClearUnlinkedByID() {
+	m.unlinked_by = nil
+	m.clearedFields[pastcalendaraccount.FieldUnlinkedByID] = struct{}{}
+}
+
+// UnlinkedByIDCleared returns if the "unlinked_by_id" field was cleared in this mutation.
+func (m *PastCalendarAccountMutation) UnlinkedByIDCleared() bool {
+	_, ok := m.clearedFields[pastcalendaraccount.FieldUnlinkedByID]
+	return ok
+}
+
+// ResetUnlinkedByID resets all changes to the "unlinked_by_id" field.
+func (m *PastCalendarAccountMutation) ResetUnlinkedByID() {
+	m.unlinked_by = nil
+	delete(m.clearedFields, pastcalendaraccount.FieldUnlinkedByID)
+}
+
+// SetReason sets the "reason" field.
+func (m *PastCalendarAccountMutation) SetReason(pa pastcalendaraccount.Reason) {
+	m.reason = &pa
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *PastCalendarAccountMutation) Reason() (r pastcalendaraccount.Reason, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the PastCalendarAccount entity.
+// If the PastCalendarAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PastCalendarAccountMutation) OldReason(ctx context.Context) (v pastcalendaraccount.Reason, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *PastCalendarAccountMutation) ResetReason() {
+	m.reason = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *PastCalendarAccountMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[pastcalendaraccount.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *PastCalendarAccountMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *PastCalendarAccountMutation) OrganizationIDs() (ids []int) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *PastCalendarAccountMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *PastCalendarAccountMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[pastcalendaraccount.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *PastCalendarAccountMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *PastCalendarAccountMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *PastCalendarAccountMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// ClearAccount clears the "account" edge to the CalendarAccount entity.
+func (m *PastCalendarAccountMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[pastcalendaraccount.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the CalendarAccount entity was cleared.
+func (m *PastCalendarAccountMutation) AccountCleared() bool {
+	return m.AccountIDCleared() || m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *PastCalendarAccountMutation) AccountIDs() (ids []int) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *PastCalendarAccountMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// ClearUnlinkedBy clears the "unlinked_by" edge to the User entity.
+func (m *PastCalendarAccountMutation) ClearUnlinkedBy() {
+	m.clearedunlinked_by = true
+	m.clearedFields[pastcalendaraccount.FieldUnlinkedByID] = struct{}{}
+}
+
+// UnlinkedByCleared reports if the "unlinked_by" edge to the User entity was cleared.
+func (m *PastCalendarAccountMutation) UnlinkedByCleared() bool {
+	return m.UnlinkedByIDCleared() || m.clearedunlinked_by
+}
+
+// UnlinkedByIDs returns the "unlinked_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UnlinkedByID instead. It exists only for internal usage by the builders.
+func (m *PastCalendarAccountMutation) UnlinkedByIDs() (ids []int) {
+	if id := m.unlinked_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUnlinkedBy resets all changes to the "unlinked_by" edge.
+func (m *PastCalendarAccountMutation) ResetUnlinkedBy() {
+	m.unlinked_by = nil
+	m.clearedunlinked_by = false
+}
+
+// Where appends a list predicates to the PastCalendarAccountMutation builder.
+func (m *PastCalendarAccountMutation) Where(ps ...predicate.PastCalendarAccount) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PastCalendarAccountMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PastCalendarAccountMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PastCalendarAccount, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PastCalendarAccountMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PastCalendarAccountMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PastCalendarAccount).
+func (m *PastCalendarAccountMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PastCalendarAccountMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, pastcalendaraccount.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, pastcalendaraccount.FieldUpdatedAt)
+	}
+	if m.organization != nil {
+		fields = append(fields, pastcalendaraccount.FieldOrganizationID)
+	}
+	if m.user != nil {
+		fields = append(fields, pastcalendaraccount.FieldUserID)
+	}
+	if m.account != nil {
+		fields = append(fields, pastcalendaraccount.FieldAccountID)
+	}
+	if m.provider != nil {
+		fields = append(fields, pastcalendaraccount.FieldProvider)
+	}
+	if m.account_email != nil {
+		fields = append(fields, pastcalendaraccount.FieldAccountEmail)
+	}
+	if m.credential_mode != nil {
+		fields = append(fields, pastcalendaraccount.FieldCredentialMode)
+	}
+	if m.unlinked_at != nil {
+		fields = append(fields, pastcalendaraccount.FieldUnlinkedAt)
+	}
+	if m.unlinked_by != nil {
+		fields = append(fields, pastcalendaraccount.FieldUnlinkedByID)
+	}
+	if m.reason != nil {
+		fields = append(fields, pastcalendaraccount.FieldReason)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PastCalendarAccountMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case pastcalendaraccount.FieldCreatedAt:
+		return m.CreatedAt()
+	case pastcalendaraccount.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case pastcalendaraccount.FieldOrganizationID:
+		return m.OrganizationID()
+	case pastcalendaraccount.FieldUserID:
+		return m.UserID()
+	case pastcalendaraccount.FieldAccountID:
+		return m.AccountID()
+	case pastcalendaraccount.FieldProvider:
+		return m.Provider()
+	case pastcalendaraccount.FieldAccountEmail:
+		return m.AccountEmail()
+	case pastcalendaraccount.FieldCredentialMode:
+		return m.CredentialMode()
+	case pastcalendaraccount.FieldUnlinkedAt:
+		return m.UnlinkedAt()
+	case pastcalendaraccount.FieldUnlinkedByID:
+		return m.UnlinkedByID()
+	case pastcalendaraccount.FieldReason:
+		return m.Reason()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PastCalendarAccountMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case pastcalendaraccount.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case pastcalendaraccount.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case pastcalendaraccount.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case pastcalendaraccount.FieldUserID:
+		return m.OldUserID(ctx)
+	case pastcalendaraccount.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case pastcalendaraccount.FieldProvider:
+		return m.OldProvider(ctx)
+	case pastcalendaraccount.FieldAccountEmail:
+		return m.OldAccountEmail(ctx)
+	case pastcalendaraccount.FieldCredentialMode:
+		return m.OldCredentialMode(ctx)
+	case pastcalendaraccount.FieldUnlinkedAt:
+		return m.OldUnlinkedAt(ctx)
+	case pastcalendaraccount.FieldUnlinkedByID:
+		return m.OldUnlinkedByID(ctx)
+	case pastcalendaraccount.FieldReason:
+		return m.OldReason(ctx)
+	}
+	return nil, fmt.Errorf("unknown PastCalendarAccount field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PastCalendarAccountMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case pastcalendaraccount.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case pastcalendaraccount.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case pastcalendaraccount.FieldOrganizationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case pastcalendaraccount.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case pastcalendaraccount.FieldAccountID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case pastcalendaraccount.FieldProvider:
+		v, ok := value.(domain.Provider)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvider(v)
+		return nil
+	case pastcalendaraccount.FieldAccountEmail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountEmail(v)
+		return nil
+	case pastcalendaraccount.FieldCredentialMode:
+		v, ok := value.(domain.CredentialMode)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCredentialMode(v)
+		return nil
+	case pastcalendaraccount.FieldUnlinkedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnlinkedAt(v)
+		return nil
+	case pastcalendaraccount.FieldUnlinkedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnlinkedByID(v)
+		return nil
+	case pastcalendaraccount.FieldReason:
+		v, ok := value.(pastcalendaraccount.Reason)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PastCalendarAccount field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PastCalendarAccountMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PastCalendarAccountMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PastCalendarAccountMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PastCalendarAccount numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PastCalendarAccountMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(pastcalendaraccount.FieldAccountID) {
+		fields = append(fields, pastcalendaraccount.FieldAccountID)
+	}
+	if m.FieldCleared(pastcalendaraccount.FieldUnlinkedByID) {
+		fields = append(fields, pastcalendaraccount.FieldUnlinkedByID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PastCalendarAccountMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PastCalendarAccountMutation) ClearField(name string) error {
+	switch name {
+	case pastcalendaraccount.FieldAccountID:
+		m.ClearAccountID()
+		return nil
+	case pastcalendaraccount.FieldUnlinkedByID:
+		m.ClearUnlinkedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown PastCalendarAccount nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PastCalendarAccountMutation) ResetField(name string) error {
+	switch name {
+	case pastcalendaraccount.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case pastcalendaraccount.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case pastcalendaraccount.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case pastcalendaraccount.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case pastcalendaraccount.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case pastcalendaraccount.FieldProvider:
+		m.ResetProvider()
+		return nil
+	case pastcalendaraccount.FieldAccountEmail:
+		m.ResetAccountEmail()
+		return nil
+	case pastcalendaraccount.FieldCredentialMode:
+		m.ResetCredentialMode()
+		return nil
+	case pastcalendaraccount.FieldUnlinkedAt:
+		m.ResetUnlinkedAt()
+		return nil
+	case pastcalendaraccount.FieldUnlinkedByID:
+		m.ResetUnlinkedByID()
+		return nil
+	case pastcalendaraccount.FieldReason:
+		m.ResetReason()
+		return nil
+	}
+	return fmt.Errorf("unknown PastCalendarAccount field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PastCalendarAccountMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.organization != nil {
+		edges = append(edges, pastcalendaraccount.EdgeOrganization)
+	}
+	if m.user != nil {
+		edges = append(edges, pastcalendaraccount.EdgeUser)
+	}
+	if m.account != nil {
+		edges = append(edges, pastcalendaraccount.EdgeAccount)
+	}
+	if m.unlinked_by != nil {
+		edges = append(edges, pastcalendaraccount.EdgeUnlinkedBy)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PastCalendarAccountMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case pastcalendaraccount.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case pastcalendaraccount.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	case pastcalendaraccount.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	case pastcalendaraccount.EdgeUnlinkedBy:
+		if id := m.unlinked_by; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PastCalendarAccountMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PastCalendarAccountMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PastCalendarAccountMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedorganization {
+		edges = append(edges, pastcalendaraccount.EdgeOrganization)
+	}
+	if m.cleareduser {
+		edges = append(edges, pastcalendaraccount.EdgeUser)
+	}
+	if m.clearedaccount {
+		edges = append(edges, pastcalendaraccount.EdgeAccount)
+	}
+	if m.clearedunlinked_by {
+		edges = append(edges, pastcalendaraccount.EdgeUnlinkedBy)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PastCalendarAccountMutation) EdgeCleared(name string) bool {
+	switch name {
+	case pastcalendaraccount.EdgeOrganization:
+		return m.clearedorganization
+	case pastcalendaraccount.EdgeUser:
+		return m.cleareduser
+	case pastcalendaraccount.EdgeAccount:
+		return m.clearedaccount
+	case pastcalendaraccount.EdgeUnlinkedBy:
+		return m.clearedunlinked_by
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PastCalendarAccountMutation) ClearEdge(name string) error {
+	switch name {
+	case pastcalendaraccount.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case pastcalendaraccount.EdgeUser:
+		m.ClearUser()
+		return nil
+	case pastcalendaraccount.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	case pastcalendaraccount.EdgeUnlinkedBy:
+		m.ClearUnlinkedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown PastCalendarAccount unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PastCalendarAccountMutation) ResetEdge(name string) error {
+	switch name {
+	case pastcalendaraccount.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case pastcalendaraccount.EdgeUser:
+		m.ResetUser()
+		return nil
+	case pastcalendaraccount.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	case pastcalendaraccount.EdgeUnlinkedBy:
+		m.ResetUnlinkedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown PastCalendarAccount edge %s", name)
 }
 
 // ProviderCalendarMutation represents an operation that mutates the ProviderCalendar nodes in the graph.
@@ -18253,34 +19482,37 @@ func (m *SyncRunMutation) ResetEdge(name string) error {
 // UserMutation represents an operation that mutates the User nodes in the graph.
 type UserMutation struct {
 	config
-	op                          Op
-	typ                         string
-	id                          *int
-	created_at                  *time.Time
-	updated_at                  *time.Time
-	email                       *string
-	name                        *string
-	role                        *viewer.Role
-	active                      *bool
-	time_zone                   *string
-	password_hash               *string
-	general_fieldworker         *bool
-	google_sync                 *bool
-	google_sync_set_by_admin    *bool
-	microsoft_sync              *bool
-	microsoft_sync_set_by_admin *bool
-	clearedFields               map[string]struct{}
-	organization                *int
-	clearedorganization         bool
-	bookings                    map[int]struct{}
-	removedbookings             map[int]struct{}
-	clearedbookings             bool
-	calendar_accounts           map[int]struct{}
-	removedcalendar_accounts    map[int]struct{}
-	clearedcalendar_accounts    bool
-	done                        bool
-	oldValue                    func(context.Context) (*User, error)
-	predicates                  []predicate.User
+	op                            Op
+	typ                           string
+	id                            *int
+	created_at                    *time.Time
+	updated_at                    *time.Time
+	email                         *string
+	name                          *string
+	role                          *viewer.Role
+	active                        *bool
+	time_zone                     *string
+	password_hash                 *string
+	general_fieldworker           *bool
+	google_sync                   *bool
+	google_sync_set_by_admin      *bool
+	microsoft_sync                *bool
+	microsoft_sync_set_by_admin   *bool
+	clearedFields                 map[string]struct{}
+	organization                  *int
+	clearedorganization           bool
+	bookings                      map[int]struct{}
+	removedbookings               map[int]struct{}
+	clearedbookings               bool
+	calendar_accounts             map[int]struct{}
+	removedcalendar_accounts      map[int]struct{}
+	clearedcalendar_accounts      bool
+	past_calendar_accounts        map[int]struct{}
+	removedpast_calendar_accounts map[int]struct{}
+	clearedpast_calendar_accounts bool
+	done                          bool
+	oldValue                      func(context.Context) (*User, error)
+	predicates                    []predicate.User
 }
 
 var _ ent.Mutation = (*UserMutation)(nil)
@@ -19059,6 +20291,60 @@ func (m *UserMutation) ResetCalendarAccounts() {
 	m.removedcalendar_accounts = nil
 }
 
+// AddPastCalendarAccountIDs adds the "past_calendar_accounts" edge to the PastCalendarAccount entity by ids.
+func (m *UserMutation) AddPastCalendarAccountIDs(ids ...int) {
+	if m.past_calendar_accounts == nil {
+		m.past_calendar_accounts = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.past_calendar_accounts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearPastCalendarAccounts clears the "past_calendar_accounts" edge to the PastCalendarAccount entity.
+func (m *UserMutation) ClearPastCalendarAccounts() {
+	m.clearedpast_calendar_accounts = true
+}
+
+// PastCalendarAccountsCleared reports if the "past_calendar_accounts" edge to the PastCalendarAccount entity was cleared.
+func (m *UserMutation) PastCalendarAccountsCleared() bool {
+	return m.clearedpast_calendar_accounts
+}
+
+// RemovePastCalendarAccountIDs removes the "past_calendar_accounts" edge to the PastCalendarAccount entity by IDs.
+func (m *UserMutation) RemovePastCalendarAccountIDs(ids ...int) {
+	if m.removedpast_calendar_accounts == nil {
+		m.removedpast_calendar_accounts = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.past_calendar_accounts, ids[i])
+		m.removedpast_calendar_accounts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedPastCalendarAccounts returns the removed IDs of the "past_calendar_accounts" edge to the PastCalendarAccount entity.
+func (m *UserMutation) RemovedPastCalendarAccountsIDs() (ids []int) {
+	for id := range m.removedpast_calendar_accounts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PastCalendarAccountsIDs returns the "past_calendar_accounts" edge IDs in the mutation.
+func (m *UserMutation) PastCalendarAccountsIDs() (ids []int) {
+	for id := range m.past_calendar_accounts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetPastCalendarAccounts resets all changes to the "past_calendar_accounts" edge.
+func (m *UserMutation) ResetPastCalendarAccounts() {
+	m.past_calendar_accounts = nil
+	m.clearedpast_calendar_accounts = false
+	m.removedpast_calendar_accounts = nil
+}
+
 // Where appends a list predicates to the UserMutation builder.
 func (m *UserMutation) Where(ps ...predicate.User) {
 	m.predicates = append(m.predicates, ps...)
@@ -19437,7 +20723,7 @@ func (m *UserMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.organization != nil {
 		edges = append(edges, user.EdgeOrganization)
 	}
@@ -19446,6 +20732,9 @@ func (m *UserMutation) AddedEdges() []string {
 	}
 	if m.calendar_accounts != nil {
 		edges = append(edges, user.EdgeCalendarAccounts)
+	}
+	if m.past_calendar_accounts != nil {
+		edges = append(edges, user.EdgePastCalendarAccounts)
 	}
 	return edges
 }
@@ -19470,18 +20759,27 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgePastCalendarAccounts:
+		ids := make([]ent.Value, 0, len(m.past_calendar_accounts))
+		for id := range m.past_calendar_accounts {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removedbookings != nil {
 		edges = append(edges, user.EdgeBookings)
 	}
 	if m.removedcalendar_accounts != nil {
 		edges = append(edges, user.EdgeCalendarAccounts)
+	}
+	if m.removedpast_calendar_accounts != nil {
+		edges = append(edges, user.EdgePastCalendarAccounts)
 	}
 	return edges
 }
@@ -19502,13 +20800,19 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgePastCalendarAccounts:
+		ids := make([]ent.Value, 0, len(m.removedpast_calendar_accounts))
+		for id := range m.removedpast_calendar_accounts {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedorganization {
 		edges = append(edges, user.EdgeOrganization)
 	}
@@ -19517,6 +20821,9 @@ func (m *UserMutation) ClearedEdges() []string {
 	}
 	if m.clearedcalendar_accounts {
 		edges = append(edges, user.EdgeCalendarAccounts)
+	}
+	if m.clearedpast_calendar_accounts {
+		edges = append(edges, user.EdgePastCalendarAccounts)
 	}
 	return edges
 }
@@ -19531,6 +20838,8 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 		return m.clearedbookings
 	case user.EdgeCalendarAccounts:
 		return m.clearedcalendar_accounts
+	case user.EdgePastCalendarAccounts:
+		return m.clearedpast_calendar_accounts
 	}
 	return false
 }
@@ -19558,6 +20867,9 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	case user.EdgeCalendarAccounts:
 		m.ResetCalendarAccounts()
+		return nil
+	case user.EdgePastCalendarAccounts:
+		m.ResetPastCalendarAccounts()
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)

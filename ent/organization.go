@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"calsync/ent/bookingstatus"
 	"calsync/ent/organization"
 	"fmt"
 	"strings"
@@ -31,6 +32,8 @@ type Organization struct {
 	PrimaryColor string `json:"primary_color,omitempty"`
 	// SecondaryColor holds the value of the "secondary_color" field.
 	SecondaryColor string `json:"secondary_color,omitempty"`
+	// CancellationStatusID holds the value of the "cancellation_status_id" field.
+	CancellationStatusID *int `json:"cancellation_status_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrganizationQuery when eager-loading is set.
 	Edges        OrganizationEdges `json:"edges"`
@@ -43,11 +46,13 @@ type OrganizationEdges struct {
 	ProviderConfigs []*ProviderConfig `json:"provider_configs,omitempty"`
 	// Users holds the value of the users edge.
 	Users []*User `json:"users,omitempty"`
+	// CancellationStatus holds the value of the cancellation_status edge.
+	CancellationStatus *BookingStatus `json:"cancellation_status,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [3]map[string]int
 
 	namedProviderConfigs map[string][]*ProviderConfig
 	namedUsers           map[string][]*User
@@ -71,12 +76,23 @@ func (e OrganizationEdges) UsersOrErr() ([]*User, error) {
 	return nil, &NotLoadedError{edge: "users"}
 }
 
+// CancellationStatusOrErr returns the CancellationStatus value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e OrganizationEdges) CancellationStatusOrErr() (*BookingStatus, error) {
+	if e.CancellationStatus != nil {
+		return e.CancellationStatus, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: bookingstatus.Label}
+	}
+	return nil, &NotLoadedError{edge: "cancellation_status"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Organization) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case organization.FieldID:
+		case organization.FieldID, organization.FieldCancellationStatusID:
 			values[i] = new(sql.NullInt64)
 		case organization.FieldName, organization.FieldSlug, organization.FieldDefaultTimeZone, organization.FieldPrimaryColor, organization.FieldSecondaryColor:
 			values[i] = new(sql.NullString)
@@ -145,6 +161,13 @@ func (_m *Organization) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.SecondaryColor = value.String
 			}
+		case organization.FieldCancellationStatusID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field cancellation_status_id", values[i])
+			} else if value.Valid {
+				_m.CancellationStatusID = new(int)
+				*_m.CancellationStatusID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -166,6 +189,11 @@ func (_m *Organization) QueryProviderConfigs() *ProviderConfigQuery {
 // QueryUsers queries the "users" edge of the Organization entity.
 func (_m *Organization) QueryUsers() *UserQuery {
 	return NewOrganizationClient(_m.config).QueryUsers(_m)
+}
+
+// QueryCancellationStatus queries the "cancellation_status" edge of the Organization entity.
+func (_m *Organization) QueryCancellationStatus() *BookingStatusQuery {
+	return NewOrganizationClient(_m.config).QueryCancellationStatus(_m)
 }
 
 // Update returns a builder for updating this Organization.
@@ -211,6 +239,11 @@ func (_m *Organization) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("secondary_color=")
 	builder.WriteString(_m.SecondaryColor)
+	builder.WriteString(", ")
+	if v := _m.CancellationStatusID; v != nil {
+		builder.WriteString("cancellation_status_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"calsync/ent/bookingstatus"
 	"calsync/ent/organization"
 	"calsync/ent/providerconfig"
 	"calsync/ent/user"
@@ -106,6 +107,20 @@ func (_c *OrganizationCreate) SetNillableSecondaryColor(v *string) *Organization
 	return _c
 }
 
+// SetCancellationStatusID sets the "cancellation_status_id" field.
+func (_c *OrganizationCreate) SetCancellationStatusID(v int) *OrganizationCreate {
+	_c.mutation.SetCancellationStatusID(v)
+	return _c
+}
+
+// SetNillableCancellationStatusID sets the "cancellation_status_id" field if the given value is not nil.
+func (_c *OrganizationCreate) SetNillableCancellationStatusID(v *int) *OrganizationCreate {
+	if v != nil {
+		_c.SetCancellationStatusID(*v)
+	}
+	return _c
+}
+
 // AddProviderConfigIDs adds the "provider_configs" edge to the ProviderConfig entity by IDs.
 func (_c *OrganizationCreate) AddProviderConfigIDs(ids ...int) *OrganizationCreate {
 	_c.mutation.AddProviderConfigIDs(ids...)
@@ -134,6 +149,11 @@ func (_c *OrganizationCreate) AddUsers(v ...*User) *OrganizationCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddUserIDs(ids...)
+}
+
+// SetCancellationStatus sets the "cancellation_status" edge to the BookingStatus entity.
+func (_c *OrganizationCreate) SetCancellationStatus(v *BookingStatus) *OrganizationCreate {
+	return _c.SetCancellationStatusID(v.ID)
 }
 
 // Mutation returns the OrganizationMutation object of the builder.
@@ -337,6 +357,23 @@ func (_c *OrganizationCreate) createSpec() (*Organization, *sqlgraph.CreateSpec)
 		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.CancellationStatusIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   organization.CancellationStatusTable,
+			Columns: []string{organization.CancellationStatusColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(bookingstatus.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.CancellationStatusID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -446,6 +483,24 @@ func (u *OrganizationUpsert) SetSecondaryColor(v string) *OrganizationUpsert {
 // UpdateSecondaryColor sets the "secondary_color" field to the value that was provided on create.
 func (u *OrganizationUpsert) UpdateSecondaryColor() *OrganizationUpsert {
 	u.SetExcluded(organization.FieldSecondaryColor)
+	return u
+}
+
+// SetCancellationStatusID sets the "cancellation_status_id" field.
+func (u *OrganizationUpsert) SetCancellationStatusID(v int) *OrganizationUpsert {
+	u.Set(organization.FieldCancellationStatusID, v)
+	return u
+}
+
+// UpdateCancellationStatusID sets the "cancellation_status_id" field to the value that was provided on create.
+func (u *OrganizationUpsert) UpdateCancellationStatusID() *OrganizationUpsert {
+	u.SetExcluded(organization.FieldCancellationStatusID)
+	return u
+}
+
+// ClearCancellationStatusID clears the value of the "cancellation_status_id" field.
+func (u *OrganizationUpsert) ClearCancellationStatusID() *OrganizationUpsert {
+	u.SetNull(organization.FieldCancellationStatusID)
 	return u
 }
 
@@ -564,6 +619,27 @@ func (u *OrganizationUpsertOne) SetSecondaryColor(v string) *OrganizationUpsertO
 func (u *OrganizationUpsertOne) UpdateSecondaryColor() *OrganizationUpsertOne {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.UpdateSecondaryColor()
+	})
+}
+
+// SetCancellationStatusID sets the "cancellation_status_id" field.
+func (u *OrganizationUpsertOne) SetCancellationStatusID(v int) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetCancellationStatusID(v)
+	})
+}
+
+// UpdateCancellationStatusID sets the "cancellation_status_id" field to the value that was provided on create.
+func (u *OrganizationUpsertOne) UpdateCancellationStatusID() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateCancellationStatusID()
+	})
+}
+
+// ClearCancellationStatusID clears the value of the "cancellation_status_id" field.
+func (u *OrganizationUpsertOne) ClearCancellationStatusID() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearCancellationStatusID()
 	})
 }
 
@@ -848,6 +924,27 @@ func (u *OrganizationUpsertBulk) SetSecondaryColor(v string) *OrganizationUpsert
 func (u *OrganizationUpsertBulk) UpdateSecondaryColor() *OrganizationUpsertBulk {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.UpdateSecondaryColor()
+	})
+}
+
+// SetCancellationStatusID sets the "cancellation_status_id" field.
+func (u *OrganizationUpsertBulk) SetCancellationStatusID(v int) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetCancellationStatusID(v)
+	})
+}
+
+// UpdateCancellationStatusID sets the "cancellation_status_id" field to the value that was provided on create.
+func (u *OrganizationUpsertBulk) UpdateCancellationStatusID() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateCancellationStatusID()
+	})
+}
+
+// ClearCancellationStatusID clears the value of the "cancellation_status_id" field.
+func (u *OrganizationUpsertBulk) ClearCancellationStatusID() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearCancellationStatusID()
 	})
 }
 

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"calsync/ent/bookingstatus"
 	"calsync/ent/organization"
 	"calsync/ent/predicate"
 	"calsync/ent/providerconfig"
@@ -29,6 +30,7 @@ type OrganizationQuery struct {
 	predicates               []predicate.Organization
 	withProviderConfigs      *ProviderConfigQuery
 	withUsers                *UserQuery
+	withCancellationStatus   *BookingStatusQuery
 	loadTotal                []func(context.Context, []*Organization) error
 	modifiers                []func(*sql.Selector)
 	withNamedProviderConfigs map[string]*ProviderConfigQuery
@@ -106,6 +108,28 @@ func (_q *OrganizationQuery) QueryUsers() *UserQuery {
 			sqlgraph.From(organization.Table, organization.FieldID, selector),
 			sqlgraph.To(user.Table, user.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, organization.UsersTable, organization.UsersColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCancellationStatus chains the current query on the "cancellation_status" edge.
+func (_q *OrganizationQuery) QueryCancellationStatus() *BookingStatusQuery {
+	query := (&BookingStatusClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, selector),
+			sqlgraph.To(bookingstatus.Table, bookingstatus.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, organization.CancellationStatusTable, organization.CancellationStatusColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -300,13 +324,14 @@ func (_q *OrganizationQuery) Clone() *OrganizationQuery {
 		return nil
 	}
 	return &OrganizationQuery{
-		config:              _q.config,
-		ctx:                 _q.ctx.Clone(),
-		order:               append([]organization.OrderOption{}, _q.order...),
-		inters:              append([]Interceptor{}, _q.inters...),
-		predicates:          append([]predicate.Organization{}, _q.predicates...),
-		withProviderConfigs: _q.withProviderConfigs.Clone(),
-		withUsers:           _q.withUsers.Clone(),
+		config:                 _q.config,
+		ctx:                    _q.ctx.Clone(),
+		order:                  append([]organization.OrderOption{}, _q.order...),
+		inters:                 append([]Interceptor{}, _q.inters...),
+		predicates:             append([]predicate.Organization{}, _q.predicates...),
+		withProviderConfigs:    _q.withProviderConfigs.Clone(),
+		withUsers:              _q.withUsers.Clone(),
+		withCancellationStatus: _q.withCancellationStatus.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -333,6 +358,17 @@ func (_q *OrganizationQuery) WithUsers(opts ...func(*UserQuery)) *OrganizationQu
 		opt(query)
 	}
 	_q.withUsers = query
+	return _q
+}
+
+// WithCancellationStatus tells the query-builder to eager-load the nodes that are connected to
+// the "cancellation_status" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganizationQuery) WithCancellationStatus(opts ...func(*BookingStatusQuery)) *OrganizationQuery {
+	query := (&BookingStatusClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCancellationStatus = query
 	return _q
 }
 
@@ -420,9 +456,10 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	var (
 		nodes       = []*Organization{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withProviderConfigs != nil,
 			_q.withUsers != nil,
+			_q.withCancellationStatus != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -457,6 +494,12 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 		if err := _q.loadUsers(ctx, query, nodes,
 			func(n *Organization) { n.Edges.Users = []*User{} },
 			func(n *Organization, e *User) { n.Edges.Users = append(n.Edges.Users, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCancellationStatus; query != nil {
+		if err := _q.loadCancellationStatus(ctx, query, nodes, nil,
+			func(n *Organization, e *BookingStatus) { n.Edges.CancellationStatus = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -542,6 +585,38 @@ func (_q *OrganizationQuery) loadUsers(ctx context.Context, query *UserQuery, no
 	}
 	return nil
 }
+func (_q *OrganizationQuery) loadCancellationStatus(ctx context.Context, query *BookingStatusQuery, nodes []*Organization, init func(*Organization), assign func(*Organization, *BookingStatus)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*Organization)
+	for i := range nodes {
+		if nodes[i].CancellationStatusID == nil {
+			continue
+		}
+		fk := *nodes[i].CancellationStatusID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(bookingstatus.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "cancellation_status_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *OrganizationQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -570,6 +645,9 @@ func (_q *OrganizationQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != organization.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withCancellationStatus != nil {
+			_spec.Node.AddColumnOnce(organization.FieldCancellationStatusID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"calsync/ent/bookingstatus"
 	"calsync/ent/organization"
 	"calsync/ent/predicate"
 	"calsync/ent/providerconfig"
@@ -93,6 +94,26 @@ func (_u *OrganizationUpdate) SetNillableSecondaryColor(v *string) *Organization
 	return _u
 }
 
+// SetCancellationStatusID sets the "cancellation_status_id" field.
+func (_u *OrganizationUpdate) SetCancellationStatusID(v int) *OrganizationUpdate {
+	_u.mutation.SetCancellationStatusID(v)
+	return _u
+}
+
+// SetNillableCancellationStatusID sets the "cancellation_status_id" field if the given value is not nil.
+func (_u *OrganizationUpdate) SetNillableCancellationStatusID(v *int) *OrganizationUpdate {
+	if v != nil {
+		_u.SetCancellationStatusID(*v)
+	}
+	return _u
+}
+
+// ClearCancellationStatusID clears the value of the "cancellation_status_id" field.
+func (_u *OrganizationUpdate) ClearCancellationStatusID() *OrganizationUpdate {
+	_u.mutation.ClearCancellationStatusID()
+	return _u
+}
+
 // AddProviderConfigIDs adds the "provider_configs" edge to the ProviderConfig entity by IDs.
 func (_u *OrganizationUpdate) AddProviderConfigIDs(ids ...int) *OrganizationUpdate {
 	_u.mutation.AddProviderConfigIDs(ids...)
@@ -121,6 +142,11 @@ func (_u *OrganizationUpdate) AddUsers(v ...*User) *OrganizationUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddUserIDs(ids...)
+}
+
+// SetCancellationStatus sets the "cancellation_status" edge to the BookingStatus entity.
+func (_u *OrganizationUpdate) SetCancellationStatus(v *BookingStatus) *OrganizationUpdate {
+	return _u.SetCancellationStatusID(v.ID)
 }
 
 // Mutation returns the OrganizationMutation object of the builder.
@@ -168,6 +194,12 @@ func (_u *OrganizationUpdate) RemoveUsers(v ...*User) *OrganizationUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveUserIDs(ids...)
+}
+
+// ClearCancellationStatus clears the "cancellation_status" edge to the BookingStatus entity.
+func (_u *OrganizationUpdate) ClearCancellationStatus() *OrganizationUpdate {
+	_u.mutation.ClearCancellationStatus()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -360,6 +392,35 @@ func (_u *OrganizationUpdate) sqlSave(ctx context.Context) (_node int, err error
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.CancellationStatusCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   organization.CancellationStatusTable,
+			Columns: []string{organization.CancellationStatusColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(bookingstatus.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CancellationStatusIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   organization.CancellationStatusTable,
+			Columns: []string{organization.CancellationStatusColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(bookingstatus.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -444,6 +505,26 @@ func (_u *OrganizationUpdateOne) SetNillableSecondaryColor(v *string) *Organizat
 	return _u
 }
 
+// SetCancellationStatusID sets the "cancellation_status_id" field.
+func (_u *OrganizationUpdateOne) SetCancellationStatusID(v int) *OrganizationUpdateOne {
+	_u.mutation.SetCancellationStatusID(v)
+	return _u
+}
+
+// SetNillableCancellationStatusID sets the "cancellation_status_id" field if the given value is not nil.
+func (_u *OrganizationUpdateOne) SetNillableCancellationStatusID(v *int) *OrganizationUpdateOne {
+	if v != nil {
+		_u.SetCancellationStatusID(*v)
+	}
+	return _u
+}
+
+// ClearCancellationStatusID clears the value of the "cancellation_status_id" field.
+func (_u *OrganizationUpdateOne) ClearCancellationStatusID() *OrganizationUpdateOne {
+	_u.mutation.ClearCancellationStatusID()
+	return _u
+}
+
 // AddProviderConfigIDs adds the "provider_configs" edge to the ProviderConfig entity by IDs.
 func (_u *OrganizationUpdateOne) AddProviderConfigIDs(ids ...int) *OrganizationUpdateOne {
 	_u.mutation.AddProviderConfigIDs(ids...)
@@ -472,6 +553,11 @@ func (_u *OrganizationUpdateOne) AddUsers(v ...*User) *OrganizationUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddUserIDs(ids...)
+}
+
+// SetCancellationStatus sets the "cancellation_status" edge to the BookingStatus entity.
+func (_u *OrganizationUpdateOne) SetCancellationStatus(v *BookingStatus) *OrganizationUpdateOne {
+	return _u.SetCancellationStatusID(v.ID)
 }
 
 // Mutation returns the OrganizationMutation object of the builder.
@@ -519,6 +605,12 @@ func (_u *OrganizationUpdateOne) RemoveUsers(v ...*User) *OrganizationUpdateOne 
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveUserIDs(ids...)
+}
+
+// ClearCancellationStatus clears the "cancellation_status" edge to the BookingStatus entity.
+func (_u *OrganizationUpdateOne) ClearCancellationStatus() *OrganizationUpdateOne {
+	_u.mutation.ClearCancellationStatus()
+	return _u
 }
 
 // Where appends a list predicates to the OrganizationUpdate builder.
@@ -734,6 +826,35 @@ func (_u *OrganizationUpdateOne) sqlSave(ctx context.Context) (_node *Organizati
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CancellationStatusCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   organization.CancellationStatusTable,
+			Columns: []string{organization.CancellationStatusColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(bookingstatus.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CancellationStatusIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   organization.CancellationStatusTable,
+			Columns: []string{organization.CancellationStatusColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(bookingstatus.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -36,6 +36,8 @@ type Tx struct {
 	LinkAttempt *LinkAttemptClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
+	// PastCalendarAccount is the client for interacting with the PastCalendarAccount builders.
+	PastCalendarAccount *PastCalendarAccountClient
 	// ProviderCalendar is the client for interacting with the ProviderCalendar builders.
 	ProviderCalendar *ProviderCalendarClient
 	// ProviderConfig is the client for interacting with the ProviderConfig builders.
@@ -187,6 +189,7 @@ func (tx *Tx) init() {
 	tx.Invitation = NewInvitationClient(tx.config)
 	tx.LinkAttempt = NewLinkAttemptClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
+	tx.PastCalendarAccount = NewPastCalendarAccountClient(tx.config)
 	tx.ProviderCalendar = NewProviderCalendarClient(tx.config)
 	tx.ProviderConfig = NewProviderConfigClient(tx.config)
 	tx.SyncRun = NewSyncRunClient(tx.config)

@@ -61,14 +61,17 @@ type UserEdges struct {
 	Bookings []*Booking `json:"bookings,omitempty"`
 	// CalendarAccounts holds the value of the calendar_accounts edge.
 	CalendarAccounts []*CalendarAccount `json:"calendar_accounts,omitempty"`
+	// PastCalendarAccounts holds the value of the past_calendar_accounts edge.
+	PastCalendarAccounts []*PastCalendarAccount `json:"past_calendar_accounts,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 
-	namedBookings         map[string][]*Booking
-	namedCalendarAccounts map[string][]*CalendarAccount
+	namedBookings             map[string][]*Booking
+	namedCalendarAccounts     map[string][]*CalendarAccount
+	namedPastCalendarAccounts map[string][]*PastCalendarAccount
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -98,6 +101,15 @@ func (e UserEdges) CalendarAccountsOrErr() ([]*CalendarAccount, error) {
 		return e.CalendarAccounts, nil
 	}
 	return nil, &NotLoadedError{edge: "calendar_accounts"}
+}
+
+// PastCalendarAccountsOrErr returns the PastCalendarAccounts value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) PastCalendarAccountsOrErr() ([]*PastCalendarAccount, error) {
+	if e.loadedTypes[3] {
+		return e.PastCalendarAccounts, nil
+	}
+	return nil, &NotLoadedError{edge: "past_calendar_accounts"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -248,6 +260,11 @@ func (_m *User) QueryCalendarAccounts() *CalendarAccountQuery {
 	return NewUserClient(_m.config).QueryCalendarAccounts(_m)
 }
 
+// QueryPastCalendarAccounts queries the "past_calendar_accounts" edge of the User entity.
+func (_m *User) QueryPastCalendarAccounts() *PastCalendarAccountQuery {
+	return NewUserClient(_m.config).QueryPastCalendarAccounts(_m)
+}
+
 // Update returns a builder for updating this User.
 // Note that you need to call User.Unwrap() before calling this method if this User
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -364,6 +381,30 @@ func (_m *User) appendNamedCalendarAccounts(name string, edges ...*CalendarAccou
 		_m.Edges.namedCalendarAccounts[name] = []*CalendarAccount{}
 	} else {
 		_m.Edges.namedCalendarAccounts[name] = append(_m.Edges.namedCalendarAccounts[name], edges...)
+	}
+}
+
+// NamedPastCalendarAccounts returns the PastCalendarAccounts named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedPastCalendarAccounts(name string) ([]*PastCalendarAccount, error) {
+	if _m.Edges.namedPastCalendarAccounts == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPastCalendarAccounts[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedPastCalendarAccounts(name string, edges ...*PastCalendarAccount) {
+	if _m.Edges.namedPastCalendarAccounts == nil {
+		_m.Edges.namedPastCalendarAccounts = make(map[string][]*PastCalendarAccount)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPastCalendarAccounts[name] = []*PastCalendarAccount{}
+	} else {
+		_m.Edges.namedPastCalendarAccounts[name] = append(_m.Edges.namedPastCalendarAccounts[name], edges...)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"calsync/ent/booking"
 	"calsync/ent/calendaraccount"
 	"calsync/ent/organization"
+	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/user"
 	"calsync/internal/viewer"
 	"context"
@@ -231,6 +232,21 @@ func (_c *UserCreate) AddCalendarAccounts(v ...*CalendarAccount) *UserCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddCalendarAccountIDs(ids...)
+}
+
+// AddPastCalendarAccountIDs adds the "past_calendar_accounts" edge to the PastCalendarAccount entity by IDs.
+func (_c *UserCreate) AddPastCalendarAccountIDs(ids ...int) *UserCreate {
+	_c.mutation.AddPastCalendarAccountIDs(ids...)
+	return _c
+}
+
+// AddPastCalendarAccounts adds the "past_calendar_accounts" edges to the PastCalendarAccount entity.
+func (_c *UserCreate) AddPastCalendarAccounts(v ...*PastCalendarAccount) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddPastCalendarAccountIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -490,6 +506,22 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(calendaraccount.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PastCalendarAccountsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.PastCalendarAccountsTable,
+			Columns: []string{user.PastCalendarAccountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pastcalendaraccount.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -6,6 +6,7 @@ import (
 	"calsync/ent/booking"
 	"calsync/ent/calendaraccount"
 	"calsync/ent/organization"
+	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/predicate"
 	"calsync/ent/user"
 	"context"
@@ -24,17 +25,19 @@ import (
 // UserQuery is the builder for querying User entities.
 type UserQuery struct {
 	config
-	ctx                       *QueryContext
-	order                     []user.OrderOption
-	inters                    []Interceptor
-	predicates                []predicate.User
-	withOrganization          *OrganizationQuery
-	withBookings              *BookingQuery
-	withCalendarAccounts      *CalendarAccountQuery
-	loadTotal                 []func(context.Context, []*User) error
-	modifiers                 []func(*sql.Selector)
-	withNamedBookings         map[string]*BookingQuery
-	withNamedCalendarAccounts map[string]*CalendarAccountQuery
+	ctx                           *QueryContext
+	order                         []user.OrderOption
+	inters                        []Interceptor
+	predicates                    []predicate.User
+	withOrganization              *OrganizationQuery
+	withBookings                  *BookingQuery
+	withCalendarAccounts          *CalendarAccountQuery
+	withPastCalendarAccounts      *PastCalendarAccountQuery
+	loadTotal                     []func(context.Context, []*User) error
+	modifiers                     []func(*sql.Selector)
+	withNamedBookings             map[string]*BookingQuery
+	withNamedCalendarAccounts     map[string]*CalendarAccountQuery
+	withNamedPastCalendarAccounts map[string]*PastCalendarAccountQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -130,6 +133,28 @@ func (_q *UserQuery) QueryCalendarAccounts() *CalendarAccountQuery {
 			sqlgraph.From(user.Table, user.FieldID, selector),
 			sqlgraph.To(calendaraccount.Table, calendaraccount.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, user.CalendarAccountsTable, user.CalendarAccountsPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPastCalendarAccounts chains the current query on the "past_calendar_accounts" edge.
+func (_q *UserQuery) QueryPastCalendarAccounts() *PastCalendarAccountQuery {
+	query := (&PastCalendarAccountClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(pastcalendaraccount.Table, pastcalendaraccount.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, user.PastCalendarAccountsTable, user.PastCalendarAccountsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -324,14 +349,15 @@ func (_q *UserQuery) Clone() *UserQuery {
 		return nil
 	}
 	return &UserQuery{
-		config:               _q.config,
-		ctx:                  _q.ctx.Clone(),
-		order:                append([]user.OrderOption{}, _q.order...),
-		inters:               append([]Interceptor{}, _q.inters...),
-		predicates:           append([]predicate.User{}, _q.predicates...),
-		withOrganization:     _q.withOrganization.Clone(),
-		withBookings:         _q.withBookings.Clone(),
-		withCalendarAccounts: _q.withCalendarAccounts.Clone(),
+		config:                   _q.config,
+		ctx:                      _q.ctx.Clone(),
+		order:                    append([]user.OrderOption{}, _q.order...),
+		inters:                   append([]Interceptor{}, _q.inters...),
+		predicates:               append([]predicate.User{}, _q.predicates...),
+		withOrganization:         _q.withOrganization.Clone(),
+		withBookings:             _q.withBookings.Clone(),
+		withCalendarAccounts:     _q.withCalendarAccounts.Clone(),
+		withPastCalendarAccounts: _q.withPastCalendarAccounts.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -369,6 +395,17 @@ func (_q *UserQuery) WithCalendarAccounts(opts ...func(*CalendarAccountQuery)) *
 		opt(query)
 	}
 	_q.withCalendarAccounts = query
+	return _q
+}
+
+// WithPastCalendarAccounts tells the query-builder to eager-load the nodes that are connected to
+// the "past_calendar_accounts" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithPastCalendarAccounts(opts ...func(*PastCalendarAccountQuery)) *UserQuery {
+	query := (&PastCalendarAccountClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPastCalendarAccounts = query
 	return _q
 }
 
@@ -456,10 +493,11 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withOrganization != nil,
 			_q.withBookings != nil,
 			_q.withCalendarAccounts != nil,
+			_q.withPastCalendarAccounts != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -503,6 +541,15 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			return nil, err
 		}
 	}
+	if query := _q.withPastCalendarAccounts; query != nil {
+		if err := _q.loadPastCalendarAccounts(ctx, query, nodes,
+			func(n *User) { n.Edges.PastCalendarAccounts = []*PastCalendarAccount{} },
+			func(n *User, e *PastCalendarAccount) {
+				n.Edges.PastCalendarAccounts = append(n.Edges.PastCalendarAccounts, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedBookings {
 		if err := _q.loadBookings(ctx, query, nodes,
 			func(n *User) { n.appendNamedBookings(name) },
@@ -514,6 +561,13 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		if err := _q.loadCalendarAccounts(ctx, query, nodes,
 			func(n *User) { n.appendNamedCalendarAccounts(name) },
 			func(n *User, e *CalendarAccount) { n.appendNamedCalendarAccounts(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPastCalendarAccounts {
+		if err := _q.loadPastCalendarAccounts(ctx, query, nodes,
+			func(n *User) { n.appendNamedPastCalendarAccounts(name) },
+			func(n *User, e *PastCalendarAccount) { n.appendNamedPastCalendarAccounts(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -676,6 +730,36 @@ func (_q *UserQuery) loadCalendarAccounts(ctx context.Context, query *CalendarAc
 	}
 	return nil
 }
+func (_q *UserQuery) loadPastCalendarAccounts(ctx context.Context, query *PastCalendarAccountQuery, nodes []*User, init func(*User), assign func(*User, *PastCalendarAccount)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(pastcalendaraccount.FieldUserID)
+	}
+	query.Where(predicate.PastCalendarAccount(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.PastCalendarAccountsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *UserQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -824,6 +908,20 @@ func (_q *UserQuery) WithNamedCalendarAccounts(name string, opts ...func(*Calend
 		_q.withNamedCalendarAccounts = make(map[string]*CalendarAccountQuery)
 	}
 	_q.withNamedCalendarAccounts[name] = query
+	return _q
+}
+
+// WithNamedPastCalendarAccounts tells the query-builder to eager-load the nodes that are connected to the "past_calendar_accounts"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithNamedPastCalendarAccounts(name string, opts ...func(*PastCalendarAccountQuery)) *UserQuery {
+	query := (&PastCalendarAccountClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPastCalendarAccounts == nil {
+		_q.withNamedPastCalendarAccounts = make(map[string]*PastCalendarAccountQuery)
+	}
+	_q.withNamedPastCalendarAccounts[name] = query
 	return _q
 }
 

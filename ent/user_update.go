@@ -5,6 +5,7 @@ package ent
 import (
 	"calsync/ent/booking"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/predicate"
 	"calsync/ent/user"
 	"calsync/internal/viewer"
@@ -240,6 +241,21 @@ func (_u *UserUpdate) AddCalendarAccounts(v ...*CalendarAccount) *UserUpdate {
 	return _u.AddCalendarAccountIDs(ids...)
 }
 
+// AddPastCalendarAccountIDs adds the "past_calendar_accounts" edge to the PastCalendarAccount entity by IDs.
+func (_u *UserUpdate) AddPastCalendarAccountIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddPastCalendarAccountIDs(ids...)
+	return _u
+}
+
+// AddPastCalendarAccounts adds the "past_calendar_accounts" edges to the PastCalendarAccount entity.
+func (_u *UserUpdate) AddPastCalendarAccounts(v ...*PastCalendarAccount) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPastCalendarAccountIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdate) Mutation() *UserMutation {
 	return _u.mutation
@@ -285,6 +301,27 @@ func (_u *UserUpdate) RemoveCalendarAccounts(v ...*CalendarAccount) *UserUpdate 
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveCalendarAccountIDs(ids...)
+}
+
+// ClearPastCalendarAccounts clears all "past_calendar_accounts" edges to the PastCalendarAccount entity.
+func (_u *UserUpdate) ClearPastCalendarAccounts() *UserUpdate {
+	_u.mutation.ClearPastCalendarAccounts()
+	return _u
+}
+
+// RemovePastCalendarAccountIDs removes the "past_calendar_accounts" edge to PastCalendarAccount entities by IDs.
+func (_u *UserUpdate) RemovePastCalendarAccountIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemovePastCalendarAccountIDs(ids...)
+	return _u
+}
+
+// RemovePastCalendarAccounts removes "past_calendar_accounts" edges to PastCalendarAccount entities.
+func (_u *UserUpdate) RemovePastCalendarAccounts(v ...*PastCalendarAccount) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePastCalendarAccountIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -503,6 +540,51 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(calendaraccount.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PastCalendarAccountsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.PastCalendarAccountsTable,
+			Columns: []string{user.PastCalendarAccountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pastcalendaraccount.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPastCalendarAccountsIDs(); len(nodes) > 0 && !_u.mutation.PastCalendarAccountsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.PastCalendarAccountsTable,
+			Columns: []string{user.PastCalendarAccountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pastcalendaraccount.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PastCalendarAccountsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.PastCalendarAccountsTable,
+			Columns: []string{user.PastCalendarAccountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pastcalendaraccount.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -740,6 +822,21 @@ func (_u *UserUpdateOne) AddCalendarAccounts(v ...*CalendarAccount) *UserUpdateO
 	return _u.AddCalendarAccountIDs(ids...)
 }
 
+// AddPastCalendarAccountIDs adds the "past_calendar_accounts" edge to the PastCalendarAccount entity by IDs.
+func (_u *UserUpdateOne) AddPastCalendarAccountIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddPastCalendarAccountIDs(ids...)
+	return _u
+}
+
+// AddPastCalendarAccounts adds the "past_calendar_accounts" edges to the PastCalendarAccount entity.
+func (_u *UserUpdateOne) AddPastCalendarAccounts(v ...*PastCalendarAccount) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPastCalendarAccountIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdateOne) Mutation() *UserMutation {
 	return _u.mutation
@@ -785,6 +882,27 @@ func (_u *UserUpdateOne) RemoveCalendarAccounts(v ...*CalendarAccount) *UserUpda
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveCalendarAccountIDs(ids...)
+}
+
+// ClearPastCalendarAccounts clears all "past_calendar_accounts" edges to the PastCalendarAccount entity.
+func (_u *UserUpdateOne) ClearPastCalendarAccounts() *UserUpdateOne {
+	_u.mutation.ClearPastCalendarAccounts()
+	return _u
+}
+
+// RemovePastCalendarAccountIDs removes the "past_calendar_accounts" edge to PastCalendarAccount entities by IDs.
+func (_u *UserUpdateOne) RemovePastCalendarAccountIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemovePastCalendarAccountIDs(ids...)
+	return _u
+}
+
+// RemovePastCalendarAccounts removes "past_calendar_accounts" edges to PastCalendarAccount entities.
+func (_u *UserUpdateOne) RemovePastCalendarAccounts(v ...*PastCalendarAccount) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePastCalendarAccountIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -1033,6 +1151,51 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(calendaraccount.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PastCalendarAccountsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.PastCalendarAccountsTable,
+			Columns: []string{user.PastCalendarAccountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pastcalendaraccount.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPastCalendarAccountsIDs(); len(nodes) > 0 && !_u.mutation.PastCalendarAccountsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.PastCalendarAccountsTable,
+			Columns: []string{user.PastCalendarAccountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pastcalendaraccount.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PastCalendarAccountsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.PastCalendarAccountsTable,
+			Columns: []string{user.PastCalendarAccountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pastcalendaraccount.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

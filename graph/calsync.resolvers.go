@@ -76,6 +76,11 @@ func (r *mutationResolver) UpdateOrganization(ctx context.Context, input ent.Upd
 	return r.db(ctx).Organization.UpdateOneID(v.OrgID).SetInput(input).Save(ctx)
 }
 
+// SetCancellationStatus is the resolver for the setCancellationStatus field.
+func (r *mutationResolver) SetCancellationStatus(ctx context.Context, statusID int) (*ent.Organization, error) {
+	return r.Scheduling.SetCancellationStatus(ctx, statusID)
+}
+
 // UpdateProviderConfig is the resolver for the updateProviderConfig field.
 func (r *mutationResolver) UpdateProviderConfig(ctx context.Context, input model.UpdateProviderConfigInput) (*ent.ProviderConfig, error) {
 	in := linking.ProviderSettings{

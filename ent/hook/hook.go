@@ -152,6 +152,18 @@ func (f OrganizationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OrganizationMutation", m)
 }
 
+// The PastCalendarAccountFunc type is an adapter to allow the use of ordinary
+// function as PastCalendarAccount mutator.
+type PastCalendarAccountFunc func(context.Context, *ent.PastCalendarAccountMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PastCalendarAccountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PastCalendarAccountMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PastCalendarAccountMutation", m)
+}
+
 // The ProviderCalendarFunc type is an adapter to allow the use of ordinary
 // function as ProviderCalendar mutator.
 type ProviderCalendarFunc func(context.Context, *ent.ProviderCalendarMutation) (ent.Value, error)

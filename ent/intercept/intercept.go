@@ -19,6 +19,7 @@ import (
 	"calsync/ent/invitation"
 	"calsync/ent/linkattempt"
 	"calsync/ent/organization"
+	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/predicate"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
@@ -408,6 +409,33 @@ func (f TraverseOrganization) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.OrganizationQuery", q)
 }
 
+// The PastCalendarAccountFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PastCalendarAccountFunc func(context.Context, *ent.PastCalendarAccountQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PastCalendarAccountFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PastCalendarAccountQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PastCalendarAccountQuery", q)
+}
+
+// The TraversePastCalendarAccount type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePastCalendarAccount func(context.Context, *ent.PastCalendarAccountQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePastCalendarAccount) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePastCalendarAccount) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PastCalendarAccountQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PastCalendarAccountQuery", q)
+}
+
 // The ProviderCalendarFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ProviderCalendarFunc func(context.Context, *ent.ProviderCalendarQuery) (ent.Value, error)
 
@@ -543,6 +571,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.LinkAttemptQuery, predicate.LinkAttempt, linkattempt.OrderOption]{typ: ent.TypeLinkAttempt, tq: q}, nil
 	case *ent.OrganizationQuery:
 		return &query[*ent.OrganizationQuery, predicate.Organization, organization.OrderOption]{typ: ent.TypeOrganization, tq: q}, nil
+	case *ent.PastCalendarAccountQuery:
+		return &query[*ent.PastCalendarAccountQuery, predicate.PastCalendarAccount, pastcalendaraccount.OrderOption]{typ: ent.TypePastCalendarAccount, tq: q}, nil
 	case *ent.ProviderCalendarQuery:
 		return &query[*ent.ProviderCalendarQuery, predicate.ProviderCalendar, providercalendar.OrderOption]{typ: ent.TypeProviderCalendar, tq: q}, nil
 	case *ent.ProviderConfigQuery:

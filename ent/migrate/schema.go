@@ -183,7 +183,7 @@ var (
 		{Name: "color", Type: field.TypeString, Default: "#616161"},
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 1000},
 		{Name: "push_to_calendar", Type: field.TypeBool, Default: true},
-		{Name: "delete_from_calendar", Type: field.TypeBool, Default: false},
+		{Name: "delete_from_calendar", Type: field.TypeBool, Default: true},
 		{Name: "organization_id", Type: field.TypeInt},
 	}
 	// BookingStatusTable holds the schema information for the "booking_status" table.
@@ -561,12 +561,80 @@ var (
 		{Name: "default_time_zone", Type: field.TypeString, Default: "UTC"},
 		{Name: "primary_color", Type: field.TypeString, Default: "#1a73e8"},
 		{Name: "secondary_color", Type: field.TypeString, Default: "#8e24aa"},
+		{Name: "cancellation_status_id", Type: field.TypeInt, Nullable: true},
 	}
 	// OrganizationsTable holds the schema information for the "organizations" table.
 	OrganizationsTable = &schema.Table{
 		Name:       "organizations",
 		Columns:    OrganizationsColumns,
 		PrimaryKey: []*schema.Column{OrganizationsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "organizations_booking_status_cancellation_status",
+				Columns:    []*schema.Column{OrganizationsColumns[8]},
+				RefColumns: []*schema.Column{BookingStatusColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+	}
+	// PastCalendarAccountsColumns holds the columns for the "past_calendar_accounts" table.
+	PastCalendarAccountsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "provider", Type: field.TypeEnum, Enums: []string{"GOOGLE", "MICROSOFT"}},
+		{Name: "account_email", Type: field.TypeString, Size: 320},
+		{Name: "credential_mode", Type: field.TypeEnum, Enums: []string{"PLATFORM_APP", "PRIVATE_APP", "SERVICE_ACCOUNT"}},
+		{Name: "unlinked_at", Type: field.TypeTime},
+		{Name: "reason", Type: field.TypeEnum, Enums: []string{"UNLINKED_BY_USER", "UNLINKED_BY_ADMIN", "DEACTIVATED", "REPLACED"}},
+		{Name: "organization_id", Type: field.TypeInt},
+		{Name: "user_id", Type: field.TypeInt},
+		{Name: "account_id", Type: field.TypeInt, Nullable: true},
+		{Name: "unlinked_by_id", Type: field.TypeInt, Nullable: true},
+	}
+	// PastCalendarAccountsTable holds the schema information for the "past_calendar_accounts" table.
+	PastCalendarAccountsTable = &schema.Table{
+		Name:       "past_calendar_accounts",
+		Columns:    PastCalendarAccountsColumns,
+		PrimaryKey: []*schema.Column{PastCalendarAccountsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "past_calendar_accounts_organizations_organization",
+				Columns:    []*schema.Column{PastCalendarAccountsColumns[8]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "past_calendar_accounts_users_user",
+				Columns:    []*schema.Column{PastCalendarAccountsColumns[9]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "past_calendar_accounts_calendar_accounts_account",
+				Columns:    []*schema.Column{PastCalendarAccountsColumns[10]},
+				RefColumns: []*schema.Column{CalendarAccountsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "past_calendar_accounts_users_unlinked_by",
+				Columns:    []*schema.Column{PastCalendarAccountsColumns[11]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "pastcalendaraccount_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{PastCalendarAccountsColumns[8]},
+			},
+			{
+				Name:    "pastcalendaraccount_user_id_provider_unlinked_at",
+				Unique:  false,
+				Columns: []*schema.Column{PastCalendarAccountsColumns[9], PastCalendarAccountsColumns[3], PastCalendarAccountsColumns[6]},
+			},
+		},
 	}
 	// ProviderCalendarsColumns holds the columns for the "provider_calendars" table.
 	ProviderCalendarsColumns = []*schema.Column{
@@ -818,6 +886,7 @@ var (
 		InvitationsTable,
 		LinkAttemptsTable,
 		OrganizationsTable,
+		PastCalendarAccountsTable,
 		ProviderCalendarsTable,
 		ProviderConfigsTable,
 		SyncRunsTable,
@@ -884,8 +953,16 @@ func init() {
 	LinkAttemptsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(64424509440),
 	}
+	OrganizationsTable.ForeignKeys[0].RefTable = BookingStatusTable
 	OrganizationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(38654705664),
+	}
+	PastCalendarAccountsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	PastCalendarAccountsTable.ForeignKeys[1].RefTable = UsersTable
+	PastCalendarAccountsTable.ForeignKeys[2].RefTable = CalendarAccountsTable
+	PastCalendarAccountsTable.ForeignKeys[3].RefTable = UsersTable
+	PastCalendarAccountsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(68719476736),
 	}
 	ProviderCalendarsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	ProviderCalendarsTable.ForeignKeys[1].RefTable = CalendarAccountsTable

@@ -29,10 +29,14 @@ const (
 	FieldPrimaryColor = "primary_color"
 	// FieldSecondaryColor holds the string denoting the secondary_color field in the database.
 	FieldSecondaryColor = "secondary_color"
+	// FieldCancellationStatusID holds the string denoting the cancellation_status_id field in the database.
+	FieldCancellationStatusID = "cancellation_status_id"
 	// EdgeProviderConfigs holds the string denoting the provider_configs edge name in mutations.
 	EdgeProviderConfigs = "provider_configs"
 	// EdgeUsers holds the string denoting the users edge name in mutations.
 	EdgeUsers = "users"
+	// EdgeCancellationStatus holds the string denoting the cancellation_status edge name in mutations.
+	EdgeCancellationStatus = "cancellation_status"
 	// Table holds the table name of the organization in the database.
 	Table = "organizations"
 	// ProviderConfigsTable is the table that holds the provider_configs relation/edge.
@@ -49,6 +53,13 @@ const (
 	UsersInverseTable = "users"
 	// UsersColumn is the table column denoting the users relation/edge.
 	UsersColumn = "organization_id"
+	// CancellationStatusTable is the table that holds the cancellation_status relation/edge.
+	CancellationStatusTable = "organizations"
+	// CancellationStatusInverseTable is the table name for the BookingStatus entity.
+	// It exists in this package in order to avoid circular dependency with the "bookingstatus" package.
+	CancellationStatusInverseTable = "booking_status"
+	// CancellationStatusColumn is the table column denoting the cancellation_status relation/edge.
+	CancellationStatusColumn = "cancellation_status_id"
 )
 
 // Columns holds all SQL columns for organization fields.
@@ -61,6 +72,7 @@ var Columns = []string{
 	FieldDefaultTimeZone,
 	FieldPrimaryColor,
 	FieldSecondaryColor,
+	FieldCancellationStatusID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -148,6 +160,11 @@ func BySecondaryColor(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSecondaryColor, opts...).ToFunc()
 }
 
+// ByCancellationStatusID orders the results by the cancellation_status_id field.
+func ByCancellationStatusID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCancellationStatusID, opts...).ToFunc()
+}
+
 // ByProviderConfigsCount orders the results by provider_configs count.
 func ByProviderConfigsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -175,6 +192,13 @@ func ByUsers(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newUsersStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByCancellationStatusField orders the results by cancellation_status field.
+func ByCancellationStatusField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCancellationStatusStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newProviderConfigsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -187,5 +211,12 @@ func newUsersStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(UsersInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, true, UsersTable, UsersColumn),
+	)
+}
+func newCancellationStatusStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CancellationStatusInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, CancellationStatusTable, CancellationStatusColumn),
 	)
 }

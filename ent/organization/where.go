@@ -90,6 +90,11 @@ func SecondaryColor(v string) predicate.Organization {
 	return predicate.Organization(sql.FieldEQ(FieldSecondaryColor, v))
 }
 
+// CancellationStatusID applies equality check predicate on the "cancellation_status_id" field. It's identical to CancellationStatusIDEQ.
+func CancellationStatusID(v int) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldCancellationStatusID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Organization {
 	return predicate.Organization(sql.FieldEQ(FieldCreatedAt, v))
@@ -495,6 +500,36 @@ func SecondaryColorContainsFold(v string) predicate.Organization {
 	return predicate.Organization(sql.FieldContainsFold(FieldSecondaryColor, v))
 }
 
+// CancellationStatusIDEQ applies the EQ predicate on the "cancellation_status_id" field.
+func CancellationStatusIDEQ(v int) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldCancellationStatusID, v))
+}
+
+// CancellationStatusIDNEQ applies the NEQ predicate on the "cancellation_status_id" field.
+func CancellationStatusIDNEQ(v int) predicate.Organization {
+	return predicate.Organization(sql.FieldNEQ(FieldCancellationStatusID, v))
+}
+
+// CancellationStatusIDIn applies the In predicate on the "cancellation_status_id" field.
+func CancellationStatusIDIn(vs ...int) predicate.Organization {
+	return predicate.Organization(sql.FieldIn(FieldCancellationStatusID, vs...))
+}
+
+// CancellationStatusIDNotIn applies the NotIn predicate on the "cancellation_status_id" field.
+func CancellationStatusIDNotIn(vs ...int) predicate.Organization {
+	return predicate.Organization(sql.FieldNotIn(FieldCancellationStatusID, vs...))
+}
+
+// CancellationStatusIDIsNil applies the IsNil predicate on the "cancellation_status_id" field.
+func CancellationStatusIDIsNil() predicate.Organization {
+	return predicate.Organization(sql.FieldIsNull(FieldCancellationStatusID))
+}
+
+// CancellationStatusIDNotNil applies the NotNil predicate on the "cancellation_status_id" field.
+func CancellationStatusIDNotNil() predicate.Organization {
+	return predicate.Organization(sql.FieldNotNull(FieldCancellationStatusID))
+}
+
 // HasProviderConfigs applies the HasEdge predicate on the "provider_configs" edge.
 func HasProviderConfigs() predicate.Organization {
 	return predicate.Organization(func(s *sql.Selector) {
@@ -533,6 +568,29 @@ func HasUsers() predicate.Organization {
 func HasUsersWith(preds ...predicate.User) predicate.Organization {
 	return predicate.Organization(func(s *sql.Selector) {
 		step := newUsersStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasCancellationStatus applies the HasEdge predicate on the "cancellation_status" edge.
+func HasCancellationStatus() predicate.Organization {
+	return predicate.Organization(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, CancellationStatusTable, CancellationStatusColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCancellationStatusWith applies the HasEdge predicate on the "cancellation_status" edge with a given conditions (other predicates).
+func HasCancellationStatusWith(preds ...predicate.BookingStatus) predicate.Organization {
+	return predicate.Organization(func(s *sql.Selector) {
+		step := newCancellationStatusStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

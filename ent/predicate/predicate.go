@@ -42,6 +42,9 @@ type LinkAttempt func(*sql.Selector)
 // Organization is the predicate function for organization builders.
 type Organization func(*sql.Selector)
 
+// PastCalendarAccount is the predicate function for pastcalendaraccount builders.
+type PastCalendarAccount func(*sql.Selector)
+
 // ProviderCalendar is the predicate function for providercalendar builders.
 type ProviderCalendar func(*sql.Selector)
 

@@ -399,6 +399,30 @@ func (f OrganizationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OrganizationMutation", m)
 }
 
+// The PastCalendarAccountQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PastCalendarAccountQueryRuleFunc func(context.Context, *ent.PastCalendarAccountQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PastCalendarAccountQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PastCalendarAccountQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PastCalendarAccountQuery", q)
+}
+
+// The PastCalendarAccountMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PastCalendarAccountMutationRuleFunc func(context.Context, *ent.PastCalendarAccountMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PastCalendarAccountMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PastCalendarAccountMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PastCalendarAccountMutation", m)
+}
+
 // The ProviderCalendarQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ProviderCalendarQueryRuleFunc func(context.Context, *ent.ProviderCalendarQuery) error
@@ -554,6 +578,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.OrganizationQuery:
 		return q.Filter(), nil
+	case *ent.PastCalendarAccountQuery:
+		return q.Filter(), nil
 	case *ent.ProviderCalendarQuery:
 		return q.Filter(), nil
 	case *ent.ProviderConfigQuery:
@@ -592,6 +618,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.LinkAttemptMutation:
 		return m.Filter(), nil
 	case *ent.OrganizationMutation:
+		return m.Filter(), nil
+	case *ent.PastCalendarAccountMutation:
 		return m.Filter(), nil
 	case *ent.ProviderCalendarMutation:
 		return m.Filter(), nil

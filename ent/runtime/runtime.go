@@ -15,6 +15,7 @@ import (
 	"calsync/ent/invitation"
 	"calsync/ent/linkattempt"
 	"calsync/ent/organization"
+	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
 	"calsync/ent/schema"
@@ -646,6 +647,48 @@ func init() {
 	organization.DefaultSecondaryColor = organizationDescSecondaryColor.Default.(string)
 	// organization.SecondaryColorValidator is a validator for the "secondary_color" field. It is called by the builders before save.
 	organization.SecondaryColorValidator = organizationDescSecondaryColor.Validators[0].(func(string) error)
+	pastcalendaraccountMixin := schema.PastCalendarAccount{}.Mixin()
+	pastcalendaraccount.Policy = privacy.NewPolicies(pastcalendaraccountMixin[1], schema.PastCalendarAccount{})
+	pastcalendaraccount.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := pastcalendaraccount.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	pastcalendaraccountMixinFields0 := pastcalendaraccountMixin[0].Fields()
+	_ = pastcalendaraccountMixinFields0
+	pastcalendaraccountFields := schema.PastCalendarAccount{}.Fields()
+	_ = pastcalendaraccountFields
+	// pastcalendaraccountDescCreatedAt is the schema descriptor for created_at field.
+	pastcalendaraccountDescCreatedAt := pastcalendaraccountMixinFields0[0].Descriptor()
+	// pastcalendaraccount.DefaultCreatedAt holds the default value on creation for the created_at field.
+	pastcalendaraccount.DefaultCreatedAt = pastcalendaraccountDescCreatedAt.Default.(func() time.Time)
+	// pastcalendaraccountDescUpdatedAt is the schema descriptor for updated_at field.
+	pastcalendaraccountDescUpdatedAt := pastcalendaraccountMixinFields0[1].Descriptor()
+	// pastcalendaraccount.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	pastcalendaraccount.DefaultUpdatedAt = pastcalendaraccountDescUpdatedAt.Default.(func() time.Time)
+	// pastcalendaraccount.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	pastcalendaraccount.UpdateDefaultUpdatedAt = pastcalendaraccountDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// pastcalendaraccountDescAccountEmail is the schema descriptor for account_email field.
+	pastcalendaraccountDescAccountEmail := pastcalendaraccountFields[3].Descriptor()
+	// pastcalendaraccount.AccountEmailValidator is a validator for the "account_email" field. It is called by the builders before save.
+	pastcalendaraccount.AccountEmailValidator = func() func(string) error {
+		validators := pastcalendaraccountDescAccountEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(account_email string) error {
+			for _, fn := range fns {
+				if err := fn(account_email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	providercalendarMixin := schema.ProviderCalendar{}.Mixin()
 	providercalendar.Policy = privacy.NewPolicies(providercalendarMixin[1], schema.ProviderCalendar{})
 	providercalendar.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -41,6 +41,10 @@ func (Booking) Fields() []ent.Field {
 		field.Int("type_id").Optional().Nillable(),
 		// Unpublished bookings are drafts: never synced.
 		field.Bool("published").Default(true),
+		// Set while the booking is in the cancellation status it was given
+		// (cancelBooking, or a status change to the organization's
+		// cancellation status); a change to another status reinstates the
+		// booking and clears it. Maintained by internal/scheduling only.
 		field.Time("cancelled_at").Optional().Nillable().
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		field.String("cancel_reason").Optional().MaxLen(1000).

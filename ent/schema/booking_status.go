@@ -23,10 +23,17 @@ func (BookingStatus) Fields() []ent.Field {
 		field.String("name").NotEmpty().MaxLen(100).Annotations(entgql.OrderField("NAME")),
 		field.String("color").Default("#616161").Validate(domain.ValidateColor),
 		field.String("description").Optional().MaxLen(1000),
-		// Bookings in this status are pushed to calendars.
+		// Bookings in this status are pushed to calendars; moving a booking
+		// to a status that is not pushed leaves its events as they are,
+		// unless delete_from_calendar removes them.
 		field.Bool("push_to_calendar").Default(true),
-		// Moving a booking to this status removes its calendar events.
-		field.Bool("delete_from_calendar").Default(false),
+		// What happens to a booking's event once the booking leaves that
+		// calendar — deleted, moved to another fieldworker, cancelled, or
+		// put in this status while it is not pushed: on, Calsync removes
+		// the event; off, the event stays (a cancelled booking's marked
+		// "Cancelled:" and free; a deleted or moved booking's no longer
+		// managed: Calsync forgets it and never touches it again).
+		field.Bool("delete_from_calendar").Default(true),
 	}
 }
 

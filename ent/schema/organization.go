@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -26,6 +27,11 @@ func (Organization) Fields() []ent.Field {
 		field.String("default_time_zone").Default("UTC").Validate(domain.ValidateTimeZone),
 		field.String("primary_color").Default("#1a73e8").Validate(domain.ValidateColor),
 		field.String("secondary_color").Default("#8e24aa").Validate(domain.ValidateColor),
+		// The status cancelling a booking gives it; set through
+		// setCancellationStatus (checked to be the organization's own).
+		// Unset: the status named "Cancelled", created on first use.
+		field.Int("cancellation_status_id").Optional().Nillable().
+			Annotations(entgql.Skip(entgql.SkipMutationUpdateInput)),
 	}
 }
 
@@ -36,6 +42,11 @@ func (Organization) Edges() []ent.Edge {
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		edge.From("users", User.Type).Ref("organization").
 			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		// Cancelling a booking applies this status; its deleteFromCalendar
+		// decides whether cancelled bookings leave calendars or stay marked
+		// cancelled. Deleting the status unsets it.
+		edge.To("cancellation_status", BookingStatus.Type).Field("cancellation_status_id").Unique().
+			Annotations(entsql.OnDelete(entsql.SetNull), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
 }
 

@@ -52,6 +52,8 @@ const (
 	EdgeBookings = "bookings"
 	// EdgeCalendarAccounts holds the string denoting the calendar_accounts edge name in mutations.
 	EdgeCalendarAccounts = "calendar_accounts"
+	// EdgePastCalendarAccounts holds the string denoting the past_calendar_accounts edge name in mutations.
+	EdgePastCalendarAccounts = "past_calendar_accounts"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -71,6 +73,13 @@ const (
 	// CalendarAccountsInverseTable is the table name for the CalendarAccount entity.
 	// It exists in this package in order to avoid circular dependency with the "calendaraccount" package.
 	CalendarAccountsInverseTable = "calendar_accounts"
+	// PastCalendarAccountsTable is the table that holds the past_calendar_accounts relation/edge.
+	PastCalendarAccountsTable = "past_calendar_accounts"
+	// PastCalendarAccountsInverseTable is the table name for the PastCalendarAccount entity.
+	// It exists in this package in order to avoid circular dependency with the "pastcalendaraccount" package.
+	PastCalendarAccountsInverseTable = "past_calendar_accounts"
+	// PastCalendarAccountsColumn is the table column denoting the past_calendar_accounts relation/edge.
+	PastCalendarAccountsColumn = "user_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -267,6 +276,20 @@ func ByCalendarAccounts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption 
 		sqlgraph.OrderByNeighborTerms(s, newCalendarAccountsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByPastCalendarAccountsCount orders the results by past_calendar_accounts count.
+func ByPastCalendarAccountsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPastCalendarAccountsStep(), opts...)
+	}
+}
+
+// ByPastCalendarAccounts orders the results by past_calendar_accounts terms.
+func ByPastCalendarAccounts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPastCalendarAccountsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOrganizationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -286,6 +309,13 @@ func newCalendarAccountsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(CalendarAccountsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, true, CalendarAccountsTable, CalendarAccountsPrimaryKey...),
+	)
+}
+func newPastCalendarAccountsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PastCalendarAccountsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, PastCalendarAccountsTable, PastCalendarAccountsColumn),
 	)
 }
 

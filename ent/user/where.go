@@ -670,6 +670,29 @@ func HasCalendarAccountsWith(preds ...predicate.CalendarAccount) predicate.User 
 	})
 }
 
+// HasPastCalendarAccounts applies the HasEdge predicate on the "past_calendar_accounts" edge.
+func HasPastCalendarAccounts() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, PastCalendarAccountsTable, PastCalendarAccountsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPastCalendarAccountsWith applies the HasEdge predicate on the "past_calendar_accounts" edge with a given conditions (other predicates).
+func HasPastCalendarAccountsWith(preds ...predicate.PastCalendarAccount) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newPastCalendarAccountsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.User) predicate.User {
 	return predicate.User(sql.AndPredicates(predicates...))

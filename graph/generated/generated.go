@@ -9,6 +9,7 @@ import (
 	"calsync/ent/calendaraccount"
 	"calsync/ent/emailmessage"
 	"calsync/ent/eventlink"
+	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/providerconfig"
 	"calsync/ent/syncrun"
 	"calsync/graph/model"
@@ -326,6 +327,7 @@ type ComplexityRoot struct {
 		SendAuthorizationEmails  func(childComplexity int, provider domain.Provider, userIds []int) int
 		SetBookingsPublished     func(childComplexity int, ids []int, published bool) int
 		SetCalendarSync          func(childComplexity int, userID int, provider domain.Provider, enabled *bool) int
+		SetCancellationStatus    func(childComplexity int, statusID int) int
 		SetPassword              func(childComplexity int, input model.SetPasswordInput) int
 		SignIn                   func(childComplexity int, input model.SignInInput) int
 		SignOut                  func(childComplexity int) int
@@ -341,16 +343,18 @@ type ComplexityRoot struct {
 	}
 
 	Organization struct {
-		CreatedAt       func(childComplexity int) int
-		DefaultTimeZone func(childComplexity int) int
-		ID              func(childComplexity int) int
-		Name            func(childComplexity int) int
-		PrimaryColor    func(childComplexity int) int
-		ProviderConfigs func(childComplexity int) int
-		SecondaryColor  func(childComplexity int) int
-		Slug            func(childComplexity int) int
-		UpdatedAt       func(childComplexity int) int
-		Users           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+		CancellationStatus   func(childComplexity int) int
+		CancellationStatusID func(childComplexity int) int
+		CreatedAt            func(childComplexity int) int
+		DefaultTimeZone      func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		Name                 func(childComplexity int) int
+		PrimaryColor         func(childComplexity int) int
+		ProviderConfigs      func(childComplexity int) int
+		SecondaryColor       func(childComplexity int) int
+		Slug                 func(childComplexity int) int
+		UpdatedAt            func(childComplexity int) int
+		Users                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
 	}
 
 	PageInfo struct {
@@ -358,6 +362,36 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	PastCalendarAccount struct {
+		Account        func(childComplexity int) int
+		AccountEmail   func(childComplexity int) int
+		AccountID      func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		CredentialMode func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Organization   func(childComplexity int) int
+		OrganizationID func(childComplexity int) int
+		Provider       func(childComplexity int) int
+		Reason         func(childComplexity int) int
+		UnlinkedAt     func(childComplexity int) int
+		UnlinkedBy     func(childComplexity int) int
+		UnlinkedByID   func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+		User           func(childComplexity int) int
+		UserID         func(childComplexity int) int
+	}
+
+	PastCalendarAccountConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PastCalendarAccountEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	ProviderCalendar struct {
@@ -489,11 +523,13 @@ type ComplexityRoot struct {
 		GoogleSync              func(childComplexity int) int
 		GoogleSyncSetByAdmin    func(childComplexity int) int
 		ID                      func(childComplexity int) int
+		LastCalendarAccount     func(childComplexity int, provider domain.Provider) int
 		MicrosoftSync           func(childComplexity int) int
 		MicrosoftSyncSetByAdmin func(childComplexity int) int
 		Name                    func(childComplexity int) int
 		Organization            func(childComplexity int) int
 		OrganizationID          func(childComplexity int) int
+		PastCalendarAccounts    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PastCalendarAccountOrder) int
 		Role                    func(childComplexity int) int
 		TimeZone                func(childComplexity int) int
 		UpdatedAt               func(childComplexity int) int
@@ -528,6 +564,7 @@ type MutationResolver interface {
 	CreateBearerToken(ctx context.Context, input model.CreateBearerTokenInput) (*model.CreateBearerTokenPayload, error)
 	RevokeBearerToken(ctx context.Context, id int) (*ent.AuthToken, error)
 	UpdateOrganization(ctx context.Context, input ent.UpdateOrganizationInput) (*ent.Organization, error)
+	SetCancellationStatus(ctx context.Context, statusID int) (*ent.Organization, error)
 	UpdateProviderConfig(ctx context.Context, input model.UpdateProviderConfigInput) (*ent.ProviderConfig, error)
 	CreateUser(ctx context.Context, input model.CreateUserWithPasswordInput) (*ent.User, error)
 	UpdateUser(ctx context.Context, id int, input ent.UpdateUserInput) (*ent.User, error)
@@ -581,6 +618,7 @@ type SubscriptionResolver interface {
 type UserResolver interface {
 	CalendarSync(ctx context.Context, obj *ent.User, provider domain.Provider) (*model.CalendarSync, error)
 	CalendarSyncs(ctx context.Context, obj *ent.User) ([]*model.CalendarSync, error)
+	LastCalendarAccount(ctx context.Context, obj *ent.User, provider domain.Provider) (*ent.PastCalendarAccount, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1994,6 +2032,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetCalendarSync(childComplexity, args["userId"].(int), args["provider"].(domain.Provider), args["enabled"].(*bool)), true
+	case "Mutation.setCancellationStatus":
+		if e.ComplexityRoot.Mutation.SetCancellationStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCancellationStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCancellationStatus(childComplexity, args["statusId"].(int)), true
 	case "Mutation.setPassword":
 		if e.ComplexityRoot.Mutation.SetPassword == nil {
 			break
@@ -2122,6 +2171,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.UpdateUser(childComplexity, args["id"].(int), args["input"].(ent.UpdateUserInput)), true
 
+	case "Organization.cancellationStatus":
+		if e.ComplexityRoot.Organization.CancellationStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.CancellationStatus(childComplexity), true
+	case "Organization.cancellationStatusID":
+		if e.ComplexityRoot.Organization.CancellationStatusID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.CancellationStatusID(childComplexity), true
 	case "Organization.createdAt":
 		if e.ComplexityRoot.Organization.CreatedAt == nil {
 			break
@@ -2212,6 +2273,135 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "PastCalendarAccount.account":
+		if e.ComplexityRoot.PastCalendarAccount.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccount.Account(childComplexity), true
+	case "PastCalendarAccount.accountEmail":
+		if e.ComplexityRoot.PastCalendarAccount.AccountEmail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccount.AccountEmail(childComplexity), true
+	case "PastCalendarAccount.accountID":
+		if e.ComplexityRoot.PastCalendarAccount.AccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccount.AccountID(childComplexity), true
+	case "PastCalendarAccount.createdAt":
+		if e.ComplexityRoot.PastCalendarAccount.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccount.CreatedAt(childComplexity), true
+	case "PastCalendarAccount.credentialMode":
+		if e.ComplexityRoot.PastCalendarAccount.CredentialMode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccount.CredentialMode(childComplexity), true
+	case "PastCalendarAccount.id":
+		if e.ComplexityRoot.PastCalendarAccount.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccount.ID(childComplexity), true
+	case "PastCalendarAccount.organization":
+		if e.ComplexityRoot.PastCalendarAccount.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccount.Organization(childComplexity), true
+	case "PastCalendarAccount.organizationID":
+		if e.ComplexityRoot.PastCalendarAccount.OrganizationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccount.OrganizationID(childComplexity), true
+	case "PastCalendarAccount.provider":
+		if e.ComplexityRoot.PastCalendarAccount.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccount.Provider(childComplexity), true
+	case "PastCalendarAccount.reason":
+		if e.ComplexityRoot.PastCalendarAccount.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccount.Reason(childComplexity), true
+	case "PastCalendarAccount.unlinkedAt":
+		if e.ComplexityRoot.PastCalendarAccount.UnlinkedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccount.UnlinkedAt(childComplexity), true
+	case "PastCalendarAccount.unlinkedBy":
+		if e.ComplexityRoot.PastCalendarAccount.UnlinkedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccount.UnlinkedBy(childComplexity), true
+	case "PastCalendarAccount.unlinkedByID":
+		if e.ComplexityRoot.PastCalendarAccount.UnlinkedByID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccount.UnlinkedByID(childComplexity), true
+	case "PastCalendarAccount.updatedAt":
+		if e.ComplexityRoot.PastCalendarAccount.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccount.UpdatedAt(childComplexity), true
+	case "PastCalendarAccount.user":
+		if e.ComplexityRoot.PastCalendarAccount.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccount.User(childComplexity), true
+	case "PastCalendarAccount.userID":
+		if e.ComplexityRoot.PastCalendarAccount.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccount.UserID(childComplexity), true
+
+	case "PastCalendarAccountConnection.edges":
+		if e.ComplexityRoot.PastCalendarAccountConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccountConnection.Edges(childComplexity), true
+	case "PastCalendarAccountConnection.pageInfo":
+		if e.ComplexityRoot.PastCalendarAccountConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccountConnection.PageInfo(childComplexity), true
+	case "PastCalendarAccountConnection.totalCount":
+		if e.ComplexityRoot.PastCalendarAccountConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccountConnection.TotalCount(childComplexity), true
+
+	case "PastCalendarAccountEdge.cursor":
+		if e.ComplexityRoot.PastCalendarAccountEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccountEdge.Cursor(childComplexity), true
+	case "PastCalendarAccountEdge.node":
+		if e.ComplexityRoot.PastCalendarAccountEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PastCalendarAccountEdge.Node(childComplexity), true
 
 	case "ProviderCalendar.account":
 		if e.ComplexityRoot.ProviderCalendar.Account == nil {
@@ -2838,6 +3028,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.ID(childComplexity), true
+	case "User.lastCalendarAccount":
+		if e.ComplexityRoot.User.LastCalendarAccount == nil {
+			break
+		}
+
+		args, err := ec.field_User_lastCalendarAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.LastCalendarAccount(childComplexity, args["provider"].(domain.Provider)), true
 	case "User.microsoftSync":
 		if e.ComplexityRoot.User.MicrosoftSync == nil {
 			break
@@ -2868,6 +3069,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.OrganizationID(childComplexity), true
+	case "User.pastCalendarAccounts":
+		if e.ComplexityRoot.User.PastCalendarAccounts == nil {
+			break
+		}
+
+		args, err := ec.field_User_pastCalendarAccounts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.PastCalendarAccounts(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.PastCalendarAccountOrder)), true
 	case "User.role":
 		if e.ComplexityRoot.User.Role == nil {
 			break
@@ -2981,6 +3193,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputMassModifyBookingsInput,
 		ec.unmarshalInputOrganizationOrder,
 		ec.unmarshalInputOrganizationWhereInput,
+		ec.unmarshalInputPastCalendarAccountOrder,
+		ec.unmarshalInputPastCalendarAccountWhereInput,
 		ec.unmarshalInputProviderCalendarOrder,
 		ec.unmarshalInputProviderCalendarWhereInput,
 		ec.unmarshalInputProviderConfigOrder,
@@ -5372,6 +5586,7 @@ type Organization implements Node {
   defaultTimeZone: String!
   primaryColor: String!
   secondaryColor: String!
+  cancellationStatusID: ID
   providerConfigs: [ProviderConfig!]
   users(
     """
@@ -5404,6 +5619,7 @@ type Organization implements Node {
     """
     where: UserWhereInput
   ): UserConnection!
+  cancellationStatus: BookingStatus
 }
 """
 Ordering options for Organization connections
@@ -5548,6 +5764,15 @@ input OrganizationWhereInput {
   secondaryColorEqualFold: String
   secondaryColorContainsFold: String
   """
+  cancellation_status_id field predicates
+  """
+  cancellationStatusID: ID
+  cancellationStatusIDNEQ: ID
+  cancellationStatusIDIn: [ID!]
+  cancellationStatusIDNotIn: [ID!]
+  cancellationStatusIDIsNil: Boolean
+  cancellationStatusIDNotNil: Boolean
+  """
   provider_configs edge predicates
   """
   hasProviderConfigs: Boolean
@@ -5557,6 +5782,11 @@ input OrganizationWhereInput {
   """
   hasUsers: Boolean
   hasUsersWith: [UserWhereInput!]
+  """
+  cancellation_status edge predicates
+  """
+  hasCancellationStatus: Boolean
+  hasCancellationStatusWith: [BookingStatusWhereInput!]
 }
 """
 Information about pagination in a connection.
@@ -5579,6 +5809,214 @@ type PageInfo {
   When paginating forwards, the cursor to continue.
   """
   endCursor: Cursor
+}
+type PastCalendarAccount implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  organizationID: ID!
+  userID: ID!
+  accountID: ID
+  provider: Provider!
+  accountEmail: String!
+  credentialMode: CredentialMode!
+  unlinkedAt: Time!
+  unlinkedByID: ID
+  reason: PastCalendarAccountReason!
+  organization: Organization!
+  user: User!
+  account: CalendarAccount
+  unlinkedBy: User
+}
+"""
+A connection to a list of items.
+"""
+type PastCalendarAccountConnection {
+  """
+  A list of edges.
+  """
+  edges: [PastCalendarAccountEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type PastCalendarAccountEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: PastCalendarAccount
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for PastCalendarAccount connections
+"""
+input PastCalendarAccountOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order PastCalendarAccounts.
+  """
+  field: PastCalendarAccountOrderField!
+}
+"""
+Properties by which PastCalendarAccount connections can be ordered.
+"""
+enum PastCalendarAccountOrderField {
+  CREATED_AT
+  UPDATED_AT
+  UNLINKED_AT
+}
+"""
+PastCalendarAccountReason is enum for the field reason
+"""
+enum PastCalendarAccountReason @goModel(model: "calsync/ent/pastcalendaraccount.Reason") {
+  UNLINKED_BY_USER
+  UNLINKED_BY_ADMIN
+  DEACTIVATED
+  REPLACED
+}
+"""
+PastCalendarAccountWhereInput is used for filtering PastCalendarAccount objects.
+Input was generated by ent.
+"""
+input PastCalendarAccountWhereInput {
+  not: PastCalendarAccountWhereInput
+  and: [PastCalendarAccountWhereInput!]
+  or: [PastCalendarAccountWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  user_id field predicates
+  """
+  userID: ID
+  userIDNEQ: ID
+  userIDIn: [ID!]
+  userIDNotIn: [ID!]
+  """
+  account_id field predicates
+  """
+  accountID: ID
+  accountIDNEQ: ID
+  accountIDIn: [ID!]
+  accountIDNotIn: [ID!]
+  accountIDIsNil: Boolean
+  accountIDNotNil: Boolean
+  """
+  provider field predicates
+  """
+  provider: Provider
+  providerNEQ: Provider
+  providerIn: [Provider!]
+  providerNotIn: [Provider!]
+  """
+  account_email field predicates
+  """
+  accountEmail: String
+  accountEmailNEQ: String
+  accountEmailIn: [String!]
+  accountEmailNotIn: [String!]
+  accountEmailGT: String
+  accountEmailGTE: String
+  accountEmailLT: String
+  accountEmailLTE: String
+  accountEmailContains: String
+  accountEmailHasPrefix: String
+  accountEmailHasSuffix: String
+  accountEmailEqualFold: String
+  accountEmailContainsFold: String
+  """
+  credential_mode field predicates
+  """
+  credentialMode: CredentialMode
+  credentialModeNEQ: CredentialMode
+  credentialModeIn: [CredentialMode!]
+  credentialModeNotIn: [CredentialMode!]
+  """
+  unlinked_at field predicates
+  """
+  unlinkedAt: Time
+  unlinkedAtNEQ: Time
+  unlinkedAtIn: [Time!]
+  unlinkedAtNotIn: [Time!]
+  unlinkedAtGT: Time
+  unlinkedAtGTE: Time
+  unlinkedAtLT: Time
+  unlinkedAtLTE: Time
+  """
+  unlinked_by_id field predicates
+  """
+  unlinkedByID: ID
+  unlinkedByIDNEQ: ID
+  unlinkedByIDIn: [ID!]
+  unlinkedByIDNotIn: [ID!]
+  unlinkedByIDIsNil: Boolean
+  unlinkedByIDNotNil: Boolean
+  """
+  reason field predicates
+  """
+  reason: PastCalendarAccountReason
+  reasonNEQ: PastCalendarAccountReason
+  reasonIn: [PastCalendarAccountReason!]
+  reasonNotIn: [PastCalendarAccountReason!]
+  """
+  user edge predicates
+  """
+  hasUser: Boolean
+  hasUserWith: [UserWhereInput!]
+  """
+  account edge predicates
+  """
+  hasAccount: Boolean
+  hasAccountWith: [CalendarAccountWhereInput!]
+  """
+  unlinked_by edge predicates
+  """
+  hasUnlinkedBy: Boolean
+  hasUnlinkedByWith: [UserWhereInput!]
 }
 """
 Provider is enum for the field provider
@@ -6377,6 +6815,32 @@ type User implements Node {
     orderBy: BookingOrder
   ): BookingConnection!
   calendarAccounts: [CalendarAccount!]
+  pastCalendarAccounts(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for PastCalendarAccounts returned from the connection.
+    """
+    orderBy: PastCalendarAccountOrder
+  ): PastCalendarAccountConnection!
 }
 """
 A connection to a list of items.
@@ -6671,6 +7135,13 @@ input UpdateProviderConfigInput {
   serviceAccountEmail: String
   """Microsoft SERVICE_ACCOUNT / PRIVATE_APP: the directory (tenant) id or domain."""
   tenantId: String
+  """
+  When this change turns user consent on (the provider enabled with PLATFORM_APP or PRIVATE_APP,
+  or switched to one of them while enabled), email an authorization link to every active
+  fieldworker whose sync is on, who is not linked and holds no pending link yet. Pending links
+  stay valid. Never in SERVICE_ACCOUNT mode (there is no consent).
+  """
+  notifyFieldworkers: Boolean = true
 }
 
 input CreateUserWithPasswordInput {
@@ -6723,6 +7194,13 @@ type Mutation {
   revokeBearerToken(id: ID!): AuthToken!
 
   updateOrganization(input: UpdateOrganizationInput!): Organization!
+  """
+  Choose the status cancelling a booking gives it (admins). Its deleteFromCalendar decides whether a
+  cancelled booking's events are removed or kept, marked "Cancelled:" and free. Until one is chosen
+  the status named "Cancelled" is used, created (removing events) on the first cancellation.
+  Bookings cancelled earlier keep the status they got.
+  """
+  setCancellationStatus(statusId: ID!): Organization!
   updateProviderConfig(input: UpdateProviderConfigInput!): ProviderConfig!
 
   createUser(input: CreateUserWithPasswordInput!): User!
@@ -6741,6 +7219,11 @@ type Mutation {
   updateBooking(id: ID!, input: UpdateBookingInput!): Booking!
   rescheduleBooking(id: ID!, startAt: Time!, endAt: Time!, timeZone: String): Booking!
   reassignBooking(id: ID!, hostIDs: [ID!]!): Booking!
+  """
+  Cancel a booking: it gets the organization's cancellation status (Organization.cancellationStatus)
+  and cancelledAt. Setting a booking's status to the cancellation status cancels it the same way;
+  setting a cancelled booking's status to another status reinstates it.
+  """
   cancelBooking(id: ID!, reason: String): Booking!
   deleteBooking(id: ID!): ID!
   setBookingsPublished(ids: [ID!]!, published: Boolean!): [Booking!]!
@@ -6805,6 +7288,12 @@ type CalendarSync {
 extend type User {
   calendarSync(provider: Provider!): CalendarSync!
   calendarSyncs: [CalendarSync!]!
+  """
+  The account the user was last linked to for provider and left (unlinked by themself or an
+  administrator, replaced by another account, or ended by deactivation), or null; the whole
+  history is pastCalendarAccounts.
+  """
+  lastCalendarAccount(provider: Provider!): PastCalendarAccount
 }
 
 extend type ProviderConfig {
@@ -7328,10 +7817,14 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_primaryColor(ctx, field)
 	case "secondaryColor":
 		return ec.fieldContext_Organization_secondaryColor(ctx, field)
+	case "cancellationStatusID":
+		return ec.fieldContext_Organization_cancellationStatusID(ctx, field)
 	case "providerConfigs":
 		return ec.fieldContext_Organization_providerConfigs(ctx, field)
 	case "users":
 		return ec.fieldContext_Organization_users(ctx, field)
+	case "cancellationStatus":
+		return ec.fieldContext_Organization_cancellationStatus(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
 }
@@ -7348,6 +7841,66 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PastCalendarAccount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PastCalendarAccount_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PastCalendarAccount_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_PastCalendarAccount_updatedAt(ctx, field)
+	case "organizationID":
+		return ec.fieldContext_PastCalendarAccount_organizationID(ctx, field)
+	case "userID":
+		return ec.fieldContext_PastCalendarAccount_userID(ctx, field)
+	case "accountID":
+		return ec.fieldContext_PastCalendarAccount_accountID(ctx, field)
+	case "provider":
+		return ec.fieldContext_PastCalendarAccount_provider(ctx, field)
+	case "accountEmail":
+		return ec.fieldContext_PastCalendarAccount_accountEmail(ctx, field)
+	case "credentialMode":
+		return ec.fieldContext_PastCalendarAccount_credentialMode(ctx, field)
+	case "unlinkedAt":
+		return ec.fieldContext_PastCalendarAccount_unlinkedAt(ctx, field)
+	case "unlinkedByID":
+		return ec.fieldContext_PastCalendarAccount_unlinkedByID(ctx, field)
+	case "reason":
+		return ec.fieldContext_PastCalendarAccount_reason(ctx, field)
+	case "organization":
+		return ec.fieldContext_PastCalendarAccount_organization(ctx, field)
+	case "user":
+		return ec.fieldContext_PastCalendarAccount_user(ctx, field)
+	case "account":
+		return ec.fieldContext_PastCalendarAccount_account(ctx, field)
+	case "unlinkedBy":
+		return ec.fieldContext_PastCalendarAccount_unlinkedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PastCalendarAccount", field.Name)
+}
+
+func (ec *executionContext) childFields_PastCalendarAccountConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PastCalendarAccountConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PastCalendarAccountConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PastCalendarAccountConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PastCalendarAccountConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PastCalendarAccountEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_PastCalendarAccountEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_PastCalendarAccountEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PastCalendarAccountEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_ProviderCalendar(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7578,10 +8131,14 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_bookings(ctx, field)
 	case "calendarAccounts":
 		return ec.fieldContext_User_calendarAccounts(ctx, field)
+	case "pastCalendarAccounts":
+		return ec.fieldContext_User_pastCalendarAccounts(ctx, field)
 	case "calendarSync":
 		return ec.fieldContext_User_calendarSync(ctx, field)
 	case "calendarSyncs":
 		return ec.fieldContext_User_calendarSyncs(ctx, field)
+	case "lastCalendarAccount":
+		return ec.fieldContext_User_lastCalendarAccount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -8143,6 +8700,20 @@ func (ec *executionContext) field_Mutation_setCalendarSync_args(ctx context.Cont
 		return nil, err
 	}
 	args["enabled"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setCancellationStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "statusId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["statusId"] = arg0
 	return args, nil
 }
 
@@ -8813,6 +9384,66 @@ func (ec *executionContext) field_User_calendarSync_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["provider"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_User_lastCalendarAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (domain.Provider, error) {
+			return ec.unmarshalNProvider2calsyncᚋinternalᚋdomainᚐProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_User_pastCalendarAccounts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.PastCalendarAccountOrder, error) {
+			return ec.unmarshalOPastCalendarAccountOrder2ᚖcalsyncᚋentᚐPastCalendarAccountOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -13886,6 +14517,50 @@ func (ec *executionContext) fieldContext_Mutation_updateOrganization(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setCancellationStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setCancellationStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetCancellationStatus(ctx, fc.Args["statusId"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖcalsyncᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setCancellationStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setCancellationStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_updateProviderConfig(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15214,6 +15889,29 @@ func (ec *executionContext) fieldContext_Organization_secondaryColor(_ context.C
 	return graphql.NewScalarFieldContext("Organization", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Organization_cancellationStatusID(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_cancellationStatusID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CancellationStatusID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_cancellationStatusID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
 func (ec *executionContext) _Organization_providerConfigs(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15286,6 +15984,38 @@ func (ec *executionContext) fieldContext_Organization_users(ctx context.Context,
 	if fc.Args, err = ec.field_Organization_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Organization_cancellationStatus(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_cancellationStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CancellationStatus(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BookingStatus) graphql.Marshaler {
+			return ec.marshalOBookingStatus2ᚖcalsyncᚋentᚐBookingStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_cancellationStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookingStatus(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -15380,6 +16110,552 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _PastCalendarAccount_id(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccount_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccount_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PastCalendarAccount", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PastCalendarAccount_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccount_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccount_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PastCalendarAccount", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _PastCalendarAccount_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccount_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccount_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PastCalendarAccount", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _PastCalendarAccount_organizationID(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccount_organizationID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrganizationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccount_organizationID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PastCalendarAccount", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PastCalendarAccount_userID(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccount_userID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccount_userID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PastCalendarAccount", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PastCalendarAccount_accountID(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccount_accountID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccount_accountID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PastCalendarAccount", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PastCalendarAccount_provider(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccount_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.Provider) graphql.Marshaler {
+			return ec.marshalNProvider2calsyncᚋinternalᚋdomainᚐProvider(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccount_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PastCalendarAccount", field, false, false, errors.New("field of type Provider does not have child fields"))
+}
+
+func (ec *executionContext) _PastCalendarAccount_accountEmail(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccount_accountEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountEmail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccount_accountEmail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PastCalendarAccount", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PastCalendarAccount_credentialMode(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccount_credentialMode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CredentialMode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.CredentialMode) graphql.Marshaler {
+			return ec.marshalNCredentialMode2calsyncᚋinternalᚋdomainᚐCredentialMode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccount_credentialMode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PastCalendarAccount", field, false, false, errors.New("field of type CredentialMode does not have child fields"))
+}
+
+func (ec *executionContext) _PastCalendarAccount_unlinkedAt(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccount_unlinkedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnlinkedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccount_unlinkedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PastCalendarAccount", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _PastCalendarAccount_unlinkedByID(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccount_unlinkedByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnlinkedByID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccount_unlinkedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PastCalendarAccount", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PastCalendarAccount_reason(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccount_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pastcalendaraccount.Reason) graphql.Marshaler {
+			return ec.marshalNPastCalendarAccountReason2calsyncᚋentᚋpastcalendaraccountᚐReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccount_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PastCalendarAccount", field, false, false, errors.New("field of type PastCalendarAccountReason does not have child fields"))
+}
+
+func (ec *executionContext) _PastCalendarAccount_organization(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccount_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖcalsyncᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccount_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PastCalendarAccount",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PastCalendarAccount_user(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccount_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖcalsyncᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccount_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PastCalendarAccount",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PastCalendarAccount_account(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccount_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CalendarAccount) graphql.Marshaler {
+			return ec.marshalOCalendarAccount2ᚖcalsyncᚋentᚐCalendarAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccount_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PastCalendarAccount",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarAccount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PastCalendarAccount_unlinkedBy(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccount_unlinkedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnlinkedBy(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖcalsyncᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccount_unlinkedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PastCalendarAccount",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PastCalendarAccountConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccountConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccountConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PastCalendarAccountEdge) graphql.Marshaler {
+			return ec.marshalOPastCalendarAccountEdge2ᚕᚖcalsyncᚋentᚐPastCalendarAccountEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccountConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PastCalendarAccountConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PastCalendarAccountEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PastCalendarAccountConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccountConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccountConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccountConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PastCalendarAccountConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PastCalendarAccountConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccountConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccountConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccountConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PastCalendarAccountConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PastCalendarAccountEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccountEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccountEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PastCalendarAccount) graphql.Marshaler {
+			return ec.marshalOPastCalendarAccount2ᚖcalsyncᚋentᚐPastCalendarAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccountEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PastCalendarAccountEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PastCalendarAccount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PastCalendarAccountEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PastCalendarAccountEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PastCalendarAccountEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PastCalendarAccountEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PastCalendarAccountEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
 func (ec *executionContext) _ProviderCalendar_id(ctx context.Context, field graphql.CollectedField, obj *ent.ProviderCalendar) (ret graphql.Marshaler) {
@@ -18123,6 +19399,50 @@ func (ec *executionContext) fieldContext_User_calendarAccounts(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _User_pastCalendarAccounts(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_pastCalendarAccounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.PastCalendarAccounts(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.PastCalendarAccountOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PastCalendarAccountConnection) graphql.Marshaler {
+			return ec.marshalNPastCalendarAccountConnection2ᚖcalsyncᚋentᚐPastCalendarAccountConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_pastCalendarAccounts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PastCalendarAccountConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_User_pastCalendarAccounts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _User_calendarSync(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18195,6 +19515,50 @@ func (ec *executionContext) fieldContext_User_calendarSyncs(_ context.Context, f
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CalendarSync(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _User_lastCalendarAccount(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_lastCalendarAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.User().LastCalendarAccount(ctx, obj, fc.Args["provider"].(domain.Provider))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PastCalendarAccount) graphql.Marshaler {
+			return ec.marshalOPastCalendarAccount2ᚖcalsyncᚋentᚐPastCalendarAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_lastCalendarAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PastCalendarAccount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_User_lastCalendarAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -28931,7 +30295,7 @@ func (ec *executionContext) unmarshalInputOrganizationWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "slug", "slugNEQ", "slugIn", "slugNotIn", "slugGT", "slugGTE", "slugLT", "slugLTE", "slugContains", "slugHasPrefix", "slugHasSuffix", "slugEqualFold", "slugContainsFold", "defaultTimeZone", "defaultTimeZoneNEQ", "defaultTimeZoneIn", "defaultTimeZoneNotIn", "defaultTimeZoneGT", "defaultTimeZoneGTE", "defaultTimeZoneLT", "defaultTimeZoneLTE", "defaultTimeZoneContains", "defaultTimeZoneHasPrefix", "defaultTimeZoneHasSuffix", "defaultTimeZoneEqualFold", "defaultTimeZoneContainsFold", "primaryColor", "primaryColorNEQ", "primaryColorIn", "primaryColorNotIn", "primaryColorGT", "primaryColorGTE", "primaryColorLT", "primaryColorLTE", "primaryColorContains", "primaryColorHasPrefix", "primaryColorHasSuffix", "primaryColorEqualFold", "primaryColorContainsFold", "secondaryColor", "secondaryColorNEQ", "secondaryColorIn", "secondaryColorNotIn", "secondaryColorGT", "secondaryColorGTE", "secondaryColorLT", "secondaryColorLTE", "secondaryColorContains", "secondaryColorHasPrefix", "secondaryColorHasSuffix", "secondaryColorEqualFold", "secondaryColorContainsFold", "hasProviderConfigs", "hasProviderConfigsWith", "hasUsers", "hasUsersWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "slug", "slugNEQ", "slugIn", "slugNotIn", "slugGT", "slugGTE", "slugLT", "slugLTE", "slugContains", "slugHasPrefix", "slugHasSuffix", "slugEqualFold", "slugContainsFold", "defaultTimeZone", "defaultTimeZoneNEQ", "defaultTimeZoneIn", "defaultTimeZoneNotIn", "defaultTimeZoneGT", "defaultTimeZoneGTE", "defaultTimeZoneLT", "defaultTimeZoneLTE", "defaultTimeZoneContains", "defaultTimeZoneHasPrefix", "defaultTimeZoneHasSuffix", "defaultTimeZoneEqualFold", "defaultTimeZoneContainsFold", "primaryColor", "primaryColorNEQ", "primaryColorIn", "primaryColorNotIn", "primaryColorGT", "primaryColorGTE", "primaryColorLT", "primaryColorLTE", "primaryColorContains", "primaryColorHasPrefix", "primaryColorHasSuffix", "primaryColorEqualFold", "primaryColorContainsFold", "secondaryColor", "secondaryColorNEQ", "secondaryColorIn", "secondaryColorNotIn", "secondaryColorGT", "secondaryColorGTE", "secondaryColorLT", "secondaryColorLTE", "secondaryColorContains", "secondaryColorHasPrefix", "secondaryColorHasSuffix", "secondaryColorEqualFold", "secondaryColorContainsFold", "cancellationStatusID", "cancellationStatusIDNEQ", "cancellationStatusIDIn", "cancellationStatusIDNotIn", "cancellationStatusIDIsNil", "cancellationStatusIDNotNil", "hasProviderConfigs", "hasProviderConfigsWith", "hasUsers", "hasUsersWith", "hasCancellationStatus", "hasCancellationStatusWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29582,6 +30946,48 @@ func (ec *executionContext) unmarshalInputOrganizationWhereInput(ctx context.Con
 				return it, err
 			}
 			it.SecondaryColorContainsFold = data
+		case "cancellationStatusID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationStatusID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancellationStatusID = data
+		case "cancellationStatusIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationStatusIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancellationStatusIDNEQ = data
+		case "cancellationStatusIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationStatusIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancellationStatusIDIn = data
+		case "cancellationStatusIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationStatusIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancellationStatusIDNotIn = data
+		case "cancellationStatusIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationStatusIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancellationStatusIDIsNil = data
+		case "cancellationStatusIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationStatusIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancellationStatusIDNotNil = data
 		case "hasProviderConfigs":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasProviderConfigs"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -29610,6 +31016,658 @@ func (ec *executionContext) unmarshalInputOrganizationWhereInput(ctx context.Con
 				return it, err
 			}
 			it.HasUsersWith = data
+		case "hasCancellationStatus":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCancellationStatus"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCancellationStatus = data
+		case "hasCancellationStatusWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCancellationStatusWith"))
+			data, err := ec.unmarshalOBookingStatusWhereInput2ᚕᚖcalsyncᚋentᚐBookingStatusWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCancellationStatusWith = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPastCalendarAccountOrder(ctx context.Context, obj any) (ent.PastCalendarAccountOrder, error) {
+	var it ent.PastCalendarAccountOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNPastCalendarAccountOrderField2ᚖcalsyncᚋentᚐPastCalendarAccountOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPastCalendarAccountWhereInput(ctx context.Context, obj any) (ent.PastCalendarAccountWhereInput, error) {
+	var it ent.PastCalendarAccountWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "accountIDIsNil", "accountIDNotNil", "provider", "providerNEQ", "providerIn", "providerNotIn", "accountEmail", "accountEmailNEQ", "accountEmailIn", "accountEmailNotIn", "accountEmailGT", "accountEmailGTE", "accountEmailLT", "accountEmailLTE", "accountEmailContains", "accountEmailHasPrefix", "accountEmailHasSuffix", "accountEmailEqualFold", "accountEmailContainsFold", "credentialMode", "credentialModeNEQ", "credentialModeIn", "credentialModeNotIn", "unlinkedAt", "unlinkedAtNEQ", "unlinkedAtIn", "unlinkedAtNotIn", "unlinkedAtGT", "unlinkedAtGTE", "unlinkedAtLT", "unlinkedAtLTE", "unlinkedByID", "unlinkedByIDNEQ", "unlinkedByIDIn", "unlinkedByIDNotIn", "unlinkedByIDIsNil", "unlinkedByIDNotNil", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "hasUser", "hasUserWith", "hasAccount", "hasAccountWith", "hasUnlinkedBy", "hasUnlinkedByWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOPastCalendarAccountWhereInput2ᚖcalsyncᚋentᚐPastCalendarAccountWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOPastCalendarAccountWhereInput2ᚕᚖcalsyncᚋentᚐPastCalendarAccountWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOPastCalendarAccountWhereInput2ᚕᚖcalsyncᚋentᚐPastCalendarAccountWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "userID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "userIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDNEQ = data
+		case "userIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDIn = data
+		case "userIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDNotIn = data
+		case "accountID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "accountIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountIDNEQ = data
+		case "accountIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountIDIn = data
+		case "accountIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountIDNotIn = data
+		case "accountIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountIDIsNil = data
+		case "accountIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountIDNotNil = data
+		case "provider":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provider"))
+			data, err := ec.unmarshalOProvider2ᚖcalsyncᚋinternalᚋdomainᚐProvider(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Provider = data
+		case "providerNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerNEQ"))
+			data, err := ec.unmarshalOProvider2ᚖcalsyncᚋinternalᚋdomainᚐProvider(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderNEQ = data
+		case "providerIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerIn"))
+			data, err := ec.unmarshalOProvider2ᚕcalsyncᚋinternalᚋdomainᚐProviderᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderIn = data
+		case "providerNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerNotIn"))
+			data, err := ec.unmarshalOProvider2ᚕcalsyncᚋinternalᚋdomainᚐProviderᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderNotIn = data
+		case "accountEmail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountEmail"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountEmail = data
+		case "accountEmailNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountEmailNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountEmailNEQ = data
+		case "accountEmailIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountEmailIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountEmailIn = data
+		case "accountEmailNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountEmailNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountEmailNotIn = data
+		case "accountEmailGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountEmailGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountEmailGT = data
+		case "accountEmailGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountEmailGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountEmailGTE = data
+		case "accountEmailLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountEmailLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountEmailLT = data
+		case "accountEmailLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountEmailLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountEmailLTE = data
+		case "accountEmailContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountEmailContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountEmailContains = data
+		case "accountEmailHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountEmailHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountEmailHasPrefix = data
+		case "accountEmailHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountEmailHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountEmailHasSuffix = data
+		case "accountEmailEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountEmailEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountEmailEqualFold = data
+		case "accountEmailContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountEmailContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountEmailContainsFold = data
+		case "credentialMode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("credentialMode"))
+			data, err := ec.unmarshalOCredentialMode2ᚖcalsyncᚋinternalᚋdomainᚐCredentialMode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CredentialMode = data
+		case "credentialModeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("credentialModeNEQ"))
+			data, err := ec.unmarshalOCredentialMode2ᚖcalsyncᚋinternalᚋdomainᚐCredentialMode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CredentialModeNEQ = data
+		case "credentialModeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("credentialModeIn"))
+			data, err := ec.unmarshalOCredentialMode2ᚕcalsyncᚋinternalᚋdomainᚐCredentialModeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CredentialModeIn = data
+		case "credentialModeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("credentialModeNotIn"))
+			data, err := ec.unmarshalOCredentialMode2ᚕcalsyncᚋinternalᚋdomainᚐCredentialModeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CredentialModeNotIn = data
+		case "unlinkedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unlinkedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnlinkedAt = data
+		case "unlinkedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unlinkedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnlinkedAtNEQ = data
+		case "unlinkedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unlinkedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnlinkedAtIn = data
+		case "unlinkedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unlinkedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnlinkedAtNotIn = data
+		case "unlinkedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unlinkedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnlinkedAtGT = data
+		case "unlinkedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unlinkedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnlinkedAtGTE = data
+		case "unlinkedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unlinkedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnlinkedAtLT = data
+		case "unlinkedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unlinkedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnlinkedAtLTE = data
+		case "unlinkedByID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unlinkedByID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnlinkedByID = data
+		case "unlinkedByIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unlinkedByIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnlinkedByIDNEQ = data
+		case "unlinkedByIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unlinkedByIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnlinkedByIDIn = data
+		case "unlinkedByIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unlinkedByIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnlinkedByIDNotIn = data
+		case "unlinkedByIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unlinkedByIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnlinkedByIDIsNil = data
+		case "unlinkedByIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unlinkedByIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnlinkedByIDNotNil = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOPastCalendarAccountReason2ᚖcalsyncᚋentᚋpastcalendaraccountᚐReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "reasonNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonNEQ"))
+			data, err := ec.unmarshalOPastCalendarAccountReason2ᚖcalsyncᚋentᚋpastcalendaraccountᚐReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonNEQ = data
+		case "reasonIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonIn"))
+			data, err := ec.unmarshalOPastCalendarAccountReason2ᚕcalsyncᚋentᚋpastcalendaraccountᚐReasonᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonIn = data
+		case "reasonNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonNotIn"))
+			data, err := ec.unmarshalOPastCalendarAccountReason2ᚕcalsyncᚋentᚋpastcalendaraccountᚐReasonᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonNotIn = data
+		case "hasUser":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUser"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasUser = data
+		case "hasUserWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUserWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖcalsyncᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasUserWith = data
+		case "hasAccount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAccount"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasAccount = data
+		case "hasAccountWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAccountWith"))
+			data, err := ec.unmarshalOCalendarAccountWhereInput2ᚕᚖcalsyncᚋentᚐCalendarAccountWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasAccountWith = data
+		case "hasUnlinkedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUnlinkedBy"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasUnlinkedBy = data
+		case "hasUnlinkedByWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUnlinkedByWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖcalsyncᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasUnlinkedByWith = data
 		}
 	}
 	return it, nil
@@ -32546,7 +34604,11 @@ func (ec *executionContext) unmarshalInputUpdateProviderConfigInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"provider", "enabled", "usersCanOverride", "credentialMode", "destination", "syncDirection", "unlinkPolicy", "clientId", "clientSecret", "serviceAccountKey", "serviceAccountP12Base64", "p12Password", "serviceAccountEmail", "tenantId"}
+	if _, present := asMap["notifyFieldworkers"]; !present {
+		asMap["notifyFieldworkers"] = true
+	}
+
+	fieldsInOrder := [...]string{"provider", "enabled", "usersCanOverride", "credentialMode", "destination", "syncDirection", "unlinkPolicy", "clientId", "clientSecret", "serviceAccountKey", "serviceAccountP12Base64", "p12Password", "serviceAccountEmail", "tenantId", "notifyFieldworkers"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32651,6 +34713,13 @@ func (ec *executionContext) unmarshalInputUpdateProviderConfigInput(ctx context.
 				return it, err
 			}
 			it.TenantID = data
+		case "notifyFieldworkers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notifyFieldworkers"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotifyFieldworkers = data
 		}
 	}
 	return it, nil
@@ -33415,6 +35484,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._ProviderCalendar(ctx, sel, obj)
+	case *ent.PastCalendarAccount:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._PastCalendarAccount(ctx, sel, obj)
 	case *ent.Organization:
 		if obj == nil {
 			return graphql.Null
@@ -36021,6 +38095,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setCancellationStatus":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setCancellationStatus(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "updateProviderConfig":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateProviderConfig(ctx, field)
@@ -36276,6 +38357,11 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "cancellationStatusID":
+			out.Values[i] = ec._Organization_cancellationStatusID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "providerConfigs":
 			field := field
 
@@ -36325,6 +38411,44 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 				}()
 				res = ec._Organization_users(ctx, field, obj)
 				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "cancellationStatus":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Organization_cancellationStatus(ctx, field, obj)
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -36403,6 +38527,342 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var pastCalendarAccountImplementors = []string{"PastCalendarAccount", "Node"}
+
+func (ec *executionContext) _PastCalendarAccount(ctx context.Context, sel ast.SelectionSet, obj *ent.PastCalendarAccount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pastCalendarAccountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PastCalendarAccount")
+		case "id":
+			out.Values[i] = ec._PastCalendarAccount_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._PastCalendarAccount_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._PastCalendarAccount_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organizationID":
+			out.Values[i] = ec._PastCalendarAccount_organizationID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "userID":
+			out.Values[i] = ec._PastCalendarAccount_userID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "accountID":
+			out.Values[i] = ec._PastCalendarAccount_accountID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "provider":
+			out.Values[i] = ec._PastCalendarAccount_provider(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "accountEmail":
+			out.Values[i] = ec._PastCalendarAccount_accountEmail(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "credentialMode":
+			out.Values[i] = ec._PastCalendarAccount_credentialMode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unlinkedAt":
+			out.Values[i] = ec._PastCalendarAccount_unlinkedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unlinkedByID":
+			out.Values[i] = ec._PastCalendarAccount_unlinkedByID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._PastCalendarAccount_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PastCalendarAccount_organization(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "user":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PastCalendarAccount_user(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "account":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PastCalendarAccount_account(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "unlinkedBy":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PastCalendarAccount_unlinkedBy(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var pastCalendarAccountConnectionImplementors = []string{"PastCalendarAccountConnection"}
+
+func (ec *executionContext) _PastCalendarAccountConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PastCalendarAccountConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pastCalendarAccountConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PastCalendarAccountConnection")
+		case "edges":
+			out.Values[i] = ec._PastCalendarAccountConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PastCalendarAccountConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._PastCalendarAccountConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var pastCalendarAccountEdgeImplementors = []string{"PastCalendarAccountEdge"}
+
+func (ec *executionContext) _PastCalendarAccountEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PastCalendarAccountEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pastCalendarAccountEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PastCalendarAccountEdge")
+		case "node":
+			out.Values[i] = ec._PastCalendarAccountEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._PastCalendarAccountEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -37856,6 +40316,44 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "pastCalendarAccounts":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._User_pastCalendarAccounts(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "calendarSync":
 			field := field
 
@@ -37905,6 +40403,44 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				}()
 				res = ec._User_calendarSyncs(ctx, field, obj)
 				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "lastCalendarAccount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._User_lastCalendarAccount(ctx, field, obj)
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -39180,6 +41716,47 @@ func (ec *executionContext) unmarshalNOrganizationWhereInput2ᚖcalsyncᚋentᚐ
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPastCalendarAccountConnection2ᚖcalsyncᚋentᚐPastCalendarAccountConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PastCalendarAccountConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PastCalendarAccountConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPastCalendarAccountOrderField2ᚖcalsyncᚋentᚐPastCalendarAccountOrderField(ctx context.Context, v any) (*ent.PastCalendarAccountOrderField, error) {
+	var res = new(ent.PastCalendarAccountOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPastCalendarAccountOrderField2ᚖcalsyncᚋentᚐPastCalendarAccountOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.PastCalendarAccountOrderField) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNPastCalendarAccountReason2calsyncᚋentᚋpastcalendaraccountᚐReason(ctx context.Context, v any) (pastcalendaraccount.Reason, error) {
+	var res pastcalendaraccount.Reason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPastCalendarAccountReason2calsyncᚋentᚋpastcalendaraccountᚐReason(ctx context.Context, sel ast.SelectionSet, v pastcalendaraccount.Reason) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNPastCalendarAccountWhereInput2ᚖcalsyncᚋentᚐPastCalendarAccountWhereInput(ctx context.Context, v any) (*ent.PastCalendarAccountWhereInput, error) {
+	res, err := ec.unmarshalInputPastCalendarAccountWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNProvider2calsyncᚋinternalᚋdomainᚐProvider(ctx context.Context, v any) (domain.Provider, error) {
@@ -40541,6 +43118,118 @@ func (ec *executionContext) unmarshalOOrganizationWhereInput2ᚖcalsyncᚋentᚐ
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputOrganizationWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPastCalendarAccount2ᚖcalsyncᚋentᚐPastCalendarAccount(ctx context.Context, sel ast.SelectionSet, v *ent.PastCalendarAccount) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PastCalendarAccount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPastCalendarAccountEdge2ᚕᚖcalsyncᚋentᚐPastCalendarAccountEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PastCalendarAccountEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOPastCalendarAccountEdge2ᚖcalsyncᚋentᚐPastCalendarAccountEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOPastCalendarAccountEdge2ᚖcalsyncᚋentᚐPastCalendarAccountEdge(ctx context.Context, sel ast.SelectionSet, v *ent.PastCalendarAccountEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PastCalendarAccountEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPastCalendarAccountOrder2ᚖcalsyncᚋentᚐPastCalendarAccountOrder(ctx context.Context, v any) (*ent.PastCalendarAccountOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPastCalendarAccountOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPastCalendarAccountReason2ᚕcalsyncᚋentᚋpastcalendaraccountᚐReasonᚄ(ctx context.Context, v any) ([]pastcalendaraccount.Reason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]pastcalendaraccount.Reason, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPastCalendarAccountReason2calsyncᚋentᚋpastcalendaraccountᚐReason(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPastCalendarAccountReason2ᚕcalsyncᚋentᚋpastcalendaraccountᚐReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []pastcalendaraccount.Reason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPastCalendarAccountReason2calsyncᚋentᚋpastcalendaraccountᚐReason(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOPastCalendarAccountReason2ᚖcalsyncᚋentᚋpastcalendaraccountᚐReason(ctx context.Context, v any) (*pastcalendaraccount.Reason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(pastcalendaraccount.Reason)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPastCalendarAccountReason2ᚖcalsyncᚋentᚋpastcalendaraccountᚐReason(ctx context.Context, sel ast.SelectionSet, v *pastcalendaraccount.Reason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOPastCalendarAccountWhereInput2ᚕᚖcalsyncᚋentᚐPastCalendarAccountWhereInputᚄ(ctx context.Context, v any) ([]*ent.PastCalendarAccountWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.PastCalendarAccountWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPastCalendarAccountWhereInput2ᚖcalsyncᚋentᚐPastCalendarAccountWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOPastCalendarAccountWhereInput2ᚖcalsyncᚋentᚐPastCalendarAccountWhereInput(ctx context.Context, v any) (*ent.PastCalendarAccountWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPastCalendarAccountWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -156,6 +156,11 @@ type UpdateProviderConfigInput struct {
 	ServiceAccountEmail     *string `json:"serviceAccountEmail,omitempty"`
 	// Microsoft SERVICE_ACCOUNT / PRIVATE_APP: the directory (tenant) id or domain.
 	TenantID *string `json:"tenantId,omitempty"`
+	// When this change turns user consent on (the provider enabled with PLATFORM_APP or PRIVATE_APP,
+	// or switched to one of them while enabled), email an authorization link to every active
+	// fieldworker whose sync is on, who is not linked and holds no pending link yet. Pending links
+	// stay valid. Never in SERVICE_ACCOUNT mode (there is no consent).
+	NotifyFieldworkers *bool `json:"notifyFieldworkers,omitempty"`
 }
 
 // Who is signed in.

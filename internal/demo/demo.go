@@ -18,6 +18,7 @@ import (
 	"calsync/ent/organization"
 	"calsync/internal/auth"
 	"calsync/internal/domain"
+	"calsync/internal/scheduling"
 	"calsync/internal/viewer"
 	"calsync/sync/emulator"
 	"calsync/sync/emulator/gcal"
@@ -96,15 +97,17 @@ func seed(ctx context.Context, db *ent.Client, now time.Time) ([]Credential, err
 			fieldworkers = append(fieldworkers, u)
 		}
 	}
+	// Completed bookings stay in calendars as a record when they are
+	// deleted; quotes are never pushed. Cancelling gives "Cancelled",
+	// which removes the events.
 	statuses := map[string]*ent.BookingStatus{}
 	for _, s := range []struct {
 		name, color     string
 		push, deleteCal bool
 	}{
-		{"Confirmed", "#0b8043", true, false},
-		{"Tentative", "#f6bf26", true, false},
+		{"Confirmed", "#0b8043", true, true},
+		{"Tentative", "#f6bf26", true, true},
 		{"Completed", "#616161", true, false},
-		{"Cancelled", "#d50000", false, true},
 		{"Quote", "#8e24aa", false, false},
 	} {
 		st, err := db.BookingStatus.Create().SetOrganizationID(org.ID).SetName(s.name).SetColor(s.color).
@@ -113,6 +116,9 @@ func seed(ctx context.Context, db *ent.Client, now time.Time) ([]Credential, err
 			return nil, err
 		}
 		statuses[s.name] = st
+	}
+	if _, err := scheduling.CreateCancellationStatus(ctx, db, org.ID); err != nil {
+		return nil, err
 	}
 	types := map[string]*ent.BookingType{}
 	for _, t := range []struct {

@@ -126,6 +126,16 @@ func (s *Service) CreateBooking(ctx context.Context, in ent.CreateBookingInput) 
 		if v.UserID != 0 {
 			c.SetCreatedByID(v.UserID)
 		}
+		if in.StatusID != nil {
+			// Created straight into the cancellation status: cancelled.
+			cancel, err := cancellationStatus(ctx, db, v.OrgID, false)
+			if err != nil {
+				return err
+			}
+			if cancel != nil && cancel.ID == *in.StatusID {
+				c.SetCancelledAt(s.now())
+			}
+		}
 		var err error
 		if b, err = c.Save(audit.WithAction(ctx, "booking.create")); err != nil {
 			return err
@@ -216,14 +226,20 @@ func (s *Service) ReassignBooking(ctx context.Context, id int, hostIDs []int) (*
 	})
 }
 
-// CancelBooking marks a booking cancelled; its status decides whether the
-// calendar events are removed or kept marked cancelled.
+// CancelBooking cancels a booking: it gets the organization's cancellation
+// status (created if the organization has none), exactly as if its status
+// were set to it, and that status decides whether the calendar events are
+// removed or kept marked cancelled.
 func (s *Service) CancelBooking(ctx context.Context, id int, reason *string) (*ent.Booking, error) {
 	return s.update(ctx, "booking.cancel", id, func(ctx context.Context, db *ent.Client, b *ent.Booking, hosts []int) (*ent.BookingUpdateOne, error) {
 		if b.CancelledAt != nil {
 			return nil, domain.Errorf(domain.CodeConflict, "booking %d is already cancelled", id)
 		}
-		u := db.Booking.UpdateOne(b).SetCancelledAt(s.now())
+		st, err := cancellationStatus(ctx, db, b.OrganizationID, true)
+		if err != nil {
+			return nil, err
+		}
+		u := db.Booking.UpdateOne(b).SetStatusID(st.ID)
 		if reason != nil {
 			if len(*reason) > 1000 {
 				return nil, domain.InvalidField("reason", errors.New("at most 1000 characters"))
@@ -249,6 +265,17 @@ func (s *Service) update(ctx context.Context, action string, id int, fn updateFu
 		if err != nil {
 			return err
 		}
+		if id, ok := u.Mutation().StatusID(); ok || u.Mutation().StatusIDCleared() {
+			cancel, err := cancellationStatus(ctx, db, b.OrganizationID, false)
+			if err != nil {
+				return err
+			}
+			var to *int
+			if ok {
+				to = &id
+			}
+			cancellation(u, b, to, cancel, s.now())
+		}
 		if out, err = u.Save(audit.WithAction(ctx, action)); err != nil {
 			return err
 		}
@@ -258,6 +285,15 @@ func (s *Service) update(ctx context.Context, action string, id int, fn updateFu
 		after, err := out.QueryHosts().IDs(ctx)
 		if err != nil {
 			return fmt.Errorf("scheduling: hosts: %w", err)
+		}
+		if gone := removed(before, after); len(gone) > 0 {
+			st, err := statusOf(ctx, db, out)
+			if err != nil {
+				return err
+			}
+			if err := releaseEvents(ctx, db, out, st, gone); err != nil {
+				return err
+			}
 		}
 		kind := Updated
 		if out.CancelledAt != nil && b.CancelledAt == nil {
@@ -278,6 +314,13 @@ func (s *Service) DeleteBooking(ctx context.Context, id int) error {
 	return s.inTx(ctx, func(ctx context.Context, db *ent.Client) error {
 		b, hosts, err := load(ctx, db, id)
 		if err != nil {
+			return err
+		}
+		st, err := statusOf(ctx, db, b)
+		if err != nil {
+			return err
+		}
+		if err := releaseEvents(ctx, db, b, st, nil); err != nil {
 			return err
 		}
 		if err := db.Booking.DeleteOne(b).Exec(audit.WithAction(ctx, "booking.delete")); err != nil {
@@ -343,12 +386,22 @@ func (s *Service) MassModify(ctx context.Context, m MassModification, action str
 		if err := checkRefs(ctx, db, append(slices.Clone(m.HostIDs), m.AddHostIDs...), m.StatusID, m.TypeID); err != nil {
 			return err
 		}
+		var cancel *ent.BookingStatus
+		if m.StatusID != nil {
+			if cancel, err = cancellationStatus(ctx, db, bs[0].OrganizationID, false); err != nil {
+				return err
+			}
+		}
 		actx := audit.WithAction(ctx, action)
 		changes := make([]Change, 0, len(bs))
 		for _, b := range bs {
 			u := db.Booking.UpdateOne(b)
+			kind := Updated
 			if m.StatusID != nil {
 				u.SetStatusID(*m.StatusID)
+				if cancellation(u, b, m.StatusID, cancel, s.now()) {
+					kind = Cancelled
+				}
 			}
 			if m.TypeID != nil {
 				u.SetTypeID(*m.TypeID)
@@ -393,9 +446,18 @@ func (s *Service) MassModify(ctx context.Context, m MassModification, action str
 				if after, err = nb.QueryHosts().IDs(ctx); err != nil {
 					return err
 				}
+				if gone := removed(before, after); len(gone) > 0 {
+					st, err := statusOf(ctx, db, nb)
+					if err != nil {
+						return err
+					}
+					if err := releaseEvents(ctx, db, nb, st, gone); err != nil {
+						return err
+					}
+				}
 			}
 			out = append(out, nb)
-			changes = append(changes, Change{BookingID: nb.ID, Kind: Updated, HostIDs: uniq(append(before, after...)), At: s.now()})
+			changes = append(changes, Change{BookingID: nb.ID, Kind: kind, HostIDs: uniq(append(before, after...)), At: s.now()})
 		}
 		if len(bs) > 0 {
 			s.afterCommit(ctx, bs[0].OrganizationID, changes)

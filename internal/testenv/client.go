@@ -14,6 +14,7 @@ import (
 	"calsync/ent"
 	"calsync/internal/auth"
 	"calsync/internal/domain"
+	"calsync/internal/scheduling"
 	"calsync/internal/viewer"
 )
 
@@ -114,9 +115,11 @@ type Org struct {
 	// Fieldworker2 hosts nothing by default.
 	Fieldworker2 *ent.User
 	Status       *ent.BookingStatus
-	Type         *ent.BookingType
-	Booking      *ent.Booking
-	Password     string
+	// Cancelled is the organization's cancellation status (removes events).
+	Cancelled *ent.BookingStatus
+	Type      *ent.BookingType
+	Booking   *ent.Booking
+	Password  string
 }
 
 // Password is every seeded user's password.
@@ -125,8 +128,8 @@ const Password = "correct horse battery staple"
 var hashed = func() string { h, _ := auth.HashPassword(Password); return h }()
 
 // SeedOrg creates an organization with an admin, a scheduler, two
-// fieldworkers, a status, a type and one booking hosted by the first
-// fieldworker.
+// fieldworkers, a status ("Confirmed"), the default cancellation status
+// ("Cancelled"), a type and one booking hosted by the first fieldworker.
 func (e *Env) SeedOrg(t testing.TB, slug string) Org {
 	t.Helper()
 	ctx := viewer.AllTenantsContext(context.Background())
@@ -154,7 +157,10 @@ func (e *Env) SeedOrg(t testing.TB, slug string) Org {
 			t.Fatal(err)
 		}
 	}
-	if o.Status, err = db.BookingStatus.Create().SetName("Confirmed").Save(ctx); err != nil {
+	if o.Status, err = db.BookingStatus.Create().SetName("Confirmed").SetPushToCalendar(true).SetDeleteFromCalendar(true).Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o.Cancelled, err = scheduling.CreateCancellationStatus(ctx, db, org.ID); err != nil {
 		t.Fatal(err)
 	}
 	if o.Type, err = db.BookingType.Create().SetName("Appointment").Save(ctx); err != nil {

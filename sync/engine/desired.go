@@ -2,11 +2,13 @@ package engine
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"calsync/ent"
 	"calsync/ent/booking"
 	"calsync/ent/user"
+	"calsync/internal/scheduling"
 )
 
 // Window is how far back bookings are pushed: ending no more than this long
@@ -24,7 +26,9 @@ const (
 	// wantLeave: do not touch (a status that is not pushed but does not
 	// delete either; bookings that ended before the window).
 	wantLeave
-	// wantCancelled: the event stays, marked cancelled and free.
+	// wantCancelled: the event Calsync holds stays, marked cancelled and
+	// free; none is created (desiredFor turns it into wantPresent with
+	// decision.cancelled).
 	wantCancelled
 )
 
@@ -34,9 +38,28 @@ type decision struct {
 	booking *ent.Booking
 	user    *ent.User
 	event   Event
+	// cancelled: the booking is cancelled and its status keeps its events.
+	// Only an event Calsync already holds is kept (marked cancelled): a
+	// cancelled booking is never created in a calendar — not on linking,
+	// not for a new host, not again after it was deleted.
+	cancelled bool
 }
 
+// creates says whether a missing event is created for the pair.
+func (d decision) creates() bool { return d.want == wantPresent && !d.cancelled }
+
+// has says whether the decision is for a booking the user hosts (the
+// zero decision, of a pair not in the desired state, is not).
+func (d decision) has() bool { return d.booking != nil }
+
 type pairKey struct{ booking, user int }
+
+// tagPair is the pair a tagged event says it stands for.
+func tagPair(rm Remote) pairKey {
+	b, _ := strconv.Atoi(rm.Tags[TagBooking])
+	u, _ := strconv.Atoi(rm.Tags[TagUser])
+	return pairKey{b, u}
+}
 
 // desiredFor computes what the account's calendar should hold for each of
 // its fieldworkers' bookings. Pairs not in the result (bookings deleted,
@@ -60,7 +83,7 @@ func desiredFor(ctx context.Context, db *ent.Client, org *ent.Organization, user
 			case wantPresent:
 				d.event = Render(org, b, u, false)
 			case wantCancelled:
-				d.want, d.event = wantPresent, Render(org, b, u, true)
+				d.want, d.cancelled, d.event = wantPresent, true, Render(org, b, u, true)
 			}
 			out[pairKey{b.ID, u.ID}] = d
 		}
@@ -70,20 +93,28 @@ func desiredFor(ctx context.Context, db *ent.Client, org *ent.Organization, user
 
 // decide applies the booking rules, in order:
 //   - unpublished bookings and types that do not sync are absent;
-//   - a status with deleteFromCalendar removes the event;
+//   - a booking that leaves calendars while it stays — cancelled, or in a
+//     status that is not pushed — is absent when its status removes
+//     events (scheduling.RemovesEvents: deleteFromCalendar, the default);
 //   - bookings that ended before the window are left alone (never
 //     created, never deleted for their age);
-//   - a cancelled booking stays, marked cancelled — unless its status is
-//     not pushed, then it is left as it is;
-//   - a status without pushToCalendar is left as it is.
+//   - a status without pushToCalendar (and deleteFromCalendar off) is left
+//     as it is;
+//   - a cancelled booking whose status keeps events stays, marked
+//     cancelled (never created: see decision.cancelled).
+//
+// Deleted bookings and bookings moved to another fieldworker are not
+// decided here: scheduling forgets their links at once when their status
+// keeps events, and the links left are deleted as no longer wanted.
 func decide(b *ent.Booking, now time.Time) want {
 	st := b.Edges.Status
+	leaves := b.CancelledAt != nil || (st != nil && !st.PushToCalendar)
 	switch {
 	case !b.Published:
 		return wantAbsent
 	case b.Edges.Type != nil && !b.Edges.Type.SyncToCalendar:
 		return wantAbsent
-	case st != nil && st.DeleteFromCalendar:
+	case leaves && scheduling.RemovesEvents(st):
 		return wantAbsent
 	case b.Recurrence == "" && b.EndAt.Before(now.Add(-Window)):
 		return wantLeave

@@ -35,6 +35,14 @@ type fixture struct {
 
 func setup(t *testing.T, k testenv.ProviderKit, slug string) *fixture {
 	t.Helper()
+	f := setupUnlinked(t, k, slug)
+	f.link(t)
+	return f
+}
+
+// setupUnlinked is setup before the fieldworker links their calendar.
+func setupUnlinked(t *testing.T, k testenv.ProviderKit, slug string) *fixture {
+	t.Helper()
 	env := testenv.New(t, testenv.SQLite)
 	if err := env.App.StartWorker(); err != nil {
 		t.Fatal(err)
@@ -44,14 +52,19 @@ func setup(t *testing.T, k testenv.ProviderKit, slug string) *fixture {
 	f.admin = env.SignIn(t, org.Admin.Email, testenv.Password)
 	f.admin.MustDo(t, `mutation($p:Provider!){updateProviderConfig(input:{provider:$p,enabled:true}){id}}`, map[string]any{"p": string(k.Provider)}, nil)
 	f.fw = env.SignIn(t, org.Fieldworker.Email, testenv.Password)
-	k.Link(t, env, f.fw, org.Fieldworker.Email)
-	sys := viewer.SystemContext(context.Background(), org.ID)
-	a, err := env.App.Client().CalendarAccount.Query().Where(calendaraccount.ProviderEQ(k.Provider)).Only(sys)
+	return f
+}
+
+// link links the fieldworker's calendar (the initial sync is queued).
+func (f *fixture) link(t *testing.T) {
+	t.Helper()
+	f.kit.Link(t, f.env, f.fw, f.org.Fieldworker.Email)
+	sys := viewer.SystemContext(context.Background(), f.org.ID)
+	a, err := f.env.App.Client().CalendarAccount.Query().Where(calendaraccount.ProviderEQ(f.kit.Provider)).Only(sys)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.account = a
-	return f
 }
 
 // events reads the destination calendar at the provider.
@@ -158,32 +171,34 @@ func TestEveryMutationReachesTheCalendar(t *testing.T) {
 			f.mutate(t, `mutation($id:ID!){updateBooking(id:$id,input:{title:"Leak repair (urgent)"}){id}}`, map[string]any{"id": strconv.Itoa(b1)})
 			f.waitTitles(t, "update", "Leak repair (urgent)", seeded)
 
-			// cancel: stays, marked cancelled
+			// cancel: the organization's cancellation status removes it
 			f.mutate(t, `mutation($id:ID!){cancelBooking(id:$id,reason:"ill"){id}}`, map[string]any{"id": strconv.Itoa(b1)})
-			f.waitTitles(t, "cancel", "Cancelled: Leak repair (urgent)", seeded)
+			f.waitTitles(t, "cancel", seeded)
 
-			// a status without push: left as it is; with delete: removed
+			// a status that is not pushed: left as it is, unless it deletes
 			var st struct{ CreateBookingStatus struct{ ID string } }
-			f.admin.MustDo(t, `mutation{createBookingStatus(input:{name:"Quote",pushToCalendar:false}){id}}`, nil, &st)
+			f.admin.MustDo(t, `mutation{createBookingStatus(input:{name:"Quote",pushToCalendar:false,deleteFromCalendar:false}){id}}`, nil, &st)
 			quote := st.CreateBookingStatus.ID
-			f.admin.MustDo(t, `mutation{createBookingStatus(input:{name:"Void",deleteFromCalendar:true}){id}}`, nil, &st)
+			f.admin.MustDo(t, `mutation{createBookingStatus(input:{name:"Void",pushToCalendar:false,deleteFromCalendar:true}){id}}`, nil, &st)
 			void := st.CreateBookingStatus.ID
 			b2 := f.createBooking(t, "Boiler", start, org.Fieldworker.ID)
-			f.waitTitles(t, "second booking", "Boiler", "Cancelled: Leak repair (urgent)", seeded)
+			f.waitTitles(t, "second booking", "Boiler", seeded)
 			f.mutate(t, `mutation($id:ID!,$s:ID!){updateBooking(id:$id,input:{statusID:$s,title:"Boiler v2"}){id}}`, map[string]any{"id": strconv.Itoa(b2), "s": quote})
 			time.Sleep(300 * time.Millisecond)
-			f.waitTitles(t, "status not pushed leaves the event", "Boiler", "Cancelled: Leak repair (urgent)", seeded)
+			f.waitTitles(t, "status not pushed leaves the event", "Boiler", seeded)
 			f.mutate(t, `mutation($id:ID!,$s:ID!){updateBooking(id:$id,input:{statusID:$s}){id}}`, map[string]any{"id": strconv.Itoa(b2), "s": void})
-			f.waitTitles(t, "status deletes", "Cancelled: Leak repair (urgent)", seeded)
+			f.waitTitles(t, "status deletes", seeded)
 
 			// unpublish removes; publish brings back
 			f.mutate(t, `mutation($ids:[ID!]!){setBookingsPublished(ids:$ids,published:false){id}}`, map[string]any{"ids": []string{strconv.Itoa(org.Booking.ID)}})
-			f.waitTitles(t, "unpublish", "Cancelled: Leak repair (urgent)")
+			f.waitTitles(t, "unpublish")
 			f.mutate(t, `mutation($ids:[ID!]!){setBookingsPublished(ids:$ids,published:true){id}}`, map[string]any{"ids": []string{strconv.Itoa(org.Booking.ID)}})
-			f.waitTitles(t, "publish", "Cancelled: Leak repair (urgent)", seeded)
+			f.waitTitles(t, "publish", seeded)
 
 			// reassign away removes; mass modify shifts; delete removes
-			f.mutate(t, `mutation($id:ID!,$h:[ID!]!){reassignBooking(id:$id,hostIDs:$h){id}}`, map[string]any{"id": strconv.Itoa(b1), "h": []string{strconv.Itoa(org.Fieldworker2.ID)}})
+			b3 := f.createBooking(t, "Gutter", start, org.Fieldworker.ID)
+			f.waitTitles(t, "third booking", "Gutter", seeded)
+			f.mutate(t, `mutation($id:ID!,$h:[ID!]!){reassignBooking(id:$id,hostIDs:$h){id}}`, map[string]any{"id": strconv.Itoa(b3), "h": []string{strconv.Itoa(org.Fieldworker2.ID)}})
 			f.waitTitles(t, "reassign", seeded)
 			before := f.events(t)[0].Start
 			f.mutate(t, `mutation($ids:[ID!]!){massModifyBookings(input:{ids:$ids,shiftMinutes:60}){count}}`, map[string]any{"ids": []string{strconv.Itoa(org.Booking.ID)}})
@@ -314,9 +329,9 @@ func TestStatusAndTypeEditsReachCalendars(t *testing.T) {
 			f := setup(t, k, "sty")
 			f.waitTitles(t, "initial sync", "Visit sty")
 			status, typ := strconv.Itoa(f.org.Status.ID), strconv.Itoa(f.org.Type.ID)
-			f.mutate(t, `mutation($id:ID!){updateBookingStatus(id:$id,input:{deleteFromCalendar:true}){id}}`, map[string]any{"id": status})
+			f.mutate(t, `mutation($id:ID!){updateBookingStatus(id:$id,input:{pushToCalendar:false,deleteFromCalendar:true}){id}}`, map[string]any{"id": status})
 			f.waitTitles(t, "status now deletes")
-			f.mutate(t, `mutation($id:ID!){updateBookingStatus(id:$id,input:{deleteFromCalendar:false}){id}}`, map[string]any{"id": status})
+			f.mutate(t, `mutation($id:ID!){updateBookingStatus(id:$id,input:{pushToCalendar:true}){id}}`, map[string]any{"id": status})
 			f.waitTitles(t, "status pushes again", "Visit sty")
 			f.mutate(t, `mutation($id:ID!){updateBookingType(id:$id,input:{syncToCalendar:false}){id}}`, map[string]any{"id": typ})
 			f.waitTitles(t, "type no longer syncs")

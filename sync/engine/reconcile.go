@@ -199,7 +199,7 @@ func (x *run) plan(verify bool) ([]*step, error) {
 	needList := verify
 	for _, l := range links {
 		d, ok := desired[pairKey{l.BookingRef, l.UserID}]
-		if l.ProviderEventID == "" && l.State != eventlink.StateDELETED && !(ok && d.want == wantPresent) {
+		if l.ProviderEventID == "" && l.State != eventlink.StateDELETED && !(ok && d.creates()) {
 			needList = true
 		}
 	}
@@ -229,7 +229,7 @@ func (x *run) plan(verify bool) ([]*step, error) {
 		d, ok := desired[pair]
 		live := l.State != eventlink.StateDELETED && l.ProviderEventID != ""
 		switch {
-		case ok && d.want == wantPresent:
+		case ok && d.want == wantPresent && (d.creates() || live):
 			if s := x.planPresent(l, d, remote); s != nil {
 				steps = append(steps, s)
 			} else {
@@ -259,7 +259,7 @@ func (x *run) plan(verify bool) ([]*step, error) {
 		}
 	}
 	for pair, d := range desired {
-		if seen[pair] || d.want != wantPresent {
+		if seen[pair] || !d.creates() {
 			continue
 		}
 		steps = append(steps, x.createStep(pair, nil, d, 0))
@@ -267,7 +267,9 @@ func (x *run) plan(verify bool) ([]*step, error) {
 	if verify {
 		// A tagged event nobody's link points at is a stray, unless it
 		// belongs to a user outside this account (kept on unlink), or to
-		// a pair whose create is pending (the create adopts it).
+		// a pair whose create is pending (the create adopts it), or to a
+		// booking the user no longer has (deleted or moved away while its
+		// status kept events: scheduling forgot it on purpose).
 		members := map[string]bool{}
 		for _, u := range users {
 			members[strconv.Itoa(u.ID)] = true
@@ -279,7 +281,7 @@ func (x *run) plan(verify bool) ([]*step, error) {
 			}
 		}
 		for _, rm := range tagged {
-			if known[rm.ID] || !members[rm.Tags[TagUser]] || pendingPair[rm.Tags[TagBooking]+"/"+rm.Tags[TagUser]] {
+			if known[rm.ID] || !members[rm.Tags[TagUser]] || pendingPair[rm.Tags[TagBooking]+"/"+rm.Tags[TagUser]] || !desired[tagPair(rm)].has() {
 				continue
 			}
 			steps = append(steps, &step{op: Op{Kind: OpDelete, RemoteID: rm.ID}})
@@ -298,7 +300,11 @@ func (x *run) planPresent(l *ent.EventLink, d decision, remote map[string]bool) 
 		// create that did happen is found, not repeated.
 		return x.createStep(pair, l, d, l.Generation)
 	case remote != nil && !remote[l.ProviderEventID]:
-		// Deleted at the provider by someone: recreate it.
+		// Deleted at the provider by someone: recreate it (unless it
+		// was only kept to show the booking cancelled).
+		if !d.creates() {
+			return nil
+		}
 		return x.createStep(pair, l, d, l.Generation+1)
 	}
 	fields := changedFields(l.FieldHashes, FieldHashes(d.event))
@@ -522,12 +528,15 @@ func (x *run) recreateOrForget(s *step) *step {
 	if s.d.booking == nil {
 		return nil
 	}
-	n := x.createStep(s.pair, s.link, s.d, s.link.Generation+1)
-	n.tries = s.tries + 1
 	// Mark the old generation deleted so reserve bumps the generation.
 	if err := x.r.client.EventLink.UpdateOne(s.link).SetState(eventlink.StateDELETED).Exec(x.ctx); err == nil {
 		s.link.State = eventlink.StateDELETED
 	}
+	if !s.d.creates() {
+		return nil // a cancelled booking's event is not brought back
+	}
+	n := x.createStep(s.pair, s.link, s.d, s.link.Generation+1)
+	n.tries = s.tries + 1
 	n.link = s.link
 	return n
 }
