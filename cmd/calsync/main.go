@@ -122,7 +122,9 @@ func run(ctx context.Context, withHTTP bool) error {
 		Addr:              cfg.Addr,
 		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// An idle keep-alive connection is closed rather than held.
+		IdleTimeout: 60 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -81,6 +81,9 @@ func argumentMessage(ge *gqlerror.Error) string {
 	if errors.As(ge, &ne) || strings.Contains(ge.Message, "strconv.") {
 		return "invalid id" // IDs are the only integers parsed from strings
 	}
+	if strings.Contains(ge.Message, "cursor") {
+		return "invalid cursor: pass one from pageInfo of an earlier page"
+	}
 	return ge.Message
 }
 
@@ -93,20 +96,43 @@ func classify(err error) (code domain.Code, msg, field string) {
 	case errors.As(err, &de):
 		return de.Code, de.Message, de.Field
 	case errors.As(err, &ve):
-		return domain.CodeBadUserInput, "invalid " + ve.Name + ": " + cleanValidation(ve), ve.Name
+		name := graphQLName(ve.Name)
+		return domain.CodeBadUserInput, "invalid " + name + ": " + cleanValidation(ve), name
 	case errors.As(err, &nf):
 		return domain.CodeNotFound, "not found", ""
 	case errors.As(err, &ce):
 		return domain.CodeConflict, "conflicts with existing data (duplicate, or still in use)", ""
 	case errors.Is(err, privacy.Deny):
 		return domain.CodeForbidden, "not allowed", ""
+	case strings.Contains(err.Error(), "empty predicate"):
+		// entgql's where-inputs refuse {} inside and/or/not this way.
+		return domain.CodeBadUserInput, "a filter (where, and, or, not) may not be empty", "where"
 	}
 	return "", "", ""
 }
 
-func cleanValidation(ve *ent.ValidationError) string {
-	if u := errors.Unwrap(ve); u != nil {
-		return u.Error()
+// graphQLName turns an ent field name (time_zone) into the GraphQL input
+// field's (timeZone).
+func graphQLName(s string) string {
+	parts := strings.Split(s, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
 	}
-	return ve.Error()
+	return strings.Join(parts, "")
+}
+
+// cleanValidation is the validator's own message, without ent's wrapping
+// ("ent: validator failed for field …").
+func cleanValidation(ve *ent.ValidationError) string {
+	var inner error = ve
+	for u := errors.Unwrap(inner); u != nil; u = errors.Unwrap(inner) {
+		inner = u
+	}
+	msg := inner.Error()
+	if msg == "value is less than the required length" {
+		return "must not be empty"
+	}
+	return msg
 }

@@ -31,6 +31,10 @@ func send(t *testing.T, method, target string, headers map[string]string, body s
 		t.Fatal(err)
 	}
 	for k, v := range headers {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	res, err := http.DefaultClient.Do(req)
@@ -312,5 +316,75 @@ func TestCORSAnyOrigin(t *testing.T) {
 	ex := send(t, "OPTIONS", env.Server.URL+"/graphql", map[string]string{"Origin": "https://anywhere.example", "Access-Control-Request-Method": "POST"}, "")
 	if ex.header.Get("Access-Control-Allow-Origin") != "*" || ex.header.Get("Access-Control-Allow-Credentials") != "" {
 		t.Fatalf("preflight: %v", ex.header)
+	}
+}
+
+// TestDNSRebindingRefused: a page whose name was rebound to 127.0.0.1
+// reaches the server from loopback with its own Host; the emulators'
+// control API and the same-origin rule refuse it.
+func TestDNSRebindingRefused(t *testing.T) {
+	env := testenv.New(t, testenv.SQLite)
+	_, port, _ := strings.Cut(strings.TrimPrefix(env.Server.URL, "http://"), ":")
+	evil := "attacker.example:" + port
+	for _, path := range []string{"/_emulator/google/clients", "/_emulator/microsoft/clients", "/_emulator/"} {
+		ex := send(t, "GET", env.Server.URL+path, map[string]string{"Host": evil}, "")
+		if ex.status != http.StatusForbidden {
+			t.Fatalf("%s with Host %s: %d %.200s", path, evil, ex.status, ex.raw)
+		}
+	}
+	ex := send(t, "POST", env.Server.URL+"/graphql", map[string]string{"Host": evil, "Origin": "http://" + evil, "Content-Type": "application/json"}, `{"query":"{ __typename }"}`)
+	if ex.status != http.StatusForbidden {
+		t.Fatalf("graphql from a rebound origin: %d %s", ex.status, ex.raw)
+	}
+	ex = send(t, "POST", env.Server.URL+"/graphql", map[string]string{"Origin": env.Server.URL, "Content-Type": "application/json"}, `{"query":"{ __typename }"}`)
+	if ex.status != http.StatusOK {
+		t.Fatalf("same origin: %d %s", ex.status, ex.raw)
+	}
+}
+
+// TestSubscriptionOverHTTPRefused: a subscription sent over POST or GET is
+// refused at once instead of holding the request open.
+func TestSubscriptionOverHTTPRefused(t *testing.T) {
+	env := testenv.New(t, testenv.SQLite)
+	org := env.SeedOrg(t, "acme")
+	admin := env.SignIn(t, org.Admin.Email, org.Password)
+	for _, q := range []string{`subscription{bookingChanged{kind}}`, `subscription{a:bookingChanged{kind} b:bookingChanged{kind}}`} {
+		r := admin.Do(t, q, nil)
+		if r.Status != http.StatusBadRequest || len(r.Errors) != 1 || r.Errors[0].Code() == "INTERNAL" {
+			t.Fatalf("%s: %d %+v", q, r.Status, r.Errors)
+		}
+	}
+}
+
+// TestBadInputMessages: bad input answers BAD_USER_INPUT in the user's
+// words, never INTERNAL, Go package names or ent's wrapping.
+func TestBadInputMessages(t *testing.T) {
+	env := testenv.New(t, testenv.SQLite)
+	org := env.SeedOrg(t, "acme")
+	admin := env.SignIn(t, org.Admin.Email, org.Password)
+	book := func(extra string) string {
+		return `mutation{createBooking(input:{title:"x",startAt:"2030-01-01T10:00:00Z",endAt:"2030-01-01T11:00:00Z"` + extra + `}){id}}`
+	}
+	cases := []struct{ query, message, field string }{
+		{`{users(first:1,after:"!!!"){totalCount}}`, "invalid cursor", ""},
+		{`{users(first:1,after:"AAAAAAAA"){totalCount}}`, "invalid cursor", ""},
+		{`{users(first:1,where:{or:[{}]}){totalCount}}`, "may not be empty", "where"},
+		{`{bookings(from:"2030-01-01T00:00:00Z",to:"2030-02-01T00:00:00Z",first:1,where:{not:{}}){totalCount}}`, "may not be empty", "where"},
+		{book(`,timeZone:"Local"`), `invalid timeZone: unknown time zone "Local"`, "timeZone"},
+		{`mutation{createBooking(input:{title:"",startAt:"2030-01-01T10:00:00Z",endAt:"2030-01-01T11:00:00Z"}){id}}`, "invalid title: must not be empty", "title"},
+	}
+	for _, c := range cases {
+		r := admin.Do(t, c.query, nil)
+		if len(r.Errors) != 1 {
+			t.Fatalf("%s: %+v", c.query, r.Errors)
+		}
+		e := r.Errors[0]
+		if e.Code() != "BAD_USER_INPUT" || !strings.Contains(e.Message, c.message) || strings.Contains(e.Message, "validator failed") ||
+			strings.Contains(e.Message, "msgpack") || strings.Contains(e.Message, "base64") {
+			t.Errorf("%s: %s %q", c.query, e.Code(), e.Message)
+		}
+		if c.field != "" && e.Extensions["field"] != c.field {
+			t.Errorf("%s: field %v, want %s", c.query, e.Extensions["field"], c.field)
+		}
 	}
 }

@@ -43,23 +43,34 @@ type Limits struct {
 	// MaxNodes bounds nodes(ids:).
 	MaxNodes int
 	// MaxInputList bounds any list given as an argument (idIn, …);
-	// MaxInputDepth the nesting of argument values (where: {not: {not: …}}).
-	MaxInputList, MaxInputDepth int
+	// MaxInputDepth the nesting of argument values (where: {not: {not: …}});
+	// MaxInputNodes the values, lists and objects of all arguments of an
+	// operation together (where: {or: [{or: [...]}, …]}).
+	MaxInputList, MaxInputDepth, MaxInputNodes int
+	// MaxSchemaFields and MaxTypeFields bound __schema and __type per
+	// operation: their lists are long and aliases would repeat them.
+	MaxSchemaFields, MaxTypeFields int
+	// MaxSubscriptions bounds the subscriptions open on one websocket.
+	MaxSubscriptions int
 }
 
 // DefaultLimits are the limits unless configured otherwise.
 func DefaultLimits() Limits {
 	return Limits{
-		MaxTokens:       5000,
-		MaxFragments:    100,
-		MaxMergeCost:    200_000,
-		MaxDepth:        12,
-		MaxComplexity:   5000,
-		MaxPageSize:     500,
-		DefaultPageSize: 100,
-		MaxNodes:        100,
-		MaxInputList:    500,
-		MaxInputDepth:   10,
+		MaxTokens:        5000,
+		MaxFragments:     100,
+		MaxMergeCost:     200_000,
+		MaxDepth:         12,
+		MaxComplexity:    5000,
+		MaxPageSize:      500,
+		DefaultPageSize:  100,
+		MaxNodes:         100,
+		MaxInputList:     500,
+		MaxInputDepth:    10,
+		MaxInputNodes:    2000,
+		MaxSchemaFields:  1,
+		MaxTypeFields:    10,
+		MaxSubscriptions: 20,
 	}
 }
 
@@ -122,13 +133,33 @@ func humanCost(c float64) string {
 // sharing a response name (fragment spreads expanded, memoized per
 // fragment) are summed and squared.
 func mergeCost(doc *ast.QueryDocument) float64 {
-	m := &merger{doc: doc, memo: map[string]*expansion{}}
+	m := &merger{doc: doc, memo: map[string]*expansion{}, sets: map[*ast.Selection]*expansion{}}
 	var cost float64
+	// Every selection set written in the document is checked once —
+	// field sets and inline fragments at any depth as well as the
+	// operations' and fragments' own.
+	var walk func(set ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		if cost > 1e15 {
+			return
+		}
+		cost += m.setCost(set)
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				if len(s.SelectionSet) > 0 {
+					walk(s.SelectionSet)
+				}
+			case *ast.InlineFragment:
+				walk(s.SelectionSet)
+			}
+		}
+	}
 	for _, op := range doc.Operations {
-		cost += m.setCost(op.SelectionSet)
+		walk(op.SelectionSet)
 	}
 	for _, f := range doc.Fragments {
-		cost += m.setCost(f.SelectionSet)
+		walk(f.SelectionSet)
 	}
 	return cost
 }
@@ -143,6 +174,8 @@ type expansion struct {
 type merger struct {
 	doc  *ast.QueryDocument
 	memo map[string]*expansion
+	// sets memoizes expansions by selection set (its first element).
+	sets map[*ast.Selection]*expansion
 	// visiting breaks fragment cycles (validation reports them).
 	visiting map[string]bool
 }
@@ -159,9 +192,14 @@ func (m *merger) setCost(set ast.SelectionSet) float64 {
 }
 
 func (m *merger) expand(set ast.SelectionSet) *expansion {
+	if len(set) == 0 {
+		return &expansion{}
+	}
+	if x, ok := m.sets[&set[0]]; ok {
+		return x
+	}
 	e := &expansion{byName: map[string]float64{}}
-	var add func(x *expansion)
-	add = func(x *expansion) {
+	add := func(x *expansion) {
 		e.size += x.size
 		for k, v := range x.byName {
 			e.byName[k] += v
@@ -186,6 +224,7 @@ func (m *merger) expand(set ast.SelectionSet) *expansion {
 			add(m.fragment(s.Name))
 		}
 	}
+	m.sets[&set[0]] = e
 	return e
 }
 
@@ -233,6 +272,9 @@ func (o operationLimits) MutateOperationContext(_ context.Context, oc *graphql.O
 	if c.depth > o.limits.MaxDepth {
 		return limitError(domain.CodeBadUserInput, "operation is nested %d levels deep; the limit is %d", c.depth, o.limits.MaxDepth)
 	}
+	if c.schemaFields > float64(o.limits.MaxSchemaFields) || c.typeFields > float64(o.limits.MaxTypeFields) {
+		return limitError(domain.CodeBadUserInput, "an operation may ask for __schema %d time(s) and __type %d times at most", o.limits.MaxSchemaFields, o.limits.MaxTypeFields)
+	}
 	if c.complexity > float64(o.limits.MaxComplexity) {
 		return limitError(codeComplexity, "operation has complexity %s, which exceeds the limit of %d", humanCost(c.complexity), o.limits.MaxComplexity)
 	}
@@ -242,6 +284,9 @@ func (o operationLimits) MutateOperationContext(_ context.Context, oc *graphql.O
 type cost struct {
 	depth      int
 	complexity float64
+	// schemaFields and typeFields count __schema and __type, fragments
+	// counted wherever they are spread.
+	schemaFields, typeFields float64
 }
 
 type measure struct {
@@ -251,7 +296,9 @@ type measure struct {
 	memo     map[string]cost
 	visiting map[string]bool
 	checked  map[*ast.Field]bool
-	err      *gqlerror.Error
+	// inputNodes counts argument values checked so far.
+	inputNodes int
+	err        *gqlerror.Error
 }
 
 func (m *measure) set(set ast.SelectionSet) cost {
@@ -271,6 +318,8 @@ func (m *measure) set(set ast.SelectionSet) cost {
 		}
 		out.depth = max(out.depth, c.depth)
 		out.complexity = math.Min(out.complexity+c.complexity, math.MaxFloat64)
+		out.schemaFields += c.schemaFields
+		out.typeFields += c.typeFields
 	}
 	return out
 }
@@ -305,7 +354,14 @@ func (m *measure) field(f *ast.Field) cost {
 		return cost{}
 	}
 	child := m.set(f.SelectionSet)
-	return cost{depth: child.depth + 1, complexity: 1 + mult*child.complexity}
+	c := cost{depth: child.depth + 1, complexity: 1 + mult*child.complexity, schemaFields: child.schemaFields, typeFields: child.typeFields}
+	switch f.Name {
+	case "__schema":
+		c.schemaFields++
+	case "__type":
+		c.typeFields++
+	}
+	return c
 }
 
 // arguments checks a field's argument values once and returns the factor
@@ -361,6 +417,9 @@ func isConnection(f *ast.Field) bool {
 }
 
 func (m *measure) checkValue(v any, depth int) string {
+	if m.inputNodes++; m.inputNodes > m.limits.MaxInputNodes {
+		return fmt.Sprintf("the arguments of the operation hold more than %d values together", m.limits.MaxInputNodes)
+	}
 	if depth > m.limits.MaxInputDepth {
 		return fmt.Sprintf("nested more than %d levels deep", m.limits.MaxInputDepth)
 	}
@@ -463,33 +522,63 @@ func (t txPerMutation) InterceptResponse(ctx context.Context, next graphql.Respo
 	return t.Transactioner.InterceptResponse(ctx, next)
 }
 
-// signInAlone refuses operations that carry signIn next to any other root
-// field (or twice): each sign-in runs a deliberately slow password hash,
-// and aliases would otherwise try hundreds of passwords per request.
-type signInAlone struct{}
+// hashingFields hash a password (argon2: tens of milliseconds and 19 MiB
+// each): an operation may hold one of them, written as its only root field.
+var hashingFields = map[string]bool{"signIn": true, "setPassword": true, "createUser": true}
+
+// passwordFieldAlone refuses mutations that carry a password-hashing field
+// next to any other root field, more than once, or inside a fragment:
+// aliases would otherwise hash hundreds of passwords per request (and the
+// transaction decision, which looks at root fields, would not see it).
+type passwordFieldAlone struct{}
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationContextMutator
-} = signInAlone{}
+} = passwordFieldAlone{}
 
-func (signInAlone) ExtensionName() string                   { return "SignInAlone" }
-func (signInAlone) Validate(graphql.ExecutableSchema) error { return nil }
+func (passwordFieldAlone) ExtensionName() string                   { return "PasswordFieldAlone" }
+func (passwordFieldAlone) Validate(graphql.ExecutableSchema) error { return nil }
 
-func (signInAlone) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+func (passwordFieldAlone) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
 		return nil
 	}
-	signIns := 0
-	for _, sel := range oc.Operation.SelectionSet {
-		if f, ok := sel.(*ast.Field); ok && f.Name == "signIn" {
-			signIns++
+	name := rootField(oc.Doc, oc.Operation.SelectionSet, func(n string) bool { return hashingFields[n] }, map[string]bool{})
+	if name == "" {
+		return nil
+	}
+	set := oc.Operation.SelectionSet
+	if f, ok := set[0].(*ast.Field); ok && len(set) == 1 && f.Name == name {
+		return nil
+	}
+	return limitError(domain.CodeBadUserInput, "%s must be the only field of its mutation (no aliases, fragments or other fields)", name)
+}
+
+// rootField names the first root field, fragments included (each looked
+// at once), that match accepts, or "".
+func rootField(doc *ast.QueryDocument, set ast.SelectionSet, match func(string) bool, seen map[string]bool) string {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if match(s.Name) {
+				return s.Name
+			}
+		case *ast.InlineFragment:
+			if n := rootField(doc, s.SelectionSet, match, seen); n != "" {
+				return n
+			}
+		case *ast.FragmentSpread:
+			if seen[s.Name] {
+				continue
+			}
+			seen[s.Name] = true
+			if def := doc.Fragments.ForName(s.Name); def != nil {
+				if n := rootField(doc, def.SelectionSet, match, seen); n != "" {
+					return n
+				}
+			}
 		}
 	}
-	if signIns > 0 && len(oc.Operation.SelectionSet) > 1 {
-		e := gqlerror.Errorf("signIn must be the only field of its mutation")
-		e.Extensions = map[string]any{"code": string(domain.CodeBadUserInput)}
-		return e
-	}
-	return nil
+	return ""
 }

@@ -62,6 +62,18 @@ func notChain(n int) string {
 	return strings.Repeat("{not:", n) + "{title:\"x\"}" + strings.Repeat("}", n)
 }
 
+func orOfOrs(outer, inner int) map[string]any {
+	or := make([]any, outer)
+	for i := range or {
+		in := make([]any, inner)
+		for j := range in {
+			in[j] = map[string]any{"title": "a"}
+		}
+		or[i] = map[string]any{"or": in}
+	}
+	return map[string]any{"or": or}
+}
+
 func idList(n int) []string {
 	s := make([]string, n)
 	for i := range s {
@@ -99,6 +111,15 @@ var hostileDocuments = []struct {
 	{"nodes of 5000", `query($ids:[ID!]!){nodes(ids:$ids){id}}`, "BAD_USER_INPUT", map[string]any{"ids": idList(5000)}},
 	{"not chain of 200", `{bookings(from:"2026-01-01T00:00:00Z",to:"2026-02-01T00:00:00Z",first:1,where:` + notChain(200) + `){totalCount}}`, "BAD_USER_INPUT", nil},
 	{"complexity multiplied by first", `{users(first:500){edges{node{id name email role active bookings(first:500){edges{node{id}}}}}}}`, "COMPLEXITY_LIMIT_EXCEEDED", nil},
+	{"990 nested inline fragments around 440 fields", "{" + strings.Repeat("...{", 990) + strings.Repeat(" __typename", 440) + strings.Repeat("}", 991), "COMPLEXITY_LIMIT_EXCEEDED", nil},
+	{"one nested set repeating a field 2000 times", "{viewer{" + strings.Repeat("role ", 2000) + "}}", "COMPLEXITY_LIMIT_EXCEEDED", nil},
+	{"__schema under 300 aliases", repeated("{", "a%d:__schema{...S} ", "} fragment S on __Schema{types{fields{name args{name}}}}", 300, true), "BAD_USER_INPUT", nil},
+	{"__type under 50 aliases", repeated("{", `t%d:__type(name:"User"){name} `, "}", 50, true), "BAD_USER_INPUT", nil},
+	{"or of 65 ors of 500", `query($w:BookingWhereInput){bookings(from:"2026-01-01T00:00:00Z",to:"2027-01-01T00:00:00Z",first:5,where:$w){totalCount}}`, "BAD_USER_INPUT", map[string]any{"w": orOfOrs(65, 500)}},
+	{"signIn aliased inside an inline fragment", `mutation{...on Mutation{a:signIn(input:{email:"a@b.c",password:"x"}){__typename} b:signIn(input:{email:"a@b.c",password:"y"}){__typename}}}`, "BAD_USER_INPUT", nil},
+	{"signIn alone inside an inline fragment", `mutation{...on Mutation{signIn(input:{email:"a@b.c",password:"x"}){__typename}}}`, "BAD_USER_INPUT", nil},
+	{"setPassword twice", `mutation{a:setPassword(input:{userId:1,password:"aaaaaaaaaaaa"}) b:setPassword(input:{userId:1,password:"aaaaaaaaaaaa"})}`, "BAD_USER_INPUT", nil},
+	{"createUser behind a fragment", `mutation{...C} fragment C on Mutation{createUser(input:{user:{name:"x",email:"x@y.z",role:FIELDWORKER},password:"aaaaaaaaaaaa"}){id}}`, "BAD_USER_INPUT", nil},
 	{"nested deeper than 12", `{viewer{user{organization{users(first:1){edges{node{organization{users(first:1){edges{node{organization{users(first:1){edges{node{id}}}}}}}}}}}}}}}`, "BAD_USER_INPUT", nil},
 }
 

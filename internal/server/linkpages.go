@@ -26,7 +26,8 @@ var linkPage = template.Must(template.New("link").Parse(`<!doctype html>
 <body style="font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em">
 <h1 id="title">{{.Title}}</h1>
 <p id="message">{{.Message}}</p>
-{{if .OK}}<p>You can close this page.</p>{{end}}
+{{if .OK}}<p id="status">Calsync shows how the copy is going — progress, last sync and any error — with your calendar settings, and keeps this calendar up to date from now on.</p>
+<p>You can close this page.</p>{{end}}
 <p><a href="/">Go to Calsync</a></p>
 </body></html>`))
 

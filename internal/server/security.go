@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"calsync/internal/auth"
@@ -20,10 +20,15 @@ type originPolicy struct {
 	any     bool
 	allowed map[string]bool
 	public  string
+	// publicHost is the public URL's host[:port] as clients send it.
+	publicHost string
 }
 
 func newOriginPolicy(publicURL string, allowed []string) originPolicy {
 	p := originPolicy{allowed: map[string]bool{}, public: normalizeOrigin(publicURL)}
+	if u, err := url.Parse(publicURL); err == nil {
+		p.publicHost = u.Host
+	}
 	for _, a := range allowed {
 		if a == "*" {
 			p.any = true
@@ -59,7 +64,8 @@ func (p originPolicy) listed(origin string) bool {
 
 // allows accepts requests without an Origin header (non-browser clients),
 // same-origin requests (the origin's host is the Host the request was sent
-// to) and listed origins.
+// to, and that Host is the public URL's or names this machine — a rebound
+// DNS name is neither) and listed origins.
 func (p originPolicy) allows(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
@@ -69,10 +75,10 @@ func (p originPolicy) allows(r *http.Request) bool {
 		return true
 	}
 	u, err := url.Parse(origin)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.EqualFold(u.Host, r.Host) {
 		return false
 	}
-	return strings.EqualFold(u.Host, r.Host)
+	return loopbackName(r.Host) || strings.EqualFold(r.Host, p.publicHost)
 }
 
 // hostPatterns turns allowed origins into the host patterns the websocket
@@ -147,10 +153,19 @@ func (p originPolicy) cors(next http.Handler) http.Handler {
 	})
 }
 
+// bodyReadTimeout bounds how long a client may take to send a request
+// body: a connection that trickles one never holds its descriptor for long.
+const bodyReadTimeout = 30 * time.Second
+
 // baseHeaders sets what every response carries: no MIME sniffing, no
-// framing, no referrer (link and invitation URLs hold secrets).
+// framing, no referrer (link and invitation URLs hold secrets). It also
+// bounds the time to read the request (websockets, which live on, aside).
 func baseHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") == "" {
+			// Not every ResponseWriter supports deadlines (httptest's).
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
+		}
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
@@ -181,15 +196,30 @@ func playgroundHeaders(next http.Handler) http.Handler {
 }
 
 // loopbackOnly serves only clients on this machine: the emulators' control
-// API hands out tokens and signing keys and can wipe their state.
+// API hands out tokens and signing keys and can wipe their state. The Host
+// must name this machine too, or a page whose name was rebound to
+// 127.0.0.1 (DNS rebinding) could read it from the visitor's browser.
 func loopbackOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isLoopback(r.RemoteAddr) {
+		if !isLoopback(r.RemoteAddr) || !loopbackName(r.Host) {
 			http.Error(w, "the emulator control API answers only on this machine (loopback)", http.StatusForbidden)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// loopbackName reports whether host (host[:port]) names this machine.
+func loopbackName(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func isLoopback(remoteAddr string) bool {
@@ -214,36 +244,11 @@ func (introspectionOff) ExtensionName() string                   { return "Intro
 func (introspectionOff) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (introspectionOff) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if oc.Operation == nil || !introspects(oc.Doc, oc.Operation.SelectionSet, map[string]bool{}) {
+	introspection := func(n string) bool { return n == "__schema" || n == "__type" }
+	if oc.Operation == nil || rootField(oc.Doc, oc.Operation.SelectionSet, introspection, map[string]bool{}) == "" {
 		return nil
 	}
 	e := gqlerror.Errorf("introspection is disabled on this server")
 	e.Extensions = map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}
 	return e
-}
-
-// introspects reports whether a root selection set asks for __schema or
-// __type (directly or through fragments; each fragment looked at once).
-func introspects(doc *ast.QueryDocument, set ast.SelectionSet, seen map[string]bool) bool {
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			if s.Name == "__schema" || s.Name == "__type" {
-				return true
-			}
-		case *ast.InlineFragment:
-			if introspects(doc, s.SelectionSet, seen) {
-				return true
-			}
-		case *ast.FragmentSpread:
-			if seen[s.Name] {
-				continue
-			}
-			seen[s.Name] = true
-			if def := doc.Fragments.ForName(s.Name); def != nil && introspects(doc, def.SelectionSet, seen) {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -19,10 +20,12 @@ import (
 	"github.com/99designs/gqlgen/graphql/playground"
 	coderws "github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"calsync/graph"
 	"calsync/graph/generated"
 	"calsync/internal/auth"
+	"calsync/internal/domain"
 	"calsync/internal/linking"
 	"calsync/internal/viewer"
 )
@@ -82,7 +85,7 @@ func New(o Options) http.Handler {
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: coderws.AcceptOptions{OriginPatterns: origins.hostPatterns()},
 		},
-		InitFunc: websocketInit(res.Auth),
+		InitFunc: websocketInit(res.Auth, limits.MaxSubscriptions),
 	})
 	srv.AddTransport(httpTransport{maxBody: o.MaxBodyBytes})
 	queryCache := lru.New[*ast.QueryDocument](1000)
@@ -98,12 +101,13 @@ func New(o Options) http.Handler {
 	srv.Use(documentGuard{limits: limits, cache: queryCache})
 	srv.Use(operationLimits{limits: limits})
 	srv.AroundFields(defaultPage(limits))
+	srv.AroundOperations(subscriptionBudgetCheck)
 	srv.Use(csrfCheck{})
-	srv.Use(signInAlone{})
+	srv.Use(passwordFieldAlone{})
 	// Mutations that talk to a provider commit their own short
 	// transactions after the network calls, rather than hold one (on
 	// SQLite: the write lock) across them.
-	// signIn runs alone (signInAlone) and writes one row: no need to
+	// signIn runs alone (passwordFieldAlone) and writes one row: no need to
 	// hold a transaction across its password hashing.
 	callsProvider := entgql.SkipIfHasFields("enableServiceAccountSync", "unlinkCalendar", "testProviderConnection", "signIn")
 	srv.Use(txPerMutation{entgql.Transactioner{
@@ -162,10 +166,11 @@ func New(o Options) http.Handler {
 // payload. A refusal closes the socket with 4403 (graphql-transport-ws) or
 // sends connection_error and closes (legacy graphql-ws): gqlgen needs a
 // context back even on error, to read the close code from it.
-func websocketInit(a *auth.Service) transport.WebsocketInitFunc {
+func websocketInit(a *auth.Service, maxSubscriptions int) transport.WebsocketInitFunc {
 	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		if v, ok := viewer.FromContext(ctx); ok && v.UserID != 0 {
-			return ctx, nil, nil // authenticated by the session cookie
+			// Authenticated by the session cookie.
+			return withSubscriptionBudget(ctx, maxSubscriptions), nil, nil
 		}
 		refuse := func(msg string) (context.Context, *transport.InitPayload, error) {
 			ctx := transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, closeForbidden), "Forbidden")
@@ -186,8 +191,42 @@ func websocketInit(a *auth.Service) transport.WebsocketInitFunc {
 		if req := auth.RequestFromContext(ctx); req != nil {
 			req.Kind, req.TokenID = auth.KindBearer, at.ID
 		}
-		return viewer.NewContext(ctx, v), nil, nil
+		return withSubscriptionBudget(viewer.NewContext(ctx, v), maxSubscriptions), nil, nil
 	}
+}
+
+// subscriptionBudget bounds the subscriptions open at once on one
+// websocket: each costs memory and work on every event.
+type subscriptionBudget struct {
+	open atomic.Int32
+	max  int32
+}
+
+type budgetKey struct{}
+
+func withSubscriptionBudget(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, budgetKey{}, &subscriptionBudget{max: int32(n)})
+}
+
+// subscriptionBudgetCheck refuses a subscription over its socket's budget
+// and gives the place back when the subscription ends (gqlgen cancels its
+// context then).
+func subscriptionBudgetCheck(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	b, _ := ctx.Value(budgetKey{}).(*subscriptionBudget)
+	oc := graphql.GetOperationContext(ctx)
+	if b == nil || oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
+		return next(ctx)
+	}
+	if b.open.Add(1) > b.max {
+		b.open.Add(-1)
+		e := limitError(domain.CodeBadUserInput, "at most %d subscriptions may be open on one connection", b.max)
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{e}})
+	}
+	go func() {
+		<-ctx.Done()
+		b.open.Add(-1)
+	}()
+	return next(ctx)
 }
 
 // closeForbidden is graphql-transport-ws's close code for a refused

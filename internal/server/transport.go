@@ -91,6 +91,11 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		writeErrorsOnly(w, resp.Errors)
 		return
 	}
+	if oc.Operation.Operation == ast.Subscription {
+		writeRequestError(w, media, &requestError{status: http.StatusBadRequest, force: true, code: "BAD_REQUEST",
+			msg: "subscriptions need a websocket (graphql-transport-ws) at this URL"})
+		return
+	}
 	if r.Method == http.MethodGet && oc.Operation.Operation != ast.Query {
 		w.Header().Set("Allow", "POST")
 		writeRequestError(w, media, &requestError{status: http.StatusMethodNotAllowed, force: true, code: "METHOD_NOT_ALLOWED",

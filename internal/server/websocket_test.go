@@ -3,6 +3,9 @@ package server_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -114,4 +117,103 @@ func TestWebsocketRefusedInitClosesSocket(t *testing.T) {
 		}
 		t.Logf("open files: %d before, %d after 50 refused websockets", before, after)
 	})
+}
+
+// TestSubscriptionsPerSocketBounded: one socket holds at most 20
+// subscriptions at once; ending one frees its place.
+func TestSubscriptionsPerSocketBounded(t *testing.T) {
+	env := testenv.New(t, testenv.SQLite)
+	org := env.SeedOrg(t, "acme")
+	admin := env.SignIn(t, org.Admin.Email, org.Password)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	hdr := http.Header{}
+	base, _ := url.Parse(env.Server.URL)
+	for _, ck := range admin.HTTP.Jar.Cookies(base) {
+		hdr.Add("Cookie", ck.Name+"="+ck.Value)
+	}
+	conn, _, err := coderws.Dial(ctx, strings.Replace(env.Server.URL, "http", "ws", 1)+"/graphql",
+		&coderws.DialOptions{Subprotocols: []string{"graphql-transport-ws"}, HTTPHeader: hdr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	send := func(m map[string]any) {
+		t.Helper()
+		if err := wsjson.Write(ctx, conn, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := make(chan map[string]any, 64)
+	go func() {
+		defer close(msgs)
+		for {
+			var m map[string]any
+			if err := wsjson.Read(ctx, conn, &m); err != nil {
+				return
+			}
+			if m["type"] == "ping" {
+				_ = wsjson.Write(ctx, conn, map[string]any{"type": "pong"})
+				continue
+			}
+			msgs <- m
+		}
+	}()
+	next := func(d time.Duration) map[string]any {
+		select {
+		case m := <-msgs:
+			return m
+		case <-time.After(d):
+			return nil
+		}
+	}
+	send(map[string]any{"type": "connection_init", "payload": map[string]any{}})
+	if m := next(5 * time.Second); m["type"] != "connection_ack" {
+		t.Fatalf("init: %v", m)
+	}
+	sub := func(id string) {
+		send(map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{"query": "subscription{bookingChanged{kind}}"}})
+	}
+	refusal := func(m map[string]any) bool {
+		return m != nil && (m["type"] == "next" || m["type"] == "error") && strings.Contains(fmt.Sprint(m["payload"]), "at most 20 subscriptions")
+	}
+	for i := range 21 {
+		sub(fmt.Sprint("s", i))
+	}
+	// Subscriptions start concurrently: exactly one of the 21 is refused.
+	m := next(5 * time.Second)
+	if !refusal(m) {
+		t.Fatalf("21 subscriptions: %v", m)
+	}
+	refused := m["id"]
+	for m != nil && m["type"] != "complete" {
+		m = next(5 * time.Second)
+	}
+	if extra := next(300 * time.Millisecond); extra != nil {
+		t.Fatalf("after the refusal: %v", extra)
+	}
+	open := "s0"
+	if refused == "s0" {
+		open = "s1"
+	}
+	send(map[string]any{"id": open, "type": "complete"})
+	deadline := time.Now().Add(5 * time.Second)
+	for i := 0; ; i++ {
+		id := fmt.Sprint("again", i)
+		sub(id)
+		// A refusal answers at once; an accepted subscription says nothing.
+		m := next(300 * time.Millisecond)
+		for m != nil && m["type"] == "complete" && m["id"] == open {
+			m = next(300 * time.Millisecond) // the server confirms the completion
+		}
+		if m == nil {
+			break // accepted: the completed subscription's place was given back
+		}
+		if !refusal(m) || time.Now().After(deadline) {
+			t.Fatalf("no place freed after completing a subscription: %v", m)
+		}
+		for m != nil && m["type"] != "complete" {
+			m = next(time.Second)
+		}
+	}
 }
