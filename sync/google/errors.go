@@ -83,6 +83,33 @@ func assertionError(op string, err error, impersonating bool) error {
 	return fmt.Errorf("google: %s: %w", op, err)
 }
 
+// impersonationError wraps a failure of the service-account JWT grant for
+// the user email: Google's "Invalid email or User ID" becomes a
+// *linking.UnknownUserError, unauthorized_client (delegation does not
+// cover the user's domain or the scope) a *linking.NotDelegatedError; the
+// rest is classified as assertionError does.
+func impersonationError(op, email string, err error) error {
+	if alreadyClassified(err) {
+		return fmt.Errorf("google: %s: %w", op, err)
+	}
+	code, desc, _ := tokenEndpointError(err)
+	switch {
+	case code == "invalid_grant" && unknownUser(desc):
+		return fmt.Errorf("google: %s: %w", op, &linking.UnknownUserError{Email: email, Err: err})
+	case code == "unauthorized_client":
+		return fmt.Errorf("google: %s: %w", op, &linking.NotDelegatedError{Email: email, Err: err})
+	}
+	return assertionError(op, err, true)
+}
+
+// unknownUser reports whether an invalid_grant description says the
+// impersonated user does not exist ("Invalid email or User ID", "Not a
+// valid email.").
+func unknownUser(desc string) bool {
+	d := strings.ToLower(desc)
+	return strings.Contains(d, "invalid email") || strings.Contains(d, "user id") || strings.Contains(d, "not a valid email")
+}
+
 // keyProblem reports whether an invalid_grant description blames the
 // service account or its key rather than the impersonated user.
 func keyProblem(desc string) bool {

@@ -111,9 +111,11 @@ func (c *Client) jwtConfig(creds linking.ServiceCredentials) (*jwt.Config, error
 // userEmail through the service account's domain-wide delegation. A key
 // that does not parse fails here with linking.ErrInvalidCredentials; the
 // token endpoint's refusals come from Token (and API calls made with the
-// source): an unknown user wraps linking.ErrInvalidGrant, a key Google
-// does not accept or delegation that does not cover the user or the
-// calendar scope wraps linking.ErrInvalidCredentials. ctx is kept by the
+// source): an unknown user is a *linking.UnknownUserError (also
+// linking.ErrInvalidGrant), delegation that does not cover the user or the
+// calendar scope a *linking.NotDelegatedError (also
+// linking.ErrInvalidCredentials), and a key Google does not accept wraps
+// linking.ErrInvalidCredentials. ctx is kept by the
 // source for its token requests.
 func (c *Client) ServiceTokenSource(ctx context.Context, creds linking.ServiceCredentials, userEmail string) (oauth2.TokenSource, error) {
 	userEmail = strings.TrimSpace(userEmail)
@@ -128,7 +130,7 @@ func (c *Client) ServiceTokenSource(ctx context.Context, creds linking.ServiceCr
 	op := "service token for " + userEmail
 	return mappedTokenSource{
 		src:      cfg.TokenSource(c.oauthContext(ctx)),
-		classify: func(err error) error { return assertionError(op, err, true) },
+		classify: func(err error) error { return impersonationError(op, userEmail, err) },
 	}, nil
 }
 

@@ -195,7 +195,7 @@ func newSerializers() *absser.SerializationWriterFactoryRegistry {
 func (c *Client) Calendars(ctx context.Context, ts oauth2.TokenSource, userEmail string) ([]linking.Calendar, error) {
 	cals, err := c.listCalendars(ctx, ts, userEmail)
 	if err != nil {
-		return nil, graphError("list calendars", err, userEmail != "")
+		return nil, graphError("list calendars", err, userEmail)
 	}
 	return cals, nil
 }
@@ -247,7 +247,6 @@ func (c *Client) CreateCalendar(ctx context.Context, ts oauth2.TokenSource, user
 	if name == "" {
 		return linking.Calendar{}, errors.New("microsoft: create calendar: the name is empty")
 	}
-	appOnly := userEmail != ""
 	var created linking.Calendar
 	err := c.graphCall(ctx, ts, userEmail, func(_ abs.RequestAdapter, user *users.UserItemRequestBuilder) error {
 		body := models.NewCalendar()
@@ -267,18 +266,18 @@ func (c *Client) CreateCalendar(ctx context.Context, ts oauth2.TokenSource, user
 	}
 	var ge *GraphError
 	if !errors.As(toGraphError(err), &ge) || ge.Code != "ErrorFolderExists" {
-		return linking.Calendar{}, graphError("create calendar", err, appOnly)
+		return linking.Calendar{}, graphError("create calendar", err, userEmail)
 	}
 	cals, err := c.listCalendars(ctx, ts, userEmail)
 	if err != nil {
-		return linking.Calendar{}, graphError("create calendar: find the existing one", err, appOnly)
+		return linking.Calendar{}, graphError("create calendar: find the existing one", err, userEmail)
 	}
 	for _, cal := range cals {
 		if strings.EqualFold(cal.Name, name) {
 			return cal, nil
 		}
 	}
-	return linking.Calendar{}, graphError("create calendar", ge, appOnly)
+	return linking.Calendar{}, graphError("create calendar", ge, userEmail)
 }
 
 // me reads the identity of tok's account from GET /me; errors come as
@@ -316,10 +315,11 @@ func toCalendar(cal models.Calendarable) linking.Calendar {
 	}
 }
 
-// graphError wraps an error of a Graph call, adding the sentinel of
-// internal/linking it stands for. appOnly says the call used an app-only
-// token on /users/{email}.
-func graphError(op string, err error, appOnly bool) error {
+// graphError wraps an error of a Graph call, adding the sentinel or typed
+// error of internal/linking it stands for. appOnlyUser is the email of an
+// app-only call on /users/{email}, empty for a delegated call on /me.
+func graphError(op string, err error, appOnlyUser string) error {
+	appOnly := appOnlyUser != ""
 	if errors.Is(err, linking.ErrInvalidGrant) || errors.Is(err, linking.ErrInvalidCredentials) || errors.Is(err, linking.ErrMissingScope) {
 		// From the token source: already mapped.
 		return fmt.Errorf("microsoft: %s: %w", op, err)
@@ -335,12 +335,17 @@ func graphError(op string, err error, appOnly bool) error {
 	}
 	var sentinel error
 	switch {
-	case appOnly && (ge.StatusCode == http.StatusUnauthorized || ge.StatusCode == http.StatusForbidden):
-		sentinel = linking.ErrInvalidCredentials
-	case appOnly && ge.Code == "ErrorInvalidUser":
+	case appOnly && unknownUser(ge):
 		// The email names nobody in the app's tenant: that user's link is
 		// over until the email is fixed.
-		sentinel = linking.ErrInvalidGrant
+		return fmt.Errorf("microsoft: %s: %w", op, &linking.UnknownUserError{Email: appOnlyUser, Err: ge})
+	case appOnly && ge.StatusCode == http.StatusForbidden:
+		// The app is known but may not open this mailbox: no
+		// Calendars.ReadWrite application permission, or an application
+		// access policy leaves the mailbox out.
+		return fmt.Errorf("microsoft: %s: %w", op, &linking.NotDelegatedError{Email: appOnlyUser, Err: ge})
+	case appOnly && ge.StatusCode == http.StatusUnauthorized:
+		sentinel = linking.ErrInvalidCredentials
 	case !appOnly && ge.StatusCode == http.StatusForbidden:
 		// A delegated token on the user's own mailbox is refused only when
 		// the calendar permission is missing.
@@ -350,6 +355,13 @@ func graphError(op string, err error, appOnly bool) error {
 		return fmt.Errorf("microsoft: %s: %w: %w", op, sentinel, ge)
 	}
 	return fmt.Errorf("microsoft: %s: %w", op, ge)
+}
+
+// unknownUser reports whether Graph answered that the user an app-only
+// call names does not exist: 404 ErrorInvalidUser on a mailbox path,
+// Request_ResourceNotFound on the directory's /users/{email}.
+func unknownUser(ge *GraphError) bool {
+	return ge.StatusCode == http.StatusNotFound && (ge.Code == "ErrorInvalidUser" || ge.Code == "Request_ResourceNotFound")
 }
 
 // toGraphError turns kiota's error answers into *GraphError; other errors

@@ -18,10 +18,12 @@
 //
 //   - linking.ErrInvalidGrant: the token endpoint answered invalid_grant
 //     (refresh token revoked, rotated out, expired, code already used), or
-//     Graph does not know the user an app-only call names.
+//     Graph does not know the user an app-only call names — then as a
+//     *linking.UnknownUserError carrying the email.
 //   - linking.ErrInvalidCredentials: invalid_client or unauthorized_client,
 //     an unknown tenant or app, missing client id/secret/tenant, or Graph
-//     answering 401/403 to an app-only call.
+//     answering 401/403 to an app-only call (403: a
+//     *linking.NotDelegatedError, the app may not open that mailbox).
 //   - linking.ErrMissingScope: the user did not grant Calendars.ReadWrite,
 //     Graph answering 403 to a delegated call, or an app registration
 //     without the Calendars.ReadWrite application permission.

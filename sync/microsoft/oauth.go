@@ -115,7 +115,7 @@ func (c *Client) Exchange(ctx context.Context, app linking.OAuthApp, code, codeV
 	if !complete {
 		me, err := c.me(ctx, tok)
 		if err != nil {
-			return g, graphError("exchange code: read /me", err, false)
+			return g, graphError("exchange code: read /me", err, "")
 		}
 		g.Identity = mergeIdentity(id, me)
 	}
