@@ -89,6 +89,7 @@ func (r *mutationResolver) UpdateProviderConfig(ctx context.Context, input model
 		UnlinkPolicy: input.UnlinkPolicy, ClientID: input.ClientID, ClientSecret: input.ClientSecret,
 		ServiceAccountKeyJSON: input.ServiceAccountKey, P12Password: input.P12Password,
 		ServiceAccountEmail: input.ServiceAccountEmail, TenantID: input.TenantID,
+		NotifyFieldworkers: input.NotifyFieldworkers,
 	}
 	if input.ServiceAccountP12Base64 != nil {
 		p12, err := base64.StdEncoding.DecodeString(*input.ServiceAccountP12Base64)
@@ -514,6 +515,11 @@ func (r *userResolver) CalendarSyncs(ctx context.Context, obj *ent.User) ([]*mod
 		out = append(out, cs)
 	}
 	return out, nil
+}
+
+// LastCalendarAccount is the resolver for the lastCalendarAccount field.
+func (r *userResolver) LastCalendarAccount(ctx context.Context, obj *ent.User, provider domain.Provider) (*ent.PastCalendarAccount, error) {
+	return r.Linking.LastAccount(ctx, obj.ID, provider)
 }
 
 // Mutation returns generated.MutationResolver implementation.

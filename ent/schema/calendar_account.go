@@ -1,14 +1,22 @@
 package schema
 
 import (
+	"context"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/entql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	gen "calsync/ent"
+	"calsync/ent/privacy"
 	"calsync/internal/domain"
+	"calsync/internal/rule"
+	"calsync/internal/viewer"
 )
 
 // CalendarAccount is a linked provider account. Several fieldworkers may
@@ -90,4 +98,79 @@ func (ProviderCalendar) Edges() []ent.Edge {
 // Indexes of the ProviderCalendar.
 func (ProviderCalendar) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("account_id", "calendar_id").Unique()}
+}
+
+// PastCalendarAccount records one user leaving a linked account: unlinked
+// by themself or an administrator, replaced by another account of the same
+// provider, or ended by the user's deactivation. The account row stays as
+// it was (the engine's event links and sync runs refer to it); this row is
+// what keeps the account in sight on the user once the link is gone.
+type PastCalendarAccount struct{ ent.Schema }
+
+// Mixin of the PastCalendarAccount.
+func (PastCalendarAccount) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TenantMixin{}} }
+
+// Fields of the PastCalendarAccount.
+func (PastCalendarAccount) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("user_id").Immutable(),
+		field.Int("account_id").Optional().Nillable().Immutable(),
+		field.Enum("provider").GoType(domain.ProviderGoogle).Immutable().Annotations(entgql.Type("Provider")),
+		// The account's address at the provider, as it was when the user left.
+		field.String("account_email").NotEmpty().MaxLen(320).Immutable(),
+		field.Enum("credential_mode").GoType(domain.CredentialPlatformApp).Immutable().Annotations(entgql.Type("CredentialMode")),
+		field.Time("unlinked_at").Immutable().Annotations(entgql.OrderField("UNLINKED_AT")),
+		// Who unlinked it (nil: Calsync itself).
+		field.Int("unlinked_by_id").Optional().Nillable().Immutable(),
+		field.Enum("reason").Values("UNLINKED_BY_USER", "UNLINKED_BY_ADMIN", "DEACTIVATED", "REPLACED").Immutable(),
+	}
+}
+
+// Edges of the PastCalendarAccount.
+func (PastCalendarAccount) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable().
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+		// The account as it is now (status, other users), while it exists.
+		edge.To("account", CalendarAccount.Type).Field("account_id").Unique().Immutable().
+			Annotations(entsql.OnDelete(entsql.SetNull)),
+		edge.To("unlinked_by", User.Type).Field("unlinked_by_id").Unique().Immutable().
+			Annotations(entsql.OnDelete(entsql.SetNull)),
+	}
+}
+
+// Indexes of the PastCalendarAccount.
+func (PastCalendarAccount) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("user_id", "provider", "unlinked_at")}
+}
+
+// Annotations of the PastCalendarAccount: read-only in GraphQL.
+func (PastCalendarAccount) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
+}
+
+// Policy of the PastCalendarAccount: like the accounts themselves, staff
+// see everyone's and other users their own; only the linking service (the
+// system) appends, and nobody edits history.
+func (PastCalendarAccount) Policy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{ownPastAccounts(), privacy.AlwaysAllowRule()},
+		Mutation: privacy.MutationPolicy{
+			rule.DenyUnlessOp(gen.OpCreate),
+			rule.AllowIfSystem(),
+			privacy.AlwaysDenyRule(),
+		},
+	}
+}
+
+// ownPastAccounts confines fieldworkers to the rows about themselves.
+func ownPastAccounts() privacy.QueryRule {
+	return privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+		v, _ := viewer.FromContext(ctx)
+		if v.System || v.Role == viewer.RoleAdmin || v.Role == viewer.RoleScheduler {
+			return privacy.Skip
+		}
+		f.Where(entql.FieldEQ("user_id", v.UserID))
+		return privacy.Skip
+	})
 }

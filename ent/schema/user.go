@@ -51,6 +51,10 @@ func (User) Edges() []ent.Edge {
 			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput)),
 		edge.From("calendar_accounts", CalendarAccount.Type).Ref("users").
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput)),
+		// Accounts the user was linked to and left (unlinked, replaced,
+		// deactivated), for admins to keep sight of them.
+		edge.From("past_calendar_accounts", PastCalendarAccount.Type).Ref("user").
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput)),
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"calsync/ent/calendaraccount"
 	"calsync/ent/invitation"
 	"calsync/ent/linkattempt"
+	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
 	"calsync/ent/user"
@@ -137,15 +138,31 @@ func (s *Service) Callback(ctx context.Context, p domain.Provider, q url.Values,
 	ts := pr.TokenSource(ctx, app, grant.Token)
 	acct, err := s.saveLink(ctx, pc, u, linkedAccount{
 		provider: p, mode: pc.CredentialMode, email: domain.NormalizeEmail(grant.Identity.Email), subject: grant.Identity.Subject,
-		scopes: grant.Scopes, token: grant, invitationID: att.InvitationID,
+		scopes: grant.Scopes, token: grant, invitationID: att.InvitationID, by: u.ID,
 	}, func(ctx context.Context, existingDest string) (string, []Calendar, error) {
 		return s.prepareCalendars(ctx, pr, pc, u, ts, "", existingDest)
 	})
 	if err != nil {
-		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Not linked", Message: userMessage(err)}, nil
+		if domain.CodeOf(err) == "" {
+			s.log.WarnContext(ctx, "link failed", slog.String("provider", string(p)), slog.Int("user_id", u.ID), slog.Any("error", err))
+		}
+		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Not linked", Message: problemMessage(p, grant.Identity.Email, err)}, nil
 	}
+	// The initial sync is queued with the link and starts at once: say so,
+	// and where the bookings go.
 	return &Outcome{OK: true, Provider: p, FromInvitation: fromInv, AccountEmail: acct.AccountEmail, Title: "Calendar linked",
-		Message: fmt.Sprintf("%s is now linked to Calsync. Your bookings will appear in it within a few minutes.", acct.AccountEmail)}, nil
+		Message: fmt.Sprintf("%s is now linked to Calsync. Your bookings are being copied into %s now, and new or changed bookings follow within seconds.",
+			acct.AccountEmail, s.destinationName(sys, acct))}, nil
+}
+
+// destinationName names the calendar Calsync's events go to, for people.
+func (s *Service) destinationName(ctx context.Context, a *ent.CalendarAccount) string {
+	c, err := s.client.ProviderCalendar.Query().
+		Where(providercalendar.AccountID(a.ID), providercalendar.CalendarID(a.DestinationCalendarID)).Only(ctx)
+	if err != nil || c.Primary || c.Name == "" {
+		return "its main calendar"
+	}
+	return fmt.Sprintf("its calendar \u201c%s\u201d", c.Name)
 }
 
 func hmacEqual(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
@@ -171,7 +188,7 @@ func userMessage(err error) string {
 func (s *Service) prepareCalendars(ctx context.Context, pr Provider, pc *ent.ProviderConfig, u *ent.User, ts oauth2.TokenSource, userEmail, existingDest string) (string, []Calendar, error) {
 	cals, err := pr.Calendars(ctx, ts, userEmail)
 	if err != nil {
-		return "", nil, domain.Errorf(domain.CodeBadUserInput, "could not read the account's calendars: %v", err)
+		return "", nil, &providerError{op: "read calendars", err: err}
 	}
 	if pc.Destination != providerconfig.DestinationSECONDARY {
 		for _, c := range cals {
@@ -195,7 +212,7 @@ func (s *Service) prepareCalendars(ctx context.Context, pr Provider, pc *ent.Pro
 	}
 	c, err := pr.CreateCalendar(ctx, ts, userEmail, org.Name, u.TimeZone)
 	if err != nil {
-		return "", nil, domain.Errorf(domain.CodeBadUserInput, "could not create the %q calendar: %v", org.Name, err)
+		return "", nil, &providerError{op: fmt.Sprintf("create the %q calendar", org.Name), err: err}
 	}
 	return c.ID, append(cals, c), nil
 }
@@ -208,6 +225,8 @@ type linkedAccount struct {
 	scopes       []string
 	token        *Grant
 	invitationID *int
+	// by is who links it (recorded when it replaces an earlier account).
+	by int
 }
 
 // saveLink stores the account and attaches the user to it, in one
@@ -317,7 +336,7 @@ func (s *Service) saveLink(ctx context.Context, pc *ent.ProviderConfig, u *ent.U
 		return nil, err
 	}
 	if old != nil {
-		if _, err := s.detach(ctx, sys, s.client, old, u.ID); err != nil {
+		if _, err := s.detach(ctx, sys, s.client, old, u.ID, departure{reason: pastcalendaraccount.ReasonREPLACED, by: la.by}); err != nil {
 			s.log.WarnContext(ctx, "leaving the previous account failed", slog.Int("account_id", old.ID), slog.Any("error", err))
 		}
 	}

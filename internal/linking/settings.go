@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/invitation"
 	"calsync/ent/providerconfig"
 	"calsync/ent/user"
 	"calsync/internal/audit"
@@ -37,6 +37,9 @@ type ProviderSettings struct {
 	ServiceAccountEmail   *string
 	// Microsoft: the directory (tenant) id or domain.
 	TenantID *string
+	// NotifyFieldworkers (nil: true) emails authorization links when the
+	// change turns user consent on; see Configure.
+	NotifyFieldworkers *bool
 }
 
 // KeyConverter turns provider key formats into the stored form; the
@@ -48,8 +51,10 @@ type KeyConverter interface {
 
 // Configure applies an admin's settings for a provider, validating
 // credentials against the provider before storing them (encrypted). When
-// the change turns the integration on in PLATFORM_APP mode, every active
-// fieldworker is sent an authorization email.
+// the change turns user consent on — the provider enabled in PLATFORM_APP
+// or PRIVATE_APP mode, or switched to one of them while enabled — active
+// fieldworkers are asked to link (OctopusPro), unless NotifyFieldworkers
+// is false; see inviteFieldworkers.
 func (s *Service) Configure(ctx context.Context, in ProviderSettings, keys KeyConverter) (*ent.ProviderConfig, error) {
 	v, _ := viewer.FromContext(ctx)
 	if !v.IsAdmin() {
@@ -70,7 +75,8 @@ func (s *Service) Configure(ctx context.Context, in ProviderSettings, keys KeyCo
 			return nil, err
 		}
 	}
-	wasOn := pc.Enabled && pc.CredentialMode == domain.CredentialPlatformApp
+	wasAsking := asksConsent(pc)
+	oldMode := pc.CredentialMode
 	u := db.ProviderConfig.UpdateOne(pc)
 	mode := pc.CredentialMode
 	if in.CredentialMode != nil {
@@ -128,7 +134,7 @@ func (s *Service) Configure(ctx context.Context, in ProviderSettings, keys KeyCo
 		if in.ClientID != nil || in.ClientSecret != nil || in.TenantID != nil || in.CredentialMode != nil {
 			app := OAuthApp{ClientID: clientID, ClientSecret: secret, Tenant: orDefault(tenant, "common"), RedirectURL: s.publicURL + CallbackPath(in.Provider)}
 			if err := pr.CheckApp(ctx, app); err != nil {
-				return nil, domain.InvalidField("clientSecret", fmt.Errorf("the provider refused this client: %v", err))
+				return nil, domain.InvalidField("clientSecret", errors.New(s.credentialsProblem(ctx, in.Provider, "this client id and secret", err)))
 			}
 		}
 	case domain.CredentialServiceAccount:
@@ -151,7 +157,7 @@ func (s *Service) Configure(ctx context.Context, in ProviderSettings, keys KeyCo
 		}
 		if creds.GoogleKeyJSON != nil || in.Provider == domain.ProviderMicrosoft && (in.ClientID != nil || in.ClientSecret != nil || in.TenantID != nil || in.CredentialMode != nil) {
 			if err := pr.CheckServiceCredentials(ctx, creds); err != nil {
-				return nil, domain.InvalidField("serviceAccount", fmt.Errorf("the provider refused these credentials: %v", err))
+				return nil, domain.InvalidField("serviceAccount", errors.New(s.credentialsProblem(ctx, in.Provider, "these service credentials", err)))
 			}
 		}
 	case domain.CredentialPlatformApp:
@@ -163,30 +169,56 @@ func (s *Service) Configure(ctx context.Context, in ProviderSettings, keys KeyCo
 	if err != nil {
 		return nil, err
 	}
-	if !wasOn && out.Enabled && out.CredentialMode == domain.CredentialPlatformApp {
-		// OctopusPro: enabling the platform app emails every active
-		// fieldworker for whom sync is on and who is not linked yet.
-		fws, err := db.User.Query().Where(user.Active(true), user.RoleEQ(viewer.RoleFieldworker)).
-			WithCalendarAccounts().All(ctx)
-		if err != nil {
+	if asksConsent(out) && (!wasAsking || out.CredentialMode != oldMode) && (in.NotifyFieldworkers == nil || *in.NotifyFieldworkers) {
+		if err := s.inviteFieldworkers(ctx, out); err != nil {
 			return nil, err
-		}
-		var ids []int
-		for _, u := range fws {
-			linked := slices.ContainsFunc(u.Edges.CalendarAccounts, func(a *ent.CalendarAccount) bool {
-				return a.Provider == in.Provider && a.Status == calendaraccount.StatusACTIVE
-			})
-			if !linked && EffectiveSwitch(out, u, in.Provider).Enabled {
-				ids = append(ids, u.ID)
-			}
-		}
-		for start := 0; start < len(ids); start += maxInvitations {
-			if _, err := s.SendAuthorizationEmails(ctx, ids[start:min(start+maxInvitations, len(ids))], in.Provider); err != nil {
-				return nil, err
-			}
 		}
 	}
 	return out, nil
+}
+
+// asksConsent reports whether pc has users link through an OAuth consent.
+func asksConsent(pc *ent.ProviderConfig) bool {
+	return pc.Enabled && (pc.CredentialMode == domain.CredentialPlatformApp || pc.CredentialMode == domain.CredentialPrivateApp)
+}
+
+// inviteFieldworkers emails an authorization link to every active
+// fieldworker whose sync is on for pc's provider, except those already
+// linked and those holding a pending (unused, unrevoked, unexpired) link:
+// toggling a provider off and on, or changing its app, neither emails
+// anyone twice nor replaces links people may be about to use.
+func (s *Service) inviteFieldworkers(ctx context.Context, pc *ent.ProviderConfig) error {
+	p := pc.Provider
+	fws, err := s.db(ctx).User.Query().
+		Where(user.Active(true), user.RoleEQ(viewer.RoleFieldworker),
+			user.Not(user.HasCalendarAccountsWith(calendaraccount.ProviderEQ(p),
+				calendaraccount.StatusIn(calendaraccount.StatusACTIVE, calendaraccount.StatusERROR, calendaraccount.StatusNEEDS_REAUTH))),
+		).Order(ent.Asc(user.FieldID)).All(ctx)
+	if err != nil {
+		return err
+	}
+	pending, err := s.db(ctx).Invitation.Query().
+		Where(invitation.ProviderEQ(p), invitation.UsedAtIsNil(), invitation.RevokedAtIsNil(), invitation.ExpiresAtGT(s.now())).
+		Select(invitation.FieldUserID).Ints(ctx)
+	if err != nil {
+		return err
+	}
+	invited := make(map[int]bool, len(pending))
+	for _, id := range pending {
+		invited[id] = true
+	}
+	var ids []int
+	for _, u := range fws {
+		if !invited[u.ID] && EffectiveSwitch(pc, u, p).Enabled {
+			ids = append(ids, u.ID)
+		}
+	}
+	for start := 0; start < len(ids); start += maxInvitations {
+		if _, err := s.SendAuthorizationEmails(ctx, ids[start:min(start+maxInvitations, len(ids))], p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func orDefault(s, def string) string {
@@ -272,7 +304,7 @@ func (s *Service) TestConnection(ctx context.Context, p domain.Provider) error {
 			return err
 		}
 		if err := pr.CheckServiceCredentials(ctx, creds); err != nil {
-			return domain.Errorf(domain.CodeBadUserInput, "the provider refused the service credentials: %v", err)
+			return domain.Errorf(domain.CodeBadUserInput, "%s", s.credentialsProblem(ctx, p, "the service credentials", err))
 		}
 		return nil
 	}
@@ -281,7 +313,7 @@ func (s *Service) TestConnection(ctx context.Context, p domain.Provider) error {
 		return err
 	}
 	if err := pr.CheckApp(ctx, app); err != nil {
-		return domain.Errorf(domain.CodeBadUserInput, "the provider refused the OAuth client: %v", err)
+		return domain.Errorf(domain.CodeBadUserInput, "%s", s.credentialsProblem(ctx, p, "the OAuth client", err))
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/providerconfig"
 	"calsync/internal/audit"
 	"calsync/internal/domain"
@@ -21,6 +22,11 @@ import (
 // Calsync's events in the calendar are first removed or kept per the
 // organization's unlink policy (while the credentials still work).
 func (s *Service) Unlink(ctx context.Context, userID int, p domain.Provider) (*ent.CalendarAccount, error) {
+	return s.unlink(ctx, userID, p, false)
+}
+
+// unlink is Unlink; deactivation records that as the reason.
+func (s *Service) unlink(ctx context.Context, userID int, p domain.Provider, deactivation bool) (*ent.CalendarAccount, error) {
 	v, _ := viewer.FromContext(ctx)
 	if !v.IsAdmin() && !v.System && v.UserID != userID {
 		return nil, domain.Errorf(domain.CodeForbidden, "only administrators unlink another user's calendar")
@@ -41,14 +47,44 @@ func (s *Service) Unlink(ctx context.Context, userID int, p domain.Provider) (*e
 	if a == nil {
 		return nil, domain.Errorf(domain.CodeNotFound, "%s has no linked %s calendar", u.Email, p.DisplayName())
 	}
-	return s.detach(ctx, sys, db, a, u.ID)
+	why := departure{reason: pastcalendaraccount.ReasonUNLINKED_BY_ADMIN, by: v.UserID}
+	if v.UserID == userID {
+		why.reason = pastcalendaraccount.ReasonUNLINKED_BY_USER
+	}
+	if deactivation {
+		why.reason = pastcalendaraccount.ReasonDEACTIVATED
+	}
+	return s.detach(ctx, sys, db, a, u.ID, why)
 }
 
-// detach removes the user from the account and, when nobody is left,
-// revokes and forgets the account's credentials.
-func (s *Service) detach(ctx, sys context.Context, db *ent.Client, a *ent.CalendarAccount, userID int) (*ent.CalendarAccount, error) {
-	leave := func(ctx context.Context) error {
-		return db.CalendarAccount.UpdateOne(a).RemoveUserIDs(userID).Exec(sys)
+// departure is why and by whom (0: Calsync itself) a user leaves an
+// account; it is kept as a PastCalendarAccount.
+type departure struct {
+	reason pastcalendaraccount.Reason
+	by     int
+}
+
+// detach removes the user from the account, recording the departure, and,
+// when nobody is left, revokes and forgets the account's credentials.
+func (s *Service) detach(ctx, sys context.Context, db *ent.Client, a *ent.CalendarAccount, userID int, why departure) (*ent.CalendarAccount, error) {
+	left := false
+	leave := func(context.Context) error {
+		if left {
+			return nil
+		}
+		if err := db.CalendarAccount.UpdateOne(a).RemoveUserIDs(userID).Exec(sys); err != nil {
+			return err
+		}
+		c := db.PastCalendarAccount.Create().SetUserID(userID).SetAccountID(a.ID).SetProvider(a.Provider).
+			SetAccountEmail(a.AccountEmail).SetCredentialMode(a.CredentialMode).SetUnlinkedAt(s.now()).SetReason(why.reason)
+		if why.by != 0 {
+			c.SetUnlinkedByID(why.by)
+		}
+		if err := c.Exec(sys); err != nil {
+			return fmt.Errorf("linking: record past account: %w", err)
+		}
+		left = true
+		return nil
 	}
 	if s.releaser != nil {
 		pc, err := s.config(sys, a.Provider)
@@ -122,11 +158,25 @@ func (s *Service) revoke(ctx context.Context, a *ent.CalendarAccount) error {
 // UnlinkAll disconnects every calendar of a user (deactivation).
 func (s *Service) UnlinkAll(ctx context.Context, userID int) error {
 	for _, p := range domain.Providers {
-		if _, err := s.Unlink(ctx, userID, p); err != nil && domain.CodeOf(err) != domain.CodeNotFound {
+		if _, err := s.unlink(ctx, userID, p, true); err != nil && domain.CodeOf(err) != domain.CodeNotFound {
 			return err
 		}
 	}
 	return nil
+}
+
+// LastAccount returns the account userID was last linked to for p and
+// left, or nil; the viewer's privacy rules apply (staff see anyone's,
+// fieldworkers their own).
+func (s *Service) LastAccount(ctx context.Context, userID int, p domain.Provider) (*ent.PastCalendarAccount, error) {
+	pa, err := s.db(ctx).PastCalendarAccount.Query().
+		Where(pastcalendaraccount.UserID(userID), pastcalendaraccount.ProviderEQ(p)).
+		Order(ent.Desc(pastcalendaraccount.FieldUnlinkedAt), ent.Desc(pastcalendaraccount.FieldID)).
+		First(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return pa, err
 }
 
 // ServiceSyncResult reports, per user, whether service-account sync could
@@ -179,16 +229,21 @@ func (s *Service) EnableServiceSync(ctx context.Context, userIDs []int, p domain
 			continue
 		}
 		ts, err := pr.ServiceTokenSource(ctx, creds, u.Email)
-		if err == nil {
-			res.Account, err = s.saveLink(ctx, pc, u, linkedAccount{provider: p, mode: domain.CredentialServiceAccount, email: u.Email},
+		if err != nil {
+			err = &providerError{op: "service token", err: err}
+		} else {
+			res.Account, err = s.saveLink(ctx, pc, u, linkedAccount{provider: p, mode: domain.CredentialServiceAccount, email: u.Email, by: v.UserID},
 				func(ctx context.Context, existingDest string) (string, []Calendar, error) {
 					return s.prepareCalendars(ctx, pr, pc, u, ts, u.Email, existingDest)
 				})
 		}
 		if err != nil {
-			res.Error = fmt.Sprintf("cannot reach the calendar of %s through the service account: %s", u.Email, userMessage(err))
+			// The admin reads one sentence per user; the details are logged
+			// once, here.
+			res.Error = problemMessage(p, u.Email, err)
 			if domain.CodeOf(err) == "" {
-				s.log.WarnContext(ctx, "service account sync failed", "user_id", u.ID, "error", err)
+				s.log.WarnContext(ctx, "service account sync failed", slog.String("provider", string(p)),
+					slog.Int("user_id", u.ID), slog.Any("error", err))
 			}
 		}
 		out = append(out, res)
