@@ -7,14 +7,15 @@ import (
 	"time"
 )
 
-// errPasswordChecksBusy: every password-check slot is taken and the short
+// errPasswordChecksBusy: every argon2 slot is taken and the short
 // wait queue is full, or the wait ran out.
 var errPasswordChecksBusy = errors.New("auth: password checks busy")
 
-// passwordGate bounds the argon2 checks running at once in this process.
-// Each check holds 19 MiB and a core for tens of milliseconds; unbounded,
-// a burst of wrong sign-ins takes the memory and the CPU of every other
-// request. Past the slots, a few callers wait briefly; the rest are
+// passwordGate bounds the argon2 computations (checks of passwords and
+// hashes of new ones) running at once in this process. Each holds 19 MiB
+// and a core for tens of milliseconds; unbounded, a burst of wrong
+// sign-ins or of password changes takes the memory and the CPU of every
+// other request. Past the slots, a few callers wait briefly; the rest are
 // refused at once (HTTP 503) instead of piling up. It is per process on
 // purpose: it protects this process's cores and memory.
 type passwordGate struct {
@@ -64,45 +65,63 @@ func (g *passwordGate) wait(ctx context.Context) error {
 	}
 }
 
-// hashMeter counts the argon2 checks actually running, independently of
-// the gate, so a test can see that the gate holds.
+// hashMeter counts the argon2 computations actually running — checks of
+// passwords and hashes of new ones — independently of the gate, so a
+// test can see that the gate holds for both.
 type hashMeter struct {
-	running, peak, total atomic.Int64
+	running, peak, checks, hashes atomic.Int64
 }
 
-func (m *hashMeter) check(hash, pw string) bool {
+// enter counts one computation starting; the returned func ends it.
+func (m *hashMeter) enter() func() {
 	n := m.running.Add(1)
-	defer m.running.Add(-1)
-	m.total.Add(1)
 	for {
 		p := m.peak.Load()
 		if n <= p || m.peak.CompareAndSwap(p, n) {
 			break
 		}
 	}
+	return func() { m.running.Add(-1) }
+}
+
+func (m *hashMeter) check(hash, pw string) bool {
+	defer m.enter()()
+	m.checks.Add(1)
 	return CheckPassword(hash, pw)
 }
 
-// PasswordCheckStats describes this process's password checks.
+func (m *hashMeter) hash(pw string) (string, error) {
+	defer m.enter()()
+	m.hashes.Add(1)
+	return HashPassword(pw)
+}
+
+// PasswordCheckStats describes this process's argon2 work: checks of
+// passwords and hashes of new ones, which share one cap.
 type PasswordCheckStats struct {
 	// Limit is how many may run at once.
 	Limit int
-	// Running is how many run now; Peak the most that ever ran at once.
+	// Running is how many run now; Peak the most that ever ran at once
+	// (checks and hashes together).
 	Running, Peak int
-	// Total counts the checks run (argon2 computations).
+	// Total counts the password checks run.
 	Total int
-	// Refused counts the checks refused because the server was busy.
+	// Hashes counts the new passwords hashed (setPassword, createUser).
+	Hashes int
+	// Refused counts the checks and hashes refused because the server
+	// was busy.
 	Refused int
 }
 
-// PasswordChecks reports this process's password checks (for operators'
-// metrics and for tests).
+// PasswordChecks reports this process's password checks and hashes (for
+// operators' metrics and for tests).
 func (s *Service) PasswordChecks() PasswordCheckStats {
 	return PasswordCheckStats{
 		Limit:   cap(s.gate.slots),
 		Running: int(s.meter.running.Load()),
 		Peak:    int(s.meter.peak.Load()),
-		Total:   int(s.meter.total.Load()),
+		Total:   int(s.meter.checks.Load()),
+		Hashes:  int(s.meter.hashes.Load()),
 		Refused: int(s.gate.refused.Load()),
 	}
 }

@@ -47,21 +47,33 @@ type Options struct {
 	// KeyPrefix starts every Redis key of the throttle (the app's
 	// prefix; default "calsync").
 	KeyPrefix string
-	// FreeAttempts is how many wrong passwords an email may have before
-	// each further attempt must wait (default 5).
+	// The sign-in throttle (see guessThrottle for the whole rule):
+	// FreeAttempts is how many wrong passwords one client address may
+	// give for one email before each further attempt from that address
+	// for that email must wait (default 5). Failures elsewhere do not
+	// count: nobody can lock the owner out from their own address.
 	FreeAttempts int
 	// FreeAttemptsPerAddress is the same for one client address, all
 	// emails together (default 20: offices share an address).
 	FreeAttemptsPerAddress int
+	// EmailFailureBudget is how many wrong passwords one email may have
+	// from all addresses together in EmailFailureWindow (defaults 100 and
+	// 1 h, the window starting at its first failure). Past it, attempts
+	// on the email wait until the window ends, except from addresses that
+	// signed in to it within KnownAddressTTL (default 30 days).
+	EmailFailureBudget int
+	EmailFailureWindow time.Duration
+	KnownAddressTTL    time.Duration
 	// RetryDelay is the first wait after the free attempts; it doubles
 	// with each further failure (default 1 s) up to MaxRetryDelay
 	// (default 15 min).
 	RetryDelay    time.Duration
 	MaxRetryDelay time.Duration
-	// PasswordChecks bounds the argon2 checks running at once in this
-	// process (default runtime.GOMAXPROCS). PasswordCheckQueue more may
-	// wait up to PasswordCheckWait for a slot (defaults: 4×PasswordChecks,
-	// 1 s); beyond that a check is refused with HTTP 503 / UNAVAILABLE.
+	// PasswordChecks bounds the argon2 computations (password checks and
+	// hashes of new passwords) running at once in this process (default
+	// runtime.GOMAXPROCS). PasswordCheckQueue more may wait up to
+	// PasswordCheckWait for a slot (defaults: 4×PasswordChecks, 1 s);
+	// beyond that one is refused with HTTP 503 / UNAVAILABLE.
 	PasswordChecks     int
 	PasswordCheckQueue int
 	PasswordCheckWait  time.Duration
@@ -109,6 +121,15 @@ func New(o Options) (*Service, error) {
 	if o.FreeAttemptsPerAddress <= 0 {
 		o.FreeAttemptsPerAddress = defaultFreeAttemptsPerAddr
 	}
+	if o.EmailFailureBudget <= 0 {
+		o.EmailFailureBudget = defaultEmailBudget
+	}
+	if o.EmailFailureWindow <= 0 {
+		o.EmailFailureWindow = defaultEmailWindow
+	}
+	if o.KnownAddressTTL <= 0 {
+		o.KnownAddressTTL = defaultKnownAddressTTL
+	}
 	if o.RetryDelay <= 0 {
 		o.RetryDelay = defaultBaseDelay
 	}
@@ -130,7 +151,8 @@ func New(o Options) (*Service, error) {
 	return &Service{
 		client: o.Client, csrfKey: o.CSRFKey, secure: o.SecureCookies, sessionTTL: o.SessionTTL, now: o.Now, log: o.Logger,
 		throttle: &guessThrottle{
-			rdb: o.Redis, prefix: o.KeyPrefix, freePerEmail: o.FreeAttempts, freePerAddr: o.FreeAttemptsPerAddress,
+			rdb: o.Redis, prefix: o.KeyPrefix, freePerPair: o.FreeAttempts, freePerAddr: o.FreeAttemptsPerAddress,
+			emailBudget: o.EmailFailureBudget, emailWindow: o.EmailFailureWindow, knownTTL: o.KnownAddressTTL,
 			base: o.RetryDelay, max: o.MaxRetryDelay, now: o.Now,
 		},
 		gate: newPasswordGate(o.PasswordChecks, o.PasswordCheckQueue, o.PasswordCheckWait),
@@ -219,8 +241,9 @@ type SignInResult struct {
 // every organization (the oldest few) where the email has an account and
 // signs in where the password matches; orgSlug is needed only when the
 // password matches in several. Nothing about other organizations is told
-// before a password matched. Failed attempts are throttled per email and
-// per client address, and the password checks share a bounded pool. When
+// before a password matched. Failed attempts are throttled (guessThrottle:
+// per email and client address, per address, and a larger budget per
+// email), and the password checks share a bounded pool. When
 // the request came over HTTP, the session cookie is set on the response.
 func (s *Service) SignIn(ctx context.Context, email, password, orgSlug string) (*SignInResult, error) {
 	email = domain.NormalizeEmail(email)
@@ -353,6 +376,27 @@ func (s *Service) VerifyPassword(ctx context.Context, userID int, password, fiel
 	}
 	s.settle(ctx, att)
 	return nil
+}
+
+// HashPassword hashes a new password (setPassword, createUser) in a slot
+// of the same gate as the checks: a hash costs what a check costs, so a
+// path hashing outside the gate would bring back the burst the gate
+// exists to stop. Callers decide first that the change is allowed. When
+// the server is busy the answer is UNAVAILABLE (HTTP 503), as for a
+// sign-in.
+func (s *Service) HashPassword(ctx context.Context, password string) (string, error) {
+	var (
+		h    string
+		herr error
+	)
+	err := s.gate.run(ctx, func() { h, herr = s.meter.hash(password) })
+	if errors.Is(err, errPasswordChecksBusy) {
+		return "", s.busy(RequestFromContext(ctx))
+	}
+	if err != nil {
+		return "", err
+	}
+	return h, herr
 }
 
 // settle records a right password. Failing to is logged, not fatal: the

@@ -55,19 +55,22 @@ func (c *fakeClock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func newTestThrottle(t *testing.T, perEmail, perAddr int) (*guessThrottle, *fakeClock) {
+// newTestThrottle: waits from 1 s doubling to 8 s; an email's budget of
+// failures lasts an hour; a successful address is known for a day.
+func newTestThrottle(t *testing.T, perPair, perAddr, emailBudget int) (*guessThrottle, *fakeClock) {
 	rdb, prefix := testRedis(t)
 	clock := &fakeClock{t: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
-	return &guessThrottle{rdb: rdb, prefix: prefix, freePerEmail: perEmail, freePerAddr: perAddr,
+	return &guessThrottle{rdb: rdb, prefix: prefix, freePerPair: perPair, freePerAddr: perAddr,
+		emailBudget: emailBudget, emailWindow: time.Hour, knownTTL: 24 * time.Hour,
 		base: time.Second, max: 8 * time.Second, now: clock.now}, clock
 }
 
-// TestThrottleBackoff: free attempts, then waits doubling from the base up
-// to the cap; a success forgets the email's failures; an abandoned attempt
-// is taken back.
+// TestThrottleBackoff: free attempts for an email from one address, then
+// waits doubling from the base up to the cap; a success forgets that
+// address's failures for the email; an abandoned attempt is taken back.
 func TestThrottleBackoff(t *testing.T) {
 	ctx := context.Background()
-	th, clock := newTestThrottle(t, 3, 100)
+	th, clock := newTestThrottle(t, 3, 100, 1000)
 	addr := netip.MustParseAddr("192.0.2.1")
 	try := func(email string) (*attempt, time.Duration) {
 		t.Helper()
@@ -135,7 +138,7 @@ func TestThrottleBackoff(t *testing.T) {
 // back only its own attempt from the address.
 func TestThrottlePerAddress(t *testing.T) {
 	ctx := context.Background()
-	th, _ := newTestThrottle(t, 100, 4)
+	th, _ := newTestThrottle(t, 100, 4, 1000)
 	for _, tc := range []struct{ first, second string }{
 		{"198.51.100.7", "198.51.100.7"},
 		{"2001:db8:1:2::1", "2001:db8:1:2:ffff::9"},
@@ -165,11 +168,12 @@ func TestThrottlePerAddress(t *testing.T) {
 	}
 }
 
-// TestThrottleParallelGuesses: guesses sent at once cannot all pass before
-// the first failure is recorded.
+// TestThrottleParallelGuesses: guesses sent at once, from as many
+// addresses, cannot all pass the email's budget before the first failure
+// is recorded.
 func TestThrottleParallelGuesses(t *testing.T) {
 	ctx := context.Background()
-	th, _ := newTestThrottle(t, 5, 1000)
+	th, _ := newTestThrottle(t, 5, 1000, 5)
 	var mu sync.Mutex
 	allowed := 0
 	var wg sync.WaitGroup
