@@ -2,11 +2,15 @@ package store
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+
+	"calsync/internal/domain"
 )
 
 // Every time is stored, and compared, as UTC.
@@ -29,7 +33,16 @@ import (
 // times, expiry checks against time.Now() in a non-UTC local zone),
 // pagination cursors and values set by hooks that run after utcHook.
 
-// utcHook sets every time field of a mutation to the same instant in UTC.
+// utcHook sets every time field of a mutation to the same instant in UTC,
+// and refuses a time whose UTC year is outside 1–9999 (BAD_USER_INPUT
+// naming the field). Such a time cannot be written out again: Go's JSON
+// encoding of time.Time (and so every API answer) fails outside those
+// years, and on SQLite the stored text of a year before 1 no longer
+// parses, so the row could not even be read. An input like
+// 9999-12-31T23:30:00-01:00 is inside the range as written and outside
+// it in UTC, which is why the check is made here, on the value as it
+// will be stored, for every mutation whatever built it (resolvers,
+// massModifyBookings' shifts, JSON fields such as recurrence_exceptions).
 // Cleared fields are not among m.Fields(), so clearing a nillable time
 // passes through untouched.
 func utcHook(next ent.Mutator) ent.Mutator {
@@ -38,6 +51,9 @@ func utcHook(next ent.Mutator) ent.Mutator {
 			v, ok := m.Field(name)
 			if !ok {
 				continue
+			}
+			if !storableTimes(v) {
+				return nil, domain.InvalidField(apiFieldName(name), errors.New("must be between the years 1 and 9999 (in UTC)"))
 			}
 			u, changed := toUTC(v)
 			if !changed {
@@ -49,6 +65,37 @@ func utcHook(next ent.Mutator) ent.Mutator {
 		}
 		return next.Mutate(ctx, m)
 	})
+}
+
+// storableTimes reports whether every time in v (a field value) falls in
+// the years 1 to 9999 in UTC, which is how it is stored and answered.
+func storableTimes(v any) bool {
+	ok := func(t time.Time) bool { y := t.UTC().Year(); return y >= 1 && y <= 9999 }
+	switch t := v.(type) {
+	case time.Time:
+		return ok(t)
+	case *time.Time:
+		return t == nil || ok(*t)
+	case []time.Time:
+		for _, x := range t {
+			if !ok(x) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// apiFieldName is the GraphQL name of an ent field (start_at → startAt),
+// which is what the client wrote.
+func apiFieldName(name string) string {
+	parts := strings.Split(name, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
 }
 
 // toUTC returns v with its times in UTC and whether anything differed
