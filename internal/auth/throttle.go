@@ -22,7 +22,7 @@ const (
 	defaultBaseDelay           = time.Second
 	defaultMaxDelay            = 15 * time.Minute
 	// throttleMemory is how long a counter outlives its current wait:
-	// an email or address quiet for that long starts afresh.
+	// a pair or an address quiet for that long starts afresh.
 	throttleMemory = time.Hour
 )
 
@@ -37,7 +37,7 @@ const (
 //   - the client address, all emails together: the same back-off after
 //     freePerAddr failures, against one address spraying many accounts.
 //   - the email, all addresses together: a budget of emailBudget
-//     failures per emailWindow (from the window's first failure). Once it
+//     failures per emailWindow (from the window's first attempt). Once it
 //     is spent, attempts on that email wait until the window ends —
 //     except from an address that signed in to it successfully within
 //     knownTTL, so an attacker spending the budget does not lock out the
