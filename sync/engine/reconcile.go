@@ -109,8 +109,8 @@ func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncru
 	if err != nil {
 		return nil, fmt.Errorf("engine: load account: %w", err)
 	}
-	if !AccountSyncs(a) {
-		return nil, nil // unlinked or waiting for re-authorization
+	if !AccountSyncs(a) || a.DestinationCalendarID == "" {
+		return nil, nil // unlinked, waiting for re-authorization, or not prepared yet
 	}
 	pr, ok := r.providers[a.Provider]
 	if !ok {

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"slices"
+
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
 	"calsync/ent/predicate"
@@ -12,17 +14,14 @@ import (
 // error. NEEDS_REAUTH and UNLINKED accounts wait for the user.
 var syncingStatuses = []calendaraccount.Status{calendaraccount.StatusACTIVE, calendaraccount.StatusERROR}
 
-// AccountSyncs is the one predicate for "this account syncs".
+// AccountSyncs is the one predicate for "this account syncs". (A syncing
+// account whose destination calendar is not prepared yet has nothing to
+// write to: the engine waits for linking to finish.)
 func AccountSyncs(a *ent.CalendarAccount) bool {
-	for _, s := range syncingStatuses {
-		if a.Status == s {
-			return a.DestinationCalendarID != ""
-		}
-	}
-	return false
+	return slices.Contains(syncingStatuses, a.Status)
 }
 
 // SyncingAccounts selects the accounts AccountSyncs holds for.
 func SyncingAccounts() predicate.CalendarAccount {
-	return calendaraccount.And(calendaraccount.StatusIn(syncingStatuses...), calendaraccount.DestinationCalendarIDNEQ(""))
+	return calendaraccount.StatusIn(syncingStatuses...)
 }
