@@ -118,7 +118,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		Client: client, CSRFKey: derive(key, "csrf"), SecureCookies: cfg.SecureCookies, Logger: log,
 		Redis: a.Redis.Client, KeyPrefix: prefix,
 		FreeAttempts: cfg.SignInFreeAttempts, FreeAttemptsPerAddress: cfg.SignInFreeAttemptsPerAddress,
-		MaxRetryDelay: cfg.SignInMaxDelay, PasswordChecks: cfg.PasswordChecks,
+		MaxRetryDelay: cfg.SignInMaxDelay, PasswordChecks: cfg.PasswordChecks, EmailFailureBudget: cfg.SignInEmailBudget,
 	}); err != nil {
 		return err
 	}

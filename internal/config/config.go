@@ -56,6 +56,7 @@ type Config struct {
 	// Sign-in throttle and the cap on password checks (see auth.Options).
 	SignInFreeAttempts           int
 	SignInFreeAttemptsPerAddress int
+	SignInEmailBudget            int
 	SignInMaxDelay               time.Duration
 	PasswordChecks               int
 	// Provider quotas the sync engine paces itself to.
@@ -92,10 +93,11 @@ var Vars = []Var{
 	{"MICROSOFT_TENANT", "common", "the Microsoft directory users sign in through: common, organizations or a tenant id"},
 	{"SMTP_URL", "", "smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465; empty keeps emails in the outbox (readable by admins)"},
 	{"SMTP_FROM", "Calsync <calsync@localhost>", "sender of authorization emails"},
-	{"CALSYNC_SIGNIN_FREE_ATTEMPTS", "5", "wrong passwords an email may have before each further sign-in must wait (1 s, doubling)"},
+	{"CALSYNC_SIGNIN_FREE_ATTEMPTS", "5", "wrong passwords one client address may give for one email before each further attempt from that address for that email must wait (1 s, doubling); other addresses are not slowed"},
+	{"CALSYNC_SIGNIN_EMAIL_BUDGET", "100", "wrong passwords one email may have per hour from all addresses together; past it, attempts wait until the hour is over, except from addresses that signed in to that email in the last 30 days"},
 	{"CALSYNC_SIGNIN_FREE_ATTEMPTS_PER_ADDRESS", "20", "the same for one client address (the TCP peer), all emails together"},
 	{"CALSYNC_SIGNIN_MAX_DELAY", "15m", "longest wait between sign-in attempts once throttled"},
-	{"CALSYNC_PASSWORD_CHECKS", "the number of cores", "password (argon2) checks run at once by this process; four times as many may wait up to 1 s, the rest answer 503 UNAVAILABLE"},
+	{"CALSYNC_PASSWORD_CHECKS", "the number of cores", "password checks and hashes of new passwords (argon2) run at once by this process; four times as many may wait up to 1 s, the rest answer 503 UNAVAILABLE"},
 	{"CALSYNC_GOOGLE_QUOTA_PER_MINUTE", "600", "Google Calendar requests per minute per user the sync engine paces itself to (your project's per-user quota)"},
 	{"CALSYNC_MICROSOFT_QUOTA_PER_10_MINUTES", "10000", "Graph requests per 10 minutes per mailbox the sync engine paces itself to"},
 }
@@ -175,6 +177,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, err)
 	}
 	if c.SignInFreeAttemptsPerAddress, err = intVar(getenv, "CALSYNC_SIGNIN_FREE_ATTEMPTS_PER_ADDRESS", 20, 1, 100000); err != nil {
+		errs = append(errs, err)
+	}
+	if c.SignInEmailBudget, err = intVar(getenv, "CALSYNC_SIGNIN_EMAIL_BUDGET", 100, 1, 1000000); err != nil {
 		errs = append(errs, err)
 	}
 	if c.PasswordChecks, err = intVar(getenv, "CALSYNC_PASSWORD_CHECKS", runtime.GOMAXPROCS(0), 1, 1024); err != nil {
