@@ -46,6 +46,10 @@ type CalendarAccount struct {
 	LastSyncedAt *time.Time `json:"last_synced_at,omitempty"`
 	// DestinationCalendarID holds the value of the "destination_calendar_id" field.
 	DestinationCalendarID string `json:"destination_calendar_id,omitempty"`
+	// SyncRequested holds the value of the "sync_requested" field.
+	SyncRequested int `json:"sync_requested,omitempty"`
+	// SyncDone holds the value of the "sync_done" field.
+	SyncDone int `json:"sync_done,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CalendarAccountQuery when eager-loading is set.
 	Edges        CalendarAccountEdges `json:"edges"`
@@ -118,7 +122,7 @@ func (*CalendarAccount) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case calendaraccount.FieldTokenEnc, calendaraccount.FieldScopes:
 			values[i] = new([]byte)
-		case calendaraccount.FieldID, calendaraccount.FieldOrganizationID:
+		case calendaraccount.FieldID, calendaraccount.FieldOrganizationID, calendaraccount.FieldSyncRequested, calendaraccount.FieldSyncDone:
 			values[i] = new(sql.NullInt64)
 		case calendaraccount.FieldProvider, calendaraccount.FieldAccountEmail, calendaraccount.FieldProviderSubject, calendaraccount.FieldCredentialMode, calendaraccount.FieldStatus, calendaraccount.FieldLastError, calendaraccount.FieldDestinationCalendarID:
 			values[i] = new(sql.NullString)
@@ -226,6 +230,18 @@ func (_m *CalendarAccount) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DestinationCalendarID = value.String
 			}
+		case calendaraccount.FieldSyncRequested:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field sync_requested", values[i])
+			} else if value.Valid {
+				_m.SyncRequested = int(value.Int64)
+			}
+		case calendaraccount.FieldSyncDone:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field sync_done", values[i])
+			} else if value.Valid {
+				_m.SyncDone = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -321,6 +337,12 @@ func (_m *CalendarAccount) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("destination_calendar_id=")
 	builder.WriteString(_m.DestinationCalendarID)
+	builder.WriteString(", ")
+	builder.WriteString("sync_requested=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SyncRequested))
+	builder.WriteString(", ")
+	builder.WriteString("sync_done=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SyncDone))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -161,6 +161,34 @@ func (_c *CalendarAccountCreate) SetNillableDestinationCalendarID(v *string) *Ca
 	return _c
 }
 
+// SetSyncRequested sets the "sync_requested" field.
+func (_c *CalendarAccountCreate) SetSyncRequested(v int) *CalendarAccountCreate {
+	_c.mutation.SetSyncRequested(v)
+	return _c
+}
+
+// SetNillableSyncRequested sets the "sync_requested" field if the given value is not nil.
+func (_c *CalendarAccountCreate) SetNillableSyncRequested(v *int) *CalendarAccountCreate {
+	if v != nil {
+		_c.SetSyncRequested(*v)
+	}
+	return _c
+}
+
+// SetSyncDone sets the "sync_done" field.
+func (_c *CalendarAccountCreate) SetSyncDone(v int) *CalendarAccountCreate {
+	_c.mutation.SetSyncDone(v)
+	return _c
+}
+
+// SetNillableSyncDone sets the "sync_done" field if the given value is not nil.
+func (_c *CalendarAccountCreate) SetNillableSyncDone(v *int) *CalendarAccountCreate {
+	if v != nil {
+		_c.SetSyncDone(*v)
+	}
+	return _c
+}
+
 // SetOrganization sets the "organization" edge to the Organization entity.
 func (_c *CalendarAccountCreate) SetOrganization(v *Organization) *CalendarAccountCreate {
 	return _c.SetOrganizationID(v.ID)
@@ -266,6 +294,14 @@ func (_c *CalendarAccountCreate) defaults() error {
 		v := calendaraccount.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	if _, ok := _c.mutation.SyncRequested(); !ok {
+		v := calendaraccount.DefaultSyncRequested
+		_c.mutation.SetSyncRequested(v)
+	}
+	if _, ok := _c.mutation.SyncDone(); !ok {
+		v := calendaraccount.DefaultSyncDone
+		_c.mutation.SetSyncDone(v)
+	}
 	return nil
 }
 
@@ -325,6 +361,22 @@ func (_c *CalendarAccountCreate) check() error {
 	if v, ok := _c.mutation.DestinationCalendarID(); ok {
 		if err := calendaraccount.DestinationCalendarIDValidator(v); err != nil {
 			return &ValidationError{Name: "destination_calendar_id", err: fmt.Errorf(`ent: validator failed for field "CalendarAccount.destination_calendar_id": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.SyncRequested(); !ok {
+		return &ValidationError{Name: "sync_requested", err: errors.New(`ent: missing required field "CalendarAccount.sync_requested"`)}
+	}
+	if v, ok := _c.mutation.SyncRequested(); ok {
+		if err := calendaraccount.SyncRequestedValidator(v); err != nil {
+			return &ValidationError{Name: "sync_requested", err: fmt.Errorf(`ent: validator failed for field "CalendarAccount.sync_requested": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.SyncDone(); !ok {
+		return &ValidationError{Name: "sync_done", err: errors.New(`ent: missing required field "CalendarAccount.sync_done"`)}
+	}
+	if v, ok := _c.mutation.SyncDone(); ok {
+		if err := calendaraccount.SyncDoneValidator(v); err != nil {
+			return &ValidationError{Name: "sync_done", err: fmt.Errorf(`ent: validator failed for field "CalendarAccount.sync_done": %w`, err)}
 		}
 	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
@@ -404,6 +456,14 @@ func (_c *CalendarAccountCreate) createSpec() (*CalendarAccount, *sqlgraph.Creat
 	if value, ok := _c.mutation.DestinationCalendarID(); ok {
 		_spec.SetField(calendaraccount.FieldDestinationCalendarID, field.TypeString, value)
 		_node.DestinationCalendarID = value
+	}
+	if value, ok := _c.mutation.SyncRequested(); ok {
+		_spec.SetField(calendaraccount.FieldSyncRequested, field.TypeInt, value)
+		_node.SyncRequested = value
+	}
+	if value, ok := _c.mutation.SyncDone(); ok {
+		_spec.SetField(calendaraccount.FieldSyncDone, field.TypeInt, value)
+		_node.SyncDone = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -678,6 +738,42 @@ func (u *CalendarAccountUpsert) ClearDestinationCalendarID() *CalendarAccountUps
 	return u
 }
 
+// SetSyncRequested sets the "sync_requested" field.
+func (u *CalendarAccountUpsert) SetSyncRequested(v int) *CalendarAccountUpsert {
+	u.Set(calendaraccount.FieldSyncRequested, v)
+	return u
+}
+
+// UpdateSyncRequested sets the "sync_requested" field to the value that was provided on create.
+func (u *CalendarAccountUpsert) UpdateSyncRequested() *CalendarAccountUpsert {
+	u.SetExcluded(calendaraccount.FieldSyncRequested)
+	return u
+}
+
+// AddSyncRequested adds v to the "sync_requested" field.
+func (u *CalendarAccountUpsert) AddSyncRequested(v int) *CalendarAccountUpsert {
+	u.Add(calendaraccount.FieldSyncRequested, v)
+	return u
+}
+
+// SetSyncDone sets the "sync_done" field.
+func (u *CalendarAccountUpsert) SetSyncDone(v int) *CalendarAccountUpsert {
+	u.Set(calendaraccount.FieldSyncDone, v)
+	return u
+}
+
+// UpdateSyncDone sets the "sync_done" field to the value that was provided on create.
+func (u *CalendarAccountUpsert) UpdateSyncDone() *CalendarAccountUpsert {
+	u.SetExcluded(calendaraccount.FieldSyncDone)
+	return u
+}
+
+// AddSyncDone adds v to the "sync_done" field.
+func (u *CalendarAccountUpsert) AddSyncDone(v int) *CalendarAccountUpsert {
+	u.Add(calendaraccount.FieldSyncDone, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -908,6 +1004,48 @@ func (u *CalendarAccountUpsertOne) UpdateDestinationCalendarID() *CalendarAccoun
 func (u *CalendarAccountUpsertOne) ClearDestinationCalendarID() *CalendarAccountUpsertOne {
 	return u.Update(func(s *CalendarAccountUpsert) {
 		s.ClearDestinationCalendarID()
+	})
+}
+
+// SetSyncRequested sets the "sync_requested" field.
+func (u *CalendarAccountUpsertOne) SetSyncRequested(v int) *CalendarAccountUpsertOne {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.SetSyncRequested(v)
+	})
+}
+
+// AddSyncRequested adds v to the "sync_requested" field.
+func (u *CalendarAccountUpsertOne) AddSyncRequested(v int) *CalendarAccountUpsertOne {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.AddSyncRequested(v)
+	})
+}
+
+// UpdateSyncRequested sets the "sync_requested" field to the value that was provided on create.
+func (u *CalendarAccountUpsertOne) UpdateSyncRequested() *CalendarAccountUpsertOne {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.UpdateSyncRequested()
+	})
+}
+
+// SetSyncDone sets the "sync_done" field.
+func (u *CalendarAccountUpsertOne) SetSyncDone(v int) *CalendarAccountUpsertOne {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.SetSyncDone(v)
+	})
+}
+
+// AddSyncDone adds v to the "sync_done" field.
+func (u *CalendarAccountUpsertOne) AddSyncDone(v int) *CalendarAccountUpsertOne {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.AddSyncDone(v)
+	})
+}
+
+// UpdateSyncDone sets the "sync_done" field to the value that was provided on create.
+func (u *CalendarAccountUpsertOne) UpdateSyncDone() *CalendarAccountUpsertOne {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.UpdateSyncDone()
 	})
 }
 
@@ -1307,6 +1445,48 @@ func (u *CalendarAccountUpsertBulk) UpdateDestinationCalendarID() *CalendarAccou
 func (u *CalendarAccountUpsertBulk) ClearDestinationCalendarID() *CalendarAccountUpsertBulk {
 	return u.Update(func(s *CalendarAccountUpsert) {
 		s.ClearDestinationCalendarID()
+	})
+}
+
+// SetSyncRequested sets the "sync_requested" field.
+func (u *CalendarAccountUpsertBulk) SetSyncRequested(v int) *CalendarAccountUpsertBulk {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.SetSyncRequested(v)
+	})
+}
+
+// AddSyncRequested adds v to the "sync_requested" field.
+func (u *CalendarAccountUpsertBulk) AddSyncRequested(v int) *CalendarAccountUpsertBulk {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.AddSyncRequested(v)
+	})
+}
+
+// UpdateSyncRequested sets the "sync_requested" field to the value that was provided on create.
+func (u *CalendarAccountUpsertBulk) UpdateSyncRequested() *CalendarAccountUpsertBulk {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.UpdateSyncRequested()
+	})
+}
+
+// SetSyncDone sets the "sync_done" field.
+func (u *CalendarAccountUpsertBulk) SetSyncDone(v int) *CalendarAccountUpsertBulk {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.SetSyncDone(v)
+	})
+}
+
+// AddSyncDone adds v to the "sync_done" field.
+func (u *CalendarAccountUpsertBulk) AddSyncDone(v int) *CalendarAccountUpsertBulk {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.AddSyncDone(v)
+	})
+}
+
+// UpdateSyncDone sets the "sync_done" field to the value that was provided on create.
+func (u *CalendarAccountUpsertBulk) UpdateSyncDone() *CalendarAccountUpsertBulk {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.UpdateSyncDone()
 	})
 }
 

@@ -192,6 +192,48 @@ func (_u *CalendarAccountUpdate) ClearDestinationCalendarID() *CalendarAccountUp
 	return _u
 }
 
+// SetSyncRequested sets the "sync_requested" field.
+func (_u *CalendarAccountUpdate) SetSyncRequested(v int) *CalendarAccountUpdate {
+	_u.mutation.ResetSyncRequested()
+	_u.mutation.SetSyncRequested(v)
+	return _u
+}
+
+// SetNillableSyncRequested sets the "sync_requested" field if the given value is not nil.
+func (_u *CalendarAccountUpdate) SetNillableSyncRequested(v *int) *CalendarAccountUpdate {
+	if v != nil {
+		_u.SetSyncRequested(*v)
+	}
+	return _u
+}
+
+// AddSyncRequested adds value to the "sync_requested" field.
+func (_u *CalendarAccountUpdate) AddSyncRequested(v int) *CalendarAccountUpdate {
+	_u.mutation.AddSyncRequested(v)
+	return _u
+}
+
+// SetSyncDone sets the "sync_done" field.
+func (_u *CalendarAccountUpdate) SetSyncDone(v int) *CalendarAccountUpdate {
+	_u.mutation.ResetSyncDone()
+	_u.mutation.SetSyncDone(v)
+	return _u
+}
+
+// SetNillableSyncDone sets the "sync_done" field if the given value is not nil.
+func (_u *CalendarAccountUpdate) SetNillableSyncDone(v *int) *CalendarAccountUpdate {
+	if v != nil {
+		_u.SetSyncDone(*v)
+	}
+	return _u
+}
+
+// AddSyncDone adds value to the "sync_done" field.
+func (_u *CalendarAccountUpdate) AddSyncDone(v int) *CalendarAccountUpdate {
+	_u.mutation.AddSyncDone(v)
+	return _u
+}
+
 // AddUserIDs adds the "users" edge to the User entity by IDs.
 func (_u *CalendarAccountUpdate) AddUserIDs(ids ...int) *CalendarAccountUpdate {
 	_u.mutation.AddUserIDs(ids...)
@@ -379,6 +421,16 @@ func (_u *CalendarAccountUpdate) check() error {
 			return &ValidationError{Name: "destination_calendar_id", err: fmt.Errorf(`ent: validator failed for field "CalendarAccount.destination_calendar_id": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.SyncRequested(); ok {
+		if err := calendaraccount.SyncRequestedValidator(v); err != nil {
+			return &ValidationError{Name: "sync_requested", err: fmt.Errorf(`ent: validator failed for field "CalendarAccount.sync_requested": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.SyncDone(); ok {
+		if err := calendaraccount.SyncDoneValidator(v); err != nil {
+			return &ValidationError{Name: "sync_done", err: fmt.Errorf(`ent: validator failed for field "CalendarAccount.sync_done": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "CalendarAccount.organization"`)
 	}
@@ -455,6 +507,18 @@ func (_u *CalendarAccountUpdate) sqlSave(ctx context.Context) (_node int, err er
 	}
 	if _u.mutation.DestinationCalendarIDCleared() {
 		_spec.ClearField(calendaraccount.FieldDestinationCalendarID, field.TypeString)
+	}
+	if value, ok := _u.mutation.SyncRequested(); ok {
+		_spec.SetField(calendaraccount.FieldSyncRequested, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedSyncRequested(); ok {
+		_spec.AddField(calendaraccount.FieldSyncRequested, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.SyncDone(); ok {
+		_spec.SetField(calendaraccount.FieldSyncDone, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedSyncDone(); ok {
+		_spec.AddField(calendaraccount.FieldSyncDone, field.TypeInt, value)
 	}
 	if _u.mutation.UsersCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -771,6 +835,48 @@ func (_u *CalendarAccountUpdateOne) ClearDestinationCalendarID() *CalendarAccoun
 	return _u
 }
 
+// SetSyncRequested sets the "sync_requested" field.
+func (_u *CalendarAccountUpdateOne) SetSyncRequested(v int) *CalendarAccountUpdateOne {
+	_u.mutation.ResetSyncRequested()
+	_u.mutation.SetSyncRequested(v)
+	return _u
+}
+
+// SetNillableSyncRequested sets the "sync_requested" field if the given value is not nil.
+func (_u *CalendarAccountUpdateOne) SetNillableSyncRequested(v *int) *CalendarAccountUpdateOne {
+	if v != nil {
+		_u.SetSyncRequested(*v)
+	}
+	return _u
+}
+
+// AddSyncRequested adds value to the "sync_requested" field.
+func (_u *CalendarAccountUpdateOne) AddSyncRequested(v int) *CalendarAccountUpdateOne {
+	_u.mutation.AddSyncRequested(v)
+	return _u
+}
+
+// SetSyncDone sets the "sync_done" field.
+func (_u *CalendarAccountUpdateOne) SetSyncDone(v int) *CalendarAccountUpdateOne {
+	_u.mutation.ResetSyncDone()
+	_u.mutation.SetSyncDone(v)
+	return _u
+}
+
+// SetNillableSyncDone sets the "sync_done" field if the given value is not nil.
+func (_u *CalendarAccountUpdateOne) SetNillableSyncDone(v *int) *CalendarAccountUpdateOne {
+	if v != nil {
+		_u.SetSyncDone(*v)
+	}
+	return _u
+}
+
+// AddSyncDone adds value to the "sync_done" field.
+func (_u *CalendarAccountUpdateOne) AddSyncDone(v int) *CalendarAccountUpdateOne {
+	_u.mutation.AddSyncDone(v)
+	return _u
+}
+
 // AddUserIDs adds the "users" edge to the User entity by IDs.
 func (_u *CalendarAccountUpdateOne) AddUserIDs(ids ...int) *CalendarAccountUpdateOne {
 	_u.mutation.AddUserIDs(ids...)
@@ -971,6 +1077,16 @@ func (_u *CalendarAccountUpdateOne) check() error {
 			return &ValidationError{Name: "destination_calendar_id", err: fmt.Errorf(`ent: validator failed for field "CalendarAccount.destination_calendar_id": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.SyncRequested(); ok {
+		if err := calendaraccount.SyncRequestedValidator(v); err != nil {
+			return &ValidationError{Name: "sync_requested", err: fmt.Errorf(`ent: validator failed for field "CalendarAccount.sync_requested": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.SyncDone(); ok {
+		if err := calendaraccount.SyncDoneValidator(v); err != nil {
+			return &ValidationError{Name: "sync_done", err: fmt.Errorf(`ent: validator failed for field "CalendarAccount.sync_done": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "CalendarAccount.organization"`)
 	}
@@ -1064,6 +1180,18 @@ func (_u *CalendarAccountUpdateOne) sqlSave(ctx context.Context) (_node *Calenda
 	}
 	if _u.mutation.DestinationCalendarIDCleared() {
 		_spec.ClearField(calendaraccount.FieldDestinationCalendarID, field.TypeString)
+	}
+	if value, ok := _u.mutation.SyncRequested(); ok {
+		_spec.SetField(calendaraccount.FieldSyncRequested, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedSyncRequested(); ok {
+		_spec.AddField(calendaraccount.FieldSyncRequested, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.SyncDone(); ok {
+		_spec.SetField(calendaraccount.FieldSyncDone, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedSyncDone(); ok {
+		_spec.AddField(calendaraccount.FieldSyncDone, field.TypeInt, value)
 	}
 	if _u.mutation.UsersCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -181,6 +181,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			calendaraccount.FieldLastError:             {Type: field.TypeString, Column: calendaraccount.FieldLastError},
 			calendaraccount.FieldLastSyncedAt:          {Type: field.TypeTime, Column: calendaraccount.FieldLastSyncedAt},
 			calendaraccount.FieldDestinationCalendarID: {Type: field.TypeString, Column: calendaraccount.FieldDestinationCalendarID},
+			calendaraccount.FieldSyncRequested:         {Type: field.TypeInt, Column: calendaraccount.FieldSyncRequested},
+			calendaraccount.FieldSyncDone:              {Type: field.TypeInt, Column: calendaraccount.FieldSyncDone},
 		},
 	}
 	graph.Nodes[6] = &sqlgraph.Node{
@@ -1757,6 +1759,16 @@ func (f *CalendarAccountFilter) WhereLastSyncedAt(p entql.TimeP) {
 // WhereDestinationCalendarID applies the entql string predicate on the destination_calendar_id field.
 func (f *CalendarAccountFilter) WhereDestinationCalendarID(p entql.StringP) {
 	f.Where(p.Field(calendaraccount.FieldDestinationCalendarID))
+}
+
+// WhereSyncRequested applies the entql int predicate on the sync_requested field.
+func (f *CalendarAccountFilter) WhereSyncRequested(p entql.IntP) {
+	f.Where(p.Field(calendaraccount.FieldSyncRequested))
+}
+
+// WhereSyncDone applies the entql int predicate on the sync_done field.
+func (f *CalendarAccountFilter) WhereSyncDone(p entql.IntP) {
+	f.Where(p.Field(calendaraccount.FieldSyncDone))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.

@@ -5908,6 +5908,10 @@ type CalendarAccountMutation struct {
 	last_error              *string
 	last_synced_at          *time.Time
 	destination_calendar_id *string
+	sync_requested          *int
+	addsync_requested       *int
+	sync_done               *int
+	addsync_done            *int
 	clearedFields           map[string]struct{}
 	organization            *int
 	clearedorganization     bool
@@ -6585,6 +6589,118 @@ func (m *CalendarAccountMutation) ResetDestinationCalendarID() {
 	delete(m.clearedFields, calendaraccount.FieldDestinationCalendarID)
 }
 
+// SetSyncRequested sets the "sync_requested" field.
+func (m *CalendarAccountMutation) SetSyncRequested(i int) {
+	m.sync_requested = &i
+	m.addsync_requested = nil
+}
+
+// SyncRequested returns the value of the "sync_requested" field in the mutation.
+func (m *CalendarAccountMutation) SyncRequested() (r int, exists bool) {
+	v := m.sync_requested
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSyncRequested returns the old "sync_requested" field's value of the CalendarAccount entity.
+// If the CalendarAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CalendarAccountMutation) OldSyncRequested(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSyncRequested is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSyncRequested requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSyncRequested: %w", err)
+	}
+	return oldValue.SyncRequested, nil
+}
+
+// AddSyncRequested adds i to the "sync_requested" field.
+func (m *CalendarAccountMutation) AddSyncRequested(i int) {
+	if m.addsync_requested != nil {
+		*m.addsync_requested += i
+	} else {
+		m.addsync_requested = &i
+	}
+}
+
+// AddedSyncRequested returns the value that was added to the "sync_requested" field in this mutation.
+func (m *CalendarAccountMutation) AddedSyncRequested() (r int, exists bool) {
+	v := m.addsync_requested
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSyncRequested resets all changes to the "sync_requested" field.
+func (m *CalendarAccountMutation) ResetSyncRequested() {
+	m.sync_requested = nil
+	m.addsync_requested = nil
+}
+
+// SetSyncDone sets the "sync_done" field.
+func (m *CalendarAccountMutation) SetSyncDone(i int) {
+	m.sync_done = &i
+	m.addsync_done = nil
+}
+
+// SyncDone returns the value of the "sync_done" field in the mutation.
+func (m *CalendarAccountMutation) SyncDone() (r int, exists bool) {
+	v := m.sync_done
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSyncDone returns the old "sync_done" field's value of the CalendarAccount entity.
+// If the CalendarAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CalendarAccountMutation) OldSyncDone(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSyncDone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSyncDone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSyncDone: %w", err)
+	}
+	return oldValue.SyncDone, nil
+}
+
+// AddSyncDone adds i to the "sync_done" field.
+func (m *CalendarAccountMutation) AddSyncDone(i int) {
+	if m.addsync_done != nil {
+		*m.addsync_done += i
+	} else {
+		m.addsync_done = &i
+	}
+}
+
+// AddedSyncDone returns the value that was added to the "sync_done" field in this mutation.
+func (m *CalendarAccountMutation) AddedSyncDone() (r int, exists bool) {
+	v := m.addsync_done
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSyncDone resets all changes to the "sync_done" field.
+func (m *CalendarAccountMutation) ResetSyncDone() {
+	m.sync_done = nil
+	m.addsync_done = nil
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *CalendarAccountMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -6808,7 +6924,7 @@ func (m *CalendarAccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CalendarAccountMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 15)
 	if m.created_at != nil {
 		fields = append(fields, calendaraccount.FieldCreatedAt)
 	}
@@ -6848,6 +6964,12 @@ func (m *CalendarAccountMutation) Fields() []string {
 	if m.destination_calendar_id != nil {
 		fields = append(fields, calendaraccount.FieldDestinationCalendarID)
 	}
+	if m.sync_requested != nil {
+		fields = append(fields, calendaraccount.FieldSyncRequested)
+	}
+	if m.sync_done != nil {
+		fields = append(fields, calendaraccount.FieldSyncDone)
+	}
 	return fields
 }
 
@@ -6882,6 +7004,10 @@ func (m *CalendarAccountMutation) Field(name string) (ent.Value, bool) {
 		return m.LastSyncedAt()
 	case calendaraccount.FieldDestinationCalendarID:
 		return m.DestinationCalendarID()
+	case calendaraccount.FieldSyncRequested:
+		return m.SyncRequested()
+	case calendaraccount.FieldSyncDone:
+		return m.SyncDone()
 	}
 	return nil, false
 }
@@ -6917,6 +7043,10 @@ func (m *CalendarAccountMutation) OldField(ctx context.Context, name string) (en
 		return m.OldLastSyncedAt(ctx)
 	case calendaraccount.FieldDestinationCalendarID:
 		return m.OldDestinationCalendarID(ctx)
+	case calendaraccount.FieldSyncRequested:
+		return m.OldSyncRequested(ctx)
+	case calendaraccount.FieldSyncDone:
+		return m.OldSyncDone(ctx)
 	}
 	return nil, fmt.Errorf("unknown CalendarAccount field %s", name)
 }
@@ -7017,6 +7147,20 @@ func (m *CalendarAccountMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDestinationCalendarID(v)
 		return nil
+	case calendaraccount.FieldSyncRequested:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSyncRequested(v)
+		return nil
+	case calendaraccount.FieldSyncDone:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSyncDone(v)
+		return nil
 	}
 	return fmt.Errorf("unknown CalendarAccount field %s", name)
 }
@@ -7025,6 +7169,12 @@ func (m *CalendarAccountMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *CalendarAccountMutation) AddedFields() []string {
 	var fields []string
+	if m.addsync_requested != nil {
+		fields = append(fields, calendaraccount.FieldSyncRequested)
+	}
+	if m.addsync_done != nil {
+		fields = append(fields, calendaraccount.FieldSyncDone)
+	}
 	return fields
 }
 
@@ -7033,6 +7183,10 @@ func (m *CalendarAccountMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *CalendarAccountMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case calendaraccount.FieldSyncRequested:
+		return m.AddedSyncRequested()
+	case calendaraccount.FieldSyncDone:
+		return m.AddedSyncDone()
 	}
 	return nil, false
 }
@@ -7042,6 +7196,20 @@ func (m *CalendarAccountMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *CalendarAccountMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case calendaraccount.FieldSyncRequested:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSyncRequested(v)
+		return nil
+	case calendaraccount.FieldSyncDone:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSyncDone(v)
+		return nil
 	}
 	return fmt.Errorf("unknown CalendarAccount numeric field %s", name)
 }
@@ -7146,6 +7314,12 @@ func (m *CalendarAccountMutation) ResetField(name string) error {
 		return nil
 	case calendaraccount.FieldDestinationCalendarID:
 		m.ResetDestinationCalendarID()
+		return nil
+	case calendaraccount.FieldSyncRequested:
+		m.ResetSyncRequested()
+		return nil
+	case calendaraccount.FieldSyncDone:
+		m.ResetSyncDone()
 		return nil
 	}
 	return fmt.Errorf("unknown CalendarAccount field %s", name)

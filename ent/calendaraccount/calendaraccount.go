@@ -46,6 +46,10 @@ const (
 	FieldLastSyncedAt = "last_synced_at"
 	// FieldDestinationCalendarID holds the string denoting the destination_calendar_id field in the database.
 	FieldDestinationCalendarID = "destination_calendar_id"
+	// FieldSyncRequested holds the string denoting the sync_requested field in the database.
+	FieldSyncRequested = "sync_requested"
+	// FieldSyncDone holds the string denoting the sync_done field in the database.
+	FieldSyncDone = "sync_done"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeUsers holds the string denoting the users edge name in mutations.
@@ -100,6 +104,8 @@ var Columns = []string{
 	FieldLastError,
 	FieldLastSyncedAt,
 	FieldDestinationCalendarID,
+	FieldSyncRequested,
+	FieldSyncDone,
 }
 
 var (
@@ -140,6 +146,14 @@ var (
 	LastErrorValidator func(string) error
 	// DestinationCalendarIDValidator is a validator for the "destination_calendar_id" field. It is called by the builders before save.
 	DestinationCalendarIDValidator func(string) error
+	// DefaultSyncRequested holds the default value on creation for the "sync_requested" field.
+	DefaultSyncRequested int
+	// SyncRequestedValidator is a validator for the "sync_requested" field. It is called by the builders before save.
+	SyncRequestedValidator func(int) error
+	// DefaultSyncDone holds the default value on creation for the "sync_done" field.
+	DefaultSyncDone int
+	// SyncDoneValidator is a validator for the "sync_done" field. It is called by the builders before save.
+	SyncDoneValidator func(int) error
 )
 
 // ProviderValidator is a validator for the "provider" field enum values. It is called by the builders before save.
@@ -252,6 +266,16 @@ func ByLastSyncedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByDestinationCalendarID orders the results by the destination_calendar_id field.
 func ByDestinationCalendarID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDestinationCalendarID, opts...).ToFunc()
+}
+
+// BySyncRequested orders the results by the sync_requested field.
+func BySyncRequested(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSyncRequested, opts...).ToFunc()
+}
+
+// BySyncDone orders the results by the sync_done field.
+func BySyncDone(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSyncDone, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

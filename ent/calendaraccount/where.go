@@ -101,6 +101,16 @@ func DestinationCalendarID(v string) predicate.CalendarAccount {
 	return predicate.CalendarAccount(sql.FieldEQ(FieldDestinationCalendarID, v))
 }
 
+// SyncRequested applies equality check predicate on the "sync_requested" field. It's identical to SyncRequestedEQ.
+func SyncRequested(v int) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldEQ(FieldSyncRequested, v))
+}
+
+// SyncDone applies equality check predicate on the "sync_done" field. It's identical to SyncDoneEQ.
+func SyncDone(v int) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldEQ(FieldSyncDone, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.CalendarAccount {
 	return predicate.CalendarAccount(sql.FieldEQ(FieldCreatedAt, v))
@@ -679,6 +689,86 @@ func DestinationCalendarIDEqualFold(v string) predicate.CalendarAccount {
 // DestinationCalendarIDContainsFold applies the ContainsFold predicate on the "destination_calendar_id" field.
 func DestinationCalendarIDContainsFold(v string) predicate.CalendarAccount {
 	return predicate.CalendarAccount(sql.FieldContainsFold(FieldDestinationCalendarID, v))
+}
+
+// SyncRequestedEQ applies the EQ predicate on the "sync_requested" field.
+func SyncRequestedEQ(v int) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldEQ(FieldSyncRequested, v))
+}
+
+// SyncRequestedNEQ applies the NEQ predicate on the "sync_requested" field.
+func SyncRequestedNEQ(v int) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldNEQ(FieldSyncRequested, v))
+}
+
+// SyncRequestedIn applies the In predicate on the "sync_requested" field.
+func SyncRequestedIn(vs ...int) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldIn(FieldSyncRequested, vs...))
+}
+
+// SyncRequestedNotIn applies the NotIn predicate on the "sync_requested" field.
+func SyncRequestedNotIn(vs ...int) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldNotIn(FieldSyncRequested, vs...))
+}
+
+// SyncRequestedGT applies the GT predicate on the "sync_requested" field.
+func SyncRequestedGT(v int) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldGT(FieldSyncRequested, v))
+}
+
+// SyncRequestedGTE applies the GTE predicate on the "sync_requested" field.
+func SyncRequestedGTE(v int) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldGTE(FieldSyncRequested, v))
+}
+
+// SyncRequestedLT applies the LT predicate on the "sync_requested" field.
+func SyncRequestedLT(v int) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldLT(FieldSyncRequested, v))
+}
+
+// SyncRequestedLTE applies the LTE predicate on the "sync_requested" field.
+func SyncRequestedLTE(v int) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldLTE(FieldSyncRequested, v))
+}
+
+// SyncDoneEQ applies the EQ predicate on the "sync_done" field.
+func SyncDoneEQ(v int) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldEQ(FieldSyncDone, v))
+}
+
+// SyncDoneNEQ applies the NEQ predicate on the "sync_done" field.
+func SyncDoneNEQ(v int) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldNEQ(FieldSyncDone, v))
+}
+
+// SyncDoneIn applies the In predicate on the "sync_done" field.
+func SyncDoneIn(vs ...int) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldIn(FieldSyncDone, vs...))
+}
+
+// SyncDoneNotIn applies the NotIn predicate on the "sync_done" field.
+func SyncDoneNotIn(vs ...int) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldNotIn(FieldSyncDone, vs...))
+}
+
+// SyncDoneGT applies the GT predicate on the "sync_done" field.
+func SyncDoneGT(v int) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldGT(FieldSyncDone, v))
+}
+
+// SyncDoneGTE applies the GTE predicate on the "sync_done" field.
+func SyncDoneGTE(v int) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldGTE(FieldSyncDone, v))
+}
+
+// SyncDoneLT applies the LT predicate on the "sync_done" field.
+func SyncDoneLT(v int) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldLT(FieldSyncDone, v))
+}
+
+// SyncDoneLTE applies the LTE predicate on the "sync_done" field.
+func SyncDoneLTE(v int) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldLTE(FieldSyncDone, v))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

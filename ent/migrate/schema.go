@@ -265,6 +265,8 @@ var (
 		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "last_synced_at", Type: field.TypeTime, Nullable: true},
 		{Name: "destination_calendar_id", Type: field.TypeString, Nullable: true, Size: 1024},
+		{Name: "sync_requested", Type: field.TypeInt, Default: 0},
+		{Name: "sync_done", Type: field.TypeInt, Default: 0},
 		{Name: "organization_id", Type: field.TypeInt},
 	}
 	// CalendarAccountsTable holds the schema information for the "calendar_accounts" table.
@@ -275,7 +277,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "calendar_accounts_organizations_organization",
-				Columns:    []*schema.Column{CalendarAccountsColumns[13]},
+				Columns:    []*schema.Column{CalendarAccountsColumns[15]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -284,12 +286,12 @@ var (
 			{
 				Name:    "calendaraccount_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{CalendarAccountsColumns[13]},
+				Columns: []*schema.Column{CalendarAccountsColumns[15]},
 			},
 			{
 				Name:    "calendaraccount_organization_id_provider_account_email",
 				Unique:  true,
-				Columns: []*schema.Column{CalendarAccountsColumns[13], CalendarAccountsColumns[3], CalendarAccountsColumns[4]},
+				Columns: []*schema.Column{CalendarAccountsColumns[15], CalendarAccountsColumns[3], CalendarAccountsColumns[4]},
 			},
 		},
 	}

@@ -384,6 +384,18 @@ func init() {
 	calendaraccountDescDestinationCalendarID := calendaraccountFields[9].Descriptor()
 	// calendaraccount.DestinationCalendarIDValidator is a validator for the "destination_calendar_id" field. It is called by the builders before save.
 	calendaraccount.DestinationCalendarIDValidator = calendaraccountDescDestinationCalendarID.Validators[0].(func(string) error)
+	// calendaraccountDescSyncRequested is the schema descriptor for sync_requested field.
+	calendaraccountDescSyncRequested := calendaraccountFields[10].Descriptor()
+	// calendaraccount.DefaultSyncRequested holds the default value on creation for the sync_requested field.
+	calendaraccount.DefaultSyncRequested = calendaraccountDescSyncRequested.Default.(int)
+	// calendaraccount.SyncRequestedValidator is a validator for the "sync_requested" field. It is called by the builders before save.
+	calendaraccount.SyncRequestedValidator = calendaraccountDescSyncRequested.Validators[0].(func(int) error)
+	// calendaraccountDescSyncDone is the schema descriptor for sync_done field.
+	calendaraccountDescSyncDone := calendaraccountFields[11].Descriptor()
+	// calendaraccount.DefaultSyncDone holds the default value on creation for the sync_done field.
+	calendaraccount.DefaultSyncDone = calendaraccountDescSyncDone.Default.(int)
+	// calendaraccount.SyncDoneValidator is a validator for the "sync_done" field. It is called by the builders before save.
+	calendaraccount.SyncDoneValidator = calendaraccountDescSyncDone.Validators[0].(func(int) error)
 	emailmessageMixin := schema.EmailMessage{}.Mixin()
 	emailmessage.Policy = privacy.NewPolicies(emailmessageMixin[1], schema.EmailMessage{})
 	emailmessage.Hooks[0] = func(next ent.Mutator) ent.Mutator {

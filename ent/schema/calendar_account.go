@@ -42,6 +42,12 @@ func (CalendarAccount) Fields() []ent.Field {
 		field.Time("last_synced_at").Optional().Nillable(),
 		// Where Calsync's events go.
 		field.String("destination_calendar_id").Optional().MaxLen(1024),
+		// The sync engine's handshake with whoever announces a change for
+		// the account (engine.RequestSync): sync_requested counts the
+		// announcements, sync_done is the count the last successful sync
+		// started from. The account needs a sync while they differ.
+		field.Int("sync_requested").Default(0).NonNegative().Annotations(entgql.Skip()),
+		field.Int("sync_done").Default(0).NonNegative().Annotations(entgql.Skip()),
 	}
 }
 
