@@ -96,7 +96,7 @@ func classify(err error) (code domain.Code, msg, field string) {
 	case errors.As(err, &de):
 		return de.Code, de.Message, de.Field
 	case errors.As(err, &ve):
-		name := graphQLName(ve.Name)
+		name := domain.APIFieldName(ve.Name)
 		return domain.CodeBadUserInput, "invalid " + name + ": " + cleanValidation(ve), name
 	case errors.As(err, &nf):
 		return domain.CodeNotFound, "not found", ""
@@ -109,18 +109,6 @@ func classify(err error) (code domain.Code, msg, field string) {
 		return domain.CodeBadUserInput, "a filter (where, and, or, not) may not be empty", "where"
 	}
 	return "", "", ""
-}
-
-// graphQLName turns an ent field name (time_zone) into the GraphQL input
-// field's (timeZone).
-func graphQLName(s string) string {
-	parts := strings.Split(s, "_")
-	for i := 1; i < len(parts); i++ {
-		if parts[i] != "" {
-			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
-		}
-	}
-	return strings.Join(parts, "")
 }
 
 // cleanValidation is the validator's own message, without ent's wrapping

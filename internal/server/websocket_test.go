@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -125,48 +123,7 @@ func TestSubscriptionsPerSocketBounded(t *testing.T) {
 	env := testenv.New(t, testenv.SQLite)
 	org := env.SeedOrg(t, "acme")
 	admin := env.SignIn(t, org.Admin.Email, org.Password)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	hdr := http.Header{}
-	base, _ := url.Parse(env.Server.URL)
-	for _, ck := range admin.HTTP.Jar.Cookies(base) {
-		hdr.Add("Cookie", ck.Name+"="+ck.Value)
-	}
-	conn, _, err := coderws.Dial(ctx, strings.Replace(env.Server.URL, "http", "ws", 1)+"/graphql",
-		&coderws.DialOptions{Subprotocols: []string{"graphql-transport-ws"}, HTTPHeader: hdr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseNow()
-	send := func(m map[string]any) {
-		t.Helper()
-		if err := wsjson.Write(ctx, conn, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	msgs := make(chan map[string]any, 64)
-	go func() {
-		defer close(msgs)
-		for {
-			var m map[string]any
-			if err := wsjson.Read(ctx, conn, &m); err != nil {
-				return
-			}
-			if m["type"] == "ping" {
-				_ = wsjson.Write(ctx, conn, map[string]any{"type": "pong"})
-				continue
-			}
-			msgs <- m
-		}
-	}()
-	next := func(d time.Duration) map[string]any {
-		select {
-		case m := <-msgs:
-			return m
-		case <-time.After(d):
-			return nil
-		}
-	}
+	send, next := env.WSSession(t, admin, "graphql-transport-ws")
 	send(map[string]any{"type": "connection_init", "payload": map[string]any{}})
 	if m := next(5 * time.Second); m["type"] != "connection_ack" {
 		t.Fatalf("init: %v", m)

@@ -3,11 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"log/slog"
-	"net/url"
 	"os"
 	"testing"
 
@@ -15,6 +11,7 @@ import (
 
 	"calsync/ent"
 	"calsync/internal/store"
+	"calsync/internal/testenv"
 	"calsync/internal/viewer"
 )
 
@@ -34,7 +31,7 @@ func openStore(t *testing.T, backend string) (*store.DB, *bytes.Buffer) {
 	logs := &bytes.Buffer{}
 	o := store.Options{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(logs, nil))}
 	if backend == dialect.Postgres {
-		o.DatabaseURL = freshPostgres(t)
+		o.DatabaseURL = testenv.FreshPostgres(t)
 	}
 	db, err := store.Open(context.Background(), o, nil)
 	if err != nil {
@@ -45,34 +42,6 @@ func openStore(t *testing.T, backend string) (*store.DB, *bytes.Buffer) {
 		t.Fatal(err)
 	}
 	return db, logs
-}
-
-func freshPostgres(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("DATABASE_URL")
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	name := "calsync_store_t_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		admin.Close()
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close()
-		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Logf("drop test database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 // newOrg creates an organization and returns a context acting for it.

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"entgo.io/ent"
@@ -53,7 +52,7 @@ func utcHook(next ent.Mutator) ent.Mutator {
 				continue
 			}
 			if !storableTimes(v) {
-				return nil, domain.InvalidField(apiFieldName(name), errors.New("must be between the years 1 and 9999 (in UTC)"))
+				return nil, domain.InvalidField(domain.APIFieldName(name), errors.New("must be between the years 1 and 9999 (in UTC)"))
 			}
 			u, changed := toUTC(v)
 			if !changed {
@@ -84,18 +83,6 @@ func storableTimes(v any) bool {
 		}
 	}
 	return true
-}
-
-// apiFieldName is the GraphQL name of an ent field (start_at → startAt),
-// which is what the client wrote.
-func apiFieldName(name string) string {
-	parts := strings.Split(name, "_")
-	for i := 1; i < len(parts); i++ {
-		if parts[i] != "" {
-			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
-		}
-	}
-	return strings.Join(parts, "")
 }
 
 // toUTC returns v with its times in UTC and whether anything differed

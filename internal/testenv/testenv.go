@@ -73,7 +73,7 @@ func NewWith(t testing.TB, backend Backend, adjust func(*config.Config)) *Env {
 	cfg.SeedDemo = false
 	cfg.Concurrency = 4
 	if backend == Postgres {
-		cfg.DatabaseURL = freshPostgres(t)
+		cfg.DatabaseURL = FreshPostgres(t)
 	}
 	cfg.RedisURL = freshRedis(t)
 	if adjust != nil {
@@ -120,8 +120,8 @@ func randHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// freshPostgres creates a new database for the test and drops it after.
-func freshPostgres(t testing.TB) string {
+// FreshPostgres creates a new database for the test and drops it after.
+func FreshPostgres(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("DATABASE_URL")
 	admin, err := sql.Open("pgx", base)

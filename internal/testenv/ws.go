@@ -13,10 +13,10 @@ import (
 	"github.com/coder/websocket/wsjson"
 )
 
-// wsSession dials /graphql with the client's session cookie and returns a
+// WSSession dials /graphql with the client's session cookie and returns a
 // write function and a reader of the next message other than the
 // protocol's keep-alives.
-func (e *Env) wsSession(t testing.TB, c *Client, protocol string, keepAlive ...string) (write func(any), next func(time.Duration) map[string]any) {
+func (e *Env) WSSession(t testing.TB, c *Client, protocol string, keepAlive ...string) (write func(any), next func(time.Duration) map[string]any) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -70,7 +70,7 @@ func (e *Env) wsSession(t testing.TB, c *Client, protocol string, keepAlive ...s
 // the server has registered the subscription.
 func (e *Env) Subscribe(t testing.TB, c *Client, query string, vars map[string]any) func(time.Duration) map[string]any {
 	t.Helper()
-	write, next := e.wsSession(t, c, "graphql-transport-ws")
+	write, next := e.WSSession(t, c, "graphql-transport-ws")
 	write(map[string]any{"type": "connection_init", "payload": map[string]any{}})
 	if ack := next(5 * time.Second); ack == nil || ack["type"] != "connection_ack" {
 		t.Fatalf("expected connection_ack, got %v", ack)
@@ -86,7 +86,7 @@ func (e *Env) Subscribe(t testing.TB, c *Client, query string, vars map[string]a
 // protocol.
 func (e *Env) SubscribeLegacy(t testing.TB, c *Client, query string) func(time.Duration) map[string]any {
 	t.Helper()
-	write, next := e.wsSession(t, c, "graphql-ws", "ka", "connection_ack")
+	write, next := e.WSSession(t, c, "graphql-ws", "ka", "connection_ack")
 	write(map[string]any{"type": "connection_init", "payload": map[string]any{}})
 	write(map[string]any{"id": "1", "type": "start", "payload": map[string]any{"query": query}})
 	time.Sleep(100 * time.Millisecond)
