@@ -273,7 +273,7 @@ func (o operationLimits) MutateOperationContext(_ context.Context, oc *graphql.O
 		return limitError(domain.CodeBadUserInput, "operation is nested %d levels deep; the limit is %d", c.depth, o.limits.MaxDepth)
 	}
 	if c.schemaFields > float64(o.limits.MaxSchemaFields) || c.typeFields > float64(o.limits.MaxTypeFields) {
-		return limitError(domain.CodeBadUserInput, "an operation may ask for __schema %d time(s) and __type %d times at most", o.limits.MaxSchemaFields, o.limits.MaxTypeFields)
+		return limitError(domain.CodeBadUserInput, "an operation may ask for __schema at most %d time(s) and for __type at most %d times", o.limits.MaxSchemaFields, o.limits.MaxTypeFields)
 	}
 	if c.complexity > float64(o.limits.MaxComplexity) {
 		return limitError(codeComplexity, "operation has complexity %s, which exceeds the limit of %d", humanCost(c.complexity), o.limits.MaxComplexity)
