@@ -6,11 +6,13 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -227,6 +229,7 @@ func (a *App) StartWorker() error {
 		DelayedTaskCheckInterval: 200 * time.Millisecond,
 		RetryDelayFunc:           tasks.RetryDelay,
 		IsFailure:                tasks.IsFailure,
+		ErrorHandler:             logTaskError(a.Log),
 		Logger:                   asynqLogger{a.Log},
 		ShutdownTimeout:          20 * time.Second,
 	})
@@ -241,10 +244,10 @@ func (a *App) StartWorker() error {
 	mux := asynq.NewServeMux()
 	mux.Handle(tasks.TypeBookingsChanged, &tasks.FanOut{Client: a.DB.Client, Queue: a.Queue, Inspector: a.inspector, Log: a.Log, Redis: a.Redis.Client, Prefix: a.brokerPrefix})
 	mux.Handle(tasks.TypeAccountSync, &tasks.AccountSync{
-		Engine: a.Engine, Locker: a.locker, Redis: a.Redis.Client, Prefix: a.brokerPrefix, Log: a.Log,
+		Engine: a.Engine, Locker: a.locker, Redis: a.Redis.Client, Prefix: a.brokerPrefix,
 	})
 	mux.Handle(tasks.TypeReconcileAll, &tasks.ReconcileAll{Client: a.DB.Client, Queue: a.Queue, Inspector: a.inspector, Log: a.Log, Spread: time.Minute})
-	mux.Handle(tasks.TypeEmailSend, &tasks.SendEmail{Client: a.DB.Client, Sender: sender, Log: a.Log, Now: time.Now})
+	mux.Handle(tasks.TypeEmailSend, &tasks.SendEmail{Client: a.DB.Client, Sender: sender, Now: time.Now})
 	if err := a.worker.Start(mux); err != nil {
 		return fmt.Errorf("app: start worker: %w", err)
 	}
@@ -294,11 +297,62 @@ func (a *App) Close() {
 	}
 }
 
+// logTaskError is the worker's boundary: each failed attempt of a task is
+// logged here, once, with its type, the ids its payload names and its
+// error; handlers return their errors and leave the logging to it.
+func logTaskError(log *slog.Logger) asynq.ErrorHandlerFunc {
+	return func(ctx context.Context, t *asynq.Task, err error) {
+		// Every payload names its organization; the others name what they
+		// are about (tasks' payload structs use these json names).
+		var ids struct {
+			OrgID     int `json:"org_id"`
+			AccountID int `json:"account_id"`
+			MessageID int `json:"message_id"`
+		}
+		_ = json.Unmarshal(t.Payload(), &ids)
+		taskID, _ := asynq.GetTaskID(ctx)
+		attrs := []slog.Attr{slog.String("task_type", t.Type()), slog.String("task_id", taskID)}
+		for _, id := range []struct {
+			name  string
+			value int
+		}{{"org_id", ids.OrgID}, {"account_id", ids.AccountID}, {"message_id", ids.MessageID}} {
+			if id.value != 0 {
+				attrs = append(attrs, slog.Int(id.name, id.value))
+			}
+		}
+		if !tasks.IsFailure(err) {
+			// Rate limited, or the account's lock is held: the task runs
+			// again later without counting a failure.
+			log.LogAttrs(ctx, slog.LevelDebug, "task postponed", append(attrs, slog.Any("error", err))...)
+			return
+		}
+		retried, _ := asynq.GetRetryCount(ctx)
+		maxRetry, _ := asynq.GetMaxRetry(ctx)
+		final := retried >= maxRetry || errors.Is(err, asynq.SkipRetry)
+		level := slog.LevelWarn
+		if final {
+			level = slog.LevelError
+		}
+		attrs = append(attrs, slog.Int("retried", retried), slog.Bool("final", final), slog.Any("error", err))
+		log.LogAttrs(ctx, level, "task failed", attrs...)
+	}
+}
+
 // asynqLogger routes asynq's logs to slog.
 type asynqLogger struct{ l *slog.Logger }
 
 func (l asynqLogger) Debug(args ...any) { l.l.Debug(fmt.Sprint(args...)) }
 func (l asynqLogger) Info(args ...any)  { l.l.Info(fmt.Sprint(args...)) }
-func (l asynqLogger) Warn(args ...any)  { l.l.Warn(fmt.Sprint(args...)) }
+
+func (l asynqLogger) Warn(args ...any) {
+	msg := fmt.Sprint(args...)
+	if strings.HasPrefix(msg, "Retry exhausted for task") {
+		// logTaskError has logged this failure already (final=true),
+		// with its error; asynq's line names only the task id.
+		l.l.Debug(msg)
+		return
+	}
+	l.l.Warn(msg)
+}
 func (l asynqLogger) Error(args ...any) { l.l.Error(fmt.Sprint(args...)) }
 func (l asynqLogger) Fatal(args ...any) { l.l.Error(fmt.Sprint(args...)) }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -46,7 +45,6 @@ type AccountSync struct {
 	Locker Locker
 	Redis  *redis.Client
 	Prefix string
-	Log    *slog.Logger
 }
 
 // maxPasses bounds how often one task re-runs for changes that arrived
@@ -81,7 +79,6 @@ func (h *AccountSync) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		before, _ := h.Redis.Get(ctx, key).Int64()
 		_, err := h.Engine.Sync(ctx, p.OrgID, p.AccountID, kind)
 		if errors.Is(err, engine.ErrAccountStopped) {
-			h.Log.WarnContext(ctx, "account sync stopped", slog.Int("account_id", p.AccountID), slog.Any("error", err))
 			return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 		}
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -47,7 +46,6 @@ type Sender interface {
 type SendEmail struct {
 	Client *ent.Client
 	Sender Sender // nil: no SMTP
-	Log    *slog.Logger
 	Now    func() time.Time
 }
 
@@ -85,7 +83,8 @@ func (h *SendEmail) ProcessTask(ctx context.Context, t *asynq.Task) error {
 			err = fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 		}
 		if uerr := up.SetState(state).SetLastError(err.Error()).Exec(ctx); uerr != nil {
-			h.Log.ErrorContext(ctx, "record email failure", "message_id", m.ID, "error", uerr)
+			// One failure, one log line (the worker's): it says both.
+			return fmt.Errorf("tasks: send email %d: %w (recording the failure: %v)", m.ID, err, uerr)
 		}
 		return fmt.Errorf("tasks: send email %d: %w", m.ID, err)
 	}
