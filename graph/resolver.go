@@ -9,7 +9,6 @@ import (
 
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
-	"calsync/ent/invitation"
 	"calsync/graph/model"
 	"calsync/internal/auth"
 	"calsync/internal/broker"
@@ -32,6 +31,8 @@ type Resolver struct {
 	// Keys converts service-account key formats (the Google adapter).
 	Keys linking.KeyConverter
 	Log  *slog.Logger
+
+	operations operationLoaders
 }
 
 // db returns the operation's transactional client, or the plain one for
@@ -48,31 +49,22 @@ func notFound(err error, kind string, id int) error {
 }
 
 // calendarSync describes u's sync for p: the effective switch, what the
-// user can do, the linked account and the last authorization email.
+// user can do, the linked account and the last authorization email. The
+// operation's loader answers a page of users in one batch.
 func (r *Resolver) calendarSync(ctx context.Context, u *ent.User, p domain.Provider) (*model.CalendarSync, error) {
-	pc, err := r.Linking.Config(ctx, p)
-	if err != nil {
-		return nil, err
-	}
+	return r.loaders(ctx).calendarSync.Load(ctx, syncKey{user: u, provider: p})
+}
+
+// describeSync decides u's sync for p from the organization's configuration
+// pc (nil: never set up), u's latest account and latest invitation for p.
+func describeSync(pc *ent.ProviderConfig, u *ent.User, p domain.Provider, acct *ent.CalendarAccount, inv *ent.Invitation) *model.CalendarSync {
 	sw := linking.EffectiveSwitch(pc, u, p)
-	db := r.db(ctx)
 	mode := domain.CredentialPlatformApp
 	if pc != nil {
 		mode = pc.CredentialMode
 	}
-	out := &model.CalendarSync{Provider: p, Enabled: sw.Enabled, Reason: model.SyncSwitchReason(sw.Reason), CredentialMode: mode, Action: model.CalendarSyncActionNone}
-	acct, err := u.QueryCalendarAccounts().Where(calendaraccount.ProviderEQ(p)).
-		Order(ent.Desc(calendaraccount.FieldUpdatedAt), ent.Desc(calendaraccount.FieldID)).First(ctx)
-	if err != nil && !ent.IsNotFound(err) {
-		return nil, err
-	}
-	out.Account = acct
-	inv, err := db.Invitation.Query().Where(invitation.UserID(u.ID), invitation.ProviderEQ(p)).
-		Order(ent.Desc(invitation.FieldCreatedAt), ent.Desc(invitation.FieldID)).First(ctx)
-	if err != nil && !ent.IsNotFound(err) {
-		return nil, err
-	}
-	out.LastInvitation = inv
+	out := &model.CalendarSync{Provider: p, Enabled: sw.Enabled, Reason: model.SyncSwitchReason(sw.Reason), CredentialMode: mode, Action: model.CalendarSyncActionNone,
+		Account: acct, LastInvitation: inv}
 	switch {
 	case !sw.Enabled:
 	case acct != nil && acct.Status == calendaraccount.StatusNEEDS_REAUTH:
@@ -83,18 +75,22 @@ func (r *Resolver) calendarSync(ctx context.Context, u *ent.User, p domain.Provi
 	default:
 		out.Action = model.CalendarSyncActionLink
 	}
-	return out, nil
+	return out
 }
 
-// followable checks who may follow account and sync events: the viewer
-// for themself, admins for anyone (userID nil: everyone they may see).
+// followable checks who may follow account and sync events: whoever may
+// act on the user's calendar links (the User policy, through
+// linking.AuthorizeFor: the viewer for themself, admins for anyone);
+// userID nil: everyone they may see.
 func (r *Resolver) followable(ctx context.Context, userID *int) (viewer.Viewer, error) {
 	v, ok := viewer.FromContext(ctx)
 	if !ok || v.UserID == 0 {
 		return v, domain.Errorf(domain.CodeUnauthenticated, "sign in to subscribe")
 	}
-	if userID != nil && *userID != v.UserID && !v.IsAdmin() {
-		return v, domain.Errorf(domain.CodeForbidden, "only administrators follow other users' calendars")
+	if userID != nil {
+		if err := r.Linking.AuthorizeFor(ctx, *userID); err != nil {
+			return v, err
+		}
 	}
 	if userID != nil {
 		if _, err := r.Client.User.Get(ctx, *userID); err != nil {
