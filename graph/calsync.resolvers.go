@@ -15,6 +15,7 @@ import (
 	"calsync/graph/generated"
 	"calsync/graph/model"
 	"calsync/internal/auth"
+	"calsync/internal/broker"
 	"calsync/internal/domain"
 	"calsync/internal/linking"
 	"calsync/internal/scheduling"
@@ -395,40 +396,27 @@ func (r *subscriptionResolver) BookingChanged(ctx context.Context, fieldworkerID
 			return nil, err
 		}
 	}
-	in := r.Broker.SubscribeBookings(ctx, v.OrgID)
-	out := make(chan *model.BookingChangeEvent, 16)
-	go func() {
-		defer close(out)
-		for ev := range in {
-			if !r.Auth.StillValid(ctx) {
-				return // signed out, revoked or deactivated since subscribing
-			}
-			if fieldworkerID != nil && !slices.Contains(ev.HostIDs, *fieldworkerID) {
-				continue
-			}
-			msg := &model.BookingChangeEvent{Kind: model.BookingChangeKind(ev.Kind), BookingID: ev.BookingID, At: ev.At}
-			if ev.Kind != string(scheduling.Deleted) {
-				// Read through the subscriber's own privacy rules: a
-				// fieldworker gets the booking only if they host it.
-				b, err := r.Client.Booking.Get(ctx, ev.BookingID)
-				if err != nil && !ent.IsNotFound(err) {
-					continue
-				}
-				if b == nil && v.Role == viewer.RoleFieldworker && !slices.Contains(ev.HostIDs, v.UserID) {
-					continue
-				}
-				msg.Booking = b
-			} else if v.Role == viewer.RoleFieldworker && !slices.Contains(ev.HostIDs, v.UserID) {
-				continue
-			}
-			select {
-			case out <- msg:
-			case <-ctx.Done():
-				return
-			}
+	return subscribe(ctx, r.Broker.SubscribeBookings(ctx, v.OrgID), r.Auth.StillValid, func(ev broker.BookingChange) (*model.BookingChangeEvent, bool) {
+		if fieldworkerID != nil && !slices.Contains(ev.HostIDs, *fieldworkerID) {
+			return nil, false
 		}
-	}()
-	return out, nil
+		msg := &model.BookingChangeEvent{Kind: model.BookingChangeKind(ev.Kind), BookingID: ev.BookingID, At: ev.At}
+		if ev.Kind != string(scheduling.Deleted) {
+			// Read through the subscriber's own privacy rules: a
+			// fieldworker gets the booking only if they host it.
+			b, err := r.Client.Booking.Get(ctx, ev.BookingID)
+			if err != nil && !ent.IsNotFound(err) {
+				return nil, false
+			}
+			if b == nil && v.Role == viewer.RoleFieldworker && !slices.Contains(ev.HostIDs, v.UserID) {
+				return nil, false
+			}
+			msg.Booking = b
+		} else if v.Role == viewer.RoleFieldworker && !slices.Contains(ev.HostIDs, v.UserID) {
+			return nil, false
+		}
+		return msg, true
+	}), nil
 }
 
 // CalendarAccountChanged is the resolver for the calendarAccountChanged field.
@@ -437,32 +425,19 @@ func (r *subscriptionResolver) CalendarAccountChanged(ctx context.Context, userI
 	if err != nil {
 		return nil, err
 	}
-	in := r.Broker.SubscribeAccounts(ctx, v.OrgID)
-	out := make(chan *model.CalendarAccountEvent, 16)
-	go func() {
-		defer close(out)
-		for ev := range in {
-			if !r.Auth.StillValid(ctx) {
-				return // signed out, revoked or deactivated since subscribing
-			}
-			if !follows(v, userID, ev.UserIDs) {
-				continue
-			}
-			msg := &model.CalendarAccountEvent{AccountID: ev.AccountID, Status: calendaraccount.Status(ev.Status)}
-			if ev.LastError != "" {
-				msg.LastError = &ev.LastError
-			}
-			if a, err := r.Client.CalendarAccount.Get(ctx, ev.AccountID); err == nil {
-				msg.Account = a
-			}
-			select {
-			case out <- msg:
-			case <-ctx.Done():
-				return
-			}
+	return subscribe(ctx, r.Broker.SubscribeAccounts(ctx, v.OrgID), r.Auth.StillValid, func(ev broker.AccountChange) (*model.CalendarAccountEvent, bool) {
+		if !follows(v, userID, ev.UserIDs) {
+			return nil, false
 		}
-	}()
-	return out, nil
+		msg := &model.CalendarAccountEvent{AccountID: ev.AccountID, Status: calendaraccount.Status(ev.Status)}
+		if ev.LastError != "" {
+			msg.LastError = &ev.LastError
+		}
+		if a, err := r.Client.CalendarAccount.Get(ctx, ev.AccountID); err == nil {
+			msg.Account = a
+		}
+		return msg, true
+	}), nil
 }
 
 // SyncStatusChanged is the resolver for the syncStatusChanged field.
@@ -471,32 +446,19 @@ func (r *subscriptionResolver) SyncStatusChanged(ctx context.Context, userID *in
 	if err != nil {
 		return nil, err
 	}
-	in := r.Broker.SubscribeSync(ctx, v.OrgID)
-	out := make(chan *model.SyncStatusEvent, 16)
-	go func() {
-		defer close(out)
-		for ev := range in {
-			if !r.Auth.StillValid(ctx) {
-				return // signed out, revoked or deactivated since subscribing
-			}
-			if !follows(v, userID, ev.UserIDs) {
-				continue
-			}
-			msg := &model.SyncStatusEvent{AccountID: ev.AccountID, State: syncrun.State(ev.State), Total: ev.Total, Done: ev.Done}
-			if run, err := r.Client.SyncRun.Get(ctx, ev.RunID); err == nil {
-				msg.Run = run
-			}
-			if a, err := r.Client.CalendarAccount.Get(ctx, ev.AccountID); err == nil {
-				msg.Account = a
-			}
-			select {
-			case out <- msg:
-			case <-ctx.Done():
-				return
-			}
+	return subscribe(ctx, r.Broker.SubscribeSync(ctx, v.OrgID), r.Auth.StillValid, func(ev broker.SyncProgress) (*model.SyncStatusEvent, bool) {
+		if !follows(v, userID, ev.UserIDs) {
+			return nil, false
 		}
-	}()
-	return out, nil
+		msg := &model.SyncStatusEvent{AccountID: ev.AccountID, State: syncrun.State(ev.State), Total: ev.Total, Done: ev.Done}
+		if run, err := r.Client.SyncRun.Get(ctx, ev.RunID); err == nil {
+			msg.Run = run
+		}
+		if a, err := r.Client.CalendarAccount.Get(ctx, ev.AccountID); err == nil {
+			msg.Account = a
+		}
+		return msg, true
+	}), nil
 }
 
 // CalendarSync is the resolver for the calendarSync field.
