@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
@@ -40,41 +39,22 @@ func (r *Resolver) newLoaders() *loaders {
 	}
 }
 
-// operationLoaders hands each running operation its loaders. The HTTP
-// handler (internal/server) registers no per-request middleware for this
-// package, so the loaders are found by the operation they serve and dropped
-// when its context ends (for HTTP, when the request is answered; for a
-// subscription, when it stops).
-type operationLoaders struct {
-	mu  sync.Mutex
-	ops map[*graphql.OperationContext]*loaders
+type loadersKey struct{}
+
+// WithLoaders gives each operation its own loaders (the server registers it
+// with AroundOperations): its fields batch their loads together, and
+// nothing outlives it.
+func (r *Resolver) WithLoaders(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	return next(context.WithValue(ctx, loadersKey{}, r.newLoaders()))
 }
 
-// loaders returns the loaders of ctx's operation. Outside an operation, or
-// under a context that never ends, each call gets its own (correct, but
-// nothing is batched), so nothing is kept past its use.
+// loaders returns the loaders of ctx's operation; outside one, each call
+// gets its own (correct, but nothing is batched).
 func (r *Resolver) loaders(ctx context.Context) *loaders {
-	if !graphql.HasOperationContext(ctx) || ctx.Done() == nil {
-		return r.newLoaders()
-	}
-	op := graphql.GetOperationContext(ctx)
-	m := &r.operations
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if l, ok := m.ops[op]; ok {
+	if l, ok := ctx.Value(loadersKey{}).(*loaders); ok {
 		return l
 	}
-	if m.ops == nil {
-		m.ops = map[*graphql.OperationContext]*loaders{}
-	}
-	l := r.newLoaders()
-	m.ops[op] = l
-	context.AfterFunc(ctx, func() {
-		m.mu.Lock()
-		delete(m.ops, op)
-		m.mu.Unlock()
-	})
-	return l
+	return r.newLoaders()
 }
 
 // loadCalendarSyncs describes the syncs of keys in three queries: the

@@ -31,8 +31,6 @@ type Resolver struct {
 	// Keys converts service-account key formats (the Google adapter).
 	Keys linking.KeyConverter
 	Log  *slog.Logger
-
-	operations operationLoaders
 }
 
 // db returns the operation's transactional client, or the plain one for

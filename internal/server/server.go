@@ -102,6 +102,7 @@ func New(o Options) http.Handler {
 	srv.Use(operationLimits{limits: limits})
 	srv.AroundFields(defaultPage(limits))
 	srv.AroundOperations(subscriptionBudgetCheck)
+	srv.AroundOperations(res.WithLoaders)
 	srv.Use(csrfCheck{})
 	srv.Use(passwordFieldAlone{})
 	// Mutations that talk to a provider commit their own short
