@@ -1,12 +1,9 @@
 package schema
 
 import (
-	"context"
-
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
-	"entgo.io/ent/entql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -156,27 +153,17 @@ func (PastCalendarAccount) Annotations() []schema.Annotation {
 }
 
 // Policy of the PastCalendarAccount: like the accounts themselves, staff
-// see everyone's and other users their own; only the linking service (the
-// system) appends, and nobody edits history.
+// see everyone's and other users their own; a departure is recorded by the
+// user leaving, an admin or the system, and nobody edits history.
 func (PastCalendarAccount) Policy() ent.Policy {
 	return privacy.Policy{
-		Query: privacy.QueryPolicy{ownPastAccounts(), privacy.AlwaysAllowRule()},
+		Query: privacy.QueryPolicy{rule.FilterOwnRows(true), privacy.AlwaysAllowRule()},
 		Mutation: privacy.MutationPolicy{
 			rule.DenyUnlessOp(gen.OpCreate),
 			rule.AllowIfSystem(),
+			rule.AllowIfRole(viewer.RoleAdmin),
+			rule.AllowIfSelf(),
 			privacy.AlwaysDenyRule(),
 		},
 	}
-}
-
-// ownPastAccounts confines fieldworkers to the rows about themselves.
-func ownPastAccounts() privacy.QueryRule {
-	return privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
-		v, _ := viewer.FromContext(ctx)
-		if v.System || v.Role == viewer.RoleAdmin || v.Role == viewer.RoleScheduler {
-			return privacy.Skip
-		}
-		f.Where(entql.FieldEQ("user_id", v.UserID))
-		return privacy.Skip
-	})
 }

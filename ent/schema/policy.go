@@ -82,13 +82,16 @@ func (Organization) Policy() ent.Policy {
 func (ProviderConfig) Policy() ent.Policy { return adminWrites() }
 
 // Policy of the User: admins manage users; users change a few of their own
-// fields.
+// fields — their sync choice only where the organization lets them — and
+// leave their own calendar accounts. Linking asks this policy who may act
+// on a user's calendar links (link, unlink, re-sync).
 func (User) Policy() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{privacy.AlwaysAllowRule()},
 		Mutation: privacy.MutationPolicy{
 			rule.AllowIfSystem(),
 			rule.AllowIfRole(viewer.RoleAdmin),
+			rule.DenySelfSyncChoiceUnlessAllowed(),
 			rule.AllowSelfUpdate(),
 			privacy.AlwaysDenyRule(),
 		},
@@ -114,8 +117,19 @@ func (Booking) Policy() ent.Policy {
 	}
 }
 
-// Policy of the CalendarAccount.
-func (CalendarAccount) Policy() ent.Policy { return ownRowsAdminWrites(true) }
+// Policy of the CalendarAccount: staff see all, others their own; admins
+// and the system write; the last user leaving an account disconnects it.
+func (CalendarAccount) Policy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{rule.FilterOwnRows(true), privacy.AlwaysAllowRule()},
+		Mutation: privacy.MutationPolicy{
+			rule.AllowIfSystem(),
+			rule.AllowIfRole(viewer.RoleAdmin),
+			rule.AllowDisconnectUnheld(),
+			privacy.AlwaysDenyRule(),
+		},
+	}
+}
 
 // Policy of the ProviderCalendar.
 func (ProviderCalendar) Policy() ent.Policy { return ownRowsAdminWrites(true) }
@@ -130,7 +144,8 @@ func (ExternalEvent) Policy() ent.Policy { return ownRowsAdminWrites(true) }
 // Policy of the SyncRun.
 func (SyncRun) Policy() ent.Policy { return ownRowsAdminWrites(true) }
 
-// Policy of the Invitation.
+// Policy of the Invitation: only admins (and the system) send
+// authorization emails.
 func (Invitation) Policy() ent.Policy { return ownRowsAdminWrites(false) }
 
 // Policy of the AuditEvent: admins read it; anyone's actions append to it;
@@ -166,12 +181,18 @@ func (AuthToken) Policy() ent.Policy {
 	}
 }
 
-// Policy of the LinkAttempt: only the system (the linking service) touches
-// OAuth state.
+// Policy of the LinkAttempt: users start linking their own calendar;
+// everything else about OAuth state (reading it back by its token, spending
+// it) is the system's, once a token proved which attempt it is.
 func (LinkAttempt) Policy() ent.Policy {
 	return privacy.Policy{
-		Query:    privacy.QueryPolicy{rule.AllowIfSystem(), privacy.AlwaysDenyRule()},
-		Mutation: privacy.MutationPolicy{rule.AllowIfSystem(), privacy.AlwaysDenyRule()},
+		Query: privacy.QueryPolicy{rule.AllowIfSystem(), privacy.AlwaysDenyRule()},
+		Mutation: privacy.MutationPolicy{
+			rule.AllowIfSystem(),
+			rule.DenyUnlessOp(gen.OpCreate),
+			rule.AllowIfSelf(),
+			privacy.AlwaysDenyRule(),
+		},
 	}
 }
 

@@ -34,6 +34,8 @@ func (s *Service) loadStart(ctx context.Context, token string) (*ent.LinkAttempt
 	if token == "" || len(token) > 200 {
 		return bad("Link not valid", "This page was opened with an incomplete link. Start linking again from Calsync.")
 	}
+	// The browser opening the start page may be signed in to nothing: the
+	// token alone says which attempt, in which organization, this is.
 	all := viewer.AllTenantsContext(ctx)
 	att, err := s.client.LinkAttempt.Query().Where(linkattempt.StartHash(HashToken(token))).WithUser().Only(all)
 	if ent.IsNotFound(err) {
@@ -50,6 +52,7 @@ func (s *Service) loadStart(ctx context.Context, token string) (*ent.LinkAttempt
 	case att.Edges.User == nil || !att.Edges.User.Active:
 		return bad("Link not valid", "This user is no longer active.")
 	}
+	// The token matched: the system reads the organization's name for the page.
 	org, err := s.client.Organization.Get(viewer.SystemContext(ctx, att.OrganizationID), att.OrganizationID)
 	if err != nil {
 		return nil, nil, err
@@ -74,6 +77,8 @@ func (s *Service) Begin(ctx context.Context, token string) (consentURL, nonce st
 	if err != nil || !info.OK {
 		return "", "", info, err
 	}
+	// The start token was checked by loadStart: the system binds the
+	// attempt to this browser for its user, who need not be signed in here.
 	sys := viewer.SystemContext(ctx, att.OrganizationID)
 	u := att.Edges.User
 	pc, err := s.requireSwitch(sys, u, att.Provider)

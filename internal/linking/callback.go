@@ -51,6 +51,8 @@ func (s *Service) Callback(ctx context.Context, p domain.Provider, q url.Values,
 	if state == "" || len(state) > 200 {
 		return failure(p, "Link not recognised", "This page was opened without a valid sign-in state. Start linking again from Calsync."), nil
 	}
+	// The provider redirects a browser that carries no session we rely on:
+	// the state alone says which attempt, in which organization, this is.
 	all := viewer.AllTenantsContext(ctx)
 	att, err := s.client.LinkAttempt.Query().Where(linkattempt.StateHash(HashToken(state))).WithUser().Only(all)
 	if ent.IsNotFound(err) {
@@ -77,6 +79,8 @@ func (s *Service) Callback(ctx context.Context, p domain.Provider, q url.Values,
 			Message: "This sign-in was started in another browser. Start linking again from Calsync, in this browser."}, nil
 	}
 	org := att.OrganizationID
+	// State and nonce are verified: the system completes the consent the
+	// attempt's user began.
 	sys := viewer.SystemContext(ctx, org)
 	// Spend the state first: a replayed callback must find it used.
 	n, err := s.client.LinkAttempt.Update().Where(linkattempt.ID(att.ID), linkattempt.UsedAtIsNil()).SetUsedAt(s.now()).Save(sys)
@@ -201,7 +205,7 @@ func (s *Service) prepareCalendars(ctx context.Context, pr Provider, pc *ent.Pro
 	if existingDest != "" && slices.ContainsFunc(cals, func(c Calendar) bool { return c.ID == existingDest }) {
 		return existingDest, cals, nil
 	}
-	org, err := s.client.Organization.Get(viewer.SystemContext(ctx, u.OrganizationID), u.OrganizationID)
+	org, err := s.client.Organization.Get(ctx, u.OrganizationID)
 	if err != nil {
 		return "", nil, err
 	}
@@ -235,6 +239,10 @@ type linkedAccount struct {
 func (s *Service) saveLink(ctx context.Context, pc *ent.ProviderConfig, u *ent.User, la linkedAccount,
 	calendars func(ctx context.Context, existingDest string) (string, []Calendar, error)) (*ent.CalendarAccount, error) {
 	org := u.OrganizationID
+	// Linking writes an account row that may be shared with users the
+	// viewer cannot read, its calendars and the invitation: the system does
+	// it once the callback verified the state, or once EnableServiceSync's
+	// caller passed AuthorizeFor.
 	sys := audit.WithAction(viewer.SystemContext(ctx, org), "calendar.link")
 	existing, err := s.client.CalendarAccount.Query().Where(calendaraccount.ProviderEQ(la.provider), calendaraccount.AccountEmail(la.email)).Only(sys)
 	if err != nil && !ent.IsNotFound(err) {
@@ -250,7 +258,7 @@ func (s *Service) saveLink(ctx context.Context, pc *ent.ProviderConfig, u *ent.U
 	if existing != nil {
 		dest = existing.DestinationCalendarID
 	}
-	dest, cals, err := calendars(ctx, dest)
+	dest, cals, err := calendars(sys, dest)
 	if err != nil {
 		return nil, err
 	}
@@ -336,7 +344,7 @@ func (s *Service) saveLink(ctx context.Context, pc *ent.ProviderConfig, u *ent.U
 		return nil, err
 	}
 	if old != nil {
-		if _, err := s.detach(ctx, sys, s.client, old, u.ID, departure{reason: pastcalendaraccount.ReasonREPLACED, by: la.by}); err != nil {
+		if _, err := s.detach(sys, s.client, old, u.ID, departure{reason: pastcalendaraccount.ReasonREPLACED, by: la.by}); err != nil {
 			s.log.WarnContext(ctx, "leaving the previous account failed", slog.Int("account_id", old.ID), slog.Any("error", err))
 		}
 	}

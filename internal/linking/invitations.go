@@ -25,12 +25,15 @@ const maxInvitations = 1000
 const InvitePath = "/invite/"
 
 // SendAuthorizationEmails emails each user a single-use link that leads
-// to the provider's consent (admins only). A new link revokes the user's
-// earlier unused ones. Returns the invitations created.
+// to the provider's consent (who may is the Invitation policy's: admins).
+// A new link revokes the user's earlier unused ones. Returns the
+// invitations created.
 func (s *Service) SendAuthorizationEmails(ctx context.Context, userIDs []int, p domain.Provider) ([]*ent.Invitation, error) {
 	v, _ := viewer.FromContext(ctx)
-	if !v.IsAdmin() && !v.System {
-		return nil, domain.Errorf(domain.CodeForbidden, "only administrators send authorization emails")
+	db := s.db(ctx)
+	// Asked first, so a refusal comes before any validation or lookup.
+	if err := invitation.Policy.EvalMutation(ctx, db.Invitation.Create().Mutation()); err != nil {
+		return nil, err
 	}
 	if len(userIDs) == 0 {
 		return nil, domain.InvalidField("userIds", fmt.Errorf("choose at least one fieldworker"))
@@ -41,7 +44,6 @@ func (s *Service) SendAuthorizationEmails(ctx context.Context, userIDs []int, p 
 	if _, err := s.provider(p); err != nil {
 		return nil, err
 	}
-	db := s.db(ctx)
 	pc, err := s.config(ctx, p)
 	if err != nil {
 		return nil, err
@@ -55,6 +57,9 @@ func (s *Service) SendAuthorizationEmails(ctx context.Context, userIDs []int, p 
 	}
 	var out []*ent.Invitation
 	ctx = audit.WithAction(ctx, "invitation.send")
+	// The outbox is written by the system alone (its messages hold
+	// single-use links): queueing the email is delivery work, not the
+	// sender's own change.
 	sys := viewer.SystemContext(ctx, v.OrgID)
 	for _, id := range userIDs {
 		u, err := db.User.Get(ctx, id)
@@ -72,7 +77,7 @@ func (s *Service) SendAuthorizationEmails(ctx context.Context, userIDs []int, p 
 		}
 		if err := db.Invitation.Update().
 			Where(invitation.UserID(u.ID), invitation.ProviderEQ(p), invitation.UsedAtIsNil(), invitation.RevokedAtIsNil()).
-			SetRevokedAt(s.now()).Exec(sys); err != nil {
+			SetRevokedAt(s.now()).Exec(ctx); err != nil {
 			return nil, err
 		}
 		token := randomToken()
@@ -81,7 +86,7 @@ func (s *Service) SendAuthorizationEmails(ctx context.Context, userIDs []int, p 
 		if v.UserID != 0 {
 			c.SetSentByID(v.UserID)
 		}
-		inv, err := c.Save(sys)
+		inv, err := c.Save(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -113,6 +118,7 @@ func (s *Service) queueEmail(ctx, sys context.Context, u *ent.User, kind, subjec
 }
 
 func (s *Service) queueReauthEmail(ctx context.Context, a *ent.CalendarAccount, userID int) error {
+	// A worker found the grant dead (token refresh): nobody acts here.
 	sys := viewer.SystemContext(ctx, a.OrganizationID)
 	u, err := s.client.User.Get(sys, userID)
 	if err != nil {
@@ -142,6 +148,8 @@ func (s *Service) FollowInvitation(ctx context.Context, token string) (*Invitati
 	if token == "" || len(token) > 200 {
 		return bad("Link not valid", "This authorization link is incomplete. Ask your administrator for a new one.")
 	}
+	// Nobody is signed in: the token alone says which invitation, in which
+	// organization, this is.
 	all := viewer.AllTenantsContext(ctx)
 	inv, err := s.client.Invitation.Query().Where(invitation.TokenHash(HashToken(token))).WithUser().Only(all)
 	if ent.IsNotFound(err) {
@@ -160,6 +168,8 @@ func (s *Service) FollowInvitation(ctx context.Context, token string) (*Invitati
 	case inv.Edges.User == nil || !inv.Edges.User.Active:
 		return bad("Link not valid", "This user is no longer active.")
 	}
+	// The token was checked above: the system starts the consent for the
+	// invited user, who is not signed in.
 	sys := viewer.SystemContext(ctx, inv.OrganizationID)
 	u := inv.Edges.User
 	start, err := s.newAttempt(sys, u, inv.Provider, &inv.ID)

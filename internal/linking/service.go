@@ -265,12 +265,14 @@ func (s *Service) newAttempt(ctx context.Context, u *ent.User, p domain.Provider
 	if err != nil {
 		return "", err
 	}
+	// As the viewer: users start their own links (rule.AllowIfSelf); an
+	// invitation's attempt is made by the system once its token is checked.
 	c := s.db(ctx).LinkAttempt.Create().SetUserID(u.ID).SetProvider(p).SetStateHash(HashToken(state)).
 		SetStartHash(HashToken(start)).SetCodeVerifierEnc(venc).SetExpiresAt(s.now().Add(AttemptTTL))
 	if invitationID != nil {
 		c.SetInvitationID(*invitationID)
 	}
-	if err := c.Exec(viewer.SystemContext(ctx, u.OrganizationID)); err != nil {
+	if err := c.Exec(ctx); err != nil {
 		return "", fmt.Errorf("linking: record attempt: %w", err)
 	}
 	return start, nil
@@ -336,13 +338,23 @@ func (s *Service) Config(ctx context.Context, p domain.Provider) (*ent.ProviderC
 // needs this service's token sources, so it is built second).
 func (s *Service) SetReleaser(r Releaser) { s.releaser = r }
 
+// AuthorizeFor asks the User policy whether the viewer may act on
+// userID's calendar links (link, unlink, re-sync): the system and admins
+// for anyone of their organization, users for themselves
+// (rule.AllowSelfUpdate). Operations call it before any lookup or provider
+// call, so a refusal costs nothing and reads the same whether or not the
+// user exists; the writes that follow are checked again by their own
+// entities' policies.
+func (s *Service) AuthorizeFor(ctx context.Context, userID int) error {
+	return user.Policy.EvalMutation(ctx, s.db(ctx).User.UpdateOneID(userID).Mutation())
+}
+
 // Resync queues a re-sync of a user's calendar for p: the last 30 days and
 // the future pushed again, events deleted at the provider recreated. Users
-// re-sync their own; admins anyone's.
+// re-sync their own; admins anyone's (AuthorizeFor).
 func (s *Service) Resync(ctx context.Context, userID int, p domain.Provider) (*ent.CalendarAccount, error) {
-	v, _ := viewer.FromContext(ctx)
-	if !v.IsAdmin() && v.UserID != userID {
-		return nil, domain.Errorf(domain.CodeForbidden, "only administrators re-sync another user's calendar")
+	if err := s.AuthorizeFor(ctx, userID); err != nil {
+		return nil, err
 	}
 	u, err := s.db(ctx).User.Get(ctx, userID)
 	if ent.IsNotFound(err) {

@@ -54,11 +54,11 @@ type KeyConverter interface {
 // the change turns user consent on — the provider enabled in PLATFORM_APP
 // or PRIVATE_APP mode, or switched to one of them while enabled — active
 // fieldworkers are asked to link (OctopusPro), unless NotifyFieldworkers
-// is false; see inviteFieldworkers.
+// is false; see inviteFieldworkers. Who may is the ProviderConfig policy's
+// (admins).
 func (s *Service) Configure(ctx context.Context, in ProviderSettings, keys KeyConverter) (*ent.ProviderConfig, error) {
-	v, _ := viewer.FromContext(ctx)
-	if !v.IsAdmin() {
-		return nil, domain.Errorf(domain.CodeForbidden, "only administrators change provider settings")
+	if err := s.authorizeSettings(ctx, in.Provider); err != nil {
+		return nil, err
 	}
 	pr, err := s.provider(in.Provider)
 	if err != nil {
@@ -281,11 +281,18 @@ func (s *Service) serviceCredentials(pc *ent.ProviderConfig) (ServiceCredentials
 	return c, nil
 }
 
+// authorizeSettings asks the ProviderConfig policy whether the viewer may
+// change p's settings, before any provider is called with credentials.
+func (s *Service) authorizeSettings(ctx context.Context, p domain.Provider) error {
+	return providerconfig.Policy.EvalMutation(ctx, s.db(ctx).ProviderConfig.Update().Where(providerconfig.ProviderEQ(p)).Mutation())
+}
+
 // TestConnection checks the stored credentials of p against the provider.
+// It opens the stored secrets, so it is for whoever may change the
+// settings (authorizeSettings).
 func (s *Service) TestConnection(ctx context.Context, p domain.Provider) error {
-	v, _ := viewer.FromContext(ctx)
-	if !v.IsAdmin() {
-		return domain.Errorf(domain.CodeForbidden, "only administrators test provider connections")
+	if err := s.authorizeSettings(ctx, p); err != nil {
+		return err
 	}
 	pr, err := s.provider(p)
 	if err != nil {
@@ -319,8 +326,10 @@ func (s *Service) TestConnection(ctx context.Context, p domain.Provider) error {
 }
 
 // SetChoice sets a user's own switch for p (nil: follow the
-// organization). Users may do so for themselves only where the
-// organization lets users override; administrators may for anyone.
+// organization). The User policy decides who may: users for themselves
+// only where the organization lets users override and no administrator
+// chose for them (rule.DenySelfSyncChoiceUnlessAllowed), administrators
+// for anyone.
 func (s *Service) SetChoice(ctx context.Context, userID int, p domain.Provider, enabled *bool) (*ent.User, error) {
 	v, _ := viewer.FromContext(ctx)
 	db := s.db(ctx)
@@ -331,22 +340,9 @@ func (s *Service) SetChoice(ctx context.Context, userID int, p domain.Provider, 
 	if err != nil {
 		return nil, err
 	}
+	// Not a permission: an administrator's choice is recorded as theirs
+	// (honoured even where users may not override).
 	byAdmin := v.IsAdmin()
-	if !byAdmin {
-		if v.UserID != userID {
-			return nil, domain.Errorf(domain.CodeForbidden, "only administrators change another user's calendar sync")
-		}
-		pc, err := s.config(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		if pc == nil || !pc.UsersCanOverride {
-			return nil, domain.Errorf(domain.CodeForbidden, "your organization does not let users change %s calendar sync", p.DisplayName())
-		}
-		if c := ChoiceOf(target, p); c.ByAdmin && c.Value != nil {
-			return nil, domain.Errorf(domain.CodeForbidden, "an administrator set %s calendar sync for you", p.DisplayName())
-		}
-	}
 	u := db.User.UpdateOne(target)
 	// Users never touch the admin flag (their privacy rule forbids it): it
 	// is already false whenever they may choose.

@@ -28,6 +28,8 @@ func (s *Service) TokenSource(ctx context.Context, a *ent.CalendarAccount) (oaut
 	if err != nil {
 		return nil, err
 	}
+	// Credentials are for the engine's workers (and the unlink releaser),
+	// which act for nobody: the system reads the organization's settings.
 	sys := viewer.SystemContext(ctx, a.OrganizationID)
 	pc, err := s.config(sys, a.Provider)
 	if err != nil {
@@ -95,6 +97,7 @@ func (t *storedTokenSource) Token() (*oauth2.Token, error) {
 	if t.valid(t.cached) {
 		return t.cached, nil
 	}
+	// A token refresh is background work for whichever worker needs it.
 	ctx := viewer.SystemContext(t.ctx, t.org)
 	if t.s.locker != nil {
 		unlock, err := t.s.locker.Lock(ctx, "calsync:account-token:"+strconv.Itoa(t.accountID), 30*time.Second)

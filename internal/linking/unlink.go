@@ -25,12 +25,14 @@ func (s *Service) Unlink(ctx context.Context, userID int, p domain.Provider) (*e
 	return s.unlink(ctx, userID, p, false)
 }
 
-// unlink is Unlink; deactivation records that as the reason.
+// unlink is Unlink; deactivation records that as the reason. It runs as
+// the viewer: the User, PastCalendarAccount and CalendarAccount policies
+// let users leave their own accounts and admins anyone's.
 func (s *Service) unlink(ctx context.Context, userID int, p domain.Provider, deactivation bool) (*ent.CalendarAccount, error) {
-	v, _ := viewer.FromContext(ctx)
-	if !v.IsAdmin() && !v.System && v.UserID != userID {
-		return nil, domain.Errorf(domain.CodeForbidden, "only administrators unlink another user's calendar")
+	if err := s.AuthorizeFor(ctx, userID); err != nil {
+		return nil, err
 	}
+	v, _ := viewer.FromContext(ctx)
 	db := s.db(ctx)
 	u, err := db.User.Get(ctx, userID)
 	if ent.IsNotFound(err) {
@@ -39,8 +41,8 @@ func (s *Service) unlink(ctx context.Context, userID int, p domain.Provider, dea
 	if err != nil {
 		return nil, err
 	}
-	sys := audit.WithAction(viewer.SystemContext(ctx, u.OrganizationID), "calendar.unlink")
-	a, err := accountOf(sys, db, u.ID, p)
+	ctx = audit.WithAction(ctx, "calendar.unlink")
+	a, err := accountOf(ctx, db, u.ID, p)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +56,7 @@ func (s *Service) unlink(ctx context.Context, userID int, p domain.Provider, dea
 	if deactivation {
 		why.reason = pastcalendaraccount.ReasonDEACTIVATED
 	}
-	return s.detach(ctx, sys, db, a, u.ID, why)
+	return s.detach(ctx, db, a, u.ID, why)
 }
 
 // departure is why and by whom (0: Calsync itself) a user leaves an
@@ -65,14 +67,15 @@ type departure struct {
 }
 
 // detach removes the user from the account, recording the departure, and,
-// when nobody is left, revokes and forgets the account's credentials.
-func (s *Service) detach(ctx, sys context.Context, db *ent.Client, a *ent.CalendarAccount, userID int, why departure) (*ent.CalendarAccount, error) {
+// when nobody is left, revokes and forgets the account's credentials. It
+// runs as ctx's viewer, under the policies of what it changes.
+func (s *Service) detach(ctx context.Context, db *ent.Client, a *ent.CalendarAccount, userID int, why departure) (*ent.CalendarAccount, error) {
 	left := false
 	leave := func(context.Context) error {
 		if left {
 			return nil
 		}
-		if err := db.CalendarAccount.UpdateOne(a).RemoveUserIDs(userID).Exec(sys); err != nil {
+		if err := db.User.UpdateOneID(userID).RemoveCalendarAccountIDs(a.ID).Exec(ctx); err != nil {
 			return err
 		}
 		c := db.PastCalendarAccount.Create().SetUserID(userID).SetAccountID(a.ID).SetProvider(a.Provider).
@@ -80,14 +83,14 @@ func (s *Service) detach(ctx, sys context.Context, db *ent.Client, a *ent.Calend
 		if why.by != 0 {
 			c.SetUnlinkedByID(why.by)
 		}
-		if err := c.Exec(sys); err != nil {
+		if err := c.Exec(ctx); err != nil {
 			return fmt.Errorf("linking: record past account: %w", err)
 		}
 		left = true
 		return nil
 	}
 	if s.releaser != nil {
-		pc, err := s.config(sys, a.Provider)
+		pc, err := s.config(ctx, a.Provider)
 		if err != nil {
 			return nil, err
 		}
@@ -104,7 +107,7 @@ func (s *Service) detach(ctx, sys context.Context, db *ent.Client, a *ent.Calend
 	} else if err := leave(ctx); err != nil {
 		return nil, err
 	}
-	others, err := db.CalendarAccount.QueryUsers(a).Count(sys)
+	others, err := db.CalendarAccount.QueryUsers(a).Count(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -116,12 +119,13 @@ func (s *Service) detach(ctx, sys context.Context, db *ent.Client, a *ent.Calend
 			s.log.WarnContext(ctx, "revoke at provider failed", slog.Int("account_id", a.ID), slog.Any("error", err))
 			up.SetLastError("revoking at the provider failed: " + err.Error())
 		}
-		if a, err = up.ClearTokenEnc().SetStatus(calendaraccount.StatusDISCONNECTED).Save(sys); err != nil {
+		// rule.AllowDisconnectUnheld: the last user leaving may do this.
+		if a, err = up.ClearTokenEnc().SetStatus(calendaraccount.StatusDISCONNECTED).Save(ctx); err != nil {
 			return nil, err
 		}
-	} else if a, err = db.CalendarAccount.Get(sys, a.ID); err != nil {
-		return nil, err
 	}
+	// Otherwise the account row is as it was: leaving changed the user's
+	// edge, and a fieldworker who left may no longer read the account.
 	if s.notifier != nil {
 		s.notifier.AccountStatusChanged(ctx, a.OrganizationID, a.ID, []int{userID}, string(a.Status), a.LastError)
 	}
@@ -136,8 +140,7 @@ func (s *Service) revoke(ctx context.Context, a *ent.CalendarAccount) error {
 	if err != nil {
 		return err
 	}
-	sys := viewer.SystemContext(ctx, a.OrganizationID)
-	pc, err := s.config(sys, a.Provider)
+	pc, err := s.config(ctx, a.Provider)
 	if err != nil || pc == nil {
 		return errors.Join(err, errors.New("provider not configured"))
 	}
@@ -189,11 +192,17 @@ type ServiceSyncResult struct {
 
 // EnableServiceSync turns on sync for users in SERVICE_ACCOUNT mode: no
 // consent, Calsync impersonates each user's email. Users do it for
-// themselves; admins for anyone.
+// themselves; admins for anyone (AuthorizeFor).
 func (s *Service) EnableServiceSync(ctx context.Context, userIDs []int, p domain.Provider) ([]ServiceSyncResult, error) {
 	v, _ := viewer.FromContext(ctx)
 	if len(userIDs) == 0 || len(userIDs) > 1000 {
 		return nil, domain.InvalidField("userIds", errors.New("give 1 to 1000 users"))
+	}
+	// All of them first: a refusal leaves no one half-linked.
+	for _, id := range userIDs {
+		if err := s.AuthorizeFor(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	pr, err := s.provider(p)
 	if err != nil {
@@ -212,9 +221,6 @@ func (s *Service) EnableServiceSync(ctx context.Context, userIDs []int, p domain
 	}
 	var out []ServiceSyncResult
 	for _, id := range userIDs {
-		if !v.IsAdmin() && v.UserID != id {
-			return nil, domain.Errorf(domain.CodeForbidden, "only administrators turn on sync for another user")
-		}
 		u, err := s.db(ctx).User.Get(ctx, id)
 		if ent.IsNotFound(err) {
 			return nil, domain.NotFound("user", id)

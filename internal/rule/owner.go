@@ -13,8 +13,8 @@ import (
 )
 
 // FilterOwnRows narrows what non-admin users see of per-user data to their
-// own rows: the bookings they host, their calendar accounts and what hangs
-// off them, their invitations and tokens. Admins (and schedulers, where
+// own rows: the bookings they host, their calendar accounts (past ones
+// too) and what hangs off them, their invitations and tokens. Admins (and schedulers, where
 // allowScheduler is true) see the whole organization; the system is not
 // filtered.
 func FilterOwnRows(allowScheduler bool) privacy.QueryMutationRule {
@@ -33,6 +33,8 @@ func FilterOwnRows(allowScheduler bool) privacy.QueryMutationRule {
 			f.WhereHasAccountWith(calendaraccount.HasUsersWith(own))
 		case *ent.ExternalEventFilter:
 			f.WhereHasCalendarWith(providerCalendarOfUser(v.UserID))
+		case *ent.PastCalendarAccountFilter:
+			f.WhereUserID(entql.IntEQ(v.UserID))
 		case *ent.SyncRunFilter:
 			f.WhereHasAccountWith(calendaraccount.HasUsersWith(own))
 		case *ent.EventLinkFilter:
@@ -73,7 +75,10 @@ var selfUpdatableUserFields = map[string]bool{
 }
 
 // AllowSelfUpdate lets any user update their own name, time zone, password
-// and per-provider choice — nothing else, and no one else.
+// and per-provider choice, and leave their own calendar accounts — nothing
+// else, and no one else. An update of one's own row changing nothing is
+// allowed too: linking asks it to learn whether the viewer may act on a
+// user's calendar links (see linking.Service.AuthorizeFor).
 func AllowSelfUpdate() privacy.MutationRule {
 	return privacy.UserMutationRuleFunc(func(ctx context.Context, m *ent.UserMutation) error {
 		v, _ := viewer.FromContext(ctx)
@@ -93,7 +98,14 @@ func AllowSelfUpdate() privacy.MutationRule {
 				return privacy.Skip
 			}
 		}
-		if len(m.AddedEdges()) > 0 || len(m.RemovedEdges()) > 0 || len(m.ClearedEdges()) > 0 {
+		// Leaving one's own calendar accounts (unlink) is the one edge
+		// change allowed; joining one is not (it would show its events).
+		for _, e := range m.RemovedEdges() {
+			if e != user.EdgeCalendarAccounts {
+				return privacy.Skip
+			}
+		}
+		if len(m.AddedEdges()) > 0 || len(m.ClearedEdges()) > 0 {
 			return privacy.Skip
 		}
 		return privacy.Allow
