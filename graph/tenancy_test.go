@@ -16,6 +16,8 @@ import (
 	"calsync/ent/booking"
 	"calsync/ent/bookingstatus"
 	"calsync/ent/bookingtype"
+	"calsync/ent/calendaraccount"
+	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/providerconfig"
 	"calsync/ent/user"
 	"calsync/internal/auth"
@@ -113,6 +115,13 @@ const (
 	tnMMassModify     = `mutation($in:MassModifyBookingsInput!){massModifyBookings(input:$in){count bookings` + tnBookingFields + `}}`
 	tnMCreateToken    = `mutation($n:String!){createBearerToken(input:{name:$n,ttlDays:7}){token authToken{id userID organizationID kind}}}`
 	tnMRevokeToken    = `mutation($id:ID!){revokeBearerToken(id:$id){id revokedAt}}`
+
+	tnMUnlink          = `mutation($u:ID){unlinkCalendar(provider:GOOGLE,userId:$u){id status}}`
+	tnMResync          = `mutation($u:ID){resyncCalendar(provider:GOOGLE,userId:$u){id status}}`
+	tnMSendAuthEmails  = `mutation($ids:[ID!]!){sendAuthorizationEmails(provider:GOOGLE,userIds:$ids){id userID}}`
+	tnMTestConnection  = `mutation{testProviderConnection(provider:GOOGLE){ok message}}`
+	tnMSetCalendarSync = `mutation($u:ID!,$p:Provider!,$on:Boolean){setCalendarSync(userId:$u,provider:$p,enabled:$on){id googleSync microsoftSync}}`
+	tnMEnableService   = `mutation($ids:[ID!]){enableServiceAccountSync(provider:GOOGLE,userIds:$ids){user{id} account{id} error}}`
 )
 
 // tnFixture is the world the table runs in: orgs alpha and beta as
@@ -144,6 +153,10 @@ type tnFixture struct {
 
 	// bearer token ids: alpha's admin, scheduler, fieldworker; beta's admin.
 	tokAdmin, tokScheduler, tokFW, tokBeta int
+
+	// Google accounts linked by alpha's Fieldworker and Fieldworker2 and
+	// by beta's Fieldworker.
+	acctFW, acctFW2, acctBeta *ent.CalendarAccount
 }
 
 func tnSetup(t *testing.T, env *testenv.Env) *tnFixture {
@@ -201,6 +214,16 @@ func tnSetup(t *testing.T, env *testenv.Env) *tnFixture {
 	must(err)
 	f.betaGoogle, err = f.db.ProviderConfig.Query().Where(providerconfig.ProviderEQ(domain.ProviderGoogle)).Only(b)
 	must(err)
+	account := func(ctx context.Context, u *ent.User) *ent.CalendarAccount {
+		t.Helper()
+		acct, err := f.db.CalendarAccount.Create().SetProvider(domain.ProviderGoogle).SetAccountEmail(u.Email).
+			SetCredentialMode(domain.CredentialPlatformApp).AddUsers(u).Save(ctx)
+		must(err)
+		return acct
+	}
+	f.acctFW = account(a, f.alpha.Fieldworker)
+	f.acctFW2 = account(a, f.alpha.Fieldworker2)
+	f.acctBeta = account(b, f.beta.Fieldworker)
 
 	f.clients = map[tnRole]*testenv.Client{
 		tnAdmin:     env.SignIn(t, f.alpha.Admin.Email, testenv.Password),
@@ -312,6 +335,44 @@ func tnSnapshot(t *testing.T, db *ent.Client) tnSnap {
 	for _, x := range events {
 		x.Edges = ent.AuditEventEdges{}
 		put(x.OrganizationID, "AuditEvent", x.ID, x)
+	}
+	accts, err := db.CalendarAccount.Query().WithUsers(func(q *ent.UserQuery) { q.Select(user.FieldID) }).All(ctx)
+	fail(err)
+	for _, x := range accts {
+		members := []int{}
+		for _, u := range x.Edges.Users {
+			members = append(members, u.ID)
+		}
+		sort.Ints(members)
+		x.Edges = ent.CalendarAccountEdges{}
+		put(x.OrganizationID, "CalendarAccount", x.ID, struct {
+			Account *ent.CalendarAccount `json:"account"`
+			Users   []int                `json:"users"`
+			Token   []byte               `json:"token_enc"`
+		}{x, members, x.TokenEnc})
+	}
+	past, err := db.PastCalendarAccount.Query().All(ctx)
+	fail(err)
+	for _, x := range past {
+		x.Edges = ent.PastCalendarAccountEdges{}
+		put(x.OrganizationID, "PastCalendarAccount", x.ID, x)
+	}
+	invs, err := db.Invitation.Query().All(ctx)
+	fail(err)
+	for _, x := range invs {
+		x.Edges = ent.InvitationEdges{}
+		put(x.OrganizationID, "Invitation", x.ID, x)
+	}
+	atts, err := db.LinkAttempt.Query().All(ctx)
+	fail(err)
+	for _, x := range atts {
+		x.Edges = ent.LinkAttemptEdges{}
+		put(x.OrganizationID, "LinkAttempt", x.ID, x)
+	}
+	mails, err := db.EmailMessage.Query().All(ctx)
+	fail(err)
+	for _, x := range mails {
+		put(x.OrganizationID, "EmailMessage", x.ID, x)
 	}
 	return s
 }
@@ -746,6 +807,15 @@ func (f *tnFixture) cases() []tnCase {
 			tnSameSet(t, "users", tnIDs(t, d, "node.users"), f.alphaUsers(t))
 		}})
 	}
+	// Calendar accounts: staff see everyone's, a fieldworker only their own
+	// — not another user's by id, however they got it.
+	for _, r := range staff {
+		add(tnCase{name: "node alpha Fieldworker2's calendar account", as: r, query: tnQNode, vars: id(f.acctFW2.ID), check: nodeIs(f.acctFW2.ID)})
+	}
+	add(tnCase{name: "node own calendar account", as: tnFW, query: tnQNode, vars: id(f.acctFW.ID), check: nodeIs(f.acctFW.ID)})
+	add(tnCase{name: "node alpha Fieldworker2's calendar account", as: tnFW, query: tnQNode, vars: id(f.acctFW2.ID),
+		tolerate: tnNotFound, ghost: id(tnGhost(f.acctFW2.ID)), check: nodeNull})
+
 	// Audit events: admins only.
 	add(tnCase{name: "node alpha audit event", as: tnAdmin, query: tnQNode, vars: id(f.alphaAudit.ID), check: nodeIs(f.alphaAudit.ID)})
 	for _, r := range []tnRole{tnScheduler, tnFW} {
@@ -761,6 +831,7 @@ func (f *tnFixture) cases() []tnCase {
 		{"booking", be.Booking.ID}, {"admin", be.Admin.ID}, {"fieldworker", be.Fieldworker.ID},
 		{"status", be.Status.ID}, {"type", be.Type.ID}, {"org", be.ID},
 		{"provider config", f.betaGoogle.ID}, {"audit event", f.betaAudit.ID}, {"bearer token", f.tokBeta},
+		{"calendar account", f.acctBeta.ID},
 	}
 	var betaIDs []int
 	for _, o := range betaObjects {
@@ -1240,7 +1311,91 @@ func (f *tnFixture) cases() []tnCase {
 				}
 			}})
 	}
+
+	// ---- Calendar links --------------------------------------------------
+	// Users act on their own calendar links, admins on anyone's in their
+	// organization (the User policy); provider settings and authorization
+	// emails are admins' (ProviderConfig and Invitation policies). A
+	// refusal comes before any lookup: the same for a missing user.
+	of := func(u int) map[string]any { return map[string]any{"u": tnSID(u)} }
+	ids := func(u ...int) map[string]any { return map[string]any{"ids": tnSIDs(u...)} }
+	syncChoice := func(u int, p string) map[string]any {
+		return map[string]any{"u": tnSID(u), "p": p, "on": true}
+	}
+	add(tnCase{name: "resyncCalendar own", as: tnFW, query: tnMResync, vars: map[string]any{},
+		check: func(t *testing.T, d tnData) { tnEq(t, d, "resyncCalendar.id", tnSID(f.acctFW.ID)) }})
+	add(tnCase{name: "resyncCalendar Fieldworker2's", as: tnAdmin, query: tnMResync, vars: of(al.Fieldworker2.ID),
+		check: func(t *testing.T, d tnData) { tnEq(t, d, "resyncCalendar.id", tnSID(f.acctFW2.ID)) }})
+	for _, r := range []tnRole{tnScheduler, tnFW} {
+		add(tnCase{name: "unlinkCalendar Fieldworker2's", as: r, query: tnMUnlink, vars: of(al.Fieldworker2.ID),
+			ghost: of(tnGhost(al.Fieldworker2.ID)), want: tnForbidden})
+		add(tnCase{name: "unlinkCalendar beta fieldworker's", as: r, query: tnMUnlink, vars: of(be.Fieldworker.ID),
+			ghost: of(tnGhost(be.Fieldworker.ID)), want: tnForbidden})
+		add(tnCase{name: "resyncCalendar Fieldworker2's", as: r, query: tnMResync, vars: of(al.Fieldworker2.ID),
+			ghost: of(tnGhost(al.Fieldworker2.ID)), want: tnForbidden})
+		add(tnCase{name: "enableServiceAccountSync for Fieldworker2", as: r, query: tnMEnableService, vars: ids(al.Fieldworker2.ID),
+			ghost: ids(tnGhost(al.Fieldworker2.ID)), want: tnForbidden})
+		add(tnCase{name: "sendAuthorizationEmails to Fieldworker2", as: r, query: tnMSendAuthEmails, vars: ids(al.Fieldworker2.ID), want: tnForbidden})
+		add(tnCase{name: "sendAuthorizationEmails to nobody", as: r, query: tnMSendAuthEmails, vars: ids(), want: tnForbidden})
+		add(tnCase{name: "testProviderConnection", as: r, query: tnMTestConnection, want: tnForbidden})
+		add(tnCase{name: "setCalendarSync Fieldworker2's", as: r, query: tnMSetCalendarSync, vars: syncChoice(al.Fieldworker2.ID, "GOOGLE"), want: tnForbidden})
+		add(tnCase{name: "setCalendarSync beta fieldworker's", as: r, query: tnMSetCalendarSync, vars: syncChoice(be.Fieldworker.ID, "GOOGLE"),
+			ghost: syncChoice(tnGhost(be.Fieldworker.ID), "GOOGLE"), want: tnNotFound})
+	}
+	add(tnCase{name: "setCalendarSync own where the organization decides", as: tnFW, query: tnMSetCalendarSync,
+		vars: syncChoice(al.Fieldworker.ID, "MICROSOFT"), want: tnForbidden})
+	add(tnCase{name: "unlinkCalendar beta fieldworker's", as: tnAdmin, query: tnMUnlink, vars: of(be.Fieldworker.ID),
+		ghost: of(tnGhost(be.Fieldworker.ID)), want: tnNotFound})
+	add(tnCase{name: "resyncCalendar beta fieldworker's", as: tnAdmin, query: tnMResync, vars: of(be.Fieldworker.ID),
+		ghost: of(tnGhost(be.Fieldworker.ID)), want: tnNotFound})
+	add(tnCase{name: "sendAuthorizationEmails to beta fieldworker", as: tnAdmin, query: tnMSendAuthEmails, vars: ids(be.Fieldworker.ID),
+		ghost: ids(tnGhost(be.Fieldworker.ID)), want: []string{"NOT_FOUND", "BAD_USER_INPUT"}})
+	for _, q := range []struct {
+		name, query string
+		vars        map[string]any
+	}{
+		{"unlinkCalendar", tnMUnlink, of(al.Fieldworker.ID)},
+		{"resyncCalendar", tnMResync, of(al.Fieldworker.ID)},
+		{"enableServiceAccountSync", tnMEnableService, ids(al.Fieldworker.ID)},
+		{"sendAuthorizationEmails", tnMSendAuthEmails, ids(al.Fieldworker.ID)},
+		{"testProviderConnection", tnMTestConnection, nil},
+		{"setCalendarSync", tnMSetCalendarSync, syncChoice(al.Fieldworker.ID, "GOOGLE")},
+	} {
+		add(tnCase{name: q.name, as: tnAnon, query: q.query, vars: q.vars, want: tnAnonCodes})
+	}
+	// Last, as they end the links: a fieldworker leaves their own account
+	// (the last member, so it is disconnected); an admin unlinks
+	// Fieldworker2's.
+	add(tnCase{name: "unlinkCalendar own", as: tnFW, query: tnMUnlink, vars: map[string]any{},
+		check: func(t *testing.T, d tnData) {
+			tnEq(t, d, "unlinkCalendar.id", tnSID(f.acctFW.ID))
+			tnEq(t, d, "unlinkCalendar.status", "DISCONNECTED")
+			f.checkLeft(t, f.acctFW.ID, al.Fieldworker, al.Fieldworker, "UNLINKED_BY_USER")
+		}})
+	add(tnCase{name: "unlinkCalendar Fieldworker2's", as: tnAdmin, query: tnMUnlink, vars: of(al.Fieldworker2.ID),
+		check: func(t *testing.T, d tnData) {
+			tnEq(t, d, "unlinkCalendar.id", tnSID(f.acctFW2.ID))
+			tnEq(t, d, "unlinkCalendar.status", "DISCONNECTED")
+			f.checkLeft(t, f.acctFW2.ID, al.Fieldworker2, al.Admin, "UNLINKED_BY_ADMIN")
+		}})
 	return cs
+}
+
+// checkLeft checks that u is no longer in account acct and that their
+// departure was recorded as by, for reason.
+func (f *tnFixture) checkLeft(t *testing.T, acct int, u, by *ent.User, reason string) {
+	t.Helper()
+	held, err := f.db.User.Query().Where(user.ID(u.ID), user.HasCalendarAccountsWith(calendaraccount.ID(acct))).Exist(f.sys())
+	if err != nil || held {
+		t.Errorf("user %d still in account %d (err %v)", u.ID, acct, err)
+	}
+	past, err := f.db.PastCalendarAccount.Query().Where(pastcalendaraccount.UserID(u.ID), pastcalendaraccount.AccountID(acct)).Only(f.sys())
+	if err != nil {
+		t.Fatalf("no past account of user %d: %v", u.ID, err)
+	}
+	if string(past.Reason) != reason || past.UnlinkedByID == nil || *past.UnlinkedByID != by.ID {
+		t.Errorf("past account: reason %s by %v, want %s by %d", past.Reason, past.UnlinkedByID, reason, by.ID)
+	}
 }
 
 // run runs one case and checks its outcome and what it changed.
@@ -1391,6 +1546,63 @@ func TestTenantIsolationAndRoles(t *testing.T) {
 			for _, e := range evs {
 				if a := e.Edges.Actor; a != nil && a.OrganizationID != e.OrganizationID {
 					t.Errorf("audit event %d of org %d has actor %d of org %d", e.ID, e.OrganizationID, a.ID, a.OrganizationID)
+				}
+			}
+		})
+	}
+}
+
+// TestFollowingOthersCalendars checks who may follow another user's
+// account and sync events over a websocket: the same rule as acting on
+// their calendar links (admins for anyone in their organization, users for
+// themselves), refused before the user is looked up.
+func TestFollowingOthersCalendars(t *testing.T) {
+	for _, backend := range testenv.Backends() {
+		t.Run(string(backend), func(t *testing.T) {
+			env := testenv.New(t, backend)
+			al, be := env.SeedOrg(t, "alpha"), env.SeedOrg(t, "beta")
+			clients := map[tnRole]*testenv.Client{
+				tnAdmin:     env.SignIn(t, al.Admin.Email, testenv.Password),
+				tnScheduler: env.SignIn(t, al.Scheduler.Email, testenv.Password),
+				tnFW:        env.SignIn(t, al.Fieldworker.Email, testenv.Password),
+			}
+			own := map[tnRole]int{tnAdmin: al.Admin.ID, tnScheduler: al.Scheduler.ID, tnFW: al.Fieldworker.ID}
+			for _, field := range []string{"calendarAccountChanged", "syncStatusChanged"} {
+				query := `subscription($u:ID){` + field + `(userId:$u){accountId}}`
+				for _, c := range []struct {
+					as   tnRole
+					whom string
+					user int
+					want string // error code; "" = subscribed
+				}{
+					{tnAdmin, "own", own[tnAdmin], ""},
+					{tnAdmin, "Fieldworker2's", al.Fieldworker2.ID, ""},
+					{tnAdmin, "beta fieldworker's", be.Fieldworker.ID, "NOT_FOUND"},
+					{tnScheduler, "own", own[tnScheduler], ""},
+					{tnScheduler, "Fieldworker2's", al.Fieldworker2.ID, "FORBIDDEN"},
+					{tnFW, "own", own[tnFW], ""},
+					{tnFW, "Fieldworker2's", al.Fieldworker2.ID, "FORBIDDEN"},
+					{tnFW, "beta fieldworker's", be.Fieldworker.ID, "FORBIDDEN"},
+				} {
+					t.Run(fmt.Sprintf("%s/%s/%s", c.as, field, c.whom), func(t *testing.T) {
+						next := env.Subscribe(t, clients[c.as], query, map[string]any{"u": tnSID(c.user)})
+						msg := next(300 * time.Millisecond)
+						if c.want == "" {
+							if msg != nil {
+								t.Fatalf("subscription refused or ended: %v", msg)
+							}
+							return
+						}
+						// A resolver's refusal arrives as a result carrying
+						// only errors (graphql-transport-ws "next").
+						errs, _ := tnDig(msg, "payload.errors").([]any)
+						if msg == nil || msg["type"] != "next" || tnDig(msg, "payload.data") != nil {
+							t.Fatalf("got %v, want an error %s", msg, c.want)
+						}
+						if len(errs) != 1 || tnDig(errs[0], "extensions.code") != c.want {
+							t.Errorf("errors %v, want one with code %s", errs, c.want)
+						}
+					})
 				}
 			}
 		})
