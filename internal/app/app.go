@@ -134,7 +134,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	a.Emulators = ps.emulators
 	a.inspector = asynq.NewInspector(a.Redis.Asynq)
 	a.locker = redisconn.NewLocker(a.Redis.Client)
-	jobs := &linkJobs{queue: a.Queue, insp: a.inspector, broker: a.Broker, log: log}
+	jobs := &linkJobs{db: client, queue: a.Queue, insp: a.inspector, broker: a.Broker, log: log}
 	a.Linking = linking.New(linking.Options{
 		Client: client, Box: a.Box, Providers: ps.providers, Platform: ps.platform, PublicURL: cfg.PublicURL,
 		Jobs: jobs, Notifier: jobs, Locker: a.locker, Logger: log,
@@ -242,9 +242,9 @@ func (a *App) StartWorker() error {
 		sender = s
 	}
 	mux := asynq.NewServeMux()
-	mux.Handle(tasks.TypeBookingsChanged, &tasks.FanOut{Client: a.DB.Client, Queue: a.Queue, Inspector: a.inspector, Log: a.Log, Redis: a.Redis.Client, Prefix: a.brokerPrefix})
+	mux.Handle(tasks.TypeBookingsChanged, &tasks.FanOut{Client: a.DB.Client, Queue: a.Queue, Inspector: a.inspector, Log: a.Log})
 	mux.Handle(tasks.TypeAccountSync, &tasks.AccountSync{
-		Engine: a.Engine, Locker: a.locker, Redis: a.Redis.Client, Prefix: a.brokerPrefix,
+		Engine: a.Engine, Locker: a.locker, Prefix: a.brokerPrefix,
 	})
 	mux.Handle(tasks.TypeReconcileAll, &tasks.ReconcileAll{Client: a.DB.Client, Queue: a.Queue, Inspector: a.inspector, Log: a.Log, Spread: time.Minute})
 	mux.Handle(tasks.TypeEmailSend, &tasks.SendEmail{Client: a.DB.Client, Sender: sender, Now: time.Now})

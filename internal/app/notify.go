@@ -13,6 +13,9 @@ import (
 	"calsync/internal/broker"
 	"calsync/internal/linking"
 	"calsync/internal/scheduling"
+	"calsync/internal/store"
+	"calsync/internal/viewer"
+	"calsync/sync/engine"
 	"calsync/sync/tasks"
 )
 
@@ -54,6 +57,7 @@ func (f *changeFeed) CalendarsChanged(ctx context.Context, orgID int, userIDs []
 
 // linkJobs queues linking's background work and publishes account status.
 type linkJobs struct {
+	db     *ent.Client
 	queue  *asynq.Client
 	insp   *asynq.Inspector
 	broker *broker.Broker
@@ -78,10 +82,25 @@ func (j *linkJobs) enqueue(ctx context.Context, t *asynq.Task, opts []asynq.Opti
 }
 
 func (j *linkJobs) AccountLinked(ctx context.Context, orgID, accountID int) {
-	t, opts, err := tasks.NewAccountSyncTask(tasks.AccountSyncPayload{OrgID: orgID, AccountID: accountID, Kind: "INITIAL"})
-	if err := j.enqueue(ctx, t, opts, err); err != nil {
-		j.log.WarnContext(ctx, "enqueue initial sync failed", slog.Int("account_id", accountID), slog.Any("error", err))
+	if err := j.requestSync(ctx, orgID, accountID, "INITIAL"); err != nil {
+		j.log.WarnContext(ctx, "request initial sync failed", slog.Int("account_id", accountID), slog.Any("error", err))
 	}
+}
+
+// requestSync counts a sync request for the account in the operation's
+// transaction, if it runs in one (on SQLite another connection would wait
+// for its lock), and wakes the sync once that has committed.
+func (j *linkJobs) requestSync(ctx context.Context, orgID, accountID int, kind string) error {
+	reqs, err := engine.RequestSync(viewer.SystemContext(ctx, orgID), store.ClientFrom(ctx, j.db), accountID)
+	if err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	store.AfterCommit(ctx, func(ctx context.Context) {
+		if err := tasks.WakeSyncs(ctx, j.queue, j.insp, kind, 0, reqs...); err != nil {
+			j.log.WarnContext(ctx, "enqueue account sync failed", slog.Int("account_id", accountID), slog.String("kind", kind), slog.Any("error", err))
+		}
+	})
+	return nil
 }
 
 func (j *linkJobs) EmailQueued(ctx context.Context, orgID, emailID int) {
@@ -101,8 +120,7 @@ func (j *linkJobs) AccountStatusChanged(ctx context.Context, orgID, accountID in
 }
 
 func (j *linkJobs) AccountResync(ctx context.Context, orgID, accountID int) error {
-	t, opts, err := tasks.NewAccountSyncTask(tasks.AccountSyncPayload{OrgID: orgID, AccountID: accountID, Kind: "RESYNC"})
-	return j.enqueue(ctx, t, opts, err)
+	return j.requestSync(ctx, orgID, accountID, "RESYNC")
 }
 
 // SyncProgress publishes a run's progress to subscribers.

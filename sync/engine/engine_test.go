@@ -11,13 +11,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
+
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/syncrun"
 	"calsync/internal/domain"
 	"calsync/internal/testenv"
 	"calsync/internal/viewer"
 	"calsync/sync/emulator"
 	"calsync/sync/emulator/emucore"
+	"calsync/sync/tasks"
 )
 
 // calEvent is an event as the emulated provider holds it.
@@ -335,6 +339,97 @@ func TestStatusAndTypeEditsReachCalendars(t *testing.T) {
 			f.waitTitles(t, "status pushes again", "Visit sty")
 			f.mutate(t, `mutation($id:ID!){updateBookingType(id:$id,input:{syncToCalendar:false}){id}}`, map[string]any{"id": typ})
 			f.waitTitles(t, "type no longer syncs")
+		})
+	}
+}
+
+// counters reads the account's sync requests and how many of them the
+// engine has handled.
+func (f *fixture) counters(t *testing.T) (requested, done int) {
+	t.Helper()
+	a, err := f.env.App.Client().CalendarAccount.Get(f.sys(), f.account.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.SyncRequested, a.SyncDone
+}
+
+// waitHandled waits until a request counted after requested (the count
+// read before a change) has been handled: a round of the engine that
+// started after the change has finished.
+func (f *fixture) waitHandled(t *testing.T, what string, requested int) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		r, d := f.counters(t)
+		if r > requested && d >= r {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d sync requests, %d handled (%d before the change)", what, r, d, requested)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// TestChangeDuringASyncIsNotLost: a booking committed while a sync of its
+// fieldworker's account is running, whose wake-up coalesces into that
+// running task, still reaches the calendar — by the running task syncing
+// again, long before the reconcile pass.
+func TestChangeDuringASyncIsNotLost(t *testing.T) {
+	for _, k := range testenv.Kits {
+		t.Run(string(k.Provider), func(t *testing.T) {
+			f := setup(t, k, "mid")
+			f.waitTitles(t, "initial sync", "Visit mid")
+			faults, prefix := f.env.App.Emulators.GoogleFaults, "/google/"
+			if k.Provider == domain.ProviderMicrosoft {
+				faults, prefix = f.env.App.Emulators.MicrosoftFaults, "/graph/"
+			}
+			// The next write is slow: the sync carrying the first booking
+			// is still running when the second is committed.
+			faults.Add(emucore.Fault{PathPrefix: prefix, Method: "POST", Latency: 3 * time.Second, Count: 1})
+			req, _ := f.counters(t)
+			before := f.lastRunID(t)
+			start := time.Now().Add(50 * time.Hour).Truncate(time.Hour)
+			f.createBooking(t, "First", start, f.org.Fieldworker.ID)
+			var running *ent.SyncRun
+			for deadline := time.Now().Add(10 * time.Second); running == nil; time.Sleep(10 * time.Millisecond) {
+				r, err := f.env.App.Client().SyncRun.Query().
+					Where(syncrun.AccountID(f.account.ID), syncrun.IDGT(before), syncrun.StateEQ(syncrun.StateRUNNING)).First(f.sys())
+				if err == nil {
+					running = r
+				} else if !ent.IsNotFound(err) || time.Now().After(deadline) {
+					t.Fatalf("no sync started for the first booking: %v", err)
+				}
+			}
+			f.createBooking(t, "Second", start.Add(time.Hour), f.org.Fieldworker.ID)
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				if r, _ := f.counters(t); r >= req+2 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the second booking's sync request was not counted")
+				}
+			}
+			// The setting this test is about: the first run is still going,
+			// and the second change's wake-up found it and queued nothing.
+			if r := f.env.App.Client().SyncRun.GetX(f.sys(), running.ID); r.State != syncrun.StateRUNNING {
+				t.Fatalf("the first run ended (%s) before the second change was counted: the test proves nothing", r.State)
+			}
+			insp := asynq.NewInspector(f.env.App.Redis.Asynq)
+			defer insp.Close()
+			queued, err := insp.ListPendingTasks(tasks.QueueSync)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range queued {
+				if strings.HasPrefix(q.ID, "account-sync:"+strconv.Itoa(f.account.ID)+":") {
+					t.Fatalf("the second change queued a wake-up of its own (%s) instead of joining the running sync", q.ID)
+				}
+			}
+			f.waitTitles(t, "the change committed mid-sync", "First", "Second", "Visit mid")
+			// And the account settles with every request handled.
+			f.waitHandled(t, "settling", req+1)
 		})
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"calsync/ent/eventlink"
 	"calsync/ent/syncrun"
 	"calsync/internal/domain"
-	"calsync/internal/viewer"
 )
 
 // Credentials gives the token source of an account (linking.Service).
@@ -97,18 +96,9 @@ type run struct {
 	counts  struct{ created, updated, deleted, skipped, failed int }
 }
 
-// Sync reconciles an account's destination calendar with its fieldworkers'
-// bookings. kind RESYNC also checks the provider for events deleted there
-// (recreating them) and for stray Calsync events (removing them).
-func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncrun.Kind) (*ent.SyncRun, error) {
-	sys := viewer.SystemContext(ctx, orgID)
-	a, err := r.client.CalendarAccount.Query().Where(calendaraccount.ID(accountID)).WithUsers().Only(sys)
-	if ent.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("engine: load account: %w", err)
-	}
+// syncOnce runs one round: one SyncRun reconciling the account's
+// calendar (nil when the account has nothing to sync).
+func (r *Reconciler) syncOnce(sys context.Context, a *ent.CalendarAccount, kind syncrun.Kind) (*ent.SyncRun, error) {
 	if !AccountSyncs(a) || a.DestinationCalendarID == "" {
 		return nil, nil // unlinked, waiting for re-authorization, or not prepared yet
 	}
@@ -116,7 +106,7 @@ func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncru
 	if !ok {
 		return nil, fmt.Errorf("engine: no adapter for %s: %w", a.Provider, ErrAccountStopped)
 	}
-	org, err := r.client.Organization.Get(sys, orgID)
+	org, err := r.client.Organization.Get(sys, a.OrganizationID)
 	if err != nil {
 		return nil, fmt.Errorf("engine: load organization: %w", err)
 	}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
 	"calsync/ent/syncrun"
 	"calsync/sync/engine"
@@ -21,35 +20,14 @@ type Locker interface {
 	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), err error)
 }
 
-// dirtyKey counts changes announced for an account; a sync that sees it
-// move while running runs again, so a change arriving mid-sync (whose own
-// task was coalesced into the running one) is never lost.
-func dirtyKey(prefix string, accountID int) string {
-	return prefix + ":account-dirty:" + strconv.Itoa(accountID)
-}
-
-// MarkDirty announces a change for an account.
-func MarkDirty(ctx context.Context, rdb *redis.Client, prefix string, accountID int) error {
-	key := dirtyKey(prefix, accountID)
-	pipe := rdb.TxPipeline()
-	pipe.Incr(ctx, key)
-	pipe.Expire(ctx, key, 24*time.Hour)
-	_, err := pipe.Exec(ctx)
-	return err
-}
-
-// AccountSync handles account:sync: it reconciles one account's calendar,
-// again while changes keep arriving, one sync per account at a time.
+// AccountSync handles account:sync: under the account lock, it has the
+// engine sync the account until every request counted for it is handled
+// (engine.Sync; see engine.RequestSync for the race this closes).
 type AccountSync struct {
 	Engine *engine.Reconciler
 	Locker Locker
-	Redis  *redis.Client
 	Prefix string
 }
-
-// maxPasses bounds how often one task re-runs for changes that arrived
-// during it; the next change's task picks up any rest.
-const maxPasses = 5
 
 // ProcessTask implements asynq.Handler.
 func (h *AccountSync) ProcessTask(ctx context.Context, t *asynq.Task) error {
@@ -74,23 +52,18 @@ func (h *AccountSync) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return &retryLater{after: 2 * time.Second, why: "another sync of the account is running"}
 	}
 	defer unlock()
-	key := dirtyKey(h.Prefix, p.AccountID)
-	for pass := 0; pass < maxPasses; pass++ {
-		before, _ := h.Redis.Get(ctx, key).Int64()
-		_, err := h.Engine.Sync(ctx, p.OrgID, p.AccountID, kind)
-		if errors.Is(err, engine.ErrAccountStopped) {
-			return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
-		}
-		if err != nil {
-			return err
-		}
-		after, _ := h.Redis.Get(ctx, key).Int64()
-		if after == before {
-			return nil
-		}
-		kind = syncrun.KindINCREMENTAL
+	_, err = h.Engine.Sync(ctx, p.OrgID, p.AccountID, kind)
+	switch {
+	case errors.Is(err, engine.ErrAccountStopped):
+		// A person must act first; the worker's error handler logs it.
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	case errors.Is(err, engine.ErrSyncBehind):
+		// Still behind after the engine's rounds: run again, after
+		// other accounts' tasks had their turn, without counting it as a
+		// failure.
+		return &retryLater{after: 0, why: "requests kept arriving during the sync"}
 	}
-	return nil
+	return err
 }
 
 // AccountLockKey is the lock held while an account's calendar is changed

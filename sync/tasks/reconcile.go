@@ -2,10 +2,8 @@ package tasks
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -48,14 +46,7 @@ func (h *ReconcileAll) ProcessTask(ctx context.Context, _ *asynq.Task) error {
 		return fmt.Errorf("tasks: reconcile: %w", err)
 	}
 	for _, a := range accounts {
-		t, opts, err := NewAccountSyncTask(AccountSyncPayload{OrgID: a.OrganizationID, AccountID: a.ID})
-		if err != nil {
-			return err
-		}
-		if h.Spread > 0 {
-			opts = append(opts, asynq.ProcessIn(time.Duration(rand.Int64N(int64(h.Spread)))))
-		}
-		if err := EnqueueOnce(ctx, h.Queue, h.Inspector, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		if err := SyncAccounts(viewer.SystemContext(ctx, a.OrganizationID), h.Client, h.Queue, h.Inspector, "", h.Spread, a.ID); err != nil {
 			return fmt.Errorf("tasks: reconcile: %w", err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/hibiken/asynq"
 )
@@ -53,24 +54,42 @@ type AccountSyncPayload struct {
 	AccountID int `json:"account_id"`
 	// Kind is INITIAL, INCREMENTAL (default) or RESYNC.
 	Kind string `json:"kind,omitempty"`
+	// Since is the request this wakes the sync for: the key
+	// engine.RequestSync returned (see NewAccountSyncTask).
+	Since int `json:"since,omitempty"`
 }
 
-// NewAccountSyncTask builds a sync task for one account. The task id is the
-// account, so while one sync is queued further changes coalesce into it;
-// the handler reads the database when it runs, so it sees them all.
-// (A change arriving while the sync is already running is the engine's to
-// catch: it re-checks before finishing.)
+// NewAccountSyncTask builds the wake-up of one account's sync. Its task id
+// is keyed by p.Since, the key engine.RequestSync returned with the request
+// (the account's sync_done then): wake-ups with the same key are one task,
+// so while one is queued, or running and still to check for requests,
+// further ones coalesce into it (the handler reads the database when it
+// runs, and the engine loops while requests arrive); a request counted
+// after the running task's last check has a new key and queues a new task.
 func NewAccountSyncTask(p AccountSyncPayload) (*asynq.Task, []asynq.Option, error) {
+	return accountSyncTask(p, 0)
+}
+
+// accountSyncTask is NewAccountSyncTask delayed by after (the reconcile
+// pass spreads its syncs); a delayed wake-up has keys of its own, so it
+// never holds back a prompt one.
+func accountSyncTask(p AccountSyncPayload, after time.Duration) (*asynq.Task, []asynq.Option, error) {
 	data, err := json.Marshal(p)
 	if err != nil {
 		return nil, nil, fmt.Errorf("tasks: %w", err)
 	}
-	id := "account-sync:" + strconv.Itoa(p.AccountID)
+	name := "account-sync"
 	if p.Kind == "RESYNC" {
 		// A re-sync must not be swallowed by a queued incremental sync.
-		id = "account-resync:" + strconv.Itoa(p.AccountID)
+		name = "account-resync"
 	}
-	return asynq.NewTask(TypeAccountSync, data), []asynq.Option{asynq.Queue(QueueSync), asynq.TaskID(id), asynq.MaxRetry(20)}, nil
+	opts := []asynq.Option{asynq.Queue(QueueSync), asynq.MaxRetry(20)}
+	if after > 0 {
+		name += "-later"
+		opts = append(opts, asynq.ProcessIn(after))
+	}
+	id := name + ":" + strconv.Itoa(p.AccountID) + ":" + strconv.Itoa(p.Since)
+	return asynq.NewTask(TypeAccountSync, data), append(opts, asynq.TaskID(id)), nil
 }
 
 // DecodeBookingsChanged parses a bookings:changed payload.

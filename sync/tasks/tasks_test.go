@@ -3,12 +3,14 @@ package tasks_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"testing"
 
 	"github.com/hibiken/asynq"
 
 	"calsync/ent/calendaraccount"
+	"calsync/ent/syncrun"
 	"calsync/internal/domain"
 	"calsync/internal/testenv"
 	"calsync/internal/viewer"
@@ -86,8 +88,35 @@ func TestEnqueueOnlyAfterCommit(t *testing.T) {
 				}
 			}
 			syncs := pending(tasks.QueueSync)
-			if len(syncs) != 1 || syncs[0].Type != tasks.TypeAccountSync || syncs[0].ID != "account-sync:"+strconv.Itoa(acct.ID) {
+			if len(syncs) != 1 || syncs[0].Type != tasks.TypeAccountSync || syncs[0].ID != "account-sync:"+strconv.Itoa(acct.ID)+":0" {
 				t.Fatalf("sync tasks = %+v", syncs)
+			}
+			// Each delivery was counted as a request; none is handled yet.
+			if a, err := env.App.Client().CalendarAccount.Get(ctx, acct.ID); err != nil || a.SyncRequested != 3 || a.SyncDone != 0 {
+				t.Fatalf("requests counted: %+v %v", a, err)
+			}
+
+			// Once a sync has handled the requests (this account has no
+			// calendar yet: nothing to write, the requests are handled all
+			// the same), the next request wakes a task of its own — even
+			// while the first wake-up is still there, as it is while its
+			// sync finishes — instead of coalescing into it.
+			if _, err := env.App.Engine.Sync(context.Background(), org.ID, acct.ID, syncrun.KindINCREMENTAL); err != nil {
+				t.Fatal(err)
+			}
+			if a, err := env.App.Client().CalendarAccount.Get(ctx, acct.ID); err != nil || a.SyncDone != 3 {
+				t.Fatalf("after the sync: %+v %v", a, err)
+			}
+			if err := h.ProcessTask(context.Background(), task); err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, s := range pending(tasks.QueueSync) {
+				ids = append(ids, s.ID)
+			}
+			slices.Sort(ids)
+			if want := []string{"account-sync:" + strconv.Itoa(acct.ID) + ":0", "account-sync:" + strconv.Itoa(acct.ID) + ":3"}; !slices.Equal(ids, want) {
+				t.Fatalf("sync tasks after a handled request = %q, want %q", ids, want)
 			}
 			// A malformed payload is a permanent failure, not a retry loop.
 			err = h.ProcessTask(context.Background(), asynq.NewTask(tasks.TypeBookingsChanged, []byte("{")))
@@ -118,13 +147,13 @@ func TestEnqueueOnceReplacesFinishedTasks(t *testing.T) {
 	if err := tasks.EnqueueOnce(ctx, env.App.Queue, insp, task, opts...); !errors.Is(err, asynq.ErrTaskIDConflict) {
 		t.Fatalf("second enqueue while queued: %v", err)
 	}
-	if err := insp.ArchiveTask(tasks.QueueSync, "account-sync:7"); err != nil {
+	if err := insp.ArchiveTask(tasks.QueueSync, "account-sync:7:0"); err != nil {
 		t.Fatal(err)
 	}
 	if err := tasks.EnqueueOnce(ctx, env.App.Queue, insp, task, opts...); err != nil {
 		t.Fatalf("enqueue after archive: %v", err)
 	}
-	info, err := insp.GetTaskInfo(tasks.QueueSync, "account-sync:7")
+	info, err := insp.GetTaskInfo(tasks.QueueSync, "account-sync:7:0")
 	if err != nil || info.State != asynq.TaskStatePending {
 		t.Fatalf("task after replacement: %+v %v", info, err)
 	}
@@ -154,7 +183,11 @@ func TestReconcileAllQueuesEveryLinkedAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts, err := insp.ListPendingTasks(tasks.QueueSync)
-	if err != nil || len(ts) != 1 || ts[0].ID != "account-sync:"+strconv.Itoa(active) {
+	if err != nil || len(ts) != 1 || ts[0].ID != "account-sync:"+strconv.Itoa(active)+":0" {
 		t.Fatalf("queued syncs: %+v %v", ts, err)
+	}
+	// The pass counts a request, as any announcement does.
+	if a, err := db.CalendarAccount.Get(ctx, active); err != nil || a.SyncRequested != 1 {
+		t.Fatalf("requests counted: %+v %v", a, err)
 	}
 }

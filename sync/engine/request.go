@@ -1,0 +1,129 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"calsync/ent"
+	"calsync/ent/calendaraccount"
+	"calsync/ent/syncrun"
+	"calsync/internal/viewer"
+)
+
+// Sync requests: the one mechanism that keeps a change from being lost.
+//
+// The race it closes: a change is committed while a sync of its account is
+// running. That run may have read the bookings before the change, and the
+// wake-up announcing it is de-duplicated into the running task (the queue
+// refuses a second task under a task id that is queued or running), so
+// neither would carry the change to the calendar.
+//
+// How: two counters on the account. Whoever announces a change counts it
+// (RequestSync: sync_requested + 1, after the change is committed), and
+// the engine, running one sync at a time per account (the caller holds
+// the account lock), loops: read sync_requested as R, sync, write
+// sync_done = R, read sync_requested again; if it moved, a request arrived
+// that the round may have missed, so run another round.
+//
+// Why it is sufficient: every request is either counted before a round
+// reads R (that round reads the bookings afterwards, so it sees the change)
+// or after — and then the round's final read sees sync_requested move, or,
+// if it comes after that read too, the request's wake-up no longer
+// coalesces into the finishing task: wake-ups are keyed by sync_done at
+// the moment of the request (SyncRequest.Since), a task keyed k only ever
+// finishes after writing sync_done = R with R > k (it was queued after a
+// request made sync_requested exceed k), and sync_done never goes back. So
+// a wake-up can only be swallowed by a task that has not yet done its
+// final read, and that read sees the request.
+
+// SyncRequest is one counted request for an account's sync.
+type SyncRequest struct {
+	AccountID int
+	OrgID     int
+	// Since is the account's sync_done when the request was counted: the
+	// key of the wake-up to queue. Wake-ups with equal keys are the same
+	// work and may coalesce; see the comment at the top of this file.
+	Since int
+}
+
+// RequestSync counts a request for a sync of each account (announcing a
+// committed change, a re-sync, a link, the reconcile pass) and returns the
+// wake-up key of each; accounts that no longer exist are left out. Call it
+// after the change is committed, or inside the change's own transaction
+// (db a transactional client).
+func RequestSync(ctx context.Context, db *ent.Client, accountIDs ...int) ([]SyncRequest, error) {
+	out := make([]SyncRequest, 0, len(accountIDs))
+	for _, id := range accountIDs {
+		// One UPDATE, read back in the same transaction: Since is
+		// sync_done as it was when this request was counted.
+		a, err := db.CalendarAccount.UpdateOneID(id).AddSyncRequested(1).Save(ctx)
+		if ent.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("engine: request sync: %w", err)
+		}
+		out = append(out, SyncRequest{AccountID: a.ID, OrgID: a.OrganizationID, Since: a.SyncDone})
+	}
+	return out, nil
+}
+
+// MaxRounds bounds how many rounds one Sync runs while requests keep
+// arriving; then it returns ErrSyncBehind and the task is queued again, so
+// one busy account does not hold a worker for ever.
+const MaxRounds = 5
+
+// ErrSyncBehind means requests kept arriving for MaxRounds rounds: the
+// account still needs a sync (it is not a failure).
+var ErrSyncBehind = errors.New("engine: requests kept arriving; sync the account again")
+
+// Sync reconciles an account's destination calendar with its fieldworkers'
+// bookings until every request counted for it has been handled (see
+// RequestSync). Call it holding the account lock. kind RESYNC (first
+// round only) also checks the provider for events deleted there
+// (recreating them) and for stray Calsync events (removing them). It
+// returns the last run recorded (nil when the account has nothing to sync:
+// unlinked, waiting for re-authorization, not prepared).
+func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncrun.Kind) (*ent.SyncRun, error) {
+	sys := viewer.SystemContext(ctx, orgID)
+	var last *ent.SyncRun
+	for range MaxRounds {
+		a, err := r.client.CalendarAccount.Query().Where(calendaraccount.ID(accountID)).WithUsers().Only(sys)
+		if ent.IsNotFound(err) {
+			return last, nil
+		}
+		if err != nil {
+			return last, fmt.Errorf("engine: load account: %w", err)
+		}
+		requested := a.SyncRequested
+		rec, err := r.syncOnce(sys, a, kind)
+		if rec != nil {
+			last = rec
+		}
+		if err != nil {
+			return last, err // sync_done stays: the retry handles these requests
+		}
+		// Finding nothing to sync handles the requests too: a request
+		// for an account that starts syncing again is counted after the
+		// change of status, and so runs another round.
+		if err := r.client.CalendarAccount.Update().
+			Where(calendaraccount.ID(accountID), calendaraccount.SyncDoneLT(requested)).
+			SetSyncDone(requested).Exec(sys); err != nil {
+			return last, fmt.Errorf("engine: record sync done: %w", err)
+		}
+		now, err := r.client.CalendarAccount.Query().Where(calendaraccount.ID(accountID)).
+			Select(calendaraccount.FieldSyncRequested).Int(sys)
+		if ent.IsNotFound(err) {
+			return last, nil
+		}
+		if err != nil {
+			return last, fmt.Errorf("engine: read sync requests: %w", err)
+		}
+		if now == requested {
+			return last, nil
+		}
+		kind = syncrun.KindINCREMENTAL
+	}
+	return last, ErrSyncBehind
+}

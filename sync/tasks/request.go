@@ -1,0 +1,45 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"calsync/ent"
+	"calsync/sync/engine"
+)
+
+// SyncAccounts requests a sync of each account (engine.RequestSync) and
+// queues the wake-ups (WakeSyncs).
+func SyncAccounts(ctx context.Context, db *ent.Client, q *asynq.Client, insp *asynq.Inspector, kind string, spread time.Duration, accountIDs ...int) error {
+	reqs, err := engine.RequestSync(ctx, db, accountIDs...)
+	if err != nil {
+		return fmt.Errorf("tasks: %w", err)
+	}
+	return WakeSyncs(ctx, q, insp, kind, spread, reqs...)
+}
+
+// WakeSyncs queues the wake-up of each request's sync, once the requests
+// are committed; a wake-up already queued under the same key is the same
+// work. kind is "" (incremental), "INITIAL" or "RESYNC"; spread > 0
+// delays each wake-up by a random part of it.
+func WakeSyncs(ctx context.Context, q *asynq.Client, insp *asynq.Inspector, kind string, spread time.Duration, reqs ...engine.SyncRequest) error {
+	for _, r := range reqs {
+		var after time.Duration
+		if spread > 0 {
+			after = time.Duration(rand.Int64N(int64(spread)))
+		}
+		t, opts, err := accountSyncTask(AccountSyncPayload{OrgID: r.OrgID, AccountID: r.AccountID, Kind: kind, Since: r.Since}, after)
+		if err != nil {
+			return err
+		}
+		if err := EnqueueOnce(ctx, q, insp, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+			return fmt.Errorf("tasks: enqueue account sync: %w", err)
+		}
+	}
+	return nil
+}
