@@ -61,11 +61,10 @@ func tagPair(rm Remote) pairKey {
 	return pairKey{b, u}
 }
 
-// desiredFor computes what the account's calendar should hold for each of
-// its fieldworkers' bookings. Pairs not in the result (bookings deleted,
-// or no longer hosted by the user) are absent.
+// desiredFor reads the bookings the account's active fieldworkers host and
+// computes what the calendar should hold (desiredFrom).
 func desiredFor(ctx context.Context, db *ent.Client, org *ent.Organization, users []*ent.User, now time.Time) (map[pairKey]decision, error) {
-	out := map[pairKey]decision{}
+	hosted := map[int][]*ent.Booking{}
 	for _, u := range users {
 		if !u.Active {
 			continue
@@ -77,7 +76,22 @@ func desiredFor(ctx context.Context, db *ent.Client, org *ent.Organization, user
 		if err != nil {
 			return nil, err
 		}
-		for _, b := range bs {
+		hosted[u.ID] = bs
+	}
+	return desiredFrom(org, users, hosted, now), nil
+}
+
+// desiredFrom computes what the account's calendar should hold for each of
+// its fieldworkers' bookings (hosted: per user, the bookings they host,
+// with status, type and creator). Pairs not in the result (bookings
+// deleted, or no longer hosted by the user) are absent.
+func desiredFrom(org *ent.Organization, users []*ent.User, hosted map[int][]*ent.Booking, now time.Time) map[pairKey]decision {
+	out := map[pairKey]decision{}
+	for _, u := range users {
+		if !u.Active {
+			continue
+		}
+		for _, b := range hosted[u.ID] {
 			d := decision{want: decide(b, now), booking: b, user: u}
 			switch d.want {
 			case wantPresent:
@@ -88,7 +102,7 @@ func desiredFor(ctx context.Context, db *ent.Client, org *ent.Organization, user
 			out[pairKey{b.ID, u.ID}] = d
 		}
 	}
-	return out, nil
+	return out
 }
 
 // decide applies the booking rules, in order:

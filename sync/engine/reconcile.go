@@ -165,8 +165,9 @@ func (x *run) execute(kind syncrun.Kind) error {
 	return transient
 }
 
-// plan compares the desired state with the recorded links (and, on
-// re-sync, with what the provider holds).
+// plan reads what the sync decides from — the desired state, the links
+// and, when needed, what the provider holds — and leaves the deciding to
+// plan.
 func (x *run) plan(verify bool) ([]*step, error) {
 	db := x.r.client
 	users, err := x.account.QueryUsers().All(x.ctx)
@@ -181,135 +182,31 @@ func (x *run) plan(verify bool) ([]*step, error) {
 	if err != nil {
 		return nil, err
 	}
-	// What the provider holds is read when re-syncing, or when a create
-	// that may have landed (its answer was lost) is no longer wanted: its
-	// event can only be found by its tags.
-	var tagged []Remote
-	var remote map[string]bool // provider ids present, on re-sync
-	needList := verify
-	for _, l := range links {
-		d, ok := desired[pairKey{l.BookingRef, l.UserID}]
-		if l.ProviderEventID == "" && l.State != eventlink.StateDELETED && !(ok && d.creates()) {
-			needList = true
-		}
+	in := planInput{orgID: x.org.ID, calendarID: x.account.DestinationCalendarID, desired: desired, links: links, members: map[int]bool{}, verify: verify}
+	for _, u := range users {
+		in.members[u.ID] = true
 	}
-	if needList {
+	if needsList(desired, links, verify) {
 		if err := x.r.pacer.Wait(x.ctx, x.account.Provider, x.account.ID, 1); err != nil {
 			return nil, err
 		}
-		if tagged, err = x.pr.ListTagged(x.ctx, x.ts, x.cal, strconv.Itoa(x.org.ID)); err != nil {
+		if in.tagged, err = x.pr.ListTagged(x.ctx, x.ts, x.cal, strconv.Itoa(x.org.ID)); err != nil {
 			return nil, fmt.Errorf("engine: list events: %w", err)
 		}
 	}
-	if verify {
-		remote = make(map[string]bool, len(tagged))
-		for _, rm := range tagged {
-			remote[rm.ID] = true
+	p := plan(in)
+	for _, l := range p.forget {
+		if err := db.EventLink.UpdateOne(l).SetState(eventlink.StateDELETED).Exec(x.ctx); err != nil {
+			return nil, err
 		}
 	}
-	var steps []*step
-	seen := map[pairKey]bool{}
-	known := map[string]bool{}
-	for _, l := range links {
-		pair := pairKey{l.BookingRef, l.UserID}
-		seen[pair] = true
-		if l.ProviderEventID != "" {
-			known[l.ProviderEventID] = true
-		}
-		d, ok := desired[pair]
-		live := l.State != eventlink.StateDELETED && l.ProviderEventID != ""
-		switch {
-		case ok && d.want == wantPresent && (d.creates() || live):
-			if s := x.planPresent(l, d, remote); s != nil {
-				steps = append(steps, s)
-			} else {
-				x.counts.skipped++
-			}
-		case ok && d.want == wantLeave:
-			x.counts.skipped++
-		case live:
-			steps = append(steps, &step{pair: pair, link: l, op: Op{Kind: OpDelete, RemoteID: l.ProviderEventID, ETag: l.Etag}})
-		case l.ProviderEventID == "" && l.State != eventlink.StateDELETED:
-			// A create whose answer was lost, no longer wanted: delete
-			// what it may have made, found by its tags.
-			found := false
-			for _, rm := range tagged {
-				if rm.Tags[TagBooking] == strconv.Itoa(l.BookingRef) && rm.Tags[TagUser] == strconv.Itoa(l.UserID) {
-					steps = append(steps, &step{pair: pair, link: l, op: Op{Kind: OpDelete, RemoteID: rm.ID}})
-					known[rm.ID], found = true, true
-				}
-			}
-			if !found {
-				if err := db.EventLink.UpdateOne(l).SetState(eventlink.StateDELETED).Exec(x.ctx); err != nil {
-					return nil, err
-				}
-			}
-		default:
-			x.counts.skipped++
-		}
-	}
-	for pair, d := range desired {
-		if seen[pair] || !d.creates() {
-			continue
-		}
-		steps = append(steps, x.createStep(pair, nil, d, 0))
-	}
-	if verify {
-		// A tagged event nobody's link points at is a stray, unless it
-		// belongs to a user outside this account (kept on unlink), or to
-		// a pair whose create is pending (the create adopts it), or to a
-		// booking the user no longer has (deleted or moved away while its
-		// status kept events: scheduling forgot it on purpose).
-		members := map[string]bool{}
-		for _, u := range users {
-			members[strconv.Itoa(u.ID)] = true
-		}
-		pendingPair := map[string]bool{}
-		for _, l := range links {
-			if l.ProviderEventID == "" && l.State != eventlink.StateDELETED {
-				pendingPair[strconv.Itoa(l.BookingRef)+"/"+strconv.Itoa(l.UserID)] = true
-			}
-		}
-		for _, rm := range tagged {
-			if known[rm.ID] || !members[rm.Tags[TagUser]] || pendingPair[rm.Tags[TagBooking]+"/"+rm.Tags[TagUser]] || !desired[tagPair(rm)].has() {
-				continue
-			}
-			steps = append(steps, &step{op: Op{Kind: OpDelete, RemoteID: rm.ID}})
-		}
-	}
-	return steps, nil
+	x.counts.skipped += p.skipped
+	return p.steps, nil
 }
 
-func (x *run) planPresent(l *ent.EventLink, d decision, remote map[string]bool) *step {
-	pair := pairKey{l.BookingRef, l.UserID}
-	switch {
-	case l.State == eventlink.StateDELETED:
-		return x.createStep(pair, l, d, l.Generation+1)
-	case l.ProviderEventID == "":
-		// PENDING or FAILED before the provider confirmed: same key, so a
-		// create that did happen is found, not repeated.
-		return x.createStep(pair, l, d, l.Generation)
-	case remote != nil && !remote[l.ProviderEventID]:
-		// Deleted at the provider by someone: recreate it (unless it
-		// was only kept to show the booking cancelled).
-		if !d.creates() {
-			return nil
-		}
-		return x.createStep(pair, l, d, l.Generation+1)
-	}
-	fields := changedFields(l.FieldHashes, FieldHashes(d.event))
-	if len(fields) == 0 && l.State == eventlink.StateSYNCED {
-		return nil
-	}
-	ev := d.event
-	ev.Key = l.EventKey
-	return &step{pair: pair, link: l, d: d, op: Op{Kind: OpUpdate, Event: ev, RemoteID: l.ProviderEventID, ETag: l.Etag, Fields: fields}}
-}
-
+// createStep plans creating the pair's event under generation gen.
 func (x *run) createStep(pair pairKey, l *ent.EventLink, d decision, gen int) *step {
-	ev := d.event
-	ev.Key = EventKey(x.org.ID, pair.booking, pair.user, x.account.DestinationCalendarID, gen)
-	return &step{pair: pair, link: l, d: d, op: Op{Kind: OpCreate, Event: ev}}
+	return planInput{orgID: x.org.ID, calendarID: x.account.DestinationCalendarID}.createStep(pair, l, d, gen)
 }
 
 // apply runs one batch and records the outcomes. It returns the steps to
