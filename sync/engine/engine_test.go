@@ -187,9 +187,12 @@ func TestEveryMutationReachesTheCalendar(t *testing.T) {
 			void := st.CreateBookingStatus.ID
 			b2 := f.createBooking(t, "Boiler", start, org.Fieldworker.ID)
 			f.waitTitles(t, "second booking", "Boiler", seeded)
+			req, _ := f.counters(t)
 			f.mutate(t, `mutation($id:ID!,$s:ID!){updateBooking(id:$id,input:{statusID:$s,title:"Boiler v2"}){id}}`, map[string]any{"id": strconv.Itoa(b2), "s": quote})
-			time.Sleep(300 * time.Millisecond)
-			f.waitTitles(t, "status not pushed leaves the event", "Boiler", seeded)
+			f.waitHandled(t, "status not pushed", req)
+			if got := titles(f.events(t)); !slices.Equal(got, []string{"Boiler", seeded}) {
+				t.Fatalf("a status not pushed leaves the event as it is: calendar holds %q", got)
+			}
 			f.mutate(t, `mutation($id:ID!,$s:ID!){updateBooking(id:$id,input:{statusID:$s}){id}}`, map[string]any{"id": strconv.Itoa(b2), "s": void})
 			f.waitTitles(t, "status deletes", seeded)
 
@@ -279,8 +282,16 @@ func TestUnlinkPolicyAndDeactivation(t *testing.T) {
 			f.admin.MustDo(t, `mutation($p:Provider!){updateProviderConfig(input:{provider:$p,unlinkPolicy:KEEP}){id}}`, map[string]any{"p": string(k.Provider)}, nil)
 			f.fw.MustDo(t, `mutation($p:Provider!){unlinkCalendar(provider:$p){status}}`, map[string]any{"p": string(k.Provider)}, nil)
 			f.createBooking(t, "After unlink", start.Add(time.Hour), f.org.Fieldworker.ID)
-			time.Sleep(500 * time.Millisecond)
-			f.waitTitles(t, "KEEP leaves the events, and nothing new arrives", "Second", "Visit unl")
+			// Have the engine look at the account after the booking was
+			// committed: it has nothing to sync there any more.
+			req, _ := f.counters(t)
+			if err := tasks.SyncAccounts(f.sys(), f.env.App.Client(), f.env.App.Queue, nil, "", 0, f.account.ID); err != nil {
+				t.Fatal(err)
+			}
+			f.waitHandled(t, "sync after unlink", req)
+			if got := titles(f.events(t)); !slices.Equal(got, []string{"Second", "Visit unl"}) {
+				t.Fatalf("KEEP leaves the events, and nothing new arrives: calendar holds %q", got)
+			}
 
 			// REMOVE: link again (the events are adopted anew), then
 			// deactivate: the events go.
@@ -318,9 +329,19 @@ func TestResyncAdoptsALostCreate(t *testing.T) {
 			faults.Add(emucore.Fault{PathPrefix: prefix, Method: "POST", Status: 504, AfterHandler: true, Count: 1})
 			f.createBooking(t, "Lost answer", time.Now().Add(30*time.Hour).Truncate(time.Hour), f.org.Fieldworker.ID)
 			f.waitTitles(t, "the create landed", "Lost answer", "Visit lost")
+			failed, err := f.env.App.Client().SyncRun.Query().
+				Where(syncrun.AccountID(f.account.ID), syncrun.StateEQ(syncrun.StateFAILED)).Only(f.sys())
+			if err != nil {
+				t.Fatalf("the run whose answer was lost did not fail: %v", err)
+			}
+			before := f.lastRunID(t)
 			f.fw.MustDo(t, `mutation($p:Provider!){resyncCalendar(provider:$p){id}}`, map[string]any{"p": string(k.Provider)}, nil)
-			time.Sleep(2 * time.Second) // the re-sync and the create's retry both run
-			f.waitTitles(t, "kept after re-sync", "Lost answer", "Visit lost")
+			// Both the re-sync and the failed run's retry have run.
+			f.waitRun(t, "re-sync", syncrun.KindRESYNC, before)
+			f.waitRun(t, "the lost create's retry", syncrun.KindINCREMENTAL, failed.ID)
+			if got := titles(f.events(t)); !slices.Equal(got, []string{"Lost answer", "Visit lost"}) {
+				t.Fatalf("kept after re-sync, once: calendar holds %q", got)
+			}
 		})
 	}
 }
