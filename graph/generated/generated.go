@@ -7034,6 +7034,14 @@ scalar Properties
 scalar Time
 scalar Map
 
+"""
+The mutation talks to a provider or hashes a password: it does not run in the
+operation's transaction but opens short transactions of its own around its
+writes, so no database lock is held across network calls or slow hashing.
+A mutation holding such a field runs without an operation transaction.
+"""
+directive @ownTransactions on FIELD_DEFINITION
+
 extend type Query {
   """The signed-in user, or null when signed out."""
   viewer: Viewer
@@ -7188,7 +7196,7 @@ type Mutation {
   right password until then. UNAVAILABLE (HTTP 503, retryAfterSeconds) when the server is too busy
   checking passwords.
   """
-  signIn(input: SignInInput!): SignInPayload!
+  signIn(input: SignInInput!): SignInPayload! @ownTransactions
   signOut: Boolean!
   createBearerToken(input: CreateBearerTokenInput!): CreateBearerTokenPayload!
   revokeBearerToken(id: ID!): AuthToken!
@@ -7201,7 +7209,7 @@ type Mutation {
   Bookings cancelled earlier keep the status they got.
   """
   setCancellationStatus(statusId: ID!): Organization!
-  updateProviderConfig(input: UpdateProviderConfigInput!): ProviderConfig!
+  updateProviderConfig(input: UpdateProviderConfigInput!): ProviderConfig! @ownTransactions
 
   createUser(input: CreateUserWithPasswordInput!): User!
   updateUser(id: ID!, input: UpdateUserInput!): User!
@@ -7332,14 +7340,14 @@ extend type Query {
 }
 
 extend type Mutation {
-  testProviderConnection(provider: Provider!): TestConnectionPayload!
+  testProviderConnection(provider: Provider!): TestConnectionPayload! @ownTransactions
   """Set a user's own switch (null: follow the organization)."""
   setCalendarSync(userId: ID!, provider: Provider!, enabled: Boolean): User!
   startCalendarLink(provider: Provider!): StartCalendarLinkPayload!
   """SERVICE_ACCOUNT mode: turn sync on for yourself (no userIds) or, as an admin, for users."""
-  enableServiceAccountSync(provider: Provider!, userIds: [ID!]): [ServiceSyncResult!]!
+  enableServiceAccountSync(provider: Provider!, userIds: [ID!]): [ServiceSyncResult!]! @ownTransactions
   """Unlink your own calendar, or (admins) a user's."""
-  unlinkCalendar(provider: Provider!, userId: ID): CalendarAccount!
+  unlinkCalendar(provider: Provider!, userId: ID): CalendarAccount! @ownTransactions
   sendAuthorizationEmails(provider: Provider!, userIds: [ID!]!): [Invitation!]!
 }
 

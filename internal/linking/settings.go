@@ -13,6 +13,7 @@ import (
 	"calsync/ent/user"
 	"calsync/internal/audit"
 	"calsync/internal/domain"
+	"calsync/internal/store"
 	"calsync/internal/viewer"
 )
 
@@ -77,37 +78,42 @@ func (s *Service) Configure(ctx context.Context, in ProviderSettings, keys KeyCo
 	}
 	wasAsking := asksConsent(pc)
 	oldMode := pc.CredentialMode
-	u := db.ProviderConfig.UpdateOne(pc)
+	// The changes are applied after the provider has accepted the
+	// credentials, in a short transaction of their own: this mutation
+	// runs outside the operation's transaction (@ownTransactions) so that
+	// no database lock is held across the network calls.
+	var changes []func(*ent.ProviderConfigUpdateOne)
+	change := func(f func(*ent.ProviderConfigUpdateOne)) { changes = append(changes, f) }
 	mode := pc.CredentialMode
 	if in.CredentialMode != nil {
 		mode = *in.CredentialMode
-		u.SetCredentialMode(mode)
+		change(func(u *ent.ProviderConfigUpdateOne) { u.SetCredentialMode(mode) })
 	}
 	if in.Enabled != nil {
-		u.SetEnabled(*in.Enabled)
+		change(func(u *ent.ProviderConfigUpdateOne) { u.SetEnabled(*in.Enabled) })
 	}
 	if in.UsersCanOverride != nil {
-		u.SetUsersCanOverride(*in.UsersCanOverride)
+		change(func(u *ent.ProviderConfigUpdateOne) { u.SetUsersCanOverride(*in.UsersCanOverride) })
 	}
 	if in.Destination != nil {
-		u.SetDestination(*in.Destination)
+		change(func(u *ent.ProviderConfigUpdateOne) { u.SetDestination(*in.Destination) })
 	}
 	if in.SyncDirection != nil {
-		u.SetSyncDirection(*in.SyncDirection)
+		change(func(u *ent.ProviderConfigUpdateOne) { u.SetSyncDirection(*in.SyncDirection) })
 	}
 	if in.UnlinkPolicy != nil {
-		u.SetUnlinkPolicy(*in.UnlinkPolicy)
+		change(func(u *ent.ProviderConfigUpdateOne) { u.SetUnlinkPolicy(*in.UnlinkPolicy) })
 	}
 	org := pc.OrganizationID
 	clientID := pc.ClientID
 	if in.ClientID != nil {
 		clientID = strings.TrimSpace(*in.ClientID)
-		u.SetClientID(clientID)
+		change(func(u *ent.ProviderConfigUpdateOne) { u.SetClientID(clientID) })
 	}
 	tenant := pc.MsTenantID
 	if in.TenantID != nil {
 		tenant = strings.TrimSpace(*in.TenantID)
-		u.SetMsTenantID(tenant)
+		change(func(u *ent.ProviderConfigUpdateOne) { u.SetMsTenantID(tenant) })
 	}
 	var secret string
 	switch {
@@ -117,7 +123,7 @@ func (s *Service) Configure(ctx context.Context, in ProviderSettings, keys KeyCo
 		if err != nil {
 			return nil, err
 		}
-		u.SetClientSecretEnc(enc)
+		change(func(u *ent.ProviderConfigUpdateOne) { u.SetClientSecretEnc(enc) })
 	case len(pc.ClientSecretEnc) > 0:
 		b, err := s.box.Open(pc.ClientSecretEnc, secretAD(org, in.Provider, "client_secret"))
 		if err != nil {
@@ -149,7 +155,7 @@ func (s *Service) Configure(ctx context.Context, in ProviderSettings, keys KeyCo
 				if err != nil {
 					return nil, err
 				}
-				u.SetServiceAccountKeyEnc(enc).SetServiceAccountEmail(email)
+				change(func(u *ent.ProviderConfigUpdateOne) { u.SetServiceAccountKeyEnc(enc).SetServiceAccountEmail(email) })
 			}
 			creds.GoogleKeyJSON = key
 		} else if clientID == "" || secret == "" || tenant == "" {
@@ -165,14 +171,23 @@ func (s *Service) Configure(ctx context.Context, in ProviderSettings, keys KeyCo
 			return nil, domain.InvalidField("credentialMode", fmt.Errorf("this server has no platform app for %s", in.Provider))
 		}
 	}
-	out, err := u.Save(actx)
+	var out *ent.ProviderConfig
+	err = store.InTx(ctx, s.client, func(ctx context.Context) error {
+		u := s.db(ctx).ProviderConfig.UpdateOneID(pc.ID)
+		for _, f := range changes {
+			f(u)
+		}
+		var err error
+		if out, err = u.Save(audit.WithAction(ctx, "provider_config.update")); err != nil {
+			return err
+		}
+		if asksConsent(out) && (!wasAsking || out.CredentialMode != oldMode) && (in.NotifyFieldworkers == nil || *in.NotifyFieldworkers) {
+			return s.inviteFieldworkers(ctx, out)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	if asksConsent(out) && (!wasAsking || out.CredentialMode != oldMode) && (in.NotifyFieldworkers == nil || *in.NotifyFieldworkers) {
-		if err := s.inviteFieldworkers(ctx, out); err != nil {
-			return nil, err
-		}
 	}
 	return out, nil
 }

@@ -5,7 +5,6 @@ package scheduling
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -70,24 +69,9 @@ func New(o Options) *Service {
 // in a new one it commits. after runs only once the outermost transaction
 // has committed.
 func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, db *ent.Client) error) error {
-	if tx := ent.TxFromContext(ctx); tx != nil {
-		return fn(ctx, tx.Client())
-	}
-	tx, err := s.client.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("scheduling: begin: %w", err)
-	}
-	tctx := ent.NewContext(ent.NewTxContext(ctx, tx), tx.Client())
-	if err := fn(tctx, tx.Client()); err != nil {
-		if rerr := tx.Rollback(); rerr != nil {
-			s.log.ErrorContext(ctx, "rollback failed", slog.Any("error", rerr))
-		}
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("scheduling: commit: %w", err)
-	}
-	return nil
+	return store.InTx(ctx, s.client, func(ctx context.Context) error {
+		return fn(ctx, store.ClientFrom(ctx, s.client))
+	})
 }
 
 // afterCommit tells the notifier once the transaction in ctx commits.

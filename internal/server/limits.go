@@ -556,7 +556,8 @@ func (passwordFieldAlone) MutateOperationContext(_ context.Context, oc *graphql.
 }
 
 // rootField names the first root field, fragments included (each looked
-// at once), that match accepts, or "".
+// at once), that match accepts, or "". doc may be nil for a validated
+// operation (its spreads know their fragments).
 func rootField(doc *ast.QueryDocument, set ast.SelectionSet, match func(string) bool, seen map[string]bool) string {
 	for _, sel := range set {
 		switch s := sel.(type) {
@@ -573,7 +574,11 @@ func rootField(doc *ast.QueryDocument, set ast.SelectionSet, match func(string) 
 				continue
 			}
 			seen[s.Name] = true
-			if def := doc.Fragments.ForName(s.Name); def != nil {
+			def := s.Definition // set by validation
+			if def == nil && doc != nil {
+				def = doc.Fragments.ForName(s.Name)
+			}
+			if def != nil {
 				if n := rootField(doc, def.SelectionSet, match, seen); n != "" {
 					return n
 				}

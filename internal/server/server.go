@@ -105,16 +105,15 @@ func New(o Options) http.Handler {
 	srv.AroundOperations(res.WithLoaders)
 	srv.Use(csrfCheck{})
 	srv.Use(passwordFieldAlone{})
-	// Mutations that talk to a provider commit their own short
-	// transactions after the network calls, rather than hold one (on
-	// SQLite: the write lock) across them.
-	// signIn runs alone (passwordFieldAlone) and writes one row: no need to
-	// hold a transaction across its password hashing.
-	callsProvider := entgql.SkipIfHasFields("enableServiceAccountSync", "unlinkCalendar", "testProviderConnection", "signIn")
+	// Mutation fields marked @ownTransactions (provider calls, password
+	// hashing) open their own short transactions, rather than hold the
+	// operation's (on SQLite: the write lock) across the network or the
+	// hash. Fragments at the root are looked through.
+	ownTx := ownTransactionFields()
 	srv.Use(txPerMutation{entgql.Transactioner{
 		TxOpener: res.Client,
 		SkipTxFunc: func(op *ast.OperationDefinition) bool {
-			return op.Operation != ast.Mutation || callsProvider(op)
+			return op.Operation != ast.Mutation || rootField(nil, op.SelectionSet, func(n string) bool { return ownTx[n] }, map[string]bool{}) != ""
 		},
 	}})
 	srv.SetErrorPresenter(presentError(log))
@@ -160,6 +159,22 @@ func New(o Options) http.Handler {
 		_, _ = w.Write([]byte(landingPage))
 	})))
 	return baseHeaders(mux)
+}
+
+// ownTransactionFields names the mutation fields the schema marks
+// @ownTransactions.
+func ownTransactionFields() map[string]bool {
+	out := map[string]bool{}
+	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
+	if schema.Mutation == nil {
+		return out
+	}
+	for _, f := range schema.Mutation.Fields {
+		if f.Directives.ForName("ownTransactions") != nil {
+			out[f.Name] = true
+		}
+	}
+	return out
 }
 
 // websocketInit authenticates a websocket at connection_init: by the

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"calsync/ent"
 )
@@ -37,4 +39,28 @@ func AfterCommit(ctx context.Context, fn func(context.Context)) {
 			return nil
 		})
 	})
+}
+
+// InTx runs fn in the transaction ctx already carries (the GraphQL
+// operation's), or in a new one of client that it commits when fn
+// succeeds and rolls back when it fails. Inside fn, ClientFrom and
+// AfterCommit see that transaction.
+func InTx(ctx context.Context, client *ent.Client, fn func(ctx context.Context) error) error {
+	if ent.TxFromContext(ctx) != nil {
+		return fn(ctx)
+	}
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := fn(ent.NewContext(ent.NewTxContext(ctx, tx), tx.Client())); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return errors.Join(err, fmt.Errorf("store: rollback: %w", rerr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
 }
