@@ -134,7 +134,8 @@ func TestLinkUnlinkRelink(t *testing.T) {
 			// The initial sync is queued.
 			insp := asynq.NewInspector(env.App.Redis.Asynq)
 			defer insp.Close()
-			if ti, err := insp.GetTaskInfo(tasks.QueueSync, "account-sync:"+strconv.Itoa(acct.ID)); err != nil || ti.Type != tasks.TypeAccountSync {
+			// Keyed by the account's sync_done, 0 for a new account.
+			if ti, err := insp.GetTaskInfo(tasks.QueueSync, "account-sync:"+strconv.Itoa(acct.ID)+":0"); err != nil || ti.Type != tasks.TypeAccountSync {
 				t.Fatalf("initial sync task: %v %v", ti, err)
 			}
 
