@@ -61,6 +61,7 @@ type App struct {
 	inspector    *asynq.Inspector
 	locker       *redisconn.Locker
 	brokerPrefix string
+	now          func() time.Time
 }
 
 // Options are the non-configuration dependencies.
@@ -70,6 +71,9 @@ type Options struct {
 	DriverWrap func(dialect.Driver) dialect.Driver
 	// BrokerPrefix separates pub/sub channels (tests use one per run).
 	BrokerPrefix string
+	// Now is the one clock every service reads (default time.Now; tests
+	// pass a clock.Fake's Now).
+	Now func() time.Time
 }
 
 // New opens everything the configuration names and migrates the database.
@@ -116,7 +120,12 @@ func (a *App) open(ctx context.Context, o Options) error {
 		return err
 	}
 	a.Queue = asynq.NewClient(a.Redis.Asynq)
-	if a.Auth, err = auth.New(auth.Options{
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	a.now = now
+	if a.Auth, err = auth.New(auth.Options{Now: now,
 		Client: client, CSRFKey: derive(key, "csrf"), SecureCookies: cfg.SecureCookies, Logger: log,
 		Redis: a.Redis.Client, KeyPrefix: prefix,
 		FreeAttempts: cfg.SignInFreeAttempts, FreeAttemptsPerAddress: cfg.SignInFreeAttemptsPerAddress,
@@ -125,7 +134,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		return err
 	}
 	feed := &changeFeed{broker: a.Broker, queue: tasks.NewEnqueuer(a.Queue), log: log}
-	a.Scheduling = scheduling.New(scheduling.Options{Client: client, Notifier: feed, Logger: log})
+	a.Scheduling = scheduling.New(scheduling.Options{Client: client, Notifier: feed, Logger: log, Now: now})
 	client.Use(engine.RerenderHook(feed.CalendarsChanged))
 	ps, err := setupProviders(ctx, cfg, key, &http.Client{Timeout: 30 * time.Second})
 	if err != nil {
@@ -134,12 +143,12 @@ func (a *App) open(ctx context.Context, o Options) error {
 	a.Emulators = ps.emulators
 	a.inspector = asynq.NewInspector(a.Redis.Asynq)
 	a.locker = redisconn.NewLocker(a.Redis.Client)
-	jobs := &linkJobs{db: client, queue: a.Queue, insp: a.inspector, broker: a.Broker, log: log}
-	a.Linking = linking.New(linking.Options{
+	jobs := &linkJobs{db: client, queue: a.Queue, insp: a.inspector, broker: a.Broker, log: log, now: now}
+	a.Linking = linking.New(linking.Options{Now: now,
 		Client: client, Box: a.Box, Providers: ps.providers, Platform: ps.platform, PublicURL: cfg.PublicURL,
 		Jobs: jobs, Notifier: jobs, Locker: a.locker, Logger: log,
 	})
-	a.Engine = engine.New(engine.Options{
+	a.Engine = engine.New(engine.Options{Now: now,
 		Client: client, Providers: ps.engineProviders(), Credentials: a.Linking, Progress: jobs, Logger: log,
 		LockAccount: func(ctx context.Context, accountID int) (func(), error) {
 			return a.locker.Lock(ctx, tasks.AccountLockKey(prefix, accountID), time.Minute)
@@ -151,7 +160,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	})
 	a.Linking.SetReleaser(a.Engine)
 	a.brokerPrefix = prefix
-	a.Directory = directory.New(client, nil)
+	a.Directory = directory.New(client, now)
 	a.Directory.OnDeactivate = a.Linking.UnlinkAll
 	a.Directory.Passwords = a.Auth
 	a.Directory.SetLogger(log)
@@ -246,8 +255,8 @@ func (a *App) StartWorker() error {
 	mux.Handle(tasks.TypeAccountSync, &tasks.AccountSync{
 		Engine: a.Engine, Locker: a.locker, Prefix: a.brokerPrefix,
 	})
-	mux.Handle(tasks.TypeReconcileAll, &tasks.ReconcileAll{Client: a.DB.Client, Queue: a.Queue, Inspector: a.inspector, Log: a.Log, Spread: time.Minute})
-	mux.Handle(tasks.TypeEmailSend, &tasks.SendEmail{Client: a.DB.Client, Sender: sender, Now: time.Now})
+	mux.Handle(tasks.TypeReconcileAll, &tasks.ReconcileAll{Client: a.DB.Client, Queue: a.Queue, Inspector: a.inspector, Log: a.Log, Spread: time.Minute, Now: a.now})
+	mux.Handle(tasks.TypeEmailSend, &tasks.SendEmail{Client: a.DB.Client, Sender: sender, Now: a.now})
 	if err := a.worker.Start(mux); err != nil {
 		return fmt.Errorf("app: start worker: %w", err)
 	}

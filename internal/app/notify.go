@@ -62,6 +62,7 @@ type linkJobs struct {
 	insp   *asynq.Inspector
 	broker *broker.Broker
 	log    *slog.Logger
+	now    func() time.Time
 }
 
 var (
@@ -112,7 +113,7 @@ func (j *linkJobs) EmailQueued(ctx context.Context, orgID, emailID int) {
 
 func (j *linkJobs) AccountStatusChanged(ctx context.Context, orgID, accountID int, userIDs []int, status, lastError string) {
 	err := j.broker.PublishAccountChange(ctx, broker.AccountChange{
-		OrgID: orgID, AccountID: accountID, UserIDs: userIDs, Status: status, LastError: lastError, At: time.Now(),
+		OrgID: orgID, AccountID: accountID, UserIDs: userIDs, Status: status, LastError: lastError, At: j.now(),
 	})
 	if err != nil {
 		j.log.WarnContext(ctx, "publish account change failed", slog.Int("account_id", accountID), slog.Any("error", err))

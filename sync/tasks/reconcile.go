@@ -35,6 +35,15 @@ type ReconcileAll struct {
 	Inspector *asynq.Inspector
 	Log       *slog.Logger
 	Spread    time.Duration
+	// Now is the application's clock (default time.Now).
+	Now func() time.Time
+}
+
+func (h *ReconcileAll) now() time.Time {
+	if h.Now == nil {
+		return time.Now()
+	}
+	return h.Now()
 }
 
 // ProcessTask implements asynq.Handler.
@@ -51,7 +60,7 @@ func (h *ReconcileAll) ProcessTask(ctx context.Context, _ *asynq.Task) error {
 		}
 	}
 	// Consents abandoned a day ago will never complete: forget them.
-	n, err := h.Client.LinkAttempt.Delete().Where(linkattempt.ExpiresAtLT(time.Now().Add(-24 * time.Hour))).
+	n, err := h.Client.LinkAttempt.Delete().Where(linkattempt.ExpiresAtLT(h.now().Add(-24 * time.Hour))).
 		Exec(viewer.AllTenantsContext(ctx))
 	if err != nil {
 		return fmt.Errorf("tasks: purge link attempts: %w", err)

@@ -3,14 +3,17 @@ package tasks_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/hibiken/asynq"
 
 	"calsync/ent/calendaraccount"
 	"calsync/ent/syncrun"
+	"calsync/internal/clock"
 	"calsync/internal/domain"
 	"calsync/internal/testenv"
 	"calsync/internal/viewer"
@@ -189,5 +192,41 @@ func TestReconcileAllQueuesEveryLinkedAccount(t *testing.T) {
 	// The pass counts a request, as any announcement does.
 	if a, err := db.CalendarAccount.Get(ctx, active); err != nil || a.SyncRequested != 1 {
 		t.Fatalf("requests counted: %+v %v", a, err)
+	}
+}
+
+// TestReconcilePurgesByTheAppClock: the reconcile pass removes link
+// attempts that expired more than a day ago by the application's clock, not
+// the machine's.
+func TestReconcilePurgesByTheAppClock(t *testing.T) {
+	env := testenv.New(t, testenv.SQLite)
+	org := env.SeedOrg(t, "clk")
+	ctx := viewer.SystemContext(context.Background(), org.ID)
+	db := env.App.Client()
+	mk := func(n int, expires time.Time) {
+		db.LinkAttempt.Create().SetUserID(org.Fieldworker.ID).SetProvider(domain.ProviderGoogle).
+			SetStateHash(fmt.Sprint("state", n)).SetStartHash(fmt.Sprint("start", n)).SetCodeVerifierEnc([]byte("x")).
+			SetExpiresAt(expires).SaveX(ctx)
+	}
+	now := time.Now()
+	mk(1, now.Add(15*time.Minute))
+	mk(2, now.Add(-25*time.Hour))
+	fake := clock.NewFake(now)
+	insp := asynq.NewInspector(env.App.Redis.Asynq)
+	defer insp.Close()
+	h := &tasks.ReconcileAll{Client: db, Queue: env.App.Queue, Inspector: insp, Log: env.App.Log, Now: fake.Now}
+	pass := func() int {
+		t.Helper()
+		if err := h.ProcessTask(context.Background(), asynq.NewTask(tasks.TypeReconcileAll, nil)); err != nil {
+			t.Fatal(err)
+		}
+		return db.LinkAttempt.Query().CountX(ctx)
+	}
+	if n := pass(); n != 1 {
+		t.Fatalf("%d attempts left, want the unexpired one", n)
+	}
+	fake.Advance(48 * time.Hour)
+	if n := pass(); n != 0 {
+		t.Fatalf("%d attempts left two days later by the app's clock", n)
 	}
 }
