@@ -17,7 +17,7 @@ import (
 	"calsync/internal/auth"
 	"calsync/internal/broker"
 	"calsync/internal/domain"
-	"calsync/internal/linking"
+	"calsync/internal/linking/settings"
 	"calsync/internal/scheduling"
 	"calsync/internal/viewer"
 	"context"
@@ -84,7 +84,7 @@ func (r *mutationResolver) SetCancellationStatus(ctx context.Context, statusID i
 
 // UpdateProviderConfig is the resolver for the updateProviderConfig field.
 func (r *mutationResolver) UpdateProviderConfig(ctx context.Context, input model.UpdateProviderConfigInput) (*ent.ProviderConfig, error) {
-	in := linking.ProviderSettings{
+	in := settings.ProviderSettings{
 		Provider: input.Provider, Enabled: input.Enabled, UsersCanOverride: input.UsersCanOverride,
 		CredentialMode: input.CredentialMode, Destination: input.Destination, SyncDirection: input.SyncDirection,
 		UnlinkPolicy: input.UnlinkPolicy, ClientID: input.ClientID, ClientSecret: input.ClientSecret,
@@ -99,7 +99,7 @@ func (r *mutationResolver) UpdateProviderConfig(ctx context.Context, input model
 		}
 		in.ServiceAccountP12 = p12
 	}
-	return r.Linking.Configure(ctx, in, r.Keys)
+	return r.Settings.Configure(ctx, in, r.Keys)
 }
 
 // CreateUser is the resolver for the createUser field.
@@ -204,7 +204,7 @@ func (r *mutationResolver) MassModifyBookings(ctx context.Context, input model.M
 
 // TestProviderConnection is the resolver for the testProviderConnection field.
 func (r *mutationResolver) TestProviderConnection(ctx context.Context, provider domain.Provider) (*model.TestConnectionPayload, error) {
-	if err := r.Linking.TestConnection(ctx, provider); err != nil {
+	if err := r.Settings.TestConnection(ctx, provider); err != nil {
 		if domain.CodeOf(err) == domain.CodeBadUserInput {
 			return &model.TestConnectionPayload{Ok: false, Message: err.Error()}, nil
 		}
@@ -215,12 +215,12 @@ func (r *mutationResolver) TestProviderConnection(ctx context.Context, provider 
 
 // SetCalendarSync is the resolver for the setCalendarSync field.
 func (r *mutationResolver) SetCalendarSync(ctx context.Context, userID int, provider domain.Provider, enabled *bool) (*ent.User, error) {
-	return r.Linking.SetChoice(ctx, userID, provider, enabled)
+	return r.Settings.SetChoice(ctx, userID, provider, enabled)
 }
 
 // StartCalendarLink is the resolver for the startCalendarLink field.
 func (r *mutationResolver) StartCalendarLink(ctx context.Context, provider domain.Provider) (*model.StartCalendarLinkPayload, error) {
-	url, err := r.Linking.StartLink(ctx, provider)
+	url, err := r.Consent.StartLink(ctx, provider)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +233,7 @@ func (r *mutationResolver) EnableServiceAccountSync(ctx context.Context, provide
 		v, _ := viewer.FromContext(ctx)
 		userIds = []int{v.UserID}
 	}
-	res, err := r.Linking.EnableServiceSync(ctx, userIds, provider)
+	res, err := r.Consent.EnableServiceSync(ctx, userIds, provider)
 	if err != nil {
 		return nil, err
 	}
@@ -259,12 +259,12 @@ func (r *mutationResolver) UnlinkCalendar(ctx context.Context, provider domain.P
 	if userID != nil {
 		id = *userID
 	}
-	return r.Linking.Unlink(ctx, id, provider)
+	return r.Consent.Unlink(ctx, id, provider)
 }
 
 // SendAuthorizationEmails is the resolver for the sendAuthorizationEmails field.
 func (r *mutationResolver) SendAuthorizationEmails(ctx context.Context, provider domain.Provider, userIds []int) ([]*ent.Invitation, error) {
-	return r.Linking.SendAuthorizationEmails(ctx, userIds, provider)
+	return r.Invitations.SendAuthorizationEmails(ctx, userIds, provider)
 }
 
 // ResyncCalendar is the resolver for the resyncCalendar field.
@@ -274,7 +274,7 @@ func (r *mutationResolver) ResyncCalendar(ctx context.Context, provider domain.P
 	if userID != nil {
 		id = *userID
 	}
-	return r.Linking.Resync(ctx, id, provider)
+	return r.Consent.Resync(ctx, id, provider)
 }
 
 // HasClientSecret is the resolver for the hasClientSecret field.
@@ -481,7 +481,7 @@ func (r *userResolver) CalendarSyncs(ctx context.Context, obj *ent.User) ([]*mod
 
 // LastCalendarAccount is the resolver for the lastCalendarAccount field.
 func (r *userResolver) LastCalendarAccount(ctx context.Context, obj *ent.User, provider domain.Provider) (*ent.PastCalendarAccount, error) {
-	return r.Linking.LastAccount(ctx, obj.ID, provider)
+	return r.Consent.LastAccount(ctx, obj.ID, provider)
 }
 
 // Mutation returns generated.MutationResolver implementation.

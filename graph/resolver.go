@@ -14,7 +14,10 @@ import (
 	"calsync/internal/broker"
 	"calsync/internal/directory"
 	"calsync/internal/domain"
-	"calsync/internal/linking"
+	"calsync/internal/linking/consent"
+	"calsync/internal/linking/invitations"
+	"calsync/internal/linking/settings"
+	"calsync/internal/linking/switches"
 	"calsync/internal/scheduling"
 	"calsync/internal/store"
 	"calsync/internal/viewer"
@@ -27,9 +30,14 @@ type Resolver struct {
 	Scheduling *scheduling.Service
 	Directory  *directory.Directory
 	Broker     *broker.Broker
-	Linking    *linking.Service
+	// Settings applies provider settings and users' sync choices.
+	Settings *settings.Service
+	// Consent links and unlinks calendars.
+	Consent *consent.Service
+	// Invitations sends authorization emails.
+	Invitations *invitations.Service
 	// Keys converts service-account key formats (the Google adapter).
-	Keys linking.KeyConverter
+	Keys settings.KeyConverter
 	Log  *slog.Logger
 }
 
@@ -56,7 +64,7 @@ func (r *Resolver) calendarSync(ctx context.Context, u *ent.User, p domain.Provi
 // describeSync decides u's sync for p from the organization's configuration
 // pc (nil: never set up), u's latest account and latest invitation for p.
 func describeSync(pc *ent.ProviderConfig, u *ent.User, p domain.Provider, acct *ent.CalendarAccount, inv *ent.Invitation) *model.CalendarSync {
-	sw := linking.EffectiveSwitch(pc, u, p)
+	sw := switches.Effective(pc, u, p)
 	mode := domain.CredentialPlatformApp
 	if pc != nil {
 		mode = pc.CredentialMode
@@ -78,7 +86,7 @@ func describeSync(pc *ent.ProviderConfig, u *ent.User, p domain.Provider, acct *
 
 // followable checks who may follow account and sync events: whoever may
 // act on the user's calendar links (the User policy, through
-// linking.AuthorizeFor: the viewer for themself, admins for anyone);
+// consent.AuthorizeFor: the viewer for themself, admins for anyone);
 // userID nil: everyone they may see.
 func (r *Resolver) followable(ctx context.Context, userID *int) (viewer.Viewer, error) {
 	v, ok := viewer.FromContext(ctx)
@@ -86,7 +94,7 @@ func (r *Resolver) followable(ctx context.Context, userID *int) (viewer.Viewer, 
 		return v, domain.Errorf(domain.CodeUnauthenticated, "sign in to subscribe")
 	}
 	if userID != nil {
-		if err := r.Linking.AuthorizeFor(ctx, *userID); err != nil {
+		if err := r.Consent.AuthorizeFor(ctx, *userID); err != nil {
 			return v, err
 		}
 	}

@@ -26,7 +26,11 @@ import (
 	"calsync/internal/config"
 	"calsync/internal/directory"
 	"calsync/internal/domain"
-	"calsync/internal/linking"
+	"calsync/internal/linking/consent"
+	"calsync/internal/linking/credentials"
+	"calsync/internal/linking/invitations"
+	"calsync/internal/linking/outbox"
+	"calsync/internal/linking/settings"
 	"calsync/internal/mail"
 	"calsync/internal/redisconn"
 	"calsync/internal/scheduling"
@@ -49,8 +53,14 @@ type App struct {
 	Auth       *auth.Service
 	Scheduling *scheduling.Service
 	Directory  *directory.Directory
-	Linking    *linking.Service
-	Engine     *engine.Reconciler
+	// Linking a calendar: credentials (provider configuration, tokens),
+	// consent (linking and unlinking), invitations (authorization emails)
+	// and settings (the administrator's provider settings).
+	Credentials *credentials.Service
+	Consent     *consent.Service
+	Invitations *invitations.Service
+	Settings    *settings.Service
+	Engine      *engine.Reconciler
 	// Emulators are the in-process providers (CALSYNC_PROVIDERS=emulator).
 	Emulators *emulator.Server
 	Log       *slog.Logger
@@ -144,12 +154,17 @@ func (a *App) open(ctx context.Context, o Options) error {
 	a.inspector = asynq.NewInspector(a.Redis.Asynq)
 	a.locker = redisconn.NewLocker(a.Redis.Client)
 	jobs := &linkJobs{db: client, queue: a.Queue, insp: a.inspector, broker: a.Broker, log: log, now: now}
-	a.Linking = linking.New(linking.Options{Now: now,
+	// Linking's packages are built bottom up, each handed what it calls:
+	// the engine needs the credentials' token sources and consent needs the
+	// engine (to release a departing user's events), so the engine comes
+	// between them.
+	mails := outbox.New(client, jobs)
+	a.Credentials = credentials.New(credentials.Options{Now: now,
 		Client: client, Box: a.Box, Providers: ps.providers, Platform: ps.platform, PublicURL: cfg.PublicURL,
-		Jobs: jobs, Notifier: jobs, Locker: a.locker, Logger: log,
+		Locker: a.locker, Notifier: jobs, Outbox: mails, Logger: log,
 	})
 	a.Engine = engine.New(engine.Options{Now: now,
-		Client: client, Providers: ps.engineProviders(), Credentials: a.Linking, Progress: jobs, Logger: log,
+		Client: client, Providers: ps.engineProviders(), Credentials: a.Credentials, Progress: jobs, Logger: log,
 		LockAccount: func(ctx context.Context, accountID int) (func(), error) {
 			return a.locker.Lock(ctx, tasks.AccountLockKey(prefix, accountID), time.Minute)
 		},
@@ -158,10 +173,19 @@ func (a *App) open(ctx context.Context, o Options) error {
 			domain.ProviderMicrosoft: {Requests: cfg.MicrosoftQuotaPer10Minutes, Per: 10 * time.Minute},
 		}),
 	})
-	a.Linking.SetReleaser(a.Engine)
+	a.Consent = consent.New(consent.Options{Now: now,
+		Client: client, Box: a.Box, Credentials: a.Credentials, PublicURL: cfg.PublicURL,
+		Jobs: jobs, Notifier: jobs, Releaser: a.Engine, Logger: log,
+	})
+	a.Invitations = invitations.New(invitations.Options{Now: now,
+		Client: client, Credentials: a.Credentials, Consent: a.Consent, Outbox: mails, PublicURL: cfg.PublicURL,
+	})
+	a.Settings = settings.New(settings.Options{
+		Client: client, Credentials: a.Credentials, Invitations: a.Invitations, Logger: log,
+	})
 	a.brokerPrefix = prefix
 	a.Directory = directory.New(client, now)
-	a.Directory.OnDeactivate = a.Linking.UnlinkAll
+	a.Directory.OnDeactivate = a.Consent.UnlinkAll
 	a.Directory.Passwords = a.Auth
 	a.Directory.SetLogger(log)
 	var emulators http.Handler
@@ -171,9 +195,11 @@ func (a *App) open(ctx context.Context, o Options) error {
 	a.handler = server.New(server.Options{
 		Resolver: &graph.Resolver{
 			Client: client, Auth: a.Auth, Scheduling: a.Scheduling, Directory: a.Directory, Broker: a.Broker,
-			Linking: a.Linking, Keys: keyConverter{tokenURI: ps.google.Endpoints().TokenURL}, Log: log,
+			Settings: a.Settings, Consent: a.Consent, Invitations: a.Invitations,
+			Keys: keyConverter{tokenURI: ps.google.Endpoints().TokenURL}, Log: log,
 		},
-		Linking:         a.Linking,
+		Consent:         a.Consent,
+		Invitations:     a.Invitations,
 		SecureCookies:   cfg.SecureCookies,
 		Emulators:       emulators,
 		Logger:          log,

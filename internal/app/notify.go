@@ -11,7 +11,9 @@ import (
 
 	"calsync/ent"
 	"calsync/internal/broker"
-	"calsync/internal/linking"
+	"calsync/internal/linking/consent"
+	"calsync/internal/linking/credentials"
+	"calsync/internal/linking/outbox"
 	"calsync/internal/scheduling"
 	"calsync/internal/store"
 	"calsync/internal/viewer"
@@ -66,8 +68,9 @@ type linkJobs struct {
 }
 
 var (
-	_ linking.Jobs           = (*linkJobs)(nil)
-	_ linking.StatusNotifier = (*linkJobs)(nil)
+	_ consent.Jobs               = (*linkJobs)(nil)
+	_ outbox.Deliveries          = (*linkJobs)(nil)
+	_ credentials.StatusNotifier = (*linkJobs)(nil)
 )
 
 // enqueue puts a built task on the queue; one already queued or running

@@ -20,6 +20,7 @@ import (
 	"calsync/internal/config"
 	"calsync/internal/domain"
 	"calsync/internal/linking"
+	"calsync/internal/linking/credentials"
 	"calsync/internal/mail/smtptest"
 	"calsync/internal/testenv"
 	"calsync/internal/viewer"
@@ -172,7 +173,7 @@ func TestLinkUnlinkRelink(t *testing.T) {
 			// account NEEDS_REAUTH and emails the user.
 			app := platformApp(t, env, k.Provider)
 			k.Revoke(t, env, org.Fieldworker.Email, app)
-			ts, err := env.App.Linking.TokenSource(sys, acct)
+			ts, err := env.App.Credentials.TokenSource(sys, acct)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -181,7 +182,7 @@ func TestLinkUnlinkRelink(t *testing.T) {
 			}
 			// The provider answers 401 to it (as a sync call would see):
 			// the refresh then meets invalid_grant.
-			ts.(linking.Invalidator).Invalidate()
+			ts.(credentials.Invalidator).Invalidate()
 			if _, err := ts.Token(); !errors.Is(err, linking.ErrInvalidGrant) {
 				t.Fatalf("token after revoke: %v", err)
 			}
@@ -201,7 +202,7 @@ func TestLinkUnlinkRelink(t *testing.T) {
 			if acct.Status != calendaraccount.StatusACTIVE {
 				t.Fatalf("after relink: %s", acct.Status)
 			}
-			ts, _ = env.App.Linking.TokenSource(sys, acct)
+			ts, _ = env.App.Credentials.TokenSource(sys, acct)
 			if tok, err := ts.Token(); err != nil || tok.AccessToken == "" {
 				t.Fatalf("token after relink: %v", err)
 			}

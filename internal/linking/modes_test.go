@@ -50,7 +50,7 @@ func TestPrivateApp(t *testing.T) {
 				t.Fatalf("wrong secret: %+v", r)
 			}
 			sys := viewer.SystemContext(context.Background(), org.ID)
-			if pc, _ := env.App.Linking.Config(sys, k.Provider); pc.Enabled || pc.CredentialMode != domain.CredentialPlatformApp {
+			if pc, _ := env.App.Credentials.Config(sys, k.Provider); pc.Enabled || pc.CredentialMode != domain.CredentialPlatformApp {
 				t.Fatalf("a refused configuration was stored: %+v", pc)
 			}
 			private["clientSecret"] = secret

@@ -1,14 +1,29 @@
-// Package linking decides whether a fieldworker's calendar is connected and
-// connects it: effective provider switches, OAuth 2.0 authorization code
-// with PKCE, service-account impersonation, token storage and refresh,
-// unlinking and authorization emails.
+// Package linking is the vocabulary shared by the packages that connect a
+// fieldworker's calendar and by the provider adapters (sync/google,
+// sync/microsoft): the Provider interface, its types and errors, and the
+// single-use tokens and callback paths the flows have in common. The
+// work is done in its subpackages:
+//
+//   - switches: the switch matrix, who syncs and why;
+//   - credentials: the organization's OAuth apps and service credentials,
+//     stored tokens, their refresh and revocation;
+//   - outbox: emails queued for delivery;
+//   - consent: start page, OAuth state and PKCE, callback, saving a link,
+//     service-account sync, unlinking and departures;
+//   - invitations: authorization emails and the links they carry;
+//   - settings: an administrator's provider settings and users' choices.
+//
+// The end-to-end tests of linking live here.
 package linking
 
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"golang.org/x/oauth2"
+
+	"calsync/internal/domain"
 )
 
 // OAuthApp is the OAuth client Calsync acts as for one organization: the
@@ -105,4 +120,20 @@ type Provider interface {
 	// Revoke withdraws the grant at the provider where the provider
 	// offers it; an already revoked token is not an error.
 	Revoke(ctx context.Context, app OAuthApp, tok *oauth2.Token) error
+}
+
+// CallbackPath is where the provider sends the user back.
+func CallbackPath(p domain.Provider) string {
+	return "/oauth/" + strings.ToLower(string(p)) + "/callback"
+}
+
+// ParseProvider reads a provider from a URL path segment.
+func ParseProvider(s string) (domain.Provider, bool) {
+	switch strings.ToUpper(s) {
+	case string(domain.ProviderGoogle):
+		return domain.ProviderGoogle, true
+	case string(domain.ProviderMicrosoft):
+		return domain.ProviderMicrosoft, true
+	}
+	return "", false
 }

@@ -8,7 +8,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"calsync/ent/calendaraccount"
-	"calsync/internal/linking"
+	"calsync/internal/linking/credentials"
 	"calsync/internal/testenv"
 	"calsync/internal/viewer"
 )
@@ -79,7 +79,7 @@ func TestSharedAccountAndSecondaryCalendar(t *testing.T) {
 			if acct.Status != calendaraccount.StatusACTIVE || len(acct.TokenEnc) == 0 {
 				t.Fatalf("after first unlink: %s, token %d bytes", acct.Status, len(acct.TokenEnc))
 			}
-			ts, _ := env.App.Linking.TokenSource(sys, acct)
+			ts, _ := env.App.Credentials.TokenSource(sys, acct)
 			if _, err := ts.Token(); err != nil {
 				t.Fatalf("token for the remaining user: %v", err)
 			}
@@ -127,13 +127,13 @@ func TestConcurrentRefreshIsSerialized(t *testing.T) {
 		return n
 	}
 	for round := range 3 {
-		a, _ := env.App.Linking.TokenSource(sys, acct)
-		b, _ := env.App.Linking.TokenSource(sys, acct)
+		a, _ := env.App.Credentials.TokenSource(sys, acct)
+		b, _ := env.App.Credentials.TokenSource(sys, acct)
 		for _, ts := range []oauth2.TokenSource{a, b} {
 			if _, err := ts.Token(); err != nil {
 				t.Fatal(err)
 			}
-			ts.(linking.Invalidator).Invalidate()
+			ts.(credentials.Invalidator).Invalidate()
 		}
 		before := refreshes()
 		errs := make(chan error, 2)

@@ -78,7 +78,7 @@ var selfUpdatableUserFields = map[string]bool{
 // and per-provider choice, and leave their own calendar accounts — nothing
 // else, and no one else. An update of one's own row changing nothing is
 // allowed too: linking asks it to learn whether the viewer may act on a
-// user's calendar links (see linking.Service.AuthorizeFor).
+// user's calendar links (see linking/consent.AuthorizeFor).
 func AllowSelfUpdate() privacy.MutationRule {
 	return privacy.UserMutationRuleFunc(func(ctx context.Context, m *ent.UserMutation) error {
 		v, _ := viewer.FromContext(ctx)

@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"calsync/internal/linking"
+	"calsync/internal/linking/consent"
+	"calsync/internal/linking/invitations"
 )
 
 var startPage = template.Must(template.New("start").Parse(`<!doctype html>
@@ -45,7 +47,7 @@ func renderLinkPage(w http.ResponseWriter, status int, d linkPageData) {
 }
 
 // oauthCallback completes a consent and shows the outcome.
-func oauthCallback(svc *linking.Service, log *slog.Logger) http.HandlerFunc {
+func oauthCallback(svc *consent.Service, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, ok := linking.ParseProvider(r.PathValue("provider"))
 		if !ok {
@@ -53,7 +55,7 @@ func oauthCallback(svc *linking.Service, log *slog.Logger) http.HandlerFunc {
 			return
 		}
 		var nonce string
-		if c, err := r.Cookie(linking.NonceCookie); err == nil {
+		if c, err := r.Cookie(consent.NonceCookie); err == nil {
 			nonce = c.Value
 		}
 		out, err := svc.Callback(r.Context(), p, r.URL.Query(), nonce)
@@ -72,7 +74,7 @@ func oauthCallback(svc *linking.Service, log *slog.Logger) http.HandlerFunc {
 
 // followInvitation turns an authorization link into the provider's
 // consent, or explains why it cannot.
-func followInvitation(svc *linking.Service, log *slog.Logger) http.HandlerFunc {
+func followInvitation(svc *invitations.Service, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		out, err := svc.FollowInvitation(r.Context(), r.PathValue("token"))
 		if err != nil {
@@ -93,7 +95,7 @@ func followInvitation(svc *linking.Service, log *slog.Logger) http.HandlerFunc {
 // startLink shows whose calendar the consent is for (GET) and, on
 // confirmation (POST), binds the consent to this browser with a nonce
 // cookie and sends it to the provider.
-func startLink(svc *linking.Service, secure bool, log *slog.Logger) http.HandlerFunc {
+func startLink(svc *consent.Service, secure bool, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token := r.PathValue("token")
 		if r.Method == http.MethodGet {
@@ -116,22 +118,22 @@ func startLink(svc *linking.Service, secure bool, log *slog.Logger) http.Handler
 			}{info.Provider.DisplayName(), info.UserName, info.UserEmail, info.Organization})
 			return
 		}
-		consent, nonce, info, err := svc.Begin(r.Context(), token)
+		consentURL, nonce, info, err := svc.Begin(r.Context(), token)
 		if err != nil {
 			log.ErrorContext(r.Context(), "begin consent failed", slog.Any("error", err))
 			renderLinkPage(w, http.StatusInternalServerError, linkPageData{Title: "Something went wrong", Message: "Try again in a minute."})
 			return
 		}
-		if consent == "" {
+		if consentURL == "" {
 			renderLinkPage(w, http.StatusGone, linkPageData{Title: info.Title, Message: info.Message})
 			return
 		}
 		http.SetCookie(w, &http.Cookie{
-			Name: linking.NonceCookie, Value: nonce, Path: "/oauth/", MaxAge: int(linking.AttemptTTL.Seconds()),
+			Name: consent.NonceCookie, Value: nonce, Path: "/oauth/", MaxAge: int(consent.AttemptTTL.Seconds()),
 			HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode,
 		})
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Referrer-Policy", "no-referrer")
-		http.Redirect(w, r, consent, http.StatusSeeOther)
+		http.Redirect(w, r, consentURL, http.StatusSeeOther)
 	}
 }

@@ -26,7 +26,8 @@ import (
 	"calsync/graph/generated"
 	"calsync/internal/auth"
 	"calsync/internal/domain"
-	"calsync/internal/linking"
+	"calsync/internal/linking/consent"
+	"calsync/internal/linking/invitations"
 	"calsync/internal/viewer"
 )
 
@@ -49,8 +50,10 @@ type Options struct {
 	MaxBodyBytes int64
 	// Ready reports whether dependencies (database, Redis) answer.
 	Ready func(context.Context) error
-	// Linking serves the OAuth callback and authorization links.
-	Linking *linking.Service
+	// Consent serves the start page and the OAuth callback.
+	Consent *consent.Service
+	// Invitations serves authorization links.
+	Invitations *invitations.Service
 	// SecureCookies marks cookies Secure (behind HTTPS).
 	SecureCookies bool
 	// Emulators, when set, are mounted at /google/, /graph/, /microsoft/
@@ -139,11 +142,13 @@ func New(o Options) http.Handler {
 		}
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	if o.Linking != nil {
-		mux.Handle("GET /oauth/{provider}/callback", pageHeaders(oauthCallback(o.Linking, log)))
-		mux.Handle("GET "+linking.StartPath+"{token}", pageHeaders(startLink(o.Linking, o.SecureCookies, log)))
-		mux.Handle("POST "+linking.StartPath+"{token}", pageHeaders(startLink(o.Linking, o.SecureCookies, log)))
-		mux.Handle("GET "+linking.InvitePath+"{token}", pageHeaders(followInvitation(o.Linking, log)))
+	if o.Consent != nil {
+		mux.Handle("GET /oauth/{provider}/callback", pageHeaders(oauthCallback(o.Consent, log)))
+		mux.Handle("GET "+consent.StartPath+"{token}", pageHeaders(startLink(o.Consent, o.SecureCookies, log)))
+		mux.Handle("POST "+consent.StartPath+"{token}", pageHeaders(startLink(o.Consent, o.SecureCookies, log)))
+	}
+	if o.Invitations != nil {
+		mux.Handle("GET "+invitations.InvitePath+"{token}", pageHeaders(followInvitation(o.Invitations, log)))
 	}
 	if o.Emulators != nil {
 		for _, prefix := range []string{"/google/", "/graph/", "/microsoft/"} {

@@ -17,7 +17,7 @@ import (
 	"calsync/internal/domain"
 )
 
-// Credentials gives the token source of an account (linking.Service).
+// Credentials gives the token source of an account (linking/credentials).
 type Credentials interface {
 	TokenSource(ctx context.Context, a *ent.CalendarAccount) (oauth2.TokenSource, error)
 }

@@ -1,4 +1,4 @@
-package linking
+package credentials
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
 	"calsync/internal/domain"
+	"calsync/internal/linking"
 	"calsync/internal/viewer"
 )
 
@@ -24,14 +25,14 @@ const refreshMargin = time.Minute
 // time per account across all workers) or the organization's service
 // credentials impersonating the account's email.
 func (s *Service) TokenSource(ctx context.Context, a *ent.CalendarAccount) (oauth2.TokenSource, error) {
-	pr, err := s.provider(a.Provider)
+	pr, err := s.Provider(a.Provider)
 	if err != nil {
 		return nil, err
 	}
 	// Credentials are for the engine's workers (and the unlink releaser),
 	// which act for nobody: the system reads the organization's settings.
 	sys := viewer.SystemContext(ctx, a.OrganizationID)
-	pc, err := s.config(sys, a.Provider)
+	pc, err := s.Config(sys, a.Provider)
 	if err != nil {
 		return nil, err
 	}
@@ -39,13 +40,13 @@ func (s *Service) TokenSource(ctx context.Context, a *ent.CalendarAccount) (oaut
 		return nil, domain.Errorf(domain.CodeBadUserInput, "%s is not configured", a.Provider)
 	}
 	if a.CredentialMode == domain.CredentialServiceAccount {
-		creds, err := s.serviceCredentials(pc)
+		creds, err := s.ServiceCredentials(pc)
 		if err != nil {
 			return nil, err
 		}
 		return pr.ServiceTokenSource(ctx, creds, a.AccountEmail)
 	}
-	app, err := s.appForMode(pc, a.CredentialMode)
+	app, err := s.AppForMode(pc, a.CredentialMode)
 	if err != nil {
 		return nil, err
 	}
@@ -64,8 +65,8 @@ var _ Invalidator = (*storedTokenSource)(nil)
 type storedTokenSource struct {
 	ctx       context.Context
 	s         *Service
-	pr        Provider
-	app       OAuthApp
+	pr        linking.Provider
+	app       linking.OAuthApp
 	accountID int
 	org       int
 
@@ -112,7 +113,7 @@ func (t *storedTokenSource) Token() (*oauth2.Token, error) {
 		return nil, fmt.Errorf("linking: load account: %w", err)
 	}
 	if a.Status != calendaraccount.StatusACTIVE && a.Status != calendaraccount.StatusERROR {
-		return nil, fmt.Errorf("linking: account %d is %s: %w", a.ID, a.Status, ErrInvalidGrant)
+		return nil, fmt.Errorf("linking: account %d is %s: %w", a.ID, a.Status, linking.ErrInvalidGrant)
 	}
 	tok, err := t.s.openToken(a)
 	if err != nil {
@@ -127,7 +128,7 @@ func (t *storedTokenSource) Token() (*oauth2.Token, error) {
 	stale := *tok
 	stale.Expiry = time.Unix(1, 0)
 	fresh, err := t.pr.TokenSource(ctx, t.app, &stale).Token()
-	if errors.Is(err, ErrInvalidGrant) {
+	if errors.Is(err, linking.ErrInvalidGrant) {
 		t.s.markNeedsReauth(ctx, a, err)
 		return nil, err
 	}
@@ -137,7 +138,7 @@ func (t *storedTokenSource) Token() (*oauth2.Token, error) {
 	if fresh.RefreshToken == "" {
 		fresh.RefreshToken = tok.RefreshToken
 	}
-	enc, err := t.s.sealToken(a.OrganizationID, a.Provider, a.AccountEmail, fresh)
+	enc, err := t.s.SealToken(a.OrganizationID, a.Provider, a.AccountEmail, fresh)
 	if err != nil {
 		return nil, err
 	}
@@ -169,4 +170,20 @@ func (s *Service) markNeedsReauth(ctx context.Context, a *ent.CalendarAccount, c
 			s.log.WarnContext(ctx, "queue reauth email failed", "account_id", a.ID, "user_id", uid, "error", err)
 		}
 	}
+}
+
+// queueReauthEmail asks a user of a for a new link.
+func (s *Service) queueReauthEmail(ctx context.Context, a *ent.CalendarAccount, userID int) error {
+	if s.outbox == nil {
+		return nil
+	}
+	// A worker found the grant dead (token refresh): nobody acts here.
+	sys := viewer.SystemContext(ctx, a.OrganizationID)
+	u, err := s.client.User.Get(sys, userID)
+	if err != nil {
+		return err
+	}
+	text := fmt.Sprintf("Hello %s,\n\nCalsync can no longer reach your %s calendar %s: access was revoked or has expired. Sign in to Calsync and link the calendar again so your bookings keep appearing in it.\n",
+		u.Name, a.Provider.DisplayName(), a.AccountEmail)
+	return s.outbox.Queue(sys, sys, u, "reauth", "Reconnect your "+a.Provider.DisplayName()+" calendar", text, "")
 }

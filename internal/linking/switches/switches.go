@@ -1,4 +1,6 @@
-package linking
+// Package switches is the switch matrix: whether a user's calendar syncs
+// with a provider, and which setting decided it.
+package switches
 
 import (
 	"calsync/ent"
@@ -63,12 +65,28 @@ func ChoiceOf(u *ent.User, p domain.Provider) Choice {
 	return Choice{Value: u.GoogleSync, ByAdmin: u.GoogleSyncSetByAdmin}
 }
 
-// EffectiveSwitch computes u's switch for p under the organization's
+// Effective computes u's switch for p under the organization's
 // provider configuration pc (nil: never configured, so off).
-func EffectiveSwitch(pc *ent.ProviderConfig, u *ent.User, p domain.Provider) Switch {
+func Effective(pc *ent.ProviderConfig, u *ent.User, p domain.Provider) Switch {
 	if pc == nil {
 		return Switch{Provider: p, Enabled: false, Reason: ReasonNotConfigured}
 	}
 	on, why := Decide(pc.Enabled, pc.UsersCanOverride, u.Active, ChoiceOf(u, p))
 	return Switch{Provider: p, Enabled: on, Reason: why}
+}
+
+// Describe says, in the words of the person refused, which setting turned
+// the switch off.
+func Describe(r Reason) string {
+	switch r {
+	case ReasonAdminChoice:
+		return "set by an administrator"
+	case ReasonUserChoice:
+		return "your own choice"
+	case ReasonInactive:
+		return "the user is deactivated"
+	case ReasonNotConfigured:
+		return "not set up for this organization"
+	}
+	return "organization setting"
 }

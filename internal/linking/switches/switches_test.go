@@ -1,10 +1,10 @@
-package linking_test
+package switches_test
 
 import (
 	"fmt"
 	"testing"
 
-	"calsync/internal/linking"
+	"calsync/internal/linking/switches"
 )
 
 // TestDecideMatrix walks SecureVideo's switches: organization on/off ×
@@ -12,7 +12,7 @@ import (
 // choice for the user. The expected column is written out, not computed.
 func TestDecideMatrix(t *testing.T) {
 	on, off := true, false
-	choices := map[string]linking.Choice{
+	choices := map[string]switches.Choice{
 		"none":      {},
 		"user on":   {Value: &on},
 		"user off":  {Value: &off},
@@ -23,7 +23,7 @@ func TestDecideMatrix(t *testing.T) {
 		org, override bool
 		choice        string
 		want          bool
-		reason        linking.Reason
+		reason        switches.Reason
 	}{
 		{true, true, "none", true, "ORGANIZATION"},
 		{true, true, "user on", true, "USER_CHOICE"},
@@ -47,11 +47,11 @@ func TestDecideMatrix(t *testing.T) {
 		{false, false, "admin off", false, "ADMIN_CHOICE"},
 	} {
 		t.Run(fmt.Sprintf("org=%v/override=%v/%s", c.org, c.override, c.choice), func(t *testing.T) {
-			got, why := linking.Decide(c.org, c.override, true, choices[c.choice])
+			got, why := switches.Decide(c.org, c.override, true, choices[c.choice])
 			if got != c.want || why != c.reason {
 				t.Fatalf("Decide = %v (%s), want %v (%s)", got, why, c.want, c.reason)
 			}
-			if got, why := linking.Decide(c.org, c.override, false, choices[c.choice]); got || why != linking.ReasonInactive {
+			if got, why := switches.Decide(c.org, c.override, false, choices[c.choice]); got || why != switches.ReasonInactive {
 				t.Fatalf("inactive user: %v (%s)", got, why)
 			}
 		})

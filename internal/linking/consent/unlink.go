@@ -1,4 +1,4 @@
-package linking
+package consent
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"calsync/ent/providerconfig"
 	"calsync/internal/audit"
 	"calsync/internal/domain"
+	"calsync/internal/linking"
+	"calsync/internal/linking/switches"
 	"calsync/internal/viewer"
 )
 
@@ -90,7 +92,7 @@ func (s *Service) detach(ctx context.Context, db *ent.Client, a *ent.CalendarAcc
 		return nil
 	}
 	if s.releaser != nil {
-		pc, err := s.config(ctx, a.Provider)
+		pc, err := s.creds.Config(ctx, a.Provider)
 		if err != nil {
 			return nil, err
 		}
@@ -113,7 +115,7 @@ func (s *Service) detach(ctx context.Context, db *ent.Client, a *ent.CalendarAcc
 	}
 	if others == 0 {
 		up := db.CalendarAccount.UpdateOne(a)
-		if err := s.revoke(ctx, a); err != nil {
+		if err := s.creds.Revoke(ctx, a); err != nil {
 			// The tokens are deleted anyway: an unreachable provider must
 			// not keep a user linked against their will.
 			s.log.WarnContext(ctx, "revoke at provider failed", slog.Int("account_id", a.ID), slog.Any("error", err))
@@ -130,32 +132,6 @@ func (s *Service) detach(ctx context.Context, db *ent.Client, a *ent.CalendarAcc
 		s.notifier.AccountStatusChanged(ctx, a.OrganizationID, a.ID, []int{userID}, string(a.Status), a.LastError)
 	}
 	return a, nil
-}
-
-func (s *Service) revoke(ctx context.Context, a *ent.CalendarAccount) error {
-	if a.CredentialMode == domain.CredentialServiceAccount || len(a.TokenEnc) == 0 {
-		return nil
-	}
-	pr, err := s.provider(a.Provider)
-	if err != nil {
-		return err
-	}
-	pc, err := s.config(ctx, a.Provider)
-	if err != nil || pc == nil {
-		return errors.Join(err, errors.New("provider not configured"))
-	}
-	app, err := s.appForMode(pc, a.CredentialMode)
-	if err != nil {
-		return err
-	}
-	tok, err := s.openToken(a)
-	if err != nil {
-		return err
-	}
-	if err := pr.Revoke(ctx, app, tok); err != nil {
-		return fmt.Errorf("linking: revoke: %w", err)
-	}
-	return nil
 }
 
 // UnlinkAll disconnects every calendar of a user (deactivation).
@@ -204,18 +180,18 @@ func (s *Service) EnableServiceSync(ctx context.Context, userIDs []int, p domain
 			return nil, err
 		}
 	}
-	pr, err := s.provider(p)
+	pr, err := s.creds.Provider(p)
 	if err != nil {
 		return nil, err
 	}
-	pc, err := s.config(ctx, p)
+	pc, err := s.creds.Config(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	if pc == nil || pc.CredentialMode != domain.CredentialServiceAccount {
 		return nil, domain.Errorf(domain.CodeBadUserInput, "%s is not set up with a service account", p.DisplayName())
 	}
-	creds, err := s.serviceCredentials(pc)
+	creds, err := s.creds.ServiceCredentials(pc)
 	if err != nil {
 		return nil, err
 	}
@@ -229,8 +205,8 @@ func (s *Service) EnableServiceSync(ctx context.Context, userIDs []int, p domain
 			return nil, err
 		}
 		res := ServiceSyncResult{UserID: id}
-		if sw := EffectiveSwitch(pc, u, p); !sw.Enabled {
-			res.Error = fmt.Sprintf("%s calendar sync is off for %s (%s)", p.DisplayName(), u.Email, describe(sw.Reason))
+		if sw := switches.Effective(pc, u, p); !sw.Enabled {
+			res.Error = fmt.Sprintf("%s calendar sync is off for %s (%s)", p.DisplayName(), u.Email, switches.Describe(sw.Reason))
 			out = append(out, res)
 			continue
 		}
@@ -239,7 +215,7 @@ func (s *Service) EnableServiceSync(ctx context.Context, userIDs []int, p domain
 			err = &providerError{op: "service token", err: err}
 		} else {
 			res.Account, err = s.saveLink(ctx, pc, u, linkedAccount{provider: p, mode: domain.CredentialServiceAccount, email: u.Email, by: v.UserID},
-				func(ctx context.Context, existingDest string) (string, []Calendar, error) {
+				func(ctx context.Context, existingDest string) (string, []linking.Calendar, error) {
 					return s.prepareCalendars(ctx, pr, pc, u, ts, u.Email, existingDest)
 				})
 		}

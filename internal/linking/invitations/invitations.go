@@ -1,25 +1,68 @@
-package linking
+// Package invitations sends authorization emails — single-use links that
+// lead a fieldworker to the provider's consent — and follows those links.
+package invitations
 
 import (
 	"context"
 	"fmt"
 	"html"
-	"net/mail"
+	"strings"
 	"time"
 
 	"calsync/ent"
+	"calsync/ent/calendaraccount"
 	"calsync/ent/invitation"
+	"calsync/ent/user"
 	"calsync/internal/audit"
 	"calsync/internal/domain"
+	"calsync/internal/linking"
+	"calsync/internal/linking/consent"
+	"calsync/internal/linking/credentials"
+	"calsync/internal/linking/outbox"
+	"calsync/internal/linking/switches"
 	"calsync/internal/store"
 	"calsync/internal/viewer"
 )
 
+// Options configures the Service.
+type Options struct {
+	Client      *ent.Client
+	Credentials *credentials.Service
+	// Consent starts the consent an authorization link leads to.
+	Consent   *consent.Service
+	Outbox    *outbox.Outbox
+	PublicURL string
+	Now       func() time.Time
+}
+
+// Service sends and follows authorization links.
+type Service struct {
+	client    *ent.Client
+	creds     *credentials.Service
+	consent   *consent.Service
+	outbox    *outbox.Outbox
+	publicURL string
+	now       func() time.Time
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Service{client: o.Client, creds: o.Credentials, consent: o.Consent, outbox: o.Outbox,
+		publicURL: strings.TrimSuffix(o.PublicURL, "/"), now: o.Now}
+}
+
+func (s *Service) db(ctx context.Context) *ent.Client {
+	return store.ClientFrom(ctx, s.client)
+}
+
 // InvitationTTL is how long an authorization link stays valid.
 const InvitationTTL = 7 * 24 * time.Hour
 
-// maxInvitations bounds one sendAuthorizationEmails call.
-const maxInvitations = 1000
+// MaxInvitations bounds one SendAuthorizationEmails call.
+const MaxInvitations = 1000
 
 // InvitePath is where authorization links point.
 const InvitePath = "/invite/"
@@ -38,13 +81,13 @@ func (s *Service) SendAuthorizationEmails(ctx context.Context, userIDs []int, p 
 	if len(userIDs) == 0 {
 		return nil, domain.InvalidField("userIds", fmt.Errorf("choose at least one fieldworker"))
 	}
-	if len(userIDs) > maxInvitations {
-		return nil, domain.InvalidField("userIds", fmt.Errorf("at most %d at once", maxInvitations))
+	if len(userIDs) > MaxInvitations {
+		return nil, domain.InvalidField("userIds", fmt.Errorf("at most %d at once", MaxInvitations))
 	}
-	if _, err := s.provider(p); err != nil {
+	if _, err := s.creds.Provider(p); err != nil {
 		return nil, err
 	}
-	pc, err := s.config(ctx, p)
+	pc, err := s.creds.Config(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -72,16 +115,16 @@ func (s *Service) SendAuthorizationEmails(ctx context.Context, userIDs []int, p 
 		if !u.Active {
 			return nil, domain.InvalidField("userIds", fmt.Errorf("%s is deactivated", u.Email))
 		}
-		if sw := EffectiveSwitch(pc, u, p); !sw.Enabled {
-			return nil, domain.InvalidField("userIds", fmt.Errorf("%s calendar sync is off for %s (%s)", p.DisplayName(), u.Email, describe(sw.Reason)))
+		if sw := switches.Effective(pc, u, p); !sw.Enabled {
+			return nil, domain.InvalidField("userIds", fmt.Errorf("%s calendar sync is off for %s (%s)", p.DisplayName(), u.Email, switches.Describe(sw.Reason)))
 		}
 		if err := db.Invitation.Update().
 			Where(invitation.UserID(u.ID), invitation.ProviderEQ(p), invitation.UsedAtIsNil(), invitation.RevokedAtIsNil()).
 			SetRevokedAt(s.now()).Exec(ctx); err != nil {
 			return nil, err
 		}
-		token := randomToken()
-		c := db.Invitation.Create().SetUserID(u.ID).SetProvider(p).SetTokenHash(HashToken(token)).
+		token := linking.NewToken()
+		c := db.Invitation.Create().SetUserID(u.ID).SetProvider(p).SetTokenHash(linking.HashToken(token)).
 			SetExpiresAt(s.now().Add(InvitationTTL))
 		if v.UserID != 0 {
 			c.SetSentByID(v.UserID)
@@ -95,7 +138,7 @@ func (s *Service) SendAuthorizationEmails(ctx context.Context, userIDs []int, p 
 			u.Name, org.Name, p.DisplayName(), link, inv.ExpiresAt.UTC().Format("2 January 2006 15:04 MST"))
 		htmlBody := fmt.Sprintf(`<p>Hello %s,</p><p>%s asks you to connect your %s calendar to Calsync, so your bookings appear in it and your busy times are respected.</p><p><a href="%s">Grant permission</a></p><p>The link works once and expires on %s. If you did not expect this email, ignore it.</p>`,
 			html.EscapeString(u.Name), html.EscapeString(org.Name), p.DisplayName(), html.EscapeString(link), inv.ExpiresAt.UTC().Format("2 January 2006 15:04 MST"))
-		if err := s.queueEmail(ctx, sys, u, "authorization", fmt.Sprintf("%s: connect your %s calendar", org.Name, p.DisplayName()), text, htmlBody); err != nil {
+		if err := s.outbox.Queue(ctx, sys, u, "authorization", fmt.Sprintf("%s: connect your %s calendar", org.Name, p.DisplayName()), text, htmlBody); err != nil {
 			return nil, err
 		}
 		out = append(out, inv)
@@ -103,30 +146,43 @@ func (s *Service) SendAuthorizationEmails(ctx context.Context, userIDs []int, p 
 	return out, nil
 }
 
-func (s *Service) queueEmail(ctx, sys context.Context, u *ent.User, kind, subject, text, htmlBody string) error {
-	to := (&mail.Address{Name: u.Name, Address: u.Email}).String()
-	m, err := s.db(ctx).EmailMessage.Create().SetTo(to).
-		SetSubject(subject).SetBody(text).SetHTMLBody(htmlBody).SetKind(kind).SetUserID(u.ID).Save(sys)
+// InviteFieldworkers emails an authorization link to every active
+// fieldworker whose sync is on for pc's provider, except those already
+// linked and those holding a pending (unused, unrevoked, unexpired) link:
+// toggling a provider off and on, or changing its app, neither emails
+// anyone twice nor replaces links people may be about to use.
+func (s *Service) InviteFieldworkers(ctx context.Context, pc *ent.ProviderConfig) error {
+	p := pc.Provider
+	fws, err := s.db(ctx).User.Query().
+		Where(user.Active(true), user.RoleEQ(viewer.RoleFieldworker),
+			user.Not(user.HasCalendarAccountsWith(calendaraccount.ProviderEQ(p),
+				calendaraccount.StatusIn(calendaraccount.StatusACTIVE, calendaraccount.StatusERROR, calendaraccount.StatusNEEDS_REAUTH))),
+		).Order(ent.Asc(user.FieldID)).All(ctx)
 	if err != nil {
 		return err
 	}
-	if s.jobs == nil {
-		return nil
+	pending, err := s.db(ctx).Invitation.Query().
+		Where(invitation.ProviderEQ(p), invitation.UsedAtIsNil(), invitation.RevokedAtIsNil(), invitation.ExpiresAtGT(s.now())).
+		Select(invitation.FieldUserID).Ints(ctx)
+	if err != nil {
+		return err
 	}
-	store.AfterCommit(ctx, func(ctx context.Context) { s.jobs.EmailQueued(ctx, u.OrganizationID, m.ID) })
+	invited := make(map[int]bool, len(pending))
+	for _, id := range pending {
+		invited[id] = true
+	}
+	var ids []int
+	for _, u := range fws {
+		if !invited[u.ID] && switches.Effective(pc, u, p).Enabled {
+			ids = append(ids, u.ID)
+		}
+	}
+	for start := 0; start < len(ids); start += MaxInvitations {
+		if _, err := s.SendAuthorizationEmails(ctx, ids[start:min(start+MaxInvitations, len(ids))], p); err != nil {
+			return err
+		}
+	}
 	return nil
-}
-
-func (s *Service) queueReauthEmail(ctx context.Context, a *ent.CalendarAccount, userID int) error {
-	// A worker found the grant dead (token refresh): nobody acts here.
-	sys := viewer.SystemContext(ctx, a.OrganizationID)
-	u, err := s.client.User.Get(sys, userID)
-	if err != nil {
-		return err
-	}
-	text := fmt.Sprintf("Hello %s,\n\nCalsync can no longer reach your %s calendar %s: access was revoked or has expired. Sign in to Calsync and link the calendar again so your bookings keep appearing in it.\n",
-		u.Name, a.Provider.DisplayName(), a.AccountEmail)
-	return s.queueEmail(sys, sys, u, "reauth", "Reconnect your "+a.Provider.DisplayName()+" calendar", text, "")
 }
 
 // InvitationOutcome is what an authorization link leads to.
@@ -151,7 +207,7 @@ func (s *Service) FollowInvitation(ctx context.Context, token string) (*Invitati
 	// Nobody is signed in: the token alone says which invitation, in which
 	// organization, this is.
 	all := viewer.AllTenantsContext(ctx)
-	inv, err := s.client.Invitation.Query().Where(invitation.TokenHash(HashToken(token))).WithUser().Only(all)
+	inv, err := s.client.Invitation.Query().Where(invitation.TokenHash(linking.HashToken(token))).WithUser().Only(all)
 	if ent.IsNotFound(err) {
 		return bad("Link not valid", "This authorization link is not valid. Ask your administrator for a new one.")
 	}
@@ -172,12 +228,12 @@ func (s *Service) FollowInvitation(ctx context.Context, token string) (*Invitati
 	// invited user, who is not signed in.
 	sys := viewer.SystemContext(ctx, inv.OrganizationID)
 	u := inv.Edges.User
-	start, err := s.newAttempt(sys, u, inv.Provider, &inv.ID)
+	start, err := s.consent.StartInvited(sys, u, inv.Provider, inv.ID)
 	if err != nil {
 		if domain.CodeOf(err) != "" {
-			return bad("Cannot connect now", userMessage(err))
+			return bad("Cannot connect now", linking.UserMessage(err))
 		}
 		return nil, err
 	}
-	return &InvitationOutcome{RedirectURL: s.publicURL + StartPath + start}, nil
+	return &InvitationOutcome{RedirectURL: start}, nil
 }

@@ -1,21 +1,55 @@
-package linking
+// Package settings applies an administrator's provider settings — checked
+// against the provider before they are stored — and users' own sync
+// choices.
+package settings
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"calsync/ent"
-	"calsync/ent/calendaraccount"
-	"calsync/ent/invitation"
 	"calsync/ent/providerconfig"
-	"calsync/ent/user"
 	"calsync/internal/audit"
 	"calsync/internal/domain"
+	"calsync/internal/linking"
+	"calsync/internal/linking/credentials"
+	"calsync/internal/linking/invitations"
 	"calsync/internal/store"
 	"calsync/internal/viewer"
 )
+
+// Options configures the Service.
+type Options struct {
+	Client      *ent.Client
+	Credentials *credentials.Service
+	// Invitations asks fieldworkers to link when a change turns user
+	// consent on.
+	Invitations *invitations.Service
+	Logger      *slog.Logger
+}
+
+// Service applies provider settings and sync choices.
+type Service struct {
+	client      *ent.Client
+	creds       *credentials.Service
+	invitations *invitations.Service
+	log         *slog.Logger
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{client: o.Client, creds: o.Credentials, invitations: o.Invitations, log: o.Logger}
+}
+
+func (s *Service) db(ctx context.Context) *ent.Client {
+	return store.ClientFrom(ctx, s.client)
+}
 
 // ProviderSettings is an admin's change to one provider's settings; nil
 // fields stay as they are. Secrets are write-only.
@@ -55,19 +89,19 @@ type KeyConverter interface {
 // the change turns user consent on — the provider enabled in PLATFORM_APP
 // or PRIVATE_APP mode, or switched to one of them while enabled — active
 // fieldworkers are asked to link (OctopusPro), unless NotifyFieldworkers
-// is false; see inviteFieldworkers. Who may is the ProviderConfig policy's
+// is false; see invitations.InviteFieldworkers. Who may is the ProviderConfig policy's
 // (admins).
 func (s *Service) Configure(ctx context.Context, in ProviderSettings, keys KeyConverter) (*ent.ProviderConfig, error) {
 	if err := s.authorizeSettings(ctx, in.Provider); err != nil {
 		return nil, err
 	}
-	pr, err := s.provider(in.Provider)
+	pr, err := s.creds.Provider(in.Provider)
 	if err != nil {
 		return nil, err
 	}
 	db := s.db(ctx)
 	actx := audit.WithAction(ctx, "provider_config.update")
-	pc, err := s.config(ctx, in.Provider)
+	pc, err := s.creds.Config(ctx, in.Provider)
 	if err != nil {
 		return nil, err
 	}
@@ -119,13 +153,13 @@ func (s *Service) Configure(ctx context.Context, in ProviderSettings, keys KeyCo
 	switch {
 	case in.ClientSecret != nil:
 		secret = *in.ClientSecret
-		enc, err := s.box.Seal([]byte(secret), secretAD(org, in.Provider, "client_secret"))
+		enc, err := s.creds.SealSecret(org, in.Provider, credentials.ClientSecret, []byte(secret))
 		if err != nil {
 			return nil, err
 		}
 		change(func(u *ent.ProviderConfigUpdateOne) { u.SetClientSecretEnc(enc) })
 	case len(pc.ClientSecretEnc) > 0:
-		b, err := s.box.Open(pc.ClientSecretEnc, secretAD(org, in.Provider, "client_secret"))
+		b, err := s.creds.OpenSecret(org, in.Provider, credentials.ClientSecret, pc.ClientSecretEnc)
 		if err != nil {
 			return nil, err
 		}
@@ -138,20 +172,20 @@ func (s *Service) Configure(ctx context.Context, in ProviderSettings, keys KeyCo
 			return nil, domain.InvalidField("clientSecret", errors.New("a private app needs its client id and client secret"))
 		}
 		if in.ClientID != nil || in.ClientSecret != nil || in.TenantID != nil || in.CredentialMode != nil {
-			app := OAuthApp{ClientID: clientID, ClientSecret: secret, Tenant: orDefault(tenant, "common"), RedirectURL: s.publicURL + CallbackPath(in.Provider)}
+			app := s.creds.PrivateApp(in.Provider, clientID, secret, tenant)
 			if err := pr.CheckApp(ctx, app); err != nil {
 				return nil, domain.InvalidField("clientSecret", errors.New(s.credentialsProblem(ctx, in.Provider, "this client id and secret", err)))
 			}
 		}
 	case domain.CredentialServiceAccount:
-		creds := ServiceCredentials{ClientID: clientID, ClientSecret: secret, Tenant: tenant}
+		creds := linking.ServiceCredentials{ClientID: clientID, ClientSecret: secret, Tenant: tenant}
 		if in.Provider == domain.ProviderGoogle {
 			key, email, err := s.googleKey(pc, in, keys)
 			if err != nil {
 				return nil, err
 			}
 			if key != nil {
-				enc, err := s.box.Seal(key, secretAD(org, in.Provider, "service_account_key"))
+				enc, err := s.creds.SealSecret(org, in.Provider, credentials.ServiceAccountKey, key)
 				if err != nil {
 					return nil, err
 				}
@@ -167,7 +201,7 @@ func (s *Service) Configure(ctx context.Context, in ProviderSettings, keys KeyCo
 			}
 		}
 	case domain.CredentialPlatformApp:
-		if s.platform[in.Provider].ClientID == "" {
+		if !s.creds.HasPlatformApp(in.Provider) {
 			return nil, domain.InvalidField("credentialMode", fmt.Errorf("this server has no platform app for %s", in.Provider))
 		}
 	}
@@ -182,7 +216,7 @@ func (s *Service) Configure(ctx context.Context, in ProviderSettings, keys KeyCo
 			return err
 		}
 		if asksConsent(out) && (!wasAsking || out.CredentialMode != oldMode) && (in.NotifyFieldworkers == nil || *in.NotifyFieldworkers) {
-			return s.inviteFieldworkers(ctx, out)
+			return s.invitations.InviteFieldworkers(ctx, out)
 		}
 		return nil
 	})
@@ -195,52 +229,6 @@ func (s *Service) Configure(ctx context.Context, in ProviderSettings, keys KeyCo
 // asksConsent reports whether pc has users link through an OAuth consent.
 func asksConsent(pc *ent.ProviderConfig) bool {
 	return pc.Enabled && (pc.CredentialMode == domain.CredentialPlatformApp || pc.CredentialMode == domain.CredentialPrivateApp)
-}
-
-// inviteFieldworkers emails an authorization link to every active
-// fieldworker whose sync is on for pc's provider, except those already
-// linked and those holding a pending (unused, unrevoked, unexpired) link:
-// toggling a provider off and on, or changing its app, neither emails
-// anyone twice nor replaces links people may be about to use.
-func (s *Service) inviteFieldworkers(ctx context.Context, pc *ent.ProviderConfig) error {
-	p := pc.Provider
-	fws, err := s.db(ctx).User.Query().
-		Where(user.Active(true), user.RoleEQ(viewer.RoleFieldworker),
-			user.Not(user.HasCalendarAccountsWith(calendaraccount.ProviderEQ(p),
-				calendaraccount.StatusIn(calendaraccount.StatusACTIVE, calendaraccount.StatusERROR, calendaraccount.StatusNEEDS_REAUTH))),
-		).Order(ent.Asc(user.FieldID)).All(ctx)
-	if err != nil {
-		return err
-	}
-	pending, err := s.db(ctx).Invitation.Query().
-		Where(invitation.ProviderEQ(p), invitation.UsedAtIsNil(), invitation.RevokedAtIsNil(), invitation.ExpiresAtGT(s.now())).
-		Select(invitation.FieldUserID).Ints(ctx)
-	if err != nil {
-		return err
-	}
-	invited := make(map[int]bool, len(pending))
-	for _, id := range pending {
-		invited[id] = true
-	}
-	var ids []int
-	for _, u := range fws {
-		if !invited[u.ID] && EffectiveSwitch(pc, u, p).Enabled {
-			ids = append(ids, u.ID)
-		}
-	}
-	for start := 0; start < len(ids); start += maxInvitations {
-		if _, err := s.SendAuthorizationEmails(ctx, ids[start:min(start+maxInvitations, len(ids))], p); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // googleKey returns the service account key to store (nil: keep the stored
@@ -264,36 +252,10 @@ func (s *Service) googleKey(pc *ent.ProviderConfig, in ProviderSettings, keys Ke
 		}
 		return key, strings.TrimSpace(*in.ServiceAccountEmail), nil
 	case len(pc.ServiceAccountKeyEnc) > 0:
-		key, err := s.box.Open(pc.ServiceAccountKeyEnc, secretAD(pc.OrganizationID, pc.Provider, "service_account_key"))
+		key, err := s.creds.OpenSecret(pc.OrganizationID, pc.Provider, credentials.ServiceAccountKey, pc.ServiceAccountKeyEnc)
 		return key, pc.ServiceAccountEmail, err
 	}
 	return nil, "", domain.InvalidField("serviceAccountKey", errors.New("upload the service account's key"))
-}
-
-// serviceCredentials decrypts the organization's service credentials.
-func (s *Service) serviceCredentials(pc *ent.ProviderConfig) (ServiceCredentials, error) {
-	if pc.CredentialMode != domain.CredentialServiceAccount {
-		return ServiceCredentials{}, domain.Errorf(domain.CodeBadUserInput, "%s does not use a service account", pc.Provider)
-	}
-	c := ServiceCredentials{ClientID: pc.ClientID, Tenant: pc.MsTenantID}
-	if len(pc.ClientSecretEnc) > 0 {
-		b, err := s.box.Open(pc.ClientSecretEnc, secretAD(pc.OrganizationID, pc.Provider, "client_secret"))
-		if err != nil {
-			return c, err
-		}
-		c.ClientSecret = string(b)
-	}
-	if len(pc.ServiceAccountKeyEnc) > 0 {
-		b, err := s.box.Open(pc.ServiceAccountKeyEnc, secretAD(pc.OrganizationID, pc.Provider, "service_account_key"))
-		if err != nil {
-			return c, err
-		}
-		c.GoogleKeyJSON = b
-	}
-	if pc.Provider == domain.ProviderGoogle && c.GoogleKeyJSON == nil {
-		return c, domain.Errorf(domain.CodeBadUserInput, "no Google service account key is configured")
-	}
-	return c, nil
 }
 
 // authorizeSettings asks the ProviderConfig policy whether the viewer may
@@ -309,11 +271,11 @@ func (s *Service) TestConnection(ctx context.Context, p domain.Provider) error {
 	if err := s.authorizeSettings(ctx, p); err != nil {
 		return err
 	}
-	pr, err := s.provider(p)
+	pr, err := s.creds.Provider(p)
 	if err != nil {
 		return err
 	}
-	pc, err := s.config(ctx, p)
+	pc, err := s.creds.Config(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -321,7 +283,7 @@ func (s *Service) TestConnection(ctx context.Context, p domain.Provider) error {
 		return domain.Errorf(domain.CodeBadUserInput, "%s is not configured", p)
 	}
 	if pc.CredentialMode == domain.CredentialServiceAccount {
-		creds, err := s.serviceCredentials(pc)
+		creds, err := s.creds.ServiceCredentials(pc)
 		if err != nil {
 			return err
 		}
@@ -330,7 +292,7 @@ func (s *Service) TestConnection(ctx context.Context, p domain.Provider) error {
 		}
 		return nil
 	}
-	app, err := s.appFor(pc)
+	app, err := s.creds.App(pc)
 	if err != nil {
 		return err
 	}
@@ -379,4 +341,17 @@ func (s *Service) SetChoice(ctx context.Context, userID int, p domain.Provider, 
 		}
 	}
 	return u.Save(audit.WithAction(ctx, "user.calendar_sync"))
+}
+
+// credentialsProblem says in one sentence why p did not accept what (an
+// OAuth client, service credentials) and logs the provider's answer once.
+func (s *Service) credentialsProblem(ctx context.Context, p domain.Provider, what string, err error) string {
+	s.log.WarnContext(ctx, "provider refused credentials", slog.String("provider", string(p)), slog.Any("error", err))
+	switch {
+	case errors.Is(err, linking.ErrMissingScope):
+		return fmt.Sprintf("%s accepted %s but refused calendar access: an administrator of the tenant must grant the app the Calendars.ReadWrite application permission", p.DisplayName(), what)
+	case errors.Is(err, linking.ErrInvalidCredentials):
+		return fmt.Sprintf("%s refused %s: check that they are current and copied whole", p.DisplayName(), what)
+	}
+	return fmt.Sprintf("%s could not be reached to check %s; try again in a few minutes", p.DisplayName(), what)
 }

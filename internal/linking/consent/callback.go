@@ -1,4 +1,4 @@
-package linking
+package consent
 
 import (
 	"context"
@@ -21,6 +21,7 @@ import (
 	"calsync/ent/user"
 	"calsync/internal/audit"
 	"calsync/internal/domain"
+	"calsync/internal/linking"
 	"calsync/internal/viewer"
 )
 
@@ -54,7 +55,7 @@ func (s *Service) Callback(ctx context.Context, p domain.Provider, q url.Values,
 	// The provider redirects a browser that carries no session we rely on:
 	// the state alone says which attempt, in which organization, this is.
 	all := viewer.AllTenantsContext(ctx)
-	att, err := s.client.LinkAttempt.Query().Where(linkattempt.StateHash(HashToken(state))).WithUser().Only(all)
+	att, err := s.client.LinkAttempt.Query().Where(linkattempt.StateHash(linking.HashToken(state))).WithUser().Only(all)
 	if ent.IsNotFound(err) {
 		return failure(p, "Link not recognised", "This sign-in is unknown. Start linking again from Calsync."), nil
 	}
@@ -71,7 +72,7 @@ func (s *Service) Callback(ctx context.Context, p domain.Provider, q url.Values,
 	if !s.now().Before(att.ExpiresAt) {
 		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Link expired", Message: "The sign-in took too long. Start linking again from Calsync."}, nil
 	}
-	if att.NonceHash == "" || nonce == "" || !hmacEqual(HashToken(nonce), att.NonceHash) {
+	if att.NonceHash == "" || nonce == "" || !hmacEqual(linking.HashToken(nonce), att.NonceHash) {
 		// The consent came back to a browser that did not start it: a
 		// link forwarded to someone else must not connect their calendar
 		// to this user.
@@ -109,7 +110,7 @@ func (s *Service) Callback(ctx context.Context, p domain.Provider, q url.Values,
 	if err != nil {
 		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Not linked", Message: err.Error()}, nil
 	}
-	app, err := s.appFor(pc)
+	app, err := s.creds.App(pc)
 	if err != nil {
 		return &Outcome{Provider: p, FromInvitation: fromInv, Title: "Not linked", Message: err.Error()}, nil
 	}
@@ -117,12 +118,12 @@ func (s *Service) Callback(ctx context.Context, p domain.Provider, q url.Values,
 	if err != nil {
 		return nil, fmt.Errorf("linking: verifier: %w", err)
 	}
-	pr, err := s.provider(p)
+	pr, err := s.creds.Provider(p)
 	if err != nil {
 		return nil, err
 	}
 	grant, err := pr.Exchange(ctx, app, code, string(verifier))
-	if errors.Is(err, ErrMissingScope) {
+	if errors.Is(err, linking.ErrMissingScope) {
 		if grant != nil && grant.Token != nil {
 			// Nothing will use this partial grant: give it back.
 			if rerr := pr.Revoke(ctx, app, grant.Token); rerr != nil {
@@ -143,7 +144,7 @@ func (s *Service) Callback(ctx context.Context, p domain.Provider, q url.Values,
 	acct, err := s.saveLink(ctx, pc, u, linkedAccount{
 		provider: p, mode: pc.CredentialMode, email: domain.NormalizeEmail(grant.Identity.Email), subject: grant.Identity.Subject,
 		scopes: grant.Scopes, token: grant, invitationID: att.InvitationID, by: u.ID,
-	}, func(ctx context.Context, existingDest string) (string, []Calendar, error) {
+	}, func(ctx context.Context, existingDest string) (string, []linking.Calendar, error) {
 		return s.prepareCalendars(ctx, pr, pc, u, ts, "", existingDest)
 	})
 	if err != nil {
@@ -178,18 +179,10 @@ func existingID(a *ent.CalendarAccount) int {
 	return a.ID
 }
 
-func userMessage(err error) string {
-	var de *domain.Error
-	if errors.As(err, &de) {
-		return de.Message
-	}
-	return "Something went wrong while saving the link; try again."
-}
-
 // prepareCalendars lists the account's calendars and picks (or creates)
 // the destination: the primary calendar, or a secondary one named after
 // the organization.
-func (s *Service) prepareCalendars(ctx context.Context, pr Provider, pc *ent.ProviderConfig, u *ent.User, ts oauth2.TokenSource, userEmail, existingDest string) (string, []Calendar, error) {
+func (s *Service) prepareCalendars(ctx context.Context, pr linking.Provider, pc *ent.ProviderConfig, u *ent.User, ts oauth2.TokenSource, userEmail, existingDest string) (string, []linking.Calendar, error) {
 	cals, err := pr.Calendars(ctx, ts, userEmail)
 	if err != nil {
 		return "", nil, &providerError{op: "read calendars", err: err}
@@ -202,7 +195,7 @@ func (s *Service) prepareCalendars(ctx context.Context, pr Provider, pc *ent.Pro
 		}
 		return "", nil, domain.Errorf(domain.CodeBadUserInput, "the account has no primary calendar")
 	}
-	if existingDest != "" && slices.ContainsFunc(cals, func(c Calendar) bool { return c.ID == existingDest }) {
+	if existingDest != "" && slices.ContainsFunc(cals, func(c linking.Calendar) bool { return c.ID == existingDest }) {
 		return existingDest, cals, nil
 	}
 	org, err := s.client.Organization.Get(ctx, u.OrganizationID)
@@ -227,7 +220,7 @@ type linkedAccount struct {
 	email        string
 	subject      string
 	scopes       []string
-	token        *Grant
+	token        *linking.Grant
 	invitationID *int
 	// by is who links it (recorded when it replaces an earlier account).
 	by int
@@ -237,7 +230,7 @@ type linkedAccount struct {
 // transaction; calendars are prepared first (network) with the
 // destination the account already had.
 func (s *Service) saveLink(ctx context.Context, pc *ent.ProviderConfig, u *ent.User, la linkedAccount,
-	calendars func(ctx context.Context, existingDest string) (string, []Calendar, error)) (*ent.CalendarAccount, error) {
+	calendars func(ctx context.Context, existingDest string) (string, []linking.Calendar, error)) (*ent.CalendarAccount, error) {
 	org := u.OrganizationID
 	// Linking writes an account row that may be shared with users the
 	// viewer cannot read, its calendars and the invitation: the system does
@@ -264,7 +257,7 @@ func (s *Service) saveLink(ctx context.Context, pc *ent.ProviderConfig, u *ent.U
 	}
 	var tokEnc []byte
 	if la.token != nil {
-		if tokEnc, err = s.sealToken(org, la.provider, la.email, la.token.Token); err != nil {
+		if tokEnc, err = s.creds.SealToken(org, la.provider, la.email, la.token.Token); err != nil {
 			return nil, err
 		}
 	}
@@ -359,7 +352,7 @@ func (s *Service) saveLink(ctx context.Context, pc *ent.ProviderConfig, u *ent.U
 
 // upsertCalendars records the account's calendars; the primary calendar is
 // selected (its events shown in Calsync) the first time it is seen.
-func upsertCalendars(ctx context.Context, db *ent.Client, a *ent.CalendarAccount, cals []Calendar) error {
+func upsertCalendars(ctx context.Context, db *ent.Client, a *ent.CalendarAccount, cals []linking.Calendar) error {
 	have, err := db.ProviderCalendar.Query().Where(providercalendar.AccountID(a.ID)).All(ctx)
 	if err != nil {
 		return err

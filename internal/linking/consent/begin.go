@@ -1,4 +1,4 @@
-package linking
+package consent
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"calsync/ent"
 	"calsync/ent/linkattempt"
 	"calsync/internal/domain"
+	"calsync/internal/linking"
 	"calsync/internal/viewer"
 )
 
@@ -37,7 +38,7 @@ func (s *Service) loadStart(ctx context.Context, token string) (*ent.LinkAttempt
 	// The browser opening the start page may be signed in to nothing: the
 	// token alone says which attempt, in which organization, this is.
 	all := viewer.AllTenantsContext(ctx)
-	att, err := s.client.LinkAttempt.Query().Where(linkattempt.StartHash(HashToken(token))).WithUser().Only(all)
+	att, err := s.client.LinkAttempt.Query().Where(linkattempt.StartHash(linking.HashToken(token))).WithUser().Only(all)
 	if ent.IsNotFound(err) {
 		return bad("Link not valid", "This link is unknown. Start linking again from Calsync.")
 	}
@@ -83,13 +84,13 @@ func (s *Service) Begin(ctx context.Context, token string) (consentURL, nonce st
 	u := att.Edges.User
 	pc, err := s.requireSwitch(sys, u, att.Provider)
 	if err != nil {
-		return "", "", &StartInfo{Title: "Cannot connect now", Message: userMessage(err)}, nil
+		return "", "", &StartInfo{Title: "Cannot connect now", Message: linking.UserMessage(err)}, nil
 	}
-	app, err := s.appFor(pc)
+	app, err := s.creds.App(pc)
 	if err != nil {
-		return "", "", &StartInfo{Title: "Cannot connect now", Message: userMessage(err)}, nil
+		return "", "", &StartInfo{Title: "Cannot connect now", Message: linking.UserMessage(err)}, nil
 	}
-	pr, err := s.provider(att.Provider)
+	pr, err := s.creds.Provider(att.Provider)
 	if err != nil {
 		return "", "", nil, err
 	}
@@ -97,11 +98,11 @@ func (s *Service) Begin(ctx context.Context, token string) (consentURL, nonce st
 	if err != nil {
 		return "", "", nil, fmt.Errorf("linking: verifier: %w", err)
 	}
-	nonce = randomToken()
+	nonce = linking.NewToken()
 	// Only the first Begin wins: a start link opens one consent.
 	n, err := s.client.LinkAttempt.Update().
 		Where(linkattempt.ID(att.ID), linkattempt.Or(linkattempt.NonceHashIsNil(), linkattempt.NonceHash(""))).
-		SetNonceHash(HashToken(nonce)).Save(sys)
+		SetNonceHash(linking.HashToken(nonce)).Save(sys)
 	if err != nil {
 		return "", "", nil, err
 	}
