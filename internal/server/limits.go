@@ -102,6 +102,16 @@ func (documentGuard) ExtensionName() string                   { return "Document
 func (documentGuard) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (g documentGuard) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+	// Variables are bounded before gqlgen coerces them against their
+	// input types, which costs far more per value than reading the JSON.
+	nodes := 0
+	for name, v := range p.Variables {
+		if msg := rawValueBound(v, 1, &nodes, g.limits); msg != "" {
+			e := limitError(domain.CodeBadUserInput, "variable $%s: %s", name, msg)
+			e.Extensions["field"] = name
+			return e
+		}
+	}
 	if p.Query == "" {
 		return nil
 	}
@@ -119,6 +129,36 @@ func (g documentGuard) MutateOperationParameters(ctx context.Context, p *graphql
 		return limitError(codeComplexity, "the document repeats too many fields (merge cost %s; the limit is %.0f)", humanCost(c), g.limits.MaxMergeCost)
 	}
 	return nil
+}
+
+// rawValueBound checks a variable's JSON value against the limits on
+// argument values: list length, nesting and the number of values in all
+// variables together (counted in *nodes).
+func rawValueBound(v any, depth int, nodes *int, l Limits) string {
+	if *nodes++; *nodes > l.MaxInputNodes {
+		return fmt.Sprintf("the variables hold more than %d values together", l.MaxInputNodes)
+	}
+	if depth > l.MaxInputDepth {
+		return fmt.Sprintf("nested more than %d levels deep", l.MaxInputDepth)
+	}
+	switch x := v.(type) {
+	case []any:
+		if len(x) > l.MaxInputList {
+			return fmt.Sprintf("a list of %d items; the limit is %d", len(x), l.MaxInputList)
+		}
+		for _, e := range x {
+			if msg := rawValueBound(e, depth+1, nodes, l); msg != "" {
+				return msg
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if msg := rawValueBound(e, depth+1, nodes, l); msg != "" {
+				return msg
+			}
+		}
+	}
+	return ""
 }
 
 func humanCost(c float64) string {

@@ -74,6 +74,26 @@ func orOfOrs(outer, inner int) map[string]any {
 	return map[string]any{"or": or}
 }
 
+func orOfEmpty(outer, inner int) map[string]any {
+	or := make([]any, outer)
+	for i := range or {
+		in := make([]any, inner)
+		for j := range in {
+			in[j] = map[string]any{}
+		}
+		or[i] = map[string]any{"or": in}
+	}
+	return map[string]any{"or": or}
+}
+
+func notDeep(n int) map[string]any {
+	w := map[string]any{"title": "x"}
+	for range n {
+		w = map[string]any{"not": w}
+	}
+	return w
+}
+
 func idList(n int) []string {
 	s := make([]string, n)
 	for i := range s {
@@ -115,6 +135,8 @@ var hostileDocuments = []struct {
 	{"one nested set repeating a field 2000 times", "{viewer{" + strings.Repeat("role ", 2000) + "}}", "COMPLEXITY_LIMIT_EXCEEDED", nil},
 	{"__schema under 300 aliases", repeated("{", "a%d:__schema{...S} ", "} fragment S on __Schema{types{fields{name args{name}}}}", 300, true), "BAD_USER_INPUT", nil},
 	{"__type under 50 aliases", repeated("{", `t%d:__type(name:"User"){name} `, "}", 50, true), "BAD_USER_INPUT", nil},
+	{"or of 660 ors of 500 empty filters", `query($w:BookingWhereInput){bookings(from:"2026-01-01T00:00:00Z",to:"2027-01-01T00:00:00Z",first:5,where:$w){totalCount}}`, "BAD_USER_INPUT", map[string]any{"w": orOfEmpty(660, 500)}},
+	{"not nested 9990 deep", `query($w:BookingWhereInput){bookings(from:"2026-01-01T00:00:00Z",to:"2027-01-01T00:00:00Z",first:5,where:$w){totalCount}}`, "BAD_USER_INPUT", map[string]any{"w": notDeep(9990)}},
 	{"or of 65 ors of 500", `query($w:BookingWhereInput){bookings(from:"2026-01-01T00:00:00Z",to:"2027-01-01T00:00:00Z",first:5,where:$w){totalCount}}`, "BAD_USER_INPUT", map[string]any{"w": orOfOrs(65, 500)}},
 	{"signIn aliased inside an inline fragment", `mutation{...on Mutation{a:signIn(input:{email:"a@b.c",password:"x"}){__typename} b:signIn(input:{email:"a@b.c",password:"y"}){__typename}}}`, "BAD_USER_INPUT", nil},
 	{"signIn alone inside an inline fragment", `mutation{...on Mutation{signIn(input:{email:"a@b.c",password:"x"}){__typename}}}`, "BAD_USER_INPUT", nil},

@@ -90,7 +90,7 @@ func New(o Options) http.Handler {
 		},
 		InitFunc: websocketInit(res.Auth, limits.MaxSubscriptions),
 	})
-	srv.AddTransport(httpTransport{maxBody: o.MaxBodyBytes})
+	srv.AddTransport(httpTransport{maxBody: o.MaxBodyBytes, limits: limits})
 	queryCache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queryCache)
 	srv.SetParserTokenLimit(limits.MaxTokens)

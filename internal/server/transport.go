@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -37,6 +38,7 @@ const DefaultMaxBodyBytes = 1 << 20
 // they are read, and no error echoes the request or names a Go type.
 type httpTransport struct {
 	maxBody int64
+	limits  Limits
 }
 
 var _ graphql.Transport = httpTransport{}
@@ -164,7 +166,7 @@ func (t httpTransport) postParams(w http.ResponseWriter, r *http.Request) (*grap
 		}
 		return nil, &requestError{status: http.StatusBadRequest, force: true, code: "BAD_REQUEST", msg: "the request body could not be read"}
 	}
-	return decodeParams(body)
+	return decodeParams(body, t.limits)
 }
 
 func tooLarge(limit int64) *requestError {
@@ -175,7 +177,7 @@ func tooLarge(limit int64) *requestError {
 // decodeParams reads a POST body: one JSON object with a string query,
 // an optional string operationName and optional object variables and
 // extensions. Batches (arrays) are not supported.
-func decodeParams(body []byte) (*graphql.RawParams, *requestError) {
+func decodeParams(body []byte, limits Limits) (*graphql.RawParams, *requestError) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return nil, badParams("the request body is empty: send {\"query\": \"...\"}")
@@ -196,6 +198,13 @@ func decodeParams(body []byte) (*graphql.RawParams, *requestError) {
 	}
 	if err := stringParam(raw, "operationName", &p.OperationName); err != nil {
 		return nil, err
+	}
+	if v, ok := raw["variables"]; ok {
+		// Bounded before it is decoded: decoding a megabyte of small
+		// objects costs tens of milliseconds, the scan stops at the limit.
+		if msg := scanBound(v, limits); msg != "" {
+			return nil, &requestError{status: http.StatusBadRequest, code: string(domain.CodeBadUserInput), msg: "variables: " + msg}
+		}
 	}
 	if err := objectParam(raw, "variables", &p.Variables); err != nil {
 		return nil, err
@@ -295,4 +304,71 @@ func byteSize(n int64) string {
 		return strconv.FormatInt(n>>10, 10) + " KiB"
 	}
 	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+// scanBound reads JSON tokens of raw (the variables object) and reports the
+// first way it exceeds the limits on argument values — more values in all
+// than MaxInputNodes, a list longer than MaxInputList, nesting deeper than
+// MaxInputDepth below a variable — stopping there, so its cost is bounded
+// by the limits rather than by the body. Malformed JSON is left to the
+// decoder to report.
+func scanBound(raw []byte, l Limits) string {
+	type frame struct {
+		object, wantKey bool
+		items           int
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var stack []frame
+	nodes := 0
+	value := func() string {
+		if len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			if top.object {
+				top.wantKey = true
+			} else if top.items++; top.items > l.MaxInputList {
+				return fmt.Sprintf("a list of more than %d items; the limit is %d", l.MaxInputList, l.MaxInputList)
+			}
+		}
+		if nodes++; nodes > l.MaxInputNodes {
+			return fmt.Sprintf("the variables hold more than %d values together", l.MaxInputNodes)
+		}
+		return ""
+	}
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return ""
+		}
+		if len(stack) > 0 && stack[len(stack)-1].object && stack[len(stack)-1].wantKey {
+			if _, isKey := tok.(string); isKey {
+				stack[len(stack)-1].wantKey = false
+				continue
+			}
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				if len(stack) > 0 {
+					if msg := value(); msg != "" {
+						return msg
+					}
+				}
+				if len(stack) > l.MaxInputDepth {
+					return fmt.Sprintf("nested more than %d levels deep", l.MaxInputDepth)
+				}
+				stack = append(stack, frame{object: t == '{', wantKey: t == '{'})
+			case '}', ']':
+				stack = stack[:len(stack)-1]
+				if len(stack) == 0 {
+					return ""
+				}
+			}
+		default:
+			if msg := value(); msg != "" {
+				return msg
+			}
+		}
+	}
 }
