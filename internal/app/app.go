@@ -184,10 +184,9 @@ func (a *App) open(ctx context.Context, o Options) error {
 		Client: client, Credentials: a.Credentials, Invitations: a.Invitations, Logger: log,
 	})
 	a.brokerPrefix = prefix
-	a.Directory = directory.New(client, now)
-	a.Directory.OnDeactivate = a.Consent.UnlinkAll
-	a.Directory.Passwords = a.Auth
-	a.Directory.SetLogger(log)
+	a.Directory = directory.New(directory.Options{Now: now,
+		Client: client, Logger: log, Unlinker: a.Consent, Passwords: a.Auth,
+	})
 	var emulators http.Handler
 	if ps.emulators != nil {
 		emulators = ps.emulators

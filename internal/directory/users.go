@@ -21,16 +21,16 @@ import (
 
 // Directory applies user mutations.
 type Directory struct {
-	client *ent.Client
-	log    *slog.Logger
-	now    func() time.Time
-	// OnDeactivate runs, in the same operation, when a user is
-	// deactivated: their calendars are unlinked and their sync stops.
-	OnDeactivate func(ctx context.Context, userID int) error
-	// Passwords checks a user's current password before they change it
-	// and hashes new passwords (auth.Service: checks throttled like a
-	// sign-in, and every argon2 computation inside its cap).
-	Passwords Passwords
+	client    *ent.Client
+	log       *slog.Logger
+	now       func() time.Time
+	unlinker  Unlinker
+	passwords Passwords
+}
+
+// Unlinker disconnects every calendar of a user (linking's consent).
+type Unlinker interface {
+	UnlinkAll(ctx context.Context, userID int) error
 }
 
 // Passwords is the argon2 work the directory needs done: a wrong
@@ -41,26 +41,44 @@ type Passwords interface {
 	HashPassword(ctx context.Context, password string) (string, error)
 }
 
+// Options configures a Directory.
+type Options struct {
+	Client *ent.Client
+	Now    func() time.Time
+	// Logger hears of failures after commit.
+	Logger *slog.Logger
+	// Unlinker, when set, runs once a user's deactivation has committed:
+	// their calendars are unlinked and their sync stops.
+	Unlinker Unlinker
+	// Passwords checks a user's current password before they change it
+	// and hashes new passwords (auth.Service: checks throttled like a
+	// sign-in, and every argon2 computation inside its cap).
+	Passwords Passwords
+}
+
 // New returns a Directory.
-func New(client *ent.Client, now func() time.Time) *Directory {
-	if now == nil {
-		now = time.Now
+func New(o Options) *Directory {
+	if o.Now == nil {
+		o.Now = time.Now
 	}
-	return &Directory{client: client, now: now, log: slog.New(slog.DiscardHandler)}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Directory{client: o.Client, now: o.Now, log: o.Logger, unlinker: o.Unlinker, passwords: o.Passwords}
 }
 
 func (d *Directory) deactivated(ctx context.Context, userID int) error {
 	if err := d.revokeTokens(ctx, userID, 0); err != nil {
 		return err
 	}
-	if d.OnDeactivate == nil {
+	if d.unlinker == nil {
 		return nil
 	}
 	// Unlinking calls providers (removes events, revokes grants): do it
 	// once the deactivation has committed, never for one that rolls back,
 	// and outside its transaction. The deactivation stands either way.
 	store.AfterCommit(ctx, func(ctx context.Context) {
-		if err := d.OnDeactivate(ctx, userID); err != nil {
+		if err := d.unlinker.UnlinkAll(ctx, userID); err != nil {
 			d.log.ErrorContext(ctx, "unlink after deactivation failed", slog.Int("user_id", userID), slog.Any("error", err))
 		}
 	})
@@ -117,10 +135,10 @@ func allowed(ctx context.Context, m *ent.UserMutation) error {
 
 // hash hashes a new password through auth's cap on argon2 work.
 func (d *Directory) hash(ctx context.Context, password string) (string, error) {
-	if d.Passwords == nil {
+	if d.passwords == nil {
 		return "", errors.New("directory: no password service")
 	}
-	return d.Passwords.HashPassword(ctx, password)
+	return d.passwords.HashPassword(ctx, password)
 }
 
 // clearGeneralFieldworker makes sure at most one user is the general
@@ -203,10 +221,10 @@ func (d *Directory) SetPassword(ctx context.Context, id int, password string, cu
 		if current == nil || *current == "" {
 			return domain.InvalidField("currentPassword", errors.New("required to change your own password"))
 		}
-		if d.Passwords == nil {
+		if d.passwords == nil {
 			return errors.New("directory: no password service")
 		}
-		if err := d.Passwords.VerifyPassword(ctx, id, *current, "currentPassword"); err != nil {
+		if err := d.passwords.VerifyPassword(ctx, id, *current, "currentPassword"); err != nil {
 			return err
 		}
 	}
@@ -273,6 +291,3 @@ func (d *Directory) RevokeBearer(ctx context.Context, id int) (*ent.AuthToken, e
 	}
 	return db.AuthToken.UpdateOne(t).SetRevokedAt(d.now()).Save(ctx)
 }
-
-// SetLogger sets where failures after commit are reported.
-func (d *Directory) SetLogger(l *slog.Logger) { d.log = l }
