@@ -170,8 +170,13 @@ func TestPasswordHashesShareTheCheckCap(t *testing.T) {
 			if n := st.Hashes - before.Hashes; n != hashed {
 				t.Fatalf("the cap's meter saw %d hashes, %d password changes succeeded", n, hashed)
 			}
-			if hashed == 0 {
-				t.Fatal("no password change succeeded")
+			// Under a loaded machine the burst may refuse every change; one
+			// alone afterwards must go through, inside the cap.
+			if r, err := send(admin, qSetPassword, map[string]any{"id": strconv.Itoa(org.Scheduler.ID), "pw": "one more reset here"}); err != nil || r.Status != http.StatusOK || len(r.Errors) > 0 {
+				t.Fatalf("a lone password change after the burst: %v %+v", err, r)
+			}
+			if n := env.App.Auth.PasswordChecks().Hashes - st.Hashes; n != 1 {
+				t.Fatalf("the lone change hashed %d times", n)
 			}
 			if n := st.Refused - before.Refused; n != busy {
 				t.Fatalf("the gate refused %d, %d requests answered 503", n, busy)

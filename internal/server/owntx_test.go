@@ -25,7 +25,7 @@ func TestProviderCallHoldsNoTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The provider takes its time to answer the credential check.
-	env.App.Emulators.Google.Faults().Add(emucore.Fault{Method: "POST", Latency: 1500 * time.Millisecond, Count: 1})
+	env.App.Emulators.Google.Faults().Add(emucore.Fault{Method: "POST", Latency: 3 * time.Second, Count: 1})
 
 	var mu sync.Mutex
 	var order []string

@@ -103,7 +103,7 @@ func TestWebsocketRefusedInitClosesSocket(t *testing.T) {
 			refuse(t, "graphql-transport-ws", map[string]any{"authorization": "Bearer bad"})
 		}
 		var after int
-		for range 50 { // the server closes its side just after the client sees the frame
+		for range 250 { // the server closes its side just after the client sees the frame
 			after = openFiles(t)
 			if after-before < 5 {
 				break

@@ -329,10 +329,19 @@ func TestResyncAdoptsALostCreate(t *testing.T) {
 			faults.Add(emucore.Fault{PathPrefix: prefix, Method: "POST", Status: 504, AfterHandler: true, Count: 1})
 			f.createBooking(t, "Lost answer", time.Now().Add(30*time.Hour).Truncate(time.Hour), f.org.Fieldworker.ID)
 			f.waitTitles(t, "the create landed", "Lost answer", "Visit lost")
-			failed, err := f.env.App.Client().SyncRun.Query().
-				Where(syncrun.AccountID(f.account.ID), syncrun.StateEQ(syncrun.StateFAILED)).Only(f.sys())
-			if err != nil {
-				t.Fatalf("the run whose answer was lost did not fail: %v", err)
+			// The event is at the provider before the engine has recorded
+			// that its answer was lost: wait for the failed run.
+			var failed *ent.SyncRun
+			for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(25 * time.Millisecond) {
+				var err error
+				failed, err = f.env.App.Client().SyncRun.Query().
+					Where(syncrun.AccountID(f.account.ID), syncrun.StateEQ(syncrun.StateFAILED)).Only(f.sys())
+				if err == nil {
+					break
+				}
+				if !ent.IsNotFound(err) || time.Now().After(deadline) {
+					t.Fatalf("the run whose answer was lost did not fail: %v", err)
+				}
 			}
 			before := f.lastRunID(t)
 			f.fw.MustDo(t, `mutation($p:Provider!){resyncCalendar(provider:$p){id}}`, map[string]any{"p": string(k.Provider)}, nil)
