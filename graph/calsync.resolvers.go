@@ -18,6 +18,7 @@ import (
 	"calsync/internal/broker"
 	"calsync/internal/domain"
 	"calsync/internal/linking/settings"
+	"calsync/internal/rule"
 	"calsync/internal/scheduling"
 	"calsync/internal/viewer"
 	"context"
@@ -401,20 +402,21 @@ func (r *subscriptionResolver) BookingChanged(ctx context.Context, fieldworkerID
 			return nil, false
 		}
 		msg := &model.BookingChangeEvent{Kind: model.BookingChangeKind(ev.Kind), BookingID: ev.BookingID, At: ev.At}
+		// The booking's privacy rule decides: read through the
+		// subscriber's own context, a booking they may not see is not
+		// found. With no row to read (deleted, or deleted since), the same
+		// rule is asked of the hosts it had.
+		var b *ent.Booking
 		if ev.Kind != string(scheduling.Deleted) {
-			// Read through the subscriber's own privacy rules: a
-			// fieldworker gets the booking only if they host it.
-			b, err := r.Client.Booking.Get(ctx, ev.BookingID)
-			if err != nil && !ent.IsNotFound(err) {
+			var err error
+			if b, err = r.Client.Booking.Get(ctx, ev.BookingID); err != nil && !ent.IsNotFound(err) {
 				return nil, false
 			}
-			if b == nil && v.Role == viewer.RoleFieldworker && !slices.Contains(ev.HostIDs, v.UserID) {
-				return nil, false
-			}
-			msg.Booking = b
-		} else if v.Role == viewer.RoleFieldworker && !slices.Contains(ev.HostIDs, v.UserID) {
+		}
+		if b == nil && !rule.SeesBookingHostedBy(v, ev.HostIDs) {
 			return nil, false
 		}
+		msg.Booking = b
 		return msg, true
 	}), nil
 }
@@ -426,7 +428,7 @@ func (r *subscriptionResolver) CalendarAccountChanged(ctx context.Context, userI
 		return nil, err
 	}
 	return subscribe(ctx, r.Broker.SubscribeAccounts(ctx, v.OrgID), r.Auth.StillValid, func(ev broker.AccountChange) (*model.CalendarAccountEvent, bool) {
-		if !follows(v, userID, ev.UserIDs) {
+		if !r.follows(ctx, userID, ev.UserIDs) {
 			return nil, false
 		}
 		msg := &model.CalendarAccountEvent{AccountID: ev.AccountID, Status: calendaraccount.Status(ev.Status)}
@@ -447,7 +449,7 @@ func (r *subscriptionResolver) SyncStatusChanged(ctx context.Context, userID *in
 		return nil, err
 	}
 	return subscribe(ctx, r.Broker.SubscribeSync(ctx, v.OrgID), r.Auth.StillValid, func(ev broker.SyncProgress) (*model.SyncStatusEvent, bool) {
-		if !follows(v, userID, ev.UserIDs) {
+		if !r.follows(ctx, userID, ev.UserIDs) {
 			return nil, false
 		}
 		msg := &model.SyncStatusEvent{AccountID: ev.AccountID, State: syncrun.State(ev.State), Total: ev.Total, Done: ev.Done}

@@ -106,10 +106,13 @@ func (r *Resolver) followable(ctx context.Context, userID *int) (viewer.Viewer, 
 	return v, nil
 }
 
-// follows tells whether an event about users reaches a subscriber.
-func follows(v viewer.Viewer, userID *int, users []int) bool {
+// follows tells whether an event about users reaches a subscriber: with
+// userID (already allowed by followable), only events about them; without,
+// events about anyone the viewer may act for — asked of the User policy,
+// as linking does (consent.AuthorizeFor).
+func (r *Resolver) follows(ctx context.Context, userID *int, users []int) bool {
 	if userID != nil {
 		return slices.Contains(users, *userID)
 	}
-	return v.IsAdmin() || slices.Contains(users, v.UserID)
+	return slices.ContainsFunc(users, func(id int) bool { return r.Consent.AuthorizeFor(ctx, id) == nil })
 }

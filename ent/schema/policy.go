@@ -108,7 +108,7 @@ func (BookingType) Policy() ent.Policy { return adminWrites() }
 // and schedulers see and change all.
 func (Booking) Policy() ent.Policy {
 	return privacy.Policy{
-		Query: privacy.QueryPolicy{rule.FilterOwnRows(true), privacy.AlwaysAllowRule()},
+		Query: privacy.QueryPolicy{rule.FilterBookings(), privacy.AlwaysAllowRule()},
 		Mutation: privacy.MutationPolicy{
 			rule.AllowIfSystem(),
 			rule.AllowIfRole(viewer.RoleAdmin, viewer.RoleScheduler),

@@ -13,8 +13,8 @@ import (
 )
 
 // FilterOwnRows narrows what non-admin users see of per-user data to their
-// own rows: the bookings they host, their calendar accounts (past ones
-// too) and what hangs off them, their invitations and tokens. Admins (and schedulers, where
+// own rows: their calendar accounts (past ones too) and what hangs off
+// them, their invitations and tokens. Admins (and schedulers, where
 // allowScheduler is true) see the whole organization; the system is not
 // filtered.
 func FilterOwnRows(allowScheduler bool) privacy.QueryMutationRule {
@@ -25,8 +25,6 @@ func FilterOwnRows(allowScheduler bool) privacy.QueryMutationRule {
 		}
 		own := user.ID(v.UserID)
 		switch f := f.(type) {
-		case *ent.BookingFilter:
-			f.WhereHasHostsWith(own)
 		case *ent.CalendarAccountFilter:
 			f.WhereHasUsersWith(own)
 		case *ent.ProviderCalendarFilter:
