@@ -56,8 +56,10 @@ func ownRowsAdminWrites(schedulerSeesAll bool) ent.Policy {
 	}
 }
 
-// Policy of the Organization: only one's own; only admins change it; only
-// the system creates or deletes organizations.
+// Policy of the Organization: only one's own; only admins change it (a
+// scheduler cancelling a booking may choose the default cancellation
+// status where none is chosen); only the system creates or deletes
+// organizations.
 func (Organization) Policy() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
@@ -73,6 +75,7 @@ func (Organization) Policy() ent.Policy {
 			rule.FilterOwnOrganization(),
 			rule.AllowIfSystem(),
 			rule.AllowIfRole(viewer.RoleAdmin),
+			rule.AllowSchedulerChooseCancellationStatus(),
 			privacy.AlwaysDenyRule(),
 		},
 	}
@@ -98,8 +101,20 @@ func (User) Policy() ent.Policy {
 	}
 }
 
-// Policy of the BookingStatus.
-func (BookingStatus) Policy() ent.Policy { return adminWrites() }
+// Policy of the BookingStatus: everyone reads; admins write; a scheduler
+// cancelling a booking may create the organization's default cancellation
+// status where it has none.
+func (BookingStatus) Policy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{privacy.AlwaysAllowRule()},
+		Mutation: privacy.MutationPolicy{
+			rule.AllowIfSystem(),
+			rule.AllowIfRole(viewer.RoleAdmin),
+			rule.AllowSchedulerCreateCancellationStatus(),
+			privacy.AlwaysDenyRule(),
+		},
+	}
+}
 
 // Policy of the BookingType.
 func (BookingType) Policy() ent.Policy { return adminWrites() }

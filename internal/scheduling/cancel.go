@@ -11,11 +11,13 @@ import (
 	"calsync/ent/eventlink"
 	"calsync/ent/organization"
 	"calsync/internal/audit"
+	"calsync/internal/rule"
 	"calsync/internal/viewer"
 )
 
-// CancellationStatusName is the name of the default cancellation status.
-const CancellationStatusName = "Cancelled"
+// CancellationStatusName is the name of the default cancellation status
+// (the privacy rules let a scheduler create and choose it).
+const CancellationStatusName = rule.CancellationStatusName
 
 // RemovesEvents is the rule for what happens to a booking's event once the
 // booking leaves that calendar — it is deleted, moved to another
@@ -27,16 +29,17 @@ func RemovesEvents(st *ent.BookingStatus) bool { return st == nil || st.DeleteFr
 
 // CreateCancellationStatus creates the default cancellation status,
 // "Cancelled" (pushed, removing events), and makes it the organization's.
-// Seeding calls it with an organization's other default statuses;
-// cancelling calls it for an organization that has none.
+// Seeding calls it with an organization's other default statuses (as the
+// system); cancelling calls it for an organization that has none, as the
+// user cancelling (rule.AllowSchedulerCreateCancellationStatus and
+// rule.AllowSchedulerChooseCancellationStatus let schedulers do it).
 func CreateCancellationStatus(ctx context.Context, db *ent.Client, orgID int) (*ent.BookingStatus, error) {
-	sys := viewer.SystemContext(ctx, orgID)
 	st, err := db.BookingStatus.Create().SetOrganizationID(orgID).SetName(CancellationStatusName).SetColor("#d50000").
-		SetDescription("Given by cancelling a booking.").SetPushToCalendar(true).SetDeleteFromCalendar(true).Save(sys)
+		SetDescription("Given by cancelling a booking.").SetPushToCalendar(true).SetDeleteFromCalendar(true).Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("scheduling: create cancellation status: %w", err)
 	}
-	if err := db.Organization.UpdateOneID(orgID).SetCancellationStatusID(st.ID).Exec(sys); err != nil {
+	if err := db.Organization.UpdateOneID(orgID).SetCancellationStatusID(st.ID).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("scheduling: choose cancellation status: %w", err)
 	}
 	return st, nil
@@ -47,15 +50,14 @@ func CreateCancellationStatus(ctx context.Context, db *ent.Client, orgID int) (*
 // is set). With create, an organization that has neither gets the default
 // one; without, it has no cancellation status yet (nil).
 func cancellationStatus(ctx context.Context, db *ent.Client, orgID int, create bool) (*ent.BookingStatus, error) {
-	sys := viewer.SystemContext(ctx, orgID)
-	org, err := db.Organization.Query().Where(organization.ID(orgID)).WithCancellationStatus().Only(sys)
+	org, err := db.Organization.Query().Where(organization.ID(orgID)).WithCancellationStatus().Only(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("scheduling: organization: %w", err)
 	}
 	if st := org.Edges.CancellationStatus; st != nil {
 		return st, nil
 	}
-	st, err := db.BookingStatus.Query().Where(bookingstatus.Name(CancellationStatusName)).Only(sys)
+	st, err := db.BookingStatus.Query().Where(bookingstatus.Name(CancellationStatusName)).Only(ctx)
 	switch {
 	case ent.IsNotFound(err):
 		if !create {
@@ -66,7 +68,7 @@ func cancellationStatus(ctx context.Context, db *ent.Client, orgID int, create b
 		return nil, fmt.Errorf("scheduling: cancellation status: %w", err)
 	}
 	if create {
-		if err := db.Organization.UpdateOneID(orgID).SetCancellationStatusID(st.ID).Exec(sys); err != nil {
+		if err := db.Organization.UpdateOneID(orgID).SetCancellationStatusID(st.ID).Exec(ctx); err != nil {
 			return nil, fmt.Errorf("scheduling: choose cancellation status: %w", err)
 		}
 	}
@@ -124,6 +126,9 @@ func releaseEvents(ctx context.Context, db *ent.Client, b *ent.Booking, st *ent.
 	if users != nil {
 		q.Where(eventlink.UserIDIn(users...))
 	}
+	// The system's: event links are the sync engine's records of what it
+	// wrote where, let go of as a consequence of a booking change the
+	// Booking policy already allowed, not a change users make to them.
 	if _, err := q.Exec(viewer.SystemContext(ctx, b.OrganizationID)); err != nil {
 		return fmt.Errorf("scheduling: release events: %w", err)
 	}
@@ -135,7 +140,7 @@ func statusOf(ctx context.Context, db *ent.Client, b *ent.Booking) (*ent.Booking
 	if b.StatusID == nil {
 		return nil, nil
 	}
-	st, err := db.BookingStatus.Get(viewer.SystemContext(ctx, b.OrganizationID), *b.StatusID)
+	st, err := db.BookingStatus.Get(ctx, *b.StatusID)
 	if err != nil {
 		return nil, fmt.Errorf("scheduling: status: %w", err)
 	}
