@@ -182,13 +182,15 @@ func (AuditEvent) Policy() ent.Policy {
 }
 
 // Policy of the AuthToken: personal; created by the auth package as the
-// system, revoked by their owner.
+// system, revoked by their owner — or by an admin of their organization
+// (a password reset, a deactivation).
 func (AuthToken) Policy() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{rule.FilterSelf(), privacy.AlwaysAllowRule()},
 		Mutation: privacy.MutationPolicy{
 			rule.AllowIfSystem(),
 			rule.DenyUnlessOp(gen.OpUpdateOne, gen.OpUpdate),
+			rule.AllowAdminRevokeTokens(),
 			rule.FilterSelf(),
 			rule.AllowIfAnyUser(),
 			privacy.AlwaysDenyRule(),

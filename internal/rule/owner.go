@@ -6,6 +6,7 @@ import (
 	"entgo.io/ent/entql"
 
 	"calsync/ent"
+	"calsync/ent/authtoken"
 	"calsync/ent/calendaraccount"
 	"calsync/ent/privacy"
 	"calsync/ent/user"
@@ -104,6 +105,32 @@ func AllowSelfUpdate() privacy.MutationRule {
 			}
 		}
 		if len(m.AddedEdges()) > 0 || len(m.ClearedEdges()) > 0 {
+			return privacy.Skip
+		}
+		return privacy.Allow
+	})
+}
+
+// AllowAdminRevokeTokens lets an admin revoke the sessions and bearer
+// tokens of users of their organization (the tenant filter has confined
+// the update to it) when resetting their password or deactivating them:
+// revoked_at (and the update time) only, nothing else of a token, which
+// stays its owner's (FilterSelf).
+func AllowAdminRevokeTokens() privacy.MutationRule {
+	return privacy.AuthTokenMutationRuleFunc(func(ctx context.Context, m *ent.AuthTokenMutation) error {
+		v, _ := viewer.FromContext(ctx)
+		if v.System || v.Role != viewer.RoleAdmin || !m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) {
+			return privacy.Skip
+		}
+		if _, ok := m.RevokedAt(); !ok {
+			return privacy.Skip
+		}
+		for _, f := range m.Fields() {
+			if f != authtoken.FieldRevokedAt && f != authtoken.FieldUpdatedAt {
+				return privacy.Skip
+			}
+		}
+		if len(m.ClearedFields()) > 0 || len(m.AddedEdges()) > 0 || len(m.RemovedEdges()) > 0 || len(m.ClearedEdges()) > 0 {
 			return privacy.Skip
 		}
 		return privacy.Allow
