@@ -232,10 +232,12 @@ type linkedAccount struct {
 func (s *Service) saveLink(ctx context.Context, pc *ent.ProviderConfig, u *ent.User, la linkedAccount,
 	calendars func(ctx context.Context, existingDest string) (string, []linking.Calendar, error)) (*ent.CalendarAccount, error) {
 	org := u.OrganizationID
-	// Linking writes an account row that may be shared with users the
-	// viewer cannot read, its calendars and the invitation: the system does
-	// it once the callback verified the state, or once EnableServiceSync's
-	// caller passed AuthorizeFor.
+	// The system's, also for EnableServiceSync: the account row is found
+	// by its address across users (it may be shared with users the viewer
+	// cannot read) and the User policy refuses users joining an account
+	// (rule.AllowSelfUpdate), so the write is the system's once the user's
+	// action was authorized — the callback by its verified state,
+	// EnableServiceSync by AuthorizeFor.
 	sys := audit.WithAction(viewer.SystemContext(ctx, org), "calendar.link")
 	existing, err := s.client.CalendarAccount.Query().Where(calendaraccount.ProviderEQ(la.provider), calendaraccount.AccountEmail(la.email)).Only(sys)
 	if err != nil && !ent.IsNotFound(err) {
