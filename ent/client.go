@@ -26,6 +26,7 @@ import (
 	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
+	"calsync/ent/signinlink"
 	"calsync/ent/syncrun"
 	"calsync/ent/user"
 
@@ -70,6 +71,8 @@ type Client struct {
 	ProviderCalendar *ProviderCalendarClient
 	// ProviderConfig is the client for interacting with the ProviderConfig builders.
 	ProviderConfig *ProviderConfigClient
+	// SignInLink is the client for interacting with the SignInLink builders.
+	SignInLink *SignInLinkClient
 	// SyncRun is the client for interacting with the SyncRun builders.
 	SyncRun *SyncRunClient
 	// User is the client for interacting with the User builders.
@@ -100,6 +103,7 @@ func (c *Client) init() {
 	c.PastCalendarAccount = NewPastCalendarAccountClient(c.config)
 	c.ProviderCalendar = NewProviderCalendarClient(c.config)
 	c.ProviderConfig = NewProviderConfigClient(c.config)
+	c.SignInLink = NewSignInLinkClient(c.config)
 	c.SyncRun = NewSyncRunClient(c.config)
 	c.User = NewUserClient(c.config)
 }
@@ -209,6 +213,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		PastCalendarAccount: NewPastCalendarAccountClient(cfg),
 		ProviderCalendar:    NewProviderCalendarClient(cfg),
 		ProviderConfig:      NewProviderConfigClient(cfg),
+		SignInLink:          NewSignInLinkClient(cfg),
 		SyncRun:             NewSyncRunClient(cfg),
 		User:                NewUserClient(cfg),
 	}, nil
@@ -245,6 +250,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		PastCalendarAccount: NewPastCalendarAccountClient(cfg),
 		ProviderCalendar:    NewProviderCalendarClient(cfg),
 		ProviderConfig:      NewProviderConfigClient(cfg),
+		SignInLink:          NewSignInLinkClient(cfg),
 		SyncRun:             NewSyncRunClient(cfg),
 		User:                NewUserClient(cfg),
 	}, nil
@@ -279,7 +285,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.AuditEvent, c.AuthToken, c.Booking, c.BookingStatus, c.BookingType,
 		c.CalendarAccount, c.EmailMessage, c.EventLink, c.ExternalEvent, c.Invitation,
 		c.LinkAttempt, c.Organization, c.PastCalendarAccount, c.ProviderCalendar,
-		c.ProviderConfig, c.SyncRun, c.User,
+		c.ProviderConfig, c.SignInLink, c.SyncRun, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -292,7 +298,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.AuditEvent, c.AuthToken, c.Booking, c.BookingStatus, c.BookingType,
 		c.CalendarAccount, c.EmailMessage, c.EventLink, c.ExternalEvent, c.Invitation,
 		c.LinkAttempt, c.Organization, c.PastCalendarAccount, c.ProviderCalendar,
-		c.ProviderConfig, c.SyncRun, c.User,
+		c.ProviderConfig, c.SignInLink, c.SyncRun, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -331,6 +337,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ProviderCalendar.mutate(ctx, m)
 	case *ProviderConfigMutation:
 		return c.ProviderConfig.mutate(ctx, m)
+	case *SignInLinkMutation:
+		return c.SignInLink.mutate(ctx, m)
 	case *SyncRunMutation:
 		return c.SyncRun.mutate(ctx, m)
 	case *UserMutation:
@@ -2942,6 +2950,172 @@ func (c *ProviderConfigClient) mutate(ctx context.Context, m *ProviderConfigMuta
 	}
 }
 
+// SignInLinkClient is a client for the SignInLink schema.
+type SignInLinkClient struct {
+	config
+}
+
+// NewSignInLinkClient returns a client for the SignInLink from the given config.
+func NewSignInLinkClient(c config) *SignInLinkClient {
+	return &SignInLinkClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `signinlink.Hooks(f(g(h())))`.
+func (c *SignInLinkClient) Use(hooks ...Hook) {
+	c.hooks.SignInLink = append(c.hooks.SignInLink, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `signinlink.Intercept(f(g(h())))`.
+func (c *SignInLinkClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SignInLink = append(c.inters.SignInLink, interceptors...)
+}
+
+// Create returns a builder for creating a SignInLink entity.
+func (c *SignInLinkClient) Create() *SignInLinkCreate {
+	mutation := newSignInLinkMutation(c.config, OpCreate)
+	return &SignInLinkCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SignInLink entities.
+func (c *SignInLinkClient) CreateBulk(builders ...*SignInLinkCreate) *SignInLinkCreateBulk {
+	return &SignInLinkCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SignInLinkClient) MapCreateBulk(slice any, setFunc func(*SignInLinkCreate, int)) *SignInLinkCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SignInLinkCreateBulk{err: fmt.Errorf("calling to SignInLinkClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SignInLinkCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SignInLinkCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SignInLink.
+func (c *SignInLinkClient) Update() *SignInLinkUpdate {
+	mutation := newSignInLinkMutation(c.config, OpUpdate)
+	return &SignInLinkUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SignInLinkClient) UpdateOne(_m *SignInLink) *SignInLinkUpdateOne {
+	mutation := newSignInLinkMutation(c.config, OpUpdateOne, withSignInLink(_m))
+	return &SignInLinkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SignInLinkClient) UpdateOneID(id int) *SignInLinkUpdateOne {
+	mutation := newSignInLinkMutation(c.config, OpUpdateOne, withSignInLinkID(id))
+	return &SignInLinkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SignInLink.
+func (c *SignInLinkClient) Delete() *SignInLinkDelete {
+	mutation := newSignInLinkMutation(c.config, OpDelete)
+	return &SignInLinkDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SignInLinkClient) DeleteOne(_m *SignInLink) *SignInLinkDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SignInLinkClient) DeleteOneID(id int) *SignInLinkDeleteOne {
+	builder := c.Delete().Where(signinlink.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SignInLinkDeleteOne{builder}
+}
+
+// Query returns a query builder for SignInLink.
+func (c *SignInLinkClient) Query() *SignInLinkQuery {
+	return &SignInLinkQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSignInLink},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SignInLink entity by its id.
+func (c *SignInLinkClient) Get(ctx context.Context, id int) (*SignInLink, error) {
+	return c.Query().Where(signinlink.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SignInLinkClient) GetX(ctx context.Context, id int) *SignInLink {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a SignInLink.
+func (c *SignInLinkClient) QueryOrganization(_m *SignInLink) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(signinlink.Table, signinlink.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, signinlink.OrganizationTable, signinlink.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a SignInLink.
+func (c *SignInLinkClient) QueryUser(_m *SignInLink) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(signinlink.Table, signinlink.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, signinlink.UserTable, signinlink.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SignInLinkClient) Hooks() []Hook {
+	hooks := c.hooks.SignInLink
+	return append(hooks[:len(hooks):len(hooks)], signinlink.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SignInLinkClient) Interceptors() []Interceptor {
+	return c.inters.SignInLink
+}
+
+func (c *SignInLinkClient) mutate(ctx context.Context, m *SignInLinkMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SignInLinkCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SignInLinkUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SignInLinkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SignInLinkDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SignInLink mutation op: %q", m.Op())
+	}
+}
+
 // SyncRunClient is a client for the SyncRun schema.
 type SyncRunClient struct {
 	config
@@ -3311,12 +3485,13 @@ type (
 	hooks struct {
 		AuditEvent, AuthToken, Booking, BookingStatus, BookingType, CalendarAccount,
 		EmailMessage, EventLink, ExternalEvent, Invitation, LinkAttempt, Organization,
-		PastCalendarAccount, ProviderCalendar, ProviderConfig, SyncRun, User []ent.Hook
+		PastCalendarAccount, ProviderCalendar, ProviderConfig, SignInLink, SyncRun,
+		User []ent.Hook
 	}
 	inters struct {
 		AuditEvent, AuthToken, Booking, BookingStatus, BookingType, CalendarAccount,
 		EmailMessage, EventLink, ExternalEvent, Invitation, LinkAttempt, Organization,
-		PastCalendarAccount, ProviderCalendar, ProviderConfig, SyncRun,
+		PastCalendarAccount, ProviderCalendar, ProviderConfig, SignInLink, SyncRun,
 		User []ent.Interceptor
 	}
 )

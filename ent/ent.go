@@ -18,6 +18,7 @@ import (
 	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
+	"calsync/ent/signinlink"
 	"calsync/ent/syncrun"
 	"calsync/ent/user"
 	"context"
@@ -104,6 +105,7 @@ func checkColumn(t, c string) error {
 			pastcalendaraccount.Table: pastcalendaraccount.ValidColumn,
 			providercalendar.Table:    providercalendar.ValidColumn,
 			providerconfig.Table:      providerconfig.ValidColumn,
+			signinlink.Table:          signinlink.ValidColumn,
 			syncrun.Table:             syncrun.ValidColumn,
 			user.Table:                user.ValidColumn,
 		})

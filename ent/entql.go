@@ -19,6 +19,7 @@ import (
 	"calsync/ent/predicate"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
+	"calsync/ent/signinlink"
 	"calsync/ent/syncrun"
 	"calsync/ent/user"
 
@@ -30,7 +31,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 17)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 18)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
@@ -418,6 +419,27 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   signinlink.Table,
+			Columns: signinlink.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: signinlink.FieldID,
+			},
+		},
+		Type: "SignInLink",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			signinlink.FieldCreatedAt:      {Type: field.TypeTime, Column: signinlink.FieldCreatedAt},
+			signinlink.FieldUpdatedAt:      {Type: field.TypeTime, Column: signinlink.FieldUpdatedAt},
+			signinlink.FieldOrganizationID: {Type: field.TypeInt, Column: signinlink.FieldOrganizationID},
+			signinlink.FieldUserID:         {Type: field.TypeInt, Column: signinlink.FieldUserID},
+			signinlink.FieldTokenHash:      {Type: field.TypeString, Column: signinlink.FieldTokenHash},
+			signinlink.FieldExpiresAt:      {Type: field.TypeTime, Column: signinlink.FieldExpiresAt},
+			signinlink.FieldUsedAt:         {Type: field.TypeTime, Column: signinlink.FieldUsedAt},
+			signinlink.FieldRevokedAt:      {Type: field.TypeTime, Column: signinlink.FieldRevokedAt},
+		},
+	}
+	graph.Nodes[16] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   syncrun.Table,
 			Columns: syncrun.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -445,7 +467,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			syncrun.FieldError:          {Type: field.TypeString, Column: syncrun.FieldError},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -915,6 +937,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"ProviderConfig",
 		"Organization",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   signinlink.OrganizationTable,
+			Columns: []string{signinlink.OrganizationColumn},
+			Bidi:    false,
+		},
+		"SignInLink",
+		"Organization",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   signinlink.UserTable,
+			Columns: []string{signinlink.UserColumn},
+			Bidi:    false,
+		},
+		"SignInLink",
+		"User",
 	)
 	graph.MustAddE(
 		"organization",
@@ -3066,6 +3112,114 @@ func (f *ProviderConfigFilter) WhereHasOrganizationWith(preds ...predicate.Organ
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *SignInLinkQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SignInLinkQuery builder.
+func (_q *SignInLinkQuery) Filter() *SignInLinkFilter {
+	return &SignInLinkFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SignInLinkMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SignInLinkMutation builder.
+func (m *SignInLinkMutation) Filter() *SignInLinkFilter {
+	return &SignInLinkFilter{config: m.config, predicateAdder: m}
+}
+
+// SignInLinkFilter provides a generic filtering capability at runtime for SignInLinkQuery.
+type SignInLinkFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SignInLinkFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *SignInLinkFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(signinlink.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *SignInLinkFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(signinlink.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *SignInLinkFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(signinlink.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql int predicate on the organization_id field.
+func (f *SignInLinkFilter) WhereOrganizationID(p entql.IntP) {
+	f.Where(p.Field(signinlink.FieldOrganizationID))
+}
+
+// WhereUserID applies the entql int predicate on the user_id field.
+func (f *SignInLinkFilter) WhereUserID(p entql.IntP) {
+	f.Where(p.Field(signinlink.FieldUserID))
+}
+
+// WhereTokenHash applies the entql string predicate on the token_hash field.
+func (f *SignInLinkFilter) WhereTokenHash(p entql.StringP) {
+	f.Where(p.Field(signinlink.FieldTokenHash))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *SignInLinkFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(signinlink.FieldExpiresAt))
+}
+
+// WhereUsedAt applies the entql time.Time predicate on the used_at field.
+func (f *SignInLinkFilter) WhereUsedAt(p entql.TimeP) {
+	f.Where(p.Field(signinlink.FieldUsedAt))
+}
+
+// WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
+func (f *SignInLinkFilter) WhereRevokedAt(p entql.TimeP) {
+	f.Where(p.Field(signinlink.FieldRevokedAt))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *SignInLinkFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *SignInLinkFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *SignInLinkFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *SignInLinkFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SyncRunQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3094,7 +3248,7 @@ type SyncRunFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SyncRunFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3242,7 +3396,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -42,6 +42,8 @@ type Tx struct {
 	ProviderCalendar *ProviderCalendarClient
 	// ProviderConfig is the client for interacting with the ProviderConfig builders.
 	ProviderConfig *ProviderConfigClient
+	// SignInLink is the client for interacting with the SignInLink builders.
+	SignInLink *SignInLinkClient
 	// SyncRun is the client for interacting with the SyncRun builders.
 	SyncRun *SyncRunClient
 	// User is the client for interacting with the User builders.
@@ -192,6 +194,7 @@ func (tx *Tx) init() {
 	tx.PastCalendarAccount = NewPastCalendarAccountClient(tx.config)
 	tx.ProviderCalendar = NewProviderCalendarClient(tx.config)
 	tx.ProviderConfig = NewProviderConfigClient(tx.config)
+	tx.SignInLink = NewSignInLinkClient(tx.config)
 	tx.SyncRun = NewSyncRunClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }

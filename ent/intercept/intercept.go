@@ -23,6 +23,7 @@ import (
 	"calsync/ent/predicate"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
+	"calsync/ent/signinlink"
 	"calsync/ent/syncrun"
 	"calsync/ent/user"
 
@@ -490,6 +491,33 @@ func (f TraverseProviderConfig) Traverse(ctx context.Context, q ent.Query) error
 	return fmt.Errorf("unexpected query type %T. expect *ent.ProviderConfigQuery", q)
 }
 
+// The SignInLinkFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SignInLinkFunc func(context.Context, *ent.SignInLinkQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SignInLinkFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SignInLinkQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SignInLinkQuery", q)
+}
+
+// The TraverseSignInLink type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSignInLink func(context.Context, *ent.SignInLinkQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSignInLink) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSignInLink) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SignInLinkQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SignInLinkQuery", q)
+}
+
 // The SyncRunFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SyncRunFunc func(context.Context, *ent.SyncRunQuery) (ent.Value, error)
 
@@ -577,6 +605,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ProviderCalendarQuery, predicate.ProviderCalendar, providercalendar.OrderOption]{typ: ent.TypeProviderCalendar, tq: q}, nil
 	case *ent.ProviderConfigQuery:
 		return &query[*ent.ProviderConfigQuery, predicate.ProviderConfig, providerconfig.OrderOption]{typ: ent.TypeProviderConfig, tq: q}, nil
+	case *ent.SignInLinkQuery:
+		return &query[*ent.SignInLinkQuery, predicate.SignInLink, signinlink.OrderOption]{typ: ent.TypeSignInLink, tq: q}, nil
 	case *ent.SyncRunQuery:
 		return &query[*ent.SyncRunQuery, predicate.SyncRun, syncrun.OrderOption]{typ: ent.TypeSyncRun, tq: q}, nil
 	case *ent.UserQuery:

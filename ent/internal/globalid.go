@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"audit_events\":0,\"auth_tokens\":4294967296,\"booking_status\":12884901888,\"booking_types\":17179869184,\"bookings\":8589934592,\"calendar_accounts\":21474836480,\"email_messages\":60129542144,\"event_links\":25769803776,\"external_events\":30064771072,\"invitations\":34359738368,\"link_attempts\":64424509440,\"organizations\":38654705664,\"past_calendar_accounts\":68719476736,\"provider_calendars\":42949672960,\"provider_configs\":47244640256,\"sync_runs\":51539607552,\"users\":55834574848}"
+const IncrementStarts = "{\"audit_events\":0,\"auth_tokens\":4294967296,\"booking_status\":12884901888,\"booking_types\":17179869184,\"bookings\":8589934592,\"calendar_accounts\":21474836480,\"email_messages\":60129542144,\"event_links\":25769803776,\"external_events\":30064771072,\"invitations\":34359738368,\"link_attempts\":64424509440,\"organizations\":38654705664,\"past_calendar_accounts\":68719476736,\"provider_calendars\":42949672960,\"provider_configs\":47244640256,\"sign_in_links\":73014444032,\"sync_runs\":51539607552,\"users\":55834574848}"

@@ -733,6 +733,45 @@ var (
 			},
 		},
 	}
+	// SignInLinksColumns holds the columns for the "sign_in_links" table.
+	SignInLinksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "token_hash", Type: field.TypeString, Unique: true},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "organization_id", Type: field.TypeInt},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// SignInLinksTable holds the schema information for the "sign_in_links" table.
+	SignInLinksTable = &schema.Table{
+		Name:       "sign_in_links",
+		Columns:    SignInLinksColumns,
+		PrimaryKey: []*schema.Column{SignInLinksColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "sign_in_links_organizations_organization",
+				Columns:    []*schema.Column{SignInLinksColumns[7]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "sign_in_links_users_user",
+				Columns:    []*schema.Column{SignInLinksColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "signinlink_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{SignInLinksColumns[7]},
+			},
+		},
+	}
 	// SyncRunsColumns holds the columns for the "sync_runs" table.
 	SyncRunsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -891,6 +930,7 @@ var (
 		PastCalendarAccountsTable,
 		ProviderCalendarsTable,
 		ProviderConfigsTable,
+		SignInLinksTable,
 		SyncRunsTable,
 		UsersTable,
 		BookingHostsTable,
@@ -974,6 +1014,11 @@ func init() {
 	ProviderConfigsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	ProviderConfigsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(47244640256),
+	}
+	SignInLinksTable.ForeignKeys[0].RefTable = OrganizationsTable
+	SignInLinksTable.ForeignKeys[1].RefTable = UsersTable
+	SignInLinksTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(73014444032),
 	}
 	SyncRunsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	SyncRunsTable.ForeignKeys[1].RefTable = CalendarAccountsTable

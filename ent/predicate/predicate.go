@@ -51,6 +51,9 @@ type ProviderCalendar func(*sql.Selector)
 // ProviderConfig is the predicate function for providerconfig builders.
 type ProviderConfig func(*sql.Selector)
 
+// SignInLink is the predicate function for signinlink builders.
+type SignInLink func(*sql.Selector)
+
 // SyncRun is the predicate function for syncrun builders.
 type SyncRun func(*sql.Selector)
 

@@ -471,6 +471,30 @@ func (f ProviderConfigMutationRuleFunc) EvalMutation(ctx context.Context, m ent.
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProviderConfigMutation", m)
 }
 
+// The SignInLinkQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SignInLinkQueryRuleFunc func(context.Context, *ent.SignInLinkQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SignInLinkQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SignInLinkQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SignInLinkQuery", q)
+}
+
+// The SignInLinkMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SignInLinkMutationRuleFunc func(context.Context, *ent.SignInLinkMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SignInLinkMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SignInLinkMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SignInLinkMutation", m)
+}
+
 // The SyncRunQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SyncRunQueryRuleFunc func(context.Context, *ent.SyncRunQuery) error
@@ -584,6 +608,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ProviderConfigQuery:
 		return q.Filter(), nil
+	case *ent.SignInLinkQuery:
+		return q.Filter(), nil
 	case *ent.SyncRunQuery:
 		return q.Filter(), nil
 	case *ent.UserQuery:
@@ -624,6 +650,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.ProviderCalendarMutation:
 		return m.Filter(), nil
 	case *ent.ProviderConfigMutation:
+		return m.Filter(), nil
+	case *ent.SignInLinkMutation:
 		return m.Filter(), nil
 	case *ent.SyncRunMutation:
 		return m.Filter(), nil

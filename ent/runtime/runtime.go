@@ -19,6 +19,7 @@ import (
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
 	"calsync/ent/schema"
+	"calsync/ent/signinlink"
 	"calsync/ent/syncrun"
 	"calsync/ent/user"
 	"context"
@@ -799,6 +800,30 @@ func init() {
 	providerconfigDescMsTenantID := providerconfigFields[11].Descriptor()
 	// providerconfig.MsTenantIDValidator is a validator for the "ms_tenant_id" field. It is called by the builders before save.
 	providerconfig.MsTenantIDValidator = providerconfigDescMsTenantID.Validators[0].(func(string) error)
+	signinlinkMixin := schema.SignInLink{}.Mixin()
+	signinlink.Policy = privacy.NewPolicies(signinlinkMixin[1], schema.SignInLink{})
+	signinlink.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := signinlink.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	signinlinkMixinFields0 := signinlinkMixin[0].Fields()
+	_ = signinlinkMixinFields0
+	signinlinkFields := schema.SignInLink{}.Fields()
+	_ = signinlinkFields
+	// signinlinkDescCreatedAt is the schema descriptor for created_at field.
+	signinlinkDescCreatedAt := signinlinkMixinFields0[0].Descriptor()
+	// signinlink.DefaultCreatedAt holds the default value on creation for the created_at field.
+	signinlink.DefaultCreatedAt = signinlinkDescCreatedAt.Default.(func() time.Time)
+	// signinlinkDescUpdatedAt is the schema descriptor for updated_at field.
+	signinlinkDescUpdatedAt := signinlinkMixinFields0[1].Descriptor()
+	// signinlink.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	signinlink.DefaultUpdatedAt = signinlinkDescUpdatedAt.Default.(func() time.Time)
+	// signinlink.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	signinlink.UpdateDefaultUpdatedAt = signinlinkDescUpdatedAt.UpdateDefault.(func() time.Time)
 	syncrunMixin := schema.SyncRun{}.Mixin()
 	syncrun.Policy = privacy.NewPolicies(syncrunMixin[1], schema.SyncRun{})
 	syncrun.Hooks[0] = func(next ent.Mutator) ent.Mutator {
