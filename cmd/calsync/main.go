@@ -33,6 +33,8 @@ commands:
   emulate   run the Google Calendar and Microsoft Graph emulators
             (--addr 127.0.0.1:9090, --snapshot FILE, --insecure-webhooks)
   bench     push|bulk: measure the sync engine in-process (see README)
+  org       create|list: set up organizations (calsync org --help)
+  user      reset-password: issue a user a one-time sign-in link (calsync user --help)
   version   print the version
 
 Configuration comes from environment variables; see README.md.
@@ -57,6 +59,10 @@ func main() {
 		err = emulate(ctx, os.Args[2:])
 	case "bench":
 		err = runBench(ctx, os.Args[2:])
+	case "org":
+		err = orgCommand(ctx, os.Args[2:])
+	case "user":
+		err = userCommand(ctx, os.Args[2:])
 	case "version":
 		fmt.Println("calsync", version)
 	case "-h", "--help", "help":

@@ -18,7 +18,7 @@ import (
 	"calsync/ent/organization"
 	"calsync/internal/auth"
 	"calsync/internal/domain"
-	"calsync/internal/scheduling"
+	"calsync/internal/tenants"
 	"calsync/internal/viewer"
 	"calsync/sync/emulator"
 	"calsync/sync/emulator/gcal"
@@ -57,14 +57,6 @@ func seed(ctx context.Context, db *ent.Client, now time.Time) ([]Credential, err
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range domain.Providers {
-		// On with the platform app: on the embedded default that is the
-		// emulator, so linking can be tried at once.
-		if err := db.ProviderConfig.Create().SetOrganizationID(org.ID).SetProvider(p).
-			SetEnabled(true).SetUsersCanOverride(true).Exec(ctx); err != nil {
-			return nil, err
-		}
-	}
 	people := []struct {
 		name, email string
 		role        viewer.Role
@@ -97,46 +89,11 @@ func seed(ctx context.Context, db *ent.Client, now time.Time) ([]Credential, err
 			fieldworkers = append(fieldworkers, u)
 		}
 	}
-	// Completed bookings stay in calendars as a record when they are
-	// deleted; quotes are never pushed. Cancelling gives "Cancelled",
-	// which removes the events.
-	statuses := map[string]*ent.BookingStatus{}
-	for _, s := range []struct {
-		name, color     string
-		push, deleteCal bool
-	}{
-		{"Confirmed", "#0b8043", true, true},
-		{"Tentative", "#f6bf26", true, true},
-		{"Completed", "#616161", true, false},
-		{"Quote", "#8e24aa", false, false},
-	} {
-		st, err := db.BookingStatus.Create().SetOrganizationID(org.ID).SetName(s.name).SetColor(s.color).
-			SetPushToCalendar(s.push).SetDeleteFromCalendar(s.deleteCal).Save(ctx)
-		if err != nil {
-			return nil, err
-		}
-		statuses[s.name] = st
-	}
-	if _, err := scheduling.CreateCancellationStatus(ctx, db, org.ID); err != nil {
+	defaults, err := tenants.CreateDefaults(ctx, db, org.ID)
+	if err != nil {
 		return nil, err
 	}
-	types := map[string]*ent.BookingType{}
-	for _, t := range []struct {
-		name                             string
-		sync, personal, def, unavailable bool
-	}{
-		{"Appointment", true, false, true, false},
-		{"Training", false, false, false, false},
-		{"Personal", true, true, false, false},
-		{"Unavailable", true, false, false, true},
-	} {
-		bt, err := db.BookingType.Create().SetOrganizationID(org.ID).SetName(t.name).SetSyncToCalendar(t.sync).
-			SetPersonal(t.personal).SetDefault(t.def).SetUnavailable(t.unavailable).Save(ctx)
-		if err != nil {
-			return nil, err
-		}
-		types[t.name] = bt
-	}
+	statuses, types := defaults.Statuses, defaults.Types
 	loc, _ := time.LoadLocation("Europe/Helsinki")
 	day := time.Date(now.In(loc).Year(), now.In(loc).Month(), now.In(loc).Day(), 0, 0, 0, 0, loc)
 	services := []string{"Boiler service", "Leak repair", "Home visit", "Consultation", "Installation"}

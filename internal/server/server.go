@@ -150,6 +150,7 @@ func New(o Options) http.Handler {
 	if o.Invitations != nil {
 		mux.Handle("GET "+invitations.InvitePath+"{token}", pageHeaders(followInvitation(o.Invitations, log)))
 	}
+	mux.Handle(signInPattern, pageHeaders(signInLink(res.Auth, log)))
 	if o.Emulators != nil {
 		for _, prefix := range []string{"/google/", "/graph/", "/microsoft/"} {
 			mux.Handle(prefix, o.Emulators)
