@@ -19,16 +19,20 @@ import (
 
 // Config is the whole configuration.
 type Config struct {
-	Addr            string
-	DataDir         string
-	DatabaseURL     string
-	RedisURL        string
-	SecretKey       string
-	Introspection   bool
-	AllowedOrigins  []string
-	SecureCookies   bool
-	SeedDemo        bool
-	LogLevel        slog.Level
+	Addr           string
+	DataDir        string
+	DatabaseURL    string
+	RedisURL       string
+	SecretKey      string
+	Introspection  bool
+	AllowedOrigins []string
+	SecureCookies  bool
+	SeedDemo       bool
+	LogLevel       slog.Level
+	// LogFormat is "text" or "json".
+	LogFormat string
+	// MetricsAddr is where /metrics is served; empty: not served.
+	MetricsAddr     string
 	Concurrency     int
 	PublicURL       string
 	ComplexityLimit int
@@ -82,6 +86,8 @@ var Vars = []Var{
 	{"CALSYNC_SECURE_COOKIES", "false", "mark session cookies Secure (set true behind HTTPS)"},
 	{"CALSYNC_SEED_DEMO", "true without DATABASE_URL", "create the demo organization on an empty database"},
 	{"CALSYNC_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"CALSYNC_LOG_FORMAT", "text", "text or json (one JSON object a line); lines logged while serving a request carry its request_id, also sent back in X-Request-Id"},
+	{"CALSYNC_METRICS_ADDR", "127.0.0.1:9464", "listen address of the Prometheus /metrics endpoint, apart from the API; off disables it (empty keeps the default, as for every variable). A non-loopback address is allowed (metrics hold no secrets, but do reveal activity): put it where only your monitoring reaches"},
 	{"CALSYNC_WORKER_CONCURRENCY", "10", "tasks processed at once by this process's worker"},
 	{"CALSYNC_COMPLEXITY_LIMIT", "5000", "maximum GraphQL operation complexity (one per field; a connection's children count once per requested item)"},
 	{"CALSYNC_MAX_BODY_BYTES", "1048576", "largest GraphQL request body accepted (bytes); larger ones get 413"},
@@ -203,6 +209,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if err := c.LogLevel.UnmarshalText([]byte(or(getenv("CALSYNC_LOG_LEVEL"), "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("CALSYNC_LOG_LEVEL: %q is not debug, info, warn or error", getenv("CALSYNC_LOG_LEVEL")))
 	}
+	switch c.LogFormat = or(getenv("CALSYNC_LOG_FORMAT"), "text"); c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("CALSYNC_LOG_FORMAT: %q is not text or json", c.LogFormat))
+	}
+	if err := c.metricsAddr(getenv("CALSYNC_METRICS_ADDR")); err != nil {
+		errs = append(errs, err)
+	}
 	if c.DatabaseURL != "" {
 		if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 			errs = append(errs, errors.New("DATABASE_URL: must be a postgres:// URL"))
@@ -251,6 +265,29 @@ func (c *Config) checkAddr() error {
 	if emulated && !c.ExposeEmulators && !loopbackHost(host) {
 		return fmt.Errorf("CALSYNC_ADDR: %q listens beyond this machine while the emulated providers run inside Calsync; use 127.0.0.1:PORT, or set CALSYNC_EXPOSE_EMULATORS=true if that is really wanted", c.Addr)
 	}
+	return nil
+}
+
+// metricsAddr defaults the metrics listener to loopback; "off" turns it
+// off. (An empty value is the default: getenv cannot tell it from unset.)
+func (c *Config) metricsAddr(s string) error {
+	s = strings.TrimSpace(s)
+	switch s {
+	case "":
+		c.MetricsAddr = "127.0.0.1:9464"
+		return nil
+	case "off":
+		c.MetricsAddr = ""
+		return nil
+	}
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("CALSYNC_METRICS_ADDR: %q is not host:port (e.g. 127.0.0.1:9464), empty or off", s)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("CALSYNC_METRICS_ADDR: %q has no valid port", s)
+	}
+	c.MetricsAddr = s
 	return nil
 }
 

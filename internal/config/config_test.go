@@ -104,3 +104,40 @@ func TestSignInSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestObservabilityVars: the metrics listener defaults to loopback, may
+// be public or off, and rejects what is not host:port; the log format is
+// text or json.
+func TestObservabilityVars(t *testing.T) {
+	cases := []struct {
+		name            string
+		env             func(string) string
+		metrics, format string
+		err             string
+	}{
+		{"defaults", env(), "127.0.0.1:9464", "text", ""},
+		{"public metrics", env("CALSYNC_METRICS_ADDR", ":9464"), ":9464", "text", ""},
+		{"metrics off", env("CALSYNC_METRICS_ADDR", "off"), "", "text", ""},
+		{"metrics not host:port", env("CALSYNC_METRICS_ADDR", "9464"), "", "", "CALSYNC_METRICS_ADDR"},
+		{"metrics bad port", env("CALSYNC_METRICS_ADDR", "127.0.0.1:99999"), "", "", "CALSYNC_METRICS_ADDR"},
+		{"json", env("CALSYNC_LOG_FORMAT", "json"), "127.0.0.1:9464", "json", ""},
+		{"bad format", env("CALSYNC_LOG_FORMAT", "xml"), "", "", "CALSYNC_LOG_FORMAT"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := FromEnv(c.env)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err = %v, want one naming %s", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.MetricsAddr != c.metrics || cfg.LogFormat != c.format {
+				t.Fatalf("metrics %q format %q, want %q %q", cfg.MetricsAddr, cfg.LogFormat, c.metrics, c.format)
+			}
+		})
+	}
+}
