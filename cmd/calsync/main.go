@@ -19,6 +19,7 @@ import (
 	"calsync/internal/app"
 	"calsync/internal/config"
 	"calsync/internal/demo"
+	"calsync/internal/logging"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -82,7 +83,7 @@ func load() (config.Config, *slog.Logger, error) {
 	if err != nil {
 		return cfg, nil, fmt.Errorf("configuration:\n%w", err)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := logging.New(os.Stderr, cfg.LogFormat, cfg.LogLevel)
 	return cfg, log, nil
 }
 
@@ -118,6 +119,11 @@ func run(ctx context.Context, withHTTP bool) error {
 	if err := a.StartWorker(); err != nil {
 		return err
 	}
+	stopMetrics, err := serveMetrics(a, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	if !withHTTP {
 		log.Info("worker running")
 		<-ctx.Done()

@@ -32,6 +32,7 @@ import (
 	"calsync/internal/linking/outbox"
 	"calsync/internal/linking/settings"
 	"calsync/internal/mail"
+	"calsync/internal/metrics"
 	"calsync/internal/redisconn"
 	"calsync/internal/scheduling"
 	"calsync/internal/secret"
@@ -64,6 +65,8 @@ type App struct {
 	// Emulators are the in-process providers (CALSYNC_PROVIDERS=emulator).
 	Emulators *emulator.Server
 	Log       *slog.Logger
+	// Metrics are this App's, in a registry of their own (MetricsHandler).
+	Metrics *metrics.Metrics
 
 	handler      http.Handler
 	worker       *asynq.Server
@@ -146,12 +149,13 @@ func (a *App) open(ctx context.Context, o Options) error {
 	feed := &changeFeed{broker: a.Broker, queue: tasks.NewEnqueuer(a.Queue), log: log}
 	a.Scheduling = scheduling.New(scheduling.Options{Client: client, Notifier: feed, Logger: log, Now: now})
 	client.Use(engine.RerenderHook(feed.CalendarsChanged))
-	ps, err := setupProviders(ctx, cfg, key, &http.Client{Timeout: 30 * time.Second})
+	a.inspector = asynq.NewInspector(a.Redis.Asynq)
+	a.Metrics = a.newMetrics()
+	ps, err := setupProviders(ctx, cfg, key, &http.Client{Timeout: 30 * time.Second}, a.Metrics.ProviderClient)
 	if err != nil {
 		return err
 	}
 	a.Emulators = ps.emulators
-	a.inspector = asynq.NewInspector(a.Redis.Asynq)
 	a.locker = redisconn.NewLocker(a.Redis.Client)
 	jobs := &linkJobs{db: client, queue: a.Queue, insp: a.inspector, broker: a.Broker, log: log, now: now}
 	// Linking's packages are built bottom up, each handed what it calls:
@@ -172,6 +176,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 			domain.ProviderGoogle:    {Requests: cfg.GoogleQuotaPerMinute, Per: time.Minute},
 			domain.ProviderMicrosoft: {Requests: cfg.MicrosoftQuotaPer10Minutes, Per: 10 * time.Minute},
 		}),
+		PushLag: a.Metrics,
 	})
 	a.Consent = consent.New(consent.Options{Now: now,
 		Client: client, Box: a.Box, Credentials: a.Credentials, PublicURL: cfg.PublicURL,
@@ -208,6 +213,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		AllowedOrigins:  cfg.AllowedOrigins,
 		ComplexityLimit: cfg.ComplexityLimit,
 		Ready:           a.ready,
+		Observer:        a.Metrics,
 	})
 	return nil
 }
@@ -276,6 +282,7 @@ func (a *App) StartWorker() error {
 		sender = s
 	}
 	mux := asynq.NewServeMux()
+	mux.Use(observeTasks(a.Metrics))
 	mux.Handle(tasks.TypeBookingsChanged, &tasks.FanOut{Client: a.DB.Client, Queue: a.Queue, Inspector: a.inspector, Log: a.Log})
 	mux.Handle(tasks.TypeAccountSync, &tasks.AccountSync{
 		Engine: a.Engine, Locker: a.locker, Prefix: a.brokerPrefix,

@@ -35,8 +35,9 @@ type providerSetup struct {
 
 // setupProviders builds the adapters and the platform apps. With the
 // emulators, the platform apps are registered there under ids derived from
-// the master key and the public URL, so restarts find them again.
-func setupProviders(ctx context.Context, cfg config.Config, key []byte, httpClient *http.Client) (*providerSetup, error) {
+// the master key and the public URL, so restarts find them again. The
+// adapters' requests go through instrument (metrics), per provider.
+func setupProviders(ctx context.Context, cfg config.Config, key []byte, httpClient *http.Client, instrument func(provider string, hc *http.Client) *http.Client) (*providerSetup, error) {
 	ps := &providerSetup{platform: map[domain.Provider]linking.OAuthApp{}}
 	var gEnd google.Endpoints
 	var mEnd microsoft.Endpoints
@@ -70,8 +71,8 @@ func setupProviders(ctx context.Context, cfg config.Config, key []byte, httpClie
 		ps.platform[domain.ProviderGoogle] = g
 		ps.platform[domain.ProviderMicrosoft] = m
 	}
-	ps.google = google.New(google.Options{Endpoints: gEnd, HTTPClient: httpClient})
-	ps.microsoft = microsoft.New(microsoft.Options{Endpoints: mEnd, HTTPClient: httpClient})
+	ps.google = google.New(google.Options{Endpoints: gEnd, HTTPClient: instrument("google", httpClient)})
+	ps.microsoft = microsoft.New(microsoft.Options{Endpoints: mEnd, HTTPClient: instrument("microsoft", httpClient)})
 	ps.providers = map[domain.Provider]linking.Provider{
 		domain.ProviderGoogle:    ps.google,
 		domain.ProviderMicrosoft: ps.microsoft,

@@ -60,6 +60,9 @@ type Options struct {
 	// and /_emulator/ (the embedded default's stand-in providers); the
 	// control API under /_emulator/ answers loopback clients only.
 	Emulators http.Handler
+	// Observer, when set, records requests and GraphQL operations
+	// (metrics).
+	Observer Observer
 }
 
 // New returns the HTTP handler.
@@ -104,6 +107,11 @@ func New(o Options) http.Handler {
 	srv.Use(documentGuard{limits: limits, cache: queryCache})
 	srv.Use(operationLimits{limits: limits})
 	srv.AroundFields(defaultPage(limits))
+	if o.Observer != nil {
+		// Before the other operation interceptors, so an operation's time
+		// includes theirs.
+		srv.AroundOperations(observeOperations(o.Observer))
+	}
 	srv.AroundOperations(subscriptionBudgetCheck)
 	srv.AroundOperations(res.WithLoaders)
 	srv.Use(csrfCheck{})
@@ -164,7 +172,11 @@ func New(o Options) http.Handler {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write([]byte(landingPage))
 	})))
-	return baseHeaders(mux)
+	var h http.Handler = mux
+	if o.Observer != nil {
+		h = observeRequests(o.Observer, mux)
+	}
+	return requestIDs(baseHeaders(h))
 }
 
 // ownTransactionFields names the mutation fields the schema marks

@@ -44,6 +44,16 @@ type Options struct {
 	LockAccount func(ctx context.Context, accountID int) (unlock func(), err error)
 	Now         func() time.Time
 	Logger      *slog.Logger
+	// PushLag, when set, learns how long booking changes took to reach
+	// calendars (metrics); nil: not measured.
+	PushLag PushObserver
+}
+
+// PushObserver is told, for each event an incremental sync created,
+// updated or deleted for a booking, the time from the booking's last
+// commit (its updated_at) to the provider's acknowledgement.
+type PushObserver interface {
+	ObservePushLag(time.Duration)
 }
 
 // Reconciler makes calendars equal to the desired state.
@@ -56,6 +66,7 @@ type Reconciler struct {
 	lock      func(ctx context.Context, accountID int) (func(), error)
 	now       func() time.Time
 	log       *slog.Logger
+	pushLag   PushObserver
 }
 
 // New returns a Reconciler.
@@ -66,7 +77,7 @@ func New(o Options) *Reconciler {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Reconciler{client: o.Client, providers: o.Providers, creds: o.Credentials, progress: o.Progress, pacer: o.Pacer, lock: o.LockAccount, now: o.Now, log: o.Logger}
+	return &Reconciler{client: o.Client, providers: o.Providers, creds: o.Credentials, progress: o.Progress, pacer: o.Pacer, lock: o.LockAccount, now: o.Now, log: o.Logger, pushLag: o.PushLag}
 }
 
 // ErrAccountStopped means the account cannot be synced until a person acts
@@ -92,6 +103,7 @@ type run struct {
 	ts      oauth2.TokenSource
 	cal     CalendarRef
 	rec     *ent.SyncRun
+	kind    syncrun.Kind
 	users   []int
 	counts  struct{ created, updated, deleted, skipped, failed int }
 }
@@ -119,7 +131,7 @@ func (r *Reconciler) syncOnce(sys context.Context, a *ent.CalendarAccount, kind 
 	if err != nil {
 		return nil, fmt.Errorf("engine: start run: %w", err)
 	}
-	x := &run{r: r, ctx: sys, account: a, org: org, pr: pr, ts: ts, rec: rec, cal: CalendarRef{CalendarID: a.DestinationCalendarID}}
+	x := &run{r: r, ctx: sys, account: a, org: org, pr: pr, ts: ts, rec: rec, kind: kind, cal: CalendarRef{CalendarID: a.DestinationCalendarID}}
 	if a.CredentialMode == domain.CredentialServiceAccount {
 		x.cal.UserEmail = a.AccountEmail
 	}
@@ -380,6 +392,7 @@ func (x *run) record(s *step, res Result) (*step, error) {
 		}
 		return nil, err
 	}
+	x.observeLag(s)
 	switch s.op.Kind {
 	case OpCreate, OpUpdate:
 		hashes := FieldHashes(s.op.Event)
@@ -407,6 +420,16 @@ func (x *run) record(s *step, res Result) (*step, error) {
 		}
 	}
 	return nil, nil
+}
+
+// observeLag reports an acknowledged change's push lag. Only incremental
+// syncs (the ones booking changes queue) count: an initial sync or a
+// re-sync pushes bookings committed long before.
+func (x *run) observeLag(s *step) {
+	if x.r.pushLag == nil || x.kind != syncrun.KindINCREMENTAL || s.d.booking == nil {
+		return
+	}
+	x.r.pushLag.ObservePushLag(x.r.now().Sub(s.d.booking.UpdatedAt))
 }
 
 // recreateOrForget handles an event deleted at the provider: the booking
