@@ -36,7 +36,9 @@ func TestServeEmbeddedDefault(t *testing.T) {
 		addr := freeAddr(t)
 		cmd := exec.Command(bin, "serve")
 		cmd.Env = append(os.Environ(), "CALSYNC_DATA_DIR="+data, "CALSYNC_ADDR="+addr, "CALSYNC_PUBLIC_URL=http://"+addr,
-			"DATABASE_URL=", "REDIS_URL=", "CALSYNC_SECRET_KEY=", "CALSYNC_PROVIDERS=")
+			"DATABASE_URL=", "REDIS_URL=", "CALSYNC_SECRET_KEY=", "CALSYNC_PROVIDERS=",
+			// Another Calsync on this machine may hold the default port.
+			"CALSYNC_METRICS_ADDR="+freeAddr(t))
 		stderr, _ := cmd.StderrPipe()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

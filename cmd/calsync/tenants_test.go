@@ -58,7 +58,7 @@ func orgSetup(t *testing.T, bin, dbURL string) {
 	}
 	env := append(os.Environ(), "CALSYNC_DATA_DIR="+data, "CALSYNC_ADDR="+addr, "CALSYNC_PUBLIC_URL=http://"+addr,
 		"DATABASE_URL="+dbURL, "REDIS_URL=", "CALSYNC_SECRET_KEY="+key, "CALSYNC_PROVIDERS=", "CALSYNC_SEED_DEMO=false",
-		"SMTP_URL=", "CALSYNC_LOG_LEVEL=warn")
+		"SMTP_URL=", "CALSYNC_LOG_LEVEL=warn", "CALSYNC_METRICS_ADDR="+freeAddr(t))
 	calsync := func(args ...string) (string, string, error) {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = env
