@@ -87,12 +87,19 @@ func load() (config.Config, *slog.Logger, error) {
 	return cfg, log, nil
 }
 
-func migrate(ctx context.Context) error {
+// open reads the configuration and opens Calsync with it (migrating the
+// database).
+func open(ctx context.Context) (*app.App, config.Config, *slog.Logger, error) {
 	cfg, log, err := load()
 	if err != nil {
-		return err
+		return nil, cfg, nil, err
 	}
 	a, err := app.New(ctx, cfg, app.Options{Logger: log})
+	return a, cfg, log, err
+}
+
+func migrate(ctx context.Context) error {
+	a, _, log, err := open(ctx)
 	if err != nil {
 		return err
 	}
@@ -102,11 +109,7 @@ func migrate(ctx context.Context) error {
 }
 
 func run(ctx context.Context, withHTTP bool) error {
-	cfg, log, err := load()
-	if err != nil {
-		return err
-	}
-	a, err := app.New(ctx, cfg, app.Options{Logger: log})
+	a, cfg, log, err := open(ctx)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"calsync/internal/app"
 	"calsync/internal/linking/outbox"
 	"calsync/internal/mail"
 	"calsync/internal/tenants"
@@ -152,11 +151,7 @@ func parse(fs *flag.FlagSet, args []string, required ...string) error {
 // in this process once its transaction has committed (through SMTP when
 // configured, else kept in the outbox); sent reports how that went.
 func withTenants(ctx context.Context, fn func(svc *tenants.Service, smtp bool, sent func() error) error) error {
-	cfg, log, err := load()
-	if err != nil {
-		return err
-	}
-	a, err := app.New(ctx, cfg, app.Options{Logger: log})
+	a, cfg, _, err := open(ctx)
 	if err != nil {
 		return err
 	}
