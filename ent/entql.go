@@ -488,6 +488,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldTimeZone:                {Type: field.TypeString, Column: user.FieldTimeZone},
 			user.FieldPasswordHash:            {Type: field.TypeString, Column: user.FieldPasswordHash},
 			user.FieldGeneralFieldworker:      {Type: field.TypeBool, Column: user.FieldGeneralFieldworker},
+			user.FieldOperator:                {Type: field.TypeBool, Column: user.FieldOperator},
 			user.FieldGoogleSync:              {Type: field.TypeBool, Column: user.FieldGoogleSync},
 			user.FieldGoogleSyncSetByAdmin:    {Type: field.TypeBool, Column: user.FieldGoogleSyncSetByAdmin},
 			user.FieldMicrosoftSync:           {Type: field.TypeBool, Column: user.FieldMicrosoftSync},
@@ -3455,6 +3456,11 @@ func (f *UserFilter) WherePasswordHash(p entql.StringP) {
 // WhereGeneralFieldworker applies the entql bool predicate on the general_fieldworker field.
 func (f *UserFilter) WhereGeneralFieldworker(p entql.BoolP) {
 	f.Where(p.Field(user.FieldGeneralFieldworker))
+}
+
+// WhereOperator applies the entql bool predicate on the operator field.
+func (f *UserFilter) WhereOperator(p entql.BoolP) {
+	f.Where(p.Field(user.FieldOperator))
 }
 
 // WhereGoogleSync applies the entql bool predicate on the google_sync field.

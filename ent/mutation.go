@@ -20518,6 +20518,7 @@ type UserMutation struct {
 	time_zone                     *string
 	password_hash                 *string
 	general_fieldworker           *bool
+	operator                      *bool
 	google_sync                   *bool
 	google_sync_set_by_admin      *bool
 	microsoft_sync                *bool
@@ -21010,6 +21011,42 @@ func (m *UserMutation) ResetGeneralFieldworker() {
 	m.general_fieldworker = nil
 }
 
+// SetOperator sets the "operator" field.
+func (m *UserMutation) SetOperator(b bool) {
+	m.operator = &b
+}
+
+// Operator returns the value of the "operator" field in the mutation.
+func (m *UserMutation) Operator() (r bool, exists bool) {
+	v := m.operator
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOperator returns the old "operator" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldOperator(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOperator is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOperator requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOperator: %w", err)
+	}
+	return oldValue.Operator, nil
+}
+
+// ResetOperator resets all changes to the "operator" field.
+func (m *UserMutation) ResetOperator() {
+	m.operator = nil
+}
+
 // SetGoogleSync sets the "google_sync" field.
 func (m *UserMutation) SetGoogleSync(b bool) {
 	m.google_sync = &b
@@ -21403,7 +21440,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -21433,6 +21470,9 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.general_fieldworker != nil {
 		fields = append(fields, user.FieldGeneralFieldworker)
+	}
+	if m.operator != nil {
+		fields = append(fields, user.FieldOperator)
 	}
 	if m.google_sync != nil {
 		fields = append(fields, user.FieldGoogleSync)
@@ -21474,6 +21514,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.PasswordHash()
 	case user.FieldGeneralFieldworker:
 		return m.GeneralFieldworker()
+	case user.FieldOperator:
+		return m.Operator()
 	case user.FieldGoogleSync:
 		return m.GoogleSync()
 	case user.FieldGoogleSyncSetByAdmin:
@@ -21511,6 +21553,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldPasswordHash(ctx)
 	case user.FieldGeneralFieldworker:
 		return m.OldGeneralFieldworker(ctx)
+	case user.FieldOperator:
+		return m.OldOperator(ctx)
 	case user.FieldGoogleSync:
 		return m.OldGoogleSync(ctx)
 	case user.FieldGoogleSyncSetByAdmin:
@@ -21597,6 +21641,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetGeneralFieldworker(v)
+		return nil
+	case user.FieldOperator:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOperator(v)
 		return nil
 	case user.FieldGoogleSync:
 		v, ok := value.(bool)
@@ -21728,6 +21779,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldGeneralFieldworker:
 		m.ResetGeneralFieldworker()
+		return nil
+	case user.FieldOperator:
+		m.ResetOperator()
 		return nil
 	case user.FieldGoogleSync:
 		m.ResetGoogleSync()

@@ -39,6 +39,8 @@ type User struct {
 	PasswordHash string `json:"-"`
 	// GeneralFieldworker holds the value of the "general_fieldworker" field.
 	GeneralFieldworker bool `json:"general_fieldworker,omitempty"`
+	// Operator holds the value of the "operator" field.
+	Operator bool `json:"operator,omitempty"`
 	// GoogleSync holds the value of the "google_sync" field.
 	GoogleSync *bool `json:"google_sync,omitempty"`
 	// GoogleSyncSetByAdmin holds the value of the "google_sync_set_by_admin" field.
@@ -117,7 +119,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case user.FieldActive, user.FieldGeneralFieldworker, user.FieldGoogleSync, user.FieldGoogleSyncSetByAdmin, user.FieldMicrosoftSync, user.FieldMicrosoftSyncSetByAdmin:
+		case user.FieldActive, user.FieldGeneralFieldworker, user.FieldOperator, user.FieldGoogleSync, user.FieldGoogleSyncSetByAdmin, user.FieldMicrosoftSync, user.FieldMicrosoftSyncSetByAdmin:
 			values[i] = new(sql.NullBool)
 		case user.FieldID, user.FieldOrganizationID:
 			values[i] = new(sql.NullInt64)
@@ -205,6 +207,12 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field general_fieldworker", values[i])
 			} else if value.Valid {
 				_m.GeneralFieldworker = value.Bool
+			}
+		case user.FieldOperator:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field operator", values[i])
+			} else if value.Valid {
+				_m.Operator = value.Bool
 			}
 		case user.FieldGoogleSync:
 			if value, ok := values[i].(*sql.NullBool); !ok {
@@ -316,6 +324,9 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("general_fieldworker=")
 	builder.WriteString(fmt.Sprintf("%v", _m.GeneralFieldworker))
+	builder.WriteString(", ")
+	builder.WriteString("operator=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Operator))
 	builder.WriteString(", ")
 	if v := _m.GoogleSync; v != nil {
 		builder.WriteString("google_sync=")

@@ -143,6 +143,20 @@ func (_c *UserCreate) SetNillableGeneralFieldworker(v *bool) *UserCreate {
 	return _c
 }
 
+// SetOperator sets the "operator" field.
+func (_c *UserCreate) SetOperator(v bool) *UserCreate {
+	_c.mutation.SetOperator(v)
+	return _c
+}
+
+// SetNillableOperator sets the "operator" field if the given value is not nil.
+func (_c *UserCreate) SetNillableOperator(v *bool) *UserCreate {
+	if v != nil {
+		_c.SetOperator(*v)
+	}
+	return _c
+}
+
 // SetGoogleSync sets the "google_sync" field.
 func (_c *UserCreate) SetGoogleSync(v bool) *UserCreate {
 	_c.mutation.SetGoogleSync(v)
@@ -316,6 +330,10 @@ func (_c *UserCreate) defaults() error {
 		v := user.DefaultGeneralFieldworker
 		_c.mutation.SetGeneralFieldworker(v)
 	}
+	if _, ok := _c.mutation.Operator(); !ok {
+		v := user.DefaultOperator
+		_c.mutation.SetOperator(v)
+	}
 	if _, ok := _c.mutation.GoogleSyncSetByAdmin(); !ok {
 		v := user.DefaultGoogleSyncSetByAdmin
 		_c.mutation.SetGoogleSyncSetByAdmin(v)
@@ -375,6 +393,9 @@ func (_c *UserCreate) check() error {
 	}
 	if _, ok := _c.mutation.GeneralFieldworker(); !ok {
 		return &ValidationError{Name: "general_fieldworker", err: errors.New(`ent: missing required field "User.general_fieldworker"`)}
+	}
+	if _, ok := _c.mutation.Operator(); !ok {
+		return &ValidationError{Name: "operator", err: errors.New(`ent: missing required field "User.operator"`)}
 	}
 	if _, ok := _c.mutation.GoogleSyncSetByAdmin(); !ok {
 		return &ValidationError{Name: "google_sync_set_by_admin", err: errors.New(`ent: missing required field "User.google_sync_set_by_admin"`)}
@@ -447,6 +468,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.GeneralFieldworker(); ok {
 		_spec.SetField(user.FieldGeneralFieldworker, field.TypeBool, value)
 		_node.GeneralFieldworker = value
+	}
+	if value, ok := _c.mutation.Operator(); ok {
+		_spec.SetField(user.FieldOperator, field.TypeBool, value)
+		_node.Operator = value
 	}
 	if value, ok := _c.mutation.GoogleSync(); ok {
 		_spec.SetField(user.FieldGoogleSync, field.TypeBool, value)
@@ -683,6 +708,18 @@ func (u *UserUpsert) UpdateGeneralFieldworker() *UserUpsert {
 	return u
 }
 
+// SetOperator sets the "operator" field.
+func (u *UserUpsert) SetOperator(v bool) *UserUpsert {
+	u.Set(user.FieldOperator, v)
+	return u
+}
+
+// UpdateOperator sets the "operator" field to the value that was provided on create.
+func (u *UserUpsert) UpdateOperator() *UserUpsert {
+	u.SetExcluded(user.FieldOperator)
+	return u
+}
+
 // SetGoogleSync sets the "google_sync" field.
 func (u *UserUpsert) SetGoogleSync(v bool) *UserUpsert {
 	u.Set(user.FieldGoogleSync, v)
@@ -907,6 +944,20 @@ func (u *UserUpsertOne) SetGeneralFieldworker(v bool) *UserUpsertOne {
 func (u *UserUpsertOne) UpdateGeneralFieldworker() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateGeneralFieldworker()
+	})
+}
+
+// SetOperator sets the "operator" field.
+func (u *UserUpsertOne) SetOperator(v bool) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetOperator(v)
+	})
+}
+
+// UpdateOperator sets the "operator" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateOperator() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateOperator()
 	})
 }
 
@@ -1310,6 +1361,20 @@ func (u *UserUpsertBulk) SetGeneralFieldworker(v bool) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdateGeneralFieldworker() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateGeneralFieldworker()
+	})
+}
+
+// SetOperator sets the "operator" field.
+func (u *UserUpsertBulk) SetOperator(v bool) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetOperator(v)
+	})
+}
+
+// UpdateOperator sets the "operator" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateOperator() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateOperator()
 	})
 }
 

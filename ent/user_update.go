@@ -143,6 +143,20 @@ func (_u *UserUpdate) SetNillableGeneralFieldworker(v *bool) *UserUpdate {
 	return _u
 }
 
+// SetOperator sets the "operator" field.
+func (_u *UserUpdate) SetOperator(v bool) *UserUpdate {
+	_u.mutation.SetOperator(v)
+	return _u
+}
+
+// SetNillableOperator sets the "operator" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableOperator(v *bool) *UserUpdate {
+	if v != nil {
+		_u.SetOperator(*v)
+	}
+	return _u
+}
+
 // SetGoogleSync sets the "google_sync" field.
 func (_u *UserUpdate) SetGoogleSync(v bool) *UserUpdate {
 	_u.mutation.SetGoogleSync(v)
@@ -439,6 +453,9 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.GeneralFieldworker(); ok {
 		_spec.SetField(user.FieldGeneralFieldworker, field.TypeBool, value)
 	}
+	if value, ok := _u.mutation.Operator(); ok {
+		_spec.SetField(user.FieldOperator, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.GoogleSync(); ok {
 		_spec.SetField(user.FieldGoogleSync, field.TypeBool, value)
 	}
@@ -720,6 +737,20 @@ func (_u *UserUpdateOne) SetGeneralFieldworker(v bool) *UserUpdateOne {
 func (_u *UserUpdateOne) SetNillableGeneralFieldworker(v *bool) *UserUpdateOne {
 	if v != nil {
 		_u.SetGeneralFieldworker(*v)
+	}
+	return _u
+}
+
+// SetOperator sets the "operator" field.
+func (_u *UserUpdateOne) SetOperator(v bool) *UserUpdateOne {
+	_u.mutation.SetOperator(v)
+	return _u
+}
+
+// SetNillableOperator sets the "operator" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableOperator(v *bool) *UserUpdateOne {
+	if v != nil {
+		_u.SetOperator(*v)
 	}
 	return _u
 }
@@ -1049,6 +1080,9 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if value, ok := _u.mutation.GeneralFieldworker(); ok {
 		_spec.SetField(user.FieldGeneralFieldworker, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Operator(); ok {
+		_spec.SetField(user.FieldOperator, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.GoogleSync(); ok {
 		_spec.SetField(user.FieldGoogleSync, field.TypeBool, value)

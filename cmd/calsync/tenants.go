@@ -13,6 +13,7 @@ import (
 
 	"calsync/internal/linking/outbox"
 	"calsync/internal/mail"
+	"calsync/internal/server"
 	"calsync/internal/tenants"
 	"calsync/sync/tasks"
 )
@@ -30,6 +31,9 @@ const userUsage = `usage: calsync user <command>
 commands:
   reset-password   end a user's password and sessions and issue a one-time sign-in link
                    --org SLUG --email EMAIL
+  operator         let a user see the queue dashboard at /admin/queues (every tenant's tasks),
+                   or with --off take it away
+                   --org SLUG --email EMAIL [--off]
 `
 
 func orgCommand(ctx context.Context, args []string) error {
@@ -92,7 +96,11 @@ func userCommand(ctx context.Context, args []string) error {
 		fmt.Print(userUsage)
 		return nil
 	}
-	if args[0] != "reset-password" {
+	switch args[0] {
+	case "reset-password":
+	case "operator":
+		return operatorCommand(ctx, args[1:])
+	default:
 		return fmt.Errorf("user: unknown command %q (see calsync user --help)", args[0])
 	}
 	fs := newFlags("user reset-password")
@@ -108,6 +116,33 @@ func userCommand(ctx context.Context, args []string) error {
 		}
 		fmt.Printf("password of %s in %q reset: their sessions and tokens are revoked\n", out.User.Email, out.Organization.Slug)
 		return handOver(out, smtp, sent())
+	})
+}
+
+func operatorCommand(ctx context.Context, args []string) error {
+	fs := newFlags("user operator")
+	org := fs.String("org", "", "the organization's slug")
+	email := fs.String("email", "", "the user's email")
+	off := fs.Bool("off", false, "revoke the operator flag instead of granting it")
+	if err := parse(fs, args, "org", "email"); err != nil {
+		return err
+	}
+	return withTenants(ctx, func(svc *tenants.Service, _ bool, _ func() error) error {
+		u, changed, err := svc.SetOperator(ctx, *org, *email, !*off)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !changed && *off:
+			fmt.Printf("%s in %q is not an operator: nothing to do\n", u.Email, *org)
+		case !changed:
+			fmt.Printf("%s in %q is already an operator: nothing to do\n", u.Email, *org)
+		case *off:
+			fmt.Printf("%s in %q is no longer an operator: the queue dashboard is closed to them\n", u.Email, *org)
+		default:
+			fmt.Printf("%s in %q is now an operator: they may see the queue dashboard at %s\n", u.Email, *org, server.QueuesPath)
+		}
+		return nil
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -33,7 +34,9 @@ var linkRE = regexp.MustCompile(`http://\S+/signin/\S+`)
 // a duplicate slug is refused in one line, and `user reset-password`
 // issues a link that works once while the old password stops working.
 // Used, replaced, expired and tampered links get a clear page and change
-// nothing. On SQLite, and on PostgreSQL when DATABASE_URL is set.
+// nothing. `user operator` opens the queue dashboard to the admin and
+// `--off` closes it at once. On SQLite, and on PostgreSQL when
+// DATABASE_URL is set.
 func TestOrganizationSetup(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "calsync")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -88,6 +91,9 @@ func orgSetup(t *testing.T, bin, dbURL string) {
 		{"org", "create", "--name", "X"},
 		{"user", "reset-password", "--org", "no-such-" + slug, "--email", email},
 		{"user", "reset-password", "--org", slug, "--email", "nobody@example.com"},
+		{"user", "operator", "--org", "no-such-" + slug, "--email", email},
+		{"user", "operator", "--org", slug, "--email", "nobody@example.com"},
+		{"user", "operator", "--org", slug},
 	} {
 		if _, stderr, err := calsync(bad...); err == nil || !strings.HasPrefix(stderr, "calsync: ") || strings.Contains(stderr, "goroutine") {
 			t.Errorf("%v: want a one-line error, got %v %q", bad, err, stderr)
@@ -162,6 +168,54 @@ func orgSetup(t *testing.T, bin, dbURL string) {
 	signIn(t, addr, email, "second-password-2", true)
 	signIn(t, addr, email, "third-password-3", false)
 
+	// The queue dashboard opens to the admin once `user operator` made
+	// them an operator, and closes at once with --off.
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	cred, _ := json.Marshal(map[string]any{
+		"query":     `mutation($e:String!,$p:String!){signIn(input:{email:$e,password:$p}){viewer{organization{name}}}}`,
+		"variables": map[string]any{"e": email, "p": "second-password-2"},
+	})
+	res, err = browser.Post("http://"+addr+"/graphql", "application/json", bytes.NewReader(cred))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !hasSession(res) {
+		t.Fatalf("sign in for the dashboard: %d %s", res.StatusCode, raw)
+	}
+	dashboard := func(want int) {
+		t.Helper()
+		for _, p := range []string{"/admin/queues", "/admin/queues/api/queues"} {
+			res, err := browser.Get("http://" + addr + p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != want {
+				t.Errorf("%s: want %d, got %d", p, want, res.StatusCode)
+			}
+		}
+	}
+	dashboard(http.StatusForbidden)
+	for _, step := range []struct {
+		args []string
+		out  string
+		want int
+	}{
+		{[]string{"user", "operator", "--org", slug, "--email", email}, "is now an operator", http.StatusOK},
+		{[]string{"user", "operator", "--org", slug, "--email", email}, "already an operator", http.StatusOK},
+		{[]string{"user", "operator", "--org", slug, "--email", email, "--off"}, "no longer an operator", http.StatusForbidden},
+		{[]string{"user", "operator", "--org", slug, "--email", email, "--off"}, "not an operator", http.StatusForbidden},
+	} {
+		out, stderr, err := calsync(step.args...)
+		if err != nil || !strings.Contains(out, step.out) {
+			t.Fatalf("%v: %v\n%s%s", step.args, err, out, stderr)
+		}
+		dashboard(step.want)
+	}
+
 	// A replaced link and an expired one change nothing.
 	out, _, _ = calsync("user", "reset-password", "--org", slug, "--email", email)
 	replaced := linkRE.FindString(out)
@@ -176,6 +230,7 @@ func orgSetup(t *testing.T, bin, dbURL string) {
 	}
 	signIn(t, addr, email, "replaced-password", false)
 	signIn(t, addr, email, "expired-password", false)
+
 }
 
 func hasSession(res *http.Response) bool {

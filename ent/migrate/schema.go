@@ -831,6 +831,7 @@ var (
 		{Name: "time_zone", Type: field.TypeString, Default: "UTC"},
 		{Name: "password_hash", Type: field.TypeString, Nullable: true},
 		{Name: "general_fieldworker", Type: field.TypeBool, Default: false},
+		{Name: "operator", Type: field.TypeBool, Default: false},
 		{Name: "google_sync", Type: field.TypeBool, Nullable: true},
 		{Name: "google_sync_set_by_admin", Type: field.TypeBool, Default: false},
 		{Name: "microsoft_sync", Type: field.TypeBool, Nullable: true},
@@ -845,7 +846,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_organizations_organization",
-				Columns:    []*schema.Column{UsersColumns[14]},
+				Columns:    []*schema.Column{UsersColumns[15]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -854,12 +855,12 @@ var (
 			{
 				Name:    "user_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[14]},
+				Columns: []*schema.Column{UsersColumns[15]},
 			},
 			{
 				Name:    "user_organization_id_email",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[14], UsersColumns[3]},
+				Columns: []*schema.Column{UsersColumns[15], UsersColumns[3]},
 			},
 		},
 	}

@@ -955,12 +955,16 @@ func init() {
 	userDescGeneralFieldworker := userFields[6].Descriptor()
 	// user.DefaultGeneralFieldworker holds the default value on creation for the general_fieldworker field.
 	user.DefaultGeneralFieldworker = userDescGeneralFieldworker.Default.(bool)
+	// userDescOperator is the schema descriptor for operator field.
+	userDescOperator := userFields[7].Descriptor()
+	// user.DefaultOperator holds the default value on creation for the operator field.
+	user.DefaultOperator = userDescOperator.Default.(bool)
 	// userDescGoogleSyncSetByAdmin is the schema descriptor for google_sync_set_by_admin field.
-	userDescGoogleSyncSetByAdmin := userFields[8].Descriptor()
+	userDescGoogleSyncSetByAdmin := userFields[9].Descriptor()
 	// user.DefaultGoogleSyncSetByAdmin holds the default value on creation for the google_sync_set_by_admin field.
 	user.DefaultGoogleSyncSetByAdmin = userDescGoogleSyncSetByAdmin.Default.(bool)
 	// userDescMicrosoftSyncSetByAdmin is the schema descriptor for microsoft_sync_set_by_admin field.
-	userDescMicrosoftSyncSetByAdmin := userFields[10].Descriptor()
+	userDescMicrosoftSyncSetByAdmin := userFields[11].Descriptor()
 	// user.DefaultMicrosoftSyncSetByAdmin holds the default value on creation for the microsoft_sync_set_by_admin field.
 	user.DefaultMicrosoftSyncSetByAdmin = userDescMicrosoftSyncSetByAdmin.Default.(bool)
 }

@@ -30,6 +30,9 @@ func (User) Fields() []ent.Field {
 		field.String("password_hash").Optional().Sensitive().Annotations(entgql.Skip()),
 		// The general fieldworker is the business's own default calendar.
 		field.Bool("general_fieldworker").Default(false),
+		// Operators run the installation (the queue dashboard shows every
+		// tenant's tasks). Granted only by the CLI, never through the API.
+		field.Bool("operator").Default(false).Annotations(entgql.Skip()),
 		// Per-provider override of the organization's switch: nil means
 		// "follow the organization"; *_set_by_admin marks an admin's choice,
 		// which is honoured even where users may not override.

@@ -38,6 +38,8 @@ const (
 	FieldPasswordHash = "password_hash"
 	// FieldGeneralFieldworker holds the string denoting the general_fieldworker field in the database.
 	FieldGeneralFieldworker = "general_fieldworker"
+	// FieldOperator holds the string denoting the operator field in the database.
+	FieldOperator = "operator"
 	// FieldGoogleSync holds the string denoting the google_sync field in the database.
 	FieldGoogleSync = "google_sync"
 	// FieldGoogleSyncSetByAdmin holds the string denoting the google_sync_set_by_admin field in the database.
@@ -95,6 +97,7 @@ var Columns = []string{
 	FieldTimeZone,
 	FieldPasswordHash,
 	FieldGeneralFieldworker,
+	FieldOperator,
 	FieldGoogleSync,
 	FieldGoogleSyncSetByAdmin,
 	FieldMicrosoftSync,
@@ -146,6 +149,8 @@ var (
 	TimeZoneValidator func(string) error
 	// DefaultGeneralFieldworker holds the default value on creation for the "general_fieldworker" field.
 	DefaultGeneralFieldworker bool
+	// DefaultOperator holds the default value on creation for the "operator" field.
+	DefaultOperator bool
 	// DefaultGoogleSyncSetByAdmin holds the default value on creation for the "google_sync_set_by_admin" field.
 	DefaultGoogleSyncSetByAdmin bool
 	// DefaultMicrosoftSyncSetByAdmin holds the default value on creation for the "microsoft_sync_set_by_admin" field.
@@ -220,6 +225,11 @@ func ByPasswordHash(opts ...sql.OrderTermOption) OrderOption {
 // ByGeneralFieldworker orders the results by the general_fieldworker field.
 func ByGeneralFieldworker(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldGeneralFieldworker, opts...).ToFunc()
+}
+
+// ByOperator orders the results by the operator field.
+func ByOperator(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOperator, opts...).ToFunc()
 }
 
 // ByGoogleSync orders the results by the google_sync field.

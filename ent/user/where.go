@@ -101,6 +101,11 @@ func GeneralFieldworker(v bool) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldGeneralFieldworker, v))
 }
 
+// Operator applies equality check predicate on the "operator" field. It's identical to OperatorEQ.
+func Operator(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldOperator, v))
+}
+
 // GoogleSync applies equality check predicate on the "google_sync" field. It's identical to GoogleSyncEQ.
 func GoogleSync(v bool) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldGoogleSync, v))
@@ -539,6 +544,16 @@ func GeneralFieldworkerEQ(v bool) predicate.User {
 // GeneralFieldworkerNEQ applies the NEQ predicate on the "general_fieldworker" field.
 func GeneralFieldworkerNEQ(v bool) predicate.User {
 	return predicate.User(sql.FieldNEQ(FieldGeneralFieldworker, v))
+}
+
+// OperatorEQ applies the EQ predicate on the "operator" field.
+func OperatorEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldOperator, v))
+}
+
+// OperatorNEQ applies the NEQ predicate on the "operator" field.
+func OperatorNEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldOperator, v))
 }
 
 // GoogleSyncEQ applies the EQ predicate on the "google_sync" field.

@@ -17,6 +17,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	"github.com/hibiken/asynq"
+	"github.com/hibiken/asynqmon"
 
 	"calsync/ent"
 	"calsync/graph"
@@ -68,10 +69,12 @@ type App struct {
 	// Metrics are this App's, in a registry of their own (MetricsHandler).
 	Metrics *metrics.Metrics
 
-	handler      http.Handler
-	worker       *asynq.Server
-	scheduler    *asynq.Scheduler
-	inspector    *asynq.Inspector
+	handler   http.Handler
+	worker    *asynq.Server
+	scheduler *asynq.Scheduler
+	inspector *asynq.Inspector
+	// queues is the operators' queue dashboard (its own Redis connections).
+	queues       *asynqmon.HTTPHandler
 	locker       *redisconn.Locker
 	brokerPrefix string
 	now          func() time.Time
@@ -192,6 +195,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	a.Directory = directory.New(directory.Options{Now: now,
 		Client: client, Logger: log, Unlinker: a.Consent, Passwords: a.Auth,
 	})
+	a.queues = server.QueueDashboard(a.Redis.Asynq)
 	var emulators http.Handler
 	if ps.emulators != nil {
 		emulators = ps.emulators
@@ -214,6 +218,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		ComplexityLimit: cfg.ComplexityLimit,
 		Ready:           a.ready,
 		Observer:        a.Metrics,
+		Queues:          a.queues,
 	})
 	return nil
 }
@@ -326,6 +331,9 @@ func (a *App) Close() {
 	}
 	if a.inspector != nil {
 		_ = a.inspector.Close()
+	}
+	if a.queues != nil {
+		_ = a.queues.Close()
 	}
 	if a.Queue != nil {
 		_ = a.Queue.Close()

@@ -63,6 +63,9 @@ type Options struct {
 	// Observer, when set, records requests and GraphQL operations
 	// (metrics).
 	Observer Observer
+	// Queues, when set, is the queue dashboard (QueueDashboard), mounted
+	// at QueuesPath for operators only.
+	Queues http.Handler
 }
 
 // New returns the HTTP handler.
@@ -164,6 +167,9 @@ func New(o Options) http.Handler {
 			mux.Handle(prefix, o.Emulators)
 		}
 		mux.Handle("/_emulator/", loopbackOnly(o.Emulators))
+	}
+	if o.Queues != nil {
+		mountQueues(mux, res.Auth, res.Client, log, o.Queues)
 	}
 	if o.Introspection {
 		mux.Handle("GET /playground", playgroundHeaders(playground.Handler("Calsync", "/graphql")))

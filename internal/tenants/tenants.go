@@ -235,3 +235,39 @@ func (s *Service) List(ctx context.Context) ([]Summary, error) {
 	}
 	return out, nil
 }
+
+// SetOperator grants (on) or revokes the operator flag of the user with
+// email in the organization slug: operators may see the queue dashboard,
+// which shows every tenant's tasks. It reports whether the flag changed.
+func (s *Service) SetOperator(ctx context.Context, slug, email string, on bool) (*ent.User, bool, error) {
+	email = domain.NormalizeEmail(email)
+	if err := domain.ValidateEmail(email); err != nil {
+		return nil, false, err
+	}
+	all := viewer.AllTenantsContext(ctx)
+	org, err := s.client.Organization.Query().Where(organization.Slug(slug)).Only(all)
+	if ent.IsNotFound(err) {
+		return nil, false, fmt.Errorf("no organization with slug %q", slug)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("tenants: set operator: %w", err)
+	}
+	u, err := s.client.User.Query().Where(user.OrganizationID(org.ID), user.Email(email)).Only(all)
+	if ent.IsNotFound(err) {
+		return nil, false, fmt.Errorf("no user %s in organization %q", email, slug)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("tenants: set operator: %w", err)
+	}
+	if on && !u.Active {
+		return nil, false, fmt.Errorf("user %s in organization %q is deactivated", email, slug)
+	}
+	if u.Operator == on {
+		return u, false, nil
+	}
+	u, err = u.Update().SetOperator(on).Save(viewer.SystemContext(ctx, org.ID))
+	if err != nil {
+		return nil, false, fmt.Errorf("tenants: set operator: %w", err)
+	}
+	return u, true, nil
+}
