@@ -106,7 +106,7 @@ func (g documentGuard) MutateOperationParameters(ctx context.Context, p *graphql
 	// input types, which costs far more per value than reading the JSON.
 	nodes := 0
 	for name, v := range p.Variables {
-		if msg := rawValueBound(v, 1, &nodes, g.limits); msg != "" {
+		if msg := valueBound(v, 1, &nodes, g.limits); msg != "" {
 			e := limitError(domain.CodeBadUserInput, "variable $%s: %s", name, msg)
 			e.Extensions["field"] = name
 			return e
@@ -131,12 +131,12 @@ func (g documentGuard) MutateOperationParameters(ctx context.Context, p *graphql
 	return nil
 }
 
-// rawValueBound checks a variable's JSON value against the limits on
+// valueBound checks an argument or variable value against the limits on
 // argument values: list length, nesting and the number of values in all
 // variables together (counted in *nodes).
-func rawValueBound(v any, depth int, nodes *int, l Limits) string {
+func valueBound(v any, depth int, nodes *int, l Limits) string {
 	if *nodes++; *nodes > l.MaxInputNodes {
-		return fmt.Sprintf("the variables hold more than %d values together", l.MaxInputNodes)
+		return fmt.Sprintf("the arguments hold more than %d values together", l.MaxInputNodes)
 	}
 	if depth > l.MaxInputDepth {
 		return fmt.Sprintf("nested more than %d levels deep", l.MaxInputDepth)
@@ -147,13 +147,13 @@ func rawValueBound(v any, depth int, nodes *int, l Limits) string {
 			return fmt.Sprintf("a list of %d items; the limit is %d", len(x), l.MaxInputList)
 		}
 		for _, e := range x {
-			if msg := rawValueBound(e, depth+1, nodes, l); msg != "" {
+			if msg := valueBound(e, depth+1, nodes, l); msg != "" {
 				return msg
 			}
 		}
 	case map[string]any:
 		for _, e := range x {
-			if msg := rawValueBound(e, depth+1, nodes, l); msg != "" {
+			if msg := valueBound(e, depth+1, nodes, l); msg != "" {
 				return msg
 			}
 		}
@@ -304,7 +304,7 @@ func (o operationLimits) MutateOperationContext(_ context.Context, oc *graphql.O
 	if oc.Operation == nil {
 		return nil
 	}
-	m := &measure{limits: o.limits, doc: oc.Doc, vars: oc.Variables, memo: map[string]cost{}, checked: map[*ast.Field]bool{}}
+	m := &measure{limits: o.limits, doc: oc.Doc, vars: oc.Variables, memo: map[string]cost{}}
 	c := m.set(oc.Operation.SelectionSet)
 	if m.err != nil {
 		return m.err
@@ -335,7 +335,6 @@ type measure struct {
 	vars     map[string]any
 	memo     map[string]cost
 	visiting map[string]bool
-	checked  map[*ast.Field]bool
 	// inputNodes counts argument values checked so far.
 	inputNodes int
 	err        *gqlerror.Error
@@ -383,13 +382,8 @@ func (m *measure) fragment(name string) cost {
 }
 
 func (m *measure) field(f *ast.Field) cost {
-	mult := 1.0
-	if !m.checked[f] {
-		m.checked[f] = true
-		mult = m.arguments(f)
-	} else {
-		mult = m.multiplier(f, f.ArgumentMap(m.vars))
-	}
+	// Each field is measured once: fragments are memoized by name.
+	mult := m.arguments(f)
 	if m.err != nil {
 		return cost{}
 	}
@@ -412,7 +406,7 @@ func (m *measure) arguments(f *ast.Field) float64 {
 	}
 	args := f.ArgumentMap(m.vars)
 	for name, v := range args {
-		if msg := m.checkValue(v, 1); msg != "" {
+		if msg := valueBound(v, 1, &m.inputNodes, m.limits); msg != "" {
 			m.err = limitError(domain.CodeBadUserInput, "argument %s of %s: %s", name, f.Name, msg)
 			m.err.Extensions["field"] = name
 			return 1
@@ -454,33 +448,6 @@ func (m *measure) multiplier(f *ast.Field, args map[string]any) float64 {
 
 func isConnection(f *ast.Field) bool {
 	return f.Definition != nil && f.Definition.Type != nil && strings.HasSuffix(f.Definition.Type.Name(), "Connection")
-}
-
-func (m *measure) checkValue(v any, depth int) string {
-	if m.inputNodes++; m.inputNodes > m.limits.MaxInputNodes {
-		return fmt.Sprintf("the arguments of the operation hold more than %d values together", m.limits.MaxInputNodes)
-	}
-	if depth > m.limits.MaxInputDepth {
-		return fmt.Sprintf("nested more than %d levels deep", m.limits.MaxInputDepth)
-	}
-	switch x := v.(type) {
-	case []any:
-		if len(x) > m.limits.MaxInputList {
-			return fmt.Sprintf("a list of %d items; the limit is %d", len(x), m.limits.MaxInputList)
-		}
-		for _, e := range x {
-			if msg := m.checkValue(e, depth+1); msg != "" {
-				return msg
-			}
-		}
-	case map[string]any:
-		for _, e := range x {
-			if msg := m.checkValue(e, depth+1); msg != "" {
-				return msg
-			}
-		}
-	}
-	return ""
 }
 
 func intArg(v any) (int64, bool) {

@@ -87,7 +87,13 @@ func Open(ctx context.Context, o Options, driverWrap func(dialect.Driver) dialec
 		db.Close()
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
-	var drv dialect.Driver = utcDriver{entsql.OpenDB(dialectName, db)}
+	sqlDrv := entsql.OpenDB(dialectName, db)
+	var drv dialect.Driver = sqlDrv
+	if dialectName == dialect.SQLite {
+		// PostgreSQL stores instants (timestamptz): only SQLite's text
+		// needs every time parameter in UTC.
+		drv = utcDriver{sqlDrv}
+	}
 	if driverWrap != nil {
 		drv = driverWrap(drv)
 	}
