@@ -88,7 +88,7 @@ type Options struct {
 	// BrokerPrefix separates pub/sub channels (tests use one per run).
 	BrokerPrefix string
 	// Now is the one clock every service reads (default time.Now; tests
-	// pass a clock.Fake's Now).
+	// pass a fake clock's Now, e.g. emucore.FakeClock).
 	Now func() time.Time
 }
 

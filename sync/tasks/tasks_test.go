@@ -13,10 +13,10 @@ import (
 
 	"calsync/ent/calendaraccount"
 	"calsync/ent/syncrun"
-	"calsync/internal/clock"
 	"calsync/internal/domain"
 	"calsync/internal/testenv"
 	"calsync/internal/viewer"
+	"calsync/sync/emulator/emucore"
 	"calsync/sync/tasks"
 )
 
@@ -211,7 +211,7 @@ func TestReconcilePurgesByTheAppClock(t *testing.T) {
 	now := time.Now()
 	mk(1, now.Add(15*time.Minute))
 	mk(2, now.Add(-25*time.Hour))
-	fake := clock.NewFake(now)
+	fake := emucore.NewFakeClock(now)
 	insp := asynq.NewInspector(env.App.Redis.Asynq)
 	defer insp.Close()
 	h := &tasks.ReconcileAll{Client: db, Queue: env.App.Queue, Inspector: insp, Log: env.App.Log, Now: fake.Now}
