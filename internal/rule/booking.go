@@ -14,7 +14,7 @@ import (
 // seesAllBookings: the system, admins and schedulers see every booking of
 // the organization; fieldworkers only those they host.
 func seesAllBookings(v viewer.Viewer) bool {
-	return v.System || v.Role == viewer.RoleAdmin || v.Role == viewer.RoleScheduler
+	return v.System || v.CanSchedule()
 }
 
 // FilterBookings narrows a fieldworker's (or anyone else's without a

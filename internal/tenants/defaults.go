@@ -48,9 +48,11 @@ func CreateDefaults(ctx context.Context, db *ent.Client, orgID int) (*Defaults, 
 		}
 		d.Statuses[s.name] = st
 	}
-	if _, err := scheduling.CreateCancellationStatus(ctx, db, orgID); err != nil {
+	cancelled, err := scheduling.CreateCancellationStatus(ctx, db, orgID)
+	if err != nil {
 		return nil, err
 	}
+	d.Statuses[cancelled.Name] = cancelled
 	for _, t := range []struct {
 		name                             string
 		sync, personal, def, unavailable bool

@@ -43,8 +43,7 @@ func RerenderHook(rerender Rerender) ent.Hook {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			fields, watched := renderedFields[m.Type()]
 			if !watched || !m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) || !slices.ContainsFunc(fields, func(f string) bool {
-				_, set := m.Field(f)
-				return set
+				return changes(ctx, m, f)
 			}) {
 				return next.Mutate(ctx, m)
 			}
@@ -70,6 +69,22 @@ func RerenderHook(rerender Rerender) ent.Hook {
 			return v, nil
 		})
 	}
+}
+
+// changes reports whether m sets field f — to a new value, when it updates
+// one row and the old value can be read (saving a profile unchanged
+// re-syncs nothing).
+func changes(ctx context.Context, m ent.Mutation, f string) bool {
+	v, set := m.Field(f)
+	if !set {
+		return false
+	}
+	if m.Op().Is(ent.OpUpdateOne) {
+		if old, err := m.OldField(viewer.AllTenantsContext(ctx), f); err == nil && old == v {
+			return false
+		}
+	}
+	return true
 }
 
 // mutatedIDs are the ids a mutation is about to change, read before it
@@ -100,17 +115,19 @@ func affectedUsers(ctx context.Context, m ent.Mutation, ids []int) (map[int][]in
 			out[org] = users
 		}
 	case *ent.UserMutation:
+		// Their own calendars, and those of the hosts of bookings they
+		// created: two queries whatever the number of people.
 		people, err := m.Client().User.Query().Where(user.IDIn(ids...)).All(sys)
 		if err != nil {
 			return nil, err
 		}
-		for _, p := range people {
-			hosts, err := m.Client().User.Query().
-				Where(user.HasBookingsWith(booking.HasCreatedByWith(user.ID(p.ID)))).IDs(sys)
-			if err != nil {
-				return nil, err
-			}
-			out[p.OrganizationID] = append(out[p.OrganizationID], append(hosts, p.ID)...)
+		hosts, err := m.Client().User.Query().
+			Where(user.HasBookingsWith(booking.HasCreatedByWith(user.IDIn(ids...)))).All(sys)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range append(people, hosts...) {
+			out[p.OrganizationID] = append(out[p.OrganizationID], p.ID)
 		}
 	case *ent.BookingStatusMutation:
 		return hostsOf(sys, m.Client(), booking.StatusIDIn(ids...))

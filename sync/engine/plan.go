@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"strconv"
 
 	"calsync/ent"
 	"calsync/ent/eventlink"
@@ -96,7 +95,7 @@ func plan(in planInput) planned {
 			// what it may have made, found by its tags.
 			found := false
 			for _, rm := range in.tagged {
-				if rm.Tags[TagBooking] == strconv.Itoa(l.BookingRef) && rm.Tags[TagUser] == strconv.Itoa(l.UserID) {
+				if tagPair(rm) == pair {
 					out.steps = append(out.steps, &step{pair: pair, link: l, op: Op{Kind: OpDelete, RemoteID: rm.ID}})
 					known[rm.ID], found = true, true
 				}
