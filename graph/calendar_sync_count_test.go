@@ -114,6 +114,12 @@ func TestCalendarSyncQueryCount(t *testing.T) {
 			if counts[50] > 6 {
 				t.Fatalf("calendarSync on 50 users cost %d SQL statements; want at most 6", counts[50])
 			}
+			// Both providers in one batch: the same statements as one.
+			env.Queries.Reset()
+			admin.MustDo(t, `{users(first:50){edges{node{id calendarSyncs{provider enabled}}}}}`, nil, nil)
+			if n := env.Queries.Count(); n > counts[50] {
+				t.Fatalf("calendarSyncs on 50 users cost %d SQL statements; calendarSync cost %d", n, counts[50])
+			}
 
 			got := map[int]syncOut{}
 			for _, e := range out.Users.Edges {

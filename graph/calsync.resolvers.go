@@ -470,15 +470,12 @@ func (r *userResolver) CalendarSync(ctx context.Context, obj *ent.User, provider
 
 // CalendarSyncs is the resolver for the calendarSyncs field.
 func (r *userResolver) CalendarSyncs(ctx context.Context, obj *ent.User) ([]*model.CalendarSync, error) {
-	out := make([]*model.CalendarSync, 0, len(domain.Providers))
-	for _, p := range domain.Providers {
-		cs, err := r.calendarSync(ctx, obj, p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, cs)
+	keys := make([]syncKey, len(domain.Providers))
+	for i, p := range domain.Providers {
+		keys[i] = syncKey{user: obj, provider: p}
 	}
-	return out, nil
+	// One batch for both providers, not one after the other.
+	return r.loaders(ctx).calendarSync.LoadAll(ctx, keys)
 }
 
 // LastCalendarAccount is the resolver for the lastCalendarAccount field.
