@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -189,22 +188,6 @@ type Request struct {
 	Addr         netip.Addr
 	sessionToken string
 	w            http.ResponseWriter
-	// upgrade: a websocket, whose HTTP status is long gone.
-	upgrade     bool
-	wroteStatus bool
-}
-
-// refuse sets the HTTP status and Retry-After of a refused request, once,
-// before gqlgen writes the body (its POST transport sets only headers
-// before executing the operation and writes the body with w.Write, so a
-// status written here stands).
-func (r *Request) refuse(status, retrySecs int) {
-	if r == nil || r.w == nil || r.upgrade || r.wroteStatus {
-		return
-	}
-	r.wroteStatus = true
-	r.w.Header().Set("Retry-After", strconv.Itoa(retrySecs))
-	r.w.WriteHeader(status)
 }
 
 // CSRFToken returns the CSRF token of the current session, or "".
@@ -257,13 +240,13 @@ func (s *Service) SignIn(ctx context.Context, email, password, orgSlug string) (
 		return nil, err
 	}
 	if wait > 0 {
-		return nil, s.tooManyAttempts(req, wait)
+		return nil, s.tooManyAttempts(wait)
 	}
 	matched, err := s.matchPassword(ctx, email, password, orgSlug)
 	if err != nil {
 		s.abandon(ctx, att)
 		if errors.Is(err, errPasswordChecksBusy) {
-			return nil, s.busy(req)
+			return nil, s.busy()
 		}
 		return nil, err
 	}
@@ -354,7 +337,7 @@ func (s *Service) VerifyPassword(ctx context.Context, userID int, password, fiel
 		return err
 	}
 	if wait > 0 {
-		return s.tooManyAttempts(req, wait)
+		return s.tooManyAttempts(wait)
 	}
 	ok := false
 	err = s.gate.run(ctx, func() {
@@ -367,7 +350,7 @@ func (s *Service) VerifyPassword(ctx context.Context, userID int, password, fiel
 	if err != nil {
 		s.abandon(ctx, att)
 		if errors.Is(err, errPasswordChecksBusy) {
-			return s.busy(req)
+			return s.busy()
 		}
 		return err
 	}
@@ -391,7 +374,7 @@ func (s *Service) HashPassword(ctx context.Context, password string) (string, er
 	)
 	err := s.gate.run(ctx, func() { h, herr = s.meter.hash(password) })
 	if errors.Is(err, errPasswordChecksBusy) {
-		return "", s.busy(RequestFromContext(ctx))
+		return "", s.busy()
 	}
 	if err != nil {
 		return "", err
@@ -413,19 +396,18 @@ func (s *Service) abandon(ctx context.Context, att *attempt) {
 	}
 }
 
-// tooManyAttempts answers a throttled attempt: HTTP 429, Retry-After and
+// tooManyAttempts answers a throttled attempt (the transport makes it HTTP
+// 429 with Retry-After):
 // TOO_MANY_REQUESTS with retryAfterSeconds.
-func (s *Service) tooManyAttempts(req *Request, wait time.Duration) error {
+func (s *Service) tooManyAttempts(wait time.Duration) error {
 	secs := retrySeconds(wait)
-	req.refuse(http.StatusTooManyRequests, secs)
 	return limitError(domain.CodeTooManyRequests, secs, fmt.Sprintf("too many wrong passwords: try again in %d seconds", secs))
 }
 
-// busy answers a password check refused by the gate: HTTP 503,
-// Retry-After and UNAVAILABLE.
-func (s *Service) busy(req *Request) error {
+// busy answers a password check refused by the gate (the transport makes it
+// HTTP 503 with Retry-After): UNAVAILABLE.
+func (s *Service) busy() error {
 	secs := retrySeconds(s.gate.maxWait)
-	req.refuse(http.StatusServiceUnavailable, secs)
 	return limitError(domain.CodeUnavailable, secs, "the server is busy checking passwords: try again shortly")
 }
 
@@ -541,7 +523,7 @@ func (s *Service) Authenticate(ctx context.Context, tok string) (viewer.Viewer, 
 // with a bad token is answered 401; one with no token goes on anonymous.
 func (s *Service) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req := &Request{w: w, Addr: peerAddr(r.RemoteAddr), upgrade: r.Header.Get("Upgrade") != ""}
+		req := &Request{w: w, Addr: peerAddr(r.RemoteAddr)}
 		ctx := context.WithValue(r.Context(), requestKey{}, req)
 		var tok string
 		kind := KindNone

@@ -86,7 +86,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		if errcode.GetErrorKind(errs) == errcode.KindProtocol && media == mediaGraphQLResponse {
 			status = http.StatusBadRequest
 		}
-		if s := statusOverride(errs); s != 0 {
+		if s := refusalStatus(w, resp.Errors); s != 0 {
 			status = s
 		}
 		w.WriteHeader(status)
@@ -106,22 +106,31 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	}
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	responses, ctx := exec.DispatchOperation(ctx, oc)
-	writeResponse(w, responses(ctx))
+	resp := responses(ctx)
+	if resp != nil {
+		if s := refusalStatus(w, resp.Errors); s != 0 {
+			w.WriteHeader(s)
+		}
+	}
+	writeResponse(w, resp)
 }
 
-// statusOverride lets a refusal raised before execution pick its HTTP
-// status (extensions.httpStatus, removed before the response is written).
-func statusOverride(errs gqlerror.List) int {
+// refusalStatus gives an answer refused for load its HTTP status — 429
+// for TOO_MANY_REQUESTS, 503 for UNAVAILABLE — and sets Retry-After from
+// the error's retryAfterSeconds; 0 for anything else.
+func refusalStatus(w http.ResponseWriter, errs gqlerror.List) int {
 	for _, e := range errs {
-		if s, ok := e.Extensions[httpStatusKey].(int); ok {
-			delete(e.Extensions, httpStatusKey)
-			return s
+		status := map[any]int{string(domain.CodeTooManyRequests): http.StatusTooManyRequests, string(domain.CodeUnavailable): http.StatusServiceUnavailable}[e.Extensions["code"]]
+		if status == 0 {
+			continue
 		}
+		if secs, ok := e.Extensions["retryAfterSeconds"].(int); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+		}
+		return status
 	}
 	return 0
 }
-
-const httpStatusKey = "httpStatus"
 
 func getParams(r *http.Request) (*graphql.RawParams, *requestError) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
