@@ -19,6 +19,10 @@ import (
 // " m=+0.01" after it for a reading of time.Now()).
 const utcGlob = "* +0000 UTC*"
 
+// timesRepairedVersion is the SQLite user_version from which stored times
+// are known to be UTC (databases of earlier releases are 0).
+const timesRepairedVersion = 1
+
 // repairOffsetTimes rewrites, on SQLite, the time values stored before
 // times were normalized to UTC (see utc.go): "2026-07-01 10:00:00 +0200
 // +0200", which the driver cannot read back, and any other zone's text,
@@ -27,10 +31,21 @@ const utcGlob = "* +0000 UTC*"
 // Values already in UTC are neither read nor written: one query per table
 // with time columns, whose GLOB filter returns only the rows to repair.
 // PostgreSQL stores timestamptz (an instant) and needs no repair.
+//
+// The repair runs once per database: PRAGMA user_version records it, so
+// later starts do not scan every table again.
 func (d *DB) repairOffsetTimes(ctx context.Context) error {
 	if d.Dialect != dialect.SQLite {
 		return nil
 	}
+	var version int
+	if err := d.SQL.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("store: read schema version: %w", err)
+	}
+	if version >= timesRepairedVersion {
+		return nil
+	}
+
 	var fixes []timeFix
 	unreadable := map[string]int{}
 	for _, t := range migrate.Tables {
@@ -62,6 +77,9 @@ func (d *DB) repairOffsetTimes(ctx context.Context) error {
 	}
 	if len(unreadable) > 0 {
 		d.log.Error("store: time values in no known format left as they are", slog.Any("columns", unreadable))
+	}
+	if _, err := d.SQL.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", timesRepairedVersion)); err != nil {
+		return fmt.Errorf("store: record the time repair: %w", err)
 	}
 	return nil
 }

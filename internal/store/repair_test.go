@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/dialect"
 
 	"calsync/ent/booking"
+	"calsync/internal/store"
 )
 
 // TestMigrateRepairsOffsetTimes: values the old code stored with an
@@ -54,6 +55,7 @@ func TestMigrateRepairsOffsetTimes(t *testing.T) {
 	if _, err := db.Client.Booking.Get(ctx, broken.ID); err == nil {
 		t.Fatal("the broken row reads before the repair: the test does not reproduce the bug")
 	}
+	asPreviousRelease(t, db)
 
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
@@ -123,6 +125,7 @@ func TestMigrateReportsUnreadableTimes(t *testing.T) {
 	if _, err := db.SQL.Exec(`UPDATE bookings SET start_at = 'next tuesday' WHERE id = ?`, b.ID); err != nil {
 		t.Fatal(err)
 	}
+	asPreviousRelease(t, db)
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -132,5 +135,40 @@ func TestMigrateReportsUnreadableTimes(t *testing.T) {
 	var s string
 	if err := db.SQL.QueryRow(`SELECT CAST(start_at AS TEXT) FROM bookings WHERE id = ?`, b.ID).Scan(&s); err != nil || s != "next tuesday" {
 		t.Fatalf("start_at = %q, %v", s, err)
+	}
+}
+
+// asPreviousRelease marks the database as one an earlier release wrote
+// (user_version 0), whose times may need the repair.
+func asPreviousRelease(t *testing.T, db *store.DB) {
+	t.Helper()
+	if _, err := db.SQL.Exec("PRAGMA user_version = 0"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTimeRepairRunsOnce: once a database is repaired (or created by this
+// release), later starts do not scan its tables again.
+func TestTimeRepairRunsOnce(t *testing.T) {
+	db, _ := openStore(t, dialect.SQLite)
+	ctx := newOrg(t, db.Client)
+	start := time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)
+	b, err := db.Client.Booking.Create().SetTitle("x").SetStartAt(start).SetEndAt(start.Add(time.Hour)).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const bad = "2026-07-01 10:00:00 +0200 +0200"
+	if _, err := db.SQL.Exec(`UPDATE bookings SET start_at = ? WHERE id = ?`, bad, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := db.SQL.QueryRow(`SELECT CAST(start_at AS TEXT) FROM bookings WHERE id = ?`, b.ID).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != bad {
+		t.Fatalf("a database already repaired was scanned again: start_at is now %q", got)
 	}
 }
