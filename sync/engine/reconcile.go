@@ -106,6 +106,9 @@ type run struct {
 	kind    syncrun.Kind
 	users   []int
 	counts  struct{ created, updated, deleted, skipped, failed int }
+	// inStepSince is when the calendar was last in step (the previous
+	// successful run's start), read once when a push lag is observed.
+	inStepSince *time.Time
 }
 
 // syncOnce runs one round: one SyncRun reconciling the account's
@@ -422,14 +425,27 @@ func (x *run) record(s *step, res Result) (*step, error) {
 	return nil, nil
 }
 
-// observeLag reports an acknowledged change's push lag. Only incremental
-// syncs (the ones booking changes queue) count: an initial sync or a
-// re-sync pushes bookings committed long before.
+// observeLag reports an acknowledged change's push lag: only for bookings
+// changed since the calendar was last in step, in incremental syncs. An
+// initial sync, a re-sync, a rename's re-render or the reconcile pass also
+// push bookings committed long before, which are no lag.
 func (x *run) observeLag(s *step) {
 	if x.r.pushLag == nil || x.kind != syncrun.KindINCREMENTAL || s.d.booking == nil {
 		return
 	}
-	x.r.pushLag.ObservePushLag(x.r.now().Sub(s.d.booking.UpdatedAt))
+	if x.inStepSince == nil {
+		since := time.Time{}
+		prev, err := x.r.client.SyncRun.Query().
+			Where(syncrun.AccountID(x.account.ID), syncrun.StateEQ(syncrun.StateSUCCEEDED), syncrun.IDLT(x.rec.ID)).
+			Order(ent.Desc(syncrun.FieldID)).First(x.ctx)
+		if err == nil && prev.StartedAt != nil {
+			since = *prev.StartedAt
+		}
+		x.inStepSince = &since
+	}
+	if s.d.booking.UpdatedAt.After(*x.inStepSince) {
+		x.r.pushLag.ObservePushLag(x.r.now().Sub(s.d.booking.UpdatedAt))
+	}
 }
 
 // recreateOrForget handles an event deleted at the provider: the booking
