@@ -98,10 +98,8 @@ func (s *Service) SetCancellationStatus(ctx context.Context, statusID int) (*ent
 // booking ends up with; cancel is the organization's cancellation status
 // (nil: none yet). It reports whether the booking became cancelled.
 func cancellation(u *ent.BookingUpdateOne, b *ent.Booking, statusID *int, cancel *ent.BookingStatus, now time.Time) bool {
-	if statusID == nil {
-		return false
-	}
-	isCancel := cancel != nil && *statusID == cancel.ID
+	// A cleared status (statusID nil) is "any other status": it reinstates.
+	isCancel := statusID != nil && cancel != nil && *statusID == cancel.ID
 	switch {
 	case isCancel && b.CancelledAt == nil:
 		u.SetCancelledAt(now)
