@@ -262,7 +262,7 @@ func (c *Config) checkAddr() error {
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
 		return fmt.Errorf("CALSYNC_ADDR: %q has no valid port", c.Addr)
 	}
-	if emulated && !c.ExposeEmulators && !loopbackHost(host) {
+	if emulated && !c.ExposeEmulators && !LoopbackHost(host) {
 		return fmt.Errorf("CALSYNC_ADDR: %q listens beyond this machine while the emulated providers run inside Calsync; use 127.0.0.1:PORT, or set CALSYNC_EXPOSE_EMULATORS=true if that is really wanted", c.Addr)
 	}
 	return nil
@@ -291,8 +291,14 @@ func (c *Config) metricsAddr(s string) error {
 	return nil
 }
 
-func loopbackHost(host string) bool {
-	if host == "localhost" {
+// LoopbackHost reports whether host — a name or an address, with or
+// without a port — names this machine (localhost or a loopback IP).
+func LoopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

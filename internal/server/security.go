@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"calsync/internal/auth"
+	"calsync/internal/config"
 )
 
 // originPolicy decides which browser origins may call the API. Origins
@@ -78,7 +79,7 @@ func (p originPolicy) allows(r *http.Request) bool {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.EqualFold(u.Host, r.Host) {
 		return false
 	}
-	return loopbackName(r.Host) || strings.EqualFold(r.Host, p.publicHost)
+	return config.LoopbackHost(r.Host) || strings.EqualFold(r.Host, p.publicHost)
 }
 
 // hostPatterns turns allowed origins into the host patterns the websocket
@@ -201,34 +202,12 @@ func playgroundHeaders(next http.Handler) http.Handler {
 // 127.0.0.1 (DNS rebinding) could read it from the visitor's browser.
 func loopbackOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isLoopback(r.RemoteAddr) || !loopbackName(r.Host) {
+		if !config.LoopbackHost(r.RemoteAddr) || !config.LoopbackHost(r.Host) {
 			http.Error(w, "the emulator control API answers only on this machine (loopback)", http.StatusForbidden)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// loopbackName reports whether host (host[:port]) names this machine.
-func loopbackName(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.Trim(host, "[]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-func isLoopback(remoteAddr string) bool {
-	host, _, err := net.SplitHostPort(remoteAddr)
-	if err != nil {
-		host = remoteAddr
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // introspectionOff answers an introspection query with a validation error
