@@ -515,7 +515,7 @@ func (s *Service) Authenticate(ctx context.Context, tok string) (viewer.Viewer, 
 			s.log.WarnContext(ctx, "auth token last-used update failed", slog.Any("error", err))
 		}
 	}
-	return viewer.Viewer{UserID: u.ID, OrgID: u.OrganizationID, Role: u.Role}, at, nil
+	return viewer.Viewer{UserID: u.ID, OrgID: u.OrganizationID, Role: u.Role, Operator: u.Operator}, at, nil
 }
 
 // Middleware authenticates each request from its session cookie or bearer

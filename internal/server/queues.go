@@ -3,7 +3,6 @@ package server
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -12,8 +11,6 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/hibiken/asynqmon"
 
-	"calsync/ent"
-	"calsync/ent/user"
 	"calsync/internal/auth"
 	"calsync/internal/viewer"
 )
@@ -33,9 +30,9 @@ func QueueDashboard(conn asynq.RedisConnOpt) *asynqmon.HTTPHandler {
 // operatorsOnly serves next (the queue dashboard, page and API alike) to
 // operators only: it shows every tenant's tasks. The caller must be
 // signed in (session cookie or bearer token, set on the context by the
-// auth middleware) and the user's operator flag is read from the database
-// on every request, so revoking it takes effect at once.
-func operatorsOnly(client *ent.Client, log *slog.Logger, next http.Handler) http.Handler {
+// auth middleware, which reads the user — active, operator — from the
+// database on every request, so revoking the flag takes effect at once).
+func operatorsOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -48,15 +45,7 @@ func operatorsOnly(client *ent.Client, log *slog.Logger, next http.Handler) http
 			http.Error(w, "sign in to see the queue dashboard (operators only): sign in through the API, then reload this page", http.StatusUnauthorized)
 			return
 		}
-		op, err := client.User.Query().
-			Where(user.ID(v.UserID), user.Active(true), user.Operator(true)).
-			Exist(viewer.SystemContext(r.Context(), v.OrgID))
-		if err != nil {
-			log.ErrorContext(r.Context(), "check operator", slog.Any("error", err))
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return
-		}
-		if !op {
+		if !v.Operator {
 			http.Error(w, "the queue dashboard is for operators only (calsync user operator)", http.StatusForbidden)
 			return
 		}
@@ -97,8 +86,8 @@ func inlineScriptHashes(dashboard http.Handler) string {
 
 // mountQueues mounts the dashboard, behind authentication and the
 // operator check.
-func mountQueues(mux *http.ServeMux, a *auth.Service, client *ent.Client, log *slog.Logger, dashboard http.Handler) {
-	h := a.Middleware(operatorsOnly(client, log, dashboardHeaders(dashboard)))
+func mountQueues(mux *http.ServeMux, a *auth.Service, dashboard http.Handler) {
+	h := a.Middleware(operatorsOnly(dashboardHeaders(dashboard)))
 	mux.Handle(QueuesPath, h)
 	mux.Handle(QueuesPath+"/", h)
 }

@@ -169,7 +169,7 @@ func New(o Options) http.Handler {
 		mux.Handle("/_emulator/", loopbackOnly(o.Emulators))
 	}
 	if o.Queues != nil {
-		mountQueues(mux, res.Auth, res.Client, log, o.Queues)
+		mountQueues(mux, res.Auth, o.Queues)
 	}
 	if o.Introspection {
 		mux.Handle("GET /playground", playgroundHeaders(playground.Handler("Calsync", "/graphql")))

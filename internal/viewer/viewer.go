@@ -55,6 +55,9 @@ type Viewer struct {
 	Role Role
 	// System marks background work (workers, migrations, sign-in lookup).
 	System bool
+	// Operator marks an operator of the whole installation (the queue
+	// dashboard), read with the user on every request.
+	Operator bool
 }
 
 // IsAdmin reports whether the viewer is an organization administrator.
