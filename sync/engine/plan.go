@@ -1,7 +1,6 @@
 package engine
 
 import (
-
 	"calsync/ent"
 	"calsync/ent/eventlink"
 )
