@@ -1880,6 +1880,22 @@ func (c *ExternalEventClient) QueryCalendar(_m *ExternalEvent) *ProviderCalendar
 	return query
 }
 
+// QueryAccount queries the account edge of a ExternalEvent.
+func (c *ExternalEventClient) QueryAccount(_m *ExternalEvent) *CalendarAccountQuery {
+	query := (&CalendarAccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(externalevent.Table, externalevent.FieldID, id),
+			sqlgraph.To(calendaraccount.Table, calendaraccount.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, externalevent.AccountTable, externalevent.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ExternalEventClient) Hooks() []Hook {
 	hooks := c.hooks.ExternalEvent

@@ -257,6 +257,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			externalevent.FieldUpdatedAt:         {Type: field.TypeTime, Column: externalevent.FieldUpdatedAt},
 			externalevent.FieldOrganizationID:    {Type: field.TypeInt, Column: externalevent.FieldOrganizationID},
 			externalevent.FieldCalendarRefID:     {Type: field.TypeInt, Column: externalevent.FieldCalendarRefID},
+			externalevent.FieldAccountID:         {Type: field.TypeInt, Column: externalevent.FieldAccountID},
 			externalevent.FieldProviderEventID:   {Type: field.TypeString, Column: externalevent.FieldProviderEventID},
 			externalevent.FieldTitle:             {Type: field.TypeString, Column: externalevent.FieldTitle},
 			externalevent.FieldStartAt:           {Type: field.TypeTime, Column: externalevent.FieldStartAt},
@@ -264,9 +265,11 @@ var schemaGraph = func() *sqlgraph.Schema {
 			externalevent.FieldAllDay:            {Type: field.TypeBool, Column: externalevent.FieldAllDay},
 			externalevent.FieldPrivate:           {Type: field.TypeBool, Column: externalevent.FieldPrivate},
 			externalevent.FieldBusy:              {Type: field.TypeBool, Column: externalevent.FieldBusy},
+			externalevent.FieldShowAs:            {Type: field.TypeEnum, Column: externalevent.FieldShowAs},
 			externalevent.FieldStatus:            {Type: field.TypeString, Column: externalevent.FieldStatus},
 			externalevent.FieldRecurringSeriesID: {Type: field.TypeString, Column: externalevent.FieldRecurringSeriesID},
 			externalevent.FieldWebLink:           {Type: field.TypeString, Column: externalevent.FieldWebLink},
+			externalevent.FieldReadGen:           {Type: field.TypeInt, Column: externalevent.FieldReadGen},
 		},
 	}
 	graph.Nodes[9] = &sqlgraph.Node{
@@ -335,6 +338,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldDefaultTimeZone:      {Type: field.TypeString, Column: organization.FieldDefaultTimeZone},
 			organization.FieldPrimaryColor:         {Type: field.TypeString, Column: organization.FieldPrimaryColor},
 			organization.FieldSecondaryColor:       {Type: field.TypeString, Column: organization.FieldSecondaryColor},
+			organization.FieldGoogleEventColor:     {Type: field.TypeString, Column: organization.FieldGoogleEventColor},
+			organization.FieldMicrosoftEventColor:  {Type: field.TypeString, Column: organization.FieldMicrosoftEventColor},
 			organization.FieldCancellationStatusID: {Type: field.TypeInt, Column: organization.FieldCancellationStatusID},
 		},
 	}
@@ -383,10 +388,20 @@ var schemaGraph = func() *sqlgraph.Schema {
 			providercalendar.FieldColor:             {Type: field.TypeString, Column: providercalendar.FieldColor},
 			providercalendar.FieldSelected:          {Type: field.TypeBool, Column: providercalendar.FieldSelected},
 			providercalendar.FieldSyncCursor:        {Type: field.TypeString, Column: providercalendar.FieldSyncCursor},
+			providercalendar.FieldAccessRole:        {Type: field.TypeString, Column: providercalendar.FieldAccessRole},
 			providercalendar.FieldChannelID:         {Type: field.TypeString, Column: providercalendar.FieldChannelID},
 			providercalendar.FieldChannelResourceID: {Type: field.TypeString, Column: providercalendar.FieldChannelResourceID},
 			providercalendar.FieldChannelToken:      {Type: field.TypeString, Column: providercalendar.FieldChannelToken},
 			providercalendar.FieldChannelExpiresAt:  {Type: field.TypeTime, Column: providercalendar.FieldChannelExpiresAt},
+			providercalendar.FieldChannelRetryAt:    {Type: field.TypeTime, Column: providercalendar.FieldChannelRetryAt},
+			providercalendar.FieldReadRequested:     {Type: field.TypeInt, Column: providercalendar.FieldReadRequested},
+			providercalendar.FieldReadDone:          {Type: field.TypeInt, Column: providercalendar.FieldReadDone},
+			providercalendar.FieldReadGen:           {Type: field.TypeInt, Column: providercalendar.FieldReadGen},
+			providercalendar.FieldWindowFrom:        {Type: field.TypeTime, Column: providercalendar.FieldWindowFrom},
+			providercalendar.FieldWindowTo:          {Type: field.TypeTime, Column: providercalendar.FieldWindowTo},
+			providercalendar.FieldNextPollAt:        {Type: field.TypeTime, Column: providercalendar.FieldNextPollAt},
+			providercalendar.FieldLastReadAt:        {Type: field.TypeTime, Column: providercalendar.FieldLastReadAt},
+			providercalendar.FieldLastReadError:     {Type: field.TypeString, Column: providercalendar.FieldLastReadError},
 		},
 	}
 	graph.Nodes[14] = &sqlgraph.Node{
@@ -758,6 +773,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"ExternalEvent",
 		"ProviderCalendar",
+	)
+	graph.MustAddE(
+		"account",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   externalevent.AccountTable,
+			Columns: []string{externalevent.AccountColumn},
+			Bidi:    false,
+		},
+		"ExternalEvent",
+		"CalendarAccount",
 	)
 	graph.MustAddE(
 		"organization",
@@ -2234,6 +2261,11 @@ func (f *ExternalEventFilter) WhereCalendarRefID(p entql.IntP) {
 	f.Where(p.Field(externalevent.FieldCalendarRefID))
 }
 
+// WhereAccountID applies the entql int predicate on the account_id field.
+func (f *ExternalEventFilter) WhereAccountID(p entql.IntP) {
+	f.Where(p.Field(externalevent.FieldAccountID))
+}
+
 // WhereProviderEventID applies the entql string predicate on the provider_event_id field.
 func (f *ExternalEventFilter) WhereProviderEventID(p entql.StringP) {
 	f.Where(p.Field(externalevent.FieldProviderEventID))
@@ -2269,6 +2301,11 @@ func (f *ExternalEventFilter) WhereBusy(p entql.BoolP) {
 	f.Where(p.Field(externalevent.FieldBusy))
 }
 
+// WhereShowAs applies the entql string predicate on the show_as field.
+func (f *ExternalEventFilter) WhereShowAs(p entql.StringP) {
+	f.Where(p.Field(externalevent.FieldShowAs))
+}
+
 // WhereStatus applies the entql string predicate on the status field.
 func (f *ExternalEventFilter) WhereStatus(p entql.StringP) {
 	f.Where(p.Field(externalevent.FieldStatus))
@@ -2282,6 +2319,11 @@ func (f *ExternalEventFilter) WhereRecurringSeriesID(p entql.StringP) {
 // WhereWebLink applies the entql string predicate on the web_link field.
 func (f *ExternalEventFilter) WhereWebLink(p entql.StringP) {
 	f.Where(p.Field(externalevent.FieldWebLink))
+}
+
+// WhereReadGen applies the entql int predicate on the read_gen field.
+func (f *ExternalEventFilter) WhereReadGen(p entql.IntP) {
+	f.Where(p.Field(externalevent.FieldReadGen))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.
@@ -2306,6 +2348,20 @@ func (f *ExternalEventFilter) WhereHasCalendar() {
 // WhereHasCalendarWith applies a predicate to check if query has an edge calendar with a given conditions (other predicates).
 func (f *ExternalEventFilter) WhereHasCalendarWith(preds ...predicate.ProviderCalendar) {
 	f.Where(entql.HasEdgeWith("calendar", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAccount applies a predicate to check if query has an edge account.
+func (f *ExternalEventFilter) WhereHasAccount() {
+	f.Where(entql.HasEdge("account"))
+}
+
+// WhereHasAccountWith applies a predicate to check if query has an edge account with a given conditions (other predicates).
+func (f *ExternalEventFilter) WhereHasAccountWith(preds ...predicate.CalendarAccount) {
+	f.Where(entql.HasEdgeWith("account", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -2647,6 +2703,16 @@ func (f *OrganizationFilter) WhereSecondaryColor(p entql.StringP) {
 	f.Where(p.Field(organization.FieldSecondaryColor))
 }
 
+// WhereGoogleEventColor applies the entql string predicate on the google_event_color field.
+func (f *OrganizationFilter) WhereGoogleEventColor(p entql.StringP) {
+	f.Where(p.Field(organization.FieldGoogleEventColor))
+}
+
+// WhereMicrosoftEventColor applies the entql string predicate on the microsoft_event_color field.
+func (f *OrganizationFilter) WhereMicrosoftEventColor(p entql.StringP) {
+	f.Where(p.Field(organization.FieldMicrosoftEventColor))
+}
+
 // WhereCancellationStatusID applies the entql int predicate on the cancellation_status_id field.
 func (f *OrganizationFilter) WhereCancellationStatusID(p entql.IntP) {
 	f.Where(p.Field(organization.FieldCancellationStatusID))
@@ -2935,6 +3001,11 @@ func (f *ProviderCalendarFilter) WhereSyncCursor(p entql.StringP) {
 	f.Where(p.Field(providercalendar.FieldSyncCursor))
 }
 
+// WhereAccessRole applies the entql string predicate on the access_role field.
+func (f *ProviderCalendarFilter) WhereAccessRole(p entql.StringP) {
+	f.Where(p.Field(providercalendar.FieldAccessRole))
+}
+
 // WhereChannelID applies the entql string predicate on the channel_id field.
 func (f *ProviderCalendarFilter) WhereChannelID(p entql.StringP) {
 	f.Where(p.Field(providercalendar.FieldChannelID))
@@ -2953,6 +3024,51 @@ func (f *ProviderCalendarFilter) WhereChannelToken(p entql.StringP) {
 // WhereChannelExpiresAt applies the entql time.Time predicate on the channel_expires_at field.
 func (f *ProviderCalendarFilter) WhereChannelExpiresAt(p entql.TimeP) {
 	f.Where(p.Field(providercalendar.FieldChannelExpiresAt))
+}
+
+// WhereChannelRetryAt applies the entql time.Time predicate on the channel_retry_at field.
+func (f *ProviderCalendarFilter) WhereChannelRetryAt(p entql.TimeP) {
+	f.Where(p.Field(providercalendar.FieldChannelRetryAt))
+}
+
+// WhereReadRequested applies the entql int predicate on the read_requested field.
+func (f *ProviderCalendarFilter) WhereReadRequested(p entql.IntP) {
+	f.Where(p.Field(providercalendar.FieldReadRequested))
+}
+
+// WhereReadDone applies the entql int predicate on the read_done field.
+func (f *ProviderCalendarFilter) WhereReadDone(p entql.IntP) {
+	f.Where(p.Field(providercalendar.FieldReadDone))
+}
+
+// WhereReadGen applies the entql int predicate on the read_gen field.
+func (f *ProviderCalendarFilter) WhereReadGen(p entql.IntP) {
+	f.Where(p.Field(providercalendar.FieldReadGen))
+}
+
+// WhereWindowFrom applies the entql time.Time predicate on the window_from field.
+func (f *ProviderCalendarFilter) WhereWindowFrom(p entql.TimeP) {
+	f.Where(p.Field(providercalendar.FieldWindowFrom))
+}
+
+// WhereWindowTo applies the entql time.Time predicate on the window_to field.
+func (f *ProviderCalendarFilter) WhereWindowTo(p entql.TimeP) {
+	f.Where(p.Field(providercalendar.FieldWindowTo))
+}
+
+// WhereNextPollAt applies the entql time.Time predicate on the next_poll_at field.
+func (f *ProviderCalendarFilter) WhereNextPollAt(p entql.TimeP) {
+	f.Where(p.Field(providercalendar.FieldNextPollAt))
+}
+
+// WhereLastReadAt applies the entql time.Time predicate on the last_read_at field.
+func (f *ProviderCalendarFilter) WhereLastReadAt(p entql.TimeP) {
+	f.Where(p.Field(providercalendar.FieldLastReadAt))
+}
+
+// WhereLastReadError applies the entql string predicate on the last_read_error field.
+func (f *ProviderCalendarFilter) WhereLastReadError(p entql.StringP) {
+	f.Where(p.Field(providercalendar.FieldLastReadError))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"calsync/ent/calendaraccount"
 	"calsync/ent/externalevent"
 	"calsync/ent/organization"
 	"calsync/ent/providercalendar"
@@ -27,6 +28,8 @@ type ExternalEvent struct {
 	OrganizationID int `json:"organization_id,omitempty"`
 	// CalendarRefID holds the value of the "calendar_ref_id" field.
 	CalendarRefID int `json:"calendar_ref_id,omitempty"`
+	// AccountID holds the value of the "account_id" field.
+	AccountID int `json:"account_id,omitempty"`
 	// ProviderEventID holds the value of the "provider_event_id" field.
 	ProviderEventID string `json:"provider_event_id,omitempty"`
 	// Title holds the value of the "title" field.
@@ -41,12 +44,16 @@ type ExternalEvent struct {
 	Private bool `json:"private,omitempty"`
 	// Busy holds the value of the "busy" field.
 	Busy bool `json:"busy,omitempty"`
+	// ShowAs holds the value of the "show_as" field.
+	ShowAs externalevent.ShowAs `json:"show_as,omitempty"`
 	// Status holds the value of the "status" field.
 	Status string `json:"status,omitempty"`
 	// RecurringSeriesID holds the value of the "recurring_series_id" field.
 	RecurringSeriesID string `json:"recurring_series_id,omitempty"`
 	// WebLink holds the value of the "web_link" field.
 	WebLink string `json:"web_link,omitempty"`
+	// ReadGen holds the value of the "read_gen" field.
+	ReadGen int `json:"read_gen,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ExternalEventQuery when eager-loading is set.
 	Edges        ExternalEventEdges `json:"edges"`
@@ -59,9 +66,11 @@ type ExternalEventEdges struct {
 	Organization *Organization `json:"organization,omitempty"`
 	// Calendar holds the value of the calendar edge.
 	Calendar *ProviderCalendar `json:"calendar,omitempty"`
+	// Account holds the value of the account edge.
+	Account *CalendarAccount `json:"account,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 }
@@ -88,6 +97,17 @@ func (e ExternalEventEdges) CalendarOrErr() (*ProviderCalendar, error) {
 	return nil, &NotLoadedError{edge: "calendar"}
 }
 
+// AccountOrErr returns the Account value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ExternalEventEdges) AccountOrErr() (*CalendarAccount, error) {
+	if e.Account != nil {
+		return e.Account, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: calendaraccount.Label}
+	}
+	return nil, &NotLoadedError{edge: "account"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*ExternalEvent) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -95,9 +115,9 @@ func (*ExternalEvent) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case externalevent.FieldAllDay, externalevent.FieldPrivate, externalevent.FieldBusy:
 			values[i] = new(sql.NullBool)
-		case externalevent.FieldID, externalevent.FieldOrganizationID, externalevent.FieldCalendarRefID:
+		case externalevent.FieldID, externalevent.FieldOrganizationID, externalevent.FieldCalendarRefID, externalevent.FieldAccountID, externalevent.FieldReadGen:
 			values[i] = new(sql.NullInt64)
-		case externalevent.FieldProviderEventID, externalevent.FieldTitle, externalevent.FieldStatus, externalevent.FieldRecurringSeriesID, externalevent.FieldWebLink:
+		case externalevent.FieldProviderEventID, externalevent.FieldTitle, externalevent.FieldShowAs, externalevent.FieldStatus, externalevent.FieldRecurringSeriesID, externalevent.FieldWebLink:
 			values[i] = new(sql.NullString)
 		case externalevent.FieldCreatedAt, externalevent.FieldUpdatedAt, externalevent.FieldStartAt, externalevent.FieldEndAt:
 			values[i] = new(sql.NullTime)
@@ -146,6 +166,12 @@ func (_m *ExternalEvent) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CalendarRefID = int(value.Int64)
 			}
+		case externalevent.FieldAccountID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field account_id", values[i])
+			} else if value.Valid {
+				_m.AccountID = int(value.Int64)
+			}
 		case externalevent.FieldProviderEventID:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field provider_event_id", values[i])
@@ -188,6 +214,12 @@ func (_m *ExternalEvent) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Busy = value.Bool
 			}
+		case externalevent.FieldShowAs:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field show_as", values[i])
+			} else if value.Valid {
+				_m.ShowAs = externalevent.ShowAs(value.String)
+			}
 		case externalevent.FieldStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field status", values[i])
@@ -205,6 +237,12 @@ func (_m *ExternalEvent) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field web_link", values[i])
 			} else if value.Valid {
 				_m.WebLink = value.String
+			}
+		case externalevent.FieldReadGen:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field read_gen", values[i])
+			} else if value.Valid {
+				_m.ReadGen = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -227,6 +265,11 @@ func (_m *ExternalEvent) QueryOrganization() *OrganizationQuery {
 // QueryCalendar queries the "calendar" edge of the ExternalEvent entity.
 func (_m *ExternalEvent) QueryCalendar() *ProviderCalendarQuery {
 	return NewExternalEventClient(_m.config).QueryCalendar(_m)
+}
+
+// QueryAccount queries the "account" edge of the ExternalEvent entity.
+func (_m *ExternalEvent) QueryAccount() *CalendarAccountQuery {
+	return NewExternalEventClient(_m.config).QueryAccount(_m)
 }
 
 // Update returns a builder for updating this ExternalEvent.
@@ -264,6 +307,9 @@ func (_m *ExternalEvent) String() string {
 	builder.WriteString("calendar_ref_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CalendarRefID))
 	builder.WriteString(", ")
+	builder.WriteString("account_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AccountID))
+	builder.WriteString(", ")
 	builder.WriteString("provider_event_id=")
 	builder.WriteString(_m.ProviderEventID)
 	builder.WriteString(", ")
@@ -285,6 +331,9 @@ func (_m *ExternalEvent) String() string {
 	builder.WriteString("busy=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Busy))
 	builder.WriteString(", ")
+	builder.WriteString("show_as=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ShowAs))
+	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(_m.Status)
 	builder.WriteString(", ")
@@ -293,6 +342,9 @@ func (_m *ExternalEvent) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("web_link=")
 	builder.WriteString(_m.WebLink)
+	builder.WriteString(", ")
+	builder.WriteString("read_gen=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ReadGen))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"calsync/ent/calendaraccount"
 	"calsync/ent/externalevent"
 	"calsync/ent/organization"
 	"calsync/ent/providercalendar"
@@ -61,6 +62,12 @@ func (_c *ExternalEventCreate) SetOrganizationID(v int) *ExternalEventCreate {
 // SetCalendarRefID sets the "calendar_ref_id" field.
 func (_c *ExternalEventCreate) SetCalendarRefID(v int) *ExternalEventCreate {
 	_c.mutation.SetCalendarRefID(v)
+	return _c
+}
+
+// SetAccountID sets the "account_id" field.
+func (_c *ExternalEventCreate) SetAccountID(v int) *ExternalEventCreate {
+	_c.mutation.SetAccountID(v)
 	return _c
 }
 
@@ -130,6 +137,20 @@ func (_c *ExternalEventCreate) SetNillableBusy(v *bool) *ExternalEventCreate {
 	return _c
 }
 
+// SetShowAs sets the "show_as" field.
+func (_c *ExternalEventCreate) SetShowAs(v externalevent.ShowAs) *ExternalEventCreate {
+	_c.mutation.SetShowAs(v)
+	return _c
+}
+
+// SetNillableShowAs sets the "show_as" field if the given value is not nil.
+func (_c *ExternalEventCreate) SetNillableShowAs(v *externalevent.ShowAs) *ExternalEventCreate {
+	if v != nil {
+		_c.SetShowAs(*v)
+	}
+	return _c
+}
+
 // SetStatus sets the "status" field.
 func (_c *ExternalEventCreate) SetStatus(v string) *ExternalEventCreate {
 	_c.mutation.SetStatus(v)
@@ -172,6 +193,20 @@ func (_c *ExternalEventCreate) SetNillableWebLink(v *string) *ExternalEventCreat
 	return _c
 }
 
+// SetReadGen sets the "read_gen" field.
+func (_c *ExternalEventCreate) SetReadGen(v int) *ExternalEventCreate {
+	_c.mutation.SetReadGen(v)
+	return _c
+}
+
+// SetNillableReadGen sets the "read_gen" field if the given value is not nil.
+func (_c *ExternalEventCreate) SetNillableReadGen(v *int) *ExternalEventCreate {
+	if v != nil {
+		_c.SetReadGen(*v)
+	}
+	return _c
+}
+
 // SetOrganization sets the "organization" edge to the Organization entity.
 func (_c *ExternalEventCreate) SetOrganization(v *Organization) *ExternalEventCreate {
 	return _c.SetOrganizationID(v.ID)
@@ -186,6 +221,11 @@ func (_c *ExternalEventCreate) SetCalendarID(id int) *ExternalEventCreate {
 // SetCalendar sets the "calendar" edge to the ProviderCalendar entity.
 func (_c *ExternalEventCreate) SetCalendar(v *ProviderCalendar) *ExternalEventCreate {
 	return _c.SetCalendarID(v.ID)
+}
+
+// SetAccount sets the "account" edge to the CalendarAccount entity.
+func (_c *ExternalEventCreate) SetAccount(v *CalendarAccount) *ExternalEventCreate {
+	return _c.SetAccountID(v.ID)
 }
 
 // Mutation returns the ExternalEventMutation object of the builder.
@@ -251,9 +291,17 @@ func (_c *ExternalEventCreate) defaults() error {
 		v := externalevent.DefaultBusy
 		_c.mutation.SetBusy(v)
 	}
+	if _, ok := _c.mutation.ShowAs(); !ok {
+		v := externalevent.DefaultShowAs
+		_c.mutation.SetShowAs(v)
+	}
 	if _, ok := _c.mutation.Status(); !ok {
 		v := externalevent.DefaultStatus
 		_c.mutation.SetStatus(v)
+	}
+	if _, ok := _c.mutation.ReadGen(); !ok {
+		v := externalevent.DefaultReadGen
+		_c.mutation.SetReadGen(v)
 	}
 	return nil
 }
@@ -271,6 +319,9 @@ func (_c *ExternalEventCreate) check() error {
 	}
 	if _, ok := _c.mutation.CalendarRefID(); !ok {
 		return &ValidationError{Name: "calendar_ref_id", err: errors.New(`ent: missing required field "ExternalEvent.calendar_ref_id"`)}
+	}
+	if _, ok := _c.mutation.AccountID(); !ok {
+		return &ValidationError{Name: "account_id", err: errors.New(`ent: missing required field "ExternalEvent.account_id"`)}
 	}
 	if _, ok := _c.mutation.ProviderEventID(); !ok {
 		return &ValidationError{Name: "provider_event_id", err: errors.New(`ent: missing required field "ExternalEvent.provider_event_id"`)}
@@ -303,19 +354,38 @@ func (_c *ExternalEventCreate) check() error {
 	if _, ok := _c.mutation.Busy(); !ok {
 		return &ValidationError{Name: "busy", err: errors.New(`ent: missing required field "ExternalEvent.busy"`)}
 	}
+	if _, ok := _c.mutation.ShowAs(); !ok {
+		return &ValidationError{Name: "show_as", err: errors.New(`ent: missing required field "ExternalEvent.show_as"`)}
+	}
+	if v, ok := _c.mutation.ShowAs(); ok {
+		if err := externalevent.ShowAsValidator(v); err != nil {
+			return &ValidationError{Name: "show_as", err: fmt.Errorf(`ent: validator failed for field "ExternalEvent.show_as": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Status(); !ok {
 		return &ValidationError{Name: "status", err: errors.New(`ent: missing required field "ExternalEvent.status"`)}
+	}
+	if v, ok := _c.mutation.RecurringSeriesID(); ok {
+		if err := externalevent.RecurringSeriesIDValidator(v); err != nil {
+			return &ValidationError{Name: "recurring_series_id", err: fmt.Errorf(`ent: validator failed for field "ExternalEvent.recurring_series_id": %w`, err)}
+		}
 	}
 	if v, ok := _c.mutation.WebLink(); ok {
 		if err := externalevent.WebLinkValidator(v); err != nil {
 			return &ValidationError{Name: "web_link", err: fmt.Errorf(`ent: validator failed for field "ExternalEvent.web_link": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.ReadGen(); !ok {
+		return &ValidationError{Name: "read_gen", err: errors.New(`ent: missing required field "ExternalEvent.read_gen"`)}
+	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
 		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "ExternalEvent.organization"`)}
 	}
 	if len(_c.mutation.CalendarIDs()) == 0 {
 		return &ValidationError{Name: "calendar", err: errors.New(`ent: missing required edge "ExternalEvent.calendar"`)}
+	}
+	if len(_c.mutation.AccountIDs()) == 0 {
+		return &ValidationError{Name: "account", err: errors.New(`ent: missing required edge "ExternalEvent.account"`)}
 	}
 	return nil
 }
@@ -380,6 +450,10 @@ func (_c *ExternalEventCreate) createSpec() (*ExternalEvent, *sqlgraph.CreateSpe
 		_spec.SetField(externalevent.FieldBusy, field.TypeBool, value)
 		_node.Busy = value
 	}
+	if value, ok := _c.mutation.ShowAs(); ok {
+		_spec.SetField(externalevent.FieldShowAs, field.TypeEnum, value)
+		_node.ShowAs = value
+	}
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(externalevent.FieldStatus, field.TypeString, value)
 		_node.Status = value
@@ -391,6 +465,10 @@ func (_c *ExternalEventCreate) createSpec() (*ExternalEvent, *sqlgraph.CreateSpe
 	if value, ok := _c.mutation.WebLink(); ok {
 		_spec.SetField(externalevent.FieldWebLink, field.TypeString, value)
 		_node.WebLink = value
+	}
+	if value, ok := _c.mutation.ReadGen(); ok {
+		_spec.SetField(externalevent.FieldReadGen, field.TypeInt, value)
+		_node.ReadGen = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -424,6 +502,23 @@ func (_c *ExternalEventCreate) createSpec() (*ExternalEvent, *sqlgraph.CreateSpe
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.CalendarRefID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   externalevent.AccountTable,
+			Columns: []string{externalevent.AccountColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(calendaraccount.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AccountID = nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -499,6 +594,18 @@ func (u *ExternalEventUpsert) SetCalendarRefID(v int) *ExternalEventUpsert {
 // UpdateCalendarRefID sets the "calendar_ref_id" field to the value that was provided on create.
 func (u *ExternalEventUpsert) UpdateCalendarRefID() *ExternalEventUpsert {
 	u.SetExcluded(externalevent.FieldCalendarRefID)
+	return u
+}
+
+// SetAccountID sets the "account_id" field.
+func (u *ExternalEventUpsert) SetAccountID(v int) *ExternalEventUpsert {
+	u.Set(externalevent.FieldAccountID, v)
+	return u
+}
+
+// UpdateAccountID sets the "account_id" field to the value that was provided on create.
+func (u *ExternalEventUpsert) UpdateAccountID() *ExternalEventUpsert {
+	u.SetExcluded(externalevent.FieldAccountID)
 	return u
 }
 
@@ -586,6 +693,18 @@ func (u *ExternalEventUpsert) UpdateBusy() *ExternalEventUpsert {
 	return u
 }
 
+// SetShowAs sets the "show_as" field.
+func (u *ExternalEventUpsert) SetShowAs(v externalevent.ShowAs) *ExternalEventUpsert {
+	u.Set(externalevent.FieldShowAs, v)
+	return u
+}
+
+// UpdateShowAs sets the "show_as" field to the value that was provided on create.
+func (u *ExternalEventUpsert) UpdateShowAs() *ExternalEventUpsert {
+	u.SetExcluded(externalevent.FieldShowAs)
+	return u
+}
+
 // SetStatus sets the "status" field.
 func (u *ExternalEventUpsert) SetStatus(v string) *ExternalEventUpsert {
 	u.Set(externalevent.FieldStatus, v)
@@ -631,6 +750,24 @@ func (u *ExternalEventUpsert) UpdateWebLink() *ExternalEventUpsert {
 // ClearWebLink clears the value of the "web_link" field.
 func (u *ExternalEventUpsert) ClearWebLink() *ExternalEventUpsert {
 	u.SetNull(externalevent.FieldWebLink)
+	return u
+}
+
+// SetReadGen sets the "read_gen" field.
+func (u *ExternalEventUpsert) SetReadGen(v int) *ExternalEventUpsert {
+	u.Set(externalevent.FieldReadGen, v)
+	return u
+}
+
+// UpdateReadGen sets the "read_gen" field to the value that was provided on create.
+func (u *ExternalEventUpsert) UpdateReadGen() *ExternalEventUpsert {
+	u.SetExcluded(externalevent.FieldReadGen)
+	return u
+}
+
+// AddReadGen adds v to the "read_gen" field.
+func (u *ExternalEventUpsert) AddReadGen(v int) *ExternalEventUpsert {
+	u.Add(externalevent.FieldReadGen, v)
 	return u
 }
 
@@ -707,6 +844,20 @@ func (u *ExternalEventUpsertOne) SetCalendarRefID(v int) *ExternalEventUpsertOne
 func (u *ExternalEventUpsertOne) UpdateCalendarRefID() *ExternalEventUpsertOne {
 	return u.Update(func(s *ExternalEventUpsert) {
 		s.UpdateCalendarRefID()
+	})
+}
+
+// SetAccountID sets the "account_id" field.
+func (u *ExternalEventUpsertOne) SetAccountID(v int) *ExternalEventUpsertOne {
+	return u.Update(func(s *ExternalEventUpsert) {
+		s.SetAccountID(v)
+	})
+}
+
+// UpdateAccountID sets the "account_id" field to the value that was provided on create.
+func (u *ExternalEventUpsertOne) UpdateAccountID() *ExternalEventUpsertOne {
+	return u.Update(func(s *ExternalEventUpsert) {
+		s.UpdateAccountID()
 	})
 }
 
@@ -808,6 +959,20 @@ func (u *ExternalEventUpsertOne) UpdateBusy() *ExternalEventUpsertOne {
 	})
 }
 
+// SetShowAs sets the "show_as" field.
+func (u *ExternalEventUpsertOne) SetShowAs(v externalevent.ShowAs) *ExternalEventUpsertOne {
+	return u.Update(func(s *ExternalEventUpsert) {
+		s.SetShowAs(v)
+	})
+}
+
+// UpdateShowAs sets the "show_as" field to the value that was provided on create.
+func (u *ExternalEventUpsertOne) UpdateShowAs() *ExternalEventUpsertOne {
+	return u.Update(func(s *ExternalEventUpsert) {
+		s.UpdateShowAs()
+	})
+}
+
 // SetStatus sets the "status" field.
 func (u *ExternalEventUpsertOne) SetStatus(v string) *ExternalEventUpsertOne {
 	return u.Update(func(s *ExternalEventUpsert) {
@@ -861,6 +1026,27 @@ func (u *ExternalEventUpsertOne) UpdateWebLink() *ExternalEventUpsertOne {
 func (u *ExternalEventUpsertOne) ClearWebLink() *ExternalEventUpsertOne {
 	return u.Update(func(s *ExternalEventUpsert) {
 		s.ClearWebLink()
+	})
+}
+
+// SetReadGen sets the "read_gen" field.
+func (u *ExternalEventUpsertOne) SetReadGen(v int) *ExternalEventUpsertOne {
+	return u.Update(func(s *ExternalEventUpsert) {
+		s.SetReadGen(v)
+	})
+}
+
+// AddReadGen adds v to the "read_gen" field.
+func (u *ExternalEventUpsertOne) AddReadGen(v int) *ExternalEventUpsertOne {
+	return u.Update(func(s *ExternalEventUpsert) {
+		s.AddReadGen(v)
+	})
+}
+
+// UpdateReadGen sets the "read_gen" field to the value that was provided on create.
+func (u *ExternalEventUpsertOne) UpdateReadGen() *ExternalEventUpsertOne {
+	return u.Update(func(s *ExternalEventUpsert) {
+		s.UpdateReadGen()
 	})
 }
 
@@ -1106,6 +1292,20 @@ func (u *ExternalEventUpsertBulk) UpdateCalendarRefID() *ExternalEventUpsertBulk
 	})
 }
 
+// SetAccountID sets the "account_id" field.
+func (u *ExternalEventUpsertBulk) SetAccountID(v int) *ExternalEventUpsertBulk {
+	return u.Update(func(s *ExternalEventUpsert) {
+		s.SetAccountID(v)
+	})
+}
+
+// UpdateAccountID sets the "account_id" field to the value that was provided on create.
+func (u *ExternalEventUpsertBulk) UpdateAccountID() *ExternalEventUpsertBulk {
+	return u.Update(func(s *ExternalEventUpsert) {
+		s.UpdateAccountID()
+	})
+}
+
 // SetProviderEventID sets the "provider_event_id" field.
 func (u *ExternalEventUpsertBulk) SetProviderEventID(v string) *ExternalEventUpsertBulk {
 	return u.Update(func(s *ExternalEventUpsert) {
@@ -1204,6 +1404,20 @@ func (u *ExternalEventUpsertBulk) UpdateBusy() *ExternalEventUpsertBulk {
 	})
 }
 
+// SetShowAs sets the "show_as" field.
+func (u *ExternalEventUpsertBulk) SetShowAs(v externalevent.ShowAs) *ExternalEventUpsertBulk {
+	return u.Update(func(s *ExternalEventUpsert) {
+		s.SetShowAs(v)
+	})
+}
+
+// UpdateShowAs sets the "show_as" field to the value that was provided on create.
+func (u *ExternalEventUpsertBulk) UpdateShowAs() *ExternalEventUpsertBulk {
+	return u.Update(func(s *ExternalEventUpsert) {
+		s.UpdateShowAs()
+	})
+}
+
 // SetStatus sets the "status" field.
 func (u *ExternalEventUpsertBulk) SetStatus(v string) *ExternalEventUpsertBulk {
 	return u.Update(func(s *ExternalEventUpsert) {
@@ -1257,6 +1471,27 @@ func (u *ExternalEventUpsertBulk) UpdateWebLink() *ExternalEventUpsertBulk {
 func (u *ExternalEventUpsertBulk) ClearWebLink() *ExternalEventUpsertBulk {
 	return u.Update(func(s *ExternalEventUpsert) {
 		s.ClearWebLink()
+	})
+}
+
+// SetReadGen sets the "read_gen" field.
+func (u *ExternalEventUpsertBulk) SetReadGen(v int) *ExternalEventUpsertBulk {
+	return u.Update(func(s *ExternalEventUpsert) {
+		s.SetReadGen(v)
+	})
+}
+
+// AddReadGen adds v to the "read_gen" field.
+func (u *ExternalEventUpsertBulk) AddReadGen(v int) *ExternalEventUpsertBulk {
+	return u.Update(func(s *ExternalEventUpsert) {
+		s.AddReadGen(v)
+	})
+}
+
+// UpdateReadGen sets the "read_gen" field to the value that was provided on create.
+func (u *ExternalEventUpsertBulk) UpdateReadGen() *ExternalEventUpsertBulk {
+	return u.Update(func(s *ExternalEventUpsert) {
+		s.UpdateReadGen()
 	})
 }
 

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"calsync/ent/calendaraccount"
 	"calsync/ent/externalevent"
 	"calsync/ent/organization"
 	"calsync/ent/predicate"
@@ -28,6 +29,7 @@ type ExternalEventQuery struct {
 	predicates       []predicate.ExternalEvent
 	withOrganization *OrganizationQuery
 	withCalendar     *ProviderCalendarQuery
+	withAccount      *CalendarAccountQuery
 	loadTotal        []func(context.Context, []*ExternalEvent) error
 	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
@@ -103,6 +105,28 @@ func (_q *ExternalEventQuery) QueryCalendar() *ProviderCalendarQuery {
 			sqlgraph.From(externalevent.Table, externalevent.FieldID, selector),
 			sqlgraph.To(providercalendar.Table, providercalendar.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, externalevent.CalendarTable, externalevent.CalendarColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAccount chains the current query on the "account" edge.
+func (_q *ExternalEventQuery) QueryAccount() *CalendarAccountQuery {
+	query := (&CalendarAccountClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(externalevent.Table, externalevent.FieldID, selector),
+			sqlgraph.To(calendaraccount.Table, calendaraccount.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, externalevent.AccountTable, externalevent.AccountColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -304,6 +328,7 @@ func (_q *ExternalEventQuery) Clone() *ExternalEventQuery {
 		predicates:       append([]predicate.ExternalEvent{}, _q.predicates...),
 		withOrganization: _q.withOrganization.Clone(),
 		withCalendar:     _q.withCalendar.Clone(),
+		withAccount:      _q.withAccount.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -330,6 +355,17 @@ func (_q *ExternalEventQuery) WithCalendar(opts ...func(*ProviderCalendarQuery))
 		opt(query)
 	}
 	_q.withCalendar = query
+	return _q
+}
+
+// WithAccount tells the query-builder to eager-load the nodes that are connected to
+// the "account" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ExternalEventQuery) WithAccount(opts ...func(*CalendarAccountQuery)) *ExternalEventQuery {
+	query := (&CalendarAccountClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAccount = query
 	return _q
 }
 
@@ -417,9 +453,10 @@ func (_q *ExternalEventQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([
 	var (
 		nodes       = []*ExternalEvent{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withOrganization != nil,
 			_q.withCalendar != nil,
+			_q.withAccount != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -452,6 +489,12 @@ func (_q *ExternalEventQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([
 	if query := _q.withCalendar; query != nil {
 		if err := _q.loadCalendar(ctx, query, nodes, nil,
 			func(n *ExternalEvent, e *ProviderCalendar) { n.Edges.Calendar = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAccount; query != nil {
+		if err := _q.loadAccount(ctx, query, nodes, nil,
+			func(n *ExternalEvent, e *CalendarAccount) { n.Edges.Account = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -521,6 +564,35 @@ func (_q *ExternalEventQuery) loadCalendar(ctx context.Context, query *ProviderC
 	}
 	return nil
 }
+func (_q *ExternalEventQuery) loadAccount(ctx context.Context, query *CalendarAccountQuery, nodes []*ExternalEvent, init func(*ExternalEvent), assign func(*ExternalEvent, *CalendarAccount)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*ExternalEvent)
+	for i := range nodes {
+		fk := nodes[i].AccountID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(calendaraccount.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "account_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *ExternalEventQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -555,6 +627,9 @@ func (_q *ExternalEventQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withCalendar != nil {
 			_spec.Node.AddColumnOnce(externalevent.FieldCalendarRefID)
+		}
+		if _q.withAccount != nil {
+			_spec.Node.AddColumnOnce(externalevent.FieldAccountID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"calsync/ent/calendaraccount"
 	"calsync/ent/externalevent"
 	"calsync/ent/predicate"
 	"calsync/ent/providercalendar"
@@ -46,6 +47,20 @@ func (_u *ExternalEventUpdate) SetCalendarRefID(v int) *ExternalEventUpdate {
 func (_u *ExternalEventUpdate) SetNillableCalendarRefID(v *int) *ExternalEventUpdate {
 	if v != nil {
 		_u.SetCalendarRefID(*v)
+	}
+	return _u
+}
+
+// SetAccountID sets the "account_id" field.
+func (_u *ExternalEventUpdate) SetAccountID(v int) *ExternalEventUpdate {
+	_u.mutation.SetAccountID(v)
+	return _u
+}
+
+// SetNillableAccountID sets the "account_id" field if the given value is not nil.
+func (_u *ExternalEventUpdate) SetNillableAccountID(v *int) *ExternalEventUpdate {
+	if v != nil {
+		_u.SetAccountID(*v)
 	}
 	return _u
 }
@@ -148,6 +163,20 @@ func (_u *ExternalEventUpdate) SetNillableBusy(v *bool) *ExternalEventUpdate {
 	return _u
 }
 
+// SetShowAs sets the "show_as" field.
+func (_u *ExternalEventUpdate) SetShowAs(v externalevent.ShowAs) *ExternalEventUpdate {
+	_u.mutation.SetShowAs(v)
+	return _u
+}
+
+// SetNillableShowAs sets the "show_as" field if the given value is not nil.
+func (_u *ExternalEventUpdate) SetNillableShowAs(v *externalevent.ShowAs) *ExternalEventUpdate {
+	if v != nil {
+		_u.SetShowAs(*v)
+	}
+	return _u
+}
+
 // SetStatus sets the "status" field.
 func (_u *ExternalEventUpdate) SetStatus(v string) *ExternalEventUpdate {
 	_u.mutation.SetStatus(v)
@@ -202,6 +231,27 @@ func (_u *ExternalEventUpdate) ClearWebLink() *ExternalEventUpdate {
 	return _u
 }
 
+// SetReadGen sets the "read_gen" field.
+func (_u *ExternalEventUpdate) SetReadGen(v int) *ExternalEventUpdate {
+	_u.mutation.ResetReadGen()
+	_u.mutation.SetReadGen(v)
+	return _u
+}
+
+// SetNillableReadGen sets the "read_gen" field if the given value is not nil.
+func (_u *ExternalEventUpdate) SetNillableReadGen(v *int) *ExternalEventUpdate {
+	if v != nil {
+		_u.SetReadGen(*v)
+	}
+	return _u
+}
+
+// AddReadGen adds value to the "read_gen" field.
+func (_u *ExternalEventUpdate) AddReadGen(v int) *ExternalEventUpdate {
+	_u.mutation.AddReadGen(v)
+	return _u
+}
+
 // SetCalendarID sets the "calendar" edge to the ProviderCalendar entity by ID.
 func (_u *ExternalEventUpdate) SetCalendarID(id int) *ExternalEventUpdate {
 	_u.mutation.SetCalendarID(id)
@@ -213,6 +263,11 @@ func (_u *ExternalEventUpdate) SetCalendar(v *ProviderCalendar) *ExternalEventUp
 	return _u.SetCalendarID(v.ID)
 }
 
+// SetAccount sets the "account" edge to the CalendarAccount entity.
+func (_u *ExternalEventUpdate) SetAccount(v *CalendarAccount) *ExternalEventUpdate {
+	return _u.SetAccountID(v.ID)
+}
+
 // Mutation returns the ExternalEventMutation object of the builder.
 func (_u *ExternalEventUpdate) Mutation() *ExternalEventMutation {
 	return _u.mutation
@@ -221,6 +276,12 @@ func (_u *ExternalEventUpdate) Mutation() *ExternalEventMutation {
 // ClearCalendar clears the "calendar" edge to the ProviderCalendar entity.
 func (_u *ExternalEventUpdate) ClearCalendar() *ExternalEventUpdate {
 	_u.mutation.ClearCalendar()
+	return _u
+}
+
+// ClearAccount clears the "account" edge to the CalendarAccount entity.
+func (_u *ExternalEventUpdate) ClearAccount() *ExternalEventUpdate {
+	_u.mutation.ClearAccount()
 	return _u
 }
 
@@ -278,6 +339,16 @@ func (_u *ExternalEventUpdate) check() error {
 			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "ExternalEvent.title": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ShowAs(); ok {
+		if err := externalevent.ShowAsValidator(v); err != nil {
+			return &ValidationError{Name: "show_as", err: fmt.Errorf(`ent: validator failed for field "ExternalEvent.show_as": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.RecurringSeriesID(); ok {
+		if err := externalevent.RecurringSeriesIDValidator(v); err != nil {
+			return &ValidationError{Name: "recurring_series_id", err: fmt.Errorf(`ent: validator failed for field "ExternalEvent.recurring_series_id": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.WebLink(); ok {
 		if err := externalevent.WebLinkValidator(v); err != nil {
 			return &ValidationError{Name: "web_link", err: fmt.Errorf(`ent: validator failed for field "ExternalEvent.web_link": %w`, err)}
@@ -288,6 +359,9 @@ func (_u *ExternalEventUpdate) check() error {
 	}
 	if _u.mutation.CalendarCleared() && len(_u.mutation.CalendarIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "ExternalEvent.calendar"`)
+	}
+	if _u.mutation.AccountCleared() && len(_u.mutation.AccountIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ExternalEvent.account"`)
 	}
 	return nil
 }
@@ -334,6 +408,9 @@ func (_u *ExternalEventUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	if value, ok := _u.mutation.Busy(); ok {
 		_spec.SetField(externalevent.FieldBusy, field.TypeBool, value)
 	}
+	if value, ok := _u.mutation.ShowAs(); ok {
+		_spec.SetField(externalevent.FieldShowAs, field.TypeEnum, value)
+	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(externalevent.FieldStatus, field.TypeString, value)
 	}
@@ -348,6 +425,12 @@ func (_u *ExternalEventUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	}
 	if _u.mutation.WebLinkCleared() {
 		_spec.ClearField(externalevent.FieldWebLink, field.TypeString)
+	}
+	if value, ok := _u.mutation.ReadGen(); ok {
+		_spec.SetField(externalevent.FieldReadGen, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedReadGen(); ok {
+		_spec.AddField(externalevent.FieldReadGen, field.TypeInt, value)
 	}
 	if _u.mutation.CalendarCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -371,6 +454,35 @@ func (_u *ExternalEventUpdate) sqlSave(ctx context.Context) (_node int, err erro
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(providercalendar.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AccountCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   externalevent.AccountTable,
+			Columns: []string{externalevent.AccountColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(calendaraccount.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AccountIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   externalevent.AccountTable,
+			Columns: []string{externalevent.AccountColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(calendaraccount.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -416,6 +528,20 @@ func (_u *ExternalEventUpdateOne) SetCalendarRefID(v int) *ExternalEventUpdateOn
 func (_u *ExternalEventUpdateOne) SetNillableCalendarRefID(v *int) *ExternalEventUpdateOne {
 	if v != nil {
 		_u.SetCalendarRefID(*v)
+	}
+	return _u
+}
+
+// SetAccountID sets the "account_id" field.
+func (_u *ExternalEventUpdateOne) SetAccountID(v int) *ExternalEventUpdateOne {
+	_u.mutation.SetAccountID(v)
+	return _u
+}
+
+// SetNillableAccountID sets the "account_id" field if the given value is not nil.
+func (_u *ExternalEventUpdateOne) SetNillableAccountID(v *int) *ExternalEventUpdateOne {
+	if v != nil {
+		_u.SetAccountID(*v)
 	}
 	return _u
 }
@@ -518,6 +644,20 @@ func (_u *ExternalEventUpdateOne) SetNillableBusy(v *bool) *ExternalEventUpdateO
 	return _u
 }
 
+// SetShowAs sets the "show_as" field.
+func (_u *ExternalEventUpdateOne) SetShowAs(v externalevent.ShowAs) *ExternalEventUpdateOne {
+	_u.mutation.SetShowAs(v)
+	return _u
+}
+
+// SetNillableShowAs sets the "show_as" field if the given value is not nil.
+func (_u *ExternalEventUpdateOne) SetNillableShowAs(v *externalevent.ShowAs) *ExternalEventUpdateOne {
+	if v != nil {
+		_u.SetShowAs(*v)
+	}
+	return _u
+}
+
 // SetStatus sets the "status" field.
 func (_u *ExternalEventUpdateOne) SetStatus(v string) *ExternalEventUpdateOne {
 	_u.mutation.SetStatus(v)
@@ -572,6 +712,27 @@ func (_u *ExternalEventUpdateOne) ClearWebLink() *ExternalEventUpdateOne {
 	return _u
 }
 
+// SetReadGen sets the "read_gen" field.
+func (_u *ExternalEventUpdateOne) SetReadGen(v int) *ExternalEventUpdateOne {
+	_u.mutation.ResetReadGen()
+	_u.mutation.SetReadGen(v)
+	return _u
+}
+
+// SetNillableReadGen sets the "read_gen" field if the given value is not nil.
+func (_u *ExternalEventUpdateOne) SetNillableReadGen(v *int) *ExternalEventUpdateOne {
+	if v != nil {
+		_u.SetReadGen(*v)
+	}
+	return _u
+}
+
+// AddReadGen adds value to the "read_gen" field.
+func (_u *ExternalEventUpdateOne) AddReadGen(v int) *ExternalEventUpdateOne {
+	_u.mutation.AddReadGen(v)
+	return _u
+}
+
 // SetCalendarID sets the "calendar" edge to the ProviderCalendar entity by ID.
 func (_u *ExternalEventUpdateOne) SetCalendarID(id int) *ExternalEventUpdateOne {
 	_u.mutation.SetCalendarID(id)
@@ -583,6 +744,11 @@ func (_u *ExternalEventUpdateOne) SetCalendar(v *ProviderCalendar) *ExternalEven
 	return _u.SetCalendarID(v.ID)
 }
 
+// SetAccount sets the "account" edge to the CalendarAccount entity.
+func (_u *ExternalEventUpdateOne) SetAccount(v *CalendarAccount) *ExternalEventUpdateOne {
+	return _u.SetAccountID(v.ID)
+}
+
 // Mutation returns the ExternalEventMutation object of the builder.
 func (_u *ExternalEventUpdateOne) Mutation() *ExternalEventMutation {
 	return _u.mutation
@@ -591,6 +757,12 @@ func (_u *ExternalEventUpdateOne) Mutation() *ExternalEventMutation {
 // ClearCalendar clears the "calendar" edge to the ProviderCalendar entity.
 func (_u *ExternalEventUpdateOne) ClearCalendar() *ExternalEventUpdateOne {
 	_u.mutation.ClearCalendar()
+	return _u
+}
+
+// ClearAccount clears the "account" edge to the CalendarAccount entity.
+func (_u *ExternalEventUpdateOne) ClearAccount() *ExternalEventUpdateOne {
+	_u.mutation.ClearAccount()
 	return _u
 }
 
@@ -661,6 +833,16 @@ func (_u *ExternalEventUpdateOne) check() error {
 			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "ExternalEvent.title": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ShowAs(); ok {
+		if err := externalevent.ShowAsValidator(v); err != nil {
+			return &ValidationError{Name: "show_as", err: fmt.Errorf(`ent: validator failed for field "ExternalEvent.show_as": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.RecurringSeriesID(); ok {
+		if err := externalevent.RecurringSeriesIDValidator(v); err != nil {
+			return &ValidationError{Name: "recurring_series_id", err: fmt.Errorf(`ent: validator failed for field "ExternalEvent.recurring_series_id": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.WebLink(); ok {
 		if err := externalevent.WebLinkValidator(v); err != nil {
 			return &ValidationError{Name: "web_link", err: fmt.Errorf(`ent: validator failed for field "ExternalEvent.web_link": %w`, err)}
@@ -671,6 +853,9 @@ func (_u *ExternalEventUpdateOne) check() error {
 	}
 	if _u.mutation.CalendarCleared() && len(_u.mutation.CalendarIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "ExternalEvent.calendar"`)
+	}
+	if _u.mutation.AccountCleared() && len(_u.mutation.AccountIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ExternalEvent.account"`)
 	}
 	return nil
 }
@@ -734,6 +919,9 @@ func (_u *ExternalEventUpdateOne) sqlSave(ctx context.Context) (_node *ExternalE
 	if value, ok := _u.mutation.Busy(); ok {
 		_spec.SetField(externalevent.FieldBusy, field.TypeBool, value)
 	}
+	if value, ok := _u.mutation.ShowAs(); ok {
+		_spec.SetField(externalevent.FieldShowAs, field.TypeEnum, value)
+	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(externalevent.FieldStatus, field.TypeString, value)
 	}
@@ -748,6 +936,12 @@ func (_u *ExternalEventUpdateOne) sqlSave(ctx context.Context) (_node *ExternalE
 	}
 	if _u.mutation.WebLinkCleared() {
 		_spec.ClearField(externalevent.FieldWebLink, field.TypeString)
+	}
+	if value, ok := _u.mutation.ReadGen(); ok {
+		_spec.SetField(externalevent.FieldReadGen, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedReadGen(); ok {
+		_spec.AddField(externalevent.FieldReadGen, field.TypeInt, value)
 	}
 	if _u.mutation.CalendarCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -771,6 +965,35 @@ func (_u *ExternalEventUpdateOne) sqlSave(ctx context.Context) (_node *ExternalE
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(providercalendar.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AccountCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   externalevent.AccountTable,
+			Columns: []string{externalevent.AccountColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(calendaraccount.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AccountIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   externalevent.AccountTable,
+			Columns: []string{externalevent.AccountColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(calendaraccount.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

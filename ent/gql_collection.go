@@ -1644,15 +1644,15 @@ func (_q *ExternalEventQuery) collectField(ctx context.Context, oneNode bool, op
 				selectedFields = append(selectedFields, externalevent.FieldCalendarRefID)
 				fieldSeen[externalevent.FieldCalendarRefID] = struct{}{}
 			}
+		case "accountID":
+			if _, ok := fieldSeen[externalevent.FieldAccountID]; !ok {
+				selectedFields = append(selectedFields, externalevent.FieldAccountID)
+				fieldSeen[externalevent.FieldAccountID] = struct{}{}
+			}
 		case "providerEventID":
 			if _, ok := fieldSeen[externalevent.FieldProviderEventID]; !ok {
 				selectedFields = append(selectedFields, externalevent.FieldProviderEventID)
 				fieldSeen[externalevent.FieldProviderEventID] = struct{}{}
-			}
-		case "title":
-			if _, ok := fieldSeen[externalevent.FieldTitle]; !ok {
-				selectedFields = append(selectedFields, externalevent.FieldTitle)
-				fieldSeen[externalevent.FieldTitle] = struct{}{}
 			}
 		case "startAt":
 			if _, ok := fieldSeen[externalevent.FieldStartAt]; !ok {
@@ -1678,6 +1678,11 @@ func (_q *ExternalEventQuery) collectField(ctx context.Context, oneNode bool, op
 			if _, ok := fieldSeen[externalevent.FieldBusy]; !ok {
 				selectedFields = append(selectedFields, externalevent.FieldBusy)
 				fieldSeen[externalevent.FieldBusy] = struct{}{}
+			}
+		case "showAs":
+			if _, ok := fieldSeen[externalevent.FieldShowAs]; !ok {
+				selectedFields = append(selectedFields, externalevent.FieldShowAs)
+				fieldSeen[externalevent.FieldShowAs] = struct{}{}
 			}
 		case "status":
 			if _, ok := fieldSeen[externalevent.FieldStatus]; !ok {
@@ -2104,6 +2109,16 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, organization.FieldSecondaryColor)
 				fieldSeen[organization.FieldSecondaryColor] = struct{}{}
 			}
+		case "googleEventColor":
+			if _, ok := fieldSeen[organization.FieldGoogleEventColor]; !ok {
+				selectedFields = append(selectedFields, organization.FieldGoogleEventColor)
+				fieldSeen[organization.FieldGoogleEventColor] = struct{}{}
+			}
+		case "microsoftEventColor":
+			if _, ok := fieldSeen[organization.FieldMicrosoftEventColor]; !ok {
+				selectedFields = append(selectedFields, organization.FieldMicrosoftEventColor)
+				fieldSeen[organization.FieldMicrosoftEventColor] = struct{}{}
+			}
 		case "cancellationStatusID":
 			if _, ok := fieldSeen[organization.FieldCancellationStatusID]; !ok {
 				selectedFields = append(selectedFields, organization.FieldCancellationStatusID)
@@ -2466,6 +2481,21 @@ func (_q *ProviderCalendarQuery) collectField(ctx context.Context, oneNode bool,
 			if _, ok := fieldSeen[providercalendar.FieldSelected]; !ok {
 				selectedFields = append(selectedFields, providercalendar.FieldSelected)
 				fieldSeen[providercalendar.FieldSelected] = struct{}{}
+			}
+		case "accessRole":
+			if _, ok := fieldSeen[providercalendar.FieldAccessRole]; !ok {
+				selectedFields = append(selectedFields, providercalendar.FieldAccessRole)
+				fieldSeen[providercalendar.FieldAccessRole] = struct{}{}
+			}
+		case "lastReadAt":
+			if _, ok := fieldSeen[providercalendar.FieldLastReadAt]; !ok {
+				selectedFields = append(selectedFields, providercalendar.FieldLastReadAt)
+				fieldSeen[providercalendar.FieldLastReadAt] = struct{}{}
+			}
+		case "lastReadError":
+			if _, ok := fieldSeen[providercalendar.FieldLastReadError]; !ok {
+				selectedFields = append(selectedFields, providercalendar.FieldLastReadError)
+				fieldSeen[providercalendar.FieldLastReadError] = struct{}{}
 			}
 		case "id":
 		case "__typename":

@@ -450,10 +450,12 @@ func (c *BookingTypeUpdateOne) SetInput(i UpdateBookingTypeInput) *BookingTypeUp
 
 // UpdateOrganizationInput represents a mutation input for updating organizations.
 type UpdateOrganizationInput struct {
-	Name            *string
-	DefaultTimeZone *string
-	PrimaryColor    *string
-	SecondaryColor  *string
+	Name                *string
+	DefaultTimeZone     *string
+	PrimaryColor        *string
+	SecondaryColor      *string
+	GoogleEventColor    *string
+	MicrosoftEventColor *string
 }
 
 // Mutate applies the UpdateOrganizationInput on the OrganizationMutation builder.
@@ -469,6 +471,12 @@ func (i *UpdateOrganizationInput) Mutate(m *OrganizationMutation) {
 	}
 	if v := i.SecondaryColor; v != nil {
 		m.SetSecondaryColor(*v)
+	}
+	if v := i.GoogleEventColor; v != nil {
+		m.SetGoogleEventColor(*v)
+	}
+	if v := i.MicrosoftEventColor; v != nil {
+		m.SetMicrosoftEventColor(*v)
 	}
 }
 

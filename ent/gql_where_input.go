@@ -4958,6 +4958,12 @@ type ExternalEventWhereInput struct {
 	CalendarRefIDIn    []int `json:"calendarRefIDIn,omitempty"`
 	CalendarRefIDNotIn []int `json:"calendarRefIDNotIn,omitempty"`
 
+	// "account_id" field predicates.
+	AccountID      *int  `json:"accountID,omitempty"`
+	AccountIDNEQ   *int  `json:"accountIDNEQ,omitempty"`
+	AccountIDIn    []int `json:"accountIDIn,omitempty"`
+	AccountIDNotIn []int `json:"accountIDNotIn,omitempty"`
+
 	// "provider_event_id" field predicates.
 	ProviderEventID             *string  `json:"providerEventID,omitempty"`
 	ProviderEventIDNEQ          *string  `json:"providerEventIDNEQ,omitempty"`
@@ -4972,21 +4978,6 @@ type ExternalEventWhereInput struct {
 	ProviderEventIDHasSuffix    *string  `json:"providerEventIDHasSuffix,omitempty"`
 	ProviderEventIDEqualFold    *string  `json:"providerEventIDEqualFold,omitempty"`
 	ProviderEventIDContainsFold *string  `json:"providerEventIDContainsFold,omitempty"`
-
-	// "title" field predicates.
-	Title             *string  `json:"title,omitempty"`
-	TitleNEQ          *string  `json:"titleNEQ,omitempty"`
-	TitleIn           []string `json:"titleIn,omitempty"`
-	TitleNotIn        []string `json:"titleNotIn,omitempty"`
-	TitleGT           *string  `json:"titleGT,omitempty"`
-	TitleGTE          *string  `json:"titleGTE,omitempty"`
-	TitleLT           *string  `json:"titleLT,omitempty"`
-	TitleLTE          *string  `json:"titleLTE,omitempty"`
-	TitleContains     *string  `json:"titleContains,omitempty"`
-	TitleHasPrefix    *string  `json:"titleHasPrefix,omitempty"`
-	TitleHasSuffix    *string  `json:"titleHasSuffix,omitempty"`
-	TitleEqualFold    *string  `json:"titleEqualFold,omitempty"`
-	TitleContainsFold *string  `json:"titleContainsFold,omitempty"`
 
 	// "start_at" field predicates.
 	StartAt      *time.Time  `json:"startAt,omitempty"`
@@ -5019,6 +5010,12 @@ type ExternalEventWhereInput struct {
 	// "busy" field predicates.
 	Busy    *bool `json:"busy,omitempty"`
 	BusyNEQ *bool `json:"busyNEQ,omitempty"`
+
+	// "show_as" field predicates.
+	ShowAs      *externalevent.ShowAs  `json:"showAs,omitempty"`
+	ShowAsNEQ   *externalevent.ShowAs  `json:"showAsNEQ,omitempty"`
+	ShowAsIn    []externalevent.ShowAs `json:"showAsIn,omitempty"`
+	ShowAsNotIn []externalevent.ShowAs `json:"showAsNotIn,omitempty"`
 
 	// "status" field predicates.
 	Status             *string  `json:"status,omitempty"`
@@ -5229,6 +5226,18 @@ func (i *ExternalEventWhereInput) P() (predicate.ExternalEvent, error) {
 	if len(i.CalendarRefIDNotIn) > 0 {
 		predicates = append(predicates, externalevent.CalendarRefIDNotIn(i.CalendarRefIDNotIn...))
 	}
+	if i.AccountID != nil {
+		predicates = append(predicates, externalevent.AccountIDEQ(*i.AccountID))
+	}
+	if i.AccountIDNEQ != nil {
+		predicates = append(predicates, externalevent.AccountIDNEQ(*i.AccountIDNEQ))
+	}
+	if len(i.AccountIDIn) > 0 {
+		predicates = append(predicates, externalevent.AccountIDIn(i.AccountIDIn...))
+	}
+	if len(i.AccountIDNotIn) > 0 {
+		predicates = append(predicates, externalevent.AccountIDNotIn(i.AccountIDNotIn...))
+	}
 	if i.ProviderEventID != nil {
 		predicates = append(predicates, externalevent.ProviderEventIDEQ(*i.ProviderEventID))
 	}
@@ -5267,45 +5276,6 @@ func (i *ExternalEventWhereInput) P() (predicate.ExternalEvent, error) {
 	}
 	if i.ProviderEventIDContainsFold != nil {
 		predicates = append(predicates, externalevent.ProviderEventIDContainsFold(*i.ProviderEventIDContainsFold))
-	}
-	if i.Title != nil {
-		predicates = append(predicates, externalevent.TitleEQ(*i.Title))
-	}
-	if i.TitleNEQ != nil {
-		predicates = append(predicates, externalevent.TitleNEQ(*i.TitleNEQ))
-	}
-	if len(i.TitleIn) > 0 {
-		predicates = append(predicates, externalevent.TitleIn(i.TitleIn...))
-	}
-	if len(i.TitleNotIn) > 0 {
-		predicates = append(predicates, externalevent.TitleNotIn(i.TitleNotIn...))
-	}
-	if i.TitleGT != nil {
-		predicates = append(predicates, externalevent.TitleGT(*i.TitleGT))
-	}
-	if i.TitleGTE != nil {
-		predicates = append(predicates, externalevent.TitleGTE(*i.TitleGTE))
-	}
-	if i.TitleLT != nil {
-		predicates = append(predicates, externalevent.TitleLT(*i.TitleLT))
-	}
-	if i.TitleLTE != nil {
-		predicates = append(predicates, externalevent.TitleLTE(*i.TitleLTE))
-	}
-	if i.TitleContains != nil {
-		predicates = append(predicates, externalevent.TitleContains(*i.TitleContains))
-	}
-	if i.TitleHasPrefix != nil {
-		predicates = append(predicates, externalevent.TitleHasPrefix(*i.TitleHasPrefix))
-	}
-	if i.TitleHasSuffix != nil {
-		predicates = append(predicates, externalevent.TitleHasSuffix(*i.TitleHasSuffix))
-	}
-	if i.TitleEqualFold != nil {
-		predicates = append(predicates, externalevent.TitleEqualFold(*i.TitleEqualFold))
-	}
-	if i.TitleContainsFold != nil {
-		predicates = append(predicates, externalevent.TitleContainsFold(*i.TitleContainsFold))
 	}
 	if i.StartAt != nil {
 		predicates = append(predicates, externalevent.StartAtEQ(*i.StartAt))
@@ -5372,6 +5342,18 @@ func (i *ExternalEventWhereInput) P() (predicate.ExternalEvent, error) {
 	}
 	if i.BusyNEQ != nil {
 		predicates = append(predicates, externalevent.BusyNEQ(*i.BusyNEQ))
+	}
+	if i.ShowAs != nil {
+		predicates = append(predicates, externalevent.ShowAsEQ(*i.ShowAs))
+	}
+	if i.ShowAsNEQ != nil {
+		predicates = append(predicates, externalevent.ShowAsNEQ(*i.ShowAsNEQ))
+	}
+	if len(i.ShowAsIn) > 0 {
+		predicates = append(predicates, externalevent.ShowAsIn(i.ShowAsIn...))
+	}
+	if len(i.ShowAsNotIn) > 0 {
+		predicates = append(predicates, externalevent.ShowAsNotIn(i.ShowAsNotIn...))
 	}
 	if i.Status != nil {
 		predicates = append(predicates, externalevent.StatusEQ(*i.Status))
@@ -6059,6 +6041,36 @@ type OrganizationWhereInput struct {
 	SecondaryColorEqualFold    *string  `json:"secondaryColorEqualFold,omitempty"`
 	SecondaryColorContainsFold *string  `json:"secondaryColorContainsFold,omitempty"`
 
+	// "google_event_color" field predicates.
+	GoogleEventColor             *string  `json:"googleEventColor,omitempty"`
+	GoogleEventColorNEQ          *string  `json:"googleEventColorNEQ,omitempty"`
+	GoogleEventColorIn           []string `json:"googleEventColorIn,omitempty"`
+	GoogleEventColorNotIn        []string `json:"googleEventColorNotIn,omitempty"`
+	GoogleEventColorGT           *string  `json:"googleEventColorGT,omitempty"`
+	GoogleEventColorGTE          *string  `json:"googleEventColorGTE,omitempty"`
+	GoogleEventColorLT           *string  `json:"googleEventColorLT,omitempty"`
+	GoogleEventColorLTE          *string  `json:"googleEventColorLTE,omitempty"`
+	GoogleEventColorContains     *string  `json:"googleEventColorContains,omitempty"`
+	GoogleEventColorHasPrefix    *string  `json:"googleEventColorHasPrefix,omitempty"`
+	GoogleEventColorHasSuffix    *string  `json:"googleEventColorHasSuffix,omitempty"`
+	GoogleEventColorEqualFold    *string  `json:"googleEventColorEqualFold,omitempty"`
+	GoogleEventColorContainsFold *string  `json:"googleEventColorContainsFold,omitempty"`
+
+	// "microsoft_event_color" field predicates.
+	MicrosoftEventColor             *string  `json:"microsoftEventColor,omitempty"`
+	MicrosoftEventColorNEQ          *string  `json:"microsoftEventColorNEQ,omitempty"`
+	MicrosoftEventColorIn           []string `json:"microsoftEventColorIn,omitempty"`
+	MicrosoftEventColorNotIn        []string `json:"microsoftEventColorNotIn,omitempty"`
+	MicrosoftEventColorGT           *string  `json:"microsoftEventColorGT,omitempty"`
+	MicrosoftEventColorGTE          *string  `json:"microsoftEventColorGTE,omitempty"`
+	MicrosoftEventColorLT           *string  `json:"microsoftEventColorLT,omitempty"`
+	MicrosoftEventColorLTE          *string  `json:"microsoftEventColorLTE,omitempty"`
+	MicrosoftEventColorContains     *string  `json:"microsoftEventColorContains,omitempty"`
+	MicrosoftEventColorHasPrefix    *string  `json:"microsoftEventColorHasPrefix,omitempty"`
+	MicrosoftEventColorHasSuffix    *string  `json:"microsoftEventColorHasSuffix,omitempty"`
+	MicrosoftEventColorEqualFold    *string  `json:"microsoftEventColorEqualFold,omitempty"`
+	MicrosoftEventColorContainsFold *string  `json:"microsoftEventColorContainsFold,omitempty"`
+
 	// "cancellation_status_id" field predicates.
 	CancellationStatusID       *int  `json:"cancellationStatusID,omitempty"`
 	CancellationStatusIDNEQ    *int  `json:"cancellationStatusIDNEQ,omitempty"`
@@ -6417,6 +6429,84 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 	}
 	if i.SecondaryColorContainsFold != nil {
 		predicates = append(predicates, organization.SecondaryColorContainsFold(*i.SecondaryColorContainsFold))
+	}
+	if i.GoogleEventColor != nil {
+		predicates = append(predicates, organization.GoogleEventColorEQ(*i.GoogleEventColor))
+	}
+	if i.GoogleEventColorNEQ != nil {
+		predicates = append(predicates, organization.GoogleEventColorNEQ(*i.GoogleEventColorNEQ))
+	}
+	if len(i.GoogleEventColorIn) > 0 {
+		predicates = append(predicates, organization.GoogleEventColorIn(i.GoogleEventColorIn...))
+	}
+	if len(i.GoogleEventColorNotIn) > 0 {
+		predicates = append(predicates, organization.GoogleEventColorNotIn(i.GoogleEventColorNotIn...))
+	}
+	if i.GoogleEventColorGT != nil {
+		predicates = append(predicates, organization.GoogleEventColorGT(*i.GoogleEventColorGT))
+	}
+	if i.GoogleEventColorGTE != nil {
+		predicates = append(predicates, organization.GoogleEventColorGTE(*i.GoogleEventColorGTE))
+	}
+	if i.GoogleEventColorLT != nil {
+		predicates = append(predicates, organization.GoogleEventColorLT(*i.GoogleEventColorLT))
+	}
+	if i.GoogleEventColorLTE != nil {
+		predicates = append(predicates, organization.GoogleEventColorLTE(*i.GoogleEventColorLTE))
+	}
+	if i.GoogleEventColorContains != nil {
+		predicates = append(predicates, organization.GoogleEventColorContains(*i.GoogleEventColorContains))
+	}
+	if i.GoogleEventColorHasPrefix != nil {
+		predicates = append(predicates, organization.GoogleEventColorHasPrefix(*i.GoogleEventColorHasPrefix))
+	}
+	if i.GoogleEventColorHasSuffix != nil {
+		predicates = append(predicates, organization.GoogleEventColorHasSuffix(*i.GoogleEventColorHasSuffix))
+	}
+	if i.GoogleEventColorEqualFold != nil {
+		predicates = append(predicates, organization.GoogleEventColorEqualFold(*i.GoogleEventColorEqualFold))
+	}
+	if i.GoogleEventColorContainsFold != nil {
+		predicates = append(predicates, organization.GoogleEventColorContainsFold(*i.GoogleEventColorContainsFold))
+	}
+	if i.MicrosoftEventColor != nil {
+		predicates = append(predicates, organization.MicrosoftEventColorEQ(*i.MicrosoftEventColor))
+	}
+	if i.MicrosoftEventColorNEQ != nil {
+		predicates = append(predicates, organization.MicrosoftEventColorNEQ(*i.MicrosoftEventColorNEQ))
+	}
+	if len(i.MicrosoftEventColorIn) > 0 {
+		predicates = append(predicates, organization.MicrosoftEventColorIn(i.MicrosoftEventColorIn...))
+	}
+	if len(i.MicrosoftEventColorNotIn) > 0 {
+		predicates = append(predicates, organization.MicrosoftEventColorNotIn(i.MicrosoftEventColorNotIn...))
+	}
+	if i.MicrosoftEventColorGT != nil {
+		predicates = append(predicates, organization.MicrosoftEventColorGT(*i.MicrosoftEventColorGT))
+	}
+	if i.MicrosoftEventColorGTE != nil {
+		predicates = append(predicates, organization.MicrosoftEventColorGTE(*i.MicrosoftEventColorGTE))
+	}
+	if i.MicrosoftEventColorLT != nil {
+		predicates = append(predicates, organization.MicrosoftEventColorLT(*i.MicrosoftEventColorLT))
+	}
+	if i.MicrosoftEventColorLTE != nil {
+		predicates = append(predicates, organization.MicrosoftEventColorLTE(*i.MicrosoftEventColorLTE))
+	}
+	if i.MicrosoftEventColorContains != nil {
+		predicates = append(predicates, organization.MicrosoftEventColorContains(*i.MicrosoftEventColorContains))
+	}
+	if i.MicrosoftEventColorHasPrefix != nil {
+		predicates = append(predicates, organization.MicrosoftEventColorHasPrefix(*i.MicrosoftEventColorHasPrefix))
+	}
+	if i.MicrosoftEventColorHasSuffix != nil {
+		predicates = append(predicates, organization.MicrosoftEventColorHasSuffix(*i.MicrosoftEventColorHasSuffix))
+	}
+	if i.MicrosoftEventColorEqualFold != nil {
+		predicates = append(predicates, organization.MicrosoftEventColorEqualFold(*i.MicrosoftEventColorEqualFold))
+	}
+	if i.MicrosoftEventColorContainsFold != nil {
+		predicates = append(predicates, organization.MicrosoftEventColorContainsFold(*i.MicrosoftEventColorContainsFold))
 	}
 	if i.CancellationStatusID != nil {
 		predicates = append(predicates, organization.CancellationStatusIDEQ(*i.CancellationStatusID))
@@ -7069,6 +7159,52 @@ type ProviderCalendarWhereInput struct {
 	Selected    *bool `json:"selected,omitempty"`
 	SelectedNEQ *bool `json:"selectedNEQ,omitempty"`
 
+	// "access_role" field predicates.
+	AccessRole             *string  `json:"accessRole,omitempty"`
+	AccessRoleNEQ          *string  `json:"accessRoleNEQ,omitempty"`
+	AccessRoleIn           []string `json:"accessRoleIn,omitempty"`
+	AccessRoleNotIn        []string `json:"accessRoleNotIn,omitempty"`
+	AccessRoleGT           *string  `json:"accessRoleGT,omitempty"`
+	AccessRoleGTE          *string  `json:"accessRoleGTE,omitempty"`
+	AccessRoleLT           *string  `json:"accessRoleLT,omitempty"`
+	AccessRoleLTE          *string  `json:"accessRoleLTE,omitempty"`
+	AccessRoleContains     *string  `json:"accessRoleContains,omitempty"`
+	AccessRoleHasPrefix    *string  `json:"accessRoleHasPrefix,omitempty"`
+	AccessRoleHasSuffix    *string  `json:"accessRoleHasSuffix,omitempty"`
+	AccessRoleIsNil        bool     `json:"accessRoleIsNil,omitempty"`
+	AccessRoleNotNil       bool     `json:"accessRoleNotNil,omitempty"`
+	AccessRoleEqualFold    *string  `json:"accessRoleEqualFold,omitempty"`
+	AccessRoleContainsFold *string  `json:"accessRoleContainsFold,omitempty"`
+
+	// "last_read_at" field predicates.
+	LastReadAt       *time.Time  `json:"lastReadAt,omitempty"`
+	LastReadAtNEQ    *time.Time  `json:"lastReadAtNEQ,omitempty"`
+	LastReadAtIn     []time.Time `json:"lastReadAtIn,omitempty"`
+	LastReadAtNotIn  []time.Time `json:"lastReadAtNotIn,omitempty"`
+	LastReadAtGT     *time.Time  `json:"lastReadAtGT,omitempty"`
+	LastReadAtGTE    *time.Time  `json:"lastReadAtGTE,omitempty"`
+	LastReadAtLT     *time.Time  `json:"lastReadAtLT,omitempty"`
+	LastReadAtLTE    *time.Time  `json:"lastReadAtLTE,omitempty"`
+	LastReadAtIsNil  bool        `json:"lastReadAtIsNil,omitempty"`
+	LastReadAtNotNil bool        `json:"lastReadAtNotNil,omitempty"`
+
+	// "last_read_error" field predicates.
+	LastReadError             *string  `json:"lastReadError,omitempty"`
+	LastReadErrorNEQ          *string  `json:"lastReadErrorNEQ,omitempty"`
+	LastReadErrorIn           []string `json:"lastReadErrorIn,omitempty"`
+	LastReadErrorNotIn        []string `json:"lastReadErrorNotIn,omitempty"`
+	LastReadErrorGT           *string  `json:"lastReadErrorGT,omitempty"`
+	LastReadErrorGTE          *string  `json:"lastReadErrorGTE,omitempty"`
+	LastReadErrorLT           *string  `json:"lastReadErrorLT,omitempty"`
+	LastReadErrorLTE          *string  `json:"lastReadErrorLTE,omitempty"`
+	LastReadErrorContains     *string  `json:"lastReadErrorContains,omitempty"`
+	LastReadErrorHasPrefix    *string  `json:"lastReadErrorHasPrefix,omitempty"`
+	LastReadErrorHasSuffix    *string  `json:"lastReadErrorHasSuffix,omitempty"`
+	LastReadErrorIsNil        bool     `json:"lastReadErrorIsNil,omitempty"`
+	LastReadErrorNotNil       bool     `json:"lastReadErrorNotNil,omitempty"`
+	LastReadErrorEqualFold    *string  `json:"lastReadErrorEqualFold,omitempty"`
+	LastReadErrorContainsFold *string  `json:"lastReadErrorContainsFold,omitempty"`
+
 	// "account" edge predicates.
 	HasAccount     *bool                        `json:"hasAccount,omitempty"`
 	HasAccountWith []*CalendarAccountWhereInput `json:"hasAccountWith,omitempty"`
@@ -7363,6 +7499,126 @@ func (i *ProviderCalendarWhereInput) P() (predicate.ProviderCalendar, error) {
 	}
 	if i.SelectedNEQ != nil {
 		predicates = append(predicates, providercalendar.SelectedNEQ(*i.SelectedNEQ))
+	}
+	if i.AccessRole != nil {
+		predicates = append(predicates, providercalendar.AccessRoleEQ(*i.AccessRole))
+	}
+	if i.AccessRoleNEQ != nil {
+		predicates = append(predicates, providercalendar.AccessRoleNEQ(*i.AccessRoleNEQ))
+	}
+	if len(i.AccessRoleIn) > 0 {
+		predicates = append(predicates, providercalendar.AccessRoleIn(i.AccessRoleIn...))
+	}
+	if len(i.AccessRoleNotIn) > 0 {
+		predicates = append(predicates, providercalendar.AccessRoleNotIn(i.AccessRoleNotIn...))
+	}
+	if i.AccessRoleGT != nil {
+		predicates = append(predicates, providercalendar.AccessRoleGT(*i.AccessRoleGT))
+	}
+	if i.AccessRoleGTE != nil {
+		predicates = append(predicates, providercalendar.AccessRoleGTE(*i.AccessRoleGTE))
+	}
+	if i.AccessRoleLT != nil {
+		predicates = append(predicates, providercalendar.AccessRoleLT(*i.AccessRoleLT))
+	}
+	if i.AccessRoleLTE != nil {
+		predicates = append(predicates, providercalendar.AccessRoleLTE(*i.AccessRoleLTE))
+	}
+	if i.AccessRoleContains != nil {
+		predicates = append(predicates, providercalendar.AccessRoleContains(*i.AccessRoleContains))
+	}
+	if i.AccessRoleHasPrefix != nil {
+		predicates = append(predicates, providercalendar.AccessRoleHasPrefix(*i.AccessRoleHasPrefix))
+	}
+	if i.AccessRoleHasSuffix != nil {
+		predicates = append(predicates, providercalendar.AccessRoleHasSuffix(*i.AccessRoleHasSuffix))
+	}
+	if i.AccessRoleIsNil {
+		predicates = append(predicates, providercalendar.AccessRoleIsNil())
+	}
+	if i.AccessRoleNotNil {
+		predicates = append(predicates, providercalendar.AccessRoleNotNil())
+	}
+	if i.AccessRoleEqualFold != nil {
+		predicates = append(predicates, providercalendar.AccessRoleEqualFold(*i.AccessRoleEqualFold))
+	}
+	if i.AccessRoleContainsFold != nil {
+		predicates = append(predicates, providercalendar.AccessRoleContainsFold(*i.AccessRoleContainsFold))
+	}
+	if i.LastReadAt != nil {
+		predicates = append(predicates, providercalendar.LastReadAtEQ(*i.LastReadAt))
+	}
+	if i.LastReadAtNEQ != nil {
+		predicates = append(predicates, providercalendar.LastReadAtNEQ(*i.LastReadAtNEQ))
+	}
+	if len(i.LastReadAtIn) > 0 {
+		predicates = append(predicates, providercalendar.LastReadAtIn(i.LastReadAtIn...))
+	}
+	if len(i.LastReadAtNotIn) > 0 {
+		predicates = append(predicates, providercalendar.LastReadAtNotIn(i.LastReadAtNotIn...))
+	}
+	if i.LastReadAtGT != nil {
+		predicates = append(predicates, providercalendar.LastReadAtGT(*i.LastReadAtGT))
+	}
+	if i.LastReadAtGTE != nil {
+		predicates = append(predicates, providercalendar.LastReadAtGTE(*i.LastReadAtGTE))
+	}
+	if i.LastReadAtLT != nil {
+		predicates = append(predicates, providercalendar.LastReadAtLT(*i.LastReadAtLT))
+	}
+	if i.LastReadAtLTE != nil {
+		predicates = append(predicates, providercalendar.LastReadAtLTE(*i.LastReadAtLTE))
+	}
+	if i.LastReadAtIsNil {
+		predicates = append(predicates, providercalendar.LastReadAtIsNil())
+	}
+	if i.LastReadAtNotNil {
+		predicates = append(predicates, providercalendar.LastReadAtNotNil())
+	}
+	if i.LastReadError != nil {
+		predicates = append(predicates, providercalendar.LastReadErrorEQ(*i.LastReadError))
+	}
+	if i.LastReadErrorNEQ != nil {
+		predicates = append(predicates, providercalendar.LastReadErrorNEQ(*i.LastReadErrorNEQ))
+	}
+	if len(i.LastReadErrorIn) > 0 {
+		predicates = append(predicates, providercalendar.LastReadErrorIn(i.LastReadErrorIn...))
+	}
+	if len(i.LastReadErrorNotIn) > 0 {
+		predicates = append(predicates, providercalendar.LastReadErrorNotIn(i.LastReadErrorNotIn...))
+	}
+	if i.LastReadErrorGT != nil {
+		predicates = append(predicates, providercalendar.LastReadErrorGT(*i.LastReadErrorGT))
+	}
+	if i.LastReadErrorGTE != nil {
+		predicates = append(predicates, providercalendar.LastReadErrorGTE(*i.LastReadErrorGTE))
+	}
+	if i.LastReadErrorLT != nil {
+		predicates = append(predicates, providercalendar.LastReadErrorLT(*i.LastReadErrorLT))
+	}
+	if i.LastReadErrorLTE != nil {
+		predicates = append(predicates, providercalendar.LastReadErrorLTE(*i.LastReadErrorLTE))
+	}
+	if i.LastReadErrorContains != nil {
+		predicates = append(predicates, providercalendar.LastReadErrorContains(*i.LastReadErrorContains))
+	}
+	if i.LastReadErrorHasPrefix != nil {
+		predicates = append(predicates, providercalendar.LastReadErrorHasPrefix(*i.LastReadErrorHasPrefix))
+	}
+	if i.LastReadErrorHasSuffix != nil {
+		predicates = append(predicates, providercalendar.LastReadErrorHasSuffix(*i.LastReadErrorHasSuffix))
+	}
+	if i.LastReadErrorIsNil {
+		predicates = append(predicates, providercalendar.LastReadErrorIsNil())
+	}
+	if i.LastReadErrorNotNil {
+		predicates = append(predicates, providercalendar.LastReadErrorNotNil())
+	}
+	if i.LastReadErrorEqualFold != nil {
+		predicates = append(predicates, providercalendar.LastReadErrorEqualFold(*i.LastReadErrorEqualFold))
+	}
+	if i.LastReadErrorContainsFold != nil {
+		predicates = append(predicates, providercalendar.LastReadErrorContainsFold(*i.LastReadErrorContainsFold))
 	}
 
 	if i.HasAccount != nil {

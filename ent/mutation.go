@@ -10279,14 +10279,19 @@ type ExternalEventMutation struct {
 	all_day             *bool
 	private             *bool
 	busy                *bool
+	show_as             *externalevent.ShowAs
 	status              *string
 	recurring_series_id *string
 	web_link            *string
+	read_gen            *int
+	addread_gen         *int
 	clearedFields       map[string]struct{}
 	organization        *int
 	clearedorganization bool
 	calendar            *int
 	clearedcalendar     bool
+	account             *int
+	clearedaccount      bool
 	done                bool
 	oldValue            func(context.Context) (*ExternalEvent, error)
 	predicates          []predicate.ExternalEvent
@@ -10532,6 +10537,42 @@ func (m *ExternalEventMutation) OldCalendarRefID(ctx context.Context) (v int, er
 // ResetCalendarRefID resets all changes to the "calendar_ref_id" field.
 func (m *ExternalEventMutation) ResetCalendarRefID() {
 	m.calendar = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *ExternalEventMutation) SetAccountID(i int) {
+	m.account = &i
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *ExternalEventMutation) AccountID() (r int, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the ExternalEvent entity.
+// If the ExternalEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExternalEventMutation) OldAccountID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *ExternalEventMutation) ResetAccountID() {
+	m.account = nil
 }
 
 // SetProviderEventID sets the "provider_event_id" field.
@@ -10786,6 +10827,42 @@ func (m *ExternalEventMutation) ResetBusy() {
 	m.busy = nil
 }
 
+// SetShowAs sets the "show_as" field.
+func (m *ExternalEventMutation) SetShowAs(ea externalevent.ShowAs) {
+	m.show_as = &ea
+}
+
+// ShowAs returns the value of the "show_as" field in the mutation.
+func (m *ExternalEventMutation) ShowAs() (r externalevent.ShowAs, exists bool) {
+	v := m.show_as
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShowAs returns the old "show_as" field's value of the ExternalEvent entity.
+// If the ExternalEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExternalEventMutation) OldShowAs(ctx context.Context) (v externalevent.ShowAs, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShowAs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShowAs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShowAs: %w", err)
+	}
+	return oldValue.ShowAs, nil
+}
+
+// ResetShowAs resets all changes to the "show_as" field.
+func (m *ExternalEventMutation) ResetShowAs() {
+	m.show_as = nil
+}
+
 // SetStatus sets the "status" field.
 func (m *ExternalEventMutation) SetStatus(s string) {
 	m.status = &s
@@ -10920,6 +10997,62 @@ func (m *ExternalEventMutation) ResetWebLink() {
 	delete(m.clearedFields, externalevent.FieldWebLink)
 }
 
+// SetReadGen sets the "read_gen" field.
+func (m *ExternalEventMutation) SetReadGen(i int) {
+	m.read_gen = &i
+	m.addread_gen = nil
+}
+
+// ReadGen returns the value of the "read_gen" field in the mutation.
+func (m *ExternalEventMutation) ReadGen() (r int, exists bool) {
+	v := m.read_gen
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReadGen returns the old "read_gen" field's value of the ExternalEvent entity.
+// If the ExternalEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExternalEventMutation) OldReadGen(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReadGen is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReadGen requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReadGen: %w", err)
+	}
+	return oldValue.ReadGen, nil
+}
+
+// AddReadGen adds i to the "read_gen" field.
+func (m *ExternalEventMutation) AddReadGen(i int) {
+	if m.addread_gen != nil {
+		*m.addread_gen += i
+	} else {
+		m.addread_gen = &i
+	}
+}
+
+// AddedReadGen returns the value that was added to the "read_gen" field in this mutation.
+func (m *ExternalEventMutation) AddedReadGen() (r int, exists bool) {
+	v := m.addread_gen
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReadGen resets all changes to the "read_gen" field.
+func (m *ExternalEventMutation) ResetReadGen() {
+	m.read_gen = nil
+	m.addread_gen = nil
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *ExternalEventMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -10987,6 +11120,33 @@ func (m *ExternalEventMutation) ResetCalendar() {
 	m.clearedcalendar = false
 }
 
+// ClearAccount clears the "account" edge to the CalendarAccount entity.
+func (m *ExternalEventMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[externalevent.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the CalendarAccount entity was cleared.
+func (m *ExternalEventMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *ExternalEventMutation) AccountIDs() (ids []int) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *ExternalEventMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
 // Where appends a list predicates to the ExternalEventMutation builder.
 func (m *ExternalEventMutation) Where(ps ...predicate.ExternalEvent) {
 	m.predicates = append(m.predicates, ps...)
@@ -11021,7 +11181,7 @@ func (m *ExternalEventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ExternalEventMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 17)
 	if m.created_at != nil {
 		fields = append(fields, externalevent.FieldCreatedAt)
 	}
@@ -11033,6 +11193,9 @@ func (m *ExternalEventMutation) Fields() []string {
 	}
 	if m.calendar != nil {
 		fields = append(fields, externalevent.FieldCalendarRefID)
+	}
+	if m.account != nil {
+		fields = append(fields, externalevent.FieldAccountID)
 	}
 	if m.provider_event_id != nil {
 		fields = append(fields, externalevent.FieldProviderEventID)
@@ -11055,6 +11218,9 @@ func (m *ExternalEventMutation) Fields() []string {
 	if m.busy != nil {
 		fields = append(fields, externalevent.FieldBusy)
 	}
+	if m.show_as != nil {
+		fields = append(fields, externalevent.FieldShowAs)
+	}
 	if m.status != nil {
 		fields = append(fields, externalevent.FieldStatus)
 	}
@@ -11063,6 +11229,9 @@ func (m *ExternalEventMutation) Fields() []string {
 	}
 	if m.web_link != nil {
 		fields = append(fields, externalevent.FieldWebLink)
+	}
+	if m.read_gen != nil {
+		fields = append(fields, externalevent.FieldReadGen)
 	}
 	return fields
 }
@@ -11080,6 +11249,8 @@ func (m *ExternalEventMutation) Field(name string) (ent.Value, bool) {
 		return m.OrganizationID()
 	case externalevent.FieldCalendarRefID:
 		return m.CalendarRefID()
+	case externalevent.FieldAccountID:
+		return m.AccountID()
 	case externalevent.FieldProviderEventID:
 		return m.ProviderEventID()
 	case externalevent.FieldTitle:
@@ -11094,12 +11265,16 @@ func (m *ExternalEventMutation) Field(name string) (ent.Value, bool) {
 		return m.Private()
 	case externalevent.FieldBusy:
 		return m.Busy()
+	case externalevent.FieldShowAs:
+		return m.ShowAs()
 	case externalevent.FieldStatus:
 		return m.Status()
 	case externalevent.FieldRecurringSeriesID:
 		return m.RecurringSeriesID()
 	case externalevent.FieldWebLink:
 		return m.WebLink()
+	case externalevent.FieldReadGen:
+		return m.ReadGen()
 	}
 	return nil, false
 }
@@ -11117,6 +11292,8 @@ func (m *ExternalEventMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldOrganizationID(ctx)
 	case externalevent.FieldCalendarRefID:
 		return m.OldCalendarRefID(ctx)
+	case externalevent.FieldAccountID:
+		return m.OldAccountID(ctx)
 	case externalevent.FieldProviderEventID:
 		return m.OldProviderEventID(ctx)
 	case externalevent.FieldTitle:
@@ -11131,12 +11308,16 @@ func (m *ExternalEventMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldPrivate(ctx)
 	case externalevent.FieldBusy:
 		return m.OldBusy(ctx)
+	case externalevent.FieldShowAs:
+		return m.OldShowAs(ctx)
 	case externalevent.FieldStatus:
 		return m.OldStatus(ctx)
 	case externalevent.FieldRecurringSeriesID:
 		return m.OldRecurringSeriesID(ctx)
 	case externalevent.FieldWebLink:
 		return m.OldWebLink(ctx)
+	case externalevent.FieldReadGen:
+		return m.OldReadGen(ctx)
 	}
 	return nil, fmt.Errorf("unknown ExternalEvent field %s", name)
 }
@@ -11173,6 +11354,13 @@ func (m *ExternalEventMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCalendarRefID(v)
+		return nil
+	case externalevent.FieldAccountID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
 		return nil
 	case externalevent.FieldProviderEventID:
 		v, ok := value.(string)
@@ -11223,6 +11411,13 @@ func (m *ExternalEventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetBusy(v)
 		return nil
+	case externalevent.FieldShowAs:
+		v, ok := value.(externalevent.ShowAs)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShowAs(v)
+		return nil
 	case externalevent.FieldStatus:
 		v, ok := value.(string)
 		if !ok {
@@ -11244,6 +11439,13 @@ func (m *ExternalEventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetWebLink(v)
 		return nil
+	case externalevent.FieldReadGen:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReadGen(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ExternalEvent field %s", name)
 }
@@ -11252,6 +11454,9 @@ func (m *ExternalEventMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *ExternalEventMutation) AddedFields() []string {
 	var fields []string
+	if m.addread_gen != nil {
+		fields = append(fields, externalevent.FieldReadGen)
+	}
 	return fields
 }
 
@@ -11260,6 +11465,8 @@ func (m *ExternalEventMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *ExternalEventMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case externalevent.FieldReadGen:
+		return m.AddedReadGen()
 	}
 	return nil, false
 }
@@ -11269,6 +11476,13 @@ func (m *ExternalEventMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *ExternalEventMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case externalevent.FieldReadGen:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReadGen(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ExternalEvent numeric field %s", name)
 }
@@ -11323,6 +11537,9 @@ func (m *ExternalEventMutation) ResetField(name string) error {
 	case externalevent.FieldCalendarRefID:
 		m.ResetCalendarRefID()
 		return nil
+	case externalevent.FieldAccountID:
+		m.ResetAccountID()
+		return nil
 	case externalevent.FieldProviderEventID:
 		m.ResetProviderEventID()
 		return nil
@@ -11344,6 +11561,9 @@ func (m *ExternalEventMutation) ResetField(name string) error {
 	case externalevent.FieldBusy:
 		m.ResetBusy()
 		return nil
+	case externalevent.FieldShowAs:
+		m.ResetShowAs()
+		return nil
 	case externalevent.FieldStatus:
 		m.ResetStatus()
 		return nil
@@ -11353,18 +11573,24 @@ func (m *ExternalEventMutation) ResetField(name string) error {
 	case externalevent.FieldWebLink:
 		m.ResetWebLink()
 		return nil
+	case externalevent.FieldReadGen:
+		m.ResetReadGen()
+		return nil
 	}
 	return fmt.Errorf("unknown ExternalEvent field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ExternalEventMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.organization != nil {
 		edges = append(edges, externalevent.EdgeOrganization)
 	}
 	if m.calendar != nil {
 		edges = append(edges, externalevent.EdgeCalendar)
+	}
+	if m.account != nil {
+		edges = append(edges, externalevent.EdgeAccount)
 	}
 	return edges
 }
@@ -11381,13 +11607,17 @@ func (m *ExternalEventMutation) AddedIDs(name string) []ent.Value {
 		if id := m.calendar; id != nil {
 			return []ent.Value{*id}
 		}
+	case externalevent.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ExternalEventMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	return edges
 }
 
@@ -11399,12 +11629,15 @@ func (m *ExternalEventMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ExternalEventMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedorganization {
 		edges = append(edges, externalevent.EdgeOrganization)
 	}
 	if m.clearedcalendar {
 		edges = append(edges, externalevent.EdgeCalendar)
+	}
+	if m.clearedaccount {
+		edges = append(edges, externalevent.EdgeAccount)
 	}
 	return edges
 }
@@ -11417,6 +11650,8 @@ func (m *ExternalEventMutation) EdgeCleared(name string) bool {
 		return m.clearedorganization
 	case externalevent.EdgeCalendar:
 		return m.clearedcalendar
+	case externalevent.EdgeAccount:
+		return m.clearedaccount
 	}
 	return false
 }
@@ -11431,6 +11666,9 @@ func (m *ExternalEventMutation) ClearEdge(name string) error {
 	case externalevent.EdgeCalendar:
 		m.ClearCalendar()
 		return nil
+	case externalevent.EdgeAccount:
+		m.ClearAccount()
+		return nil
 	}
 	return fmt.Errorf("unknown ExternalEvent unique edge %s", name)
 }
@@ -11444,6 +11682,9 @@ func (m *ExternalEventMutation) ResetEdge(name string) error {
 		return nil
 	case externalevent.EdgeCalendar:
 		m.ResetCalendar()
+		return nil
+	case externalevent.EdgeAccount:
+		m.ResetAccount()
 		return nil
 	}
 	return fmt.Errorf("unknown ExternalEvent edge %s", name)
@@ -13600,6 +13841,8 @@ type OrganizationMutation struct {
 	default_time_zone          *string
 	primary_color              *string
 	secondary_color            *string
+	google_event_color         *string
+	microsoft_event_color      *string
 	clearedFields              map[string]struct{}
 	provider_configs           map[int]struct{}
 	removedprovider_configs    map[int]struct{}
@@ -13964,6 +14207,78 @@ func (m *OrganizationMutation) ResetSecondaryColor() {
 	m.secondary_color = nil
 }
 
+// SetGoogleEventColor sets the "google_event_color" field.
+func (m *OrganizationMutation) SetGoogleEventColor(s string) {
+	m.google_event_color = &s
+}
+
+// GoogleEventColor returns the value of the "google_event_color" field in the mutation.
+func (m *OrganizationMutation) GoogleEventColor() (r string, exists bool) {
+	v := m.google_event_color
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGoogleEventColor returns the old "google_event_color" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldGoogleEventColor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGoogleEventColor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGoogleEventColor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGoogleEventColor: %w", err)
+	}
+	return oldValue.GoogleEventColor, nil
+}
+
+// ResetGoogleEventColor resets all changes to the "google_event_color" field.
+func (m *OrganizationMutation) ResetGoogleEventColor() {
+	m.google_event_color = nil
+}
+
+// SetMicrosoftEventColor sets the "microsoft_event_color" field.
+func (m *OrganizationMutation) SetMicrosoftEventColor(s string) {
+	m.microsoft_event_color = &s
+}
+
+// MicrosoftEventColor returns the value of the "microsoft_event_color" field in the mutation.
+func (m *OrganizationMutation) MicrosoftEventColor() (r string, exists bool) {
+	v := m.microsoft_event_color
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMicrosoftEventColor returns the old "microsoft_event_color" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldMicrosoftEventColor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMicrosoftEventColor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMicrosoftEventColor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMicrosoftEventColor: %w", err)
+	}
+	return oldValue.MicrosoftEventColor, nil
+}
+
+// ResetMicrosoftEventColor resets all changes to the "microsoft_event_color" field.
+func (m *OrganizationMutation) ResetMicrosoftEventColor() {
+	m.microsoft_event_color = nil
+}
+
 // SetCancellationStatusID sets the "cancellation_status_id" field.
 func (m *OrganizationMutation) SetCancellationStatusID(i int) {
 	m.cancellation_status = &i
@@ -14182,7 +14497,7 @@ func (m *OrganizationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrganizationMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, organization.FieldCreatedAt)
 	}
@@ -14203,6 +14518,12 @@ func (m *OrganizationMutation) Fields() []string {
 	}
 	if m.secondary_color != nil {
 		fields = append(fields, organization.FieldSecondaryColor)
+	}
+	if m.google_event_color != nil {
+		fields = append(fields, organization.FieldGoogleEventColor)
+	}
+	if m.microsoft_event_color != nil {
+		fields = append(fields, organization.FieldMicrosoftEventColor)
 	}
 	if m.cancellation_status != nil {
 		fields = append(fields, organization.FieldCancellationStatusID)
@@ -14229,6 +14550,10 @@ func (m *OrganizationMutation) Field(name string) (ent.Value, bool) {
 		return m.PrimaryColor()
 	case organization.FieldSecondaryColor:
 		return m.SecondaryColor()
+	case organization.FieldGoogleEventColor:
+		return m.GoogleEventColor()
+	case organization.FieldMicrosoftEventColor:
+		return m.MicrosoftEventColor()
 	case organization.FieldCancellationStatusID:
 		return m.CancellationStatusID()
 	}
@@ -14254,6 +14579,10 @@ func (m *OrganizationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldPrimaryColor(ctx)
 	case organization.FieldSecondaryColor:
 		return m.OldSecondaryColor(ctx)
+	case organization.FieldGoogleEventColor:
+		return m.OldGoogleEventColor(ctx)
+	case organization.FieldMicrosoftEventColor:
+		return m.OldMicrosoftEventColor(ctx)
 	case organization.FieldCancellationStatusID:
 		return m.OldCancellationStatusID(ctx)
 	}
@@ -14313,6 +14642,20 @@ func (m *OrganizationMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSecondaryColor(v)
+		return nil
+	case organization.FieldGoogleEventColor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGoogleEventColor(v)
+		return nil
+	case organization.FieldMicrosoftEventColor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMicrosoftEventColor(v)
 		return nil
 	case organization.FieldCancellationStatusID:
 		v, ok := value.(int)
@@ -14402,6 +14745,12 @@ func (m *OrganizationMutation) ResetField(name string) error {
 		return nil
 	case organization.FieldSecondaryColor:
 		m.ResetSecondaryColor()
+		return nil
+	case organization.FieldGoogleEventColor:
+		m.ResetGoogleEventColor()
+		return nil
+	case organization.FieldMicrosoftEventColor:
+		m.ResetMicrosoftEventColor()
 		return nil
 	case organization.FieldCancellationStatusID:
 		m.ResetCancellationStatusID()
@@ -15654,10 +16003,23 @@ type ProviderCalendarMutation struct {
 	color               *string
 	selected            *bool
 	sync_cursor         *string
+	access_role         *string
 	channel_id          *string
 	channel_resource_id *string
 	channel_token       *string
 	channel_expires_at  *time.Time
+	channel_retry_at    *time.Time
+	read_requested      *int
+	addread_requested   *int
+	read_done           *int
+	addread_done        *int
+	read_gen            *int
+	addread_gen         *int
+	window_from         *time.Time
+	window_to           *time.Time
+	next_poll_at        *time.Time
+	last_read_at        *time.Time
+	last_read_error     *string
 	clearedFields       map[string]struct{}
 	organization        *int
 	clearedorganization bool
@@ -16152,6 +16514,55 @@ func (m *ProviderCalendarMutation) ResetSyncCursor() {
 	delete(m.clearedFields, providercalendar.FieldSyncCursor)
 }
 
+// SetAccessRole sets the "access_role" field.
+func (m *ProviderCalendarMutation) SetAccessRole(s string) {
+	m.access_role = &s
+}
+
+// AccessRole returns the value of the "access_role" field in the mutation.
+func (m *ProviderCalendarMutation) AccessRole() (r string, exists bool) {
+	v := m.access_role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccessRole returns the old "access_role" field's value of the ProviderCalendar entity.
+// If the ProviderCalendar object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProviderCalendarMutation) OldAccessRole(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccessRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccessRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccessRole: %w", err)
+	}
+	return oldValue.AccessRole, nil
+}
+
+// ClearAccessRole clears the value of the "access_role" field.
+func (m *ProviderCalendarMutation) ClearAccessRole() {
+	m.access_role = nil
+	m.clearedFields[providercalendar.FieldAccessRole] = struct{}{}
+}
+
+// AccessRoleCleared returns if the "access_role" field was cleared in this mutation.
+func (m *ProviderCalendarMutation) AccessRoleCleared() bool {
+	_, ok := m.clearedFields[providercalendar.FieldAccessRole]
+	return ok
+}
+
+// ResetAccessRole resets all changes to the "access_role" field.
+func (m *ProviderCalendarMutation) ResetAccessRole() {
+	m.access_role = nil
+	delete(m.clearedFields, providercalendar.FieldAccessRole)
+}
+
 // SetChannelID sets the "channel_id" field.
 func (m *ProviderCalendarMutation) SetChannelID(s string) {
 	m.channel_id = &s
@@ -16348,6 +16759,468 @@ func (m *ProviderCalendarMutation) ResetChannelExpiresAt() {
 	delete(m.clearedFields, providercalendar.FieldChannelExpiresAt)
 }
 
+// SetChannelRetryAt sets the "channel_retry_at" field.
+func (m *ProviderCalendarMutation) SetChannelRetryAt(t time.Time) {
+	m.channel_retry_at = &t
+}
+
+// ChannelRetryAt returns the value of the "channel_retry_at" field in the mutation.
+func (m *ProviderCalendarMutation) ChannelRetryAt() (r time.Time, exists bool) {
+	v := m.channel_retry_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChannelRetryAt returns the old "channel_retry_at" field's value of the ProviderCalendar entity.
+// If the ProviderCalendar object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProviderCalendarMutation) OldChannelRetryAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChannelRetryAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChannelRetryAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChannelRetryAt: %w", err)
+	}
+	return oldValue.ChannelRetryAt, nil
+}
+
+// ClearChannelRetryAt clears the value of the "channel_retry_at" field.
+func (m *ProviderCalendarMutation) ClearChannelRetryAt() {
+	m.channel_retry_at = nil
+	m.clearedFields[providercalendar.FieldChannelRetryAt] = struct{}{}
+}
+
+// ChannelRetryAtCleared returns if the "channel_retry_at" field was cleared in this mutation.
+func (m *ProviderCalendarMutation) ChannelRetryAtCleared() bool {
+	_, ok := m.clearedFields[providercalendar.FieldChannelRetryAt]
+	return ok
+}
+
+// ResetChannelRetryAt resets all changes to the "channel_retry_at" field.
+func (m *ProviderCalendarMutation) ResetChannelRetryAt() {
+	m.channel_retry_at = nil
+	delete(m.clearedFields, providercalendar.FieldChannelRetryAt)
+}
+
+// SetReadRequested sets the "read_requested" field.
+func (m *ProviderCalendarMutation) SetReadRequested(i int) {
+	m.read_requested = &i
+	m.addread_requested = nil
+}
+
+// ReadRequested returns the value of the "read_requested" field in the mutation.
+func (m *ProviderCalendarMutation) ReadRequested() (r int, exists bool) {
+	v := m.read_requested
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReadRequested returns the old "read_requested" field's value of the ProviderCalendar entity.
+// If the ProviderCalendar object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProviderCalendarMutation) OldReadRequested(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReadRequested is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReadRequested requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReadRequested: %w", err)
+	}
+	return oldValue.ReadRequested, nil
+}
+
+// AddReadRequested adds i to the "read_requested" field.
+func (m *ProviderCalendarMutation) AddReadRequested(i int) {
+	if m.addread_requested != nil {
+		*m.addread_requested += i
+	} else {
+		m.addread_requested = &i
+	}
+}
+
+// AddedReadRequested returns the value that was added to the "read_requested" field in this mutation.
+func (m *ProviderCalendarMutation) AddedReadRequested() (r int, exists bool) {
+	v := m.addread_requested
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReadRequested resets all changes to the "read_requested" field.
+func (m *ProviderCalendarMutation) ResetReadRequested() {
+	m.read_requested = nil
+	m.addread_requested = nil
+}
+
+// SetReadDone sets the "read_done" field.
+func (m *ProviderCalendarMutation) SetReadDone(i int) {
+	m.read_done = &i
+	m.addread_done = nil
+}
+
+// ReadDone returns the value of the "read_done" field in the mutation.
+func (m *ProviderCalendarMutation) ReadDone() (r int, exists bool) {
+	v := m.read_done
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReadDone returns the old "read_done" field's value of the ProviderCalendar entity.
+// If the ProviderCalendar object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProviderCalendarMutation) OldReadDone(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReadDone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReadDone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReadDone: %w", err)
+	}
+	return oldValue.ReadDone, nil
+}
+
+// AddReadDone adds i to the "read_done" field.
+func (m *ProviderCalendarMutation) AddReadDone(i int) {
+	if m.addread_done != nil {
+		*m.addread_done += i
+	} else {
+		m.addread_done = &i
+	}
+}
+
+// AddedReadDone returns the value that was added to the "read_done" field in this mutation.
+func (m *ProviderCalendarMutation) AddedReadDone() (r int, exists bool) {
+	v := m.addread_done
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReadDone resets all changes to the "read_done" field.
+func (m *ProviderCalendarMutation) ResetReadDone() {
+	m.read_done = nil
+	m.addread_done = nil
+}
+
+// SetReadGen sets the "read_gen" field.
+func (m *ProviderCalendarMutation) SetReadGen(i int) {
+	m.read_gen = &i
+	m.addread_gen = nil
+}
+
+// ReadGen returns the value of the "read_gen" field in the mutation.
+func (m *ProviderCalendarMutation) ReadGen() (r int, exists bool) {
+	v := m.read_gen
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReadGen returns the old "read_gen" field's value of the ProviderCalendar entity.
+// If the ProviderCalendar object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProviderCalendarMutation) OldReadGen(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReadGen is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReadGen requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReadGen: %w", err)
+	}
+	return oldValue.ReadGen, nil
+}
+
+// AddReadGen adds i to the "read_gen" field.
+func (m *ProviderCalendarMutation) AddReadGen(i int) {
+	if m.addread_gen != nil {
+		*m.addread_gen += i
+	} else {
+		m.addread_gen = &i
+	}
+}
+
+// AddedReadGen returns the value that was added to the "read_gen" field in this mutation.
+func (m *ProviderCalendarMutation) AddedReadGen() (r int, exists bool) {
+	v := m.addread_gen
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReadGen resets all changes to the "read_gen" field.
+func (m *ProviderCalendarMutation) ResetReadGen() {
+	m.read_gen = nil
+	m.addread_gen = nil
+}
+
+// SetWindowFrom sets the "window_from" field.
+func (m *ProviderCalendarMutation) SetWindowFrom(t time.Time) {
+	m.window_from = &t
+}
+
+// WindowFrom returns the value of the "window_from" field in the mutation.
+func (m *ProviderCalendarMutation) WindowFrom() (r time.Time, exists bool) {
+	v := m.window_from
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWindowFrom returns the old "window_from" field's value of the ProviderCalendar entity.
+// If the ProviderCalendar object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProviderCalendarMutation) OldWindowFrom(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWindowFrom is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWindowFrom requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWindowFrom: %w", err)
+	}
+	return oldValue.WindowFrom, nil
+}
+
+// ClearWindowFrom clears the value of the "window_from" field.
+func (m *ProviderCalendarMutation) ClearWindowFrom() {
+	m.window_from = nil
+	m.clearedFields[providercalendar.FieldWindowFrom] = struct{}{}
+}
+
+// WindowFromCleared returns if the "window_from" field was cleared in this mutation.
+func (m *ProviderCalendarMutation) WindowFromCleared() bool {
+	_, ok := m.clearedFields[providercalendar.FieldWindowFrom]
+	return ok
+}
+
+// ResetWindowFrom resets all changes to the "window_from" field.
+func (m *ProviderCalendarMutation) ResetWindowFrom() {
+	m.window_from = nil
+	delete(m.clearedFields, providercalendar.FieldWindowFrom)
+}
+
+// SetWindowTo sets the "window_to" field.
+func (m *ProviderCalendarMutation) SetWindowTo(t time.Time) {
+	m.window_to = &t
+}
+
+// WindowTo returns the value of the "window_to" field in the mutation.
+func (m *ProviderCalendarMutation) WindowTo() (r time.Time, exists bool) {
+	v := m.window_to
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWindowTo returns the old "window_to" field's value of the ProviderCalendar entity.
+// If the ProviderCalendar object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProviderCalendarMutation) OldWindowTo(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWindowTo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWindowTo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWindowTo: %w", err)
+	}
+	return oldValue.WindowTo, nil
+}
+
+// ClearWindowTo clears the value of the "window_to" field.
+func (m *ProviderCalendarMutation) ClearWindowTo() {
+	m.window_to = nil
+	m.clearedFields[providercalendar.FieldWindowTo] = struct{}{}
+}
+
+// WindowToCleared returns if the "window_to" field was cleared in this mutation.
+func (m *ProviderCalendarMutation) WindowToCleared() bool {
+	_, ok := m.clearedFields[providercalendar.FieldWindowTo]
+	return ok
+}
+
+// ResetWindowTo resets all changes to the "window_to" field.
+func (m *ProviderCalendarMutation) ResetWindowTo() {
+	m.window_to = nil
+	delete(m.clearedFields, providercalendar.FieldWindowTo)
+}
+
+// SetNextPollAt sets the "next_poll_at" field.
+func (m *ProviderCalendarMutation) SetNextPollAt(t time.Time) {
+	m.next_poll_at = &t
+}
+
+// NextPollAt returns the value of the "next_poll_at" field in the mutation.
+func (m *ProviderCalendarMutation) NextPollAt() (r time.Time, exists bool) {
+	v := m.next_poll_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextPollAt returns the old "next_poll_at" field's value of the ProviderCalendar entity.
+// If the ProviderCalendar object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProviderCalendarMutation) OldNextPollAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextPollAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextPollAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextPollAt: %w", err)
+	}
+	return oldValue.NextPollAt, nil
+}
+
+// ClearNextPollAt clears the value of the "next_poll_at" field.
+func (m *ProviderCalendarMutation) ClearNextPollAt() {
+	m.next_poll_at = nil
+	m.clearedFields[providercalendar.FieldNextPollAt] = struct{}{}
+}
+
+// NextPollAtCleared returns if the "next_poll_at" field was cleared in this mutation.
+func (m *ProviderCalendarMutation) NextPollAtCleared() bool {
+	_, ok := m.clearedFields[providercalendar.FieldNextPollAt]
+	return ok
+}
+
+// ResetNextPollAt resets all changes to the "next_poll_at" field.
+func (m *ProviderCalendarMutation) ResetNextPollAt() {
+	m.next_poll_at = nil
+	delete(m.clearedFields, providercalendar.FieldNextPollAt)
+}
+
+// SetLastReadAt sets the "last_read_at" field.
+func (m *ProviderCalendarMutation) SetLastReadAt(t time.Time) {
+	m.last_read_at = &t
+}
+
+// LastReadAt returns the value of the "last_read_at" field in the mutation.
+func (m *ProviderCalendarMutation) LastReadAt() (r time.Time, exists bool) {
+	v := m.last_read_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastReadAt returns the old "last_read_at" field's value of the ProviderCalendar entity.
+// If the ProviderCalendar object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProviderCalendarMutation) OldLastReadAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastReadAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastReadAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastReadAt: %w", err)
+	}
+	return oldValue.LastReadAt, nil
+}
+
+// ClearLastReadAt clears the value of the "last_read_at" field.
+func (m *ProviderCalendarMutation) ClearLastReadAt() {
+	m.last_read_at = nil
+	m.clearedFields[providercalendar.FieldLastReadAt] = struct{}{}
+}
+
+// LastReadAtCleared returns if the "last_read_at" field was cleared in this mutation.
+func (m *ProviderCalendarMutation) LastReadAtCleared() bool {
+	_, ok := m.clearedFields[providercalendar.FieldLastReadAt]
+	return ok
+}
+
+// ResetLastReadAt resets all changes to the "last_read_at" field.
+func (m *ProviderCalendarMutation) ResetLastReadAt() {
+	m.last_read_at = nil
+	delete(m.clearedFields, providercalendar.FieldLastReadAt)
+}
+
+// SetLastReadError sets the "last_read_error" field.
+func (m *ProviderCalendarMutation) SetLastReadError(s string) {
+	m.last_read_error = &s
+}
+
+// LastReadError returns the value of the "last_read_error" field in the mutation.
+func (m *ProviderCalendarMutation) LastReadError() (r string, exists bool) {
+	v := m.last_read_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastReadError returns the old "last_read_error" field's value of the ProviderCalendar entity.
+// If the ProviderCalendar object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProviderCalendarMutation) OldLastReadError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastReadError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastReadError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastReadError: %w", err)
+	}
+	return oldValue.LastReadError, nil
+}
+
+// ClearLastReadError clears the value of the "last_read_error" field.
+func (m *ProviderCalendarMutation) ClearLastReadError() {
+	m.last_read_error = nil
+	m.clearedFields[providercalendar.FieldLastReadError] = struct{}{}
+}
+
+// LastReadErrorCleared returns if the "last_read_error" field was cleared in this mutation.
+func (m *ProviderCalendarMutation) LastReadErrorCleared() bool {
+	_, ok := m.clearedFields[providercalendar.FieldLastReadError]
+	return ok
+}
+
+// ResetLastReadError resets all changes to the "last_read_error" field.
+func (m *ProviderCalendarMutation) ResetLastReadError() {
+	m.last_read_error = nil
+	delete(m.clearedFields, providercalendar.FieldLastReadError)
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *ProviderCalendarMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -16436,7 +17309,7 @@ func (m *ProviderCalendarMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProviderCalendarMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 24)
 	if m.created_at != nil {
 		fields = append(fields, providercalendar.FieldCreatedAt)
 	}
@@ -16467,6 +17340,9 @@ func (m *ProviderCalendarMutation) Fields() []string {
 	if m.sync_cursor != nil {
 		fields = append(fields, providercalendar.FieldSyncCursor)
 	}
+	if m.access_role != nil {
+		fields = append(fields, providercalendar.FieldAccessRole)
+	}
 	if m.channel_id != nil {
 		fields = append(fields, providercalendar.FieldChannelID)
 	}
@@ -16478,6 +17354,33 @@ func (m *ProviderCalendarMutation) Fields() []string {
 	}
 	if m.channel_expires_at != nil {
 		fields = append(fields, providercalendar.FieldChannelExpiresAt)
+	}
+	if m.channel_retry_at != nil {
+		fields = append(fields, providercalendar.FieldChannelRetryAt)
+	}
+	if m.read_requested != nil {
+		fields = append(fields, providercalendar.FieldReadRequested)
+	}
+	if m.read_done != nil {
+		fields = append(fields, providercalendar.FieldReadDone)
+	}
+	if m.read_gen != nil {
+		fields = append(fields, providercalendar.FieldReadGen)
+	}
+	if m.window_from != nil {
+		fields = append(fields, providercalendar.FieldWindowFrom)
+	}
+	if m.window_to != nil {
+		fields = append(fields, providercalendar.FieldWindowTo)
+	}
+	if m.next_poll_at != nil {
+		fields = append(fields, providercalendar.FieldNextPollAt)
+	}
+	if m.last_read_at != nil {
+		fields = append(fields, providercalendar.FieldLastReadAt)
+	}
+	if m.last_read_error != nil {
+		fields = append(fields, providercalendar.FieldLastReadError)
 	}
 	return fields
 }
@@ -16507,6 +17410,8 @@ func (m *ProviderCalendarMutation) Field(name string) (ent.Value, bool) {
 		return m.Selected()
 	case providercalendar.FieldSyncCursor:
 		return m.SyncCursor()
+	case providercalendar.FieldAccessRole:
+		return m.AccessRole()
 	case providercalendar.FieldChannelID:
 		return m.ChannelID()
 	case providercalendar.FieldChannelResourceID:
@@ -16515,6 +17420,24 @@ func (m *ProviderCalendarMutation) Field(name string) (ent.Value, bool) {
 		return m.ChannelToken()
 	case providercalendar.FieldChannelExpiresAt:
 		return m.ChannelExpiresAt()
+	case providercalendar.FieldChannelRetryAt:
+		return m.ChannelRetryAt()
+	case providercalendar.FieldReadRequested:
+		return m.ReadRequested()
+	case providercalendar.FieldReadDone:
+		return m.ReadDone()
+	case providercalendar.FieldReadGen:
+		return m.ReadGen()
+	case providercalendar.FieldWindowFrom:
+		return m.WindowFrom()
+	case providercalendar.FieldWindowTo:
+		return m.WindowTo()
+	case providercalendar.FieldNextPollAt:
+		return m.NextPollAt()
+	case providercalendar.FieldLastReadAt:
+		return m.LastReadAt()
+	case providercalendar.FieldLastReadError:
+		return m.LastReadError()
 	}
 	return nil, false
 }
@@ -16544,6 +17467,8 @@ func (m *ProviderCalendarMutation) OldField(ctx context.Context, name string) (e
 		return m.OldSelected(ctx)
 	case providercalendar.FieldSyncCursor:
 		return m.OldSyncCursor(ctx)
+	case providercalendar.FieldAccessRole:
+		return m.OldAccessRole(ctx)
 	case providercalendar.FieldChannelID:
 		return m.OldChannelID(ctx)
 	case providercalendar.FieldChannelResourceID:
@@ -16552,6 +17477,24 @@ func (m *ProviderCalendarMutation) OldField(ctx context.Context, name string) (e
 		return m.OldChannelToken(ctx)
 	case providercalendar.FieldChannelExpiresAt:
 		return m.OldChannelExpiresAt(ctx)
+	case providercalendar.FieldChannelRetryAt:
+		return m.OldChannelRetryAt(ctx)
+	case providercalendar.FieldReadRequested:
+		return m.OldReadRequested(ctx)
+	case providercalendar.FieldReadDone:
+		return m.OldReadDone(ctx)
+	case providercalendar.FieldReadGen:
+		return m.OldReadGen(ctx)
+	case providercalendar.FieldWindowFrom:
+		return m.OldWindowFrom(ctx)
+	case providercalendar.FieldWindowTo:
+		return m.OldWindowTo(ctx)
+	case providercalendar.FieldNextPollAt:
+		return m.OldNextPollAt(ctx)
+	case providercalendar.FieldLastReadAt:
+		return m.OldLastReadAt(ctx)
+	case providercalendar.FieldLastReadError:
+		return m.OldLastReadError(ctx)
 	}
 	return nil, fmt.Errorf("unknown ProviderCalendar field %s", name)
 }
@@ -16631,6 +17574,13 @@ func (m *ProviderCalendarMutation) SetField(name string, value ent.Value) error 
 		}
 		m.SetSyncCursor(v)
 		return nil
+	case providercalendar.FieldAccessRole:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccessRole(v)
+		return nil
 	case providercalendar.FieldChannelID:
 		v, ok := value.(string)
 		if !ok {
@@ -16659,6 +17609,69 @@ func (m *ProviderCalendarMutation) SetField(name string, value ent.Value) error 
 		}
 		m.SetChannelExpiresAt(v)
 		return nil
+	case providercalendar.FieldChannelRetryAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChannelRetryAt(v)
+		return nil
+	case providercalendar.FieldReadRequested:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReadRequested(v)
+		return nil
+	case providercalendar.FieldReadDone:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReadDone(v)
+		return nil
+	case providercalendar.FieldReadGen:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReadGen(v)
+		return nil
+	case providercalendar.FieldWindowFrom:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWindowFrom(v)
+		return nil
+	case providercalendar.FieldWindowTo:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWindowTo(v)
+		return nil
+	case providercalendar.FieldNextPollAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextPollAt(v)
+		return nil
+	case providercalendar.FieldLastReadAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastReadAt(v)
+		return nil
+	case providercalendar.FieldLastReadError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastReadError(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ProviderCalendar field %s", name)
 }
@@ -16667,6 +17680,15 @@ func (m *ProviderCalendarMutation) SetField(name string, value ent.Value) error 
 // this mutation.
 func (m *ProviderCalendarMutation) AddedFields() []string {
 	var fields []string
+	if m.addread_requested != nil {
+		fields = append(fields, providercalendar.FieldReadRequested)
+	}
+	if m.addread_done != nil {
+		fields = append(fields, providercalendar.FieldReadDone)
+	}
+	if m.addread_gen != nil {
+		fields = append(fields, providercalendar.FieldReadGen)
+	}
 	return fields
 }
 
@@ -16675,6 +17697,12 @@ func (m *ProviderCalendarMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *ProviderCalendarMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case providercalendar.FieldReadRequested:
+		return m.AddedReadRequested()
+	case providercalendar.FieldReadDone:
+		return m.AddedReadDone()
+	case providercalendar.FieldReadGen:
+		return m.AddedReadGen()
 	}
 	return nil, false
 }
@@ -16684,6 +17712,27 @@ func (m *ProviderCalendarMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *ProviderCalendarMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case providercalendar.FieldReadRequested:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReadRequested(v)
+		return nil
+	case providercalendar.FieldReadDone:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReadDone(v)
+		return nil
+	case providercalendar.FieldReadGen:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReadGen(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ProviderCalendar numeric field %s", name)
 }
@@ -16698,6 +17747,9 @@ func (m *ProviderCalendarMutation) ClearedFields() []string {
 	if m.FieldCleared(providercalendar.FieldSyncCursor) {
 		fields = append(fields, providercalendar.FieldSyncCursor)
 	}
+	if m.FieldCleared(providercalendar.FieldAccessRole) {
+		fields = append(fields, providercalendar.FieldAccessRole)
+	}
 	if m.FieldCleared(providercalendar.FieldChannelID) {
 		fields = append(fields, providercalendar.FieldChannelID)
 	}
@@ -16709,6 +17761,24 @@ func (m *ProviderCalendarMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(providercalendar.FieldChannelExpiresAt) {
 		fields = append(fields, providercalendar.FieldChannelExpiresAt)
+	}
+	if m.FieldCleared(providercalendar.FieldChannelRetryAt) {
+		fields = append(fields, providercalendar.FieldChannelRetryAt)
+	}
+	if m.FieldCleared(providercalendar.FieldWindowFrom) {
+		fields = append(fields, providercalendar.FieldWindowFrom)
+	}
+	if m.FieldCleared(providercalendar.FieldWindowTo) {
+		fields = append(fields, providercalendar.FieldWindowTo)
+	}
+	if m.FieldCleared(providercalendar.FieldNextPollAt) {
+		fields = append(fields, providercalendar.FieldNextPollAt)
+	}
+	if m.FieldCleared(providercalendar.FieldLastReadAt) {
+		fields = append(fields, providercalendar.FieldLastReadAt)
+	}
+	if m.FieldCleared(providercalendar.FieldLastReadError) {
+		fields = append(fields, providercalendar.FieldLastReadError)
 	}
 	return fields
 }
@@ -16730,6 +17800,9 @@ func (m *ProviderCalendarMutation) ClearField(name string) error {
 	case providercalendar.FieldSyncCursor:
 		m.ClearSyncCursor()
 		return nil
+	case providercalendar.FieldAccessRole:
+		m.ClearAccessRole()
+		return nil
 	case providercalendar.FieldChannelID:
 		m.ClearChannelID()
 		return nil
@@ -16741,6 +17814,24 @@ func (m *ProviderCalendarMutation) ClearField(name string) error {
 		return nil
 	case providercalendar.FieldChannelExpiresAt:
 		m.ClearChannelExpiresAt()
+		return nil
+	case providercalendar.FieldChannelRetryAt:
+		m.ClearChannelRetryAt()
+		return nil
+	case providercalendar.FieldWindowFrom:
+		m.ClearWindowFrom()
+		return nil
+	case providercalendar.FieldWindowTo:
+		m.ClearWindowTo()
+		return nil
+	case providercalendar.FieldNextPollAt:
+		m.ClearNextPollAt()
+		return nil
+	case providercalendar.FieldLastReadAt:
+		m.ClearLastReadAt()
+		return nil
+	case providercalendar.FieldLastReadError:
+		m.ClearLastReadError()
 		return nil
 	}
 	return fmt.Errorf("unknown ProviderCalendar nullable field %s", name)
@@ -16780,6 +17871,9 @@ func (m *ProviderCalendarMutation) ResetField(name string) error {
 	case providercalendar.FieldSyncCursor:
 		m.ResetSyncCursor()
 		return nil
+	case providercalendar.FieldAccessRole:
+		m.ResetAccessRole()
+		return nil
 	case providercalendar.FieldChannelID:
 		m.ResetChannelID()
 		return nil
@@ -16791,6 +17885,33 @@ func (m *ProviderCalendarMutation) ResetField(name string) error {
 		return nil
 	case providercalendar.FieldChannelExpiresAt:
 		m.ResetChannelExpiresAt()
+		return nil
+	case providercalendar.FieldChannelRetryAt:
+		m.ResetChannelRetryAt()
+		return nil
+	case providercalendar.FieldReadRequested:
+		m.ResetReadRequested()
+		return nil
+	case providercalendar.FieldReadDone:
+		m.ResetReadDone()
+		return nil
+	case providercalendar.FieldReadGen:
+		m.ResetReadGen()
+		return nil
+	case providercalendar.FieldWindowFrom:
+		m.ResetWindowFrom()
+		return nil
+	case providercalendar.FieldWindowTo:
+		m.ResetWindowTo()
+		return nil
+	case providercalendar.FieldNextPollAt:
+		m.ResetNextPollAt()
+		return nil
+	case providercalendar.FieldLastReadAt:
+		m.ResetLastReadAt()
+		return nil
+	case providercalendar.FieldLastReadError:
+		m.ResetLastReadError()
 		return nil
 	}
 	return fmt.Errorf("unknown ProviderCalendar field %s", name)

@@ -32,6 +32,10 @@ type Organization struct {
 	PrimaryColor string `json:"primary_color,omitempty"`
 	// SecondaryColor holds the value of the "secondary_color" field.
 	SecondaryColor string `json:"secondary_color,omitempty"`
+	// GoogleEventColor holds the value of the "google_event_color" field.
+	GoogleEventColor string `json:"google_event_color,omitempty"`
+	// MicrosoftEventColor holds the value of the "microsoft_event_color" field.
+	MicrosoftEventColor string `json:"microsoft_event_color,omitempty"`
 	// CancellationStatusID holds the value of the "cancellation_status_id" field.
 	CancellationStatusID *int `json:"cancellation_status_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -94,7 +98,7 @@ func (*Organization) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case organization.FieldID, organization.FieldCancellationStatusID:
 			values[i] = new(sql.NullInt64)
-		case organization.FieldName, organization.FieldSlug, organization.FieldDefaultTimeZone, organization.FieldPrimaryColor, organization.FieldSecondaryColor:
+		case organization.FieldName, organization.FieldSlug, organization.FieldDefaultTimeZone, organization.FieldPrimaryColor, organization.FieldSecondaryColor, organization.FieldGoogleEventColor, organization.FieldMicrosoftEventColor:
 			values[i] = new(sql.NullString)
 		case organization.FieldCreatedAt, organization.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -160,6 +164,18 @@ func (_m *Organization) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field secondary_color", values[i])
 			} else if value.Valid {
 				_m.SecondaryColor = value.String
+			}
+		case organization.FieldGoogleEventColor:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field google_event_color", values[i])
+			} else if value.Valid {
+				_m.GoogleEventColor = value.String
+			}
+		case organization.FieldMicrosoftEventColor:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field microsoft_event_color", values[i])
+			} else if value.Valid {
+				_m.MicrosoftEventColor = value.String
 			}
 		case organization.FieldCancellationStatusID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -239,6 +255,12 @@ func (_m *Organization) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("secondary_color=")
 	builder.WriteString(_m.SecondaryColor)
+	builder.WriteString(", ")
+	builder.WriteString("google_event_color=")
+	builder.WriteString(_m.GoogleEventColor)
+	builder.WriteString(", ")
+	builder.WriteString("microsoft_event_color=")
+	builder.WriteString(_m.MicrosoftEventColor)
 	builder.WriteString(", ")
 	if v := _m.CancellationStatusID; v != nil {
 		builder.WriteString("cancellation_status_id=")

@@ -107,6 +107,34 @@ func (_c *OrganizationCreate) SetNillableSecondaryColor(v *string) *Organization
 	return _c
 }
 
+// SetGoogleEventColor sets the "google_event_color" field.
+func (_c *OrganizationCreate) SetGoogleEventColor(v string) *OrganizationCreate {
+	_c.mutation.SetGoogleEventColor(v)
+	return _c
+}
+
+// SetNillableGoogleEventColor sets the "google_event_color" field if the given value is not nil.
+func (_c *OrganizationCreate) SetNillableGoogleEventColor(v *string) *OrganizationCreate {
+	if v != nil {
+		_c.SetGoogleEventColor(*v)
+	}
+	return _c
+}
+
+// SetMicrosoftEventColor sets the "microsoft_event_color" field.
+func (_c *OrganizationCreate) SetMicrosoftEventColor(v string) *OrganizationCreate {
+	_c.mutation.SetMicrosoftEventColor(v)
+	return _c
+}
+
+// SetNillableMicrosoftEventColor sets the "microsoft_event_color" field if the given value is not nil.
+func (_c *OrganizationCreate) SetNillableMicrosoftEventColor(v *string) *OrganizationCreate {
+	if v != nil {
+		_c.SetMicrosoftEventColor(*v)
+	}
+	return _c
+}
+
 // SetCancellationStatusID sets the "cancellation_status_id" field.
 func (_c *OrganizationCreate) SetCancellationStatusID(v int) *OrganizationCreate {
 	_c.mutation.SetCancellationStatusID(v)
@@ -219,6 +247,14 @@ func (_c *OrganizationCreate) defaults() error {
 		v := organization.DefaultSecondaryColor
 		_c.mutation.SetSecondaryColor(v)
 	}
+	if _, ok := _c.mutation.GoogleEventColor(); !ok {
+		v := organization.DefaultGoogleEventColor
+		_c.mutation.SetGoogleEventColor(v)
+	}
+	if _, ok := _c.mutation.MicrosoftEventColor(); !ok {
+		v := organization.DefaultMicrosoftEventColor
+		_c.mutation.SetMicrosoftEventColor(v)
+	}
 	return nil
 }
 
@@ -268,6 +304,22 @@ func (_c *OrganizationCreate) check() error {
 	if v, ok := _c.mutation.SecondaryColor(); ok {
 		if err := organization.SecondaryColorValidator(v); err != nil {
 			return &ValidationError{Name: "secondary_color", err: fmt.Errorf(`ent: validator failed for field "Organization.secondary_color": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.GoogleEventColor(); !ok {
+		return &ValidationError{Name: "google_event_color", err: errors.New(`ent: missing required field "Organization.google_event_color"`)}
+	}
+	if v, ok := _c.mutation.GoogleEventColor(); ok {
+		if err := organization.GoogleEventColorValidator(v); err != nil {
+			return &ValidationError{Name: "google_event_color", err: fmt.Errorf(`ent: validator failed for field "Organization.google_event_color": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.MicrosoftEventColor(); !ok {
+		return &ValidationError{Name: "microsoft_event_color", err: errors.New(`ent: missing required field "Organization.microsoft_event_color"`)}
+	}
+	if v, ok := _c.mutation.MicrosoftEventColor(); ok {
+		if err := organization.MicrosoftEventColorValidator(v); err != nil {
+			return &ValidationError{Name: "microsoft_event_color", err: fmt.Errorf(`ent: validator failed for field "Organization.microsoft_event_color": %w`, err)}
 		}
 	}
 	return nil
@@ -324,6 +376,14 @@ func (_c *OrganizationCreate) createSpec() (*Organization, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.SecondaryColor(); ok {
 		_spec.SetField(organization.FieldSecondaryColor, field.TypeString, value)
 		_node.SecondaryColor = value
+	}
+	if value, ok := _c.mutation.GoogleEventColor(); ok {
+		_spec.SetField(organization.FieldGoogleEventColor, field.TypeString, value)
+		_node.GoogleEventColor = value
+	}
+	if value, ok := _c.mutation.MicrosoftEventColor(); ok {
+		_spec.SetField(organization.FieldMicrosoftEventColor, field.TypeString, value)
+		_node.MicrosoftEventColor = value
 	}
 	if nodes := _c.mutation.ProviderConfigsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -486,6 +546,30 @@ func (u *OrganizationUpsert) UpdateSecondaryColor() *OrganizationUpsert {
 	return u
 }
 
+// SetGoogleEventColor sets the "google_event_color" field.
+func (u *OrganizationUpsert) SetGoogleEventColor(v string) *OrganizationUpsert {
+	u.Set(organization.FieldGoogleEventColor, v)
+	return u
+}
+
+// UpdateGoogleEventColor sets the "google_event_color" field to the value that was provided on create.
+func (u *OrganizationUpsert) UpdateGoogleEventColor() *OrganizationUpsert {
+	u.SetExcluded(organization.FieldGoogleEventColor)
+	return u
+}
+
+// SetMicrosoftEventColor sets the "microsoft_event_color" field.
+func (u *OrganizationUpsert) SetMicrosoftEventColor(v string) *OrganizationUpsert {
+	u.Set(organization.FieldMicrosoftEventColor, v)
+	return u
+}
+
+// UpdateMicrosoftEventColor sets the "microsoft_event_color" field to the value that was provided on create.
+func (u *OrganizationUpsert) UpdateMicrosoftEventColor() *OrganizationUpsert {
+	u.SetExcluded(organization.FieldMicrosoftEventColor)
+	return u
+}
+
 // SetCancellationStatusID sets the "cancellation_status_id" field.
 func (u *OrganizationUpsert) SetCancellationStatusID(v int) *OrganizationUpsert {
 	u.Set(organization.FieldCancellationStatusID, v)
@@ -619,6 +703,34 @@ func (u *OrganizationUpsertOne) SetSecondaryColor(v string) *OrganizationUpsertO
 func (u *OrganizationUpsertOne) UpdateSecondaryColor() *OrganizationUpsertOne {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.UpdateSecondaryColor()
+	})
+}
+
+// SetGoogleEventColor sets the "google_event_color" field.
+func (u *OrganizationUpsertOne) SetGoogleEventColor(v string) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetGoogleEventColor(v)
+	})
+}
+
+// UpdateGoogleEventColor sets the "google_event_color" field to the value that was provided on create.
+func (u *OrganizationUpsertOne) UpdateGoogleEventColor() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateGoogleEventColor()
+	})
+}
+
+// SetMicrosoftEventColor sets the "microsoft_event_color" field.
+func (u *OrganizationUpsertOne) SetMicrosoftEventColor(v string) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetMicrosoftEventColor(v)
+	})
+}
+
+// UpdateMicrosoftEventColor sets the "microsoft_event_color" field to the value that was provided on create.
+func (u *OrganizationUpsertOne) UpdateMicrosoftEventColor() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateMicrosoftEventColor()
 	})
 }
 
@@ -924,6 +1036,34 @@ func (u *OrganizationUpsertBulk) SetSecondaryColor(v string) *OrganizationUpsert
 func (u *OrganizationUpsertBulk) UpdateSecondaryColor() *OrganizationUpsertBulk {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.UpdateSecondaryColor()
+	})
+}
+
+// SetGoogleEventColor sets the "google_event_color" field.
+func (u *OrganizationUpsertBulk) SetGoogleEventColor(v string) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetGoogleEventColor(v)
+	})
+}
+
+// UpdateGoogleEventColor sets the "google_event_color" field to the value that was provided on create.
+func (u *OrganizationUpsertBulk) UpdateGoogleEventColor() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateGoogleEventColor()
+	})
+}
+
+// SetMicrosoftEventColor sets the "microsoft_event_color" field.
+func (u *OrganizationUpsertBulk) SetMicrosoftEventColor(v string) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetMicrosoftEventColor(v)
+	})
+}
+
+// UpdateMicrosoftEventColor sets the "microsoft_event_color" field to the value that was provided on create.
+func (u *OrganizationUpsertBulk) UpdateMicrosoftEventColor() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateMicrosoftEventColor()
 	})
 }
 

@@ -94,6 +94,34 @@ func (_u *OrganizationUpdate) SetNillableSecondaryColor(v *string) *Organization
 	return _u
 }
 
+// SetGoogleEventColor sets the "google_event_color" field.
+func (_u *OrganizationUpdate) SetGoogleEventColor(v string) *OrganizationUpdate {
+	_u.mutation.SetGoogleEventColor(v)
+	return _u
+}
+
+// SetNillableGoogleEventColor sets the "google_event_color" field if the given value is not nil.
+func (_u *OrganizationUpdate) SetNillableGoogleEventColor(v *string) *OrganizationUpdate {
+	if v != nil {
+		_u.SetGoogleEventColor(*v)
+	}
+	return _u
+}
+
+// SetMicrosoftEventColor sets the "microsoft_event_color" field.
+func (_u *OrganizationUpdate) SetMicrosoftEventColor(v string) *OrganizationUpdate {
+	_u.mutation.SetMicrosoftEventColor(v)
+	return _u
+}
+
+// SetNillableMicrosoftEventColor sets the "microsoft_event_color" field if the given value is not nil.
+func (_u *OrganizationUpdate) SetNillableMicrosoftEventColor(v *string) *OrganizationUpdate {
+	if v != nil {
+		_u.SetMicrosoftEventColor(*v)
+	}
+	return _u
+}
+
 // SetCancellationStatusID sets the "cancellation_status_id" field.
 func (_u *OrganizationUpdate) SetCancellationStatusID(v int) *OrganizationUpdate {
 	_u.mutation.SetCancellationStatusID(v)
@@ -266,6 +294,16 @@ func (_u *OrganizationUpdate) check() error {
 			return &ValidationError{Name: "secondary_color", err: fmt.Errorf(`ent: validator failed for field "Organization.secondary_color": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.GoogleEventColor(); ok {
+		if err := organization.GoogleEventColorValidator(v); err != nil {
+			return &ValidationError{Name: "google_event_color", err: fmt.Errorf(`ent: validator failed for field "Organization.google_event_color": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.MicrosoftEventColor(); ok {
+		if err := organization.MicrosoftEventColorValidator(v); err != nil {
+			return &ValidationError{Name: "microsoft_event_color", err: fmt.Errorf(`ent: validator failed for field "Organization.microsoft_event_color": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -301,6 +339,12 @@ func (_u *OrganizationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if value, ok := _u.mutation.SecondaryColor(); ok {
 		_spec.SetField(organization.FieldSecondaryColor, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.GoogleEventColor(); ok {
+		_spec.SetField(organization.FieldGoogleEventColor, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.MicrosoftEventColor(); ok {
+		_spec.SetField(organization.FieldMicrosoftEventColor, field.TypeString, value)
 	}
 	if _u.mutation.ProviderConfigsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -505,6 +549,34 @@ func (_u *OrganizationUpdateOne) SetNillableSecondaryColor(v *string) *Organizat
 	return _u
 }
 
+// SetGoogleEventColor sets the "google_event_color" field.
+func (_u *OrganizationUpdateOne) SetGoogleEventColor(v string) *OrganizationUpdateOne {
+	_u.mutation.SetGoogleEventColor(v)
+	return _u
+}
+
+// SetNillableGoogleEventColor sets the "google_event_color" field if the given value is not nil.
+func (_u *OrganizationUpdateOne) SetNillableGoogleEventColor(v *string) *OrganizationUpdateOne {
+	if v != nil {
+		_u.SetGoogleEventColor(*v)
+	}
+	return _u
+}
+
+// SetMicrosoftEventColor sets the "microsoft_event_color" field.
+func (_u *OrganizationUpdateOne) SetMicrosoftEventColor(v string) *OrganizationUpdateOne {
+	_u.mutation.SetMicrosoftEventColor(v)
+	return _u
+}
+
+// SetNillableMicrosoftEventColor sets the "microsoft_event_color" field if the given value is not nil.
+func (_u *OrganizationUpdateOne) SetNillableMicrosoftEventColor(v *string) *OrganizationUpdateOne {
+	if v != nil {
+		_u.SetMicrosoftEventColor(*v)
+	}
+	return _u
+}
+
 // SetCancellationStatusID sets the "cancellation_status_id" field.
 func (_u *OrganizationUpdateOne) SetCancellationStatusID(v int) *OrganizationUpdateOne {
 	_u.mutation.SetCancellationStatusID(v)
@@ -690,6 +762,16 @@ func (_u *OrganizationUpdateOne) check() error {
 			return &ValidationError{Name: "secondary_color", err: fmt.Errorf(`ent: validator failed for field "Organization.secondary_color": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.GoogleEventColor(); ok {
+		if err := organization.GoogleEventColorValidator(v); err != nil {
+			return &ValidationError{Name: "google_event_color", err: fmt.Errorf(`ent: validator failed for field "Organization.google_event_color": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.MicrosoftEventColor(); ok {
+		if err := organization.MicrosoftEventColorValidator(v); err != nil {
+			return &ValidationError{Name: "microsoft_event_color", err: fmt.Errorf(`ent: validator failed for field "Organization.microsoft_event_color": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -742,6 +824,12 @@ func (_u *OrganizationUpdateOne) sqlSave(ctx context.Context) (_node *Organizati
 	}
 	if value, ok := _u.mutation.SecondaryColor(); ok {
 		_spec.SetField(organization.FieldSecondaryColor, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.GoogleEventColor(); ok {
+		_spec.SetField(organization.FieldGoogleEventColor, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.MicrosoftEventColor(); ok {
+		_spec.SetField(organization.FieldMicrosoftEventColor, field.TypeString, value)
 	}
 	if _u.mutation.ProviderConfigsCleared() {
 		edge := &sqlgraph.EdgeSpec{

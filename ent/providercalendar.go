@@ -39,6 +39,8 @@ type ProviderCalendar struct {
 	Selected bool `json:"selected,omitempty"`
 	// SyncCursor holds the value of the "sync_cursor" field.
 	SyncCursor string `json:"-"`
+	// AccessRole holds the value of the "access_role" field.
+	AccessRole string `json:"access_role,omitempty"`
 	// ChannelID holds the value of the "channel_id" field.
 	ChannelID string `json:"channel_id,omitempty"`
 	// ChannelResourceID holds the value of the "channel_resource_id" field.
@@ -47,6 +49,24 @@ type ProviderCalendar struct {
 	ChannelToken string `json:"-"`
 	// ChannelExpiresAt holds the value of the "channel_expires_at" field.
 	ChannelExpiresAt *time.Time `json:"channel_expires_at,omitempty"`
+	// ChannelRetryAt holds the value of the "channel_retry_at" field.
+	ChannelRetryAt *time.Time `json:"channel_retry_at,omitempty"`
+	// ReadRequested holds the value of the "read_requested" field.
+	ReadRequested int `json:"read_requested,omitempty"`
+	// ReadDone holds the value of the "read_done" field.
+	ReadDone int `json:"read_done,omitempty"`
+	// ReadGen holds the value of the "read_gen" field.
+	ReadGen int `json:"read_gen,omitempty"`
+	// WindowFrom holds the value of the "window_from" field.
+	WindowFrom *time.Time `json:"window_from,omitempty"`
+	// WindowTo holds the value of the "window_to" field.
+	WindowTo *time.Time `json:"window_to,omitempty"`
+	// NextPollAt holds the value of the "next_poll_at" field.
+	NextPollAt *time.Time `json:"next_poll_at,omitempty"`
+	// LastReadAt holds the value of the "last_read_at" field.
+	LastReadAt *time.Time `json:"last_read_at,omitempty"`
+	// LastReadError holds the value of the "last_read_error" field.
+	LastReadError string `json:"last_read_error,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ProviderCalendarQuery when eager-loading is set.
 	Edges        ProviderCalendarEdges `json:"edges"`
@@ -95,11 +115,11 @@ func (*ProviderCalendar) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case providercalendar.FieldPrimary, providercalendar.FieldSelected:
 			values[i] = new(sql.NullBool)
-		case providercalendar.FieldID, providercalendar.FieldOrganizationID, providercalendar.FieldAccountID:
+		case providercalendar.FieldID, providercalendar.FieldOrganizationID, providercalendar.FieldAccountID, providercalendar.FieldReadRequested, providercalendar.FieldReadDone, providercalendar.FieldReadGen:
 			values[i] = new(sql.NullInt64)
-		case providercalendar.FieldCalendarID, providercalendar.FieldName, providercalendar.FieldColor, providercalendar.FieldSyncCursor, providercalendar.FieldChannelID, providercalendar.FieldChannelResourceID, providercalendar.FieldChannelToken:
+		case providercalendar.FieldCalendarID, providercalendar.FieldName, providercalendar.FieldColor, providercalendar.FieldSyncCursor, providercalendar.FieldAccessRole, providercalendar.FieldChannelID, providercalendar.FieldChannelResourceID, providercalendar.FieldChannelToken, providercalendar.FieldLastReadError:
 			values[i] = new(sql.NullString)
-		case providercalendar.FieldCreatedAt, providercalendar.FieldUpdatedAt, providercalendar.FieldChannelExpiresAt:
+		case providercalendar.FieldCreatedAt, providercalendar.FieldUpdatedAt, providercalendar.FieldChannelExpiresAt, providercalendar.FieldChannelRetryAt, providercalendar.FieldWindowFrom, providercalendar.FieldWindowTo, providercalendar.FieldNextPollAt, providercalendar.FieldLastReadAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -182,6 +202,12 @@ func (_m *ProviderCalendar) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.SyncCursor = value.String
 			}
+		case providercalendar.FieldAccessRole:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field access_role", values[i])
+			} else if value.Valid {
+				_m.AccessRole = value.String
+			}
 		case providercalendar.FieldChannelID:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field channel_id", values[i])
@@ -206,6 +232,65 @@ func (_m *ProviderCalendar) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ChannelExpiresAt = new(time.Time)
 				*_m.ChannelExpiresAt = value.Time
+			}
+		case providercalendar.FieldChannelRetryAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field channel_retry_at", values[i])
+			} else if value.Valid {
+				_m.ChannelRetryAt = new(time.Time)
+				*_m.ChannelRetryAt = value.Time
+			}
+		case providercalendar.FieldReadRequested:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field read_requested", values[i])
+			} else if value.Valid {
+				_m.ReadRequested = int(value.Int64)
+			}
+		case providercalendar.FieldReadDone:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field read_done", values[i])
+			} else if value.Valid {
+				_m.ReadDone = int(value.Int64)
+			}
+		case providercalendar.FieldReadGen:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field read_gen", values[i])
+			} else if value.Valid {
+				_m.ReadGen = int(value.Int64)
+			}
+		case providercalendar.FieldWindowFrom:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field window_from", values[i])
+			} else if value.Valid {
+				_m.WindowFrom = new(time.Time)
+				*_m.WindowFrom = value.Time
+			}
+		case providercalendar.FieldWindowTo:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field window_to", values[i])
+			} else if value.Valid {
+				_m.WindowTo = new(time.Time)
+				*_m.WindowTo = value.Time
+			}
+		case providercalendar.FieldNextPollAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field next_poll_at", values[i])
+			} else if value.Valid {
+				_m.NextPollAt = new(time.Time)
+				*_m.NextPollAt = value.Time
+			}
+		case providercalendar.FieldLastReadAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field last_read_at", values[i])
+			} else if value.Valid {
+				_m.LastReadAt = new(time.Time)
+				*_m.LastReadAt = value.Time
+			}
+		case providercalendar.FieldLastReadError:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field last_read_error", values[i])
+			} else if value.Valid {
+				_m.LastReadError = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -282,6 +367,9 @@ func (_m *ProviderCalendar) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("sync_cursor=<sensitive>")
 	builder.WriteString(", ")
+	builder.WriteString("access_role=")
+	builder.WriteString(_m.AccessRole)
+	builder.WriteString(", ")
 	builder.WriteString("channel_id=")
 	builder.WriteString(_m.ChannelID)
 	builder.WriteString(", ")
@@ -294,6 +382,43 @@ func (_m *ProviderCalendar) String() string {
 		builder.WriteString("channel_expires_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	if v := _m.ChannelRetryAt; v != nil {
+		builder.WriteString("channel_retry_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("read_requested=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ReadRequested))
+	builder.WriteString(", ")
+	builder.WriteString("read_done=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ReadDone))
+	builder.WriteString(", ")
+	builder.WriteString("read_gen=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ReadGen))
+	builder.WriteString(", ")
+	if v := _m.WindowFrom; v != nil {
+		builder.WriteString("window_from=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.WindowTo; v != nil {
+		builder.WriteString("window_to=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.NextPollAt; v != nil {
+		builder.WriteString("next_poll_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.LastReadAt; v != nil {
+		builder.WriteString("last_read_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("last_read_error=")
+	builder.WriteString(_m.LastReadError)
 	builder.WriteByte(')')
 	return builder.String()
 }

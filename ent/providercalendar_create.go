@@ -132,6 +132,20 @@ func (_c *ProviderCalendarCreate) SetNillableSyncCursor(v *string) *ProviderCale
 	return _c
 }
 
+// SetAccessRole sets the "access_role" field.
+func (_c *ProviderCalendarCreate) SetAccessRole(v string) *ProviderCalendarCreate {
+	_c.mutation.SetAccessRole(v)
+	return _c
+}
+
+// SetNillableAccessRole sets the "access_role" field if the given value is not nil.
+func (_c *ProviderCalendarCreate) SetNillableAccessRole(v *string) *ProviderCalendarCreate {
+	if v != nil {
+		_c.SetAccessRole(*v)
+	}
+	return _c
+}
+
 // SetChannelID sets the "channel_id" field.
 func (_c *ProviderCalendarCreate) SetChannelID(v string) *ProviderCalendarCreate {
 	_c.mutation.SetChannelID(v)
@@ -184,6 +198,132 @@ func (_c *ProviderCalendarCreate) SetChannelExpiresAt(v time.Time) *ProviderCale
 func (_c *ProviderCalendarCreate) SetNillableChannelExpiresAt(v *time.Time) *ProviderCalendarCreate {
 	if v != nil {
 		_c.SetChannelExpiresAt(*v)
+	}
+	return _c
+}
+
+// SetChannelRetryAt sets the "channel_retry_at" field.
+func (_c *ProviderCalendarCreate) SetChannelRetryAt(v time.Time) *ProviderCalendarCreate {
+	_c.mutation.SetChannelRetryAt(v)
+	return _c
+}
+
+// SetNillableChannelRetryAt sets the "channel_retry_at" field if the given value is not nil.
+func (_c *ProviderCalendarCreate) SetNillableChannelRetryAt(v *time.Time) *ProviderCalendarCreate {
+	if v != nil {
+		_c.SetChannelRetryAt(*v)
+	}
+	return _c
+}
+
+// SetReadRequested sets the "read_requested" field.
+func (_c *ProviderCalendarCreate) SetReadRequested(v int) *ProviderCalendarCreate {
+	_c.mutation.SetReadRequested(v)
+	return _c
+}
+
+// SetNillableReadRequested sets the "read_requested" field if the given value is not nil.
+func (_c *ProviderCalendarCreate) SetNillableReadRequested(v *int) *ProviderCalendarCreate {
+	if v != nil {
+		_c.SetReadRequested(*v)
+	}
+	return _c
+}
+
+// SetReadDone sets the "read_done" field.
+func (_c *ProviderCalendarCreate) SetReadDone(v int) *ProviderCalendarCreate {
+	_c.mutation.SetReadDone(v)
+	return _c
+}
+
+// SetNillableReadDone sets the "read_done" field if the given value is not nil.
+func (_c *ProviderCalendarCreate) SetNillableReadDone(v *int) *ProviderCalendarCreate {
+	if v != nil {
+		_c.SetReadDone(*v)
+	}
+	return _c
+}
+
+// SetReadGen sets the "read_gen" field.
+func (_c *ProviderCalendarCreate) SetReadGen(v int) *ProviderCalendarCreate {
+	_c.mutation.SetReadGen(v)
+	return _c
+}
+
+// SetNillableReadGen sets the "read_gen" field if the given value is not nil.
+func (_c *ProviderCalendarCreate) SetNillableReadGen(v *int) *ProviderCalendarCreate {
+	if v != nil {
+		_c.SetReadGen(*v)
+	}
+	return _c
+}
+
+// SetWindowFrom sets the "window_from" field.
+func (_c *ProviderCalendarCreate) SetWindowFrom(v time.Time) *ProviderCalendarCreate {
+	_c.mutation.SetWindowFrom(v)
+	return _c
+}
+
+// SetNillableWindowFrom sets the "window_from" field if the given value is not nil.
+func (_c *ProviderCalendarCreate) SetNillableWindowFrom(v *time.Time) *ProviderCalendarCreate {
+	if v != nil {
+		_c.SetWindowFrom(*v)
+	}
+	return _c
+}
+
+// SetWindowTo sets the "window_to" field.
+func (_c *ProviderCalendarCreate) SetWindowTo(v time.Time) *ProviderCalendarCreate {
+	_c.mutation.SetWindowTo(v)
+	return _c
+}
+
+// SetNillableWindowTo sets the "window_to" field if the given value is not nil.
+func (_c *ProviderCalendarCreate) SetNillableWindowTo(v *time.Time) *ProviderCalendarCreate {
+	if v != nil {
+		_c.SetWindowTo(*v)
+	}
+	return _c
+}
+
+// SetNextPollAt sets the "next_poll_at" field.
+func (_c *ProviderCalendarCreate) SetNextPollAt(v time.Time) *ProviderCalendarCreate {
+	_c.mutation.SetNextPollAt(v)
+	return _c
+}
+
+// SetNillableNextPollAt sets the "next_poll_at" field if the given value is not nil.
+func (_c *ProviderCalendarCreate) SetNillableNextPollAt(v *time.Time) *ProviderCalendarCreate {
+	if v != nil {
+		_c.SetNextPollAt(*v)
+	}
+	return _c
+}
+
+// SetLastReadAt sets the "last_read_at" field.
+func (_c *ProviderCalendarCreate) SetLastReadAt(v time.Time) *ProviderCalendarCreate {
+	_c.mutation.SetLastReadAt(v)
+	return _c
+}
+
+// SetNillableLastReadAt sets the "last_read_at" field if the given value is not nil.
+func (_c *ProviderCalendarCreate) SetNillableLastReadAt(v *time.Time) *ProviderCalendarCreate {
+	if v != nil {
+		_c.SetLastReadAt(*v)
+	}
+	return _c
+}
+
+// SetLastReadError sets the "last_read_error" field.
+func (_c *ProviderCalendarCreate) SetLastReadError(v string) *ProviderCalendarCreate {
+	_c.mutation.SetLastReadError(v)
+	return _c
+}
+
+// SetNillableLastReadError sets the "last_read_error" field if the given value is not nil.
+func (_c *ProviderCalendarCreate) SetNillableLastReadError(v *string) *ProviderCalendarCreate {
+	if v != nil {
+		_c.SetLastReadError(*v)
 	}
 	return _c
 }
@@ -257,6 +397,18 @@ func (_c *ProviderCalendarCreate) defaults() error {
 		v := providercalendar.DefaultSelected
 		_c.mutation.SetSelected(v)
 	}
+	if _, ok := _c.mutation.ReadRequested(); !ok {
+		v := providercalendar.DefaultReadRequested
+		_c.mutation.SetReadRequested(v)
+	}
+	if _, ok := _c.mutation.ReadDone(); !ok {
+		v := providercalendar.DefaultReadDone
+		_c.mutation.SetReadDone(v)
+	}
+	if _, ok := _c.mutation.ReadGen(); !ok {
+		v := providercalendar.DefaultReadGen
+		_c.mutation.SetReadGen(v)
+	}
 	return nil
 }
 
@@ -295,6 +447,40 @@ func (_c *ProviderCalendarCreate) check() error {
 	}
 	if _, ok := _c.mutation.Selected(); !ok {
 		return &ValidationError{Name: "selected", err: errors.New(`ent: missing required field "ProviderCalendar.selected"`)}
+	}
+	if v, ok := _c.mutation.AccessRole(); ok {
+		if err := providercalendar.AccessRoleValidator(v); err != nil {
+			return &ValidationError{Name: "access_role", err: fmt.Errorf(`ent: validator failed for field "ProviderCalendar.access_role": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ReadRequested(); !ok {
+		return &ValidationError{Name: "read_requested", err: errors.New(`ent: missing required field "ProviderCalendar.read_requested"`)}
+	}
+	if v, ok := _c.mutation.ReadRequested(); ok {
+		if err := providercalendar.ReadRequestedValidator(v); err != nil {
+			return &ValidationError{Name: "read_requested", err: fmt.Errorf(`ent: validator failed for field "ProviderCalendar.read_requested": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ReadDone(); !ok {
+		return &ValidationError{Name: "read_done", err: errors.New(`ent: missing required field "ProviderCalendar.read_done"`)}
+	}
+	if v, ok := _c.mutation.ReadDone(); ok {
+		if err := providercalendar.ReadDoneValidator(v); err != nil {
+			return &ValidationError{Name: "read_done", err: fmt.Errorf(`ent: validator failed for field "ProviderCalendar.read_done": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ReadGen(); !ok {
+		return &ValidationError{Name: "read_gen", err: errors.New(`ent: missing required field "ProviderCalendar.read_gen"`)}
+	}
+	if v, ok := _c.mutation.ReadGen(); ok {
+		if err := providercalendar.ReadGenValidator(v); err != nil {
+			return &ValidationError{Name: "read_gen", err: fmt.Errorf(`ent: validator failed for field "ProviderCalendar.read_gen": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.LastReadError(); ok {
+		if err := providercalendar.LastReadErrorValidator(v); err != nil {
+			return &ValidationError{Name: "last_read_error", err: fmt.Errorf(`ent: validator failed for field "ProviderCalendar.last_read_error": %w`, err)}
+		}
 	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
 		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "ProviderCalendar.organization"`)}
@@ -361,6 +547,10 @@ func (_c *ProviderCalendarCreate) createSpec() (*ProviderCalendar, *sqlgraph.Cre
 		_spec.SetField(providercalendar.FieldSyncCursor, field.TypeString, value)
 		_node.SyncCursor = value
 	}
+	if value, ok := _c.mutation.AccessRole(); ok {
+		_spec.SetField(providercalendar.FieldAccessRole, field.TypeString, value)
+		_node.AccessRole = value
+	}
 	if value, ok := _c.mutation.ChannelID(); ok {
 		_spec.SetField(providercalendar.FieldChannelID, field.TypeString, value)
 		_node.ChannelID = value
@@ -376,6 +566,42 @@ func (_c *ProviderCalendarCreate) createSpec() (*ProviderCalendar, *sqlgraph.Cre
 	if value, ok := _c.mutation.ChannelExpiresAt(); ok {
 		_spec.SetField(providercalendar.FieldChannelExpiresAt, field.TypeTime, value)
 		_node.ChannelExpiresAt = &value
+	}
+	if value, ok := _c.mutation.ChannelRetryAt(); ok {
+		_spec.SetField(providercalendar.FieldChannelRetryAt, field.TypeTime, value)
+		_node.ChannelRetryAt = &value
+	}
+	if value, ok := _c.mutation.ReadRequested(); ok {
+		_spec.SetField(providercalendar.FieldReadRequested, field.TypeInt, value)
+		_node.ReadRequested = value
+	}
+	if value, ok := _c.mutation.ReadDone(); ok {
+		_spec.SetField(providercalendar.FieldReadDone, field.TypeInt, value)
+		_node.ReadDone = value
+	}
+	if value, ok := _c.mutation.ReadGen(); ok {
+		_spec.SetField(providercalendar.FieldReadGen, field.TypeInt, value)
+		_node.ReadGen = value
+	}
+	if value, ok := _c.mutation.WindowFrom(); ok {
+		_spec.SetField(providercalendar.FieldWindowFrom, field.TypeTime, value)
+		_node.WindowFrom = &value
+	}
+	if value, ok := _c.mutation.WindowTo(); ok {
+		_spec.SetField(providercalendar.FieldWindowTo, field.TypeTime, value)
+		_node.WindowTo = &value
+	}
+	if value, ok := _c.mutation.NextPollAt(); ok {
+		_spec.SetField(providercalendar.FieldNextPollAt, field.TypeTime, value)
+		_node.NextPollAt = &value
+	}
+	if value, ok := _c.mutation.LastReadAt(); ok {
+		_spec.SetField(providercalendar.FieldLastReadAt, field.TypeTime, value)
+		_node.LastReadAt = &value
+	}
+	if value, ok := _c.mutation.LastReadError(); ok {
+		_spec.SetField(providercalendar.FieldLastReadError, field.TypeString, value)
+		_node.LastReadError = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -571,6 +797,24 @@ func (u *ProviderCalendarUpsert) ClearSyncCursor() *ProviderCalendarUpsert {
 	return u
 }
 
+// SetAccessRole sets the "access_role" field.
+func (u *ProviderCalendarUpsert) SetAccessRole(v string) *ProviderCalendarUpsert {
+	u.Set(providercalendar.FieldAccessRole, v)
+	return u
+}
+
+// UpdateAccessRole sets the "access_role" field to the value that was provided on create.
+func (u *ProviderCalendarUpsert) UpdateAccessRole() *ProviderCalendarUpsert {
+	u.SetExcluded(providercalendar.FieldAccessRole)
+	return u
+}
+
+// ClearAccessRole clears the value of the "access_role" field.
+func (u *ProviderCalendarUpsert) ClearAccessRole() *ProviderCalendarUpsert {
+	u.SetNull(providercalendar.FieldAccessRole)
+	return u
+}
+
 // SetChannelID sets the "channel_id" field.
 func (u *ProviderCalendarUpsert) SetChannelID(v string) *ProviderCalendarUpsert {
 	u.Set(providercalendar.FieldChannelID, v)
@@ -640,6 +884,168 @@ func (u *ProviderCalendarUpsert) UpdateChannelExpiresAt() *ProviderCalendarUpser
 // ClearChannelExpiresAt clears the value of the "channel_expires_at" field.
 func (u *ProviderCalendarUpsert) ClearChannelExpiresAt() *ProviderCalendarUpsert {
 	u.SetNull(providercalendar.FieldChannelExpiresAt)
+	return u
+}
+
+// SetChannelRetryAt sets the "channel_retry_at" field.
+func (u *ProviderCalendarUpsert) SetChannelRetryAt(v time.Time) *ProviderCalendarUpsert {
+	u.Set(providercalendar.FieldChannelRetryAt, v)
+	return u
+}
+
+// UpdateChannelRetryAt sets the "channel_retry_at" field to the value that was provided on create.
+func (u *ProviderCalendarUpsert) UpdateChannelRetryAt() *ProviderCalendarUpsert {
+	u.SetExcluded(providercalendar.FieldChannelRetryAt)
+	return u
+}
+
+// ClearChannelRetryAt clears the value of the "channel_retry_at" field.
+func (u *ProviderCalendarUpsert) ClearChannelRetryAt() *ProviderCalendarUpsert {
+	u.SetNull(providercalendar.FieldChannelRetryAt)
+	return u
+}
+
+// SetReadRequested sets the "read_requested" field.
+func (u *ProviderCalendarUpsert) SetReadRequested(v int) *ProviderCalendarUpsert {
+	u.Set(providercalendar.FieldReadRequested, v)
+	return u
+}
+
+// UpdateReadRequested sets the "read_requested" field to the value that was provided on create.
+func (u *ProviderCalendarUpsert) UpdateReadRequested() *ProviderCalendarUpsert {
+	u.SetExcluded(providercalendar.FieldReadRequested)
+	return u
+}
+
+// AddReadRequested adds v to the "read_requested" field.
+func (u *ProviderCalendarUpsert) AddReadRequested(v int) *ProviderCalendarUpsert {
+	u.Add(providercalendar.FieldReadRequested, v)
+	return u
+}
+
+// SetReadDone sets the "read_done" field.
+func (u *ProviderCalendarUpsert) SetReadDone(v int) *ProviderCalendarUpsert {
+	u.Set(providercalendar.FieldReadDone, v)
+	return u
+}
+
+// UpdateReadDone sets the "read_done" field to the value that was provided on create.
+func (u *ProviderCalendarUpsert) UpdateReadDone() *ProviderCalendarUpsert {
+	u.SetExcluded(providercalendar.FieldReadDone)
+	return u
+}
+
+// AddReadDone adds v to the "read_done" field.
+func (u *ProviderCalendarUpsert) AddReadDone(v int) *ProviderCalendarUpsert {
+	u.Add(providercalendar.FieldReadDone, v)
+	return u
+}
+
+// SetReadGen sets the "read_gen" field.
+func (u *ProviderCalendarUpsert) SetReadGen(v int) *ProviderCalendarUpsert {
+	u.Set(providercalendar.FieldReadGen, v)
+	return u
+}
+
+// UpdateReadGen sets the "read_gen" field to the value that was provided on create.
+func (u *ProviderCalendarUpsert) UpdateReadGen() *ProviderCalendarUpsert {
+	u.SetExcluded(providercalendar.FieldReadGen)
+	return u
+}
+
+// AddReadGen adds v to the "read_gen" field.
+func (u *ProviderCalendarUpsert) AddReadGen(v int) *ProviderCalendarUpsert {
+	u.Add(providercalendar.FieldReadGen, v)
+	return u
+}
+
+// SetWindowFrom sets the "window_from" field.
+func (u *ProviderCalendarUpsert) SetWindowFrom(v time.Time) *ProviderCalendarUpsert {
+	u.Set(providercalendar.FieldWindowFrom, v)
+	return u
+}
+
+// UpdateWindowFrom sets the "window_from" field to the value that was provided on create.
+func (u *ProviderCalendarUpsert) UpdateWindowFrom() *ProviderCalendarUpsert {
+	u.SetExcluded(providercalendar.FieldWindowFrom)
+	return u
+}
+
+// ClearWindowFrom clears the value of the "window_from" field.
+func (u *ProviderCalendarUpsert) ClearWindowFrom() *ProviderCalendarUpsert {
+	u.SetNull(providercalendar.FieldWindowFrom)
+	return u
+}
+
+// SetWindowTo sets the "window_to" field.
+func (u *ProviderCalendarUpsert) SetWindowTo(v time.Time) *ProviderCalendarUpsert {
+	u.Set(providercalendar.FieldWindowTo, v)
+	return u
+}
+
+// UpdateWindowTo sets the "window_to" field to the value that was provided on create.
+func (u *ProviderCalendarUpsert) UpdateWindowTo() *ProviderCalendarUpsert {
+	u.SetExcluded(providercalendar.FieldWindowTo)
+	return u
+}
+
+// ClearWindowTo clears the value of the "window_to" field.
+func (u *ProviderCalendarUpsert) ClearWindowTo() *ProviderCalendarUpsert {
+	u.SetNull(providercalendar.FieldWindowTo)
+	return u
+}
+
+// SetNextPollAt sets the "next_poll_at" field.
+func (u *ProviderCalendarUpsert) SetNextPollAt(v time.Time) *ProviderCalendarUpsert {
+	u.Set(providercalendar.FieldNextPollAt, v)
+	return u
+}
+
+// UpdateNextPollAt sets the "next_poll_at" field to the value that was provided on create.
+func (u *ProviderCalendarUpsert) UpdateNextPollAt() *ProviderCalendarUpsert {
+	u.SetExcluded(providercalendar.FieldNextPollAt)
+	return u
+}
+
+// ClearNextPollAt clears the value of the "next_poll_at" field.
+func (u *ProviderCalendarUpsert) ClearNextPollAt() *ProviderCalendarUpsert {
+	u.SetNull(providercalendar.FieldNextPollAt)
+	return u
+}
+
+// SetLastReadAt sets the "last_read_at" field.
+func (u *ProviderCalendarUpsert) SetLastReadAt(v time.Time) *ProviderCalendarUpsert {
+	u.Set(providercalendar.FieldLastReadAt, v)
+	return u
+}
+
+// UpdateLastReadAt sets the "last_read_at" field to the value that was provided on create.
+func (u *ProviderCalendarUpsert) UpdateLastReadAt() *ProviderCalendarUpsert {
+	u.SetExcluded(providercalendar.FieldLastReadAt)
+	return u
+}
+
+// ClearLastReadAt clears the value of the "last_read_at" field.
+func (u *ProviderCalendarUpsert) ClearLastReadAt() *ProviderCalendarUpsert {
+	u.SetNull(providercalendar.FieldLastReadAt)
+	return u
+}
+
+// SetLastReadError sets the "last_read_error" field.
+func (u *ProviderCalendarUpsert) SetLastReadError(v string) *ProviderCalendarUpsert {
+	u.Set(providercalendar.FieldLastReadError, v)
+	return u
+}
+
+// UpdateLastReadError sets the "last_read_error" field to the value that was provided on create.
+func (u *ProviderCalendarUpsert) UpdateLastReadError() *ProviderCalendarUpsert {
+	u.SetExcluded(providercalendar.FieldLastReadError)
+	return u
+}
+
+// ClearLastReadError clears the value of the "last_read_error" field.
+func (u *ProviderCalendarUpsert) ClearLastReadError() *ProviderCalendarUpsert {
+	u.SetNull(providercalendar.FieldLastReadError)
 	return u
 }
 
@@ -817,6 +1223,27 @@ func (u *ProviderCalendarUpsertOne) ClearSyncCursor() *ProviderCalendarUpsertOne
 	})
 }
 
+// SetAccessRole sets the "access_role" field.
+func (u *ProviderCalendarUpsertOne) SetAccessRole(v string) *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetAccessRole(v)
+	})
+}
+
+// UpdateAccessRole sets the "access_role" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertOne) UpdateAccessRole() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateAccessRole()
+	})
+}
+
+// ClearAccessRole clears the value of the "access_role" field.
+func (u *ProviderCalendarUpsertOne) ClearAccessRole() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.ClearAccessRole()
+	})
+}
+
 // SetChannelID sets the "channel_id" field.
 func (u *ProviderCalendarUpsertOne) SetChannelID(v string) *ProviderCalendarUpsertOne {
 	return u.Update(func(s *ProviderCalendarUpsert) {
@@ -898,6 +1325,195 @@ func (u *ProviderCalendarUpsertOne) UpdateChannelExpiresAt() *ProviderCalendarUp
 func (u *ProviderCalendarUpsertOne) ClearChannelExpiresAt() *ProviderCalendarUpsertOne {
 	return u.Update(func(s *ProviderCalendarUpsert) {
 		s.ClearChannelExpiresAt()
+	})
+}
+
+// SetChannelRetryAt sets the "channel_retry_at" field.
+func (u *ProviderCalendarUpsertOne) SetChannelRetryAt(v time.Time) *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetChannelRetryAt(v)
+	})
+}
+
+// UpdateChannelRetryAt sets the "channel_retry_at" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertOne) UpdateChannelRetryAt() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateChannelRetryAt()
+	})
+}
+
+// ClearChannelRetryAt clears the value of the "channel_retry_at" field.
+func (u *ProviderCalendarUpsertOne) ClearChannelRetryAt() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.ClearChannelRetryAt()
+	})
+}
+
+// SetReadRequested sets the "read_requested" field.
+func (u *ProviderCalendarUpsertOne) SetReadRequested(v int) *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetReadRequested(v)
+	})
+}
+
+// AddReadRequested adds v to the "read_requested" field.
+func (u *ProviderCalendarUpsertOne) AddReadRequested(v int) *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.AddReadRequested(v)
+	})
+}
+
+// UpdateReadRequested sets the "read_requested" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertOne) UpdateReadRequested() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateReadRequested()
+	})
+}
+
+// SetReadDone sets the "read_done" field.
+func (u *ProviderCalendarUpsertOne) SetReadDone(v int) *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetReadDone(v)
+	})
+}
+
+// AddReadDone adds v to the "read_done" field.
+func (u *ProviderCalendarUpsertOne) AddReadDone(v int) *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.AddReadDone(v)
+	})
+}
+
+// UpdateReadDone sets the "read_done" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertOne) UpdateReadDone() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateReadDone()
+	})
+}
+
+// SetReadGen sets the "read_gen" field.
+func (u *ProviderCalendarUpsertOne) SetReadGen(v int) *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetReadGen(v)
+	})
+}
+
+// AddReadGen adds v to the "read_gen" field.
+func (u *ProviderCalendarUpsertOne) AddReadGen(v int) *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.AddReadGen(v)
+	})
+}
+
+// UpdateReadGen sets the "read_gen" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertOne) UpdateReadGen() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateReadGen()
+	})
+}
+
+// SetWindowFrom sets the "window_from" field.
+func (u *ProviderCalendarUpsertOne) SetWindowFrom(v time.Time) *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetWindowFrom(v)
+	})
+}
+
+// UpdateWindowFrom sets the "window_from" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertOne) UpdateWindowFrom() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateWindowFrom()
+	})
+}
+
+// ClearWindowFrom clears the value of the "window_from" field.
+func (u *ProviderCalendarUpsertOne) ClearWindowFrom() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.ClearWindowFrom()
+	})
+}
+
+// SetWindowTo sets the "window_to" field.
+func (u *ProviderCalendarUpsertOne) SetWindowTo(v time.Time) *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetWindowTo(v)
+	})
+}
+
+// UpdateWindowTo sets the "window_to" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertOne) UpdateWindowTo() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateWindowTo()
+	})
+}
+
+// ClearWindowTo clears the value of the "window_to" field.
+func (u *ProviderCalendarUpsertOne) ClearWindowTo() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.ClearWindowTo()
+	})
+}
+
+// SetNextPollAt sets the "next_poll_at" field.
+func (u *ProviderCalendarUpsertOne) SetNextPollAt(v time.Time) *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetNextPollAt(v)
+	})
+}
+
+// UpdateNextPollAt sets the "next_poll_at" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertOne) UpdateNextPollAt() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateNextPollAt()
+	})
+}
+
+// ClearNextPollAt clears the value of the "next_poll_at" field.
+func (u *ProviderCalendarUpsertOne) ClearNextPollAt() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.ClearNextPollAt()
+	})
+}
+
+// SetLastReadAt sets the "last_read_at" field.
+func (u *ProviderCalendarUpsertOne) SetLastReadAt(v time.Time) *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetLastReadAt(v)
+	})
+}
+
+// UpdateLastReadAt sets the "last_read_at" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertOne) UpdateLastReadAt() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateLastReadAt()
+	})
+}
+
+// ClearLastReadAt clears the value of the "last_read_at" field.
+func (u *ProviderCalendarUpsertOne) ClearLastReadAt() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.ClearLastReadAt()
+	})
+}
+
+// SetLastReadError sets the "last_read_error" field.
+func (u *ProviderCalendarUpsertOne) SetLastReadError(v string) *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetLastReadError(v)
+	})
+}
+
+// UpdateLastReadError sets the "last_read_error" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertOne) UpdateLastReadError() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateLastReadError()
+	})
+}
+
+// ClearLastReadError clears the value of the "last_read_error" field.
+func (u *ProviderCalendarUpsertOne) ClearLastReadError() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.ClearLastReadError()
 	})
 }
 
@@ -1241,6 +1857,27 @@ func (u *ProviderCalendarUpsertBulk) ClearSyncCursor() *ProviderCalendarUpsertBu
 	})
 }
 
+// SetAccessRole sets the "access_role" field.
+func (u *ProviderCalendarUpsertBulk) SetAccessRole(v string) *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetAccessRole(v)
+	})
+}
+
+// UpdateAccessRole sets the "access_role" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertBulk) UpdateAccessRole() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateAccessRole()
+	})
+}
+
+// ClearAccessRole clears the value of the "access_role" field.
+func (u *ProviderCalendarUpsertBulk) ClearAccessRole() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.ClearAccessRole()
+	})
+}
+
 // SetChannelID sets the "channel_id" field.
 func (u *ProviderCalendarUpsertBulk) SetChannelID(v string) *ProviderCalendarUpsertBulk {
 	return u.Update(func(s *ProviderCalendarUpsert) {
@@ -1322,6 +1959,195 @@ func (u *ProviderCalendarUpsertBulk) UpdateChannelExpiresAt() *ProviderCalendarU
 func (u *ProviderCalendarUpsertBulk) ClearChannelExpiresAt() *ProviderCalendarUpsertBulk {
 	return u.Update(func(s *ProviderCalendarUpsert) {
 		s.ClearChannelExpiresAt()
+	})
+}
+
+// SetChannelRetryAt sets the "channel_retry_at" field.
+func (u *ProviderCalendarUpsertBulk) SetChannelRetryAt(v time.Time) *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetChannelRetryAt(v)
+	})
+}
+
+// UpdateChannelRetryAt sets the "channel_retry_at" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertBulk) UpdateChannelRetryAt() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateChannelRetryAt()
+	})
+}
+
+// ClearChannelRetryAt clears the value of the "channel_retry_at" field.
+func (u *ProviderCalendarUpsertBulk) ClearChannelRetryAt() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.ClearChannelRetryAt()
+	})
+}
+
+// SetReadRequested sets the "read_requested" field.
+func (u *ProviderCalendarUpsertBulk) SetReadRequested(v int) *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetReadRequested(v)
+	})
+}
+
+// AddReadRequested adds v to the "read_requested" field.
+func (u *ProviderCalendarUpsertBulk) AddReadRequested(v int) *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.AddReadRequested(v)
+	})
+}
+
+// UpdateReadRequested sets the "read_requested" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertBulk) UpdateReadRequested() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateReadRequested()
+	})
+}
+
+// SetReadDone sets the "read_done" field.
+func (u *ProviderCalendarUpsertBulk) SetReadDone(v int) *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetReadDone(v)
+	})
+}
+
+// AddReadDone adds v to the "read_done" field.
+func (u *ProviderCalendarUpsertBulk) AddReadDone(v int) *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.AddReadDone(v)
+	})
+}
+
+// UpdateReadDone sets the "read_done" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertBulk) UpdateReadDone() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateReadDone()
+	})
+}
+
+// SetReadGen sets the "read_gen" field.
+func (u *ProviderCalendarUpsertBulk) SetReadGen(v int) *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetReadGen(v)
+	})
+}
+
+// AddReadGen adds v to the "read_gen" field.
+func (u *ProviderCalendarUpsertBulk) AddReadGen(v int) *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.AddReadGen(v)
+	})
+}
+
+// UpdateReadGen sets the "read_gen" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertBulk) UpdateReadGen() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateReadGen()
+	})
+}
+
+// SetWindowFrom sets the "window_from" field.
+func (u *ProviderCalendarUpsertBulk) SetWindowFrom(v time.Time) *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetWindowFrom(v)
+	})
+}
+
+// UpdateWindowFrom sets the "window_from" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertBulk) UpdateWindowFrom() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateWindowFrom()
+	})
+}
+
+// ClearWindowFrom clears the value of the "window_from" field.
+func (u *ProviderCalendarUpsertBulk) ClearWindowFrom() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.ClearWindowFrom()
+	})
+}
+
+// SetWindowTo sets the "window_to" field.
+func (u *ProviderCalendarUpsertBulk) SetWindowTo(v time.Time) *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetWindowTo(v)
+	})
+}
+
+// UpdateWindowTo sets the "window_to" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertBulk) UpdateWindowTo() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateWindowTo()
+	})
+}
+
+// ClearWindowTo clears the value of the "window_to" field.
+func (u *ProviderCalendarUpsertBulk) ClearWindowTo() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.ClearWindowTo()
+	})
+}
+
+// SetNextPollAt sets the "next_poll_at" field.
+func (u *ProviderCalendarUpsertBulk) SetNextPollAt(v time.Time) *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetNextPollAt(v)
+	})
+}
+
+// UpdateNextPollAt sets the "next_poll_at" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertBulk) UpdateNextPollAt() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateNextPollAt()
+	})
+}
+
+// ClearNextPollAt clears the value of the "next_poll_at" field.
+func (u *ProviderCalendarUpsertBulk) ClearNextPollAt() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.ClearNextPollAt()
+	})
+}
+
+// SetLastReadAt sets the "last_read_at" field.
+func (u *ProviderCalendarUpsertBulk) SetLastReadAt(v time.Time) *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetLastReadAt(v)
+	})
+}
+
+// UpdateLastReadAt sets the "last_read_at" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertBulk) UpdateLastReadAt() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateLastReadAt()
+	})
+}
+
+// ClearLastReadAt clears the value of the "last_read_at" field.
+func (u *ProviderCalendarUpsertBulk) ClearLastReadAt() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.ClearLastReadAt()
+	})
+}
+
+// SetLastReadError sets the "last_read_error" field.
+func (u *ProviderCalendarUpsertBulk) SetLastReadError(v string) *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetLastReadError(v)
+	})
+}
+
+// UpdateLastReadError sets the "last_read_error" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertBulk) UpdateLastReadError() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateLastReadError()
+	})
+}
+
+// ClearLastReadError clears the value of the "last_read_error" field.
+func (u *ProviderCalendarUpsertBulk) ClearLastReadError() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.ClearLastReadError()
 	})
 }
 

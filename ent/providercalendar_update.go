@@ -146,6 +146,26 @@ func (_u *ProviderCalendarUpdate) ClearSyncCursor() *ProviderCalendarUpdate {
 	return _u
 }
 
+// SetAccessRole sets the "access_role" field.
+func (_u *ProviderCalendarUpdate) SetAccessRole(v string) *ProviderCalendarUpdate {
+	_u.mutation.SetAccessRole(v)
+	return _u
+}
+
+// SetNillableAccessRole sets the "access_role" field if the given value is not nil.
+func (_u *ProviderCalendarUpdate) SetNillableAccessRole(v *string) *ProviderCalendarUpdate {
+	if v != nil {
+		_u.SetAccessRole(*v)
+	}
+	return _u
+}
+
+// ClearAccessRole clears the value of the "access_role" field.
+func (_u *ProviderCalendarUpdate) ClearAccessRole() *ProviderCalendarUpdate {
+	_u.mutation.ClearAccessRole()
+	return _u
+}
+
 // SetChannelID sets the "channel_id" field.
 func (_u *ProviderCalendarUpdate) SetChannelID(v string) *ProviderCalendarUpdate {
 	_u.mutation.SetChannelID(v)
@@ -226,6 +246,189 @@ func (_u *ProviderCalendarUpdate) ClearChannelExpiresAt() *ProviderCalendarUpdat
 	return _u
 }
 
+// SetChannelRetryAt sets the "channel_retry_at" field.
+func (_u *ProviderCalendarUpdate) SetChannelRetryAt(v time.Time) *ProviderCalendarUpdate {
+	_u.mutation.SetChannelRetryAt(v)
+	return _u
+}
+
+// SetNillableChannelRetryAt sets the "channel_retry_at" field if the given value is not nil.
+func (_u *ProviderCalendarUpdate) SetNillableChannelRetryAt(v *time.Time) *ProviderCalendarUpdate {
+	if v != nil {
+		_u.SetChannelRetryAt(*v)
+	}
+	return _u
+}
+
+// ClearChannelRetryAt clears the value of the "channel_retry_at" field.
+func (_u *ProviderCalendarUpdate) ClearChannelRetryAt() *ProviderCalendarUpdate {
+	_u.mutation.ClearChannelRetryAt()
+	return _u
+}
+
+// SetReadRequested sets the "read_requested" field.
+func (_u *ProviderCalendarUpdate) SetReadRequested(v int) *ProviderCalendarUpdate {
+	_u.mutation.ResetReadRequested()
+	_u.mutation.SetReadRequested(v)
+	return _u
+}
+
+// SetNillableReadRequested sets the "read_requested" field if the given value is not nil.
+func (_u *ProviderCalendarUpdate) SetNillableReadRequested(v *int) *ProviderCalendarUpdate {
+	if v != nil {
+		_u.SetReadRequested(*v)
+	}
+	return _u
+}
+
+// AddReadRequested adds value to the "read_requested" field.
+func (_u *ProviderCalendarUpdate) AddReadRequested(v int) *ProviderCalendarUpdate {
+	_u.mutation.AddReadRequested(v)
+	return _u
+}
+
+// SetReadDone sets the "read_done" field.
+func (_u *ProviderCalendarUpdate) SetReadDone(v int) *ProviderCalendarUpdate {
+	_u.mutation.ResetReadDone()
+	_u.mutation.SetReadDone(v)
+	return _u
+}
+
+// SetNillableReadDone sets the "read_done" field if the given value is not nil.
+func (_u *ProviderCalendarUpdate) SetNillableReadDone(v *int) *ProviderCalendarUpdate {
+	if v != nil {
+		_u.SetReadDone(*v)
+	}
+	return _u
+}
+
+// AddReadDone adds value to the "read_done" field.
+func (_u *ProviderCalendarUpdate) AddReadDone(v int) *ProviderCalendarUpdate {
+	_u.mutation.AddReadDone(v)
+	return _u
+}
+
+// SetReadGen sets the "read_gen" field.
+func (_u *ProviderCalendarUpdate) SetReadGen(v int) *ProviderCalendarUpdate {
+	_u.mutation.ResetReadGen()
+	_u.mutation.SetReadGen(v)
+	return _u
+}
+
+// SetNillableReadGen sets the "read_gen" field if the given value is not nil.
+func (_u *ProviderCalendarUpdate) SetNillableReadGen(v *int) *ProviderCalendarUpdate {
+	if v != nil {
+		_u.SetReadGen(*v)
+	}
+	return _u
+}
+
+// AddReadGen adds value to the "read_gen" field.
+func (_u *ProviderCalendarUpdate) AddReadGen(v int) *ProviderCalendarUpdate {
+	_u.mutation.AddReadGen(v)
+	return _u
+}
+
+// SetWindowFrom sets the "window_from" field.
+func (_u *ProviderCalendarUpdate) SetWindowFrom(v time.Time) *ProviderCalendarUpdate {
+	_u.mutation.SetWindowFrom(v)
+	return _u
+}
+
+// SetNillableWindowFrom sets the "window_from" field if the given value is not nil.
+func (_u *ProviderCalendarUpdate) SetNillableWindowFrom(v *time.Time) *ProviderCalendarUpdate {
+	if v != nil {
+		_u.SetWindowFrom(*v)
+	}
+	return _u
+}
+
+// ClearWindowFrom clears the value of the "window_from" field.
+func (_u *ProviderCalendarUpdate) ClearWindowFrom() *ProviderCalendarUpdate {
+	_u.mutation.ClearWindowFrom()
+	return _u
+}
+
+// SetWindowTo sets the "window_to" field.
+func (_u *ProviderCalendarUpdate) SetWindowTo(v time.Time) *ProviderCalendarUpdate {
+	_u.mutation.SetWindowTo(v)
+	return _u
+}
+
+// SetNillableWindowTo sets the "window_to" field if the given value is not nil.
+func (_u *ProviderCalendarUpdate) SetNillableWindowTo(v *time.Time) *ProviderCalendarUpdate {
+	if v != nil {
+		_u.SetWindowTo(*v)
+	}
+	return _u
+}
+
+// ClearWindowTo clears the value of the "window_to" field.
+func (_u *ProviderCalendarUpdate) ClearWindowTo() *ProviderCalendarUpdate {
+	_u.mutation.ClearWindowTo()
+	return _u
+}
+
+// SetNextPollAt sets the "next_poll_at" field.
+func (_u *ProviderCalendarUpdate) SetNextPollAt(v time.Time) *ProviderCalendarUpdate {
+	_u.mutation.SetNextPollAt(v)
+	return _u
+}
+
+// SetNillableNextPollAt sets the "next_poll_at" field if the given value is not nil.
+func (_u *ProviderCalendarUpdate) SetNillableNextPollAt(v *time.Time) *ProviderCalendarUpdate {
+	if v != nil {
+		_u.SetNextPollAt(*v)
+	}
+	return _u
+}
+
+// ClearNextPollAt clears the value of the "next_poll_at" field.
+func (_u *ProviderCalendarUpdate) ClearNextPollAt() *ProviderCalendarUpdate {
+	_u.mutation.ClearNextPollAt()
+	return _u
+}
+
+// SetLastReadAt sets the "last_read_at" field.
+func (_u *ProviderCalendarUpdate) SetLastReadAt(v time.Time) *ProviderCalendarUpdate {
+	_u.mutation.SetLastReadAt(v)
+	return _u
+}
+
+// SetNillableLastReadAt sets the "last_read_at" field if the given value is not nil.
+func (_u *ProviderCalendarUpdate) SetNillableLastReadAt(v *time.Time) *ProviderCalendarUpdate {
+	if v != nil {
+		_u.SetLastReadAt(*v)
+	}
+	return _u
+}
+
+// ClearLastReadAt clears the value of the "last_read_at" field.
+func (_u *ProviderCalendarUpdate) ClearLastReadAt() *ProviderCalendarUpdate {
+	_u.mutation.ClearLastReadAt()
+	return _u
+}
+
+// SetLastReadError sets the "last_read_error" field.
+func (_u *ProviderCalendarUpdate) SetLastReadError(v string) *ProviderCalendarUpdate {
+	_u.mutation.SetLastReadError(v)
+	return _u
+}
+
+// SetNillableLastReadError sets the "last_read_error" field if the given value is not nil.
+func (_u *ProviderCalendarUpdate) SetNillableLastReadError(v *string) *ProviderCalendarUpdate {
+	if v != nil {
+		_u.SetLastReadError(*v)
+	}
+	return _u
+}
+
+// ClearLastReadError clears the value of the "last_read_error" field.
+func (_u *ProviderCalendarUpdate) ClearLastReadError() *ProviderCalendarUpdate {
+	_u.mutation.ClearLastReadError()
+	return _u
+}
+
 // SetAccount sets the "account" edge to the CalendarAccount entity.
 func (_u *ProviderCalendarUpdate) SetAccount(v *CalendarAccount) *ProviderCalendarUpdate {
 	return _u.SetAccountID(v.ID)
@@ -296,6 +499,31 @@ func (_u *ProviderCalendarUpdate) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "ProviderCalendar.name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.AccessRole(); ok {
+		if err := providercalendar.AccessRoleValidator(v); err != nil {
+			return &ValidationError{Name: "access_role", err: fmt.Errorf(`ent: validator failed for field "ProviderCalendar.access_role": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ReadRequested(); ok {
+		if err := providercalendar.ReadRequestedValidator(v); err != nil {
+			return &ValidationError{Name: "read_requested", err: fmt.Errorf(`ent: validator failed for field "ProviderCalendar.read_requested": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ReadDone(); ok {
+		if err := providercalendar.ReadDoneValidator(v); err != nil {
+			return &ValidationError{Name: "read_done", err: fmt.Errorf(`ent: validator failed for field "ProviderCalendar.read_done": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ReadGen(); ok {
+		if err := providercalendar.ReadGenValidator(v); err != nil {
+			return &ValidationError{Name: "read_gen", err: fmt.Errorf(`ent: validator failed for field "ProviderCalendar.read_gen": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.LastReadError(); ok {
+		if err := providercalendar.LastReadErrorValidator(v); err != nil {
+			return &ValidationError{Name: "last_read_error", err: fmt.Errorf(`ent: validator failed for field "ProviderCalendar.last_read_error": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "ProviderCalendar.organization"`)
 	}
@@ -350,6 +578,12 @@ func (_u *ProviderCalendarUpdate) sqlSave(ctx context.Context) (_node int, err e
 	if _u.mutation.SyncCursorCleared() {
 		_spec.ClearField(providercalendar.FieldSyncCursor, field.TypeString)
 	}
+	if value, ok := _u.mutation.AccessRole(); ok {
+		_spec.SetField(providercalendar.FieldAccessRole, field.TypeString, value)
+	}
+	if _u.mutation.AccessRoleCleared() {
+		_spec.ClearField(providercalendar.FieldAccessRole, field.TypeString)
+	}
 	if value, ok := _u.mutation.ChannelID(); ok {
 		_spec.SetField(providercalendar.FieldChannelID, field.TypeString, value)
 	}
@@ -373,6 +607,60 @@ func (_u *ProviderCalendarUpdate) sqlSave(ctx context.Context) (_node int, err e
 	}
 	if _u.mutation.ChannelExpiresAtCleared() {
 		_spec.ClearField(providercalendar.FieldChannelExpiresAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ChannelRetryAt(); ok {
+		_spec.SetField(providercalendar.FieldChannelRetryAt, field.TypeTime, value)
+	}
+	if _u.mutation.ChannelRetryAtCleared() {
+		_spec.ClearField(providercalendar.FieldChannelRetryAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ReadRequested(); ok {
+		_spec.SetField(providercalendar.FieldReadRequested, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedReadRequested(); ok {
+		_spec.AddField(providercalendar.FieldReadRequested, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ReadDone(); ok {
+		_spec.SetField(providercalendar.FieldReadDone, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedReadDone(); ok {
+		_spec.AddField(providercalendar.FieldReadDone, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ReadGen(); ok {
+		_spec.SetField(providercalendar.FieldReadGen, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedReadGen(); ok {
+		_spec.AddField(providercalendar.FieldReadGen, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.WindowFrom(); ok {
+		_spec.SetField(providercalendar.FieldWindowFrom, field.TypeTime, value)
+	}
+	if _u.mutation.WindowFromCleared() {
+		_spec.ClearField(providercalendar.FieldWindowFrom, field.TypeTime)
+	}
+	if value, ok := _u.mutation.WindowTo(); ok {
+		_spec.SetField(providercalendar.FieldWindowTo, field.TypeTime, value)
+	}
+	if _u.mutation.WindowToCleared() {
+		_spec.ClearField(providercalendar.FieldWindowTo, field.TypeTime)
+	}
+	if value, ok := _u.mutation.NextPollAt(); ok {
+		_spec.SetField(providercalendar.FieldNextPollAt, field.TypeTime, value)
+	}
+	if _u.mutation.NextPollAtCleared() {
+		_spec.ClearField(providercalendar.FieldNextPollAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastReadAt(); ok {
+		_spec.SetField(providercalendar.FieldLastReadAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastReadAtCleared() {
+		_spec.ClearField(providercalendar.FieldLastReadAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastReadError(); ok {
+		_spec.SetField(providercalendar.FieldLastReadError, field.TypeString, value)
+	}
+	if _u.mutation.LastReadErrorCleared() {
+		_spec.ClearField(providercalendar.FieldLastReadError, field.TypeString)
 	}
 	if _u.mutation.AccountCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -541,6 +829,26 @@ func (_u *ProviderCalendarUpdateOne) ClearSyncCursor() *ProviderCalendarUpdateOn
 	return _u
 }
 
+// SetAccessRole sets the "access_role" field.
+func (_u *ProviderCalendarUpdateOne) SetAccessRole(v string) *ProviderCalendarUpdateOne {
+	_u.mutation.SetAccessRole(v)
+	return _u
+}
+
+// SetNillableAccessRole sets the "access_role" field if the given value is not nil.
+func (_u *ProviderCalendarUpdateOne) SetNillableAccessRole(v *string) *ProviderCalendarUpdateOne {
+	if v != nil {
+		_u.SetAccessRole(*v)
+	}
+	return _u
+}
+
+// ClearAccessRole clears the value of the "access_role" field.
+func (_u *ProviderCalendarUpdateOne) ClearAccessRole() *ProviderCalendarUpdateOne {
+	_u.mutation.ClearAccessRole()
+	return _u
+}
+
 // SetChannelID sets the "channel_id" field.
 func (_u *ProviderCalendarUpdateOne) SetChannelID(v string) *ProviderCalendarUpdateOne {
 	_u.mutation.SetChannelID(v)
@@ -618,6 +926,189 @@ func (_u *ProviderCalendarUpdateOne) SetNillableChannelExpiresAt(v *time.Time) *
 // ClearChannelExpiresAt clears the value of the "channel_expires_at" field.
 func (_u *ProviderCalendarUpdateOne) ClearChannelExpiresAt() *ProviderCalendarUpdateOne {
 	_u.mutation.ClearChannelExpiresAt()
+	return _u
+}
+
+// SetChannelRetryAt sets the "channel_retry_at" field.
+func (_u *ProviderCalendarUpdateOne) SetChannelRetryAt(v time.Time) *ProviderCalendarUpdateOne {
+	_u.mutation.SetChannelRetryAt(v)
+	return _u
+}
+
+// SetNillableChannelRetryAt sets the "channel_retry_at" field if the given value is not nil.
+func (_u *ProviderCalendarUpdateOne) SetNillableChannelRetryAt(v *time.Time) *ProviderCalendarUpdateOne {
+	if v != nil {
+		_u.SetChannelRetryAt(*v)
+	}
+	return _u
+}
+
+// ClearChannelRetryAt clears the value of the "channel_retry_at" field.
+func (_u *ProviderCalendarUpdateOne) ClearChannelRetryAt() *ProviderCalendarUpdateOne {
+	_u.mutation.ClearChannelRetryAt()
+	return _u
+}
+
+// SetReadRequested sets the "read_requested" field.
+func (_u *ProviderCalendarUpdateOne) SetReadRequested(v int) *ProviderCalendarUpdateOne {
+	_u.mutation.ResetReadRequested()
+	_u.mutation.SetReadRequested(v)
+	return _u
+}
+
+// SetNillableReadRequested sets the "read_requested" field if the given value is not nil.
+func (_u *ProviderCalendarUpdateOne) SetNillableReadRequested(v *int) *ProviderCalendarUpdateOne {
+	if v != nil {
+		_u.SetReadRequested(*v)
+	}
+	return _u
+}
+
+// AddReadRequested adds value to the "read_requested" field.
+func (_u *ProviderCalendarUpdateOne) AddReadRequested(v int) *ProviderCalendarUpdateOne {
+	_u.mutation.AddReadRequested(v)
+	return _u
+}
+
+// SetReadDone sets the "read_done" field.
+func (_u *ProviderCalendarUpdateOne) SetReadDone(v int) *ProviderCalendarUpdateOne {
+	_u.mutation.ResetReadDone()
+	_u.mutation.SetReadDone(v)
+	return _u
+}
+
+// SetNillableReadDone sets the "read_done" field if the given value is not nil.
+func (_u *ProviderCalendarUpdateOne) SetNillableReadDone(v *int) *ProviderCalendarUpdateOne {
+	if v != nil {
+		_u.SetReadDone(*v)
+	}
+	return _u
+}
+
+// AddReadDone adds value to the "read_done" field.
+func (_u *ProviderCalendarUpdateOne) AddReadDone(v int) *ProviderCalendarUpdateOne {
+	_u.mutation.AddReadDone(v)
+	return _u
+}
+
+// SetReadGen sets the "read_gen" field.
+func (_u *ProviderCalendarUpdateOne) SetReadGen(v int) *ProviderCalendarUpdateOne {
+	_u.mutation.ResetReadGen()
+	_u.mutation.SetReadGen(v)
+	return _u
+}
+
+// SetNillableReadGen sets the "read_gen" field if the given value is not nil.
+func (_u *ProviderCalendarUpdateOne) SetNillableReadGen(v *int) *ProviderCalendarUpdateOne {
+	if v != nil {
+		_u.SetReadGen(*v)
+	}
+	return _u
+}
+
+// AddReadGen adds value to the "read_gen" field.
+func (_u *ProviderCalendarUpdateOne) AddReadGen(v int) *ProviderCalendarUpdateOne {
+	_u.mutation.AddReadGen(v)
+	return _u
+}
+
+// SetWindowFrom sets the "window_from" field.
+func (_u *ProviderCalendarUpdateOne) SetWindowFrom(v time.Time) *ProviderCalendarUpdateOne {
+	_u.mutation.SetWindowFrom(v)
+	return _u
+}
+
+// SetNillableWindowFrom sets the "window_from" field if the given value is not nil.
+func (_u *ProviderCalendarUpdateOne) SetNillableWindowFrom(v *time.Time) *ProviderCalendarUpdateOne {
+	if v != nil {
+		_u.SetWindowFrom(*v)
+	}
+	return _u
+}
+
+// ClearWindowFrom clears the value of the "window_from" field.
+func (_u *ProviderCalendarUpdateOne) ClearWindowFrom() *ProviderCalendarUpdateOne {
+	_u.mutation.ClearWindowFrom()
+	return _u
+}
+
+// SetWindowTo sets the "window_to" field.
+func (_u *ProviderCalendarUpdateOne) SetWindowTo(v time.Time) *ProviderCalendarUpdateOne {
+	_u.mutation.SetWindowTo(v)
+	return _u
+}
+
+// SetNillableWindowTo sets the "window_to" field if the given value is not nil.
+func (_u *ProviderCalendarUpdateOne) SetNillableWindowTo(v *time.Time) *ProviderCalendarUpdateOne {
+	if v != nil {
+		_u.SetWindowTo(*v)
+	}
+	return _u
+}
+
+// ClearWindowTo clears the value of the "window_to" field.
+func (_u *ProviderCalendarUpdateOne) ClearWindowTo() *ProviderCalendarUpdateOne {
+	_u.mutation.ClearWindowTo()
+	return _u
+}
+
+// SetNextPollAt sets the "next_poll_at" field.
+func (_u *ProviderCalendarUpdateOne) SetNextPollAt(v time.Time) *ProviderCalendarUpdateOne {
+	_u.mutation.SetNextPollAt(v)
+	return _u
+}
+
+// SetNillableNextPollAt sets the "next_poll_at" field if the given value is not nil.
+func (_u *ProviderCalendarUpdateOne) SetNillableNextPollAt(v *time.Time) *ProviderCalendarUpdateOne {
+	if v != nil {
+		_u.SetNextPollAt(*v)
+	}
+	return _u
+}
+
+// ClearNextPollAt clears the value of the "next_poll_at" field.
+func (_u *ProviderCalendarUpdateOne) ClearNextPollAt() *ProviderCalendarUpdateOne {
+	_u.mutation.ClearNextPollAt()
+	return _u
+}
+
+// SetLastReadAt sets the "last_read_at" field.
+func (_u *ProviderCalendarUpdateOne) SetLastReadAt(v time.Time) *ProviderCalendarUpdateOne {
+	_u.mutation.SetLastReadAt(v)
+	return _u
+}
+
+// SetNillableLastReadAt sets the "last_read_at" field if the given value is not nil.
+func (_u *ProviderCalendarUpdateOne) SetNillableLastReadAt(v *time.Time) *ProviderCalendarUpdateOne {
+	if v != nil {
+		_u.SetLastReadAt(*v)
+	}
+	return _u
+}
+
+// ClearLastReadAt clears the value of the "last_read_at" field.
+func (_u *ProviderCalendarUpdateOne) ClearLastReadAt() *ProviderCalendarUpdateOne {
+	_u.mutation.ClearLastReadAt()
+	return _u
+}
+
+// SetLastReadError sets the "last_read_error" field.
+func (_u *ProviderCalendarUpdateOne) SetLastReadError(v string) *ProviderCalendarUpdateOne {
+	_u.mutation.SetLastReadError(v)
+	return _u
+}
+
+// SetNillableLastReadError sets the "last_read_error" field if the given value is not nil.
+func (_u *ProviderCalendarUpdateOne) SetNillableLastReadError(v *string) *ProviderCalendarUpdateOne {
+	if v != nil {
+		_u.SetLastReadError(*v)
+	}
+	return _u
+}
+
+// ClearLastReadError clears the value of the "last_read_error" field.
+func (_u *ProviderCalendarUpdateOne) ClearLastReadError() *ProviderCalendarUpdateOne {
+	_u.mutation.ClearLastReadError()
 	return _u
 }
 
@@ -704,6 +1195,31 @@ func (_u *ProviderCalendarUpdateOne) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "ProviderCalendar.name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.AccessRole(); ok {
+		if err := providercalendar.AccessRoleValidator(v); err != nil {
+			return &ValidationError{Name: "access_role", err: fmt.Errorf(`ent: validator failed for field "ProviderCalendar.access_role": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ReadRequested(); ok {
+		if err := providercalendar.ReadRequestedValidator(v); err != nil {
+			return &ValidationError{Name: "read_requested", err: fmt.Errorf(`ent: validator failed for field "ProviderCalendar.read_requested": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ReadDone(); ok {
+		if err := providercalendar.ReadDoneValidator(v); err != nil {
+			return &ValidationError{Name: "read_done", err: fmt.Errorf(`ent: validator failed for field "ProviderCalendar.read_done": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ReadGen(); ok {
+		if err := providercalendar.ReadGenValidator(v); err != nil {
+			return &ValidationError{Name: "read_gen", err: fmt.Errorf(`ent: validator failed for field "ProviderCalendar.read_gen": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.LastReadError(); ok {
+		if err := providercalendar.LastReadErrorValidator(v); err != nil {
+			return &ValidationError{Name: "last_read_error", err: fmt.Errorf(`ent: validator failed for field "ProviderCalendar.last_read_error": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "ProviderCalendar.organization"`)
 	}
@@ -775,6 +1291,12 @@ func (_u *ProviderCalendarUpdateOne) sqlSave(ctx context.Context) (_node *Provid
 	if _u.mutation.SyncCursorCleared() {
 		_spec.ClearField(providercalendar.FieldSyncCursor, field.TypeString)
 	}
+	if value, ok := _u.mutation.AccessRole(); ok {
+		_spec.SetField(providercalendar.FieldAccessRole, field.TypeString, value)
+	}
+	if _u.mutation.AccessRoleCleared() {
+		_spec.ClearField(providercalendar.FieldAccessRole, field.TypeString)
+	}
 	if value, ok := _u.mutation.ChannelID(); ok {
 		_spec.SetField(providercalendar.FieldChannelID, field.TypeString, value)
 	}
@@ -798,6 +1320,60 @@ func (_u *ProviderCalendarUpdateOne) sqlSave(ctx context.Context) (_node *Provid
 	}
 	if _u.mutation.ChannelExpiresAtCleared() {
 		_spec.ClearField(providercalendar.FieldChannelExpiresAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ChannelRetryAt(); ok {
+		_spec.SetField(providercalendar.FieldChannelRetryAt, field.TypeTime, value)
+	}
+	if _u.mutation.ChannelRetryAtCleared() {
+		_spec.ClearField(providercalendar.FieldChannelRetryAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ReadRequested(); ok {
+		_spec.SetField(providercalendar.FieldReadRequested, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedReadRequested(); ok {
+		_spec.AddField(providercalendar.FieldReadRequested, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ReadDone(); ok {
+		_spec.SetField(providercalendar.FieldReadDone, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedReadDone(); ok {
+		_spec.AddField(providercalendar.FieldReadDone, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ReadGen(); ok {
+		_spec.SetField(providercalendar.FieldReadGen, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedReadGen(); ok {
+		_spec.AddField(providercalendar.FieldReadGen, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.WindowFrom(); ok {
+		_spec.SetField(providercalendar.FieldWindowFrom, field.TypeTime, value)
+	}
+	if _u.mutation.WindowFromCleared() {
+		_spec.ClearField(providercalendar.FieldWindowFrom, field.TypeTime)
+	}
+	if value, ok := _u.mutation.WindowTo(); ok {
+		_spec.SetField(providercalendar.FieldWindowTo, field.TypeTime, value)
+	}
+	if _u.mutation.WindowToCleared() {
+		_spec.ClearField(providercalendar.FieldWindowTo, field.TypeTime)
+	}
+	if value, ok := _u.mutation.NextPollAt(); ok {
+		_spec.SetField(providercalendar.FieldNextPollAt, field.TypeTime, value)
+	}
+	if _u.mutation.NextPollAtCleared() {
+		_spec.ClearField(providercalendar.FieldNextPollAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastReadAt(); ok {
+		_spec.SetField(providercalendar.FieldLastReadAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastReadAtCleared() {
+		_spec.ClearField(providercalendar.FieldLastReadAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastReadError(); ok {
+		_spec.SetField(providercalendar.FieldLastReadError, field.TypeString, value)
+	}
+	if _u.mutation.LastReadErrorCleared() {
+		_spec.ClearField(providercalendar.FieldLastReadError, field.TypeString)
 	}
 	if _u.mutation.AccountCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -24,11 +24,27 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
 	"entgo.io/contrib/entgql"
 )
+
+// Conflicts is the resolver for the conflicts field.
+func (r *bookingResolver) Conflicts(ctx context.Context, obj *ent.Booking) ([]*model.CalendarEntry, error) {
+	panic(fmt.Errorf("not implemented: Conflicts - conflicts"))
+}
+
+// Title is the resolver for the title field.
+func (r *externalEventResolver) Title(ctx context.Context, obj *ent.ExternalEvent) (string, error) {
+	panic(fmt.Errorf("not implemented: Title - title"))
+}
+
+// Provider is the resolver for the provider field.
+func (r *externalEventResolver) Provider(ctx context.Context, obj *ent.ExternalEvent) (domain.Provider, error) {
+	panic(fmt.Errorf("not implemented: Provider - provider"))
+}
 
 // SignIn is the resolver for the signIn field.
 func (r *mutationResolver) SignIn(ctx context.Context, input model.SignInInput) (*model.SignInPayload, error) {
@@ -278,6 +294,16 @@ func (r *mutationResolver) ResyncCalendar(ctx context.Context, provider domain.P
 	return r.Consent.Resync(ctx, id, provider)
 }
 
+// SelectImportedCalendars is the resolver for the selectImportedCalendars field.
+func (r *mutationResolver) SelectImportedCalendars(ctx context.Context, provider domain.Provider, userID *int, calendarIds []int) (*ent.CalendarAccount, error) {
+	panic(fmt.Errorf("not implemented: SelectImportedCalendars - selectImportedCalendars"))
+}
+
+// RefreshCalendars is the resolver for the refreshCalendars field.
+func (r *mutationResolver) RefreshCalendars(ctx context.Context, provider domain.Provider, userID *int) (*ent.CalendarAccount, error) {
+	panic(fmt.Errorf("not implemented: RefreshCalendars - refreshCalendars"))
+}
+
 // HasClientSecret is the resolver for the hasClientSecret field.
 func (r *providerConfigResolver) HasClientSecret(ctx context.Context, obj *ent.ProviderConfig) (bool, error) {
 	return len(obj.ClientSecretEnc) > 0, nil
@@ -383,6 +409,16 @@ func (r *queryResolver) Outbox(ctx context.Context, after *entgql.Cursor[int], f
 		ent.WithEmailMessageOrder(&ent.EmailMessageOrder{Field: ent.EmailMessageOrderFieldCreatedAt, Direction: entgql.OrderDirectionDesc}))
 }
 
+// CalendarView is the resolver for the calendarView field.
+func (r *queryResolver) CalendarView(ctx context.Context, from time.Time, to time.Time, fieldworkerIds []int) (*model.CalendarView, error) {
+	panic(fmt.Errorf("not implemented: CalendarView - calendarView"))
+}
+
+// Overlaps is the resolver for the overlaps field.
+func (r *queryResolver) Overlaps(ctx context.Context, fieldworkerID int, from time.Time, to time.Time, excludeBookingID *int) ([]*model.CalendarEntry, error) {
+	panic(fmt.Errorf("not implemented: Overlaps - overlaps"))
+}
+
 // BookingChanged is the resolver for the bookingChanged field.
 func (r *subscriptionResolver) BookingChanged(ctx context.Context, fieldworkerID *int) (<-chan *model.BookingChangeEvent, error) {
 	v, ok := viewer.FromContext(ctx)
@@ -461,6 +497,11 @@ func (r *subscriptionResolver) SyncStatusChanged(ctx context.Context, userID *in
 		}
 		return msg, true
 	}), nil
+}
+
+// ExternalEventsChanged is the resolver for the externalEventsChanged field.
+func (r *subscriptionResolver) ExternalEventsChanged(ctx context.Context, fieldworkerID *int) (<-chan *model.ExternalEventsChangedEvent, error) {
+	panic(fmt.Errorf("not implemented: ExternalEventsChanged - externalEventsChanged"))
 }
 
 // CalendarSync is the resolver for the calendarSync field.

@@ -21,6 +21,12 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 	return r.db(ctx).Noders(ctx, ids)
 }
 
+// Booking returns generated.BookingResolver implementation.
+func (r *Resolver) Booking() generated.BookingResolver { return &bookingResolver{r} }
+
+// ExternalEvent returns generated.ExternalEventResolver implementation.
+func (r *Resolver) ExternalEvent() generated.ExternalEventResolver { return &externalEventResolver{r} }
+
 // ProviderConfig returns generated.ProviderConfigResolver implementation.
 func (r *Resolver) ProviderConfig() generated.ProviderConfigResolver {
 	return &providerConfigResolver{r}
@@ -33,6 +39,8 @@ func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
 
 type (
+	bookingResolver        struct{ *Resolver }
+	externalEventResolver  struct{ *Resolver }
 	providerConfigResolver struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
 	userResolver           struct{ *Resolver }

@@ -3,6 +3,9 @@
 package externalevent
 
 import (
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"entgo.io/ent"
@@ -23,6 +26,8 @@ const (
 	FieldOrganizationID = "organization_id"
 	// FieldCalendarRefID holds the string denoting the calendar_ref_id field in the database.
 	FieldCalendarRefID = "calendar_ref_id"
+	// FieldAccountID holds the string denoting the account_id field in the database.
+	FieldAccountID = "account_id"
 	// FieldProviderEventID holds the string denoting the provider_event_id field in the database.
 	FieldProviderEventID = "provider_event_id"
 	// FieldTitle holds the string denoting the title field in the database.
@@ -37,16 +42,22 @@ const (
 	FieldPrivate = "private"
 	// FieldBusy holds the string denoting the busy field in the database.
 	FieldBusy = "busy"
+	// FieldShowAs holds the string denoting the show_as field in the database.
+	FieldShowAs = "show_as"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
 	// FieldRecurringSeriesID holds the string denoting the recurring_series_id field in the database.
 	FieldRecurringSeriesID = "recurring_series_id"
 	// FieldWebLink holds the string denoting the web_link field in the database.
 	FieldWebLink = "web_link"
+	// FieldReadGen holds the string denoting the read_gen field in the database.
+	FieldReadGen = "read_gen"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeCalendar holds the string denoting the calendar edge name in mutations.
 	EdgeCalendar = "calendar"
+	// EdgeAccount holds the string denoting the account edge name in mutations.
+	EdgeAccount = "account"
 	// Table holds the table name of the externalevent in the database.
 	Table = "external_events"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -63,6 +74,13 @@ const (
 	CalendarInverseTable = "provider_calendars"
 	// CalendarColumn is the table column denoting the calendar relation/edge.
 	CalendarColumn = "calendar_ref_id"
+	// AccountTable is the table that holds the account relation/edge.
+	AccountTable = "external_events"
+	// AccountInverseTable is the table name for the CalendarAccount entity.
+	// It exists in this package in order to avoid circular dependency with the "calendaraccount" package.
+	AccountInverseTable = "calendar_accounts"
+	// AccountColumn is the table column denoting the account relation/edge.
+	AccountColumn = "account_id"
 )
 
 // Columns holds all SQL columns for externalevent fields.
@@ -72,6 +90,7 @@ var Columns = []string{
 	FieldUpdatedAt,
 	FieldOrganizationID,
 	FieldCalendarRefID,
+	FieldAccountID,
 	FieldProviderEventID,
 	FieldTitle,
 	FieldStartAt,
@@ -79,9 +98,11 @@ var Columns = []string{
 	FieldAllDay,
 	FieldPrivate,
 	FieldBusy,
+	FieldShowAs,
 	FieldStatus,
 	FieldRecurringSeriesID,
 	FieldWebLink,
+	FieldReadGen,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -120,9 +141,42 @@ var (
 	DefaultBusy bool
 	// DefaultStatus holds the default value on creation for the "status" field.
 	DefaultStatus string
+	// RecurringSeriesIDValidator is a validator for the "recurring_series_id" field. It is called by the builders before save.
+	RecurringSeriesIDValidator func(string) error
 	// WebLinkValidator is a validator for the "web_link" field. It is called by the builders before save.
 	WebLinkValidator func(string) error
+	// DefaultReadGen holds the default value on creation for the "read_gen" field.
+	DefaultReadGen int
 )
+
+// ShowAs defines the type for the "show_as" enum field.
+type ShowAs string
+
+// ShowAsBUSY is the default value of the ShowAs enum.
+const DefaultShowAs = ShowAsBUSY
+
+// ShowAs values.
+const (
+	ShowAsFREE              ShowAs = "FREE"
+	ShowAsTENTATIVE         ShowAs = "TENTATIVE"
+	ShowAsBUSY              ShowAs = "BUSY"
+	ShowAsOUT_OF_OFFICE     ShowAs = "OUT_OF_OFFICE"
+	ShowAsWORKING_ELSEWHERE ShowAs = "WORKING_ELSEWHERE"
+)
+
+func (sa ShowAs) String() string {
+	return string(sa)
+}
+
+// ShowAsValidator is a validator for the "show_as" field enum values. It is called by the builders before save.
+func ShowAsValidator(sa ShowAs) error {
+	switch sa {
+	case ShowAsFREE, ShowAsTENTATIVE, ShowAsBUSY, ShowAsOUT_OF_OFFICE, ShowAsWORKING_ELSEWHERE:
+		return nil
+	default:
+		return fmt.Errorf("externalevent: invalid enum value for show_as field: %q", sa)
+	}
+}
 
 // OrderOption defines the ordering options for the ExternalEvent queries.
 type OrderOption func(*sql.Selector)
@@ -150,6 +204,11 @@ func ByOrganizationID(opts ...sql.OrderTermOption) OrderOption {
 // ByCalendarRefID orders the results by the calendar_ref_id field.
 func ByCalendarRefID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCalendarRefID, opts...).ToFunc()
+}
+
+// ByAccountID orders the results by the account_id field.
+func ByAccountID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAccountID, opts...).ToFunc()
 }
 
 // ByProviderEventID orders the results by the provider_event_id field.
@@ -187,6 +246,11 @@ func ByBusy(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldBusy, opts...).ToFunc()
 }
 
+// ByShowAs orders the results by the show_as field.
+func ByShowAs(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldShowAs, opts...).ToFunc()
+}
+
 // ByStatus orders the results by the status field.
 func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatus, opts...).ToFunc()
@@ -202,6 +266,11 @@ func ByWebLink(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldWebLink, opts...).ToFunc()
 }
 
+// ByReadGen orders the results by the read_gen field.
+func ByReadGen(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReadGen, opts...).ToFunc()
+}
+
 // ByOrganizationField orders the results by organization field.
 func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -213,6 +282,13 @@ func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption 
 func ByCalendarField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newCalendarStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByAccountField orders the results by account field.
+func ByAccountField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAccountStep(), sql.OrderByField(field, opts...))
 	}
 }
 func newOrganizationStep() *sqlgraph.Step {
@@ -228,4 +304,29 @@ func newCalendarStep() *sqlgraph.Step {
 		sqlgraph.To(CalendarInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, CalendarTable, CalendarColumn),
 	)
+}
+func newAccountStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AccountInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, AccountTable, AccountColumn),
+	)
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e ShowAs) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *ShowAs) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = ShowAs(str)
+	if err := ShowAsValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid ShowAs", str)
+	}
+	return nil
 }

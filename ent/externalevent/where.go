@@ -75,6 +75,11 @@ func CalendarRefID(v int) predicate.ExternalEvent {
 	return predicate.ExternalEvent(sql.FieldEQ(FieldCalendarRefID, v))
 }
 
+// AccountID applies equality check predicate on the "account_id" field. It's identical to AccountIDEQ.
+func AccountID(v int) predicate.ExternalEvent {
+	return predicate.ExternalEvent(sql.FieldEQ(FieldAccountID, v))
+}
+
 // ProviderEventID applies equality check predicate on the "provider_event_id" field. It's identical to ProviderEventIDEQ.
 func ProviderEventID(v string) predicate.ExternalEvent {
 	return predicate.ExternalEvent(sql.FieldEQ(FieldProviderEventID, v))
@@ -123,6 +128,11 @@ func RecurringSeriesID(v string) predicate.ExternalEvent {
 // WebLink applies equality check predicate on the "web_link" field. It's identical to WebLinkEQ.
 func WebLink(v string) predicate.ExternalEvent {
 	return predicate.ExternalEvent(sql.FieldEQ(FieldWebLink, v))
+}
+
+// ReadGen applies equality check predicate on the "read_gen" field. It's identical to ReadGenEQ.
+func ReadGen(v int) predicate.ExternalEvent {
+	return predicate.ExternalEvent(sql.FieldEQ(FieldReadGen, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
@@ -243,6 +253,26 @@ func CalendarRefIDIn(vs ...int) predicate.ExternalEvent {
 // CalendarRefIDNotIn applies the NotIn predicate on the "calendar_ref_id" field.
 func CalendarRefIDNotIn(vs ...int) predicate.ExternalEvent {
 	return predicate.ExternalEvent(sql.FieldNotIn(FieldCalendarRefID, vs...))
+}
+
+// AccountIDEQ applies the EQ predicate on the "account_id" field.
+func AccountIDEQ(v int) predicate.ExternalEvent {
+	return predicate.ExternalEvent(sql.FieldEQ(FieldAccountID, v))
+}
+
+// AccountIDNEQ applies the NEQ predicate on the "account_id" field.
+func AccountIDNEQ(v int) predicate.ExternalEvent {
+	return predicate.ExternalEvent(sql.FieldNEQ(FieldAccountID, v))
+}
+
+// AccountIDIn applies the In predicate on the "account_id" field.
+func AccountIDIn(vs ...int) predicate.ExternalEvent {
+	return predicate.ExternalEvent(sql.FieldIn(FieldAccountID, vs...))
+}
+
+// AccountIDNotIn applies the NotIn predicate on the "account_id" field.
+func AccountIDNotIn(vs ...int) predicate.ExternalEvent {
+	return predicate.ExternalEvent(sql.FieldNotIn(FieldAccountID, vs...))
 }
 
 // ProviderEventIDEQ applies the EQ predicate on the "provider_event_id" field.
@@ -485,6 +515,26 @@ func BusyNEQ(v bool) predicate.ExternalEvent {
 	return predicate.ExternalEvent(sql.FieldNEQ(FieldBusy, v))
 }
 
+// ShowAsEQ applies the EQ predicate on the "show_as" field.
+func ShowAsEQ(v ShowAs) predicate.ExternalEvent {
+	return predicate.ExternalEvent(sql.FieldEQ(FieldShowAs, v))
+}
+
+// ShowAsNEQ applies the NEQ predicate on the "show_as" field.
+func ShowAsNEQ(v ShowAs) predicate.ExternalEvent {
+	return predicate.ExternalEvent(sql.FieldNEQ(FieldShowAs, v))
+}
+
+// ShowAsIn applies the In predicate on the "show_as" field.
+func ShowAsIn(vs ...ShowAs) predicate.ExternalEvent {
+	return predicate.ExternalEvent(sql.FieldIn(FieldShowAs, vs...))
+}
+
+// ShowAsNotIn applies the NotIn predicate on the "show_as" field.
+func ShowAsNotIn(vs ...ShowAs) predicate.ExternalEvent {
+	return predicate.ExternalEvent(sql.FieldNotIn(FieldShowAs, vs...))
+}
+
 // StatusEQ applies the EQ predicate on the "status" field.
 func StatusEQ(v string) predicate.ExternalEvent {
 	return predicate.ExternalEvent(sql.FieldEQ(FieldStatus, v))
@@ -700,6 +750,46 @@ func WebLinkContainsFold(v string) predicate.ExternalEvent {
 	return predicate.ExternalEvent(sql.FieldContainsFold(FieldWebLink, v))
 }
 
+// ReadGenEQ applies the EQ predicate on the "read_gen" field.
+func ReadGenEQ(v int) predicate.ExternalEvent {
+	return predicate.ExternalEvent(sql.FieldEQ(FieldReadGen, v))
+}
+
+// ReadGenNEQ applies the NEQ predicate on the "read_gen" field.
+func ReadGenNEQ(v int) predicate.ExternalEvent {
+	return predicate.ExternalEvent(sql.FieldNEQ(FieldReadGen, v))
+}
+
+// ReadGenIn applies the In predicate on the "read_gen" field.
+func ReadGenIn(vs ...int) predicate.ExternalEvent {
+	return predicate.ExternalEvent(sql.FieldIn(FieldReadGen, vs...))
+}
+
+// ReadGenNotIn applies the NotIn predicate on the "read_gen" field.
+func ReadGenNotIn(vs ...int) predicate.ExternalEvent {
+	return predicate.ExternalEvent(sql.FieldNotIn(FieldReadGen, vs...))
+}
+
+// ReadGenGT applies the GT predicate on the "read_gen" field.
+func ReadGenGT(v int) predicate.ExternalEvent {
+	return predicate.ExternalEvent(sql.FieldGT(FieldReadGen, v))
+}
+
+// ReadGenGTE applies the GTE predicate on the "read_gen" field.
+func ReadGenGTE(v int) predicate.ExternalEvent {
+	return predicate.ExternalEvent(sql.FieldGTE(FieldReadGen, v))
+}
+
+// ReadGenLT applies the LT predicate on the "read_gen" field.
+func ReadGenLT(v int) predicate.ExternalEvent {
+	return predicate.ExternalEvent(sql.FieldLT(FieldReadGen, v))
+}
+
+// ReadGenLTE applies the LTE predicate on the "read_gen" field.
+func ReadGenLTE(v int) predicate.ExternalEvent {
+	return predicate.ExternalEvent(sql.FieldLTE(FieldReadGen, v))
+}
+
 // HasOrganization applies the HasEdge predicate on the "organization" edge.
 func HasOrganization() predicate.ExternalEvent {
 	return predicate.ExternalEvent(func(s *sql.Selector) {
@@ -738,6 +828,29 @@ func HasCalendar() predicate.ExternalEvent {
 func HasCalendarWith(preds ...predicate.ProviderCalendar) predicate.ExternalEvent {
 	return predicate.ExternalEvent(func(s *sql.Selector) {
 		step := newCalendarStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAccount applies the HasEdge predicate on the "account" edge.
+func HasAccount() predicate.ExternalEvent {
+	return predicate.ExternalEvent(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, AccountTable, AccountColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAccountWith applies the HasEdge predicate on the "account" edge with a given conditions (other predicates).
+func HasAccountWith(preds ...predicate.CalendarAccount) predicate.ExternalEvent {
+	return predicate.ExternalEvent(func(s *sql.Selector) {
+		step := newAccountStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

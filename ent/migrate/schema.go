@@ -420,11 +420,14 @@ var (
 		{Name: "all_day", Type: field.TypeBool, Default: false},
 		{Name: "private", Type: field.TypeBool, Default: false},
 		{Name: "busy", Type: field.TypeBool, Default: true},
+		{Name: "show_as", Type: field.TypeEnum, Enums: []string{"FREE", "TENTATIVE", "BUSY", "OUT_OF_OFFICE", "WORKING_ELSEWHERE"}, Default: "BUSY"},
 		{Name: "status", Type: field.TypeString, Default: "confirmed"},
-		{Name: "recurring_series_id", Type: field.TypeString, Nullable: true},
+		{Name: "recurring_series_id", Type: field.TypeString, Nullable: true, Size: 1024},
 		{Name: "web_link", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "read_gen", Type: field.TypeInt, Default: 0},
 		{Name: "organization_id", Type: field.TypeInt},
 		{Name: "calendar_ref_id", Type: field.TypeInt},
+		{Name: "account_id", Type: field.TypeInt},
 	}
 	// ExternalEventsTable holds the schema information for the "external_events" table.
 	ExternalEventsTable = &schema.Table{
@@ -434,14 +437,20 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "external_events_organizations_organization",
-				Columns:    []*schema.Column{ExternalEventsColumns[13]},
+				Columns:    []*schema.Column{ExternalEventsColumns[15]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "external_events_provider_calendars_calendar",
-				Columns:    []*schema.Column{ExternalEventsColumns[14]},
+				Columns:    []*schema.Column{ExternalEventsColumns[16]},
 				RefColumns: []*schema.Column{ProviderCalendarsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "external_events_calendar_accounts_account",
+				Columns:    []*schema.Column{ExternalEventsColumns[17]},
+				RefColumns: []*schema.Column{CalendarAccountsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 		},
@@ -449,17 +458,22 @@ var (
 			{
 				Name:    "externalevent_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{ExternalEventsColumns[13]},
+				Columns: []*schema.Column{ExternalEventsColumns[15]},
 			},
 			{
 				Name:    "externalevent_calendar_ref_id_provider_event_id",
 				Unique:  true,
-				Columns: []*schema.Column{ExternalEventsColumns[14], ExternalEventsColumns[3]},
+				Columns: []*schema.Column{ExternalEventsColumns[16], ExternalEventsColumns[3]},
 			},
 			{
-				Name:    "externalevent_organization_id_start_at",
+				Name:    "externalevent_account_id_start_at",
 				Unique:  false,
-				Columns: []*schema.Column{ExternalEventsColumns[13], ExternalEventsColumns[5]},
+				Columns: []*schema.Column{ExternalEventsColumns[17], ExternalEventsColumns[5]},
+			},
+			{
+				Name:    "externalevent_calendar_ref_id_read_gen",
+				Unique:  false,
+				Columns: []*schema.Column{ExternalEventsColumns[16], ExternalEventsColumns[14]},
 			},
 		},
 	}
@@ -563,6 +577,8 @@ var (
 		{Name: "default_time_zone", Type: field.TypeString, Default: "UTC"},
 		{Name: "primary_color", Type: field.TypeString, Default: "#1a73e8"},
 		{Name: "secondary_color", Type: field.TypeString, Default: "#8e24aa"},
+		{Name: "google_event_color", Type: field.TypeString, Default: "#93c572"},
+		{Name: "microsoft_event_color", Type: field.TypeString, Default: "#555555"},
 		{Name: "cancellation_status_id", Type: field.TypeInt, Nullable: true},
 	}
 	// OrganizationsTable holds the schema information for the "organizations" table.
@@ -573,7 +589,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "organizations_booking_status_cancellation_status",
-				Columns:    []*schema.Column{OrganizationsColumns[8]},
+				Columns:    []*schema.Column{OrganizationsColumns[10]},
 				RefColumns: []*schema.Column{BookingStatusColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -649,10 +665,20 @@ var (
 		{Name: "color", Type: field.TypeString, Nullable: true},
 		{Name: "selected", Type: field.TypeBool, Default: false},
 		{Name: "sync_cursor", Type: field.TypeString, Nullable: true},
+		{Name: "access_role", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "channel_id", Type: field.TypeString, Nullable: true},
 		{Name: "channel_resource_id", Type: field.TypeString, Nullable: true},
 		{Name: "channel_token", Type: field.TypeString, Nullable: true},
 		{Name: "channel_expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "channel_retry_at", Type: field.TypeTime, Nullable: true},
+		{Name: "read_requested", Type: field.TypeInt, Default: 0},
+		{Name: "read_done", Type: field.TypeInt, Default: 0},
+		{Name: "read_gen", Type: field.TypeInt, Default: 0},
+		{Name: "window_from", Type: field.TypeTime, Nullable: true},
+		{Name: "window_to", Type: field.TypeTime, Nullable: true},
+		{Name: "next_poll_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_read_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_read_error", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "organization_id", Type: field.TypeInt},
 		{Name: "account_id", Type: field.TypeInt},
 	}
@@ -664,13 +690,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "provider_calendars_organizations_organization",
-				Columns:    []*schema.Column{ProviderCalendarsColumns[13]},
+				Columns:    []*schema.Column{ProviderCalendarsColumns[23]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "provider_calendars_calendar_accounts_account",
-				Columns:    []*schema.Column{ProviderCalendarsColumns[14]},
+				Columns:    []*schema.Column{ProviderCalendarsColumns[24]},
 				RefColumns: []*schema.Column{CalendarAccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -679,12 +705,22 @@ var (
 			{
 				Name:    "providercalendar_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{ProviderCalendarsColumns[13]},
+				Columns: []*schema.Column{ProviderCalendarsColumns[23]},
 			},
 			{
 				Name:    "providercalendar_account_id_calendar_id",
 				Unique:  true,
-				Columns: []*schema.Column{ProviderCalendarsColumns[14], ProviderCalendarsColumns[3]},
+				Columns: []*schema.Column{ProviderCalendarsColumns[24], ProviderCalendarsColumns[3]},
+			},
+			{
+				Name:    "providercalendar_channel_id",
+				Unique:  false,
+				Columns: []*schema.Column{ProviderCalendarsColumns[10]},
+			},
+			{
+				Name:    "providercalendar_selected_next_poll_at",
+				Unique:  false,
+				Columns: []*schema.Column{ProviderCalendarsColumns[7], ProviderCalendarsColumns[20]},
 			},
 		},
 	}
@@ -982,6 +1018,7 @@ func init() {
 	}
 	ExternalEventsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	ExternalEventsTable.ForeignKeys[1].RefTable = ProviderCalendarsTable
+	ExternalEventsTable.ForeignKeys[2].RefTable = CalendarAccountsTable
 	ExternalEventsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(30064771072),
 	}

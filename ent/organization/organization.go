@@ -29,6 +29,10 @@ const (
 	FieldPrimaryColor = "primary_color"
 	// FieldSecondaryColor holds the string denoting the secondary_color field in the database.
 	FieldSecondaryColor = "secondary_color"
+	// FieldGoogleEventColor holds the string denoting the google_event_color field in the database.
+	FieldGoogleEventColor = "google_event_color"
+	// FieldMicrosoftEventColor holds the string denoting the microsoft_event_color field in the database.
+	FieldMicrosoftEventColor = "microsoft_event_color"
 	// FieldCancellationStatusID holds the string denoting the cancellation_status_id field in the database.
 	FieldCancellationStatusID = "cancellation_status_id"
 	// EdgeProviderConfigs holds the string denoting the provider_configs edge name in mutations.
@@ -72,6 +76,8 @@ var Columns = []string{
 	FieldDefaultTimeZone,
 	FieldPrimaryColor,
 	FieldSecondaryColor,
+	FieldGoogleEventColor,
+	FieldMicrosoftEventColor,
 	FieldCancellationStatusID,
 }
 
@@ -115,6 +121,14 @@ var (
 	DefaultSecondaryColor string
 	// SecondaryColorValidator is a validator for the "secondary_color" field. It is called by the builders before save.
 	SecondaryColorValidator func(string) error
+	// DefaultGoogleEventColor holds the default value on creation for the "google_event_color" field.
+	DefaultGoogleEventColor string
+	// GoogleEventColorValidator is a validator for the "google_event_color" field. It is called by the builders before save.
+	GoogleEventColorValidator func(string) error
+	// DefaultMicrosoftEventColor holds the default value on creation for the "microsoft_event_color" field.
+	DefaultMicrosoftEventColor string
+	// MicrosoftEventColorValidator is a validator for the "microsoft_event_color" field. It is called by the builders before save.
+	MicrosoftEventColorValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the Organization queries.
@@ -158,6 +172,16 @@ func ByPrimaryColor(opts ...sql.OrderTermOption) OrderOption {
 // BySecondaryColor orders the results by the secondary_color field.
 func BySecondaryColor(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSecondaryColor, opts...).ToFunc()
+}
+
+// ByGoogleEventColor orders the results by the google_event_color field.
+func ByGoogleEventColor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldGoogleEventColor, opts...).ToFunc()
+}
+
+// ByMicrosoftEventColor orders the results by the microsoft_event_color field.
+func ByMicrosoftEventColor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMicrosoftEventColor, opts...).ToFunc()
 }
 
 // ByCancellationStatusID orders the results by the cancellation_status_id field.

@@ -90,6 +90,16 @@ func SecondaryColor(v string) predicate.Organization {
 	return predicate.Organization(sql.FieldEQ(FieldSecondaryColor, v))
 }
 
+// GoogleEventColor applies equality check predicate on the "google_event_color" field. It's identical to GoogleEventColorEQ.
+func GoogleEventColor(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldGoogleEventColor, v))
+}
+
+// MicrosoftEventColor applies equality check predicate on the "microsoft_event_color" field. It's identical to MicrosoftEventColorEQ.
+func MicrosoftEventColor(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldMicrosoftEventColor, v))
+}
+
 // CancellationStatusID applies equality check predicate on the "cancellation_status_id" field. It's identical to CancellationStatusIDEQ.
 func CancellationStatusID(v int) predicate.Organization {
 	return predicate.Organization(sql.FieldEQ(FieldCancellationStatusID, v))
@@ -498,6 +508,136 @@ func SecondaryColorEqualFold(v string) predicate.Organization {
 // SecondaryColorContainsFold applies the ContainsFold predicate on the "secondary_color" field.
 func SecondaryColorContainsFold(v string) predicate.Organization {
 	return predicate.Organization(sql.FieldContainsFold(FieldSecondaryColor, v))
+}
+
+// GoogleEventColorEQ applies the EQ predicate on the "google_event_color" field.
+func GoogleEventColorEQ(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldGoogleEventColor, v))
+}
+
+// GoogleEventColorNEQ applies the NEQ predicate on the "google_event_color" field.
+func GoogleEventColorNEQ(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldNEQ(FieldGoogleEventColor, v))
+}
+
+// GoogleEventColorIn applies the In predicate on the "google_event_color" field.
+func GoogleEventColorIn(vs ...string) predicate.Organization {
+	return predicate.Organization(sql.FieldIn(FieldGoogleEventColor, vs...))
+}
+
+// GoogleEventColorNotIn applies the NotIn predicate on the "google_event_color" field.
+func GoogleEventColorNotIn(vs ...string) predicate.Organization {
+	return predicate.Organization(sql.FieldNotIn(FieldGoogleEventColor, vs...))
+}
+
+// GoogleEventColorGT applies the GT predicate on the "google_event_color" field.
+func GoogleEventColorGT(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldGT(FieldGoogleEventColor, v))
+}
+
+// GoogleEventColorGTE applies the GTE predicate on the "google_event_color" field.
+func GoogleEventColorGTE(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldGTE(FieldGoogleEventColor, v))
+}
+
+// GoogleEventColorLT applies the LT predicate on the "google_event_color" field.
+func GoogleEventColorLT(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldLT(FieldGoogleEventColor, v))
+}
+
+// GoogleEventColorLTE applies the LTE predicate on the "google_event_color" field.
+func GoogleEventColorLTE(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldLTE(FieldGoogleEventColor, v))
+}
+
+// GoogleEventColorContains applies the Contains predicate on the "google_event_color" field.
+func GoogleEventColorContains(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldContains(FieldGoogleEventColor, v))
+}
+
+// GoogleEventColorHasPrefix applies the HasPrefix predicate on the "google_event_color" field.
+func GoogleEventColorHasPrefix(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldHasPrefix(FieldGoogleEventColor, v))
+}
+
+// GoogleEventColorHasSuffix applies the HasSuffix predicate on the "google_event_color" field.
+func GoogleEventColorHasSuffix(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldHasSuffix(FieldGoogleEventColor, v))
+}
+
+// GoogleEventColorEqualFold applies the EqualFold predicate on the "google_event_color" field.
+func GoogleEventColorEqualFold(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldEqualFold(FieldGoogleEventColor, v))
+}
+
+// GoogleEventColorContainsFold applies the ContainsFold predicate on the "google_event_color" field.
+func GoogleEventColorContainsFold(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldContainsFold(FieldGoogleEventColor, v))
+}
+
+// MicrosoftEventColorEQ applies the EQ predicate on the "microsoft_event_color" field.
+func MicrosoftEventColorEQ(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldMicrosoftEventColor, v))
+}
+
+// MicrosoftEventColorNEQ applies the NEQ predicate on the "microsoft_event_color" field.
+func MicrosoftEventColorNEQ(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldNEQ(FieldMicrosoftEventColor, v))
+}
+
+// MicrosoftEventColorIn applies the In predicate on the "microsoft_event_color" field.
+func MicrosoftEventColorIn(vs ...string) predicate.Organization {
+	return predicate.Organization(sql.FieldIn(FieldMicrosoftEventColor, vs...))
+}
+
+// MicrosoftEventColorNotIn applies the NotIn predicate on the "microsoft_event_color" field.
+func MicrosoftEventColorNotIn(vs ...string) predicate.Organization {
+	return predicate.Organization(sql.FieldNotIn(FieldMicrosoftEventColor, vs...))
+}
+
+// MicrosoftEventColorGT applies the GT predicate on the "microsoft_event_color" field.
+func MicrosoftEventColorGT(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldGT(FieldMicrosoftEventColor, v))
+}
+
+// MicrosoftEventColorGTE applies the GTE predicate on the "microsoft_event_color" field.
+func MicrosoftEventColorGTE(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldGTE(FieldMicrosoftEventColor, v))
+}
+
+// MicrosoftEventColorLT applies the LT predicate on the "microsoft_event_color" field.
+func MicrosoftEventColorLT(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldLT(FieldMicrosoftEventColor, v))
+}
+
+// MicrosoftEventColorLTE applies the LTE predicate on the "microsoft_event_color" field.
+func MicrosoftEventColorLTE(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldLTE(FieldMicrosoftEventColor, v))
+}
+
+// MicrosoftEventColorContains applies the Contains predicate on the "microsoft_event_color" field.
+func MicrosoftEventColorContains(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldContains(FieldMicrosoftEventColor, v))
+}
+
+// MicrosoftEventColorHasPrefix applies the HasPrefix predicate on the "microsoft_event_color" field.
+func MicrosoftEventColorHasPrefix(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldHasPrefix(FieldMicrosoftEventColor, v))
+}
+
+// MicrosoftEventColorHasSuffix applies the HasSuffix predicate on the "microsoft_event_color" field.
+func MicrosoftEventColorHasSuffix(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldHasSuffix(FieldMicrosoftEventColor, v))
+}
+
+// MicrosoftEventColorEqualFold applies the EqualFold predicate on the "microsoft_event_color" field.
+func MicrosoftEventColorEqualFold(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldEqualFold(FieldMicrosoftEventColor, v))
+}
+
+// MicrosoftEventColorContainsFold applies the ContainsFold predicate on the "microsoft_event_color" field.
+func MicrosoftEventColorContainsFold(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldContainsFold(FieldMicrosoftEventColor, v))
 }
 
 // CancellationStatusIDEQ applies the EQ predicate on the "cancellation_status_id" field.

@@ -35,6 +35,8 @@ const (
 	FieldSelected = "selected"
 	// FieldSyncCursor holds the string denoting the sync_cursor field in the database.
 	FieldSyncCursor = "sync_cursor"
+	// FieldAccessRole holds the string denoting the access_role field in the database.
+	FieldAccessRole = "access_role"
 	// FieldChannelID holds the string denoting the channel_id field in the database.
 	FieldChannelID = "channel_id"
 	// FieldChannelResourceID holds the string denoting the channel_resource_id field in the database.
@@ -43,6 +45,24 @@ const (
 	FieldChannelToken = "channel_token"
 	// FieldChannelExpiresAt holds the string denoting the channel_expires_at field in the database.
 	FieldChannelExpiresAt = "channel_expires_at"
+	// FieldChannelRetryAt holds the string denoting the channel_retry_at field in the database.
+	FieldChannelRetryAt = "channel_retry_at"
+	// FieldReadRequested holds the string denoting the read_requested field in the database.
+	FieldReadRequested = "read_requested"
+	// FieldReadDone holds the string denoting the read_done field in the database.
+	FieldReadDone = "read_done"
+	// FieldReadGen holds the string denoting the read_gen field in the database.
+	FieldReadGen = "read_gen"
+	// FieldWindowFrom holds the string denoting the window_from field in the database.
+	FieldWindowFrom = "window_from"
+	// FieldWindowTo holds the string denoting the window_to field in the database.
+	FieldWindowTo = "window_to"
+	// FieldNextPollAt holds the string denoting the next_poll_at field in the database.
+	FieldNextPollAt = "next_poll_at"
+	// FieldLastReadAt holds the string denoting the last_read_at field in the database.
+	FieldLastReadAt = "last_read_at"
+	// FieldLastReadError holds the string denoting the last_read_error field in the database.
+	FieldLastReadError = "last_read_error"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
@@ -78,10 +98,20 @@ var Columns = []string{
 	FieldColor,
 	FieldSelected,
 	FieldSyncCursor,
+	FieldAccessRole,
 	FieldChannelID,
 	FieldChannelResourceID,
 	FieldChannelToken,
 	FieldChannelExpiresAt,
+	FieldChannelRetryAt,
+	FieldReadRequested,
+	FieldReadDone,
+	FieldReadGen,
+	FieldWindowFrom,
+	FieldWindowTo,
+	FieldNextPollAt,
+	FieldLastReadAt,
+	FieldLastReadError,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -116,6 +146,22 @@ var (
 	DefaultPrimary bool
 	// DefaultSelected holds the default value on creation for the "selected" field.
 	DefaultSelected bool
+	// AccessRoleValidator is a validator for the "access_role" field. It is called by the builders before save.
+	AccessRoleValidator func(string) error
+	// DefaultReadRequested holds the default value on creation for the "read_requested" field.
+	DefaultReadRequested int
+	// ReadRequestedValidator is a validator for the "read_requested" field. It is called by the builders before save.
+	ReadRequestedValidator func(int) error
+	// DefaultReadDone holds the default value on creation for the "read_done" field.
+	DefaultReadDone int
+	// ReadDoneValidator is a validator for the "read_done" field. It is called by the builders before save.
+	ReadDoneValidator func(int) error
+	// DefaultReadGen holds the default value on creation for the "read_gen" field.
+	DefaultReadGen int
+	// ReadGenValidator is a validator for the "read_gen" field. It is called by the builders before save.
+	ReadGenValidator func(int) error
+	// LastReadErrorValidator is a validator for the "last_read_error" field. It is called by the builders before save.
+	LastReadErrorValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the ProviderCalendar queries.
@@ -176,6 +222,11 @@ func BySyncCursor(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSyncCursor, opts...).ToFunc()
 }
 
+// ByAccessRole orders the results by the access_role field.
+func ByAccessRole(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAccessRole, opts...).ToFunc()
+}
+
 // ByChannelID orders the results by the channel_id field.
 func ByChannelID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldChannelID, opts...).ToFunc()
@@ -194,6 +245,51 @@ func ByChannelToken(opts ...sql.OrderTermOption) OrderOption {
 // ByChannelExpiresAt orders the results by the channel_expires_at field.
 func ByChannelExpiresAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldChannelExpiresAt, opts...).ToFunc()
+}
+
+// ByChannelRetryAt orders the results by the channel_retry_at field.
+func ByChannelRetryAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldChannelRetryAt, opts...).ToFunc()
+}
+
+// ByReadRequested orders the results by the read_requested field.
+func ByReadRequested(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReadRequested, opts...).ToFunc()
+}
+
+// ByReadDone orders the results by the read_done field.
+func ByReadDone(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReadDone, opts...).ToFunc()
+}
+
+// ByReadGen orders the results by the read_gen field.
+func ByReadGen(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReadGen, opts...).ToFunc()
+}
+
+// ByWindowFrom orders the results by the window_from field.
+func ByWindowFrom(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWindowFrom, opts...).ToFunc()
+}
+
+// ByWindowTo orders the results by the window_to field.
+func ByWindowTo(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWindowTo, opts...).ToFunc()
+}
+
+// ByNextPollAt orders the results by the next_poll_at field.
+func ByNextPollAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNextPollAt, opts...).ToFunc()
+}
+
+// ByLastReadAt orders the results by the last_read_at field.
+func ByLastReadAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastReadAt, opts...).ToFunc()
+}
+
+// ByLastReadError orders the results by the last_read_error field.
+func ByLastReadError(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastReadError, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

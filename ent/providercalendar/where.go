@@ -105,6 +105,11 @@ func SyncCursor(v string) predicate.ProviderCalendar {
 	return predicate.ProviderCalendar(sql.FieldEQ(FieldSyncCursor, v))
 }
 
+// AccessRole applies equality check predicate on the "access_role" field. It's identical to AccessRoleEQ.
+func AccessRole(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldAccessRole, v))
+}
+
 // ChannelID applies equality check predicate on the "channel_id" field. It's identical to ChannelIDEQ.
 func ChannelID(v string) predicate.ProviderCalendar {
 	return predicate.ProviderCalendar(sql.FieldEQ(FieldChannelID, v))
@@ -123,6 +128,51 @@ func ChannelToken(v string) predicate.ProviderCalendar {
 // ChannelExpiresAt applies equality check predicate on the "channel_expires_at" field. It's identical to ChannelExpiresAtEQ.
 func ChannelExpiresAt(v time.Time) predicate.ProviderCalendar {
 	return predicate.ProviderCalendar(sql.FieldEQ(FieldChannelExpiresAt, v))
+}
+
+// ChannelRetryAt applies equality check predicate on the "channel_retry_at" field. It's identical to ChannelRetryAtEQ.
+func ChannelRetryAt(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldChannelRetryAt, v))
+}
+
+// ReadRequested applies equality check predicate on the "read_requested" field. It's identical to ReadRequestedEQ.
+func ReadRequested(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldReadRequested, v))
+}
+
+// ReadDone applies equality check predicate on the "read_done" field. It's identical to ReadDoneEQ.
+func ReadDone(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldReadDone, v))
+}
+
+// ReadGen applies equality check predicate on the "read_gen" field. It's identical to ReadGenEQ.
+func ReadGen(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldReadGen, v))
+}
+
+// WindowFrom applies equality check predicate on the "window_from" field. It's identical to WindowFromEQ.
+func WindowFrom(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldWindowFrom, v))
+}
+
+// WindowTo applies equality check predicate on the "window_to" field. It's identical to WindowToEQ.
+func WindowTo(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldWindowTo, v))
+}
+
+// NextPollAt applies equality check predicate on the "next_poll_at" field. It's identical to NextPollAtEQ.
+func NextPollAt(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldNextPollAt, v))
+}
+
+// LastReadAt applies equality check predicate on the "last_read_at" field. It's identical to LastReadAtEQ.
+func LastReadAt(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldLastReadAt, v))
+}
+
+// LastReadError applies equality check predicate on the "last_read_error" field. It's identical to LastReadErrorEQ.
+func LastReadError(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldLastReadError, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
@@ -545,6 +595,81 @@ func SyncCursorContainsFold(v string) predicate.ProviderCalendar {
 	return predicate.ProviderCalendar(sql.FieldContainsFold(FieldSyncCursor, v))
 }
 
+// AccessRoleEQ applies the EQ predicate on the "access_role" field.
+func AccessRoleEQ(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldAccessRole, v))
+}
+
+// AccessRoleNEQ applies the NEQ predicate on the "access_role" field.
+func AccessRoleNEQ(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNEQ(FieldAccessRole, v))
+}
+
+// AccessRoleIn applies the In predicate on the "access_role" field.
+func AccessRoleIn(vs ...string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldIn(FieldAccessRole, vs...))
+}
+
+// AccessRoleNotIn applies the NotIn predicate on the "access_role" field.
+func AccessRoleNotIn(vs ...string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNotIn(FieldAccessRole, vs...))
+}
+
+// AccessRoleGT applies the GT predicate on the "access_role" field.
+func AccessRoleGT(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGT(FieldAccessRole, v))
+}
+
+// AccessRoleGTE applies the GTE predicate on the "access_role" field.
+func AccessRoleGTE(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGTE(FieldAccessRole, v))
+}
+
+// AccessRoleLT applies the LT predicate on the "access_role" field.
+func AccessRoleLT(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLT(FieldAccessRole, v))
+}
+
+// AccessRoleLTE applies the LTE predicate on the "access_role" field.
+func AccessRoleLTE(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLTE(FieldAccessRole, v))
+}
+
+// AccessRoleContains applies the Contains predicate on the "access_role" field.
+func AccessRoleContains(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldContains(FieldAccessRole, v))
+}
+
+// AccessRoleHasPrefix applies the HasPrefix predicate on the "access_role" field.
+func AccessRoleHasPrefix(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldHasPrefix(FieldAccessRole, v))
+}
+
+// AccessRoleHasSuffix applies the HasSuffix predicate on the "access_role" field.
+func AccessRoleHasSuffix(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldHasSuffix(FieldAccessRole, v))
+}
+
+// AccessRoleIsNil applies the IsNil predicate on the "access_role" field.
+func AccessRoleIsNil() predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldIsNull(FieldAccessRole))
+}
+
+// AccessRoleNotNil applies the NotNil predicate on the "access_role" field.
+func AccessRoleNotNil() predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNotNull(FieldAccessRole))
+}
+
+// AccessRoleEqualFold applies the EqualFold predicate on the "access_role" field.
+func AccessRoleEqualFold(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEqualFold(FieldAccessRole, v))
+}
+
+// AccessRoleContainsFold applies the ContainsFold predicate on the "access_role" field.
+func AccessRoleContainsFold(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldContainsFold(FieldAccessRole, v))
+}
+
 // ChannelIDEQ applies the EQ predicate on the "channel_id" field.
 func ChannelIDEQ(v string) predicate.ProviderCalendar {
 	return predicate.ProviderCalendar(sql.FieldEQ(FieldChannelID, v))
@@ -818,6 +943,451 @@ func ChannelExpiresAtIsNil() predicate.ProviderCalendar {
 // ChannelExpiresAtNotNil applies the NotNil predicate on the "channel_expires_at" field.
 func ChannelExpiresAtNotNil() predicate.ProviderCalendar {
 	return predicate.ProviderCalendar(sql.FieldNotNull(FieldChannelExpiresAt))
+}
+
+// ChannelRetryAtEQ applies the EQ predicate on the "channel_retry_at" field.
+func ChannelRetryAtEQ(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldChannelRetryAt, v))
+}
+
+// ChannelRetryAtNEQ applies the NEQ predicate on the "channel_retry_at" field.
+func ChannelRetryAtNEQ(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNEQ(FieldChannelRetryAt, v))
+}
+
+// ChannelRetryAtIn applies the In predicate on the "channel_retry_at" field.
+func ChannelRetryAtIn(vs ...time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldIn(FieldChannelRetryAt, vs...))
+}
+
+// ChannelRetryAtNotIn applies the NotIn predicate on the "channel_retry_at" field.
+func ChannelRetryAtNotIn(vs ...time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNotIn(FieldChannelRetryAt, vs...))
+}
+
+// ChannelRetryAtGT applies the GT predicate on the "channel_retry_at" field.
+func ChannelRetryAtGT(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGT(FieldChannelRetryAt, v))
+}
+
+// ChannelRetryAtGTE applies the GTE predicate on the "channel_retry_at" field.
+func ChannelRetryAtGTE(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGTE(FieldChannelRetryAt, v))
+}
+
+// ChannelRetryAtLT applies the LT predicate on the "channel_retry_at" field.
+func ChannelRetryAtLT(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLT(FieldChannelRetryAt, v))
+}
+
+// ChannelRetryAtLTE applies the LTE predicate on the "channel_retry_at" field.
+func ChannelRetryAtLTE(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLTE(FieldChannelRetryAt, v))
+}
+
+// ChannelRetryAtIsNil applies the IsNil predicate on the "channel_retry_at" field.
+func ChannelRetryAtIsNil() predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldIsNull(FieldChannelRetryAt))
+}
+
+// ChannelRetryAtNotNil applies the NotNil predicate on the "channel_retry_at" field.
+func ChannelRetryAtNotNil() predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNotNull(FieldChannelRetryAt))
+}
+
+// ReadRequestedEQ applies the EQ predicate on the "read_requested" field.
+func ReadRequestedEQ(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldReadRequested, v))
+}
+
+// ReadRequestedNEQ applies the NEQ predicate on the "read_requested" field.
+func ReadRequestedNEQ(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNEQ(FieldReadRequested, v))
+}
+
+// ReadRequestedIn applies the In predicate on the "read_requested" field.
+func ReadRequestedIn(vs ...int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldIn(FieldReadRequested, vs...))
+}
+
+// ReadRequestedNotIn applies the NotIn predicate on the "read_requested" field.
+func ReadRequestedNotIn(vs ...int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNotIn(FieldReadRequested, vs...))
+}
+
+// ReadRequestedGT applies the GT predicate on the "read_requested" field.
+func ReadRequestedGT(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGT(FieldReadRequested, v))
+}
+
+// ReadRequestedGTE applies the GTE predicate on the "read_requested" field.
+func ReadRequestedGTE(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGTE(FieldReadRequested, v))
+}
+
+// ReadRequestedLT applies the LT predicate on the "read_requested" field.
+func ReadRequestedLT(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLT(FieldReadRequested, v))
+}
+
+// ReadRequestedLTE applies the LTE predicate on the "read_requested" field.
+func ReadRequestedLTE(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLTE(FieldReadRequested, v))
+}
+
+// ReadDoneEQ applies the EQ predicate on the "read_done" field.
+func ReadDoneEQ(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldReadDone, v))
+}
+
+// ReadDoneNEQ applies the NEQ predicate on the "read_done" field.
+func ReadDoneNEQ(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNEQ(FieldReadDone, v))
+}
+
+// ReadDoneIn applies the In predicate on the "read_done" field.
+func ReadDoneIn(vs ...int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldIn(FieldReadDone, vs...))
+}
+
+// ReadDoneNotIn applies the NotIn predicate on the "read_done" field.
+func ReadDoneNotIn(vs ...int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNotIn(FieldReadDone, vs...))
+}
+
+// ReadDoneGT applies the GT predicate on the "read_done" field.
+func ReadDoneGT(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGT(FieldReadDone, v))
+}
+
+// ReadDoneGTE applies the GTE predicate on the "read_done" field.
+func ReadDoneGTE(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGTE(FieldReadDone, v))
+}
+
+// ReadDoneLT applies the LT predicate on the "read_done" field.
+func ReadDoneLT(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLT(FieldReadDone, v))
+}
+
+// ReadDoneLTE applies the LTE predicate on the "read_done" field.
+func ReadDoneLTE(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLTE(FieldReadDone, v))
+}
+
+// ReadGenEQ applies the EQ predicate on the "read_gen" field.
+func ReadGenEQ(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldReadGen, v))
+}
+
+// ReadGenNEQ applies the NEQ predicate on the "read_gen" field.
+func ReadGenNEQ(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNEQ(FieldReadGen, v))
+}
+
+// ReadGenIn applies the In predicate on the "read_gen" field.
+func ReadGenIn(vs ...int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldIn(FieldReadGen, vs...))
+}
+
+// ReadGenNotIn applies the NotIn predicate on the "read_gen" field.
+func ReadGenNotIn(vs ...int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNotIn(FieldReadGen, vs...))
+}
+
+// ReadGenGT applies the GT predicate on the "read_gen" field.
+func ReadGenGT(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGT(FieldReadGen, v))
+}
+
+// ReadGenGTE applies the GTE predicate on the "read_gen" field.
+func ReadGenGTE(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGTE(FieldReadGen, v))
+}
+
+// ReadGenLT applies the LT predicate on the "read_gen" field.
+func ReadGenLT(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLT(FieldReadGen, v))
+}
+
+// ReadGenLTE applies the LTE predicate on the "read_gen" field.
+func ReadGenLTE(v int) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLTE(FieldReadGen, v))
+}
+
+// WindowFromEQ applies the EQ predicate on the "window_from" field.
+func WindowFromEQ(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldWindowFrom, v))
+}
+
+// WindowFromNEQ applies the NEQ predicate on the "window_from" field.
+func WindowFromNEQ(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNEQ(FieldWindowFrom, v))
+}
+
+// WindowFromIn applies the In predicate on the "window_from" field.
+func WindowFromIn(vs ...time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldIn(FieldWindowFrom, vs...))
+}
+
+// WindowFromNotIn applies the NotIn predicate on the "window_from" field.
+func WindowFromNotIn(vs ...time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNotIn(FieldWindowFrom, vs...))
+}
+
+// WindowFromGT applies the GT predicate on the "window_from" field.
+func WindowFromGT(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGT(FieldWindowFrom, v))
+}
+
+// WindowFromGTE applies the GTE predicate on the "window_from" field.
+func WindowFromGTE(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGTE(FieldWindowFrom, v))
+}
+
+// WindowFromLT applies the LT predicate on the "window_from" field.
+func WindowFromLT(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLT(FieldWindowFrom, v))
+}
+
+// WindowFromLTE applies the LTE predicate on the "window_from" field.
+func WindowFromLTE(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLTE(FieldWindowFrom, v))
+}
+
+// WindowFromIsNil applies the IsNil predicate on the "window_from" field.
+func WindowFromIsNil() predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldIsNull(FieldWindowFrom))
+}
+
+// WindowFromNotNil applies the NotNil predicate on the "window_from" field.
+func WindowFromNotNil() predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNotNull(FieldWindowFrom))
+}
+
+// WindowToEQ applies the EQ predicate on the "window_to" field.
+func WindowToEQ(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldWindowTo, v))
+}
+
+// WindowToNEQ applies the NEQ predicate on the "window_to" field.
+func WindowToNEQ(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNEQ(FieldWindowTo, v))
+}
+
+// WindowToIn applies the In predicate on the "window_to" field.
+func WindowToIn(vs ...time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldIn(FieldWindowTo, vs...))
+}
+
+// WindowToNotIn applies the NotIn predicate on the "window_to" field.
+func WindowToNotIn(vs ...time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNotIn(FieldWindowTo, vs...))
+}
+
+// WindowToGT applies the GT predicate on the "window_to" field.
+func WindowToGT(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGT(FieldWindowTo, v))
+}
+
+// WindowToGTE applies the GTE predicate on the "window_to" field.
+func WindowToGTE(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGTE(FieldWindowTo, v))
+}
+
+// WindowToLT applies the LT predicate on the "window_to" field.
+func WindowToLT(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLT(FieldWindowTo, v))
+}
+
+// WindowToLTE applies the LTE predicate on the "window_to" field.
+func WindowToLTE(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLTE(FieldWindowTo, v))
+}
+
+// WindowToIsNil applies the IsNil predicate on the "window_to" field.
+func WindowToIsNil() predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldIsNull(FieldWindowTo))
+}
+
+// WindowToNotNil applies the NotNil predicate on the "window_to" field.
+func WindowToNotNil() predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNotNull(FieldWindowTo))
+}
+
+// NextPollAtEQ applies the EQ predicate on the "next_poll_at" field.
+func NextPollAtEQ(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldNextPollAt, v))
+}
+
+// NextPollAtNEQ applies the NEQ predicate on the "next_poll_at" field.
+func NextPollAtNEQ(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNEQ(FieldNextPollAt, v))
+}
+
+// NextPollAtIn applies the In predicate on the "next_poll_at" field.
+func NextPollAtIn(vs ...time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldIn(FieldNextPollAt, vs...))
+}
+
+// NextPollAtNotIn applies the NotIn predicate on the "next_poll_at" field.
+func NextPollAtNotIn(vs ...time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNotIn(FieldNextPollAt, vs...))
+}
+
+// NextPollAtGT applies the GT predicate on the "next_poll_at" field.
+func NextPollAtGT(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGT(FieldNextPollAt, v))
+}
+
+// NextPollAtGTE applies the GTE predicate on the "next_poll_at" field.
+func NextPollAtGTE(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGTE(FieldNextPollAt, v))
+}
+
+// NextPollAtLT applies the LT predicate on the "next_poll_at" field.
+func NextPollAtLT(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLT(FieldNextPollAt, v))
+}
+
+// NextPollAtLTE applies the LTE predicate on the "next_poll_at" field.
+func NextPollAtLTE(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLTE(FieldNextPollAt, v))
+}
+
+// NextPollAtIsNil applies the IsNil predicate on the "next_poll_at" field.
+func NextPollAtIsNil() predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldIsNull(FieldNextPollAt))
+}
+
+// NextPollAtNotNil applies the NotNil predicate on the "next_poll_at" field.
+func NextPollAtNotNil() predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNotNull(FieldNextPollAt))
+}
+
+// LastReadAtEQ applies the EQ predicate on the "last_read_at" field.
+func LastReadAtEQ(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldLastReadAt, v))
+}
+
+// LastReadAtNEQ applies the NEQ predicate on the "last_read_at" field.
+func LastReadAtNEQ(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNEQ(FieldLastReadAt, v))
+}
+
+// LastReadAtIn applies the In predicate on the "last_read_at" field.
+func LastReadAtIn(vs ...time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldIn(FieldLastReadAt, vs...))
+}
+
+// LastReadAtNotIn applies the NotIn predicate on the "last_read_at" field.
+func LastReadAtNotIn(vs ...time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNotIn(FieldLastReadAt, vs...))
+}
+
+// LastReadAtGT applies the GT predicate on the "last_read_at" field.
+func LastReadAtGT(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGT(FieldLastReadAt, v))
+}
+
+// LastReadAtGTE applies the GTE predicate on the "last_read_at" field.
+func LastReadAtGTE(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGTE(FieldLastReadAt, v))
+}
+
+// LastReadAtLT applies the LT predicate on the "last_read_at" field.
+func LastReadAtLT(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLT(FieldLastReadAt, v))
+}
+
+// LastReadAtLTE applies the LTE predicate on the "last_read_at" field.
+func LastReadAtLTE(v time.Time) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLTE(FieldLastReadAt, v))
+}
+
+// LastReadAtIsNil applies the IsNil predicate on the "last_read_at" field.
+func LastReadAtIsNil() predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldIsNull(FieldLastReadAt))
+}
+
+// LastReadAtNotNil applies the NotNil predicate on the "last_read_at" field.
+func LastReadAtNotNil() predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNotNull(FieldLastReadAt))
+}
+
+// LastReadErrorEQ applies the EQ predicate on the "last_read_error" field.
+func LastReadErrorEQ(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldLastReadError, v))
+}
+
+// LastReadErrorNEQ applies the NEQ predicate on the "last_read_error" field.
+func LastReadErrorNEQ(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNEQ(FieldLastReadError, v))
+}
+
+// LastReadErrorIn applies the In predicate on the "last_read_error" field.
+func LastReadErrorIn(vs ...string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldIn(FieldLastReadError, vs...))
+}
+
+// LastReadErrorNotIn applies the NotIn predicate on the "last_read_error" field.
+func LastReadErrorNotIn(vs ...string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNotIn(FieldLastReadError, vs...))
+}
+
+// LastReadErrorGT applies the GT predicate on the "last_read_error" field.
+func LastReadErrorGT(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGT(FieldLastReadError, v))
+}
+
+// LastReadErrorGTE applies the GTE predicate on the "last_read_error" field.
+func LastReadErrorGTE(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGTE(FieldLastReadError, v))
+}
+
+// LastReadErrorLT applies the LT predicate on the "last_read_error" field.
+func LastReadErrorLT(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLT(FieldLastReadError, v))
+}
+
+// LastReadErrorLTE applies the LTE predicate on the "last_read_error" field.
+func LastReadErrorLTE(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLTE(FieldLastReadError, v))
+}
+
+// LastReadErrorContains applies the Contains predicate on the "last_read_error" field.
+func LastReadErrorContains(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldContains(FieldLastReadError, v))
+}
+
+// LastReadErrorHasPrefix applies the HasPrefix predicate on the "last_read_error" field.
+func LastReadErrorHasPrefix(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldHasPrefix(FieldLastReadError, v))
+}
+
+// LastReadErrorHasSuffix applies the HasSuffix predicate on the "last_read_error" field.
+func LastReadErrorHasSuffix(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldHasSuffix(FieldLastReadError, v))
+}
+
+// LastReadErrorIsNil applies the IsNil predicate on the "last_read_error" field.
+func LastReadErrorIsNil() predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldIsNull(FieldLastReadError))
+}
+
+// LastReadErrorNotNil applies the NotNil predicate on the "last_read_error" field.
+func LastReadErrorNotNil() predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNotNull(FieldLastReadError))
+}
+
+// LastReadErrorEqualFold applies the EqualFold predicate on the "last_read_error" field.
+func LastReadErrorEqualFold(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEqualFold(FieldLastReadError, v))
+}
+
+// LastReadErrorContainsFold applies the ContainsFold predicate on the "last_read_error" field.
+func LastReadErrorContainsFold(v string) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldContainsFold(FieldLastReadError, v))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

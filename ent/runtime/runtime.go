@@ -506,33 +506,41 @@ func init() {
 	// externalevent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	externalevent.UpdateDefaultUpdatedAt = externaleventDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// externaleventDescProviderEventID is the schema descriptor for provider_event_id field.
-	externaleventDescProviderEventID := externaleventFields[1].Descriptor()
+	externaleventDescProviderEventID := externaleventFields[2].Descriptor()
 	// externalevent.ProviderEventIDValidator is a validator for the "provider_event_id" field. It is called by the builders before save.
 	externalevent.ProviderEventIDValidator = externaleventDescProviderEventID.Validators[0].(func(string) error)
 	// externaleventDescTitle is the schema descriptor for title field.
-	externaleventDescTitle := externaleventFields[2].Descriptor()
+	externaleventDescTitle := externaleventFields[3].Descriptor()
 	// externalevent.TitleValidator is a validator for the "title" field. It is called by the builders before save.
 	externalevent.TitleValidator = externaleventDescTitle.Validators[0].(func(string) error)
 	// externaleventDescAllDay is the schema descriptor for all_day field.
-	externaleventDescAllDay := externaleventFields[5].Descriptor()
+	externaleventDescAllDay := externaleventFields[6].Descriptor()
 	// externalevent.DefaultAllDay holds the default value on creation for the all_day field.
 	externalevent.DefaultAllDay = externaleventDescAllDay.Default.(bool)
 	// externaleventDescPrivate is the schema descriptor for private field.
-	externaleventDescPrivate := externaleventFields[6].Descriptor()
+	externaleventDescPrivate := externaleventFields[7].Descriptor()
 	// externalevent.DefaultPrivate holds the default value on creation for the private field.
 	externalevent.DefaultPrivate = externaleventDescPrivate.Default.(bool)
 	// externaleventDescBusy is the schema descriptor for busy field.
-	externaleventDescBusy := externaleventFields[7].Descriptor()
+	externaleventDescBusy := externaleventFields[8].Descriptor()
 	// externalevent.DefaultBusy holds the default value on creation for the busy field.
 	externalevent.DefaultBusy = externaleventDescBusy.Default.(bool)
 	// externaleventDescStatus is the schema descriptor for status field.
-	externaleventDescStatus := externaleventFields[8].Descriptor()
+	externaleventDescStatus := externaleventFields[10].Descriptor()
 	// externalevent.DefaultStatus holds the default value on creation for the status field.
 	externalevent.DefaultStatus = externaleventDescStatus.Default.(string)
+	// externaleventDescRecurringSeriesID is the schema descriptor for recurring_series_id field.
+	externaleventDescRecurringSeriesID := externaleventFields[11].Descriptor()
+	// externalevent.RecurringSeriesIDValidator is a validator for the "recurring_series_id" field. It is called by the builders before save.
+	externalevent.RecurringSeriesIDValidator = externaleventDescRecurringSeriesID.Validators[0].(func(string) error)
 	// externaleventDescWebLink is the schema descriptor for web_link field.
-	externaleventDescWebLink := externaleventFields[10].Descriptor()
+	externaleventDescWebLink := externaleventFields[12].Descriptor()
 	// externalevent.WebLinkValidator is a validator for the "web_link" field. It is called by the builders before save.
 	externalevent.WebLinkValidator = externaleventDescWebLink.Validators[0].(func(string) error)
+	// externaleventDescReadGen is the schema descriptor for read_gen field.
+	externaleventDescReadGen := externaleventFields[13].Descriptor()
+	// externalevent.DefaultReadGen holds the default value on creation for the read_gen field.
+	externalevent.DefaultReadGen = externaleventDescReadGen.Default.(int)
 	invitationMixin := schema.Invitation{}.Mixin()
 	invitation.Policy = privacy.NewPolicies(invitationMixin[1], schema.Invitation{})
 	invitation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -660,6 +668,18 @@ func init() {
 	organization.DefaultSecondaryColor = organizationDescSecondaryColor.Default.(string)
 	// organization.SecondaryColorValidator is a validator for the "secondary_color" field. It is called by the builders before save.
 	organization.SecondaryColorValidator = organizationDescSecondaryColor.Validators[0].(func(string) error)
+	// organizationDescGoogleEventColor is the schema descriptor for google_event_color field.
+	organizationDescGoogleEventColor := organizationFields[5].Descriptor()
+	// organization.DefaultGoogleEventColor holds the default value on creation for the google_event_color field.
+	organization.DefaultGoogleEventColor = organizationDescGoogleEventColor.Default.(string)
+	// organization.GoogleEventColorValidator is a validator for the "google_event_color" field. It is called by the builders before save.
+	organization.GoogleEventColorValidator = organizationDescGoogleEventColor.Validators[0].(func(string) error)
+	// organizationDescMicrosoftEventColor is the schema descriptor for microsoft_event_color field.
+	organizationDescMicrosoftEventColor := organizationFields[6].Descriptor()
+	// organization.DefaultMicrosoftEventColor holds the default value on creation for the microsoft_event_color field.
+	organization.DefaultMicrosoftEventColor = organizationDescMicrosoftEventColor.Default.(string)
+	// organization.MicrosoftEventColorValidator is a validator for the "microsoft_event_color" field. It is called by the builders before save.
+	organization.MicrosoftEventColorValidator = organizationDescMicrosoftEventColor.Validators[0].(func(string) error)
 	pastcalendaraccountMixin := schema.PastCalendarAccount{}.Mixin()
 	pastcalendaraccount.Policy = privacy.NewPolicies(pastcalendaraccountMixin[1], schema.PastCalendarAccount{})
 	pastcalendaraccount.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -756,6 +776,32 @@ func init() {
 	providercalendarDescSelected := providercalendarFields[5].Descriptor()
 	// providercalendar.DefaultSelected holds the default value on creation for the selected field.
 	providercalendar.DefaultSelected = providercalendarDescSelected.Default.(bool)
+	// providercalendarDescAccessRole is the schema descriptor for access_role field.
+	providercalendarDescAccessRole := providercalendarFields[7].Descriptor()
+	// providercalendar.AccessRoleValidator is a validator for the "access_role" field. It is called by the builders before save.
+	providercalendar.AccessRoleValidator = providercalendarDescAccessRole.Validators[0].(func(string) error)
+	// providercalendarDescReadRequested is the schema descriptor for read_requested field.
+	providercalendarDescReadRequested := providercalendarFields[13].Descriptor()
+	// providercalendar.DefaultReadRequested holds the default value on creation for the read_requested field.
+	providercalendar.DefaultReadRequested = providercalendarDescReadRequested.Default.(int)
+	// providercalendar.ReadRequestedValidator is a validator for the "read_requested" field. It is called by the builders before save.
+	providercalendar.ReadRequestedValidator = providercalendarDescReadRequested.Validators[0].(func(int) error)
+	// providercalendarDescReadDone is the schema descriptor for read_done field.
+	providercalendarDescReadDone := providercalendarFields[14].Descriptor()
+	// providercalendar.DefaultReadDone holds the default value on creation for the read_done field.
+	providercalendar.DefaultReadDone = providercalendarDescReadDone.Default.(int)
+	// providercalendar.ReadDoneValidator is a validator for the "read_done" field. It is called by the builders before save.
+	providercalendar.ReadDoneValidator = providercalendarDescReadDone.Validators[0].(func(int) error)
+	// providercalendarDescReadGen is the schema descriptor for read_gen field.
+	providercalendarDescReadGen := providercalendarFields[15].Descriptor()
+	// providercalendar.DefaultReadGen holds the default value on creation for the read_gen field.
+	providercalendar.DefaultReadGen = providercalendarDescReadGen.Default.(int)
+	// providercalendar.ReadGenValidator is a validator for the "read_gen" field. It is called by the builders before save.
+	providercalendar.ReadGenValidator = providercalendarDescReadGen.Validators[0].(func(int) error)
+	// providercalendarDescLastReadError is the schema descriptor for last_read_error field.
+	providercalendarDescLastReadError := providercalendarFields[20].Descriptor()
+	// providercalendar.LastReadErrorValidator is a validator for the "last_read_error" field. It is called by the builders before save.
+	providercalendar.LastReadErrorValidator = providercalendarDescLastReadError.Validators[0].(func(string) error)
 	providerconfigMixin := schema.ProviderConfig{}.Mixin()
 	providerconfig.Policy = privacy.NewPolicies(providerconfigMixin[1], schema.ProviderConfig{})
 	providerconfig.Hooks[0] = func(next ent.Mutator) ent.Mutator {

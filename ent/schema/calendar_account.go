@@ -83,11 +83,34 @@ func (ProviderCalendar) Fields() []ent.Field {
 		field.Bool("selected").Default(false),
 		// Incremental-sync cursor: Google syncToken or Graph deltaLink.
 		field.String("sync_cursor").Optional().Sensitive().Annotations(entgql.Skip()),
+		// The account's right on the calendar at the provider (Google
+		// owner/writer/reader/freeBusyReader; Graph owner or reader).
+		field.String("access_role").Optional().MaxLen(64),
 		// Push channel (Google) or subscription (Graph).
 		field.String("channel_id").Optional().Annotations(entgql.Skip()),
 		field.String("channel_resource_id").Optional().Annotations(entgql.Skip()),
 		field.String("channel_token").Optional().Sensitive().Annotations(entgql.Skip()),
 		field.Time("channel_expires_at").Optional().Nillable().Annotations(entgql.Skip()),
+		// When to try again to watch a calendar whose watch failed (the
+		// safety poll reads it meanwhile).
+		field.Time("channel_retry_at").Optional().Nillable().Annotations(entgql.Skip()),
+		// Read requests, as the account's sync_requested/sync_done (see
+		// inbound.RequestRead): a notification counts one, the reader
+		// records the count it started from.
+		field.Int("read_requested").Default(0).NonNegative().Annotations(entgql.Skip()),
+		field.Int("read_done").Default(0).NonNegative().Annotations(entgql.Skip()),
+		// Generation of the latest full read: imported events it did not
+		// see are gone.
+		field.Int("read_gen").Default(0).NonNegative().Annotations(entgql.Skip()),
+		// The window the cursor's full read covered.
+		field.Time("window_from").Optional().Nillable().Annotations(entgql.Skip()),
+		field.Time("window_to").Optional().Nillable().Annotations(entgql.Skip()),
+		// The next safety-net read, jittered.
+		field.Time("next_poll_at").Optional().Nillable().Annotations(entgql.Skip()),
+		// When the calendar's events were last read, and why the last
+		// read failed (cleared by a successful read).
+		field.Time("last_read_at").Optional().Nillable(),
+		field.String("last_read_error").Optional().MaxLen(2000),
 	}
 }
 
@@ -100,7 +123,11 @@ func (ProviderCalendar) Edges() []ent.Edge {
 
 // Indexes of the ProviderCalendar.
 func (ProviderCalendar) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("account_id", "calendar_id").Unique()}
+	return []ent.Index{
+		index.Fields("account_id", "calendar_id").Unique(),
+		index.Fields("channel_id"),
+		index.Fields("selected", "next_poll_at"),
+	}
 }
 
 // PastCalendarAccount records one user leaving a linked account: unlinked

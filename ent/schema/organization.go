@@ -27,6 +27,11 @@ func (Organization) Fields() []ent.Field {
 		field.String("default_time_zone").Default("UTC").Validate(domain.ValidateTimeZone),
 		field.String("primary_color").Default("#1a73e8").Validate(domain.ValidateColor),
 		field.String("secondary_color").Default("#8e24aa").Validate(domain.ValidateColor),
+		// Colours of imported events in the calendar view: Google events in
+		// pea green, Outlook events in dark gray, as the customers' own apps
+		// show them.
+		field.String("google_event_color").Default("#93c572").Validate(domain.ValidateColor),
+		field.String("microsoft_event_color").Default("#555555").Validate(domain.ValidateColor),
 		// The status cancelling a booking gives it; set through
 		// setCancellationStatus (checked to be the organization's own).
 		// Unset: the status named "Cancelled", created on first use.

@@ -77,17 +77,27 @@ func (ExternalEvent) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, Tenan
 func (ExternalEvent) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("calendar_ref_id"),
+		// The calendar's account (denormalized: the calendar view and the
+		// overlap checks select by account and time).
+		field.Int("account_id"),
 		field.String("provider_event_id").MaxLen(1024),
-		// The event's title, or "Busy" when it is private.
-		field.String("title").MaxLen(1000),
+		// The event's title as the provider has it; the API shows "Busy"
+		// instead to everyone but the owner when the event is private.
+		field.String("title").MaxLen(1000).Annotations(entgql.Skip()),
 		field.Time("start_at"),
 		field.Time("end_at"),
 		field.Bool("all_day").Default(false),
+		// Private or confidential at the provider.
 		field.Bool("private").Default(false),
+		// Busy: the time is taken (busy, tentative or out of office).
 		field.Bool("busy").Default(true),
+		field.Enum("show_as").Values("FREE", "TENTATIVE", "BUSY", "OUT_OF_OFFICE", "WORKING_ELSEWHERE").Default("BUSY"),
+		// confirmed or tentative.
 		field.String("status").Default("confirmed"),
-		field.String("recurring_series_id").Optional(),
+		field.String("recurring_series_id").Optional().MaxLen(1024),
 		field.String("web_link").Optional().MaxLen(2000),
+		// The calendar's read generation that last saw the event.
+		field.Int("read_gen").Default(0).Annotations(entgql.Skip()),
 	}
 }
 
@@ -96,6 +106,8 @@ func (ExternalEvent) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("calendar", ProviderCalendar.Type).Field("calendar_ref_id").Unique().Required().
 			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("account", CalendarAccount.Type).Field("account_id").Unique().Required().
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip()),
 	}
 }
 
@@ -103,7 +115,8 @@ func (ExternalEvent) Edges() []ent.Edge {
 func (ExternalEvent) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("calendar_ref_id", "provider_event_id").Unique(),
-		index.Fields("organization_id", "start_at"),
+		index.Fields("account_id", "start_at"),
+		index.Fields("calendar_ref_id", "read_gen"),
 	}
 }
 

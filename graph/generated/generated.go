@@ -9,6 +9,7 @@ import (
 	"calsync/ent/calendaraccount"
 	"calsync/ent/emailmessage"
 	"calsync/ent/eventlink"
+	"calsync/ent/externalevent"
 	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/providerconfig"
 	"calsync/ent/syncrun"
@@ -40,6 +41,8 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Booking() BookingResolver
+	ExternalEvent() ExternalEventResolver
 	Mutation() MutationResolver
 	ProviderConfig() ProviderConfigResolver
 	Query() QueryResolver
@@ -96,6 +99,7 @@ type ComplexityRoot struct {
 		Amount               func(childComplexity int) int
 		CancelReason         func(childComplexity int) int
 		CancelledAt          func(childComplexity int) int
+		Conflicts            func(childComplexity int) int
 		CreatedAt            func(childComplexity int) int
 		CreatedBy            func(childComplexity int) int
 		CreatedByID          func(childComplexity int) int
@@ -198,6 +202,33 @@ type ComplexityRoot struct {
 		Status    func(childComplexity int) int
 	}
 
+	CalendarEntry struct {
+		AllDay        func(childComplexity int) int
+		Booking       func(childComplexity int) int
+		Busy          func(childComplexity int) int
+		Calendar      func(childComplexity int) int
+		Color         func(childComplexity int) int
+		End           func(childComplexity int) int
+		ExternalEvent func(childComplexity int) int
+		Fieldworker   func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		Private       func(childComplexity int) int
+		Provider      func(childComplexity int) int
+		Recurring     func(childComplexity int) int
+		ShowAs        func(childComplexity int) int
+		Start         func(childComplexity int) int
+		Title         func(childComplexity int) int
+		WebLink       func(childComplexity int) int
+	}
+
+	CalendarLegend struct {
+		Booking          func(childComplexity int) int
+		Google           func(childComplexity int) int
+		Microsoft        func(childComplexity int) int
+		RecurringBooking func(childComplexity int) int
+	}
+
 	CalendarSync struct {
 		Account        func(childComplexity int) int
 		Action         func(childComplexity int) int
@@ -206,6 +237,14 @@ type ComplexityRoot struct {
 		LastInvitation func(childComplexity int) int
 		Provider       func(childComplexity int) int
 		Reason         func(childComplexity int) int
+	}
+
+	CalendarView struct {
+		Entries      func(childComplexity int) int
+		Fieldworkers func(childComplexity int) int
+		From         func(childComplexity int) int
+		Legend       func(childComplexity int) int
+		To           func(childComplexity int) int
 	}
 
 	CreateBearerTokenPayload struct {
@@ -267,6 +306,7 @@ type ComplexityRoot struct {
 	}
 
 	ExternalEvent struct {
+		AccountID         func(childComplexity int) int
 		AllDay            func(childComplexity int) int
 		Busy              func(childComplexity int) int
 		Calendar          func(childComplexity int) int
@@ -277,13 +317,24 @@ type ComplexityRoot struct {
 		Organization      func(childComplexity int) int
 		OrganizationID    func(childComplexity int) int
 		Private           func(childComplexity int) int
+		Provider          func(childComplexity int) int
 		ProviderEventID   func(childComplexity int) int
 		RecurringSeriesID func(childComplexity int) int
+		ShowAs            func(childComplexity int) int
 		StartAt           func(childComplexity int) int
 		Status            func(childComplexity int) int
 		Title             func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
 		WebLink           func(childComplexity int) int
+	}
+
+	ExternalEventsChangedEvent struct {
+		AccountID     func(childComplexity int) int
+		At            func(childComplexity int) int
+		CalendarID    func(childComplexity int) int
+		FieldworkerID func(childComplexity int) int
+		From          func(childComplexity int) int
+		To            func(childComplexity int) int
 	}
 
 	Invitation struct {
@@ -321,9 +372,11 @@ type ComplexityRoot struct {
 		EnableServiceAccountSync func(childComplexity int, provider domain.Provider, userIds []int) int
 		MassModifyBookings       func(childComplexity int, input model.MassModifyBookingsInput) int
 		ReassignBooking          func(childComplexity int, id int, hostIDs []int) int
+		RefreshCalendars         func(childComplexity int, provider domain.Provider, userID *int) int
 		RescheduleBooking        func(childComplexity int, id int, startAt time.Time, endAt time.Time, timeZone *string) int
 		ResyncCalendar           func(childComplexity int, provider domain.Provider, userID *int) int
 		RevokeBearerToken        func(childComplexity int, id int) int
+		SelectImportedCalendars  func(childComplexity int, provider domain.Provider, userID *int, calendarIds []int) int
 		SendAuthorizationEmails  func(childComplexity int, provider domain.Provider, userIds []int) int
 		SetBookingsPublished     func(childComplexity int, ids []int, published bool) int
 		SetCalendarSync          func(childComplexity int, userID int, provider domain.Provider, enabled *bool) int
@@ -347,7 +400,9 @@ type ComplexityRoot struct {
 		CancellationStatusID func(childComplexity int) int
 		CreatedAt            func(childComplexity int) int
 		DefaultTimeZone      func(childComplexity int) int
+		GoogleEventColor     func(childComplexity int) int
 		ID                   func(childComplexity int) int
+		MicrosoftEventColor  func(childComplexity int) int
 		Name                 func(childComplexity int) int
 		PrimaryColor         func(childComplexity int) int
 		ProviderConfigs      func(childComplexity int) int
@@ -395,12 +450,15 @@ type ComplexityRoot struct {
 	}
 
 	ProviderCalendar struct {
+		AccessRole     func(childComplexity int) int
 		Account        func(childComplexity int) int
 		AccountID      func(childComplexity int) int
 		CalendarID     func(childComplexity int) int
 		Color          func(childComplexity int) int
 		CreatedAt      func(childComplexity int) int
 		ID             func(childComplexity int) int
+		LastReadAt     func(childComplexity int) int
+		LastReadError  func(childComplexity int) int
 		Name           func(childComplexity int) int
 		Organization   func(childComplexity int) int
 		OrganizationID func(childComplexity int) int
@@ -435,11 +493,13 @@ type ComplexityRoot struct {
 		BookingStatuses func(childComplexity int) int
 		BookingTypes    func(childComplexity int) int
 		Bookings        func(childComplexity int, from time.Time, to time.Time, fieldworkerID *int, includeCancelled *bool, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BookingOrder, where *ent.BookingWhereInput) int
+		CalendarView    func(childComplexity int, from time.Time, to time.Time, fieldworkerIds []int) int
 		Fieldworkers    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, active *bool) int
 		Node            func(childComplexity int, id int) int
 		Nodes           func(childComplexity int, ids []int) int
 		Organization    func(childComplexity int) int
 		Outbox          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
+		Overlaps        func(childComplexity int, fieldworkerID int, from time.Time, to time.Time, excludeBookingID *int) int
 		Users           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput, role *viewer.Role, active *bool) int
 		Viewer          func(childComplexity int) int
 	}
@@ -461,6 +521,7 @@ type ComplexityRoot struct {
 	Subscription struct {
 		BookingChanged         func(childComplexity int, fieldworkerID *int) int
 		CalendarAccountChanged func(childComplexity int, userID *int) int
+		ExternalEventsChanged  func(childComplexity int, fieldworkerID *int) int
 		SyncStatusChanged      func(childComplexity int, userID *int) int
 	}
 
@@ -558,6 +619,13 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type BookingResolver interface {
+	Conflicts(ctx context.Context, obj *ent.Booking) ([]*model.CalendarEntry, error)
+}
+type ExternalEventResolver interface {
+	Title(ctx context.Context, obj *ent.ExternalEvent) (string, error)
+	Provider(ctx context.Context, obj *ent.ExternalEvent) (domain.Provider, error)
+}
 type MutationResolver interface {
 	SignIn(ctx context.Context, input model.SignInInput) (*model.SignInPayload, error)
 	SignOut(ctx context.Context) (bool, error)
@@ -591,6 +659,8 @@ type MutationResolver interface {
 	UnlinkCalendar(ctx context.Context, provider domain.Provider, userID *int) (*ent.CalendarAccount, error)
 	SendAuthorizationEmails(ctx context.Context, provider domain.Provider, userIds []int) ([]*ent.Invitation, error)
 	ResyncCalendar(ctx context.Context, provider domain.Provider, userID *int) (*ent.CalendarAccount, error)
+	SelectImportedCalendars(ctx context.Context, provider domain.Provider, userID *int, calendarIds []int) (*ent.CalendarAccount, error)
+	RefreshCalendars(ctx context.Context, provider domain.Provider, userID *int) (*ent.CalendarAccount, error)
 }
 type ProviderConfigResolver interface {
 	HasClientSecret(ctx context.Context, obj *ent.ProviderConfig) (bool, error)
@@ -609,11 +679,14 @@ type QueryResolver interface {
 	AuditEvents(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.AuditEventConnection, error)
 	BearerTokens(ctx context.Context) ([]*ent.AuthToken, error)
 	Outbox(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.EmailMessageConnection, error)
+	CalendarView(ctx context.Context, from time.Time, to time.Time, fieldworkerIds []int) (*model.CalendarView, error)
+	Overlaps(ctx context.Context, fieldworkerID int, from time.Time, to time.Time, excludeBookingID *int) ([]*model.CalendarEntry, error)
 }
 type SubscriptionResolver interface {
 	BookingChanged(ctx context.Context, fieldworkerID *int) (<-chan *model.BookingChangeEvent, error)
 	CalendarAccountChanged(ctx context.Context, userID *int) (<-chan *model.CalendarAccountEvent, error)
 	SyncStatusChanged(ctx context.Context, userID *int) (<-chan *model.SyncStatusEvent, error)
+	ExternalEventsChanged(ctx context.Context, fieldworkerID *int) (<-chan *model.ExternalEventsChangedEvent, error)
 }
 type UserResolver interface {
 	CalendarSync(ctx context.Context, obj *ent.User, provider domain.Provider) (*model.CalendarSync, error)
@@ -835,6 +908,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Booking.CancelledAt(childComplexity), true
+	case "Booking.conflicts":
+		if e.ComplexityRoot.Booking.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.Conflicts(childComplexity), true
 	case "Booking.createdAt":
 		if e.ComplexityRoot.Booking.CreatedAt == nil {
 			break
@@ -1322,6 +1401,134 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CalendarAccountEvent.Status(childComplexity), true
 
+	case "CalendarEntry.allDay":
+		if e.ComplexityRoot.CalendarEntry.AllDay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarEntry.AllDay(childComplexity), true
+	case "CalendarEntry.booking":
+		if e.ComplexityRoot.CalendarEntry.Booking == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarEntry.Booking(childComplexity), true
+	case "CalendarEntry.busy":
+		if e.ComplexityRoot.CalendarEntry.Busy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarEntry.Busy(childComplexity), true
+	case "CalendarEntry.calendar":
+		if e.ComplexityRoot.CalendarEntry.Calendar == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarEntry.Calendar(childComplexity), true
+	case "CalendarEntry.color":
+		if e.ComplexityRoot.CalendarEntry.Color == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarEntry.Color(childComplexity), true
+	case "CalendarEntry.end":
+		if e.ComplexityRoot.CalendarEntry.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarEntry.End(childComplexity), true
+	case "CalendarEntry.externalEvent":
+		if e.ComplexityRoot.CalendarEntry.ExternalEvent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarEntry.ExternalEvent(childComplexity), true
+	case "CalendarEntry.fieldworker":
+		if e.ComplexityRoot.CalendarEntry.Fieldworker == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarEntry.Fieldworker(childComplexity), true
+	case "CalendarEntry.id":
+		if e.ComplexityRoot.CalendarEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarEntry.ID(childComplexity), true
+	case "CalendarEntry.kind":
+		if e.ComplexityRoot.CalendarEntry.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarEntry.Kind(childComplexity), true
+	case "CalendarEntry.private":
+		if e.ComplexityRoot.CalendarEntry.Private == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarEntry.Private(childComplexity), true
+	case "CalendarEntry.provider":
+		if e.ComplexityRoot.CalendarEntry.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarEntry.Provider(childComplexity), true
+	case "CalendarEntry.recurring":
+		if e.ComplexityRoot.CalendarEntry.Recurring == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarEntry.Recurring(childComplexity), true
+	case "CalendarEntry.showAs":
+		if e.ComplexityRoot.CalendarEntry.ShowAs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarEntry.ShowAs(childComplexity), true
+	case "CalendarEntry.start":
+		if e.ComplexityRoot.CalendarEntry.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarEntry.Start(childComplexity), true
+	case "CalendarEntry.title":
+		if e.ComplexityRoot.CalendarEntry.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarEntry.Title(childComplexity), true
+	case "CalendarEntry.webLink":
+		if e.ComplexityRoot.CalendarEntry.WebLink == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarEntry.WebLink(childComplexity), true
+
+	case "CalendarLegend.booking":
+		if e.ComplexityRoot.CalendarLegend.Booking == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarLegend.Booking(childComplexity), true
+	case "CalendarLegend.google":
+		if e.ComplexityRoot.CalendarLegend.Google == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarLegend.Google(childComplexity), true
+	case "CalendarLegend.microsoft":
+		if e.ComplexityRoot.CalendarLegend.Microsoft == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarLegend.Microsoft(childComplexity), true
+	case "CalendarLegend.recurringBooking":
+		if e.ComplexityRoot.CalendarLegend.RecurringBooking == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarLegend.RecurringBooking(childComplexity), true
+
 	case "CalendarSync.account":
 		if e.ComplexityRoot.CalendarSync.Account == nil {
 			break
@@ -1364,6 +1571,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CalendarSync.Reason(childComplexity), true
+
+	case "CalendarView.entries":
+		if e.ComplexityRoot.CalendarView.Entries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarView.Entries(childComplexity), true
+	case "CalendarView.fieldworkers":
+		if e.ComplexityRoot.CalendarView.Fieldworkers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarView.Fieldworkers(childComplexity), true
+	case "CalendarView.from":
+		if e.ComplexityRoot.CalendarView.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarView.From(childComplexity), true
+	case "CalendarView.legend":
+		if e.ComplexityRoot.CalendarView.Legend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarView.Legend(childComplexity), true
+	case "CalendarView.to":
+		if e.ComplexityRoot.CalendarView.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarView.To(childComplexity), true
 
 	case "CreateBearerTokenPayload.authToken":
 		if e.ComplexityRoot.CreateBearerTokenPayload.AuthToken == nil {
@@ -1628,6 +1866,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EventLink.UserID(childComplexity), true
 
+	case "ExternalEvent.accountID":
+		if e.ComplexityRoot.ExternalEvent.AccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExternalEvent.AccountID(childComplexity), true
 	case "ExternalEvent.allDay":
 		if e.ComplexityRoot.ExternalEvent.AllDay == nil {
 			break
@@ -1688,6 +1932,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ExternalEvent.Private(childComplexity), true
+	case "ExternalEvent.provider":
+		if e.ComplexityRoot.ExternalEvent.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExternalEvent.Provider(childComplexity), true
 	case "ExternalEvent.providerEventID":
 		if e.ComplexityRoot.ExternalEvent.ProviderEventID == nil {
 			break
@@ -1700,6 +1950,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ExternalEvent.RecurringSeriesID(childComplexity), true
+	case "ExternalEvent.showAs":
+		if e.ComplexityRoot.ExternalEvent.ShowAs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExternalEvent.ShowAs(childComplexity), true
 	case "ExternalEvent.startAt":
 		if e.ComplexityRoot.ExternalEvent.StartAt == nil {
 			break
@@ -1730,6 +1986,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ExternalEvent.WebLink(childComplexity), true
+
+	case "ExternalEventsChangedEvent.accountId":
+		if e.ComplexityRoot.ExternalEventsChangedEvent.AccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExternalEventsChangedEvent.AccountID(childComplexity), true
+	case "ExternalEventsChangedEvent.at":
+		if e.ComplexityRoot.ExternalEventsChangedEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExternalEventsChangedEvent.At(childComplexity), true
+	case "ExternalEventsChangedEvent.calendarId":
+		if e.ComplexityRoot.ExternalEventsChangedEvent.CalendarID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExternalEventsChangedEvent.CalendarID(childComplexity), true
+	case "ExternalEventsChangedEvent.fieldworkerId":
+		if e.ComplexityRoot.ExternalEventsChangedEvent.FieldworkerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExternalEventsChangedEvent.FieldworkerID(childComplexity), true
+	case "ExternalEventsChangedEvent.from":
+		if e.ComplexityRoot.ExternalEventsChangedEvent.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExternalEventsChangedEvent.From(childComplexity), true
+	case "ExternalEventsChangedEvent.to":
+		if e.ComplexityRoot.ExternalEventsChangedEvent.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExternalEventsChangedEvent.To(childComplexity), true
 
 	case "Invitation.createdAt":
 		if e.ComplexityRoot.Invitation.CreatedAt == nil {
@@ -1966,6 +2259,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReassignBooking(childComplexity, args["id"].(int), args["hostIDs"].([]int)), true
+	case "Mutation.refreshCalendars":
+		if e.ComplexityRoot.Mutation.RefreshCalendars == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refreshCalendars_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefreshCalendars(childComplexity, args["provider"].(domain.Provider), args["userId"].(*int)), true
 	case "Mutation.rescheduleBooking":
 		if e.ComplexityRoot.Mutation.RescheduleBooking == nil {
 			break
@@ -1999,6 +2303,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeBearerToken(childComplexity, args["id"].(int)), true
+	case "Mutation.selectImportedCalendars":
+		if e.ComplexityRoot.Mutation.SelectImportedCalendars == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_selectImportedCalendars_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SelectImportedCalendars(childComplexity, args["provider"].(domain.Provider), args["userId"].(*int), args["calendarIds"].([]int)), true
 	case "Mutation.sendAuthorizationEmails":
 		if e.ComplexityRoot.Mutation.SendAuthorizationEmails == nil {
 			break
@@ -2195,12 +2510,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.DefaultTimeZone(childComplexity), true
+	case "Organization.googleEventColor":
+		if e.ComplexityRoot.Organization.GoogleEventColor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.GoogleEventColor(childComplexity), true
 	case "Organization.id":
 		if e.ComplexityRoot.Organization.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Organization.ID(childComplexity), true
+	case "Organization.microsoftEventColor":
+		if e.ComplexityRoot.Organization.MicrosoftEventColor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.MicrosoftEventColor(childComplexity), true
 	case "Organization.name":
 		if e.ComplexityRoot.Organization.Name == nil {
 			break
@@ -2403,6 +2730,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PastCalendarAccountEdge.Node(childComplexity), true
 
+	case "ProviderCalendar.accessRole":
+		if e.ComplexityRoot.ProviderCalendar.AccessRole == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderCalendar.AccessRole(childComplexity), true
 	case "ProviderCalendar.account":
 		if e.ComplexityRoot.ProviderCalendar.Account == nil {
 			break
@@ -2439,6 +2772,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProviderCalendar.ID(childComplexity), true
+	case "ProviderCalendar.lastReadAt":
+		if e.ComplexityRoot.ProviderCalendar.LastReadAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderCalendar.LastReadAt(childComplexity), true
+	case "ProviderCalendar.lastReadError":
+		if e.ComplexityRoot.ProviderCalendar.LastReadError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderCalendar.LastReadError(childComplexity), true
 	case "ProviderCalendar.name":
 		if e.ComplexityRoot.ProviderCalendar.Name == nil {
 			break
@@ -2619,6 +2964,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Bookings(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["fieldworkerId"].(*int), args["includeCancelled"].(*bool), args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.BookingOrder), args["where"].(*ent.BookingWhereInput)), true
+	case "Query.calendarView":
+		if e.ComplexityRoot.Query.CalendarView == nil {
+			break
+		}
+
+		args, err := ec.field_Query_calendarView_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CalendarView(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["fieldworkerIds"].([]int)), true
 	case "Query.fieldworkers":
 		if e.ComplexityRoot.Query.Fieldworkers == nil {
 			break
@@ -2670,6 +3026,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Outbox(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int)), true
+	case "Query.overlaps":
+		if e.ComplexityRoot.Query.Overlaps == nil {
+			break
+		}
+
+		args, err := ec.field_Query_overlaps_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Overlaps(childComplexity, args["fieldworkerId"].(int), args["from"].(time.Time), args["to"].(time.Time), args["excludeBookingId"].(*int)), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -2743,6 +3110,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.CalendarAccountChanged(childComplexity, args["userId"].(*int)), true
+	case "Subscription.externalEventsChanged":
+		if e.ComplexityRoot.Subscription.ExternalEventsChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_externalEventsChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ExternalEventsChanged(childComplexity, args["fieldworkerId"].(*int)), true
 	case "Subscription.syncStatusChanged":
 		if e.ComplexityRoot.Subscription.SyncStatusChanged == nil {
 			break
@@ -5199,13 +5577,14 @@ type ExternalEvent implements Node {
   updatedAt: Time!
   organizationID: ID!
   calendarRefID: ID!
+  accountID: ID!
   providerEventID: String!
-  title: String!
   startAt: Time!
   endAt: Time!
   allDay: Boolean!
   private: Boolean!
   busy: Boolean!
+  showAs: ExternalEventShowAs!
   status: String!
   recurringSeriesID: String
   webLink: String
@@ -5231,6 +5610,16 @@ Properties by which ExternalEvent connections can be ordered.
 enum ExternalEventOrderField {
   CREATED_AT
   UPDATED_AT
+}
+"""
+ExternalEventShowAs is enum for the field show_as
+"""
+enum ExternalEventShowAs @goModel(model: "calsync/ent/externalevent.ShowAs") {
+  FREE
+  TENTATIVE
+  BUSY
+  OUT_OF_OFFICE
+  WORKING_ELSEWHERE
 }
 """
 ExternalEventWhereInput is used for filtering ExternalEvent objects.
@@ -5281,6 +5670,13 @@ input ExternalEventWhereInput {
   calendarRefIDIn: [ID!]
   calendarRefIDNotIn: [ID!]
   """
+  account_id field predicates
+  """
+  accountID: ID
+  accountIDNEQ: ID
+  accountIDIn: [ID!]
+  accountIDNotIn: [ID!]
+  """
   provider_event_id field predicates
   """
   providerEventID: String
@@ -5296,22 +5692,6 @@ input ExternalEventWhereInput {
   providerEventIDHasSuffix: String
   providerEventIDEqualFold: String
   providerEventIDContainsFold: String
-  """
-  title field predicates
-  """
-  title: String
-  titleNEQ: String
-  titleIn: [String!]
-  titleNotIn: [String!]
-  titleGT: String
-  titleGTE: String
-  titleLT: String
-  titleLTE: String
-  titleContains: String
-  titleHasPrefix: String
-  titleHasSuffix: String
-  titleEqualFold: String
-  titleContainsFold: String
   """
   start_at field predicates
   """
@@ -5349,6 +5729,13 @@ input ExternalEventWhereInput {
   """
   busy: Boolean
   busyNEQ: Boolean
+  """
+  show_as field predicates
+  """
+  showAs: ExternalEventShowAs
+  showAsNEQ: ExternalEventShowAs
+  showAsIn: [ExternalEventShowAs!]
+  showAsNotIn: [ExternalEventShowAs!]
   """
   status field predicates
   """
@@ -5586,6 +5973,8 @@ type Organization implements Node {
   defaultTimeZone: String!
   primaryColor: String!
   secondaryColor: String!
+  googleEventColor: String!
+  microsoftEventColor: String!
   cancellationStatusID: ID
   providerConfigs: [ProviderConfig!]
   users(
@@ -5763,6 +6152,38 @@ input OrganizationWhereInput {
   secondaryColorHasSuffix: String
   secondaryColorEqualFold: String
   secondaryColorContainsFold: String
+  """
+  google_event_color field predicates
+  """
+  googleEventColor: String
+  googleEventColorNEQ: String
+  googleEventColorIn: [String!]
+  googleEventColorNotIn: [String!]
+  googleEventColorGT: String
+  googleEventColorGTE: String
+  googleEventColorLT: String
+  googleEventColorLTE: String
+  googleEventColorContains: String
+  googleEventColorHasPrefix: String
+  googleEventColorHasSuffix: String
+  googleEventColorEqualFold: String
+  googleEventColorContainsFold: String
+  """
+  microsoft_event_color field predicates
+  """
+  microsoftEventColor: String
+  microsoftEventColorNEQ: String
+  microsoftEventColorIn: [String!]
+  microsoftEventColorNotIn: [String!]
+  microsoftEventColorGT: String
+  microsoftEventColorGTE: String
+  microsoftEventColorLT: String
+  microsoftEventColorLTE: String
+  microsoftEventColorContains: String
+  microsoftEventColorHasPrefix: String
+  microsoftEventColorHasSuffix: String
+  microsoftEventColorEqualFold: String
+  microsoftEventColorContainsFold: String
   """
   cancellation_status_id field predicates
   """
@@ -6036,6 +6457,9 @@ type ProviderCalendar implements Node {
   primary: Boolean!
   color: String
   selected: Boolean!
+  accessRole: String
+  lastReadAt: Time
+  lastReadError: String
   organization: Organization!
   account: CalendarAccount!
 }
@@ -6167,6 +6591,55 @@ input ProviderCalendarWhereInput {
   """
   selected: Boolean
   selectedNEQ: Boolean
+  """
+  access_role field predicates
+  """
+  accessRole: String
+  accessRoleNEQ: String
+  accessRoleIn: [String!]
+  accessRoleNotIn: [String!]
+  accessRoleGT: String
+  accessRoleGTE: String
+  accessRoleLT: String
+  accessRoleLTE: String
+  accessRoleContains: String
+  accessRoleHasPrefix: String
+  accessRoleHasSuffix: String
+  accessRoleIsNil: Boolean
+  accessRoleNotNil: Boolean
+  accessRoleEqualFold: String
+  accessRoleContainsFold: String
+  """
+  last_read_at field predicates
+  """
+  lastReadAt: Time
+  lastReadAtNEQ: Time
+  lastReadAtIn: [Time!]
+  lastReadAtNotIn: [Time!]
+  lastReadAtGT: Time
+  lastReadAtGTE: Time
+  lastReadAtLT: Time
+  lastReadAtLTE: Time
+  lastReadAtIsNil: Boolean
+  lastReadAtNotNil: Boolean
+  """
+  last_read_error field predicates
+  """
+  lastReadError: String
+  lastReadErrorNEQ: String
+  lastReadErrorIn: [String!]
+  lastReadErrorNotIn: [String!]
+  lastReadErrorGT: String
+  lastReadErrorGTE: String
+  lastReadErrorLT: String
+  lastReadErrorLTE: String
+  lastReadErrorContains: String
+  lastReadErrorHasPrefix: String
+  lastReadErrorHasSuffix: String
+  lastReadErrorIsNil: Boolean
+  lastReadErrorNotNil: Boolean
+  lastReadErrorEqualFold: String
+  lastReadErrorContainsFold: String
   """
   account edge predicates
   """
@@ -6759,6 +7232,8 @@ input UpdateOrganizationInput {
   defaultTimeZone: String
   primaryColor: String
   secondaryColor: String
+  googleEventColor: String
+  microsoftEventColor: String
 }
 """
 UpdateUserInput is used for update User object.
@@ -7375,6 +7850,116 @@ extend type Subscription {
   """Sync progress and status: your own accounts, or (admins) anyone's or one user's."""
   syncStatusChanged(userId: ID): SyncStatusEvent!
 }
+
+# ---- Inbound sync: the fieldworkers' own calendars in Calsync ----
+
+extend type ExternalEvent {
+  """The event's title; "Busy" when the event is private and the viewer is not the calendar's owner."""
+  title: String!
+  """The provider the event was read from."""
+  provider: Provider!
+}
+
+enum CalendarEntryKind {
+  """A Calsync booking (one occurrence of a recurring one) hosted by the fieldworker."""
+  BOOKING
+  """An event of one of the fieldworker's imported calendars."""
+  EXTERNAL
+}
+
+"""One block of a calendar view."""
+type CalendarEntry {
+  kind: CalendarEntryKind!
+  """Stable within a view: the booking or external event id, with the occurrence start for recurring bookings."""
+  id: ID!
+  """Whose time it takes."""
+  fieldworker: User!
+  start: Time!
+  end: Time!
+  allDay: Boolean!
+  """The title; "Busy" for a private external event the viewer does not own."""
+  title: String!
+  """Whether the time is taken (free and working-elsewhere events are not)."""
+  busy: Boolean!
+  showAs: ExternalEventShowAs!
+  private: Boolean!
+  """The colour to draw it in (see CalendarLegend)."""
+  color: String!
+  """BOOKING: the booking, and whether it recurs."""
+  booking: Booking
+  recurring: Boolean!
+  """EXTERNAL: the event, its provider and the calendar it was read from."""
+  externalEvent: ExternalEvent
+  provider: Provider
+  calendar: ProviderCalendar
+  """EXTERNAL: an absolute URL opening the event at the provider."""
+  webLink: String
+}
+
+"""The colours a calendar view uses (Organization's primaryColor, secondaryColor, googleEventColor, microsoftEventColor)."""
+type CalendarLegend {
+  booking: String!
+  recurringBooking: String!
+  google: String!
+  microsoft: String!
+}
+
+"""Everything a calendar needs for a time range and a set of fieldworkers, in one round trip."""
+type CalendarView {
+  from: Time!
+  to: Time!
+  fieldworkers: [User!]!
+  entries: [CalendarEntry!]!
+  legend: CalendarLegend!
+}
+
+extend type Query {
+  """
+  Bookings and imported external events of fieldworkers overlapping [from, to) (at most 62 days).
+  Fieldworkers see only their own; admins and schedulers anyone's (fieldworkerIds, at most 200; all
+  active fieldworkers when omitted).
+  """
+  calendarView(from: Time!, to: Time!, fieldworkerIds: [ID!]): CalendarView!
+  """
+  What takes a fieldworker's time between from and to: their busy external events and the bookings
+  they host (except excludeBookingId), for the booking form's double-booking warning.
+  """
+  overlaps(fieldworkerId: ID!, from: Time!, to: Time!, excludeBookingId: ID): [CalendarEntry!]!
+}
+
+extend type Booking {
+  """Busy external events and other bookings of its hosts that overlap it (double bookings)."""
+  conflicts: [CalendarEntry!]!
+}
+
+extend type Mutation {
+  """
+  Choose which of a linked account's calendars are imported (your own account, or as an admin a
+  user's). calendarIds are ProviderCalendar ids of the account. Calendars left out stop being
+  imported: their events are removed and their notifications stopped. A calendar Calsync created
+  for its own events cannot be imported.
+  """
+  selectImportedCalendars(provider: Provider!, userId: ID, calendarIds: [ID!]!): CalendarAccount! @ownTransactions
+  """List the account's calendars again at the provider (names, colours, new and removed calendars)."""
+  refreshCalendars(provider: Provider!, userId: ID): CalendarAccount! @ownTransactions
+}
+
+"""A fieldworker's imported events changed."""
+type ExternalEventsChangedEvent {
+  fieldworkerId: ID!
+  accountId: ID!
+  """The ProviderCalendar whose events changed."""
+  calendarId: ID!
+  """The span the changes touch; null after a full read."""
+  from: Time
+  to: Time
+  at: Time!
+}
+
+extend type Subscription {
+  """Imported events changed: your own, or (admins and schedulers) anyone's or one fieldworker's."""
+  externalEventsChanged(fieldworkerId: ID): ExternalEventsChangedEvent!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -7531,6 +8116,8 @@ func (ec *executionContext) childFields_Booking(ctx context.Context, field graph
 		return ec.fieldContext_Booking_hosts(ctx, field)
 	case "createdBy":
 		return ec.fieldContext_Booking_createdBy(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_Booking_conflicts(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Booking", field.Name)
 }
@@ -7677,6 +8264,60 @@ func (ec *executionContext) childFields_CalendarAccountEvent(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type CalendarAccountEvent", field.Name)
 }
 
+func (ec *executionContext) childFields_CalendarEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_CalendarEntry_kind(ctx, field)
+	case "id":
+		return ec.fieldContext_CalendarEntry_id(ctx, field)
+	case "fieldworker":
+		return ec.fieldContext_CalendarEntry_fieldworker(ctx, field)
+	case "start":
+		return ec.fieldContext_CalendarEntry_start(ctx, field)
+	case "end":
+		return ec.fieldContext_CalendarEntry_end(ctx, field)
+	case "allDay":
+		return ec.fieldContext_CalendarEntry_allDay(ctx, field)
+	case "title":
+		return ec.fieldContext_CalendarEntry_title(ctx, field)
+	case "busy":
+		return ec.fieldContext_CalendarEntry_busy(ctx, field)
+	case "showAs":
+		return ec.fieldContext_CalendarEntry_showAs(ctx, field)
+	case "private":
+		return ec.fieldContext_CalendarEntry_private(ctx, field)
+	case "color":
+		return ec.fieldContext_CalendarEntry_color(ctx, field)
+	case "booking":
+		return ec.fieldContext_CalendarEntry_booking(ctx, field)
+	case "recurring":
+		return ec.fieldContext_CalendarEntry_recurring(ctx, field)
+	case "externalEvent":
+		return ec.fieldContext_CalendarEntry_externalEvent(ctx, field)
+	case "provider":
+		return ec.fieldContext_CalendarEntry_provider(ctx, field)
+	case "calendar":
+		return ec.fieldContext_CalendarEntry_calendar(ctx, field)
+	case "webLink":
+		return ec.fieldContext_CalendarEntry_webLink(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CalendarEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_CalendarLegend(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "booking":
+		return ec.fieldContext_CalendarLegend_booking(ctx, field)
+	case "recurringBooking":
+		return ec.fieldContext_CalendarLegend_recurringBooking(ctx, field)
+	case "google":
+		return ec.fieldContext_CalendarLegend_google(ctx, field)
+	case "microsoft":
+		return ec.fieldContext_CalendarLegend_microsoft(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CalendarLegend", field.Name)
+}
+
 func (ec *executionContext) childFields_CalendarSync(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "provider":
@@ -7695,6 +8336,22 @@ func (ec *executionContext) childFields_CalendarSync(ctx context.Context, field 
 		return ec.fieldContext_CalendarSync_lastInvitation(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CalendarSync", field.Name)
+}
+
+func (ec *executionContext) childFields_CalendarView(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_CalendarView_from(ctx, field)
+	case "to":
+		return ec.fieldContext_CalendarView_to(ctx, field)
+	case "fieldworkers":
+		return ec.fieldContext_CalendarView_fieldworkers(ctx, field)
+	case "entries":
+		return ec.fieldContext_CalendarView_entries(ctx, field)
+	case "legend":
+		return ec.fieldContext_CalendarView_legend(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CalendarView", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateBearerTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7765,6 +8422,70 @@ func (ec *executionContext) childFields_EmailMessageEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type EmailMessageEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ExternalEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ExternalEvent_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ExternalEvent_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ExternalEvent_updatedAt(ctx, field)
+	case "organizationID":
+		return ec.fieldContext_ExternalEvent_organizationID(ctx, field)
+	case "calendarRefID":
+		return ec.fieldContext_ExternalEvent_calendarRefID(ctx, field)
+	case "accountID":
+		return ec.fieldContext_ExternalEvent_accountID(ctx, field)
+	case "providerEventID":
+		return ec.fieldContext_ExternalEvent_providerEventID(ctx, field)
+	case "startAt":
+		return ec.fieldContext_ExternalEvent_startAt(ctx, field)
+	case "endAt":
+		return ec.fieldContext_ExternalEvent_endAt(ctx, field)
+	case "allDay":
+		return ec.fieldContext_ExternalEvent_allDay(ctx, field)
+	case "private":
+		return ec.fieldContext_ExternalEvent_private(ctx, field)
+	case "busy":
+		return ec.fieldContext_ExternalEvent_busy(ctx, field)
+	case "showAs":
+		return ec.fieldContext_ExternalEvent_showAs(ctx, field)
+	case "status":
+		return ec.fieldContext_ExternalEvent_status(ctx, field)
+	case "recurringSeriesID":
+		return ec.fieldContext_ExternalEvent_recurringSeriesID(ctx, field)
+	case "webLink":
+		return ec.fieldContext_ExternalEvent_webLink(ctx, field)
+	case "organization":
+		return ec.fieldContext_ExternalEvent_organization(ctx, field)
+	case "calendar":
+		return ec.fieldContext_ExternalEvent_calendar(ctx, field)
+	case "title":
+		return ec.fieldContext_ExternalEvent_title(ctx, field)
+	case "provider":
+		return ec.fieldContext_ExternalEvent_provider(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExternalEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_ExternalEventsChangedEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "fieldworkerId":
+		return ec.fieldContext_ExternalEventsChangedEvent_fieldworkerId(ctx, field)
+	case "accountId":
+		return ec.fieldContext_ExternalEventsChangedEvent_accountId(ctx, field)
+	case "calendarId":
+		return ec.fieldContext_ExternalEventsChangedEvent_calendarId(ctx, field)
+	case "from":
+		return ec.fieldContext_ExternalEventsChangedEvent_from(ctx, field)
+	case "to":
+		return ec.fieldContext_ExternalEventsChangedEvent_to(ctx, field)
+	case "at":
+		return ec.fieldContext_ExternalEventsChangedEvent_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExternalEventsChangedEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_Invitation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7825,6 +8546,10 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_primaryColor(ctx, field)
 	case "secondaryColor":
 		return ec.fieldContext_Organization_secondaryColor(ctx, field)
+	case "googleEventColor":
+		return ec.fieldContext_Organization_googleEventColor(ctx, field)
+	case "microsoftEventColor":
+		return ec.fieldContext_Organization_microsoftEventColor(ctx, field)
 	case "cancellationStatusID":
 		return ec.fieldContext_Organization_cancellationStatusID(ctx, field)
 	case "providerConfigs":
@@ -7933,6 +8658,12 @@ func (ec *executionContext) childFields_ProviderCalendar(ctx context.Context, fi
 		return ec.fieldContext_ProviderCalendar_color(ctx, field)
 	case "selected":
 		return ec.fieldContext_ProviderCalendar_selected(ctx, field)
+	case "accessRole":
+		return ec.fieldContext_ProviderCalendar_accessRole(ctx, field)
+	case "lastReadAt":
+		return ec.fieldContext_ProviderCalendar_lastReadAt(ctx, field)
+	case "lastReadError":
+		return ec.fieldContext_ProviderCalendar_lastReadError(ctx, field)
 	case "organization":
 		return ec.fieldContext_ProviderCalendar_organization(ctx, field)
 	case "account":
@@ -8563,6 +9294,28 @@ func (ec *executionContext) field_Mutation_reassignBooking_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_refreshCalendars_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (domain.Provider, error) {
+			return ec.unmarshalNProvider2calsyncᚋinternalᚋdomainᚐProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_rescheduleBooking_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8634,6 +9387,36 @@ func (ec *executionContext) field_Mutation_revokeBearerToken_args(ctx context.Co
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_selectImportedCalendars_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (domain.Provider, error) {
+			return ec.unmarshalNProvider2calsyncᚋinternalᚋdomainᚐProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "calendarIds",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalNID2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["calendarIds"] = arg2
 	return args, nil
 }
 
@@ -9111,6 +9894,36 @@ func (ec *executionContext) field_Query_bookings_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_calendarView_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "fieldworkerIds",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalOID2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fieldworkerIds"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_fieldworkers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9223,6 +10036,44 @@ func (ec *executionContext) field_Query_outbox_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_overlaps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "fieldworkerId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fieldworkerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "excludeBookingId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["excludeBookingId"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9318,6 +10169,20 @@ func (ec *executionContext) field_Subscription_calendarAccountChanged_args(ctx c
 		return nil, err
 	}
 	args["userId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_externalEventsChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "fieldworkerId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fieldworkerId"] = arg0
 	return args, nil
 }
 
@@ -11026,6 +11891,38 @@ func (ec *executionContext) fieldContext_Booking_createdBy(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Booking_conflicts(ctx context.Context, field graphql.CollectedField, obj *ent.Booking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Booking_conflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Booking().Conflicts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CalendarEntry) graphql.Marshaler {
+			return ec.marshalNCalendarEntry2ᚕᚖcalsyncᚋgraphᚋmodelᚐCalendarEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Booking_conflicts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Booking",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _BookingChangeEvent_kind(ctx context.Context, field graphql.CollectedField, obj *model.BookingChangeEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12287,6 +13184,525 @@ func (ec *executionContext) fieldContext_CalendarAccountEvent_account(_ context.
 	return fc, nil
 }
 
+func (ec *executionContext) _CalendarEntry_kind(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarEntry_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CalendarEntryKind) graphql.Marshaler {
+			return ec.marshalNCalendarEntryKind2calsyncᚋgraphᚋmodelᚐCalendarEntryKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarEntry_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarEntry", field, false, false, errors.New("field of type CalendarEntryKind does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarEntry_id(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarEntry_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarEntry", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarEntry_fieldworker(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarEntry_fieldworker(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fieldworker, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖcalsyncᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarEntry_fieldworker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CalendarEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CalendarEntry_start(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarEntry_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarEntry_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarEntry", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarEntry_end(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarEntry_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarEntry_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarEntry", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarEntry_allDay(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarEntry_allDay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllDay, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarEntry_allDay(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarEntry", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarEntry_title(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarEntry_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarEntry_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarEntry", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarEntry_busy(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarEntry_busy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Busy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarEntry_busy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarEntry", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarEntry_showAs(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarEntry_showAs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShowAs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v externalevent.ShowAs) graphql.Marshaler {
+			return ec.marshalNExternalEventShowAs2calsyncᚋentᚋexternaleventᚐShowAs(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarEntry_showAs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarEntry", field, false, false, errors.New("field of type ExternalEventShowAs does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarEntry_private(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarEntry_private(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Private, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarEntry_private(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarEntry", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarEntry_color(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarEntry_color(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Color, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarEntry_color(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarEntry", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarEntry_booking(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarEntry_booking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Booking, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Booking) graphql.Marshaler {
+			return ec.marshalOBooking2ᚖcalsyncᚋentᚐBooking(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarEntry_booking(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CalendarEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Booking(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CalendarEntry_recurring(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarEntry_recurring(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recurring, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarEntry_recurring(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarEntry", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarEntry_externalEvent(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarEntry_externalEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalEvent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ExternalEvent) graphql.Marshaler {
+			return ec.marshalOExternalEvent2ᚖcalsyncᚋentᚐExternalEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarEntry_externalEvent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CalendarEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExternalEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CalendarEntry_provider(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarEntry_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Provider) graphql.Marshaler {
+			return ec.marshalOProvider2ᚖcalsyncᚋinternalᚋdomainᚐProvider(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarEntry_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarEntry", field, false, false, errors.New("field of type Provider does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarEntry_calendar(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarEntry_calendar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Calendar, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ProviderCalendar) graphql.Marshaler {
+			return ec.marshalOProviderCalendar2ᚖcalsyncᚋentᚐProviderCalendar(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarEntry_calendar(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CalendarEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProviderCalendar(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CalendarEntry_webLink(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarEntry_webLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebLink, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarEntry_webLink(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarEntry", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarLegend_booking(ctx context.Context, field graphql.CollectedField, obj *model.CalendarLegend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarLegend_booking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Booking, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarLegend_booking(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarLegend", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarLegend_recurringBooking(ctx context.Context, field graphql.CollectedField, obj *model.CalendarLegend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarLegend_recurringBooking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecurringBooking, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarLegend_recurringBooking(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarLegend", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarLegend_google(ctx context.Context, field graphql.CollectedField, obj *model.CalendarLegend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarLegend_google(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Google, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarLegend_google(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarLegend", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarLegend_microsoft(ctx context.Context, field graphql.CollectedField, obj *model.CalendarLegend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarLegend_microsoft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Microsoft, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarLegend_microsoft(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarLegend", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _CalendarSync_provider(ctx context.Context, field graphql.CollectedField, obj *model.CalendarSync) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12461,6 +13877,148 @@ func (ec *executionContext) fieldContext_CalendarSync_lastInvitation(_ context.C
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Invitation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CalendarView_from(ctx context.Context, field graphql.CollectedField, obj *model.CalendarView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarView_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarView_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarView", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarView_to(ctx context.Context, field graphql.CollectedField, obj *model.CalendarView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarView_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarView_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarView", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarView_fieldworkers(ctx context.Context, field graphql.CollectedField, obj *model.CalendarView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarView_fieldworkers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fieldworkers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚕᚖcalsyncᚋentᚐUserᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarView_fieldworkers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CalendarView",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CalendarView_entries(ctx context.Context, field graphql.CollectedField, obj *model.CalendarView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarView_entries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CalendarEntry) graphql.Marshaler {
+			return ec.marshalNCalendarEntry2ᚕᚖcalsyncᚋgraphᚋmodelᚐCalendarEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarView_entries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CalendarView",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CalendarView_legend(ctx context.Context, field graphql.CollectedField, obj *model.CalendarView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarView_legend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Legend, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CalendarLegend) graphql.Marshaler {
+			return ec.marshalNCalendarLegend2ᚖcalsyncᚋgraphᚋmodelᚐCalendarLegend(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarView_legend(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CalendarView",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarLegend(ctx, field)
 		},
 	}
 	return fc, nil
@@ -13651,6 +15209,29 @@ func (ec *executionContext) fieldContext_ExternalEvent_calendarRefID(_ context.C
 	return graphql.NewScalarFieldContext("ExternalEvent", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
+func (ec *executionContext) _ExternalEvent_accountID(ctx context.Context, field graphql.CollectedField, obj *ent.ExternalEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExternalEvent_accountID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExternalEvent_accountID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExternalEvent", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
 func (ec *executionContext) _ExternalEvent_providerEventID(ctx context.Context, field graphql.CollectedField, obj *ent.ExternalEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13671,29 +15252,6 @@ func (ec *executionContext) _ExternalEvent_providerEventID(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_ExternalEvent_providerEventID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ExternalEvent", field, false, false, errors.New("field of type String does not have child fields"))
-}
-
-func (ec *executionContext) _ExternalEvent_title(ctx context.Context, field graphql.CollectedField, obj *ent.ExternalEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ExternalEvent_title(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Title, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_ExternalEvent_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ExternalEvent", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
@@ -13810,6 +15368,29 @@ func (ec *executionContext) _ExternalEvent_busy(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_ExternalEvent_busy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ExternalEvent", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ExternalEvent_showAs(ctx context.Context, field graphql.CollectedField, obj *ent.ExternalEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExternalEvent_showAs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShowAs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v externalevent.ShowAs) graphql.Marshaler {
+			return ec.marshalNExternalEventShowAs2calsyncᚋentᚋexternaleventᚐShowAs(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExternalEvent_showAs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExternalEvent", field, false, false, errors.New("field of type ExternalEventShowAs does not have child fields"))
 }
 
 func (ec *executionContext) _ExternalEvent_status(ctx context.Context, field graphql.CollectedField, obj *ent.ExternalEvent) (ret graphql.Marshaler) {
@@ -13943,6 +15524,190 @@ func (ec *executionContext) fieldContext_ExternalEvent_calendar(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ExternalEvent_title(ctx context.Context, field graphql.CollectedField, obj *ent.ExternalEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExternalEvent_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ExternalEvent().Title(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExternalEvent_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExternalEvent", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ExternalEvent_provider(ctx context.Context, field graphql.CollectedField, obj *ent.ExternalEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExternalEvent_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ExternalEvent().Provider(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.Provider) graphql.Marshaler {
+			return ec.marshalNProvider2calsyncᚋinternalᚋdomainᚐProvider(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExternalEvent_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExternalEvent", field, true, true, errors.New("field of type Provider does not have child fields"))
+}
+
+func (ec *executionContext) _ExternalEventsChangedEvent_fieldworkerId(ctx context.Context, field graphql.CollectedField, obj *model.ExternalEventsChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExternalEventsChangedEvent_fieldworkerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FieldworkerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExternalEventsChangedEvent_fieldworkerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExternalEventsChangedEvent", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ExternalEventsChangedEvent_accountId(ctx context.Context, field graphql.CollectedField, obj *model.ExternalEventsChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExternalEventsChangedEvent_accountId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExternalEventsChangedEvent_accountId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExternalEventsChangedEvent", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ExternalEventsChangedEvent_calendarId(ctx context.Context, field graphql.CollectedField, obj *model.ExternalEventsChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExternalEventsChangedEvent_calendarId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CalendarID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExternalEventsChangedEvent_calendarId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExternalEventsChangedEvent", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ExternalEventsChangedEvent_from(ctx context.Context, field graphql.CollectedField, obj *model.ExternalEventsChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExternalEventsChangedEvent_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExternalEventsChangedEvent_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExternalEventsChangedEvent", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ExternalEventsChangedEvent_to(ctx context.Context, field graphql.CollectedField, obj *model.ExternalEventsChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExternalEventsChangedEvent_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExternalEventsChangedEvent_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExternalEventsChangedEvent", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ExternalEventsChangedEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.ExternalEventsChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExternalEventsChangedEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExternalEventsChangedEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExternalEventsChangedEvent", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _Invitation_id(ctx context.Context, field graphql.CollectedField, obj *ent.Invitation) (ret graphql.Marshaler) {
@@ -15713,6 +17478,94 @@ func (ec *executionContext) fieldContext_Mutation_resyncCalendar(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_selectImportedCalendars(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_selectImportedCalendars(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SelectImportedCalendars(ctx, fc.Args["provider"].(domain.Provider), fc.Args["userId"].(*int), fc.Args["calendarIds"].([]int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CalendarAccount) graphql.Marshaler {
+			return ec.marshalNCalendarAccount2ᚖcalsyncᚋentᚐCalendarAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_selectImportedCalendars(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarAccount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_selectImportedCalendars_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_refreshCalendars(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refreshCalendars(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RefreshCalendars(ctx, fc.Args["provider"].(domain.Provider), fc.Args["userId"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CalendarAccount) graphql.Marshaler {
+			return ec.marshalNCalendarAccount2ᚖcalsyncᚋentᚐCalendarAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refreshCalendars(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarAccount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_refreshCalendars_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15894,6 +17747,52 @@ func (ec *executionContext) _Organization_secondaryColor(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_Organization_secondaryColor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Organization_googleEventColor(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_googleEventColor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GoogleEventColor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_googleEventColor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Organization_microsoftEventColor(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_microsoftEventColor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MicrosoftEventColor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_microsoftEventColor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organization", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
@@ -16896,6 +18795,75 @@ func (ec *executionContext) fieldContext_ProviderCalendar_selected(_ context.Con
 	return graphql.NewScalarFieldContext("ProviderCalendar", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
+func (ec *executionContext) _ProviderCalendar_accessRole(ctx context.Context, field graphql.CollectedField, obj *ent.ProviderCalendar) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderCalendar_accessRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccessRole, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderCalendar_accessRole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderCalendar", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ProviderCalendar_lastReadAt(ctx context.Context, field graphql.CollectedField, obj *ent.ProviderCalendar) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderCalendar_lastReadAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastReadAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderCalendar_lastReadAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderCalendar", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ProviderCalendar_lastReadError(ctx context.Context, field graphql.CollectedField, obj *ent.ProviderCalendar) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderCalendar_lastReadError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastReadError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderCalendar_lastReadError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderCalendar", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _ProviderCalendar_organization(ctx context.Context, field graphql.CollectedField, obj *ent.ProviderCalendar) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17828,6 +19796,94 @@ func (ec *executionContext) fieldContext_Query_outbox(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_calendarView(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_calendarView(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CalendarView(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["fieldworkerIds"].([]int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CalendarView) graphql.Marshaler {
+			return ec.marshalNCalendarView2ᚖcalsyncᚋgraphᚋmodelᚐCalendarView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_calendarView(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarView(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_calendarView_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_overlaps(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_overlaps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Overlaps(ctx, fc.Args["fieldworkerId"].(int), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["excludeBookingId"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CalendarEntry) graphql.Marshaler {
+			return ec.marshalNCalendarEntry2ᚕᚖcalsyncᚋgraphᚋmodelᚐCalendarEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_overlaps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_overlaps_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18172,6 +20228,50 @@ func (ec *executionContext) fieldContext_Subscription_syncStatusChanged(ctx cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_syncStatusChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_externalEventsChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_externalEventsChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ExternalEventsChanged(ctx, fc.Args["fieldworkerId"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExternalEventsChangedEvent) graphql.Marshaler {
+			return ec.marshalNExternalEventsChangedEvent2ᚖcalsyncᚋgraphᚋmodelᚐExternalEventsChangedEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_externalEventsChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExternalEventsChangedEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_externalEventsChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -28717,7 +30817,7 @@ func (ec *executionContext) unmarshalInputExternalEventWhereInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "calendarRefID", "calendarRefIDNEQ", "calendarRefIDIn", "calendarRefIDNotIn", "providerEventID", "providerEventIDNEQ", "providerEventIDIn", "providerEventIDNotIn", "providerEventIDGT", "providerEventIDGTE", "providerEventIDLT", "providerEventIDLTE", "providerEventIDContains", "providerEventIDHasPrefix", "providerEventIDHasSuffix", "providerEventIDEqualFold", "providerEventIDContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "startAt", "startAtNEQ", "startAtIn", "startAtNotIn", "startAtGT", "startAtGTE", "startAtLT", "startAtLTE", "endAt", "endAtNEQ", "endAtIn", "endAtNotIn", "endAtGT", "endAtGTE", "endAtLT", "endAtLTE", "allDay", "allDayNEQ", "private", "privateNEQ", "busy", "busyNEQ", "status", "statusNEQ", "statusIn", "statusNotIn", "statusGT", "statusGTE", "statusLT", "statusLTE", "statusContains", "statusHasPrefix", "statusHasSuffix", "statusEqualFold", "statusContainsFold", "recurringSeriesID", "recurringSeriesIDNEQ", "recurringSeriesIDIn", "recurringSeriesIDNotIn", "recurringSeriesIDGT", "recurringSeriesIDGTE", "recurringSeriesIDLT", "recurringSeriesIDLTE", "recurringSeriesIDContains", "recurringSeriesIDHasPrefix", "recurringSeriesIDHasSuffix", "recurringSeriesIDIsNil", "recurringSeriesIDNotNil", "recurringSeriesIDEqualFold", "recurringSeriesIDContainsFold", "webLink", "webLinkNEQ", "webLinkIn", "webLinkNotIn", "webLinkGT", "webLinkGTE", "webLinkLT", "webLinkLTE", "webLinkContains", "webLinkHasPrefix", "webLinkHasSuffix", "webLinkIsNil", "webLinkNotNil", "webLinkEqualFold", "webLinkContainsFold", "hasCalendar", "hasCalendarWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "calendarRefID", "calendarRefIDNEQ", "calendarRefIDIn", "calendarRefIDNotIn", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "providerEventID", "providerEventIDNEQ", "providerEventIDIn", "providerEventIDNotIn", "providerEventIDGT", "providerEventIDGTE", "providerEventIDLT", "providerEventIDLTE", "providerEventIDContains", "providerEventIDHasPrefix", "providerEventIDHasSuffix", "providerEventIDEqualFold", "providerEventIDContainsFold", "startAt", "startAtNEQ", "startAtIn", "startAtNotIn", "startAtGT", "startAtGTE", "startAtLT", "startAtLTE", "endAt", "endAtNEQ", "endAtIn", "endAtNotIn", "endAtGT", "endAtGTE", "endAtLT", "endAtLTE", "allDay", "allDayNEQ", "private", "privateNEQ", "busy", "busyNEQ", "showAs", "showAsNEQ", "showAsIn", "showAsNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "statusGT", "statusGTE", "statusLT", "statusLTE", "statusContains", "statusHasPrefix", "statusHasSuffix", "statusEqualFold", "statusContainsFold", "recurringSeriesID", "recurringSeriesIDNEQ", "recurringSeriesIDIn", "recurringSeriesIDNotIn", "recurringSeriesIDGT", "recurringSeriesIDGTE", "recurringSeriesIDLT", "recurringSeriesIDLTE", "recurringSeriesIDContains", "recurringSeriesIDHasPrefix", "recurringSeriesIDHasSuffix", "recurringSeriesIDIsNil", "recurringSeriesIDNotNil", "recurringSeriesIDEqualFold", "recurringSeriesIDContainsFold", "webLink", "webLinkNEQ", "webLinkIn", "webLinkNotIn", "webLinkGT", "webLinkGTE", "webLinkLT", "webLinkLTE", "webLinkContains", "webLinkHasPrefix", "webLinkHasSuffix", "webLinkIsNil", "webLinkNotNil", "webLinkEqualFold", "webLinkContainsFold", "hasCalendar", "hasCalendarWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -28941,6 +31041,34 @@ func (ec *executionContext) unmarshalInputExternalEventWhereInput(ctx context.Co
 				return it, err
 			}
 			it.CalendarRefIDNotIn = data
+		case "accountID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "accountIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountIDNEQ = data
+		case "accountIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountIDIn = data
+		case "accountIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountIDNotIn = data
 		case "providerEventID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerEventID"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -29032,97 +31160,6 @@ func (ec *executionContext) unmarshalInputExternalEventWhereInput(ctx context.Co
 				return it, err
 			}
 			it.ProviderEventIDContainsFold = data
-		case "title":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Title = data
-		case "titleNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TitleNEQ = data
-		case "titleIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TitleIn = data
-		case "titleNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TitleNotIn = data
-		case "titleGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TitleGT = data
-		case "titleGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TitleGTE = data
-		case "titleLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TitleLT = data
-		case "titleLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TitleLTE = data
-		case "titleContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TitleContains = data
-		case "titleHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TitleHasPrefix = data
-		case "titleHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TitleHasSuffix = data
-		case "titleEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TitleEqualFold = data
-		case "titleContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TitleContainsFold = data
 		case "startAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -29277,6 +31314,34 @@ func (ec *executionContext) unmarshalInputExternalEventWhereInput(ctx context.Co
 				return it, err
 			}
 			it.BusyNEQ = data
+		case "showAs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("showAs"))
+			data, err := ec.unmarshalOExternalEventShowAs2ᚖcalsyncᚋentᚋexternaleventᚐShowAs(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShowAs = data
+		case "showAsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("showAsNEQ"))
+			data, err := ec.unmarshalOExternalEventShowAs2ᚖcalsyncᚋentᚋexternaleventᚐShowAs(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShowAsNEQ = data
+		case "showAsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("showAsIn"))
+			data, err := ec.unmarshalOExternalEventShowAs2ᚕcalsyncᚋentᚋexternaleventᚐShowAsᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShowAsIn = data
+		case "showAsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("showAsNotIn"))
+			data, err := ec.unmarshalOExternalEventShowAs2ᚕcalsyncᚋentᚋexternaleventᚐShowAsᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShowAsNotIn = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -30303,7 +32368,7 @@ func (ec *executionContext) unmarshalInputOrganizationWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "slug", "slugNEQ", "slugIn", "slugNotIn", "slugGT", "slugGTE", "slugLT", "slugLTE", "slugContains", "slugHasPrefix", "slugHasSuffix", "slugEqualFold", "slugContainsFold", "defaultTimeZone", "defaultTimeZoneNEQ", "defaultTimeZoneIn", "defaultTimeZoneNotIn", "defaultTimeZoneGT", "defaultTimeZoneGTE", "defaultTimeZoneLT", "defaultTimeZoneLTE", "defaultTimeZoneContains", "defaultTimeZoneHasPrefix", "defaultTimeZoneHasSuffix", "defaultTimeZoneEqualFold", "defaultTimeZoneContainsFold", "primaryColor", "primaryColorNEQ", "primaryColorIn", "primaryColorNotIn", "primaryColorGT", "primaryColorGTE", "primaryColorLT", "primaryColorLTE", "primaryColorContains", "primaryColorHasPrefix", "primaryColorHasSuffix", "primaryColorEqualFold", "primaryColorContainsFold", "secondaryColor", "secondaryColorNEQ", "secondaryColorIn", "secondaryColorNotIn", "secondaryColorGT", "secondaryColorGTE", "secondaryColorLT", "secondaryColorLTE", "secondaryColorContains", "secondaryColorHasPrefix", "secondaryColorHasSuffix", "secondaryColorEqualFold", "secondaryColorContainsFold", "cancellationStatusID", "cancellationStatusIDNEQ", "cancellationStatusIDIn", "cancellationStatusIDNotIn", "cancellationStatusIDIsNil", "cancellationStatusIDNotNil", "hasProviderConfigs", "hasProviderConfigsWith", "hasUsers", "hasUsersWith", "hasCancellationStatus", "hasCancellationStatusWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "slug", "slugNEQ", "slugIn", "slugNotIn", "slugGT", "slugGTE", "slugLT", "slugLTE", "slugContains", "slugHasPrefix", "slugHasSuffix", "slugEqualFold", "slugContainsFold", "defaultTimeZone", "defaultTimeZoneNEQ", "defaultTimeZoneIn", "defaultTimeZoneNotIn", "defaultTimeZoneGT", "defaultTimeZoneGTE", "defaultTimeZoneLT", "defaultTimeZoneLTE", "defaultTimeZoneContains", "defaultTimeZoneHasPrefix", "defaultTimeZoneHasSuffix", "defaultTimeZoneEqualFold", "defaultTimeZoneContainsFold", "primaryColor", "primaryColorNEQ", "primaryColorIn", "primaryColorNotIn", "primaryColorGT", "primaryColorGTE", "primaryColorLT", "primaryColorLTE", "primaryColorContains", "primaryColorHasPrefix", "primaryColorHasSuffix", "primaryColorEqualFold", "primaryColorContainsFold", "secondaryColor", "secondaryColorNEQ", "secondaryColorIn", "secondaryColorNotIn", "secondaryColorGT", "secondaryColorGTE", "secondaryColorLT", "secondaryColorLTE", "secondaryColorContains", "secondaryColorHasPrefix", "secondaryColorHasSuffix", "secondaryColorEqualFold", "secondaryColorContainsFold", "googleEventColor", "googleEventColorNEQ", "googleEventColorIn", "googleEventColorNotIn", "googleEventColorGT", "googleEventColorGTE", "googleEventColorLT", "googleEventColorLTE", "googleEventColorContains", "googleEventColorHasPrefix", "googleEventColorHasSuffix", "googleEventColorEqualFold", "googleEventColorContainsFold", "microsoftEventColor", "microsoftEventColorNEQ", "microsoftEventColorIn", "microsoftEventColorNotIn", "microsoftEventColorGT", "microsoftEventColorGTE", "microsoftEventColorLT", "microsoftEventColorLTE", "microsoftEventColorContains", "microsoftEventColorHasPrefix", "microsoftEventColorHasSuffix", "microsoftEventColorEqualFold", "microsoftEventColorContainsFold", "cancellationStatusID", "cancellationStatusIDNEQ", "cancellationStatusIDIn", "cancellationStatusIDNotIn", "cancellationStatusIDIsNil", "cancellationStatusIDNotNil", "hasProviderConfigs", "hasProviderConfigsWith", "hasUsers", "hasUsersWith", "hasCancellationStatus", "hasCancellationStatusWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30954,6 +33019,188 @@ func (ec *executionContext) unmarshalInputOrganizationWhereInput(ctx context.Con
 				return it, err
 			}
 			it.SecondaryColorContainsFold = data
+		case "googleEventColor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("googleEventColor"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GoogleEventColor = data
+		case "googleEventColorNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("googleEventColorNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GoogleEventColorNEQ = data
+		case "googleEventColorIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("googleEventColorIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GoogleEventColorIn = data
+		case "googleEventColorNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("googleEventColorNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GoogleEventColorNotIn = data
+		case "googleEventColorGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("googleEventColorGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GoogleEventColorGT = data
+		case "googleEventColorGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("googleEventColorGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GoogleEventColorGTE = data
+		case "googleEventColorLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("googleEventColorLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GoogleEventColorLT = data
+		case "googleEventColorLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("googleEventColorLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GoogleEventColorLTE = data
+		case "googleEventColorContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("googleEventColorContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GoogleEventColorContains = data
+		case "googleEventColorHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("googleEventColorHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GoogleEventColorHasPrefix = data
+		case "googleEventColorHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("googleEventColorHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GoogleEventColorHasSuffix = data
+		case "googleEventColorEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("googleEventColorEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GoogleEventColorEqualFold = data
+		case "googleEventColorContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("googleEventColorContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GoogleEventColorContainsFold = data
+		case "microsoftEventColor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("microsoftEventColor"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MicrosoftEventColor = data
+		case "microsoftEventColorNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("microsoftEventColorNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MicrosoftEventColorNEQ = data
+		case "microsoftEventColorIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("microsoftEventColorIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MicrosoftEventColorIn = data
+		case "microsoftEventColorNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("microsoftEventColorNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MicrosoftEventColorNotIn = data
+		case "microsoftEventColorGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("microsoftEventColorGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MicrosoftEventColorGT = data
+		case "microsoftEventColorGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("microsoftEventColorGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MicrosoftEventColorGTE = data
+		case "microsoftEventColorLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("microsoftEventColorLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MicrosoftEventColorLT = data
+		case "microsoftEventColorLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("microsoftEventColorLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MicrosoftEventColorLTE = data
+		case "microsoftEventColorContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("microsoftEventColorContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MicrosoftEventColorContains = data
+		case "microsoftEventColorHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("microsoftEventColorHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MicrosoftEventColorHasPrefix = data
+		case "microsoftEventColorHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("microsoftEventColorHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MicrosoftEventColorHasSuffix = data
+		case "microsoftEventColorEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("microsoftEventColorEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MicrosoftEventColorEqualFold = data
+		case "microsoftEventColorContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("microsoftEventColorContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MicrosoftEventColorContainsFold = data
 		case "cancellationStatusID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationStatusID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -31733,7 +33980,7 @@ func (ec *executionContext) unmarshalInputProviderCalendarWhereInput(ctx context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "calendarID", "calendarIDNEQ", "calendarIDIn", "calendarIDNotIn", "calendarIDGT", "calendarIDGTE", "calendarIDLT", "calendarIDLTE", "calendarIDContains", "calendarIDHasPrefix", "calendarIDHasSuffix", "calendarIDEqualFold", "calendarIDContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "primary", "primaryNEQ", "color", "colorNEQ", "colorIn", "colorNotIn", "colorGT", "colorGTE", "colorLT", "colorLTE", "colorContains", "colorHasPrefix", "colorHasSuffix", "colorIsNil", "colorNotNil", "colorEqualFold", "colorContainsFold", "selected", "selectedNEQ", "hasAccount", "hasAccountWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "calendarID", "calendarIDNEQ", "calendarIDIn", "calendarIDNotIn", "calendarIDGT", "calendarIDGTE", "calendarIDLT", "calendarIDLTE", "calendarIDContains", "calendarIDHasPrefix", "calendarIDHasSuffix", "calendarIDEqualFold", "calendarIDContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "primary", "primaryNEQ", "color", "colorNEQ", "colorIn", "colorNotIn", "colorGT", "colorGTE", "colorLT", "colorLTE", "colorContains", "colorHasPrefix", "colorHasSuffix", "colorIsNil", "colorNotNil", "colorEqualFold", "colorContainsFold", "selected", "selectedNEQ", "accessRole", "accessRoleNEQ", "accessRoleIn", "accessRoleNotIn", "accessRoleGT", "accessRoleGTE", "accessRoleLT", "accessRoleLTE", "accessRoleContains", "accessRoleHasPrefix", "accessRoleHasSuffix", "accessRoleIsNil", "accessRoleNotNil", "accessRoleEqualFold", "accessRoleContainsFold", "lastReadAt", "lastReadAtNEQ", "lastReadAtIn", "lastReadAtNotIn", "lastReadAtGT", "lastReadAtGTE", "lastReadAtLT", "lastReadAtLTE", "lastReadAtIsNil", "lastReadAtNotNil", "lastReadError", "lastReadErrorNEQ", "lastReadErrorIn", "lastReadErrorNotIn", "lastReadErrorGT", "lastReadErrorGTE", "lastReadErrorLT", "lastReadErrorLTE", "lastReadErrorContains", "lastReadErrorHasPrefix", "lastReadErrorHasSuffix", "lastReadErrorIsNil", "lastReadErrorNotNil", "lastReadErrorEqualFold", "lastReadErrorContainsFold", "hasAccount", "hasAccountWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32272,6 +34519,286 @@ func (ec *executionContext) unmarshalInputProviderCalendarWhereInput(ctx context
 				return it, err
 			}
 			it.SelectedNEQ = data
+		case "accessRole":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessRole"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessRole = data
+		case "accessRoleNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessRoleNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessRoleNEQ = data
+		case "accessRoleIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessRoleIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessRoleIn = data
+		case "accessRoleNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessRoleNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessRoleNotIn = data
+		case "accessRoleGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessRoleGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessRoleGT = data
+		case "accessRoleGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessRoleGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessRoleGTE = data
+		case "accessRoleLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessRoleLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessRoleLT = data
+		case "accessRoleLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessRoleLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessRoleLTE = data
+		case "accessRoleContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessRoleContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessRoleContains = data
+		case "accessRoleHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessRoleHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessRoleHasPrefix = data
+		case "accessRoleHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessRoleHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessRoleHasSuffix = data
+		case "accessRoleIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessRoleIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessRoleIsNil = data
+		case "accessRoleNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessRoleNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessRoleNotNil = data
+		case "accessRoleEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessRoleEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessRoleEqualFold = data
+		case "accessRoleContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessRoleContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessRoleContainsFold = data
+		case "lastReadAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadAt = data
+		case "lastReadAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadAtNEQ = data
+		case "lastReadAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadAtIn = data
+		case "lastReadAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadAtNotIn = data
+		case "lastReadAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadAtGT = data
+		case "lastReadAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadAtGTE = data
+		case "lastReadAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadAtLT = data
+		case "lastReadAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadAtLTE = data
+		case "lastReadAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadAtIsNil = data
+		case "lastReadAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadAtNotNil = data
+		case "lastReadError":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadError"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadError = data
+		case "lastReadErrorNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadErrorNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadErrorNEQ = data
+		case "lastReadErrorIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadErrorIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadErrorIn = data
+		case "lastReadErrorNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadErrorNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadErrorNotIn = data
+		case "lastReadErrorGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadErrorGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadErrorGT = data
+		case "lastReadErrorGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadErrorGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadErrorGTE = data
+		case "lastReadErrorLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadErrorLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadErrorLT = data
+		case "lastReadErrorLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadErrorLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadErrorLTE = data
+		case "lastReadErrorContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadErrorContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadErrorContains = data
+		case "lastReadErrorHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadErrorHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadErrorHasPrefix = data
+		case "lastReadErrorHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadErrorHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadErrorHasSuffix = data
+		case "lastReadErrorIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadErrorIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadErrorIsNil = data
+		case "lastReadErrorNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadErrorNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadErrorNotNil = data
+		case "lastReadErrorEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadErrorEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadErrorEqualFold = data
+		case "lastReadErrorContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastReadErrorContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastReadErrorContainsFold = data
 		case "hasAccount":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAccount"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -34561,7 +37088,7 @@ func (ec *executionContext) unmarshalInputUpdateOrganizationInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "defaultTimeZone", "primaryColor", "secondaryColor"}
+	fieldsInOrder := [...]string{"name", "defaultTimeZone", "primaryColor", "secondaryColor", "googleEventColor", "microsoftEventColor"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -34596,6 +37123,20 @@ func (ec *executionContext) unmarshalInputUpdateOrganizationInput(ctx context.Co
 				return it, err
 			}
 			it.SecondaryColor = data
+		case "googleEventColor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("googleEventColor"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GoogleEventColor = data
+		case "microsoftEventColor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("microsoftEventColor"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MicrosoftEventColor = data
 		}
 	}
 	return it, nil
@@ -36311,6 +38852,44 @@ func (ec *executionContext) _Booking(ctx context.Context, sel ast.SelectionSet, 
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "conflicts":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Booking_conflicts(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -37011,6 +39590,177 @@ func (ec *executionContext) _CalendarAccountEvent(ctx context.Context, sel ast.S
 	return out
 }
 
+var calendarEntryImplementors = []string{"CalendarEntry"}
+
+func (ec *executionContext) _CalendarEntry(ctx context.Context, sel ast.SelectionSet, obj *model.CalendarEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, calendarEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CalendarEntry")
+		case "kind":
+			out.Values[i] = ec._CalendarEntry_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._CalendarEntry_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fieldworker":
+			out.Values[i] = ec._CalendarEntry_fieldworker(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "start":
+			out.Values[i] = ec._CalendarEntry_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._CalendarEntry_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "allDay":
+			out.Values[i] = ec._CalendarEntry_allDay(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._CalendarEntry_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "busy":
+			out.Values[i] = ec._CalendarEntry_busy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "showAs":
+			out.Values[i] = ec._CalendarEntry_showAs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "private":
+			out.Values[i] = ec._CalendarEntry_private(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "color":
+			out.Values[i] = ec._CalendarEntry_color(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "booking":
+			out.Values[i] = ec._CalendarEntry_booking(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "recurring":
+			out.Values[i] = ec._CalendarEntry_recurring(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "externalEvent":
+			out.Values[i] = ec._CalendarEntry_externalEvent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "provider":
+			out.Values[i] = ec._CalendarEntry_provider(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "calendar":
+			out.Values[i] = ec._CalendarEntry_calendar(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "webLink":
+			out.Values[i] = ec._CalendarEntry_webLink(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var calendarLegendImplementors = []string{"CalendarLegend"}
+
+func (ec *executionContext) _CalendarLegend(ctx context.Context, sel ast.SelectionSet, obj *model.CalendarLegend) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, calendarLegendImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CalendarLegend")
+		case "booking":
+			out.Values[i] = ec._CalendarLegend_booking(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recurringBooking":
+			out.Values[i] = ec._CalendarLegend_recurringBooking(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "google":
+			out.Values[i] = ec._CalendarLegend_google(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "microsoft":
+			out.Values[i] = ec._CalendarLegend_microsoft(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var calendarSyncImplementors = []string{"CalendarSync"}
 
 func (ec *executionContext) _CalendarSync(ctx context.Context, sel ast.SelectionSet, obj *model.CalendarSync) graphql.Marshaler {
@@ -37056,6 +39806,64 @@ func (ec *executionContext) _CalendarSync(ctx context.Context, sel ast.Selection
 		case "lastInvitation":
 			out.Values[i] = ec._CalendarSync_lastInvitation(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var calendarViewImplementors = []string{"CalendarView"}
+
+func (ec *executionContext) _CalendarView(ctx context.Context, sel ast.SelectionSet, obj *model.CalendarView) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, calendarViewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CalendarView")
+		case "from":
+			out.Values[i] = ec._CalendarView_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._CalendarView_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fieldworkers":
+			out.Values[i] = ec._CalendarView_fieldworkers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entries":
+			out.Values[i] = ec._CalendarView_entries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "legend":
+			out.Values[i] = ec._CalendarView_legend(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -37661,13 +40469,13 @@ func (ec *executionContext) _ExternalEvent(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "providerEventID":
-			out.Values[i] = ec._ExternalEvent_providerEventID(ctx, field, obj)
+		case "accountID":
+			out.Values[i] = ec._ExternalEvent_accountID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "title":
-			out.Values[i] = ec._ExternalEvent_title(ctx, field, obj)
+		case "providerEventID":
+			out.Values[i] = ec._ExternalEvent_providerEventID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -37693,6 +40501,11 @@ func (ec *executionContext) _ExternalEvent(ctx context.Context, sel ast.Selectio
 			}
 		case "busy":
 			out.Values[i] = ec._ExternalEvent_busy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "showAs":
+			out.Values[i] = ec._ExternalEvent_showAs(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -37787,6 +40600,145 @@ func (ec *executionContext) _ExternalEvent(ctx context.Context, sel ast.Selectio
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "title":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ExternalEvent_title(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "provider":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ExternalEvent_provider(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var externalEventsChangedEventImplementors = []string{"ExternalEventsChangedEvent"}
+
+func (ec *executionContext) _ExternalEventsChangedEvent(ctx context.Context, sel ast.SelectionSet, obj *model.ExternalEventsChangedEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, externalEventsChangedEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExternalEventsChangedEvent")
+		case "fieldworkerId":
+			out.Values[i] = ec._ExternalEventsChangedEvent_fieldworkerId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accountId":
+			out.Values[i] = ec._ExternalEventsChangedEvent_accountId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "calendarId":
+			out.Values[i] = ec._ExternalEventsChangedEvent_calendarId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._ExternalEventsChangedEvent_from(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._ExternalEventsChangedEvent_to(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._ExternalEventsChangedEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -38292,6 +41244,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "selectImportedCalendars":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_selectImportedCalendars(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refreshCalendars":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refreshCalendars(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -38362,6 +41328,16 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 			}
 		case "secondaryColor":
 			out.Values[i] = ec._Organization_secondaryColor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "googleEventColor":
+			out.Values[i] = ec._Organization_googleEventColor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "microsoftEventColor":
+			out.Values[i] = ec._Organization_microsoftEventColor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -38954,6 +41930,21 @@ func (ec *executionContext) _ProviderCalendar(ctx context.Context, sel ast.Selec
 		case "selected":
 			out.Values[i] = ec._ProviderCalendar_selected(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "accessRole":
+			out.Values[i] = ec._ProviderCalendar_accessRole(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastReadAt":
+			out.Values[i] = ec._ProviderCalendar_lastReadAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastReadError":
+			out.Values[i] = ec._ProviderCalendar_lastReadError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "organization":
@@ -39554,6 +42545,50 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "calendarView":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_calendarView(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "overlaps":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_overlaps(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -39732,6 +42767,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_calendarAccountChanged(ctx, fields[0])
 	case "syncStatusChanged":
 		return ec._Subscription_syncStatusChanged(ctx, fields[0])
+	case "externalEventsChanged":
+		return ec._Subscription_externalEventsChanged(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -41359,6 +44396,52 @@ func (ec *executionContext) unmarshalNCalendarAccountWhereInput2ᚖcalsyncᚋent
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNCalendarEntry2ᚕᚖcalsyncᚋgraphᚋmodelᚐCalendarEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CalendarEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCalendarEntry2ᚖcalsyncᚋgraphᚋmodelᚐCalendarEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCalendarEntry2ᚖcalsyncᚋgraphᚋmodelᚐCalendarEntry(ctx context.Context, sel ast.SelectionSet, v *model.CalendarEntry) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CalendarEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCalendarEntryKind2calsyncᚋgraphᚋmodelᚐCalendarEntryKind(ctx context.Context, v any) (model.CalendarEntryKind, error) {
+	var res model.CalendarEntryKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCalendarEntryKind2calsyncᚋgraphᚋmodelᚐCalendarEntryKind(ctx context.Context, sel ast.SelectionSet, v model.CalendarEntryKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNCalendarLegend2ᚖcalsyncᚋgraphᚋmodelᚐCalendarLegend(ctx context.Context, sel ast.SelectionSet, v *model.CalendarLegend) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CalendarLegend(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCalendarSync2ᚕᚖcalsyncᚋgraphᚋmodelᚐCalendarSyncᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CalendarSync) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -41393,6 +44476,16 @@ func (ec *executionContext) unmarshalNCalendarSyncAction2calsyncᚋgraphᚋmodel
 
 func (ec *executionContext) marshalNCalendarSyncAction2calsyncᚋgraphᚋmodelᚐCalendarSyncAction(ctx context.Context, sel ast.SelectionSet, v model.CalendarSyncAction) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNCalendarView2ᚖcalsyncᚋgraphᚋmodelᚐCalendarView(ctx context.Context, sel ast.SelectionSet, v *model.CalendarView) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CalendarView(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCreateBearerTokenInput2calsyncᚋgraphᚋmodelᚐCreateBearerTokenInput(ctx context.Context, v any) (model.CreateBearerTokenInput, error) {
@@ -41543,9 +44636,29 @@ func (ec *executionContext) marshalNExternalEventOrderField2ᚖcalsyncᚋentᚐE
 	return v
 }
 
+func (ec *executionContext) unmarshalNExternalEventShowAs2calsyncᚋentᚋexternaleventᚐShowAs(ctx context.Context, v any) (externalevent.ShowAs, error) {
+	var res externalevent.ShowAs
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExternalEventShowAs2calsyncᚋentᚋexternaleventᚐShowAs(ctx context.Context, sel ast.SelectionSet, v externalevent.ShowAs) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNExternalEventWhereInput2ᚖcalsyncᚋentᚐExternalEventWhereInput(ctx context.Context, v any) (*ent.ExternalEventWhereInput, error) {
 	res, err := ec.unmarshalInputExternalEventWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExternalEventsChangedEvent2ᚖcalsyncᚋgraphᚋmodelᚐExternalEventsChangedEvent(ctx context.Context, sel ast.SelectionSet, v *model.ExternalEventsChangedEvent) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ExternalEventsChangedEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {
@@ -42076,6 +45189,22 @@ func (ec *executionContext) unmarshalNUpdateProviderConfigInput2calsyncᚋgraph�
 func (ec *executionContext) unmarshalNUpdateUserInput2calsyncᚋentᚐUpdateUserInput(ctx context.Context, v any) (ent.UpdateUserInput, error) {
 	res, err := ec.unmarshalInputUpdateUserInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUser2ᚕᚖcalsyncᚋentᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.User) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUser2ᚖcalsyncᚋentᚐUser(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNUser2ᚖcalsyncᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {
@@ -42904,6 +46033,65 @@ func (ec *executionContext) unmarshalOEventLinkWhereInput2ᚖcalsyncᚋentᚐEve
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOExternalEvent2ᚖcalsyncᚋentᚐExternalEvent(ctx context.Context, sel ast.SelectionSet, v *ent.ExternalEvent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ExternalEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOExternalEventShowAs2ᚕcalsyncᚋentᚋexternaleventᚐShowAsᚄ(ctx context.Context, v any) ([]externalevent.ShowAs, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]externalevent.ShowAs, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNExternalEventShowAs2calsyncᚋentᚋexternaleventᚐShowAs(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOExternalEventShowAs2ᚕcalsyncᚋentᚋexternaleventᚐShowAsᚄ(ctx context.Context, sel ast.SelectionSet, v []externalevent.ShowAs) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExternalEventShowAs2calsyncᚋentᚋexternaleventᚐShowAs(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOExternalEventShowAs2ᚖcalsyncᚋentᚋexternaleventᚐShowAs(ctx context.Context, v any) (*externalevent.ShowAs, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(externalevent.ShowAs)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOExternalEventShowAs2ᚖcalsyncᚋentᚋexternaleventᚐShowAs(ctx context.Context, sel ast.SelectionSet, v *externalevent.ShowAs) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOExternalEventWhereInput2ᚕᚖcalsyncᚋentᚐExternalEventWhereInputᚄ(ctx context.Context, v any) ([]*ent.ExternalEventWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -43326,6 +46514,13 @@ func (ec *executionContext) marshalOProviderCalendar2ᚕᚖcalsyncᚋentᚐProvi
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOProviderCalendar2ᚖcalsyncᚋentᚐProviderCalendar(ctx context.Context, sel ast.SelectionSet, v *ent.ProviderCalendar) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProviderCalendar(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOProviderCalendarWhereInput2ᚕᚖcalsyncᚋentᚐProviderCalendarWhereInputᚄ(ctx context.Context, v any) ([]*ent.ProviderCalendarWhereInput, error) {

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/externalevent"
 	"calsync/ent/providerconfig"
 	"calsync/ent/syncrun"
 	"calsync/internal/domain"
@@ -32,6 +33,43 @@ type CalendarAccountEvent struct {
 	Account   *ent.CalendarAccount   `json:"account,omitempty"`
 }
 
+// One block of a calendar view.
+type CalendarEntry struct {
+	Kind CalendarEntryKind `json:"kind"`
+	// Stable within a view: the booking or external event id, with the occurrence start for recurring bookings.
+	ID int `json:"id"`
+	// Whose time it takes.
+	Fieldworker *ent.User `json:"fieldworker"`
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	AllDay      bool      `json:"allDay"`
+	// The title; "Busy" for a private external event the viewer does not own.
+	Title string `json:"title"`
+	// Whether the time is taken (free and working-elsewhere events are not).
+	Busy    bool                 `json:"busy"`
+	ShowAs  externalevent.ShowAs `json:"showAs"`
+	Private bool                 `json:"private"`
+	// The colour to draw it in (see CalendarLegend).
+	Color string `json:"color"`
+	// BOOKING: the booking, and whether it recurs.
+	Booking   *ent.Booking `json:"booking,omitempty"`
+	Recurring bool         `json:"recurring"`
+	// EXTERNAL: the event, its provider and the calendar it was read from.
+	ExternalEvent *ent.ExternalEvent    `json:"externalEvent,omitempty"`
+	Provider      *domain.Provider      `json:"provider,omitempty"`
+	Calendar      *ent.ProviderCalendar `json:"calendar,omitempty"`
+	// EXTERNAL: an absolute URL opening the event at the provider.
+	WebLink *string `json:"webLink,omitempty"`
+}
+
+// The colours a calendar view uses (Organization's primaryColor, secondaryColor, googleEventColor, microsoftEventColor).
+type CalendarLegend struct {
+	Booking          string `json:"booking"`
+	RecurringBooking string `json:"recurringBooking"`
+	Google           string `json:"google"`
+	Microsoft        string `json:"microsoft"`
+}
+
 // A user's effective calendar sync for one provider, with its reason.
 type CalendarSync struct {
 	Provider       domain.Provider       `json:"provider"`
@@ -43,6 +81,15 @@ type CalendarSync struct {
 	Account *ent.CalendarAccount `json:"account,omitempty"`
 	// The latest authorization email sent to the user for this provider.
 	LastInvitation *ent.Invitation `json:"lastInvitation,omitempty"`
+}
+
+// Everything a calendar needs for a time range and a set of fieldworkers, in one round trip.
+type CalendarView struct {
+	From         time.Time        `json:"from"`
+	To           time.Time        `json:"to"`
+	Fieldworkers []*ent.User      `json:"fieldworkers"`
+	Entries      []*CalendarEntry `json:"entries"`
+	Legend       *CalendarLegend  `json:"legend"`
 }
 
 type CreateBearerTokenInput struct {
@@ -62,6 +109,18 @@ type CreateUserWithPasswordInput struct {
 	User *ent.CreateUserInput `json:"user"`
 	// Optional initial password (at least 10 characters). Without one the user cannot sign in until an admin sets it.
 	Password *string `json:"password,omitempty"`
+}
+
+// A fieldworker's imported events changed.
+type ExternalEventsChangedEvent struct {
+	FieldworkerID int `json:"fieldworkerId"`
+	AccountID     int `json:"accountId"`
+	// The ProviderCalendar whose events changed.
+	CalendarID int `json:"calendarId"`
+	// The span the changes touch; null after a full read.
+	From *time.Time `json:"from,omitempty"`
+	To   *time.Time `json:"to,omitempty"`
+	At   time.Time  `json:"at"`
 }
 
 // A change applied to every selected booking at once.
@@ -226,6 +285,63 @@ func (e *BookingChangeKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e BookingChangeKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type CalendarEntryKind string
+
+const (
+	// A Calsync booking (one occurrence of a recurring one) hosted by the fieldworker.
+	CalendarEntryKindBooking CalendarEntryKind = "BOOKING"
+	// An event of one of the fieldworker's imported calendars.
+	CalendarEntryKindExternal CalendarEntryKind = "EXTERNAL"
+)
+
+var AllCalendarEntryKind = []CalendarEntryKind{
+	CalendarEntryKindBooking,
+	CalendarEntryKindExternal,
+}
+
+func (e CalendarEntryKind) IsValid() bool {
+	switch e {
+	case CalendarEntryKindBooking, CalendarEntryKindExternal:
+		return true
+	}
+	return false
+}
+
+func (e CalendarEntryKind) String() string {
+	return string(e)
+}
+
+func (e *CalendarEntryKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CalendarEntryKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CalendarEntryKind", str)
+	}
+	return nil
+}
+
+func (e CalendarEntryKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CalendarEntryKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CalendarEntryKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
