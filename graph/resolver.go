@@ -116,3 +116,13 @@ func (r *Resolver) follows(ctx context.Context, userID *int, users []int) bool {
 	}
 	return slices.ContainsFunc(users, func(id int) bool { return r.Consent.AuthorizeFor(ctx, id) == nil })
 }
+
+// subjectUser is the user a calendar operation acts on: userID, or the
+// viewer themself.
+func subjectUser(ctx context.Context, userID *int) int {
+	if userID != nil {
+		return *userID
+	}
+	v, _ := viewer.FromContext(ctx)
+	return v.UserID
+}

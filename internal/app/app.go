@@ -41,6 +41,7 @@ import (
 	"calsync/internal/store"
 	"calsync/sync/emulator"
 	"calsync/sync/engine"
+	"calsync/sync/inbound"
 	"calsync/sync/tasks"
 )
 
@@ -63,6 +64,8 @@ type App struct {
 	Invitations *invitations.Service
 	Settings    *settings.Service
 	Engine      *engine.Reconciler
+	// Inbound imports the fieldworkers' chosen calendars.
+	Inbound *inbound.Reader
 	// Emulators are the in-process providers (CALSYNC_PROVIDERS=emulator).
 	Emulators *emulator.Server
 	Log       *slog.Logger
@@ -181,9 +184,20 @@ func (a *App) open(ctx context.Context, o Options) error {
 		}),
 		PushLag: a.Metrics,
 	})
+	webhooks := cfg.PublicURL
+	if !cfg.Webhooks {
+		webhooks = ""
+	}
+	a.Inbound = inbound.New(inbound.Options{Now: now,
+		Client: client, Credentials: a.Credentials, Notifier: jobs, Waker: jobs.inboundWaker(), Logger: log,
+		Sources:   map[domain.Provider]inbound.Source{domain.ProviderGoogle: ps.google, domain.ProviderMicrosoft: ps.microsoft},
+		PublicURL: webhooks, DaysAhead: cfg.ImportDaysAhead, PollEvery: cfg.ImportPoll,
+		LockCalendar: tasks.CalendarLock(a.locker, prefix),
+	})
 	a.Consent = consent.New(consent.Options{Now: now,
 		Client: client, Box: a.Box, Credentials: a.Credentials, PublicURL: cfg.PublicURL,
-		Jobs: jobs, Notifier: jobs, Releaser: a.Engine, Logger: log,
+		Jobs: jobs, Notifier: jobs, Imports: jobs, Logger: log,
+		Releaser: releaser{db: client, engine: a.Engine, inbound: a.Inbound},
 	})
 	a.Invitations = invitations.New(invitations.Options{Now: now,
 		Client: client, Credentials: a.Credentials, Consent: a.Consent, Outbox: mails, PublicURL: cfg.PublicURL,
@@ -219,6 +233,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		Ready:           a.ready,
 		Observer:        a.Metrics,
 		Queues:          a.queues,
+		Webhooks:        a.Inbound.WebhookHandler(),
 	})
 	return nil
 }
@@ -294,6 +309,9 @@ func (a *App) StartWorker() error {
 	})
 	mux.Handle(tasks.TypeReconcileAll, &tasks.ReconcileAll{Client: a.DB.Client, Queue: a.Queue, Inspector: a.inspector, Log: a.Log, Spread: time.Minute, Now: a.now})
 	mux.Handle(tasks.TypeEmailSend, &tasks.SendEmail{Client: a.DB.Client, Sender: sender, Now: a.now})
+	mux.Handle(tasks.TypeCalendarRead, &tasks.CalendarRead{Reader: a.Inbound})
+	mux.Handle(tasks.TypeCalendarWatch, &tasks.CalendarWatch{Reader: a.Inbound})
+	mux.Handle(tasks.TypeInboundMaintain, &tasks.InboundMaintain{Reader: a.Inbound, Log: a.Log})
 	if err := a.worker.Start(mux); err != nil {
 		return fmt.Errorf("app: start worker: %w", err)
 	}
@@ -305,6 +323,10 @@ func (a *App) StartWorker() error {
 	a.scheduler = asynq.NewScheduler(a.Redis.Asynq, &asynq.SchedulerOpts{Logger: asynqLogger{a.Log}})
 	if _, err := a.scheduler.Register(fmt.Sprintf("@every %s", tasks.ReconcileEvery), task, opts...); err != nil {
 		return fmt.Errorf("app: schedule reconcile: %w", err)
+	}
+	maintain, mopts := tasks.NewInboundMaintainTask()
+	if _, err := a.scheduler.Register(fmt.Sprintf("@every %s", tasks.InboundMaintainEvery), maintain, mopts...); err != nil {
+		return fmt.Errorf("app: schedule inbound maintenance: %w", err)
 	}
 	if err := a.scheduler.Start(); err != nil {
 		return fmt.Errorf("app: start scheduler: %w", err)

@@ -89,6 +89,9 @@ func (j *linkJobs) AccountLinked(ctx context.Context, orgID, accountID int) {
 	if err := j.requestSync(ctx, orgID, accountID, "INITIAL"); err != nil {
 		j.log.WarnContext(ctx, "request initial sync failed", slog.Int("account_id", accountID), slog.Any("error", err))
 	}
+	if err := j.importLinked(ctx, orgID, accountID); err != nil {
+		j.log.WarnContext(ctx, "request calendar import failed", slog.Int("account_id", accountID), slog.Any("error", err))
+	}
 }
 
 // requestSync counts a sync request for the account in the operation's

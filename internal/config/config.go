@@ -66,6 +66,12 @@ type Config struct {
 	// Provider quotas the sync engine paces itself to.
 	GoogleQuotaPerMinute       int
 	MicrosoftQuotaPer10Minutes int
+	// Inbound sync: how far ahead chosen calendars are imported, the
+	// safety poll's period, and whether providers are asked to notify
+	// CALSYNC_PUBLIC_URL/webhooks/….
+	ImportDaysAhead int
+	ImportPoll      time.Duration
+	Webhooks        bool
 }
 
 // Var documents one environment variable (the README table is made from
@@ -106,6 +112,9 @@ var Vars = []Var{
 	{"CALSYNC_PASSWORD_CHECKS", "the number of cores", "password checks and hashes of new passwords (argon2) run at once by this process; four times as many may wait up to 1 s, the rest answer 503 UNAVAILABLE"},
 	{"CALSYNC_GOOGLE_QUOTA_PER_MINUTE", "600", "Google Calendar requests per minute per user the sync engine paces itself to (your project's per-user quota)"},
 	{"CALSYNC_MICROSOFT_QUOTA_PER_10_MINUTES", "10000", "Graph requests per 10 minutes per mailbox the sync engine paces itself to"},
+	{"CALSYNC_IMPORT_DAYS_AHEAD", "180", "how many days ahead the fieldworkers' chosen calendars are imported (1 to 730; 30 days back are always imported)"},
+	{"CALSYNC_IMPORT_POLL", "15m", "mean period of the safety-net read of every imported calendar, jittered ±25 % (1m to 24h); notifications make reads prompt, the poll recovers lost ones"},
+	{"CALSYNC_WEBHOOKS", "true", "ask Google and Microsoft to notify CALSYNC_PUBLIC_URL/webhooks/google and /webhooks/microsoft of changes (they need an https URL they can reach; the in-process emulators accept http on loopback); false relies on the safety poll alone"},
 }
 
 // FromEnv reads the configuration; getenv is os.Getenv in production.
@@ -204,6 +213,21 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, err)
 	}
 	if c.MicrosoftQuotaPer10Minutes, err = intVar(getenv, "CALSYNC_MICROSOFT_QUOTA_PER_10_MINUTES", 10000, 1, 10000000); err != nil {
+		errs = append(errs, err)
+	}
+	if c.ImportDaysAhead, err = intVar(getenv, "CALSYNC_IMPORT_DAYS_AHEAD", 180, 1, 730); err != nil {
+		errs = append(errs, err)
+	}
+	c.ImportPoll = 15 * time.Minute
+	if s := strings.TrimSpace(getenv("CALSYNC_IMPORT_POLL")); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < time.Minute || d > 24*time.Hour {
+			errs = append(errs, fmt.Errorf("CALSYNC_IMPORT_POLL: %q must be a duration from 1m to 24h, like 15m", s))
+		} else {
+			c.ImportPoll = d
+		}
+	}
+	if c.Webhooks, err = boolVar(getenv, "CALSYNC_WEBHOOKS", true); err != nil {
 		errs = append(errs, err)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(or(getenv("CALSYNC_LOG_LEVEL"), "info"))); err != nil {

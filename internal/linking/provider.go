@@ -62,6 +62,9 @@ type Calendar struct {
 	Primary  bool
 	Color    string
 	CanWrite bool
+	// AccessRole is the account's right on the calendar (Google owner,
+	// writer, reader or freeBusyReader; Graph owner or reader).
+	AccessRole string
 }
 
 // ServiceCredentials authenticate without user consent: a Google service

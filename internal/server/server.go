@@ -66,6 +66,9 @@ type Options struct {
 	// Queues, when set, is the queue dashboard (QueueDashboard), mounted
 	// at QueuesPath for operators only.
 	Queues http.Handler
+	// Webhooks, when set, receives the providers' change notifications at
+	// /webhooks/ (anonymous: it verifies them itself).
+	Webhooks http.Handler
 }
 
 // New returns the HTTP handler.
@@ -170,6 +173,9 @@ func New(o Options) http.Handler {
 	}
 	if o.Queues != nil {
 		mountQueues(mux, res.Auth, o.Queues)
+	}
+	if o.Webhooks != nil {
+		mux.Handle("/webhooks/", o.Webhooks)
 	}
 	if o.Introspection {
 		mux.Handle("GET /playground", playgroundHeaders(playground.Handler("Calsync", "/graphql")))

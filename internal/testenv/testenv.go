@@ -51,6 +51,7 @@ type Env struct {
 
 	cfg    config.Config
 	prefix string
+	now    func() time.Time
 }
 
 // New starts a Calsync on backend with its own database and Redis.
@@ -61,6 +62,13 @@ func New(t testing.TB, backend Backend) *Env {
 
 // NewWith is New with a chance to adjust the configuration first.
 func NewWith(t testing.TB, backend Backend, adjust func(*config.Config)) *Env {
+	t.Helper()
+	return NewClocked(t, backend, nil, adjust)
+}
+
+// NewClocked is NewWith with the application's clock (nil: time.Now), e.g.
+// an emucore.FakeClock's Now.
+func NewClocked(t testing.TB, backend Backend, now func() time.Time, adjust func(*config.Config)) *Env {
 	t.Helper()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
@@ -79,17 +87,17 @@ func NewWith(t testing.TB, backend Backend, adjust func(*config.Config)) *Env {
 	if adjust != nil {
 		adjust(&cfg)
 	}
-	return start(t, cfg, "calsynctest"+randHex(6))
+	return start(t, cfg, "calsynctest"+randHex(6), now)
 }
 
-func start(t testing.TB, cfg config.Config, prefix string) *Env {
+func start(t testing.TB, cfg config.Config, prefix string, now func() time.Time) *Env {
 	t.Helper()
 	counter := &Counter{}
 	// The public URL must be known before the app starts (OAuth redirect
 	// URIs, email links, the embedded emulators' base): listen first.
 	srv := httptest.NewUnstartedServer(nil)
 	cfg.PublicURL = "http://" + srv.Listener.Addr().String()
-	a, err := app.New(context.Background(), cfg, app.Options{DriverWrap: counter.wrap, BrokerPrefix: prefix})
+	a, err := app.New(context.Background(), cfg, app.Options{DriverWrap: counter.wrap, BrokerPrefix: prefix, Now: now})
 	if err != nil {
 		srv.Close()
 		t.Fatalf("start calsync: %v", err)
@@ -101,7 +109,7 @@ func start(t testing.TB, cfg config.Config, prefix string) *Env {
 		srv.Close()
 		a.Close()
 	})
-	return &Env{App: a, Server: srv, Queries: counter, cfg: cfg, prefix: prefix}
+	return &Env{App: a, Server: srv, Queries: counter, cfg: cfg, prefix: prefix, now: now}
 }
 
 // Replica starts a second Calsync sharing e's database and Redis, as
@@ -111,7 +119,7 @@ func (e *Env) Replica(t testing.TB) *Env {
 	if e.cfg.RedisURL == "" {
 		t.Skip("replicas share Redis: set REDIS_URL")
 	}
-	return start(t, e.cfg, e.prefix)
+	return start(t, e.cfg, e.prefix, e.now)
 }
 
 func randHex(n int) string {

@@ -93,11 +93,12 @@ func calendarFromEntry(e *calendar.CalendarListEntry) linking.Calendar {
 		name = e.Summary
 	}
 	return linking.Calendar{
-		ID:       e.Id,
-		Name:     name,
-		Primary:  e.Primary,
-		Color:    e.BackgroundColor,
-		CanWrite: e.AccessRole == "owner" || e.AccessRole == "writer",
+		ID:         e.Id,
+		Name:       name,
+		Primary:    e.Primary,
+		Color:      e.BackgroundColor,
+		CanWrite:   e.AccessRole == "owner" || e.AccessRole == "writer",
+		AccessRole: e.AccessRole,
 	}
 }
 

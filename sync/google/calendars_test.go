@@ -55,7 +55,7 @@ func TestCreateCalendarIsVisibleInTheEmulator(t *testing.T) {
 	if len(cals) != 3 {
 		t.Fatalf("calendars = %+v, want primary and two secondaries", cals)
 	}
-	if p := cals[0]; p.ID != personal || !p.Primary || !p.CanWrite || p.Color == "" || p.Name != personal {
+	if p := cals[0]; p.ID != personal || !p.Primary || !p.CanWrite || p.Color == "" || p.Name != personal || p.AccessRole != "owner" {
 		t.Errorf("first calendar = %+v, want the writable primary with a colour", p)
 	}
 	byID := map[string]linking.Calendar{}

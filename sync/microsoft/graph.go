@@ -209,7 +209,7 @@ func (c *Client) listCalendars(ctx context.Context, ts oauth2.TokenSource, userE
 		page, err := user.Calendars().Get(ctx, &users.ItemCalendarsRequestBuilderGetRequestConfiguration{
 			QueryParameters: &users.ItemCalendarsRequestBuilderGetQueryParameters{
 				Top:    &top,
-				Select: []string{"id", "name", "hexColor", "isDefaultCalendar", "canEdit"},
+				Select: []string{"id", "name", "hexColor", "isDefaultCalendar", "canEdit", "isRemovable"},
 			},
 		})
 		for pages := 1; ; pages++ {
@@ -307,12 +307,25 @@ func (c *Client) me(ctx context.Context, tok *oauth2.Token) (linking.Identity, e
 
 func toCalendar(cal models.Calendarable) linking.Calendar {
 	return linking.Calendar{
-		ID:       deref(cal.GetId()),
-		Name:     deref(cal.GetName()),
-		Primary:  derefBool(cal.GetIsDefaultCalendar()),
-		Color:    deref(cal.GetHexColor()),
-		CanWrite: derefBool(cal.GetCanEdit()),
+		ID:         deref(cal.GetId()),
+		Name:       deref(cal.GetName()),
+		Primary:    derefBool(cal.GetIsDefaultCalendar()),
+		Color:      deref(cal.GetHexColor()),
+		CanWrite:   derefBool(cal.GetCanEdit()),
+		AccessRole: accessRole(cal),
 	}
+}
+
+// accessRole names the account's right on a Graph calendar as Google
+// does: owner (its own), writer (shared, editable) or reader.
+func accessRole(cal models.Calendarable) string {
+	switch {
+	case derefBool(cal.GetIsRemovable()) || derefBool(cal.GetIsDefaultCalendar()):
+		return "owner"
+	case derefBool(cal.GetCanEdit()):
+		return "writer"
+	}
+	return "reader"
 }
 
 // graphError wraps an error of a Graph call, adding the sentinel or typed

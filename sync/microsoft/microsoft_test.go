@@ -101,7 +101,7 @@ func TestLinkThroughConsent(t *testing.T) {
 			}
 			cals, err := e.ms.Calendars(e.ctx, e.ms.TokenSource(e.ctx, tt.app, g.Token), "")
 			must(t, err)
-			wantCals := []linking.Calendar{{ID: tt.wantCal, Name: "Calendar", Primary: true, CanWrite: true}}
+			wantCals := []linking.Calendar{{ID: tt.wantCal, Name: "Calendar", Primary: true, CanWrite: true, AccessRole: "owner"}}
 			if !slices.Equal(cals, wantCals) {
 				t.Errorf("calendars = %+v, want %+v", cals, wantCals)
 			}

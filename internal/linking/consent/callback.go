@@ -362,13 +362,13 @@ func upsertCalendars(ctx context.Context, db *ent.Client, a *ent.CalendarAccount
 	for _, c := range cals {
 		i := slices.IndexFunc(have, func(h *ent.ProviderCalendar) bool { return h.CalendarID == c.ID })
 		if i >= 0 {
-			if err := db.ProviderCalendar.UpdateOne(have[i]).SetName(c.Name).SetPrimary(c.Primary).SetColor(c.Color).Exec(ctx); err != nil {
+			if err := db.ProviderCalendar.UpdateOne(have[i]).SetName(c.Name).SetPrimary(c.Primary).SetColor(c.Color).SetAccessRole(c.AccessRole).Exec(ctx); err != nil {
 				return err
 			}
 			continue
 		}
 		if err := db.ProviderCalendar.Create().SetAccountID(a.ID).SetCalendarID(c.ID).SetName(c.Name).
-			SetPrimary(c.Primary).SetColor(c.Color).SetSelected(c.Primary).Exec(ctx); err != nil {
+			SetPrimary(c.Primary).SetColor(c.Color).SetAccessRole(c.AccessRole).SetSelected(c.Primary).Exec(ctx); err != nil {
 			return err
 		}
 	}

@@ -55,8 +55,10 @@ type Options struct {
 	// Releaser applies the unlink policy to Calsync's events (nil: the
 	// events are left as they are).
 	Releaser Releaser
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// Imports hears about calendars chosen for import (nil: nobody).
+	Imports ImportJobs
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 // Service links and unlinks calendar accounts.
@@ -68,6 +70,7 @@ type Service struct {
 	jobs      Jobs
 	notifier  credentials.StatusNotifier
 	releaser  Releaser
+	imports   ImportJobs
 	now       func() time.Time
 	log       *slog.Logger
 }
@@ -82,7 +85,7 @@ func New(o Options) *Service {
 	}
 	return &Service{client: o.Client, box: o.Box, creds: o.Credentials,
 		publicURL: strings.TrimSuffix(o.PublicURL, "/"), jobs: o.Jobs, notifier: o.Notifier,
-		releaser: o.Releaser, now: o.Now, log: o.Logger}
+		releaser: o.Releaser, imports: o.Imports, now: o.Now, log: o.Logger}
 }
 
 // AttemptTTL is how long a consent may take.

@@ -1,0 +1,349 @@
+package inbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"calsync/ent"
+	"calsync/ent/externalevent"
+	"calsync/ent/providercalendar"
+	"calsync/internal/domain"
+	"calsync/internal/viewer"
+	"calsync/sync/engine"
+)
+
+// Change tells subscribers that a calendar's imported events changed.
+type Change struct {
+	OrgID, AccountID, CalendarID int
+	// UserIDs are the fieldworkers the calendar belongs to.
+	UserIDs []int
+	// From and To bound the changed events; nil after a full read.
+	From, To *time.Time
+	At       time.Time
+}
+
+// Notifier hears about changed imported events (live calendar views).
+type Notifier interface {
+	ExternalEventsChanged(ctx context.Context, c Change)
+}
+
+// Options configures a Reader.
+type Options struct {
+	Client      *ent.Client
+	Sources     map[domain.Provider]Source
+	Credentials engine.Credentials
+	Notifier    Notifier
+	Waker       Waker
+	// PublicURL is where providers send notifications
+	// (PublicURL/webhooks/google, PublicURL/webhooks/microsoft); ""
+	// turns notifications off (the safety poll still reads).
+	PublicURL string
+	// DaysBack and DaysAhead bound the imported window (default 30 and 180).
+	DaysBack, DaysAhead int
+	// PollEvery is the safety poll's mean period (default 15 min, jittered ±25 %).
+	PollEvery time.Duration
+	// ChannelTTL is the lifetime asked for channels and subscriptions
+	// (default 6 days; Graph allows a little under 7), RenewBefore how long
+	// before their end they are renewed (default 1 day).
+	ChannelTTL, RenewBefore time.Duration
+	// LockCalendar serializes reads of one calendar across workers.
+	LockCalendar func(ctx context.Context, calendarID int) (unlock func(), err error)
+	Now          func() time.Time
+	Logger       *slog.Logger
+}
+
+// Reader imports chosen calendars.
+type Reader struct{ o Options }
+
+// New returns a Reader.
+func New(o Options) *Reader {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.DaysBack <= 0 {
+		o.DaysBack = 30
+	}
+	if o.DaysAhead <= 0 {
+		o.DaysAhead = 180
+	}
+	if o.PollEvery <= 0 {
+		o.PollEvery = 15 * time.Minute
+	}
+	if o.ChannelTTL <= 0 {
+		o.ChannelTTL = 6 * 24 * time.Hour
+	}
+	if o.RenewBefore <= 0 {
+		o.RenewBefore = 24 * time.Hour
+	}
+	return &Reader{o: o}
+}
+
+// PollEvery is the safety poll's mean period.
+func (r *Reader) PollEvery() time.Duration { return r.o.PollEvery }
+
+// nextPoll is the jittered time of a calendar's next safety read: the
+// period ±25 %, so calendars linked together do not poll together.
+func (r *Reader) nextPoll() time.Time {
+	p := r.o.PollEvery
+	jitter := time.Duration((rand.Float64()*0.5 - 0.25) * float64(p))
+	return r.o.Now().Add(p + jitter)
+}
+
+// window is the span imported now.
+func (r *Reader) window() Window {
+	now := r.o.Now().UTC().Truncate(time.Hour)
+	return Window{From: now.AddDate(0, 0, -r.o.DaysBack), To: now.AddDate(0, 0, r.o.DaysAhead)}
+}
+
+// rollEvery is how far the window's end may lag behind before a full read
+// rolls it forward (incremental cursors keep the window they began with).
+const rollEvery = 24 * time.Hour
+
+// MaxRounds bounds the rounds of one Read while requests keep arriving.
+const MaxRounds = 5
+
+// ErrReadBehind means requests kept arriving: read the calendar again.
+var ErrReadBehind = errors.New("inbound: requests kept arriving; read the calendar again")
+
+// ErrStopped means the account cannot be read until a person acts
+// (re-authorization); the task is not retried.
+var ErrStopped = errors.New("inbound: the account cannot be read")
+
+// imports reports whether c's events are imported now.
+func imports(c *ent.ProviderCalendar) bool {
+	a := c.Edges.Account
+	return c.Selected && a != nil && engine.AccountSyncs(a) && len(a.Edges.Users) > 0
+}
+
+func (r *Reader) load(sys context.Context, calendarID int) (*ent.ProviderCalendar, error) {
+	c, err := r.o.Client.ProviderCalendar.Query().Where(providercalendar.ID(calendarID)).
+		WithAccount(func(q *ent.CalendarAccountQuery) { q.WithUsers() }).Only(sys)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Read reads one calendar until every request counted for it is handled.
+// A calendar no longer imported (deselected, account unlinked or waiting
+// for re-authorization) has its imported events removed instead.
+func (r *Reader) Read(ctx context.Context, orgID, calendarID int) error {
+	sys := viewer.SystemContext(ctx, orgID)
+	if r.o.LockCalendar != nil {
+		unlock, err := r.o.LockCalendar(ctx, calendarID)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	for range MaxRounds {
+		c, err := r.load(sys, calendarID)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("inbound: load calendar: %w", err)
+		}
+		want := c.ReadRequested
+		if !imports(c) {
+			if err := r.discard(sys, c); err != nil {
+				return err
+			}
+		} else if err := r.readOnce(sys, c); err != nil {
+			r.recordFailure(sys, c, err)
+			return err
+		}
+		upd := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).SetReadDone(max(want, c.ReadDone))
+		if imports(c) {
+			upd.SetLastReadAt(r.o.Now()).SetLastReadError("").SetNextPollAt(r.nextPoll())
+		}
+		if err := upd.Exec(sys); err != nil {
+			return fmt.Errorf("inbound: record read: %w", err)
+		}
+		now, err := r.o.Client.ProviderCalendar.Query().Where(providercalendar.ID(c.ID)).
+			Select(providercalendar.FieldReadRequested).Int(sys)
+		if err != nil || now == want {
+			return err
+		}
+	}
+	return ErrReadBehind
+}
+
+func (r *Reader) recordFailure(sys context.Context, c *ent.ProviderCalendar, err error) {
+	msg := err.Error()
+	if len(msg) > 2000 {
+		msg = msg[:2000]
+	}
+	// The safety poll tries again on its own schedule too.
+	if uerr := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).SetLastReadError(msg).SetNextPollAt(r.nextPoll()).
+		Exec(context.WithoutCancel(sys)); uerr != nil {
+		r.o.Logger.WarnContext(sys, "record read failure", slog.Int("calendar_id", c.ID), slog.Any("error", uerr))
+	}
+}
+
+// calendarRef addresses c at its provider.
+func calendarRef(c *ent.ProviderCalendar) engine.CalendarRef {
+	ref := engine.CalendarRef{CalendarID: c.CalendarID}
+	if a := c.Edges.Account; a != nil && a.CredentialMode == domain.CredentialServiceAccount {
+		ref.UserEmail = a.AccountEmail
+	}
+	return ref
+}
+
+type invalidator interface{ Invalidate() }
+
+// access returns the source and token source of c's account.
+func (r *Reader) access(sys context.Context, c *ent.ProviderCalendar) (Source, oauth2.TokenSource, error) {
+	a := c.Edges.Account
+	src, ok := r.o.Sources[a.Provider]
+	if !ok {
+		return nil, nil, fmt.Errorf("inbound: no reader for %s: %w", a.Provider, ErrStopped)
+	}
+	ts, err := r.o.Credentials.TokenSource(sys, a)
+	if err != nil {
+		return nil, nil, fmt.Errorf("inbound: credentials: %w", err)
+	}
+	return src, ts, nil
+}
+
+// readOnce reads c fully or incrementally and stores what it finds.
+func (r *Reader) readOnce(sys context.Context, c *ent.ProviderCalendar) error {
+	src, ts, err := r.access(sys, c)
+	if err != nil {
+		return err
+	}
+	w := r.window()
+	cursor := c.SyncCursor
+	if c.WindowTo == nil || c.WindowFrom == nil || w.To.Sub(*c.WindowTo) >= rollEvery {
+		cursor = "" // first read, or the window must roll forward
+	} else {
+		w = Window{From: *c.WindowFrom, To: *c.WindowTo}
+	}
+	st := &pageStore{r: r, sys: sys, cal: c, window: w, full: cursor == "", gen: c.ReadGen}
+	if st.full {
+		st.gen++
+	}
+	next, err := r.readWith(sys, src, ts, c, cursor, w, st)
+	if errors.Is(err, ErrCursorExpired) && cursor != "" {
+		// The provider forgot the cursor: read everything again; what the
+		// full read does not see is discarded below.
+		r.o.Logger.InfoContext(sys, "sync cursor expired, reading the calendar fully", slog.Int("calendar_id", c.ID))
+		w = r.window()
+		st = &pageStore{r: r, sys: sys, cal: c, window: w, full: true, gen: c.ReadGen + 1}
+		next, err = r.readWith(sys, src, ts, c, "", w, st)
+	}
+	if err != nil {
+		return err
+	}
+	if st.full {
+		n, err := r.o.Client.ExternalEvent.Delete().
+			Where(externalevent.CalendarRefID(c.ID), externalevent.ReadGenLT(st.gen)).Exec(sys)
+		if err != nil {
+			return fmt.Errorf("inbound: sweep: %w", err)
+		}
+		st.removed += n
+	}
+	upd := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).SetSyncCursor(next).SetReadGen(st.gen)
+	if st.full {
+		upd.SetWindowFrom(w.From).SetWindowTo(w.To)
+	}
+	if err := upd.Exec(sys); err != nil {
+		return fmt.Errorf("inbound: save cursor: %w", err)
+	}
+	if st.changed > 0 || st.removed > 0 {
+		r.notify(sys, c, st)
+	}
+	return nil
+}
+
+// readWith runs the provider read, refreshing a refused access token once.
+func (r *Reader) readWith(sys context.Context, src Source, ts oauth2.TokenSource, c *ent.ProviderCalendar, cursor string, w Window, st *pageStore) (string, error) {
+	next, err := src.ReadEvents(sys, ts, calendarRef(c), cursor, w, st.store)
+	if errors.Is(err, engine.ErrUnauthorized) {
+		if inv, ok := ts.(invalidator); ok {
+			inv.Invalidate()
+		}
+		next, err = src.ReadEvents(sys, ts, calendarRef(c), cursor, w, st.store)
+	}
+	switch {
+	case errors.Is(err, engine.ErrUnauthorized), errors.Is(err, engine.ErrForbidden):
+		return "", fmt.Errorf("%w: %v", ErrStopped, err)
+	case errors.Is(err, engine.ErrNotFound):
+		// The calendar is gone at the provider: stop importing it.
+		r.o.Logger.InfoContext(sys, "imported calendar no longer exists", slog.Int("calendar_id", c.ID))
+		if uerr := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).SetSelected(false).Exec(sys); uerr != nil {
+			return "", uerr
+		}
+		return "", fmt.Errorf("inbound: the calendar no longer exists at the provider: %w", ErrStopped)
+	}
+	return next, err
+}
+
+func (r *Reader) notify(sys context.Context, c *ent.ProviderCalendar, st *pageStore) {
+	if r.o.Notifier == nil {
+		return
+	}
+	ch := Change{OrgID: c.OrganizationID, AccountID: c.AccountID, CalendarID: c.ID, At: r.o.Now()}
+	for _, u := range c.Edges.Account.Edges.Users {
+		ch.UserIDs = append(ch.UserIDs, u.ID)
+	}
+	if !st.full && !st.spanFrom.IsZero() && !st.spanUnknown {
+		from, to := st.spanFrom, st.spanTo
+		ch.From, ch.To = &from, &to
+	}
+	r.o.Notifier.ExternalEventsChanged(sys, ch)
+}
+
+// discard removes what was imported from c and forgets its cursor (the
+// calendar is no longer imported).
+func (r *Reader) discard(sys context.Context, c *ent.ProviderCalendar) error {
+	n, err := r.o.Client.ExternalEvent.Delete().Where(externalevent.CalendarRefID(c.ID)).Exec(sys)
+	if err != nil {
+		return fmt.Errorf("inbound: discard: %w", err)
+	}
+	if err := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).ClearSyncCursor().ClearWindowFrom().ClearWindowTo().
+		ClearNextPollAt().Exec(sys); err != nil {
+		return fmt.Errorf("inbound: discard: %w", err)
+	}
+	if n > 0 && r.o.Notifier != nil {
+		ch := Change{OrgID: c.OrganizationID, AccountID: c.AccountID, CalendarID: c.ID, At: r.o.Now()}
+		if a := c.Edges.Account; a != nil {
+			for _, u := range a.Edges.Users {
+				ch.UserIDs = append(ch.UserIDs, u.ID)
+			}
+		}
+		r.o.Notifier.ExternalEventsChanged(sys, ch)
+	}
+	return nil
+}
+
+// Forget stops importing every calendar of an account that is being left
+// by its last user: channels are stopped while the credentials still work,
+// and the imported events removed. Failures at the provider are logged
+// (the channels expire on their own).
+func (r *Reader) Forget(ctx context.Context, a *ent.CalendarAccount) {
+	sys := viewer.SystemContext(ctx, a.OrganizationID)
+	cals, err := r.o.Client.ProviderCalendar.Query().Where(providercalendar.AccountID(a.ID)).
+		WithAccount(func(q *ent.CalendarAccountQuery) { q.WithUsers() }).All(sys)
+	if err != nil {
+		r.o.Logger.WarnContext(ctx, "forget imported calendars", slog.Int("account_id", a.ID), slog.Any("error", err))
+		return
+	}
+	for _, c := range cals {
+		if c.ChannelID != "" {
+			r.stopChannel(sys, c)
+		}
+		if err := r.discard(sys, c); err != nil {
+			r.o.Logger.WarnContext(ctx, "forget imported calendar", slog.Int("calendar_id", c.ID), slog.Any("error", err))
+		}
+	}
+}

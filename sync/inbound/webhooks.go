@@ -1,0 +1,261 @@
+package inbound
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"calsync/ent"
+	"calsync/ent/providercalendar"
+	"calsync/internal/viewer"
+)
+
+// Bounds on what a notification may cost before it is refused.
+const (
+	maxHeaderValue     = 512
+	maxValidationToken = 4096
+	// maxNotificationBody bounds a Graph notification POST (Graph sends a
+	// few KiB; batches of many subscriptions stay far below this).
+	maxNotificationBody = 1 << 20
+	maxNotifications    = 1000
+	// webhookWork bounds the database work of one notification, within
+	// Graph's 3 s.
+	webhookWork = 2500 * time.Millisecond
+)
+
+// WebhookHandler serves the providers' notifications: POST
+// /webhooks/google and POST /webhooks/microsoft. A notification is only a
+// hint: a verified one counts a read request for the calendar and wakes
+// the read; forged or unknown ones are refused with a 4xx and change
+// nothing.
+func (r *Reader) WebhookHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc(GoogleWebhookPath, r.googleWebhook)
+	mux.HandleFunc(MicrosoftWebhookPath, r.microsoftWebhook)
+	return mux
+}
+
+func plain(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, msg)
+}
+
+func tokensEqual(a, b string) bool {
+	return b != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// channelCalendars finds the calendars whose channel ids are ids.
+func (r *Reader) channelCalendars(ctx context.Context, ids []string) (map[string]*ent.ProviderCalendar, error) {
+	cals, err := r.o.Client.ProviderCalendar.Query().Where(providercalendar.ChannelIDIn(ids...)).
+		All(viewer.AllTenantsContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*ent.ProviderCalendar, len(cals))
+	for _, c := range cals {
+		out[c.ChannelID] = c
+	}
+	return out, nil
+}
+
+// wakeRead counts a read request for c and wakes it.
+func (r *Reader) wakeRead(ctx context.Context, c *ent.ProviderCalendar) error {
+	sys := viewer.SystemContext(ctx, c.OrganizationID)
+	reqs, err := RequestRead(sys, r.o.Client, c.ID)
+	if err != nil {
+		return err
+	}
+	if r.o.Waker == nil {
+		return nil
+	}
+	// The request is counted: should the wake-up be lost, the next poll
+	// or notification still finds read_requested ahead of read_done.
+	return r.o.Waker.WakeReads(context.WithoutCancel(ctx), reqs...)
+}
+
+func (r *Reader) googleWebhook(w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		plain(w, http.StatusMethodNotAllowed, "POST only")
+		return
+	}
+	// Google's notifications carry no body; read a little of any sent.
+	_, _ = io.Copy(io.Discard, io.LimitReader(req.Body, 64<<10))
+	h := req.Header
+	id, token := h.Get("X-Goog-Channel-ID"), h.Get("X-Goog-Channel-Token")
+	state, resource := h.Get("X-Goog-Resource-State"), h.Get("X-Goog-Resource-ID")
+	if id == "" || state == "" || len(id) > maxHeaderValue || len(token) > maxHeaderValue || len(resource) > maxHeaderValue {
+		plain(w, http.StatusBadRequest, "not a Google Calendar notification")
+		return
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), webhookWork)
+	defer cancel()
+	cals, err := r.channelCalendars(ctx, []string{id})
+	if err != nil {
+		r.o.Logger.WarnContext(ctx, "google notification", slog.Any("error", err))
+		plain(w, http.StatusServiceUnavailable, "try again")
+		return
+	}
+	c := cals[id]
+	if c == nil {
+		plain(w, http.StatusNotFound, "unknown channel")
+		return
+	}
+	if !tokensEqual(token, c.ChannelToken) || (c.ChannelResourceID != "" && resource != c.ChannelResourceID) {
+		plain(w, http.StatusForbidden, "channel token does not match")
+		return
+	}
+	switch state {
+	case "sync":
+		// The channel works; nothing changed yet.
+	case "exists", "not_exists":
+		if err := r.wakeRead(ctx, c); err != nil {
+			r.o.Logger.WarnContext(ctx, "google notification", slog.Int("calendar_id", c.ID), slog.Any("error", err))
+			plain(w, http.StatusServiceUnavailable, "try again")
+			return
+		}
+	default:
+		plain(w, http.StatusBadRequest, "unknown resource state")
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// graphNotification is one item of a Graph notification POST (change or
+// lifecycle).
+type graphNotification struct {
+	SubscriptionID string  `json:"subscriptionId"`
+	ClientState    *string `json:"clientState"`
+	ChangeType     string  `json:"changeType"`
+	LifecycleEvent string  `json:"lifecycleEvent"`
+}
+
+func (r *Reader) microsoftWebhook(w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		plain(w, http.StatusMethodNotAllowed, "POST only")
+		return
+	}
+	if q := req.URL.Query(); q.Has("validationToken") {
+		// The subscription handshake: echo the (decoded) token as text.
+		vt := q.Get("validationToken")
+		if vt == "" || len(vt) > maxValidationToken {
+			plain(w, http.StatusBadRequest, "bad validation token")
+			return
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(req.Body, 64<<10))
+		plain(w, http.StatusOK, vt)
+		return
+	}
+	var body struct {
+		Value []graphNotification `json:"value"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, req.Body, maxNotificationBody))
+	if err := dec.Decode(&body); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			plain(w, http.StatusRequestEntityTooLarge, "notification too large")
+			return
+		}
+		plain(w, http.StatusBadRequest, "not a Microsoft Graph notification")
+		return
+	}
+	if len(body.Value) == 0 || len(body.Value) > maxNotifications {
+		plain(w, http.StatusBadRequest, "not a Microsoft Graph notification")
+		return
+	}
+	ids := make([]string, 0, len(body.Value))
+	for _, n := range body.Value {
+		if n.SubscriptionID == "" || len(n.SubscriptionID) > maxHeaderValue {
+			plain(w, http.StatusBadRequest, "notification without subscription")
+			return
+		}
+		ids = append(ids, n.SubscriptionID)
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), webhookWork)
+	defer cancel()
+	cals, err := r.channelCalendars(ctx, ids)
+	if err != nil {
+		r.o.Logger.WarnContext(ctx, "microsoft notification", slog.Any("error", err))
+		plain(w, http.StatusServiceUnavailable, "try again")
+		return
+	}
+	// Verify every item before acting on any.
+	var verified []graphNotification
+	forged := false
+	for _, n := range body.Value {
+		c := cals[n.SubscriptionID]
+		switch {
+		case c == nil:
+		case n.ClientState == nil || !tokensEqual(*n.ClientState, c.ChannelToken):
+			forged = true
+		default:
+			verified = append(verified, n)
+		}
+	}
+	if len(verified) == 0 {
+		if forged {
+			plain(w, http.StatusForbidden, "clientState does not match")
+		} else {
+			plain(w, http.StatusNotFound, "unknown subscription")
+		}
+		return
+	}
+	done := map[int]bool{}
+	for _, n := range verified {
+		c := cals[n.SubscriptionID]
+		if err := r.graphNotified(ctx, c, n, done); err != nil {
+			r.o.Logger.WarnContext(ctx, "microsoft notification", slog.Int("calendar_id", c.ID), slog.Any("error", err))
+			plain(w, http.StatusServiceUnavailable, "try again")
+			return
+		}
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// graphNotified acts on one verified Graph notification; done holds the
+// calendars already woken by this POST.
+func (r *Reader) graphNotified(ctx context.Context, c *ent.ProviderCalendar, n graphNotification, done map[int]bool) error {
+	sys := viewer.SystemContext(ctx, c.OrganizationID)
+	switch n.LifecycleEvent {
+	case "":
+	case "reauthorizationRequired":
+		// Renew now: mark the subscription due and wake its watch.
+		if err := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).SetChannelExpiresAt(r.o.Now()).Exec(sys); err != nil {
+			return err
+		}
+		if r.o.Waker != nil {
+			return r.o.Waker.WakeWatch(context.WithoutCancel(ctx), c.OrganizationID, c.ID)
+		}
+		return nil
+	case "subscriptionRemoved":
+		// Graph ended it: subscribe again, and read what may have been
+		// missed meanwhile.
+		if err := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).ClearChannelID().ClearChannelResourceID().
+			ClearChannelToken().ClearChannelExpiresAt().Exec(sys); err != nil {
+			return err
+		}
+		if r.o.Waker != nil {
+			if err := r.o.Waker.WakeWatch(context.WithoutCancel(ctx), c.OrganizationID, c.ID); err != nil {
+				return err
+			}
+		}
+	case "missed":
+		// Some notifications were not delivered: read the changes.
+	default:
+		return nil // a lifecycle event Calsync does not know: nothing to do
+	}
+	if done[c.ID] {
+		return nil
+	}
+	done[c.ID] = true
+	return r.wakeRead(ctx, c)
+}
