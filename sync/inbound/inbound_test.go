@@ -19,6 +19,7 @@ import (
 	"calsync/internal/testenv"
 	"calsync/internal/viewer"
 	"calsync/sync/emulator/emucore"
+	"calsync/sync/emulator/gcal"
 	"calsync/sync/inbound"
 )
 
@@ -33,7 +34,7 @@ type fixture struct {
 	clock *emucore.FakeClock
 }
 
-func setup(t *testing.T, k testenv.ProviderKit, slug string, clock *emucore.FakeClock) *fixture {
+func setup(t *testing.T, k testenv.ProviderKit, slug string, clock *emucore.FakeClock, destination ...string) *fixture {
 	t.Helper()
 	var now func() time.Time
 	if clock != nil {
@@ -46,7 +47,12 @@ func setup(t *testing.T, k testenv.ProviderKit, slug string, clock *emucore.Fake
 	org := env.SeedOrg(t, slug)
 	f := &fixture{env: env, kit: k, org: org, clock: clock}
 	f.admin = env.SignIn(t, org.Admin.Email, testenv.Password)
-	f.admin.MustDo(t, `mutation($p:Provider!){updateProviderConfig(input:{provider:$p,enabled:true}){id}}`, map[string]any{"p": string(k.Provider)}, nil)
+	dest := "PRIMARY"
+	if len(destination) > 0 {
+		dest = destination[0]
+	}
+	f.admin.MustDo(t, `mutation($p:Provider!,$d:ProviderConfigDestination!){updateProviderConfig(input:{provider:$p,enabled:true,destination:$d}){id}}`,
+		map[string]any{"p": string(k.Provider), "d": dest}, nil)
 	f.fw = env.SignIn(t, org.Fieldworker.Email, testenv.Password)
 	k.Link(t, env, f.fw, org.Fieldworker.Email)
 	a, err := env.App.Client().CalendarAccount.Query().Where(calendaraccount.ProviderEQ(k.Provider)).Only(f.sys())
@@ -134,6 +140,8 @@ type spec struct {
 	private    bool
 	free       bool
 	daily      int // occurrences of a daily series (0: single)
+	// calendar is the provider's calendar id ("": the primary calendar).
+	calendar string
 }
 
 // create makes the event in the fieldworker's primary calendar, as they
@@ -158,7 +166,11 @@ func (f *fixture) create(t *testing.T, s spec) string {
 			body["recurrence"] = []string{fmt.Sprintf("RRULE:FREQ=DAILY;COUNT=%d", s.daily)}
 		}
 		data, _ := json.Marshal(body)
-		raw, err = emu.Google.InsertEventAsUser(f.acct.AccountEmail, data)
+		cal := f.acct.AccountEmail
+		if s.calendar != "" {
+			cal = s.calendar
+		}
+		raw, err = emu.Google.InsertEventAsUser(cal, data)
 	} else {
 		body = map[string]any{"subject": s.title,
 			"start": map[string]any{"dateTime": s.start.Format("2006-01-02T15:04:05"), "timeZone": "UTC"},
@@ -176,7 +188,11 @@ func (f *fixture) create(t *testing.T, s spec) string {
 			}
 		}
 		data, _ := json.Marshal(body)
-		raw, err = emu.Microsoft.CreateEvent(f.acct.AccountEmail, f.primary(t).CalendarID, data)
+		cal := s.calendar
+		if cal == "" {
+			cal = f.primary(t).CalendarID
+		}
+		raw, err = emu.Microsoft.CreateEvent(f.acct.AccountEmail, cal, data)
 	}
 	if err != nil {
 		t.Fatalf("create %q at the provider: %v", s.title, err)
@@ -583,6 +599,89 @@ func TestDeselectAndUnlinkCleanUp(t *testing.T) {
 				t.Errorf("unlinked account's events remain: %q", got)
 			}
 			f.waitChannels(t, "channel stopped on unlink", func(chs map[string]time.Time) bool { return len(chs) == 0 })
+		})
+	}
+}
+
+func TestOtherCalendarsAndDeactivation(t *testing.T) {
+	for _, k := range testenv.Kits {
+		t.Run(string(k.Provider), func(t *testing.T) {
+			f := setup(t, k, "others-"+strings.ToLower(string(k.Provider)), nil)
+			emu := f.env.App.Emulators
+			var family string
+			if k.Provider == domain.ProviderGoogle {
+				c, err := emu.Google.CreateCalendar(f.acct.AccountEmail, gcal.CalendarInfo{Summary: "Family", TimeZone: "UTC"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				family = c.ID
+			} else {
+				c, err := emu.Microsoft.CreateCalendar(f.acct.AccountEmail, "Family")
+				if err != nil {
+					t.Fatal(err)
+				}
+				family = c.ID
+			}
+			day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 4)
+			f.create(t, spec{title: "School run", start: day.Add(8 * time.Hour), end: day.Add(9 * time.Hour), calendar: family})
+			f.create(t, spec{title: "Work thing", start: day.Add(10 * time.Hour), end: day.Add(11 * time.Hour)})
+			f.waitTitles(t, "only the primary calendar", "Work thing")
+
+			// The calendar list is read again on demand: Family appears, not imported.
+			type cal struct {
+				ID, CalendarID, Name, AccessRole string
+				Primary, Selected             bool
+			}
+			var out struct{ RefreshCalendars struct{ Calendars []cal } }
+			f.fw.MustDo(t, `mutation($p:Provider!){refreshCalendars(provider:$p){calendars{id calendarID name accessRole primary selected}}}`,
+				map[string]any{"p": string(k.Provider)}, &out)
+			var ids []string
+			var fam *cal
+			for i, c := range out.RefreshCalendars.Calendars {
+				if c.CalendarID == family {
+					fam = &out.RefreshCalendars.Calendars[i]
+				}
+				if c.Primary || c.CalendarID == family {
+					ids = append(ids, c.ID)
+				}
+			}
+			if fam == nil || fam.Name != "Family" || fam.Selected || fam.AccessRole != "owner" {
+				t.Fatalf("after refreshCalendars: %+v", out.RefreshCalendars.Calendars)
+			}
+			// An admin chooses it for the fieldworker.
+			f.admin.MustDo(t, `mutation($p:Provider!,$u:ID!,$ids:[ID!]!){selectImportedCalendars(provider:$p,userId:$u,calendarIds:$ids){id}}`,
+				map[string]any{"p": string(k.Provider), "u": f.org.Fieldworker.ID, "ids": ids}, nil)
+			f.waitTitles(t, "both calendars", "School run", "Work thing")
+			f.waitChannels(t, "both watched", func(chs map[string]time.Time) bool { return len(chs) == 2 })
+
+			// Deactivation ends the import like unlinking.
+			f.admin.MustDo(t, `mutation($u:ID!){deactivateUser(id:$u){id}}`, map[string]any{"u": f.org.Fieldworker.ID}, nil)
+			f.waitTitles(t, "after deactivation")
+			f.waitChannels(t, "channels stopped on deactivation", func(chs map[string]time.Time) bool { return len(chs) == 0 })
+		})
+	}
+}
+
+func TestCalsyncCalendarIsNeverImported(t *testing.T) {
+	for _, k := range testenv.Kits {
+		t.Run(string(k.Provider), func(t *testing.T) {
+			f := setup(t, k, "own-"+strings.ToLower(string(k.Provider)), nil, "SECONDARY")
+			dest, err := f.env.App.Client().ProviderCalendar.Query().
+				Where(providercalendar.AccountID(f.acct.ID), providercalendar.CalendarID(f.acct.DestinationCalendarID)).Only(f.sys())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dest.Primary || dest.Selected {
+				t.Fatalf("Calsync's calendar %+v", dest)
+			}
+			res := f.fw.Do(t, `mutation($p:Provider!,$ids:[ID!]!){selectImportedCalendars(provider:$p,calendarIds:$ids){id}}`,
+				map[string]any{"p": string(k.Provider), "ids": []int{f.primary(t).ID, dest.ID}})
+			if len(res.Errors) != 1 || res.Errors[0].Code() != "BAD_USER_INPUT" || !strings.Contains(res.Errors[0].Message, "cannot be imported") {
+				t.Fatalf("importing Calsync's own calendar: %+v", res.Errors)
+			}
+			if f.primary(t).Selected != true {
+				t.Errorf("a refused choice changed the selection")
+			}
 		})
 	}
 }
