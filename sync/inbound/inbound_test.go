@@ -630,7 +630,7 @@ func TestOtherCalendarsAndDeactivation(t *testing.T) {
 			// The calendar list is read again on demand: Family appears, not imported.
 			type cal struct {
 				ID, CalendarID, Name, AccessRole string
-				Primary, Selected             bool
+				Primary, Selected                bool
 			}
 			var out struct{ RefreshCalendars struct{ Calendars []cal } }
 			f.fw.MustDo(t, `mutation($p:Provider!){refreshCalendars(provider:$p){calendars{id calendarID name accessRole primary selected}}}`,

@@ -11,7 +11,9 @@ import (
 	"golang.org/x/oauth2"
 
 	"calsync/ent"
+	"calsync/ent/calendaraccount"
 	"calsync/ent/externalevent"
+	"calsync/ent/predicate"
 	"calsync/ent/providercalendar"
 	"calsync/internal/domain"
 	"calsync/internal/viewer"
@@ -118,10 +120,28 @@ var ErrReadBehind = errors.New("inbound: requests kept arriving; read the calend
 // (re-authorization); the task is not retried.
 var ErrStopped = errors.New("inbound: the account cannot be read")
 
-// imports reports whether c's events are imported now.
-func imports(c *ent.ProviderCalendar) bool {
+// wanted reports whether c's events are to be imported: chosen, in an
+// account someone still uses. An account waiting for re-authorization is
+// still wanted: its copy stays (stale rather than empty) until it works
+// again.
+func wanted(c *ent.ProviderCalendar) bool {
 	a := c.Edges.Account
-	return c.Selected && a != nil && engine.AccountSyncs(a) && len(a.Edges.Users) > 0
+	return c.Selected && a != nil && len(a.Edges.Users) > 0 &&
+		a.Status != calendaraccount.StatusDISCONNECTED && a.Status != calendaraccount.StatusREVOKED
+}
+
+// imports reports whether c can be read now.
+func imports(c *ent.ProviderCalendar) bool {
+	return wanted(c) && engine.AccountSyncs(c.Edges.Account)
+}
+
+// unwanted selects the calendars whose imports must end (the predicate
+// form of !wanted).
+func unwanted() predicate.ProviderCalendar {
+	return providercalendar.Or(providercalendar.Selected(false),
+		providercalendar.HasAccountWith(calendaraccount.Or(
+			calendaraccount.StatusIn(calendaraccount.StatusDISCONNECTED, calendaraccount.StatusREVOKED),
+			calendaraccount.Not(calendaraccount.HasUsers()))))
 }
 
 func (r *Reader) load(sys context.Context, calendarID int) (*ent.ProviderCalendar, error) {
@@ -154,10 +174,12 @@ func (r *Reader) Read(ctx context.Context, orgID, calendarID int) error {
 			return fmt.Errorf("inbound: load calendar: %w", err)
 		}
 		want := c.ReadRequested
-		if !imports(c) {
+		if !wanted(c) {
 			if err := r.discard(sys, c); err != nil {
 				return err
 			}
+		} else if !imports(c) {
+			return nil // waiting for re-authorization: the copy stays
 		} else if err := r.readOnce(sys, c); err != nil {
 			r.recordFailure(sys, c, err)
 			return err

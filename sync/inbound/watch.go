@@ -67,11 +67,14 @@ func (r *Reader) EnsureWatch(ctx context.Context, orgID, calendarID int) error {
 		return fmt.Errorf("inbound: load calendar: %w", err)
 	}
 	url := r.webhookURL(c.Edges.Account.Provider)
-	if !imports(c) || url == "" {
+	if !wanted(c) || url == "" {
 		if c.ChannelID != "" {
 			r.stopChannel(sys, c)
 		}
 		return nil
+	}
+	if !imports(c) {
+		return nil // waiting for re-authorization; renewed once it works
 	}
 	now := r.o.Now()
 	if c.ChannelID != "" && c.ChannelExpiresAt != nil && c.ChannelExpiresAt.Sub(now) > r.o.RenewBefore {
@@ -210,7 +213,7 @@ func (r *Reader) Maintain(ctx context.Context) (Due, error) {
 			// Live and due for renewal.
 			providercalendar.And(importing, providercalendar.ChannelExpiresAtLTE(now.Add(r.o.RenewBefore))),
 			// Live and no longer wanted.
-			providercalendar.And(providercalendar.ChannelIDNEQ(""), providercalendar.Not(importing)),
+			providercalendar.And(providercalendar.ChannelIDNEQ(""), unwanted()),
 		))
 	}
 	watches, err := q.Limit(maintainBatch).Select(providercalendar.FieldID, providercalendar.FieldOrganizationID).All(all)
