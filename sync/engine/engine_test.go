@@ -15,6 +15,7 @@ import (
 
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/providercalendar"
 	"calsync/ent/syncrun"
 	"calsync/internal/domain"
 	"calsync/internal/testenv"
@@ -69,6 +70,22 @@ func (f *fixture) link(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.account = a
+	// Linking also starts importing the primary calendar: wait until it
+	// is watched, so the provider calls that makes (a POST) do not take
+	// faults the tests aim at the push.
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		n, err := f.env.App.Client().ProviderCalendar.Query().
+			Where(providercalendar.AccountID(a.ID), providercalendar.Selected(true), providercalendar.ChannelIDNEQ("")).Count(sys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the linked calendar was never watched")
+		}
+	}
 }
 
 // events reads the destination calendar at the provider.
