@@ -24,7 +24,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -33,17 +32,17 @@ import (
 
 // Conflicts is the resolver for the conflicts field.
 func (r *bookingResolver) Conflicts(ctx context.Context, obj *ent.Booking) ([]*model.CalendarEntry, error) {
-	panic(fmt.Errorf("not implemented: Conflicts - conflicts"))
+	return r.conflicts(ctx, obj)
 }
 
 // Title is the resolver for the title field.
 func (r *externalEventResolver) Title(ctx context.Context, obj *ent.ExternalEvent) (string, error) {
-	panic(fmt.Errorf("not implemented: Title - title"))
+	return r.externalEventTitle(ctx, obj)
 }
 
 // Provider is the resolver for the provider field.
 func (r *externalEventResolver) Provider(ctx context.Context, obj *ent.ExternalEvent) (domain.Provider, error) {
-	panic(fmt.Errorf("not implemented: Provider - provider"))
+	return r.externalEventProvider(ctx, obj)
 }
 
 // SignIn is the resolver for the signIn field.
@@ -296,12 +295,12 @@ func (r *mutationResolver) ResyncCalendar(ctx context.Context, provider domain.P
 
 // SelectImportedCalendars is the resolver for the selectImportedCalendars field.
 func (r *mutationResolver) SelectImportedCalendars(ctx context.Context, provider domain.Provider, userID *int, calendarIds []int) (*ent.CalendarAccount, error) {
-	panic(fmt.Errorf("not implemented: SelectImportedCalendars - selectImportedCalendars"))
+	return r.Consent.SelectCalendars(ctx, subjectUser(ctx, userID), provider, calendarIds)
 }
 
 // RefreshCalendars is the resolver for the refreshCalendars field.
 func (r *mutationResolver) RefreshCalendars(ctx context.Context, provider domain.Provider, userID *int) (*ent.CalendarAccount, error) {
-	panic(fmt.Errorf("not implemented: RefreshCalendars - refreshCalendars"))
+	return r.Consent.RefreshCalendars(ctx, subjectUser(ctx, userID), provider)
 }
 
 // HasClientSecret is the resolver for the hasClientSecret field.
@@ -411,12 +410,12 @@ func (r *queryResolver) Outbox(ctx context.Context, after *entgql.Cursor[int], f
 
 // CalendarView is the resolver for the calendarView field.
 func (r *queryResolver) CalendarView(ctx context.Context, from time.Time, to time.Time, fieldworkerIds []int) (*model.CalendarView, error) {
-	panic(fmt.Errorf("not implemented: CalendarView - calendarView"))
+	return r.calendarView(ctx, from, to, fieldworkerIds)
 }
 
 // Overlaps is the resolver for the overlaps field.
 func (r *queryResolver) Overlaps(ctx context.Context, fieldworkerID int, from time.Time, to time.Time, excludeBookingID *int) ([]*model.CalendarEntry, error) {
-	panic(fmt.Errorf("not implemented: Overlaps - overlaps"))
+	return r.overlaps(ctx, fieldworkerID, from, to, excludeBookingID)
 }
 
 // BookingChanged is the resolver for the bookingChanged field.
@@ -501,7 +500,7 @@ func (r *subscriptionResolver) SyncStatusChanged(ctx context.Context, userID *in
 
 // ExternalEventsChanged is the resolver for the externalEventsChanged field.
 func (r *subscriptionResolver) ExternalEventsChanged(ctx context.Context, fieldworkerID *int) (<-chan *model.ExternalEventsChangedEvent, error) {
-	panic(fmt.Errorf("not implemented: ExternalEventsChanged - externalEventsChanged"))
+	return r.externalEventsChanged(ctx, fieldworkerID)
 }
 
 // CalendarSync is the resolver for the calendarSync field.

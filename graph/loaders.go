@@ -22,6 +22,8 @@ import (
 // per user.
 type loaders struct {
 	calendarSync *dataloadgen.Loader[syncKey, *model.CalendarSync]
+	// calendar batches the calendar view's per-object reads.
+	calendar *calendarLoaders
 }
 
 // syncKey is one user's sync for one provider.
@@ -36,6 +38,7 @@ func (r *Resolver) newLoaders() *loaders {
 		// just changed, or a subscription's next event reads, is never
 		// answered from an earlier load.
 		calendarSync: dataloadgen.NewLoader(r.loadCalendarSyncs, dataloadgen.WithoutCache()),
+		calendar:     r.newCalendarLoaders(),
 	}
 }
 

@@ -34,8 +34,18 @@ type fixture struct {
 	clock *emucore.FakeClock
 }
 
-func setup(t *testing.T, k testenv.ProviderKit, slug string, clock *emucore.FakeClock, destination ...string) *fixture {
+// opts vary the fixture: the application's clock, the destination mode,
+// and quiet (the fieldworker hosts no booking, so Calsync pushes nothing
+// and the provider sends no notification the test did not cause).
+type opts struct {
+	clock       *emucore.FakeClock
+	destination string
+	quiet       bool
+}
+
+func setup(t *testing.T, k testenv.ProviderKit, slug string, o opts) *fixture {
 	t.Helper()
+	clock := o.clock
 	var now func() time.Time
 	if clock != nil {
 		now = clock.Now
@@ -48,8 +58,11 @@ func setup(t *testing.T, k testenv.ProviderKit, slug string, clock *emucore.Fake
 	f := &fixture{env: env, kit: k, org: org, clock: clock}
 	f.admin = env.SignIn(t, org.Admin.Email, testenv.Password)
 	dest := "PRIMARY"
-	if len(destination) > 0 {
-		dest = destination[0]
+	if o.destination != "" {
+		dest = o.destination
+	}
+	if o.quiet {
+		f.admin.MustDo(t, `mutation($id:ID!){deleteBooking(id:$id)}`, map[string]any{"id": org.Booking.ID}, nil)
 	}
 	f.admin.MustDo(t, `mutation($p:Provider!,$d:ProviderConfigDestination!){updateProviderConfig(input:{provider:$p,enabled:true,destination:$d}){id}}`,
 		map[string]any{"p": string(k.Provider), "d": dest}, nil)
@@ -61,8 +74,33 @@ func setup(t *testing.T, k testenv.ProviderKit, slug string, clock *emucore.Fake
 	}
 	f.acct = a
 	// The primary calendar is imported by default and watched.
-	f.waitCalendar(t, "watched after linking", func(c *ent.ProviderCalendar) bool { return c.ChannelID != "" && c.LastReadAt != nil })
+	f.waitCalendar(t, "watched after linking", func(c *ent.ProviderCalendar) bool {
+		return c.ChannelID != "" && c.ChannelExpiresAt != nil && c.LastReadAt != nil
+	})
 	return f
+}
+
+// settle waits until the initial push and every read it caused are done
+// (Calsync's own events notify too), so a test's next change is the only
+// one in flight.
+func (f *fixture) settle(t *testing.T) {
+	t.Helper()
+	quietSince := time.Now()
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		a, err := f.env.App.Client().CalendarAccount.Get(f.sys(), f.acct.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := f.primary(t)
+		if a.LastSyncedAt == nil || a.SyncDone != a.SyncRequested || c.ReadDone != c.ReadRequested {
+			quietSince = time.Now()
+			continue
+		}
+		if time.Since(quietSince) > 400*time.Millisecond {
+			return
+		}
+	}
+	t.Fatal("the linked calendar never settled")
 }
 
 func (f *fixture) sys() context.Context { return viewer.SystemContext(context.Background(), f.org.ID) }
@@ -316,7 +354,7 @@ func (f *fixture) notify(t *testing.T, c *ent.ProviderCalendar, channelID, token
 func TestImportFollowsTheProvider(t *testing.T) {
 	for _, k := range testenv.Kits {
 		t.Run(string(k.Provider), func(t *testing.T) {
-			f := setup(t, k, "import-"+strings.ToLower(string(k.Provider)), nil)
+			f := setup(t, k, "import-"+strings.ToLower(string(k.Provider)), opts{})
 			day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 2)
 			at := func(h int) time.Time { return day.Add(time.Duration(h) * time.Hour) }
 
@@ -360,15 +398,28 @@ func TestImportFollowsTheProvider(t *testing.T) {
 			f.create(t, spec{title: "Marker", start: at(17), end: at(18)})
 			f.waitTitles(t, "Calsync's event left out", "Dentist", "Gym maybe", "Marker", "Standup", "Standup", "Standup", "Therapy")
 
+			// An exception of the series: one occurrence renamed, another deleted.
+			var occ []*ent.ExternalEvent
+			for _, e := range f.imported(t) {
+				if e.Title == "Standup" {
+					occ = append(occ, e)
+				}
+			}
+			sort.Slice(occ, func(i, j int) bool { return occ[i].StartAt.Before(occ[j].StartAt) })
+			f.rename(t, occ[1].ProviderEventID, "Standup (long)")
+			f.waitTitles(t, "an occurrence renamed", "Dentist", "Gym maybe", "Marker", "Standup", "Standup", "Standup (long)", "Therapy")
+			f.remove(t, occ[2].ProviderEventID)
+			f.waitTitles(t, "an occurrence deleted", "Dentist", "Gym maybe", "Marker", "Standup", "Standup (long)", "Therapy")
+
 			f.rename(t, dentist, "Dentist (moved)")
-			f.waitTitles(t, "renamed at the provider", "Dentist (moved)", "Gym maybe", "Marker", "Standup", "Standup", "Standup", "Therapy")
+			f.waitTitles(t, "renamed at the provider", "Dentist (moved)", "Gym maybe", "Marker", "Standup", "Standup (long)", "Therapy")
 			f.remove(t, dentist)
-			f.waitTitles(t, "deleted at the provider", "Gym maybe", "Marker", "Standup", "Standup", "Standup", "Therapy")
+			f.waitTitles(t, "deleted at the provider", "Gym maybe", "Marker", "Standup", "Standup (long)", "Therapy")
 
 			// The provider forgets the cursor: a full read, nothing lost or doubled.
 			f.expireCursor(t)
 			f.create(t, spec{title: "After expiry", start: at(19), end: at(20)})
-			f.waitTitles(t, "after the cursor expired", "After expiry", "Gym maybe", "Marker", "Standup", "Standup", "Standup", "Therapy")
+			f.waitTitles(t, "after the cursor expired", "After expiry", "Gym maybe", "Marker", "Standup", "Standup (long)", "Therapy")
 		})
 	}
 }
@@ -376,7 +427,7 @@ func TestImportFollowsTheProvider(t *testing.T) {
 func TestNotificationsAreVerified(t *testing.T) {
 	for _, k := range testenv.Kits {
 		t.Run(string(k.Provider), func(t *testing.T) {
-			f := setup(t, k, "verify-"+strings.ToLower(string(k.Provider)), nil)
+			f := setup(t, k, "verify-"+strings.ToLower(string(k.Provider)), opts{quiet: true})
 			c := f.primary(t)
 			requested := c.ReadRequested
 			if got := f.notify(t, c, c.ChannelID, "not-the-token"); got != http.StatusForbidden {
@@ -445,7 +496,8 @@ func TestSafetyPollRecoversDroppedNotifications(t *testing.T) {
 	for _, k := range testenv.Kits {
 		t.Run(string(k.Provider), func(t *testing.T) {
 			clock := emucore.NewFakeClock(time.Now())
-			f := setup(t, k, "poll-"+strings.ToLower(string(k.Provider)), clock)
+			f := setup(t, k, "poll-"+strings.ToLower(string(k.Provider)), opts{clock: clock, quiet: true})
+			f.settle(t)
 			f.faults().Add(emucore.Fault{DropNotifications: true, Count: 100})
 			day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 3)
 			f.create(t, spec{title: "Lost notification", start: day.Add(9 * time.Hour), end: day.Add(10 * time.Hour)})
@@ -464,6 +516,21 @@ func TestSafetyPollRecoversDroppedNotifications(t *testing.T) {
 				t.Fatalf("maintenance once the poll is due: %+v, %v", due, err)
 			}
 			f.waitTitles(t, "after the safety poll", "Lost notification")
+			before := f.primary(t)
+			if before.WindowTo == nil || before.ReadGen != 1 {
+				t.Fatalf("after the first full read and an incremental one: %+v", before)
+			}
+
+			// Two days on, the window rolls forward with a full read.
+			clock.Advance(48 * time.Hour)
+			if _, err := f.env.App.Inbound.Maintain(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			rolled := f.waitCalendar(t, "window rolled", func(c *ent.ProviderCalendar) bool { return c.ReadGen == 2 })
+			if d := rolled.WindowTo.Sub(*before.WindowTo); d < 47*time.Hour || d > 51*time.Hour {
+				t.Errorf("window end moved by %v, want about 2 days", d)
+			}
+			f.waitTitles(t, "after the full read", "Lost notification")
 			next := f.primary(t).NextPollAt
 			min, max := clock.Now().Add(f.env.App.Inbound.PollEvery()*3/4), clock.Now().Add(f.env.App.Inbound.PollEvery()*5/4)
 			if next == nil || next.Before(min) || next.After(max) {
@@ -477,7 +544,7 @@ func TestChannelsAreRenewed(t *testing.T) {
 	for _, k := range testenv.Kits {
 		t.Run(string(k.Provider), func(t *testing.T) {
 			clock := emucore.NewFakeClock(time.Now())
-			f := setup(t, k, "renew-"+strings.ToLower(string(k.Provider)), clock)
+			f := setup(t, k, "renew-"+strings.ToLower(string(k.Provider)), opts{clock: clock, quiet: true})
 			before := f.primary(t)
 			f.waitChannels(t, "watching", func(chs map[string]time.Time) bool { _, ok := chs[before.ChannelID]; return ok && len(chs) == 1 })
 			// A day before the end, the pass renews.
@@ -512,7 +579,7 @@ func TestChannelsAreRenewed(t *testing.T) {
 
 func TestGraphLifecycleNotifications(t *testing.T) {
 	k := testenv.Kits[1]
-	f := setup(t, k, "lifecycle", nil)
+	f := setup(t, k, "lifecycle", opts{quiet: true})
 	emu := f.env.App.Emulators.Microsoft
 	c := f.primary(t)
 	// reauthorizationRequired: renewed at once (a little later, so the new
@@ -546,7 +613,7 @@ func TestGraphLifecycleNotifications(t *testing.T) {
 func TestDeselectAndUnlinkCleanUp(t *testing.T) {
 	for _, k := range testenv.Kits {
 		t.Run(string(k.Provider), func(t *testing.T) {
-			f := setup(t, k, "cleanup-"+strings.ToLower(string(k.Provider)), nil)
+			f := setup(t, k, "cleanup-"+strings.ToLower(string(k.Provider)), opts{})
 			day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 3)
 			f.create(t, spec{title: "Mine", start: day.Add(9 * time.Hour), end: day.Add(10 * time.Hour)})
 			f.waitTitles(t, "imported", "Mine")
@@ -606,7 +673,7 @@ func TestDeselectAndUnlinkCleanUp(t *testing.T) {
 func TestOtherCalendarsAndDeactivation(t *testing.T) {
 	for _, k := range testenv.Kits {
 		t.Run(string(k.Provider), func(t *testing.T) {
-			f := setup(t, k, "others-"+strings.ToLower(string(k.Provider)), nil)
+			f := setup(t, k, "others-"+strings.ToLower(string(k.Provider)), opts{})
 			emu := f.env.App.Emulators
 			var family string
 			if k.Provider == domain.ProviderGoogle {
@@ -665,7 +732,7 @@ func TestOtherCalendarsAndDeactivation(t *testing.T) {
 func TestCalsyncCalendarIsNeverImported(t *testing.T) {
 	for _, k := range testenv.Kits {
 		t.Run(string(k.Provider), func(t *testing.T) {
-			f := setup(t, k, "own-"+strings.ToLower(string(k.Provider)), nil, "SECONDARY")
+			f := setup(t, k, "own-"+strings.ToLower(string(k.Provider)), opts{destination: "SECONDARY"})
 			dest, err := f.env.App.Client().ProviderCalendar.Query().
 				Where(providercalendar.AccountID(f.acct.ID), providercalendar.CalendarID(f.acct.DestinationCalendarID)).Only(f.sys())
 			if err != nil {

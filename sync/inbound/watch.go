@@ -124,6 +124,14 @@ func (r *Reader) watch(sys context.Context, src Source, ts oauth2.TokenSource, c
 	}
 	if c.Edges.Account.Provider != domain.ProviderMicrosoft {
 		req.LifecycleURL = ""
+		// Google names the channel by Calsync's id and does not retry a
+		// notification refused as unknown: record it first, so the ones
+		// sent before Watch returns are recognised. (Graph assigns the
+		// subscription id, and retries.)
+		if err := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).SetChannelID(req.ID).SetChannelToken(req.Token).
+			ClearChannelResourceID().ClearChannelExpiresAt().Exec(sys); err != nil {
+			return err
+		}
 	}
 	ch, err := src.Watch(sys, ts, calendarRef(c), req)
 	if errors.Is(err, ErrWebhookRefused) {
@@ -133,10 +141,23 @@ func (r *Reader) watch(sys context.Context, src Source, ts oauth2.TokenSource, c
 			ClearChannelToken().ClearChannelExpiresAt().SetChannelRetryAt(r.o.Now().Add(watchRetry)).Exec(sys)
 	}
 	if err != nil {
+		if uerr := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).ClearChannelID().ClearChannelToken().
+			ClearChannelResourceID().ClearChannelExpiresAt().Exec(context.WithoutCancel(sys)); uerr != nil {
+			r.o.Logger.WarnContext(sys, "forget failed channel", slog.Int("calendar_id", c.ID), slog.Any("error", uerr))
+		}
 		return fmt.Errorf("inbound: start notifications: %w", err)
 	}
-	return r.o.Client.ProviderCalendar.UpdateOneID(c.ID).SetChannelID(ch.ID).SetChannelResourceID(ch.ResourceID).
-		SetChannelToken(req.Token).SetChannelExpiresAt(ch.Expiry).ClearChannelRetryAt().Exec(sys)
+	if err := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).SetChannelID(ch.ID).SetChannelResourceID(ch.ResourceID).
+		SetChannelToken(req.Token).SetChannelExpiresAt(ch.Expiry).ClearChannelRetryAt().Exec(sys); err != nil {
+		return err
+	}
+	// Changes made before the channel was live notified nobody: read once
+	// more now that any later one will.
+	reqs, err := RequestRead(sys, r.o.Client, c.ID)
+	if err != nil || r.o.Waker == nil {
+		return err
+	}
+	return r.o.Waker.WakeReads(sys, reqs...)
 }
 
 // stopChannel stops c's channel at the provider (best effort) and forgets it.

@@ -84,7 +84,13 @@ func (s *Service) SelectCalendars(ctx context.Context, userID int, p domain.Prov
 				continue
 			}
 			changed = append(changed, c.ID)
-			if err := db.ProviderCalendar.UpdateOneID(c.ID).SetSelected(want[c.ID]).Exec(ctx); err != nil {
+			upd := db.ProviderCalendar.UpdateOneID(c.ID).SetSelected(want[c.ID])
+			if !want[c.ID] {
+				// The copy goes, and with it the cursor: choosing the
+				// calendar again reads it fully.
+				upd.ClearSyncCursor().ClearWindowFrom().ClearWindowTo()
+			}
+			if err := upd.Exec(ctx); err != nil {
 				return err
 			}
 			if !want[c.ID] {
