@@ -752,3 +752,77 @@ func TestCalsyncCalendarIsNeverImported(t *testing.T) {
 		})
 	}
 }
+
+// TestCalendarShowsImportedEvents: from the provider to the app — an
+// event made in Google Calendar or Outlook reaches an open calendar's
+// subscription, shows in the calendar view (private ones as "Busy" to
+// others), and a booking over it reports the double booking.
+func TestCalendarShowsImportedEvents(t *testing.T) {
+	for _, k := range testenv.Kits {
+		t.Run(string(k.Provider), func(t *testing.T) {
+			f := setup(t, k, "view-"+strings.ToLower(string(k.Provider)), opts{})
+			f.settle(t)
+			next := f.env.Subscribe(t, f.admin, `subscription{externalEventsChanged{fieldworkerId calendarId from to}}`, nil)
+			day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 5)
+			f.create(t, spec{title: "Therapy", start: day.Add(9 * time.Hour), end: day.Add(10 * time.Hour), private: true})
+			msg := next(10 * time.Second)
+			if msg == nil {
+				t.Fatal("no externalEventsChanged after a change at the provider")
+			}
+			ev, _ := msg["payload"].(map[string]any)["data"].(map[string]any)["externalEventsChanged"].(map[string]any)
+			if ev["fieldworkerId"] != fmt.Sprint(f.org.Fieldworker.ID) || ev["calendarId"] != fmt.Sprint(f.primary(t).ID) || ev["from"] == nil {
+				t.Errorf("externalEventsChanged = %v", ev)
+			}
+
+			const view = `query($from:Time!,$to:Time!){calendarView(from:$from,to:$to){entries{kind title private busy color webLink provider fieldworker{id}}}}`
+			vars := map[string]any{"from": day.Format(time.RFC3339), "to": day.AddDate(0, 0, 1).Format(time.RFC3339)}
+			type entry struct {
+				Kind, Title, Color, WebLink, Provider string
+				Private, Busy                         bool
+			}
+			read := func(c *testenv.Client) []entry {
+				var out struct{ CalendarView struct{ Entries []entry } }
+				c.MustDo(t, view, vars, &out)
+				return out.CalendarView.Entries
+			}
+			wantColor := map[domain.Provider]string{domain.ProviderGoogle: "#93c572", domain.ProviderMicrosoft: "#555555"}[k.Provider]
+			for who, c := range map[string]*testenv.Client{"owner": f.fw, "admin": f.admin} {
+				got := read(c)
+				want := "Therapy"
+				if who == "admin" {
+					want = "Busy"
+				}
+				if len(got) != 1 || got[0].Kind != "EXTERNAL" || got[0].Title != want || !got[0].Private || !got[0].Busy ||
+					got[0].Color != wantColor || got[0].Provider != string(k.Provider) || !strings.HasPrefix(got[0].WebLink, "http") {
+					t.Errorf("%s sees %+v, want one private EXTERNAL entry titled %q", who, got, want)
+				}
+			}
+
+			// A booking over it: created, and the conflict is visible.
+			var created struct{ CreateBooking struct{ ID string } }
+			f.admin.MustDo(t, `mutation($in:CreateBookingInput!){createBooking(input:$in){id}}`, map[string]any{"in": map[string]any{
+				"title": "Visit", "startAt": day.Add(9*time.Hour + 30*time.Minute).Format(time.RFC3339),
+				"endAt": day.Add(11 * time.Hour).Format(time.RFC3339), "hostIDs": []int{f.org.Fieldworker.ID},
+			}}, &created)
+			var got struct {
+				Node struct {
+					Conflicts []struct {
+						Kind, Title string
+						Fieldworker struct{ ID string }
+					}
+				}
+			}
+			f.admin.MustDo(t, `query($id:ID!){node(id:$id){... on Booking{conflicts{kind title fieldworker{id}}}}}`, map[string]any{"id": created.CreateBooking.ID}, &got)
+			if c := got.Node.Conflicts; len(c) != 1 || c[0].Kind != "EXTERNAL" || c[0].Title != "Busy" || c[0].Fieldworker.ID != fmt.Sprint(f.org.Fieldworker.ID) {
+				t.Errorf("conflicts = %+v, want the imported event", c)
+			}
+			var over struct{ Overlaps []struct{ Kind, Title string } }
+			f.fw.MustDo(t, `query($u:ID!,$from:Time!,$to:Time!){overlaps(fieldworkerId:$u,from:$from,to:$to){kind title}}`, map[string]any{
+				"u": f.org.Fieldworker.ID, "from": day.Add(8 * time.Hour).Format(time.RFC3339), "to": day.Add(12 * time.Hour).Format(time.RFC3339),
+			}, &over)
+			if len(over.Overlaps) != 2 {
+				t.Errorf("overlaps for the booking form = %+v, want the event and the booking", over.Overlaps)
+			}
+		})
+	}
+}
