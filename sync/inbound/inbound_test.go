@@ -816,7 +816,9 @@ func TestCalendarShowsImportedEvents(t *testing.T) {
 			if c := got.Node.Conflicts; len(c) != 1 || c[0].Kind != "EXTERNAL" || c[0].Title != "Busy" || c[0].Fieldworker.ID != fmt.Sprint(f.org.Fieldworker.ID) {
 				t.Errorf("conflicts = %+v, want the imported event", c)
 			}
-			var over struct{ Overlaps []struct{ Kind, Title string } }
+			var over struct {
+				Overlaps []struct{ Kind, Title string }
+			}
 			f.fw.MustDo(t, `query($u:ID!,$from:Time!,$to:Time!){overlaps(fieldworkerId:$u,from:$from,to:$to){kind title}}`, map[string]any{
 				"u": f.org.Fieldworker.ID, "from": day.Add(8 * time.Hour).Format(time.RFC3339), "to": day.Add(12 * time.Hour).Format(time.RFC3339),
 			}, &over)
