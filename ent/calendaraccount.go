@@ -50,6 +50,8 @@ type CalendarAccount struct {
 	SyncRequested int `json:"sync_requested,omitempty"`
 	// SyncDone holds the value of the "sync_done" field.
 	SyncDone int `json:"sync_done,omitempty"`
+	// SyncRequestedAt holds the value of the "sync_requested_at" field.
+	SyncRequestedAt *time.Time `json:"sync_requested_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CalendarAccountQuery when eager-loading is set.
 	Edges        CalendarAccountEdges `json:"edges"`
@@ -126,7 +128,7 @@ func (*CalendarAccount) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case calendaraccount.FieldProvider, calendaraccount.FieldAccountEmail, calendaraccount.FieldProviderSubject, calendaraccount.FieldCredentialMode, calendaraccount.FieldStatus, calendaraccount.FieldLastError, calendaraccount.FieldDestinationCalendarID:
 			values[i] = new(sql.NullString)
-		case calendaraccount.FieldCreatedAt, calendaraccount.FieldUpdatedAt, calendaraccount.FieldLastSyncedAt:
+		case calendaraccount.FieldCreatedAt, calendaraccount.FieldUpdatedAt, calendaraccount.FieldLastSyncedAt, calendaraccount.FieldSyncRequestedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -242,6 +244,13 @@ func (_m *CalendarAccount) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.SyncDone = int(value.Int64)
 			}
+		case calendaraccount.FieldSyncRequestedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field sync_requested_at", values[i])
+			} else if value.Valid {
+				_m.SyncRequestedAt = new(time.Time)
+				*_m.SyncRequestedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -343,6 +352,11 @@ func (_m *CalendarAccount) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("sync_done=")
 	builder.WriteString(fmt.Sprintf("%v", _m.SyncDone))
+	builder.WriteString(", ")
+	if v := _m.SyncRequestedAt; v != nil {
+		builder.WriteString("sync_requested_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -189,6 +189,20 @@ func (_c *CalendarAccountCreate) SetNillableSyncDone(v *int) *CalendarAccountCre
 	return _c
 }
 
+// SetSyncRequestedAt sets the "sync_requested_at" field.
+func (_c *CalendarAccountCreate) SetSyncRequestedAt(v time.Time) *CalendarAccountCreate {
+	_c.mutation.SetSyncRequestedAt(v)
+	return _c
+}
+
+// SetNillableSyncRequestedAt sets the "sync_requested_at" field if the given value is not nil.
+func (_c *CalendarAccountCreate) SetNillableSyncRequestedAt(v *time.Time) *CalendarAccountCreate {
+	if v != nil {
+		_c.SetSyncRequestedAt(*v)
+	}
+	return _c
+}
+
 // SetOrganization sets the "organization" edge to the Organization entity.
 func (_c *CalendarAccountCreate) SetOrganization(v *Organization) *CalendarAccountCreate {
 	return _c.SetOrganizationID(v.ID)
@@ -464,6 +478,10 @@ func (_c *CalendarAccountCreate) createSpec() (*CalendarAccount, *sqlgraph.Creat
 	if value, ok := _c.mutation.SyncDone(); ok {
 		_spec.SetField(calendaraccount.FieldSyncDone, field.TypeInt, value)
 		_node.SyncDone = value
+	}
+	if value, ok := _c.mutation.SyncRequestedAt(); ok {
+		_spec.SetField(calendaraccount.FieldSyncRequestedAt, field.TypeTime, value)
+		_node.SyncRequestedAt = &value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -774,6 +792,24 @@ func (u *CalendarAccountUpsert) AddSyncDone(v int) *CalendarAccountUpsert {
 	return u
 }
 
+// SetSyncRequestedAt sets the "sync_requested_at" field.
+func (u *CalendarAccountUpsert) SetSyncRequestedAt(v time.Time) *CalendarAccountUpsert {
+	u.Set(calendaraccount.FieldSyncRequestedAt, v)
+	return u
+}
+
+// UpdateSyncRequestedAt sets the "sync_requested_at" field to the value that was provided on create.
+func (u *CalendarAccountUpsert) UpdateSyncRequestedAt() *CalendarAccountUpsert {
+	u.SetExcluded(calendaraccount.FieldSyncRequestedAt)
+	return u
+}
+
+// ClearSyncRequestedAt clears the value of the "sync_requested_at" field.
+func (u *CalendarAccountUpsert) ClearSyncRequestedAt() *CalendarAccountUpsert {
+	u.SetNull(calendaraccount.FieldSyncRequestedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -1046,6 +1082,27 @@ func (u *CalendarAccountUpsertOne) AddSyncDone(v int) *CalendarAccountUpsertOne 
 func (u *CalendarAccountUpsertOne) UpdateSyncDone() *CalendarAccountUpsertOne {
 	return u.Update(func(s *CalendarAccountUpsert) {
 		s.UpdateSyncDone()
+	})
+}
+
+// SetSyncRequestedAt sets the "sync_requested_at" field.
+func (u *CalendarAccountUpsertOne) SetSyncRequestedAt(v time.Time) *CalendarAccountUpsertOne {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.SetSyncRequestedAt(v)
+	})
+}
+
+// UpdateSyncRequestedAt sets the "sync_requested_at" field to the value that was provided on create.
+func (u *CalendarAccountUpsertOne) UpdateSyncRequestedAt() *CalendarAccountUpsertOne {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.UpdateSyncRequestedAt()
+	})
+}
+
+// ClearSyncRequestedAt clears the value of the "sync_requested_at" field.
+func (u *CalendarAccountUpsertOne) ClearSyncRequestedAt() *CalendarAccountUpsertOne {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.ClearSyncRequestedAt()
 	})
 }
 
@@ -1487,6 +1544,27 @@ func (u *CalendarAccountUpsertBulk) AddSyncDone(v int) *CalendarAccountUpsertBul
 func (u *CalendarAccountUpsertBulk) UpdateSyncDone() *CalendarAccountUpsertBulk {
 	return u.Update(func(s *CalendarAccountUpsert) {
 		s.UpdateSyncDone()
+	})
+}
+
+// SetSyncRequestedAt sets the "sync_requested_at" field.
+func (u *CalendarAccountUpsertBulk) SetSyncRequestedAt(v time.Time) *CalendarAccountUpsertBulk {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.SetSyncRequestedAt(v)
+	})
+}
+
+// UpdateSyncRequestedAt sets the "sync_requested_at" field to the value that was provided on create.
+func (u *CalendarAccountUpsertBulk) UpdateSyncRequestedAt() *CalendarAccountUpsertBulk {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.UpdateSyncRequestedAt()
+	})
+}
+
+// ClearSyncRequestedAt clears the value of the "sync_requested_at" field.
+func (u *CalendarAccountUpsertBulk) ClearSyncRequestedAt() *CalendarAccountUpsertBulk {
+	return u.Update(func(s *CalendarAccountUpsert) {
+		s.ClearSyncRequestedAt()
 	})
 }
 

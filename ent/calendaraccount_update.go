@@ -234,6 +234,26 @@ func (_u *CalendarAccountUpdate) AddSyncDone(v int) *CalendarAccountUpdate {
 	return _u
 }
 
+// SetSyncRequestedAt sets the "sync_requested_at" field.
+func (_u *CalendarAccountUpdate) SetSyncRequestedAt(v time.Time) *CalendarAccountUpdate {
+	_u.mutation.SetSyncRequestedAt(v)
+	return _u
+}
+
+// SetNillableSyncRequestedAt sets the "sync_requested_at" field if the given value is not nil.
+func (_u *CalendarAccountUpdate) SetNillableSyncRequestedAt(v *time.Time) *CalendarAccountUpdate {
+	if v != nil {
+		_u.SetSyncRequestedAt(*v)
+	}
+	return _u
+}
+
+// ClearSyncRequestedAt clears the value of the "sync_requested_at" field.
+func (_u *CalendarAccountUpdate) ClearSyncRequestedAt() *CalendarAccountUpdate {
+	_u.mutation.ClearSyncRequestedAt()
+	return _u
+}
+
 // AddUserIDs adds the "users" edge to the User entity by IDs.
 func (_u *CalendarAccountUpdate) AddUserIDs(ids ...int) *CalendarAccountUpdate {
 	_u.mutation.AddUserIDs(ids...)
@@ -519,6 +539,12 @@ func (_u *CalendarAccountUpdate) sqlSave(ctx context.Context) (_node int, err er
 	}
 	if value, ok := _u.mutation.AddedSyncDone(); ok {
 		_spec.AddField(calendaraccount.FieldSyncDone, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.SyncRequestedAt(); ok {
+		_spec.SetField(calendaraccount.FieldSyncRequestedAt, field.TypeTime, value)
+	}
+	if _u.mutation.SyncRequestedAtCleared() {
+		_spec.ClearField(calendaraccount.FieldSyncRequestedAt, field.TypeTime)
 	}
 	if _u.mutation.UsersCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -877,6 +903,26 @@ func (_u *CalendarAccountUpdateOne) AddSyncDone(v int) *CalendarAccountUpdateOne
 	return _u
 }
 
+// SetSyncRequestedAt sets the "sync_requested_at" field.
+func (_u *CalendarAccountUpdateOne) SetSyncRequestedAt(v time.Time) *CalendarAccountUpdateOne {
+	_u.mutation.SetSyncRequestedAt(v)
+	return _u
+}
+
+// SetNillableSyncRequestedAt sets the "sync_requested_at" field if the given value is not nil.
+func (_u *CalendarAccountUpdateOne) SetNillableSyncRequestedAt(v *time.Time) *CalendarAccountUpdateOne {
+	if v != nil {
+		_u.SetSyncRequestedAt(*v)
+	}
+	return _u
+}
+
+// ClearSyncRequestedAt clears the value of the "sync_requested_at" field.
+func (_u *CalendarAccountUpdateOne) ClearSyncRequestedAt() *CalendarAccountUpdateOne {
+	_u.mutation.ClearSyncRequestedAt()
+	return _u
+}
+
 // AddUserIDs adds the "users" edge to the User entity by IDs.
 func (_u *CalendarAccountUpdateOne) AddUserIDs(ids ...int) *CalendarAccountUpdateOne {
 	_u.mutation.AddUserIDs(ids...)
@@ -1192,6 +1238,12 @@ func (_u *CalendarAccountUpdateOne) sqlSave(ctx context.Context) (_node *Calenda
 	}
 	if value, ok := _u.mutation.AddedSyncDone(); ok {
 		_spec.AddField(calendaraccount.FieldSyncDone, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.SyncRequestedAt(); ok {
+		_spec.SetField(calendaraccount.FieldSyncRequestedAt, field.TypeTime, value)
+	}
+	if _u.mutation.SyncRequestedAtCleared() {
+		_spec.ClearField(calendaraccount.FieldSyncRequestedAt, field.TypeTime)
 	}
 	if _u.mutation.UsersCleared() {
 		edge := &sqlgraph.EdgeSpec{

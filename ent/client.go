@@ -27,6 +27,8 @@ import (
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
 	"calsync/ent/signinlink"
+	"calsync/ent/syncoutbox"
+	"calsync/ent/syncpending"
 	"calsync/ent/syncrun"
 	"calsync/ent/user"
 
@@ -73,6 +75,10 @@ type Client struct {
 	ProviderConfig *ProviderConfigClient
 	// SignInLink is the client for interacting with the SignInLink builders.
 	SignInLink *SignInLinkClient
+	// SyncOutbox is the client for interacting with the SyncOutbox builders.
+	SyncOutbox *SyncOutboxClient
+	// SyncPending is the client for interacting with the SyncPending builders.
+	SyncPending *SyncPendingClient
 	// SyncRun is the client for interacting with the SyncRun builders.
 	SyncRun *SyncRunClient
 	// User is the client for interacting with the User builders.
@@ -104,6 +110,8 @@ func (c *Client) init() {
 	c.ProviderCalendar = NewProviderCalendarClient(c.config)
 	c.ProviderConfig = NewProviderConfigClient(c.config)
 	c.SignInLink = NewSignInLinkClient(c.config)
+	c.SyncOutbox = NewSyncOutboxClient(c.config)
+	c.SyncPending = NewSyncPendingClient(c.config)
 	c.SyncRun = NewSyncRunClient(c.config)
 	c.User = NewUserClient(c.config)
 }
@@ -214,6 +222,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ProviderCalendar:    NewProviderCalendarClient(cfg),
 		ProviderConfig:      NewProviderConfigClient(cfg),
 		SignInLink:          NewSignInLinkClient(cfg),
+		SyncOutbox:          NewSyncOutboxClient(cfg),
+		SyncPending:         NewSyncPendingClient(cfg),
 		SyncRun:             NewSyncRunClient(cfg),
 		User:                NewUserClient(cfg),
 	}, nil
@@ -251,6 +261,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ProviderCalendar:    NewProviderCalendarClient(cfg),
 		ProviderConfig:      NewProviderConfigClient(cfg),
 		SignInLink:          NewSignInLinkClient(cfg),
+		SyncOutbox:          NewSyncOutboxClient(cfg),
+		SyncPending:         NewSyncPendingClient(cfg),
 		SyncRun:             NewSyncRunClient(cfg),
 		User:                NewUserClient(cfg),
 	}, nil
@@ -285,7 +297,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.AuditEvent, c.AuthToken, c.Booking, c.BookingStatus, c.BookingType,
 		c.CalendarAccount, c.EmailMessage, c.EventLink, c.ExternalEvent, c.Invitation,
 		c.LinkAttempt, c.Organization, c.PastCalendarAccount, c.ProviderCalendar,
-		c.ProviderConfig, c.SignInLink, c.SyncRun, c.User,
+		c.ProviderConfig, c.SignInLink, c.SyncOutbox, c.SyncPending, c.SyncRun, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -298,7 +310,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.AuditEvent, c.AuthToken, c.Booking, c.BookingStatus, c.BookingType,
 		c.CalendarAccount, c.EmailMessage, c.EventLink, c.ExternalEvent, c.Invitation,
 		c.LinkAttempt, c.Organization, c.PastCalendarAccount, c.ProviderCalendar,
-		c.ProviderConfig, c.SignInLink, c.SyncRun, c.User,
+		c.ProviderConfig, c.SignInLink, c.SyncOutbox, c.SyncPending, c.SyncRun, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -339,6 +351,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ProviderConfig.mutate(ctx, m)
 	case *SignInLinkMutation:
 		return c.SignInLink.mutate(ctx, m)
+	case *SyncOutboxMutation:
+		return c.SyncOutbox.mutate(ctx, m)
+	case *SyncPendingMutation:
+		return c.SyncPending.mutate(ctx, m)
 	case *SyncRunMutation:
 		return c.SyncRun.mutate(ctx, m)
 	case *UserMutation:
@@ -3132,6 +3148,322 @@ func (c *SignInLinkClient) mutate(ctx context.Context, m *SignInLinkMutation) (V
 	}
 }
 
+// SyncOutboxClient is a client for the SyncOutbox schema.
+type SyncOutboxClient struct {
+	config
+}
+
+// NewSyncOutboxClient returns a client for the SyncOutbox from the given config.
+func NewSyncOutboxClient(c config) *SyncOutboxClient {
+	return &SyncOutboxClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `syncoutbox.Hooks(f(g(h())))`.
+func (c *SyncOutboxClient) Use(hooks ...Hook) {
+	c.hooks.SyncOutbox = append(c.hooks.SyncOutbox, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `syncoutbox.Intercept(f(g(h())))`.
+func (c *SyncOutboxClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SyncOutbox = append(c.inters.SyncOutbox, interceptors...)
+}
+
+// Create returns a builder for creating a SyncOutbox entity.
+func (c *SyncOutboxClient) Create() *SyncOutboxCreate {
+	mutation := newSyncOutboxMutation(c.config, OpCreate)
+	return &SyncOutboxCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SyncOutbox entities.
+func (c *SyncOutboxClient) CreateBulk(builders ...*SyncOutboxCreate) *SyncOutboxCreateBulk {
+	return &SyncOutboxCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SyncOutboxClient) MapCreateBulk(slice any, setFunc func(*SyncOutboxCreate, int)) *SyncOutboxCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SyncOutboxCreateBulk{err: fmt.Errorf("calling to SyncOutboxClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SyncOutboxCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SyncOutboxCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SyncOutbox.
+func (c *SyncOutboxClient) Update() *SyncOutboxUpdate {
+	mutation := newSyncOutboxMutation(c.config, OpUpdate)
+	return &SyncOutboxUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SyncOutboxClient) UpdateOne(_m *SyncOutbox) *SyncOutboxUpdateOne {
+	mutation := newSyncOutboxMutation(c.config, OpUpdateOne, withSyncOutbox(_m))
+	return &SyncOutboxUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SyncOutboxClient) UpdateOneID(id int) *SyncOutboxUpdateOne {
+	mutation := newSyncOutboxMutation(c.config, OpUpdateOne, withSyncOutboxID(id))
+	return &SyncOutboxUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SyncOutbox.
+func (c *SyncOutboxClient) Delete() *SyncOutboxDelete {
+	mutation := newSyncOutboxMutation(c.config, OpDelete)
+	return &SyncOutboxDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SyncOutboxClient) DeleteOne(_m *SyncOutbox) *SyncOutboxDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SyncOutboxClient) DeleteOneID(id int) *SyncOutboxDeleteOne {
+	builder := c.Delete().Where(syncoutbox.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SyncOutboxDeleteOne{builder}
+}
+
+// Query returns a query builder for SyncOutbox.
+func (c *SyncOutboxClient) Query() *SyncOutboxQuery {
+	return &SyncOutboxQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSyncOutbox},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SyncOutbox entity by its id.
+func (c *SyncOutboxClient) Get(ctx context.Context, id int) (*SyncOutbox, error) {
+	return c.Query().Where(syncoutbox.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SyncOutboxClient) GetX(ctx context.Context, id int) *SyncOutbox {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a SyncOutbox.
+func (c *SyncOutboxClient) QueryOrganization(_m *SyncOutbox) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(syncoutbox.Table, syncoutbox.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, syncoutbox.OrganizationTable, syncoutbox.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SyncOutboxClient) Hooks() []Hook {
+	hooks := c.hooks.SyncOutbox
+	return append(hooks[:len(hooks):len(hooks)], syncoutbox.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SyncOutboxClient) Interceptors() []Interceptor {
+	return c.inters.SyncOutbox
+}
+
+func (c *SyncOutboxClient) mutate(ctx context.Context, m *SyncOutboxMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SyncOutboxCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SyncOutboxUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SyncOutboxUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SyncOutboxDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SyncOutbox mutation op: %q", m.Op())
+	}
+}
+
+// SyncPendingClient is a client for the SyncPending schema.
+type SyncPendingClient struct {
+	config
+}
+
+// NewSyncPendingClient returns a client for the SyncPending from the given config.
+func NewSyncPendingClient(c config) *SyncPendingClient {
+	return &SyncPendingClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `syncpending.Hooks(f(g(h())))`.
+func (c *SyncPendingClient) Use(hooks ...Hook) {
+	c.hooks.SyncPending = append(c.hooks.SyncPending, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `syncpending.Intercept(f(g(h())))`.
+func (c *SyncPendingClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SyncPending = append(c.inters.SyncPending, interceptors...)
+}
+
+// Create returns a builder for creating a SyncPending entity.
+func (c *SyncPendingClient) Create() *SyncPendingCreate {
+	mutation := newSyncPendingMutation(c.config, OpCreate)
+	return &SyncPendingCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SyncPending entities.
+func (c *SyncPendingClient) CreateBulk(builders ...*SyncPendingCreate) *SyncPendingCreateBulk {
+	return &SyncPendingCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SyncPendingClient) MapCreateBulk(slice any, setFunc func(*SyncPendingCreate, int)) *SyncPendingCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SyncPendingCreateBulk{err: fmt.Errorf("calling to SyncPendingClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SyncPendingCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SyncPendingCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SyncPending.
+func (c *SyncPendingClient) Update() *SyncPendingUpdate {
+	mutation := newSyncPendingMutation(c.config, OpUpdate)
+	return &SyncPendingUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SyncPendingClient) UpdateOne(_m *SyncPending) *SyncPendingUpdateOne {
+	mutation := newSyncPendingMutation(c.config, OpUpdateOne, withSyncPending(_m))
+	return &SyncPendingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SyncPendingClient) UpdateOneID(id int) *SyncPendingUpdateOne {
+	mutation := newSyncPendingMutation(c.config, OpUpdateOne, withSyncPendingID(id))
+	return &SyncPendingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SyncPending.
+func (c *SyncPendingClient) Delete() *SyncPendingDelete {
+	mutation := newSyncPendingMutation(c.config, OpDelete)
+	return &SyncPendingDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SyncPendingClient) DeleteOne(_m *SyncPending) *SyncPendingDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SyncPendingClient) DeleteOneID(id int) *SyncPendingDeleteOne {
+	builder := c.Delete().Where(syncpending.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SyncPendingDeleteOne{builder}
+}
+
+// Query returns a query builder for SyncPending.
+func (c *SyncPendingClient) Query() *SyncPendingQuery {
+	return &SyncPendingQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSyncPending},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SyncPending entity by its id.
+func (c *SyncPendingClient) Get(ctx context.Context, id int) (*SyncPending, error) {
+	return c.Query().Where(syncpending.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SyncPendingClient) GetX(ctx context.Context, id int) *SyncPending {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a SyncPending.
+func (c *SyncPendingClient) QueryOrganization(_m *SyncPending) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(syncpending.Table, syncpending.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, syncpending.OrganizationTable, syncpending.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAccount queries the account edge of a SyncPending.
+func (c *SyncPendingClient) QueryAccount(_m *SyncPending) *CalendarAccountQuery {
+	query := (&CalendarAccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(syncpending.Table, syncpending.FieldID, id),
+			sqlgraph.To(calendaraccount.Table, calendaraccount.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, syncpending.AccountTable, syncpending.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SyncPendingClient) Hooks() []Hook {
+	hooks := c.hooks.SyncPending
+	return append(hooks[:len(hooks):len(hooks)], syncpending.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SyncPendingClient) Interceptors() []Interceptor {
+	return c.inters.SyncPending
+}
+
+func (c *SyncPendingClient) mutate(ctx context.Context, m *SyncPendingMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SyncPendingCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SyncPendingUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SyncPendingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SyncPendingDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SyncPending mutation op: %q", m.Op())
+	}
+}
+
 // SyncRunClient is a client for the SyncRun schema.
 type SyncRunClient struct {
 	config
@@ -3501,13 +3833,13 @@ type (
 	hooks struct {
 		AuditEvent, AuthToken, Booking, BookingStatus, BookingType, CalendarAccount,
 		EmailMessage, EventLink, ExternalEvent, Invitation, LinkAttempt, Organization,
-		PastCalendarAccount, ProviderCalendar, ProviderConfig, SignInLink, SyncRun,
-		User []ent.Hook
+		PastCalendarAccount, ProviderCalendar, ProviderConfig, SignInLink, SyncOutbox,
+		SyncPending, SyncRun, User []ent.Hook
 	}
 	inters struct {
 		AuditEvent, AuthToken, Booking, BookingStatus, BookingType, CalendarAccount,
 		EmailMessage, EventLink, ExternalEvent, Invitation, LinkAttempt, Organization,
-		PastCalendarAccount, ProviderCalendar, ProviderConfig, SignInLink, SyncRun,
-		User []ent.Interceptor
+		PastCalendarAccount, ProviderCalendar, ProviderConfig, SignInLink, SyncOutbox,
+		SyncPending, SyncRun, User []ent.Interceptor
 	}
 )

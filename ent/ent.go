@@ -19,6 +19,8 @@ import (
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
 	"calsync/ent/signinlink"
+	"calsync/ent/syncoutbox"
+	"calsync/ent/syncpending"
 	"calsync/ent/syncrun"
 	"calsync/ent/user"
 	"context"
@@ -106,6 +108,8 @@ func checkColumn(t, c string) error {
 			providercalendar.Table:    providercalendar.ValidColumn,
 			providerconfig.Table:      providerconfig.ValidColumn,
 			signinlink.Table:          signinlink.ValidColumn,
+			syncoutbox.Table:          syncoutbox.ValidColumn,
+			syncpending.Table:         syncpending.ValidColumn,
 			syncrun.Table:             syncrun.ValidColumn,
 			user.Table:                user.ValidColumn,
 		})

@@ -20,6 +20,8 @@ import (
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
 	"calsync/ent/signinlink"
+	"calsync/ent/syncoutbox"
+	"calsync/ent/syncpending"
 	"calsync/ent/syncrun"
 	"calsync/ent/user"
 
@@ -31,7 +33,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 18)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
@@ -184,6 +186,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			calendaraccount.FieldDestinationCalendarID: {Type: field.TypeString, Column: calendaraccount.FieldDestinationCalendarID},
 			calendaraccount.FieldSyncRequested:         {Type: field.TypeInt, Column: calendaraccount.FieldSyncRequested},
 			calendaraccount.FieldSyncDone:              {Type: field.TypeInt, Column: calendaraccount.FieldSyncDone},
+			calendaraccount.FieldSyncRequestedAt:       {Type: field.TypeTime, Column: calendaraccount.FieldSyncRequestedAt},
 		},
 	}
 	graph.Nodes[6] = &sqlgraph.Node{
@@ -393,6 +396,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			providercalendar.FieldChannelResourceID: {Type: field.TypeString, Column: providercalendar.FieldChannelResourceID},
 			providercalendar.FieldChannelToken:      {Type: field.TypeString, Column: providercalendar.FieldChannelToken},
 			providercalendar.FieldChannelExpiresAt:  {Type: field.TypeTime, Column: providercalendar.FieldChannelExpiresAt},
+			providercalendar.FieldChannelMessage:    {Type: field.TypeInt64, Column: providercalendar.FieldChannelMessage},
 			providercalendar.FieldChannelRetryAt:    {Type: field.TypeTime, Column: providercalendar.FieldChannelRetryAt},
 			providercalendar.FieldReadRequested:     {Type: field.TypeInt, Column: providercalendar.FieldReadRequested},
 			providercalendar.FieldReadDone:          {Type: field.TypeInt, Column: providercalendar.FieldReadDone},
@@ -455,6 +459,40 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   syncoutbox.Table,
+			Columns: syncoutbox.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: syncoutbox.FieldID,
+			},
+		},
+		Type: "SyncOutbox",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			syncoutbox.FieldOrganizationID: {Type: field.TypeInt, Column: syncoutbox.FieldOrganizationID},
+			syncoutbox.FieldBookingIds:     {Type: field.TypeJSON, Column: syncoutbox.FieldBookingIds},
+			syncoutbox.FieldUserIds:        {Type: field.TypeJSON, Column: syncoutbox.FieldUserIds},
+			syncoutbox.FieldCreatedAt:      {Type: field.TypeTime, Column: syncoutbox.FieldCreatedAt},
+		},
+	}
+	graph.Nodes[17] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   syncpending.Table,
+			Columns: syncpending.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: syncpending.FieldID,
+			},
+		},
+		Type: "SyncPending",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			syncpending.FieldOrganizationID: {Type: field.TypeInt, Column: syncpending.FieldOrganizationID},
+			syncpending.FieldAccountID:      {Type: field.TypeInt, Column: syncpending.FieldAccountID},
+			syncpending.FieldBookingRef:     {Type: field.TypeInt, Column: syncpending.FieldBookingRef},
+			syncpending.FieldSeq:            {Type: field.TypeInt, Column: syncpending.FieldSeq},
+		},
+	}
+	graph.Nodes[18] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   syncrun.Table,
 			Columns: syncrun.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -482,7 +520,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			syncrun.FieldError:          {Type: field.TypeString, Column: syncrun.FieldError},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -989,6 +1027,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"SignInLink",
 		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   syncoutbox.OrganizationTable,
+			Columns: []string{syncoutbox.OrganizationColumn},
+			Bidi:    false,
+		},
+		"SyncOutbox",
+		"Organization",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   syncpending.OrganizationTable,
+			Columns: []string{syncpending.OrganizationColumn},
+			Bidi:    false,
+		},
+		"SyncPending",
+		"Organization",
+	)
+	graph.MustAddE(
+		"account",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   syncpending.AccountTable,
+			Columns: []string{syncpending.AccountColumn},
+			Bidi:    false,
+		},
+		"SyncPending",
+		"CalendarAccount",
 	)
 	graph.MustAddE(
 		"organization",
@@ -1843,6 +1917,11 @@ func (f *CalendarAccountFilter) WhereSyncRequested(p entql.IntP) {
 // WhereSyncDone applies the entql int predicate on the sync_done field.
 func (f *CalendarAccountFilter) WhereSyncDone(p entql.IntP) {
 	f.Where(p.Field(calendaraccount.FieldSyncDone))
+}
+
+// WhereSyncRequestedAt applies the entql time.Time predicate on the sync_requested_at field.
+func (f *CalendarAccountFilter) WhereSyncRequestedAt(p entql.TimeP) {
+	f.Where(p.Field(calendaraccount.FieldSyncRequestedAt))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.
@@ -3026,6 +3105,11 @@ func (f *ProviderCalendarFilter) WhereChannelExpiresAt(p entql.TimeP) {
 	f.Where(p.Field(providercalendar.FieldChannelExpiresAt))
 }
 
+// WhereChannelMessage applies the entql int64 predicate on the channel_message field.
+func (f *ProviderCalendarFilter) WhereChannelMessage(p entql.Int64P) {
+	f.Where(p.Field(providercalendar.FieldChannelMessage))
+}
+
 // WhereChannelRetryAt applies the entql time.Time predicate on the channel_retry_at field.
 func (f *ProviderCalendarFilter) WhereChannelRetryAt(p entql.TimeP) {
 	f.Where(p.Field(providercalendar.FieldChannelRetryAt))
@@ -3337,6 +3421,168 @@ func (f *SignInLinkFilter) WhereHasUserWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *SyncOutboxQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SyncOutboxQuery builder.
+func (_q *SyncOutboxQuery) Filter() *SyncOutboxFilter {
+	return &SyncOutboxFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SyncOutboxMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SyncOutboxMutation builder.
+func (m *SyncOutboxMutation) Filter() *SyncOutboxFilter {
+	return &SyncOutboxFilter{config: m.config, predicateAdder: m}
+}
+
+// SyncOutboxFilter provides a generic filtering capability at runtime for SyncOutboxQuery.
+type SyncOutboxFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SyncOutboxFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *SyncOutboxFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(syncoutbox.FieldID))
+}
+
+// WhereOrganizationID applies the entql int predicate on the organization_id field.
+func (f *SyncOutboxFilter) WhereOrganizationID(p entql.IntP) {
+	f.Where(p.Field(syncoutbox.FieldOrganizationID))
+}
+
+// WhereBookingIds applies the entql json.RawMessage predicate on the booking_ids field.
+func (f *SyncOutboxFilter) WhereBookingIds(p entql.BytesP) {
+	f.Where(p.Field(syncoutbox.FieldBookingIds))
+}
+
+// WhereUserIds applies the entql json.RawMessage predicate on the user_ids field.
+func (f *SyncOutboxFilter) WhereUserIds(p entql.BytesP) {
+	f.Where(p.Field(syncoutbox.FieldUserIds))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *SyncOutboxFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(syncoutbox.FieldCreatedAt))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *SyncOutboxFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *SyncOutboxFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *SyncPendingQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SyncPendingQuery builder.
+func (_q *SyncPendingQuery) Filter() *SyncPendingFilter {
+	return &SyncPendingFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SyncPendingMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SyncPendingMutation builder.
+func (m *SyncPendingMutation) Filter() *SyncPendingFilter {
+	return &SyncPendingFilter{config: m.config, predicateAdder: m}
+}
+
+// SyncPendingFilter provides a generic filtering capability at runtime for SyncPendingQuery.
+type SyncPendingFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SyncPendingFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *SyncPendingFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(syncpending.FieldID))
+}
+
+// WhereOrganizationID applies the entql int predicate on the organization_id field.
+func (f *SyncPendingFilter) WhereOrganizationID(p entql.IntP) {
+	f.Where(p.Field(syncpending.FieldOrganizationID))
+}
+
+// WhereAccountID applies the entql int predicate on the account_id field.
+func (f *SyncPendingFilter) WhereAccountID(p entql.IntP) {
+	f.Where(p.Field(syncpending.FieldAccountID))
+}
+
+// WhereBookingRef applies the entql int predicate on the booking_ref field.
+func (f *SyncPendingFilter) WhereBookingRef(p entql.IntP) {
+	f.Where(p.Field(syncpending.FieldBookingRef))
+}
+
+// WhereSeq applies the entql int predicate on the seq field.
+func (f *SyncPendingFilter) WhereSeq(p entql.IntP) {
+	f.Where(p.Field(syncpending.FieldSeq))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *SyncPendingFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *SyncPendingFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAccount applies a predicate to check if query has an edge account.
+func (f *SyncPendingFilter) WhereHasAccount() {
+	f.Where(entql.HasEdge("account"))
+}
+
+// WhereHasAccountWith applies a predicate to check if query has an edge account with a given conditions (other predicates).
+func (f *SyncPendingFilter) WhereHasAccountWith(preds ...predicate.CalendarAccount) {
+	f.Where(entql.HasEdgeWith("account", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SyncRunQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3365,7 +3611,7 @@ type SyncRunFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SyncRunFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3513,7 +3759,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

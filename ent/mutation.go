@@ -20,6 +20,8 @@ import (
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
 	"calsync/ent/signinlink"
+	"calsync/ent/syncoutbox"
+	"calsync/ent/syncpending"
 	"calsync/ent/syncrun"
 	"calsync/ent/user"
 	"calsync/internal/domain"
@@ -59,6 +61,8 @@ const (
 	TypeProviderCalendar    = "ProviderCalendar"
 	TypeProviderConfig      = "ProviderConfig"
 	TypeSignInLink          = "SignInLink"
+	TypeSyncOutbox          = "SyncOutbox"
+	TypeSyncPending         = "SyncPending"
 	TypeSyncRun             = "SyncRun"
 	TypeUser                = "User"
 )
@@ -5914,6 +5918,7 @@ type CalendarAccountMutation struct {
 	addsync_requested       *int
 	sync_done               *int
 	addsync_done            *int
+	sync_requested_at       *time.Time
 	clearedFields           map[string]struct{}
 	organization            *int
 	clearedorganization     bool
@@ -6703,6 +6708,55 @@ func (m *CalendarAccountMutation) ResetSyncDone() {
 	m.addsync_done = nil
 }
 
+// SetSyncRequestedAt sets the "sync_requested_at" field.
+func (m *CalendarAccountMutation) SetSyncRequestedAt(t time.Time) {
+	m.sync_requested_at = &t
+}
+
+// SyncRequestedAt returns the value of the "sync_requested_at" field in the mutation.
+func (m *CalendarAccountMutation) SyncRequestedAt() (r time.Time, exists bool) {
+	v := m.sync_requested_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSyncRequestedAt returns the old "sync_requested_at" field's value of the CalendarAccount entity.
+// If the CalendarAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CalendarAccountMutation) OldSyncRequestedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSyncRequestedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSyncRequestedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSyncRequestedAt: %w", err)
+	}
+	return oldValue.SyncRequestedAt, nil
+}
+
+// ClearSyncRequestedAt clears the value of the "sync_requested_at" field.
+func (m *CalendarAccountMutation) ClearSyncRequestedAt() {
+	m.sync_requested_at = nil
+	m.clearedFields[calendaraccount.FieldSyncRequestedAt] = struct{}{}
+}
+
+// SyncRequestedAtCleared returns if the "sync_requested_at" field was cleared in this mutation.
+func (m *CalendarAccountMutation) SyncRequestedAtCleared() bool {
+	_, ok := m.clearedFields[calendaraccount.FieldSyncRequestedAt]
+	return ok
+}
+
+// ResetSyncRequestedAt resets all changes to the "sync_requested_at" field.
+func (m *CalendarAccountMutation) ResetSyncRequestedAt() {
+	m.sync_requested_at = nil
+	delete(m.clearedFields, calendaraccount.FieldSyncRequestedAt)
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *CalendarAccountMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -6926,7 +6980,7 @@ func (m *CalendarAccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CalendarAccountMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 16)
 	if m.created_at != nil {
 		fields = append(fields, calendaraccount.FieldCreatedAt)
 	}
@@ -6972,6 +7026,9 @@ func (m *CalendarAccountMutation) Fields() []string {
 	if m.sync_done != nil {
 		fields = append(fields, calendaraccount.FieldSyncDone)
 	}
+	if m.sync_requested_at != nil {
+		fields = append(fields, calendaraccount.FieldSyncRequestedAt)
+	}
 	return fields
 }
 
@@ -7010,6 +7067,8 @@ func (m *CalendarAccountMutation) Field(name string) (ent.Value, bool) {
 		return m.SyncRequested()
 	case calendaraccount.FieldSyncDone:
 		return m.SyncDone()
+	case calendaraccount.FieldSyncRequestedAt:
+		return m.SyncRequestedAt()
 	}
 	return nil, false
 }
@@ -7049,6 +7108,8 @@ func (m *CalendarAccountMutation) OldField(ctx context.Context, name string) (en
 		return m.OldSyncRequested(ctx)
 	case calendaraccount.FieldSyncDone:
 		return m.OldSyncDone(ctx)
+	case calendaraccount.FieldSyncRequestedAt:
+		return m.OldSyncRequestedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown CalendarAccount field %s", name)
 }
@@ -7163,6 +7224,13 @@ func (m *CalendarAccountMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSyncDone(v)
 		return nil
+	case calendaraccount.FieldSyncRequestedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSyncRequestedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown CalendarAccount field %s", name)
 }
@@ -7238,6 +7306,9 @@ func (m *CalendarAccountMutation) ClearedFields() []string {
 	if m.FieldCleared(calendaraccount.FieldDestinationCalendarID) {
 		fields = append(fields, calendaraccount.FieldDestinationCalendarID)
 	}
+	if m.FieldCleared(calendaraccount.FieldSyncRequestedAt) {
+		fields = append(fields, calendaraccount.FieldSyncRequestedAt)
+	}
 	return fields
 }
 
@@ -7269,6 +7340,9 @@ func (m *CalendarAccountMutation) ClearField(name string) error {
 		return nil
 	case calendaraccount.FieldDestinationCalendarID:
 		m.ClearDestinationCalendarID()
+		return nil
+	case calendaraccount.FieldSyncRequestedAt:
+		m.ClearSyncRequestedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown CalendarAccount nullable field %s", name)
@@ -7322,6 +7396,9 @@ func (m *CalendarAccountMutation) ResetField(name string) error {
 		return nil
 	case calendaraccount.FieldSyncDone:
 		m.ResetSyncDone()
+		return nil
+	case calendaraccount.FieldSyncRequestedAt:
+		m.ResetSyncRequestedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown CalendarAccount field %s", name)
@@ -16008,6 +16085,8 @@ type ProviderCalendarMutation struct {
 	channel_resource_id *string
 	channel_token       *string
 	channel_expires_at  *time.Time
+	channel_message     *int64
+	addchannel_message  *int64
 	channel_retry_at    *time.Time
 	read_requested      *int
 	addread_requested   *int
@@ -16759,6 +16838,62 @@ func (m *ProviderCalendarMutation) ResetChannelExpiresAt() {
 	delete(m.clearedFields, providercalendar.FieldChannelExpiresAt)
 }
 
+// SetChannelMessage sets the "channel_message" field.
+func (m *ProviderCalendarMutation) SetChannelMessage(i int64) {
+	m.channel_message = &i
+	m.addchannel_message = nil
+}
+
+// ChannelMessage returns the value of the "channel_message" field in the mutation.
+func (m *ProviderCalendarMutation) ChannelMessage() (r int64, exists bool) {
+	v := m.channel_message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChannelMessage returns the old "channel_message" field's value of the ProviderCalendar entity.
+// If the ProviderCalendar object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProviderCalendarMutation) OldChannelMessage(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChannelMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChannelMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChannelMessage: %w", err)
+	}
+	return oldValue.ChannelMessage, nil
+}
+
+// AddChannelMessage adds i to the "channel_message" field.
+func (m *ProviderCalendarMutation) AddChannelMessage(i int64) {
+	if m.addchannel_message != nil {
+		*m.addchannel_message += i
+	} else {
+		m.addchannel_message = &i
+	}
+}
+
+// AddedChannelMessage returns the value that was added to the "channel_message" field in this mutation.
+func (m *ProviderCalendarMutation) AddedChannelMessage() (r int64, exists bool) {
+	v := m.addchannel_message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChannelMessage resets all changes to the "channel_message" field.
+func (m *ProviderCalendarMutation) ResetChannelMessage() {
+	m.channel_message = nil
+	m.addchannel_message = nil
+}
+
 // SetChannelRetryAt sets the "channel_retry_at" field.
 func (m *ProviderCalendarMutation) SetChannelRetryAt(t time.Time) {
 	m.channel_retry_at = &t
@@ -17309,7 +17444,7 @@ func (m *ProviderCalendarMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProviderCalendarMutation) Fields() []string {
-	fields := make([]string, 0, 24)
+	fields := make([]string, 0, 25)
 	if m.created_at != nil {
 		fields = append(fields, providercalendar.FieldCreatedAt)
 	}
@@ -17354,6 +17489,9 @@ func (m *ProviderCalendarMutation) Fields() []string {
 	}
 	if m.channel_expires_at != nil {
 		fields = append(fields, providercalendar.FieldChannelExpiresAt)
+	}
+	if m.channel_message != nil {
+		fields = append(fields, providercalendar.FieldChannelMessage)
 	}
 	if m.channel_retry_at != nil {
 		fields = append(fields, providercalendar.FieldChannelRetryAt)
@@ -17420,6 +17558,8 @@ func (m *ProviderCalendarMutation) Field(name string) (ent.Value, bool) {
 		return m.ChannelToken()
 	case providercalendar.FieldChannelExpiresAt:
 		return m.ChannelExpiresAt()
+	case providercalendar.FieldChannelMessage:
+		return m.ChannelMessage()
 	case providercalendar.FieldChannelRetryAt:
 		return m.ChannelRetryAt()
 	case providercalendar.FieldReadRequested:
@@ -17477,6 +17617,8 @@ func (m *ProviderCalendarMutation) OldField(ctx context.Context, name string) (e
 		return m.OldChannelToken(ctx)
 	case providercalendar.FieldChannelExpiresAt:
 		return m.OldChannelExpiresAt(ctx)
+	case providercalendar.FieldChannelMessage:
+		return m.OldChannelMessage(ctx)
 	case providercalendar.FieldChannelRetryAt:
 		return m.OldChannelRetryAt(ctx)
 	case providercalendar.FieldReadRequested:
@@ -17609,6 +17751,13 @@ func (m *ProviderCalendarMutation) SetField(name string, value ent.Value) error 
 		}
 		m.SetChannelExpiresAt(v)
 		return nil
+	case providercalendar.FieldChannelMessage:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChannelMessage(v)
+		return nil
 	case providercalendar.FieldChannelRetryAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -17680,6 +17829,9 @@ func (m *ProviderCalendarMutation) SetField(name string, value ent.Value) error 
 // this mutation.
 func (m *ProviderCalendarMutation) AddedFields() []string {
 	var fields []string
+	if m.addchannel_message != nil {
+		fields = append(fields, providercalendar.FieldChannelMessage)
+	}
 	if m.addread_requested != nil {
 		fields = append(fields, providercalendar.FieldReadRequested)
 	}
@@ -17697,6 +17849,8 @@ func (m *ProviderCalendarMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *ProviderCalendarMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case providercalendar.FieldChannelMessage:
+		return m.AddedChannelMessage()
 	case providercalendar.FieldReadRequested:
 		return m.AddedReadRequested()
 	case providercalendar.FieldReadDone:
@@ -17712,6 +17866,13 @@ func (m *ProviderCalendarMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *ProviderCalendarMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case providercalendar.FieldChannelMessage:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChannelMessage(v)
+		return nil
 	case providercalendar.FieldReadRequested:
 		v, ok := value.(int)
 		if !ok {
@@ -17885,6 +18046,9 @@ func (m *ProviderCalendarMutation) ResetField(name string) error {
 		return nil
 	case providercalendar.FieldChannelExpiresAt:
 		m.ResetChannelExpiresAt()
+		return nil
+	case providercalendar.FieldChannelMessage:
+		m.ResetChannelMessage()
 		return nil
 	case providercalendar.FieldChannelRetryAt:
 		m.ResetChannelRetryAt()
@@ -20092,6 +20256,1283 @@ func (m *SignInLinkMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown SignInLink edge %s", name)
+}
+
+// SyncOutboxMutation represents an operation that mutates the SyncOutbox nodes in the graph.
+type SyncOutboxMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	booking_ids         *[]int
+	appendbooking_ids   []int
+	user_ids            *[]int
+	appenduser_ids      []int
+	created_at          *time.Time
+	clearedFields       map[string]struct{}
+	organization        *int
+	clearedorganization bool
+	done                bool
+	oldValue            func(context.Context) (*SyncOutbox, error)
+	predicates          []predicate.SyncOutbox
+}
+
+var _ ent.Mutation = (*SyncOutboxMutation)(nil)
+
+// syncoutboxOption allows management of the mutation configuration using functional options.
+type syncoutboxOption func(*SyncOutboxMutation)
+
+// newSyncOutboxMutation creates new mutation for the SyncOutbox entity.
+func newSyncOutboxMutation(c config, op Op, opts ...syncoutboxOption) *SyncOutboxMutation {
+	m := &SyncOutboxMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSyncOutbox,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSyncOutboxID sets the ID field of the mutation.
+func withSyncOutboxID(id int) syncoutboxOption {
+	return func(m *SyncOutboxMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SyncOutbox
+		)
+		m.oldValue = func(ctx context.Context) (*SyncOutbox, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SyncOutbox.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSyncOutbox sets the old SyncOutbox of the mutation.
+func withSyncOutbox(node *SyncOutbox) syncoutboxOption {
+	return func(m *SyncOutboxMutation) {
+		m.oldValue = func(context.Context) (*SyncOutbox, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SyncOutboxMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SyncOutboxMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SyncOutboxMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SyncOutboxMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SyncOutbox.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *SyncOutboxMutation) SetOrganizationID(i int) {
+	m.organization = &i
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *SyncOutboxMutation) OrganizationID() (r int, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the SyncOutbox entity.
+// If the SyncOutbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncOutboxMutation) OldOrganizationID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *SyncOutboxMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetBookingIds sets the "booking_ids" field.
+func (m *SyncOutboxMutation) SetBookingIds(i []int) {
+	m.booking_ids = &i
+	m.appendbooking_ids = nil
+}
+
+// BookingIds returns the value of the "booking_ids" field in the mutation.
+func (m *SyncOutboxMutation) BookingIds() (r []int, exists bool) {
+	v := m.booking_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBookingIds returns the old "booking_ids" field's value of the SyncOutbox entity.
+// If the SyncOutbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncOutboxMutation) OldBookingIds(ctx context.Context) (v []int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBookingIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBookingIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBookingIds: %w", err)
+	}
+	return oldValue.BookingIds, nil
+}
+
+// AppendBookingIds adds i to the "booking_ids" field.
+func (m *SyncOutboxMutation) AppendBookingIds(i []int) {
+	m.appendbooking_ids = append(m.appendbooking_ids, i...)
+}
+
+// AppendedBookingIds returns the list of values that were appended to the "booking_ids" field in this mutation.
+func (m *SyncOutboxMutation) AppendedBookingIds() ([]int, bool) {
+	if len(m.appendbooking_ids) == 0 {
+		return nil, false
+	}
+	return m.appendbooking_ids, true
+}
+
+// ClearBookingIds clears the value of the "booking_ids" field.
+func (m *SyncOutboxMutation) ClearBookingIds() {
+	m.booking_ids = nil
+	m.appendbooking_ids = nil
+	m.clearedFields[syncoutbox.FieldBookingIds] = struct{}{}
+}
+
+// BookingIdsCleared returns if the "booking_ids" field was cleared in this mutation.
+func (m *SyncOutboxMutation) BookingIdsCleared() bool {
+	_, ok := m.clearedFields[syncoutbox.FieldBookingIds]
+	return ok
+}
+
+// ResetBookingIds resets all changes to the "booking_ids" field.
+func (m *SyncOutboxMutation) ResetBookingIds() {
+	m.booking_ids = nil
+	m.appendbooking_ids = nil
+	delete(m.clearedFields, syncoutbox.FieldBookingIds)
+}
+
+// SetUserIds sets the "user_ids" field.
+func (m *SyncOutboxMutation) SetUserIds(i []int) {
+	m.user_ids = &i
+	m.appenduser_ids = nil
+}
+
+// UserIds returns the value of the "user_ids" field in the mutation.
+func (m *SyncOutboxMutation) UserIds() (r []int, exists bool) {
+	v := m.user_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserIds returns the old "user_ids" field's value of the SyncOutbox entity.
+// If the SyncOutbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncOutboxMutation) OldUserIds(ctx context.Context) (v []int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserIds: %w", err)
+	}
+	return oldValue.UserIds, nil
+}
+
+// AppendUserIds adds i to the "user_ids" field.
+func (m *SyncOutboxMutation) AppendUserIds(i []int) {
+	m.appenduser_ids = append(m.appenduser_ids, i...)
+}
+
+// AppendedUserIds returns the list of values that were appended to the "user_ids" field in this mutation.
+func (m *SyncOutboxMutation) AppendedUserIds() ([]int, bool) {
+	if len(m.appenduser_ids) == 0 {
+		return nil, false
+	}
+	return m.appenduser_ids, true
+}
+
+// ClearUserIds clears the value of the "user_ids" field.
+func (m *SyncOutboxMutation) ClearUserIds() {
+	m.user_ids = nil
+	m.appenduser_ids = nil
+	m.clearedFields[syncoutbox.FieldUserIds] = struct{}{}
+}
+
+// UserIdsCleared returns if the "user_ids" field was cleared in this mutation.
+func (m *SyncOutboxMutation) UserIdsCleared() bool {
+	_, ok := m.clearedFields[syncoutbox.FieldUserIds]
+	return ok
+}
+
+// ResetUserIds resets all changes to the "user_ids" field.
+func (m *SyncOutboxMutation) ResetUserIds() {
+	m.user_ids = nil
+	m.appenduser_ids = nil
+	delete(m.clearedFields, syncoutbox.FieldUserIds)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SyncOutboxMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SyncOutboxMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SyncOutbox entity.
+// If the SyncOutbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncOutboxMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SyncOutboxMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *SyncOutboxMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[syncoutbox.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *SyncOutboxMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *SyncOutboxMutation) OrganizationIDs() (ids []int) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *SyncOutboxMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// Where appends a list predicates to the SyncOutboxMutation builder.
+func (m *SyncOutboxMutation) Where(ps ...predicate.SyncOutbox) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SyncOutboxMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SyncOutboxMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SyncOutbox, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SyncOutboxMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SyncOutboxMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SyncOutbox).
+func (m *SyncOutboxMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SyncOutboxMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.organization != nil {
+		fields = append(fields, syncoutbox.FieldOrganizationID)
+	}
+	if m.booking_ids != nil {
+		fields = append(fields, syncoutbox.FieldBookingIds)
+	}
+	if m.user_ids != nil {
+		fields = append(fields, syncoutbox.FieldUserIds)
+	}
+	if m.created_at != nil {
+		fields = append(fields, syncoutbox.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SyncOutboxMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case syncoutbox.FieldOrganizationID:
+		return m.OrganizationID()
+	case syncoutbox.FieldBookingIds:
+		return m.BookingIds()
+	case syncoutbox.FieldUserIds:
+		return m.UserIds()
+	case syncoutbox.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SyncOutboxMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case syncoutbox.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case syncoutbox.FieldBookingIds:
+		return m.OldBookingIds(ctx)
+	case syncoutbox.FieldUserIds:
+		return m.OldUserIds(ctx)
+	case syncoutbox.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SyncOutbox field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SyncOutboxMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case syncoutbox.FieldOrganizationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case syncoutbox.FieldBookingIds:
+		v, ok := value.([]int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBookingIds(v)
+		return nil
+	case syncoutbox.FieldUserIds:
+		v, ok := value.([]int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserIds(v)
+		return nil
+	case syncoutbox.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SyncOutbox field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SyncOutboxMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SyncOutboxMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SyncOutboxMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SyncOutbox numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SyncOutboxMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(syncoutbox.FieldBookingIds) {
+		fields = append(fields, syncoutbox.FieldBookingIds)
+	}
+	if m.FieldCleared(syncoutbox.FieldUserIds) {
+		fields = append(fields, syncoutbox.FieldUserIds)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SyncOutboxMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SyncOutboxMutation) ClearField(name string) error {
+	switch name {
+	case syncoutbox.FieldBookingIds:
+		m.ClearBookingIds()
+		return nil
+	case syncoutbox.FieldUserIds:
+		m.ClearUserIds()
+		return nil
+	}
+	return fmt.Errorf("unknown SyncOutbox nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SyncOutboxMutation) ResetField(name string) error {
+	switch name {
+	case syncoutbox.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case syncoutbox.FieldBookingIds:
+		m.ResetBookingIds()
+		return nil
+	case syncoutbox.FieldUserIds:
+		m.ResetUserIds()
+		return nil
+	case syncoutbox.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SyncOutbox field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SyncOutboxMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.organization != nil {
+		edges = append(edges, syncoutbox.EdgeOrganization)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SyncOutboxMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case syncoutbox.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SyncOutboxMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SyncOutboxMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SyncOutboxMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedorganization {
+		edges = append(edges, syncoutbox.EdgeOrganization)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SyncOutboxMutation) EdgeCleared(name string) bool {
+	switch name {
+	case syncoutbox.EdgeOrganization:
+		return m.clearedorganization
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SyncOutboxMutation) ClearEdge(name string) error {
+	switch name {
+	case syncoutbox.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	}
+	return fmt.Errorf("unknown SyncOutbox unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SyncOutboxMutation) ResetEdge(name string) error {
+	switch name {
+	case syncoutbox.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	}
+	return fmt.Errorf("unknown SyncOutbox edge %s", name)
+}
+
+// SyncPendingMutation represents an operation that mutates the SyncPending nodes in the graph.
+type SyncPendingMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	booking_ref         *int
+	addbooking_ref      *int
+	seq                 *int
+	addseq              *int
+	clearedFields       map[string]struct{}
+	organization        *int
+	clearedorganization bool
+	account             *int
+	clearedaccount      bool
+	done                bool
+	oldValue            func(context.Context) (*SyncPending, error)
+	predicates          []predicate.SyncPending
+}
+
+var _ ent.Mutation = (*SyncPendingMutation)(nil)
+
+// syncpendingOption allows management of the mutation configuration using functional options.
+type syncpendingOption func(*SyncPendingMutation)
+
+// newSyncPendingMutation creates new mutation for the SyncPending entity.
+func newSyncPendingMutation(c config, op Op, opts ...syncpendingOption) *SyncPendingMutation {
+	m := &SyncPendingMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSyncPending,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSyncPendingID sets the ID field of the mutation.
+func withSyncPendingID(id int) syncpendingOption {
+	return func(m *SyncPendingMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SyncPending
+		)
+		m.oldValue = func(ctx context.Context) (*SyncPending, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SyncPending.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSyncPending sets the old SyncPending of the mutation.
+func withSyncPending(node *SyncPending) syncpendingOption {
+	return func(m *SyncPendingMutation) {
+		m.oldValue = func(context.Context) (*SyncPending, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SyncPendingMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SyncPendingMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SyncPendingMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SyncPendingMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SyncPending.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *SyncPendingMutation) SetOrganizationID(i int) {
+	m.organization = &i
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *SyncPendingMutation) OrganizationID() (r int, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the SyncPending entity.
+// If the SyncPending object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncPendingMutation) OldOrganizationID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *SyncPendingMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *SyncPendingMutation) SetAccountID(i int) {
+	m.account = &i
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *SyncPendingMutation) AccountID() (r int, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the SyncPending entity.
+// If the SyncPending object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncPendingMutation) OldAccountID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *SyncPendingMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetBookingRef sets the "booking_ref" field.
+func (m *SyncPendingMutation) SetBookingRef(i int) {
+	m.booking_ref = &i
+	m.addbooking_ref = nil
+}
+
+// BookingRef returns the value of the "booking_ref" field in the mutation.
+func (m *SyncPendingMutation) BookingRef() (r int, exists bool) {
+	v := m.booking_ref
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBookingRef returns the old "booking_ref" field's value of the SyncPending entity.
+// If the SyncPending object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncPendingMutation) OldBookingRef(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBookingRef is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBookingRef requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBookingRef: %w", err)
+	}
+	return oldValue.BookingRef, nil
+}
+
+// AddBookingRef adds i to the "booking_ref" field.
+func (m *SyncPendingMutation) AddBookingRef(i int) {
+	if m.addbooking_ref != nil {
+		*m.addbooking_ref += i
+	} else {
+		m.addbooking_ref = &i
+	}
+}
+
+// AddedBookingRef returns the value that was added to the "booking_ref" field in this mutation.
+func (m *SyncPendingMutation) AddedBookingRef() (r int, exists bool) {
+	v := m.addbooking_ref
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBookingRef resets all changes to the "booking_ref" field.
+func (m *SyncPendingMutation) ResetBookingRef() {
+	m.booking_ref = nil
+	m.addbooking_ref = nil
+}
+
+// SetSeq sets the "seq" field.
+func (m *SyncPendingMutation) SetSeq(i int) {
+	m.seq = &i
+	m.addseq = nil
+}
+
+// Seq returns the value of the "seq" field in the mutation.
+func (m *SyncPendingMutation) Seq() (r int, exists bool) {
+	v := m.seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeq returns the old "seq" field's value of the SyncPending entity.
+// If the SyncPending object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncPendingMutation) OldSeq(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeq: %w", err)
+	}
+	return oldValue.Seq, nil
+}
+
+// AddSeq adds i to the "seq" field.
+func (m *SyncPendingMutation) AddSeq(i int) {
+	if m.addseq != nil {
+		*m.addseq += i
+	} else {
+		m.addseq = &i
+	}
+}
+
+// AddedSeq returns the value that was added to the "seq" field in this mutation.
+func (m *SyncPendingMutation) AddedSeq() (r int, exists bool) {
+	v := m.addseq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeq resets all changes to the "seq" field.
+func (m *SyncPendingMutation) ResetSeq() {
+	m.seq = nil
+	m.addseq = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *SyncPendingMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[syncpending.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *SyncPendingMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *SyncPendingMutation) OrganizationIDs() (ids []int) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *SyncPendingMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearAccount clears the "account" edge to the CalendarAccount entity.
+func (m *SyncPendingMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[syncpending.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the CalendarAccount entity was cleared.
+func (m *SyncPendingMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *SyncPendingMutation) AccountIDs() (ids []int) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *SyncPendingMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// Where appends a list predicates to the SyncPendingMutation builder.
+func (m *SyncPendingMutation) Where(ps ...predicate.SyncPending) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SyncPendingMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SyncPendingMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SyncPending, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SyncPendingMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SyncPendingMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SyncPending).
+func (m *SyncPendingMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SyncPendingMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.organization != nil {
+		fields = append(fields, syncpending.FieldOrganizationID)
+	}
+	if m.account != nil {
+		fields = append(fields, syncpending.FieldAccountID)
+	}
+	if m.booking_ref != nil {
+		fields = append(fields, syncpending.FieldBookingRef)
+	}
+	if m.seq != nil {
+		fields = append(fields, syncpending.FieldSeq)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SyncPendingMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case syncpending.FieldOrganizationID:
+		return m.OrganizationID()
+	case syncpending.FieldAccountID:
+		return m.AccountID()
+	case syncpending.FieldBookingRef:
+		return m.BookingRef()
+	case syncpending.FieldSeq:
+		return m.Seq()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SyncPendingMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case syncpending.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case syncpending.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case syncpending.FieldBookingRef:
+		return m.OldBookingRef(ctx)
+	case syncpending.FieldSeq:
+		return m.OldSeq(ctx)
+	}
+	return nil, fmt.Errorf("unknown SyncPending field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SyncPendingMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case syncpending.FieldOrganizationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case syncpending.FieldAccountID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case syncpending.FieldBookingRef:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBookingRef(v)
+		return nil
+	case syncpending.FieldSeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeq(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SyncPending field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SyncPendingMutation) AddedFields() []string {
+	var fields []string
+	if m.addbooking_ref != nil {
+		fields = append(fields, syncpending.FieldBookingRef)
+	}
+	if m.addseq != nil {
+		fields = append(fields, syncpending.FieldSeq)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SyncPendingMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case syncpending.FieldBookingRef:
+		return m.AddedBookingRef()
+	case syncpending.FieldSeq:
+		return m.AddedSeq()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SyncPendingMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case syncpending.FieldBookingRef:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBookingRef(v)
+		return nil
+	case syncpending.FieldSeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeq(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SyncPending numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SyncPendingMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SyncPendingMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SyncPendingMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown SyncPending nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SyncPendingMutation) ResetField(name string) error {
+	switch name {
+	case syncpending.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case syncpending.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case syncpending.FieldBookingRef:
+		m.ResetBookingRef()
+		return nil
+	case syncpending.FieldSeq:
+		m.ResetSeq()
+		return nil
+	}
+	return fmt.Errorf("unknown SyncPending field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SyncPendingMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.organization != nil {
+		edges = append(edges, syncpending.EdgeOrganization)
+	}
+	if m.account != nil {
+		edges = append(edges, syncpending.EdgeAccount)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SyncPendingMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case syncpending.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case syncpending.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SyncPendingMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SyncPendingMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SyncPendingMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedorganization {
+		edges = append(edges, syncpending.EdgeOrganization)
+	}
+	if m.clearedaccount {
+		edges = append(edges, syncpending.EdgeAccount)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SyncPendingMutation) EdgeCleared(name string) bool {
+	switch name {
+	case syncpending.EdgeOrganization:
+		return m.clearedorganization
+	case syncpending.EdgeAccount:
+		return m.clearedaccount
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SyncPendingMutation) ClearEdge(name string) error {
+	switch name {
+	case syncpending.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case syncpending.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown SyncPending unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SyncPendingMutation) ResetEdge(name string) error {
+	switch name {
+	case syncpending.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case syncpending.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown SyncPending edge %s", name)
 }
 
 // SyncRunMutation represents an operation that mutates the SyncRun nodes in the graph.

@@ -49,6 +49,8 @@ type ProviderCalendar struct {
 	ChannelToken string `json:"-"`
 	// ChannelExpiresAt holds the value of the "channel_expires_at" field.
 	ChannelExpiresAt *time.Time `json:"channel_expires_at,omitempty"`
+	// ChannelMessage holds the value of the "channel_message" field.
+	ChannelMessage int64 `json:"channel_message,omitempty"`
 	// ChannelRetryAt holds the value of the "channel_retry_at" field.
 	ChannelRetryAt *time.Time `json:"channel_retry_at,omitempty"`
 	// ReadRequested holds the value of the "read_requested" field.
@@ -115,7 +117,7 @@ func (*ProviderCalendar) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case providercalendar.FieldPrimary, providercalendar.FieldSelected:
 			values[i] = new(sql.NullBool)
-		case providercalendar.FieldID, providercalendar.FieldOrganizationID, providercalendar.FieldAccountID, providercalendar.FieldReadRequested, providercalendar.FieldReadDone, providercalendar.FieldReadGen:
+		case providercalendar.FieldID, providercalendar.FieldOrganizationID, providercalendar.FieldAccountID, providercalendar.FieldChannelMessage, providercalendar.FieldReadRequested, providercalendar.FieldReadDone, providercalendar.FieldReadGen:
 			values[i] = new(sql.NullInt64)
 		case providercalendar.FieldCalendarID, providercalendar.FieldName, providercalendar.FieldColor, providercalendar.FieldSyncCursor, providercalendar.FieldAccessRole, providercalendar.FieldChannelID, providercalendar.FieldChannelResourceID, providercalendar.FieldChannelToken, providercalendar.FieldLastReadError:
 			values[i] = new(sql.NullString)
@@ -232,6 +234,12 @@ func (_m *ProviderCalendar) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ChannelExpiresAt = new(time.Time)
 				*_m.ChannelExpiresAt = value.Time
+			}
+		case providercalendar.FieldChannelMessage:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field channel_message", values[i])
+			} else if value.Valid {
+				_m.ChannelMessage = value.Int64
 			}
 		case providercalendar.FieldChannelRetryAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -382,6 +390,9 @@ func (_m *ProviderCalendar) String() string {
 		builder.WriteString("channel_expires_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("channel_message=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ChannelMessage))
 	builder.WriteString(", ")
 	if v := _m.ChannelRetryAt; v != nil {
 		builder.WriteString("channel_retry_at=")

@@ -202,6 +202,20 @@ func (_c *ProviderCalendarCreate) SetNillableChannelExpiresAt(v *time.Time) *Pro
 	return _c
 }
 
+// SetChannelMessage sets the "channel_message" field.
+func (_c *ProviderCalendarCreate) SetChannelMessage(v int64) *ProviderCalendarCreate {
+	_c.mutation.SetChannelMessage(v)
+	return _c
+}
+
+// SetNillableChannelMessage sets the "channel_message" field if the given value is not nil.
+func (_c *ProviderCalendarCreate) SetNillableChannelMessage(v *int64) *ProviderCalendarCreate {
+	if v != nil {
+		_c.SetChannelMessage(*v)
+	}
+	return _c
+}
+
 // SetChannelRetryAt sets the "channel_retry_at" field.
 func (_c *ProviderCalendarCreate) SetChannelRetryAt(v time.Time) *ProviderCalendarCreate {
 	_c.mutation.SetChannelRetryAt(v)
@@ -397,6 +411,10 @@ func (_c *ProviderCalendarCreate) defaults() error {
 		v := providercalendar.DefaultSelected
 		_c.mutation.SetSelected(v)
 	}
+	if _, ok := _c.mutation.ChannelMessage(); !ok {
+		v := providercalendar.DefaultChannelMessage
+		_c.mutation.SetChannelMessage(v)
+	}
 	if _, ok := _c.mutation.ReadRequested(); !ok {
 		v := providercalendar.DefaultReadRequested
 		_c.mutation.SetReadRequested(v)
@@ -452,6 +470,9 @@ func (_c *ProviderCalendarCreate) check() error {
 		if err := providercalendar.AccessRoleValidator(v); err != nil {
 			return &ValidationError{Name: "access_role", err: fmt.Errorf(`ent: validator failed for field "ProviderCalendar.access_role": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.ChannelMessage(); !ok {
+		return &ValidationError{Name: "channel_message", err: errors.New(`ent: missing required field "ProviderCalendar.channel_message"`)}
 	}
 	if _, ok := _c.mutation.ReadRequested(); !ok {
 		return &ValidationError{Name: "read_requested", err: errors.New(`ent: missing required field "ProviderCalendar.read_requested"`)}
@@ -566,6 +587,10 @@ func (_c *ProviderCalendarCreate) createSpec() (*ProviderCalendar, *sqlgraph.Cre
 	if value, ok := _c.mutation.ChannelExpiresAt(); ok {
 		_spec.SetField(providercalendar.FieldChannelExpiresAt, field.TypeTime, value)
 		_node.ChannelExpiresAt = &value
+	}
+	if value, ok := _c.mutation.ChannelMessage(); ok {
+		_spec.SetField(providercalendar.FieldChannelMessage, field.TypeInt64, value)
+		_node.ChannelMessage = value
 	}
 	if value, ok := _c.mutation.ChannelRetryAt(); ok {
 		_spec.SetField(providercalendar.FieldChannelRetryAt, field.TypeTime, value)
@@ -884,6 +909,24 @@ func (u *ProviderCalendarUpsert) UpdateChannelExpiresAt() *ProviderCalendarUpser
 // ClearChannelExpiresAt clears the value of the "channel_expires_at" field.
 func (u *ProviderCalendarUpsert) ClearChannelExpiresAt() *ProviderCalendarUpsert {
 	u.SetNull(providercalendar.FieldChannelExpiresAt)
+	return u
+}
+
+// SetChannelMessage sets the "channel_message" field.
+func (u *ProviderCalendarUpsert) SetChannelMessage(v int64) *ProviderCalendarUpsert {
+	u.Set(providercalendar.FieldChannelMessage, v)
+	return u
+}
+
+// UpdateChannelMessage sets the "channel_message" field to the value that was provided on create.
+func (u *ProviderCalendarUpsert) UpdateChannelMessage() *ProviderCalendarUpsert {
+	u.SetExcluded(providercalendar.FieldChannelMessage)
+	return u
+}
+
+// AddChannelMessage adds v to the "channel_message" field.
+func (u *ProviderCalendarUpsert) AddChannelMessage(v int64) *ProviderCalendarUpsert {
+	u.Add(providercalendar.FieldChannelMessage, v)
 	return u
 }
 
@@ -1325,6 +1368,27 @@ func (u *ProviderCalendarUpsertOne) UpdateChannelExpiresAt() *ProviderCalendarUp
 func (u *ProviderCalendarUpsertOne) ClearChannelExpiresAt() *ProviderCalendarUpsertOne {
 	return u.Update(func(s *ProviderCalendarUpsert) {
 		s.ClearChannelExpiresAt()
+	})
+}
+
+// SetChannelMessage sets the "channel_message" field.
+func (u *ProviderCalendarUpsertOne) SetChannelMessage(v int64) *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetChannelMessage(v)
+	})
+}
+
+// AddChannelMessage adds v to the "channel_message" field.
+func (u *ProviderCalendarUpsertOne) AddChannelMessage(v int64) *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.AddChannelMessage(v)
+	})
+}
+
+// UpdateChannelMessage sets the "channel_message" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertOne) UpdateChannelMessage() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateChannelMessage()
 	})
 }
 
@@ -1959,6 +2023,27 @@ func (u *ProviderCalendarUpsertBulk) UpdateChannelExpiresAt() *ProviderCalendarU
 func (u *ProviderCalendarUpsertBulk) ClearChannelExpiresAt() *ProviderCalendarUpsertBulk {
 	return u.Update(func(s *ProviderCalendarUpsert) {
 		s.ClearChannelExpiresAt()
+	})
+}
+
+// SetChannelMessage sets the "channel_message" field.
+func (u *ProviderCalendarUpsertBulk) SetChannelMessage(v int64) *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetChannelMessage(v)
+	})
+}
+
+// AddChannelMessage adds v to the "channel_message" field.
+func (u *ProviderCalendarUpsertBulk) AddChannelMessage(v int64) *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.AddChannelMessage(v)
+	})
+}
+
+// UpdateChannelMessage sets the "channel_message" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertBulk) UpdateChannelMessage() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateChannelMessage()
 	})
 }
 

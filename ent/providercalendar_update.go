@@ -246,6 +246,27 @@ func (_u *ProviderCalendarUpdate) ClearChannelExpiresAt() *ProviderCalendarUpdat
 	return _u
 }
 
+// SetChannelMessage sets the "channel_message" field.
+func (_u *ProviderCalendarUpdate) SetChannelMessage(v int64) *ProviderCalendarUpdate {
+	_u.mutation.ResetChannelMessage()
+	_u.mutation.SetChannelMessage(v)
+	return _u
+}
+
+// SetNillableChannelMessage sets the "channel_message" field if the given value is not nil.
+func (_u *ProviderCalendarUpdate) SetNillableChannelMessage(v *int64) *ProviderCalendarUpdate {
+	if v != nil {
+		_u.SetChannelMessage(*v)
+	}
+	return _u
+}
+
+// AddChannelMessage adds value to the "channel_message" field.
+func (_u *ProviderCalendarUpdate) AddChannelMessage(v int64) *ProviderCalendarUpdate {
+	_u.mutation.AddChannelMessage(v)
+	return _u
+}
+
 // SetChannelRetryAt sets the "channel_retry_at" field.
 func (_u *ProviderCalendarUpdate) SetChannelRetryAt(v time.Time) *ProviderCalendarUpdate {
 	_u.mutation.SetChannelRetryAt(v)
@@ -608,6 +629,12 @@ func (_u *ProviderCalendarUpdate) sqlSave(ctx context.Context) (_node int, err e
 	if _u.mutation.ChannelExpiresAtCleared() {
 		_spec.ClearField(providercalendar.FieldChannelExpiresAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.ChannelMessage(); ok {
+		_spec.SetField(providercalendar.FieldChannelMessage, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedChannelMessage(); ok {
+		_spec.AddField(providercalendar.FieldChannelMessage, field.TypeInt64, value)
+	}
 	if value, ok := _u.mutation.ChannelRetryAt(); ok {
 		_spec.SetField(providercalendar.FieldChannelRetryAt, field.TypeTime, value)
 	}
@@ -926,6 +953,27 @@ func (_u *ProviderCalendarUpdateOne) SetNillableChannelExpiresAt(v *time.Time) *
 // ClearChannelExpiresAt clears the value of the "channel_expires_at" field.
 func (_u *ProviderCalendarUpdateOne) ClearChannelExpiresAt() *ProviderCalendarUpdateOne {
 	_u.mutation.ClearChannelExpiresAt()
+	return _u
+}
+
+// SetChannelMessage sets the "channel_message" field.
+func (_u *ProviderCalendarUpdateOne) SetChannelMessage(v int64) *ProviderCalendarUpdateOne {
+	_u.mutation.ResetChannelMessage()
+	_u.mutation.SetChannelMessage(v)
+	return _u
+}
+
+// SetNillableChannelMessage sets the "channel_message" field if the given value is not nil.
+func (_u *ProviderCalendarUpdateOne) SetNillableChannelMessage(v *int64) *ProviderCalendarUpdateOne {
+	if v != nil {
+		_u.SetChannelMessage(*v)
+	}
+	return _u
+}
+
+// AddChannelMessage adds value to the "channel_message" field.
+func (_u *ProviderCalendarUpdateOne) AddChannelMessage(v int64) *ProviderCalendarUpdateOne {
+	_u.mutation.AddChannelMessage(v)
 	return _u
 }
 
@@ -1320,6 +1368,12 @@ func (_u *ProviderCalendarUpdateOne) sqlSave(ctx context.Context) (_node *Provid
 	}
 	if _u.mutation.ChannelExpiresAtCleared() {
 		_spec.ClearField(providercalendar.FieldChannelExpiresAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ChannelMessage(); ok {
+		_spec.SetField(providercalendar.FieldChannelMessage, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedChannelMessage(); ok {
+		_spec.AddField(providercalendar.FieldChannelMessage, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.ChannelRetryAt(); ok {
 		_spec.SetField(providercalendar.FieldChannelRetryAt, field.TypeTime, value)

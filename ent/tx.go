@@ -44,6 +44,10 @@ type Tx struct {
 	ProviderConfig *ProviderConfigClient
 	// SignInLink is the client for interacting with the SignInLink builders.
 	SignInLink *SignInLinkClient
+	// SyncOutbox is the client for interacting with the SyncOutbox builders.
+	SyncOutbox *SyncOutboxClient
+	// SyncPending is the client for interacting with the SyncPending builders.
+	SyncPending *SyncPendingClient
 	// SyncRun is the client for interacting with the SyncRun builders.
 	SyncRun *SyncRunClient
 	// User is the client for interacting with the User builders.
@@ -195,6 +199,8 @@ func (tx *Tx) init() {
 	tx.ProviderCalendar = NewProviderCalendarClient(tx.config)
 	tx.ProviderConfig = NewProviderConfigClient(tx.config)
 	tx.SignInLink = NewSignInLinkClient(tx.config)
+	tx.SyncOutbox = NewSyncOutboxClient(tx.config)
+	tx.SyncPending = NewSyncPendingClient(tx.config)
 	tx.SyncRun = NewSyncRunClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }

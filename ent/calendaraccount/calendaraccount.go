@@ -50,6 +50,8 @@ const (
 	FieldSyncRequested = "sync_requested"
 	// FieldSyncDone holds the string denoting the sync_done field in the database.
 	FieldSyncDone = "sync_done"
+	// FieldSyncRequestedAt holds the string denoting the sync_requested_at field in the database.
+	FieldSyncRequestedAt = "sync_requested_at"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeUsers holds the string denoting the users edge name in mutations.
@@ -106,6 +108,7 @@ var Columns = []string{
 	FieldDestinationCalendarID,
 	FieldSyncRequested,
 	FieldSyncDone,
+	FieldSyncRequestedAt,
 }
 
 var (
@@ -276,6 +279,11 @@ func BySyncRequested(opts ...sql.OrderTermOption) OrderOption {
 // BySyncDone orders the results by the sync_done field.
 func BySyncDone(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSyncDone, opts...).ToFunc()
+}
+
+// BySyncRequestedAt orders the results by the sync_requested_at field.
+func BySyncRequestedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSyncRequestedAt, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

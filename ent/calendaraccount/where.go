@@ -111,6 +111,11 @@ func SyncDone(v int) predicate.CalendarAccount {
 	return predicate.CalendarAccount(sql.FieldEQ(FieldSyncDone, v))
 }
 
+// SyncRequestedAt applies equality check predicate on the "sync_requested_at" field. It's identical to SyncRequestedAtEQ.
+func SyncRequestedAt(v time.Time) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldEQ(FieldSyncRequestedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.CalendarAccount {
 	return predicate.CalendarAccount(sql.FieldEQ(FieldCreatedAt, v))
@@ -769,6 +774,56 @@ func SyncDoneLT(v int) predicate.CalendarAccount {
 // SyncDoneLTE applies the LTE predicate on the "sync_done" field.
 func SyncDoneLTE(v int) predicate.CalendarAccount {
 	return predicate.CalendarAccount(sql.FieldLTE(FieldSyncDone, v))
+}
+
+// SyncRequestedAtEQ applies the EQ predicate on the "sync_requested_at" field.
+func SyncRequestedAtEQ(v time.Time) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldEQ(FieldSyncRequestedAt, v))
+}
+
+// SyncRequestedAtNEQ applies the NEQ predicate on the "sync_requested_at" field.
+func SyncRequestedAtNEQ(v time.Time) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldNEQ(FieldSyncRequestedAt, v))
+}
+
+// SyncRequestedAtIn applies the In predicate on the "sync_requested_at" field.
+func SyncRequestedAtIn(vs ...time.Time) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldIn(FieldSyncRequestedAt, vs...))
+}
+
+// SyncRequestedAtNotIn applies the NotIn predicate on the "sync_requested_at" field.
+func SyncRequestedAtNotIn(vs ...time.Time) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldNotIn(FieldSyncRequestedAt, vs...))
+}
+
+// SyncRequestedAtGT applies the GT predicate on the "sync_requested_at" field.
+func SyncRequestedAtGT(v time.Time) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldGT(FieldSyncRequestedAt, v))
+}
+
+// SyncRequestedAtGTE applies the GTE predicate on the "sync_requested_at" field.
+func SyncRequestedAtGTE(v time.Time) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldGTE(FieldSyncRequestedAt, v))
+}
+
+// SyncRequestedAtLT applies the LT predicate on the "sync_requested_at" field.
+func SyncRequestedAtLT(v time.Time) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldLT(FieldSyncRequestedAt, v))
+}
+
+// SyncRequestedAtLTE applies the LTE predicate on the "sync_requested_at" field.
+func SyncRequestedAtLTE(v time.Time) predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldLTE(FieldSyncRequestedAt, v))
+}
+
+// SyncRequestedAtIsNil applies the IsNil predicate on the "sync_requested_at" field.
+func SyncRequestedAtIsNil() predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldIsNull(FieldSyncRequestedAt))
+}
+
+// SyncRequestedAtNotNil applies the NotNil predicate on the "sync_requested_at" field.
+func SyncRequestedAtNotNil() predicate.CalendarAccount {
+	return predicate.CalendarAccount(sql.FieldNotNull(FieldSyncRequestedAt))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

@@ -200,6 +200,30 @@ func (f SignInLinkFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SignInLinkMutation", m)
 }
 
+// The SyncOutboxFunc type is an adapter to allow the use of ordinary
+// function as SyncOutbox mutator.
+type SyncOutboxFunc func(context.Context, *ent.SyncOutboxMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SyncOutboxFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SyncOutboxMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SyncOutboxMutation", m)
+}
+
+// The SyncPendingFunc type is an adapter to allow the use of ordinary
+// function as SyncPending mutator.
+type SyncPendingFunc func(context.Context, *ent.SyncPendingMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SyncPendingFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SyncPendingMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SyncPendingMutation", m)
+}
+
 // The SyncRunFunc type is an adapter to allow the use of ordinary
 // function as SyncRun mutator.
 type SyncRunFunc func(context.Context, *ent.SyncRunMutation) (ent.Value, error)

@@ -24,6 +24,8 @@ import (
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
 	"calsync/ent/signinlink"
+	"calsync/ent/syncoutbox"
+	"calsync/ent/syncpending"
 	"calsync/ent/syncrun"
 	"calsync/ent/user"
 
@@ -518,6 +520,60 @@ func (f TraverseSignInLink) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.SignInLinkQuery", q)
 }
 
+// The SyncOutboxFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SyncOutboxFunc func(context.Context, *ent.SyncOutboxQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SyncOutboxFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SyncOutboxQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SyncOutboxQuery", q)
+}
+
+// The TraverseSyncOutbox type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSyncOutbox func(context.Context, *ent.SyncOutboxQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSyncOutbox) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSyncOutbox) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SyncOutboxQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SyncOutboxQuery", q)
+}
+
+// The SyncPendingFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SyncPendingFunc func(context.Context, *ent.SyncPendingQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SyncPendingFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SyncPendingQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SyncPendingQuery", q)
+}
+
+// The TraverseSyncPending type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSyncPending func(context.Context, *ent.SyncPendingQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSyncPending) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSyncPending) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SyncPendingQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SyncPendingQuery", q)
+}
+
 // The SyncRunFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SyncRunFunc func(context.Context, *ent.SyncRunQuery) (ent.Value, error)
 
@@ -607,6 +663,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ProviderConfigQuery, predicate.ProviderConfig, providerconfig.OrderOption]{typ: ent.TypeProviderConfig, tq: q}, nil
 	case *ent.SignInLinkQuery:
 		return &query[*ent.SignInLinkQuery, predicate.SignInLink, signinlink.OrderOption]{typ: ent.TypeSignInLink, tq: q}, nil
+	case *ent.SyncOutboxQuery:
+		return &query[*ent.SyncOutboxQuery, predicate.SyncOutbox, syncoutbox.OrderOption]{typ: ent.TypeSyncOutbox, tq: q}, nil
+	case *ent.SyncPendingQuery:
+		return &query[*ent.SyncPendingQuery, predicate.SyncPending, syncpending.OrderOption]{typ: ent.TypeSyncPending, tq: q}, nil
 	case *ent.SyncRunQuery:
 		return &query[*ent.SyncRunQuery, predicate.SyncRun, syncrun.OrderOption]{typ: ent.TypeSyncRun, tq: q}, nil
 	case *ent.UserQuery:

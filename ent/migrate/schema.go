@@ -267,6 +267,7 @@ var (
 		{Name: "destination_calendar_id", Type: field.TypeString, Nullable: true, Size: 1024},
 		{Name: "sync_requested", Type: field.TypeInt, Default: 0},
 		{Name: "sync_done", Type: field.TypeInt, Default: 0},
+		{Name: "sync_requested_at", Type: field.TypeTime, Nullable: true},
 		{Name: "organization_id", Type: field.TypeInt},
 	}
 	// CalendarAccountsTable holds the schema information for the "calendar_accounts" table.
@@ -277,7 +278,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "calendar_accounts_organizations_organization",
-				Columns:    []*schema.Column{CalendarAccountsColumns[15]},
+				Columns:    []*schema.Column{CalendarAccountsColumns[16]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -286,12 +287,12 @@ var (
 			{
 				Name:    "calendaraccount_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{CalendarAccountsColumns[15]},
+				Columns: []*schema.Column{CalendarAccountsColumns[16]},
 			},
 			{
 				Name:    "calendaraccount_organization_id_provider_account_email",
 				Unique:  true,
-				Columns: []*schema.Column{CalendarAccountsColumns[15], CalendarAccountsColumns[3], CalendarAccountsColumns[4]},
+				Columns: []*schema.Column{CalendarAccountsColumns[16], CalendarAccountsColumns[3], CalendarAccountsColumns[4]},
 			},
 		},
 	}
@@ -670,6 +671,7 @@ var (
 		{Name: "channel_resource_id", Type: field.TypeString, Nullable: true},
 		{Name: "channel_token", Type: field.TypeString, Nullable: true},
 		{Name: "channel_expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "channel_message", Type: field.TypeInt64, Default: 0},
 		{Name: "channel_retry_at", Type: field.TypeTime, Nullable: true},
 		{Name: "read_requested", Type: field.TypeInt, Default: 0},
 		{Name: "read_done", Type: field.TypeInt, Default: 0},
@@ -690,13 +692,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "provider_calendars_organizations_organization",
-				Columns:    []*schema.Column{ProviderCalendarsColumns[23]},
+				Columns:    []*schema.Column{ProviderCalendarsColumns[24]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "provider_calendars_calendar_accounts_account",
-				Columns:    []*schema.Column{ProviderCalendarsColumns[24]},
+				Columns:    []*schema.Column{ProviderCalendarsColumns[25]},
 				RefColumns: []*schema.Column{CalendarAccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -705,12 +707,12 @@ var (
 			{
 				Name:    "providercalendar_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{ProviderCalendarsColumns[23]},
+				Columns: []*schema.Column{ProviderCalendarsColumns[24]},
 			},
 			{
 				Name:    "providercalendar_account_id_calendar_id",
 				Unique:  true,
-				Columns: []*schema.Column{ProviderCalendarsColumns[24], ProviderCalendarsColumns[3]},
+				Columns: []*schema.Column{ProviderCalendarsColumns[25], ProviderCalendarsColumns[3]},
 			},
 			{
 				Name:    "providercalendar_channel_id",
@@ -720,7 +722,7 @@ var (
 			{
 				Name:    "providercalendar_selected_next_poll_at",
 				Unique:  false,
-				Columns: []*schema.Column{ProviderCalendarsColumns[7], ProviderCalendarsColumns[20]},
+				Columns: []*schema.Column{ProviderCalendarsColumns[7], ProviderCalendarsColumns[21]},
 			},
 		},
 	}
@@ -805,6 +807,80 @@ var (
 				Name:    "signinlink_organization_id",
 				Unique:  false,
 				Columns: []*schema.Column{SignInLinksColumns[7]},
+			},
+		},
+	}
+	// SyncOutboxesColumns holds the columns for the "sync_outboxes" table.
+	SyncOutboxesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "booking_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "user_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "organization_id", Type: field.TypeInt},
+	}
+	// SyncOutboxesTable holds the schema information for the "sync_outboxes" table.
+	SyncOutboxesTable = &schema.Table{
+		Name:       "sync_outboxes",
+		Columns:    SyncOutboxesColumns,
+		PrimaryKey: []*schema.Column{SyncOutboxesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "sync_outboxes_organizations_organization",
+				Columns:    []*schema.Column{SyncOutboxesColumns[4]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "syncoutbox_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{SyncOutboxesColumns[4]},
+			},
+			{
+				Name:    "syncoutbox_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{SyncOutboxesColumns[3]},
+			},
+		},
+	}
+	// SyncPendingsColumns holds the columns for the "sync_pendings" table.
+	SyncPendingsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "booking_ref", Type: field.TypeInt},
+		{Name: "seq", Type: field.TypeInt},
+		{Name: "organization_id", Type: field.TypeInt},
+		{Name: "account_id", Type: field.TypeInt},
+	}
+	// SyncPendingsTable holds the schema information for the "sync_pendings" table.
+	SyncPendingsTable = &schema.Table{
+		Name:       "sync_pendings",
+		Columns:    SyncPendingsColumns,
+		PrimaryKey: []*schema.Column{SyncPendingsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "sync_pendings_organizations_organization",
+				Columns:    []*schema.Column{SyncPendingsColumns[3]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "sync_pendings_calendar_accounts_account",
+				Columns:    []*schema.Column{SyncPendingsColumns[4]},
+				RefColumns: []*schema.Column{CalendarAccountsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "syncpending_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{SyncPendingsColumns[3]},
+			},
+			{
+				Name:    "syncpending_account_id_booking_ref",
+				Unique:  true,
+				Columns: []*schema.Column{SyncPendingsColumns[4], SyncPendingsColumns[1]},
 			},
 		},
 	}
@@ -968,6 +1044,8 @@ var (
 		ProviderCalendarsTable,
 		ProviderConfigsTable,
 		SignInLinksTable,
+		SyncOutboxesTable,
+		SyncPendingsTable,
 		SyncRunsTable,
 		UsersTable,
 		BookingHostsTable,
@@ -1057,6 +1135,15 @@ func init() {
 	SignInLinksTable.ForeignKeys[1].RefTable = UsersTable
 	SignInLinksTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(73014444032),
+	}
+	SyncOutboxesTable.ForeignKeys[0].RefTable = OrganizationsTable
+	SyncOutboxesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(77309411328),
+	}
+	SyncPendingsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	SyncPendingsTable.ForeignKeys[1].RefTable = CalendarAccountsTable
+	SyncPendingsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(81604378624),
 	}
 	SyncRunsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	SyncRunsTable.ForeignKeys[1].RefTable = CalendarAccountsTable

@@ -54,6 +54,12 @@ type ProviderConfig func(*sql.Selector)
 // SignInLink is the predicate function for signinlink builders.
 type SignInLink func(*sql.Selector)
 
+// SyncOutbox is the predicate function for syncoutbox builders.
+type SyncOutbox func(*sql.Selector)
+
+// SyncPending is the predicate function for syncpending builders.
+type SyncPending func(*sql.Selector)
+
 // SyncRun is the predicate function for syncrun builders.
 type SyncRun func(*sql.Selector)
 

@@ -495,6 +495,54 @@ func (f SignInLinkMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SignInLinkMutation", m)
 }
 
+// The SyncOutboxQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SyncOutboxQueryRuleFunc func(context.Context, *ent.SyncOutboxQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SyncOutboxQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SyncOutboxQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SyncOutboxQuery", q)
+}
+
+// The SyncOutboxMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SyncOutboxMutationRuleFunc func(context.Context, *ent.SyncOutboxMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SyncOutboxMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SyncOutboxMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SyncOutboxMutation", m)
+}
+
+// The SyncPendingQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SyncPendingQueryRuleFunc func(context.Context, *ent.SyncPendingQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SyncPendingQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SyncPendingQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SyncPendingQuery", q)
+}
+
+// The SyncPendingMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SyncPendingMutationRuleFunc func(context.Context, *ent.SyncPendingMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SyncPendingMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SyncPendingMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SyncPendingMutation", m)
+}
+
 // The SyncRunQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SyncRunQueryRuleFunc func(context.Context, *ent.SyncRunQuery) error
@@ -610,6 +658,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.SignInLinkQuery:
 		return q.Filter(), nil
+	case *ent.SyncOutboxQuery:
+		return q.Filter(), nil
+	case *ent.SyncPendingQuery:
+		return q.Filter(), nil
 	case *ent.SyncRunQuery:
 		return q.Filter(), nil
 	case *ent.UserQuery:
@@ -652,6 +704,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.ProviderConfigMutation:
 		return m.Filter(), nil
 	case *ent.SignInLinkMutation:
+		return m.Filter(), nil
+	case *ent.SyncOutboxMutation:
+		return m.Filter(), nil
+	case *ent.SyncPendingMutation:
 		return m.Filter(), nil
 	case *ent.SyncRunMutation:
 		return m.Filter(), nil

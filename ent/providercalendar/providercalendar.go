@@ -45,6 +45,8 @@ const (
 	FieldChannelToken = "channel_token"
 	// FieldChannelExpiresAt holds the string denoting the channel_expires_at field in the database.
 	FieldChannelExpiresAt = "channel_expires_at"
+	// FieldChannelMessage holds the string denoting the channel_message field in the database.
+	FieldChannelMessage = "channel_message"
 	// FieldChannelRetryAt holds the string denoting the channel_retry_at field in the database.
 	FieldChannelRetryAt = "channel_retry_at"
 	// FieldReadRequested holds the string denoting the read_requested field in the database.
@@ -103,6 +105,7 @@ var Columns = []string{
 	FieldChannelResourceID,
 	FieldChannelToken,
 	FieldChannelExpiresAt,
+	FieldChannelMessage,
 	FieldChannelRetryAt,
 	FieldReadRequested,
 	FieldReadDone,
@@ -148,6 +151,8 @@ var (
 	DefaultSelected bool
 	// AccessRoleValidator is a validator for the "access_role" field. It is called by the builders before save.
 	AccessRoleValidator func(string) error
+	// DefaultChannelMessage holds the default value on creation for the "channel_message" field.
+	DefaultChannelMessage int64
 	// DefaultReadRequested holds the default value on creation for the "read_requested" field.
 	DefaultReadRequested int
 	// ReadRequestedValidator is a validator for the "read_requested" field. It is called by the builders before save.
@@ -245,6 +250,11 @@ func ByChannelToken(opts ...sql.OrderTermOption) OrderOption {
 // ByChannelExpiresAt orders the results by the channel_expires_at field.
 func ByChannelExpiresAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldChannelExpiresAt, opts...).ToFunc()
+}
+
+// ByChannelMessage orders the results by the channel_message field.
+func ByChannelMessage(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldChannelMessage, opts...).ToFunc()
 }
 
 // ByChannelRetryAt orders the results by the channel_retry_at field.

@@ -130,6 +130,11 @@ func ChannelExpiresAt(v time.Time) predicate.ProviderCalendar {
 	return predicate.ProviderCalendar(sql.FieldEQ(FieldChannelExpiresAt, v))
 }
 
+// ChannelMessage applies equality check predicate on the "channel_message" field. It's identical to ChannelMessageEQ.
+func ChannelMessage(v int64) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldChannelMessage, v))
+}
+
 // ChannelRetryAt applies equality check predicate on the "channel_retry_at" field. It's identical to ChannelRetryAtEQ.
 func ChannelRetryAt(v time.Time) predicate.ProviderCalendar {
 	return predicate.ProviderCalendar(sql.FieldEQ(FieldChannelRetryAt, v))
@@ -943,6 +948,46 @@ func ChannelExpiresAtIsNil() predicate.ProviderCalendar {
 // ChannelExpiresAtNotNil applies the NotNil predicate on the "channel_expires_at" field.
 func ChannelExpiresAtNotNil() predicate.ProviderCalendar {
 	return predicate.ProviderCalendar(sql.FieldNotNull(FieldChannelExpiresAt))
+}
+
+// ChannelMessageEQ applies the EQ predicate on the "channel_message" field.
+func ChannelMessageEQ(v int64) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldChannelMessage, v))
+}
+
+// ChannelMessageNEQ applies the NEQ predicate on the "channel_message" field.
+func ChannelMessageNEQ(v int64) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNEQ(FieldChannelMessage, v))
+}
+
+// ChannelMessageIn applies the In predicate on the "channel_message" field.
+func ChannelMessageIn(vs ...int64) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldIn(FieldChannelMessage, vs...))
+}
+
+// ChannelMessageNotIn applies the NotIn predicate on the "channel_message" field.
+func ChannelMessageNotIn(vs ...int64) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNotIn(FieldChannelMessage, vs...))
+}
+
+// ChannelMessageGT applies the GT predicate on the "channel_message" field.
+func ChannelMessageGT(v int64) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGT(FieldChannelMessage, v))
+}
+
+// ChannelMessageGTE applies the GTE predicate on the "channel_message" field.
+func ChannelMessageGTE(v int64) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldGTE(FieldChannelMessage, v))
+}
+
+// ChannelMessageLT applies the LT predicate on the "channel_message" field.
+func ChannelMessageLT(v int64) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLT(FieldChannelMessage, v))
+}
+
+// ChannelMessageLTE applies the LTE predicate on the "channel_message" field.
+func ChannelMessageLTE(v int64) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldLTE(FieldChannelMessage, v))
 }
 
 // ChannelRetryAtEQ applies the EQ predicate on the "channel_retry_at" field.

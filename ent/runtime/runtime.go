@@ -20,6 +20,8 @@ import (
 	"calsync/ent/providerconfig"
 	"calsync/ent/schema"
 	"calsync/ent/signinlink"
+	"calsync/ent/syncoutbox"
+	"calsync/ent/syncpending"
 	"calsync/ent/syncrun"
 	"calsync/ent/user"
 	"context"
@@ -780,26 +782,30 @@ func init() {
 	providercalendarDescAccessRole := providercalendarFields[7].Descriptor()
 	// providercalendar.AccessRoleValidator is a validator for the "access_role" field. It is called by the builders before save.
 	providercalendar.AccessRoleValidator = providercalendarDescAccessRole.Validators[0].(func(string) error)
+	// providercalendarDescChannelMessage is the schema descriptor for channel_message field.
+	providercalendarDescChannelMessage := providercalendarFields[12].Descriptor()
+	// providercalendar.DefaultChannelMessage holds the default value on creation for the channel_message field.
+	providercalendar.DefaultChannelMessage = providercalendarDescChannelMessage.Default.(int64)
 	// providercalendarDescReadRequested is the schema descriptor for read_requested field.
-	providercalendarDescReadRequested := providercalendarFields[13].Descriptor()
+	providercalendarDescReadRequested := providercalendarFields[14].Descriptor()
 	// providercalendar.DefaultReadRequested holds the default value on creation for the read_requested field.
 	providercalendar.DefaultReadRequested = providercalendarDescReadRequested.Default.(int)
 	// providercalendar.ReadRequestedValidator is a validator for the "read_requested" field. It is called by the builders before save.
 	providercalendar.ReadRequestedValidator = providercalendarDescReadRequested.Validators[0].(func(int) error)
 	// providercalendarDescReadDone is the schema descriptor for read_done field.
-	providercalendarDescReadDone := providercalendarFields[14].Descriptor()
+	providercalendarDescReadDone := providercalendarFields[15].Descriptor()
 	// providercalendar.DefaultReadDone holds the default value on creation for the read_done field.
 	providercalendar.DefaultReadDone = providercalendarDescReadDone.Default.(int)
 	// providercalendar.ReadDoneValidator is a validator for the "read_done" field. It is called by the builders before save.
 	providercalendar.ReadDoneValidator = providercalendarDescReadDone.Validators[0].(func(int) error)
 	// providercalendarDescReadGen is the schema descriptor for read_gen field.
-	providercalendarDescReadGen := providercalendarFields[15].Descriptor()
+	providercalendarDescReadGen := providercalendarFields[16].Descriptor()
 	// providercalendar.DefaultReadGen holds the default value on creation for the read_gen field.
 	providercalendar.DefaultReadGen = providercalendarDescReadGen.Default.(int)
 	// providercalendar.ReadGenValidator is a validator for the "read_gen" field. It is called by the builders before save.
 	providercalendar.ReadGenValidator = providercalendarDescReadGen.Validators[0].(func(int) error)
 	// providercalendarDescLastReadError is the schema descriptor for last_read_error field.
-	providercalendarDescLastReadError := providercalendarFields[20].Descriptor()
+	providercalendarDescLastReadError := providercalendarFields[21].Descriptor()
 	// providercalendar.LastReadErrorValidator is a validator for the "last_read_error" field. It is called by the builders before save.
 	providercalendar.LastReadErrorValidator = providercalendarDescLastReadError.Validators[0].(func(string) error)
 	providerconfigMixin := schema.ProviderConfig{}.Mixin()
@@ -870,6 +876,26 @@ func init() {
 	signinlink.DefaultUpdatedAt = signinlinkDescUpdatedAt.Default.(func() time.Time)
 	// signinlink.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	signinlink.UpdateDefaultUpdatedAt = signinlinkDescUpdatedAt.UpdateDefault.(func() time.Time)
+	syncoutboxMixin := schema.SyncOutbox{}.Mixin()
+	syncoutbox.Policy = privacy.NewPolicies(syncoutboxMixin[0], schema.SyncOutbox{})
+	syncoutbox.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := syncoutbox.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	syncpendingMixin := schema.SyncPending{}.Mixin()
+	syncpending.Policy = privacy.NewPolicies(syncpendingMixin[0], schema.SyncPending{})
+	syncpending.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := syncpending.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	syncrunMixin := schema.SyncRun{}.Mixin()
 	syncrun.Policy = privacy.NewPolicies(syncrunMixin[1], schema.SyncRun{})
 	syncrun.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -45,6 +45,9 @@ func (CalendarAccount) Fields() []ent.Field {
 		// started from. The account needs a sync while they differ.
 		field.Int("sync_requested").Default(0).NonNegative().Annotations(entgql.Skip()),
 		field.Int("sync_done").Default(0).NonNegative().Annotations(entgql.Skip()),
+		// When sync_requested last moved: the relay wakes accounts left
+		// behind (their wake-up lost) a few seconds after.
+		field.Time("sync_requested_at").Optional().Nillable().Annotations(entgql.Skip()),
 	}
 }
 
@@ -89,8 +92,14 @@ func (ProviderCalendar) Fields() []ent.Field {
 		// Push channel (Google) or subscription (Graph).
 		field.String("channel_id").Optional().Annotations(entgql.Skip()),
 		field.String("channel_resource_id").Optional().Annotations(entgql.Skip()),
+		// "sha256:" and the hex SHA-256 of the channel's secret (Google
+		// channel token, Graph clientState): enough to check one, useless
+		// to forge one.
 		field.String("channel_token").Optional().Sensitive().Annotations(entgql.Skip()),
 		field.Time("channel_expires_at").Optional().Nillable().Annotations(entgql.Skip()),
+		// The highest X-Goog-Message-Number handled on the channel: a
+		// replayed Google notification is acknowledged and ignored.
+		field.Int64("channel_message").Default(0).Annotations(entgql.Skip()),
 		// When to try again to watch a calendar whose watch failed (the
 		// safety poll reads it meanwhile).
 		field.Time("channel_retry_at").Optional().Nillable().Annotations(entgql.Skip()),

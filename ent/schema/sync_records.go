@@ -155,3 +155,69 @@ func (SyncRun) Edges() []ent.Edge {
 
 // Annotations of the SyncRun.
 func (SyncRun) Annotations() []schemaAnnotation { return []schemaAnnotation{entgql.RelayConnection()} }
+
+// SyncOutbox records, in the transaction of a booking change, that the
+// change must reach calendars: the bookings it touched and their hosts
+// before and after. The queue task announcing it is only a wake-up; a
+// relay hands rows whose task was lost (Redis unavailable, a crash) to the
+// engine after a few seconds, so a committed change is never lost.
+type SyncOutbox struct{ ent.Schema }
+
+// Mixin of the SyncOutbox.
+func (SyncOutbox) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{}} }
+
+// Fields of the SyncOutbox.
+func (SyncOutbox) Fields() []ent.Field {
+	return []ent.Field{
+		// Empty: every booking of the users (what their events show changed).
+		field.JSON("booking_ids", []int{}).Optional(),
+		field.JSON("user_ids", []int{}).Optional(),
+		field.Time("created_at").Immutable(),
+	}
+}
+
+// Indexes of the SyncOutbox.
+func (SyncOutbox) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("created_at")}
+}
+
+// Annotations of the SyncOutbox: not in the API.
+func (SyncOutbox) Annotations() []schemaAnnotation {
+	return []schemaAnnotation{entgql.Skip(entgql.SkipAll)}
+}
+
+// SyncPending is what an account's next sync must look at: one booking
+// (booking_ref), or the whole account (booking_ref 0). seq is the account's
+// sync_requested when the row was last written; a sync that started from
+// sync_requested R handles, and then deletes, the rows with seq <= R.
+type SyncPending struct{ ent.Schema }
+
+// Mixin of the SyncPending.
+func (SyncPending) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{}} }
+
+// Fields of the SyncPending.
+func (SyncPending) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("account_id"),
+		field.Int("booking_ref"),
+		field.Int("seq"),
+	}
+}
+
+// Edges of the SyncPending.
+func (SyncPending) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("account", CalendarAccount.Type).Field("account_id").Unique().Required().
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+	}
+}
+
+// Indexes of the SyncPending.
+func (SyncPending) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("account_id", "booking_ref").Unique()}
+}
+
+// Annotations of the SyncPending: not in the API.
+func (SyncPending) Annotations() []schemaAnnotation {
+	return []schemaAnnotation{entgql.Skip(entgql.SkipAll)}
+}

@@ -7928,7 +7928,11 @@ extend type Query {
 }
 
 extend type Booking {
-  """Busy external events and other bookings of its hosts that overlap it (double bookings)."""
+  """
+  Busy external events and other bookings of its hosts that overlap it (double bookings): at most
+  25, earliest first; for a recurring booking, its occurrences from 30 days ago to 90 days ahead.
+  Counted as 25 entries in the operation's complexity.
+  """
   conflicts: [CalendarEntry!]!
 }
 
