@@ -111,7 +111,7 @@ func TestBookingConflicts(t *testing.T) {
 			gone := bk("Gone", cvAt(20, 10, 0), cvAt(20, 11, 0), fw)
 			f.admin.MustDo(t, `mutation($id:ID!){cancelBooking(id:$id){id}}`, map[string]any{"id": strconv.Itoa(gone.ID)}, nil)
 
-			const page = `query($from:Time!,$to:Time!){bookings(from:$from,to:$to,includeCancelled:true,first:50){edges{node{id title conflicts{...E}}}}}
+			const page = `query($from:Time!,$to:Time!){bookings(from:$from,to:$to,includeCancelled:true,first:5){edges{node{id title conflicts{...E}}}}}
 ` + cvEntryFields
 			type pageOut struct {
 				Bookings struct {
@@ -192,5 +192,33 @@ func TestBookingConflicts(t *testing.T) {
 				want.booking(round, fw2, day.AddDate(0, 0, 5).Add(9*time.Hour)),
 			})
 		})
+	}
+}
+
+// TestConflictsCostIsBounded: conflicts count as their bound, 25 entries,
+// in an operation's complexity, so conflicts nested in conflicts (whose
+// work multiplies) and conflicts of a hundred bookings are refused before
+// they run, while one booking's conflicts are not.
+func TestConflictsCostIsBounded(t *testing.T) {
+	env := testenv.New(t, testenv.SQLite)
+	org := env.SeedOrg(t, "conflict-cost")
+	fw := env.SignIn(t, org.Fieldworker.Email, testenv.Password)
+	for _, q := range []string{
+		`query($id:ID!){node(id:$id){... on Booking{conflicts{id booking{conflicts{id booking{conflicts{id}}}}}}}}`,
+		`query($ids:[ID!]!){nodes(ids:$ids){... on Booking{conflicts{id title start end}}}}`,
+		`query($from:Time!,$to:Time!){calendarView(from:$from,to:$to){entries{booking{conflicts{id kind title start end}}}}}`,
+	} {
+		ids := make([]string, 100)
+		for i := range ids {
+			ids[i] = strconv.Itoa(org.Booking.ID)
+		}
+		res := fw.Do(t, q, map[string]any{"id": org.Booking.ID, "ids": ids, "from": "2030-01-01T00:00:00Z", "to": "2030-01-02T00:00:00Z"})
+		if len(res.Errors) != 1 || res.Errors[0].Code() != "COMPLEXITY_LIMIT_EXCEEDED" {
+			t.Errorf("%s: %+v, want COMPLEXITY_LIMIT_EXCEEDED", q, res.Errors)
+		}
+	}
+	res := fw.Do(t, `query($id:ID!){node(id:$id){... on Booking{conflicts{id title start end kind}}}}`, map[string]any{"id": org.Booking.ID})
+	if len(res.Errors) != 0 {
+		t.Errorf("one booking's conflicts: %+v", res.Errors)
 	}
 }

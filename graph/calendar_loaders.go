@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,6 +96,10 @@ func (r *Resolver) externalEventProvider(ctx context.Context, e *ent.ExternalEve
 // days ago to 90 days ahead (what a scheduler acts on; a series may be
 // endless). A single booking's conflicts are its own, whenever it is.
 const (
+	// MaxConflicts bounds the conflicts reported for one booking (the
+	// earliest first): what a scheduler needs to see it is double-booked,
+	// and a bound on what one field costs.
+	MaxConflicts    = 25
 	conflictsPast   = 30 * 24 * time.Hour
 	conflictsFuture = 90 * 24 * time.Hour
 )
@@ -171,6 +176,21 @@ func (r *Resolver) loadConflicts(ctx context.Context, ids []int) ([][]*model.Cal
 				imported[u.ID] = append(imported[u.ID], e)
 			}
 		}
+		// Sorted by start, with the longest length per user, so each
+		// occurrence looks only at what can overlap it.
+		longestBooking, longestEvent := map[int]time.Duration{}, map[int]time.Duration{}
+		for u, xs := range hosted {
+			slices.SortFunc(xs, func(a, b bookingOcc) int { return a.o.start.Compare(b.o.start) })
+			for _, x := range xs {
+				longestBooking[u] = max(longestBooking[u], x.o.end.Sub(x.o.start))
+			}
+		}
+		for u, es := range imported {
+			slices.SortFunc(es, func(a, b *ent.ExternalEvent) int { return a.StartAt.Compare(b.StartAt) })
+			for _, e := range es {
+				longestEvent[u] = max(longestEvent[u], e.EndAt.Sub(e.StartAt))
+			}
+		}
 		type entryKey struct {
 			kind   model.CalendarEntryKind
 			id, fw int
@@ -184,21 +204,33 @@ func (r *Resolver) loadConflicts(ctx context.Context, ids []int) ([][]*model.Cal
 					out = append(out, e)
 				}
 			}
+		hosts:
 			for _, h := range b.Edges.Hosts {
+				xs, es := hosted[h.ID], imported[h.ID]
 				for _, o := range occs[b.ID] {
-					for _, x := range hosted[h.ID] {
-						if x.b.ID != b.ID && x.o.overlaps(o) {
+					from := o.start.Add(-longestBooking[h.ID])
+					i, _ := slices.BinarySearchFunc(xs, from, func(x bookingOcc, t time.Time) int { return x.o.start.Compare(t) })
+					for ; i < len(xs) && xs[i].o.start.Before(o.end); i++ {
+						if x := xs[i]; x.b.ID != b.ID && x.o.overlaps(o) {
 							add(bookingEntry(org, x.b, x.o, h))
 						}
 					}
-					for _, e := range imported[h.ID] {
-						if (span{e.StartAt, e.EndAt}).overlaps(o) {
+					from = o.start.Add(-longestEvent[h.ID])
+					j, _ := slices.BinarySearchFunc(es, from, func(e *ent.ExternalEvent, t time.Time) int { return e.StartAt.Compare(t) })
+					for ; j < len(es) && es[j].StartAt.Before(o.end); j++ {
+						if e := es[j]; (span{e.StartAt, e.EndAt}).overlaps(o) {
 							add(externalEntry(v, org, e, h))
 						}
+					}
+					if len(out) >= MaxConflicts {
+						break hosts
 					}
 				}
 			}
 			sortEntries(out)
+			if len(out) > MaxConflicts {
+				out = out[:MaxConflicts]
+			}
 			found[b.ID] = out
 		}
 		// The batch's entries as the first key's field selects them

@@ -40,6 +40,8 @@ const (
 	maxViewSpan = 62 * 24 * time.Hour
 	// maxViewUsers bounds calendarView's fieldworkerIds.
 	maxViewUsers = 200
+	// maxViewEntries bounds the entries of one calendarView or overlaps.
+	maxViewEntries = 10000
 	// maxWindowTerms bounds the time windows one query ORs together;
 	// beyond it the query reads the windows' envelope.
 	maxWindowTerms = 64
@@ -237,6 +239,9 @@ func (r *Resolver) viewEntries(ctx context.Context, v viewer.Viewer, org *ent.Or
 				out = append(out, externalEntry(v, org, e, fw))
 			}
 		}
+	}
+	if len(out) > maxViewEntries {
+		return nil, domain.InvalidField("to", fmt.Errorf("the view holds %d entries, more than %d: ask for a shorter range or fewer fieldworkers", len(out), maxViewEntries))
 	}
 	sortEntries(out)
 	return out, nil

@@ -159,3 +159,32 @@ func TestExternalEventsChanged(t *testing.T) {
 		})
 	}
 }
+
+// TestSubscriptionEndsWhenTheRoleChanges: a scheduler's open subscription
+// ends at the first event after an admin makes them a fieldworker, rather
+// than go on delivering other fieldworkers' changes.
+func TestSubscriptionEndsWhenTheRoleChanges(t *testing.T) {
+	env := testenv.New(t, testenv.SQLite)
+	org := env.SeedOrg(t, "demoted")
+	admin := env.SignIn(t, org.Admin.Email, testenv.Password)
+	scheduler := env.SignIn(t, org.Scheduler.Email, testenv.Password)
+	next := env.Subscribe(t, scheduler, eeChangedQuery, nil)
+	publish := func() {
+		t.Helper()
+		err := env.App.Broker.PublishExternalChange(context.Background(), broker.ExternalChange{
+			OrgID: org.ID, AccountID: 1, CalendarID: 2, UserIDs: []int{org.Fieldworker.ID}, At: time.Now(),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish()
+	if ev := eeNext(t, "scheduler", next, 5*time.Second); ev == nil || ev.FieldworkerID != strconv.Itoa(org.Fieldworker.ID) {
+		t.Fatalf("before the change: %+v", ev)
+	}
+	admin.MustDo(t, `mutation($id:ID!){updateUser(id:$id,input:{role:FIELDWORKER}){id}}`, map[string]any{"id": org.Scheduler.ID}, nil)
+	publish()
+	if m := next(2 * time.Second); m != nil && m["type"] == "next" {
+		t.Fatalf("a demoted scheduler still receives other fieldworkers' changes: %v", m)
+	}
+}

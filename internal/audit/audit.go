@@ -28,7 +28,7 @@ func actionFrom(ctx context.Context) string {
 var skipped = map[string]bool{
 	ent.TypeAuditEvent: true, ent.TypeAuthToken: true, ent.TypeEventLink: true,
 	ent.TypeExternalEvent: true, ent.TypeSyncRun: true, ent.TypeProviderCalendar: true,
-	ent.TypeLinkAttempt: true, ent.TypeEmailMessage: true,
+	ent.TypeLinkAttempt: true, ent.TypeEmailMessage: true, ent.TypeSyncOutbox: true, ent.TypeSyncPending: true,
 }
 
 // isSecret tells fields whose values never go into the audit trail.

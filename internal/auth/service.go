@@ -579,8 +579,10 @@ func writeUnauthenticated(w http.ResponseWriter, msg string) {
 
 // StillValid reports whether the session or bearer token the current
 // request (or websocket) was authenticated with is still good: not revoked
-// (sign-out), not expired, its user still active. Long-lived subscriptions
-// check it before each event.
+// (sign-out), not expired, its user still active and in the role they
+// subscribed with (a demoted scheduler's open subscription ends rather
+// than go on showing what the role no longer may see). Long-lived
+// subscriptions check it before each event.
 func (s *Service) StillValid(ctx context.Context) bool {
 	r := RequestFromContext(ctx)
 	if r == nil || r.TokenID == 0 {
@@ -590,5 +592,10 @@ func (s *Service) StillValid(ctx context.Context) bool {
 	if err != nil {
 		return false
 	}
-	return at.RevokedAt == nil && s.now().Before(at.ExpiresAt) && at.Edges.User != nil && at.Edges.User.Active
+	u := at.Edges.User
+	if at.RevokedAt != nil || !s.now().Before(at.ExpiresAt) || u == nil || !u.Active {
+		return false
+	}
+	v, ok := viewer.FromContext(ctx)
+	return !ok || v.Role == "" || v.Role == u.Role
 }

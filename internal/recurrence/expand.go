@@ -47,6 +47,24 @@ func (s Series) Occurrences(from, to time.Time) ([]time.Time, error) {
 		return nil, err
 	}
 	opt.Dtstart = s.Start.In(loc)
+	if rule.Count == 0 && (rule.Pattern == Daily || rule.Pattern == Weekly) {
+		// An endless daily or weekly series repeats whole periods: start
+		// it at the last period before the window rather than step from a
+		// start long ago (a series begun in 1800 would take its whole
+		// step budget and never reach today). Whole days in the series's
+		// zone keep the wall-clock time across DST.
+		days := opt.Interval
+		if days < 1 {
+			days = 1
+		}
+		if rule.Pattern == Weekly {
+			days *= 7
+		}
+		period := time.Duration(days) * 24 * time.Hour
+		if skip := int(from.Sub(s.Start.Add(s.Length))/period) - 1; skip > 0 {
+			opt.Dtstart = opt.Dtstart.AddDate(0, 0, skip*days)
+		}
+	}
 	if u := rule.Until; u != nil {
 		switch {
 		case u.Kind == UntilDate:

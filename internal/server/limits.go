@@ -402,6 +402,9 @@ func (m *measure) field(f *ast.Field) cost {
 // its children's cost is multiplied by.
 func (m *measure) arguments(f *ast.Field) float64 {
 	if len(f.Arguments) == 0 {
+		if n, ok := listBounds[objectField(f)]; ok {
+			return n
+		}
 		return 1
 	}
 	args := f.ArgumentMap(m.vars)
@@ -435,6 +438,9 @@ func (m *measure) multiplier(f *ast.Field, args map[string]any) float64 {
 			return float64(max(len(ids), 1))
 		}
 	}
+	if n, ok := listBounds[objectField(f)]; ok {
+		return n
+	}
 	if !isConnection(f) {
 		return 1
 	}
@@ -444,6 +450,23 @@ func (m *measure) multiplier(f *ast.Field, args map[string]any) float64 {
 		}
 	}
 	return float64(m.limits.DefaultPageSize)
+}
+
+// listBounds are list fields without paging arguments: their children
+// count this many times. Booking.conflicts holds at most 25 entries (so
+// the count is what it costs, nested or not); a calendar view's entries
+// and overlaps are bounded by their range and counted as a page of 100.
+var listBounds = map[string]float64{
+	"Booking.conflicts":    25,
+	"CalendarView.entries": 100,
+	"Query.overlaps":       100,
+}
+
+func objectField(f *ast.Field) string {
+	if f.ObjectDefinition == nil {
+		return f.Name
+	}
+	return f.ObjectDefinition.Name + "." + f.Name
 }
 
 func isConnection(f *ast.Field) bool {

@@ -323,9 +323,32 @@ func (f *fixture) waitChannels(t *testing.T, what string, ok func(map[string]tim
 	}
 }
 
+// secret is the channel's token (Google) or clientState (Graph) as the
+// provider holds it (Calsync keeps only its hash), and for Google the
+// number of the channel's last message.
+func (f *fixture) secret(t *testing.T, channelID string) (string, int64) {
+	t.Helper()
+	if f.kit.Provider == domain.ProviderGoogle {
+		for _, c := range f.env.App.Emulators.Google.Channels() {
+			if c.ID == channelID {
+				return c.Token, c.MessageNumber
+			}
+		}
+	} else {
+		for _, s := range f.env.App.Emulators.Microsoft.Subscriptions() {
+			if s.ID == channelID {
+				return s.ClientState, 0
+			}
+		}
+	}
+	t.Fatalf("no channel %q at the provider", channelID)
+	return "", 0
+}
+
 // notify posts a notification for the calendar's channel as the provider
-// would, with token as its secret, and returns the status.
-func (f *fixture) notify(t *testing.T, c *ent.ProviderCalendar, channelID, token string) int {
+// would, with token as its secret (and, for Google, message number n),
+// and returns the status.
+func (f *fixture) notify(t *testing.T, c *ent.ProviderCalendar, channelID, token string, n ...int64) int {
 	t.Helper()
 	var req *http.Request
 	if f.kit.Provider == domain.ProviderGoogle {
@@ -334,7 +357,9 @@ func (f *fixture) notify(t *testing.T, c *ent.ProviderCalendar, channelID, token
 		req.Header.Set("X-Goog-Channel-Token", token)
 		req.Header.Set("X-Goog-Resource-ID", c.ChannelResourceID)
 		req.Header.Set("X-Goog-Resource-State", "exists")
-		req.Header.Set("X-Goog-Message-Number", "99")
+		if len(n) > 0 {
+			req.Header.Set("X-Goog-Message-Number", fmt.Sprint(n[0]))
+		}
 	} else {
 		body, _ := json.Marshal(map[string]any{"value": []map[string]any{{
 			"subscriptionId": channelID, "clientState": token, "changeType": "updated",
@@ -433,8 +458,21 @@ func TestNotificationsAreVerified(t *testing.T) {
 			if got := f.notify(t, c, c.ChannelID, "not-the-token"); got != http.StatusForbidden {
 				t.Errorf("forged token: %d, want 403", got)
 			}
-			if got := f.notify(t, c, "calsync-unknown", c.ChannelToken); got != http.StatusNotFound {
+			token, number := f.secret(t, c.ChannelID)
+			if got := f.notify(t, c, "calsync-unknown", token); got != http.StatusNotFound {
 				t.Errorf("unknown channel: %d, want 404", got)
+			}
+			if c.ChannelToken == token || !strings.HasPrefix(c.ChannelToken, "sha256:") {
+				t.Errorf("the channel's secret is kept as %q", c.ChannelToken)
+			}
+			// The other provider's endpoint does not know this channel.
+			other := *f
+			other.kit = testenv.Kits[0]
+			if k.Provider == domain.ProviderGoogle {
+				other.kit = testenv.Kits[1]
+			}
+			if got := other.notify(t, c, c.ChannelID, token); got != http.StatusNotFound {
+				t.Errorf("the channel posted to the other provider's webhook: %d, want 404", got)
 			}
 			if got := f.primary(t).ReadRequested; got != requested {
 				t.Errorf("refused notifications requested reads: %d → %d", requested, got)
@@ -448,11 +486,21 @@ func TestNotificationsAreVerified(t *testing.T) {
 				want = http.StatusAccepted
 			}
 			for range 3 {
-				if got := f.notify(t, c, c.ChannelID, c.ChannelToken); got != want {
+				if got := f.notify(t, c, c.ChannelID, token, number+1); got != want {
 					t.Fatalf("genuine notification: %d, want %d", got, want)
 				}
 			}
 			f.waitTitles(t, "after duplicated notifications", "Quiet")
+			if k.Provider == domain.ProviderGoogle {
+				// A replayed message number is acknowledged and ignored.
+				before := f.primary(t).ReadRequested
+				if got := f.notify(t, c, c.ChannelID, token, number+1); got != http.StatusOK {
+					t.Errorf("replayed notification: %d, want 200", got)
+				}
+				if after := f.primary(t).ReadRequested; after != before {
+					t.Errorf("a replayed notification requested a read (%d → %d)", before, after)
+				}
+			}
 			f.faults().Clear()
 
 			// Malformed requests are refused, cheaply.
@@ -466,6 +514,7 @@ func TestNotificationsAreVerified(t *testing.T) {
 				{http.MethodPost, inbound.MicrosoftWebhookPath, `{"value":[]}`, http.StatusBadRequest},
 				{http.MethodPost, inbound.MicrosoftWebhookPath, `{"value":[{"subscriptionId":"x","clientState":"y"}]}`, http.StatusNotFound},
 				{http.MethodPost, inbound.MicrosoftWebhookPath, `{"value":"` + strings.Repeat("a", 2<<20) + `"}`, http.StatusRequestEntityTooLarge},
+				{http.MethodPost, inbound.MicrosoftWebhookPath + "?validationToken=a%0d%0aSet-Cookie:%20x=1", "", http.StatusBadRequest},
 			} {
 				req, _ := http.NewRequest(tc.method, f.env.Server.URL+tc.path, strings.NewReader(tc.body))
 				res, err := http.DefaultClient.Do(req)
@@ -558,7 +607,7 @@ func TestChannelsAreRenewed(t *testing.T) {
 			})
 			if k.Provider == domain.ProviderGoogle {
 				// A new channel, and the old one stopped.
-				if after.ChannelID == before.ChannelID || after.ChannelToken == before.ChannelToken {
+				if after.ChannelID == before.ChannelID || after.ChannelToken == before.ChannelToken || after.ChannelMessage != 0 {
 					t.Errorf("Google channel not replaced: %q", after.ChannelID)
 				}
 				f.waitChannels(t, "old channel stopped", func(chs map[string]time.Time) bool {

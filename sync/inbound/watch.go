@@ -128,8 +128,8 @@ func (r *Reader) watch(sys context.Context, src Source, ts oauth2.TokenSource, c
 		// notification refused as unknown: record it first, so the ones
 		// sent before Watch returns are recognised. (Graph assigns the
 		// subscription id, and retries.)
-		if err := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).SetChannelID(req.ID).SetChannelToken(req.Token).
-			ClearChannelResourceID().ClearChannelExpiresAt().Exec(sys); err != nil {
+		if err := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).SetChannelID(req.ID).SetChannelToken(hashToken(req.Token)).
+			ClearChannelResourceID().ClearChannelExpiresAt().SetChannelMessage(0).Exec(sys); err != nil {
 			return err
 		}
 	}
@@ -148,7 +148,7 @@ func (r *Reader) watch(sys context.Context, src Source, ts oauth2.TokenSource, c
 		return fmt.Errorf("inbound: start notifications: %w", err)
 	}
 	if err := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).SetChannelID(ch.ID).SetChannelResourceID(ch.ResourceID).
-		SetChannelToken(req.Token).SetChannelExpiresAt(ch.Expiry).ClearChannelRetryAt().Exec(sys); err != nil {
+		SetChannelToken(hashToken(req.Token)).SetChannelExpiresAt(ch.Expiry).ClearChannelRetryAt().Exec(sys); err != nil {
 		return err
 	}
 	// Changes made before the channel was live notified nobody: read once

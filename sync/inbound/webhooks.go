@@ -2,16 +2,23 @@ package inbound
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
 	"calsync/ent"
+	"calsync/ent/calendaraccount"
 	"calsync/ent/providercalendar"
+	"calsync/internal/domain"
 	"calsync/internal/viewer"
 )
 
@@ -23,6 +30,8 @@ const (
 	// few KiB; batches of many subscriptions stay far below this).
 	maxNotificationBody = 1 << 20
 	maxNotifications    = 1000
+	// maxWebhooks bounds the notifications handled at once.
+	maxWebhooks = 32
 	// webhookWork bounds the database work of one notification, within
 	// Graph's 3 s.
 	webhookWork = 2500 * time.Millisecond
@@ -37,7 +46,20 @@ func (r *Reader) WebhookHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(GoogleWebhookPath, r.googleWebhook)
 	mux.HandleFunc(MicrosoftWebhookPath, r.microsoftWebhook)
-	return mux
+	// A flood of notifications (forged or not) must not take every
+	// database connection: past maxWebhooks at once, answer 503 at once
+	// (the providers retry; the safety poll catches up anyway).
+	slots := make(chan struct{}, maxWebhooks)
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+			mux.ServeHTTP(w, req)
+		default:
+			w.Header().Set("Retry-After", "1")
+			plain(w, http.StatusServiceUnavailable, "busy, try again")
+		}
+	})
 }
 
 func plain(w http.ResponseWriter, status int, msg string) {
@@ -48,13 +70,23 @@ func plain(w http.ResponseWriter, status int, msg string) {
 	_, _ = io.WriteString(w, msg)
 }
 
-func tokensEqual(a, b string) bool {
-	return b != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+// hashToken is what Calsync keeps of a channel's secret.
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// channelCalendars finds the calendars whose channel ids are ids.
-func (r *Reader) channelCalendars(ctx context.Context, ids []string) (map[string]*ent.ProviderCalendar, error) {
-	cals, err := r.o.Client.ProviderCalendar.Query().Where(providercalendar.ChannelIDIn(ids...)).
+// tokenMatches checks a presented secret against the kept hash, in
+// constant time.
+func tokenMatches(presented, kept string) bool {
+	return kept != "" && subtle.ConstantTimeCompare([]byte(hashToken(presented)), []byte(kept)) == 1
+}
+
+// channelCalendars finds p's calendars whose channel ids are ids (a
+// channel of the other provider is unknown here).
+func (r *Reader) channelCalendars(ctx context.Context, p domain.Provider, ids []string) (map[string]*ent.ProviderCalendar, error) {
+	cals, err := r.o.Client.ProviderCalendar.Query().
+		Where(providercalendar.ChannelIDIn(ids...), providercalendar.HasAccountWith(calendaraccount.ProviderEQ(p))).
 		All(viewer.AllTenantsContext(ctx))
 	if err != nil {
 		return nil, err
@@ -98,7 +130,7 @@ func (r *Reader) googleWebhook(w http.ResponseWriter, req *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), webhookWork)
 	defer cancel()
-	cals, err := r.channelCalendars(ctx, []string{id})
+	cals, err := r.channelCalendars(ctx, domain.ProviderGoogle, []string{id})
 	if err != nil {
 		r.o.Logger.WarnContext(ctx, "google notification", slog.Any("error", err))
 		plain(w, http.StatusServiceUnavailable, "try again")
@@ -109,7 +141,7 @@ func (r *Reader) googleWebhook(w http.ResponseWriter, req *http.Request) {
 		plain(w, http.StatusNotFound, "unknown channel")
 		return
 	}
-	if !tokensEqual(token, c.ChannelToken) || (c.ChannelResourceID != "" && resource != c.ChannelResourceID) {
+	if !tokenMatches(token, c.ChannelToken) || (c.ChannelResourceID != "" && resource != c.ChannelResourceID) {
 		plain(w, http.StatusForbidden, "channel token does not match")
 		return
 	}
@@ -117,6 +149,22 @@ func (r *Reader) googleWebhook(w http.ResponseWriter, req *http.Request) {
 	case "sync":
 		// The channel works; nothing changed yet.
 	case "exists", "not_exists":
+		if n, err := strconv.ParseInt(h.Get("X-Goog-Message-Number"), 10, 64); err == nil {
+			// Message numbers grow on a channel: one already handled is a
+			// replay (or Google's retry of it) and changes nothing.
+			fresh, err := r.o.Client.ProviderCalendar.Update().
+				Where(providercalendar.ID(c.ID), providercalendar.ChannelMessageLT(n)).
+				SetChannelMessage(n).Save(viewer.SystemContext(ctx, c.OrganizationID))
+			if err != nil {
+				r.o.Logger.WarnContext(ctx, "google notification", slog.Int("calendar_id", c.ID), slog.Any("error", err))
+				plain(w, http.StatusServiceUnavailable, "try again")
+				return
+			}
+			if fresh == 0 {
+				w.WriteHeader(http.StatusOK)
+				return
+			}
+		}
 		if err := r.wakeRead(ctx, c); err != nil {
 			r.o.Logger.WarnContext(ctx, "google notification", slog.Int("calendar_id", c.ID), slog.Any("error", err))
 			plain(w, http.StatusServiceUnavailable, "try again")
@@ -147,7 +195,7 @@ func (r *Reader) microsoftWebhook(w http.ResponseWriter, req *http.Request) {
 	if q := req.URL.Query(); q.Has("validationToken") {
 		// The subscription handshake: echo the (decoded) token as text.
 		vt := q.Get("validationToken")
-		if vt == "" || len(vt) > maxValidationToken {
+		if vt == "" || len(vt) > maxValidationToken || strings.ContainsFunc(vt, unicode.IsControl) {
 			plain(w, http.StatusBadRequest, "bad validation token")
 			return
 		}
@@ -182,7 +230,7 @@ func (r *Reader) microsoftWebhook(w http.ResponseWriter, req *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), webhookWork)
 	defer cancel()
-	cals, err := r.channelCalendars(ctx, ids)
+	cals, err := r.channelCalendars(ctx, domain.ProviderMicrosoft, ids)
 	if err != nil {
 		r.o.Logger.WarnContext(ctx, "microsoft notification", slog.Any("error", err))
 		plain(w, http.StatusServiceUnavailable, "try again")
@@ -195,7 +243,7 @@ func (r *Reader) microsoftWebhook(w http.ResponseWriter, req *http.Request) {
 		c := cals[n.SubscriptionID]
 		switch {
 		case c == nil:
-		case n.ClientState == nil || !tokensEqual(*n.ClientState, c.ChannelToken):
+		case n.ClientState == nil || !tokenMatches(*n.ClientState, c.ChannelToken):
 			forged = true
 		default:
 			verified = append(verified, n)
@@ -210,8 +258,18 @@ func (r *Reader) microsoftWebhook(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	done := map[int]bool{}
+	type seenKey struct {
+		calendar  int
+		lifecycle string
+	}
+	seen := map[seenKey]bool{}
 	for _, n := range verified {
 		c := cals[n.SubscriptionID]
+		if k := (seenKey{c.ID, n.LifecycleEvent}); seen[k] {
+			continue // the same news twice in one POST
+		} else {
+			seen[k] = true
+		}
 		if err := r.graphNotified(ctx, c, n, done); err != nil {
 			r.o.Logger.WarnContext(ctx, "microsoft notification", slog.Int("calendar_id", c.ID), slog.Any("error", err))
 			plain(w, http.StatusServiceUnavailable, "try again")

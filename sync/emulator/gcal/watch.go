@@ -39,6 +39,9 @@ type ChannelInfo struct {
 	ClientID      string    `json:"clientId"`
 	Expiration    time.Time `json:"expiration"`
 	MessageNumber int64     `json:"messageNumber"`
+	// Token is the channel's token, as the watcher set it (the control
+	// API shows it so tests can send a genuine notification by hand).
+	Token string `json:"token,omitempty"`
 }
 
 func channelKey(clientID, id string) string { return clientID + "\x00" + id }
@@ -288,7 +291,7 @@ func (e *Emulator) Channels() []ChannelInfo {
 			continue
 		}
 		out = append(out, ChannelInfo{ID: ch.ID, ResourceID: ch.ResourceID, ResourceURI: ch.ResourceURI, Address: ch.Address,
-			CalendarID: ch.CalendarID, ClientID: ch.ClientID, Expiration: ch.Expiration, MessageNumber: ch.MessageNumber})
+			CalendarID: ch.CalendarID, ClientID: ch.ClientID, Expiration: ch.Expiration, MessageNumber: ch.MessageNumber, Token: ch.Token})
 	}
 	slices.SortFunc(out, func(a, b ChannelInfo) int { return strings.Compare(a.ID, b.ID) })
 	return out
