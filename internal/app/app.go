@@ -81,6 +81,8 @@ type App struct {
 	locker       *redisconn.Locker
 	brokerPrefix string
 	now          func() time.Time
+	// stopRelay ends the outbox relay (StartWorker starts it).
+	stopRelay func()
 }
 
 // Options are the non-configuration dependencies.
@@ -154,7 +156,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	}
 	feed := &changeFeed{broker: a.Broker, queue: tasks.NewEnqueuer(a.Queue), log: log}
 	a.Scheduling = scheduling.New(scheduling.Options{Client: client, Notifier: feed, Logger: log, Now: now})
-	client.Use(engine.RerenderHook(feed.CalendarsChanged))
+	client.Use(engine.RerenderHook(feed.CalendarsChanged, now))
 	a.inspector = asynq.NewInspector(a.Redis.Asynq)
 	a.Metrics = a.newMetrics()
 	ps, err := setupProviders(ctx, cfg, key, &http.Client{Timeout: 30 * time.Second}, a.Metrics.ProviderClient)
@@ -303,7 +305,7 @@ func (a *App) StartWorker() error {
 	}
 	mux := asynq.NewServeMux()
 	mux.Use(observeTasks(a.Metrics))
-	mux.Handle(tasks.TypeBookingsChanged, &tasks.FanOut{Client: a.DB.Client, Queue: a.Queue, Inspector: a.inspector, Log: a.Log})
+	mux.Handle(tasks.TypeBookingsChanged, &tasks.FanOut{Client: a.DB.Client, Queue: a.Queue, Inspector: a.inspector, Log: a.Log, Now: a.now})
 	mux.Handle(tasks.TypeAccountSync, &tasks.AccountSync{
 		Engine: a.Engine, Locker: a.locker, Prefix: a.brokerPrefix,
 	})
@@ -331,11 +333,61 @@ func (a *App) StartWorker() error {
 	if err := a.scheduler.Start(); err != nil {
 		return fmt.Errorf("app: start scheduler: %w", err)
 	}
+	a.stopRelay = a.startRelay()
 	return nil
+}
+
+// relayEvery is how often the outbox relay looks for changes whose wake-up
+// was lost, and relayAfter how old they must be (older than any wake-up
+// in flight).
+const (
+	relayEvery = time.Second
+	relayAfter = 3 * time.Second
+)
+
+// startRelay runs engine.Relay every relayEvery until the returned stop is
+// called: after a Redis outage, a lost task or a killed worker, the
+// calendars catch up within seconds of recovery.
+func (a *App) startRelay() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	wake := func(ctx context.Context, reqs ...engine.SyncRequest) error {
+		return tasks.WakeSyncs(ctx, a.Queue, a.inspector, "", 0, reqs...)
+	}
+	go func() {
+		defer close(done)
+		t := time.NewTicker(relayEvery)
+		defer t.Stop()
+		var lastWarn time.Time
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			fanned, woken, err := engine.Relay(ctx, a.DB.Client, a.now(), relayAfter, wake)
+			switch {
+			case err != nil && ctx.Err() == nil && time.Since(lastWarn) > time.Minute:
+				// Redis or the database is away: say so once a minute,
+				// not every second.
+				lastWarn = time.Now()
+				a.Log.Warn("outbox relay failed; retrying every second", slog.Any("error", err))
+			case fanned+woken > 0:
+				a.Log.Info("outbox relay caught up", slog.Int("changes", fanned), slog.Int("accounts_woken", woken))
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // Close stops the worker and closes connections, in dependency order.
 func (a *App) Close() {
+	if a.stopRelay != nil {
+		a.stopRelay()
+	}
 	if a.scheduler != nil {
 		a.scheduler.Shutdown()
 	}

@@ -32,8 +32,8 @@ type changeFeed struct {
 
 var _ scheduling.Notifier = (*changeFeed)(nil)
 
-func (f *changeFeed) BookingsChanged(ctx context.Context, orgID int, changes []scheduling.Change) {
-	p := tasks.BookingsChangedPayload{OrgID: orgID}
+func (f *changeFeed) BookingsChanged(ctx context.Context, orgID, outboxID int, changes []scheduling.Change) {
+	p := tasks.BookingsChangedPayload{OrgID: orgID, OutboxID: outboxID}
 	for _, c := range changes {
 		p.BookingIDs = append(p.BookingIDs, c.BookingID)
 		p.UserIDs = append(p.UserIDs, c.HostIDs...)
@@ -51,8 +51,8 @@ func (f *changeFeed) BookingsChanged(ctx context.Context, orgID int, changes []s
 
 // CalendarsChanged queues syncs of the users' calendars: what their events
 // show changed (a name, the organization's time zone) though no booking did.
-func (f *changeFeed) CalendarsChanged(ctx context.Context, orgID int, userIDs []int) {
-	if err := f.queue.BookingsChanged(ctx, tasks.BookingsChangedPayload{OrgID: orgID, UserIDs: userIDs}); err != nil {
+func (f *changeFeed) CalendarsChanged(ctx context.Context, orgID, outboxID int, userIDs []int) {
+	if err := f.queue.BookingsChanged(ctx, tasks.BookingsChangedPayload{OrgID: orgID, OutboxID: outboxID, UserIDs: userIDs}); err != nil {
 		f.log.WarnContext(ctx, "enqueue calendar re-render failed", slog.Int("org_id", orgID), slog.Any("error", err))
 	}
 }
@@ -98,7 +98,7 @@ func (j *linkJobs) AccountLinked(ctx context.Context, orgID, accountID int) {
 // transaction, if it runs in one (on SQLite another connection would wait
 // for its lock), and wakes the sync once that has committed.
 func (j *linkJobs) requestSync(ctx context.Context, orgID, accountID int, kind string) error {
-	reqs, err := engine.RequestSync(viewer.SystemContext(ctx, orgID), store.ClientFrom(ctx, j.db), accountID)
+	reqs, err := engine.RequestSync(viewer.SystemContext(ctx, orgID), store.ClientFrom(ctx, j.db), j.now(), accountID)
 	if err != nil {
 		return fmt.Errorf("app: %w", err)
 	}

@@ -140,8 +140,7 @@ func (s *Service) CreateBooking(ctx context.Context, in ent.CreateBookingInput) 
 		if b, err = c.Save(audit.WithAction(ctx, "booking.create")); err != nil {
 			return err
 		}
-		s.afterCommit(ctx, b.OrganizationID, []Change{{BookingID: b.ID, Kind: Created, HostIDs: uniq(in.HostIDs), At: s.now()}})
-		return nil
+		return s.afterCommit(ctx, b.OrganizationID, []Change{{BookingID: b.ID, Kind: Created, HostIDs: uniq(in.HostIDs), At: s.now()}})
 	})
 	if err != nil {
 		return nil, err
@@ -299,8 +298,7 @@ func (s *Service) update(ctx context.Context, action string, id int, fn updateFu
 		if out.CancelledAt != nil && b.CancelledAt == nil {
 			kind = Cancelled
 		}
-		s.afterCommit(ctx, out.OrganizationID, []Change{{BookingID: out.ID, Kind: kind, HostIDs: uniq(append(before, after...)), At: s.now()}})
-		return nil
+		return s.afterCommit(ctx, out.OrganizationID, []Change{{BookingID: out.ID, Kind: kind, HostIDs: uniq(append(before, after...)), At: s.now()}})
 	})
 	if err != nil {
 		return nil, err
@@ -326,8 +324,7 @@ func (s *Service) DeleteBooking(ctx context.Context, id int) error {
 		if err := db.Booking.DeleteOne(b).Exec(audit.WithAction(ctx, "booking.delete")); err != nil {
 			return err
 		}
-		s.afterCommit(ctx, b.OrganizationID, []Change{{BookingID: id, Kind: Deleted, HostIDs: hosts, At: s.now()}})
-		return nil
+		return s.afterCommit(ctx, b.OrganizationID, []Change{{BookingID: id, Kind: Deleted, HostIDs: hosts, At: s.now()}})
 	})
 }
 
@@ -460,7 +457,7 @@ func (s *Service) MassModify(ctx context.Context, m MassModification, action str
 			changes = append(changes, Change{BookingID: nb.ID, Kind: kind, HostIDs: uniq(append(before, after...)), At: s.now()})
 		}
 		if len(bs) > 0 {
-			s.afterCommit(ctx, bs[0].OrganizationID, changes)
+			return s.afterCommit(ctx, bs[0].OrganizationID, changes)
 		}
 		return nil
 	})

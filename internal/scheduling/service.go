@@ -33,9 +33,10 @@ type Change struct {
 }
 
 // Notifier hears about committed changes. It is called after the
-// transaction commits, never before, and never for a rolled-back change.
+// transaction commits, never before, and never for a rolled-back change;
+// outboxID is the SyncOutbox row the transaction wrote for it.
 type Notifier interface {
-	BookingsChanged(ctx context.Context, orgID int, changes []Change)
+	BookingsChanged(ctx context.Context, orgID, outboxID int, changes []Change)
 }
 
 // Service applies booking mutations.
@@ -74,10 +75,23 @@ func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, db *ent
 	})
 }
 
-// afterCommit tells the notifier once the transaction in ctx commits.
-func (s *Service) afterCommit(ctx context.Context, orgID int, changes []Change) {
-	if s.notify == nil || len(changes) == 0 {
-		return
+// afterCommit records the changes in the outbox, in ctx's transaction,
+// and tells the notifier once that transaction commits.
+func (s *Service) afterCommit(ctx context.Context, orgID int, changes []Change) error {
+	if len(changes) == 0 {
+		return nil
 	}
-	store.AfterCommit(ctx, func(ctx context.Context) { s.notify.BookingsChanged(ctx, orgID, changes) })
+	var bookings, users []int
+	for _, c := range changes {
+		bookings = append(bookings, c.BookingID)
+		users = append(users, c.HostIDs...)
+	}
+	id, err := RecordChange(ctx, store.ClientFrom(ctx, s.client), orgID, bookings, users, s.now())
+	if err != nil {
+		return err
+	}
+	if s.notify != nil {
+		store.AfterCommit(ctx, func(ctx context.Context) { s.notify.BookingsChanged(ctx, orgID, id, changes) })
+	}
+	return nil
 }

@@ -94,6 +94,5 @@ func (s *Service) announce(ctx context.Context, db *ent.Client, orgID int, p pre
 		}
 		changes = append(changes, Change{BookingID: b.ID, Kind: Updated, HostIDs: hosts, At: s.now()})
 	}
-	s.afterCommit(ctx, orgID, changes)
-	return nil
+	return s.afterCommit(ctx, orgID, changes)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"calsync/ent"
 	"calsync/ent/booking"
@@ -12,6 +13,7 @@ import (
 	"calsync/ent/organization"
 	"calsync/ent/predicate"
 	"calsync/ent/user"
+	"calsync/internal/scheduling"
 	"calsync/internal/store"
 	"calsync/internal/viewer"
 )
@@ -31,14 +33,14 @@ var renderedFields = map[string][]string{
 
 // Rerender is told, after commit, which fieldworkers' calendars show
 // something that changed.
-type Rerender func(ctx context.Context, orgID int, userIDs []int)
+type Rerender func(ctx context.Context, orgID, outboxID int, userIDs []int)
 
 // RerenderHook is the ent hook that turns a change to anything events
 // show (renderedFields) into syncs of exactly the calendars showing it:
 // an organization's name → its linked fieldworkers; a
 // person's name → their own calendars and those of the hosts of bookings
 // they created; a status or type → the hosts of its bookings.
-func RerenderHook(rerender Rerender) ent.Hook {
+func RerenderHook(rerender Rerender, now func() time.Time) ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			fields, watched := renderedFields[m.Type()]
@@ -59,10 +61,21 @@ func RerenderHook(rerender Rerender) ent.Hook {
 			if err != nil {
 				return nil, fmt.Errorf("engine: rerender: %w", err)
 			}
+			// Recorded with the change (scheduling.RecordChange), so a lost
+			// wake-up is relayed; announced once it commits.
+			client := m.(interface{ Client() *ent.Client }).Client()
+			outbox := map[int]int{}
+			for org, users := range byOrg {
+				if len(users) > 0 {
+					if outbox[org], err = scheduling.RecordChange(ctx, client, org, nil, users, now()); err != nil {
+						return nil, fmt.Errorf("engine: rerender: %w", err)
+					}
+				}
+			}
 			store.AfterCommit(ctx, func(ctx context.Context) {
 				for org, users := range byOrg {
 					if len(users) > 0 {
-						rerender(ctx, org, users)
+						rerender(ctx, org, outbox[org], users)
 					}
 				}
 			})

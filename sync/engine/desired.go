@@ -61,22 +61,34 @@ func tagPair(rm Remote) pairKey {
 	return pairKey{b, u}
 }
 
-// desiredFor reads the bookings the account's active fieldworkers host and
-// computes what the calendar should hold (desiredFrom).
-func desiredFor(ctx context.Context, db *ent.Client, org *ent.Organization, users []*ent.User, now time.Time) (map[pairKey]decision, error) {
+// desiredFor reads the bookings the account's active fieldworkers host —
+// only those of only (a scoped sync), when not nil — and computes what the
+// calendar should hold (desiredFrom).
+func desiredFor(ctx context.Context, db *ent.Client, org *ent.Organization, users []*ent.User, now time.Time, only []int) (map[pairKey]decision, error) {
 	hosted := map[int][]*ent.Booking{}
+	var active []int
 	for _, u := range users {
-		if !u.Active {
-			continue
+		if u.Active {
+			active = append(active, u.ID)
 		}
-		bs, err := db.Booking.Query().
-			Where(booking.HasHostsWith(user.ID(u.ID))).
-			WithStatus().WithType().WithCreatedBy().
-			All(ctx)
-		if err != nil {
-			return nil, err
+	}
+	if len(active) == 0 || (only != nil && len(only) == 0) {
+		return desiredFrom(org, users, hosted, now), nil
+	}
+	q := db.Booking.Query().Where(booking.HasHostsWith(user.IDIn(active...))).
+		WithStatus().WithType().WithCreatedBy().
+		WithHosts(func(q *ent.UserQuery) { q.Where(user.IDIn(active...)).Select(user.FieldID) })
+	if only != nil {
+		q.Where(booking.IDIn(only...))
+	}
+	bs, err := q.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range bs {
+		for _, h := range b.Edges.Hosts {
+			hosted[h.ID] = append(hosted[h.ID], b)
 		}
-		hosted[u.ID] = bs
 	}
 	return desiredFrom(org, users, hosted, now), nil
 }

@@ -48,7 +48,12 @@ func setup(t *testing.T, k testenv.ProviderKit, slug string) *fixture {
 // setupUnlinked is setup before the fieldworker links their calendar.
 func setupUnlinked(t *testing.T, k testenv.ProviderKit, slug string) *fixture {
 	t.Helper()
-	env := testenv.New(t, testenv.SQLite)
+	return setupOn(t, testenv.New(t, testenv.SQLite), k, slug)
+}
+
+// setupOn is setupUnlinked on env.
+func setupOn(t *testing.T, env *testenv.Env, k testenv.ProviderKit, slug string) *fixture {
+	t.Helper()
 	if err := env.App.StartWorker(); err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +307,7 @@ func TestUnlinkPolicyAndDeactivation(t *testing.T) {
 			// Have the engine look at the account after the booking was
 			// committed: it has nothing to sync there any more.
 			req, _ := f.counters(t)
-			if err := tasks.SyncAccounts(f.sys(), f.env.App.Client(), f.env.App.Queue, nil, "", 0, f.account.ID); err != nil {
+			if err := tasks.SyncAccounts(f.sys(), f.env.App.Client(), f.env.App.Queue, nil, "", 0, time.Now(), f.account.ID); err != nil {
 				t.Fatal(err)
 			}
 			f.waitHandled(t, "sync after unlink", req)

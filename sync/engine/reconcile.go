@@ -104,8 +104,10 @@ type run struct {
 	cal     CalendarRef
 	rec     *ent.SyncRun
 	kind    syncrun.Kind
-	users   []int
-	counts  struct{ created, updated, deleted, skipped, failed int }
+	// scope limits the run to these bookings (nil: the whole account).
+	scope  map[int]bool
+	users  []int
+	counts struct{ created, updated, deleted, skipped, failed int }
 	// inStepSince is when the calendar was last in step (the previous
 	// successful run's start), read once when a push lag is observed.
 	inStepSince *time.Time
@@ -113,7 +115,9 @@ type run struct {
 
 // syncOnce runs one round: one SyncRun reconciling the account's
 // calendar (nil when the account has nothing to sync).
-func (r *Reconciler) syncOnce(sys context.Context, a *ent.CalendarAccount, kind syncrun.Kind) (*ent.SyncRun, error) {
+// scope, when not nil, limits the round to those bookings' pairs (an
+// incremental sync of changed bookings); nil compares the whole account.
+func (r *Reconciler) syncOnce(sys context.Context, a *ent.CalendarAccount, kind syncrun.Kind, scope map[int]bool) (*ent.SyncRun, error) {
 	if !AccountSyncs(a) || a.DestinationCalendarID == "" {
 		return nil, nil // unlinked, waiting for re-authorization, or not prepared yet
 	}
@@ -134,7 +138,7 @@ func (r *Reconciler) syncOnce(sys context.Context, a *ent.CalendarAccount, kind 
 	if err != nil {
 		return nil, fmt.Errorf("engine: start run: %w", err)
 	}
-	x := &run{r: r, ctx: sys, account: a, org: org, pr: pr, ts: ts, rec: rec, kind: kind, cal: CalendarRef{CalendarID: a.DestinationCalendarID}}
+	x := &run{r: r, ctx: sys, account: a, org: org, pr: pr, ts: ts, rec: rec, kind: kind, scope: scope, cal: CalendarRef{CalendarID: a.DestinationCalendarID}}
 	if a.CredentialMode == domain.CredentialServiceAccount {
 		x.cal.UserEmail = a.AccountEmail
 	}
@@ -189,11 +193,19 @@ func (x *run) plan(verify bool) ([]*step, error) {
 	if err != nil {
 		return nil, err
 	}
-	desired, err := desiredFor(x.ctx, db, x.org, users, x.r.now())
+	var bookingIDs []int
+	for id := range x.scope {
+		bookingIDs = append(bookingIDs, id)
+	}
+	desired, err := desiredFor(x.ctx, db, x.org, users, x.r.now(), bookingIDs)
 	if err != nil {
 		return nil, err
 	}
-	links, err := db.EventLink.Query().Where(eventlink.AccountID(x.account.ID), eventlink.CalendarID(x.account.DestinationCalendarID)).All(x.ctx)
+	lq := db.EventLink.Query().Where(eventlink.AccountID(x.account.ID), eventlink.CalendarID(x.account.DestinationCalendarID))
+	if x.scope != nil {
+		lq.Where(eventlink.BookingRefIn(bookingIDs...))
+	}
+	links, err := lq.All(x.ctx)
 	if err != nil {
 		return nil, err
 	}

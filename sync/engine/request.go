@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/syncpending"
 	"calsync/ent/syncrun"
+	"calsync/internal/store"
 	"calsync/internal/viewer"
 )
 
@@ -47,24 +50,22 @@ type SyncRequest struct {
 	Since int
 }
 
-// RequestSync counts a request for a sync of each account (announcing a
-// committed change, a re-sync, a link, the reconcile pass) and returns the
-// wake-up key of each; accounts that no longer exist are left out. Call it
-// after the change is committed, or inside the change's own transaction
-// (db a transactional client).
-func RequestSync(ctx context.Context, db *ent.Client, accountIDs ...int) ([]SyncRequest, error) {
-	out := make([]SyncRequest, 0, len(accountIDs))
-	for _, id := range accountIDs {
-		// One UPDATE, read back in the same transaction: Since is
-		// sync_done as it was when this request was counted.
-		a, err := db.CalendarAccount.UpdateOneID(id).AddSyncRequested(1).Save(ctx)
-		if ent.IsNotFound(err) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("engine: request sync: %w", err)
-		}
-		out = append(out, SyncRequest{AccountID: a.ID, OrgID: a.OrganizationID, Since: a.SyncDone})
+// RequestSync counts a request for a full sync of each account (a re-sync,
+// a link, the reconcile pass) and returns the wake-up key of each;
+// accounts that no longer exist are left out. due is when the wake-up is
+// meant to run (now, or later for the reconcile pass's spread syncs): the
+// relay wakes the account if it is still behind a few seconds after. Call
+// it after the change is committed, or inside the change's own
+// transaction (ctx carrying it); it opens one otherwise.
+func RequestSync(ctx context.Context, db *ent.Client, due time.Time, accountIDs ...int) ([]SyncRequest, error) {
+	var out []SyncRequest
+	err := store.InTx(ctx, db, func(ctx context.Context) error {
+		var err error
+		out, err = request(ctx, store.ClientFrom(ctx, db), accountIDs, nil, due)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("engine: request sync: %w", err)
 	}
 	return out, nil
 }
@@ -97,7 +98,13 @@ func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncru
 			return last, fmt.Errorf("engine: load account: %w", err)
 		}
 		requested := a.SyncRequested
-		rec, err := r.syncOnce(sys, a, kind)
+		var scope map[int]bool
+		if kind == syncrun.KindINCREMENTAL {
+			if scope, err = scopeOf(sys, r.client, accountID, requested); err != nil {
+				return last, err
+			}
+		}
+		rec, err := r.syncOnce(sys, a, kind, scope)
 		if rec != nil {
 			last = rec
 		}
@@ -110,6 +117,10 @@ func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncru
 		if err := r.client.CalendarAccount.Update().
 			Where(calendaraccount.ID(accountID), calendaraccount.SyncDoneLT(requested)).
 			SetSyncDone(requested).Exec(sys); err != nil {
+			return last, fmt.Errorf("engine: record sync done: %w", err)
+		}
+		if _, err := r.client.SyncPending.Delete().
+			Where(syncpending.AccountID(accountID), syncpending.SeqLTE(requested)).Exec(sys); err != nil {
 			return last, fmt.Errorf("engine: record sync done: %w", err)
 		}
 		now, err := r.client.CalendarAccount.Query().Where(calendaraccount.ID(accountID)).

@@ -55,7 +55,7 @@ func (h *ReconcileAll) ProcessTask(ctx context.Context, _ *asynq.Task) error {
 		return fmt.Errorf("tasks: reconcile: %w", err)
 	}
 	for _, a := range accounts {
-		if err := SyncAccounts(viewer.SystemContext(ctx, a.OrganizationID), h.Client, h.Queue, h.Inspector, "", h.Spread, a.ID); err != nil {
+		if err := SyncAccounts(viewer.SystemContext(ctx, a.OrganizationID), h.Client, h.Queue, h.Inspector, "", h.Spread, h.now(), a.ID); err != nil {
 			return fmt.Errorf("tasks: reconcile: %w", err)
 		}
 	}

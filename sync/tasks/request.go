@@ -15,8 +15,8 @@ import (
 
 // SyncAccounts requests a sync of each account (engine.RequestSync) and
 // queues the wake-ups (WakeSyncs).
-func SyncAccounts(ctx context.Context, db *ent.Client, q *asynq.Client, insp *asynq.Inspector, kind string, spread time.Duration, accountIDs ...int) error {
-	reqs, err := engine.RequestSync(ctx, db, accountIDs...)
+func SyncAccounts(ctx context.Context, db *ent.Client, q *asynq.Client, insp *asynq.Inspector, kind string, spread time.Duration, now time.Time, accountIDs ...int) error {
+	reqs, err := engine.RequestSync(ctx, db, now.Add(spread), accountIDs...)
 	if err != nil {
 		return fmt.Errorf("tasks: %w", err)
 	}

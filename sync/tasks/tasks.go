@@ -31,7 +31,10 @@ const (
 
 // BookingsChangedPayload names what a committed mutation touched.
 type BookingsChangedPayload struct {
-	OrgID      int   `json:"org_id"`
+	OrgID int `json:"org_id"`
+	// OutboxID is the SyncOutbox row the change wrote: the truth; the
+	// rest only describes it (logs, tasks queued before the outbox).
+	OutboxID   int   `json:"outbox_id,omitempty"`
 	BookingIDs []int `json:"booking_ids"`
 	// UserIDs are every host before and after the change.
 	UserIDs []int `json:"user_ids"`

@@ -1,0 +1,177 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"entgo.io/ent/dialect/sql"
+
+	"calsync/ent"
+	"calsync/ent/calendaraccount"
+	"calsync/ent/predicate"
+	"calsync/ent/syncoutbox"
+	"calsync/ent/syncpending"
+	"calsync/ent/user"
+	"calsync/internal/store"
+	"calsync/internal/viewer"
+)
+
+// What must be synced is recorded in the database, never only in the
+// queue:
+//
+//   - a booking change writes a SyncOutbox row in its own transaction
+//     (scheduling.RecordChange); the task queued after the commit only
+//     wakes FanOut;
+//   - FanOut turns the row, in one transaction, into per-account requests:
+//     sync_requested + 1 and a SyncPending row per changed booking (or one
+//     for the whole account) carrying the new sync_requested as its seq —
+//     and deletes the row;
+//   - Sync reads sync_requested as R, then the account's pending rows:
+//     only their bookings are compared (the whole account when a row says
+//     so, and for initial syncs and re-syncs); afterwards it records
+//     sync_done = R and deletes the rows with seq <= R. A row written
+//     meanwhile has a larger seq and stays for the next round;
+//   - the relay (Relay, every second in each worker) fans out rows older
+//     than a few seconds — their wake-up was lost: Redis was down, the
+//     process died — and wakes accounts whose requests are older than a
+//     few seconds and not done. So after a Redis outage or a crash the
+//     calendars catch up within seconds of recovery.
+
+// FanOut turns outbox row id into sync requests of the syncing accounts of
+// its users (none when another worker took the row first).
+func FanOut(ctx context.Context, db *ent.Client, id int, now time.Time) ([]SyncRequest, error) {
+	var reqs []SyncRequest
+	err := store.InTx(viewer.AllTenantsContext(ctx), db, func(ctx context.Context) error {
+		tx := store.ClientFrom(ctx, db)
+		row, err := tx.SyncOutbox.Get(ctx, id)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		// Whoever deletes the row hands it out.
+		if n, err := tx.SyncOutbox.Delete().Where(syncoutbox.ID(id)).Exec(ctx); err != nil || n == 0 {
+			return err
+		}
+		sys := viewer.SystemContext(ctx, row.OrganizationID)
+		accounts, err := tx.CalendarAccount.Query().
+			Where(calendaraccount.OrganizationID(row.OrganizationID), calendaraccount.HasUsersWith(user.IDIn(row.UserIds...)), SyncingAccounts()).
+			IDs(sys)
+		if err != nil {
+			return err
+		}
+		reqs, err = request(sys, tx, accounts, row.BookingIds, now)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("engine: fan out: %w", err)
+	}
+	return reqs, nil
+}
+
+// request counts a request for each account and records what it is for:
+// bookings (none: the whole account). Run it in a transaction.
+func request(ctx context.Context, tx *ent.Client, accountIDs, bookings []int, now time.Time) ([]SyncRequest, error) {
+	refs := bookings
+	if len(refs) == 0 {
+		refs = []int{0}
+	}
+	out := make([]SyncRequest, 0, len(accountIDs))
+	for _, id := range accountIDs {
+		a, err := tx.CalendarAccount.UpdateOneID(id).AddSyncRequested(1).SetSyncRequestedAt(now).Save(ctx)
+		if ent.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		rows := make([]*ent.SyncPendingCreate, len(refs))
+		for i, ref := range refs {
+			rows[i] = tx.SyncPending.Create().SetOrganizationID(a.OrganizationID).SetAccountID(a.ID).
+				SetBookingRef(ref).SetSeq(a.SyncRequested)
+		}
+		for start := 0; start < len(rows); start += 200 {
+			err := tx.SyncPending.CreateBulk(rows[start:min(start+200, len(rows))]...).
+				OnConflictColumns(syncpending.FieldAccountID, syncpending.FieldBookingRef).
+				UpdateSeq().Exec(ctx)
+			if err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, SyncRequest{AccountID: a.ID, OrgID: a.OrganizationID, Since: a.SyncDone})
+	}
+	return out, nil
+}
+
+// scope is what one round of an account's sync compares: the bookings of
+// the pending rows with seq <= requested, or everything (nil).
+func scopeOf(ctx context.Context, db *ent.Client, accountID, requested int) (map[int]bool, error) {
+	rows, err := db.SyncPending.Query().
+		Where(syncpending.AccountID(accountID), syncpending.SeqLTE(requested)).
+		Select(syncpending.FieldBookingRef).Ints(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("engine: read pending: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil // requested without saying what: compare everything
+	}
+	scope := make(map[int]bool, len(rows))
+	for _, ref := range rows {
+		if ref == 0 {
+			return nil, nil
+		}
+		scope[ref] = true
+	}
+	return scope, nil
+}
+
+// Relay hands out what lost its wake-up: outbox rows older than after are
+// fanned out, and accounts whose requests are older than after and not
+// done are woken. wake queues the syncs (tasks.WakeSyncs).
+func Relay(ctx context.Context, db *ent.Client, now time.Time, after time.Duration, wake func(context.Context, ...SyncRequest) error) (fanned, woken int, err error) {
+	all := viewer.AllTenantsContext(ctx)
+	ids, err := db.SyncOutbox.Query().Where(syncoutbox.CreatedAtLT(now.Add(-after))).
+		Order(ent.Asc(syncoutbox.FieldID)).Limit(500).IDs(all)
+	if err != nil {
+		return 0, 0, fmt.Errorf("engine: relay: %w", err)
+	}
+	var errs []error
+	for _, id := range ids {
+		reqs, err := FanOut(ctx, db, id, now)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fanned++
+		if err := wake(ctx, reqs...); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	behind, err := db.CalendarAccount.Query().
+		Where(SyncingAccounts(), calendaraccount.SyncRequestedAtLT(now.Add(-after)), behindAccounts()).
+		Select(calendaraccount.FieldID, calendaraccount.FieldOrganizationID, calendaraccount.FieldSyncRequested, calendaraccount.FieldSyncDone).
+		Limit(2000).All(all)
+	if err != nil {
+		return fanned, 0, errors.Join(append(errs, fmt.Errorf("engine: relay: %w", err))...)
+	}
+	var reqs []SyncRequest
+	for _, a := range behind {
+		reqs = append(reqs, SyncRequest{AccountID: a.ID, OrgID: a.OrganizationID, Since: a.SyncDone})
+	}
+	if len(reqs) > 0 {
+		if err := wake(ctx, reqs...); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return fanned, len(reqs), errors.Join(errs...)
+}
+
+// behindAccounts selects accounts with requests not done.
+func behindAccounts() predicate.CalendarAccount {
+	return func(s *sql.Selector) {
+		s.Where(sql.ColumnsGT(s.C(calendaraccount.FieldSyncRequested), s.C(calendaraccount.FieldSyncDone)))
+	}
+}
