@@ -182,7 +182,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		},
 		Pacer: engine.NewPacer(map[domain.Provider]engine.Quota{
 			domain.ProviderGoogle:    {Requests: cfg.GoogleQuotaPerMinute, Per: time.Minute},
-			domain.ProviderMicrosoft: {Requests: cfg.MicrosoftQuotaPer10Minutes, Per: 10 * time.Minute},
+			domain.ProviderMicrosoft: {Requests: cfg.MicrosoftQuotaPer10Minutes, Per: 10 * time.Minute, Burst: cfg.MicrosoftQuotaPer10Minutes / 2},
 		}),
 		PushLag: a.Metrics,
 	})

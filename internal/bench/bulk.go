@@ -34,6 +34,9 @@ type BulkResult struct {
 	Duplicates         int     `json:"duplicates"`
 	RequestsPerEvent   float64 `json:"requests_per_event"`
 	RoundTripsPerEvent float64 `json:"round_trips_per_event"`
+	// Throttled counts the emulator's 429 answers (inner batch answers
+	// included): the engine's pacing should leave none.
+	Throttled int64 `json:"throttled"`
 }
 
 // Bulk links a fieldworker who hosts Events bookings and measures the
@@ -74,6 +77,7 @@ func Bulk(ctx context.Context, o BulkOptions) (*BulkResult, error) {
 	}
 	h.counter.roundTrips.Store(0)
 	h.counter.requests.Store(0)
+	h.counter.throttled.Store(0)
 	t0 := time.Now()
 	if err := h.link(ctx, u); err != nil {
 		return nil, err
@@ -107,5 +111,6 @@ func Bulk(ctx context.Context, o BulkOptions) (*BulkResult, error) {
 	}
 	res.RequestsPerEvent = float64(h.counter.requests.Load()) / float64(o.Events)
 	res.RoundTripsPerEvent = float64(h.counter.roundTrips.Load()) / float64(o.Events)
+	res.Throttled = h.counter.throttled.Load()
 	return res, nil
 }

@@ -320,7 +320,35 @@ func (c *client) post(ctx context.Context, target string, form url.Values) (*pag
 type requestCounter struct {
 	roundTrips atomic.Int64
 	requests   atomic.Int64
+	// throttled counts 429 answers, inner answers of batches included.
+	throttled atomic.Int64
 }
+
+// statusRecorder keeps a response's status and, for batches, its body.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	body   *bytes.Buffer
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	if w.body != nil {
+		w.body.Write(b)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (c *requestCounter) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -335,6 +363,20 @@ func (c *requestCounter) wrap(next http.Handler) http.Handler {
 				parts = countParts(p, body, r.Header.Get("Content-Encoding"))
 			}
 			c.requests.Add(parts)
+			rec := &statusRecorder{ResponseWriter: w}
+			batch := strings.HasPrefix(p, "/google/batch/") || strings.HasSuffix(p, "/$batch")
+			if batch {
+				rec.body = &bytes.Buffer{}
+			}
+			next.ServeHTTP(rec, r)
+			if rec.status == http.StatusTooManyRequests {
+				c.throttled.Add(1)
+			}
+			if batch {
+				b := rec.body.Bytes()
+				c.throttled.Add(int64(bytes.Count(b, []byte(`"status":429`)) + bytes.Count(b, []byte(`"status": 429`)) + bytes.Count(b, []byte("HTTP/1.1 429"))))
+			}
+			return
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -15,6 +15,13 @@ import (
 type Quota struct {
 	Requests int
 	Per      time.Duration
+	// Burst is how many requests may go at once before the pace sets in
+	// (0: one batch, at most a quarter of Requests). The pace after it is
+	// (Requests-Burst)/Per, so no window of Per carries more than
+	// Requests. Outlook's budget is a sliding 10 minutes: half of it at
+	// once lets a first sync of thousands of bookings finish in seconds
+	// rather than spread over minutes.
+	Burst int
 }
 
 // Pacer spaces an account's requests so a sync stays under its quota
@@ -47,6 +54,9 @@ func (p *Pacer) Wait(ctx context.Context, p0 domain.Provider, accountID, n int) 
 		// window of Per then carries at most burst + (Requests-burst) =
 		// Requests, as the providers' sliding windows demand.
 		burst := min(max(n, 50), max(q.Requests/4, 1))
+		if q.Burst > 0 {
+			burst = min(q.Burst, q.Requests)
+		}
 		perSecond := float64(q.Requests-burst) / q.Per.Seconds()
 		l = rate.NewLimiter(rate.Limit(perSecond), burst)
 		p.limiters[accountID] = l

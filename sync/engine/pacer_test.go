@@ -11,7 +11,33 @@ import (
 // TestPacerStaysInsideTheWindow: however requests are grouped, no window
 // of the quota's length carries more than the quota.
 func TestPacerStaysInsideTheWindow(t *testing.T) {
-	p := NewPacer(map[domain.Provider]Quota{domain.ProviderGoogle: {Requests: 200, Per: time.Second}})
+	for _, q := range []Quota{{Requests: 200, Per: time.Second}, {Requests: 200, Per: time.Second, Burst: 100}} {
+		paceWithin(t, q)
+	}
+}
+
+// TestPacerBurst: with a burst, that many requests go at once.
+func TestPacerBurst(t *testing.T) {
+	p := NewPacer(map[domain.Provider]Quota{domain.ProviderMicrosoft: {Requests: 10000, Per: 10 * time.Minute, Burst: 5000}})
+	start := time.Now()
+	for range 250 { // 5,000 in $batch requests of 20
+		if err := p.Wait(context.Background(), domain.ProviderMicrosoft, 1, 20); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("5,000 requests within the burst took %v", d)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := p.Wait(ctx, domain.ProviderMicrosoft, 1, 20); err == nil {
+		t.Fatal("a batch past the burst went at once; the pace after it must hold")
+	}
+}
+
+func paceWithin(t *testing.T, q Quota) {
+	t.Helper()
+	p := NewPacer(map[domain.Provider]Quota{domain.ProviderGoogle: q})
 	ctx := context.Background()
 	var sent []time.Time
 	start := time.Now()
