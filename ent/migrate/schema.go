@@ -407,6 +407,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{EventLinksColumns[17], EventLinksColumns[5]},
 			},
+			{
+				Name:    "eventlink_booking_ref",
+				Unique:  false,
+				Columns: []*schema.Column{EventLinksColumns[3]},
+			},
 		},
 	}
 	// ExternalEventsColumns holds the columns for the "external_events" table.

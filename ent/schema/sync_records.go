@@ -63,6 +63,9 @@ func (EventLink) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("account_id", "calendar_id", "booking_ref", "user_id").Unique(),
 		index.Fields("account_id", "provider_event_id"),
+		// A booking's links, whatever the account (scheduling forgets
+		// them when a booking leaves; the push bench watches them).
+		index.Fields("booking_ref"),
 	}
 }
 

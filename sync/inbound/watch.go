@@ -10,10 +10,12 @@ import (
 	"log/slog"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"golang.org/x/oauth2"
 
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/predicate"
 	"calsync/ent/providercalendar"
 	"calsync/internal/domain"
 	"calsync/internal/viewer"
@@ -220,6 +222,24 @@ func (r *Reader) Maintain(ctx context.Context) (Due, error) {
 		}
 		due.Reads = append(due.Reads, c.ID)
 	}
+	// Reads requested and not done whose wake-up may have been lost
+	// (notifications wake only the first of a run of requests).
+	behind, err := r.o.Client.ProviderCalendar.Query().
+		Where(providercalendar.Selected(true), readsBehind(),
+			providercalendar.HasAccountWith(engine.SyncingAccounts(), calendaraccount.HasUsers())).
+		Limit(maintainBatch).Select(providercalendar.FieldID, providercalendar.FieldOrganizationID, providercalendar.FieldReadDone).All(all)
+	if err != nil {
+		return due, fmt.Errorf("inbound: reads behind: %w", err)
+	}
+	if r.o.Waker != nil && len(behind) > 0 {
+		reqs := make([]ReadRequest, len(behind))
+		for i, c := range behind {
+			reqs[i] = ReadRequest{OrgID: c.OrganizationID, CalendarID: c.ID, Since: c.ReadDone}
+		}
+		if err := r.o.Waker.WakeReads(ctx, reqs...); err != nil {
+			return due, err
+		}
+	}
 	q := r.o.Client.ProviderCalendar.Query()
 	importing := providercalendar.And(providercalendar.Selected(true),
 		providercalendar.HasAccountWith(engine.SyncingAccounts(), calendaraccount.HasUsers()))
@@ -250,4 +270,11 @@ func (r *Reader) Maintain(ctx context.Context) (Due, error) {
 		due.Watches = append(due.Watches, c.ID)
 	}
 	return due, nil
+}
+
+// readsBehind selects calendars with read requests not yet handled.
+func readsBehind() predicate.ProviderCalendar {
+	return func(s *sql.Selector) {
+		s.Where(sql.ColumnsGT(s.C(providercalendar.FieldReadRequested), s.C(providercalendar.FieldReadDone)))
+	}
 }

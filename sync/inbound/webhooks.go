@@ -149,23 +149,11 @@ func (r *Reader) googleWebhook(w http.ResponseWriter, req *http.Request) {
 	case "sync":
 		// The channel works; nothing changed yet.
 	case "exists", "not_exists":
-		if n, err := strconv.ParseInt(h.Get("X-Goog-Message-Number"), 10, 64); err == nil {
-			// Message numbers grow on a channel: one already handled is a
-			// replay (or Google's retry of it) and changes nothing.
-			fresh, err := r.o.Client.ProviderCalendar.Update().
-				Where(providercalendar.ID(c.ID), providercalendar.ChannelMessageLT(n)).
-				SetChannelMessage(n).Save(viewer.SystemContext(ctx, c.OrganizationID))
-			if err != nil {
-				r.o.Logger.WarnContext(ctx, "google notification", slog.Int("calendar_id", c.ID), slog.Any("error", err))
-				plain(w, http.StatusServiceUnavailable, "try again")
-				return
-			}
-			if fresh == 0 {
-				w.WriteHeader(http.StatusOK)
-				return
-			}
+		n, err := strconv.ParseInt(h.Get("X-Goog-Message-Number"), 10, 64)
+		if err != nil || n <= 0 {
+			n = 0 // no number: cannot tell a replay, count it
 		}
-		if err := r.wakeRead(ctx, c); err != nil {
+		if err := r.googleRead(ctx, c, n); err != nil {
 			r.o.Logger.WarnContext(ctx, "google notification", slog.Int("calendar_id", c.ID), slog.Any("error", err))
 			plain(w, http.StatusServiceUnavailable, "try again")
 			return
@@ -175,6 +163,31 @@ func (r *Reader) googleWebhook(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// googleRead counts a read request for c from Google's message n, in one
+// statement with the replay check: message numbers grow on a channel, so
+// one already handled (a replay, or Google's retry of it) changes
+// nothing. The read is woken only by the first request not yet handled:
+// later ones find it queued, or running (it looks at the count again
+// before it ends); a wake-up lost meanwhile is the maintenance pass's.
+func (r *Reader) googleRead(ctx context.Context, c *ent.ProviderCalendar, n int64) error {
+	sys := viewer.SystemContext(ctx, c.OrganizationID)
+	upd := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).AddReadRequested(1)
+	if n > 0 {
+		upd.Where(providercalendar.ChannelMessageLT(n)).SetChannelMessage(n)
+	}
+	cur, err := upd.Save(sys)
+	if ent.IsNotFound(err) {
+		return nil // a replay
+	}
+	if err != nil {
+		return err
+	}
+	if cur.ReadRequested-cur.ReadDone > 1 || r.o.Waker == nil {
+		return nil
+	}
+	return r.o.Waker.WakeReads(context.WithoutCancel(ctx), ReadRequest{OrgID: cur.OrganizationID, CalendarID: cur.ID, Since: cur.ReadDone})
 }
 
 // graphNotification is one item of a Graph notification POST (change or
