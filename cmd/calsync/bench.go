@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -14,19 +15,27 @@ import (
 	"calsync/internal/domain"
 )
 
-// runBench runs `calsync bench push|bulk`; the figures are printed as one
-// JSON object on the last line.
+// runBench runs `calsync bench push|bulk|inbound`; the figures are printed
+// as one JSON object on the last line.
 func runBench(ctx context.Context, args []string) error {
-	if len(args) == 0 || (args[0] != "push" && args[0] != "bulk") {
-		return fmt.Errorf("usage: calsync bench push|bulk [flags] (see README)")
+	if len(args) == 0 || (args[0] != "push" && args[0] != "bulk" && args[0] != "inbound") {
+		return fmt.Errorf("usage: calsync bench push|bulk|inbound [flags] (see README)")
 	}
 	kind := args[0]
 	fs := flag.NewFlagSet("bench "+kind, flag.ContinueOnError)
-	provider := fs.String("provider", "google", "google or microsoft")
-	fieldworkers := fs.Int("fieldworkers", 100, "push: linked fieldworkers")
-	rate := fs.Int("rate", 50, "push: booking changes per second")
-	duration := fs.Duration("duration", 60*time.Second, "push: how long changes keep coming")
+	defProvider, defRate := "google", 50
+	if kind == "inbound" {
+		defProvider, defRate = "both", 20
+	}
+	provider := fs.String("provider", defProvider, "google or microsoft (inbound: also both, half each)")
+	fieldworkers := fs.Int("fieldworkers", 100, "push, inbound: linked fieldworkers")
+	rate := fs.Int("rate", defRate, "push: booking changes per second; inbound: changes at the provider per second")
+	duration := fs.Duration("duration", 60*time.Second, "push, inbound: how long changes keep coming")
+	quiet := fs.Duration("quiet", 10*time.Second, "inbound: how long provider requests are counted with nothing changing")
+	cpuProfile := fs.String("cpuprofile", "", "push, inbound: write a CPU profile to this file (push: the whole run)")
 	events := fs.Int("events", 5000, "bulk: bookings the fieldworker hosts")
+	hosted := fs.Int("hosted", 0, "push: synced bookings each fieldworker hosts before the changes start")
+	sqlStats := fs.Bool("sqlstats", false, "print the SQL statements that took the most time to stderr at the end")
 	gQuota := fs.Int("google-quota", 3000, "bulk: Google requests per minute per user (emulator limit and engine pacing)")
 	mQuota := fs.Int("microsoft-quota", 10000, "bulk: Graph requests per 10 minutes per mailbox")
 	verbose := fs.Bool("v", false, "log what Calsync does")
@@ -39,10 +48,14 @@ func runBench(ctx context.Context, args []string) error {
 		p = domain.ProviderGoogle
 	case "microsoft":
 		p = domain.ProviderMicrosoft
+	case "both":
+		if kind != "inbound" {
+			return fmt.Errorf("bench: -provider both is for bench inbound")
+		}
 	default:
 		return fmt.Errorf("bench: -provider must be google or microsoft")
 	}
-	if *fieldworkers < 1 || *rate < 1 || *duration <= 0 || *events < 1 {
+	if *fieldworkers < 1 || *rate < 1 || *duration <= 0 || *events < 1 || *quiet < 0 {
 		return fmt.Errorf("bench: counts and durations must be positive")
 	}
 	level := slog.LevelError
@@ -51,11 +64,40 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	o := bench.Options{Provider: p, DatabaseURL: os.Getenv("DATABASE_URL"), RedisURL: os.Getenv("REDIS_URL"),
 		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))}
+	if *sqlStats {
+		o.SQLStats = os.Stderr
+	}
 	var res any
 	var err error
-	if kind == "push" {
-		res, err = bench.Push(ctx, bench.PushOptions{Options: o, Fieldworkers: *fieldworkers, Rate: *rate, Duration: *duration})
-	} else {
+	switch kind {
+	case "push":
+		if *cpuProfile != "" {
+			f, ferr := os.Create(*cpuProfile)
+			if ferr != nil {
+				return ferr
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			defer pprof.StopCPUProfile()
+		}
+		res, err = bench.Push(ctx, bench.PushOptions{Options: o, Fieldworkers: *fieldworkers, Rate: *rate, Duration: *duration, Hosted: *hosted})
+	case "inbound":
+		in := bench.InboundOptions{Options: o, Fieldworkers: *fieldworkers, Rate: *rate, Duration: *duration, Quiet: *quiet, Progress: os.Stderr}
+		if p != "" {
+			in.Providers = []domain.Provider{p}
+		}
+		if *cpuProfile != "" {
+			f, ferr := os.Create(*cpuProfile)
+			if ferr != nil {
+				return ferr
+			}
+			defer f.Close()
+			in.CPUProfile = f
+		}
+		res, err = bench.Inbound(ctx, in)
+	default:
 		o.GoogleQuotaPerMinute, o.MicrosoftQuotaPer10Minutes = *gQuota, *mQuota
 		res, err = bench.Bulk(ctx, bench.BulkOptions{Options: o, Events: *events})
 	}

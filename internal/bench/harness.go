@@ -46,6 +46,9 @@ type Options struct {
 	GoogleQuotaPerMinute       int
 	MicrosoftQuotaPer10Minutes int
 	Log                        *slog.Logger
+	// SQLStats, when set, receives the top SQL statements by total time
+	// when the bench ends.
+	SQLStats io.Writer
 }
 
 // harness is a running Calsync with a standalone emulator that counts the
@@ -60,6 +63,8 @@ type harness struct {
 	admin    *client
 	orgID    int
 	provider domain.Provider
+	sql      *sqlStats
+	sqlOut   io.Writer
 }
 
 func start(ctx context.Context, o Options) (*harness, error) {
@@ -107,7 +112,13 @@ func start(ctx context.Context, o Options) (*harness, error) {
 	if o.MicrosoftQuotaPer10Minutes > 0 {
 		cfg.MicrosoftQuotaPer10Minutes = o.MicrosoftQuotaPer10Minutes
 	}
-	a, err := app.New(ctx, cfg, app.Options{Logger: o.Log})
+	opts := app.Options{Logger: o.Log}
+	if o.SQLStats != nil {
+		h.sql = &sqlStats{stats: map[string]*sqlStat{}}
+		h.sqlOut = o.SQLStats
+		opts.DriverWrap = h.sql.wrap
+	}
+	a, err := app.New(ctx, cfg, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -134,6 +145,9 @@ func (h *harness) serve(handler http.Handler) (string, error) {
 }
 
 func (h *harness) close() {
+	if h.sql != nil {
+		h.sql.report(h.sqlOut, 15)
+	}
 	for _, s := range h.servers {
 		_ = s.Close()
 	}

@@ -11,7 +11,10 @@ import (
 	"time"
 
 	"calsync/ent"
-	"calsync/sync/emulator"
+	"calsync/ent/eventlink"
+	"calsync/internal/viewer"
+	"calsync/sync/engine"
+	"calsync/sync/tasks"
 )
 
 // PushOptions configure the propagation benchmark.
@@ -21,6 +24,9 @@ type PushOptions struct {
 	// Rate is booking changes per second; Duration how long they come.
 	Rate     int
 	Duration time.Duration
+	// Hosted is how many synced bookings each fieldworker hosts before
+	// the changes start (a big calendar must not make a change dearer).
+	Hosted int
 }
 
 // PushResult is what the propagation benchmark measured: the time from a
@@ -41,6 +47,14 @@ type PushResult struct {
 	// booking before becoming visible: only the newer one is timed.
 	Superseded  int     `json:"superseded"`
 	TargetP99Ms float64 `json:"target_p99_ms"`
+	Hosted      int     `json:"hosted"`
+	Backend     string  `json:"backend"`
+	// CPUMsPerChange is the process's CPU time during the changes (and
+	// until the last became visible) divided by the changes. The process
+	// also runs the emulated provider and the bench's clients, so this is
+	// an upper bound of Calsync's own cost.
+	CPUMsPerChange float64 `json:"cpu_ms_per_change"`
+	CPUCores       float64 `json:"cpu_cores"`
 }
 
 type pending struct {
@@ -48,10 +62,37 @@ type pending struct {
 	booking string
 	start   time.Time
 	t0      time.Time
+	// sent is when the mutation was sent: a sync after it is this change's.
+	sent time.Time
 }
 
 // Push runs the propagation benchmark.
 func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
+	// A database and a Redis database of the run's own, so a run never
+	// sees what an earlier one left.
+	backend := "sqlite"
+	if o.DatabaseURL != "" {
+		db, drop, err := freshPostgres(ctx, o.DatabaseURL)
+		if err != nil {
+			return nil, err
+		}
+		defer drop()
+		o.DatabaseURL, backend = db, "postgres"
+	}
+	if o.RedisURL != "" {
+		r, release, err := freshRedis(ctx, o.RedisURL)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		o.RedisURL, backend = r, backend+"+redis"
+	} else {
+		backend += "+miniredis"
+	}
+	if o.Hosted > 0 && o.GoogleQuotaPerMinute == 0 {
+		// Pushing the hosted bookings first is setup, not the measure.
+		o.GoogleQuotaPerMinute = 1_000_000
+	}
 	h, err := start(ctx, o.Options)
 	if err != nil {
 		return nil, err
@@ -72,7 +113,12 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 		}
 		accounts[u.ID] = a
 	}
-	time.Sleep(time.Second) // let the initial (empty) syncs finish
+	if err := h.host(ctx, users, accounts, o.Hosted); err != nil {
+		return nil, err
+	}
+	time.Sleep(time.Second) // let the initial syncs finish
+	cpu0, _ := processCPU()
+	t0 := time.Now()
 
 	var (
 		mu         sync.Mutex
@@ -80,6 +126,7 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 		waiting    []*pending
 		lat        []time.Duration
 		bookings   = map[int][]string{}
+		lastStart  = map[string]time.Time{}
 		sendErr    error
 		wg         sync.WaitGroup
 	)
@@ -87,9 +134,10 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 	base := time.Now().Add(48 * time.Hour).Truncate(time.Hour)
 	changes := int(o.Duration.Seconds()) * o.Rate
 	done := make(chan struct{})
-	go func() { // the watcher
+	go func() { // the watcher: a change is visible once its event link is synced after it
 		tick := time.NewTicker(10 * time.Millisecond)
 		defer tick.Stop()
+		sys := viewer.SystemContext(ctx, h.orgID)
 		for {
 			select {
 			case <-done:
@@ -97,28 +145,33 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 			case <-tick.C:
 			}
 			mu.Lock()
-			byUser := map[int][]*pending{}
-			for _, p := range waiting {
-				byUser[p.user.ID] = append(byUser[p.user.ID], p)
+			ps := slices.Clone(waiting)
+			mu.Unlock()
+			if len(ps) == 0 {
+				continue
+			}
+			refs := make([]int, 0, len(ps))
+			for _, p := range ps {
+				id, _ := strconv.Atoi(p.booking)
+				refs = append(refs, id)
+			}
+			links, err := h.app.Client().EventLink.Query().
+				Where(eventlink.BookingRefIn(refs...), eventlink.StateEQ(eventlink.StateSYNCED)).
+				Select(eventlink.FieldBookingRef, eventlink.FieldUserID, eventlink.FieldUpdatedAt).All(sys)
+			if err != nil {
+				continue
+			}
+			now := time.Now()
+			mu.Lock()
+			for _, p := range ps {
+				if slices.ContainsFunc(links, func(l *ent.EventLink) bool {
+					return strconv.Itoa(l.BookingRef) == p.booking && l.UserID == p.user.ID && !l.UpdatedAt.Before(p.sent)
+				}) && slices.Contains(waiting, p) {
+					lat = append(lat, now.Sub(p.t0))
+					waiting = slices.DeleteFunc(waiting, func(x *pending) bool { return x == p })
+				}
 			}
 			mu.Unlock()
-			for uid, ps := range byUser {
-				evs, err := h.events(accounts[uid])
-				if err != nil {
-					continue
-				}
-				now := time.Now()
-				for _, p := range ps {
-					if slices.ContainsFunc(evs, func(e emulator.HeldEvent) bool {
-						return e.Tags["calsyncBooking"] == p.booking && e.Start.Equal(p.start)
-					}) {
-						mu.Lock()
-						lat = append(lat, now.Sub(p.t0))
-						waiting = slices.DeleteFunc(waiting, func(x *pending) bool { return x == p })
-						mu.Unlock()
-					}
-				}
-			}
 		}
 	}()
 	interval := time.Second / time.Duration(o.Rate)
@@ -131,13 +184,27 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 		mu.Lock()
 		existing := bookings[u.ID]
 		mu.Unlock()
+		reschedule := len(existing) > 0 && rnd.IntN(2) == 0
+		var target string
+		if reschedule {
+			target = existing[rnd.IntN(len(existing))]
+			// A move to where the booking already is changes nothing,
+			// and would never show.
+			mu.Lock()
+			if last, ok := lastStart[target]; ok && last.Equal(startAt) {
+				startAt = startAt.Add(time.Hour)
+			}
+			lastStart[target] = startAt
+			mu.Unlock()
+		}
 		wg.Add(1)
-		go func(u *ent.User, existing []string, startAt time.Time, reschedule bool) {
+		go func(u *ent.User, target string, startAt time.Time, reschedule bool) {
 			defer wg.Done()
+			sent := time.Now()
 			var id string
 			var err error
 			if reschedule {
-				id = existing[rand.IntN(len(existing))]
+				id = target
 				err = h.admin.do(ctx, `mutation($id:ID!,$s:Time!,$e:Time!){rescheduleBooking(id:$id,startAt:$s,endAt:$e){id}}`,
 					map[string]any{"id": id, "s": startAt.Format(time.RFC3339), "e": startAt.Add(time.Hour).Format(time.RFC3339)}, nil)
 			} else {
@@ -157,13 +224,14 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 			}
 			if !reschedule {
 				bookings[u.ID] = append(bookings[u.ID], id)
+				lastStart[id] = startAt
 			}
 			// A newer change to the same booking supersedes the older one.
 			before := len(waiting)
 			waiting = slices.DeleteFunc(waiting, func(x *pending) bool { return x.booking == id })
 			superseded += before - len(waiting)
-			waiting = append(waiting, &pending{user: u, booking: id, start: startAt, t0: t0})
-		}(u, existing, startAt, len(existing) > 0 && rnd.IntN(2) == 0)
+			waiting = append(waiting, &pending{user: u, booking: id, start: startAt, t0: t0, sent: sent})
+		}(u, target, startAt, reschedule)
 	}
 	wg.Wait()
 	deadline := time.Now().Add(30 * time.Second)
@@ -176,6 +244,8 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	cpu1, _ := processCPU()
+	elapsed := time.Since(t0)
 	close(done)
 	mu.Lock()
 	defer mu.Unlock()
@@ -185,7 +255,11 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	res := &PushResult{Bench: "push", Provider: string(o.Provider), Fieldworkers: o.Fieldworkers, RatePerSec: o.Rate,
 		DurationSec: o.Duration.Seconds(), Changes: len(lat) + len(waiting) + superseded, Missing: len(waiting),
-		Superseded: superseded, TargetP99Ms: 1000}
+		Superseded: superseded, TargetP99Ms: 1000, Hosted: o.Hosted, Backend: backend}
+	if res.Changes > 0 {
+		res.CPUMsPerChange = ms(cpu1-cpu0) / float64(res.Changes)
+		res.CPUCores = (cpu1 - cpu0).Seconds() / elapsed.Seconds()
+	}
 	if len(lat) > 0 {
 		res.P50Ms = ms(lat[len(lat)/2])
 		res.P99Ms = ms(lat[min(len(lat)-1, len(lat)*99/100)])
@@ -195,3 +269,70 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// host gives each user n bookings and waits until they are all in the
+// users' calendars.
+func (h *harness) host(ctx context.Context, users []*ent.User, accounts map[int]*ent.CalendarAccount, n int) error {
+	if n <= 0 {
+		return nil
+	}
+	sys := viewer.SystemContext(ctx, h.orgID)
+	db := h.app.Client()
+	base := time.Now().Add(24 * time.Hour).Truncate(time.Hour)
+	var ids []int
+	for _, u := range users {
+		for done := 0; done < n; {
+			k := min(500, n-done)
+			bulk := make([]*ent.BookingCreate, k)
+			for i := range bulk {
+				s := base.Add(time.Duration(done+i) * 30 * time.Minute)
+				bulk[i] = db.Booking.Create().SetTitle(fmt.Sprintf("Hosted %d", done+i)).SetStartAt(s).SetEndAt(s.Add(25 * time.Minute)).
+					SetTimeZone("UTC").AddHostIDs(u.ID)
+			}
+			if err := db.Booking.CreateBulk(bulk...).Exec(sys); err != nil {
+				return err
+			}
+			done += k
+		}
+		ids = append(ids, accounts[u.ID].ID)
+	}
+	reqs, err := engine.RequestSync(sys, db, time.Now(), ids...)
+	if err != nil {
+		return err
+	}
+	if err := tasks.WakeSyncs(ctx, h.app.Queue, nil, "", 0, reqs...); err != nil {
+		return err
+	}
+	want := n * len(users)
+	for deadline := time.Now().Add(30 * time.Minute); ; time.Sleep(time.Second) {
+		got, err := db.EventLink.Query().Where(eventlink.StateEQ(eventlink.StateSYNCED)).Count(sys)
+		if err != nil {
+			return err
+		}
+		if got >= want {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench: %d of %d hosted bookings synced", got, want)
+		}
+	}
+	// Pushing them made the provider notify Calsync once per event (the
+	// fieldworkers' primary calendars are imported too): let those reads
+	// finish, so the measure starts from a quiet system.
+	quietSince := time.Now()
+	for deadline := time.Now().Add(10 * time.Minute); time.Since(quietSince) < 2*time.Second; time.Sleep(200 * time.Millisecond) {
+		cals, err := db.ProviderCalendar.Query().All(sys)
+		if err != nil {
+			return err
+		}
+		for _, c := range cals {
+			if c.ReadRequested != c.ReadDone {
+				quietSince = time.Now()
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench: the imports never settled after hosting")
+		}
+	}
+	return nil
+}

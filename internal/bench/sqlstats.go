@@ -1,0 +1,121 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"sync"
+	"time"
+
+	"entgo.io/ent/dialect"
+)
+
+// sqlStats times every SQL statement Calsync sends, by statement text,
+// so a bench can say where the database time goes (-sqlstats).
+type sqlStats struct {
+	mu    sync.Mutex
+	stats map[string]*sqlStat
+}
+
+type sqlStat struct {
+	n     int
+	total time.Duration
+}
+
+// inList folds IN lists of any length into one statement shape.
+var inList = regexp.MustCompile(`IN \([^)]*\)`)
+
+func (s *sqlStats) add(q string, d time.Duration) {
+	q = inList.ReplaceAllString(q, "IN (…)")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats[q]
+	if st == nil {
+		st = &sqlStat{}
+		s.stats[q] = st
+	}
+	st.n++
+	st.total += d
+}
+
+func (s *sqlStats) wrap(d dialect.Driver) dialect.Driver { return &timedDriver{Driver: d, s: s} }
+
+// report writes the top statements by total time.
+func (s *sqlStats) report(w io.Writer, top int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	type row struct {
+		q  string
+		st *sqlStat
+	}
+	var rows []row
+	var all time.Duration
+	for q, st := range s.stats {
+		rows = append(rows, row{q, st})
+		all += st.total
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].st.total > rows[j].st.total })
+	fmt.Fprintf(w, "SQL: %v in all, top statements by total time:\n", all.Round(time.Millisecond))
+	for i, r := range rows {
+		if i == top {
+			break
+		}
+		q := r.q
+		if len(q) > 160 {
+			q = q[:160] + "…"
+		}
+		fmt.Fprintf(w, "  %8v %6d× %7.2fms  %s\n", r.st.total.Round(time.Millisecond), r.st.n, float64(r.st.total.Microseconds())/1000/float64(r.st.n), q)
+	}
+}
+
+type timedDriver struct {
+	dialect.Driver
+	s *sqlStats
+}
+
+func (d *timedDriver) Exec(ctx context.Context, q string, args, v any) error {
+	t := time.Now()
+	defer func() { d.s.add(q, time.Since(t)) }()
+	return d.Driver.Exec(ctx, q, args, v)
+}
+
+func (d *timedDriver) Query(ctx context.Context, q string, args, v any) error {
+	t := time.Now()
+	defer func() { d.s.add(q, time.Since(t)) }()
+	return d.Driver.Query(ctx, q, args, v)
+}
+
+func (d *timedDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	t := time.Now()
+	tx, err := d.Driver.Tx(ctx)
+	d.s.add("BEGIN", time.Since(t))
+	if err != nil {
+		return nil, err
+	}
+	return &timedTx{Tx: tx, s: d.s}, nil
+}
+
+type timedTx struct {
+	dialect.Tx
+	s *sqlStats
+}
+
+func (t *timedTx) Exec(ctx context.Context, q string, args, v any) error {
+	t0 := time.Now()
+	defer func() { t.s.add(q, time.Since(t0)) }()
+	return t.Tx.Exec(ctx, q, args, v)
+}
+
+func (t *timedTx) Query(ctx context.Context, q string, args, v any) error {
+	t0 := time.Now()
+	defer func() { t.s.add(q, time.Since(t0)) }()
+	return t.Tx.Query(ctx, q, args, v)
+}
+
+func (t *timedTx) Commit() error {
+	t0 := time.Now()
+	defer func() { t.s.add("COMMIT", time.Since(t0)) }()
+	return t.Tx.Commit()
+}
