@@ -80,7 +80,8 @@ func (f *fixture) link(t *testing.T) {
 	// faults the tests aim at the push.
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		n, err := f.env.App.Client().ProviderCalendar.Query().
-			Where(providercalendar.AccountID(a.ID), providercalendar.Selected(true), providercalendar.ChannelIDNEQ("")).Count(sys)
+			Where(providercalendar.AccountID(a.ID), providercalendar.Selected(true), providercalendar.ChannelIDNEQ(""),
+				providercalendar.ChannelExpiresAtNotNil()).Count(sys)
 		if err != nil {
 			t.Fatal(err)
 		}
