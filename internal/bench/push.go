@@ -117,6 +117,9 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 		return nil, err
 	}
 	time.Sleep(time.Second) // let the initial syncs finish
+	if h.sql != nil {
+		h.sql.reset() // the statements of the changes, not of the setup
+	}
 	cpu0, _ := processCPU()
 	t0 := time.Now()
 

@@ -40,6 +40,12 @@ func (s *sqlStats) add(q string, d time.Duration) {
 	st.total += d
 }
 
+func (s *sqlStats) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats = map[string]*sqlStat{}
+}
+
 func (s *sqlStats) wrap(d dialect.Driver) dialect.Driver { return &timedDriver{Driver: d, s: s} }
 
 // report writes the top statements by total time.

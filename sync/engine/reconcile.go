@@ -15,6 +15,7 @@ import (
 	"calsync/ent/eventlink"
 	"calsync/ent/syncrun"
 	"calsync/internal/domain"
+	"calsync/internal/store"
 )
 
 // Credentials gives the token source of an account (linking/credentials).
@@ -239,7 +240,10 @@ func (x *run) createStep(pair pairKey, l *ent.EventLink, d decision, gen int) *s
 // apply runs one batch and records the outcomes. It returns the steps to
 // try again (conflicts) and an error that stops or fails the run.
 func (x *run) apply(steps []*step) ([]*step, error) {
-	if err := x.reserve(steps); err != nil {
+	// The batch's links are written together: one transaction for the
+	// reservations, one for the outcomes (SQLite takes one writer at a
+	// time; a transaction per link made every change wait in line).
+	if err := x.inTx(func() error { return x.reserve(steps) }); err != nil {
 		return nil, err
 	}
 	ops := make([]Op, len(steps))
@@ -264,24 +268,71 @@ func (x *run) apply(steps []*step) ([]*step, error) {
 	}
 	var again []*step
 	var firstErr error
-	for i, s := range steps {
-		res := results[i]
-		retry, err := x.record(s, res)
+	stop := func(err error) bool {
+		var rl *RateLimitedError
+		if errors.As(err, &rl) || errors.Is(err, ErrAccountStopped) {
+			return true
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+		return false
+	}
+	// Outcomes that need the provider again (a changed etag is re-read)
+	// are recorded outside the transaction: no lock across the network.
+	var later []int
+	var stopErr error
+	if err := x.inTx(func() error {
+		for i, s := range steps {
+			if rereads(s, results[i]) {
+				later = append(later, i)
+				continue
+			}
+			retry, err := x.record(s, results[i])
+			if retry != nil {
+				again = append(again, retry)
+			}
+			if err != nil && stop(err) {
+				stopErr = err
+				return nil // what is recorded stays; the next run re-plans anyway
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if stopErr != nil {
+		return nil, stopErr
+	}
+	for _, i := range later {
+		retry, err := x.record(steps[i], results[i])
 		if retry != nil {
 			again = append(again, retry)
 		}
-		if err != nil {
-			var rl *RateLimitedError
-			if errors.As(err, &rl) || errors.Is(err, ErrAccountStopped) {
-				// Keep what is left for the next run; it re-plans anyway.
-				return nil, err
-			}
-			if firstErr == nil {
-				firstErr = err
-			}
+		if err != nil && stop(err) {
+			return nil, err
 		}
 	}
 	return again, firstErr
+}
+
+// rereads says whether recording res reads the provider (a precondition
+// failure re-reads the event's etag).
+func rereads(s *step, res Result) bool {
+	return errors.Is(res.Err, ErrPrecondition) && s.op.Kind != OpCreate && s.tries < 2
+}
+
+// db is the run's client: the transaction's inside inTx.
+func (x *run) db() *ent.Client { return store.ClientFrom(x.ctx, x.r.client) }
+
+// inTx runs fn with x.ctx in one transaction.
+func (x *run) inTx(fn func() error) error {
+	outer := x.ctx
+	defer func() { x.ctx = outer }()
+	return store.InTx(outer, x.r.client, func(ctx context.Context) error {
+		x.ctx = ctx
+		return fn()
+	})
 }
 
 // stopIf turns errors that need a person into ErrAccountStopped and marks
@@ -303,7 +354,7 @@ func (x *run) stopIf(err error) error {
 func (x *run) markAccount(status calendaraccount.Status, msg string) {
 	// Only an account still in use: an unlink or re-authorization written
 	// meanwhile must stand.
-	err := x.r.client.CalendarAccount.Update().
+	err := x.db().CalendarAccount.Update().
 		Where(calendaraccount.ID(x.account.ID), SyncingAccounts()).
 		SetStatus(status).SetLastError(msg).Exec(context.WithoutCancel(x.ctx))
 	if err != nil {
@@ -314,7 +365,7 @@ func (x *run) markAccount(status calendaraccount.Status, msg string) {
 // reserve records each create's key before the call, so a worker killed
 // after the provider created the event retries with the same key.
 func (x *run) reserve(steps []*step) error {
-	db := x.r.client
+	db := x.db()
 	for _, s := range steps {
 		if s.op.Kind != OpCreate {
 			continue
@@ -358,7 +409,7 @@ func generationOf(s *step) int {
 // record stores one result. It returns a step to retry (after a
 // conflict) and the error to report.
 func (x *run) record(s *step, res Result) (*step, error) {
-	db := x.r.client
+	db := x.db()
 	err := res.Err
 	switch {
 	case err == nil:
@@ -447,7 +498,7 @@ func (x *run) observeLag(s *step) {
 	}
 	if x.inStepSince == nil {
 		since := time.Time{}
-		prev, err := x.r.client.SyncRun.Query().
+		prev, err := x.db().SyncRun.Query().
 			Where(syncrun.AccountID(x.account.ID), syncrun.StateEQ(syncrun.StateSUCCEEDED), syncrun.IDLT(x.rec.ID)).
 			Order(ent.Desc(syncrun.FieldID)).First(x.ctx)
 		if err == nil && prev.StartedAt != nil {
@@ -467,7 +518,7 @@ func (x *run) recreateOrForget(s *step) *step {
 		return nil
 	}
 	// Mark the old generation deleted so reserve bumps the generation.
-	if err := x.r.client.EventLink.UpdateOne(s.link).SetState(eventlink.StateDELETED).Exec(x.ctx); err == nil {
+	if err := x.db().EventLink.UpdateOne(s.link).SetState(eventlink.StateDELETED).Exec(x.ctx); err == nil {
 		s.link.State = eventlink.StateDELETED
 	}
 	if !s.d.creates() {
