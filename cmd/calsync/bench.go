@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -32,7 +31,7 @@ func runBench(ctx context.Context, args []string) error {
 	rate := fs.Int("rate", defRate, "push: booking changes per second; inbound: changes at the provider per second")
 	duration := fs.Duration("duration", 60*time.Second, "push, inbound: how long changes keep coming")
 	quiet := fs.Duration("quiet", 10*time.Second, "inbound: how long provider requests are counted with nothing changing")
-	cpuProfile := fs.String("cpuprofile", "", "push, inbound: write a CPU profile to this file (push: the whole run)")
+	cpuProfile := fs.String("cpuprofile", "", "push, inbound: write a CPU profile of the change phase to this file")
 	events := fs.Int("events", 5000, "bulk: bookings the fieldworker hosts")
 	hosted := fs.Int("hosted", 0, "push: synced bookings each fieldworker hosts before the changes start")
 	sqlStats := fs.Bool("sqlstats", false, "print the SQL statements that took the most time to stderr at the end")
@@ -71,18 +70,16 @@ func runBench(ctx context.Context, args []string) error {
 	var err error
 	switch kind {
 	case "push":
+		po := bench.PushOptions{Options: o, Fieldworkers: *fieldworkers, Rate: *rate, Duration: *duration, Hosted: *hosted}
 		if *cpuProfile != "" {
 			f, ferr := os.Create(*cpuProfile)
 			if ferr != nil {
 				return ferr
 			}
 			defer f.Close()
-			if err := pprof.StartCPUProfile(f); err != nil {
-				return err
-			}
-			defer pprof.StopCPUProfile()
+			po.CPUProfile = f
 		}
-		res, err = bench.Push(ctx, bench.PushOptions{Options: o, Fieldworkers: *fieldworkers, Rate: *rate, Duration: *duration, Hosted: *hosted})
+		res, err = bench.Push(ctx, po)
 	case "inbound":
 		in := bench.InboundOptions{Options: o, Fieldworkers: *fieldworkers, Rate: *rate, Duration: *duration, Quiet: *quiet, Progress: os.Stderr}
 		if p != "" {

@@ -127,6 +127,9 @@ func (a *App) open(ctx context.Context, o Options) error {
 	if err = a.DB.Migrate(ctx); err != nil {
 		return err
 	}
+	if err = a.DB.Optimize(ctx); err != nil {
+		log.Warn("refresh query statistics", slog.Any("error", err))
+	}
 	client := a.DB.Client
 	client.Use(audit.Hook())
 	if a.Redis, err = redisconn.Open(ctx, cfg.RedisURL); err != nil {
@@ -343,6 +346,9 @@ func (a *App) StartWorker() error {
 const (
 	relayEvery = time.Second
 	relayAfter = 3 * time.Second
+	// optimizeEvery is how often the worker refreshes the database's
+	// query statistics (store.Optimize).
+	optimizeEvery = time.Hour
 )
 
 // startRelay runs engine.Relay every relayEvery until the returned stop is
@@ -359,11 +365,19 @@ func (a *App) startRelay() (stop func()) {
 		t := time.NewTicker(relayEvery)
 		defer t.Stop()
 		var lastWarn time.Time
+		lastOptimize := time.Now()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
+			}
+			if time.Since(lastOptimize) >= optimizeEvery {
+				// Fresh planner statistics as the tables grow (SQLite).
+				lastOptimize = time.Now()
+				if err := a.DB.Optimize(ctx); err != nil && ctx.Err() == nil {
+					a.Log.Warn("refresh query statistics", slog.Any("error", err))
+				}
 			}
 			fanned, woken, err := engine.Relay(ctx, a.DB.Client, a.now(), relayAfter, wake)
 			switch {

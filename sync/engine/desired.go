@@ -75,11 +75,16 @@ func desiredFor(ctx context.Context, db *ent.Client, org *ent.Organization, user
 	if len(active) == 0 || (only != nil && len(only) == 0) {
 		return desiredFrom(org, users, hosted, now), nil
 	}
-	q := db.Booking.Query().Where(booking.HasHostsWith(user.IDIn(active...))).
+	q := db.Booking.Query().
 		WithStatus().WithType().WithCreatedBy().
 		WithHosts(func(q *ent.UserQuery) { q.Where(user.IDIn(active...)).Select(user.FieldID) })
 	if only != nil {
+		// By id alone: "hosted by these users" would make the database
+		// gather every booking they host, which is what a scoped sync
+		// must not pay for. Bookings without such a host are dropped below.
 		q.Where(booking.IDIn(only...))
+	} else {
+		q.Where(booking.HasHostsWith(user.IDIn(active...)))
 	}
 	bs, err := q.All(ctx)
 	if err != nil {
