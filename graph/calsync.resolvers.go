@@ -270,12 +270,7 @@ func (r *mutationResolver) EnableServiceAccountSync(ctx context.Context, provide
 
 // UnlinkCalendar is the resolver for the unlinkCalendar field.
 func (r *mutationResolver) UnlinkCalendar(ctx context.Context, provider domain.Provider, userID *int) (*ent.CalendarAccount, error) {
-	v, _ := viewer.FromContext(ctx)
-	id := v.UserID
-	if userID != nil {
-		id = *userID
-	}
-	return r.Consent.Unlink(ctx, id, provider)
+	return r.Consent.Unlink(ctx, subjectUser(ctx, userID), provider)
 }
 
 // SendAuthorizationEmails is the resolver for the sendAuthorizationEmails field.
@@ -285,12 +280,7 @@ func (r *mutationResolver) SendAuthorizationEmails(ctx context.Context, provider
 
 // ResyncCalendar is the resolver for the resyncCalendar field.
 func (r *mutationResolver) ResyncCalendar(ctx context.Context, provider domain.Provider, userID *int) (*ent.CalendarAccount, error) {
-	v, _ := viewer.FromContext(ctx)
-	id := v.UserID
-	if userID != nil {
-		id = *userID
-	}
-	return r.Consent.Resync(ctx, id, provider)
+	return r.Consent.Resync(ctx, subjectUser(ctx, userID), provider)
 }
 
 // SelectImportedCalendars is the resolver for the selectImportedCalendars field.

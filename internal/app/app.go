@@ -127,9 +127,6 @@ func (a *App) open(ctx context.Context, o Options) error {
 	if err = a.DB.Migrate(ctx); err != nil {
 		return err
 	}
-	if err = a.DB.Optimize(ctx); err != nil {
-		log.Warn("refresh query statistics", slog.Any("error", err))
-	}
 	client := a.DB.Client
 	client.Use(audit.Hook())
 	if a.Redis, err = redisconn.Open(ctx, cfg.RedisURL); err != nil {

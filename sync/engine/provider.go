@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"calsync/ent"
+	"calsync/internal/domain"
 )
 
 // Tag keys of Calsync's private extended properties. Every event Calsync
@@ -34,6 +37,17 @@ type CalendarRef struct {
 	UserEmail string
 	// CalendarID is the provider's calendar id.
 	CalendarID string
+}
+
+// CalendarOf addresses calendarID of account a: through the account's own
+// mailbox for app-only and service-account access (its email), directly
+// for delegated access.
+func CalendarOf(a *ent.CalendarAccount, calendarID string) CalendarRef {
+	ref := CalendarRef{CalendarID: calendarID}
+	if a.CredentialMode == domain.CredentialServiceAccount {
+		ref.UserEmail = a.AccountEmail
+	}
+	return ref
 }
 
 // Event is what Calsync wants in a calendar for one booking and one

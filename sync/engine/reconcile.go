@@ -139,10 +139,7 @@ func (r *Reconciler) syncOnce(sys context.Context, a *ent.CalendarAccount, kind 
 	if err != nil {
 		return nil, fmt.Errorf("engine: start run: %w", err)
 	}
-	x := &run{r: r, ctx: sys, account: a, org: org, pr: pr, ts: ts, rec: rec, kind: kind, scope: scope, cal: CalendarRef{CalendarID: a.DestinationCalendarID}}
-	if a.CredentialMode == domain.CredentialServiceAccount {
-		x.cal.UserEmail = a.AccountEmail
-	}
+	x := &run{r: r, ctx: sys, account: a, org: org, pr: pr, ts: ts, rec: rec, kind: kind, scope: scope, cal: CalendarOf(a, a.DestinationCalendarID)}
 	for _, u := range a.Edges.Users {
 		x.users = append(x.users, u.ID)
 	}

@@ -8,7 +8,6 @@ import (
 
 	"calsync/ent"
 	"calsync/ent/eventlink"
-	"calsync/internal/domain"
 	"calsync/internal/viewer"
 )
 
@@ -72,10 +71,7 @@ func (r *Reconciler) deleteLinked(ctx context.Context, a *ent.CalendarAccount, l
 	if err != nil {
 		return fmt.Errorf("engine: release: %w", err)
 	}
-	cal := CalendarRef{CalendarID: a.DestinationCalendarID}
-	if a.CredentialMode == domain.CredentialServiceAccount {
-		cal.UserEmail = a.AccountEmail
-	}
+	cal := CalendarOf(a, a.DestinationCalendarID)
 	// Paced like a sync; rate limits are waited out (a bounded number of
 	// times) rather than leaving events behind.
 	for start, waits := 0, 0; start < len(ops); {

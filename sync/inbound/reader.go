@@ -214,11 +214,7 @@ func (r *Reader) recordFailure(sys context.Context, c *ent.ProviderCalendar, err
 
 // calendarRef addresses c at its provider.
 func calendarRef(c *ent.ProviderCalendar) engine.CalendarRef {
-	ref := engine.CalendarRef{CalendarID: c.CalendarID}
-	if a := c.Edges.Account; a != nil && a.CredentialMode == domain.CredentialServiceAccount {
-		ref.UserEmail = a.AccountEmail
-	}
-	return ref
+	return engine.CalendarOf(c.Edges.Account, c.CalendarID)
 }
 
 type invalidator interface{ Invalidate() }
@@ -314,15 +310,23 @@ func (r *Reader) notify(sys context.Context, c *ent.ProviderCalendar, st *pageSt
 	if r.o.Notifier == nil {
 		return
 	}
-	ch := Change{OrgID: c.OrganizationID, AccountID: c.AccountID, CalendarID: c.ID, At: r.o.Now()}
-	for _, u := range c.Edges.Account.Edges.Users {
-		ch.UserIDs = append(ch.UserIDs, u.ID)
-	}
-	if !st.full && !st.spanFrom.IsZero() && !st.spanUnknown {
+	ch := r.changeOf(c)
+	if !st.full && !st.spanFrom.IsZero() {
 		from, to := st.spanFrom, st.spanTo
 		ch.From, ch.To = &from, &to
 	}
 	r.o.Notifier.ExternalEventsChanged(sys, ch)
+}
+
+// changeOf is the news that c's imported events changed, for its users.
+func (r *Reader) changeOf(c *ent.ProviderCalendar) Change {
+	ch := Change{OrgID: c.OrganizationID, AccountID: c.AccountID, CalendarID: c.ID, At: r.o.Now()}
+	if a := c.Edges.Account; a != nil {
+		for _, u := range a.Edges.Users {
+			ch.UserIDs = append(ch.UserIDs, u.ID)
+		}
+	}
+	return ch
 }
 
 // discard removes what was imported from c and forgets its cursor (the
@@ -337,13 +341,7 @@ func (r *Reader) discard(sys context.Context, c *ent.ProviderCalendar) error {
 		return fmt.Errorf("inbound: discard: %w", err)
 	}
 	if n > 0 && r.o.Notifier != nil {
-		ch := Change{OrgID: c.OrganizationID, AccountID: c.AccountID, CalendarID: c.ID, At: r.o.Now()}
-		if a := c.Edges.Account; a != nil {
-			for _, u := range a.Edges.Users {
-				ch.UserIDs = append(ch.UserIDs, u.ID)
-			}
-		}
-		r.o.Notifier.ExternalEventsChanged(sys, ch)
+		r.o.Notifier.ExternalEventsChanged(sys, r.changeOf(c))
 	}
 	return nil
 }

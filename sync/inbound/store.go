@@ -25,7 +25,6 @@ type pageStore struct {
 	// What changed, for subscribers.
 	changed, removed int
 	spanFrom, spanTo time.Time
-	spanUnknown      bool
 }
 
 // bulkRows bounds one INSERT's rows (SQLite's bound variables).

@@ -139,12 +139,10 @@ func (r *Reader) watch(sys context.Context, src Source, ts oauth2.TokenSource, c
 	if errors.Is(err, ErrWebhookRefused) {
 		r.o.Logger.WarnContext(sys, "the provider refused the notification address; the calendar is polled",
 			slog.Int("calendar_id", c.ID), slog.String("url", url), slog.Any("error", err))
-		return r.o.Client.ProviderCalendar.UpdateOneID(c.ID).ClearChannelID().ClearChannelResourceID().
-			ClearChannelToken().ClearChannelExpiresAt().SetChannelRetryAt(r.o.Now().Add(watchRetry)).Exec(sys)
+		return forgetChannel(r.o.Client.ProviderCalendar.UpdateOneID(c.ID)).SetChannelRetryAt(r.o.Now().Add(watchRetry)).Exec(sys)
 	}
 	if err != nil {
-		if uerr := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).ClearChannelID().ClearChannelToken().
-			ClearChannelResourceID().ClearChannelExpiresAt().Exec(context.WithoutCancel(sys)); uerr != nil {
+		if uerr := forgetChannel(r.o.Client.ProviderCalendar.UpdateOneID(c.ID)).Exec(context.WithoutCancel(sys)); uerr != nil {
 			r.o.Logger.WarnContext(sys, "forget failed channel", slog.Int("calendar_id", c.ID), slog.Any("error", uerr))
 		}
 		return fmt.Errorf("inbound: start notifications: %w", err)
@@ -172,8 +170,7 @@ func (r *Reader) stopChannel(sys context.Context, c *ent.ProviderCalendar) {
 			}
 		}
 	}
-	if err := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).ClearChannelID().ClearChannelResourceID().
-		ClearChannelToken().ClearChannelExpiresAt().Exec(context.WithoutCancel(sys)); err != nil {
+	if err := forgetChannel(r.o.Client.ProviderCalendar.UpdateOneID(c.ID)).Exec(context.WithoutCancel(sys)); err != nil {
 		r.o.Logger.WarnContext(sys, "forget channel", slog.Int("calendar_id", c.ID), slog.Any("error", err))
 	}
 }
@@ -277,4 +274,9 @@ func readsBehind() predicate.ProviderCalendar {
 	return func(s *sql.Selector) {
 		s.Where(sql.ColumnsGT(s.C(providercalendar.FieldReadRequested), s.C(providercalendar.FieldReadDone)))
 	}
+}
+
+// forgetChannel clears a calendar's channel fields.
+func forgetChannel(u *ent.ProviderCalendarUpdateOne) *ent.ProviderCalendarUpdateOne {
+	return u.ClearChannelID().ClearChannelResourceID().ClearChannelToken().ClearChannelExpiresAt()
 }

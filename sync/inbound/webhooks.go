@@ -98,21 +98,6 @@ func (r *Reader) channelCalendars(ctx context.Context, p domain.Provider, ids []
 	return out, nil
 }
 
-// wakeRead counts a read request for c and wakes it.
-func (r *Reader) wakeRead(ctx context.Context, c *ent.ProviderCalendar) error {
-	sys := viewer.SystemContext(ctx, c.OrganizationID)
-	reqs, err := RequestRead(sys, r.o.Client, c.ID)
-	if err != nil {
-		return err
-	}
-	if r.o.Waker == nil {
-		return nil
-	}
-	// The request is counted: should the wake-up be lost, the next poll
-	// or notification still finds read_requested ahead of read_done.
-	return r.o.Waker.WakeReads(context.WithoutCancel(ctx), reqs...)
-}
-
 func (r *Reader) googleWebhook(w http.ResponseWriter, req *http.Request) {
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -153,7 +138,7 @@ func (r *Reader) googleWebhook(w http.ResponseWriter, req *http.Request) {
 		if err != nil || n <= 0 {
 			n = 0 // no number: cannot tell a replay, count it
 		}
-		if err := r.googleRead(ctx, c, n); err != nil {
+		if err := r.notified(ctx, c, n); err != nil {
 			r.o.Logger.WarnContext(ctx, "google notification", slog.Int("calendar_id", c.ID), slog.Any("error", err))
 			plain(w, http.StatusServiceUnavailable, "try again")
 			return
@@ -165,13 +150,14 @@ func (r *Reader) googleWebhook(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// googleRead counts a read request for c from Google's message n, in one
-// statement with the replay check: message numbers grow on a channel, so
-// one already handled (a replay, or Google's retry of it) changes
-// nothing. The read is woken only by the first request not yet handled:
-// later ones find it queued, or running (it looks at the count again
-// before it ends); a wake-up lost meanwhile is the maintenance pass's.
-func (r *Reader) googleRead(ctx context.Context, c *ent.ProviderCalendar, n int64) error {
+// notified counts a read request for c from a verified notification, in
+// one statement with the replay check when the provider numbers its
+// messages (Google's message n > 0: numbers grow on a channel, so one
+// already handled — a replay, or Google's retry of it — changes nothing).
+// The read is woken only by the first request not yet handled: later ones
+// find it queued, or running (it looks at the count again before it
+// ends); a wake-up lost meanwhile is the maintenance pass's.
+func (r *Reader) notified(ctx context.Context, c *ent.ProviderCalendar, n int64) error {
 	sys := viewer.SystemContext(ctx, c.OrganizationID)
 	upd := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).AddReadRequested(1)
 	if n > 0 {
@@ -310,8 +296,7 @@ func (r *Reader) graphNotified(ctx context.Context, c *ent.ProviderCalendar, n g
 	case "subscriptionRemoved":
 		// Graph ended it: subscribe again, and read what may have been
 		// missed meanwhile.
-		if err := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).ClearChannelID().ClearChannelResourceID().
-			ClearChannelToken().ClearChannelExpiresAt().Exec(sys); err != nil {
+		if err := forgetChannel(r.o.Client.ProviderCalendar.UpdateOneID(c.ID)).Exec(sys); err != nil {
 			return err
 		}
 		if r.o.Waker != nil {
@@ -328,5 +313,5 @@ func (r *Reader) graphNotified(ctx context.Context, c *ent.ProviderCalendar, n g
 		return nil
 	}
 	done[c.ID] = true
-	return r.wakeRead(ctx, c)
+	return r.notified(ctx, c, 0)
 }

@@ -73,8 +73,8 @@ func (w *InboundWaker) WakeReads(ctx context.Context, reqs ...inbound.ReadReques
 func (w *InboundWaker) WakeWatch(ctx context.Context, orgID, calendarID int) error {
 	data, _ := json.Marshal(CalendarPayload{OrgID: orgID, CalendarID: calendarID})
 	t := asynq.NewTask(TypeCalendarWatch, data)
-	// Unique, not a fixed id: a watch finished a second ago must not keep
-	// a renewal asked for now from being queued.
+	// A watch queued or running under the id is the same work; a request
+	// arriving after its check is picked up by the next maintenance pass.
 	err := EnqueueOnce(ctx, w.Queue, w.Inspector, t, asynq.Queue(QueueDefault), asynq.MaxRetry(10),
 		asynq.TaskID("calendar-watch:"+strconv.Itoa(calendarID)), asynq.Retention(0))
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
