@@ -7,20 +7,37 @@ PKG       := ./...
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/0
 
-.PHONY: run build generate check-generated vet test test-go test-race clean
+.PHONY: run build console generate check-generated vet test test-go test-console test-race clean
 
 ## run: start Calsync on http://localhost:8080 with SQLite in ./data, an
-## in-process Redis and a seeded demo organization.
-run:
+## in-process Redis and a seeded demo organization (the console is built
+## first when its sources changed).
+run: console
 	$(GO) run ./cmd/calsync serve
 
-build:
+build: console
 	$(GO) build -o bin/calsync ./cmd/calsync
 
-## generate: regenerate ent and gqlgen code (committed).
-generate:
+# The console (frontend/): npm packages from package-lock.json, then a Vite
+# build into frontend/dist/app, which the binary embeds.
+CONSOLE_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
+
+node_modules/.package-lock.json: package-lock.json package.json frontend/package.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+frontend/dist/app/index.html: node_modules/.package-lock.json $(CONSOLE_SOURCES)
+	cd frontend && npx vite build --logLevel warn
+
+## console: build the admin console (embedded by the next go build).
+console: frontend/dist/app/index.html
+
+## generate: regenerate ent, gqlgen and the console's GraphQL types (committed).
+generate: node_modules/.package-lock.json
 	cd ent && $(GO) run -mod=mod entc.go
 	$(GO) tool gqlgen generate --config gqlgen.yml
+	cd frontend && npx graphql-codegen --config codegen.ts --silent
 
 ## check-generated: fail if regeneration would change committed code.
 check-generated:
@@ -32,7 +49,7 @@ vet:
 
 ## test: everything — generation drift, vet, and all tests against SQLite
 ## and the real PostgreSQL and Redis named by DATABASE_URL / REDIS_URL.
-test: check-generated vet test-go
+test: check-generated vet test-go test-console
 
 # The emulators run under the race detector (their state is shared by
 # concurrent requests); everything else runs plainly. One go test -json
@@ -42,9 +59,17 @@ test-go:
 	{ $(GO) test -json -count=1 -timeout 15m $$($(GO) list ./... | grep -v /sync/emulator); \
 	  $(GO) test -json -race -count=1 -timeout 10m ./sync/emulator/...; } | $(GO) run ./scripts/testsummary
 
+# The console: type check, component tests (jsdom), then end-to-end tests
+# in Debian's Chromium against the real binary (installed when missing).
+test-console: console
+	scripts/ensure-chromium.sh
+	cd frontend && npx tsc -b && npx vitest run
+	$(GO) build -o bin/calsync ./cmd/calsync
+	cd frontend && CALSYNC_BIN=$(CURDIR)/bin/calsync npx vitest run --config vitest.e2e.config.ts
+
 test-race:
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		$(GO) test -race -count=1 $(PKG)
 
 clean:
-	rm -rf bin data
+	rm -rf bin data frontend/dist/app frontend/test-artifacts

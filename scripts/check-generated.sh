@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Regenerates ent and gqlgen code and fails if the result differs from what
+# Regenerates ent, gqlgen and the console's GraphQL types and fails if the result differs from what
 # is committed: generated code must come from the generators alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-paths=(ent graph/generated graph/model graph/schema/ent.graphql graph/ent.resolvers.go graph/calsync.resolvers.go)
+paths=(ent graph/generated graph/model graph/schema/ent.graphql graph/ent.resolvers.go graph/calsync.resolvers.go frontend/src/gql)
 before=$(git status --porcelain -- "${paths[@]}")
 make --no-print-directory generate >/dev/null
 after=$(git status --porcelain -- "${paths[@]}")

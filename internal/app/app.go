@@ -20,6 +20,7 @@ import (
 	"github.com/hibiken/asynqmon"
 
 	"calsync/ent"
+	"calsync/frontend"
 	"calsync/graph"
 	"calsync/internal/audit"
 	"calsync/internal/auth"
@@ -236,6 +237,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		Observer:        a.Metrics,
 		Queues:          a.queues,
 		Webhooks:        a.Inbound.WebhookHandler(),
+		Console:         frontend.Console(),
 	})
 	return nil
 }

@@ -19,7 +19,7 @@ var startPage = template.Must(template.New("start").Parse(`<!doctype html>
 <strong>{{.Organization}}</strong> into a {{.ProviderName}} calendar, and show that calendar's busy times in Calsync.
 Continue only if you are {{.UserName}}.</p>
 <form id="calsync-start" method="post"><button type="submit">Continue to {{.ProviderName}}</button></form>
-<p><a href="/">Cancel</a></p>
+<p><a href="/sync">Cancel</a></p>
 </body></html>`))
 
 var linkPage = template.Must(template.New("link").Parse(`<!doctype html>
@@ -30,7 +30,7 @@ var linkPage = template.Must(template.New("link").Parse(`<!doctype html>
 <p id="message">{{.Message}}</p>
 {{if .OK}}<p id="status">Calsync shows how the copy is going — progress, last sync and any error — with your calendar settings, and keeps this calendar up to date from now on.</p>
 <p>You can close this page.</p>{{end}}
-<p><a href="/">Go to Calsync</a></p>
+<p><a href="/sync">Back to Calsync</a></p>
 </body></html>`))
 
 type linkPageData struct {

@@ -5,6 +5,7 @@ package server
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -69,6 +70,10 @@ type Options struct {
 	// Webhooks, when set, receives the providers' change notifications at
 	// /webhooks/ (anonymous: it verifies them itself).
 	Webhooks http.Handler
+	// Console is the built admin console (index.html and assets/), served
+	// at / for every address no other route claims; nil shows a page
+	// saying how to build it.
+	Console fs.FS
 }
 
 // New returns the HTTP handler.
@@ -180,10 +185,20 @@ func New(o Options) http.Handler {
 	if o.Introspection {
 		mux.Handle("GET /playground", playgroundHeaders(playground.Handler("Calsync", "/graphql")))
 	}
-	mux.Handle("GET /{$}", pageHeaders(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write([]byte(landingPage))
-	})))
+	var console http.Handler
+	if o.Console != nil {
+		console = consoleHandler(o.Console)
+	}
+	if console != nil {
+		// "/" rather than "GET /": a method on the catch-all would
+		// conflict with the method-less routes above (/graphql…).
+		mux.Handle("/", console)
+	} else {
+		mux.Handle("GET /{$}", pageHeaders(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = w.Write([]byte(landingPage))
+		})))
+	}
 	var h http.Handler = mux
 	if o.Observer != nil {
 		h = observeRequests(o.Observer, mux)
@@ -289,5 +304,6 @@ func pathOf(ctx context.Context) string {
 const landingPage = `<!doctype html><html><head><meta charset="utf-8"><title>Calsync</title></head>
 <body style="font-family:sans-serif;max-width:40em;margin:3em auto">
 <h1>Calsync</h1><p>The GraphQL API is at <a href="/graphql">/graphql</a>
-(<a href="/playground">playground</a>, when introspection is on). The admin console arrives in a later release.</p>
+(<a href="/playground">playground</a>, when introspection is on). The admin console is not part of
+this build: build it with <code>make console</code> (<code>make run</code> does) and start Calsync again.</p>
 </body></html>`

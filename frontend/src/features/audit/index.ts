@@ -1,0 +1,1 @@
+export function AuditPage() { return null; } // replaced by the feature's page
