@@ -44,7 +44,7 @@ check-generated:
 	scripts/check-generated.sh
 
 vet:
-	@test -z "$$(gofmt -l cmd internal graph/*.go ent/schema sync scripts)" || { echo "gofmt needed:"; gofmt -l cmd internal graph/*.go ent/schema sync scripts; exit 1; }
+	@test -z "$$(gofmt -l cmd internal graph/*.go ent/schema sync scripts frontend/*.go)" || { echo "gofmt needed:"; gofmt -l cmd internal graph/*.go ent/schema sync scripts frontend/*.go; exit 1; }
 	$(GO) vet $(PKG)
 
 ## test: everything — generation drift, vet, and all tests against SQLite

@@ -2,7 +2,7 @@
 // a fresh data directory, drive Debian's Chromium with playwright-core, and
 // talk to the emulators' control API for what a test must set up or check at
 // the provider.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,8 @@ export interface Calsync {
   creds: Map<string, Credential>;
   /** Everything the process printed (for failures). */
   output: () => string;
+  /** cli runs another calsync command (org create…) on the same data and returns what it printed. */
+  cli: (...args: string[]) => string;
   stop: () => Promise<void>;
 }
 
@@ -56,17 +58,18 @@ export async function startCalsync(env: Record<string, string> = {}): Promise<Ca
   const url = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'calsync-e2e-'));
   let out = '';
+  const childEnv = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dataDir,
+    CALSYNC_DATA_DIR: dataDir,
+    CALSYNC_ADDR: `127.0.0.1:${port}`,
+    CALSYNC_PUBLIC_URL: url,
+    CALSYNC_METRICS_ADDR: 'off',
+    CALSYNC_LOG_LEVEL: 'warn',
+    ...env,
+  };
   const child: ChildProcess = spawn(bin, ['serve'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? dataDir,
-      CALSYNC_DATA_DIR: dataDir,
-      CALSYNC_ADDR: `127.0.0.1:${port}`,
-      CALSYNC_PUBLIC_URL: url,
-      CALSYNC_METRICS_ADDR: 'off',
-      CALSYNC_LOG_LEVEL: 'warn',
-      ...env,
-    },
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (b) => (out += b));
@@ -94,6 +97,7 @@ export async function startCalsync(env: Record<string, string> = {}): Promise<Ca
     dataDir,
     creds,
     output: () => out,
+    cli: (...args: string[]) => execFileSync(bin, args, { env: childEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
     stop: async () => {
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);

@@ -52,3 +52,33 @@ test('a fieldworker on a phone gets a menu without the admin pages', async () =>
   expect(errors).toEqual([]);
   await context.close();
 });
+
+test('an email in two organizations with the same password is asked for the organization', async () => {
+  // A second organization whose first admin has the demo admin's email.
+  const printed = cs.cli('org', 'create', '--name', 'Acme Field Services', '--slug', 'acme', '--admin-email', ADMIN);
+  const link = printed.match(/https?:\/\/\S+\/signin\/\S+/)?.[0];
+  expect(link, printed).toBeTruthy();
+  const password = cs.creds.get(ADMIN)!.password;
+  {
+    const { page, context } = await openConsole(browser);
+    await page.goto(link!);
+    await page.getByLabel(/^New password/).fill(password);
+    await page.getByLabel(/^Repeat it/).fill(password);
+    await page.getByRole('button', { name: 'Set password and sign in' }).click();
+    await page.waitForLoadState();
+    await context.close();
+  }
+  const { page, errors, context } = await openConsole(browser);
+  await page.goto(cs.url + '/calendar');
+  await page.getByLabel('Email').fill(ADMIN);
+  await page.getByLabel(/^Password/).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel(/^Organization/).waitFor();
+  expect(await page.getByRole('alert').innerText()).toMatch(/several organizations/);
+  await page.getByLabel(/^Organization/).fill('acme');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.getByText('Acme Field Services').first().waitFor();
+  expect(errors).toEqual([]);
+  await context.close();
+});
