@@ -141,15 +141,19 @@ func getParams(r *http.Request) (*graphql.RawParams, *requestError) {
 	if p.Query == "" {
 		return nil, badParams("the query parameter is missing")
 	}
-	if v := q.Get("variables"); v != "" {
-		if json.Unmarshal([]byte(v), &p.Variables) != nil || p.Variables == nil && v != "null" {
-			return nil, badParams("variables must be a JSON object")
+	// Decoded as over POST (numbers kept as json.Number), so an Int
+	// variable is an int on GET too, not a float64 the schema refuses.
+	raw := map[string]json.RawMessage{}
+	for _, name := range []string{"variables", "extensions"} {
+		if v := q.Get(name); v != "" {
+			raw[name] = json.RawMessage(v)
 		}
 	}
-	if v := q.Get("extensions"); v != "" {
-		if json.Unmarshal([]byte(v), &p.Extensions) != nil || p.Extensions == nil && v != "null" {
-			return nil, badParams("extensions must be a JSON object")
-		}
+	if err := objectParam(raw, "variables", &p.Variables); err != nil {
+		return nil, badParams("variables must be a JSON object")
+	}
+	if err := objectParam(raw, "extensions", &p.Extensions); err != nil {
+		return nil, badParams("extensions must be a JSON object")
 	}
 	return p, nil
 }
