@@ -7,7 +7,7 @@ PKG       := ./...
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/0
 
-.PHONY: run build console generate check-generated vet test test-go test-console test-race clean
+.PHONY: run build console generate check-generated vet test test-go test-console bench-console test-race clean
 
 ## run: start Calsync on http://localhost:8080 with SQLite in ./data, an
 ## in-process Redis and a seeded demo organization (the console is built
@@ -66,6 +66,14 @@ test-console: console
 	cd frontend && npx tsc -b && npx vitest run
 	$(GO) build -o bin/calsync ./cmd/calsync
 	cd frontend && CALSYNC_BIN=$(CURDIR)/bin/calsync npx vitest run --config vitest.e2e.config.ts
+
+## bench-console: the calendar's render time for a week of 100 fieldworkers
+## × 20 bookings in headless Chromium (target: under 1 s from the data's
+## arrival); figures in frontend/test-artifacts/calendar-render.json.
+bench-console: console
+	scripts/ensure-chromium.sh
+	$(GO) build -o bin/calsync ./cmd/calsync
+	cd frontend && CALSYNC_BENCH=1 CALSYNC_BIN=$(CURDIR)/bin/calsync npx vitest run --config vitest.e2e.config.ts e2e/calendar.e2e.ts -t "every entry is shown"
 
 test-race:
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \

@@ -29,6 +29,8 @@ test('a wrong password shows the server message; the right one opens the deep li
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   expect(new URL(page.url()).pathname).toBe('/sync');
+  // The page itself renders at once, not only the menu.
+  await page.getByRole('heading', { name: 'My calendar sync', level: 1 }).waitFor();
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
   // Signed out for real: the API no longer knows the browser.

@@ -6,7 +6,7 @@ import { createTheme, type CSSVariablesResolver } from '@mantine/core';
 export const tokens = {
   brand: '#1a73e8',
   danger: '#c92a2a',
-  success: '#2b8a3e',
+  success: '#1f6f30',
   muted: '#5c5f66',
   pageMaxWidth: 1280,
   navbarWidth: 220,
@@ -21,6 +21,10 @@ export const theme = createTheme({
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
   components: {
     Button: { defaultProps: { size: 'sm' } },
+    // Mantine's close buttons carry no accessible name of their own.
+    Modal: { defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } },
+    Drawer: { defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } },
+    Notification: { defaultProps: { closeButtonProps: { 'aria-label': 'Close notification' } } },
   },
 });
 

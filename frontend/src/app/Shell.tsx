@@ -71,7 +71,7 @@ export function Shell() {
         </Stack>
       </AppShell.Navbar>
       <AppShell.Main>
-        <main style={{ maxWidth: tokens.pageMaxWidth }}>
+        <div style={{ maxWidth: tokens.pageMaxWidth }}>
           <Suspense
             fallback={
               <Center p="xl">
@@ -81,7 +81,7 @@ export function Shell() {
           >
             <Outlet />
           </Suspense>
-        </main>
+        </div>
       </AppShell.Main>
     </AppShell>
   );

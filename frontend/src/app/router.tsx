@@ -1,4 +1,4 @@
-import { lazy, type ReactNode } from 'react';
+import { lazy, useMemo, type ReactNode } from 'react';
 import { createBrowserRouter, Navigate, RouterProvider } from 'react-router';
 import { SignInPage, useSession, type Role } from '@/features/auth';
 import { Shell } from './Shell';
@@ -24,7 +24,7 @@ function Only({ roles, children }: { roles: Role[]; children: ReactNode }) {
 const staff: Role[] = ['ADMIN', 'SCHEDULER'];
 const admin: Role[] = ['ADMIN'];
 
-const signedIn = createBrowserRouter([
+const signedInRoutes = [
   {
     path: '/',
     element: <Shell />,
@@ -43,13 +43,17 @@ const signedIn = createBrowserRouter([
       { path: '*', element: <NotFound /> },
     ],
   },
-]);
+];
 
 // Signed out, every address shows the sign-in form; after signing in the
 // same address opens (deep links survive the sign-in).
-const signedOut = createBrowserRouter([{ path: '*', element: <SignInPage /> }]);
+const signedOutRoutes = [{ path: '*', element: <SignInPage /> }];
 
 export function AppRouter() {
   const { viewer } = useSession();
-  return <RouterProvider router={viewer ? signedIn : signedOut} />;
+  const signedIn = viewer !== null;
+  // A router reads the address when it is made: make it when the session
+  // changes, so the page signed in at is the one shown.
+  const router = useMemo(() => createBrowserRouter(signedIn ? signedInRoutes : signedOutRoutes), [signedIn]);
+  return <RouterProvider key={signedIn ? 'in' : 'out'} router={router} />;
 }

@@ -1,5 +1,6 @@
 import { useState, type ReactNode } from 'react';
-import { Button, Group, Modal, Text, type ButtonProps } from '@mantine/core';
+import { Button, type ButtonProps } from '@mantine/core';
+import { ConfirmModal } from './ConfirmModal';
 
 // ConfirmButton asks before doing something that cannot be undone
 // (unlinking a calendar, deactivating a user).
@@ -18,35 +19,20 @@ export function ConfirmButton({
   onConfirm: () => Promise<unknown> | void;
 }) {
   const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
   return (
     <>
       <Button color="red" variant="light" {...button} onClick={() => setOpen(true)}>
         {children}
       </Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title={title} centered>
-        <Text mb="lg">{message}</Text>
-        <Group justify="flex-end">
-          <Button variant="default" onClick={() => setOpen(false)}>
-            Cancel
-          </Button>
-          <Button
-            color="red"
-            loading={busy}
-            onClick={async () => {
-              setBusy(true);
-              try {
-                await onConfirm();
-              } finally {
-                setBusy(false);
-                setOpen(false);
-              }
-            }}
-          >
-            {confirmLabel}
-          </Button>
-        </Group>
-      </Modal>
+      {open && (
+        <ConfirmModal
+          title={title}
+          message={message}
+          confirmLabel={confirmLabel}
+          onConfirm={async () => onConfirm()}
+          onClose={() => setOpen(false)}
+        />
+      )}
     </>
   );
 }

@@ -40,6 +40,8 @@ export function createApiClient(): ApiClient {
   const client = new Client({
     url: '/graphql',
     requestPolicy: 'cache-and-network',
+    // POST only: queries with their variables stay out of URLs (and logs).
+    preferGetMethod: false,
     fetchOptions: () => {
       const headers: Record<string, string> = {};
       const csrf = getCsrfToken();

@@ -1,1 +1,1 @@
-export function AuditPage() { return null; } // replaced by the feature's page
+export { AuditPage } from './AuditPage';

@@ -1,2 +1,2 @@
-export function BookingsPage() { return null; } // replaced by the feature's page
-export function BookingPage() { return null; } // replaced by the feature's page
+export { BookingsPage } from './BookingsPage';
+export { BookingPage } from './BookingPage';

@@ -1,1 +1,1 @@
-export function CalendarSyncPage() { return null; } // replaced by the feature's page
+export { CalendarSyncPage } from './CalendarSyncPage';

@@ -1,1 +1,1 @@
-export function CalendarPage() { return null; } // replaced by the feature's page
+export { CalendarPage } from './CalendarPage';

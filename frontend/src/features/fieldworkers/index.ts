@@ -1,1 +1,1 @@
-export function FieldworkersPage() { return null; } // replaced by the feature's page
+export { FieldworkersPage } from './FieldworkersPage';

@@ -1,1 +1,1 @@
-export function OutboxPage() { return null; } // replaced by the feature's page
+export { OutboxPage } from './OutboxPage';

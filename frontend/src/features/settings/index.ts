@@ -1,1 +1,1 @@
-export function SettingsPage() { return null; } // replaced by the feature's page
+export { SettingsPage } from './SettingsPage';
