@@ -1,6 +1,8 @@
 package server
 
 import (
+	"compress/gzip"
+	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -57,6 +59,29 @@ func TestConsoleServing(t *testing.T) {
 			t.Errorf("%s %s: a missing asset got index.html", c.method, c.path)
 		}
 	}
+	// Scripts go gzip-compressed to browsers that take it, the same bytes
+	// each time; others get them plain.
+	req := httptest.NewRequest("GET", "/assets/index-abc123.js", nil)
+	req.Header.Set("Accept-Encoding", "br, gzip;q=0.8")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Header().Get("Content-Encoding") != "gzip" || rec.Header().Get("Cache-Control") != "public, max-age=31536000, immutable" {
+		t.Fatalf("gzip: headers %v", rec.Header())
+	}
+	zr, err := gzip.NewReader(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain, _ := io.ReadAll(zr); string(plain) != `console.log("calsync")` {
+		t.Fatalf("gzip body decodes to %q", plain)
+	}
+	req.Header.Set("Accept-Encoding", "gzip;q=0")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Header().Get("Content-Encoding") != "" || rec.Body.String() != `console.log("calsync")` {
+		t.Fatalf("gzip;q=0 still got %q %q", rec.Header().Get("Content-Encoding"), rec.Body.String())
+	}
+
 	if consoleHandler(fstest.MapFS{}) != nil {
 		t.Error("a console without index.html must not be served")
 	}
