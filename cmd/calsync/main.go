@@ -94,7 +94,7 @@ func open(ctx context.Context) (*app.App, config.Config, *slog.Logger, error) {
 	if err != nil {
 		return nil, cfg, nil, err
 	}
-	a, err := app.New(ctx, cfg, app.Options{Logger: log})
+	a, err := app.New(ctx, cfg, app.Options{Logger: log, Version: version})
 	return a, cfg, log, err
 }
 

@@ -18,6 +18,7 @@ import (
 	"entgo.io/ent/dialect"
 	"github.com/hibiken/asynq"
 	"github.com/hibiken/asynqmon"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"calsync/ent"
 	"calsync/frontend"
@@ -40,6 +41,7 @@ import (
 	"calsync/internal/secret"
 	"calsync/internal/server"
 	"calsync/internal/store"
+	"calsync/internal/tracing"
 	"calsync/sync/emulator"
 	"calsync/sync/engine"
 	"calsync/sync/inbound"
@@ -72,6 +74,9 @@ type App struct {
 	Log       *slog.Logger
 	// Metrics are this App's, in a registry of their own (MetricsHandler).
 	Metrics *metrics.Metrics
+	// Tracing is this App's tracer provider (off without an OTLP
+	// endpoint); Close flushes it last.
+	Tracing *tracing.Tracing
 
 	handler   http.Handler
 	worker    *asynq.Server
@@ -96,6 +101,11 @@ type Options struct {
 	// Now is the one clock every service reads (default time.Now; tests
 	// pass a fake clock's Now, e.g. emucore.FakeClock).
 	Now func() time.Time
+	// TraceExporter, when set, receives the spans instead of the OTLP
+	// endpoint (tests: tracetest.NewInMemoryExporter).
+	TraceExporter sdktrace.SpanExporter
+	// Version is the service.version of the spans.
+	Version string
 }
 
 // New opens everything the configuration names and migrates the database.
@@ -115,6 +125,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 
 func (a *App) open(ctx context.Context, o Options) error {
 	cfg, log := a.Config, a.Log
+	var err error
+	if a.Tracing, err = tracing.New(ctx, tracing.Options{Endpoint: cfg.TracesURL, Exporter: o.TraceExporter, Version: o.Version}); err != nil {
+		return err
+	}
 	key, err := loadKey(cfg)
 	if err != nil {
 		return err
@@ -160,7 +174,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	client.Use(engine.RerenderHook(feed.CalendarsChanged, now))
 	a.inspector = asynq.NewInspector(a.Redis.Asynq)
 	a.Metrics = a.newMetrics()
-	ps, err := setupProviders(ctx, cfg, key, &http.Client{Timeout: 30 * time.Second}, a.Metrics.ProviderClient)
+	ps, err := setupProviders(ctx, cfg, key, &http.Client{Timeout: 30 * time.Second}, a.instrumentProvider)
 	if err != nil {
 		return err
 	}
@@ -235,6 +249,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		ComplexityLimit: cfg.ComplexityLimit,
 		Ready:           a.ready,
 		Observer:        a.Metrics,
+		Tracer:          a.Tracing.Provider(),
 		Queues:          a.queues,
 		Webhooks:        a.Inbound.WebhookHandler(),
 		Console:         frontend.Console(),
@@ -306,6 +321,10 @@ func (a *App) StartWorker() error {
 		sender = s
 	}
 	mux := asynq.NewServeMux()
+	if tp := a.Tracing.Provider(); tp != nil {
+		// Outermost: the task's span covers what the metrics time.
+		mux.Use(traceTasks(tp))
+	}
 	mux.Use(observeTasks(a.Metrics))
 	mux.Handle(tasks.TypeBookingsChanged, &tasks.FanOut{Client: a.DB.Client, Queue: a.Queue, Inspector: a.inspector, Log: a.Log, Now: a.now})
 	mux.Handle(tasks.TypeAccountSync, &tasks.AccountSync{
@@ -430,6 +449,12 @@ func (a *App) Close() {
 	}
 	if a.DB != nil {
 		_ = a.DB.Close()
+	}
+	// Last: the worker's and the server's final spans have ended.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := a.Tracing.Shutdown(ctx); err != nil {
+		a.Log.Warn("flush traces", slog.Any("error", err))
 	}
 }
 

@@ -32,7 +32,12 @@ type Config struct {
 	// LogFormat is "text" or "json".
 	LogFormat string
 	// MetricsAddr is where /metrics is served; empty: not served.
-	MetricsAddr     string
+	MetricsAddr string
+	// TracesURL is where spans are sent over OTLP/HTTP: the standard
+	// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT
+	// with /v1/traces appended. Empty: tracing is off and costs nothing.
+	// The exporter reads the other OTEL_EXPORTER_OTLP_* variables itself.
+	TracesURL       string
 	Concurrency     int
 	PublicURL       string
 	ComplexityLimit int
@@ -94,6 +99,7 @@ var Vars = []Var{
 	{"CALSYNC_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"CALSYNC_LOG_FORMAT", "text", "text or json (one JSON object a line); lines logged while serving a request carry its request_id, also sent back in X-Request-Id"},
 	{"CALSYNC_METRICS_ADDR", "127.0.0.1:9464", "listen address of the Prometheus /metrics endpoint, apart from the API; off disables it (empty keeps the default, as for every variable). A non-loopback address is allowed (metrics hold no secrets, but do reveal activity): put it where only your monitoring reaches"},
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OpenTelemetry collector base URL (http(s)://host:4318); spans go to its /v1/traces over OTLP/HTTP (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, a full URL, wins). Empty: no tracing. OTEL_SERVICE_NAME (default calsync) and the SDK's other OTEL_* variables apply"},
 	{"CALSYNC_WORKER_CONCURRENCY", "10", "tasks processed at once by this process's worker"},
 	{"CALSYNC_COMPLEXITY_LIMIT", "5000", "maximum GraphQL operation complexity (one per field; a connection's children count once per requested item)"},
 	{"CALSYNC_MAX_BODY_BYTES", "1048576", "largest GraphQL request body accepted (bytes); larger ones get 413"},
@@ -241,6 +247,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if err := c.metricsAddr(getenv("CALSYNC_METRICS_ADDR")); err != nil {
 		errs = append(errs, err)
 	}
+	if err := c.tracesURL(getenv); err != nil {
+		errs = append(errs, err)
+	}
 	if c.DatabaseURL != "" {
 		if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 			errs = append(errs, errors.New("DATABASE_URL: must be a postgres:// URL"))
@@ -313,6 +322,45 @@ func (c *Config) metricsAddr(s string) error {
 	}
 	c.MetricsAddr = s
 	return nil
+}
+
+// tracesURL reads the standard OpenTelemetry exporter variables Calsync
+// decides on: whether to trace, where to, and that the protocol is the
+// one it speaks (OTLP/HTTP with protobuf; gRPC is not built in).
+func (c *Config) tracesURL(getenv func(string) string) error {
+	var errs []error
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"} {
+		if p := strings.TrimSpace(getenv(name)); p != "" && p != "http/protobuf" {
+			errs = append(errs, fmt.Errorf("%s: %q is not supported; Calsync exports traces over http/protobuf", name, p))
+		}
+	}
+	disabled, err := boolVar(getenv, "OTEL_SDK_DISABLED", false)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	check := func(name, s string) bool {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s: %q must be an http(s) URL, like http://localhost:4318", name, s))
+			return false
+		}
+		return true
+	}
+	if s := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")); s != "" {
+		// The signal's own endpoint is the full URL, used as it is.
+		if check("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", s) {
+			c.TracesURL = s
+		}
+	} else if s := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT")); s != "" {
+		// The shared endpoint is a base: each signal adds its path.
+		if check("OTEL_EXPORTER_OTLP_ENDPOINT", s) {
+			c.TracesURL = strings.TrimSuffix(s, "/") + "/v1/traces"
+		}
+	}
+	if disabled {
+		c.TracesURL = ""
+	}
+	return errors.Join(errs...)
 }
 
 // LoopbackHost reports whether host — a name or an address, with or

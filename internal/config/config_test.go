@@ -141,3 +141,46 @@ func TestObservabilityVars(t *testing.T) {
 		})
 	}
 }
+
+// TestTracingVars: tracing is on only with an OTLP endpoint; the shared
+// endpoint is a base (/v1/traces appended), the traces endpoint a full URL
+// that wins; OTEL_SDK_DISABLED turns it off; a URL that is not http(s) or
+// a protocol other than http/protobuf stops the start with the name of the
+// variable.
+func TestTracingVars(t *testing.T) {
+	cases := []struct {
+		name string
+		env  func(string) string
+		url  string
+		err  string
+	}{
+		{"off by default", env(), "", ""},
+		{"base endpoint", env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"), "http://collector:4318/v1/traces", ""},
+		{"base endpoint with slash", env("OTEL_EXPORTER_OTLP_ENDPOINT", "https://otel.example.com/otlp/"), "https://otel.example.com/otlp/v1/traces", ""},
+		{"traces endpoint wins", env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4318", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://b:4318/custom"), "http://b:4318/custom", ""},
+		{"http/protobuf", env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318", "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"), "http://c:4318/v1/traces", ""},
+		{"sdk disabled", env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318", "OTEL_SDK_DISABLED", "true"), "", ""},
+		{"not a URL", env("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"), "", "OTEL_EXPORTER_OTLP_ENDPOINT"},
+		{"bad traces URL", env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "grpc://c:4317"), "", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"},
+		{"grpc", env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317", "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), "", "OTEL_EXPORTER_OTLP_PROTOCOL"},
+		{"grpc for traces", env("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc"), "", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"},
+		{"bad disabled", env("OTEL_SDK_DISABLED", "maybe"), "", "OTEL_SDK_DISABLED"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := FromEnv(c.env)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err = %v, want one naming %s", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.TracesURL != c.url {
+				t.Fatalf("TracesURL = %q, want %q", cfg.TracesURL, c.url)
+			}
+		})
+	}
+}

@@ -12,12 +12,12 @@ import (
 // forbidden lists, per package (and everything it imports), the import
 // path prefixes it must not depend on.
 var forbidden = map[string][]string{
-	"calsync/graph":                        {sdkGoogle, sdkMicrosoft, "calsync/sync/", "calsync/internal/bench", "calsync/internal/testenv", "calsync/internal/demo", "calsync/internal/app", prometheus},
-	"calsync/internal/server":              {sdkGoogle, sdkMicrosoft, "calsync/sync/", "calsync/internal/bench", "calsync/internal/testenv", "calsync/internal/demo", "calsync/internal/app", prometheus},
-	"calsync/internal/scheduling":          {sdkGoogle, sdkMicrosoft, "calsync/sync/", "calsync/graph", "calsync/internal/bench", "calsync/internal/testenv", "calsync/internal/demo", prometheus},
+	"calsync/graph":                        {sdkGoogle, sdkMicrosoft, "calsync/sync/", "calsync/internal/bench", "calsync/internal/testenv", "calsync/internal/demo", "calsync/internal/app", prometheus, otelSDK},
+	"calsync/internal/server":              {sdkGoogle, sdkMicrosoft, "calsync/sync/", "calsync/internal/bench", "calsync/internal/testenv", "calsync/internal/demo", "calsync/internal/app", prometheus, otelSDK},
+	"calsync/internal/scheduling":          {sdkGoogle, sdkMicrosoft, "calsync/sync/", "calsync/graph", "calsync/internal/bench", "calsync/internal/testenv", "calsync/internal/demo", prometheus, otelSDK},
 	"calsync/internal/directory":           {sdkGoogle, sdkMicrosoft, "calsync/sync/", "calsync/graph", "calsync/internal/testenv", "calsync/internal/demo"},
 	"calsync/internal/auth":                {sdkGoogle, sdkMicrosoft, "calsync/sync/", "calsync/graph", "calsync/internal/testenv", "calsync/internal/demo"},
-	"calsync/internal/linking":             {sdkGoogle, sdkMicrosoft, "calsync/sync/", "calsync/graph", "calsync/internal/testenv", "calsync/internal/demo", prometheus},
+	"calsync/internal/linking":             {sdkGoogle, sdkMicrosoft, "calsync/sync/", "calsync/graph", "calsync/internal/testenv", "calsync/internal/demo", prometheus, otelSDK},
 	"calsync/internal/linking/switches":    {sdkGoogle, sdkMicrosoft, "calsync/sync/", "calsync/graph", "calsync/internal/testenv", "calsync/internal/demo"},
 	"calsync/internal/linking/credentials": {sdkGoogle, sdkMicrosoft, "calsync/sync/", "calsync/graph", "calsync/internal/testenv", "calsync/internal/demo"},
 	"calsync/internal/linking/outbox":      {sdkGoogle, sdkMicrosoft, "calsync/sync/", "calsync/graph", "calsync/internal/testenv", "calsync/internal/demo"},
@@ -25,8 +25,8 @@ var forbidden = map[string][]string{
 	"calsync/internal/linking/invitations": {sdkGoogle, sdkMicrosoft, "calsync/sync/", "calsync/graph", "calsync/internal/testenv", "calsync/internal/demo"},
 	"calsync/internal/linking/settings":    {sdkGoogle, sdkMicrosoft, "calsync/sync/", "calsync/graph", "calsync/internal/testenv", "calsync/internal/demo"},
 	"calsync/internal/domain":              {sdkGoogle, sdkMicrosoft, "calsync/sync/", "calsync/graph", "calsync/ent"},
-	"calsync/sync/engine":                  {sdkGoogle, sdkMicrosoft, "calsync/graph", "calsync/internal/server", "calsync/sync/emulator", "calsync/sync/google", "calsync/sync/microsoft", "calsync/internal/testenv", "calsync/internal/demo", "calsync/internal/bench", prometheus},
-	"calsync/sync/tasks":                   {sdkGoogle, sdkMicrosoft, "calsync/graph", "calsync/internal/server", "calsync/sync/emulator", "calsync/internal/testenv", "calsync/internal/demo", "calsync/internal/bench", prometheus},
+	"calsync/sync/engine":                  {sdkGoogle, sdkMicrosoft, "calsync/graph", "calsync/internal/server", "calsync/sync/emulator", "calsync/sync/google", "calsync/sync/microsoft", "calsync/internal/testenv", "calsync/internal/demo", "calsync/internal/bench", prometheus, otelSDK},
+	"calsync/sync/tasks":                   {sdkGoogle, sdkMicrosoft, "calsync/graph", "calsync/internal/server", "calsync/sync/emulator", "calsync/internal/testenv", "calsync/internal/demo", "calsync/internal/bench", prometheus, otelSDK},
 	"calsync/sync/google":                  {sdkMicrosoft, "calsync/graph", "calsync/sync/emulator", "calsync/sync/microsoft", "calsync/internal/testenv"},
 	"calsync/sync/microsoft":               {sdkGoogle, "calsync/graph", "calsync/sync/emulator", "calsync/sync/google", "calsync/internal/testenv"},
 }
@@ -37,6 +37,9 @@ const (
 	// prometheus: the API, domain and sync packages see small interfaces
 	// (server.Observer, engine.PushObserver); only the wiring knows metrics.
 	prometheus = "github.com/prometheus/"
+	// otelSDK: they see the OpenTelemetry API (a trace.TracerProvider
+	// handed in); the SDK and the exporters are internal/tracing's.
+	otelSDK = "go.opentelemetry.io/otel/sdk"
 )
 
 func TestLayers(t *testing.T) {

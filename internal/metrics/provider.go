@@ -29,7 +29,7 @@ type providerTransport struct {
 }
 
 func (t *providerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	op := req.Method + " " + PathTemplate(t.provider, req.URL.Path)
+	op := ProviderOperation(t.provider, req)
 	start := time.Now()
 	res, err := t.base.RoundTrip(req)
 	code := "error"
@@ -39,6 +39,13 @@ func (t *providerTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	t.m.providerReqs.WithLabelValues(t.provider, op, code).Inc()
 	t.m.providerTime.WithLabelValues(t.provider, op).Observe(time.Since(start).Seconds())
 	return res, err
+}
+
+// ProviderOperation names a request to provider by its method and path
+// template, e.g. "POST /calendar/v3/calendars/{id}/events": the operation
+// label, and the name of the request's client span.
+func ProviderOperation(provider string, req *http.Request) string {
+	return req.Method + " " + PathTemplate(provider, req.URL.Path)
 }
 
 // apiWords are the path segments of the Google Calendar, Graph and OAuth

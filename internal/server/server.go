@@ -22,6 +22,7 @@ import (
 	coderws "github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.opentelemetry.io/otel/trace"
 
 	"calsync/graph"
 	"calsync/graph/generated"
@@ -64,6 +65,9 @@ type Options struct {
 	// Observer, when set, records requests and GraphQL operations
 	// (metrics).
 	Observer Observer
+	// Tracer, when set, gives requests, GraphQL operations and mutations'
+	// commits spans (see traceRequests); nil installs no tracing at all.
+	Tracer trace.TracerProvider
 	// Queues, when set, is the queue dashboard (QueueDashboard), mounted
 	// at QueuesPath for operators only.
 	Queues http.Handler
@@ -123,6 +127,11 @@ func New(o Options) http.Handler {
 		// includes theirs.
 		srv.AroundOperations(observeOperations(o.Observer))
 	}
+	if o.Tracer != nil {
+		// Outside the loaders and the transaction, so both run under the
+		// operation's span.
+		srv.AroundOperations(traceOperations(o.Tracer))
+	}
 	srv.AroundOperations(subscriptionBudgetCheck)
 	srv.AroundOperations(res.WithLoaders)
 	srv.Use(csrfCheck{})
@@ -132,8 +141,12 @@ func New(o Options) http.Handler {
 	// operation's (on SQLite: the write lock) across the network or the
 	// hash. Fragments at the root are looked through.
 	ownTx := ownTransactionFields()
+	var txOpener entgql.TxOpener = res.Client
+	if o.Tracer != nil {
+		txOpener = traceCommits(o.Tracer, txOpener)
+	}
 	srv.Use(txPerMutation{entgql.Transactioner{
-		TxOpener: res.Client,
+		TxOpener: txOpener,
 		SkipTxFunc: func(op *ast.OperationDefinition) bool {
 			return op.Operation != ast.Mutation || rootField(nil, op.SelectionSet, func(n string) bool { return ownTx[n] }, map[string]bool{}) != ""
 		},
@@ -170,11 +183,16 @@ func New(o Options) http.Handler {
 		mux.Handle("GET "+invitations.InvitePath+"{token}", pageHeaders(followInvitation(o.Invitations, log)))
 	}
 	mux.Handle(signInPattern, pageHeaders(signInLink(res.Auth, log)))
+	// Probes would fill traces with noise; the emulators stand in for
+	// the providers, whose side Calsync's traces do not show.
+	untraced := map[string]bool{"GET /healthz": true, "GET /readyz": true}
 	if o.Emulators != nil {
 		for _, prefix := range []string{"/google/", "/graph/", "/microsoft/"} {
 			mux.Handle(prefix, o.Emulators)
+			untraced[prefix] = true
 		}
 		mux.Handle("/_emulator/", loopbackOnly(o.Emulators))
+		untraced["/_emulator/"] = true
 	}
 	if o.Queues != nil {
 		mountQueues(mux, res.Auth, o.Queues)
@@ -202,6 +220,11 @@ func New(o Options) http.Handler {
 	var h http.Handler = mux
 	if o.Observer != nil {
 		h = observeRequests(o.Observer, mux)
+	}
+	if o.Tracer != nil {
+		// Inside the request id (log lines carry both ids), outside the
+		// metrics (their time is part of the span).
+		h = traceRequests(o.Tracer, mux, untraced, h)
 	}
 	return requestIDs(baseHeaders(h))
 }

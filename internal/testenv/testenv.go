@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"entgo.io/ent/dialect"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/redis/go-redis/v9"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"calsync/internal/app"
 	"calsync/internal/config"
@@ -52,6 +54,18 @@ type Env struct {
 	cfg    config.Config
 	prefix string
 	now    func() time.Time
+	obs    Observed
+}
+
+// Observed are where a test collects what the app reports besides its
+// answers: log lines and spans.
+type Observed struct {
+	// Logger receives the app's log (default: discarded).
+	Logger *slog.Logger
+	// TraceExporter receives the app's spans through the app's own tracing
+	// wiring (tracetest.NewInMemoryExporter); nil leaves tracing as the
+	// configuration says (off).
+	TraceExporter sdktrace.SpanExporter
 }
 
 // New starts a Calsync on backend with its own database and Redis.
@@ -66,9 +80,20 @@ func NewWith(t testing.TB, backend Backend, adjust func(*config.Config)) *Env {
 	return NewClocked(t, backend, nil, adjust)
 }
 
+// NewObserved is NewWith with the app's log and spans going to o.
+func NewObserved(t testing.TB, backend Backend, o Observed, adjust func(*config.Config)) *Env {
+	t.Helper()
+	return newEnv(t, backend, nil, o, adjust)
+}
+
 // NewClocked is NewWith with the application's clock (nil: time.Now), e.g.
 // an emucore.FakeClock's Now.
 func NewClocked(t testing.TB, backend Backend, now func() time.Time, adjust func(*config.Config)) *Env {
+	t.Helper()
+	return newEnv(t, backend, now, Observed{}, adjust)
+}
+
+func newEnv(t testing.TB, backend Backend, now func() time.Time, o Observed, adjust func(*config.Config)) *Env {
 	t.Helper()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
@@ -87,17 +112,19 @@ func NewClocked(t testing.TB, backend Backend, now func() time.Time, adjust func
 	if adjust != nil {
 		adjust(&cfg)
 	}
-	return start(t, cfg, "calsynctest"+randHex(6), now)
+	return start(t, cfg, "calsynctest"+randHex(6), now, o)
 }
 
-func start(t testing.TB, cfg config.Config, prefix string, now func() time.Time) *Env {
+func start(t testing.TB, cfg config.Config, prefix string, now func() time.Time, o Observed) *Env {
 	t.Helper()
 	counter := &Counter{}
 	// The public URL must be known before the app starts (OAuth redirect
 	// URIs, email links, the embedded emulators' base): listen first.
 	srv := httptest.NewUnstartedServer(nil)
 	cfg.PublicURL = "http://" + srv.Listener.Addr().String()
-	a, err := app.New(context.Background(), cfg, app.Options{DriverWrap: counter.wrap, BrokerPrefix: prefix, Now: now})
+	a, err := app.New(context.Background(), cfg, app.Options{
+		DriverWrap: counter.wrap, BrokerPrefix: prefix, Now: now, Logger: o.Logger, TraceExporter: o.TraceExporter,
+	})
 	if err != nil {
 		srv.Close()
 		t.Fatalf("start calsync: %v", err)
@@ -109,7 +136,7 @@ func start(t testing.TB, cfg config.Config, prefix string, now func() time.Time)
 		srv.Close()
 		a.Close()
 	})
-	return &Env{App: a, Server: srv, Queries: counter, cfg: cfg, prefix: prefix, now: now}
+	return &Env{App: a, Server: srv, Queries: counter, cfg: cfg, prefix: prefix, now: now, obs: o}
 }
 
 // Replica starts a second Calsync sharing e's database and Redis, as
@@ -119,7 +146,7 @@ func (e *Env) Replica(t testing.TB) *Env {
 	if e.cfg.RedisURL == "" {
 		t.Skip("replicas share Redis: set REDIS_URL")
 	}
-	return start(t, e.cfg, e.prefix, e.now)
+	return start(t, e.cfg, e.prefix, e.now, e.obs)
 }
 
 func randHex(n int) string {

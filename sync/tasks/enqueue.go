@@ -13,7 +13,7 @@ import (
 // work) and is dropped; a task that has finished for good — archived after
 // its last retry, or completed and retained — no longer blocks the id and
 // is replaced. Without this, an archived sync would silence its account
-// until asynq forgot it.
+// until asynq forgot it. The task carries ctx's trace context (withTrace).
 func EnqueueOnce(ctx context.Context, c *asynq.Client, insp *asynq.Inspector, t *asynq.Task, opts ...asynq.Option) error {
 	queue, id := QueueDefault, ""
 	for _, o := range opts {
@@ -24,7 +24,7 @@ func EnqueueOnce(ctx context.Context, c *asynq.Client, insp *asynq.Inspector, t 
 			id, _ = o.Value().(string)
 		}
 	}
-	_, err := c.EnqueueContext(ctx, t, opts...)
+	_, err := enqueue(ctx, c, t, opts...)
 	if !errors.Is(err, asynq.ErrTaskIDConflict) || id == "" || insp == nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func EnqueueOnce(ctx context.Context, c *asynq.Client, insp *asynq.Inspector, t 
 	if derr := insp.DeleteTask(queue, id); derr != nil && !errors.Is(derr, asynq.ErrTaskNotFound) {
 		return fmt.Errorf("tasks: replace finished task %s: %w", id, derr)
 	}
-	if _, err := c.EnqueueContext(ctx, t, opts...); err != nil {
+	if _, err := enqueue(ctx, c, t, opts...); err != nil {
 		return fmt.Errorf("tasks: enqueue %s: %w", id, err)
 	}
 	return nil

@@ -40,15 +40,16 @@ type BookingsChangedPayload struct {
 	UserIDs []int `json:"user_ids"`
 }
 
-// NewBookingsChangedTask builds the fan-out task for one committed change.
-func NewBookingsChangedTask(p BookingsChangedPayload) (*asynq.Task, error) {
+// NewBookingsChangedTask builds the fan-out task for one committed change
+// and the options to queue it with.
+func NewBookingsChangedTask(p BookingsChangedPayload) (*asynq.Task, []asynq.Option, error) {
 	p.BookingIDs = sortedUnique(p.BookingIDs)
 	p.UserIDs = sortedUnique(p.UserIDs)
 	data, err := json.Marshal(p)
 	if err != nil {
-		return nil, fmt.Errorf("tasks: %w", err)
+		return nil, nil, fmt.Errorf("tasks: %w", err)
 	}
-	return asynq.NewTask(TypeBookingsChanged, data, asynq.Queue(QueueDefault), asynq.MaxRetry(10)), nil
+	return asynq.NewTask(TypeBookingsChanged, data), []asynq.Option{asynq.Queue(QueueDefault), asynq.MaxRetry(10)}, nil
 }
 
 // AccountSyncPayload names the account to reconcile.
@@ -119,13 +120,14 @@ type Enqueuer struct{ client *asynq.Client }
 // NewEnqueuer wraps an asynq client.
 func NewEnqueuer(c *asynq.Client) *Enqueuer { return &Enqueuer{client: c} }
 
-// BookingsChanged enqueues the fan-out for a committed change.
+// BookingsChanged enqueues the fan-out for a committed change, carrying
+// ctx's trace context (the operation that committed it).
 func (e *Enqueuer) BookingsChanged(ctx context.Context, p BookingsChangedPayload) error {
-	t, err := NewBookingsChangedTask(p)
+	t, opts, err := NewBookingsChangedTask(p)
 	if err != nil {
 		return err
 	}
-	if _, err := e.client.EnqueueContext(ctx, t); err != nil {
+	if _, err := enqueue(ctx, e.client, t, opts...); err != nil {
 		return fmt.Errorf("tasks: enqueue %s: %w", t.Type(), err)
 	}
 	return nil
