@@ -47,9 +47,6 @@ async function open(email: string, path: string): Promise<ConsolePage> {
   const cp = await openConsole(browser);
   pages.push(cp);
   await signIn(cp.page, cs, email, path);
-  // Right after signing in the console shows an empty page (a shared router
-  // issue, reported); loading the address again shows it.
-  await cp.page.goto(cs.url + path);
   await cp.page.getByRole('heading', { level: 1 }).waitFor();
   return cp;
 }

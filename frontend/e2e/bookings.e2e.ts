@@ -81,9 +81,6 @@ test('Google linked for fiona: create, see, edit and cancel a booking; bulk acti
 
 async function flow(page: Page, errors: string[]) {
   await signIn(page, cs, SCHEDULER, '/bookings/new');
-  // Right after signing in the shell's outlet stays empty (a shared router
-  // issue, reported); a fresh load shows the page.
-  await page.goto(`${cs.url}/bookings/new`);
   await page.getByRole('heading', { name: 'New booking' }).waitFor();
   const tomorrow = helsinkiDate(1);
   const title = `E2E weekly visit ${Date.now() % 100000}`;
@@ -136,6 +133,15 @@ async function flow(page: Page, errors: string[]) {
   await page.getByRole('link', { name: 'Leak repair — Vallila' }).first().waitFor();
   await screenshot(page, 'bookings-list');
   expect(await a11yViolations(page)).toEqual([]);
+
+  // It is on the calendar (tomorrow: next week's when today is Sunday).
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Calendar', exact: true }).click();
+  await page.locator('.calsync-calendar[data-state="ready"]').waitFor();
+  if (new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Helsinki', weekday: 'short' }).format(new Date()) === 'Sun') {
+    await page.getByRole('button', { name: 'Next week' }).click();
+  }
+  await page.getByRole('link', { name: new RegExp(title) }).first().waitFor();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Bookings', exact: true }).click();
 
   // Edit the title: Google follows.
   await page.goto(`${cs.url}/bookings/${id}`);

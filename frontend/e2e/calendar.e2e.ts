@@ -68,14 +68,9 @@ function hexToRgb(hex: string): string {
   return `rgb(${r}, ${g}, ${b})`;
 }
 
-/**
- * openCalendar signs in and opens the calendar. The reload works around a
- * shell issue: right after signing in, the first page's outlet stays empty
- * until the next navigation (reported to the lead).
- */
+/** openCalendar signs in and opens the calendar. */
 async function openCalendar(page: Page, email = ADMIN) {
   await signIn(page, cs, email, '/calendar');
-  await page.reload();
   await calendarReady(page);
 }
 

@@ -26,10 +26,7 @@ beforeAll(async () => {
   // The embedded demo starts with both providers on; the admin turns Google on here.
   const gql = await api(cs, ADMIN);
   await gql('mutation { updateProviderConfig(input: { provider: GOOGLE, enabled: false }) { id } }');
-  await signIn(admin.page, cs, ADMIN);
-  // A full load: right after signing in on a deep link the page stays
-  // empty until reloaded (a shared router issue, reported).
-  await admin.page.goto(cs.url + '/settings');
+  await signIn(admin.page, cs, ADMIN, '/settings');
 });
 afterAll(async () => {
   await admin?.context.close();
