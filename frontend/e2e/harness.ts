@@ -140,6 +140,8 @@ export async function openConsole(browser: Browser, opts: { viewport?: { width: 
     isMobile: opts.viewport === phone,
     hasTouch: opts.viewport === phone,
   });
+  // Generous waits: a 2-core CI machine runs two of these files at once.
+  context.setDefaultTimeout(60_000);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (m) => {
@@ -242,7 +244,7 @@ export async function emulator<T = any>(cs: Calsync, method: string, path: strin
 }
 
 /** until polls fn until it returns a truthy value (or throws after the timeout). */
-export async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+export async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 45_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
