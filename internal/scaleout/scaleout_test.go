@@ -26,7 +26,9 @@ import (
 
 	coderws "github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
+	"github.com/redis/go-redis/v9"
 
+	"calsync/internal/domain"
 	"calsync/internal/testenv"
 )
 
@@ -37,21 +39,24 @@ const (
 	// bookings after the last change.
 	convergeDeadline = 120 * time.Second
 	password         = "scale-out password 42"
+	// providerLatency is added to every call to the emulated providers.
+	providerLatency = 100 * time.Millisecond
 )
 
 // TestScaleOut runs Calsync as it is deployed: two API processes (each
 // also a worker, as `serve` is) and two `calsync worker` processes on one
 // PostgreSQL database and one Redis, against a standalone `calsync
-// emulate`. Bookings are created, changed, moved and cancelled through
-// both APIs in turn while worker W1 is SIGKILLed mid-stream and Redis is
-// restarted empty; then every fieldworker's Google calendar must equal
-// the bookings they host — no duplicate, nothing missing, cancelled ones
-// gone — and the time to converge is logged. A bookingChanged
-// subscription on API B hears bookings created through API A, before and
-// after the Redis restart.
+// emulate`. Six fieldworkers link their Google calendars, three of them
+// their Outlook calendars too. Bookings are created, changed, moved and
+// cancelled through both APIs in turn while worker W1 is SIGKILLed
+// mid-stream and Redis is restarted empty; then every linked calendar
+// must show exactly the bookings its fieldworker hosts — no duplicate,
+// nothing missing, cancelled ones gone — and the time to converge is
+// logged. A bookingChanged subscription on API B hears bookings created
+// through API A, before and after the Redis restart.
 //
-// It takes about a minute and a half plus the build, so it runs apart
-// from make test: CALSYNC_SCALEOUT=1 (make test-scaleout, from .ci/run).
+// It takes about a minute plus the build, so it runs apart from make
+// test: CALSYNC_SCALEOUT=1 (make test-scaleout, from .ci/run).
 func TestScaleOut(t *testing.T) {
 	if os.Getenv("CALSYNC_SCALEOUT") != "1" {
 		t.Skip("set CALSYNC_SCALEOUT=1 (make test-scaleout)")
@@ -136,7 +141,11 @@ func TestScaleOut(t *testing.T) {
 	api := func(i int) *gqlClient { return admin[[]string{"A", "B"}[i%2]] }
 
 	// Fieldworkers, each with a Google account linked through consent.
-	type fieldworker struct{ id, email string }
+	// fws are the linked calendars: a fieldworker at a provider.
+	type fieldworker struct {
+		id, email string
+		provider  domain.Provider
+	}
 	var fws []fieldworker
 	for i := range fieldworkers {
 		email := fmt.Sprintf("fw%d@scale.test", i)
@@ -144,14 +153,23 @@ func TestScaleOut(t *testing.T) {
 		api(i).must(t, `mutation($in:CreateUserWithPasswordInput!){createUser(input:$in){id}}`, map[string]any{"in": map[string]any{
 			"user": map[string]any{"email": email, "name": fmt.Sprintf("Fieldworker %d", i), "role": "FIELDWORKER"}, "password": password,
 		}}, &cu)
-		fws = append(fws, fieldworker{cu.CreateUser.ID, email})
 		control(t, emu, http.MethodPost, "/_emulator/google/accounts", map[string]any{"email": email, "name": email}, nil)
 		fc := signIn(t, []string{apiA, apiB}[i%2], email)
-		var start struct{ StartCalendarLink struct{ URL string } }
-		fc.must(t, `mutation{startCalendarLink(provider:GOOGLE){url}}`, nil, &start)
-		page := testenv.Kits[0].Consent(t, nil, testenv.NewBrowser(), start.StartCalendarLink.URL, email, true)
-		if testenv.Title(page) != "Calendar linked" {
-			t.Fatalf("link %s: %d %s", email, page.Status, page.Body)
+		kits := []testenv.ProviderKit{testenv.Kits[0]}
+		if i%2 == 0 {
+			// Half of them link their Outlook calendar too.
+			control(t, emu, http.MethodPost, "/_emulator/microsoft/users", map[string]any{"userPrincipalName": email, "displayName": email}, nil)
+			kits = append(kits, outlookKit(emu))
+		}
+		for _, k := range kits {
+			var start struct{ StartCalendarLink struct{ URL string } }
+			fc.must(t, `mutation($p:Provider!){startCalendarLink(provider:$p){url}}`, map[string]any{"p": string(k.Provider)}, &start)
+			page := k.Consent(t, nil, testenv.NewBrowser(), start.StartCalendarLink.URL, email, true)
+			if testenv.Title(page) != "Calendar linked" {
+				t.Fatalf("link %s at %s: %d %s", email, k.Provider, page.Status, page.Body)
+			}
+			fw := fieldworker{cu.CreateUser.ID, email, k.Provider}
+			fws = append(fws, fw)
 		}
 	}
 
@@ -242,10 +260,18 @@ func TestScaleOut(t *testing.T) {
 		}
 		wg.Wait()
 	}
+	// Provider calls take what Google's take, so syncs are in flight
+	// whenever the workload pauses.
+	for _, p := range []string{"google", "microsoft"} {
+		control(t, emu, http.MethodPost, "/_emulator/"+p+"/faults", map[string]any{"latency": int64(providerLatency)}, nil)
+	}
 	storm := time.Now()
-	round(0, 60)
-	t.Log("SIGKILL worker W1 while the first 60 changes sync")
+	first := make(chan struct{})
+	go func() { defer close(first); round(0, 60) }()
+	n := tasksHeldBy(t, redisPort, procs["W1"].cmd.Process.Pid, first)
+	t.Logf("SIGKILL worker W1 mid-stream, while asynq shows it running %d task(s)", n)
 	procs["W1"].stop(syscall.SIGKILL)
+	<-first
 	round(60, 100)
 	t.Log("Redis stops")
 	redis.stop(syscall.SIGKILL)
@@ -269,14 +295,18 @@ func TestScaleOut(t *testing.T) {
 		want := desired(t, admin["B"], day)
 		diff = ""
 		for _, fw := range fws {
-			if d := compare(want[fw.id], googleEvents(t, emu, fw.email)); d != "" {
-				diff += fmt.Sprintf("%s (%s):\n%s", fw.email, fw.id, d)
+			got := googleEvents(t, emu, fw.email)
+			if fw.provider == domain.ProviderMicrosoft {
+				got = outlookEvents(t, emu, fw.email)
+			}
+			if d := compare(want[fw.id], got); d != "" {
+				diff += fmt.Sprintf("%s at %s (user %s):\n%s", fw.email, fw.provider, fw.id, d)
 			}
 		}
 		if diff == "" {
 			total := 0
-			for _, w := range want {
-				total += len(w)
+			for _, fw := range fws {
+				total += len(want[fw.id])
 			}
 			t.Logf("converged %v after the last change (%v after Redis came back); %d events in %d calendars",
 				time.Since(lastChange).Round(10*time.Millisecond), time.Since(redisBack).Round(10*time.Millisecond), total, len(fws))
@@ -292,6 +322,41 @@ func TestScaleOut(t *testing.T) {
 	probe = create(admin["A"], "Subscription probe after the restart", day.Add(time.Hour), fws[1].id)
 	sub.expect(t, "after the Redis restart", probe)
 	t.Logf("whole run %v", time.Since(began).Round(100*time.Millisecond))
+}
+
+// tasksHeldBy waits until asynq's record of the worker with process id
+// pid shows it running a task (its heartbeat writes that every 5 s) and
+// returns how many; it fails the test if none shows within 10 s of done
+// closing.
+func tasksHeldBy(t *testing.T, redisPort, pid int, done <-chan struct{}) int {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", redisPort)})
+	defer rdb.Close()
+	ctx := context.Background()
+	var deadline <-chan time.Time
+	for {
+		keys, err := rdb.Keys(ctx, "asynq:workers:*").Result()
+		if err != nil {
+			t.Fatalf("redis: %v", err)
+		}
+		for _, k := range keys {
+			if strings.Contains(k, fmt.Sprintf(":%d:", pid)) {
+				if n, _ := rdb.HLen(ctx, k).Result(); n > 0 {
+					return int(n)
+				}
+			}
+		}
+		select {
+		case <-done:
+			if deadline == nil {
+				deadline = time.After(10 * time.Second)
+			}
+			done = nil
+		case <-deadline:
+			t.Fatalf("worker (pid %d) was never seen running a task", pid)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // entry is what one booking's event shows.
@@ -360,6 +425,70 @@ func googleEvents(t *testing.T, emu, email string) map[string][]entry {
 		}
 	}
 	return got
+}
+
+// outlookEvents is googleEvents for the user's Outlook calendars.
+func outlookEvents(t *testing.T, emu, email string) map[string][]entry {
+	t.Helper()
+	var u struct{ Calendars []struct{ ID string } }
+	control(t, emu, http.MethodGet, "/_emulator/microsoft/users/"+url.PathEscape(email), nil, &u)
+	got := map[string][]entry{}
+	for _, cal := range u.Calendars {
+		var evs struct {
+			Value []struct {
+				Subject                       string
+				IsCancelled                   bool
+				Start, End                    struct{ DateTime, TimeZone string }
+				SingleValueExtendedProperties []struct{ ID, Value string }
+			}
+		}
+		control(t, emu, http.MethodGet, "/_emulator/microsoft/users/"+url.PathEscape(email)+"/calendars/"+url.PathEscape(cal.ID)+"/events", nil, &evs)
+		for _, ev := range evs.Value {
+			if ev.IsCancelled {
+				continue
+			}
+			id := ""
+			for _, p := range ev.SingleValueExtendedProperties {
+				if strings.HasSuffix(p.ID, " Name calsyncBooking") {
+					id = p.Value
+				}
+			}
+			got[id] = append(got[id], entry{ev.Subject, graphTime(t, ev.Start.DateTime, ev.Start.TimeZone), graphTime(t, ev.End.DateTime, ev.End.TimeZone)})
+		}
+	}
+	return got
+}
+
+// graphTime reads a Graph dateTimeTimeZone as UTC RFC 3339.
+func graphTime(t *testing.T, dt, tz string) string {
+	t.Helper()
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		t.Fatalf("outlook time zone %q: %v", tz, err)
+	}
+	at, err := time.ParseInLocation("2006-01-02T15:04:05.9999999", dt, loc)
+	if err != nil {
+		t.Fatalf("outlook time %q: %v", dt, err)
+	}
+	return at.UTC().Format(time.RFC3339)
+}
+
+// outlookKit is testenv's Microsoft kit for a standalone emulator: the
+// consent page's account is found through the control API.
+func outlookKit(emu string) testenv.ProviderKit {
+	k := testenv.Kits[1]
+	k.Fill = func(t testing.TB, _ *testenv.Env, f *testenv.Form, email string, calendar bool) (string, string) {
+		var u struct{ ID string }
+		control(t.(*testing.T), emu, http.MethodGet, "/_emulator/microsoft/users/"+url.PathEscape(email), nil, &u)
+		f.Set("account", u.ID)
+		for _, s := range f.Options["scope"] {
+			if strings.Contains(s, "Calendars.ReadWrite") {
+				f.Check("scope", s)
+			}
+		}
+		return "action", "accept"
+	}
+	return k
 }
 
 // compare lists how a calendar (got) differs from the bookings it should
