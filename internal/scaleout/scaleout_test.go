@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -140,24 +141,25 @@ func TestScaleOut(t *testing.T) {
 	admin := map[string]*gqlClient{"A": signIn(t, apiA, "admin@scale.test"), "B": signIn(t, apiB, "admin@scale.test")}
 	api := func(i int) *gqlClient { return admin[[]string{"A", "B"}[i%2]] }
 
-	// Fieldworkers, each with a Google account linked through consent.
-	// fws are the linked calendars: a fieldworker at a provider.
+	// Fieldworkers, each linking a Google account through consent, every
+	// other one an Outlook account too; fws are the linked calendars.
 	type fieldworker struct {
 		id, email string
 		provider  domain.Provider
 	}
 	var fws []fieldworker
+	var hosts []string
 	for i := range fieldworkers {
 		email := fmt.Sprintf("fw%d@scale.test", i)
 		var cu struct{ CreateUser struct{ ID string } }
 		api(i).must(t, `mutation($in:CreateUserWithPasswordInput!){createUser(input:$in){id}}`, map[string]any{"in": map[string]any{
 			"user": map[string]any{"email": email, "name": fmt.Sprintf("Fieldworker %d", i), "role": "FIELDWORKER"}, "password": password,
 		}}, &cu)
+		hosts = append(hosts, cu.CreateUser.ID)
 		control(t, emu, http.MethodPost, "/_emulator/google/accounts", map[string]any{"email": email, "name": email}, nil)
 		fc := signIn(t, []string{apiA, apiB}[i%2], email)
 		kits := []testenv.ProviderKit{testenv.Kits[0]}
 		if i%2 == 0 {
-			// Half of them link their Outlook calendar too.
 			control(t, emu, http.MethodPost, "/_emulator/microsoft/users", map[string]any{"userPrincipalName": email, "displayName": email}, nil)
 			kits = append(kits, outlookKit(emu))
 		}
@@ -168,8 +170,7 @@ func TestScaleOut(t *testing.T) {
 			if testenv.Title(page) != "Calendar linked" {
 				t.Fatalf("link %s at %s: %d %s", email, k.Provider, page.Status, page.Body)
 			}
-			fw := fieldworker{cu.CreateUser.ID, email, k.Provider}
-			fws = append(fws, fw)
+			fws = append(fws, fieldworker{cu.CreateUser.ID, email, k.Provider})
 		}
 	}
 
@@ -183,7 +184,7 @@ func TestScaleOut(t *testing.T) {
 		}}, &out)
 		return out.CreateBooking.ID
 	}
-	probe := create(admin["A"], "Subscription probe", day, fws[0].id)
+	probe := create(admin["A"], "Subscription probe", day, hosts[0])
 	sub.expect(t, "before the Redis restart", probe)
 
 	// The workload: operations over bookings, through API A and API B in
@@ -191,7 +192,15 @@ func TestScaleOut(t *testing.T) {
 	// changes stay in order. The chaos happens between rounds, while the
 	// syncs of the previous rounds still run.
 	seed := uint64(time.Now().UnixNano())
-	t.Logf("workload seed %d", seed)
+	if s := os.Getenv("CALSYNC_RANDOM_SEED"); s != "" {
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("CALSYNC_RANDOM_SEED: %v", err)
+		}
+	}
+	// The seed picks the same operations again; their interleaving with
+	// the syncs and the chaos differs from run to run.
+	t.Logf("workload seed %d (CALSYNC_RANDOM_SEED)", seed)
 	const lanes = 4
 	rngs := make([]*mrand.Rand, lanes)
 	for i := range rngs {
@@ -214,7 +223,7 @@ func TestScaleOut(t *testing.T) {
 			}
 		}
 		at := day.Add(time.Duration(rng.IntN(14*24)) * time.Hour)
-		host := fws[rng.IntN(len(fws))].id
+		host := hosts[rng.IntN(len(hosts))]
 		var r response
 		switch k := rng.IntN(10); {
 		case len(live) < 5 || k < 4:
@@ -248,6 +257,8 @@ func TestScaleOut(t *testing.T) {
 		}
 	}
 	round := func(from, to int) {
+		began := time.Now()
+		defer func() { t.Logf("operations %d–%d took %v", from, to-1, time.Since(began).Round(10*time.Millisecond)) }()
 		var wg sync.WaitGroup
 		for lane := range lanes {
 			wg.Add(1)
@@ -289,7 +300,8 @@ func TestScaleOut(t *testing.T) {
 		t.Fatalf("%d operations failed:\n%s", len(opErrs), strings.Join(opErrs, "\n"))
 	}
 
-	// Converge: every fieldworker's calendar equals the bookings they host.
+	// Converge: every linked calendar shows the bookings its fieldworker
+	// hosts.
 	var diff string
 	for {
 		want := desired(t, admin["B"], day)
@@ -319,7 +331,7 @@ func TestScaleOut(t *testing.T) {
 	}
 
 	// The subscription opened before the restart still hears API A.
-	probe = create(admin["A"], "Subscription probe after the restart", day.Add(time.Hour), fws[1].id)
+	probe = create(admin["A"], "Subscription probe after the restart", day.Add(time.Hour), hosts[1])
 	sub.expect(t, "after the Redis restart", probe)
 	t.Logf("whole run %v", time.Since(began).Round(100*time.Millisecond))
 }
