@@ -184,7 +184,8 @@ func TestScaleOut(t *testing.T) {
 		}}, &out)
 		return out.CreateBooking.ID
 	}
-	probe := create(admin["A"], "Subscription probe", day, hosts[0])
+	firstProbe := create(admin["A"], "Subscription probe", day, hosts[0])
+	probe := firstProbe
 	sub.expect(t, "before the Redis restart", probe)
 
 	// The workload: operations over bookings, through API A and API B in
@@ -303,8 +304,9 @@ func TestScaleOut(t *testing.T) {
 	// Converge: every linked calendar shows the bookings its fieldworker
 	// hosts.
 	var diff string
+	var want map[string]map[string]entry
 	for {
-		want := desired(t, admin["B"], day)
+		want = desired(t, admin["B"], day)
 		diff = ""
 		for _, fw := range fws {
 			got := googleEvents(t, emu, fw.email)
@@ -328,6 +330,28 @@ func TestScaleOut(t *testing.T) {
 			t.Fatalf("calendars did not converge within %v of the last change:\n%s", convergeDeadline, diff)
 		}
 		time.Sleep(500 * time.Millisecond)
+	}
+
+	// The check would have seen a duplicate: a copy of the first probe's
+	// event, added at the provider.
+	var acct struct {
+		Calendars []struct {
+			ID      string
+			Primary bool
+		}
+	}
+	control(t, emu, http.MethodGet, "/_emulator/google/accounts/"+url.PathEscape(fws[0].email), nil, &acct)
+	w := want[hosts[0]][firstProbe]
+	for _, cal := range acct.Calendars {
+		if cal.Primary {
+			control(t, emu, http.MethodPost, "/_emulator/google/calendars/"+url.PathEscape(cal.ID)+"/events", map[string]any{
+				"summary": w.title, "start": map[string]any{"dateTime": w.start}, "end": map[string]any{"dateTime": w.end},
+				"extendedProperties": map[string]any{"private": map[string]string{"calsyncBooking": firstProbe}},
+			}, nil)
+		}
+	}
+	if d := compare(want[hosts[0]], googleEvents(t, emu, fws[0].email)); !strings.Contains(d, "booking "+firstProbe+" has 2 events") {
+		t.Fatalf("a duplicate event added at the provider went unseen; the comparison says %q", d)
 	}
 
 	// The subscription opened before the restart still hears API A.
