@@ -7,7 +7,7 @@ PKG       := ./...
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/0
 
-.PHONY: run build console generate check-generated vet test test-go test-console bench-console test-race clean
+.PHONY: run build console generate check-generated vet test test-go test-console test-scaleout bench-console test-race clean
 
 ## run: start Calsync on http://localhost:8080 with SQLite in ./data, an
 ## in-process Redis and a seeded demo organization (the console is built
@@ -66,6 +66,14 @@ test-console: console
 	cd frontend && npx tsc -b && npx vitest run
 	$(GO) build -o bin/calsync ./cmd/calsync
 	cd frontend && CALSYNC_BIN=$(CURDIR)/bin/calsync npx vitest run --config vitest.e2e.config.ts
+
+## test-scaleout: the real binary scaled out — two API processes and two
+## workers on PostgreSQL and a redis-server of the test's own, against a
+## standalone emulator, through a worker's SIGKILL and a Redis restart;
+## every calendar must converge (about 2 minutes; CI runs it after make test).
+test-scaleout:
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" CALSYNC_SCALEOUT=1 \
+		$(GO) test -count=1 -v -timeout 10m -run TestScaleOut ./internal/scaleout/
 
 ## bench-console: the calendar's render time for a week of 100 fieldworkers
 ## × 20 bookings in headless Chromium (target: under 1 s from the data's
