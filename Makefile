@@ -49,7 +49,7 @@ vet:
 
 ## test: everything — generation drift, vet, and all tests against SQLite
 ## and the real PostgreSQL and Redis named by DATABASE_URL / REDIS_URL.
-test: check-generated vet test-go test-console
+test: check-generated vet test-go test-console test-scaleout
 
 # The emulators run under the race detector (their state is shared by
 # concurrent requests); everything else runs plainly. One go test -json
@@ -70,7 +70,7 @@ test-console: console
 ## test-scaleout: the real binary scaled out — two API processes and two
 ## workers on PostgreSQL and a redis-server of the test's own, against a
 ## standalone emulator, through a worker's SIGKILL and a Redis restart;
-## every calendar must converge (about 2 minutes; CI runs it after make test).
+## every calendar must converge (about 2 minutes; the last part of make test).
 test-scaleout:
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" CALSYNC_SCALEOUT=1 \
 		$(GO) test -count=1 -v -timeout 10m -run TestScaleOut ./internal/scaleout/
