@@ -318,3 +318,67 @@ func TestJSONLogCarriesRequestID(t *testing.T) {
 		t.Fatalf("no \"not ready\" line in:\n%s", buf.String())
 	}
 }
+
+// TestMicrosoftProviderMetrics: Graph calls made through the Microsoft
+// SDK are counted like Google's, by the templated operation (no user,
+// calendar or event id, no email) and the status — the token exchange
+// and the event writes of a push.
+func TestMicrosoftProviderMetrics(t *testing.T) {
+	env := testenv.New(t, testenv.SQLite)
+	if err := env.App.StartWorker(); err != nil {
+		t.Fatal(err)
+	}
+	org := env.SeedOrg(t, "msmetrics")
+	admin := env.SignIn(t, org.Admin.Email, testenv.Password)
+	kit := testenv.Kits[1]
+	admin.MustDo(t, `mutation($p:Provider!){updateProviderConfig(input:{provider:$p,enabled:true}){id}}`, map[string]any{"p": string(kit.Provider)}, nil)
+	fw := env.SignIn(t, org.Fieldworker.Email, testenv.Password)
+	kit.Link(t, env, fw, org.Fieldworker.Email)
+	sys := viewer.SystemContext(context.Background(), org.ID)
+	acct, err := env.App.Client().CalendarAccount.Query().Only(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(72 * time.Hour).Truncate(time.Hour)
+	admin.MustDo(t, `mutation CreateBooking($in:CreateBookingInput!){createBooking(input:$in){id}}`, map[string]any{"in": map[string]any{
+		"title": "Metered Outlook visit", "startAt": start.Format(time.RFC3339), "endAt": start.Add(time.Hour).Format(time.RFC3339),
+		"timeZone": "Europe/Helsinki", "hostIDs": []string{strconv.Itoa(org.Fieldworker.ID)},
+	}}, nil)
+
+	var m map[string][]series
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		evs, err := env.App.Emulators.MicrosoftEvents(org.Fieldworker.Email, acct.DestinationCalendarID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pushed := slices.ContainsFunc(evs, func(e emulator.HeldEvent) bool { return e.Title == "Metered Outlook visit" })
+		m = scrape(t, env.App.MetricsHandler())
+		if pushed && sum(find(m, "calsync_tasks_total", map[string]string{"type": tasks.TypeAccountSync, "outcome": "ok"})) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no Outlook push after 20 s (%d events): %v", len(evs), m["calsync_provider_requests_total"])
+		}
+	}
+	if got := sum(find(m, "calsync_provider_requests_total", map[string]string{"provider": "microsoft", "operation": "POST /{id}/oauth2/v2.0/token", "code": "200"})); got < 1 {
+		t.Errorf("the token exchange is not counted: %v", m["calsync_provider_requests_total"])
+	}
+	graphOK := 0.0
+	for _, s := range find(m, "calsync_provider_requests_total", map[string]string{"provider": "microsoft", "code": "200"}) {
+		if _, path, _ := strings.Cut(s.labels["operation"], " "); strings.HasPrefix(path, "/v1.0/") {
+			graphOK += s.value
+		}
+	}
+	if graphOK < 2 {
+		t.Errorf("Graph calls (calendar lookup, event writes) not counted: %v", m["calsync_provider_requests_total"])
+	}
+	if sum(find(m, "calsync_provider_request_duration_seconds_count", map[string]string{"provider": "microsoft"})) < 3 {
+		t.Errorf("Graph call durations not observed: %v", m["calsync_provider_request_duration_seconds_count"])
+	}
+	for _, s := range find(m, "calsync_provider_requests_total", map[string]string{"provider": "microsoft"}) {
+		op := s.labels["operation"]
+		if strings.Contains(op, "@") || strings.Contains(op, acct.DestinationCalendarID) || strings.Contains(op, "?") {
+			t.Errorf("a Graph operation label carries an id, email or query: %q", op)
+		}
+	}
+}

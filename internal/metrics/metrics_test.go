@@ -15,6 +15,7 @@ func TestPathTemplate(t *testing.T) {
 		{"microsoft", "/v1.0/$batch", "/v1.0/$batch"},
 		{"microsoft", "/microsoft/common/oauth2/v2.0/token", "/{id}/oauth2/v2.0/token"},
 		{"microsoft", "/graph/me", "/me"},
+		{"microsoft", "/graph/v1.0/me/calendars/AAMk==/calendarView/microsoft.graph.delta()", "/v1.0/me/calendars/{id}/calendarView/microsoft.graph.delta()"},
 		{"google", "/a/b/c/d/e/f/g/h/i/j", "/{id}/{id}/{id}/{id}/{id}/{id}/{id}/{id}/…"},
 	}
 	for _, c := range cases {

@@ -56,6 +56,8 @@ var apiWords = map[string]bool{
 	"o": true, "oauth2": true, "v1": true, "v2": true, "v2.0": true, "v1.0": true, "auth": true, "authorize": true,
 	"token": true, "revoke": true, "userinfo": true, "users": true, "me": true, "$batch": true,
 	"calendarView": true, "subscriptions": true, "organization": true, "delta": true,
+	// Graph function calls as the SDK spells them in the path.
+	"delta()": true, "microsoft.graph.delta()": true,
 }
 
 // emulatorPrefixes are the first path segments under which the
