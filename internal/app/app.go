@@ -251,7 +251,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		Observer:        a.Metrics,
 		Tracer:          a.Tracing.Provider(),
 		Queues:          a.queues,
-		Webhooks:        a.Inbound.WebhookHandler(),
+		Webhooks:        a.Metrics.Webhooks(a.Inbound.WebhookHandler()),
 		Console:         frontend.Console(),
 	})
 	return nil

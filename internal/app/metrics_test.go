@@ -372,6 +372,10 @@ func TestMicrosoftProviderMetrics(t *testing.T) {
 	if graphOK < 2 {
 		t.Errorf("Graph calls (calendar lookup, event writes) not counted: %v", m["calsync_provider_requests_total"])
 	}
+	// The subscription's validation request reached the webhook.
+	if sum(find(m, "calsync_webhook_deliveries_total", map[string]string{"provider": "microsoft", "code": "200"})) < 1 {
+		t.Errorf("the subscription's validation is not counted: %v", m["calsync_webhook_deliveries_total"])
+	}
 	if sum(find(m, "calsync_provider_request_duration_seconds_count", map[string]string{"provider": "microsoft"})) < 3 {
 		t.Errorf("Graph call durations not observed: %v", m["calsync_provider_request_duration_seconds_count"])
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,6 +52,7 @@ type Metrics struct {
 	providerReqs  *prometheus.CounterVec
 	providerTime  *prometheus.HistogramVec
 	pushLag       prometheus.Histogram
+	webhooks      *prometheus.CounterVec
 
 	names operationNames
 }
@@ -89,9 +91,12 @@ func New(src Sources) *Metrics {
 			Name: "calsync_push_lag_seconds", Help: "Time from a booking change's commit to the provider acknowledging the calendar event it changed (incremental syncs).",
 			Buckets: []float64{.1, .25, .5, 1, 2, 5, 10, 30, 60, 300, 900, 3600},
 		}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "calsync_webhook_deliveries_total", Help: "Change notifications received from providers, by provider and the status answered (202/200 handled, 403 forged, 404 unknown channel, 400 malformed, 413 too large, 503 busy).",
+		}, []string{"provider", "code"}),
 	}
 	r.MustRegister(m.httpRequests, m.httpDuration, m.operations, m.operationTime, m.tasks, m.taskTime,
-		m.providerReqs, m.providerTime, m.pushLag,
+		m.providerReqs, m.providerTime, m.pushLag, m.webhooks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&scraped{src: src, log: orDiscard(src.Logger)})
 	return m
@@ -118,6 +123,43 @@ func (m *Metrics) ObserveHTTP(route string, code int, d time.Duration) {
 		return // a websocket's lifetime is not a response time
 	}
 	m.httpDuration.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// Webhooks counts the notifications next answers at /webhooks/{provider}
+// by provider ("other" for any other path, so the label stays bounded)
+// and status code.
+func (m *Metrics) Webhooks(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		provider := "other"
+		switch strings.TrimPrefix(r.URL.Path, "/webhooks/") {
+		case "google":
+			provider = "google"
+		case "microsoft":
+			provider = "microsoft"
+		}
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		m.webhooks.WithLabelValues(provider, strconv.Itoa(rec.code)).Inc()
+	})
+}
+
+// statusRecorder remembers the status a handler answered.
+type statusRecorder struct {
+	http.ResponseWriter
+	code    int
+	written bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.written {
+		s.code, s.written = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	s.written = true
+	return s.ResponseWriter.Write(b)
 }
 
 // ObserveOperation records one GraphQL operation by the name its client

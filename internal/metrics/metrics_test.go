@@ -2,6 +2,8 @@ package metrics
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 )
 
@@ -49,4 +51,59 @@ func TestOperationNamesBounded(t *testing.T) {
 	if len(n.seen) != maxOperationNames {
 		t.Errorf("%d names kept, want %d", len(n.seen), maxOperationNames)
 	}
+}
+
+// TestWebhookDeliveries: deliveries are counted by provider and the status
+// answered; a path naming no provider counts as "other" (bounded labels).
+func TestWebhookDeliveries(t *testing.T) {
+	m := New(Sources{})
+	h := m.Webhooks(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Header.Get("X-Answer") {
+		case "forged":
+			w.WriteHeader(http.StatusForbidden)
+		case "accepted":
+			w.WriteHeader(http.StatusAccepted)
+		default:
+			_, _ = w.Write([]byte("validation-token")) // an implicit 200
+		}
+	}))
+	for _, c := range []struct{ path, answer string }{
+		{"/webhooks/google", ""}, {"/webhooks/google", "forged"}, {"/webhooks/microsoft", "accepted"},
+		{"/webhooks/microsoft", "accepted"}, {"/webhooks/evil%2Fpath", "forged"},
+	} {
+		req := httptest.NewRequest("POST", c.path, nil)
+		req.Header.Set("X-Answer", c.answer)
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	for _, c := range []struct {
+		provider, code string
+		want           float64
+	}{{"google", "200", 1}, {"google", "403", 1}, {"microsoft", "202", 2}, {"other", "403", 1}} {
+		if got := webhookCount(t, m, c.provider, c.code); got != c.want {
+			t.Errorf("deliveries{%s,%s} = %v, want %v", c.provider, c.code, got, c.want)
+		}
+	}
+}
+
+func webhookCount(t *testing.T, m *Metrics, provider, code string) float64 {
+	t.Helper()
+	families, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "calsync_webhook_deliveries_total" {
+			continue
+		}
+		for _, s := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range s.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["provider"] == provider && labels["code"] == code {
+				return s.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
 }
