@@ -65,6 +65,12 @@ func (d *DB) applyMigrations(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
+	if d.Dialect == dialect.SQLite {
+		// A file that rebuilds a table switches foreign keys off and back
+		// on; one that fails between must not hand the pool a connection
+		// that no longer enforces them.
+		defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = on")
+	}
 	if d.Dialect == dialect.Postgres {
 		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
 			return fmt.Errorf("lock: %w", err)

@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -42,13 +43,25 @@ func main() {
 	}
 }
 
+// run plans every dialect in a scratch copy of its directory and copies
+// the results back only when all succeeded: a failure leaves no dialect
+// with a migration the other lacks.
 func run(ctx context.Context, root, version, name string) error {
-	for _, d := range []string{dialect.SQLite, dialect.Postgres} {
+	scratch, err := os.MkdirTemp("", "calsync-migrations-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(scratch)
+	dialects := []string{dialect.SQLite, dialect.Postgres}
+	for _, d := range dialects {
 		sub, err := migrations.Subdir(d)
 		if err != nil {
 			return err
 		}
-		dir, err := migrate.NewLocalDir(filepath.Join(root, sub))
+		if err := os.CopyFS(filepath.Join(scratch, sub), os.DirFS(filepath.Join(root, sub))); err != nil {
+			return err
+		}
+		dir, err := migrate.NewLocalDir(filepath.Join(scratch, sub))
 		if err != nil {
 			return err
 		}
@@ -60,6 +73,27 @@ func run(ctx context.Context, root, version, name string) error {
 		done()
 		if err != nil {
 			return err
+		}
+	}
+	for _, d := range dialects {
+		sub, _ := migrations.Subdir(d)
+		entries, err := os.ReadDir(filepath.Join(scratch, sub))
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			b, err := os.ReadFile(filepath.Join(scratch, sub, e.Name()))
+			if err != nil {
+				return err
+			}
+			dst := filepath.Join(root, sub, e.Name())
+			if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, b) {
+				continue
+			}
+			if err := os.WriteFile(dst, b, 0o644); err != nil {
+				return err
+			}
+			fmt.Println("wrote", dst)
 		}
 	}
 	return nil
