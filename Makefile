@@ -33,9 +33,14 @@ frontend/dist/app/index.html: node_modules/.package-lock.json $(CONSOLE_SOURCES)
 ## console: build the admin console (embedded by the next go build).
 console: frontend/dist/app/index.html
 
-## generate: regenerate ent, gqlgen and the console's GraphQL types (committed).
+## generate: regenerate ent, the schema migration for what ent/schema changed
+## (named by MIGRATION; planned on an in-memory SQLite and a scratch
+## database on the PostgreSQL server of DATABASE_URL), gqlgen and the
+## console's GraphQL types (all committed).
+MIGRATION ?= changes
 generate: node_modules/.package-lock.json
 	cd ent && $(GO) run -mod=mod entc.go
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" $(GO) run ./internal/store/migrations/gen -name $(MIGRATION)
 	$(GO) tool gqlgen generate --config gqlgen.yml
 	cd frontend && npx graphql-codegen --config codegen.ts --silent
 

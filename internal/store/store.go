@@ -23,7 +23,6 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"calsync/ent"
-	"calsync/ent/migrate"
 	_ "calsync/ent/runtime" // registers privacy policies and hooks: without it nothing is enforced
 )
 
@@ -175,18 +174,6 @@ func SQLiteDSN(path string) string {
 		path = "file:" + path
 	}
 	return path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_txlock=immediate"
-}
-
-// Migrate brings the schema up to date. It only adds: columns and tables
-// are never dropped automatically.
-func (d *DB) Migrate(ctx context.Context) error {
-	if err := d.Client.Schema.Create(ctx, migrate.WithForeignKeys(true)); err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
-	}
-	if err := d.repairOffsetTimes(ctx); err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
-	}
-	return nil
 }
 
 // Close closes the client and the pool.
