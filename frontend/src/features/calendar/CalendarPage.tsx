@@ -276,7 +276,9 @@ export function CalendarPage() {
           buttonText={buttonText}
           buttonHints={buttonHints}
           views={views}
-          height="auto"
+          // On a phone the grid gets a height of its own, so it opens
+          // scrolled to the working day (scrollTime) instead of midnight.
+          height={initialView === 'timeGridDay' ? '75vh' : 'auto'}
           contentHeight={undefined}
           scrollTime="07:00:00"
           nowIndicator
