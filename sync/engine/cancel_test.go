@@ -55,7 +55,9 @@ func (f *fixture) lastRunID(t *testing.T) int {
 // waitRun waits for a run of kind newer than after to succeed.
 func (f *fixture) waitRun(t *testing.T, what string, kind syncrun.Kind, after int) *ent.SyncRun {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	// Generous: a retry waits its backoff (1 s, 2 s, …) and may be postponed
+	// while another run holds the account.
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		run, err := f.env.App.Client().SyncRun.Query().
 			Where(syncrun.AccountID(f.account.ID), syncrun.IDGT(after), syncrun.KindEQ(kind), syncrun.StateEQ(syncrun.StateSUCCEEDED)).
