@@ -16,12 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"calsync/ent/syncrun"
 	"calsync/internal/app"
 	"calsync/internal/config"
 	"calsync/internal/logging"
 	"calsync/internal/testenv"
-	"calsync/internal/viewer"
 	"calsync/sync/emulator"
 	"calsync/sync/tasks"
 )
@@ -105,31 +103,8 @@ func TestMetricsAfterASync(t *testing.T) {
 	if err := env.App.StartWorker(); err != nil {
 		t.Fatal(err)
 	}
-	org := env.SeedOrg(t, "metrics")
-	admin := env.SignIn(t, org.Admin.Email, testenv.Password)
-	kit := testenv.Kits[0]
-	admin.MustDo(t, `mutation($p:Provider!){updateProviderConfig(input:{provider:$p,enabled:true}){id}}`, map[string]any{"p": string(kit.Provider)}, nil)
-	fw := env.SignIn(t, org.Fieldworker.Email, testenv.Password)
-	kit.Link(t, env, fw, org.Fieldworker.Email)
-	sys := viewer.SystemContext(context.Background(), org.ID)
-	acct, err := env.App.Client().CalendarAccount.Query().Only(sys)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	// The initial sync first, so the booking below is an incremental push.
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(25 * time.Millisecond) {
-		n, err := env.App.Client().SyncRun.Query().Where(syncrun.KindEQ(syncrun.KindINITIAL), syncrun.StateEQ(syncrun.StateSUCCEEDED)).Count(sys)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no initial sync after 15 s")
-		}
-	}
+	l := linkFieldworker(t, env, testenv.Kits[0], "metrics")
+	org, admin, acct, sys := l.org, l.admin, l.acct, l.sys
 
 	start := time.Now().Add(48 * time.Hour).Truncate(time.Hour)
 	admin.MustDo(t, `mutation CreateBooking($in:CreateBookingInput!){createBooking(input:$in){id}}`, map[string]any{"in": map[string]any{
@@ -328,17 +303,8 @@ func TestMicrosoftProviderMetrics(t *testing.T) {
 	if err := env.App.StartWorker(); err != nil {
 		t.Fatal(err)
 	}
-	org := env.SeedOrg(t, "msmetrics")
-	admin := env.SignIn(t, org.Admin.Email, testenv.Password)
-	kit := testenv.Kits[1]
-	admin.MustDo(t, `mutation($p:Provider!){updateProviderConfig(input:{provider:$p,enabled:true}){id}}`, map[string]any{"p": string(kit.Provider)}, nil)
-	fw := env.SignIn(t, org.Fieldworker.Email, testenv.Password)
-	kit.Link(t, env, fw, org.Fieldworker.Email)
-	sys := viewer.SystemContext(context.Background(), org.ID)
-	acct, err := env.App.Client().CalendarAccount.Query().Only(sys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := linkFieldworker(t, env, testenv.Kits[1], "msmetrics")
+	org, admin, acct := l.org, l.admin, l.acct
 	start := time.Now().Add(72 * time.Hour).Truncate(time.Hour)
 	admin.MustDo(t, `mutation CreateBooking($in:CreateBookingInput!){createBooking(input:$in){id}}`, map[string]any{"in": map[string]any{
 		"title": "Metered Outlook visit", "startAt": start.Format(time.RFC3339), "endAt": start.Add(time.Hour).Format(time.RFC3339),

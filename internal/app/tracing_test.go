@@ -17,11 +17,9 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
-	"calsync/ent/syncrun"
 	"calsync/internal/config"
 	"calsync/internal/logging"
 	"calsync/internal/testenv"
-	"calsync/internal/viewer"
 	"calsync/sync/emulator"
 	"calsync/sync/tasks"
 )
@@ -43,30 +41,8 @@ func TestTraceOfABooking(t *testing.T) {
 	if err := env.App.StartWorker(); err != nil {
 		t.Fatal(err)
 	}
-	org := env.SeedOrg(t, "traced")
-	admin := env.SignIn(t, org.Admin.Email, testenv.Password)
-	kit := testenv.Kits[0]
-	admin.MustDo(t, `mutation($p:Provider!){updateProviderConfig(input:{provider:$p,enabled:true}){id}}`, map[string]any{"p": string(kit.Provider)}, nil)
-	fw := env.SignIn(t, org.Fieldworker.Email, testenv.Password)
-	kit.Link(t, env, fw, org.Fieldworker.Email)
-	sys := viewer.SystemContext(context.Background(), org.ID)
-	acct, err := env.App.Client().CalendarAccount.Query().Only(sys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The initial sync first, so the booking is pushed by its own trace.
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(25 * time.Millisecond) {
-		n, err := env.App.Client().SyncRun.Query().Where(syncrun.KindEQ(syncrun.KindINITIAL), syncrun.StateEQ(syncrun.StateSUCCEEDED)).Count(sys)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no initial sync after 15 s")
-		}
-	}
+	l := linkFieldworker(t, env, testenv.Kits[0], "traced")
+	org, admin, acct := l.org, l.admin, l.acct
 
 	const title, customer = "Traced visit", "Customer Tracy"
 	start := time.Now().Add(48 * time.Hour).Truncate(time.Hour)
