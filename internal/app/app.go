@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -378,24 +379,34 @@ func (a *App) startRelay() (stop func()) {
 	wake := func(ctx context.Context, reqs ...engine.SyncRequest) error {
 		return tasks.WakeSyncs(ctx, a.Queue, a.inspector, "", 0, reqs...)
 	}
-	go func() {
-		defer close(done)
-		t := time.NewTicker(relayEvery)
+	var loops sync.WaitGroup
+	loops.Go(func() {
+		// Fresh planner statistics as the tables grow (SQLite), on a
+		// ticker of its own: an ANALYZE must not hold up the relay.
+		t := time.NewTicker(optimizeEvery)
 		defer t.Stop()
-		var lastWarn time.Time
-		lastOptimize := time.Now()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
 			}
-			if time.Since(lastOptimize) >= optimizeEvery {
-				// Fresh planner statistics as the tables grow (SQLite).
-				lastOptimize = time.Now()
-				if err := a.DB.Optimize(ctx); err != nil && ctx.Err() == nil {
-					a.Log.Warn("refresh query statistics", slog.Any("error", err))
-				}
+			if err := a.DB.Optimize(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Warn("refresh query statistics", slog.Any("error", err))
+			}
+		}
+	})
+	go func() {
+		defer close(done)
+		defer loops.Wait()
+		t := time.NewTicker(relayEvery)
+		defer t.Stop()
+		var lastWarn time.Time
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
 			}
 			fanned, woken, err := engine.Relay(ctx, a.DB.Client, a.now(), relayAfter, wake)
 			switch {

@@ -210,10 +210,10 @@ func TestTracingOffExportsNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Off (no endpoint) nothing is installed at all: a collector the app is
+	// never told about cannot tell, so only Enabled is checked there
+	// (internal/tracing's TestOffInstallsNothing covers the rest).
 	run("")
-	if n := posts.Load(); n != 0 {
-		t.Fatalf("with tracing off the collector got %d exports", n)
-	}
 	run(collector.URL + "/v1/traces")
 	if posts.Load() == 0 {
 		t.Fatal("with an endpoint the collector got no spans")

@@ -150,10 +150,10 @@ func getParams(r *http.Request) (*graphql.RawParams, *requestError) {
 		}
 	}
 	if err := objectParam(raw, "variables", &p.Variables); err != nil {
-		return nil, badParams("variables must be a JSON object")
+		return nil, err
 	}
 	if err := objectParam(raw, "extensions", &p.Extensions); err != nil {
-		return nil, badParams("extensions must be a JSON object")
+		return nil, err
 	}
 	return p, nil
 }
