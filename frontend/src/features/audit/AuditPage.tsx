@@ -6,8 +6,7 @@ import { PageHeader, QueryState } from '@/components';
 import { useViewer } from '@/features/auth';
 import { AuditEventItem, matches, readEvent } from './AuditEventItem';
 
-// The page size is written into the query: the server refuses Int
-// variables in GET requests (urql sends queries as GET), see the report.
+// The page size is fixed, so it is written into the query.
 const AuditPageQuery = graphql(`
   query AuditPage($after: Cursor) {
     auditEvents(first: 30, after: $after) {

@@ -10,7 +10,7 @@ import { BookingForm } from './components/BookingForm';
 import { BookingConflicts } from './components/Conflicts';
 import { CancelBookingButton } from './components/CancelBookingButton';
 import { utcToZoned } from './zonedTime';
-import { notify } from './notify';
+import { notifications } from '@mantine/notifications';
 
 /** The next whole hour and the one after, as wall clocks in timeZone. */
 function nextHour(timeZone: string): { start: string; end: string } {
@@ -83,10 +83,10 @@ export function BookingPage() {
                         onConfirm={async () => {
                           const r = await remove({ id: b.id });
                           if (r.error) {
-                            notify({ color: 'red', title: 'The booking was not deleted', message: errorMessage(r.error) });
+                            notifications.show({ color: 'red', title: 'The booking was not deleted', message: errorMessage(r.error) });
                             return;
                           }
-                          notify({ color: 'green', message: `“${b.title}” deleted` });
+                          notifications.show({ color: 'green', message: `“${b.title}” deleted` });
                           navigate('/bookings');
                         }}
                       >

@@ -11,7 +11,7 @@ import { BookingsFieldworkersQuery, BookingsListQuery, BookingsOptionsQuery, Boo
 import { BookingsTable } from './components/BookingsTable';
 import { MassModifyModal } from './components/MassModifyModal';
 import { addDays, todayIn, zonedDayStart } from './zonedTime';
-import { notify } from './notify';
+import { notifications } from '@mantine/notifications';
 
 type Edges = NonNullable<ListData['bookings']['edges']>;
 
@@ -111,7 +111,7 @@ export function BookingsPage() {
       return;
     }
     const n = r.data.setBookingsPublished.length;
-    notify({ color: 'green', message: `${n} ${n === 1 ? 'booking' : 'bookings'} ${on ? 'published' : 'unpublished'}` });
+    notifications.show({ color: 'green', message: `${n} ${n === 1 ? 'booking' : 'bookings'} ${on ? 'published' : 'unpublished'}` });
     afterBulk();
   }
 

@@ -165,11 +165,10 @@ export function CalendarPage() {
       const res = await reschedule({ id: props.bookingId, startAt: ev.start.toISOString(), endAt: end.toISOString() });
       if (res.error) {
         info.revert();
-        notifications.show({ closeButtonProps: { 'aria-label': 'Close' }, color: 'red', title: 'The booking was not moved', message: errorMessage(res.error) });
+        notifications.show({ color: 'red', title: 'The booking was not moved', message: errorMessage(res.error) });
         return;
       }
       notifications.show({
-        closeButtonProps: { 'aria-label': 'Close' },
         color: 'green',
         title: 'Booking rescheduled',
         message: `${ev.title}: ${rangeFormat.formatRange(ev.start, end)}`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { screen } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { print } from 'graphql';
 import { renderWithProviders } from '@/testing/render';
@@ -55,11 +55,15 @@ describe('InvitationPrompt', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('Google is not set up for this organization.');
   });
 
-  it('shows nothing for a linked fieldworker', async () => {
+  it('shows nothing for a linked fieldworker, once the answer came', async () => {
+    const asked: unknown[] = [];
     renderWithProviders(<InvitationPrompt role="ADMIN" selectedIds={['7']} />, {
-      query: () => ({ data: { node: user([google({ action: 'NONE' })]) } }),
+      query: (op) => {
+        asked.push(op.variables);
+        return { data: { node: user([google({ action: 'NONE' })]) } };
+      },
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => expect(asked).toContainEqual(expect.objectContaining({ id: '7' })));
     expect(screen.queryByRole('button', { name: /Send invitation/ })).toBeNull();
   });
 });

@@ -123,11 +123,10 @@ function InvitationRow({
             if (res.error) {
               const message = errorMessage(res.error);
               setError(message);
-              notifications.show({ closeButtonProps: { 'aria-label': 'Close' }, color: 'red', title: 'Invitation not sent', message });
+              notifications.show({ color: 'red', title: 'Invitation not sent', message });
               return;
             }
             notifications.show({
-        closeButtonProps: { 'aria-label': 'Close' },
               color: 'green',
               title: 'Invitation sent',
               message: `An invitation to connect a ${providerCalendarName[provider]} was sent to ${user.email}.`,

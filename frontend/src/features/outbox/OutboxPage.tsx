@@ -8,8 +8,7 @@ import { MessageDetail, MessageDetailFields } from './MessageDetail';
 import { StateBadge } from './StateBadge';
 import { formatInstant as formatTime } from '@/lib/words';
 
-// The page size is written into the query: the server refuses Int
-// variables in GET requests (urql sends queries as GET), see the report.
+// The page size is fixed, so it is written into the query.
 export const MessageRowFields = graphql(`
   fragment OutboxMessageRow on EmailMessage {
     id
@@ -87,7 +86,7 @@ export function OutboxPage() {
           />
         ))}
       </Stack>
-      <Modal opened={open !== null} onClose={() => setOpen(null)} title={open ? subjectOf(open) : ''} size="lg" closeButtonProps={{ 'aria-label': 'Close' }}>
+      <Modal opened={open !== null} onClose={() => setOpen(null)} title={open ? subjectOf(open) : ''} size="lg">
         {open && <MessageDetail message={open.detail} timeZone={tz} />}
       </Modal>
     </>

@@ -16,7 +16,7 @@ import {
   Title,
   VisuallyHidden,
 } from '@mantine/core';
-import { notifySaved } from './notify';
+import { notifications } from '@mantine/notifications';
 import { graphql, getFragmentData, type FragmentType } from '@/gql';
 import type { SettingsBookingStatusFragment } from '@/gql/graphql';
 import { ConfirmButton, ErrorAlert } from '@/components';
@@ -141,7 +141,7 @@ export function BookingStatusesSection({
                         setDeleteError(r.error);
                         return;
                       }
-                      notifySaved(`Status “${st.name}” deleted.`);
+                      notifications.show({ color: 'green', message: `Status “${st.name}” deleted.` });
                       onChanged();
                     }}
                   >
@@ -158,7 +158,7 @@ export function BookingStatusesSection({
         onClose={() => setEditing(null)}
         title={editing === 'new' ? 'New booking status' : 'Edit booking status'}
         centered
-        closeButtonProps={{ 'aria-label': 'Close' }}
+       
       >
         {editing !== null && (
           <BookingStatusEditor
@@ -215,7 +215,7 @@ export function BookingStatusEditor({
           },
         });
     if (r.error) return setError(r.error);
-    notifySaved(`Status “${name.trim()}” saved.`);
+    notifications.show({ color: 'green', message: `Status “${name.trim()}” saved.` });
     onDone();
   }
 

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, type CombinedError } from 'urql';
 import { Badge, Button, Group, Modal, Paper, Stack, Switch, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
-import { notifySaved } from './notify';
+import { notifications } from '@mantine/notifications';
 import { graphql, getFragmentData, type FragmentType } from '@/gql';
 import type { SettingsBookingTypeFragment } from '@/gql/graphql';
 import { ConfirmButton, ErrorAlert } from '@/components';
@@ -106,7 +106,7 @@ export function BookingTypesSection({
                         setDeleteError(r.error);
                         return;
                       }
-                      notifySaved(`Type “${t.name}” deleted.`);
+                      notifications.show({ color: 'green', message: `Type “${t.name}” deleted.` });
                       onChanged();
                     }}
                   >
@@ -123,7 +123,7 @@ export function BookingTypesSection({
         onClose={() => setEditing(null)}
         title={editing === 'new' ? 'New booking type' : 'Edit booking type'}
         centered
-        closeButtonProps={{ 'aria-label': 'Close' }}
+       
       >
         {editing !== null && (
           <BookingTypeEditor
@@ -158,7 +158,7 @@ export function BookingTypeEditor({ type, onDone }: { type: SettingsBookingTypeF
     const input = { name: name.trim(), ...flags };
     const r = type ? await update({ id: type.id, input }) : await create({ input });
     if (r.error) return setError(r.error);
-    notifySaved(`Type “${input.name}” saved.`);
+    notifications.show({ color: 'green', message: `Type “${input.name}” saved.` });
     onDone();
   }
 

@@ -1,7 +1,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { Button, ColorInput, Group, Select, SimpleGrid, Stack, TextInput, Title } from '@mantine/core';
-import { notifySaved } from './notify';
+import { notifications } from '@mantine/notifications';
 import { graphql, getFragmentData, type FragmentType } from '@/gql';
 import { ErrorAlert } from '@/components';
 import type { CombinedError } from 'urql';
@@ -99,7 +99,7 @@ function GeneralFormFields({
       const c = await setStatus({ statusId: cancellation });
       if (c.error) return setError(c.error);
     }
-    notifySaved('Organization settings saved.');
+    notifications.show({ color: 'green', message: 'Organization settings saved.' });
   }
 
   return (

@@ -16,7 +16,7 @@ import {
   Textarea,
   Title,
 } from '@mantine/core';
-import { notifySaved } from './notify';
+import { notifications } from '@mantine/notifications';
 import { graphql, getFragmentData, type FragmentType } from '@/gql';
 import type { CredentialMode, Provider } from '@/gql/graphql';
 import { ErrorAlert } from '@/components';
@@ -160,7 +160,7 @@ function ProviderFormFields({
       setSaveError(r.error);
       return;
     }
-    notifySaved(`${name} settings saved.`);
+    notifications.show({ color: 'green', message: `${name} settings saved.` });
     onSaved?.();
   }
 

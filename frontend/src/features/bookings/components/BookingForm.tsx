@@ -18,7 +18,7 @@ import { timeZoneNames, zonedToUtc } from '../zonedTime';
 import { RecurrenceField } from './RecurrenceField';
 import { PropertiesField } from './PropertiesField';
 import { HostConflicts } from './Conflicts';
-import { notify } from '../notify';
+import { notifications } from '@mantine/notifications';
 
 export const BookingFormFragment = graphql(`
   fragment BookingFormBooking on Booking {
@@ -132,13 +132,13 @@ export function BookingForm({
           setServerError(r.error ?? null);
           return;
         }
-        notify({ color: 'green', message: `Booking “${values.title.trim()}” created` });
+        notifications.show({ color: 'green', message: `Booking “${values.title.trim()}” created` });
         navigate(`/bookings/${r.data.createBooking.id}`);
         return;
       }
       const changes = toUpdateInput(original, values);
       if (changes.none) {
-        notify({ message: 'Nothing to save: no changes' });
+        notifications.show({ message: 'Nothing to save: no changes' });
         return;
       }
       const r = changes.onlyTime
@@ -148,7 +148,7 @@ export function BookingForm({
         setServerError(r.error);
         return;
       }
-      notify({ color: 'green', message: changes.onlyTime ? 'Booking rescheduled' : 'Booking saved' });
+      notifications.show({ color: 'green', message: changes.onlyTime ? 'Booking rescheduled' : 'Booking saved' });
     } finally {
       setSaving(false);
     }

@@ -3,7 +3,7 @@ import { useMutation, type CombinedError } from 'urql';
 import { Button, Group, Modal, Stack, Text, Textarea } from '@mantine/core';
 import { ErrorAlert } from '@/components';
 import { BookingsCancelMutation } from '../api';
-import { notify } from '../notify';
+import { notifications } from '@mantine/notifications';
 
 // CancelBookingButton asks for confirmation and an optional reason.
 export function CancelBookingButton({ id, title }: { id: string; title: string }) {
@@ -18,7 +18,7 @@ export function CancelBookingButton({ id, title }: { id: string; title: string }
       setError(r.error);
       return;
     }
-    notify({ color: 'green', message: `“${title}” cancelled` });
+    notifications.show({ color: 'green', message: `“${title}” cancelled` });
     setOpen(false);
     setReason('');
   }

@@ -4,7 +4,7 @@ import { Button, Group, Modal, MultiSelect, NumberInput, SegmentedControl, Selec
 import { ErrorAlert } from '@/components';
 import type { MassModifyBookingsInput } from '@/gql/graphql';
 import { BookingsMassModifyMutation } from '../api';
-import { notify } from '../notify';
+import { notifications } from '@mantine/notifications';
 
 type HostMode = 'KEEP' | 'REPLACE' | 'ADD' | 'REMOVE';
 interface Option {
@@ -68,7 +68,7 @@ export function MassModifyModal({
       return;
     }
     const n = r.data.massModifyBookings.count;
-    notify({ color: 'green', message: `${n} ${n === 1 ? 'booking' : 'bookings'} changed` });
+    notifications.show({ color: 'green', message: `${n} ${n === 1 ? 'booking' : 'bookings'} changed` });
     reset();
     onDone();
   }

@@ -73,7 +73,7 @@ export function AuthorizationEmailModal({
   const link = kept ? inviteLink(kept.body) : null;
 
   return (
-    <Modal opened onClose={onClose} closeButtonProps={{ 'aria-label': 'Close' }} title={sent ? 'Authorization email sent' : `Send ${name} authorization email`} centered size="lg">
+    <Modal opened onClose={onClose} title={sent ? 'Authorization email sent' : `Send ${name} authorization email`} centered size="lg">
       {!sent ? (
         <Stack>
           <Text>
