@@ -27,6 +27,7 @@ import (
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
 	"calsync/ent/signinlink"
+	"calsync/ent/syncconflict"
 	"calsync/ent/syncoutbox"
 	"calsync/ent/syncpending"
 	"calsync/ent/syncrun"
@@ -75,6 +76,8 @@ type Client struct {
 	ProviderConfig *ProviderConfigClient
 	// SignInLink is the client for interacting with the SignInLink builders.
 	SignInLink *SignInLinkClient
+	// SyncConflict is the client for interacting with the SyncConflict builders.
+	SyncConflict *SyncConflictClient
 	// SyncOutbox is the client for interacting with the SyncOutbox builders.
 	SyncOutbox *SyncOutboxClient
 	// SyncPending is the client for interacting with the SyncPending builders.
@@ -110,6 +113,7 @@ func (c *Client) init() {
 	c.ProviderCalendar = NewProviderCalendarClient(c.config)
 	c.ProviderConfig = NewProviderConfigClient(c.config)
 	c.SignInLink = NewSignInLinkClient(c.config)
+	c.SyncConflict = NewSyncConflictClient(c.config)
 	c.SyncOutbox = NewSyncOutboxClient(c.config)
 	c.SyncPending = NewSyncPendingClient(c.config)
 	c.SyncRun = NewSyncRunClient(c.config)
@@ -222,6 +226,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ProviderCalendar:    NewProviderCalendarClient(cfg),
 		ProviderConfig:      NewProviderConfigClient(cfg),
 		SignInLink:          NewSignInLinkClient(cfg),
+		SyncConflict:        NewSyncConflictClient(cfg),
 		SyncOutbox:          NewSyncOutboxClient(cfg),
 		SyncPending:         NewSyncPendingClient(cfg),
 		SyncRun:             NewSyncRunClient(cfg),
@@ -261,6 +266,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ProviderCalendar:    NewProviderCalendarClient(cfg),
 		ProviderConfig:      NewProviderConfigClient(cfg),
 		SignInLink:          NewSignInLinkClient(cfg),
+		SyncConflict:        NewSyncConflictClient(cfg),
 		SyncOutbox:          NewSyncOutboxClient(cfg),
 		SyncPending:         NewSyncPendingClient(cfg),
 		SyncRun:             NewSyncRunClient(cfg),
@@ -297,7 +303,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.AuditEvent, c.AuthToken, c.Booking, c.BookingStatus, c.BookingType,
 		c.CalendarAccount, c.EmailMessage, c.EventLink, c.ExternalEvent, c.Invitation,
 		c.LinkAttempt, c.Organization, c.PastCalendarAccount, c.ProviderCalendar,
-		c.ProviderConfig, c.SignInLink, c.SyncOutbox, c.SyncPending, c.SyncRun, c.User,
+		c.ProviderConfig, c.SignInLink, c.SyncConflict, c.SyncOutbox, c.SyncPending,
+		c.SyncRun, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -310,7 +317,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.AuditEvent, c.AuthToken, c.Booking, c.BookingStatus, c.BookingType,
 		c.CalendarAccount, c.EmailMessage, c.EventLink, c.ExternalEvent, c.Invitation,
 		c.LinkAttempt, c.Organization, c.PastCalendarAccount, c.ProviderCalendar,
-		c.ProviderConfig, c.SignInLink, c.SyncOutbox, c.SyncPending, c.SyncRun, c.User,
+		c.ProviderConfig, c.SignInLink, c.SyncConflict, c.SyncOutbox, c.SyncPending,
+		c.SyncRun, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -351,6 +359,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ProviderConfig.mutate(ctx, m)
 	case *SignInLinkMutation:
 		return c.SignInLink.mutate(ctx, m)
+	case *SyncConflictMutation:
+		return c.SyncConflict.mutate(ctx, m)
 	case *SyncOutboxMutation:
 		return c.SyncOutbox.mutate(ctx, m)
 	case *SyncPendingMutation:
@@ -3148,6 +3158,220 @@ func (c *SignInLinkClient) mutate(ctx context.Context, m *SignInLinkMutation) (V
 	}
 }
 
+// SyncConflictClient is a client for the SyncConflict schema.
+type SyncConflictClient struct {
+	config
+}
+
+// NewSyncConflictClient returns a client for the SyncConflict from the given config.
+func NewSyncConflictClient(c config) *SyncConflictClient {
+	return &SyncConflictClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `syncconflict.Hooks(f(g(h())))`.
+func (c *SyncConflictClient) Use(hooks ...Hook) {
+	c.hooks.SyncConflict = append(c.hooks.SyncConflict, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `syncconflict.Intercept(f(g(h())))`.
+func (c *SyncConflictClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SyncConflict = append(c.inters.SyncConflict, interceptors...)
+}
+
+// Create returns a builder for creating a SyncConflict entity.
+func (c *SyncConflictClient) Create() *SyncConflictCreate {
+	mutation := newSyncConflictMutation(c.config, OpCreate)
+	return &SyncConflictCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SyncConflict entities.
+func (c *SyncConflictClient) CreateBulk(builders ...*SyncConflictCreate) *SyncConflictCreateBulk {
+	return &SyncConflictCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SyncConflictClient) MapCreateBulk(slice any, setFunc func(*SyncConflictCreate, int)) *SyncConflictCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SyncConflictCreateBulk{err: fmt.Errorf("calling to SyncConflictClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SyncConflictCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SyncConflictCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SyncConflict.
+func (c *SyncConflictClient) Update() *SyncConflictUpdate {
+	mutation := newSyncConflictMutation(c.config, OpUpdate)
+	return &SyncConflictUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SyncConflictClient) UpdateOne(_m *SyncConflict) *SyncConflictUpdateOne {
+	mutation := newSyncConflictMutation(c.config, OpUpdateOne, withSyncConflict(_m))
+	return &SyncConflictUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SyncConflictClient) UpdateOneID(id int) *SyncConflictUpdateOne {
+	mutation := newSyncConflictMutation(c.config, OpUpdateOne, withSyncConflictID(id))
+	return &SyncConflictUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SyncConflict.
+func (c *SyncConflictClient) Delete() *SyncConflictDelete {
+	mutation := newSyncConflictMutation(c.config, OpDelete)
+	return &SyncConflictDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SyncConflictClient) DeleteOne(_m *SyncConflict) *SyncConflictDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SyncConflictClient) DeleteOneID(id int) *SyncConflictDeleteOne {
+	builder := c.Delete().Where(syncconflict.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SyncConflictDeleteOne{builder}
+}
+
+// Query returns a query builder for SyncConflict.
+func (c *SyncConflictClient) Query() *SyncConflictQuery {
+	return &SyncConflictQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSyncConflict},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SyncConflict entity by its id.
+func (c *SyncConflictClient) Get(ctx context.Context, id int) (*SyncConflict, error) {
+	return c.Query().Where(syncconflict.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SyncConflictClient) GetX(ctx context.Context, id int) *SyncConflict {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a SyncConflict.
+func (c *SyncConflictClient) QueryOrganization(_m *SyncConflict) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(syncconflict.Table, syncconflict.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, syncconflict.OrganizationTable, syncconflict.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryBooking queries the booking edge of a SyncConflict.
+func (c *SyncConflictClient) QueryBooking(_m *SyncConflict) *BookingQuery {
+	query := (&BookingClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(syncconflict.Table, syncconflict.FieldID, id),
+			sqlgraph.To(booking.Table, booking.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, syncconflict.BookingTable, syncconflict.BookingColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a SyncConflict.
+func (c *SyncConflictClient) QueryUser(_m *SyncConflict) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(syncconflict.Table, syncconflict.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, syncconflict.UserTable, syncconflict.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryLink queries the link edge of a SyncConflict.
+func (c *SyncConflictClient) QueryLink(_m *SyncConflict) *EventLinkQuery {
+	query := (&EventLinkClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(syncconflict.Table, syncconflict.FieldID, id),
+			sqlgraph.To(eventlink.Table, eventlink.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, syncconflict.LinkTable, syncconflict.LinkColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryResolvedBy queries the resolved_by edge of a SyncConflict.
+func (c *SyncConflictClient) QueryResolvedBy(_m *SyncConflict) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(syncconflict.Table, syncconflict.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, syncconflict.ResolvedByTable, syncconflict.ResolvedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SyncConflictClient) Hooks() []Hook {
+	hooks := c.hooks.SyncConflict
+	return append(hooks[:len(hooks):len(hooks)], syncconflict.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SyncConflictClient) Interceptors() []Interceptor {
+	return c.inters.SyncConflict
+}
+
+func (c *SyncConflictClient) mutate(ctx context.Context, m *SyncConflictMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SyncConflictCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SyncConflictUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SyncConflictUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SyncConflictDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SyncConflict mutation op: %q", m.Op())
+	}
+}
+
 // SyncOutboxClient is a client for the SyncOutbox schema.
 type SyncOutboxClient struct {
 	config
@@ -3833,13 +4057,13 @@ type (
 	hooks struct {
 		AuditEvent, AuthToken, Booking, BookingStatus, BookingType, CalendarAccount,
 		EmailMessage, EventLink, ExternalEvent, Invitation, LinkAttempt, Organization,
-		PastCalendarAccount, ProviderCalendar, ProviderConfig, SignInLink, SyncOutbox,
-		SyncPending, SyncRun, User []ent.Hook
+		PastCalendarAccount, ProviderCalendar, ProviderConfig, SignInLink,
+		SyncConflict, SyncOutbox, SyncPending, SyncRun, User []ent.Hook
 	}
 	inters struct {
 		AuditEvent, AuthToken, Booking, BookingStatus, BookingType, CalendarAccount,
 		EmailMessage, EventLink, ExternalEvent, Invitation, LinkAttempt, Organization,
-		PastCalendarAccount, ProviderCalendar, ProviderConfig, SignInLink, SyncOutbox,
-		SyncPending, SyncRun, User []ent.Interceptor
+		PastCalendarAccount, ProviderCalendar, ProviderConfig, SignInLink,
+		SyncConflict, SyncOutbox, SyncPending, SyncRun, User []ent.Interceptor
 	}
 )

@@ -19,6 +19,7 @@ import (
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
 	"calsync/ent/signinlink"
+	"calsync/ent/syncconflict"
 	"calsync/ent/syncoutbox"
 	"calsync/ent/syncpending"
 	"calsync/ent/syncrun"
@@ -108,6 +109,7 @@ func checkColumn(t, c string) error {
 			providercalendar.Table:    providercalendar.ValidColumn,
 			providerconfig.Table:      providerconfig.ValidColumn,
 			signinlink.Table:          signinlink.ValidColumn,
+			syncconflict.Table:        syncconflict.ValidColumn,
 			syncoutbox.Table:          syncoutbox.ValidColumn,
 			syncpending.Table:         syncpending.ValidColumn,
 			syncrun.Table:             syncrun.ValidColumn,

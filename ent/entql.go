@@ -20,6 +20,7 @@ import (
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
 	"calsync/ent/signinlink"
+	"calsync/ent/syncconflict"
 	"calsync/ent/syncoutbox"
 	"calsync/ent/syncpending"
 	"calsync/ent/syncrun"
@@ -33,7 +34,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 21)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
@@ -243,6 +244,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			eventlink.FieldEventKey:        {Type: field.TypeString, Column: eventlink.FieldEventKey},
 			eventlink.FieldState:           {Type: field.TypeEnum, Column: eventlink.FieldState},
 			eventlink.FieldLastError:       {Type: field.TypeString, Column: eventlink.FieldLastError},
+			eventlink.FieldOrigin:          {Type: field.TypeEnum, Column: eventlink.FieldOrigin},
+			eventlink.FieldAgreed:          {Type: field.TypeJSON, Column: eventlink.FieldAgreed},
 		},
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
@@ -390,6 +393,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			providercalendar.FieldPrimary:           {Type: field.TypeBool, Column: providercalendar.FieldPrimary},
 			providercalendar.FieldColor:             {Type: field.TypeString, Column: providercalendar.FieldColor},
 			providercalendar.FieldSelected:          {Type: field.TypeBool, Column: providercalendar.FieldSelected},
+			providercalendar.FieldReadsBack:         {Type: field.TypeBool, Column: providercalendar.FieldReadsBack},
 			providercalendar.FieldSyncCursor:        {Type: field.TypeString, Column: providercalendar.FieldSyncCursor},
 			providercalendar.FieldAccessRole:        {Type: field.TypeString, Column: providercalendar.FieldAccessRole},
 			providercalendar.FieldChannelID:         {Type: field.TypeString, Column: providercalendar.FieldChannelID},
@@ -459,6 +463,35 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   syncconflict.Table,
+			Columns: syncconflict.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: syncconflict.FieldID,
+			},
+		},
+		Type: "SyncConflict",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			syncconflict.FieldCreatedAt:       {Type: field.TypeTime, Column: syncconflict.FieldCreatedAt},
+			syncconflict.FieldUpdatedAt:       {Type: field.TypeTime, Column: syncconflict.FieldUpdatedAt},
+			syncconflict.FieldOrganizationID:  {Type: field.TypeInt, Column: syncconflict.FieldOrganizationID},
+			syncconflict.FieldBookingID:       {Type: field.TypeInt, Column: syncconflict.FieldBookingID},
+			syncconflict.FieldUserID:          {Type: field.TypeInt, Column: syncconflict.FieldUserID},
+			syncconflict.FieldLinkID:          {Type: field.TypeInt, Column: syncconflict.FieldLinkID},
+			syncconflict.FieldProvider:        {Type: field.TypeEnum, Column: syncconflict.FieldProvider},
+			syncconflict.FieldCalsyncVersion:  {Type: field.TypeJSON, Column: syncconflict.FieldCalsyncVersion},
+			syncconflict.FieldProviderVersion: {Type: field.TypeJSON, Column: syncconflict.FieldProviderVersion},
+			syncconflict.FieldProviderEtag:    {Type: field.TypeString, Column: syncconflict.FieldProviderEtag},
+			syncconflict.FieldCalsyncChanged:  {Type: field.TypeJSON, Column: syncconflict.FieldCalsyncChanged},
+			syncconflict.FieldProviderChanged: {Type: field.TypeJSON, Column: syncconflict.FieldProviderChanged},
+			syncconflict.FieldState:           {Type: field.TypeEnum, Column: syncconflict.FieldState},
+			syncconflict.FieldResolution:      {Type: field.TypeEnum, Column: syncconflict.FieldResolution},
+			syncconflict.FieldResolvedAt:      {Type: field.TypeTime, Column: syncconflict.FieldResolvedAt},
+			syncconflict.FieldResolvedByID:    {Type: field.TypeInt, Column: syncconflict.FieldResolvedByID},
+		},
+	}
+	graph.Nodes[17] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   syncoutbox.Table,
 			Columns: syncoutbox.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -474,7 +507,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			syncoutbox.FieldCreatedAt:      {Type: field.TypeTime, Column: syncoutbox.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   syncpending.Table,
 			Columns: syncpending.Columns,
@@ -491,7 +524,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			syncpending.FieldSeq:            {Type: field.TypeInt, Column: syncpending.FieldSeq},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   syncrun.Table,
 			Columns: syncrun.Columns,
@@ -520,7 +553,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			syncrun.FieldError:          {Type: field.TypeString, Column: syncrun.FieldError},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -1026,6 +1059,66 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Bidi:    false,
 		},
 		"SignInLink",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   syncconflict.OrganizationTable,
+			Columns: []string{syncconflict.OrganizationColumn},
+			Bidi:    false,
+		},
+		"SyncConflict",
+		"Organization",
+	)
+	graph.MustAddE(
+		"booking",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   syncconflict.BookingTable,
+			Columns: []string{syncconflict.BookingColumn},
+			Bidi:    false,
+		},
+		"SyncConflict",
+		"Booking",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   syncconflict.UserTable,
+			Columns: []string{syncconflict.UserColumn},
+			Bidi:    false,
+		},
+		"SyncConflict",
+		"User",
+	)
+	graph.MustAddE(
+		"link",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   syncconflict.LinkTable,
+			Columns: []string{syncconflict.LinkColumn},
+			Bidi:    false,
+		},
+		"SyncConflict",
+		"EventLink",
+	)
+	graph.MustAddE(
+		"resolved_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   syncconflict.ResolvedByTable,
+			Columns: []string{syncconflict.ResolvedByColumn},
+			Bidi:    false,
+		},
+		"SyncConflict",
 		"User",
 	)
 	graph.MustAddE(
@@ -2224,6 +2317,16 @@ func (f *EventLinkFilter) WhereLastError(p entql.StringP) {
 	f.Where(p.Field(eventlink.FieldLastError))
 }
 
+// WhereOrigin applies the entql string predicate on the origin field.
+func (f *EventLinkFilter) WhereOrigin(p entql.StringP) {
+	f.Where(p.Field(eventlink.FieldOrigin))
+}
+
+// WhereAgreed applies the entql json.RawMessage predicate on the agreed field.
+func (f *EventLinkFilter) WhereAgreed(p entql.BytesP) {
+	f.Where(p.Field(eventlink.FieldAgreed))
+}
+
 // WhereHasOrganization applies a predicate to check if query has an edge organization.
 func (f *EventLinkFilter) WhereHasOrganization() {
 	f.Where(entql.HasEdge("organization"))
@@ -3075,6 +3178,11 @@ func (f *ProviderCalendarFilter) WhereSelected(p entql.BoolP) {
 	f.Where(p.Field(providercalendar.FieldSelected))
 }
 
+// WhereReadsBack applies the entql bool predicate on the reads_back field.
+func (f *ProviderCalendarFilter) WhereReadsBack(p entql.BoolP) {
+	f.Where(p.Field(providercalendar.FieldReadsBack))
+}
+
 // WhereSyncCursor applies the entql string predicate on the sync_cursor field.
 func (f *ProviderCalendarFilter) WhereSyncCursor(p entql.StringP) {
 	f.Where(p.Field(providercalendar.FieldSyncCursor))
@@ -3421,6 +3529,196 @@ func (f *SignInLinkFilter) WhereHasUserWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *SyncConflictQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SyncConflictQuery builder.
+func (_q *SyncConflictQuery) Filter() *SyncConflictFilter {
+	return &SyncConflictFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SyncConflictMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SyncConflictMutation builder.
+func (m *SyncConflictMutation) Filter() *SyncConflictFilter {
+	return &SyncConflictFilter{config: m.config, predicateAdder: m}
+}
+
+// SyncConflictFilter provides a generic filtering capability at runtime for SyncConflictQuery.
+type SyncConflictFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SyncConflictFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *SyncConflictFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(syncconflict.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *SyncConflictFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(syncconflict.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *SyncConflictFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(syncconflict.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql int predicate on the organization_id field.
+func (f *SyncConflictFilter) WhereOrganizationID(p entql.IntP) {
+	f.Where(p.Field(syncconflict.FieldOrganizationID))
+}
+
+// WhereBookingID applies the entql int predicate on the booking_id field.
+func (f *SyncConflictFilter) WhereBookingID(p entql.IntP) {
+	f.Where(p.Field(syncconflict.FieldBookingID))
+}
+
+// WhereUserID applies the entql int predicate on the user_id field.
+func (f *SyncConflictFilter) WhereUserID(p entql.IntP) {
+	f.Where(p.Field(syncconflict.FieldUserID))
+}
+
+// WhereLinkID applies the entql int predicate on the link_id field.
+func (f *SyncConflictFilter) WhereLinkID(p entql.IntP) {
+	f.Where(p.Field(syncconflict.FieldLinkID))
+}
+
+// WhereProvider applies the entql string predicate on the provider field.
+func (f *SyncConflictFilter) WhereProvider(p entql.StringP) {
+	f.Where(p.Field(syncconflict.FieldProvider))
+}
+
+// WhereCalsyncVersion applies the entql json.RawMessage predicate on the calsync_version field.
+func (f *SyncConflictFilter) WhereCalsyncVersion(p entql.BytesP) {
+	f.Where(p.Field(syncconflict.FieldCalsyncVersion))
+}
+
+// WhereProviderVersion applies the entql json.RawMessage predicate on the provider_version field.
+func (f *SyncConflictFilter) WhereProviderVersion(p entql.BytesP) {
+	f.Where(p.Field(syncconflict.FieldProviderVersion))
+}
+
+// WhereProviderEtag applies the entql string predicate on the provider_etag field.
+func (f *SyncConflictFilter) WhereProviderEtag(p entql.StringP) {
+	f.Where(p.Field(syncconflict.FieldProviderEtag))
+}
+
+// WhereCalsyncChanged applies the entql json.RawMessage predicate on the calsync_changed field.
+func (f *SyncConflictFilter) WhereCalsyncChanged(p entql.BytesP) {
+	f.Where(p.Field(syncconflict.FieldCalsyncChanged))
+}
+
+// WhereProviderChanged applies the entql json.RawMessage predicate on the provider_changed field.
+func (f *SyncConflictFilter) WhereProviderChanged(p entql.BytesP) {
+	f.Where(p.Field(syncconflict.FieldProviderChanged))
+}
+
+// WhereState applies the entql string predicate on the state field.
+func (f *SyncConflictFilter) WhereState(p entql.StringP) {
+	f.Where(p.Field(syncconflict.FieldState))
+}
+
+// WhereResolution applies the entql string predicate on the resolution field.
+func (f *SyncConflictFilter) WhereResolution(p entql.StringP) {
+	f.Where(p.Field(syncconflict.FieldResolution))
+}
+
+// WhereResolvedAt applies the entql time.Time predicate on the resolved_at field.
+func (f *SyncConflictFilter) WhereResolvedAt(p entql.TimeP) {
+	f.Where(p.Field(syncconflict.FieldResolvedAt))
+}
+
+// WhereResolvedByID applies the entql int predicate on the resolved_by_id field.
+func (f *SyncConflictFilter) WhereResolvedByID(p entql.IntP) {
+	f.Where(p.Field(syncconflict.FieldResolvedByID))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *SyncConflictFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *SyncConflictFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasBooking applies a predicate to check if query has an edge booking.
+func (f *SyncConflictFilter) WhereHasBooking() {
+	f.Where(entql.HasEdge("booking"))
+}
+
+// WhereHasBookingWith applies a predicate to check if query has an edge booking with a given conditions (other predicates).
+func (f *SyncConflictFilter) WhereHasBookingWith(preds ...predicate.Booking) {
+	f.Where(entql.HasEdgeWith("booking", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *SyncConflictFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *SyncConflictFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasLink applies a predicate to check if query has an edge link.
+func (f *SyncConflictFilter) WhereHasLink() {
+	f.Where(entql.HasEdge("link"))
+}
+
+// WhereHasLinkWith applies a predicate to check if query has an edge link with a given conditions (other predicates).
+func (f *SyncConflictFilter) WhereHasLinkWith(preds ...predicate.EventLink) {
+	f.Where(entql.HasEdgeWith("link", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasResolvedBy applies a predicate to check if query has an edge resolved_by.
+func (f *SyncConflictFilter) WhereHasResolvedBy() {
+	f.Where(entql.HasEdge("resolved_by"))
+}
+
+// WhereHasResolvedByWith applies a predicate to check if query has an edge resolved_by with a given conditions (other predicates).
+func (f *SyncConflictFilter) WhereHasResolvedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("resolved_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SyncOutboxQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3449,7 +3747,7 @@ type SyncOutboxFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SyncOutboxFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3523,7 +3821,7 @@ type SyncPendingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SyncPendingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3611,7 +3909,7 @@ type SyncRunFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SyncRunFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3759,7 +4057,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -8,6 +8,7 @@ import (
 	"calsync/ent/eventlink"
 	"calsync/ent/organization"
 	"calsync/ent/user"
+	"calsync/internal/domain"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -56,6 +57,10 @@ type EventLink struct {
 	State eventlink.State `json:"state,omitempty"`
 	// LastError holds the value of the "last_error" field.
 	LastError string `json:"last_error,omitempty"`
+	// Origin holds the value of the "origin" field.
+	Origin eventlink.Origin `json:"origin,omitempty"`
+	// Agreed holds the value of the "agreed" field.
+	Agreed domain.EventVersion `json:"agreed,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the EventLinkQuery when eager-loading is set.
 	Edges        EventLinkEdges `json:"edges"`
@@ -128,11 +133,11 @@ func (*EventLink) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case eventlink.FieldFieldHashes:
+		case eventlink.FieldFieldHashes, eventlink.FieldAgreed:
 			values[i] = new([]byte)
 		case eventlink.FieldID, eventlink.FieldOrganizationID, eventlink.FieldBookingRef, eventlink.FieldBookingID, eventlink.FieldUserID, eventlink.FieldAccountID, eventlink.FieldGeneration:
 			values[i] = new(sql.NullInt64)
-		case eventlink.FieldCalendarID, eventlink.FieldProviderEventID, eventlink.FieldIcalUID, eventlink.FieldEtag, eventlink.FieldContentHash, eventlink.FieldEventKey, eventlink.FieldState, eventlink.FieldLastError:
+		case eventlink.FieldCalendarID, eventlink.FieldProviderEventID, eventlink.FieldIcalUID, eventlink.FieldEtag, eventlink.FieldContentHash, eventlink.FieldEventKey, eventlink.FieldState, eventlink.FieldLastError, eventlink.FieldOrigin:
 			values[i] = new(sql.NullString)
 		case eventlink.FieldCreatedAt, eventlink.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -262,6 +267,20 @@ func (_m *EventLink) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LastError = value.String
 			}
+		case eventlink.FieldOrigin:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field origin", values[i])
+			} else if value.Valid {
+				_m.Origin = eventlink.Origin(value.String)
+			}
+		case eventlink.FieldAgreed:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field agreed", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Agreed); err != nil {
+					return fmt.Errorf("unmarshal field agreed: %w", err)
+				}
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -370,6 +389,12 @@ func (_m *EventLink) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("last_error=")
 	builder.WriteString(_m.LastError)
+	builder.WriteString(", ")
+	builder.WriteString("origin=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Origin))
+	builder.WriteString(", ")
+	builder.WriteString("agreed=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Agreed))
 	builder.WriteByte(')')
 	return builder.String()
 }

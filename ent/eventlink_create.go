@@ -8,6 +8,7 @@ import (
 	"calsync/ent/eventlink"
 	"calsync/ent/organization"
 	"calsync/ent/user"
+	"calsync/internal/domain"
 	"context"
 	"errors"
 	"fmt"
@@ -216,6 +217,34 @@ func (_c *EventLinkCreate) SetNillableLastError(v *string) *EventLinkCreate {
 	return _c
 }
 
+// SetOrigin sets the "origin" field.
+func (_c *EventLinkCreate) SetOrigin(v eventlink.Origin) *EventLinkCreate {
+	_c.mutation.SetOrigin(v)
+	return _c
+}
+
+// SetNillableOrigin sets the "origin" field if the given value is not nil.
+func (_c *EventLinkCreate) SetNillableOrigin(v *eventlink.Origin) *EventLinkCreate {
+	if v != nil {
+		_c.SetOrigin(*v)
+	}
+	return _c
+}
+
+// SetAgreed sets the "agreed" field.
+func (_c *EventLinkCreate) SetAgreed(v domain.EventVersion) *EventLinkCreate {
+	_c.mutation.SetAgreed(v)
+	return _c
+}
+
+// SetNillableAgreed sets the "agreed" field if the given value is not nil.
+func (_c *EventLinkCreate) SetNillableAgreed(v *domain.EventVersion) *EventLinkCreate {
+	if v != nil {
+		_c.SetAgreed(*v)
+	}
+	return _c
+}
+
 // SetOrganization sets the "organization" edge to the Organization entity.
 func (_c *EventLinkCreate) SetOrganization(v *Organization) *EventLinkCreate {
 	return _c.SetOrganizationID(v.ID)
@@ -295,6 +324,10 @@ func (_c *EventLinkCreate) defaults() error {
 		v := eventlink.DefaultState
 		_c.mutation.SetState(v)
 	}
+	if _, ok := _c.mutation.Origin(); !ok {
+		v := eventlink.DefaultOrigin
+		_c.mutation.SetOrigin(v)
+	}
 	return nil
 }
 
@@ -350,6 +383,14 @@ func (_c *EventLinkCreate) check() error {
 	if v, ok := _c.mutation.LastError(); ok {
 		if err := eventlink.LastErrorValidator(v); err != nil {
 			return &ValidationError{Name: "last_error", err: fmt.Errorf(`ent: validator failed for field "EventLink.last_error": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Origin(); !ok {
+		return &ValidationError{Name: "origin", err: errors.New(`ent: missing required field "EventLink.origin"`)}
+	}
+	if v, ok := _c.mutation.Origin(); ok {
+		if err := eventlink.OriginValidator(v); err != nil {
+			return &ValidationError{Name: "origin", err: fmt.Errorf(`ent: validator failed for field "EventLink.origin": %w`, err)}
 		}
 	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
@@ -439,6 +480,14 @@ func (_c *EventLinkCreate) createSpec() (*EventLink, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LastError(); ok {
 		_spec.SetField(eventlink.FieldLastError, field.TypeString, value)
 		_node.LastError = value
+	}
+	if value, ok := _c.mutation.Origin(); ok {
+		_spec.SetField(eventlink.FieldOrigin, field.TypeEnum, value)
+		_node.Origin = value
+	}
+	if value, ok := _c.mutation.Agreed(); ok {
+		_spec.SetField(eventlink.FieldAgreed, field.TypeJSON, value)
+		_node.Agreed = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -800,6 +849,36 @@ func (u *EventLinkUpsert) ClearLastError() *EventLinkUpsert {
 	return u
 }
 
+// SetOrigin sets the "origin" field.
+func (u *EventLinkUpsert) SetOrigin(v eventlink.Origin) *EventLinkUpsert {
+	u.Set(eventlink.FieldOrigin, v)
+	return u
+}
+
+// UpdateOrigin sets the "origin" field to the value that was provided on create.
+func (u *EventLinkUpsert) UpdateOrigin() *EventLinkUpsert {
+	u.SetExcluded(eventlink.FieldOrigin)
+	return u
+}
+
+// SetAgreed sets the "agreed" field.
+func (u *EventLinkUpsert) SetAgreed(v domain.EventVersion) *EventLinkUpsert {
+	u.Set(eventlink.FieldAgreed, v)
+	return u
+}
+
+// UpdateAgreed sets the "agreed" field to the value that was provided on create.
+func (u *EventLinkUpsert) UpdateAgreed() *EventLinkUpsert {
+	u.SetExcluded(eventlink.FieldAgreed)
+	return u
+}
+
+// ClearAgreed clears the value of the "agreed" field.
+func (u *EventLinkUpsert) ClearAgreed() *EventLinkUpsert {
+	u.SetNull(eventlink.FieldAgreed)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -1125,6 +1204,41 @@ func (u *EventLinkUpsertOne) UpdateLastError() *EventLinkUpsertOne {
 func (u *EventLinkUpsertOne) ClearLastError() *EventLinkUpsertOne {
 	return u.Update(func(s *EventLinkUpsert) {
 		s.ClearLastError()
+	})
+}
+
+// SetOrigin sets the "origin" field.
+func (u *EventLinkUpsertOne) SetOrigin(v eventlink.Origin) *EventLinkUpsertOne {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.SetOrigin(v)
+	})
+}
+
+// UpdateOrigin sets the "origin" field to the value that was provided on create.
+func (u *EventLinkUpsertOne) UpdateOrigin() *EventLinkUpsertOne {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.UpdateOrigin()
+	})
+}
+
+// SetAgreed sets the "agreed" field.
+func (u *EventLinkUpsertOne) SetAgreed(v domain.EventVersion) *EventLinkUpsertOne {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.SetAgreed(v)
+	})
+}
+
+// UpdateAgreed sets the "agreed" field to the value that was provided on create.
+func (u *EventLinkUpsertOne) UpdateAgreed() *EventLinkUpsertOne {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.UpdateAgreed()
+	})
+}
+
+// ClearAgreed clears the value of the "agreed" field.
+func (u *EventLinkUpsertOne) ClearAgreed() *EventLinkUpsertOne {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.ClearAgreed()
 	})
 }
 
@@ -1619,6 +1733,41 @@ func (u *EventLinkUpsertBulk) UpdateLastError() *EventLinkUpsertBulk {
 func (u *EventLinkUpsertBulk) ClearLastError() *EventLinkUpsertBulk {
 	return u.Update(func(s *EventLinkUpsert) {
 		s.ClearLastError()
+	})
+}
+
+// SetOrigin sets the "origin" field.
+func (u *EventLinkUpsertBulk) SetOrigin(v eventlink.Origin) *EventLinkUpsertBulk {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.SetOrigin(v)
+	})
+}
+
+// UpdateOrigin sets the "origin" field to the value that was provided on create.
+func (u *EventLinkUpsertBulk) UpdateOrigin() *EventLinkUpsertBulk {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.UpdateOrigin()
+	})
+}
+
+// SetAgreed sets the "agreed" field.
+func (u *EventLinkUpsertBulk) SetAgreed(v domain.EventVersion) *EventLinkUpsertBulk {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.SetAgreed(v)
+	})
+}
+
+// UpdateAgreed sets the "agreed" field to the value that was provided on create.
+func (u *EventLinkUpsertBulk) UpdateAgreed() *EventLinkUpsertBulk {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.UpdateAgreed()
+	})
+}
+
+// ClearAgreed clears the value of the "agreed" field.
+func (u *EventLinkUpsertBulk) ClearAgreed() *EventLinkUpsertBulk {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.ClearAgreed()
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"calsync/ent/eventlink"
 	"calsync/ent/predicate"
 	"calsync/ent/user"
+	"calsync/internal/domain"
 	"context"
 	"errors"
 	"fmt"
@@ -288,6 +289,40 @@ func (_u *EventLinkUpdate) ClearLastError() *EventLinkUpdate {
 	return _u
 }
 
+// SetOrigin sets the "origin" field.
+func (_u *EventLinkUpdate) SetOrigin(v eventlink.Origin) *EventLinkUpdate {
+	_u.mutation.SetOrigin(v)
+	return _u
+}
+
+// SetNillableOrigin sets the "origin" field if the given value is not nil.
+func (_u *EventLinkUpdate) SetNillableOrigin(v *eventlink.Origin) *EventLinkUpdate {
+	if v != nil {
+		_u.SetOrigin(*v)
+	}
+	return _u
+}
+
+// SetAgreed sets the "agreed" field.
+func (_u *EventLinkUpdate) SetAgreed(v domain.EventVersion) *EventLinkUpdate {
+	_u.mutation.SetAgreed(v)
+	return _u
+}
+
+// SetNillableAgreed sets the "agreed" field if the given value is not nil.
+func (_u *EventLinkUpdate) SetNillableAgreed(v *domain.EventVersion) *EventLinkUpdate {
+	if v != nil {
+		_u.SetAgreed(*v)
+	}
+	return _u
+}
+
+// ClearAgreed clears the value of the "agreed" field.
+func (_u *EventLinkUpdate) ClearAgreed() *EventLinkUpdate {
+	_u.mutation.ClearAgreed()
+	return _u
+}
+
 // SetBooking sets the "booking" edge to the Booking entity.
 func (_u *EventLinkUpdate) SetBooking(v *Booking) *EventLinkUpdate {
 	return _u.SetBookingID(v.ID)
@@ -395,6 +430,11 @@ func (_u *EventLinkUpdate) check() error {
 			return &ValidationError{Name: "last_error", err: fmt.Errorf(`ent: validator failed for field "EventLink.last_error": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Origin(); ok {
+		if err := eventlink.OriginValidator(v); err != nil {
+			return &ValidationError{Name: "origin", err: fmt.Errorf(`ent: validator failed for field "EventLink.origin": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "EventLink.organization"`)
 	}
@@ -487,6 +527,15 @@ func (_u *EventLinkUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LastErrorCleared() {
 		_spec.ClearField(eventlink.FieldLastError, field.TypeString)
+	}
+	if value, ok := _u.mutation.Origin(); ok {
+		_spec.SetField(eventlink.FieldOrigin, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Agreed(); ok {
+		_spec.SetField(eventlink.FieldAgreed, field.TypeJSON, value)
+	}
+	if _u.mutation.AgreedCleared() {
+		_spec.ClearField(eventlink.FieldAgreed, field.TypeJSON)
 	}
 	if _u.mutation.BookingCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -853,6 +902,40 @@ func (_u *EventLinkUpdateOne) ClearLastError() *EventLinkUpdateOne {
 	return _u
 }
 
+// SetOrigin sets the "origin" field.
+func (_u *EventLinkUpdateOne) SetOrigin(v eventlink.Origin) *EventLinkUpdateOne {
+	_u.mutation.SetOrigin(v)
+	return _u
+}
+
+// SetNillableOrigin sets the "origin" field if the given value is not nil.
+func (_u *EventLinkUpdateOne) SetNillableOrigin(v *eventlink.Origin) *EventLinkUpdateOne {
+	if v != nil {
+		_u.SetOrigin(*v)
+	}
+	return _u
+}
+
+// SetAgreed sets the "agreed" field.
+func (_u *EventLinkUpdateOne) SetAgreed(v domain.EventVersion) *EventLinkUpdateOne {
+	_u.mutation.SetAgreed(v)
+	return _u
+}
+
+// SetNillableAgreed sets the "agreed" field if the given value is not nil.
+func (_u *EventLinkUpdateOne) SetNillableAgreed(v *domain.EventVersion) *EventLinkUpdateOne {
+	if v != nil {
+		_u.SetAgreed(*v)
+	}
+	return _u
+}
+
+// ClearAgreed clears the value of the "agreed" field.
+func (_u *EventLinkUpdateOne) ClearAgreed() *EventLinkUpdateOne {
+	_u.mutation.ClearAgreed()
+	return _u
+}
+
 // SetBooking sets the "booking" edge to the Booking entity.
 func (_u *EventLinkUpdateOne) SetBooking(v *Booking) *EventLinkUpdateOne {
 	return _u.SetBookingID(v.ID)
@@ -973,6 +1056,11 @@ func (_u *EventLinkUpdateOne) check() error {
 			return &ValidationError{Name: "last_error", err: fmt.Errorf(`ent: validator failed for field "EventLink.last_error": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Origin(); ok {
+		if err := eventlink.OriginValidator(v); err != nil {
+			return &ValidationError{Name: "origin", err: fmt.Errorf(`ent: validator failed for field "EventLink.origin": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "EventLink.organization"`)
 	}
@@ -1082,6 +1170,15 @@ func (_u *EventLinkUpdateOne) sqlSave(ctx context.Context) (_node *EventLink, er
 	}
 	if _u.mutation.LastErrorCleared() {
 		_spec.ClearField(eventlink.FieldLastError, field.TypeString)
+	}
+	if value, ok := _u.mutation.Origin(); ok {
+		_spec.SetField(eventlink.FieldOrigin, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Agreed(); ok {
+		_spec.SetField(eventlink.FieldAgreed, field.TypeJSON, value)
+	}
+	if _u.mutation.AgreedCleared() {
+		_spec.ClearField(eventlink.FieldAgreed, field.TypeJSON)
 	}
 	if _u.mutation.BookingCleared() {
 		edge := &sqlgraph.EdgeSpec{

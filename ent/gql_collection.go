@@ -17,6 +17,7 @@ import (
 	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
+	"calsync/ent/syncconflict"
 	"calsync/ent/syncrun"
 	"calsync/ent/user"
 	"context"
@@ -1510,6 +1511,11 @@ func (_q *EventLinkQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				selectedFields = append(selectedFields, eventlink.FieldLastError)
 				fieldSeen[eventlink.FieldLastError] = struct{}{}
 			}
+		case "origin":
+			if _, ok := fieldSeen[eventlink.FieldOrigin]; !ok {
+				selectedFields = append(selectedFields, eventlink.FieldOrigin)
+				fieldSeen[eventlink.FieldOrigin] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -2482,6 +2488,11 @@ func (_q *ProviderCalendarQuery) collectField(ctx context.Context, oneNode bool,
 				selectedFields = append(selectedFields, providercalendar.FieldSelected)
 				fieldSeen[providercalendar.FieldSelected] = struct{}{}
 			}
+		case "readsBack":
+			if _, ok := fieldSeen[providercalendar.FieldReadsBack]; !ok {
+				selectedFields = append(selectedFields, providercalendar.FieldReadsBack)
+				fieldSeen[providercalendar.FieldReadsBack] = struct{}{}
+			}
 		case "accessRole":
 			if _, ok := fieldSeen[providercalendar.FieldAccessRole]; !ok {
 				selectedFields = append(selectedFields, providercalendar.FieldAccessRole)
@@ -2720,6 +2731,215 @@ func newProviderConfigPaginateArgs(rv map[string]any) *providerconfigPaginateArg
 	}
 	if v, ok := rv[whereField].(*ProviderConfigWhereInput); ok {
 		args.opts = append(args.opts, WithProviderConfigFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SyncConflictQuery) CollectFields(ctx context.Context, satisfies ...string) (*SyncConflictQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SyncConflictQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(syncconflict.Columns))
+		selectedFields = []string{syncconflict.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "organization":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrganizationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrganization = query
+			if _, ok := fieldSeen[syncconflict.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, syncconflict.FieldOrganizationID)
+				fieldSeen[syncconflict.FieldOrganizationID] = struct{}{}
+			}
+
+		case "booking":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&BookingClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, bookingImplementors)...); err != nil {
+				return err
+			}
+			_q.withBooking = query
+			if _, ok := fieldSeen[syncconflict.FieldBookingID]; !ok {
+				selectedFields = append(selectedFields, syncconflict.FieldBookingID)
+				fieldSeen[syncconflict.FieldBookingID] = struct{}{}
+			}
+
+		case "user":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withUser = query
+			if _, ok := fieldSeen[syncconflict.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, syncconflict.FieldUserID)
+				fieldSeen[syncconflict.FieldUserID] = struct{}{}
+			}
+
+		case "resolvedBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withResolvedBy = query
+			if _, ok := fieldSeen[syncconflict.FieldResolvedByID]; !ok {
+				selectedFields = append(selectedFields, syncconflict.FieldResolvedByID)
+				fieldSeen[syncconflict.FieldResolvedByID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[syncconflict.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, syncconflict.FieldCreatedAt)
+				fieldSeen[syncconflict.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[syncconflict.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, syncconflict.FieldUpdatedAt)
+				fieldSeen[syncconflict.FieldUpdatedAt] = struct{}{}
+			}
+		case "organizationID":
+			if _, ok := fieldSeen[syncconflict.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, syncconflict.FieldOrganizationID)
+				fieldSeen[syncconflict.FieldOrganizationID] = struct{}{}
+			}
+		case "bookingID":
+			if _, ok := fieldSeen[syncconflict.FieldBookingID]; !ok {
+				selectedFields = append(selectedFields, syncconflict.FieldBookingID)
+				fieldSeen[syncconflict.FieldBookingID] = struct{}{}
+			}
+		case "userID":
+			if _, ok := fieldSeen[syncconflict.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, syncconflict.FieldUserID)
+				fieldSeen[syncconflict.FieldUserID] = struct{}{}
+			}
+		case "linkID":
+			if _, ok := fieldSeen[syncconflict.FieldLinkID]; !ok {
+				selectedFields = append(selectedFields, syncconflict.FieldLinkID)
+				fieldSeen[syncconflict.FieldLinkID] = struct{}{}
+			}
+		case "provider":
+			if _, ok := fieldSeen[syncconflict.FieldProvider]; !ok {
+				selectedFields = append(selectedFields, syncconflict.FieldProvider)
+				fieldSeen[syncconflict.FieldProvider] = struct{}{}
+			}
+		case "calsyncChanged":
+			if _, ok := fieldSeen[syncconflict.FieldCalsyncChanged]; !ok {
+				selectedFields = append(selectedFields, syncconflict.FieldCalsyncChanged)
+				fieldSeen[syncconflict.FieldCalsyncChanged] = struct{}{}
+			}
+		case "providerChanged":
+			if _, ok := fieldSeen[syncconflict.FieldProviderChanged]; !ok {
+				selectedFields = append(selectedFields, syncconflict.FieldProviderChanged)
+				fieldSeen[syncconflict.FieldProviderChanged] = struct{}{}
+			}
+		case "state":
+			if _, ok := fieldSeen[syncconflict.FieldState]; !ok {
+				selectedFields = append(selectedFields, syncconflict.FieldState)
+				fieldSeen[syncconflict.FieldState] = struct{}{}
+			}
+		case "resolution":
+			if _, ok := fieldSeen[syncconflict.FieldResolution]; !ok {
+				selectedFields = append(selectedFields, syncconflict.FieldResolution)
+				fieldSeen[syncconflict.FieldResolution] = struct{}{}
+			}
+		case "resolvedAt":
+			if _, ok := fieldSeen[syncconflict.FieldResolvedAt]; !ok {
+				selectedFields = append(selectedFields, syncconflict.FieldResolvedAt)
+				fieldSeen[syncconflict.FieldResolvedAt] = struct{}{}
+			}
+		case "resolvedByID":
+			if _, ok := fieldSeen[syncconflict.FieldResolvedByID]; !ok {
+				selectedFields = append(selectedFields, syncconflict.FieldResolvedByID)
+				fieldSeen[syncconflict.FieldResolvedByID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type syncconflictPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SyncConflictPaginateOption
+}
+
+func newSyncConflictPaginateArgs(rv map[string]any) *syncconflictPaginateArgs {
+	args := &syncconflictPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &SyncConflictOrder{Field: &SyncConflictOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithSyncConflictOrder(order))
+			}
+		case *SyncConflictOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithSyncConflictOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*SyncConflictWhereInput); ok {
+		args.opts = append(args.opts, WithSyncConflictFilter(v.Filter))
 	}
 	return args
 }

@@ -330,6 +330,38 @@ func (_m *ProviderConfig) Organization(ctx context.Context) (*Organization, erro
 	return result, err
 }
 
+func (_m *SyncConflict) Organization(ctx context.Context) (*Organization, error) {
+	result, err := _m.Edges.OrganizationOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrganization().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *SyncConflict) Booking(ctx context.Context) (*Booking, error) {
+	result, err := _m.Edges.BookingOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryBooking().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *SyncConflict) User(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.UserOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryUser().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *SyncConflict) ResolvedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.ResolvedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryResolvedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *SyncRun) Organization(ctx context.Context) (*Organization, error) {
 	result, err := _m.Edges.OrganizationOrErr()
 	if IsNotLoaded(err) {

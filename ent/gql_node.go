@@ -18,6 +18,7 @@ import (
 	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
+	"calsync/ent/syncconflict"
 	"calsync/ent/syncrun"
 	"calsync/ent/user"
 	"context"
@@ -103,6 +104,11 @@ var providerconfigImplementors = []string{"ProviderConfig", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*ProviderConfig) IsNode() {}
+
+var syncconflictImplementors = []string{"SyncConflict", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*SyncConflict) IsNode() {}
 
 var syncrunImplementors = []string{"SyncRun", "Node"}
 
@@ -313,6 +319,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(providerconfig.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, providerconfigImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case syncconflict.Table:
+		query := c.SyncConflict.Query().
+			Where(syncconflict.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, syncconflictImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -620,6 +635,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.ProviderConfig.Query().
 			Where(providerconfig.IDIn(ids...))
 		query, err := query.CollectFields(ctx, providerconfigImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case syncconflict.Table:
+		query := c.SyncConflict.Query().
+			Where(syncconflict.IDIn(ids...))
+		query, err := query.CollectFields(ctx, syncconflictImplementors...)
 		if err != nil {
 			return nil, err
 		}

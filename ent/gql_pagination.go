@@ -17,6 +17,7 @@ import (
 	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
+	"calsync/ent/syncconflict"
 	"calsync/ent/syncrun"
 	"calsync/ent/user"
 	"context"
@@ -4612,6 +4613,320 @@ func (_m *ProviderConfig) ToEdge(order *ProviderConfigOrder) *ProviderConfigEdge
 		order = DefaultProviderConfigOrder
 	}
 	return &ProviderConfigEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// SyncConflictEdge is the edge representation of SyncConflict.
+type SyncConflictEdge struct {
+	Node   *SyncConflict `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// SyncConflictConnection is the connection containing edges to SyncConflict.
+type SyncConflictConnection struct {
+	Edges      []*SyncConflictEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *SyncConflictConnection) build(nodes []*SyncConflict, pager *syncconflictPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *SyncConflict
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *SyncConflict {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *SyncConflict {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*SyncConflictEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &SyncConflictEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// SyncConflictPaginateOption enables pagination customization.
+type SyncConflictPaginateOption func(*syncconflictPager) error
+
+// WithSyncConflictOrder configures pagination ordering.
+func WithSyncConflictOrder(order *SyncConflictOrder) SyncConflictPaginateOption {
+	if order == nil {
+		order = DefaultSyncConflictOrder
+	}
+	o := *order
+	return func(pager *syncconflictPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultSyncConflictOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithSyncConflictFilter configures pagination filter.
+func WithSyncConflictFilter(filter func(*SyncConflictQuery) (*SyncConflictQuery, error)) SyncConflictPaginateOption {
+	return func(pager *syncconflictPager) error {
+		if filter == nil {
+			return errors.New("SyncConflictQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type syncconflictPager struct {
+	reverse bool
+	order   *SyncConflictOrder
+	filter  func(*SyncConflictQuery) (*SyncConflictQuery, error)
+}
+
+func newSyncConflictPager(opts []SyncConflictPaginateOption, reverse bool) (*syncconflictPager, error) {
+	pager := &syncconflictPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultSyncConflictOrder
+	}
+	return pager, nil
+}
+
+func (p *syncconflictPager) applyFilter(query *SyncConflictQuery) (*SyncConflictQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *syncconflictPager) toCursor(_m *SyncConflict) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *syncconflictPager) applyCursors(query *SyncConflictQuery, after, before *Cursor) (*SyncConflictQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultSyncConflictOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *syncconflictPager) applyOrder(query *SyncConflictQuery) *SyncConflictQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultSyncConflictOrder.Field {
+		query = query.Order(DefaultSyncConflictOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *syncconflictPager) orderExpr(query *SyncConflictQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultSyncConflictOrder.Field {
+			b.Comma().Ident(DefaultSyncConflictOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to SyncConflict.
+func (_m *SyncConflictQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...SyncConflictPaginateOption,
+) (*SyncConflictConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newSyncConflictPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &SyncConflictConnection{Edges: []*SyncConflictEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// SyncConflictOrderFieldCreatedAt orders SyncConflict by created_at.
+	SyncConflictOrderFieldCreatedAt = &SyncConflictOrderField{
+		Value: func(_m *SyncConflict) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: syncconflict.FieldCreatedAt,
+		toTerm: syncconflict.ByCreatedAt,
+		toCursor: func(_m *SyncConflict) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// SyncConflictOrderFieldUpdatedAt orders SyncConflict by updated_at.
+	SyncConflictOrderFieldUpdatedAt = &SyncConflictOrderField{
+		Value: func(_m *SyncConflict) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: syncconflict.FieldUpdatedAt,
+		toTerm: syncconflict.ByUpdatedAt,
+		toCursor: func(_m *SyncConflict) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f SyncConflictOrderField) String() string {
+	var str string
+	switch f.column {
+	case SyncConflictOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case SyncConflictOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f SyncConflictOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *SyncConflictOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("SyncConflictOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *SyncConflictOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *SyncConflictOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid SyncConflictOrderField", str)
+	}
+	return nil
+}
+
+// SyncConflictOrderField defines the ordering field of SyncConflict.
+type SyncConflictOrderField struct {
+	// Value extracts the ordering value from the given SyncConflict.
+	Value    func(*SyncConflict) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) syncconflict.OrderOption
+	toCursor func(*SyncConflict) Cursor
+}
+
+// SyncConflictOrder defines the ordering of SyncConflict.
+type SyncConflictOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *SyncConflictOrderField `json:"field"`
+}
+
+// DefaultSyncConflictOrder is the default ordering of SyncConflict.
+var DefaultSyncConflictOrder = &SyncConflictOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &SyncConflictOrderField{
+		Value: func(_m *SyncConflict) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: syncconflict.FieldID,
+		toTerm: syncconflict.ByID,
+		toCursor: func(_m *SyncConflict) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts SyncConflict into SyncConflictEdge.
+func (_m *SyncConflict) ToEdge(order *SyncConflictOrder) *SyncConflictEdge {
+	if order == nil {
+		order = DefaultSyncConflictOrder
+	}
+	return &SyncConflictEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -18,6 +18,7 @@ import (
 	"calsync/ent/predicate"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
+	"calsync/ent/syncconflict"
 	"calsync/ent/syncrun"
 	"calsync/ent/user"
 	"calsync/internal/domain"
@@ -4283,6 +4284,12 @@ type EventLinkWhereInput struct {
 	LastErrorEqualFold    *string  `json:"lastErrorEqualFold,omitempty"`
 	LastErrorContainsFold *string  `json:"lastErrorContainsFold,omitempty"`
 
+	// "origin" field predicates.
+	Origin      *eventlink.Origin  `json:"origin,omitempty"`
+	OriginNEQ   *eventlink.Origin  `json:"originNEQ,omitempty"`
+	OriginIn    []eventlink.Origin `json:"originIn,omitempty"`
+	OriginNotIn []eventlink.Origin `json:"originNotIn,omitempty"`
+
 	// "booking" edge predicates.
 	HasBooking     *bool                `json:"hasBooking,omitempty"`
 	HasBookingWith []*BookingWhereInput `json:"hasBookingWith,omitempty"`
@@ -4849,6 +4856,18 @@ func (i *EventLinkWhereInput) P() (predicate.EventLink, error) {
 	}
 	if i.LastErrorContainsFold != nil {
 		predicates = append(predicates, eventlink.LastErrorContainsFold(*i.LastErrorContainsFold))
+	}
+	if i.Origin != nil {
+		predicates = append(predicates, eventlink.OriginEQ(*i.Origin))
+	}
+	if i.OriginNEQ != nil {
+		predicates = append(predicates, eventlink.OriginNEQ(*i.OriginNEQ))
+	}
+	if len(i.OriginIn) > 0 {
+		predicates = append(predicates, eventlink.OriginIn(i.OriginIn...))
+	}
+	if len(i.OriginNotIn) > 0 {
+		predicates = append(predicates, eventlink.OriginNotIn(i.OriginNotIn...))
 	}
 
 	if i.HasBooking != nil {
@@ -7159,6 +7178,10 @@ type ProviderCalendarWhereInput struct {
 	Selected    *bool `json:"selected,omitempty"`
 	SelectedNEQ *bool `json:"selectedNEQ,omitempty"`
 
+	// "reads_back" field predicates.
+	ReadsBack    *bool `json:"readsBack,omitempty"`
+	ReadsBackNEQ *bool `json:"readsBackNEQ,omitempty"`
+
 	// "access_role" field predicates.
 	AccessRole             *string  `json:"accessRole,omitempty"`
 	AccessRoleNEQ          *string  `json:"accessRoleNEQ,omitempty"`
@@ -7499,6 +7522,12 @@ func (i *ProviderCalendarWhereInput) P() (predicate.ProviderCalendar, error) {
 	}
 	if i.SelectedNEQ != nil {
 		predicates = append(predicates, providercalendar.SelectedNEQ(*i.SelectedNEQ))
+	}
+	if i.ReadsBack != nil {
+		predicates = append(predicates, providercalendar.ReadsBackEQ(*i.ReadsBack))
+	}
+	if i.ReadsBackNEQ != nil {
+		predicates = append(predicates, providercalendar.ReadsBackNEQ(*i.ReadsBackNEQ))
 	}
 	if i.AccessRole != nil {
 		predicates = append(predicates, providercalendar.AccessRoleEQ(*i.AccessRole))
@@ -8134,6 +8163,448 @@ func (i *ProviderConfigWhereInput) P() (predicate.ProviderConfig, error) {
 		return predicates[0], nil
 	default:
 		return providerconfig.And(predicates...), nil
+	}
+}
+
+// SyncConflictWhereInput represents a where input for filtering SyncConflict queries.
+type SyncConflictWhereInput struct {
+	Predicates []predicate.SyncConflict  `json:"-"`
+	Not        *SyncConflictWhereInput   `json:"not,omitempty"`
+	Or         []*SyncConflictWhereInput `json:"or,omitempty"`
+	And        []*SyncConflictWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "booking_id" field predicates.
+	BookingID      *int  `json:"bookingID,omitempty"`
+	BookingIDNEQ   *int  `json:"bookingIDNEQ,omitempty"`
+	BookingIDIn    []int `json:"bookingIDIn,omitempty"`
+	BookingIDNotIn []int `json:"bookingIDNotIn,omitempty"`
+
+	// "user_id" field predicates.
+	UserID      *int  `json:"userID,omitempty"`
+	UserIDNEQ   *int  `json:"userIDNEQ,omitempty"`
+	UserIDIn    []int `json:"userIDIn,omitempty"`
+	UserIDNotIn []int `json:"userIDNotIn,omitempty"`
+
+	// "link_id" field predicates.
+	LinkID      *int  `json:"linkID,omitempty"`
+	LinkIDNEQ   *int  `json:"linkIDNEQ,omitempty"`
+	LinkIDIn    []int `json:"linkIDIn,omitempty"`
+	LinkIDNotIn []int `json:"linkIDNotIn,omitempty"`
+
+	// "provider" field predicates.
+	Provider      *domain.Provider  `json:"provider,omitempty"`
+	ProviderNEQ   *domain.Provider  `json:"providerNEQ,omitempty"`
+	ProviderIn    []domain.Provider `json:"providerIn,omitempty"`
+	ProviderNotIn []domain.Provider `json:"providerNotIn,omitempty"`
+
+	// "state" field predicates.
+	State      *syncconflict.State  `json:"state,omitempty"`
+	StateNEQ   *syncconflict.State  `json:"stateNEQ,omitempty"`
+	StateIn    []syncconflict.State `json:"stateIn,omitempty"`
+	StateNotIn []syncconflict.State `json:"stateNotIn,omitempty"`
+
+	// "resolution" field predicates.
+	Resolution       *syncconflict.Resolution  `json:"resolution,omitempty"`
+	ResolutionNEQ    *syncconflict.Resolution  `json:"resolutionNEQ,omitempty"`
+	ResolutionIn     []syncconflict.Resolution `json:"resolutionIn,omitempty"`
+	ResolutionNotIn  []syncconflict.Resolution `json:"resolutionNotIn,omitempty"`
+	ResolutionIsNil  bool                      `json:"resolutionIsNil,omitempty"`
+	ResolutionNotNil bool                      `json:"resolutionNotNil,omitempty"`
+
+	// "resolved_at" field predicates.
+	ResolvedAt       *time.Time  `json:"resolvedAt,omitempty"`
+	ResolvedAtNEQ    *time.Time  `json:"resolvedAtNEQ,omitempty"`
+	ResolvedAtIn     []time.Time `json:"resolvedAtIn,omitempty"`
+	ResolvedAtNotIn  []time.Time `json:"resolvedAtNotIn,omitempty"`
+	ResolvedAtGT     *time.Time  `json:"resolvedAtGT,omitempty"`
+	ResolvedAtGTE    *time.Time  `json:"resolvedAtGTE,omitempty"`
+	ResolvedAtLT     *time.Time  `json:"resolvedAtLT,omitempty"`
+	ResolvedAtLTE    *time.Time  `json:"resolvedAtLTE,omitempty"`
+	ResolvedAtIsNil  bool        `json:"resolvedAtIsNil,omitempty"`
+	ResolvedAtNotNil bool        `json:"resolvedAtNotNil,omitempty"`
+
+	// "resolved_by_id" field predicates.
+	ResolvedByID       *int  `json:"resolvedByID,omitempty"`
+	ResolvedByIDNEQ    *int  `json:"resolvedByIDNEQ,omitempty"`
+	ResolvedByIDIn     []int `json:"resolvedByIDIn,omitempty"`
+	ResolvedByIDNotIn  []int `json:"resolvedByIDNotIn,omitempty"`
+	ResolvedByIDIsNil  bool  `json:"resolvedByIDIsNil,omitempty"`
+	ResolvedByIDNotNil bool  `json:"resolvedByIDNotNil,omitempty"`
+
+	// "booking" edge predicates.
+	HasBooking     *bool                `json:"hasBooking,omitempty"`
+	HasBookingWith []*BookingWhereInput `json:"hasBookingWith,omitempty"`
+
+	// "user" edge predicates.
+	HasUser     *bool             `json:"hasUser,omitempty"`
+	HasUserWith []*UserWhereInput `json:"hasUserWith,omitempty"`
+
+	// "resolved_by" edge predicates.
+	HasResolvedBy     *bool             `json:"hasResolvedBy,omitempty"`
+	HasResolvedByWith []*UserWhereInput `json:"hasResolvedByWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *SyncConflictWhereInput) AddPredicates(predicates ...predicate.SyncConflict) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the SyncConflictWhereInput filter on the SyncConflictQuery builder.
+func (i *SyncConflictWhereInput) Filter(q *SyncConflictQuery) (*SyncConflictQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptySyncConflictWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptySyncConflictWhereInput is returned in case the SyncConflictWhereInput is empty.
+var ErrEmptySyncConflictWhereInput = errors.New("ent: empty predicate SyncConflictWhereInput")
+
+// P returns a predicate for filtering syncconflicts.
+// An error is returned if the input is empty or invalid.
+func (i *SyncConflictWhereInput) P() (predicate.SyncConflict, error) {
+	var predicates []predicate.SyncConflict
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, syncconflict.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.SyncConflict, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, syncconflict.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.SyncConflict, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, syncconflict.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, syncconflict.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, syncconflict.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, syncconflict.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, syncconflict.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, syncconflict.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, syncconflict.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, syncconflict.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, syncconflict.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, syncconflict.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, syncconflict.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, syncconflict.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, syncconflict.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, syncconflict.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, syncconflict.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, syncconflict.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, syncconflict.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, syncconflict.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, syncconflict.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, syncconflict.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, syncconflict.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, syncconflict.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, syncconflict.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, syncconflict.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, syncconflict.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.BookingID != nil {
+		predicates = append(predicates, syncconflict.BookingIDEQ(*i.BookingID))
+	}
+	if i.BookingIDNEQ != nil {
+		predicates = append(predicates, syncconflict.BookingIDNEQ(*i.BookingIDNEQ))
+	}
+	if len(i.BookingIDIn) > 0 {
+		predicates = append(predicates, syncconflict.BookingIDIn(i.BookingIDIn...))
+	}
+	if len(i.BookingIDNotIn) > 0 {
+		predicates = append(predicates, syncconflict.BookingIDNotIn(i.BookingIDNotIn...))
+	}
+	if i.UserID != nil {
+		predicates = append(predicates, syncconflict.UserIDEQ(*i.UserID))
+	}
+	if i.UserIDNEQ != nil {
+		predicates = append(predicates, syncconflict.UserIDNEQ(*i.UserIDNEQ))
+	}
+	if len(i.UserIDIn) > 0 {
+		predicates = append(predicates, syncconflict.UserIDIn(i.UserIDIn...))
+	}
+	if len(i.UserIDNotIn) > 0 {
+		predicates = append(predicates, syncconflict.UserIDNotIn(i.UserIDNotIn...))
+	}
+	if i.LinkID != nil {
+		predicates = append(predicates, syncconflict.LinkIDEQ(*i.LinkID))
+	}
+	if i.LinkIDNEQ != nil {
+		predicates = append(predicates, syncconflict.LinkIDNEQ(*i.LinkIDNEQ))
+	}
+	if len(i.LinkIDIn) > 0 {
+		predicates = append(predicates, syncconflict.LinkIDIn(i.LinkIDIn...))
+	}
+	if len(i.LinkIDNotIn) > 0 {
+		predicates = append(predicates, syncconflict.LinkIDNotIn(i.LinkIDNotIn...))
+	}
+	if i.Provider != nil {
+		predicates = append(predicates, syncconflict.ProviderEQ(*i.Provider))
+	}
+	if i.ProviderNEQ != nil {
+		predicates = append(predicates, syncconflict.ProviderNEQ(*i.ProviderNEQ))
+	}
+	if len(i.ProviderIn) > 0 {
+		predicates = append(predicates, syncconflict.ProviderIn(i.ProviderIn...))
+	}
+	if len(i.ProviderNotIn) > 0 {
+		predicates = append(predicates, syncconflict.ProviderNotIn(i.ProviderNotIn...))
+	}
+	if i.State != nil {
+		predicates = append(predicates, syncconflict.StateEQ(*i.State))
+	}
+	if i.StateNEQ != nil {
+		predicates = append(predicates, syncconflict.StateNEQ(*i.StateNEQ))
+	}
+	if len(i.StateIn) > 0 {
+		predicates = append(predicates, syncconflict.StateIn(i.StateIn...))
+	}
+	if len(i.StateNotIn) > 0 {
+		predicates = append(predicates, syncconflict.StateNotIn(i.StateNotIn...))
+	}
+	if i.Resolution != nil {
+		predicates = append(predicates, syncconflict.ResolutionEQ(*i.Resolution))
+	}
+	if i.ResolutionNEQ != nil {
+		predicates = append(predicates, syncconflict.ResolutionNEQ(*i.ResolutionNEQ))
+	}
+	if len(i.ResolutionIn) > 0 {
+		predicates = append(predicates, syncconflict.ResolutionIn(i.ResolutionIn...))
+	}
+	if len(i.ResolutionNotIn) > 0 {
+		predicates = append(predicates, syncconflict.ResolutionNotIn(i.ResolutionNotIn...))
+	}
+	if i.ResolutionIsNil {
+		predicates = append(predicates, syncconflict.ResolutionIsNil())
+	}
+	if i.ResolutionNotNil {
+		predicates = append(predicates, syncconflict.ResolutionNotNil())
+	}
+	if i.ResolvedAt != nil {
+		predicates = append(predicates, syncconflict.ResolvedAtEQ(*i.ResolvedAt))
+	}
+	if i.ResolvedAtNEQ != nil {
+		predicates = append(predicates, syncconflict.ResolvedAtNEQ(*i.ResolvedAtNEQ))
+	}
+	if len(i.ResolvedAtIn) > 0 {
+		predicates = append(predicates, syncconflict.ResolvedAtIn(i.ResolvedAtIn...))
+	}
+	if len(i.ResolvedAtNotIn) > 0 {
+		predicates = append(predicates, syncconflict.ResolvedAtNotIn(i.ResolvedAtNotIn...))
+	}
+	if i.ResolvedAtGT != nil {
+		predicates = append(predicates, syncconflict.ResolvedAtGT(*i.ResolvedAtGT))
+	}
+	if i.ResolvedAtGTE != nil {
+		predicates = append(predicates, syncconflict.ResolvedAtGTE(*i.ResolvedAtGTE))
+	}
+	if i.ResolvedAtLT != nil {
+		predicates = append(predicates, syncconflict.ResolvedAtLT(*i.ResolvedAtLT))
+	}
+	if i.ResolvedAtLTE != nil {
+		predicates = append(predicates, syncconflict.ResolvedAtLTE(*i.ResolvedAtLTE))
+	}
+	if i.ResolvedAtIsNil {
+		predicates = append(predicates, syncconflict.ResolvedAtIsNil())
+	}
+	if i.ResolvedAtNotNil {
+		predicates = append(predicates, syncconflict.ResolvedAtNotNil())
+	}
+	if i.ResolvedByID != nil {
+		predicates = append(predicates, syncconflict.ResolvedByIDEQ(*i.ResolvedByID))
+	}
+	if i.ResolvedByIDNEQ != nil {
+		predicates = append(predicates, syncconflict.ResolvedByIDNEQ(*i.ResolvedByIDNEQ))
+	}
+	if len(i.ResolvedByIDIn) > 0 {
+		predicates = append(predicates, syncconflict.ResolvedByIDIn(i.ResolvedByIDIn...))
+	}
+	if len(i.ResolvedByIDNotIn) > 0 {
+		predicates = append(predicates, syncconflict.ResolvedByIDNotIn(i.ResolvedByIDNotIn...))
+	}
+	if i.ResolvedByIDIsNil {
+		predicates = append(predicates, syncconflict.ResolvedByIDIsNil())
+	}
+	if i.ResolvedByIDNotNil {
+		predicates = append(predicates, syncconflict.ResolvedByIDNotNil())
+	}
+
+	if i.HasBooking != nil {
+		p := syncconflict.HasBooking()
+		if !*i.HasBooking {
+			p = syncconflict.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasBookingWith) > 0 {
+		with := make([]predicate.Booking, 0, len(i.HasBookingWith))
+		for _, w := range i.HasBookingWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasBookingWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, syncconflict.HasBookingWith(with...))
+	}
+	if i.HasUser != nil {
+		p := syncconflict.HasUser()
+		if !*i.HasUser {
+			p = syncconflict.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasUserWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasUserWith))
+		for _, w := range i.HasUserWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasUserWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, syncconflict.HasUserWith(with...))
+	}
+	if i.HasResolvedBy != nil {
+		p := syncconflict.HasResolvedBy()
+		if !*i.HasResolvedBy {
+			p = syncconflict.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasResolvedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasResolvedByWith))
+		for _, w := range i.HasResolvedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasResolvedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, syncconflict.HasResolvedByWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptySyncConflictWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return syncconflict.And(predicates...), nil
 	}
 }
 

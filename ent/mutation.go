@@ -20,6 +20,7 @@ import (
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
 	"calsync/ent/signinlink"
+	"calsync/ent/syncconflict"
 	"calsync/ent/syncoutbox"
 	"calsync/ent/syncpending"
 	"calsync/ent/syncrun"
@@ -61,6 +62,7 @@ const (
 	TypeProviderCalendar    = "ProviderCalendar"
 	TypeProviderConfig      = "ProviderConfig"
 	TypeSignInLink          = "SignInLink"
+	TypeSyncConflict        = "SyncConflict"
 	TypeSyncOutbox          = "SyncOutbox"
 	TypeSyncPending         = "SyncPending"
 	TypeSyncRun             = "SyncRun"
@@ -8756,6 +8758,8 @@ type EventLinkMutation struct {
 	event_key           *string
 	state               *eventlink.State
 	last_error          *string
+	origin              *eventlink.Origin
+	agreed              *domain.EventVersion
 	clearedFields       map[string]struct{}
 	organization        *int
 	clearedorganization bool
@@ -9624,6 +9628,91 @@ func (m *EventLinkMutation) ResetLastError() {
 	delete(m.clearedFields, eventlink.FieldLastError)
 }
 
+// SetOrigin sets the "origin" field.
+func (m *EventLinkMutation) SetOrigin(e eventlink.Origin) {
+	m.origin = &e
+}
+
+// Origin returns the value of the "origin" field in the mutation.
+func (m *EventLinkMutation) Origin() (r eventlink.Origin, exists bool) {
+	v := m.origin
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrigin returns the old "origin" field's value of the EventLink entity.
+// If the EventLink object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventLinkMutation) OldOrigin(ctx context.Context) (v eventlink.Origin, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrigin is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrigin requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrigin: %w", err)
+	}
+	return oldValue.Origin, nil
+}
+
+// ResetOrigin resets all changes to the "origin" field.
+func (m *EventLinkMutation) ResetOrigin() {
+	m.origin = nil
+}
+
+// SetAgreed sets the "agreed" field.
+func (m *EventLinkMutation) SetAgreed(dv domain.EventVersion) {
+	m.agreed = &dv
+}
+
+// Agreed returns the value of the "agreed" field in the mutation.
+func (m *EventLinkMutation) Agreed() (r domain.EventVersion, exists bool) {
+	v := m.agreed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAgreed returns the old "agreed" field's value of the EventLink entity.
+// If the EventLink object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventLinkMutation) OldAgreed(ctx context.Context) (v domain.EventVersion, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAgreed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAgreed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAgreed: %w", err)
+	}
+	return oldValue.Agreed, nil
+}
+
+// ClearAgreed clears the value of the "agreed" field.
+func (m *EventLinkMutation) ClearAgreed() {
+	m.agreed = nil
+	m.clearedFields[eventlink.FieldAgreed] = struct{}{}
+}
+
+// AgreedCleared returns if the "agreed" field was cleared in this mutation.
+func (m *EventLinkMutation) AgreedCleared() bool {
+	_, ok := m.clearedFields[eventlink.FieldAgreed]
+	return ok
+}
+
+// ResetAgreed resets all changes to the "agreed" field.
+func (m *EventLinkMutation) ResetAgreed() {
+	m.agreed = nil
+	delete(m.clearedFields, eventlink.FieldAgreed)
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *EventLinkMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -9766,7 +9855,7 @@ func (m *EventLinkMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventLinkMutation) Fields() []string {
-	fields := make([]string, 0, 17)
+	fields := make([]string, 0, 19)
 	if m.created_at != nil {
 		fields = append(fields, eventlink.FieldCreatedAt)
 	}
@@ -9818,6 +9907,12 @@ func (m *EventLinkMutation) Fields() []string {
 	if m.last_error != nil {
 		fields = append(fields, eventlink.FieldLastError)
 	}
+	if m.origin != nil {
+		fields = append(fields, eventlink.FieldOrigin)
+	}
+	if m.agreed != nil {
+		fields = append(fields, eventlink.FieldAgreed)
+	}
 	return fields
 }
 
@@ -9860,6 +9955,10 @@ func (m *EventLinkMutation) Field(name string) (ent.Value, bool) {
 		return m.State()
 	case eventlink.FieldLastError:
 		return m.LastError()
+	case eventlink.FieldOrigin:
+		return m.Origin()
+	case eventlink.FieldAgreed:
+		return m.Agreed()
 	}
 	return nil, false
 }
@@ -9903,6 +10002,10 @@ func (m *EventLinkMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldState(ctx)
 	case eventlink.FieldLastError:
 		return m.OldLastError(ctx)
+	case eventlink.FieldOrigin:
+		return m.OldOrigin(ctx)
+	case eventlink.FieldAgreed:
+		return m.OldAgreed(ctx)
 	}
 	return nil, fmt.Errorf("unknown EventLink field %s", name)
 }
@@ -10031,6 +10134,20 @@ func (m *EventLinkMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastError(v)
 		return nil
+	case eventlink.FieldOrigin:
+		v, ok := value.(eventlink.Origin)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrigin(v)
+		return nil
+	case eventlink.FieldAgreed:
+		v, ok := value.(domain.EventVersion)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAgreed(v)
+		return nil
 	}
 	return fmt.Errorf("unknown EventLink field %s", name)
 }
@@ -10112,6 +10229,9 @@ func (m *EventLinkMutation) ClearedFields() []string {
 	if m.FieldCleared(eventlink.FieldLastError) {
 		fields = append(fields, eventlink.FieldLastError)
 	}
+	if m.FieldCleared(eventlink.FieldAgreed) {
+		fields = append(fields, eventlink.FieldAgreed)
+	}
 	return fields
 }
 
@@ -10149,6 +10269,9 @@ func (m *EventLinkMutation) ClearField(name string) error {
 		return nil
 	case eventlink.FieldLastError:
 		m.ClearLastError()
+		return nil
+	case eventlink.FieldAgreed:
+		m.ClearAgreed()
 		return nil
 	}
 	return fmt.Errorf("unknown EventLink nullable field %s", name)
@@ -10208,6 +10331,12 @@ func (m *EventLinkMutation) ResetField(name string) error {
 		return nil
 	case eventlink.FieldLastError:
 		m.ResetLastError()
+		return nil
+	case eventlink.FieldOrigin:
+		m.ResetOrigin()
+		return nil
+	case eventlink.FieldAgreed:
+		m.ResetAgreed()
 		return nil
 	}
 	return fmt.Errorf("unknown EventLink field %s", name)
@@ -16079,6 +16208,7 @@ type ProviderCalendarMutation struct {
 	primary             *bool
 	color               *string
 	selected            *bool
+	reads_back          *bool
 	sync_cursor         *string
 	access_role         *string
 	channel_id          *string
@@ -16542,6 +16672,42 @@ func (m *ProviderCalendarMutation) OldSelected(ctx context.Context) (v bool, err
 // ResetSelected resets all changes to the "selected" field.
 func (m *ProviderCalendarMutation) ResetSelected() {
 	m.selected = nil
+}
+
+// SetReadsBack sets the "reads_back" field.
+func (m *ProviderCalendarMutation) SetReadsBack(b bool) {
+	m.reads_back = &b
+}
+
+// ReadsBack returns the value of the "reads_back" field in the mutation.
+func (m *ProviderCalendarMutation) ReadsBack() (r bool, exists bool) {
+	v := m.reads_back
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReadsBack returns the old "reads_back" field's value of the ProviderCalendar entity.
+// If the ProviderCalendar object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProviderCalendarMutation) OldReadsBack(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReadsBack is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReadsBack requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReadsBack: %w", err)
+	}
+	return oldValue.ReadsBack, nil
+}
+
+// ResetReadsBack resets all changes to the "reads_back" field.
+func (m *ProviderCalendarMutation) ResetReadsBack() {
+	m.reads_back = nil
 }
 
 // SetSyncCursor sets the "sync_cursor" field.
@@ -17444,7 +17610,7 @@ func (m *ProviderCalendarMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProviderCalendarMutation) Fields() []string {
-	fields := make([]string, 0, 25)
+	fields := make([]string, 0, 26)
 	if m.created_at != nil {
 		fields = append(fields, providercalendar.FieldCreatedAt)
 	}
@@ -17471,6 +17637,9 @@ func (m *ProviderCalendarMutation) Fields() []string {
 	}
 	if m.selected != nil {
 		fields = append(fields, providercalendar.FieldSelected)
+	}
+	if m.reads_back != nil {
+		fields = append(fields, providercalendar.FieldReadsBack)
 	}
 	if m.sync_cursor != nil {
 		fields = append(fields, providercalendar.FieldSyncCursor)
@@ -17546,6 +17715,8 @@ func (m *ProviderCalendarMutation) Field(name string) (ent.Value, bool) {
 		return m.Color()
 	case providercalendar.FieldSelected:
 		return m.Selected()
+	case providercalendar.FieldReadsBack:
+		return m.ReadsBack()
 	case providercalendar.FieldSyncCursor:
 		return m.SyncCursor()
 	case providercalendar.FieldAccessRole:
@@ -17605,6 +17776,8 @@ func (m *ProviderCalendarMutation) OldField(ctx context.Context, name string) (e
 		return m.OldColor(ctx)
 	case providercalendar.FieldSelected:
 		return m.OldSelected(ctx)
+	case providercalendar.FieldReadsBack:
+		return m.OldReadsBack(ctx)
 	case providercalendar.FieldSyncCursor:
 		return m.OldSyncCursor(ctx)
 	case providercalendar.FieldAccessRole:
@@ -17708,6 +17881,13 @@ func (m *ProviderCalendarMutation) SetField(name string, value ent.Value) error 
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSelected(v)
+		return nil
+	case providercalendar.FieldReadsBack:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReadsBack(v)
 		return nil
 	case providercalendar.FieldSyncCursor:
 		v, ok := value.(string)
@@ -18028,6 +18208,9 @@ func (m *ProviderCalendarMutation) ResetField(name string) error {
 		return nil
 	case providercalendar.FieldSelected:
 		m.ResetSelected()
+		return nil
+	case providercalendar.FieldReadsBack:
+		m.ResetReadsBack()
 		return nil
 	case providercalendar.FieldSyncCursor:
 		m.ResetSyncCursor()
@@ -20256,6 +20439,1534 @@ func (m *SignInLinkMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown SignInLink edge %s", name)
+}
+
+// SyncConflictMutation represents an operation that mutates the SyncConflict nodes in the graph.
+type SyncConflictMutation struct {
+	config
+	op                     Op
+	typ                    string
+	id                     *int
+	created_at             *time.Time
+	updated_at             *time.Time
+	provider               *domain.Provider
+	calsync_version        *domain.EventVersion
+	provider_version       *domain.EventVersion
+	provider_etag          *string
+	calsync_changed        *[]string
+	appendcalsync_changed  []string
+	provider_changed       *[]string
+	appendprovider_changed []string
+	state                  *syncconflict.State
+	resolution             *syncconflict.Resolution
+	resolved_at            *time.Time
+	clearedFields          map[string]struct{}
+	organization           *int
+	clearedorganization    bool
+	booking                *int
+	clearedbooking         bool
+	user                   *int
+	cleareduser            bool
+	link                   *int
+	clearedlink            bool
+	resolved_by            *int
+	clearedresolved_by     bool
+	done                   bool
+	oldValue               func(context.Context) (*SyncConflict, error)
+	predicates             []predicate.SyncConflict
+}
+
+var _ ent.Mutation = (*SyncConflictMutation)(nil)
+
+// syncconflictOption allows management of the mutation configuration using functional options.
+type syncconflictOption func(*SyncConflictMutation)
+
+// newSyncConflictMutation creates new mutation for the SyncConflict entity.
+func newSyncConflictMutation(c config, op Op, opts ...syncconflictOption) *SyncConflictMutation {
+	m := &SyncConflictMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSyncConflict,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSyncConflictID sets the ID field of the mutation.
+func withSyncConflictID(id int) syncconflictOption {
+	return func(m *SyncConflictMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SyncConflict
+		)
+		m.oldValue = func(ctx context.Context) (*SyncConflict, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SyncConflict.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSyncConflict sets the old SyncConflict of the mutation.
+func withSyncConflict(node *SyncConflict) syncconflictOption {
+	return func(m *SyncConflictMutation) {
+		m.oldValue = func(context.Context) (*SyncConflict, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SyncConflictMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SyncConflictMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SyncConflictMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SyncConflictMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SyncConflict.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SyncConflictMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SyncConflictMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SyncConflict entity.
+// If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncConflictMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SyncConflictMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *SyncConflictMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *SyncConflictMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the SyncConflict entity.
+// If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncConflictMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *SyncConflictMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *SyncConflictMutation) SetOrganizationID(i int) {
+	m.organization = &i
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *SyncConflictMutation) OrganizationID() (r int, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the SyncConflict entity.
+// If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncConflictMutation) OldOrganizationID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *SyncConflictMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetBookingID sets the "booking_id" field.
+func (m *SyncConflictMutation) SetBookingID(i int) {
+	m.booking = &i
+}
+
+// BookingID returns the value of the "booking_id" field in the mutation.
+func (m *SyncConflictMutation) BookingID() (r int, exists bool) {
+	v := m.booking
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBookingID returns the old "booking_id" field's value of the SyncConflict entity.
+// If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncConflictMutation) OldBookingID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBookingID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBookingID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBookingID: %w", err)
+	}
+	return oldValue.BookingID, nil
+}
+
+// ResetBookingID resets all changes to the "booking_id" field.
+func (m *SyncConflictMutation) ResetBookingID() {
+	m.booking = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *SyncConflictMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *SyncConflictMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the SyncConflict entity.
+// If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncConflictMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *SyncConflictMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetLinkID sets the "link_id" field.
+func (m *SyncConflictMutation) SetLinkID(i int) {
+	m.link = &i
+}
+
+// LinkID returns the value of the "link_id" field in the mutation.
+func (m *SyncConflictMutation) LinkID() (r int, exists bool) {
+	v := m.link
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLinkID returns the old "link_id" field's value of the SyncConflict entity.
+// If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncConflictMutation) OldLinkID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLinkID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLinkID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLinkID: %w", err)
+	}
+	return oldValue.LinkID, nil
+}
+
+// ResetLinkID resets all changes to the "link_id" field.
+func (m *SyncConflictMutation) ResetLinkID() {
+	m.link = nil
+}
+
+// SetProvider sets the "provider" field.
+func (m *SyncConflictMutation) SetProvider(d domain.Provider) {
+	m.provider = &d
+}
+
+// Provider returns the value of the "provider" field in the mutation.
+func (m *SyncConflictMutation) Provider() (r domain.Provider, exists bool) {
+	v := m.provider
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvider returns the old "provider" field's value of the SyncConflict entity.
+// If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncConflictMutation) OldProvider(ctx context.Context) (v domain.Provider, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvider is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvider requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvider: %w", err)
+	}
+	return oldValue.Provider, nil
+}
+
+// ResetProvider resets all changes to the "provider" field.
+func (m *SyncConflictMutation) ResetProvider() {
+	m.provider = nil
+}
+
+// SetCalsyncVersion sets the "calsync_version" field.
+func (m *SyncConflictMutation) SetCalsyncVersion(dv domain.EventVersion) {
+	m.calsync_version = &dv
+}
+
+// CalsyncVersion returns the value of the "calsync_version" field in the mutation.
+func (m *SyncConflictMutation) CalsyncVersion() (r domain.EventVersion, exists bool) {
+	v := m.calsync_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCalsyncVersion returns the old "calsync_version" field's value of the SyncConflict entity.
+// If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncConflictMutation) OldCalsyncVersion(ctx context.Context) (v domain.EventVersion, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCalsyncVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCalsyncVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCalsyncVersion: %w", err)
+	}
+	return oldValue.CalsyncVersion, nil
+}
+
+// ResetCalsyncVersion resets all changes to the "calsync_version" field.
+func (m *SyncConflictMutation) ResetCalsyncVersion() {
+	m.calsync_version = nil
+}
+
+// SetProviderVersion sets the "provider_version" field.
+func (m *SyncConflictMutation) SetProviderVersion(dv domain.EventVersion) {
+	m.provider_version = &dv
+}
+
+// ProviderVersion returns the value of the "provider_version" field in the mutation.
+func (m *SyncConflictMutation) ProviderVersion() (r domain.EventVersion, exists bool) {
+	v := m.provider_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProviderVersion returns the old "provider_version" field's value of the SyncConflict entity.
+// If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncConflictMutation) OldProviderVersion(ctx context.Context) (v domain.EventVersion, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProviderVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProviderVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProviderVersion: %w", err)
+	}
+	return oldValue.ProviderVersion, nil
+}
+
+// ResetProviderVersion resets all changes to the "provider_version" field.
+func (m *SyncConflictMutation) ResetProviderVersion() {
+	m.provider_version = nil
+}
+
+// SetProviderEtag sets the "provider_etag" field.
+func (m *SyncConflictMutation) SetProviderEtag(s string) {
+	m.provider_etag = &s
+}
+
+// ProviderEtag returns the value of the "provider_etag" field in the mutation.
+func (m *SyncConflictMutation) ProviderEtag() (r string, exists bool) {
+	v := m.provider_etag
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProviderEtag returns the old "provider_etag" field's value of the SyncConflict entity.
+// If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncConflictMutation) OldProviderEtag(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProviderEtag is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProviderEtag requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProviderEtag: %w", err)
+	}
+	return oldValue.ProviderEtag, nil
+}
+
+// ClearProviderEtag clears the value of the "provider_etag" field.
+func (m *SyncConflictMutation) ClearProviderEtag() {
+	m.provider_etag = nil
+	m.clearedFields[syncconflict.FieldProviderEtag] = struct{}{}
+}
+
+// ProviderEtagCleared returns if the "provider_etag" field was cleared in this mutation.
+func (m *SyncConflictMutation) ProviderEtagCleared() bool {
+	_, ok := m.clearedFields[syncconflict.FieldProviderEtag]
+	return ok
+}
+
+// ResetProviderEtag resets all changes to the "provider_etag" field.
+func (m *SyncConflictMutation) ResetProviderEtag() {
+	m.provider_etag = nil
+	delete(m.clearedFields, syncconflict.FieldProviderEtag)
+}
+
+// SetCalsyncChanged sets the "calsync_changed" field.
+func (m *SyncConflictMutation) SetCalsyncChanged(s []string) {
+	m.calsync_changed = &s
+	m.appendcalsync_changed = nil
+}
+
+// CalsyncChanged returns the value of the "calsync_changed" field in the mutation.
+func (m *SyncConflictMutation) CalsyncChanged() (r []string, exists bool) {
+	v := m.calsync_changed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCalsyncChanged returns the old "calsync_changed" field's value of the SyncConflict entity.
+// If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncConflictMutation) OldCalsyncChanged(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCalsyncChanged is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCalsyncChanged requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCalsyncChanged: %w", err)
+	}
+	return oldValue.CalsyncChanged, nil
+}
+
+// AppendCalsyncChanged adds s to the "calsync_changed" field.
+func (m *SyncConflictMutation) AppendCalsyncChanged(s []string) {
+	m.appendcalsync_changed = append(m.appendcalsync_changed, s...)
+}
+
+// AppendedCalsyncChanged returns the list of values that were appended to the "calsync_changed" field in this mutation.
+func (m *SyncConflictMutation) AppendedCalsyncChanged() ([]string, bool) {
+	if len(m.appendcalsync_changed) == 0 {
+		return nil, false
+	}
+	return m.appendcalsync_changed, true
+}
+
+// ClearCalsyncChanged clears the value of the "calsync_changed" field.
+func (m *SyncConflictMutation) ClearCalsyncChanged() {
+	m.calsync_changed = nil
+	m.appendcalsync_changed = nil
+	m.clearedFields[syncconflict.FieldCalsyncChanged] = struct{}{}
+}
+
+// CalsyncChangedCleared returns if the "calsync_changed" field was cleared in this mutation.
+func (m *SyncConflictMutation) CalsyncChangedCleared() bool {
+	_, ok := m.clearedFields[syncconflict.FieldCalsyncChanged]
+	return ok
+}
+
+// ResetCalsyncChanged resets all changes to the "calsync_changed" field.
+func (m *SyncConflictMutation) ResetCalsyncChanged() {
+	m.calsync_changed = nil
+	m.appendcalsync_changed = nil
+	delete(m.clearedFields, syncconflict.FieldCalsyncChanged)
+}
+
+// SetProviderChanged sets the "provider_changed" field.
+func (m *SyncConflictMutation) SetProviderChanged(s []string) {
+	m.provider_changed = &s
+	m.appendprovider_changed = nil
+}
+
+// ProviderChanged returns the value of the "provider_changed" field in the mutation.
+func (m *SyncConflictMutation) ProviderChanged() (r []string, exists bool) {
+	v := m.provider_changed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProviderChanged returns the old "provider_changed" field's value of the SyncConflict entity.
+// If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncConflictMutation) OldProviderChanged(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProviderChanged is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProviderChanged requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProviderChanged: %w", err)
+	}
+	return oldValue.ProviderChanged, nil
+}
+
+// AppendProviderChanged adds s to the "provider_changed" field.
+func (m *SyncConflictMutation) AppendProviderChanged(s []string) {
+	m.appendprovider_changed = append(m.appendprovider_changed, s...)
+}
+
+// AppendedProviderChanged returns the list of values that were appended to the "provider_changed" field in this mutation.
+func (m *SyncConflictMutation) AppendedProviderChanged() ([]string, bool) {
+	if len(m.appendprovider_changed) == 0 {
+		return nil, false
+	}
+	return m.appendprovider_changed, true
+}
+
+// ClearProviderChanged clears the value of the "provider_changed" field.
+func (m *SyncConflictMutation) ClearProviderChanged() {
+	m.provider_changed = nil
+	m.appendprovider_changed = nil
+	m.clearedFields[syncconflict.FieldProviderChanged] = struct{}{}
+}
+
+// ProviderChangedCleared returns if the "provider_changed" field was cleared in this mutation.
+func (m *SyncConflictMutation) ProviderChangedCleared() bool {
+	_, ok := m.clearedFields[syncconflict.FieldProviderChanged]
+	return ok
+}
+
+// ResetProviderChanged resets all changes to the "provider_changed" field.
+func (m *SyncConflictMutation) ResetProviderChanged() {
+	m.provider_changed = nil
+	m.appendprovider_changed = nil
+	delete(m.clearedFields, syncconflict.FieldProviderChanged)
+}
+
+// SetState sets the "state" field.
+func (m *SyncConflictMutation) SetState(s syncconflict.State) {
+	m.state = &s
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *SyncConflictMutation) State() (r syncconflict.State, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the SyncConflict entity.
+// If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncConflictMutation) OldState(ctx context.Context) (v syncconflict.State, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *SyncConflictMutation) ResetState() {
+	m.state = nil
+}
+
+// SetResolution sets the "resolution" field.
+func (m *SyncConflictMutation) SetResolution(s syncconflict.Resolution) {
+	m.resolution = &s
+}
+
+// Resolution returns the value of the "resolution" field in the mutation.
+func (m *SyncConflictMutation) Resolution() (r syncconflict.Resolution, exists bool) {
+	v := m.resolution
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolution returns the old "resolution" field's value of the SyncConflict entity.
+// If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncConflictMutation) OldResolution(ctx context.Context) (v *syncconflict.Resolution, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolution is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolution requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolution: %w", err)
+	}
+	return oldValue.Resolution, nil
+}
+
+// ClearResolution clears the value of the "resolution" field.
+func (m *SyncConflictMutation) ClearResolution() {
+	m.resolution = nil
+	m.clearedFields[syncconflict.FieldResolution] = struct{}{}
+}
+
+// ResolutionCleared returns if the "resolution" field was cleared in this mutation.
+func (m *SyncConflictMutation) ResolutionCleared() bool {
+	_, ok := m.clearedFields[syncconflict.FieldResolution]
+	return ok
+}
+
+// ResetResolution resets all changes to the "resolution" field.
+func (m *SyncConflictMutation) ResetResolution() {
+	m.resolution = nil
+	delete(m.clearedFields, syncconflict.FieldResolution)
+}
+
+// SetResolvedAt sets the "resolved_at" field.
+func (m *SyncConflictMutation) SetResolvedAt(t time.Time) {
+	m.resolved_at = &t
+}
+
+// ResolvedAt returns the value of the "resolved_at" field in the mutation.
+func (m *SyncConflictMutation) ResolvedAt() (r time.Time, exists bool) {
+	v := m.resolved_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolvedAt returns the old "resolved_at" field's value of the SyncConflict entity.
+// If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncConflictMutation) OldResolvedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolvedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolvedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolvedAt: %w", err)
+	}
+	return oldValue.ResolvedAt, nil
+}
+
+// ClearResolvedAt clears the value of the "resolved_at" field.
+func (m *SyncConflictMutation) ClearResolvedAt() {
+	m.resolved_at = nil
+	m.clearedFields[syncconflict.FieldResolvedAt] = struct{}{}
+}
+
+// ResolvedAtCleared returns if the "resolved_at" field was cleared in this mutation.
+func (m *SyncConflictMutation) ResolvedAtCleared() bool {
+	_, ok := m.clearedFields[syncconflict.FieldResolvedAt]
+	return ok
+}
+
+// ResetResolvedAt resets all changes to the "resolved_at" field.
+func (m *SyncConflictMutation) ResetResolvedAt() {
+	m.resolved_at = nil
+	delete(m.clearedFields, syncconflict.FieldResolvedAt)
+}
+
+// SetResolvedByID sets the "resolved_by_id" field.
+func (m *SyncConflictMutation) SetResolvedByID(i int) {
+	m.resolved_by = &i
+}
+
+// ResolvedByID returns the value of the "resolved_by_id" field in the mutation.
+func (m *SyncConflictMutation) ResolvedByID() (r int, exists bool) {
+	v := m.resolved_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolvedByID returns the old "resolved_by_id" field's value of the SyncConflict entity.
+// If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncConflictMutation) OldResolvedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolvedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolvedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolvedByID: %w", err)
+	}
+	return oldValue.ResolvedByID, nil
+}
+
+// ClearResolvedByID clears the value of the "resolved_by_id" field.
+func (m *SyncConflictMutation) ClearResolvedByID() {
+	m.resolved_by = nil
+	m.clearedFields[syncconflict.FieldResolvedByID] = struct{}{}
+}
+
+// ResolvedByIDCleared returns if the "resolved_by_id" field was cleared in this mutation.
+func (m *SyncConflictMutation) ResolvedByIDCleared() bool {
+	_, ok := m.clearedFields[syncconflict.FieldResolvedByID]
+	return ok
+}
+
+// ResetResolvedByID resets all changes to the "resolved_by_id" field.
+func (m *SyncConflictMutation) ResetResolvedByID() {
+	m.resolved_by = nil
+	delete(m.clearedFields, syncconflict.FieldResolvedByID)
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *SyncConflictMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[syncconflict.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *SyncConflictMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *SyncConflictMutation) OrganizationIDs() (ids []int) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *SyncConflictMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearBooking clears the "booking" edge to the Booking entity.
+func (m *SyncConflictMutation) ClearBooking() {
+	m.clearedbooking = true
+	m.clearedFields[syncconflict.FieldBookingID] = struct{}{}
+}
+
+// BookingCleared reports if the "booking" edge to the Booking entity was cleared.
+func (m *SyncConflictMutation) BookingCleared() bool {
+	return m.clearedbooking
+}
+
+// BookingIDs returns the "booking" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// BookingID instead. It exists only for internal usage by the builders.
+func (m *SyncConflictMutation) BookingIDs() (ids []int) {
+	if id := m.booking; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetBooking resets all changes to the "booking" edge.
+func (m *SyncConflictMutation) ResetBooking() {
+	m.booking = nil
+	m.clearedbooking = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *SyncConflictMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[syncconflict.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *SyncConflictMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *SyncConflictMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *SyncConflictMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// ClearLink clears the "link" edge to the EventLink entity.
+func (m *SyncConflictMutation) ClearLink() {
+	m.clearedlink = true
+	m.clearedFields[syncconflict.FieldLinkID] = struct{}{}
+}
+
+// LinkCleared reports if the "link" edge to the EventLink entity was cleared.
+func (m *SyncConflictMutation) LinkCleared() bool {
+	return m.clearedlink
+}
+
+// LinkIDs returns the "link" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// LinkID instead. It exists only for internal usage by the builders.
+func (m *SyncConflictMutation) LinkIDs() (ids []int) {
+	if id := m.link; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetLink resets all changes to the "link" edge.
+func (m *SyncConflictMutation) ResetLink() {
+	m.link = nil
+	m.clearedlink = false
+}
+
+// ClearResolvedBy clears the "resolved_by" edge to the User entity.
+func (m *SyncConflictMutation) ClearResolvedBy() {
+	m.clearedresolved_by = true
+	m.clearedFields[syncconflict.FieldResolvedByID] = struct{}{}
+}
+
+// ResolvedByCleared reports if the "resolved_by" edge to the User entity was cleared.
+func (m *SyncConflictMutation) ResolvedByCleared() bool {
+	return m.ResolvedByIDCleared() || m.clearedresolved_by
+}
+
+// ResolvedByIDs returns the "resolved_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ResolvedByID instead. It exists only for internal usage by the builders.
+func (m *SyncConflictMutation) ResolvedByIDs() (ids []int) {
+	if id := m.resolved_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetResolvedBy resets all changes to the "resolved_by" edge.
+func (m *SyncConflictMutation) ResetResolvedBy() {
+	m.resolved_by = nil
+	m.clearedresolved_by = false
+}
+
+// Where appends a list predicates to the SyncConflictMutation builder.
+func (m *SyncConflictMutation) Where(ps ...predicate.SyncConflict) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SyncConflictMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SyncConflictMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SyncConflict, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SyncConflictMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SyncConflictMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SyncConflict).
+func (m *SyncConflictMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SyncConflictMutation) Fields() []string {
+	fields := make([]string, 0, 16)
+	if m.created_at != nil {
+		fields = append(fields, syncconflict.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, syncconflict.FieldUpdatedAt)
+	}
+	if m.organization != nil {
+		fields = append(fields, syncconflict.FieldOrganizationID)
+	}
+	if m.booking != nil {
+		fields = append(fields, syncconflict.FieldBookingID)
+	}
+	if m.user != nil {
+		fields = append(fields, syncconflict.FieldUserID)
+	}
+	if m.link != nil {
+		fields = append(fields, syncconflict.FieldLinkID)
+	}
+	if m.provider != nil {
+		fields = append(fields, syncconflict.FieldProvider)
+	}
+	if m.calsync_version != nil {
+		fields = append(fields, syncconflict.FieldCalsyncVersion)
+	}
+	if m.provider_version != nil {
+		fields = append(fields, syncconflict.FieldProviderVersion)
+	}
+	if m.provider_etag != nil {
+		fields = append(fields, syncconflict.FieldProviderEtag)
+	}
+	if m.calsync_changed != nil {
+		fields = append(fields, syncconflict.FieldCalsyncChanged)
+	}
+	if m.provider_changed != nil {
+		fields = append(fields, syncconflict.FieldProviderChanged)
+	}
+	if m.state != nil {
+		fields = append(fields, syncconflict.FieldState)
+	}
+	if m.resolution != nil {
+		fields = append(fields, syncconflict.FieldResolution)
+	}
+	if m.resolved_at != nil {
+		fields = append(fields, syncconflict.FieldResolvedAt)
+	}
+	if m.resolved_by != nil {
+		fields = append(fields, syncconflict.FieldResolvedByID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SyncConflictMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case syncconflict.FieldCreatedAt:
+		return m.CreatedAt()
+	case syncconflict.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case syncconflict.FieldOrganizationID:
+		return m.OrganizationID()
+	case syncconflict.FieldBookingID:
+		return m.BookingID()
+	case syncconflict.FieldUserID:
+		return m.UserID()
+	case syncconflict.FieldLinkID:
+		return m.LinkID()
+	case syncconflict.FieldProvider:
+		return m.Provider()
+	case syncconflict.FieldCalsyncVersion:
+		return m.CalsyncVersion()
+	case syncconflict.FieldProviderVersion:
+		return m.ProviderVersion()
+	case syncconflict.FieldProviderEtag:
+		return m.ProviderEtag()
+	case syncconflict.FieldCalsyncChanged:
+		return m.CalsyncChanged()
+	case syncconflict.FieldProviderChanged:
+		return m.ProviderChanged()
+	case syncconflict.FieldState:
+		return m.State()
+	case syncconflict.FieldResolution:
+		return m.Resolution()
+	case syncconflict.FieldResolvedAt:
+		return m.ResolvedAt()
+	case syncconflict.FieldResolvedByID:
+		return m.ResolvedByID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SyncConflictMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case syncconflict.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case syncconflict.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case syncconflict.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case syncconflict.FieldBookingID:
+		return m.OldBookingID(ctx)
+	case syncconflict.FieldUserID:
+		return m.OldUserID(ctx)
+	case syncconflict.FieldLinkID:
+		return m.OldLinkID(ctx)
+	case syncconflict.FieldProvider:
+		return m.OldProvider(ctx)
+	case syncconflict.FieldCalsyncVersion:
+		return m.OldCalsyncVersion(ctx)
+	case syncconflict.FieldProviderVersion:
+		return m.OldProviderVersion(ctx)
+	case syncconflict.FieldProviderEtag:
+		return m.OldProviderEtag(ctx)
+	case syncconflict.FieldCalsyncChanged:
+		return m.OldCalsyncChanged(ctx)
+	case syncconflict.FieldProviderChanged:
+		return m.OldProviderChanged(ctx)
+	case syncconflict.FieldState:
+		return m.OldState(ctx)
+	case syncconflict.FieldResolution:
+		return m.OldResolution(ctx)
+	case syncconflict.FieldResolvedAt:
+		return m.OldResolvedAt(ctx)
+	case syncconflict.FieldResolvedByID:
+		return m.OldResolvedByID(ctx)
+	}
+	return nil, fmt.Errorf("unknown SyncConflict field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SyncConflictMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case syncconflict.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case syncconflict.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case syncconflict.FieldOrganizationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case syncconflict.FieldBookingID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBookingID(v)
+		return nil
+	case syncconflict.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case syncconflict.FieldLinkID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLinkID(v)
+		return nil
+	case syncconflict.FieldProvider:
+		v, ok := value.(domain.Provider)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvider(v)
+		return nil
+	case syncconflict.FieldCalsyncVersion:
+		v, ok := value.(domain.EventVersion)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCalsyncVersion(v)
+		return nil
+	case syncconflict.FieldProviderVersion:
+		v, ok := value.(domain.EventVersion)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProviderVersion(v)
+		return nil
+	case syncconflict.FieldProviderEtag:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProviderEtag(v)
+		return nil
+	case syncconflict.FieldCalsyncChanged:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCalsyncChanged(v)
+		return nil
+	case syncconflict.FieldProviderChanged:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProviderChanged(v)
+		return nil
+	case syncconflict.FieldState:
+		v, ok := value.(syncconflict.State)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case syncconflict.FieldResolution:
+		v, ok := value.(syncconflict.Resolution)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolution(v)
+		return nil
+	case syncconflict.FieldResolvedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolvedAt(v)
+		return nil
+	case syncconflict.FieldResolvedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolvedByID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SyncConflict field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SyncConflictMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SyncConflictMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SyncConflictMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SyncConflict numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SyncConflictMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(syncconflict.FieldProviderEtag) {
+		fields = append(fields, syncconflict.FieldProviderEtag)
+	}
+	if m.FieldCleared(syncconflict.FieldCalsyncChanged) {
+		fields = append(fields, syncconflict.FieldCalsyncChanged)
+	}
+	if m.FieldCleared(syncconflict.FieldProviderChanged) {
+		fields = append(fields, syncconflict.FieldProviderChanged)
+	}
+	if m.FieldCleared(syncconflict.FieldResolution) {
+		fields = append(fields, syncconflict.FieldResolution)
+	}
+	if m.FieldCleared(syncconflict.FieldResolvedAt) {
+		fields = append(fields, syncconflict.FieldResolvedAt)
+	}
+	if m.FieldCleared(syncconflict.FieldResolvedByID) {
+		fields = append(fields, syncconflict.FieldResolvedByID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SyncConflictMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SyncConflictMutation) ClearField(name string) error {
+	switch name {
+	case syncconflict.FieldProviderEtag:
+		m.ClearProviderEtag()
+		return nil
+	case syncconflict.FieldCalsyncChanged:
+		m.ClearCalsyncChanged()
+		return nil
+	case syncconflict.FieldProviderChanged:
+		m.ClearProviderChanged()
+		return nil
+	case syncconflict.FieldResolution:
+		m.ClearResolution()
+		return nil
+	case syncconflict.FieldResolvedAt:
+		m.ClearResolvedAt()
+		return nil
+	case syncconflict.FieldResolvedByID:
+		m.ClearResolvedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown SyncConflict nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SyncConflictMutation) ResetField(name string) error {
+	switch name {
+	case syncconflict.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case syncconflict.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case syncconflict.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case syncconflict.FieldBookingID:
+		m.ResetBookingID()
+		return nil
+	case syncconflict.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case syncconflict.FieldLinkID:
+		m.ResetLinkID()
+		return nil
+	case syncconflict.FieldProvider:
+		m.ResetProvider()
+		return nil
+	case syncconflict.FieldCalsyncVersion:
+		m.ResetCalsyncVersion()
+		return nil
+	case syncconflict.FieldProviderVersion:
+		m.ResetProviderVersion()
+		return nil
+	case syncconflict.FieldProviderEtag:
+		m.ResetProviderEtag()
+		return nil
+	case syncconflict.FieldCalsyncChanged:
+		m.ResetCalsyncChanged()
+		return nil
+	case syncconflict.FieldProviderChanged:
+		m.ResetProviderChanged()
+		return nil
+	case syncconflict.FieldState:
+		m.ResetState()
+		return nil
+	case syncconflict.FieldResolution:
+		m.ResetResolution()
+		return nil
+	case syncconflict.FieldResolvedAt:
+		m.ResetResolvedAt()
+		return nil
+	case syncconflict.FieldResolvedByID:
+		m.ResetResolvedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown SyncConflict field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SyncConflictMutation) AddedEdges() []string {
+	edges := make([]string, 0, 5)
+	if m.organization != nil {
+		edges = append(edges, syncconflict.EdgeOrganization)
+	}
+	if m.booking != nil {
+		edges = append(edges, syncconflict.EdgeBooking)
+	}
+	if m.user != nil {
+		edges = append(edges, syncconflict.EdgeUser)
+	}
+	if m.link != nil {
+		edges = append(edges, syncconflict.EdgeLink)
+	}
+	if m.resolved_by != nil {
+		edges = append(edges, syncconflict.EdgeResolvedBy)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SyncConflictMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case syncconflict.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case syncconflict.EdgeBooking:
+		if id := m.booking; id != nil {
+			return []ent.Value{*id}
+		}
+	case syncconflict.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	case syncconflict.EdgeLink:
+		if id := m.link; id != nil {
+			return []ent.Value{*id}
+		}
+	case syncconflict.EdgeResolvedBy:
+		if id := m.resolved_by; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SyncConflictMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 5)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SyncConflictMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SyncConflictMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 5)
+	if m.clearedorganization {
+		edges = append(edges, syncconflict.EdgeOrganization)
+	}
+	if m.clearedbooking {
+		edges = append(edges, syncconflict.EdgeBooking)
+	}
+	if m.cleareduser {
+		edges = append(edges, syncconflict.EdgeUser)
+	}
+	if m.clearedlink {
+		edges = append(edges, syncconflict.EdgeLink)
+	}
+	if m.clearedresolved_by {
+		edges = append(edges, syncconflict.EdgeResolvedBy)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SyncConflictMutation) EdgeCleared(name string) bool {
+	switch name {
+	case syncconflict.EdgeOrganization:
+		return m.clearedorganization
+	case syncconflict.EdgeBooking:
+		return m.clearedbooking
+	case syncconflict.EdgeUser:
+		return m.cleareduser
+	case syncconflict.EdgeLink:
+		return m.clearedlink
+	case syncconflict.EdgeResolvedBy:
+		return m.clearedresolved_by
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SyncConflictMutation) ClearEdge(name string) error {
+	switch name {
+	case syncconflict.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case syncconflict.EdgeBooking:
+		m.ClearBooking()
+		return nil
+	case syncconflict.EdgeUser:
+		m.ClearUser()
+		return nil
+	case syncconflict.EdgeLink:
+		m.ClearLink()
+		return nil
+	case syncconflict.EdgeResolvedBy:
+		m.ClearResolvedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown SyncConflict unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SyncConflictMutation) ResetEdge(name string) error {
+	switch name {
+	case syncconflict.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case syncconflict.EdgeBooking:
+		m.ResetBooking()
+		return nil
+	case syncconflict.EdgeUser:
+		m.ResetUser()
+		return nil
+	case syncconflict.EdgeLink:
+		m.ResetLink()
+		return nil
+	case syncconflict.EdgeResolvedBy:
+		m.ResetResolvedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown SyncConflict edge %s", name)
 }
 
 // SyncOutboxMutation represents an operation that mutates the SyncOutbox nodes in the graph.

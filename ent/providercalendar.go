@@ -37,6 +37,8 @@ type ProviderCalendar struct {
 	Color string `json:"color,omitempty"`
 	// Selected holds the value of the "selected" field.
 	Selected bool `json:"selected,omitempty"`
+	// ReadsBack holds the value of the "reads_back" field.
+	ReadsBack bool `json:"reads_back,omitempty"`
 	// SyncCursor holds the value of the "sync_cursor" field.
 	SyncCursor string `json:"-"`
 	// AccessRole holds the value of the "access_role" field.
@@ -115,7 +117,7 @@ func (*ProviderCalendar) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case providercalendar.FieldPrimary, providercalendar.FieldSelected:
+		case providercalendar.FieldPrimary, providercalendar.FieldSelected, providercalendar.FieldReadsBack:
 			values[i] = new(sql.NullBool)
 		case providercalendar.FieldID, providercalendar.FieldOrganizationID, providercalendar.FieldAccountID, providercalendar.FieldChannelMessage, providercalendar.FieldReadRequested, providercalendar.FieldReadDone, providercalendar.FieldReadGen:
 			values[i] = new(sql.NullInt64)
@@ -197,6 +199,12 @@ func (_m *ProviderCalendar) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field selected", values[i])
 			} else if value.Valid {
 				_m.Selected = value.Bool
+			}
+		case providercalendar.FieldReadsBack:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field reads_back", values[i])
+			} else if value.Valid {
+				_m.ReadsBack = value.Bool
 			}
 		case providercalendar.FieldSyncCursor:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -372,6 +380,9 @@ func (_m *ProviderCalendar) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("selected=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Selected))
+	builder.WriteString(", ")
+	builder.WriteString("reads_back=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ReadsBack))
 	builder.WriteString(", ")
 	builder.WriteString("sync_cursor=<sensitive>")
 	builder.WriteString(", ")

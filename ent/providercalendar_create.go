@@ -118,6 +118,20 @@ func (_c *ProviderCalendarCreate) SetNillableSelected(v *bool) *ProviderCalendar
 	return _c
 }
 
+// SetReadsBack sets the "reads_back" field.
+func (_c *ProviderCalendarCreate) SetReadsBack(v bool) *ProviderCalendarCreate {
+	_c.mutation.SetReadsBack(v)
+	return _c
+}
+
+// SetNillableReadsBack sets the "reads_back" field if the given value is not nil.
+func (_c *ProviderCalendarCreate) SetNillableReadsBack(v *bool) *ProviderCalendarCreate {
+	if v != nil {
+		_c.SetReadsBack(*v)
+	}
+	return _c
+}
+
 // SetSyncCursor sets the "sync_cursor" field.
 func (_c *ProviderCalendarCreate) SetSyncCursor(v string) *ProviderCalendarCreate {
 	_c.mutation.SetSyncCursor(v)
@@ -411,6 +425,10 @@ func (_c *ProviderCalendarCreate) defaults() error {
 		v := providercalendar.DefaultSelected
 		_c.mutation.SetSelected(v)
 	}
+	if _, ok := _c.mutation.ReadsBack(); !ok {
+		v := providercalendar.DefaultReadsBack
+		_c.mutation.SetReadsBack(v)
+	}
 	if _, ok := _c.mutation.ChannelMessage(); !ok {
 		v := providercalendar.DefaultChannelMessage
 		_c.mutation.SetChannelMessage(v)
@@ -465,6 +483,9 @@ func (_c *ProviderCalendarCreate) check() error {
 	}
 	if _, ok := _c.mutation.Selected(); !ok {
 		return &ValidationError{Name: "selected", err: errors.New(`ent: missing required field "ProviderCalendar.selected"`)}
+	}
+	if _, ok := _c.mutation.ReadsBack(); !ok {
+		return &ValidationError{Name: "reads_back", err: errors.New(`ent: missing required field "ProviderCalendar.reads_back"`)}
 	}
 	if v, ok := _c.mutation.AccessRole(); ok {
 		if err := providercalendar.AccessRoleValidator(v); err != nil {
@@ -563,6 +584,10 @@ func (_c *ProviderCalendarCreate) createSpec() (*ProviderCalendar, *sqlgraph.Cre
 	if value, ok := _c.mutation.Selected(); ok {
 		_spec.SetField(providercalendar.FieldSelected, field.TypeBool, value)
 		_node.Selected = value
+	}
+	if value, ok := _c.mutation.ReadsBack(); ok {
+		_spec.SetField(providercalendar.FieldReadsBack, field.TypeBool, value)
+		_node.ReadsBack = value
 	}
 	if value, ok := _c.mutation.SyncCursor(); ok {
 		_spec.SetField(providercalendar.FieldSyncCursor, field.TypeString, value)
@@ -801,6 +826,18 @@ func (u *ProviderCalendarUpsert) SetSelected(v bool) *ProviderCalendarUpsert {
 // UpdateSelected sets the "selected" field to the value that was provided on create.
 func (u *ProviderCalendarUpsert) UpdateSelected() *ProviderCalendarUpsert {
 	u.SetExcluded(providercalendar.FieldSelected)
+	return u
+}
+
+// SetReadsBack sets the "reads_back" field.
+func (u *ProviderCalendarUpsert) SetReadsBack(v bool) *ProviderCalendarUpsert {
+	u.Set(providercalendar.FieldReadsBack, v)
+	return u
+}
+
+// UpdateReadsBack sets the "reads_back" field to the value that was provided on create.
+func (u *ProviderCalendarUpsert) UpdateReadsBack() *ProviderCalendarUpsert {
+	u.SetExcluded(providercalendar.FieldReadsBack)
 	return u
 }
 
@@ -1242,6 +1279,20 @@ func (u *ProviderCalendarUpsertOne) SetSelected(v bool) *ProviderCalendarUpsertO
 func (u *ProviderCalendarUpsertOne) UpdateSelected() *ProviderCalendarUpsertOne {
 	return u.Update(func(s *ProviderCalendarUpsert) {
 		s.UpdateSelected()
+	})
+}
+
+// SetReadsBack sets the "reads_back" field.
+func (u *ProviderCalendarUpsertOne) SetReadsBack(v bool) *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetReadsBack(v)
+	})
+}
+
+// UpdateReadsBack sets the "reads_back" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertOne) UpdateReadsBack() *ProviderCalendarUpsertOne {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateReadsBack()
 	})
 }
 
@@ -1897,6 +1948,20 @@ func (u *ProviderCalendarUpsertBulk) SetSelected(v bool) *ProviderCalendarUpsert
 func (u *ProviderCalendarUpsertBulk) UpdateSelected() *ProviderCalendarUpsertBulk {
 	return u.Update(func(s *ProviderCalendarUpsert) {
 		s.UpdateSelected()
+	})
+}
+
+// SetReadsBack sets the "reads_back" field.
+func (u *ProviderCalendarUpsertBulk) SetReadsBack(v bool) *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.SetReadsBack(v)
+	})
+}
+
+// UpdateReadsBack sets the "reads_back" field to the value that was provided on create.
+func (u *ProviderCalendarUpsertBulk) UpdateReadsBack() *ProviderCalendarUpsertBulk {
+	return u.Update(func(s *ProviderCalendarUpsert) {
+		s.UpdateReadsBack()
 	})
 }
 

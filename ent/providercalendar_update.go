@@ -126,6 +126,20 @@ func (_u *ProviderCalendarUpdate) SetNillableSelected(v *bool) *ProviderCalendar
 	return _u
 }
 
+// SetReadsBack sets the "reads_back" field.
+func (_u *ProviderCalendarUpdate) SetReadsBack(v bool) *ProviderCalendarUpdate {
+	_u.mutation.SetReadsBack(v)
+	return _u
+}
+
+// SetNillableReadsBack sets the "reads_back" field if the given value is not nil.
+func (_u *ProviderCalendarUpdate) SetNillableReadsBack(v *bool) *ProviderCalendarUpdate {
+	if v != nil {
+		_u.SetReadsBack(*v)
+	}
+	return _u
+}
+
 // SetSyncCursor sets the "sync_cursor" field.
 func (_u *ProviderCalendarUpdate) SetSyncCursor(v string) *ProviderCalendarUpdate {
 	_u.mutation.SetSyncCursor(v)
@@ -593,6 +607,9 @@ func (_u *ProviderCalendarUpdate) sqlSave(ctx context.Context) (_node int, err e
 	if value, ok := _u.mutation.Selected(); ok {
 		_spec.SetField(providercalendar.FieldSelected, field.TypeBool, value)
 	}
+	if value, ok := _u.mutation.ReadsBack(); ok {
+		_spec.SetField(providercalendar.FieldReadsBack, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.SyncCursor(); ok {
 		_spec.SetField(providercalendar.FieldSyncCursor, field.TypeString, value)
 	}
@@ -832,6 +849,20 @@ func (_u *ProviderCalendarUpdateOne) SetSelected(v bool) *ProviderCalendarUpdate
 func (_u *ProviderCalendarUpdateOne) SetNillableSelected(v *bool) *ProviderCalendarUpdateOne {
 	if v != nil {
 		_u.SetSelected(*v)
+	}
+	return _u
+}
+
+// SetReadsBack sets the "reads_back" field.
+func (_u *ProviderCalendarUpdateOne) SetReadsBack(v bool) *ProviderCalendarUpdateOne {
+	_u.mutation.SetReadsBack(v)
+	return _u
+}
+
+// SetNillableReadsBack sets the "reads_back" field if the given value is not nil.
+func (_u *ProviderCalendarUpdateOne) SetNillableReadsBack(v *bool) *ProviderCalendarUpdateOne {
+	if v != nil {
+		_u.SetReadsBack(*v)
 	}
 	return _u
 }
@@ -1332,6 +1363,9 @@ func (_u *ProviderCalendarUpdateOne) sqlSave(ctx context.Context) (_node *Provid
 	}
 	if value, ok := _u.mutation.Selected(); ok {
 		_spec.SetField(providercalendar.FieldSelected, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ReadsBack(); ok {
+		_spec.SetField(providercalendar.FieldReadsBack, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.SyncCursor(); ok {
 		_spec.SetField(providercalendar.FieldSyncCursor, field.TypeString, value)

@@ -44,6 +44,8 @@ type Tx struct {
 	ProviderConfig *ProviderConfigClient
 	// SignInLink is the client for interacting with the SignInLink builders.
 	SignInLink *SignInLinkClient
+	// SyncConflict is the client for interacting with the SyncConflict builders.
+	SyncConflict *SyncConflictClient
 	// SyncOutbox is the client for interacting with the SyncOutbox builders.
 	SyncOutbox *SyncOutboxClient
 	// SyncPending is the client for interacting with the SyncPending builders.
@@ -199,6 +201,7 @@ func (tx *Tx) init() {
 	tx.ProviderCalendar = NewProviderCalendarClient(tx.config)
 	tx.ProviderConfig = NewProviderConfigClient(tx.config)
 	tx.SignInLink = NewSignInLinkClient(tx.config)
+	tx.SyncConflict = NewSyncConflictClient(tx.config)
 	tx.SyncOutbox = NewSyncOutboxClient(tx.config)
 	tx.SyncPending = NewSyncPendingClient(tx.config)
 	tx.SyncRun = NewSyncRunClient(tx.config)

@@ -10,6 +10,7 @@ import (
 	"calsync/ent/authtoken"
 	"calsync/ent/booking"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/syncconflict"
 	"calsync/ent/syncrun"
 	"calsync/ent/user"
 	"calsync/graph/generated"
@@ -33,6 +34,11 @@ import (
 // Conflicts is the resolver for the conflicts field.
 func (r *bookingResolver) Conflicts(ctx context.Context, obj *ent.Booking) ([]*model.CalendarEntry, error) {
 	return r.conflicts(ctx, obj)
+}
+
+// MadeAtProvider is the resolver for the madeAtProvider field.
+func (r *bookingResolver) MadeAtProvider(ctx context.Context, obj *ent.Booking) (*domain.Provider, error) {
+	return r.madeAtProvider(ctx, obj)
 }
 
 // Title is the resolver for the title field.
@@ -293,6 +299,11 @@ func (r *mutationResolver) RefreshCalendars(ctx context.Context, provider domain
 	return r.Consent.RefreshCalendars(ctx, subjectUser(ctx, userID), provider)
 }
 
+// ResolveSyncConflict is the resolver for the resolveSyncConflict field.
+func (r *mutationResolver) ResolveSyncConflict(ctx context.Context, id int, keep syncconflict.Resolution) (*ent.SyncConflict, error) {
+	return r.TwoWay.Resolve(ctx, id, keep)
+}
+
 // HasClientSecret is the resolver for the hasClientSecret field.
 func (r *providerConfigResolver) HasClientSecret(ctx context.Context, obj *ent.ProviderConfig) (bool, error) {
 	return len(obj.ClientSecretEnc) > 0, nil
@@ -491,6 +502,11 @@ func (r *subscriptionResolver) SyncStatusChanged(ctx context.Context, userID *in
 // ExternalEventsChanged is the resolver for the externalEventsChanged field.
 func (r *subscriptionResolver) ExternalEventsChanged(ctx context.Context, fieldworkerID *int) (<-chan *model.ExternalEventsChangedEvent, error) {
 	return r.externalEventsChanged(ctx, fieldworkerID)
+}
+
+// SyncConflictChanged is the resolver for the syncConflictChanged field.
+func (r *subscriptionResolver) SyncConflictChanged(ctx context.Context, fieldworkerID *int) (<-chan *model.SyncConflictEvent, error) {
+	return r.syncConflictChanged(ctx, fieldworkerID)
 }
 
 // CalendarSync is the resolver for the calendarSync field.

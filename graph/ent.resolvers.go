@@ -9,6 +9,8 @@ import (
 	"calsync/ent"
 	"calsync/graph/generated"
 	"context"
+
+	"entgo.io/contrib/entgql"
 )
 
 // Node is the resolver for the node field.
@@ -19,6 +21,15 @@ func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, error) {
 	return r.db(ctx).Noders(ctx, ids)
+}
+
+// SyncConflicts is the resolver for the syncConflicts field.
+func (r *queryResolver) SyncConflicts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.SyncConflictOrder, where *ent.SyncConflictWhereInput) (*ent.SyncConflictConnection, error) {
+	if orderBy == nil {
+		orderBy = &ent.SyncConflictOrder{Field: ent.SyncConflictOrderFieldCreatedAt, Direction: entgql.OrderDirectionDesc}
+	}
+	return r.db(ctx).SyncConflict.Query().Paginate(ctx, after, first, before, last,
+		ent.WithSyncConflictOrder(orderBy), ent.WithSyncConflictFilter(where.Filter))
 }
 
 // Booking returns generated.BookingResolver implementation.

@@ -3,6 +3,7 @@
 package graph
 
 import (
+	"calsync/sync/twoway"
 	"context"
 	"log/slog"
 	"slices"
@@ -38,7 +39,9 @@ type Resolver struct {
 	Invitations *invitations.Service
 	// Keys converts service-account key formats (the Google adapter).
 	Keys settings.KeyConverter
-	Log  *slog.Logger
+	// TwoWay resolves two-way sync conflicts.
+	TwoWay *twoway.Syncer
+	Log    *slog.Logger
 }
 
 // db returns the operation's transactional client, or the plain one for

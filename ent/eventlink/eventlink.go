@@ -52,6 +52,10 @@ const (
 	FieldState = "state"
 	// FieldLastError holds the string denoting the last_error field in the database.
 	FieldLastError = "last_error"
+	// FieldOrigin holds the string denoting the origin field in the database.
+	FieldOrigin = "origin"
+	// FieldAgreed holds the string denoting the agreed field in the database.
+	FieldAgreed = "agreed"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeBooking holds the string denoting the booking edge name in mutations.
@@ -112,6 +116,8 @@ var Columns = []string{
 	FieldEventKey,
 	FieldState,
 	FieldLastError,
+	FieldOrigin,
+	FieldAgreed,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -175,6 +181,32 @@ func StateValidator(s State) error {
 		return nil
 	default:
 		return fmt.Errorf("eventlink: invalid enum value for state field: %q", s)
+	}
+}
+
+// Origin defines the type for the "origin" enum field.
+type Origin string
+
+// OriginCALSYNC is the default value of the Origin enum.
+const DefaultOrigin = OriginCALSYNC
+
+// Origin values.
+const (
+	OriginCALSYNC  Origin = "CALSYNC"
+	OriginPROVIDER Origin = "PROVIDER"
+)
+
+func (o Origin) String() string {
+	return string(o)
+}
+
+// OriginValidator is a validator for the "origin" field enum values. It is called by the builders before save.
+func OriginValidator(o Origin) error {
+	switch o {
+	case OriginCALSYNC, OriginPROVIDER:
+		return nil
+	default:
+		return fmt.Errorf("eventlink: invalid enum value for origin field: %q", o)
 	}
 }
 
@@ -266,6 +298,11 @@ func ByLastError(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastError, opts...).ToFunc()
 }
 
+// ByOrigin orders the results by the origin field.
+func ByOrigin(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOrigin, opts...).ToFunc()
+}
+
 // ByOrganizationField orders the results by organization field.
 func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -336,6 +373,24 @@ func (e *State) UnmarshalGQL(val interface{}) error {
 	*e = State(str)
 	if err := StateValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid State", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e Origin) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *Origin) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = Origin(str)
+	if err := OriginValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid Origin", str)
 	}
 	return nil
 }

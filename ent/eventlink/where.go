@@ -925,6 +925,36 @@ func LastErrorContainsFold(v string) predicate.EventLink {
 	return predicate.EventLink(sql.FieldContainsFold(FieldLastError, v))
 }
 
+// OriginEQ applies the EQ predicate on the "origin" field.
+func OriginEQ(v Origin) predicate.EventLink {
+	return predicate.EventLink(sql.FieldEQ(FieldOrigin, v))
+}
+
+// OriginNEQ applies the NEQ predicate on the "origin" field.
+func OriginNEQ(v Origin) predicate.EventLink {
+	return predicate.EventLink(sql.FieldNEQ(FieldOrigin, v))
+}
+
+// OriginIn applies the In predicate on the "origin" field.
+func OriginIn(vs ...Origin) predicate.EventLink {
+	return predicate.EventLink(sql.FieldIn(FieldOrigin, vs...))
+}
+
+// OriginNotIn applies the NotIn predicate on the "origin" field.
+func OriginNotIn(vs ...Origin) predicate.EventLink {
+	return predicate.EventLink(sql.FieldNotIn(FieldOrigin, vs...))
+}
+
+// AgreedIsNil applies the IsNil predicate on the "agreed" field.
+func AgreedIsNil() predicate.EventLink {
+	return predicate.EventLink(sql.FieldIsNull(FieldAgreed))
+}
+
+// AgreedNotNil applies the NotNil predicate on the "agreed" field.
+func AgreedNotNil() predicate.EventLink {
+	return predicate.EventLink(sql.FieldNotNull(FieldAgreed))
+}
+
 // HasOrganization applies the HasEdge predicate on the "organization" edge.
 func HasOrganization() predicate.EventLink {
 	return predicate.EventLink(func(s *sql.Selector) {

@@ -200,6 +200,18 @@ func (f SignInLinkFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SignInLinkMutation", m)
 }
 
+// The SyncConflictFunc type is an adapter to allow the use of ordinary
+// function as SyncConflict mutator.
+type SyncConflictFunc func(context.Context, *ent.SyncConflictMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SyncConflictFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SyncConflictMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SyncConflictMutation", m)
+}
+
 // The SyncOutboxFunc type is an adapter to allow the use of ordinary
 // function as SyncOutbox mutator.
 type SyncOutboxFunc func(context.Context, *ent.SyncOutboxMutation) (ent.Value, error)

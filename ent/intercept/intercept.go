@@ -24,6 +24,7 @@ import (
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
 	"calsync/ent/signinlink"
+	"calsync/ent/syncconflict"
 	"calsync/ent/syncoutbox"
 	"calsync/ent/syncpending"
 	"calsync/ent/syncrun"
@@ -520,6 +521,33 @@ func (f TraverseSignInLink) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.SignInLinkQuery", q)
 }
 
+// The SyncConflictFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SyncConflictFunc func(context.Context, *ent.SyncConflictQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SyncConflictFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SyncConflictQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SyncConflictQuery", q)
+}
+
+// The TraverseSyncConflict type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSyncConflict func(context.Context, *ent.SyncConflictQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSyncConflict) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSyncConflict) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SyncConflictQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SyncConflictQuery", q)
+}
+
 // The SyncOutboxFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SyncOutboxFunc func(context.Context, *ent.SyncOutboxQuery) (ent.Value, error)
 
@@ -663,6 +691,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ProviderConfigQuery, predicate.ProviderConfig, providerconfig.OrderOption]{typ: ent.TypeProviderConfig, tq: q}, nil
 	case *ent.SignInLinkQuery:
 		return &query[*ent.SignInLinkQuery, predicate.SignInLink, signinlink.OrderOption]{typ: ent.TypeSignInLink, tq: q}, nil
+	case *ent.SyncConflictQuery:
+		return &query[*ent.SyncConflictQuery, predicate.SyncConflict, syncconflict.OrderOption]{typ: ent.TypeSyncConflict, tq: q}, nil
 	case *ent.SyncOutboxQuery:
 		return &query[*ent.SyncOutboxQuery, predicate.SyncOutbox, syncoutbox.OrderOption]{typ: ent.TypeSyncOutbox, tq: q}, nil
 	case *ent.SyncPendingQuery:

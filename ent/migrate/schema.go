@@ -355,6 +355,8 @@ var (
 		{Name: "event_key", Type: field.TypeString, Nullable: true},
 		{Name: "state", Type: field.TypeEnum, Enums: []string{"PENDING", "SYNCED", "DELETED", "FAILED"}, Default: "PENDING"},
 		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "origin", Type: field.TypeEnum, Enums: []string{"CALSYNC", "PROVIDER"}, Default: "CALSYNC"},
+		{Name: "agreed", Type: field.TypeJSON, Nullable: true},
 		{Name: "organization_id", Type: field.TypeInt},
 		{Name: "booking_id", Type: field.TypeInt, Nullable: true},
 		{Name: "user_id", Type: field.TypeInt},
@@ -368,25 +370,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "event_links_organizations_organization",
-				Columns:    []*schema.Column{EventLinksColumns[14]},
+				Columns:    []*schema.Column{EventLinksColumns[16]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "event_links_bookings_booking",
-				Columns:    []*schema.Column{EventLinksColumns[15]},
+				Columns:    []*schema.Column{EventLinksColumns[17]},
 				RefColumns: []*schema.Column{BookingsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "event_links_users_user",
-				Columns:    []*schema.Column{EventLinksColumns[16]},
+				Columns:    []*schema.Column{EventLinksColumns[18]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "event_links_calendar_accounts_account",
-				Columns:    []*schema.Column{EventLinksColumns[17]},
+				Columns:    []*schema.Column{EventLinksColumns[19]},
 				RefColumns: []*schema.Column{CalendarAccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -395,17 +397,17 @@ var (
 			{
 				Name:    "eventlink_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{EventLinksColumns[14]},
+				Columns: []*schema.Column{EventLinksColumns[16]},
 			},
 			{
 				Name:    "eventlink_account_id_calendar_id_booking_ref_user_id",
 				Unique:  true,
-				Columns: []*schema.Column{EventLinksColumns[17], EventLinksColumns[4], EventLinksColumns[3], EventLinksColumns[16]},
+				Columns: []*schema.Column{EventLinksColumns[19], EventLinksColumns[4], EventLinksColumns[3], EventLinksColumns[18]},
 			},
 			{
 				Name:    "eventlink_account_id_provider_event_id",
 				Unique:  false,
-				Columns: []*schema.Column{EventLinksColumns[17], EventLinksColumns[5]},
+				Columns: []*schema.Column{EventLinksColumns[19], EventLinksColumns[5]},
 			},
 			{
 				Name:    "eventlink_booking_ref",
@@ -670,6 +672,7 @@ var (
 		{Name: "primary", Type: field.TypeBool, Default: false},
 		{Name: "color", Type: field.TypeString, Nullable: true},
 		{Name: "selected", Type: field.TypeBool, Default: false},
+		{Name: "reads_back", Type: field.TypeBool, Default: false},
 		{Name: "sync_cursor", Type: field.TypeString, Nullable: true},
 		{Name: "access_role", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "channel_id", Type: field.TypeString, Nullable: true},
@@ -697,13 +700,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "provider_calendars_organizations_organization",
-				Columns:    []*schema.Column{ProviderCalendarsColumns[24]},
+				Columns:    []*schema.Column{ProviderCalendarsColumns[25]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "provider_calendars_calendar_accounts_account",
-				Columns:    []*schema.Column{ProviderCalendarsColumns[25]},
+				Columns:    []*schema.Column{ProviderCalendarsColumns[26]},
 				RefColumns: []*schema.Column{CalendarAccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -712,22 +715,22 @@ var (
 			{
 				Name:    "providercalendar_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{ProviderCalendarsColumns[24]},
+				Columns: []*schema.Column{ProviderCalendarsColumns[25]},
 			},
 			{
 				Name:    "providercalendar_account_id_calendar_id",
 				Unique:  true,
-				Columns: []*schema.Column{ProviderCalendarsColumns[25], ProviderCalendarsColumns[3]},
+				Columns: []*schema.Column{ProviderCalendarsColumns[26], ProviderCalendarsColumns[3]},
 			},
 			{
 				Name:    "providercalendar_channel_id",
 				Unique:  false,
-				Columns: []*schema.Column{ProviderCalendarsColumns[10]},
+				Columns: []*schema.Column{ProviderCalendarsColumns[11]},
 			},
 			{
 				Name:    "providercalendar_selected_next_poll_at",
 				Unique:  false,
-				Columns: []*schema.Column{ProviderCalendarsColumns[7], ProviderCalendarsColumns[21]},
+				Columns: []*schema.Column{ProviderCalendarsColumns[7], ProviderCalendarsColumns[22]},
 			},
 		},
 	}
@@ -812,6 +815,81 @@ var (
 				Name:    "signinlink_organization_id",
 				Unique:  false,
 				Columns: []*schema.Column{SignInLinksColumns[7]},
+			},
+		},
+	}
+	// SyncConflictsColumns holds the columns for the "sync_conflicts" table.
+	SyncConflictsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "provider", Type: field.TypeEnum, Enums: []string{"GOOGLE", "MICROSOFT"}},
+		{Name: "calsync_version", Type: field.TypeJSON},
+		{Name: "provider_version", Type: field.TypeJSON},
+		{Name: "provider_etag", Type: field.TypeString, Nullable: true},
+		{Name: "calsync_changed", Type: field.TypeJSON, Nullable: true},
+		{Name: "provider_changed", Type: field.TypeJSON, Nullable: true},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"OPEN", "RESOLVED"}, Default: "OPEN"},
+		{Name: "resolution", Type: field.TypeEnum, Nullable: true, Enums: []string{"KEEP_CALSYNC", "KEEP_PROVIDER"}},
+		{Name: "resolved_at", Type: field.TypeTime, Nullable: true},
+		{Name: "organization_id", Type: field.TypeInt},
+		{Name: "booking_id", Type: field.TypeInt},
+		{Name: "user_id", Type: field.TypeInt},
+		{Name: "link_id", Type: field.TypeInt},
+		{Name: "resolved_by_id", Type: field.TypeInt, Nullable: true},
+	}
+	// SyncConflictsTable holds the schema information for the "sync_conflicts" table.
+	SyncConflictsTable = &schema.Table{
+		Name:       "sync_conflicts",
+		Columns:    SyncConflictsColumns,
+		PrimaryKey: []*schema.Column{SyncConflictsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "sync_conflicts_organizations_organization",
+				Columns:    []*schema.Column{SyncConflictsColumns[12]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "sync_conflicts_bookings_booking",
+				Columns:    []*schema.Column{SyncConflictsColumns[13]},
+				RefColumns: []*schema.Column{BookingsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "sync_conflicts_users_user",
+				Columns:    []*schema.Column{SyncConflictsColumns[14]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "sync_conflicts_event_links_link",
+				Columns:    []*schema.Column{SyncConflictsColumns[15]},
+				RefColumns: []*schema.Column{EventLinksColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "sync_conflicts_users_resolved_by",
+				Columns:    []*schema.Column{SyncConflictsColumns[16]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "syncconflict_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{SyncConflictsColumns[12]},
+			},
+			{
+				Name:    "syncconflict_link_id_state",
+				Unique:  false,
+				Columns: []*schema.Column{SyncConflictsColumns[15], SyncConflictsColumns[9]},
+			},
+			{
+				Name:    "syncconflict_organization_id_state_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{SyncConflictsColumns[12], SyncConflictsColumns[9], SyncConflictsColumns[1]},
 			},
 		},
 	}
@@ -1049,6 +1127,7 @@ var (
 		ProviderCalendarsTable,
 		ProviderConfigsTable,
 		SignInLinksTable,
+		SyncConflictsTable,
 		SyncOutboxesTable,
 		SyncPendingsTable,
 		SyncRunsTable,
@@ -1140,6 +1219,14 @@ func init() {
 	SignInLinksTable.ForeignKeys[1].RefTable = UsersTable
 	SignInLinksTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(73014444032),
+	}
+	SyncConflictsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	SyncConflictsTable.ForeignKeys[1].RefTable = BookingsTable
+	SyncConflictsTable.ForeignKeys[2].RefTable = UsersTable
+	SyncConflictsTable.ForeignKeys[3].RefTable = EventLinksTable
+	SyncConflictsTable.ForeignKeys[4].RefTable = UsersTable
+	SyncConflictsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(85899345920),
 	}
 	SyncOutboxesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	SyncOutboxesTable.Annotation = &entsql.Annotation{

@@ -54,6 +54,9 @@ type ProviderConfig func(*sql.Selector)
 // SignInLink is the predicate function for signinlink builders.
 type SignInLink func(*sql.Selector)
 
+// SyncConflict is the predicate function for syncconflict builders.
+type SyncConflict func(*sql.Selector)
+
 // SyncOutbox is the predicate function for syncoutbox builders.
 type SyncOutbox func(*sql.Selector)
 

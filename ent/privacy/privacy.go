@@ -495,6 +495,30 @@ func (f SignInLinkMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SignInLinkMutation", m)
 }
 
+// The SyncConflictQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SyncConflictQueryRuleFunc func(context.Context, *ent.SyncConflictQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SyncConflictQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SyncConflictQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SyncConflictQuery", q)
+}
+
+// The SyncConflictMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SyncConflictMutationRuleFunc func(context.Context, *ent.SyncConflictMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SyncConflictMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SyncConflictMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SyncConflictMutation", m)
+}
+
 // The SyncOutboxQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SyncOutboxQueryRuleFunc func(context.Context, *ent.SyncOutboxQuery) error
@@ -658,6 +682,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.SignInLinkQuery:
 		return q.Filter(), nil
+	case *ent.SyncConflictQuery:
+		return q.Filter(), nil
 	case *ent.SyncOutboxQuery:
 		return q.Filter(), nil
 	case *ent.SyncPendingQuery:
@@ -704,6 +730,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.ProviderConfigMutation:
 		return m.Filter(), nil
 	case *ent.SignInLinkMutation:
+		return m.Filter(), nil
+	case *ent.SyncConflictMutation:
 		return m.Filter(), nil
 	case *ent.SyncOutboxMutation:
 		return m.Filter(), nil

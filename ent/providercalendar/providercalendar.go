@@ -33,6 +33,8 @@ const (
 	FieldColor = "color"
 	// FieldSelected holds the string denoting the selected field in the database.
 	FieldSelected = "selected"
+	// FieldReadsBack holds the string denoting the reads_back field in the database.
+	FieldReadsBack = "reads_back"
 	// FieldSyncCursor holds the string denoting the sync_cursor field in the database.
 	FieldSyncCursor = "sync_cursor"
 	// FieldAccessRole holds the string denoting the access_role field in the database.
@@ -99,6 +101,7 @@ var Columns = []string{
 	FieldPrimary,
 	FieldColor,
 	FieldSelected,
+	FieldReadsBack,
 	FieldSyncCursor,
 	FieldAccessRole,
 	FieldChannelID,
@@ -149,6 +152,8 @@ var (
 	DefaultPrimary bool
 	// DefaultSelected holds the default value on creation for the "selected" field.
 	DefaultSelected bool
+	// DefaultReadsBack holds the default value on creation for the "reads_back" field.
+	DefaultReadsBack bool
 	// AccessRoleValidator is a validator for the "access_role" field. It is called by the builders before save.
 	AccessRoleValidator func(string) error
 	// DefaultChannelMessage holds the default value on creation for the "channel_message" field.
@@ -220,6 +225,11 @@ func ByColor(opts ...sql.OrderTermOption) OrderOption {
 // BySelected orders the results by the selected field.
 func BySelected(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSelected, opts...).ToFunc()
+}
+
+// ByReadsBack orders the results by the reads_back field.
+func ByReadsBack(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReadsBack, opts...).ToFunc()
 }
 
 // BySyncCursor orders the results by the sync_cursor field.

@@ -100,6 +100,11 @@ func Selected(v bool) predicate.ProviderCalendar {
 	return predicate.ProviderCalendar(sql.FieldEQ(FieldSelected, v))
 }
 
+// ReadsBack applies equality check predicate on the "reads_back" field. It's identical to ReadsBackEQ.
+func ReadsBack(v bool) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldReadsBack, v))
+}
+
 // SyncCursor applies equality check predicate on the "sync_cursor" field. It's identical to SyncCursorEQ.
 func SyncCursor(v string) predicate.ProviderCalendar {
 	return predicate.ProviderCalendar(sql.FieldEQ(FieldSyncCursor, v))
@@ -523,6 +528,16 @@ func SelectedEQ(v bool) predicate.ProviderCalendar {
 // SelectedNEQ applies the NEQ predicate on the "selected" field.
 func SelectedNEQ(v bool) predicate.ProviderCalendar {
 	return predicate.ProviderCalendar(sql.FieldNEQ(FieldSelected, v))
+}
+
+// ReadsBackEQ applies the EQ predicate on the "reads_back" field.
+func ReadsBackEQ(v bool) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldEQ(FieldReadsBack, v))
+}
+
+// ReadsBackNEQ applies the NEQ predicate on the "reads_back" field.
+func ReadsBackNEQ(v bool) predicate.ProviderCalendar {
+	return predicate.ProviderCalendar(sql.FieldNEQ(FieldReadsBack, v))
 }
 
 // SyncCursorEQ applies the EQ predicate on the "sync_cursor" field.

@@ -20,6 +20,7 @@ import (
 	"calsync/ent/providerconfig"
 	"calsync/ent/schema"
 	"calsync/ent/signinlink"
+	"calsync/ent/syncconflict"
 	"calsync/ent/syncoutbox"
 	"calsync/ent/syncpending"
 	"calsync/ent/syncrun"
@@ -778,34 +779,38 @@ func init() {
 	providercalendarDescSelected := providercalendarFields[5].Descriptor()
 	// providercalendar.DefaultSelected holds the default value on creation for the selected field.
 	providercalendar.DefaultSelected = providercalendarDescSelected.Default.(bool)
+	// providercalendarDescReadsBack is the schema descriptor for reads_back field.
+	providercalendarDescReadsBack := providercalendarFields[6].Descriptor()
+	// providercalendar.DefaultReadsBack holds the default value on creation for the reads_back field.
+	providercalendar.DefaultReadsBack = providercalendarDescReadsBack.Default.(bool)
 	// providercalendarDescAccessRole is the schema descriptor for access_role field.
-	providercalendarDescAccessRole := providercalendarFields[7].Descriptor()
+	providercalendarDescAccessRole := providercalendarFields[8].Descriptor()
 	// providercalendar.AccessRoleValidator is a validator for the "access_role" field. It is called by the builders before save.
 	providercalendar.AccessRoleValidator = providercalendarDescAccessRole.Validators[0].(func(string) error)
 	// providercalendarDescChannelMessage is the schema descriptor for channel_message field.
-	providercalendarDescChannelMessage := providercalendarFields[12].Descriptor()
+	providercalendarDescChannelMessage := providercalendarFields[13].Descriptor()
 	// providercalendar.DefaultChannelMessage holds the default value on creation for the channel_message field.
 	providercalendar.DefaultChannelMessage = providercalendarDescChannelMessage.Default.(int64)
 	// providercalendarDescReadRequested is the schema descriptor for read_requested field.
-	providercalendarDescReadRequested := providercalendarFields[14].Descriptor()
+	providercalendarDescReadRequested := providercalendarFields[15].Descriptor()
 	// providercalendar.DefaultReadRequested holds the default value on creation for the read_requested field.
 	providercalendar.DefaultReadRequested = providercalendarDescReadRequested.Default.(int)
 	// providercalendar.ReadRequestedValidator is a validator for the "read_requested" field. It is called by the builders before save.
 	providercalendar.ReadRequestedValidator = providercalendarDescReadRequested.Validators[0].(func(int) error)
 	// providercalendarDescReadDone is the schema descriptor for read_done field.
-	providercalendarDescReadDone := providercalendarFields[15].Descriptor()
+	providercalendarDescReadDone := providercalendarFields[16].Descriptor()
 	// providercalendar.DefaultReadDone holds the default value on creation for the read_done field.
 	providercalendar.DefaultReadDone = providercalendarDescReadDone.Default.(int)
 	// providercalendar.ReadDoneValidator is a validator for the "read_done" field. It is called by the builders before save.
 	providercalendar.ReadDoneValidator = providercalendarDescReadDone.Validators[0].(func(int) error)
 	// providercalendarDescReadGen is the schema descriptor for read_gen field.
-	providercalendarDescReadGen := providercalendarFields[16].Descriptor()
+	providercalendarDescReadGen := providercalendarFields[17].Descriptor()
 	// providercalendar.DefaultReadGen holds the default value on creation for the read_gen field.
 	providercalendar.DefaultReadGen = providercalendarDescReadGen.Default.(int)
 	// providercalendar.ReadGenValidator is a validator for the "read_gen" field. It is called by the builders before save.
 	providercalendar.ReadGenValidator = providercalendarDescReadGen.Validators[0].(func(int) error)
 	// providercalendarDescLastReadError is the schema descriptor for last_read_error field.
-	providercalendarDescLastReadError := providercalendarFields[21].Descriptor()
+	providercalendarDescLastReadError := providercalendarFields[22].Descriptor()
 	// providercalendar.LastReadErrorValidator is a validator for the "last_read_error" field. It is called by the builders before save.
 	providercalendar.LastReadErrorValidator = providercalendarDescLastReadError.Validators[0].(func(string) error)
 	providerconfigMixin := schema.ProviderConfig{}.Mixin()
@@ -876,6 +881,30 @@ func init() {
 	signinlink.DefaultUpdatedAt = signinlinkDescUpdatedAt.Default.(func() time.Time)
 	// signinlink.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	signinlink.UpdateDefaultUpdatedAt = signinlinkDescUpdatedAt.UpdateDefault.(func() time.Time)
+	syncconflictMixin := schema.SyncConflict{}.Mixin()
+	syncconflict.Policy = privacy.NewPolicies(syncconflictMixin[1], schema.SyncConflict{})
+	syncconflict.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := syncconflict.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	syncconflictMixinFields0 := syncconflictMixin[0].Fields()
+	_ = syncconflictMixinFields0
+	syncconflictFields := schema.SyncConflict{}.Fields()
+	_ = syncconflictFields
+	// syncconflictDescCreatedAt is the schema descriptor for created_at field.
+	syncconflictDescCreatedAt := syncconflictMixinFields0[0].Descriptor()
+	// syncconflict.DefaultCreatedAt holds the default value on creation for the created_at field.
+	syncconflict.DefaultCreatedAt = syncconflictDescCreatedAt.Default.(func() time.Time)
+	// syncconflictDescUpdatedAt is the schema descriptor for updated_at field.
+	syncconflictDescUpdatedAt := syncconflictMixinFields0[1].Descriptor()
+	// syncconflict.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	syncconflict.DefaultUpdatedAt = syncconflictDescUpdatedAt.Default.(func() time.Time)
+	// syncconflict.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	syncconflict.UpdateDefaultUpdatedAt = syncconflictDescUpdatedAt.UpdateDefault.(func() time.Time)
 	syncoutboxMixin := schema.SyncOutbox{}.Mixin()
 	syncoutbox.Policy = privacy.NewPolicies(syncoutboxMixin[0], schema.SyncOutbox{})
 	syncoutbox.Hooks[0] = func(next ent.Mutator) ent.Mutator {

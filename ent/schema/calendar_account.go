@@ -84,6 +84,10 @@ func (ProviderCalendar) Fields() []ent.Field {
 		field.String("color").Optional(),
 		// Imported and shown in Calsync.
 		field.Bool("selected").Default(false),
+		// Read back by two-way sync: the destination calendar of an
+		// account whose organization syncs its provider both ways (read
+		// whether or not it is selected).
+		field.Bool("reads_back").Default(false),
 		// Incremental-sync cursor: Google syncToken or Graph deltaLink.
 		field.String("sync_cursor").Optional().Sensitive().Annotations(entgql.Skip()),
 		// The account's right on the calendar at the provider (Google

@@ -159,6 +159,15 @@ func (ExternalEvent) Policy() ent.Policy { return ownRowsAdminWrites(true) }
 // Policy of the SyncRun.
 func (SyncRun) Policy() ent.Policy { return ownRowsAdminWrites(true) }
 
+// Policy of the SyncConflict: fieldworkers read their own; only the system
+// writes (resolveSyncConflict checks who may resolve, then acts as it).
+func (SyncConflict) Policy() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{rule.FilterOwnRows(true), privacy.AlwaysAllowRule()},
+		Mutation: privacy.MutationPolicy{rule.AllowIfSystem(), privacy.AlwaysDenyRule()},
+	}
+}
+
 // Policy of the Invitation: only admins (and the system) send
 // authorization emails.
 func (Invitation) Policy() ent.Policy { return ownRowsAdminWrites(false) }

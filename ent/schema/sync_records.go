@@ -7,6 +7,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"calsync/internal/domain"
 )
 
 // EventLink records which provider event stands for which booking in which
@@ -45,6 +47,17 @@ func (EventLink) Fields() []ent.Field {
 		field.String("event_key").Optional(),
 		field.Enum("state").Values("PENDING", "SYNCED", "DELETED", "FAILED").Default("PENDING"),
 		field.String("last_error").Optional().MaxLen(2000),
+		// CALSYNC: Calsync created the event for the booking (or adopted a
+		// matching one on first contact); PROVIDER: the booking was made
+		// from an event created at the provider (two-way sync). Calsync
+		// renders the content of its own events only, and never deletes a
+		// PROVIDER event on unlink.
+		field.Enum("origin").Values("CALSYNC", "PROVIDER").Default("CALSYNC"),
+		// What the provider held when both sides last agreed (after
+		// Calsync's last write, or the last change taken from the
+		// provider): two-way sync compares the provider's event with it to
+		// see what changed there.
+		field.JSON("agreed", domain.EventVersion{}).Optional().Annotations(entgql.Skip()),
 	}
 }
 
@@ -223,4 +236,64 @@ func (SyncPending) Indexes() []ent.Index {
 // Annotations of the SyncPending: not in the API.
 func (SyncPending) Annotations() []schemaAnnotation {
 	return []schemaAnnotation{entgql.Skip(entgql.SkipAll)}
+}
+
+// SyncConflict is a booking changed both in Calsync and at the provider
+// since they last agreed (two-way sync). Until someone resolves it, neither
+// side is overwritten.
+type SyncConflict struct{ ent.Schema }
+
+// Mixin of the SyncConflict.
+func (SyncConflict) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TenantMixin{}} }
+
+// Fields of the SyncConflict.
+func (SyncConflict) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("booking_id"),
+		field.Int("user_id"),
+		field.Int("link_id"),
+		field.Enum("provider").GoType(domain.ProviderGoogle).Annotations(entgql.Type("Provider")),
+		// Calsync's version: the booking as its event would show it now.
+		field.JSON("calsync_version", domain.EventVersion{}).Annotations(entgql.Skip()),
+		// The provider's version, with the etag or change key it was read at.
+		field.JSON("provider_version", domain.EventVersion{}).Annotations(entgql.Skip()),
+		field.String("provider_etag").Optional().Annotations(entgql.Skip()),
+		// What changed on each side: TIME, CONTENT (title, location,
+		// description) or DELETED.
+		field.Strings("calsync_changed").Optional(),
+		field.Strings("provider_changed").Optional(),
+		field.Enum("state").Values("OPEN", "RESOLVED").Default("OPEN"),
+		field.Enum("resolution").Values("KEEP_CALSYNC", "KEEP_PROVIDER").Optional().Nillable(),
+		field.Time("resolved_at").Optional().Nillable(),
+		field.Int("resolved_by_id").Optional().Nillable(),
+	}
+}
+
+// Edges of the SyncConflict.
+func (SyncConflict) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("booking", Booking.Type).Field("booking_id").Unique().Required().
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("user", User.Type).Field("user_id").Unique().Required().
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("link", EventLink.Type).Field("link_id").Unique().Required().
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip()),
+		edge.To("resolved_by", User.Type).Field("resolved_by_id").Unique().
+			Annotations(entsql.OnDelete(entsql.SetNull)),
+	}
+}
+
+// Indexes of the SyncConflict.
+func (SyncConflict) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("link_id", "state"),
+		index.Fields("organization_id", "state", "created_at"),
+	}
+}
+
+// Annotations of the SyncConflict.
+func (SyncConflict) Annotations() []schemaAnnotation {
+	return []schemaAnnotation{entgql.RelayConnection(), entgql.QueryField("syncConflicts").Description(
+		"Changes made both in Calsync and at a provider since they last agreed (two-way sync), newest first "+
+			"unless ordered: admins and schedulers see the organization's, fieldworkers their own.")}
 }

@@ -12,6 +12,7 @@ import (
 	"calsync/ent/externalevent"
 	"calsync/ent/pastcalendaraccount"
 	"calsync/ent/providerconfig"
+	"calsync/ent/syncconflict"
 	"calsync/ent/syncrun"
 	"calsync/graph/model"
 	"calsync/internal/domain"
@@ -112,6 +113,7 @@ type ComplexityRoot struct {
 		EndAt                func(childComplexity int) int
 		Hosts                func(childComplexity int) int
 		ID                   func(childComplexity int) int
+		MadeAtProvider       func(childComplexity int) int
 		Organization         func(childComplexity int) int
 		OrganizationID       func(childComplexity int) int
 		Published            func(childComplexity int) int
@@ -298,11 +300,22 @@ type ComplexityRoot struct {
 		LastError       func(childComplexity int) int
 		Organization    func(childComplexity int) int
 		OrganizationID  func(childComplexity int) int
+		Origin          func(childComplexity int) int
 		ProviderEventID func(childComplexity int) int
 		State           func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
 		User            func(childComplexity int) int
 		UserID          func(childComplexity int) int
+	}
+
+	EventVersion struct {
+		AllDay      func(childComplexity int) int
+		Deleted     func(childComplexity int) int
+		Description func(childComplexity int) int
+		End         func(childComplexity int) int
+		Location    func(childComplexity int) int
+		Start       func(childComplexity int) int
+		Title       func(childComplexity int) int
 	}
 
 	ExternalEvent struct {
@@ -374,6 +387,7 @@ type ComplexityRoot struct {
 		ReassignBooking          func(childComplexity int, id int, hostIDs []int) int
 		RefreshCalendars         func(childComplexity int, provider domain.Provider, userID *int) int
 		RescheduleBooking        func(childComplexity int, id int, startAt time.Time, endAt time.Time, timeZone *string) int
+		ResolveSyncConflict      func(childComplexity int, id int, keep syncconflict.Resolution) int
 		ResyncCalendar           func(childComplexity int, provider domain.Provider, userID *int) int
 		RevokeBearerToken        func(childComplexity int, id int) int
 		SelectImportedCalendars  func(childComplexity int, provider domain.Provider, userID *int, calendarIds []int) int
@@ -463,6 +477,7 @@ type ComplexityRoot struct {
 		Organization   func(childComplexity int) int
 		OrganizationID func(childComplexity int) int
 		Primary        func(childComplexity int) int
+		ReadsBack      func(childComplexity int) int
 		Selected       func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
 	}
@@ -500,6 +515,7 @@ type ComplexityRoot struct {
 		Organization    func(childComplexity int) int
 		Outbox          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
 		Overlaps        func(childComplexity int, fieldworkerID int, from time.Time, to time.Time, excludeBookingID *int) int
+		SyncConflicts   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.SyncConflictOrder, where *ent.SyncConflictWhereInput) int
 		Users           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput, role *viewer.Role, active *bool) int
 		Viewer          func(childComplexity int) int
 	}
@@ -522,7 +538,49 @@ type ComplexityRoot struct {
 		BookingChanged         func(childComplexity int, fieldworkerID *int) int
 		CalendarAccountChanged func(childComplexity int, userID *int) int
 		ExternalEventsChanged  func(childComplexity int, fieldworkerID *int) int
+		SyncConflictChanged    func(childComplexity int, fieldworkerID *int) int
 		SyncStatusChanged      func(childComplexity int, userID *int) int
+	}
+
+	SyncConflict struct {
+		Booking         func(childComplexity int) int
+		BookingID       func(childComplexity int) int
+		CalsyncChanged  func(childComplexity int) int
+		CalsyncVersion  func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		ID              func(childComplexity int) int
+		LinkID          func(childComplexity int) int
+		Organization    func(childComplexity int) int
+		OrganizationID  func(childComplexity int) int
+		Provider        func(childComplexity int) int
+		ProviderChanged func(childComplexity int) int
+		ProviderVersion func(childComplexity int) int
+		Resolution      func(childComplexity int) int
+		ResolvedAt      func(childComplexity int) int
+		ResolvedBy      func(childComplexity int) int
+		ResolvedByID    func(childComplexity int) int
+		State           func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+		User            func(childComplexity int) int
+		UserID          func(childComplexity int) int
+	}
+
+	SyncConflictConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SyncConflictEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	SyncConflictEvent struct {
+		At         func(childComplexity int) int
+		Conflict   func(childComplexity int) int
+		ConflictID func(childComplexity int) int
+		State      func(childComplexity int) int
 	}
 
 	SyncRun struct {
@@ -621,6 +679,7 @@ type ComplexityRoot struct {
 
 type BookingResolver interface {
 	Conflicts(ctx context.Context, obj *ent.Booking) ([]*model.CalendarEntry, error)
+	MadeAtProvider(ctx context.Context, obj *ent.Booking) (*domain.Provider, error)
 }
 type ExternalEventResolver interface {
 	Title(ctx context.Context, obj *ent.ExternalEvent) (string, error)
@@ -661,6 +720,7 @@ type MutationResolver interface {
 	ResyncCalendar(ctx context.Context, provider domain.Provider, userID *int) (*ent.CalendarAccount, error)
 	SelectImportedCalendars(ctx context.Context, provider domain.Provider, userID *int, calendarIds []int) (*ent.CalendarAccount, error)
 	RefreshCalendars(ctx context.Context, provider domain.Provider, userID *int) (*ent.CalendarAccount, error)
+	ResolveSyncConflict(ctx context.Context, id int, keep syncconflict.Resolution) (*ent.SyncConflict, error)
 }
 type ProviderConfigResolver interface {
 	HasClientSecret(ctx context.Context, obj *ent.ProviderConfig) (bool, error)
@@ -669,6 +729,7 @@ type ProviderConfigResolver interface {
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []int) ([]ent.Noder, error)
+	SyncConflicts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.SyncConflictOrder, where *ent.SyncConflictWhereInput) (*ent.SyncConflictConnection, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	Organization(ctx context.Context) (*ent.Organization, error)
 	Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput, role *viewer.Role, active *bool) (*ent.UserConnection, error)
@@ -687,6 +748,7 @@ type SubscriptionResolver interface {
 	CalendarAccountChanged(ctx context.Context, userID *int) (<-chan *model.CalendarAccountEvent, error)
 	SyncStatusChanged(ctx context.Context, userID *int) (<-chan *model.SyncStatusEvent, error)
 	ExternalEventsChanged(ctx context.Context, fieldworkerID *int) (<-chan *model.ExternalEventsChangedEvent, error)
+	SyncConflictChanged(ctx context.Context, fieldworkerID *int) (<-chan *model.SyncConflictEvent, error)
 }
 type UserResolver interface {
 	CalendarSync(ctx context.Context, obj *ent.User, provider domain.Provider) (*model.CalendarSync, error)
@@ -986,6 +1048,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Booking.ID(childComplexity), true
+	case "Booking.madeAtProvider":
+		if e.ComplexityRoot.Booking.MadeAtProvider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.MadeAtProvider(childComplexity), true
 	case "Booking.organization":
 		if e.ComplexityRoot.Booking.Organization == nil {
 			break
@@ -1835,6 +1903,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventLink.OrganizationID(childComplexity), true
+	case "EventLink.origin":
+		if e.ComplexityRoot.EventLink.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventLink.Origin(childComplexity), true
 	case "EventLink.providerEventID":
 		if e.ComplexityRoot.EventLink.ProviderEventID == nil {
 			break
@@ -1865,6 +1939,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventLink.UserID(childComplexity), true
+
+	case "EventVersion.allDay":
+		if e.ComplexityRoot.EventVersion.AllDay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventVersion.AllDay(childComplexity), true
+	case "EventVersion.deleted":
+		if e.ComplexityRoot.EventVersion.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventVersion.Deleted(childComplexity), true
+	case "EventVersion.description":
+		if e.ComplexityRoot.EventVersion.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventVersion.Description(childComplexity), true
+	case "EventVersion.end":
+		if e.ComplexityRoot.EventVersion.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventVersion.End(childComplexity), true
+	case "EventVersion.location":
+		if e.ComplexityRoot.EventVersion.Location == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventVersion.Location(childComplexity), true
+	case "EventVersion.start":
+		if e.ComplexityRoot.EventVersion.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventVersion.Start(childComplexity), true
+	case "EventVersion.title":
+		if e.ComplexityRoot.EventVersion.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventVersion.Title(childComplexity), true
 
 	case "ExternalEvent.accountID":
 		if e.ComplexityRoot.ExternalEvent.AccountID == nil {
@@ -2281,6 +2398,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RescheduleBooking(childComplexity, args["id"].(int), args["startAt"].(time.Time), args["endAt"].(time.Time), args["timeZone"].(*string)), true
+	case "Mutation.resolveSyncConflict":
+		if e.ComplexityRoot.Mutation.ResolveSyncConflict == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resolveSyncConflict_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResolveSyncConflict(childComplexity, args["id"].(int), args["keep"].(syncconflict.Resolution)), true
 	case "Mutation.resyncCalendar":
 		if e.ComplexityRoot.Mutation.ResyncCalendar == nil {
 			break
@@ -2808,6 +2936,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProviderCalendar.Primary(childComplexity), true
+	case "ProviderCalendar.readsBack":
+		if e.ComplexityRoot.ProviderCalendar.ReadsBack == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderCalendar.ReadsBack(childComplexity), true
 	case "ProviderCalendar.selected":
 		if e.ComplexityRoot.ProviderCalendar.Selected == nil {
 			break
@@ -3037,6 +3171,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Overlaps(childComplexity, args["fieldworkerId"].(int), args["from"].(time.Time), args["to"].(time.Time), args["excludeBookingId"].(*int)), true
+	case "Query.syncConflicts":
+		if e.ComplexityRoot.Query.SyncConflicts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_syncConflicts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SyncConflicts(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.SyncConflictOrder), args["where"].(*ent.SyncConflictWhereInput)), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -3121,6 +3266,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.ExternalEventsChanged(childComplexity, args["fieldworkerId"].(*int)), true
+	case "Subscription.syncConflictChanged":
+		if e.ComplexityRoot.Subscription.SyncConflictChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_syncConflictChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.SyncConflictChanged(childComplexity, args["fieldworkerId"].(*int)), true
 	case "Subscription.syncStatusChanged":
 		if e.ComplexityRoot.Subscription.SyncStatusChanged == nil {
 			break
@@ -3132,6 +3288,184 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.SyncStatusChanged(childComplexity, args["userId"].(*int)), true
+
+	case "SyncConflict.booking":
+		if e.ComplexityRoot.SyncConflict.Booking == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.Booking(childComplexity), true
+	case "SyncConflict.bookingID":
+		if e.ComplexityRoot.SyncConflict.BookingID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.BookingID(childComplexity), true
+	case "SyncConflict.calsyncChanged":
+		if e.ComplexityRoot.SyncConflict.CalsyncChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.CalsyncChanged(childComplexity), true
+	case "SyncConflict.calsyncVersion":
+		if e.ComplexityRoot.SyncConflict.CalsyncVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.CalsyncVersion(childComplexity), true
+	case "SyncConflict.createdAt":
+		if e.ComplexityRoot.SyncConflict.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.CreatedAt(childComplexity), true
+	case "SyncConflict.id":
+		if e.ComplexityRoot.SyncConflict.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.ID(childComplexity), true
+	case "SyncConflict.linkID":
+		if e.ComplexityRoot.SyncConflict.LinkID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.LinkID(childComplexity), true
+	case "SyncConflict.organization":
+		if e.ComplexityRoot.SyncConflict.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.Organization(childComplexity), true
+	case "SyncConflict.organizationID":
+		if e.ComplexityRoot.SyncConflict.OrganizationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.OrganizationID(childComplexity), true
+	case "SyncConflict.provider":
+		if e.ComplexityRoot.SyncConflict.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.Provider(childComplexity), true
+	case "SyncConflict.providerChanged":
+		if e.ComplexityRoot.SyncConflict.ProviderChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.ProviderChanged(childComplexity), true
+	case "SyncConflict.providerVersion":
+		if e.ComplexityRoot.SyncConflict.ProviderVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.ProviderVersion(childComplexity), true
+	case "SyncConflict.resolution":
+		if e.ComplexityRoot.SyncConflict.Resolution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.Resolution(childComplexity), true
+	case "SyncConflict.resolvedAt":
+		if e.ComplexityRoot.SyncConflict.ResolvedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.ResolvedAt(childComplexity), true
+	case "SyncConflict.resolvedBy":
+		if e.ComplexityRoot.SyncConflict.ResolvedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.ResolvedBy(childComplexity), true
+	case "SyncConflict.resolvedByID":
+		if e.ComplexityRoot.SyncConflict.ResolvedByID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.ResolvedByID(childComplexity), true
+	case "SyncConflict.state":
+		if e.ComplexityRoot.SyncConflict.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.State(childComplexity), true
+	case "SyncConflict.updatedAt":
+		if e.ComplexityRoot.SyncConflict.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.UpdatedAt(childComplexity), true
+	case "SyncConflict.user":
+		if e.ComplexityRoot.SyncConflict.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.User(childComplexity), true
+	case "SyncConflict.userID":
+		if e.ComplexityRoot.SyncConflict.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.UserID(childComplexity), true
+
+	case "SyncConflictConnection.edges":
+		if e.ComplexityRoot.SyncConflictConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflictConnection.Edges(childComplexity), true
+	case "SyncConflictConnection.pageInfo":
+		if e.ComplexityRoot.SyncConflictConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflictConnection.PageInfo(childComplexity), true
+	case "SyncConflictConnection.totalCount":
+		if e.ComplexityRoot.SyncConflictConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflictConnection.TotalCount(childComplexity), true
+
+	case "SyncConflictEdge.cursor":
+		if e.ComplexityRoot.SyncConflictEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflictEdge.Cursor(childComplexity), true
+	case "SyncConflictEdge.node":
+		if e.ComplexityRoot.SyncConflictEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflictEdge.Node(childComplexity), true
+
+	case "SyncConflictEvent.at":
+		if e.ComplexityRoot.SyncConflictEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflictEvent.At(childComplexity), true
+	case "SyncConflictEvent.conflict":
+		if e.ComplexityRoot.SyncConflictEvent.Conflict == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflictEvent.Conflict(childComplexity), true
+	case "SyncConflictEvent.conflictId":
+		if e.ComplexityRoot.SyncConflictEvent.ConflictID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflictEvent.ConflictID(childComplexity), true
+	case "SyncConflictEvent.state":
+		if e.ComplexityRoot.SyncConflictEvent.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflictEvent.State(childComplexity), true
 
 	case "SyncRun.account":
 		if e.ComplexityRoot.SyncRun.Account == nil {
@@ -3579,6 +3913,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputProviderConfigWhereInput,
 		ec.unmarshalInputSetPasswordInput,
 		ec.unmarshalInputSignInInput,
+		ec.unmarshalInputSyncConflictOrder,
+		ec.unmarshalInputSyncConflictWhereInput,
 		ec.unmarshalInputSyncRunOrder,
 		ec.unmarshalInputSyncRunWhereInput,
 		ec.unmarshalInputUpdateBookingInput,
@@ -5304,6 +5640,7 @@ type EventLink implements Node {
   eventKey: String
   state: EventLinkState!
   lastError: String
+  origin: EventLinkOrigin!
   organization: Organization!
   booking: Booking
   user: User!
@@ -5328,6 +5665,13 @@ Properties by which EventLink connections can be ordered.
 enum EventLinkOrderField {
   CREATED_AT
   UPDATED_AT
+}
+"""
+EventLinkOrigin is enum for the field origin
+"""
+enum EventLinkOrigin @goModel(model: "calsync/ent/eventlink.Origin") {
+  CALSYNC
+  PROVIDER
 }
 """
 EventLinkState is enum for the field state
@@ -5555,6 +5899,13 @@ input EventLinkWhereInput {
   lastErrorNotNil: Boolean
   lastErrorEqualFold: String
   lastErrorContainsFold: String
+  """
+  origin field predicates
+  """
+  origin: EventLinkOrigin
+  originNEQ: EventLinkOrigin
+  originIn: [EventLinkOrigin!]
+  originNotIn: [EventLinkOrigin!]
   """
   booking edge predicates
   """
@@ -6457,6 +6808,7 @@ type ProviderCalendar implements Node {
   primary: Boolean!
   color: String
   selected: Boolean!
+  readsBack: Boolean!
   accessRole: String
   lastReadAt: Time
   lastReadError: String
@@ -6591,6 +6943,11 @@ input ProviderCalendarWhereInput {
   """
   selected: Boolean
   selectedNEQ: Boolean
+  """
+  reads_back field predicates
+  """
+  readsBack: Boolean
+  readsBackNEQ: Boolean
   """
   access_role field predicates
   """
@@ -6864,6 +7221,40 @@ type Query {
     """
     ids: [ID!]!
   ): [Node]!
+  """
+  Changes made both in Calsync and at a provider since they last agreed (two-way sync), newest first unless ordered: admins and schedulers see the organization's, fieldworkers their own.
+  """
+  syncConflicts(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for SyncConflicts returned from the connection.
+    """
+    orderBy: SyncConflictOrder
+
+    """
+    Filtering options for SyncConflicts returned from the connection.
+    """
+    where: SyncConflictWhereInput
+  ): SyncConflictConnection!
 }
 """
 Role is enum for the field role
@@ -6872,6 +7263,213 @@ enum Role @goModel(model: "calsync/internal/viewer.Role") {
   ADMIN
   SCHEDULER
   FIELDWORKER
+}
+type SyncConflict implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  organizationID: ID!
+  bookingID: ID!
+  userID: ID!
+  linkID: ID!
+  provider: Provider!
+  calsyncChanged: [String!]
+  providerChanged: [String!]
+  state: SyncConflictState!
+  resolution: SyncConflictResolution
+  resolvedAt: Time
+  resolvedByID: ID
+  organization: Organization!
+  booking: Booking!
+  user: User!
+  resolvedBy: User
+}
+"""
+A connection to a list of items.
+"""
+type SyncConflictConnection {
+  """
+  A list of edges.
+  """
+  edges: [SyncConflictEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type SyncConflictEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: SyncConflict
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for SyncConflict connections
+"""
+input SyncConflictOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order SyncConflicts.
+  """
+  field: SyncConflictOrderField!
+}
+"""
+Properties by which SyncConflict connections can be ordered.
+"""
+enum SyncConflictOrderField {
+  CREATED_AT
+  UPDATED_AT
+}
+"""
+SyncConflictResolution is enum for the field resolution
+"""
+enum SyncConflictResolution @goModel(model: "calsync/ent/syncconflict.Resolution") {
+  KEEP_CALSYNC
+  KEEP_PROVIDER
+}
+"""
+SyncConflictState is enum for the field state
+"""
+enum SyncConflictState @goModel(model: "calsync/ent/syncconflict.State") {
+  OPEN
+  RESOLVED
+}
+"""
+SyncConflictWhereInput is used for filtering SyncConflict objects.
+Input was generated by ent.
+"""
+input SyncConflictWhereInput {
+  not: SyncConflictWhereInput
+  and: [SyncConflictWhereInput!]
+  or: [SyncConflictWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  booking_id field predicates
+  """
+  bookingID: ID
+  bookingIDNEQ: ID
+  bookingIDIn: [ID!]
+  bookingIDNotIn: [ID!]
+  """
+  user_id field predicates
+  """
+  userID: ID
+  userIDNEQ: ID
+  userIDIn: [ID!]
+  userIDNotIn: [ID!]
+  """
+  link_id field predicates
+  """
+  linkID: ID
+  linkIDNEQ: ID
+  linkIDIn: [ID!]
+  linkIDNotIn: [ID!]
+  """
+  provider field predicates
+  """
+  provider: Provider
+  providerNEQ: Provider
+  providerIn: [Provider!]
+  providerNotIn: [Provider!]
+  """
+  state field predicates
+  """
+  state: SyncConflictState
+  stateNEQ: SyncConflictState
+  stateIn: [SyncConflictState!]
+  stateNotIn: [SyncConflictState!]
+  """
+  resolution field predicates
+  """
+  resolution: SyncConflictResolution
+  resolutionNEQ: SyncConflictResolution
+  resolutionIn: [SyncConflictResolution!]
+  resolutionNotIn: [SyncConflictResolution!]
+  resolutionIsNil: Boolean
+  resolutionNotNil: Boolean
+  """
+  resolved_at field predicates
+  """
+  resolvedAt: Time
+  resolvedAtNEQ: Time
+  resolvedAtIn: [Time!]
+  resolvedAtNotIn: [Time!]
+  resolvedAtGT: Time
+  resolvedAtGTE: Time
+  resolvedAtLT: Time
+  resolvedAtLTE: Time
+  resolvedAtIsNil: Boolean
+  resolvedAtNotNil: Boolean
+  """
+  resolved_by_id field predicates
+  """
+  resolvedByID: ID
+  resolvedByIDNEQ: ID
+  resolvedByIDIn: [ID!]
+  resolvedByIDNotIn: [ID!]
+  resolvedByIDIsNil: Boolean
+  resolvedByIDNotNil: Boolean
+  """
+  booking edge predicates
+  """
+  hasBooking: Boolean
+  hasBookingWith: [BookingWhereInput!]
+  """
+  user edge predicates
+  """
+  hasUser: Boolean
+  hasUserWith: [UserWhereInput!]
+  """
+  resolved_by edge predicates
+  """
+  hasResolvedBy: Boolean
+  hasResolvedByWith: [UserWhereInput!]
 }
 type SyncRun implements Node {
   id: ID!
@@ -7964,6 +8562,58 @@ extend type Subscription {
   """Imported events changed: your own, or (admins and schedulers) anyone's or one fieldworker's."""
   externalEventsChanged(fieldworkerId: ID): ExternalEventsChangedEvent!
 }
+
+"""One side's version of a calendar event in a two-way sync conflict."""
+type EventVersion {
+  title: String!
+  location: String!
+  description: String!
+  start: Time!
+  end: Time!
+  allDay: Boolean!
+  """The event was deleted at the provider, or (Calsync's side) the booking is cancelled."""
+  deleted: Boolean!
+}
+
+extend type SyncConflict {
+  """Calsync's version: the booking as its event shows it now."""
+  calsyncVersion: EventVersion!
+  """The provider's version, as last read."""
+  providerVersion: EventVersion!
+}
+
+extend type Booking {
+  """
+  The provider whose calendar event this booking was made from (two-way sync): its title, location
+  and description follow that event. Null for bookings made in Calsync.
+  """
+  madeAtProvider: Provider
+}
+
+extend type Mutation {
+  """
+  Resolve a two-way sync conflict (admins and schedulers any of the organization's, fieldworkers
+  their own): KEEP_CALSYNC pushes the booking over the provider's event (creating it again if it was
+  deleted there); KEEP_PROVIDER takes the provider's event, as it is now, into the booking (a
+  deleted event cancels the booking). CONFLICT when it was already resolved; UNAVAILABLE when the
+  provider cannot be reached to read the event.
+  """
+  resolveSyncConflict(id: ID!, keep: SyncConflictResolution!): SyncConflict! @ownTransactions
+}
+
+"""A conflict was opened, its provider side changed again, or it was resolved."""
+type SyncConflictEvent {
+  conflictId: ID!
+  state: SyncConflictState!
+  """Null when it is no longer visible to the subscriber."""
+  conflict: SyncConflict
+  at: Time!
+}
+
+extend type Subscription {
+  """The conflict queue's changes: your own, or (admins and schedulers) anyone's or one fieldworker's."""
+  syncConflictChanged(fieldworkerId: ID): SyncConflictEvent!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -8122,6 +8772,8 @@ func (ec *executionContext) childFields_Booking(ctx context.Context, field graph
 		return ec.fieldContext_Booking_createdBy(ctx, field)
 	case "conflicts":
 		return ec.fieldContext_Booking_conflicts(ctx, field)
+	case "madeAtProvider":
+		return ec.fieldContext_Booking_madeAtProvider(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Booking", field.Name)
 }
@@ -8426,6 +9078,26 @@ func (ec *executionContext) childFields_EmailMessageEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type EmailMessageEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_EventVersion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "title":
+		return ec.fieldContext_EventVersion_title(ctx, field)
+	case "location":
+		return ec.fieldContext_EventVersion_location(ctx, field)
+	case "description":
+		return ec.fieldContext_EventVersion_description(ctx, field)
+	case "start":
+		return ec.fieldContext_EventVersion_start(ctx, field)
+	case "end":
+		return ec.fieldContext_EventVersion_end(ctx, field)
+	case "allDay":
+		return ec.fieldContext_EventVersion_allDay(ctx, field)
+	case "deleted":
+		return ec.fieldContext_EventVersion_deleted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventVersion", field.Name)
+}
+
 func (ec *executionContext) childFields_ExternalEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8662,6 +9334,8 @@ func (ec *executionContext) childFields_ProviderCalendar(ctx context.Context, fi
 		return ec.fieldContext_ProviderCalendar_color(ctx, field)
 	case "selected":
 		return ec.fieldContext_ProviderCalendar_selected(ctx, field)
+	case "readsBack":
+		return ec.fieldContext_ProviderCalendar_readsBack(ctx, field)
 	case "accessRole":
 		return ec.fieldContext_ProviderCalendar_accessRole(ctx, field)
 	case "lastReadAt":
@@ -8742,6 +9416,88 @@ func (ec *executionContext) childFields_StartCalendarLinkPayload(ctx context.Con
 		return ec.fieldContext_StartCalendarLinkPayload_url(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StartCalendarLinkPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SyncConflict(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SyncConflict_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SyncConflict_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_SyncConflict_updatedAt(ctx, field)
+	case "organizationID":
+		return ec.fieldContext_SyncConflict_organizationID(ctx, field)
+	case "bookingID":
+		return ec.fieldContext_SyncConflict_bookingID(ctx, field)
+	case "userID":
+		return ec.fieldContext_SyncConflict_userID(ctx, field)
+	case "linkID":
+		return ec.fieldContext_SyncConflict_linkID(ctx, field)
+	case "provider":
+		return ec.fieldContext_SyncConflict_provider(ctx, field)
+	case "calsyncChanged":
+		return ec.fieldContext_SyncConflict_calsyncChanged(ctx, field)
+	case "providerChanged":
+		return ec.fieldContext_SyncConflict_providerChanged(ctx, field)
+	case "state":
+		return ec.fieldContext_SyncConflict_state(ctx, field)
+	case "resolution":
+		return ec.fieldContext_SyncConflict_resolution(ctx, field)
+	case "resolvedAt":
+		return ec.fieldContext_SyncConflict_resolvedAt(ctx, field)
+	case "resolvedByID":
+		return ec.fieldContext_SyncConflict_resolvedByID(ctx, field)
+	case "organization":
+		return ec.fieldContext_SyncConflict_organization(ctx, field)
+	case "booking":
+		return ec.fieldContext_SyncConflict_booking(ctx, field)
+	case "user":
+		return ec.fieldContext_SyncConflict_user(ctx, field)
+	case "resolvedBy":
+		return ec.fieldContext_SyncConflict_resolvedBy(ctx, field)
+	case "calsyncVersion":
+		return ec.fieldContext_SyncConflict_calsyncVersion(ctx, field)
+	case "providerVersion":
+		return ec.fieldContext_SyncConflict_providerVersion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncConflict", field.Name)
+}
+
+func (ec *executionContext) childFields_SyncConflictConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SyncConflictConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SyncConflictConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SyncConflictConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncConflictConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SyncConflictEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_SyncConflictEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_SyncConflictEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncConflictEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SyncConflictEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "conflictId":
+		return ec.fieldContext_SyncConflictEvent_conflictId(ctx, field)
+	case "state":
+		return ec.fieldContext_SyncConflictEvent_state(ctx, field)
+	case "conflict":
+		return ec.fieldContext_SyncConflictEvent_conflict(ctx, field)
+	case "at":
+		return ec.fieldContext_SyncConflictEvent_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncConflictEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_SyncRun(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9355,6 +10111,28 @@ func (ec *executionContext) field_Mutation_rescheduleBooking_args(ctx context.Co
 		return nil, err
 	}
 	args["timeZone"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resolveSyncConflict_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "keep",
+		func(ctx context.Context, v any) (syncconflict.Resolution, error) {
+			return ec.unmarshalNSyncConflictResolution2calsyncᚋentᚋsyncconflictᚐResolution(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keep"] = arg1
 	return args, nil
 }
 
@@ -10078,6 +10856,60 @@ func (ec *executionContext) field_Query_overlaps_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_syncConflicts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.SyncConflictOrder, error) {
+			return ec.unmarshalOSyncConflictOrder2ᚖcalsyncᚋentᚐSyncConflictOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.SyncConflictWhereInput, error) {
+			return ec.unmarshalOSyncConflictWhereInput2ᚖcalsyncᚋentᚐSyncConflictWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10177,6 +11009,20 @@ func (ec *executionContext) field_Subscription_calendarAccountChanged_args(ctx c
 }
 
 func (ec *executionContext) field_Subscription_externalEventsChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "fieldworkerId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fieldworkerId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_syncConflictChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "fieldworkerId",
@@ -11925,6 +12771,29 @@ func (ec *executionContext) fieldContext_Booking_conflicts(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Booking_madeAtProvider(ctx context.Context, field graphql.CollectedField, obj *ent.Booking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Booking_madeAtProvider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Booking().MadeAtProvider(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Provider) graphql.Marshaler {
+			return ec.marshalOProvider2ᚖcalsyncᚋinternalᚋdomainᚐProvider(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Booking_madeAtProvider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Booking", field, true, true, errors.New("field of type Provider does not have child fields"))
 }
 
 func (ec *executionContext) _BookingChangeEvent_kind(ctx context.Context, field graphql.CollectedField, obj *model.BookingChangeEvent) (ret graphql.Marshaler) {
@@ -14970,6 +15839,29 @@ func (ec *executionContext) fieldContext_EventLink_lastError(_ context.Context, 
 	return graphql.NewScalarFieldContext("EventLink", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _EventLink_origin(ctx context.Context, field graphql.CollectedField, obj *ent.EventLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventLink_origin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Origin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v eventlink.Origin) graphql.Marshaler {
+			return ec.marshalNEventLinkOrigin2calsyncᚋentᚋeventlinkᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventLink_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventLink", field, false, false, errors.New("field of type EventLinkOrigin does not have child fields"))
+}
+
 func (ec *executionContext) _EventLink_organization(ctx context.Context, field graphql.CollectedField, obj *ent.EventLink) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15096,6 +15988,167 @@ func (ec *executionContext) fieldContext_EventLink_account(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _EventVersion_title(ctx context.Context, field graphql.CollectedField, obj *domain.EventVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventVersion_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventVersion_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventVersion", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EventVersion_location(ctx context.Context, field graphql.CollectedField, obj *domain.EventVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventVersion_location(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Location, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventVersion_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventVersion", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EventVersion_description(ctx context.Context, field graphql.CollectedField, obj *domain.EventVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventVersion_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventVersion_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventVersion", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EventVersion_start(ctx context.Context, field graphql.CollectedField, obj *domain.EventVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventVersion_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventVersion_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventVersion", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _EventVersion_end(ctx context.Context, field graphql.CollectedField, obj *domain.EventVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventVersion_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventVersion_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventVersion", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _EventVersion_allDay(ctx context.Context, field graphql.CollectedField, obj *domain.EventVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventVersion_allDay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllDay, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventVersion_allDay(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventVersion", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _EventVersion_deleted(ctx context.Context, field graphql.CollectedField, obj *domain.EventVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventVersion_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventVersion_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventVersion", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _ExternalEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.ExternalEvent) (ret graphql.Marshaler) {
@@ -17570,6 +18623,50 @@ func (ec *executionContext) fieldContext_Mutation_refreshCalendars(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_resolveSyncConflict(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resolveSyncConflict(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResolveSyncConflict(ctx, fc.Args["id"].(int), fc.Args["keep"].(syncconflict.Resolution))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SyncConflict) graphql.Marshaler {
+			return ec.marshalNSyncConflict2ᚖcalsyncᚋentᚐSyncConflict(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resolveSyncConflict(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncConflict(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resolveSyncConflict_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18799,6 +19896,29 @@ func (ec *executionContext) fieldContext_ProviderCalendar_selected(_ context.Con
 	return graphql.NewScalarFieldContext("ProviderCalendar", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
+func (ec *executionContext) _ProviderCalendar_readsBack(ctx context.Context, field graphql.CollectedField, obj *ent.ProviderCalendar) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderCalendar_readsBack(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReadsBack, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderCalendar_readsBack(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderCalendar", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
 func (ec *executionContext) _ProviderCalendar_accessRole(ctx context.Context, field graphql.CollectedField, obj *ent.ProviderCalendar) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19414,6 +20534,50 @@ func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_nodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_syncConflicts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_syncConflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SyncConflicts(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.SyncConflictOrder), fc.Args["where"].(*ent.SyncConflictWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SyncConflictConnection) graphql.Marshaler {
+			return ec.marshalNSyncConflictConnection2ᚖcalsyncᚋentᚐSyncConflictConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_syncConflicts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncConflictConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_syncConflicts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20280,6 +21444,807 @@ func (ec *executionContext) fieldContext_Subscription_externalEventsChanged(ctx 
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_syncConflictChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_syncConflictChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().SyncConflictChanged(ctx, fc.Args["fieldworkerId"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SyncConflictEvent) graphql.Marshaler {
+			return ec.marshalNSyncConflictEvent2ᚖcalsyncᚋgraphᚋmodelᚐSyncConflictEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_syncConflictChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncConflictEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_syncConflictChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncConflict_id(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflict_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflict_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflict_organizationID(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_organizationID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrganizationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_organizationID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflict_bookingID(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_bookingID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BookingID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_bookingID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflict_userID(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_userID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_userID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflict_linkID(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_linkID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LinkID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_linkID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflict_provider(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.Provider) graphql.Marshaler {
+			return ec.marshalNProvider2calsyncᚋinternalᚋdomainᚐProvider(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, errors.New("field of type Provider does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflict_calsyncChanged(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_calsyncChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CalsyncChanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_calsyncChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflict_providerChanged(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_providerChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProviderChanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_providerChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflict_state(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v syncconflict.State) graphql.Marshaler {
+			return ec.marshalNSyncConflictState2calsyncᚋentᚋsyncconflictᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, errors.New("field of type SyncConflictState does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflict_resolution(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_resolution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resolution, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *syncconflict.Resolution) graphql.Marshaler {
+			return ec.marshalOSyncConflictResolution2ᚖcalsyncᚋentᚋsyncconflictᚐResolution(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_resolution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, errors.New("field of type SyncConflictResolution does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflict_resolvedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_resolvedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolvedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_resolvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflict_resolvedByID(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_resolvedByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolvedByID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_resolvedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflict_organization(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖcalsyncᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncConflict",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncConflict_booking(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_booking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Booking(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Booking) graphql.Marshaler {
+			return ec.marshalNBooking2ᚖcalsyncᚋentᚐBooking(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_booking(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncConflict",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Booking(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncConflict_user(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖcalsyncᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncConflict",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncConflict_resolvedBy(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_resolvedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolvedBy(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖcalsyncᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_resolvedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncConflict",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncConflict_calsyncVersion(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_calsyncVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CalsyncVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.EventVersion) graphql.Marshaler {
+			return ec.marshalNEventVersion2calsyncᚋinternalᚋdomainᚐEventVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_calsyncVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncConflict",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncConflict_providerVersion(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_providerVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProviderVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.EventVersion) graphql.Marshaler {
+			return ec.marshalNEventVersion2calsyncᚋinternalᚋdomainᚐEventVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_providerVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncConflict",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncConflictConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflictConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflictConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SyncConflictEdge) graphql.Marshaler {
+			return ec.marshalOSyncConflictEdge2ᚕᚖcalsyncᚋentᚐSyncConflictEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflictConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncConflictConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncConflictEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncConflictConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflictConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflictConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflictConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncConflictConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncConflictConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflictConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflictConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflictConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflictConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflictEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflictEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflictEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SyncConflict) graphql.Marshaler {
+			return ec.marshalOSyncConflict2ᚖcalsyncᚋentᚐSyncConflict(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflictEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncConflictEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncConflict(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncConflictEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflictEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflictEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflictEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflictEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflictEvent_conflictId(ctx context.Context, field graphql.CollectedField, obj *model.SyncConflictEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflictEvent_conflictId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConflictID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflictEvent_conflictId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflictEvent", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflictEvent_state(ctx context.Context, field graphql.CollectedField, obj *model.SyncConflictEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflictEvent_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v syncconflict.State) graphql.Marshaler {
+			return ec.marshalNSyncConflictState2calsyncᚋentᚋsyncconflictᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflictEvent_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflictEvent", field, false, false, errors.New("field of type SyncConflictState does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflictEvent_conflict(ctx context.Context, field graphql.CollectedField, obj *model.SyncConflictEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflictEvent_conflict(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conflict, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SyncConflict) graphql.Marshaler {
+			return ec.marshalOSyncConflict2ᚖcalsyncᚋentᚐSyncConflict(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflictEvent_conflict(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncConflictEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncConflict(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncConflictEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.SyncConflictEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflictEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflictEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflictEvent", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _SyncRun_id(ctx context.Context, field graphql.CollectedField, obj *ent.SyncRun) (ret graphql.Marshaler) {
@@ -29567,7 +31532,7 @@ func (ec *executionContext) unmarshalInputEventLinkWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "bookingRef", "bookingRefNEQ", "bookingRefIn", "bookingRefNotIn", "bookingRefGT", "bookingRefGTE", "bookingRefLT", "bookingRefLTE", "bookingID", "bookingIDNEQ", "bookingIDIn", "bookingIDNotIn", "bookingIDIsNil", "bookingIDNotNil", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "calendarID", "calendarIDNEQ", "calendarIDIn", "calendarIDNotIn", "calendarIDGT", "calendarIDGTE", "calendarIDLT", "calendarIDLTE", "calendarIDContains", "calendarIDHasPrefix", "calendarIDHasSuffix", "calendarIDEqualFold", "calendarIDContainsFold", "providerEventID", "providerEventIDNEQ", "providerEventIDIn", "providerEventIDNotIn", "providerEventIDGT", "providerEventIDGTE", "providerEventIDLT", "providerEventIDLTE", "providerEventIDContains", "providerEventIDHasPrefix", "providerEventIDHasSuffix", "providerEventIDIsNil", "providerEventIDNotNil", "providerEventIDEqualFold", "providerEventIDContainsFold", "icalUID", "icalUIDNEQ", "icalUIDIn", "icalUIDNotIn", "icalUIDGT", "icalUIDGTE", "icalUIDLT", "icalUIDLTE", "icalUIDContains", "icalUIDHasPrefix", "icalUIDHasSuffix", "icalUIDIsNil", "icalUIDNotNil", "icalUIDEqualFold", "icalUIDContainsFold", "etag", "etagNEQ", "etagIn", "etagNotIn", "etagGT", "etagGTE", "etagLT", "etagLTE", "etagContains", "etagHasPrefix", "etagHasSuffix", "etagIsNil", "etagNotNil", "etagEqualFold", "etagContainsFold", "contentHash", "contentHashNEQ", "contentHashIn", "contentHashNotIn", "contentHashGT", "contentHashGTE", "contentHashLT", "contentHashLTE", "contentHashContains", "contentHashHasPrefix", "contentHashHasSuffix", "contentHashIsNil", "contentHashNotNil", "contentHashEqualFold", "contentHashContainsFold", "generation", "generationNEQ", "generationIn", "generationNotIn", "generationGT", "generationGTE", "generationLT", "generationLTE", "eventKey", "eventKeyNEQ", "eventKeyIn", "eventKeyNotIn", "eventKeyGT", "eventKeyGTE", "eventKeyLT", "eventKeyLTE", "eventKeyContains", "eventKeyHasPrefix", "eventKeyHasSuffix", "eventKeyIsNil", "eventKeyNotNil", "eventKeyEqualFold", "eventKeyContainsFold", "state", "stateNEQ", "stateIn", "stateNotIn", "lastError", "lastErrorNEQ", "lastErrorIn", "lastErrorNotIn", "lastErrorGT", "lastErrorGTE", "lastErrorLT", "lastErrorLTE", "lastErrorContains", "lastErrorHasPrefix", "lastErrorHasSuffix", "lastErrorIsNil", "lastErrorNotNil", "lastErrorEqualFold", "lastErrorContainsFold", "hasBooking", "hasBookingWith", "hasUser", "hasUserWith", "hasAccount", "hasAccountWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "bookingRef", "bookingRefNEQ", "bookingRefIn", "bookingRefNotIn", "bookingRefGT", "bookingRefGTE", "bookingRefLT", "bookingRefLTE", "bookingID", "bookingIDNEQ", "bookingIDIn", "bookingIDNotIn", "bookingIDIsNil", "bookingIDNotNil", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "calendarID", "calendarIDNEQ", "calendarIDIn", "calendarIDNotIn", "calendarIDGT", "calendarIDGTE", "calendarIDLT", "calendarIDLTE", "calendarIDContains", "calendarIDHasPrefix", "calendarIDHasSuffix", "calendarIDEqualFold", "calendarIDContainsFold", "providerEventID", "providerEventIDNEQ", "providerEventIDIn", "providerEventIDNotIn", "providerEventIDGT", "providerEventIDGTE", "providerEventIDLT", "providerEventIDLTE", "providerEventIDContains", "providerEventIDHasPrefix", "providerEventIDHasSuffix", "providerEventIDIsNil", "providerEventIDNotNil", "providerEventIDEqualFold", "providerEventIDContainsFold", "icalUID", "icalUIDNEQ", "icalUIDIn", "icalUIDNotIn", "icalUIDGT", "icalUIDGTE", "icalUIDLT", "icalUIDLTE", "icalUIDContains", "icalUIDHasPrefix", "icalUIDHasSuffix", "icalUIDIsNil", "icalUIDNotNil", "icalUIDEqualFold", "icalUIDContainsFold", "etag", "etagNEQ", "etagIn", "etagNotIn", "etagGT", "etagGTE", "etagLT", "etagLTE", "etagContains", "etagHasPrefix", "etagHasSuffix", "etagIsNil", "etagNotNil", "etagEqualFold", "etagContainsFold", "contentHash", "contentHashNEQ", "contentHashIn", "contentHashNotIn", "contentHashGT", "contentHashGTE", "contentHashLT", "contentHashLTE", "contentHashContains", "contentHashHasPrefix", "contentHashHasSuffix", "contentHashIsNil", "contentHashNotNil", "contentHashEqualFold", "contentHashContainsFold", "generation", "generationNEQ", "generationIn", "generationNotIn", "generationGT", "generationGTE", "generationLT", "generationLTE", "eventKey", "eventKeyNEQ", "eventKeyIn", "eventKeyNotIn", "eventKeyGT", "eventKeyGTE", "eventKeyLT", "eventKeyLTE", "eventKeyContains", "eventKeyHasPrefix", "eventKeyHasSuffix", "eventKeyIsNil", "eventKeyNotNil", "eventKeyEqualFold", "eventKeyContainsFold", "state", "stateNEQ", "stateIn", "stateNotIn", "lastError", "lastErrorNEQ", "lastErrorIn", "lastErrorNotIn", "lastErrorGT", "lastErrorGTE", "lastErrorLT", "lastErrorLTE", "lastErrorContains", "lastErrorHasPrefix", "lastErrorHasSuffix", "lastErrorIsNil", "lastErrorNotNil", "lastErrorEqualFold", "lastErrorContainsFold", "origin", "originNEQ", "originIn", "originNotIn", "hasBooking", "hasBookingWith", "hasUser", "hasUserWith", "hasAccount", "hasAccountWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30722,6 +32687,34 @@ func (ec *executionContext) unmarshalInputEventLinkWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.LastErrorContainsFold = data
+		case "origin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("origin"))
+			data, err := ec.unmarshalOEventLinkOrigin2ᚖcalsyncᚋentᚋeventlinkᚐOrigin(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Origin = data
+		case "originNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("originNEQ"))
+			data, err := ec.unmarshalOEventLinkOrigin2ᚖcalsyncᚋentᚋeventlinkᚐOrigin(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OriginNEQ = data
+		case "originIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("originIn"))
+			data, err := ec.unmarshalOEventLinkOrigin2ᚕcalsyncᚋentᚋeventlinkᚐOriginᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OriginIn = data
+		case "originNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("originNotIn"))
+			data, err := ec.unmarshalOEventLinkOrigin2ᚕcalsyncᚋentᚋeventlinkᚐOriginᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OriginNotIn = data
 		case "hasBooking":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBooking"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -33984,7 +35977,7 @@ func (ec *executionContext) unmarshalInputProviderCalendarWhereInput(ctx context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "calendarID", "calendarIDNEQ", "calendarIDIn", "calendarIDNotIn", "calendarIDGT", "calendarIDGTE", "calendarIDLT", "calendarIDLTE", "calendarIDContains", "calendarIDHasPrefix", "calendarIDHasSuffix", "calendarIDEqualFold", "calendarIDContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "primary", "primaryNEQ", "color", "colorNEQ", "colorIn", "colorNotIn", "colorGT", "colorGTE", "colorLT", "colorLTE", "colorContains", "colorHasPrefix", "colorHasSuffix", "colorIsNil", "colorNotNil", "colorEqualFold", "colorContainsFold", "selected", "selectedNEQ", "accessRole", "accessRoleNEQ", "accessRoleIn", "accessRoleNotIn", "accessRoleGT", "accessRoleGTE", "accessRoleLT", "accessRoleLTE", "accessRoleContains", "accessRoleHasPrefix", "accessRoleHasSuffix", "accessRoleIsNil", "accessRoleNotNil", "accessRoleEqualFold", "accessRoleContainsFold", "lastReadAt", "lastReadAtNEQ", "lastReadAtIn", "lastReadAtNotIn", "lastReadAtGT", "lastReadAtGTE", "lastReadAtLT", "lastReadAtLTE", "lastReadAtIsNil", "lastReadAtNotNil", "lastReadError", "lastReadErrorNEQ", "lastReadErrorIn", "lastReadErrorNotIn", "lastReadErrorGT", "lastReadErrorGTE", "lastReadErrorLT", "lastReadErrorLTE", "lastReadErrorContains", "lastReadErrorHasPrefix", "lastReadErrorHasSuffix", "lastReadErrorIsNil", "lastReadErrorNotNil", "lastReadErrorEqualFold", "lastReadErrorContainsFold", "hasAccount", "hasAccountWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "calendarID", "calendarIDNEQ", "calendarIDIn", "calendarIDNotIn", "calendarIDGT", "calendarIDGTE", "calendarIDLT", "calendarIDLTE", "calendarIDContains", "calendarIDHasPrefix", "calendarIDHasSuffix", "calendarIDEqualFold", "calendarIDContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "primary", "primaryNEQ", "color", "colorNEQ", "colorIn", "colorNotIn", "colorGT", "colorGTE", "colorLT", "colorLTE", "colorContains", "colorHasPrefix", "colorHasSuffix", "colorIsNil", "colorNotNil", "colorEqualFold", "colorContainsFold", "selected", "selectedNEQ", "readsBack", "readsBackNEQ", "accessRole", "accessRoleNEQ", "accessRoleIn", "accessRoleNotIn", "accessRoleGT", "accessRoleGTE", "accessRoleLT", "accessRoleLTE", "accessRoleContains", "accessRoleHasPrefix", "accessRoleHasSuffix", "accessRoleIsNil", "accessRoleNotNil", "accessRoleEqualFold", "accessRoleContainsFold", "lastReadAt", "lastReadAtNEQ", "lastReadAtIn", "lastReadAtNotIn", "lastReadAtGT", "lastReadAtGTE", "lastReadAtLT", "lastReadAtLTE", "lastReadAtIsNil", "lastReadAtNotNil", "lastReadError", "lastReadErrorNEQ", "lastReadErrorIn", "lastReadErrorNotIn", "lastReadErrorGT", "lastReadErrorGTE", "lastReadErrorLT", "lastReadErrorLTE", "lastReadErrorContains", "lastReadErrorHasPrefix", "lastReadErrorHasSuffix", "lastReadErrorIsNil", "lastReadErrorNotNil", "lastReadErrorEqualFold", "lastReadErrorContainsFold", "hasAccount", "hasAccountWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -34523,6 +36516,20 @@ func (ec *executionContext) unmarshalInputProviderCalendarWhereInput(ctx context
 				return it, err
 			}
 			it.SelectedNEQ = data
+		case "readsBack":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("readsBack"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReadsBack = data
+		case "readsBackNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("readsBackNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReadsBackNEQ = data
 		case "accessRole":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessRole"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -35641,6 +37648,595 @@ func (ec *executionContext) unmarshalInputSignInInput(ctx context.Context, obj a
 				return it, err
 			}
 			it.Organization = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputSyncConflictOrder(ctx context.Context, obj any) (ent.SyncConflictOrder, error) {
+	var it ent.SyncConflictOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNSyncConflictOrderField2ᚖcalsyncᚋentᚐSyncConflictOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputSyncConflictWhereInput(ctx context.Context, obj any) (ent.SyncConflictWhereInput, error) {
+	var it ent.SyncConflictWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "bookingID", "bookingIDNEQ", "bookingIDIn", "bookingIDNotIn", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "linkID", "linkIDNEQ", "linkIDIn", "linkIDNotIn", "provider", "providerNEQ", "providerIn", "providerNotIn", "state", "stateNEQ", "stateIn", "stateNotIn", "resolution", "resolutionNEQ", "resolutionIn", "resolutionNotIn", "resolutionIsNil", "resolutionNotNil", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "resolvedByID", "resolvedByIDNEQ", "resolvedByIDIn", "resolvedByIDNotIn", "resolvedByIDIsNil", "resolvedByIDNotNil", "hasBooking", "hasBookingWith", "hasUser", "hasUserWith", "hasResolvedBy", "hasResolvedByWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOSyncConflictWhereInput2ᚖcalsyncᚋentᚐSyncConflictWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOSyncConflictWhereInput2ᚕᚖcalsyncᚋentᚐSyncConflictWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOSyncConflictWhereInput2ᚕᚖcalsyncᚋentᚐSyncConflictWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "bookingID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookingID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BookingID = data
+		case "bookingIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookingIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BookingIDNEQ = data
+		case "bookingIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookingIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BookingIDIn = data
+		case "bookingIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookingIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BookingIDNotIn = data
+		case "userID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "userIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDNEQ = data
+		case "userIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDIn = data
+		case "userIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDNotIn = data
+		case "linkID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("linkID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LinkID = data
+		case "linkIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("linkIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LinkIDNEQ = data
+		case "linkIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("linkIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LinkIDIn = data
+		case "linkIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("linkIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LinkIDNotIn = data
+		case "provider":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provider"))
+			data, err := ec.unmarshalOProvider2ᚖcalsyncᚋinternalᚋdomainᚐProvider(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Provider = data
+		case "providerNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerNEQ"))
+			data, err := ec.unmarshalOProvider2ᚖcalsyncᚋinternalᚋdomainᚐProvider(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderNEQ = data
+		case "providerIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerIn"))
+			data, err := ec.unmarshalOProvider2ᚕcalsyncᚋinternalᚋdomainᚐProviderᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderIn = data
+		case "providerNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerNotIn"))
+			data, err := ec.unmarshalOProvider2ᚕcalsyncᚋinternalᚋdomainᚐProviderᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderNotIn = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalOSyncConflictState2ᚖcalsyncᚋentᚋsyncconflictᚐState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "stateNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateNEQ"))
+			data, err := ec.unmarshalOSyncConflictState2ᚖcalsyncᚋentᚋsyncconflictᚐState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateNEQ = data
+		case "stateIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateIn"))
+			data, err := ec.unmarshalOSyncConflictState2ᚕcalsyncᚋentᚋsyncconflictᚐStateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateIn = data
+		case "stateNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateNotIn"))
+			data, err := ec.unmarshalOSyncConflictState2ᚕcalsyncᚋentᚋsyncconflictᚐStateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateNotIn = data
+		case "resolution":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolution"))
+			data, err := ec.unmarshalOSyncConflictResolution2ᚖcalsyncᚋentᚋsyncconflictᚐResolution(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Resolution = data
+		case "resolutionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionNEQ"))
+			data, err := ec.unmarshalOSyncConflictResolution2ᚖcalsyncᚋentᚋsyncconflictᚐResolution(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionNEQ = data
+		case "resolutionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionIn"))
+			data, err := ec.unmarshalOSyncConflictResolution2ᚕcalsyncᚋentᚋsyncconflictᚐResolutionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionIn = data
+		case "resolutionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionNotIn"))
+			data, err := ec.unmarshalOSyncConflictResolution2ᚕcalsyncᚋentᚋsyncconflictᚐResolutionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionNotIn = data
+		case "resolutionIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionIsNil = data
+		case "resolutionNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionNotNil = data
+		case "resolvedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedAt = data
+		case "resolvedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedAtNEQ = data
+		case "resolvedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedAtIn = data
+		case "resolvedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedAtNotIn = data
+		case "resolvedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedAtGT = data
+		case "resolvedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedAtGTE = data
+		case "resolvedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedAtLT = data
+		case "resolvedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedAtLTE = data
+		case "resolvedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedAtIsNil = data
+		case "resolvedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedAtNotNil = data
+		case "resolvedByID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedByID = data
+		case "resolvedByIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedByIDNEQ = data
+		case "resolvedByIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedByIDIn = data
+		case "resolvedByIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedByIDNotIn = data
+		case "resolvedByIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedByIDIsNil = data
+		case "resolvedByIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedByIDNotNil = data
+		case "hasBooking":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBooking"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasBooking = data
+		case "hasBookingWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBookingWith"))
+			data, err := ec.unmarshalOBookingWhereInput2ᚕᚖcalsyncᚋentᚐBookingWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasBookingWith = data
+		case "hasUser":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUser"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasUser = data
+		case "hasUserWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUserWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖcalsyncᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasUserWith = data
+		case "hasResolvedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasResolvedBy"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasResolvedBy = data
+		case "hasResolvedByWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasResolvedByWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖcalsyncᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasResolvedByWith = data
 		}
 	}
 	return it, nil
@@ -38027,6 +40623,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._SyncRun(ctx, sel, obj)
+	case *ent.SyncConflict:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._SyncConflict(ctx, sel, obj)
 	case *ent.ProviderConfig:
 		if obj == nil {
 			return graphql.Null
@@ -38867,6 +41468,44 @@ func (ec *executionContext) _Booking(ctx context.Context, sel ast.SelectionSet, 
 				}()
 				res = ec._Booking_conflicts(ctx, field, obj)
 				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "madeAtProvider":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Booking_madeAtProvider(ctx, field, obj)
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -40263,6 +42902,11 @@ func (ec *executionContext) _EventLink(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "origin":
+			out.Values[i] = ec._EventLink_origin(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "organization":
 			field := field
 
@@ -40415,6 +43059,74 @@ func (ec *executionContext) _EventLink(ctx context.Context, sel ast.SelectionSet
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var eventVersionImplementors = []string{"EventVersion"}
+
+func (ec *executionContext) _EventVersion(ctx context.Context, sel ast.SelectionSet, obj *domain.EventVersion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventVersionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventVersion")
+		case "title":
+			out.Values[i] = ec._EventVersion_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "location":
+			out.Values[i] = ec._EventVersion_location(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._EventVersion_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "start":
+			out.Values[i] = ec._EventVersion_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._EventVersion_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "allDay":
+			out.Values[i] = ec._EventVersion_allDay(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleted":
+			out.Values[i] = ec._EventVersion_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -41262,6 +43974,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "resolveSyncConflict":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resolveSyncConflict(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -41936,6 +44655,11 @@ func (ec *executionContext) _ProviderCalendar(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "readsBack":
+			out.Values[i] = ec._ProviderCalendar_readsBack(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "accessRole":
 			out.Values[i] = ec._ProviderCalendar_accessRole(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -42317,6 +45041,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_nodes(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "syncConflicts":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_syncConflicts(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -42773,9 +45519,420 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_syncStatusChanged(ctx, fields[0])
 	case "externalEventsChanged":
 		return ec._Subscription_externalEventsChanged(ctx, fields[0])
+	case "syncConflictChanged":
+		return ec._Subscription_syncConflictChanged(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var syncConflictImplementors = []string{"SyncConflict", "Node"}
+
+func (ec *executionContext) _SyncConflict(ctx context.Context, sel ast.SelectionSet, obj *ent.SyncConflict) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncConflictImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncConflict")
+		case "id":
+			out.Values[i] = ec._SyncConflict_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._SyncConflict_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._SyncConflict_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organizationID":
+			out.Values[i] = ec._SyncConflict_organizationID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bookingID":
+			out.Values[i] = ec._SyncConflict_bookingID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "userID":
+			out.Values[i] = ec._SyncConflict_userID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "linkID":
+			out.Values[i] = ec._SyncConflict_linkID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "provider":
+			out.Values[i] = ec._SyncConflict_provider(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "calsyncChanged":
+			out.Values[i] = ec._SyncConflict_calsyncChanged(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "providerChanged":
+			out.Values[i] = ec._SyncConflict_providerChanged(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._SyncConflict_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolution":
+			out.Values[i] = ec._SyncConflict_resolution(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolvedAt":
+			out.Values[i] = ec._SyncConflict_resolvedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolvedByID":
+			out.Values[i] = ec._SyncConflict_resolvedByID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._SyncConflict_organization(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "booking":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._SyncConflict_booking(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "user":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._SyncConflict_user(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "resolvedBy":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._SyncConflict_resolvedBy(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "calsyncVersion":
+			out.Values[i] = ec._SyncConflict_calsyncVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "providerVersion":
+			out.Values[i] = ec._SyncConflict_providerVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var syncConflictConnectionImplementors = []string{"SyncConflictConnection"}
+
+func (ec *executionContext) _SyncConflictConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SyncConflictConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncConflictConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncConflictConnection")
+		case "edges":
+			out.Values[i] = ec._SyncConflictConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SyncConflictConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SyncConflictConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var syncConflictEdgeImplementors = []string{"SyncConflictEdge"}
+
+func (ec *executionContext) _SyncConflictEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SyncConflictEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncConflictEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncConflictEdge")
+		case "node":
+			out.Values[i] = ec._SyncConflictEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._SyncConflictEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var syncConflictEventImplementors = []string{"SyncConflictEvent"}
+
+func (ec *executionContext) _SyncConflictEvent(ctx context.Context, sel ast.SelectionSet, obj *model.SyncConflictEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncConflictEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncConflictEvent")
+		case "conflictId":
+			out.Values[i] = ec._SyncConflictEvent_conflictId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._SyncConflictEvent_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conflict":
+			out.Values[i] = ec._SyncConflictEvent_conflict(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._SyncConflictEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
 }
 
 var syncRunImplementors = []string{"SyncRun", "Node"}
@@ -44609,6 +47766,16 @@ func (ec *executionContext) marshalNEventLinkOrderField2ᚖcalsyncᚋentᚐEvent
 	return v
 }
 
+func (ec *executionContext) unmarshalNEventLinkOrigin2calsyncᚋentᚋeventlinkᚐOrigin(ctx context.Context, v any) (eventlink.Origin, error) {
+	var res eventlink.Origin
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEventLinkOrigin2calsyncᚋentᚋeventlinkᚐOrigin(ctx context.Context, sel ast.SelectionSet, v eventlink.Origin) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNEventLinkState2calsyncᚋentᚋeventlinkᚐState(ctx context.Context, v any) (eventlink.State, error) {
 	var res eventlink.State
 	err := res.UnmarshalGQL(v)
@@ -44622,6 +47789,10 @@ func (ec *executionContext) marshalNEventLinkState2calsyncᚋentᚋeventlinkᚐS
 func (ec *executionContext) unmarshalNEventLinkWhereInput2ᚖcalsyncᚋentᚐEventLinkWhereInput(ctx context.Context, v any) (*ent.EventLinkWhereInput, error) {
 	res, err := ec.unmarshalInputEventLinkWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEventVersion2calsyncᚋinternalᚋdomainᚐEventVersion(ctx context.Context, sel ast.SelectionSet, v domain.EventVersion) graphql.Marshaler {
+	return ec._EventVersion(ctx, sel, &v)
 }
 
 func (ec *executionContext) unmarshalNExternalEventOrderField2ᚖcalsyncᚋentᚐExternalEventOrderField(ctx context.Context, v any) (*ent.ExternalEventOrderField, error) {
@@ -45066,6 +48237,77 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNSyncConflict2ᚖcalsyncᚋentᚐSyncConflict(ctx context.Context, sel ast.SelectionSet, v *ent.SyncConflict) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SyncConflict(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSyncConflictConnection2ᚖcalsyncᚋentᚐSyncConflictConnection(ctx context.Context, sel ast.SelectionSet, v *ent.SyncConflictConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SyncConflictConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSyncConflictEvent2ᚖcalsyncᚋgraphᚋmodelᚐSyncConflictEvent(ctx context.Context, sel ast.SelectionSet, v *model.SyncConflictEvent) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SyncConflictEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSyncConflictOrderField2ᚖcalsyncᚋentᚐSyncConflictOrderField(ctx context.Context, v any) (*ent.SyncConflictOrderField, error) {
+	var res = new(ent.SyncConflictOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSyncConflictOrderField2ᚖcalsyncᚋentᚐSyncConflictOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.SyncConflictOrderField) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNSyncConflictResolution2calsyncᚋentᚋsyncconflictᚐResolution(ctx context.Context, v any) (syncconflict.Resolution, error) {
+	var res syncconflict.Resolution
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSyncConflictResolution2calsyncᚋentᚋsyncconflictᚐResolution(ctx context.Context, sel ast.SelectionSet, v syncconflict.Resolution) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNSyncConflictState2calsyncᚋentᚋsyncconflictᚐState(ctx context.Context, v any) (syncconflict.State, error) {
+	var res syncconflict.State
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSyncConflictState2calsyncᚋentᚋsyncconflictᚐState(ctx context.Context, sel ast.SelectionSet, v syncconflict.State) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNSyncConflictWhereInput2ᚖcalsyncᚋentᚐSyncConflictWhereInput(ctx context.Context, v any) (*ent.SyncConflictWhereInput, error) {
+	res, err := ec.unmarshalInputSyncConflictWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNSyncRunConnection2ᚖcalsyncᚋentᚐSyncRunConnection(ctx context.Context, sel ast.SelectionSet, v *ent.SyncRunConnection) graphql.Marshaler {
@@ -45958,6 +49200,58 @@ func (ec *executionContext) unmarshalOEmailMessageWhereInput2ᚖcalsyncᚋentᚐ
 	}
 	res, err := ec.unmarshalInputEmailMessageWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEventLinkOrigin2ᚕcalsyncᚋentᚋeventlinkᚐOriginᚄ(ctx context.Context, v any) ([]eventlink.Origin, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]eventlink.Origin, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEventLinkOrigin2calsyncᚋentᚋeventlinkᚐOrigin(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOEventLinkOrigin2ᚕcalsyncᚋentᚋeventlinkᚐOriginᚄ(ctx context.Context, sel ast.SelectionSet, v []eventlink.Origin) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEventLinkOrigin2calsyncᚋentᚋeventlinkᚐOrigin(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOEventLinkOrigin2ᚖcalsyncᚋentᚋeventlinkᚐOrigin(ctx context.Context, v any) (*eventlink.Origin, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(eventlink.Origin)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEventLinkOrigin2ᚖcalsyncᚋentᚋeventlinkᚐOrigin(ctx context.Context, sel ast.SelectionSet, v *eventlink.Origin) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOEventLinkState2ᚕcalsyncᚋentᚋeventlinkᚐStateᚄ(ctx context.Context, v any) ([]eventlink.State, error) {
@@ -46867,6 +50161,170 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOSyncConflict2ᚖcalsyncᚋentᚐSyncConflict(ctx context.Context, sel ast.SelectionSet, v *ent.SyncConflict) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SyncConflict(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSyncConflictEdge2ᚕᚖcalsyncᚋentᚐSyncConflictEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.SyncConflictEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOSyncConflictEdge2ᚖcalsyncᚋentᚐSyncConflictEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOSyncConflictEdge2ᚖcalsyncᚋentᚐSyncConflictEdge(ctx context.Context, sel ast.SelectionSet, v *ent.SyncConflictEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SyncConflictEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSyncConflictOrder2ᚖcalsyncᚋentᚐSyncConflictOrder(ctx context.Context, v any) (*ent.SyncConflictOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSyncConflictOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSyncConflictResolution2ᚕcalsyncᚋentᚋsyncconflictᚐResolutionᚄ(ctx context.Context, v any) ([]syncconflict.Resolution, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]syncconflict.Resolution, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSyncConflictResolution2calsyncᚋentᚋsyncconflictᚐResolution(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOSyncConflictResolution2ᚕcalsyncᚋentᚋsyncconflictᚐResolutionᚄ(ctx context.Context, sel ast.SelectionSet, v []syncconflict.Resolution) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSyncConflictResolution2calsyncᚋentᚋsyncconflictᚐResolution(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOSyncConflictResolution2ᚖcalsyncᚋentᚋsyncconflictᚐResolution(ctx context.Context, v any) (*syncconflict.Resolution, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(syncconflict.Resolution)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSyncConflictResolution2ᚖcalsyncᚋentᚋsyncconflictᚐResolution(ctx context.Context, sel ast.SelectionSet, v *syncconflict.Resolution) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOSyncConflictState2ᚕcalsyncᚋentᚋsyncconflictᚐStateᚄ(ctx context.Context, v any) ([]syncconflict.State, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]syncconflict.State, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSyncConflictState2calsyncᚋentᚋsyncconflictᚐState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOSyncConflictState2ᚕcalsyncᚋentᚋsyncconflictᚐStateᚄ(ctx context.Context, sel ast.SelectionSet, v []syncconflict.State) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSyncConflictState2calsyncᚋentᚋsyncconflictᚐState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOSyncConflictState2ᚖcalsyncᚋentᚋsyncconflictᚐState(ctx context.Context, v any) (*syncconflict.State, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(syncconflict.State)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSyncConflictState2ᚖcalsyncᚋentᚋsyncconflictᚐState(ctx context.Context, sel ast.SelectionSet, v *syncconflict.State) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOSyncConflictWhereInput2ᚕᚖcalsyncᚋentᚐSyncConflictWhereInputᚄ(ctx context.Context, v any) ([]*ent.SyncConflictWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.SyncConflictWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSyncConflictWhereInput2ᚖcalsyncᚋentᚐSyncConflictWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOSyncConflictWhereInput2ᚖcalsyncᚋentᚐSyncConflictWhereInput(ctx context.Context, v any) (*ent.SyncConflictWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSyncConflictWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOSyncRun2ᚖcalsyncᚋentᚐSyncRun(ctx context.Context, sel ast.SelectionSet, v *ent.SyncRun) graphql.Marshaler {

@@ -8,6 +8,7 @@ import (
 	"calsync/ent/calendaraccount"
 	"calsync/ent/externalevent"
 	"calsync/ent/providerconfig"
+	"calsync/ent/syncconflict"
 	"calsync/ent/syncrun"
 	"calsync/internal/domain"
 	"calsync/internal/viewer"
@@ -177,6 +178,15 @@ type StartCalendarLinkPayload struct {
 }
 
 type Subscription struct {
+}
+
+// A conflict was opened, its provider side changed again, or it was resolved.
+type SyncConflictEvent struct {
+	ConflictID int                `json:"conflictId"`
+	State      syncconflict.State `json:"state"`
+	// Null when it is no longer visible to the subscriber.
+	Conflict *ent.SyncConflict `json:"conflict,omitempty"`
+	At       time.Time         `json:"at"`
 }
 
 // A sync run advanced or finished: for progress bars and status.

@@ -47,6 +47,7 @@ import (
 	"calsync/sync/engine"
 	"calsync/sync/inbound"
 	"calsync/sync/tasks"
+	"calsync/sync/twoway"
 )
 
 // App is a running Calsync.
@@ -70,6 +71,8 @@ type App struct {
 	Engine      *engine.Reconciler
 	// Inbound imports the fieldworkers' chosen calendars.
 	Inbound *inbound.Reader
+	// TwoWay takes provider-side changes back into bookings.
+	TwoWay *twoway.Syncer
 	// Emulators are the in-process providers (CALSYNC_PROVIDERS=emulator).
 	Emulators *emulator.Server
 	Log       *slog.Logger
@@ -191,11 +194,17 @@ func (a *App) open(ctx context.Context, o Options) error {
 		Client: client, Box: a.Box, Providers: ps.providers, Platform: ps.platform, PublicURL: cfg.PublicURL,
 		Locker: a.locker, Notifier: jobs, Outbox: mails, Logger: log,
 	})
+	lockAccount := func(ctx context.Context, accountID int) (func(), error) {
+		return a.locker.Lock(ctx, tasks.AccountLockKey(prefix, accountID), time.Minute)
+	}
+	sources := map[domain.Provider]inbound.Source{domain.ProviderGoogle: ps.google, domain.ProviderMicrosoft: ps.microsoft}
+	a.TwoWay = twoway.New(twoway.Options{Now: now,
+		Client: client, Scheduling: a.Scheduling, Sources: sources, Credentials: a.Credentials,
+		LockAccount: lockAccount, Push: feed.pushFor(client, now), Notifier: jobs, Logger: log,
+	})
 	a.Engine = engine.New(engine.Options{Now: now,
 		Client: client, Providers: ps.engineProviders(), Credentials: a.Credentials, Progress: jobs, Logger: log,
-		LockAccount: func(ctx context.Context, accountID int) (func(), error) {
-			return a.locker.Lock(ctx, tasks.AccountLockKey(prefix, accountID), time.Minute)
-		},
+		LockAccount: lockAccount, TwoWay: a.TwoWay,
 		Pacer: engine.NewPacer(map[domain.Provider]engine.Quota{
 			domain.ProviderGoogle:    {Requests: cfg.GoogleQuotaPerMinute, Per: time.Minute},
 			domain.ProviderMicrosoft: {Requests: cfg.MicrosoftQuotaPer10Minutes, Per: 10 * time.Minute, Burst: cfg.MicrosoftQuotaPer10Minutes / 2},
@@ -208,7 +217,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	}
 	a.Inbound = inbound.New(inbound.Options{Now: now,
 		Client: client, Credentials: a.Credentials, Notifier: jobs, Waker: jobs.inboundWaker(), Logger: log,
-		Sources:   map[domain.Provider]inbound.Source{domain.ProviderGoogle: ps.google, domain.ProviderMicrosoft: ps.microsoft},
+		Sources: sources, FlowBack: a.TwoWay,
 		PublicURL: webhooks, DaysAhead: cfg.ImportDaysAhead, PollEvery: cfg.ImportPoll,
 		LockCalendar: tasks.CalendarLock(a.locker, prefix),
 	})
@@ -222,6 +231,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	})
 	a.Settings = settings.New(settings.Options{
 		Client: client, Credentials: a.Credentials, Invitations: a.Invitations, Logger: log,
+		DirectionChanged: jobs.directionChanged,
 	})
 	a.brokerPrefix = prefix
 	a.Directory = directory.New(directory.Options{Now: now,
@@ -236,7 +246,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		Resolver: &graph.Resolver{
 			Client: client, Auth: a.Auth, Scheduling: a.Scheduling, Directory: a.Directory, Broker: a.Broker,
 			Settings: a.Settings, Consent: a.Consent, Invitations: a.Invitations,
-			Keys: keyConverter{tokenURI: ps.google.Endpoints().TokenURL}, Log: log,
+			Keys: keyConverter{tokenURI: ps.google.Endpoints().TokenURL}, TwoWay: a.TwoWay, Log: log,
 		},
 		Consent:         a.Consent,
 		Invitations:     a.Invitations,

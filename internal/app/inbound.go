@@ -13,6 +13,7 @@ import (
 	"calsync/sync/engine"
 	"calsync/sync/inbound"
 	"calsync/sync/tasks"
+	"calsync/sync/twoway"
 )
 
 var (
@@ -54,15 +55,43 @@ func (j *linkJobs) inboundWaker() *tasks.InboundWaker {
 	return &tasks.InboundWaker{Queue: j.queue, Inspector: j.insp}
 }
 
-// importLinked starts importing a newly linked account's chosen calendars.
+// importLinked starts importing a newly linked account's chosen calendars
+// (and, in two-way sync, reading back its destination calendar).
 func (j *linkJobs) importLinked(ctx context.Context, orgID, accountID int) error {
+	sys := viewer.SystemContext(ctx, orgID)
+	a, err := store.ClientFrom(ctx, j.db).CalendarAccount.Get(sys, accountID)
+	if err != nil {
+		return err
+	}
+	if _, err := twoway.MarkReadBack(ctx, j.db, orgID, a.Provider); err != nil {
+		return err
+	}
 	ids, err := store.ClientFrom(ctx, j.db).ProviderCalendar.Query().
-		Where(providercalendar.AccountID(accountID), providercalendar.Selected(true)).
-		IDs(viewer.SystemContext(ctx, orgID))
+		Where(providercalendar.AccountID(accountID), inbound.Chosen()).IDs(sys)
 	if err != nil {
 		return err
 	}
 	return j.wakeImports(ctx, orgID, ids, ids)
+}
+
+// directionChanged starts or stops two-way sync's reading of the
+// provider's destination calendars when the sync direction is set.
+func (j *linkJobs) directionChanged(ctx context.Context, pc *ent.ProviderConfig) error {
+	changed, err := twoway.MarkReadBack(ctx, j.db, pc.OrganizationID, pc.Provider)
+	if err != nil || len(changed) == 0 {
+		return err
+	}
+	return j.wakeImports(ctx, pc.OrganizationID, changed, changed)
+}
+
+// ConflictChanged tells subscribers of the conflict queue.
+func (j *linkJobs) ConflictChanged(ctx context.Context, c *ent.SyncConflict) {
+	err := j.broker.PublishConflictChange(ctx, broker.ConflictChange{
+		OrgID: c.OrganizationID, ConflictID: c.ID, UserID: c.UserID, State: string(c.State), At: j.now(),
+	})
+	if err != nil {
+		j.log.WarnContext(ctx, "publish conflict change failed", slog.Int("conflict_id", c.ID), slog.Any("error", err))
+	}
 }
 
 // ExternalEventsChanged tells open calendar views.

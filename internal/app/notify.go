@@ -49,6 +49,26 @@ func (f *changeFeed) BookingsChanged(ctx context.Context, orgID, outboxID int, c
 	}
 }
 
+// pushFor is two-way sync's way to have bookings' events synced for
+// users although no booking changed (a provider's etag moved, a conflict
+// was resolved for Calsync): an outbox row in ctx's transaction, and its
+// wake-up once that has committed.
+func (f *changeFeed) pushFor(db *ent.Client, now func() time.Time) func(ctx context.Context, orgID int, bookingIDs, userIDs []int) error {
+	return func(ctx context.Context, orgID int, bookingIDs, userIDs []int) error {
+		id, err := scheduling.RecordChange(ctx, store.ClientFrom(ctx, db), orgID, bookingIDs, userIDs, now())
+		if err != nil {
+			return err
+		}
+		store.AfterCommit(ctx, func(ctx context.Context) {
+			p := tasks.BookingsChangedPayload{OrgID: orgID, OutboxID: id, BookingIDs: bookingIDs, UserIDs: userIDs}
+			if err := f.queue.BookingsChanged(ctx, p); err != nil {
+				f.log.WarnContext(ctx, "enqueue two-way push failed", slog.Int("org_id", orgID), slog.Any("error", err))
+			}
+		})
+		return nil
+	}
+}
+
 // CalendarsChanged queues syncs of the users' calendars: what their events
 // show changed (a name, the organization's time zone) though no booking did.
 func (f *changeFeed) CalendarsChanged(ctx context.Context, orgID, outboxID int, userIDs []int) {

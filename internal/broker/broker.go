@@ -87,7 +87,8 @@ func (b *Broker) channel(topic string, org int) string {
 // Start subscribes to Redis; it returns once the subscription is active.
 func (b *Broker) Start(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	ps := b.rdb.PSubscribe(ctx, b.prefix+":"+topicBookings+":*", b.prefix+":"+topicAccounts+":*", b.prefix+":"+topicSync+":*", b.prefix+":"+topicExternal+":*")
+	ps := b.rdb.PSubscribe(ctx, b.prefix+":"+topicBookings+":*", b.prefix+":"+topicAccounts+":*", b.prefix+":"+topicSync+":*", b.prefix+":"+topicExternal+":*",
+		b.prefix+":"+topicConflicts+":*")
 	if _, err := ps.Receive(ctx); err != nil {
 		cancel()
 		ps.Close()

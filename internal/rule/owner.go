@@ -38,6 +38,8 @@ func FilterOwnRows(allowScheduler bool) privacy.QueryMutationRule {
 			f.WhereHasAccountWith(calendaraccount.HasUsersWith(own))
 		case *ent.EventLinkFilter:
 			f.WhereUserID(entql.IntEQ(v.UserID))
+		case *ent.SyncConflictFilter:
+			f.WhereUserID(entql.IntEQ(v.UserID))
 		case *ent.InvitationFilter:
 			f.WhereUserID(entql.IntEQ(v.UserID))
 		case *ent.AuthTokenFilter:

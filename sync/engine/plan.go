@@ -23,6 +23,15 @@ type planInput struct {
 	// verify is a re-sync: events deleted at the provider are recreated
 	// and stray Calsync events removed.
 	verify bool
+	// twoWay: the organization syncs both ways; an event of Calsync's found
+	// missing on re-sync is handed to two-way sync (its deletion may flow
+	// back) instead of being recreated.
+	twoWay bool
+	// deferCreates: two-way first contact has not read the calendar yet;
+	// no event is created until it has (it could duplicate one it adopts).
+	deferCreates bool
+	// held are links with an open conflict: left alone until resolved.
+	held map[int]bool
 }
 
 // planned is what a sync must do.
@@ -31,8 +40,11 @@ type planned struct {
 	// forget are creates whose answer was lost, no longer wanted, whose
 	// event the provider does not hold: their links are marked deleted.
 	forget []*ent.EventLink
-	// skipped counts pairs that need nothing.
+	// skipped counts pairs that need nothing (or must wait).
 	skipped int
+	// stale are links of Calsync's events missing at the provider on a
+	// two-way re-sync: two-way sync decides what their deletion means.
+	stale []*ent.EventLink
 }
 
 // lostCreate says whether a link records a create the provider may have
@@ -76,9 +88,16 @@ func plan(in planInput) planned {
 		if l.ProviderEventID != "" {
 			known[l.ProviderEventID] = true
 		}
+		if in.held[l.ID] {
+			out.skipped++
+			continue
+		}
 		d, ok := in.desired[pair]
 		live := l.State != eventlink.StateDELETED && l.ProviderEventID != ""
 		switch {
+		case ok && d.want == wantPresent && live && in.twoWay && remote != nil &&
+			l.Origin != eventlink.OriginPROVIDER && !remote[l.ProviderEventID]:
+			out.stale = append(out.stale, l)
 		case ok && d.want == wantPresent && (d.creates() || live):
 			if s := in.planPresent(l, d, remote); s != nil {
 				out.steps = append(out.steps, s)
@@ -112,6 +131,19 @@ func plan(in planInput) planned {
 		}
 		out.steps = append(out.steps, in.createStep(pair, nil, d, 0))
 	}
+	if in.deferCreates {
+		// New events wait for first contact; a create whose answer was
+		// lost (its link holds the key) goes on: it is Calsync's own.
+		kept := out.steps[:0]
+		for _, st := range out.steps {
+			if st.op.Kind == OpCreate && (st.link == nil || st.link.State == eventlink.StateDELETED) {
+				out.skipped++
+				continue
+			}
+			kept = append(kept, st)
+		}
+		out.steps = kept
+	}
 	if in.verify {
 		// A tagged event nobody's link points at is a stray, unless it
 		// belongs to a user outside this account (kept on unlink), or to
@@ -144,7 +176,7 @@ func (in planInput) planPresent(l *ent.EventLink, d decision, remote map[string]
 		// PENDING or FAILED before the provider confirmed: same key, so a
 		// create that did happen is found, not repeated.
 		return in.createStep(pair, l, d, l.Generation)
-	case remote != nil && !remote[l.ProviderEventID]:
+	case remote != nil && l.Origin != eventlink.OriginPROVIDER && !remote[l.ProviderEventID]:
 		// Deleted at the provider by someone: recreate it (unless it
 		// was only kept to show the booking cancelled).
 		if !d.creates() {
@@ -152,11 +184,11 @@ func (in planInput) planPresent(l *ent.EventLink, d decision, remote map[string]
 		}
 		return in.createStep(pair, l, d, l.Generation+1)
 	}
-	fields := changedFields(l.FieldHashes, FieldHashes(d.event))
+	ev := eventFor(l, d)
+	fields := changedFields(l.FieldHashes, FieldHashes(ev))
 	if len(fields) == 0 && l.State == eventlink.StateSYNCED {
 		return nil
 	}
-	ev := d.event
 	ev.Key = l.EventKey
 	return &step{pair: pair, link: l, d: d, op: Op{Kind: OpUpdate, Event: ev, RemoteID: l.ProviderEventID, ETag: l.Etag, Fields: fields}}
 }

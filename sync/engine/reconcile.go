@@ -48,6 +48,9 @@ type Options struct {
 	// PushLag, when set, learns how long booking changes took to reach
 	// calendars (metrics); nil: not measured.
 	PushLag PushObserver
+	// TwoWay hears of provider-side changes met while pushing in
+	// organizations syncing both ways; nil: Calsync's booking wins.
+	TwoWay TwoWay
 }
 
 // PushObserver is told, for each event an incremental sync created,
@@ -68,6 +71,7 @@ type Reconciler struct {
 	now       func() time.Time
 	log       *slog.Logger
 	pushLag   PushObserver
+	twoWay    TwoWay
 }
 
 // New returns a Reconciler.
@@ -78,7 +82,7 @@ func New(o Options) *Reconciler {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Reconciler{client: o.Client, providers: o.Providers, creds: o.Credentials, progress: o.Progress, pacer: o.Pacer, lock: o.LockAccount, now: o.Now, log: o.Logger, pushLag: o.PushLag}
+	return &Reconciler{client: o.Client, providers: o.Providers, creds: o.Credentials, progress: o.Progress, pacer: o.Pacer, lock: o.LockAccount, now: o.Now, log: o.Logger, pushLag: o.PushLag, twoWay: o.TwoWay}
 }
 
 // ErrAccountStopped means the account cannot be synced until a person acts
@@ -112,6 +116,8 @@ type run struct {
 	// inStepSince is when the calendar was last in step (the previous
 	// successful run's start), read once when a push lag is observed.
 	inStepSince *time.Time
+	// tw is the account's two-way state.
+	tw TwoWayState
 }
 
 // syncOnce runs one round: one SyncRun reconciling the account's
@@ -140,6 +146,11 @@ func (r *Reconciler) syncOnce(sys context.Context, a *ent.CalendarAccount, kind 
 		return nil, fmt.Errorf("engine: start run: %w", err)
 	}
 	x := &run{r: r, ctx: sys, account: a, org: org, pr: pr, ts: ts, rec: rec, kind: kind, scope: scope, cal: CalendarOf(a, a.DestinationCalendarID)}
+	if r.twoWay != nil {
+		if x.tw, err = TwoWayOf(sys, r.client, a); err != nil {
+			return x.finish(err)
+		}
+	}
 	for _, u := range a.Edges.Users {
 		x.users = append(x.users, u.ID)
 	}
@@ -207,7 +218,13 @@ func (x *run) plan(verify bool) ([]*step, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := planInput{orgID: x.org.ID, calendarID: x.account.DestinationCalendarID, desired: desired, links: links, members: map[int]bool{}, verify: verify}
+	in := planInput{orgID: x.org.ID, calendarID: x.account.DestinationCalendarID, desired: desired, links: links, members: map[int]bool{}, verify: verify,
+		twoWay: x.tw.On, deferCreates: x.tw.On && !x.tw.Ready}
+	if x.tw.On {
+		if in.held, err = heldLinks(x.ctx, db, x.account.ID); err != nil {
+			return nil, err
+		}
+	}
 	for _, u := range users {
 		in.members[u.ID] = true
 	}
@@ -226,7 +243,19 @@ func (x *run) plan(verify bool) ([]*step, error) {
 		}
 	}
 	x.counts.skipped += p.skipped
+	for _, l := range p.stale {
+		x.staleLink(l)
+	}
 	return p.steps, nil
+}
+
+// staleLink hands an event changed or gone at the provider to two-way
+// sync (its failure is logged: the next read of the calendar finds the
+// change again).
+func (x *run) staleLink(l *ent.EventLink) {
+	if err := x.r.twoWay.Stale(x.ctx, x.account, l); err != nil {
+		x.r.log.WarnContext(x.ctx, "two-way: take a provider change", slog.Int("link_id", l.ID), slog.Any("error", err))
+	}
 }
 
 // createStep plans creating the pair's event under generation gen.
@@ -281,7 +310,7 @@ func (x *run) apply(steps []*step) ([]*step, error) {
 	var stopErr error
 	if err := x.inTx(func() error {
 		for i, s := range steps {
-			if rereads(s, results[i]) {
+			if x.rereads(s, results[i]) {
 				later = append(later, i)
 				continue
 			}
@@ -313,9 +342,13 @@ func (x *run) apply(steps []*step) ([]*step, error) {
 	return again, firstErr
 }
 
-// rereads says whether recording res reads the provider (a precondition
-// failure re-reads the event's etag).
-func rereads(s *step, res Result) bool {
+// rereads says whether recording res reads the provider: a precondition
+// failure re-reads the event's etag; in two-way sync an update refused as
+// stale or missing goes to two-way sync, which reads the event.
+func (x *run) rereads(s *step, res Result) bool {
+	if x.tw.On && s.link != nil && s.op.Kind == OpUpdate && (errors.Is(res.Err, ErrPrecondition) || errors.Is(res.Err, ErrNotFound)) {
+		return true
+	}
 	return errors.Is(res.Err, ErrPrecondition) && s.op.Kind != OpCreate && s.tries < 2
 }
 
@@ -410,6 +443,13 @@ func (x *run) record(s *step, res Result) (*step, error) {
 	err := res.Err
 	switch {
 	case err == nil:
+	case x.tw.On && s.link != nil && s.op.Kind == OpUpdate && (errors.Is(err, ErrPrecondition) || errors.Is(err, ErrNotFound)):
+		// Changed or deleted at the provider while Calsync had a change
+		// to push: two-way sync takes the provider's change or queues the
+		// conflict; nothing is overwritten or recreated here.
+		x.counts.skipped++
+		x.staleLink(s.link)
+		return nil, nil
 	case errors.Is(err, ErrPrecondition) && s.op.Kind != OpCreate && s.tries < 2:
 		// Changed at the provider since we last saw it: Calsync's booking
 		// wins (push-only); re-read the etag and apply again.
@@ -460,7 +500,8 @@ func (x *run) record(s *step, res Result) (*step, error) {
 	case OpCreate, OpUpdate:
 		hashes := FieldHashes(s.op.Event)
 		u := db.EventLink.UpdateOne(s.link).SetState(eventlink.StateSYNCED).SetProviderEventID(res.Remote.ID).
-			SetEtag(res.Remote.ETag).SetIcalUID(res.Remote.ICalUID).SetFieldHashes(hashes).SetLastError("")
+			SetEtag(res.Remote.ETag).SetIcalUID(res.Remote.ICalUID).SetFieldHashes(hashes).SetLastError("").
+			SetAgreed(VersionOf(s.op.Event))
 		if err := u.Exec(x.ctx); err != nil {
 			return nil, fmt.Errorf("engine: record: %w", err)
 		}

@@ -60,7 +60,9 @@ func (r *Reconciler) deleteLinked(ctx context.Context, a *ent.CalendarAccount, l
 	}
 	var ops []Op
 	for _, l := range links {
-		if l.ProviderEventID != "" && l.State != eventlink.StateDELETED {
+		// An event made at the provider (two-way) is the fieldworker's
+		// own: it stays.
+		if l.ProviderEventID != "" && l.State != eventlink.StateDELETED && l.Origin != eventlink.OriginPROVIDER {
 			ops = append(ops, Op{Kind: OpDelete, RemoteID: l.ProviderEventID})
 		}
 	}

@@ -19,7 +19,7 @@ var _ inbound.Source = (*Client)(nil)
 
 // readFields is the partial response ReadEvents asks for: what an
 // inbound.Event needs, the status (cancelled, tentative) and the tokens.
-const readFields = "items(id,recurringEventId,summary,start,end,visibility,transparency,status,htmlLink,eventType," +
+const readFields = "items(id,etag,recurringEventId,summary,location,description,start,end,visibility,transparency,status,htmlLink,eventType," +
 	"extendedProperties/private),nextPageToken,nextSyncToken"
 
 // Event types and values of the Calendar API that ReadEvents interprets.
@@ -158,17 +158,20 @@ func inboundEvent(item *calendar.Event) (inbound.Event, error) {
 		return inbound.Event{}, fmt.Errorf("event %s: end: %w", item.Id, err)
 	}
 	ev := inbound.Event{
-		ID:        item.Id,
-		SeriesID:  item.RecurringEventId,
-		Title:     item.Summary,
-		Start:     start,
-		End:       end,
-		AllDay:    allDay,
-		Private:   item.Visibility == visibilityPrivate || item.Visibility == visibilityConfidential,
-		ShowAs:    showAs(item),
-		Tentative: item.Status == statusTentative,
-		WebLink:   item.HtmlLink,
-		Owned:     ownerTag(item) != "",
+		ID:          item.Id,
+		SeriesID:    item.RecurringEventId,
+		Title:       item.Summary,
+		Start:       start,
+		End:         end,
+		AllDay:      allDay,
+		Private:     item.Visibility == visibilityPrivate || item.Visibility == visibilityConfidential,
+		ShowAs:      showAs(item),
+		Tentative:   item.Status == statusTentative,
+		WebLink:     item.HtmlLink,
+		Owned:       ownerTag(item) != "",
+		ETag:        item.Etag,
+		Location:    item.Location,
+		Description: item.Description,
 	}
 	if ev.End.Before(ev.Start) {
 		ev.End = ev.Start
@@ -271,4 +274,36 @@ func (c *Client) Unwatch(ctx context.Context, ts oauth2.TokenSource, cal engine.
 		return eventError(what, err)
 	}
 	return nil
+}
+
+// getFields is the partial response GetEvent asks for.
+const getFields = "id,etag,recurringEventId,summary,location,description,start,end,visibility,transparency,status," +
+	"htmlLink,eventType,extendedProperties/private"
+
+// GetEvent reads one event of cal with events.get, for two-way sync. A
+// deleted (cancelled) event is engine.ErrNotFound.
+func (c *Client) GetEvent(ctx context.Context, ts oauth2.TokenSource, cal engine.CalendarRef, id string) (inbound.Event, error) {
+	what := "get event " + id
+	if strings.TrimSpace(id) == "" {
+		return inbound.Event{}, fmt.Errorf("google: get event: %w: no event id", engine.ErrNotFound)
+	}
+	if strings.TrimSpace(cal.CalendarID) == "" {
+		return inbound.Event{}, fmt.Errorf("google: %s: no calendar id", what)
+	}
+	svc, err := c.calendarService(ctx, ts)
+	if err != nil {
+		return inbound.Event{}, fmt.Errorf("google: %s: %w", what, err)
+	}
+	item, err := svc.Events.Get(cal.CalendarID, id).Fields(getFields).Context(ctx).Do(callOptions(cal.UserEmail)...)
+	if err != nil {
+		return inbound.Event{}, eventError(what, err)
+	}
+	if item.Status == statusCancelled {
+		return inbound.Event{}, fmt.Errorf("google: %s: %w: the event was deleted", what, engine.ErrNotFound)
+	}
+	ev, err := inboundEvent(item)
+	if err != nil {
+		return inbound.Event{}, fmt.Errorf("google: %s: %w", what, err)
+	}
+	return ev, nil
 }

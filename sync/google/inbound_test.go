@@ -186,6 +186,10 @@ func (e *inboundEnv) wantEvent(t *testing.T, got map[string]inbound.Event, want 
 		t.Errorf("event %s: WebLink = %q, want an absolute link to it", want.ID, ev.WebLink)
 	}
 	ev.WebLink = ""
+	if ev.ETag == "" {
+		t.Errorf("event %s: no etag", want.ID)
+	}
+	ev.ETag, ev.Location, ev.Description = "", "", ""
 	if ev != want {
 		t.Errorf("event %s:\n got %+v\nwant %+v", want.ID, ev, want)
 	}
@@ -286,7 +290,7 @@ func TestReadEventsFullReadMapsEvents(t *testing.T) {
 	for k, v := range map[string]string{
 		"singleEvents": "true", "showDeleted": "false", "maxResults": "2500",
 		"timeMin": "2030-03-01T00:00:00Z", "timeMax": "2030-04-01T00:00:00Z", "quotaUser": personal,
-		"fields": "items(id,recurringEventId,summary,start,end,visibility,transparency,status,htmlLink,eventType,extendedProperties/private),nextPageToken,nextSyncToken",
+		"fields": "items(id,etag,recurringEventId,summary,location,description,start,end,visibility,transparency,status,htmlLink,eventType,extendedProperties/private),nextPageToken,nextSyncToken",
 	} {
 		if q.Get(k) != v {
 			t.Errorf("query %s = %q, want %q", k, q.Get(k), v)

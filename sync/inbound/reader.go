@@ -54,6 +54,9 @@ type Options struct {
 	// (default 6 days; Graph allows a little under 7), RenewBefore how long
 	// before their end they are renewed (default 1 day).
 	ChannelTTL, RenewBefore time.Duration
+	// FlowBack takes what reads find back into bookings (two-way sync);
+	// nil: reads only import busy time.
+	FlowBack FlowBack
 	// LockCalendar serializes reads of one calendar across workers.
 	LockCalendar func(ctx context.Context, calendarID int) (unlock func(), err error)
 	Now          func() time.Time
@@ -126,8 +129,14 @@ var ErrStopped = errors.New("inbound: the account cannot be read")
 // again.
 func wanted(c *ent.ProviderCalendar) bool {
 	a := c.Edges.Account
-	return c.Selected && a != nil && len(a.Edges.Users) > 0 &&
+	return (c.Selected || c.ReadsBack) && a != nil && len(a.Edges.Users) > 0 &&
 		a.Status != calendaraccount.StatusDISCONNECTED && a.Status != calendaraccount.StatusREVOKED
+}
+
+// Chosen selects the calendars read: chosen for import, or read back by
+// two-way sync.
+func Chosen() predicate.ProviderCalendar {
+	return providercalendar.Or(providercalendar.Selected(true), providercalendar.ReadsBack(true))
 }
 
 // imports reports whether c can be read now.
@@ -138,7 +147,7 @@ func imports(c *ent.ProviderCalendar) bool {
 // unwanted selects the calendars whose imports must end (the predicate
 // form of !wanted).
 func unwanted() predicate.ProviderCalendar {
-	return providercalendar.Or(providercalendar.Selected(false),
+	return providercalendar.Or(providercalendar.Not(Chosen()),
 		providercalendar.HasAccountWith(calendaraccount.Or(
 			calendaraccount.StatusIn(calendaraccount.StatusDISCONNECTED, calendaraccount.StatusREVOKED),
 			calendaraccount.Not(calendaraccount.HasUsers()))))
@@ -246,9 +255,9 @@ func (r *Reader) readOnce(sys context.Context, c *ent.ProviderCalendar) error {
 	} else {
 		w = Window{From: *c.WindowFrom, To: *c.WindowTo}
 	}
-	st := &pageStore{r: r, sys: sys, cal: c, window: w, full: cursor == "", gen: c.ReadGen}
-	if st.full {
-		st.gen++
+	st, err := r.newStore(sys, c, w, cursor == "")
+	if err != nil {
+		return err
 	}
 	next, err := r.readWith(sys, src, ts, c, cursor, w, st)
 	if errors.Is(err, ErrCursorExpired) && cursor != "" {
@@ -256,7 +265,9 @@ func (r *Reader) readOnce(sys context.Context, c *ent.ProviderCalendar) error {
 		// full read does not see is discarded below.
 		r.o.Logger.InfoContext(sys, "sync cursor expired, reading the calendar fully", slog.Int("calendar_id", c.ID))
 		w = r.window()
-		st = &pageStore{r: r, sys: sys, cal: c, window: w, full: true, gen: c.ReadGen + 1}
+		if st, err = r.newStore(sys, c, w, true); err != nil {
+			return err
+		}
 		next, err = r.readWith(sys, src, ts, c, "", w, st)
 	}
 	if err != nil {
@@ -277,10 +288,32 @@ func (r *Reader) readOnce(sys context.Context, c *ent.ProviderCalendar) error {
 	if err := upd.Exec(sys); err != nil {
 		return fmt.Errorf("inbound: save cursor: %w", err)
 	}
+	if st.flow != nil {
+		if err := st.flow.Finish(sys); err != nil {
+			return err
+		}
+	}
 	if st.changed > 0 || st.removed > 0 {
 		r.notify(sys, c, st)
 	}
 	return nil
+}
+
+// newStore prepares the storing of one read of c over w (full or
+// incremental), with two-way sync's part when c's events flow back.
+func (r *Reader) newStore(sys context.Context, c *ent.ProviderCalendar, w Window, full bool) (*pageStore, error) {
+	st := &pageStore{r: r, sys: sys, cal: c, window: w, full: full, gen: c.ReadGen}
+	if full {
+		st.gen++
+	}
+	if r.o.FlowBack != nil {
+		flow, err := r.o.FlowBack.Begin(sys, c, full, w)
+		if err != nil {
+			return nil, err
+		}
+		st.flow = flow
+	}
+	return st, nil
 }
 
 // readWith runs the provider read, refreshing a refused access token once.

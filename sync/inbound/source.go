@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"calsync/ent"
 	"calsync/sync/engine"
 )
 
@@ -53,6 +54,12 @@ type Event struct {
 	// Owned: the event carries Calsync's tag (engine.TagOwner); it is
 	// never imported.
 	Owned bool
+	// ETag is the Google etag or Graph changeKey of the event as read
+	// ("" when the provider's feed does not say).
+	ETag string
+	// Location and Description (plain text) of the event.
+	Location    string
+	Description string
 }
 
 // Page is one page of a read. During a full read Events are everything in
@@ -115,6 +122,10 @@ type Source interface {
 	Renew(ctx context.Context, ts oauth2.TokenSource, cal engine.CalendarRef, ch Channel, expiry time.Time) (Channel, error)
 	// Unwatch stops ch; one already gone is not an error.
 	Unwatch(ctx context.Context, ts oauth2.TokenSource, cal engine.CalendarRef, ch Channel) error
+	// GetEvent reads one event of cal as the provider holds it now, with
+	// its etag, location and description (two-way sync). An event that
+	// does not exist, or was deleted or cancelled, is engine.ErrNotFound.
+	GetEvent(ctx context.Context, ts oauth2.TokenSource, cal engine.CalendarRef, id string) (Event, error)
 }
 
 var (
@@ -126,3 +137,19 @@ var (
 	// wants https); reads fall back to the safety poll.
 	ErrWebhookRefused = errors.New("inbound: the provider refused the notification address")
 )
+
+// FlowBack takes reads of calendars back into bookings (two-way sync,
+// sync/twoway).
+type FlowBack interface {
+	// Begin starts one read of c over w (full or incremental); nil when
+	// c's events do not flow back.
+	Begin(ctx context.Context, c *ent.ProviderCalendar, full bool, w Window) (FlowRead, error)
+}
+
+// FlowRead sees one read's pages before they are stored.
+type FlowRead interface {
+	// Take handles one page; an error stops the read (it is retried).
+	Take(ctx context.Context, p Page) error
+	// Finish ends a read that went through.
+	Finish(ctx context.Context) error
+}

@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"calsync/ent"
 	"calsync/ent/eventlink"
 	"calsync/ent/externalevent"
+	"calsync/internal/domain"
 	"calsync/internal/store"
 )
 
@@ -25,6 +25,8 @@ type pageStore struct {
 	// What changed, for subscribers.
 	changed, removed int
 	spanFrom, spanTo time.Time
+	// flow is two-way sync's part of the read (nil: none).
+	flow FlowRead
 }
 
 // bulkRows bounds one INSERT's rows (SQLite's bound variables).
@@ -32,6 +34,13 @@ const bulkRows = 200
 
 // store writes one page in one transaction.
 func (s *pageStore) store(p Page) error {
+	if s.flow != nil {
+		// Events taken into bookings get links, which keep them out of
+		// the imported busy time below.
+		if err := s.flow.Take(s.sys, p); err != nil {
+			return err
+		}
+	}
 	return store.InTx(s.sys, s.r.o.Client, func(ctx context.Context) error {
 		db := store.ClientFrom(ctx, s.r.o.Client)
 		owned, err := s.ownedIDs(ctx, db, p.Events)
@@ -172,7 +181,7 @@ func (s *pageStore) row(db *ent.Client, e Event) (*ent.ExternalEventCreate, bool
 	}
 	c := db.ExternalEvent.Create().
 		SetOrganizationID(s.cal.OrganizationID).SetCalendarRefID(s.cal.ID).SetAccountID(s.cal.AccountID).
-		SetProviderEventID(e.ID).SetTitle(truncate(e.Title, 1000)).SetStartAt(start).SetEndAt(end).
+		SetProviderEventID(e.ID).SetTitle(domain.Clip(e.Title, 1000)).SetStartAt(start).SetEndAt(end).
 		SetAllDay(e.AllDay).SetPrivate(e.Private).SetShowAs(externalevent.ShowAs(show)).SetBusy(isBusy(show)).
 		SetStatus(status).SetRecurringSeriesID(e.SeriesID).SetWebLink(link).SetReadGen(s.gen).
 		SetUpdatedAt(s.r.o.Now())
@@ -182,15 +191,3 @@ func (s *pageStore) row(db *ent.Client, e Event) (*ent.ExternalEventCreate, bool
 // isBusy: the time is taken unless the event shows free or working
 // elsewhere.
 func isBusy(s ShowAs) bool { return s != ShowFree && s != ShowWorkingElsewhere }
-
-// truncate cuts s to at most n bytes on a rune boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	s = s[:n]
-	for !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s
-}

@@ -196,7 +196,7 @@ func (r *Reader) Maintain(ctx context.Context) (Due, error) {
 	now := r.o.Now()
 	var due Due
 	polls, err := r.o.Client.ProviderCalendar.Query().
-		Where(providercalendar.Selected(true),
+		Where(Chosen(),
 			providercalendar.Or(providercalendar.NextPollAtIsNil(), providercalendar.NextPollAtLTE(now)),
 			providercalendar.HasAccountWith(engine.SyncingAccounts(), calendaraccount.HasUsers())).
 		Limit(maintainBatch).Select(providercalendar.FieldID, providercalendar.FieldOrganizationID).All(all)
@@ -222,7 +222,7 @@ func (r *Reader) Maintain(ctx context.Context) (Due, error) {
 	// Reads requested and not done whose wake-up may have been lost
 	// (notifications wake only the first of a run of requests).
 	behind, err := r.o.Client.ProviderCalendar.Query().
-		Where(providercalendar.Selected(true), readsBehind(),
+		Where(Chosen(), readsBehind(),
 			providercalendar.HasAccountWith(engine.SyncingAccounts(), calendaraccount.HasUsers())).
 		Limit(maintainBatch).Select(providercalendar.FieldID, providercalendar.FieldOrganizationID, providercalendar.FieldReadDone).All(all)
 	if err != nil {
@@ -238,7 +238,7 @@ func (r *Reader) Maintain(ctx context.Context) (Due, error) {
 		}
 	}
 	q := r.o.Client.ProviderCalendar.Query()
-	importing := providercalendar.And(providercalendar.Selected(true),
+	importing := providercalendar.And(Chosen(),
 		providercalendar.HasAccountWith(engine.SyncingAccounts(), calendaraccount.HasUsers()))
 	if r.o.PublicURL == "" {
 		// Notifications are off: only channels left from before to stop.

@@ -135,6 +135,9 @@ func wantEvent(t *testing.T, got map[string]inbound.Event, want inbound.Event) {
 	if !ok {
 		t.Fatalf("no event %s (%q) in the read", want.ID, want.Title)
 	}
+	// Two-way sync's fields are checked in sync/twoway (slim occurrences
+	// carry no change key).
+	ev.ETag, ev.Location, ev.Description = "", "", ""
 	if ev != want {
 		t.Fatalf("event %s:\n got %+v\nwant %+v", want.ID, ev, want)
 	}

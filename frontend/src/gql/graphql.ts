@@ -946,6 +946,7 @@ export type BookingsBookingQuery = { node:
     | { __typename: 'PastCalendarAccount' }
     | { __typename: 'ProviderCalendar' }
     | { __typename: 'ProviderConfig' }
+    | { __typename: 'SyncConflict' }
     | { __typename: 'SyncRun' }
     | { __typename: 'User' }
    | null };
@@ -1142,6 +1143,7 @@ export type CalendarInvitationUserQuery = { node:
     | { __typename: 'PastCalendarAccount' }
     | { __typename: 'ProviderCalendar' }
     | { __typename: 'ProviderConfig' }
+    | { __typename: 'SyncConflict' }
     | { __typename: 'SyncRun' }
     | (
       { __typename: 'User' }

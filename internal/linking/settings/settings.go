@@ -28,7 +28,11 @@ type Options struct {
 	// Invitations asks fieldworkers to link when a change turns user
 	// consent on.
 	Invitations *invitations.Service
-	Logger      *slog.Logger
+	// DirectionChanged hears, in the change's transaction, that a
+	// provider's sync direction was set (two-way sync starts or stops
+	// reading destination calendars).
+	DirectionChanged func(ctx context.Context, pc *ent.ProviderConfig) error
+	Logger           *slog.Logger
 }
 
 // Service applies provider settings and sync choices.
@@ -36,6 +40,7 @@ type Service struct {
 	client      *ent.Client
 	creds       *credentials.Service
 	invitations *invitations.Service
+	direction   func(ctx context.Context, pc *ent.ProviderConfig) error
 	log         *slog.Logger
 }
 
@@ -44,7 +49,7 @@ func New(o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{client: o.Client, creds: o.Credentials, invitations: o.Invitations, log: o.Logger}
+	return &Service{client: o.Client, creds: o.Credentials, invitations: o.Invitations, direction: o.DirectionChanged, log: o.Logger}
 }
 
 func (s *Service) db(ctx context.Context) *ent.Client {
@@ -214,6 +219,11 @@ func (s *Service) Configure(ctx context.Context, in ProviderSettings, keys KeyCo
 		var err error
 		if out, err = u.Save(audit.WithAction(ctx, "provider_config.update")); err != nil {
 			return err
+		}
+		if in.SyncDirection != nil && s.direction != nil {
+			if err := s.direction(ctx, out); err != nil {
+				return err
+			}
 		}
 		if asksConsent(out) && (!wasAsking || out.CredentialMode != oldMode) && (in.NotifyFieldworkers == nil || *in.NotifyFieldworkers) {
 			return s.invitations.InviteFieldworkers(ctx, out)

@@ -1,0 +1,44 @@
+package domain
+
+import (
+	"time"
+	"unicode/utf8"
+)
+
+// EventVersion is one side's version of a calendar event, as two-way sync
+// compares them: what Calsync last agreed with the provider (on an event
+// link), or either side of a conflict.
+type EventVersion struct {
+	Title       string    `json:"title"`
+	Location    string    `json:"location,omitempty"`
+	Description string    `json:"description,omitempty"`
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	AllDay      bool      `json:"allDay,omitempty"`
+	// Deleted: the event (or, on Calsync's side, the booking) is gone.
+	Deleted bool `json:"deleted,omitempty"`
+}
+
+// SameTime reports whether v and o take the same time.
+func (v EventVersion) SameTime(o EventVersion) bool {
+	return v.Start.Equal(o.Start) && v.End.Equal(o.End) && v.AllDay == o.AllDay
+}
+
+// SameContent reports whether v and o have the same title, location and
+// description.
+func (v EventVersion) SameContent(o EventVersion) bool {
+	return v.Title == o.Title && v.Location == o.Location && v.Description == o.Description
+}
+
+// Clip cuts s to at most n bytes on a rune boundary (for text from
+// providers stored in bounded columns).
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}

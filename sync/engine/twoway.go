@@ -1,0 +1,113 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"calsync/ent"
+	"calsync/ent/eventlink"
+	"calsync/ent/providercalendar"
+	"calsync/ent/providerconfig"
+	"calsync/ent/syncconflict"
+	"calsync/internal/domain"
+)
+
+// TwoWay is told about provider-side changes the engine runs into while
+// pushing in an organization that syncs both ways (sync/twoway): an
+// update refused for a stale etag, an event gone at the provider. The
+// engine holds the account's lock while calling it, and does not
+// overwrite or recreate the event itself: the change flows back, or the
+// booking enters the conflict queue.
+type TwoWay interface {
+	Stale(ctx context.Context, a *ent.CalendarAccount, link *ent.EventLink) error
+}
+
+// TwoWayState is how an account takes part in two-way sync.
+type TwoWayState struct {
+	// On: the organization syncs the account's provider both ways.
+	On bool
+	// Ready: the destination calendar has been read in full once, so
+	// first contact has adopted the provider's matching events; until
+	// then Calsync creates no event there (it could duplicate one).
+	Ready bool
+}
+
+// TwoWayOf reads a's two-way state.
+func TwoWayOf(ctx context.Context, db *ent.Client, a *ent.CalendarAccount) (TwoWayState, error) {
+	pc, err := db.ProviderConfig.Query().
+		Where(providerconfig.OrganizationID(a.OrganizationID), providerconfig.ProviderEQ(a.Provider)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return TwoWayState{}, nil
+	}
+	if err != nil {
+		return TwoWayState{}, fmt.Errorf("engine: provider settings: %w", err)
+	}
+	if pc.SyncDirection != providerconfig.SyncDirectionTWO_WAY {
+		return TwoWayState{}, nil
+	}
+	read, err := db.ProviderCalendar.Query().
+		Where(providercalendar.AccountID(a.ID), providercalendar.CalendarID(a.DestinationCalendarID),
+			providercalendar.WindowFromNotNil()).Exist(ctx)
+	if err != nil {
+		return TwoWayState{}, fmt.Errorf("engine: destination calendar: %w", err)
+	}
+	return TwoWayState{On: true, Ready: read}, nil
+}
+
+// heldLinks are the account's links with an open conflict: neither side
+// is written until it is resolved.
+func heldLinks(ctx context.Context, db *ent.Client, accountID int) (map[int]bool, error) {
+	ids, err := db.SyncConflict.Query().
+		Where(syncconflict.StateEQ(syncconflict.StateOPEN),
+			syncconflict.HasLinkWith(eventlink.AccountID(accountID))).
+		Select(syncconflict.FieldLinkID).Ints(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("engine: open conflicts: %w", err)
+	}
+	out := make(map[int]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// VersionOf is what the provider holds after Calsync wrote ev: instants in
+// UTC, all-day events at midnight UTC of their dates (as readers give
+// them).
+func VersionOf(ev Event) domain.EventVersion {
+	v := domain.EventVersion{Title: ev.Title, Location: ev.Location, Description: ev.Description,
+		Start: ev.Start.UTC(), End: ev.End.UTC(), AllDay: ev.AllDay}
+	if ev.AllDay {
+		v.Start = dateOf(ev.Start)
+		v.End = dateOf(ev.End)
+	}
+	return v
+}
+
+func dateOf(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// Raw is the event of a booking made from a provider event (link origin
+// PROVIDER): the booking's own title, location and notes rather than
+// Calsync's rendering, and no Calsync tags — it is the fieldworker's
+// event, which Calsync only keeps in step.
+func Raw(ev Event, b *ent.Booking) Event {
+	ev.Title = b.Title
+	ev.Description = b.ServiceDescription
+	ev.Location = ""
+	if len(b.Addresses) > 0 {
+		ev.Location = b.Addresses[0]
+	}
+	ev.Tags = nil
+	return ev
+}
+
+// eventFor is what the pair's event should be under link l.
+func eventFor(l *ent.EventLink, d decision) Event {
+	if l != nil && l.Origin == eventlink.OriginPROVIDER {
+		return Raw(d.event, d.booking)
+	}
+	return d.event
+}

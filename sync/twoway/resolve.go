@@ -1,0 +1,134 @@
+package twoway
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"calsync/ent"
+	"calsync/ent/eventlink"
+	"calsync/ent/syncconflict"
+	"calsync/internal/domain"
+	"calsync/internal/store"
+	"calsync/internal/viewer"
+	"calsync/sync/inbound"
+)
+
+// Resolve settles conflict id as the viewer chooses: keep Calsync's
+// booking (pushed over the provider's event, recreated if it was deleted
+// there) or the provider's event (taken into the booking, as a change
+// that came alone would have been). Admins and schedulers resolve any
+// conflict of their organization, fieldworkers their own. The provider's
+// event is read again first: what is kept is its version now.
+func (s *Syncer) Resolve(ctx context.Context, id int, keep syncconflict.Resolution) (*ent.SyncConflict, error) {
+	v, ok := viewer.FromContext(ctx)
+	if !ok || v.UserID == 0 {
+		return nil, domain.Errorf(domain.CodeUnauthenticated, "sign in to resolve conflicts")
+	}
+	if keep != syncconflict.ResolutionKEEP_CALSYNC && keep != syncconflict.ResolutionKEEP_PROVIDER {
+		return nil, domain.InvalidField("keep", fmt.Errorf("choose KEEP_CALSYNC or KEEP_PROVIDER"))
+	}
+	c, err := s.o.Client.SyncConflict.Get(ctx, id) // the viewer's own rules: not theirs, not found
+	if ent.IsNotFound(err) {
+		return nil, domain.NotFound("sync conflict", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if v.Role != viewer.RoleAdmin && v.Role != viewer.RoleScheduler && c.UserID != v.UserID {
+		return nil, domain.Errorf(domain.CodeForbidden, "only admins, schedulers and the fieldworker may resolve this conflict")
+	}
+	sys := viewer.SystemContext(ctx, v.OrgID)
+	link, err := s.o.Client.EventLink.Query().Where(eventlink.ID(c.LinkID)).WithAccount().Only(sys)
+	if err != nil {
+		return nil, fmt.Errorf("twoway: conflict's link: %w", err)
+	}
+	unlock, err := s.lock(ctx, link.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	// Read again under the lock: it may have been resolved meanwhile.
+	if c, err = s.o.Client.SyncConflict.Get(sys, id); err != nil {
+		return nil, err
+	}
+	if c.State != syncconflict.StateOPEN {
+		return nil, domain.Errorf(domain.CodeConflict, "the conflict was already resolved (%s)", *c.Resolution)
+	}
+	ac, err := s.access(sys, link.Edges.Account)
+	if err == nil {
+		var fresh *inbound.Event
+		if fresh, err = s.current(sys, ac, link.ProviderEventID); err == nil {
+			return s.resolveWith(sys, v, c, ac, link, fresh, keep)
+		}
+	}
+	s.o.Logger.WarnContext(ctx, "resolve conflict: read the provider's event", slog.Int("conflict_id", id), slog.Any("error", err))
+	return nil, domain.Errorf(domain.CodeUnavailable, "%s could not be reached to read the event; try again in a moment",
+		providerName(link.Edges.Account.Provider))
+}
+
+// resolveWith resolves c with the provider's event as read (fresh, nil when
+// deleted).
+func (s *Syncer) resolveWith(sys context.Context, v viewer.Viewer, c *ent.SyncConflict, ac *access, link *ent.EventLink,
+	fresh *inbound.Event, keep syncconflict.Resolution) (*ent.SyncConflict, error) {
+	st, err := s.load(sys, ac, link.ID, fresh)
+	if err != nil {
+		return nil, err
+	}
+	var out *ent.SyncConflict
+	err = store.InTx(sys, s.o.Client, func(ctx context.Context) error {
+		if st != nil {
+			if keep == syncconflict.ResolutionKEEP_PROVIDER {
+				if err := s.keepProvider(ctx, st); err != nil {
+					return err
+				}
+			} else if err := s.keepCalsync(ctx, st); err != nil {
+				return err
+			}
+		}
+		var err error
+		out, err = store.ClientFrom(ctx, s.o.Client).SyncConflict.UpdateOne(c).
+			SetState(syncconflict.StateRESOLVED).SetResolution(keep).SetResolvedAt(s.o.Now()).
+			SetResolvedByID(v.UserID).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("twoway: resolve: %w", err)
+		}
+		s.announce(ctx, out)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// keepProvider takes the provider's current version into the booking.
+func (s *Syncer) keepProvider(ctx context.Context, st *state) error {
+	st.sys = ctx
+	prov := st.providerChanged()
+	switch {
+	case st.prov.Deleted:
+		return s.takeDeletion(st)
+	case len(prov) == 0:
+		// The provider's event is back at the agreed version: nothing to
+		// take; Calsync's pending change is pushed at the event's etag.
+		return s.agree(st)
+	}
+	return s.takeChange(st, contains(prov, changedTime), contains(prov, changedContent))
+}
+
+// keepCalsync has the engine push the booking over the provider's event
+// (at its current etag), or create it again if it was deleted there.
+func (s *Syncer) keepCalsync(ctx context.Context, st *state) error {
+	db := store.ClientFrom(ctx, s.o.Client)
+	u := db.EventLink.UpdateOne(st.link).ClearFieldHashes()
+	if st.fresh == nil {
+		u.SetState(eventlink.StateDELETED)
+	} else {
+		u.SetEtag(st.fresh.ETag).SetAgreed(st.prov)
+	}
+	if err := u.Exec(ctx); err != nil {
+		return fmt.Errorf("twoway: keep Calsync's version: %w", err)
+	}
+	return s.o.Push(ctx, st.org.ID, []int{st.bk.ID}, []int{st.user.ID})
+}
