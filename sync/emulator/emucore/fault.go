@@ -32,6 +32,9 @@ type Fault struct {
 	// DropNotifications drops outgoing webhook notifications instead of
 	// failing requests; Count and Fraction apply to notifications.
 	DropNotifications bool `json:"dropNotifications,omitempty"`
+	// DuplicateNotifications sends outgoing webhook notifications twice;
+	// Count and Fraction apply to notifications.
+	DuplicateNotifications bool `json:"duplicateNotifications,omitempty"`
 }
 
 // Faults holds the active fault rules of one emulator. It is safe for
@@ -119,6 +122,13 @@ func (f *Faults) ForRequest(r *http.Request) (Fault, bool) {
 // dropped, consuming one use of a matching rule.
 func (f *Faults) DropNotification() bool {
 	_, ok := f.take(func(x *Fault) bool { return x.DropNotifications })
+	return ok
+}
+
+// DuplicateNotification reports whether the next outgoing notification
+// must be sent twice, consuming one use of a matching rule.
+func (f *Faults) DuplicateNotification() bool {
+	_, ok := f.take(func(x *Fault) bool { return x.DuplicateNotifications })
 	return ok
 }
 

@@ -93,7 +93,8 @@
 //	POST   /faults                             emucore.Fault, plus "latencyMs" → 201 {"id"}; e.g.
 //	                                           {"status":503,"count":2,"pathPrefix":"/google/calendar/v3/"},
 //	                                           {"status":504,"count":1,"afterHandler":true},
-//	                                           {"dropNotifications":true,"fraction":0.5}
+//	                                           {"dropNotifications":true,"fraction":0.5},
+//	                                           {"duplicateNotifications":true,"count":3}
 //	DELETE /faults                             → 204; removes every rule
 //	GET    /channels                           {"channels":[ChannelInfo]} live push channels
 //	POST   /reset                              → 204; wipes all state, faults and quota counts

@@ -86,6 +86,9 @@ func (n *notifier) run(key string) {
 		n.queues[key] = q[1:]
 		n.mu.Unlock()
 		n.deliver(note)
+		if n.faults.DuplicateNotification() {
+			n.deliver(note) // the same message number again, as Google may
+		}
 	}
 }
 

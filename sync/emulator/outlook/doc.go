@@ -138,7 +138,7 @@
 // resourceData{@odata.type, @odata.id, @odata.etag, id}, clientState,
 // tenantId}]}), retried with backoff (5 attempts, at most 4 h
 // on the injected clock) unless answered 2xx within 3 s; a dropNotifications
-// fault drops them. A subscription with a lifecycleNotificationUrl gets
+// fault drops them, a duplicateNotifications fault sends them twice. A subscription with a lifecycleNotificationUrl gets
 // reauthorizationRequired an hour before it expires; expired subscriptions
 // disappear.
 //
@@ -205,7 +205,8 @@
 //	GET    /faults                             active fault rules
 //	POST   /faults                             emucore.Fault JSON ({method?, pathPrefix?, status?, reason?,
 //	                                           retryAfterSeconds?, latency? (ns) or latencyMs?, count?,
-//	                                           fraction?, afterHandler?, dropNotifications?}) -> 201 {id}
+//	                                           fraction?, afterHandler?, dropNotifications?,
+//	                                           duplicateNotifications?}) -> 201 {id}
 //	DELETE /faults                             204; clears every rule
 //	GET    /subscriptions                      every subscription (all apps)
 //	POST   /subscriptions/{id}/lifecycle       {event: reauthorizationRequired|subscriptionRemoved|missed}

@@ -72,6 +72,10 @@ func (d *deliverer) enqueue(n outgoing) {
 	}
 	d.wg.Add(1)
 	go d.run(n)
+	if n.Kind == "change" && d.faults.DuplicateNotification() {
+		d.wg.Add(1)
+		go d.run(n) // delivered twice, as Graph may
+	}
 }
 
 // close stops new deliveries and waits for running ones (whose context
