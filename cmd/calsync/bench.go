@@ -31,6 +31,8 @@ func runBench(ctx context.Context, args []string) error {
 	rate := fs.Int("rate", defRate, "push: booking changes per second; inbound: changes at the provider per second")
 	duration := fs.Duration("duration", 60*time.Second, "push, inbound: how long changes keep coming")
 	quiet := fs.Duration("quiet", 10*time.Second, "inbound: how long provider requests are counted with nothing changing")
+	twoWayEdits := fs.Int("two-way-edits", 100, "inbound: then turn two-way sync on and time this many edits at the provider until their bookings change (0: skip)")
+	twoWayRate := fs.Int("two-way-rate", 5, "inbound: two-way edits per second")
 	cpuProfile := fs.String("cpuprofile", "", "push, inbound: write a CPU profile of the change phase to this file")
 	events := fs.Int("events", 5000, "bulk: bookings the fieldworker hosts")
 	hosted := fs.Int("hosted", 0, "push: synced bookings each fieldworker hosts before the changes start")
@@ -81,7 +83,11 @@ func runBench(ctx context.Context, args []string) error {
 		}
 		res, err = bench.Push(ctx, po)
 	case "inbound":
-		in := bench.InboundOptions{Options: o, Fieldworkers: *fieldworkers, Rate: *rate, Duration: *duration, Quiet: *quiet, Progress: os.Stderr}
+		if *twoWayEdits < 0 || *twoWayRate < 1 {
+			return fmt.Errorf("bench: -two-way-edits must be 0 or more and -two-way-rate positive")
+		}
+		in := bench.InboundOptions{Options: o, Fieldworkers: *fieldworkers, Rate: *rate, Duration: *duration, Quiet: *quiet, Progress: os.Stderr,
+			TwoWayEdits: *twoWayEdits, TwoWayRate: *twoWayRate}
 		if p != "" {
 			in.Providers = []domain.Provider{p}
 		}

@@ -56,6 +56,11 @@ type InboundOptions struct {
 	// CPUProfile, when set, receives a CPU profile of the change phase
 	// and its grace period.
 	CPUProfile io.Writer
+	// TwoWayEdits, when positive, ends the run with two-way sync: it is
+	// turned on, the fieldworkers' events become bookings, and that many
+	// of them are moved at the provider, TwoWayRate per second (default
+	// 5), each timed until its booking holds the new time.
+	TwoWayEdits, TwoWayRate int
 }
 
 // InboundResult is what the import benchmark measured: the time from a
@@ -107,6 +112,17 @@ type InboundResult struct {
 	// the end of the grace period, per change.
 	RequestsPerChange float64 `json:"requests_per_change"`
 	LinkSeconds       float64 `json:"link_seconds"`
+	// Two-way phase (TwoWayEdits): bookings made from the fieldworkers'
+	// events, edits made at the provider, the time from an edit to its
+	// booking holding it, and edits that did not arrive within the grace
+	// period.
+	TwoWayBookings    int     `json:"two_way_bookings,omitempty"`
+	TwoWayEdits       int     `json:"two_way_edits,omitempty"`
+	TwoWayP50Ms       float64 `json:"two_way_edit_to_booking_p50_ms,omitempty"`
+	TwoWayP99Ms       float64 `json:"two_way_edit_to_booking_p99_ms,omitempty"`
+	TwoWayMaxMs       float64 `json:"two_way_edit_to_booking_max_ms,omitempty"`
+	TwoWayMissing     int     `json:"two_way_missing,omitempty"`
+	TwoWayTargetP99Ms float64 `json:"two_way_target_p99_ms,omitempty"`
 }
 
 // renewBefore is inbound.Options.RenewBefore's default: a channel is
@@ -383,6 +399,20 @@ func Inbound(ctx context.Context, o InboundOptions) (*InboundResult, error) {
 		res.P50Ms = ms(lat[len(lat)/2])
 		res.P99Ms = ms(lat[min(len(lat)-1, len(lat)*99/100)])
 		res.MaxMs = ms(lat[len(lat)-1])
+	}
+	if o.TwoWayEdits > 0 {
+		rate := o.TwoWayRate
+		if rate <= 0 {
+			rate = 5
+		}
+		tw, err := h.twoWay(ctx, fws, providers, o.TwoWayEdits, rate, say)
+		if err != nil {
+			return nil, err
+		}
+		res.TwoWayBookings, res.TwoWayEdits, res.TwoWayMissing = tw.Bookings, tw.Edits, tw.Missing
+		res.TwoWayP50Ms, res.TwoWayP99Ms, res.TwoWayMaxMs = ms(tw.P50), ms(tw.P99), ms(tw.Max)
+		res.TwoWayTargetP99Ms = 2000
+		say("two-way: %d edits, p50 %.0f ms, p99 %.0f ms, %d missing", tw.Edits, res.TwoWayP50Ms, res.TwoWayP99Ms, tw.Missing)
 	}
 	return res, nil
 }

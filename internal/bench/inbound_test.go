@@ -53,11 +53,15 @@ func TestInboundSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs Calsync end to end")
 	}
-	res, err := Inbound(context.Background(), InboundOptions{Fieldworkers: 4, Rate: 10, Duration: 2 * time.Second, Quiet: time.Second})
+	res, err := Inbound(context.Background(), InboundOptions{Fieldworkers: 4, Rate: 10, Duration: 2 * time.Second, Quiet: time.Second,
+		TwoWayEdits: 10, TwoWayRate: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Changes != 20 || res.Missing != 0 || res.NotImported != 0 || res.P99Ms <= 0 {
 		t.Fatalf("result %+v", res)
+	}
+	if res.TwoWayBookings == 0 || res.TwoWayEdits != 10 || res.TwoWayMissing != 0 || res.TwoWayP99Ms <= 0 {
+		t.Fatalf("two-way result %+v", res)
 	}
 }
