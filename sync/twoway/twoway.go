@@ -854,13 +854,17 @@ func (s *Syncer) openConflict(ctx context.Context, linkID int) (*ent.SyncConflic
 	return c, nil
 }
 
-// calsyncVersion is Calsync's side of a conflict.
-func (st *state) calsyncVersion() domain.EventVersion {
-	v := engine.VersionOf(st.want)
+// versions are the two sides of a conflict. On Calsync's own events the
+// description is Calsync's rendering (not contested), so it is left out.
+func (st *state) versions() (calsync, provider domain.EventVersion) {
+	calsync, provider = engine.VersionOf(st.want), st.prov
 	if st.bk.CancelledAt != nil {
-		v.Deleted = true
+		calsync.Deleted = true
 	}
-	return v
+	if !st.provider() {
+		calsync.Description, provider.Description = "", ""
+	}
+	return calsync, provider
 }
 
 // conflict opens a conflict: neither side is written until it is
@@ -870,9 +874,10 @@ func (s *Syncer) conflict(st *state, ours, prov []string) error {
 	err := store.InTx(st.sys, s.o.Client, func(ctx context.Context) error {
 		db := store.ClientFrom(ctx, s.o.Client)
 		var err error
+		cv, pv := st.versions()
 		q := db.SyncConflict.Create().SetOrganizationID(st.org.ID).SetBookingID(st.bk.ID).SetUserID(st.user.ID).
 			SetLinkID(st.link.ID).SetProvider(st.acct.Provider).
-			SetCalsyncVersion(st.calsyncVersion()).SetProviderVersion(st.prov).
+			SetCalsyncVersion(cv).SetProviderVersion(pv).
 			SetCalsyncChanged(ours).SetProviderChanged(prov)
 		if st.fresh != nil {
 			q.SetProviderEtag(st.fresh.ETag)
@@ -892,8 +897,9 @@ func (s *Syncer) conflict(st *state, ours, prov []string) error {
 // refreshConflict keeps an open conflict's versions current.
 func (s *Syncer) refreshConflict(st *state, c *ent.SyncConflict) error {
 	return store.InTx(st.sys, s.o.Client, func(ctx context.Context) error {
+		cv, pv := st.versions()
 		u := store.ClientFrom(ctx, s.o.Client).SyncConflict.UpdateOne(c).
-			SetProviderVersion(st.prov).SetCalsyncVersion(st.calsyncVersion()).SetProviderChanged(st.providerChanged())
+			SetProviderVersion(pv).SetCalsyncVersion(cv).SetProviderChanged(st.providerChanged())
 		if st.fresh != nil {
 			u.SetProviderEtag(st.fresh.ETag)
 		}

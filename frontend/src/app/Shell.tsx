@@ -17,6 +17,7 @@ export const navItems: NavItem[] = [
   { to: '/bookings', label: 'Bookings', roles: ['ADMIN', 'SCHEDULER', 'FIELDWORKER'] },
   { to: '/fieldworkers', label: 'Fieldworkers', roles: ['ADMIN', 'SCHEDULER'] },
   { to: '/sync', label: 'My calendar sync', roles: ['ADMIN', 'SCHEDULER', 'FIELDWORKER'] },
+  { to: '/conflicts', label: 'Sync conflicts', roles: ['ADMIN', 'SCHEDULER', 'FIELDWORKER'] },
   { to: '/settings', label: 'Organization settings', roles: ['ADMIN'] },
   { to: '/outbox', label: 'Outbox', roles: ['ADMIN'] },
   { to: '/audit', label: 'Audit log', roles: ['ADMIN'] },

@@ -14,6 +14,7 @@ const CalendarSyncPage = lazy(() => import('@/features/calendar-sync').then((m) 
 const SettingsPage = lazy(() => import('@/features/settings').then((m) => ({ default: m.SettingsPage })));
 const OutboxPage = lazy(() => import('@/features/outbox').then((m) => ({ default: m.OutboxPage })));
 const AuditPage = lazy(() => import('@/features/audit').then((m) => ({ default: m.AuditPage })));
+const ConflictsPage = lazy(() => import('@/features/conflicts').then((m) => ({ default: m.ConflictsPage })));
 
 function Only({ roles, children }: { roles: Role[]; children: ReactNode }) {
   const { viewer } = useSession();
@@ -37,6 +38,7 @@ const signedInRoutes = [
       { path: 'bookings/:id', element: <BookingPage /> },
       { path: 'fieldworkers', element: <Only roles={staff}><FieldworkersPage /></Only> },
       { path: 'sync', element: <CalendarSyncPage /> },
+      { path: 'conflicts', element: <ConflictsPage /> },
       { path: 'settings', element: <Only roles={admin}><SettingsPage /></Only> },
       { path: 'outbox', element: <Only roles={admin}><OutboxPage /></Only> },
       { path: 'audit', element: <Only roles={admin}><AuditPage /></Only> },

@@ -56,6 +56,11 @@ type Documents = {
     "\n  mutation CalendarReschedule($id: ID!, $startAt: Time!, $endAt: Time!) {\n    rescheduleBooking(id: $id, startAt: $startAt, endAt: $endAt) {\n      id\n      startAt\n      endAt\n    }\n  }\n": typeof types.CalendarRescheduleDocument,
     "\n  subscription CalendarBookingChanged {\n    bookingChanged {\n      kind\n      bookingId\n      at\n    }\n  }\n": typeof types.CalendarBookingChangedDocument,
     "\n  subscription CalendarExternalEventsChanged {\n    externalEventsChanged {\n      fieldworkerId\n      calendarId\n      at\n    }\n  }\n": typeof types.CalendarExternalEventsChangedDocument,
+    "\n  fragment ConflictCard on SyncConflict {\n    id\n    state\n    provider\n    createdAt\n    resolution\n    resolvedAt\n    calsyncChanged\n    providerChanged\n    booking {\n      id\n      title\n    }\n    user {\n      id\n      name\n    }\n    resolvedBy {\n      id\n      name\n    }\n    calsyncVersion {\n      ...EventVersionFields\n    }\n    providerVersion {\n      ...EventVersionFields\n    }\n  }\n": typeof types.ConflictCardFragmentDoc,
+    "\n  fragment EventVersionFields on EventVersion {\n    title\n    location\n    description\n    start\n    end\n    allDay\n    deleted\n  }\n": typeof types.EventVersionFieldsFragmentDoc,
+    "\n  mutation ResolveConflict($id: ID!, $keep: SyncConflictResolution!) {\n    resolveSyncConflict(id: $id, keep: $keep) {\n      id\n      ...ConflictCard\n    }\n  }\n": typeof types.ResolveConflictDocument,
+    "\n  query ConflictsPage($state: SyncConflictState!) {\n    syncConflicts(first: 50, where: { state: $state }) {\n      totalCount\n      edges {\n        node {\n          id\n          ...ConflictCard\n        }\n      }\n    }\n  }\n": typeof types.ConflictsPageDocument,
+    "\n  subscription ConflictChanged {\n    syncConflictChanged {\n      conflictId\n      state\n    }\n  }\n": typeof types.ConflictChangedDocument,
     "\n  query FieldworkersPage($active: Boolean, $after: Cursor) {\n    fieldworkers(first: 100, after: $after, active: $active) {\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          id\n          ...FieldworkersRow_user\n        }\n      }\n    }\n    organization {\n      id\n      name\n    }\n  }\n": typeof types.FieldworkersPageDocument,
     "\n  subscription FieldworkersSyncProgress {\n    syncStatusChanged {\n      accountId\n      state\n      total\n      done\n      account {\n        id\n        status\n        lastError\n        lastSyncedAt\n      }\n    }\n  }\n": typeof types.FieldworkersSyncProgressDocument,
     "\n  subscription FieldworkersAccountChanged {\n    calendarAccountChanged {\n      accountId\n      status\n    }\n  }\n": typeof types.FieldworkersAccountChangedDocument,
@@ -128,6 +133,11 @@ const documents: Documents = {
     "\n  mutation CalendarReschedule($id: ID!, $startAt: Time!, $endAt: Time!) {\n    rescheduleBooking(id: $id, startAt: $startAt, endAt: $endAt) {\n      id\n      startAt\n      endAt\n    }\n  }\n": types.CalendarRescheduleDocument,
     "\n  subscription CalendarBookingChanged {\n    bookingChanged {\n      kind\n      bookingId\n      at\n    }\n  }\n": types.CalendarBookingChangedDocument,
     "\n  subscription CalendarExternalEventsChanged {\n    externalEventsChanged {\n      fieldworkerId\n      calendarId\n      at\n    }\n  }\n": types.CalendarExternalEventsChangedDocument,
+    "\n  fragment ConflictCard on SyncConflict {\n    id\n    state\n    provider\n    createdAt\n    resolution\n    resolvedAt\n    calsyncChanged\n    providerChanged\n    booking {\n      id\n      title\n    }\n    user {\n      id\n      name\n    }\n    resolvedBy {\n      id\n      name\n    }\n    calsyncVersion {\n      ...EventVersionFields\n    }\n    providerVersion {\n      ...EventVersionFields\n    }\n  }\n": types.ConflictCardFragmentDoc,
+    "\n  fragment EventVersionFields on EventVersion {\n    title\n    location\n    description\n    start\n    end\n    allDay\n    deleted\n  }\n": types.EventVersionFieldsFragmentDoc,
+    "\n  mutation ResolveConflict($id: ID!, $keep: SyncConflictResolution!) {\n    resolveSyncConflict(id: $id, keep: $keep) {\n      id\n      ...ConflictCard\n    }\n  }\n": types.ResolveConflictDocument,
+    "\n  query ConflictsPage($state: SyncConflictState!) {\n    syncConflicts(first: 50, where: { state: $state }) {\n      totalCount\n      edges {\n        node {\n          id\n          ...ConflictCard\n        }\n      }\n    }\n  }\n": types.ConflictsPageDocument,
+    "\n  subscription ConflictChanged {\n    syncConflictChanged {\n      conflictId\n      state\n    }\n  }\n": types.ConflictChangedDocument,
     "\n  query FieldworkersPage($active: Boolean, $after: Cursor) {\n    fieldworkers(first: 100, after: $after, active: $active) {\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          id\n          ...FieldworkersRow_user\n        }\n      }\n    }\n    organization {\n      id\n      name\n    }\n  }\n": types.FieldworkersPageDocument,
     "\n  subscription FieldworkersSyncProgress {\n    syncStatusChanged {\n      accountId\n      state\n      total\n      done\n      account {\n        id\n        status\n        lastError\n        lastSyncedAt\n      }\n    }\n  }\n": types.FieldworkersSyncProgressDocument,
     "\n  subscription FieldworkersAccountChanged {\n    calendarAccountChanged {\n      accountId\n      status\n    }\n  }\n": types.FieldworkersAccountChangedDocument,
@@ -340,6 +350,26 @@ export function graphql(source: "\n  subscription CalendarBookingChanged {\n    
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription CalendarExternalEventsChanged {\n    externalEventsChanged {\n      fieldworkerId\n      calendarId\n      at\n    }\n  }\n"): (typeof documents)["\n  subscription CalendarExternalEventsChanged {\n    externalEventsChanged {\n      fieldworkerId\n      calendarId\n      at\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ConflictCard on SyncConflict {\n    id\n    state\n    provider\n    createdAt\n    resolution\n    resolvedAt\n    calsyncChanged\n    providerChanged\n    booking {\n      id\n      title\n    }\n    user {\n      id\n      name\n    }\n    resolvedBy {\n      id\n      name\n    }\n    calsyncVersion {\n      ...EventVersionFields\n    }\n    providerVersion {\n      ...EventVersionFields\n    }\n  }\n"): (typeof documents)["\n  fragment ConflictCard on SyncConflict {\n    id\n    state\n    provider\n    createdAt\n    resolution\n    resolvedAt\n    calsyncChanged\n    providerChanged\n    booking {\n      id\n      title\n    }\n    user {\n      id\n      name\n    }\n    resolvedBy {\n      id\n      name\n    }\n    calsyncVersion {\n      ...EventVersionFields\n    }\n    providerVersion {\n      ...EventVersionFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment EventVersionFields on EventVersion {\n    title\n    location\n    description\n    start\n    end\n    allDay\n    deleted\n  }\n"): (typeof documents)["\n  fragment EventVersionFields on EventVersion {\n    title\n    location\n    description\n    start\n    end\n    allDay\n    deleted\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResolveConflict($id: ID!, $keep: SyncConflictResolution!) {\n    resolveSyncConflict(id: $id, keep: $keep) {\n      id\n      ...ConflictCard\n    }\n  }\n"): (typeof documents)["\n  mutation ResolveConflict($id: ID!, $keep: SyncConflictResolution!) {\n    resolveSyncConflict(id: $id, keep: $keep) {\n      id\n      ...ConflictCard\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConflictsPage($state: SyncConflictState!) {\n    syncConflicts(first: 50, where: { state: $state }) {\n      totalCount\n      edges {\n        node {\n          id\n          ...ConflictCard\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ConflictsPage($state: SyncConflictState!) {\n    syncConflicts(first: 50, where: { state: $state }) {\n      totalCount\n      edges {\n        node {\n          id\n          ...ConflictCard\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ConflictChanged {\n    syncConflictChanged {\n      conflictId\n      state\n    }\n  }\n"): (typeof documents)["\n  subscription ConflictChanged {\n    syncConflictChanged {\n      conflictId\n      state\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
