@@ -246,6 +246,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			eventlink.FieldLastError:       {Type: field.TypeString, Column: eventlink.FieldLastError},
 			eventlink.FieldOrigin:          {Type: field.TypeEnum, Column: eventlink.FieldOrigin},
 			eventlink.FieldAgreed:          {Type: field.TypeJSON, Column: eventlink.FieldAgreed},
+			eventlink.FieldSeen:            {Type: field.TypeBool, Column: eventlink.FieldSeen},
 		},
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
@@ -2325,6 +2326,11 @@ func (f *EventLinkFilter) WhereOrigin(p entql.StringP) {
 // WhereAgreed applies the entql json.RawMessage predicate on the agreed field.
 func (f *EventLinkFilter) WhereAgreed(p entql.BytesP) {
 	f.Where(p.Field(eventlink.FieldAgreed))
+}
+
+// WhereSeen applies the entql bool predicate on the seen field.
+func (f *EventLinkFilter) WhereSeen(p entql.BoolP) {
+	f.Where(p.Field(eventlink.FieldSeen))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.

@@ -61,6 +61,8 @@ type EventLink struct {
 	Origin eventlink.Origin `json:"origin,omitempty"`
 	// Agreed holds the value of the "agreed" field.
 	Agreed domain.EventVersion `json:"agreed,omitempty"`
+	// Seen holds the value of the "seen" field.
+	Seen bool `json:"seen,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the EventLinkQuery when eager-loading is set.
 	Edges        EventLinkEdges `json:"edges"`
@@ -135,6 +137,8 @@ func (*EventLink) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case eventlink.FieldFieldHashes, eventlink.FieldAgreed:
 			values[i] = new([]byte)
+		case eventlink.FieldSeen:
+			values[i] = new(sql.NullBool)
 		case eventlink.FieldID, eventlink.FieldOrganizationID, eventlink.FieldBookingRef, eventlink.FieldBookingID, eventlink.FieldUserID, eventlink.FieldAccountID, eventlink.FieldGeneration:
 			values[i] = new(sql.NullInt64)
 		case eventlink.FieldCalendarID, eventlink.FieldProviderEventID, eventlink.FieldIcalUID, eventlink.FieldEtag, eventlink.FieldContentHash, eventlink.FieldEventKey, eventlink.FieldState, eventlink.FieldLastError, eventlink.FieldOrigin:
@@ -281,6 +285,12 @@ func (_m *EventLink) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field agreed: %w", err)
 				}
 			}
+		case eventlink.FieldSeen:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field seen", values[i])
+			} else if value.Valid {
+				_m.Seen = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -395,6 +405,9 @@ func (_m *EventLink) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("agreed=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Agreed))
+	builder.WriteString(", ")
+	builder.WriteString("seen=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Seen))
 	builder.WriteByte(')')
 	return builder.String()
 }

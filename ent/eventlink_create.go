@@ -245,6 +245,20 @@ func (_c *EventLinkCreate) SetNillableAgreed(v *domain.EventVersion) *EventLinkC
 	return _c
 }
 
+// SetSeen sets the "seen" field.
+func (_c *EventLinkCreate) SetSeen(v bool) *EventLinkCreate {
+	_c.mutation.SetSeen(v)
+	return _c
+}
+
+// SetNillableSeen sets the "seen" field if the given value is not nil.
+func (_c *EventLinkCreate) SetNillableSeen(v *bool) *EventLinkCreate {
+	if v != nil {
+		_c.SetSeen(*v)
+	}
+	return _c
+}
+
 // SetOrganization sets the "organization" edge to the Organization entity.
 func (_c *EventLinkCreate) SetOrganization(v *Organization) *EventLinkCreate {
 	return _c.SetOrganizationID(v.ID)
@@ -328,6 +342,10 @@ func (_c *EventLinkCreate) defaults() error {
 		v := eventlink.DefaultOrigin
 		_c.mutation.SetOrigin(v)
 	}
+	if _, ok := _c.mutation.Seen(); !ok {
+		v := eventlink.DefaultSeen
+		_c.mutation.SetSeen(v)
+	}
 	return nil
 }
 
@@ -392,6 +410,9 @@ func (_c *EventLinkCreate) check() error {
 		if err := eventlink.OriginValidator(v); err != nil {
 			return &ValidationError{Name: "origin", err: fmt.Errorf(`ent: validator failed for field "EventLink.origin": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.Seen(); !ok {
+		return &ValidationError{Name: "seen", err: errors.New(`ent: missing required field "EventLink.seen"`)}
 	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
 		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "EventLink.organization"`)}
@@ -488,6 +509,10 @@ func (_c *EventLinkCreate) createSpec() (*EventLink, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Agreed(); ok {
 		_spec.SetField(eventlink.FieldAgreed, field.TypeJSON, value)
 		_node.Agreed = value
+	}
+	if value, ok := _c.mutation.Seen(); ok {
+		_spec.SetField(eventlink.FieldSeen, field.TypeBool, value)
+		_node.Seen = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -879,6 +904,18 @@ func (u *EventLinkUpsert) ClearAgreed() *EventLinkUpsert {
 	return u
 }
 
+// SetSeen sets the "seen" field.
+func (u *EventLinkUpsert) SetSeen(v bool) *EventLinkUpsert {
+	u.Set(eventlink.FieldSeen, v)
+	return u
+}
+
+// UpdateSeen sets the "seen" field to the value that was provided on create.
+func (u *EventLinkUpsert) UpdateSeen() *EventLinkUpsert {
+	u.SetExcluded(eventlink.FieldSeen)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -1239,6 +1276,20 @@ func (u *EventLinkUpsertOne) UpdateAgreed() *EventLinkUpsertOne {
 func (u *EventLinkUpsertOne) ClearAgreed() *EventLinkUpsertOne {
 	return u.Update(func(s *EventLinkUpsert) {
 		s.ClearAgreed()
+	})
+}
+
+// SetSeen sets the "seen" field.
+func (u *EventLinkUpsertOne) SetSeen(v bool) *EventLinkUpsertOne {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.SetSeen(v)
+	})
+}
+
+// UpdateSeen sets the "seen" field to the value that was provided on create.
+func (u *EventLinkUpsertOne) UpdateSeen() *EventLinkUpsertOne {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.UpdateSeen()
 	})
 }
 
@@ -1768,6 +1819,20 @@ func (u *EventLinkUpsertBulk) UpdateAgreed() *EventLinkUpsertBulk {
 func (u *EventLinkUpsertBulk) ClearAgreed() *EventLinkUpsertBulk {
 	return u.Update(func(s *EventLinkUpsert) {
 		s.ClearAgreed()
+	})
+}
+
+// SetSeen sets the "seen" field.
+func (u *EventLinkUpsertBulk) SetSeen(v bool) *EventLinkUpsertBulk {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.SetSeen(v)
+	})
+}
+
+// UpdateSeen sets the "seen" field to the value that was provided on create.
+func (u *EventLinkUpsertBulk) UpdateSeen() *EventLinkUpsertBulk {
+	return u.Update(func(s *EventLinkUpsert) {
+		s.UpdateSeen()
 	})
 }
 

@@ -323,6 +323,20 @@ func (_u *EventLinkUpdate) ClearAgreed() *EventLinkUpdate {
 	return _u
 }
 
+// SetSeen sets the "seen" field.
+func (_u *EventLinkUpdate) SetSeen(v bool) *EventLinkUpdate {
+	_u.mutation.SetSeen(v)
+	return _u
+}
+
+// SetNillableSeen sets the "seen" field if the given value is not nil.
+func (_u *EventLinkUpdate) SetNillableSeen(v *bool) *EventLinkUpdate {
+	if v != nil {
+		_u.SetSeen(*v)
+	}
+	return _u
+}
+
 // SetBooking sets the "booking" edge to the Booking entity.
 func (_u *EventLinkUpdate) SetBooking(v *Booking) *EventLinkUpdate {
 	return _u.SetBookingID(v.ID)
@@ -536,6 +550,9 @@ func (_u *EventLinkUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.AgreedCleared() {
 		_spec.ClearField(eventlink.FieldAgreed, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Seen(); ok {
+		_spec.SetField(eventlink.FieldSeen, field.TypeBool, value)
 	}
 	if _u.mutation.BookingCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -936,6 +953,20 @@ func (_u *EventLinkUpdateOne) ClearAgreed() *EventLinkUpdateOne {
 	return _u
 }
 
+// SetSeen sets the "seen" field.
+func (_u *EventLinkUpdateOne) SetSeen(v bool) *EventLinkUpdateOne {
+	_u.mutation.SetSeen(v)
+	return _u
+}
+
+// SetNillableSeen sets the "seen" field if the given value is not nil.
+func (_u *EventLinkUpdateOne) SetNillableSeen(v *bool) *EventLinkUpdateOne {
+	if v != nil {
+		_u.SetSeen(*v)
+	}
+	return _u
+}
+
 // SetBooking sets the "booking" edge to the Booking entity.
 func (_u *EventLinkUpdateOne) SetBooking(v *Booking) *EventLinkUpdateOne {
 	return _u.SetBookingID(v.ID)
@@ -1179,6 +1210,9 @@ func (_u *EventLinkUpdateOne) sqlSave(ctx context.Context) (_node *EventLink, er
 	}
 	if _u.mutation.AgreedCleared() {
 		_spec.ClearField(eventlink.FieldAgreed, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Seen(); ok {
+		_spec.SetField(eventlink.FieldSeen, field.TypeBool, value)
 	}
 	if _u.mutation.BookingCleared() {
 		edge := &sqlgraph.EdgeSpec{

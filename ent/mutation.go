@@ -8760,6 +8760,7 @@ type EventLinkMutation struct {
 	last_error          *string
 	origin              *eventlink.Origin
 	agreed              *domain.EventVersion
+	seen                *bool
 	clearedFields       map[string]struct{}
 	organization        *int
 	clearedorganization bool
@@ -9713,6 +9714,42 @@ func (m *EventLinkMutation) ResetAgreed() {
 	delete(m.clearedFields, eventlink.FieldAgreed)
 }
 
+// SetSeen sets the "seen" field.
+func (m *EventLinkMutation) SetSeen(b bool) {
+	m.seen = &b
+}
+
+// Seen returns the value of the "seen" field in the mutation.
+func (m *EventLinkMutation) Seen() (r bool, exists bool) {
+	v := m.seen
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeen returns the old "seen" field's value of the EventLink entity.
+// If the EventLink object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventLinkMutation) OldSeen(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeen is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeen requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeen: %w", err)
+	}
+	return oldValue.Seen, nil
+}
+
+// ResetSeen resets all changes to the "seen" field.
+func (m *EventLinkMutation) ResetSeen() {
+	m.seen = nil
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *EventLinkMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -9855,7 +9892,7 @@ func (m *EventLinkMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventLinkMutation) Fields() []string {
-	fields := make([]string, 0, 19)
+	fields := make([]string, 0, 20)
 	if m.created_at != nil {
 		fields = append(fields, eventlink.FieldCreatedAt)
 	}
@@ -9913,6 +9950,9 @@ func (m *EventLinkMutation) Fields() []string {
 	if m.agreed != nil {
 		fields = append(fields, eventlink.FieldAgreed)
 	}
+	if m.seen != nil {
+		fields = append(fields, eventlink.FieldSeen)
+	}
 	return fields
 }
 
@@ -9959,6 +9999,8 @@ func (m *EventLinkMutation) Field(name string) (ent.Value, bool) {
 		return m.Origin()
 	case eventlink.FieldAgreed:
 		return m.Agreed()
+	case eventlink.FieldSeen:
+		return m.Seen()
 	}
 	return nil, false
 }
@@ -10006,6 +10048,8 @@ func (m *EventLinkMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldOrigin(ctx)
 	case eventlink.FieldAgreed:
 		return m.OldAgreed(ctx)
+	case eventlink.FieldSeen:
+		return m.OldSeen(ctx)
 	}
 	return nil, fmt.Errorf("unknown EventLink field %s", name)
 }
@@ -10147,6 +10191,13 @@ func (m *EventLinkMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAgreed(v)
+		return nil
+	case eventlink.FieldSeen:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeen(v)
 		return nil
 	}
 	return fmt.Errorf("unknown EventLink field %s", name)
@@ -10337,6 +10388,9 @@ func (m *EventLinkMutation) ResetField(name string) error {
 		return nil
 	case eventlink.FieldAgreed:
 		m.ResetAgreed()
+		return nil
+	case eventlink.FieldSeen:
+		m.ResetSeen()
 		return nil
 	}
 	return fmt.Errorf("unknown EventLink field %s", name)

@@ -56,6 +56,8 @@ const (
 	FieldOrigin = "origin"
 	// FieldAgreed holds the string denoting the agreed field in the database.
 	FieldAgreed = "agreed"
+	// FieldSeen holds the string denoting the seen field in the database.
+	FieldSeen = "seen"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeBooking holds the string denoting the booking edge name in mutations.
@@ -118,6 +120,7 @@ var Columns = []string{
 	FieldLastError,
 	FieldOrigin,
 	FieldAgreed,
+	FieldSeen,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -154,6 +157,8 @@ var (
 	DefaultGeneration int
 	// LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	LastErrorValidator func(string) error
+	// DefaultSeen holds the default value on creation for the "seen" field.
+	DefaultSeen bool
 )
 
 // State defines the type for the "state" enum field.
@@ -301,6 +306,11 @@ func ByLastError(opts ...sql.OrderTermOption) OrderOption {
 // ByOrigin orders the results by the origin field.
 func ByOrigin(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOrigin, opts...).ToFunc()
+}
+
+// BySeen orders the results by the seen field.
+func BySeen(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSeen, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

@@ -130,6 +130,11 @@ func LastError(v string) predicate.EventLink {
 	return predicate.EventLink(sql.FieldEQ(FieldLastError, v))
 }
 
+// Seen applies equality check predicate on the "seen" field. It's identical to SeenEQ.
+func Seen(v bool) predicate.EventLink {
+	return predicate.EventLink(sql.FieldEQ(FieldSeen, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.EventLink {
 	return predicate.EventLink(sql.FieldEQ(FieldCreatedAt, v))
@@ -953,6 +958,16 @@ func AgreedIsNil() predicate.EventLink {
 // AgreedNotNil applies the NotNil predicate on the "agreed" field.
 func AgreedNotNil() predicate.EventLink {
 	return predicate.EventLink(sql.FieldNotNull(FieldAgreed))
+}
+
+// SeenEQ applies the EQ predicate on the "seen" field.
+func SeenEQ(v bool) predicate.EventLink {
+	return predicate.EventLink(sql.FieldEQ(FieldSeen, v))
+}
+
+// SeenNEQ applies the NEQ predicate on the "seen" field.
+func SeenNEQ(v bool) predicate.EventLink {
+	return predicate.EventLink(sql.FieldNEQ(FieldSeen, v))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

@@ -357,6 +357,7 @@ var (
 		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "origin", Type: field.TypeEnum, Enums: []string{"CALSYNC", "PROVIDER"}, Default: "CALSYNC"},
 		{Name: "agreed", Type: field.TypeJSON, Nullable: true},
+		{Name: "seen", Type: field.TypeBool, Default: false},
 		{Name: "organization_id", Type: field.TypeInt},
 		{Name: "booking_id", Type: field.TypeInt, Nullable: true},
 		{Name: "user_id", Type: field.TypeInt},
@@ -370,25 +371,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "event_links_organizations_organization",
-				Columns:    []*schema.Column{EventLinksColumns[16]},
+				Columns:    []*schema.Column{EventLinksColumns[17]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "event_links_bookings_booking",
-				Columns:    []*schema.Column{EventLinksColumns[17]},
+				Columns:    []*schema.Column{EventLinksColumns[18]},
 				RefColumns: []*schema.Column{BookingsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "event_links_users_user",
-				Columns:    []*schema.Column{EventLinksColumns[18]},
+				Columns:    []*schema.Column{EventLinksColumns[19]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "event_links_calendar_accounts_account",
-				Columns:    []*schema.Column{EventLinksColumns[19]},
+				Columns:    []*schema.Column{EventLinksColumns[20]},
 				RefColumns: []*schema.Column{CalendarAccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -397,17 +398,17 @@ var (
 			{
 				Name:    "eventlink_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{EventLinksColumns[16]},
+				Columns: []*schema.Column{EventLinksColumns[17]},
 			},
 			{
 				Name:    "eventlink_account_id_calendar_id_booking_ref_user_id",
 				Unique:  true,
-				Columns: []*schema.Column{EventLinksColumns[19], EventLinksColumns[4], EventLinksColumns[3], EventLinksColumns[18]},
+				Columns: []*schema.Column{EventLinksColumns[20], EventLinksColumns[4], EventLinksColumns[3], EventLinksColumns[19]},
 			},
 			{
 				Name:    "eventlink_account_id_provider_event_id",
 				Unique:  false,
-				Columns: []*schema.Column{EventLinksColumns[19], EventLinksColumns[5]},
+				Columns: []*schema.Column{EventLinksColumns[20], EventLinksColumns[5]},
 			},
 			{
 				Name:    "eventlink_booking_ref",

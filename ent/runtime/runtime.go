@@ -484,6 +484,10 @@ func init() {
 	eventlinkDescLastError := eventlinkFields[13].Descriptor()
 	// eventlink.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	eventlink.LastErrorValidator = eventlinkDescLastError.Validators[0].(func(string) error)
+	// eventlinkDescSeen is the schema descriptor for seen field.
+	eventlinkDescSeen := eventlinkFields[16].Descriptor()
+	// eventlink.DefaultSeen holds the default value on creation for the seen field.
+	eventlink.DefaultSeen = eventlinkDescSeen.Default.(bool)
 	externaleventMixin := schema.ExternalEvent{}.Mixin()
 	externalevent.Policy = privacy.NewPolicies(externaleventMixin[1], schema.ExternalEvent{})
 	externalevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -58,6 +58,11 @@ func (EventLink) Fields() []ent.Field {
 		// provider): two-way sync compares the provider's event with it to
 		// see what changed there.
 		field.JSON("agreed", domain.EventVersion{}).Optional().Annotations(entgql.Skip()),
+		// Two-way sync's read of the calendar has met the event since
+		// Calsync created it. A change feed does not report an event made
+		// and deleted between two reads (Graph's delta): an unseen event
+		// the read did not meet is looked up.
+		field.Bool("seen").Default(false).Annotations(entgql.Skip()),
 	}
 }
 

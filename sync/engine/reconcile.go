@@ -506,6 +506,10 @@ func (x *run) record(s *step, res Result) (*step, error) {
 			return nil, fmt.Errorf("engine: record: %w", err)
 		}
 		if s.op.Kind == OpCreate {
+			// Two-way sync's read has not met the new event yet.
+			if err := db.EventLink.UpdateOne(s.link).SetSeen(false).Exec(x.ctx); err != nil {
+				return nil, fmt.Errorf("engine: record: %w", err)
+			}
 			x.counts.created++
 		} else {
 			x.counts.updated++

@@ -307,3 +307,53 @@ func (c *Client) GetEvent(ctx context.Context, ts oauth2.TokenSource, cal engine
 	}
 	return ev, nil
 }
+
+// instanceFields is the partial response Instances asks for.
+const instanceFields = "items(id,status,originalStartTime,start,end),nextPageToken"
+
+// Instances lists the live occurrences of series seriesID overlapping w
+// with events.instances, every page.
+func (c *Client) Instances(ctx context.Context, ts oauth2.TokenSource, cal engine.CalendarRef, seriesID string, w inbound.Window) ([]inbound.Instance, error) {
+	what := "list instances of " + seriesID
+	if strings.TrimSpace(seriesID) == "" || strings.TrimSpace(cal.CalendarID) == "" {
+		return nil, fmt.Errorf("google: %s: %w: no series or calendar id", what, engine.ErrNotFound)
+	}
+	svc, err := c.calendarService(ctx, ts)
+	if err != nil {
+		return nil, fmt.Errorf("google: %s: %w", what, err)
+	}
+	var out []inbound.Instance
+	pageToken := ""
+	for pages := 0; ; pages++ {
+		call := svc.Events.Instances(cal.CalendarID, seriesID).Fields(instanceFields).MaxResults(listPageSize).Context(ctx)
+		if !w.From.IsZero() {
+			call = call.TimeMin(w.From.UTC().Format(time.RFC3339))
+		}
+		if !w.To.IsZero() {
+			call = call.TimeMax(w.To.UTC().Format(time.RFC3339))
+		}
+		if pageToken != "" {
+			call = call.PageToken(pageToken)
+		}
+		list, err := call.Do(callOptions(cal.UserEmail)...)
+		if err != nil {
+			return nil, eventError(what, err)
+		}
+		for _, it := range list.Items {
+			if it == nil || it.Status == statusCancelled {
+				continue
+			}
+			start, _, err1 := instant(it.Start)
+			end, _, err2 := instant(it.End)
+			orig, _, err3 := instant(it.OriginalStartTime)
+			if err := errors.Join(err1, err2, err3); err != nil {
+				return nil, fmt.Errorf("google: %s: instance %s: %w", what, it.Id, err)
+			}
+			out = append(out, inbound.Instance{ID: it.Id, OriginalStart: orig, Start: start, End: end})
+		}
+		if list.NextPageToken == "" || list.NextPageToken == pageToken || pages > 100 {
+			return out, nil
+		}
+		pageToken = list.NextPageToken
+	}
+}

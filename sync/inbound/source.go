@@ -126,6 +126,19 @@ type Source interface {
 	// its etag, location and description (two-way sync). An event that
 	// does not exist, or was deleted or cancelled, is engine.ErrNotFound.
 	GetEvent(ctx context.Context, ts oauth2.TokenSource, cal engine.CalendarRef, id string) (Event, error)
+	// Instances lists the occurrences of series seriesID overlapping w
+	// that are not cancelled, moved ones included (two-way sync compares
+	// them with the booking's). A series that does not exist is
+	// engine.ErrNotFound.
+	Instances(ctx context.Context, ts oauth2.TokenSource, cal engine.CalendarRef, seriesID string, w Window) ([]Instance, error)
+}
+
+// Instance is one live occurrence of a series.
+type Instance struct {
+	ID string
+	// OriginalStart is where the series puts it; Start where it is now.
+	OriginalStart time.Time
+	Start, End    time.Time
 }
 
 var (

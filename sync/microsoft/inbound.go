@@ -522,3 +522,69 @@ func htmlText(s string) string {
 	}
 	return strings.TrimSpace(html.UnescapeString(b.String()))
 }
+
+// Instances lists the live occurrences and exceptions of series seriesID
+// overlapping w (GET /events/{id}/instances, every page; Graph leaves
+// cancelled occurrences out), with their original starts.
+func (c *Client) Instances(ctx context.Context, ts oauth2.TokenSource, cal engine.CalendarRef, seriesID string, w inbound.Window) ([]inbound.Instance, error) {
+	what := fmt.Sprintf("list instances of %q", seriesID)
+	if err := c.checkEventCall(ts, cal); err != nil {
+		return nil, fmt.Errorf("microsoft: %s: %w", what, err)
+	}
+	if strings.TrimSpace(seriesID) == "" {
+		return nil, fmt.Errorf("microsoft: %s: %w: no series id", what, engine.ErrNotFound)
+	}
+	var out []inbound.Instance
+	err := c.graphCall(ctx, ts, cal.UserEmail, func(adapter abs.RequestAdapter, user *users.UserItemRequestBuilder) error {
+		out = out[:0]
+		h := abs.NewRequestHeaders()
+		h.Add("Prefer", `outlook.timezone="UTC"`)
+		top := int32(eventPageSize)
+		page, err := user.Calendars().ByCalendarId(cal.CalendarID).Events().ByEventId(seriesID).Instances().Get(ctx,
+			&users.ItemCalendarsItemEventsItemInstancesRequestBuilderGetRequestConfiguration{
+				Headers: h,
+				QueryParameters: &users.ItemCalendarsItemEventsItemInstancesRequestBuilderGetQueryParameters{
+					StartDateTime: ptr(w.From.UTC().Format(time.RFC3339)),
+					EndDateTime:   ptr(w.To.UTC().Format(time.RFC3339)),
+					Select:        []string{"id", "type", "originalStart", "start", "end", "isAllDay", "isCancelled"},
+					Top:           &top,
+				},
+			})
+		for pages := 1; ; pages++ {
+			if err != nil {
+				return err
+			}
+			if page == nil {
+				return nil
+			}
+			for _, it := range page.GetValue() {
+				if it == nil || derefBool(it.GetIsCancelled()) || it.GetOriginalStart() == nil {
+					continue
+				}
+				allDay := derefBool(it.GetIsAllDay())
+				start, err1 := eventTime(it.GetStart(), allDay)
+				end, err2 := eventTime(it.GetEnd(), allDay)
+				if err := errors.Join(err1, err2); err != nil {
+					return fmt.Errorf("instance %s: %w", deref(it.GetId()), err)
+				}
+				orig := it.GetOriginalStart().UTC()
+				if allDay {
+					orig = time.Date(orig.Year(), orig.Month(), orig.Day(), 0, 0, 0, 0, time.UTC)
+				}
+				out = append(out, inbound.Instance{ID: deref(it.GetId()), OriginalStart: orig, Start: start, End: end})
+			}
+			next := page.GetOdataNextLink()
+			if next == nil || *next == "" {
+				return nil
+			}
+			if pages >= maxEventPages {
+				return fmt.Errorf("more than %d pages of instances", maxEventPages)
+			}
+			page, err = users.NewItemCalendarsItemEventsItemInstancesRequestBuilder(*next, adapter).Get(ctx, nil)
+		}
+	})
+	if err != nil {
+		return nil, eventError(what, err)
+	}
+	return out, nil
+}

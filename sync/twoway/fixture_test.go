@@ -389,12 +389,12 @@ func (f *fixture) booking(t *testing.T, id int) *ent.Booking {
 	return b
 }
 
-// providerRequests sums the provider calls Calsync made.
-func (f *fixture) providerRequests(t *testing.T) float64 {
+// providerRequests counts the provider calls Calsync made, by operation.
+func (f *fixture) providerRequests(t *testing.T) map[string]float64 {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	f.env.App.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	var sum float64
+	out := map[string]float64{}
 	sc := bufio.NewScanner(rec.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -402,22 +402,34 @@ func (f *fixture) providerRequests(t *testing.T) float64 {
 		if !strings.HasPrefix(line, "calsync_provider_requests_total{") {
 			continue
 		}
-		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
 		if err != nil {
 			t.Fatalf("metric line %q", line)
 		}
-		sum += v
+		out[line[len("calsync_provider_requests_total"):i]] = v
 	}
-	return sum
+	return out
 }
 
-// quiet asserts that Calsync makes no provider call for 3 s.
+// quiet asserts that Calsync makes no provider call for 3 s once every
+// push and read is done and the calendar is watched again.
 func (f *fixture) quiet(t *testing.T) {
 	t.Helper()
 	f.settle(t)
+	until(t, "the calendar is watched", func() (bool, string) {
+		c := f.destination(t)
+		return c.ChannelID != "", fmt.Sprintf("channel %q, retry at %v", c.ChannelID, c.ChannelRetryAt)
+	})
 	before := f.providerRequests(t)
 	time.Sleep(3 * time.Second)
-	if after := f.providerRequests(t); after != before {
-		t.Fatalf("Calsync kept calling the provider after activity stopped: %v calls in 3 s", after-before)
+	var calls []string
+	for k, v := range f.providerRequests(t) {
+		if v != before[k] {
+			calls = append(calls, fmt.Sprintf("%s +%v", k, v-before[k]))
+		}
+	}
+	if len(calls) > 0 {
+		t.Fatalf("Calsync kept calling the provider after activity stopped: %v", calls)
 	}
 }

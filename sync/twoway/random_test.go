@@ -16,6 +16,7 @@ import (
 	"calsync/ent/syncconflict"
 	"calsync/internal/testenv"
 	"calsync/sync/emulator/emucore"
+	"calsync/sync/inbound"
 )
 
 // item is one booking and its event as the random test changed them.
@@ -117,7 +118,11 @@ func TestRandomTwoWayConverges(t *testing.T) {
 		f.faults().Clear()
 		// What the safety poll does for notifications that were lost.
 		poll := func() {
-			if err := f.env.App.Inbound.Read(f.sys(), f.org.ID, f.destination(t).ID); err != nil {
+			id := f.destination(t).ID
+			if _, err := inbound.RequestRead(f.sys(), f.env.App.Client(), id); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.env.App.Inbound.Read(f.sys(), f.org.ID, id); err != nil {
 				t.Logf("poll: %v", err)
 			}
 		}
@@ -150,8 +155,12 @@ func TestRandomTwoWayConverges(t *testing.T) {
 		t.Logf("%d items, %d conflicts queued", len(items), len(open))
 		for _, c := range open {
 			keep := []string{"KEEP_CALSYNC", "KEEP_PROVIDER"}[rng.IntN(2)]
-			f.admin.MustDo(t, `mutation($id:ID!,$k:SyncConflictResolution!){resolveSyncConflict(id:$id,keep:$k){id}}`,
-				map[string]any{"id": strconv.Itoa(c.ID), "k": keep}, nil)
+			r := f.admin.Do(t, `mutation($id:ID!,$k:SyncConflictResolution!){resolveSyncConflict(id:$id,keep:$k){id}}`,
+				map[string]any{"id": strconv.Itoa(c.ID), "k": keep})
+			if len(r.Errors) > 0 {
+				t.Fatalf("resolve conflict %d (booking %d, link %d, %s): %+v; open now: %v", c.ID, c.BookingID, c.LinkID, keep, r.Errors,
+					f.env.App.Client().SyncConflict.Query().Where(syncconflict.StateEQ(syncconflict.StateOPEN)).IDsX(f.sys()))
+			}
 		}
 		until(t, "equal after the conflicts are resolved", func() (bool, string) {
 			p := check(true)
@@ -226,7 +235,12 @@ func (f *fixture) unequal(t *testing.T, items []*item, final bool) string {
 			}
 		}
 		if n != 1 {
-			problems = append(problems, fmt.Sprintf("booking %q has %d events", b.Title, n))
+			all, _ := db.EventLink.Query().Where(eventlink.BookingRef(b.ID)).All(f.sys())
+			var ls []string
+			for _, l := range all {
+				ls = append(ls, fmt.Sprintf("%s %s %.12s etag %q", l.Origin, l.State, l.ProviderEventID, l.Etag))
+			}
+			problems = append(problems, fmt.Sprintf("booking %q has %d events (links %v)", b.Title, n, ls))
 		}
 	}
 	for _, it := range items {

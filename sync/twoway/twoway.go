@@ -36,6 +36,7 @@ import (
 	"calsync/ent/booking"
 	"calsync/ent/bookingtype"
 	"calsync/ent/eventlink"
+	"calsync/ent/externalevent"
 	"calsync/ent/syncconflict"
 	"calsync/ent/user"
 	"calsync/internal/domain"
@@ -130,7 +131,7 @@ func (s *Syncer) Begin(ctx context.Context, c *ent.ProviderCalendar, full bool, 
 	if err != nil {
 		return nil, err
 	}
-	r := &read{s: s, ac: ac, full: full, window: w, first: c.WindowFrom == nil, seen: map[string]bool{}}
+	r := &read{s: s, ac: ac, full: full, window: w, first: c.WindowFrom == nil, seen: map[string]bool{}, began: s.o.Now()}
 	// A booking is made for the calendar's one fieldworker; a calendar
 	// shared by several (one mailbox for a team) has no single host, and
 	// its new events stay busy time.
@@ -150,6 +151,9 @@ type read struct {
 	host   int
 	// seen are the ids a full read met.
 	seen map[string]bool
+	// began is when the read began: a link confirmed before then whose
+	// event the read never met may have been deleted unreported.
+	began time.Time
 }
 
 // Take handles one page under the account's lock.
@@ -159,18 +163,40 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 		return err
 	}
 	defer unlock()
+	touched := map[int]*ent.EventLink{}
+	var met []int
+	defer func() {
+		if len(met) > 0 {
+			sys := viewer.SystemContext(ctx, r.ac.acct.OrganizationID)
+			if err := r.s.o.Client.EventLink.Update().Where(eventlink.IDIn(met...), eventlink.Seen(false)).SetSeen(true).Exec(sys); err != nil {
+				r.s.o.Logger.WarnContext(ctx, "two-way: record events met", slog.Any("error", err))
+			}
+		}
+	}()
 	for _, e := range p.Events {
 		if r.full {
 			r.seen[e.ID] = true
 		}
 		if e.SeriesID != "" {
-			// Occurrences of series are not taken back yet: a series made
-			// at the provider stays busy time.
+			// An occurrence: of one of Calsync's series, its series is
+			// compared below; a series made at the provider is not taken
+			// back yet and stays busy time.
+			l, err := r.s.linkOf(ctx, r.ac.acct, e.SeriesID)
+			if err != nil {
+				return err
+			}
+			if l != nil && l.State != eventlink.StateDELETED {
+				touched[l.ID] = l
+				met = append(met, l.ID)
+			}
 			continue
 		}
 		l, err := r.s.linkOf(ctx, r.ac.acct, e.ID)
 		if err != nil {
 			return err
+		}
+		if l != nil {
+			met = append(met, l.ID)
 		}
 		switch {
 		case l != nil:
@@ -188,12 +214,25 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 			return err
 		}
 	}
+	unknown := false
 	for _, id := range p.Removed {
 		l, err := r.s.linkOf(ctx, r.ac.acct, id)
 		if err != nil {
 			return err
 		}
-		if l == nil || l.State == eventlink.StateDELETED {
+		if l == nil {
+			series, err := r.removedOccurrence(ctx, id)
+			if err != nil {
+				return err
+			}
+			if series != nil {
+				touched[series.ID] = series
+			} else {
+				unknown = unknown || !r.imported(ctx, id)
+			}
+			continue
+		}
+		if l.State == eventlink.StateDELETED {
 			continue
 		}
 		// Removed may also mean "left the window": ask the provider.
@@ -201,31 +240,74 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 			return err
 		}
 	}
+	if unknown {
+		// Something Calsync did not import went (Graph names a cancelled
+		// occurrence by an id of its own): Calsync's series are compared.
+		series, err := r.s.recurringLinks(ctx, r.ac.acct)
+		if err != nil {
+			return err
+		}
+		for _, l := range series {
+			touched[l.ID] = l
+		}
+	}
+	for _, l := range touched {
+		if err := r.s.occurrences(ctx, r.ac, l, r.window); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-// Finish looks, after a full read, at the linked events the read did not
-// meet inside its window (deleted while no cursor followed the calendar),
-// and after the first full read lets the engine create what first contact
-// did not adopt.
-func (r *read) Finish(ctx context.Context) error {
-	if !r.full {
-		return nil
+// removedOccurrence is the link of the series a removed Google instance id
+// ("<series id>_<original start>") belongs to, if Calsync's.
+func (r *read) removedOccurrence(ctx context.Context, id string) (*ent.EventLink, error) {
+	i := strings.LastIndexByte(id, '_')
+	if i <= 0 {
+		return nil, nil
 	}
+	l, err := r.s.linkOf(ctx, r.ac.acct, id[:i])
+	if err != nil || l == nil || l.State == eventlink.StateDELETED {
+		return nil, err
+	}
+	return l, nil
+}
+
+// imported reports whether id is an event imported from the calendar as
+// busy time (its removal is the importer's business).
+func (r *read) imported(ctx context.Context, id string) bool {
+	sys := viewer.SystemContext(ctx, r.ac.acct.OrganizationID)
+	ok, err := r.s.o.Client.ExternalEvent.Query().
+		Where(externalevent.AccountID(r.ac.acct.ID), externalevent.ProviderEventID(id)).Exist(sys)
+	return err == nil && ok
+}
+
+// Finish looks up the linked events the read should have met and did not:
+// after a full read, those inside its window (deleted while no cursor
+// followed the calendar); after any read, those Calsync created before it
+// began that no read has met yet (made and deleted between two reads, which
+// Graph's delta does not report). After the first full read it lets the
+// engine create what first contact did not adopt.
+func (r *read) Finish(ctx context.Context) error {
 	a := r.ac.acct
 	sys := viewer.SystemContext(ctx, a.OrganizationID)
-	links, err := r.s.o.Client.EventLink.Query().
+	q := r.s.o.Client.EventLink.Query().
 		Where(eventlink.AccountID(a.ID), eventlink.CalendarID(a.DestinationCalendarID),
-			eventlink.StateEQ(eventlink.StateSYNCED), eventlink.ProviderEventIDNEQ("")).All(sys)
+			eventlink.StateEQ(eventlink.StateSYNCED), eventlink.ProviderEventIDNEQ(""))
+	if !r.full {
+		q.Where(eventlink.Seen(false), eventlink.UpdatedAtLT(r.began))
+	}
+	links, err := q.All(sys)
 	if err != nil {
 		return fmt.Errorf("twoway: links: %w", err)
 	}
 	var missing []*ent.EventLink
 	for _, l := range links {
-		if r.seen[l.ProviderEventID] || l.Agreed.Start.IsZero() {
+		unseen := !l.Seen && l.UpdatedAt.Before(r.began)
+		if (r.full && r.seen[l.ProviderEventID]) || (!r.full && !unseen) {
 			continue
 		}
-		if l.Agreed.End.After(r.window.From) && l.Agreed.Start.Before(r.window.To) {
+		if !l.Agreed.Start.IsZero() && l.Agreed.End.After(r.window.From) && l.Agreed.Start.Before(r.window.To) {
 			missing = append(missing, l)
 		}
 	}
@@ -238,6 +320,10 @@ func (r *read) Finish(ctx context.Context) error {
 		for _, l := range missing {
 			if err := r.s.changed(ctx, r.ac, l); err != nil {
 				return err
+			}
+			// Looked at: there or handled as deleted.
+			if err := r.s.o.Client.EventLink.Update().Where(eventlink.ID(l.ID), eventlink.Seen(false)).SetSeen(true).Exec(sys); err != nil {
+				return fmt.Errorf("twoway: record an event met: %w", err)
 			}
 		}
 	}
@@ -919,3 +1005,5 @@ func (s *Syncer) announce(ctx context.Context, c *ent.SyncConflict) {
 	}
 	store.AfterCommit(ctx, func(ctx context.Context) { s.o.Notifier.ConflictChanged(ctx, c) })
 }
+
+func isNotFound(err error) bool { return errors.Is(err, engine.ErrNotFound) }

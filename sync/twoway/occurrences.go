@@ -1,0 +1,104 @@
+package twoway
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"calsync/ent"
+	"calsync/ent/booking"
+	"calsync/ent/eventlink"
+	"calsync/internal/recurrence"
+	"calsync/internal/store"
+	"calsync/internal/viewer"
+	"calsync/sync/engine"
+	"calsync/sync/inbound"
+)
+
+// recurringLinks are the live links of a's destination calendar whose
+// bookings are recurring.
+func (s *Syncer) recurringLinks(ctx context.Context, a *ent.CalendarAccount) ([]*ent.EventLink, error) {
+	sys := viewer.SystemContext(ctx, a.OrganizationID)
+	ls, err := s.o.Client.EventLink.Query().
+		Where(eventlink.AccountID(a.ID), eventlink.CalendarID(a.DestinationCalendarID), eventlink.StateEQ(eventlink.StateSYNCED),
+			eventlink.HasBookingWith(booking.RecurrenceNEQ(""))).All(sys)
+	if err != nil {
+		return nil, fmt.Errorf("twoway: recurring links: %w", err)
+	}
+	return ls, nil
+}
+
+// occurrences compares the occurrences of link l's series at the provider
+// with the booking's over w: one cancelled at the provider becomes an
+// exception of the booking (EXDATE). While Calsync has a change of the
+// series' time or rule still to push, the provider's series is not yet
+// what the booking says, and nothing is taken.
+func (s *Syncer) occurrences(ctx context.Context, ac *access, l *ent.EventLink, w inbound.Window) error {
+	// The series exists (its occurrences are being read): load must not
+	// take the link for one deleted at the provider.
+	exists := &inbound.Event{}
+	st, err := s.load(ctx, ac, l.ID, exists)
+	if err != nil || st == nil || strings.TrimSpace(st.bk.Recurrence) == "" || st.link.State != eventlink.StateSYNCED {
+		return err
+	}
+	for _, f := range []engine.Field{engine.FieldTime, engine.FieldRecurrence} {
+		if st.link.FieldHashes[string(f)] != st.hashes[string(f)] {
+			return nil
+		}
+	}
+	if open, err := s.openConflict(st.sys, st.link.ID); err != nil || open != nil {
+		return err
+	}
+	insts, err := ac.src.Instances(st.sys, ac.ts, ac.cal, st.link.ProviderEventID, w)
+	if err != nil {
+		if isNotFound(err) {
+			return nil // the whole series went: its deletion is read as such
+		}
+		return fmt.Errorf("twoway: read the series' occurrences: %w", err)
+	}
+	b := st.bk
+	starts, err := recurrence.Series{Rule: b.Recurrence, Start: b.StartAt, Length: b.EndAt.Sub(b.StartAt), TimeZone: b.TimeZone,
+		AllDay: b.AllDay, Exceptions: b.RecurrenceExceptions}.Occurrences(w.From, w.To)
+	if err != nil {
+		return nil // a rule Calsync cannot expand is not compared
+	}
+	key := func(t time.Time) string {
+		if b.AllDay {
+			return t.UTC().Format(time.DateOnly)
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	present := map[string]bool{}
+	for _, in := range insts {
+		present[key(in.OriginalStart)] = true
+	}
+	var gone []time.Time
+	for _, t := range starts {
+		if !present[key(t)] && t.After(w.From) && t.Before(w.To) {
+			gone = append(gone, t)
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	return store.InTx(st.sys, s.o.Client, func(ctx context.Context) error {
+		if _, err := s.o.Scheduling.UpdateBooking(ctx, b.ID, ent.UpdateBookingInput{AppendRecurrenceExceptions: gone}); err != nil {
+			return fmt.Errorf("twoway: take cancelled occurrences: %w", err)
+		}
+		nb, err := store.ClientFrom(ctx, s.o.Client).Booking.Query().Where(booking.ID(b.ID)).WithStatus().WithType().WithHosts().Only(ctx)
+		if err != nil {
+			return err
+		}
+		st.bk = nb
+		st.render()
+		hashes := copyHashes(st.link.FieldHashes)
+		hashes[string(engine.FieldRecurrence)] = st.hashes[string(engine.FieldRecurrence)]
+		if err := store.ClientFrom(ctx, s.o.Client).EventLink.UpdateOne(st.link).SetFieldHashes(hashes).Exec(ctx); err != nil {
+			return fmt.Errorf("twoway: record the provider's occurrences: %w", err)
+		}
+		s.o.Logger.InfoContext(ctx, "two-way: occurrences cancelled at the provider", slog.Int("booking_id", b.ID), slog.Int("count", len(gone)))
+		return nil
+	})
+}

@@ -1,0 +1,129 @@
+package twoway_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"calsync/internal/domain"
+	"calsync/internal/testenv"
+)
+
+// occurrenceLive reports whether the occurrence of series seriesID that
+// starts at start is in the calendar at the provider.
+func (f *fixture) occurrenceLive(t *testing.T, seriesID string, start time.Time) bool {
+	t.Helper()
+	if f.kit.Provider == domain.ProviderGoogle {
+		id := seriesID + "_" + start.UTC().Format("20060102T150405Z")
+		res, err := http.Get(f.env.Server.URL + "/_emulator/google/calendars/" + url.PathEscape(f.org.Fieldworker.Email) + "/events/" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var ev struct{ Status string }
+		_ = json.NewDecoder(res.Body).Decode(&ev)
+		return res.StatusCode == http.StatusOK && ev.Status != "cancelled"
+	}
+	return f.graphOccurrence(t, seriesID, start) != ""
+}
+
+// graphOccurrence is the Outlook id of the occurrence of seriesID starting
+// at start ("" when there is none).
+func (f *fixture) graphOccurrence(t *testing.T, seriesID string, start time.Time) string {
+	t.Helper()
+	raws, err := f.env.App.Emulators.Microsoft.ListInstances(f.org.Fieldworker.Email, f.destination(t).CalendarID,
+		start.Add(-time.Hour), start.Add(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range raws {
+		var in struct {
+			ID             string
+			SeriesMasterID string `json:"seriesMasterId"`
+			IsCancelled    bool
+			Start          struct{ DateTime, TimeZone string }
+		}
+		if err := json.Unmarshal(raw, &in); err != nil {
+			t.Fatal(err)
+		}
+		if in.SeriesMasterID == seriesID && !in.IsCancelled && graphTime(t, in.Start.DateTime, in.Start.TimeZone).Equal(start) {
+			return in.ID
+		}
+	}
+	return ""
+}
+
+// cancelOccurrence deletes one occurrence of a series at the provider, as
+// its owner would.
+func (f *fixture) cancelOccurrence(t *testing.T, seriesID string, start time.Time) {
+	t.Helper()
+	if f.kit.Provider == domain.ProviderGoogle {
+		f.remove(t, seriesID+"_"+start.UTC().Format("20060102T150405Z"))
+		return
+	}
+	id := f.graphOccurrence(t, seriesID, start)
+	if id == "" {
+		t.Fatalf("no occurrence at %v", start)
+	}
+	f.remove(t, id)
+}
+
+// An occurrence of a booking's series cancelled in the fieldworker's
+// calendar becomes an exception of the booking; one cancelled in Calsync
+// leaves the calendar. Nothing echoes.
+func TestOccurrencesCancelledBothWays(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, k testenv.ProviderKit) {
+		f := setup(t, k, "tw-occ-"+strings.ToLower(string(k.Provider)), opts{})
+		start := hour(2, 7)
+		var out struct{ CreateBooking struct{ ID string } }
+		f.admin.MustDo(t, `mutation($in:CreateBookingInput!){createBooking(input:$in){id}}`, map[string]any{"in": map[string]any{
+			"title": "Daily check", "startAt": start, "endAt": start.Add(30 * time.Minute), "recurrence": "FREQ=DAILY;COUNT=5",
+			"hostIDs": []string{strconv.Itoa(f.org.Fieldworker.ID)}, "statusID": strconv.Itoa(f.org.Status.ID)}}, &out)
+		bid, _ := strconv.Atoi(out.CreateBooking.ID)
+		series := f.eventOf(t, bid)
+		f.settle(t)
+		day := func(n int) time.Time { return start.AddDate(0, 0, n) }
+		if !f.occurrenceLive(t, series, day(2)) {
+			t.Fatal("the third occurrence is not at the provider")
+		}
+
+		// Cancelled at the provider: an exception in Calsync.
+		f.cancelOccurrence(t, series, day(2))
+		until(t, "the cancelled occurrence becomes an exception", func() (bool, string) {
+			b := f.booking(t, bid)
+			return slices.ContainsFunc(b.RecurrenceExceptions, func(x time.Time) bool { return x.Equal(day(2)) }),
+				fmt.Sprint(b.RecurrenceExceptions)
+		})
+		f.quiet(t)
+		if b := f.booking(t, bid); len(b.RecurrenceExceptions) != 1 || b.CancelledAt != nil {
+			t.Fatalf("booking after the cancelled occurrence: exceptions %v, cancelled %v", b.RecurrenceExceptions, b.CancelledAt)
+		}
+		for _, n := range []int{0, 1, 3, 4} {
+			if !f.occurrenceLive(t, series, day(n)) {
+				t.Fatalf("occurrence %d is gone at the provider", n)
+			}
+		}
+
+		// Cancelled in Calsync: gone from the calendar.
+		f.admin.MustDo(t, `mutation($id:ID!,$x:[Time!]){updateBooking(id:$id,input:{appendRecurrenceExceptions:$x}){id}}`,
+			map[string]any{"id": strconv.Itoa(bid), "x": []time.Time{day(3)}}, nil)
+		until(t, "the occurrence cancelled in Calsync leaves the calendar", func() (bool, string) {
+			return !f.occurrenceLive(t, series, day(3)), ""
+		})
+		f.quiet(t)
+		if b := f.booking(t, bid); len(b.RecurrenceExceptions) != 2 {
+			t.Fatalf("exceptions %v", b.RecurrenceExceptions)
+		}
+		for _, n := range []int{0, 1, 4} {
+			if !f.occurrenceLive(t, series, day(n)) {
+				t.Fatalf("occurrence %d is gone at the provider", n)
+			}
+		}
+	})
+}
