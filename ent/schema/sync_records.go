@@ -299,6 +299,6 @@ func (SyncConflict) Indexes() []ent.Index {
 // Annotations of the SyncConflict.
 func (SyncConflict) Annotations() []schemaAnnotation {
 	return []schemaAnnotation{entgql.RelayConnection(), entgql.QueryField("syncConflicts").Description(
-		"Changes made both in Calsync and at a provider since they last agreed (two-way sync), newest first "+
+		"Changes made both in Calsync and at a provider since they last agreed (two-way sync), newest first " +
 			"unless ordered: admins and schedulers see the organization's, fieldworkers their own.")}
 }

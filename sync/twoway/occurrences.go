@@ -83,6 +83,12 @@ func (s *Syncer) occurrences(ctx context.Context, ac *access, l *ent.EventLink, 
 	if len(gone) == 0 {
 		return nil
 	}
+	if len(gone) == len(starts) {
+		// None where the booking puts them: the series was changed as a
+		// whole (its rule), not occurrence by occurrence. Not taken.
+		s.o.Logger.InfoContext(ctx, "two-way: a series' occurrences all differ from the booking's; not taken", slog.Int("booking_id", b.ID))
+		return nil
+	}
 	return store.InTx(st.sys, s.o.Client, func(ctx context.Context) error {
 		if _, err := s.o.Scheduling.UpdateBooking(ctx, b.ID, ent.UpdateBookingInput{AppendRecurrenceExceptions: gone}); err != nil {
 			return fmt.Errorf("twoway: take cancelled occurrences: %w", err)

@@ -127,3 +127,39 @@ func TestOccurrencesCancelledBothWays(t *testing.T) {
 		}
 	})
 }
+
+// A series of Calsync's moved as a whole at the provider (its first
+// occurrence's time) moves the booking; no occurrence is taken as
+// cancelled.
+func TestSeriesMovedAtProvider(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, k testenv.ProviderKit) {
+		f := setup(t, k, "tw-ser-"+strings.ToLower(string(k.Provider)), opts{})
+		start := hour(3, 6)
+		var out struct{ CreateBooking struct{ ID string } }
+		f.admin.MustDo(t, `mutation($in:CreateBookingInput!){createBooking(input:$in){id}}`, map[string]any{"in": map[string]any{
+			"title": "Morning round", "startAt": start, "endAt": start.Add(45 * time.Minute), "recurrence": "FREQ=DAILY;COUNT=3",
+			"hostIDs": []string{strconv.Itoa(f.org.Fieldworker.ID)}, "statusID": strconv.Itoa(f.org.Status.ID)}}, &out)
+		bid, _ := strconv.Atoi(out.CreateBooking.ID)
+		series := f.eventOf(t, bid)
+		f.settle(t)
+		moved := start.Add(90 * time.Minute)
+		f.patch(t, series, "", moved, moved.Add(45*time.Minute))
+		until(t, "the booking follows the series", func() (bool, string) {
+			b := f.booking(t, bid)
+			return b.StartAt.Equal(moved) && b.EndAt.Equal(moved.Add(45*time.Minute)), fmt.Sprintf("%v–%v", b.StartAt, b.EndAt)
+		})
+		f.quiet(t)
+		b := f.booking(t, bid)
+		if len(b.RecurrenceExceptions) != 0 || b.Recurrence != "FREQ=DAILY;COUNT=3" || b.CancelledAt != nil {
+			t.Fatalf("booking after the move: %q, exceptions %v, cancelled %v", b.Recurrence, b.RecurrenceExceptions, b.CancelledAt)
+		}
+		for n := range 3 {
+			if !f.occurrenceLive(t, series, moved.AddDate(0, 0, n)) {
+				t.Fatalf("occurrence %d is not at the moved time", n)
+			}
+		}
+		if n, err := f.env.App.Client().SyncConflict.Query().Count(f.sys()); err != nil || n != 0 {
+			t.Fatalf("%d conflicts (%v)", n, err)
+		}
+	})
+}

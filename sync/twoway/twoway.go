@@ -252,6 +252,11 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 		}
 	}
 	for _, l := range touched {
+		// The whole series may have moved (its master's time), then
+		// single occurrences may have been cancelled.
+		if err := r.s.changed(ctx, r.ac, l); err != nil {
+			return err
+		}
 		if err := r.s.occurrences(ctx, r.ac, l, r.window); err != nil {
 			return err
 		}
