@@ -278,7 +278,7 @@ func (c *Client) Unwatch(ctx context.Context, ts oauth2.TokenSource, cal engine.
 
 // getFields is the partial response GetEvent asks for.
 const getFields = "id,etag,recurringEventId,summary,location,description,start,end,visibility,transparency,status," +
-	"htmlLink,eventType,extendedProperties/private"
+	"htmlLink,eventType,extendedProperties/private,recurrence"
 
 // GetEvent reads one event of cal with events.get, for two-way sync. A
 // deleted (cancelled) event is engine.ErrNotFound.
@@ -305,7 +305,72 @@ func (c *Client) GetEvent(ctx context.Context, ts oauth2.TokenSource, cal engine
 	if err != nil {
 		return inbound.Event{}, fmt.Errorf("google: %s: %w", what, err)
 	}
+	if len(item.Recurrence) > 0 {
+		ev.Series = seriesOf(item)
+	}
 	return ev, nil
+}
+
+// seriesOf reads a master's recurrence lines: one RRULE and EXDATEs are
+// kept; RDATE, EXRULE or several RRULEs make a rule Calsync cannot keep.
+func seriesOf(item *calendar.Event) *inbound.Series {
+	s := &inbound.Series{}
+	if item.Start != nil {
+		s.TimeZone = item.Start.TimeZone
+	}
+	loc := time.UTC
+	if l, err := time.LoadLocation(s.TimeZone); err == nil && s.TimeZone != "" {
+		loc = l
+	}
+	rules := 0
+	for _, line := range item.Recurrence {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			return &inbound.Series{TimeZone: s.TimeZone}
+		}
+		params := strings.Split(name, ";")
+		switch strings.ToUpper(params[0]) {
+		case "RRULE":
+			rules++
+			s.Rule = value
+		case "EXDATE":
+			at := loc
+			for _, p := range params[1:] {
+				if k, v, ok := strings.Cut(p, "="); ok && strings.EqualFold(k, "TZID") {
+					if l, err := time.LoadLocation(v); err == nil {
+						at = l
+					}
+				}
+			}
+			for _, v := range strings.Split(value, ",") {
+				if t, ok := icalTime(v, at); ok {
+					s.ExDates = append(s.ExDates, t)
+				}
+			}
+		default:
+			return &inbound.Series{TimeZone: s.TimeZone}
+		}
+	}
+	if rules != 1 {
+		s.Rule = ""
+	}
+	return s
+}
+
+// icalTime reads an iCalendar DATE-TIME (UTC with Z, else in loc) or
+// DATE (midnight UTC, as all-day starts are kept).
+func icalTime(v string, loc *time.Location) (time.Time, bool) {
+	v = strings.TrimSpace(v)
+	if t, err := time.Parse("20060102T150405Z", v); err == nil {
+		return t, true
+	}
+	if t, err := time.ParseInLocation("20060102T150405", v, loc); err == nil {
+		return t.UTC(), true
+	}
+	if t, err := time.Parse("20060102", v); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
 }
 
 // instanceFields is the partial response Instances asks for.

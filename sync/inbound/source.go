@@ -60,6 +60,21 @@ type Event struct {
 	// Location and Description (plain text) of the event.
 	Location    string
 	Description string
+	// Series is set by GetEvent on a recurring series' master.
+	Series *Series
+}
+
+// Series is what a series master says of its occurrences.
+type Series struct {
+	// Rule is the RRULE without "RRULE:"; "" when the provider's rule is
+	// one Calsync cannot keep (RDATE, several rules, a pattern Outlook
+	// has no name for).
+	Rule string
+	// ExDates are the starts of occurrences the master excludes (Google's
+	// EXDATE; Outlook names cancelled occurrences only as instances).
+	ExDates []time.Time
+	// TimeZone is the IANA zone the rule is read in ("" when unknown).
+	TimeZone string
 }
 
 // Page is one page of a read. During a full read Events are everything in

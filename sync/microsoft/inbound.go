@@ -448,7 +448,7 @@ func (c *Client) GetEvent(ctx context.Context, ts oauth2.TokenSource, cal engine
 				Headers: h,
 				QueryParameters: &users.ItemCalendarsItemEventsEventItemRequestBuilderGetQueryParameters{
 					Select: []string{"id", "type", "seriesMasterId", "subject", "body", "location", "start", "end", "isAllDay",
-						"sensitivity", "showAs", "webLink", "isCancelled", "changeKey"},
+						"sensitivity", "showAs", "webLink", "isCancelled", "changeKey", "recurrence", "originalStartTimeZone"},
 					Expand: []string{ownerTagExpand()},
 				},
 			})
@@ -467,6 +467,9 @@ func (c *Client) GetEvent(ctx context.Context, ts oauth2.TokenSource, cal engine
 	ev.ShowAs = showAsOf(it.GetShowAs())
 	ev.Owned = ownerTagged(it)
 	ev.Tentative = ev.ShowAs == inbound.ShowTentative
+	if itemType(it) == models.SERIESMASTER_EVENTTYPE {
+		ev.Series = seriesOf(it)
+	}
 	if ev.Start, err = eventTime(it.GetStart(), ev.AllDay); err != nil {
 		return inbound.Event{}, fmt.Errorf("microsoft: %s: start: %w", what, err)
 	}

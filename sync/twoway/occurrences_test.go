@@ -163,3 +163,78 @@ func TestSeriesMovedAtProvider(t *testing.T) {
 		}
 	})
 }
+
+// createSeries makes a daily series of n occurrences in the destination
+// calendar as its owner would, and returns the series' id.
+func (f *fixture) createSeries(t *testing.T, title string, start time.Time, length time.Duration, n int) string {
+	t.Helper()
+	emu := f.env.App.Emulators
+	var raw json.RawMessage
+	var err error
+	if f.kit.Provider == domain.ProviderGoogle {
+		body, _ := json.Marshal(map[string]any{"summary": title,
+			"start":      map[string]any{"dateTime": start.Format(time.RFC3339), "timeZone": "UTC"},
+			"end":        map[string]any{"dateTime": start.Add(length).Format(time.RFC3339), "timeZone": "UTC"},
+			"recurrence": []string{fmt.Sprintf("RRULE:FREQ=DAILY;COUNT=%d", n)}})
+		raw, err = emu.Google.InsertEventAsUser(f.org.Fieldworker.Email, body)
+	} else {
+		body, _ := json.Marshal(map[string]any{"subject": title,
+			"start": map[string]any{"dateTime": start.Format("2006-01-02T15:04:05"), "timeZone": "UTC"},
+			"end":   map[string]any{"dateTime": start.Add(length).Format("2006-01-02T15:04:05"), "timeZone": "UTC"},
+			"recurrence": map[string]any{
+				"pattern": map[string]any{"type": "daily", "interval": 1},
+				"range":   map[string]any{"type": "numbered", "startDate": start.Format("2006-01-02"), "numberOfOccurrences": n},
+			}})
+		raw, err = emu.Microsoft.CreateEvent(f.org.Fieldworker.Email, "default", body)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev struct{ ID string }
+	if err := json.Unmarshal(raw, &ev); err != nil || ev.ID == "" {
+		t.Fatalf("created series: %s", raw)
+	}
+	return ev.ID
+}
+
+// A series the fieldworker makes becomes a recurring booking (not a
+// second series); its cancelled occurrences become exceptions, and moving
+// it moves the booking.
+func TestProviderSeriesBecomesRecurringBooking(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, k testenv.ProviderKit) {
+		f := setup(t, k, "tw-pser-"+strings.ToLower(string(k.Provider)), opts{})
+		start := hour(2, 15)
+		series := f.createSeries(t, "Piano lessons", start, time.Hour, 4)
+		until(t, "a recurring booking is made", func() (bool, string) {
+			b := f.bookingOf(t, series)
+			return b != nil, ""
+		})
+		b := f.bookingOf(t, series)
+		if b.Recurrence != "FREQ=DAILY;COUNT=4" || !b.StartAt.Equal(start) || !b.EndAt.Equal(start.Add(time.Hour)) || b.Title != "Piano lessons" {
+			t.Fatalf("booking made from the series: %q %v–%v %q", b.Recurrence, b.StartAt, b.EndAt, b.Title)
+		}
+		f.quiet(t)
+		masters := 0
+		for _, e := range f.events(t) {
+			if e.Title == "Piano lessons" {
+				masters++
+			}
+		}
+		if masters != 1 {
+			t.Fatalf("%d series titled Piano lessons at the provider, want 1", masters)
+		}
+		if n, _ := f.env.App.Client().ExternalEvent.Query().Count(f.sys()); n != 0 {
+			t.Fatalf("%d of its occurrences were imported as busy time too", n)
+		}
+
+		f.cancelOccurrence(t, series, start.AddDate(0, 0, 1))
+		until(t, "the cancelled occurrence becomes an exception", func() (bool, string) {
+			b := f.booking(t, b.ID)
+			return len(b.RecurrenceExceptions) == 1 && b.RecurrenceExceptions[0].Equal(start.AddDate(0, 0, 1)), fmt.Sprint(b.RecurrenceExceptions)
+		})
+		f.quiet(t)
+		if !f.occurrenceLive(t, series, start.AddDate(0, 0, 2)) {
+			t.Fatal("the third occurrence went too")
+		}
+	})
+}

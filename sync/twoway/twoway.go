@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -165,6 +166,7 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 	defer unlock()
 	touched := map[int]*ent.EventLink{}
 	var met []int
+	var newSeries []string
 	defer func() {
 		if len(met) > 0 {
 			sys := viewer.SystemContext(ctx, r.ac.acct.OrganizationID)
@@ -185,9 +187,12 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 			if err != nil {
 				return err
 			}
-			if l != nil && l.State != eventlink.StateDELETED {
+			switch {
+			case l != nil && l.State != eventlink.StateDELETED:
 				touched[l.ID] = l
 				met = append(met, l.ID)
+			case l == nil && !e.Owned && !slices.Contains(newSeries, e.SeriesID):
+				newSeries = append(newSeries, e.SeriesID)
 			}
 			continue
 		}
@@ -237,6 +242,11 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 		}
 		// Removed may also mean "left the window": ask the provider.
 		if err := r.s.changed(ctx, r.ac, l); err != nil {
+			return err
+		}
+	}
+	for _, id := range newSeries {
+		if err := r.s.arrivedSeries(ctx, r, id); err != nil {
 			return err
 		}
 	}
@@ -789,7 +799,7 @@ func (s *Syncer) arrived(ctx context.Context, r *read, e inbound.Event) error {
 		return nil
 	}
 	pv := versionOf(e)
-	if b, err := s.match(sys, org, u, a, pv); err != nil || b != nil {
+	if b, err := s.match(sys, org, u, a, pv, e.Series); err != nil || b != nil {
 		if err != nil {
 			return err
 		}
@@ -806,6 +816,9 @@ func (s *Syncer) arrived(ctx context.Context, r *read, e inbound.Event) error {
 	if tz == "" || tz == "UTC" {
 		tz = org.DefaultTimeZone
 	}
+	if e.Series != nil && e.Series.TimeZone != "" && domain.ValidateTimeZone(e.Series.TimeZone) == nil {
+		tz = e.Series.TimeZone // the zone the rule's days are counted in
+	}
 	start, end := bookingTimes(pv, tz, org.DefaultTimeZone)
 	if !end.After(start) {
 		end = start.Add(time.Minute) // a booking takes time; zero-length events become a minute
@@ -820,6 +833,11 @@ func (s *Syncer) arrived(ctx context.Context, r *read, e inbound.Event) error {
 	}
 	if l := domain.Clip(strings.TrimSpace(e.Location), 500); l != "" {
 		in.Addresses = []string{l}
+	}
+	if e.Series != nil {
+		rule := e.Series.Rule
+		in.Recurrence = &rule
+		in.RecurrenceExceptions = e.Series.ExDates
 	}
 	return store.InTx(sys, db, func(ctx context.Context) error {
 		b, err := s.o.Scheduling.CreateBooking(ctx, in)
@@ -840,6 +858,32 @@ func (s *Syncer) arrived(ctx context.Context, r *read, e inbound.Event) error {
 		}
 		return nil
 	})
+}
+
+// arrivedSeries handles a series met for the first time (by an
+// occurrence): its master, read now, is taken like a single event — a
+// recurring booking with the series' rule — and the occurrences cancelled
+// in it become exceptions. A rule Calsync cannot keep leaves the series
+// busy time.
+func (s *Syncer) arrivedSeries(ctx context.Context, r *read, seriesID string) error {
+	if r.host == 0 {
+		return nil
+	}
+	if l, err := s.linkOf(ctx, r.ac.acct, seriesID); err != nil || l != nil {
+		return err // another page made it already
+	}
+	master, err := s.current(ctx, r.ac, seriesID)
+	if err != nil || master == nil || master.Owned || master.Series == nil || master.Series.Rule == "" {
+		return err
+	}
+	if err := s.arrived(ctx, r, *master); err != nil {
+		return err
+	}
+	l, err := s.linkOf(ctx, r.ac.acct, seriesID)
+	if err != nil || l == nil {
+		return err
+	}
+	return s.occurrences(ctx, r.ac, l, r.window)
 }
 
 // typeFor is the booking type of an event made at the provider: the
@@ -869,10 +913,14 @@ func (s *Syncer) typeFor(ctx context.Context, private bool) (*ent.BookingType, e
 // match finds a single booking of u with the event's title, start and end
 // whose event Calsync has not placed in this calendar yet (first contact:
 // the provider's copy is adopted, not duplicated).
-func (s *Syncer) match(ctx context.Context, org *ent.Organization, u *ent.User, a *ent.CalendarAccount, pv domain.EventVersion) (*ent.Booking, error) {
+func (s *Syncer) match(ctx context.Context, org *ent.Organization, u *ent.User, a *ent.CalendarAccount, pv domain.EventVersion, series *inbound.Series) (*ent.Booking, error) {
 	from, to := pv.Start.Add(-24*time.Hour), pv.End.Add(24*time.Hour)
+	rule := booking.Or(booking.RecurrenceIsNil(), booking.Recurrence(""))
+	if series != nil {
+		rule = booking.RecurrenceIn(series.Rule, "RRULE:"+series.Rule)
+	}
 	cands, err := s.o.Client.Booking.Query().
-		Where(booking.HasHostsWith(user.ID(u.ID)), booking.Or(booking.RecurrenceIsNil(), booking.Recurrence("")),
+		Where(booking.HasHostsWith(user.ID(u.ID)), rule,
 			booking.StartAtGTE(from), booking.StartAtLT(to), booking.CancelledAtIsNil(), booking.Published(true)).
 		WithStatus().WithType().Order(ent.Asc(booking.FieldID)).All(ctx)
 	if err != nil {
