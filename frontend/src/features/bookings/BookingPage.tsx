@@ -109,6 +109,12 @@ export function BookingPage() {
                   </Group>
                 </Alert>
               )}
+              {b.madeAtProvider && (
+                <Text size="sm" c="dimmed" role="note">
+                  Made from an event in {b.madeAtProvider === 'GOOGLE' ? 'Google Calendar' : 'Outlook'} (two-way sync): its title, time, place
+                  and description follow that event, and changes saved here reach it.
+                </Text>
+              )}
               <BookingConflicts booking={b} />
               {fws.error && <ErrorAlert error={fws.error} title="Fieldworkers could not be loaded" />}
               {form}

@@ -78,6 +78,7 @@ export const BookingsBookingQuery = graphql(`
         title
         cancelledAt
         cancelReason
+        madeAtProvider
         status {
           id
           name
