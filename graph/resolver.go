@@ -3,13 +3,13 @@
 package graph
 
 import (
-	"calsync/sync/twoway"
 	"context"
 	"log/slog"
 	"slices"
 
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/syncconflict"
 	"calsync/graph/model"
 	"calsync/internal/auth"
 	"calsync/internal/broker"
@@ -39,9 +39,14 @@ type Resolver struct {
 	Invitations *invitations.Service
 	// Keys converts service-account key formats (the Google adapter).
 	Keys settings.KeyConverter
-	// TwoWay resolves two-way sync conflicts.
-	TwoWay *twoway.Syncer
+	// TwoWay resolves two-way sync conflicts (sync/twoway).
+	TwoWay ConflictResolver
 	Log    *slog.Logger
+}
+
+// ConflictResolver settles a two-way sync conflict as the viewer chooses.
+type ConflictResolver interface {
+	Resolve(ctx context.Context, id int, keep syncconflict.Resolution) (*ent.SyncConflict, error)
 }
 
 // db returns the operation's transactional client, or the plain one for

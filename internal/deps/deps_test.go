@@ -26,6 +26,7 @@ var forbidden = map[string][]string{
 	"calsync/internal/linking/settings":    {sdkGoogle, sdkMicrosoft, "calsync/sync/", "calsync/graph", "calsync/internal/testenv", "calsync/internal/demo"},
 	"calsync/internal/domain":              {sdkGoogle, sdkMicrosoft, "calsync/sync/", "calsync/graph", "calsync/ent"},
 	"calsync/sync/engine":                  {sdkGoogle, sdkMicrosoft, "calsync/graph", "calsync/internal/server", "calsync/sync/emulator", "calsync/sync/google", "calsync/sync/microsoft", "calsync/internal/testenv", "calsync/internal/demo", "calsync/internal/bench", prometheus, otelSDK},
+	"calsync/sync/twoway":                  {sdkGoogle, sdkMicrosoft, "calsync/graph", "calsync/internal/server", "calsync/sync/emulator", "calsync/sync/google", "calsync/sync/microsoft", "calsync/internal/testenv", "calsync/internal/demo", "calsync/internal/bench", prometheus, otelSDK},
 	"calsync/sync/tasks":                   {sdkGoogle, sdkMicrosoft, "calsync/graph", "calsync/internal/server", "calsync/sync/emulator", "calsync/internal/testenv", "calsync/internal/demo", "calsync/internal/bench", prometheus, otelSDK},
 	"calsync/sync/google":                  {sdkMicrosoft, "calsync/graph", "calsync/sync/emulator", "calsync/sync/microsoft", "calsync/internal/testenv"},
 	"calsync/sync/microsoft":               {sdkGoogle, "calsync/graph", "calsync/sync/emulator", "calsync/sync/google", "calsync/internal/testenv"},
