@@ -378,12 +378,12 @@ function ProviderFormFields({
             <Radio
               value="PUSH_ONLY"
               label="Calsync to calendar"
-              description="Bookings are copied into the calendar; the calendar's other events are not read."
+              description="Bookings are copied into the calendar. Changes made there are not taken back (a deleted event comes back on re-sync); the chosen calendars still show as busy time."
             />
             <Radio
               value="TWO_WAY"
               label="Both ways"
-              description="Bookings are copied into the calendar, and the user's own events are read back so schedulers see when they are busy."
+              description="Bookings are copied into the calendar, and what the user changes there comes back: new events become bookings, moved ones reschedule them, deleted ones cancel them. A booking changed on both sides waits in Sync conflicts."
             />
           </Stack>
         </Radio.Group>
