@@ -452,34 +452,45 @@ func (c *Client) ListTagged(ctx context.Context, ts oauth2.TokenSource, cal engi
 				Top:    &top,
 			},
 		})
-		for pages := 1; ; pages++ {
-			if err != nil {
-				return err
+		return eachEvent(page, err, func(link string) (models.EventCollectionResponseable, error) {
+			return users.NewItemCalendarsItemEventsRequestBuilder(link, adapter).Get(ctx, nil)
+		}, func(ev models.Eventable) {
+			r := remoteOf(ev)
+			if !r.Cancelled && r.Tags[engine.TagOwner] == owner {
+				out = append(out, r)
 			}
-			if page == nil {
-				return nil
-			}
-			for _, ev := range page.GetValue() {
-				if ev == nil {
-					continue
-				}
-				r := remoteOf(ev)
-				if !r.Cancelled && r.Tags[engine.TagOwner] == owner {
-					out = append(out, r)
-				}
-			}
-			next := page.GetOdataNextLink()
-			if next == nil || *next == "" {
-				return nil
-			}
-			if pages >= maxEventPages {
-				return fmt.Errorf("more than %d pages of events", maxEventPages)
-			}
-			page, err = users.NewItemCalendarsItemEventsRequestBuilder(*next, adapter).Get(ctx, nil)
-		}
+		})
 	})
 	if err != nil {
 		return nil, eventError(what, err)
 	}
 	return out, nil
+}
+
+// eachEvent hands every event of a Graph event collection to each, from
+// page (and err, the first request's) through its @odata.nextLinks, read
+// with next; more than maxEventPages pages is an error.
+func eachEvent(page models.EventCollectionResponseable, err error, next func(link string) (models.EventCollectionResponseable, error),
+	each func(models.Eventable)) error {
+	for pages := 1; ; pages++ {
+		if err != nil {
+			return err
+		}
+		if page == nil {
+			return nil
+		}
+		for _, ev := range page.GetValue() {
+			if ev != nil {
+				each(ev)
+			}
+		}
+		link := page.GetOdataNextLink()
+		if link == nil || *link == "" {
+			return nil
+		}
+		if pages >= maxEventPages {
+			return fmt.Errorf("more than %d pages of events", maxEventPages)
+		}
+		page, err = next(*link)
+	}
 }

@@ -2,7 +2,6 @@ package microsoft
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -186,26 +185,15 @@ func (c *Client) removeExDates(ctx context.Context, ts oauth2.TokenSource, cal e
 			},
 		})
 		var doomed []string
-		for pages := 1; ; pages++ {
-			if err != nil {
-				return err
+		err = eachEvent(page, err, func(link string) (models.EventCollectionResponseable, error) {
+			return users.NewItemCalendarsItemEventsItemInstancesRequestBuilder(link, adapter).Get(ctx, nil)
+		}, func(in models.Eventable) {
+			if in.GetId() != nil && instanceExcluded(in, want, span) {
+				doomed = append(doomed, *in.GetId())
 			}
-			if page == nil {
-				break
-			}
-			for _, in := range page.GetValue() {
-				if in != nil && in.GetId() != nil && instanceExcluded(in, want, span) {
-					doomed = append(doomed, *in.GetId())
-				}
-			}
-			next := page.GetOdataNextLink()
-			if next == nil || *next == "" {
-				break
-			}
-			if pages >= maxEventPages {
-				return fmt.Errorf("more than %d pages of instances", maxEventPages)
-			}
-			page, err = users.NewItemCalendarsItemEventsItemInstancesRequestBuilder(*next, adapter).Get(ctx, nil)
+		})
+		if err != nil {
+			return err
 		}
 		events := user.Calendars().ByCalendarId(cal.CalendarID).Events()
 		for len(doomed) > 0 {

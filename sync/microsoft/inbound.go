@@ -345,27 +345,13 @@ func (r *deltaRead) taggedIDs() (map[string]bool, error) {
 				Top:    &top,
 			},
 		})
-		for pages := 1; ; pages++ {
-			if err != nil {
-				return err
+		return eachEvent(page, err, func(link string) (models.EventCollectionResponseable, error) {
+			return users.NewItemCalendarsItemEventsRequestBuilder(link, adapter).Get(r.ctx, nil)
+		}, func(ev models.Eventable) {
+			if id := deref(ev.GetId()); id != "" {
+				tagged[id] = true
 			}
-			if page == nil {
-				return nil
-			}
-			for _, ev := range page.GetValue() {
-				if ev != nil && deref(ev.GetId()) != "" {
-					tagged[*ev.GetId()] = true
-				}
-			}
-			next := page.GetOdataNextLink()
-			if next == nil || *next == "" {
-				return nil
-			}
-			if pages >= maxEventPages {
-				return fmt.Errorf("more than %d pages of tagged events", maxEventPages)
-			}
-			page, err = users.NewItemCalendarsItemEventsRequestBuilder(*next, adapter).Get(r.ctx, nil)
-		}
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list Calsync's events: %w", err)
@@ -553,38 +539,27 @@ func (c *Client) Instances(ctx context.Context, ts oauth2.TokenSource, cal engin
 					Top:           &top,
 				},
 			})
-		for pages := 1; ; pages++ {
-			if err != nil {
-				return err
+		var bad error
+		err = eachEvent(page, err, func(link string) (models.EventCollectionResponseable, error) {
+			return users.NewItemCalendarsItemEventsItemInstancesRequestBuilder(link, adapter).Get(ctx, nil)
+		}, func(it models.Eventable) {
+			if bad != nil || derefBool(it.GetIsCancelled()) || it.GetOriginalStart() == nil {
+				return
 			}
-			if page == nil {
-				return nil
+			allDay := derefBool(it.GetIsAllDay())
+			start, err1 := eventTime(it.GetStart(), allDay)
+			end, err2 := eventTime(it.GetEnd(), allDay)
+			if err := errors.Join(err1, err2); err != nil {
+				bad = fmt.Errorf("instance %s: %w", deref(it.GetId()), err)
+				return
 			}
-			for _, it := range page.GetValue() {
-				if it == nil || derefBool(it.GetIsCancelled()) || it.GetOriginalStart() == nil {
-					continue
-				}
-				allDay := derefBool(it.GetIsAllDay())
-				start, err1 := eventTime(it.GetStart(), allDay)
-				end, err2 := eventTime(it.GetEnd(), allDay)
-				if err := errors.Join(err1, err2); err != nil {
-					return fmt.Errorf("instance %s: %w", deref(it.GetId()), err)
-				}
-				orig := it.GetOriginalStart().UTC()
-				if allDay {
-					orig = time.Date(orig.Year(), orig.Month(), orig.Day(), 0, 0, 0, 0, time.UTC)
-				}
-				out = append(out, inbound.Instance{ID: deref(it.GetId()), OriginalStart: orig, Start: start, End: end})
+			orig := it.GetOriginalStart().UTC()
+			if allDay {
+				orig = time.Date(orig.Year(), orig.Month(), orig.Day(), 0, 0, 0, 0, time.UTC)
 			}
-			next := page.GetOdataNextLink()
-			if next == nil || *next == "" {
-				return nil
-			}
-			if pages >= maxEventPages {
-				return fmt.Errorf("more than %d pages of instances", maxEventPages)
-			}
-			page, err = users.NewItemCalendarsItemEventsItemInstancesRequestBuilder(*next, adapter).Get(ctx, nil)
-		}
+			out = append(out, inbound.Instance{ID: deref(it.GetId()), OriginalStart: orig, Start: start, End: end})
+		})
+		return errors.Join(err, bad)
 	})
 	if err != nil {
 		return nil, eventError(what, err)
