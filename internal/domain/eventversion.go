@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -25,9 +26,13 @@ func (v EventVersion) SameTime(o EventVersion) bool {
 }
 
 // SameContent reports whether v and o have the same title, location and
-// description.
+// description, whitespace aside: providers hand text back with their own
+// line breaks and spacing (Outlook's text bodies), which is not an edit.
 func (v EventVersion) SameContent(o EventVersion) bool {
-	return v.Title == o.Title && v.Location == o.Location && v.Description == o.Description
+	same := func(a, b string) bool {
+		return strings.Join(strings.Fields(a), " ") == strings.Join(strings.Fields(b), " ")
+	}
+	return same(v.Title, o.Title) && same(v.Location, o.Location) && same(v.Description, o.Description)
 }
 
 // Clip cuts s to at most n bytes on a rune boundary (for text from
