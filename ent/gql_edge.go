@@ -343,7 +343,7 @@ func (_m *SyncConflict) Booking(ctx context.Context) (*Booking, error) {
 	if IsNotLoaded(err) {
 		result, err = _m.QueryBooking().Only(ctx)
 	}
-	return result, err
+	return result, MaskNotFound(err)
 }
 
 func (_m *SyncConflict) User(ctx context.Context) (*User, error) {

@@ -8204,10 +8204,12 @@ type SyncConflictWhereInput struct {
 	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
 
 	// "booking_id" field predicates.
-	BookingID      *int  `json:"bookingID,omitempty"`
-	BookingIDNEQ   *int  `json:"bookingIDNEQ,omitempty"`
-	BookingIDIn    []int `json:"bookingIDIn,omitempty"`
-	BookingIDNotIn []int `json:"bookingIDNotIn,omitempty"`
+	BookingID       *int  `json:"bookingID,omitempty"`
+	BookingIDNEQ    *int  `json:"bookingIDNEQ,omitempty"`
+	BookingIDIn     []int `json:"bookingIDIn,omitempty"`
+	BookingIDNotIn  []int `json:"bookingIDNotIn,omitempty"`
+	BookingIDIsNil  bool  `json:"bookingIDIsNil,omitempty"`
+	BookingIDNotNil bool  `json:"bookingIDNotNil,omitempty"`
 
 	// "user_id" field predicates.
 	UserID      *int  `json:"userID,omitempty"`
@@ -8216,10 +8218,12 @@ type SyncConflictWhereInput struct {
 	UserIDNotIn []int `json:"userIDNotIn,omitempty"`
 
 	// "link_id" field predicates.
-	LinkID      *int  `json:"linkID,omitempty"`
-	LinkIDNEQ   *int  `json:"linkIDNEQ,omitempty"`
-	LinkIDIn    []int `json:"linkIDIn,omitempty"`
-	LinkIDNotIn []int `json:"linkIDNotIn,omitempty"`
+	LinkID       *int  `json:"linkID,omitempty"`
+	LinkIDNEQ    *int  `json:"linkIDNEQ,omitempty"`
+	LinkIDIn     []int `json:"linkIDIn,omitempty"`
+	LinkIDNotIn  []int `json:"linkIDNotIn,omitempty"`
+	LinkIDIsNil  bool  `json:"linkIDIsNil,omitempty"`
+	LinkIDNotNil bool  `json:"linkIDNotNil,omitempty"`
 
 	// "provider" field predicates.
 	Provider      *domain.Provider  `json:"provider,omitempty"`
@@ -8429,6 +8433,12 @@ func (i *SyncConflictWhereInput) P() (predicate.SyncConflict, error) {
 	if len(i.BookingIDNotIn) > 0 {
 		predicates = append(predicates, syncconflict.BookingIDNotIn(i.BookingIDNotIn...))
 	}
+	if i.BookingIDIsNil {
+		predicates = append(predicates, syncconflict.BookingIDIsNil())
+	}
+	if i.BookingIDNotNil {
+		predicates = append(predicates, syncconflict.BookingIDNotNil())
+	}
 	if i.UserID != nil {
 		predicates = append(predicates, syncconflict.UserIDEQ(*i.UserID))
 	}
@@ -8452,6 +8462,12 @@ func (i *SyncConflictWhereInput) P() (predicate.SyncConflict, error) {
 	}
 	if len(i.LinkIDNotIn) > 0 {
 		predicates = append(predicates, syncconflict.LinkIDNotIn(i.LinkIDNotIn...))
+	}
+	if i.LinkIDIsNil {
+		predicates = append(predicates, syncconflict.LinkIDIsNil())
+	}
+	if i.LinkIDNotNil {
+		predicates = append(predicates, syncconflict.LinkIDNotNil())
 	}
 	if i.Provider != nil {
 		predicates = append(predicates, syncconflict.ProviderEQ(*i.Provider))

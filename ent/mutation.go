@@ -20753,7 +20753,7 @@ func (m *SyncConflictMutation) BookingID() (r int, exists bool) {
 // OldBookingID returns the old "booking_id" field's value of the SyncConflict entity.
 // If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SyncConflictMutation) OldBookingID(ctx context.Context) (v int, err error) {
+func (m *SyncConflictMutation) OldBookingID(ctx context.Context) (v *int, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldBookingID is only allowed on UpdateOne operations")
 	}
@@ -20767,9 +20767,22 @@ func (m *SyncConflictMutation) OldBookingID(ctx context.Context) (v int, err err
 	return oldValue.BookingID, nil
 }
 
+// ClearBookingID clears the value of the "booking_id" field.
+func (m *SyncConflictMutation) ClearBookingID() {
+	m.booking = nil
+	m.clearedFields[syncconflict.FieldBookingID] = struct{}{}
+}
+
+// BookingIDCleared returns if the "booking_id" field was cleared in this mutation.
+func (m *SyncConflictMutation) BookingIDCleared() bool {
+	_, ok := m.clearedFields[syncconflict.FieldBookingID]
+	return ok
+}
+
 // ResetBookingID resets all changes to the "booking_id" field.
 func (m *SyncConflictMutation) ResetBookingID() {
 	m.booking = nil
+	delete(m.clearedFields, syncconflict.FieldBookingID)
 }
 
 // SetUserID sets the "user_id" field.
@@ -20825,7 +20838,7 @@ func (m *SyncConflictMutation) LinkID() (r int, exists bool) {
 // OldLinkID returns the old "link_id" field's value of the SyncConflict entity.
 // If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SyncConflictMutation) OldLinkID(ctx context.Context) (v int, err error) {
+func (m *SyncConflictMutation) OldLinkID(ctx context.Context) (v *int, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldLinkID is only allowed on UpdateOne operations")
 	}
@@ -20839,9 +20852,22 @@ func (m *SyncConflictMutation) OldLinkID(ctx context.Context) (v int, err error)
 	return oldValue.LinkID, nil
 }
 
+// ClearLinkID clears the value of the "link_id" field.
+func (m *SyncConflictMutation) ClearLinkID() {
+	m.link = nil
+	m.clearedFields[syncconflict.FieldLinkID] = struct{}{}
+}
+
+// LinkIDCleared returns if the "link_id" field was cleared in this mutation.
+func (m *SyncConflictMutation) LinkIDCleared() bool {
+	_, ok := m.clearedFields[syncconflict.FieldLinkID]
+	return ok
+}
+
 // ResetLinkID resets all changes to the "link_id" field.
 func (m *SyncConflictMutation) ResetLinkID() {
 	m.link = nil
+	delete(m.clearedFields, syncconflict.FieldLinkID)
 }
 
 // SetProvider sets the "provider" field.
@@ -21349,7 +21375,7 @@ func (m *SyncConflictMutation) ClearBooking() {
 
 // BookingCleared reports if the "booking" edge to the Booking entity was cleared.
 func (m *SyncConflictMutation) BookingCleared() bool {
-	return m.clearedbooking
+	return m.BookingIDCleared() || m.clearedbooking
 }
 
 // BookingIDs returns the "booking" edge IDs in the mutation.
@@ -21403,7 +21429,7 @@ func (m *SyncConflictMutation) ClearLink() {
 
 // LinkCleared reports if the "link" edge to the EventLink entity was cleared.
 func (m *SyncConflictMutation) LinkCleared() bool {
-	return m.clearedlink
+	return m.LinkIDCleared() || m.clearedlink
 }
 
 // LinkIDs returns the "link" edge IDs in the mutation.
@@ -21767,6 +21793,12 @@ func (m *SyncConflictMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *SyncConflictMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(syncconflict.FieldBookingID) {
+		fields = append(fields, syncconflict.FieldBookingID)
+	}
+	if m.FieldCleared(syncconflict.FieldLinkID) {
+		fields = append(fields, syncconflict.FieldLinkID)
+	}
 	if m.FieldCleared(syncconflict.FieldProviderEtag) {
 		fields = append(fields, syncconflict.FieldProviderEtag)
 	}
@@ -21799,6 +21831,12 @@ func (m *SyncConflictMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *SyncConflictMutation) ClearField(name string) error {
 	switch name {
+	case syncconflict.FieldBookingID:
+		m.ClearBookingID()
+		return nil
+	case syncconflict.FieldLinkID:
+		m.ClearLinkID()
+		return nil
 	case syncconflict.FieldProviderEtag:
 		m.ClearProviderEtag()
 		return nil

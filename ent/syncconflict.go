@@ -30,11 +30,11 @@ type SyncConflict struct {
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID int `json:"organization_id,omitempty"`
 	// BookingID holds the value of the "booking_id" field.
-	BookingID int `json:"booking_id,omitempty"`
+	BookingID *int `json:"booking_id,omitempty"`
 	// UserID holds the value of the "user_id" field.
 	UserID int `json:"user_id,omitempty"`
 	// LinkID holds the value of the "link_id" field.
-	LinkID int `json:"link_id,omitempty"`
+	LinkID *int `json:"link_id,omitempty"`
 	// Provider holds the value of the "provider" field.
 	Provider domain.Provider `json:"provider,omitempty"`
 	// CalsyncVersion holds the value of the "calsync_version" field.
@@ -191,7 +191,8 @@ func (_m *SyncConflict) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field booking_id", values[i])
 			} else if value.Valid {
-				_m.BookingID = int(value.Int64)
+				_m.BookingID = new(int)
+				*_m.BookingID = int(value.Int64)
 			}
 		case syncconflict.FieldUserID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -203,7 +204,8 @@ func (_m *SyncConflict) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field link_id", values[i])
 			} else if value.Valid {
-				_m.LinkID = int(value.Int64)
+				_m.LinkID = new(int)
+				*_m.LinkID = int(value.Int64)
 			}
 		case syncconflict.FieldProvider:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -346,14 +348,18 @@ func (_m *SyncConflict) String() string {
 	builder.WriteString("organization_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
 	builder.WriteString(", ")
-	builder.WriteString("booking_id=")
-	builder.WriteString(fmt.Sprintf("%v", _m.BookingID))
+	if v := _m.BookingID; v != nil {
+		builder.WriteString("booking_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("user_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.UserID))
 	builder.WriteString(", ")
-	builder.WriteString("link_id=")
-	builder.WriteString(fmt.Sprintf("%v", _m.LinkID))
+	if v := _m.LinkID; v != nil {
+		builder.WriteString("link_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("provider=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Provider))

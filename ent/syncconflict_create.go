@@ -67,6 +67,14 @@ func (_c *SyncConflictCreate) SetBookingID(v int) *SyncConflictCreate {
 	return _c
 }
 
+// SetNillableBookingID sets the "booking_id" field if the given value is not nil.
+func (_c *SyncConflictCreate) SetNillableBookingID(v *int) *SyncConflictCreate {
+	if v != nil {
+		_c.SetBookingID(*v)
+	}
+	return _c
+}
+
 // SetUserID sets the "user_id" field.
 func (_c *SyncConflictCreate) SetUserID(v int) *SyncConflictCreate {
 	_c.mutation.SetUserID(v)
@@ -76,6 +84,14 @@ func (_c *SyncConflictCreate) SetUserID(v int) *SyncConflictCreate {
 // SetLinkID sets the "link_id" field.
 func (_c *SyncConflictCreate) SetLinkID(v int) *SyncConflictCreate {
 	_c.mutation.SetLinkID(v)
+	return _c
+}
+
+// SetNillableLinkID sets the "link_id" field if the given value is not nil.
+func (_c *SyncConflictCreate) SetNillableLinkID(v *int) *SyncConflictCreate {
+	if v != nil {
+		_c.SetLinkID(*v)
+	}
 	return _c
 }
 
@@ -273,14 +289,8 @@ func (_c *SyncConflictCreate) check() error {
 	if _, ok := _c.mutation.OrganizationID(); !ok {
 		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "SyncConflict.organization_id"`)}
 	}
-	if _, ok := _c.mutation.BookingID(); !ok {
-		return &ValidationError{Name: "booking_id", err: errors.New(`ent: missing required field "SyncConflict.booking_id"`)}
-	}
 	if _, ok := _c.mutation.UserID(); !ok {
 		return &ValidationError{Name: "user_id", err: errors.New(`ent: missing required field "SyncConflict.user_id"`)}
-	}
-	if _, ok := _c.mutation.LinkID(); !ok {
-		return &ValidationError{Name: "link_id", err: errors.New(`ent: missing required field "SyncConflict.link_id"`)}
 	}
 	if _, ok := _c.mutation.Provider(); !ok {
 		return &ValidationError{Name: "provider", err: errors.New(`ent: missing required field "SyncConflict.provider"`)}
@@ -312,14 +322,8 @@ func (_c *SyncConflictCreate) check() error {
 	if len(_c.mutation.OrganizationIDs()) == 0 {
 		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "SyncConflict.organization"`)}
 	}
-	if len(_c.mutation.BookingIDs()) == 0 {
-		return &ValidationError{Name: "booking", err: errors.New(`ent: missing required edge "SyncConflict.booking"`)}
-	}
 	if len(_c.mutation.UserIDs()) == 0 {
 		return &ValidationError{Name: "user", err: errors.New(`ent: missing required edge "SyncConflict.user"`)}
-	}
-	if len(_c.mutation.LinkIDs()) == 0 {
-		return &ValidationError{Name: "link", err: errors.New(`ent: missing required edge "SyncConflict.link"`)}
 	}
 	return nil
 }
@@ -423,7 +427,7 @@ func (_c *SyncConflictCreate) createSpec() (*SyncConflict, *sqlgraph.CreateSpec)
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.BookingID = nodes[0]
+		_node.BookingID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.UserIDs(); len(nodes) > 0 {
@@ -457,7 +461,7 @@ func (_c *SyncConflictCreate) createSpec() (*SyncConflict, *sqlgraph.CreateSpec)
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.LinkID = nodes[0]
+		_node.LinkID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.ResolvedByIDs(); len(nodes) > 0 {
@@ -553,6 +557,12 @@ func (u *SyncConflictUpsert) UpdateBookingID() *SyncConflictUpsert {
 	return u
 }
 
+// ClearBookingID clears the value of the "booking_id" field.
+func (u *SyncConflictUpsert) ClearBookingID() *SyncConflictUpsert {
+	u.SetNull(syncconflict.FieldBookingID)
+	return u
+}
+
 // SetUserID sets the "user_id" field.
 func (u *SyncConflictUpsert) SetUserID(v int) *SyncConflictUpsert {
 	u.Set(syncconflict.FieldUserID, v)
@@ -574,6 +584,12 @@ func (u *SyncConflictUpsert) SetLinkID(v int) *SyncConflictUpsert {
 // UpdateLinkID sets the "link_id" field to the value that was provided on create.
 func (u *SyncConflictUpsert) UpdateLinkID() *SyncConflictUpsert {
 	u.SetExcluded(syncconflict.FieldLinkID)
+	return u
+}
+
+// ClearLinkID clears the value of the "link_id" field.
+func (u *SyncConflictUpsert) ClearLinkID() *SyncConflictUpsert {
+	u.SetNull(syncconflict.FieldLinkID)
 	return u
 }
 
@@ -809,6 +825,13 @@ func (u *SyncConflictUpsertOne) UpdateBookingID() *SyncConflictUpsertOne {
 	})
 }
 
+// ClearBookingID clears the value of the "booking_id" field.
+func (u *SyncConflictUpsertOne) ClearBookingID() *SyncConflictUpsertOne {
+	return u.Update(func(s *SyncConflictUpsert) {
+		s.ClearBookingID()
+	})
+}
+
 // SetUserID sets the "user_id" field.
 func (u *SyncConflictUpsertOne) SetUserID(v int) *SyncConflictUpsertOne {
 	return u.Update(func(s *SyncConflictUpsert) {
@@ -834,6 +857,13 @@ func (u *SyncConflictUpsertOne) SetLinkID(v int) *SyncConflictUpsertOne {
 func (u *SyncConflictUpsertOne) UpdateLinkID() *SyncConflictUpsertOne {
 	return u.Update(func(s *SyncConflictUpsert) {
 		s.UpdateLinkID()
+	})
+}
+
+// ClearLinkID clears the value of the "link_id" field.
+func (u *SyncConflictUpsertOne) ClearLinkID() *SyncConflictUpsertOne {
+	return u.Update(func(s *SyncConflictUpsert) {
+		s.ClearLinkID()
 	})
 }
 
@@ -1261,6 +1291,13 @@ func (u *SyncConflictUpsertBulk) UpdateBookingID() *SyncConflictUpsertBulk {
 	})
 }
 
+// ClearBookingID clears the value of the "booking_id" field.
+func (u *SyncConflictUpsertBulk) ClearBookingID() *SyncConflictUpsertBulk {
+	return u.Update(func(s *SyncConflictUpsert) {
+		s.ClearBookingID()
+	})
+}
+
 // SetUserID sets the "user_id" field.
 func (u *SyncConflictUpsertBulk) SetUserID(v int) *SyncConflictUpsertBulk {
 	return u.Update(func(s *SyncConflictUpsert) {
@@ -1286,6 +1323,13 @@ func (u *SyncConflictUpsertBulk) SetLinkID(v int) *SyncConflictUpsertBulk {
 func (u *SyncConflictUpsertBulk) UpdateLinkID() *SyncConflictUpsertBulk {
 	return u.Update(func(s *SyncConflictUpsert) {
 		s.UpdateLinkID()
+	})
+}
+
+// ClearLinkID clears the value of the "link_id" field.
+func (u *SyncConflictUpsertBulk) ClearLinkID() *SyncConflictUpsertBulk {
+	return u.Update(func(s *SyncConflictUpsert) {
+		s.ClearLinkID()
 	})
 }
 

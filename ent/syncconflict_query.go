@@ -624,7 +624,10 @@ func (_q *SyncConflictQuery) loadBooking(ctx context.Context, query *BookingQuer
 	ids := make([]int, 0, len(nodes))
 	nodeids := make(map[int][]*SyncConflict)
 	for i := range nodes {
-		fk := nodes[i].BookingID
+		if nodes[i].BookingID == nil {
+			continue
+		}
+		fk := *nodes[i].BookingID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -682,7 +685,10 @@ func (_q *SyncConflictQuery) loadLink(ctx context.Context, query *EventLinkQuery
 	ids := make([]int, 0, len(nodes))
 	nodeids := make(map[int][]*SyncConflict)
 	for i := range nodes {
-		fk := nodes[i].LinkID
+		if nodes[i].LinkID == nil {
+			continue
+		}
+		fk := *nodes[i].LinkID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}

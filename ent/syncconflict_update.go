@@ -54,6 +54,12 @@ func (_u *SyncConflictUpdate) SetNillableBookingID(v *int) *SyncConflictUpdate {
 	return _u
 }
 
+// ClearBookingID clears the value of the "booking_id" field.
+func (_u *SyncConflictUpdate) ClearBookingID() *SyncConflictUpdate {
+	_u.mutation.ClearBookingID()
+	return _u
+}
+
 // SetUserID sets the "user_id" field.
 func (_u *SyncConflictUpdate) SetUserID(v int) *SyncConflictUpdate {
 	_u.mutation.SetUserID(v)
@@ -79,6 +85,12 @@ func (_u *SyncConflictUpdate) SetNillableLinkID(v *int) *SyncConflictUpdate {
 	if v != nil {
 		_u.SetLinkID(*v)
 	}
+	return _u
+}
+
+// ClearLinkID clears the value of the "link_id" field.
+func (_u *SyncConflictUpdate) ClearLinkID() *SyncConflictUpdate {
+	_u.mutation.ClearLinkID()
 	return _u
 }
 
@@ -365,14 +377,8 @@ func (_u *SyncConflictUpdate) check() error {
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "SyncConflict.organization"`)
 	}
-	if _u.mutation.BookingCleared() && len(_u.mutation.BookingIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "SyncConflict.booking"`)
-	}
 	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "SyncConflict.user"`)
-	}
-	if _u.mutation.LinkCleared() && len(_u.mutation.LinkIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "SyncConflict.link"`)
 	}
 	return nil
 }
@@ -608,6 +614,12 @@ func (_u *SyncConflictUpdateOne) SetNillableBookingID(v *int) *SyncConflictUpdat
 	return _u
 }
 
+// ClearBookingID clears the value of the "booking_id" field.
+func (_u *SyncConflictUpdateOne) ClearBookingID() *SyncConflictUpdateOne {
+	_u.mutation.ClearBookingID()
+	return _u
+}
+
 // SetUserID sets the "user_id" field.
 func (_u *SyncConflictUpdateOne) SetUserID(v int) *SyncConflictUpdateOne {
 	_u.mutation.SetUserID(v)
@@ -633,6 +645,12 @@ func (_u *SyncConflictUpdateOne) SetNillableLinkID(v *int) *SyncConflictUpdateOn
 	if v != nil {
 		_u.SetLinkID(*v)
 	}
+	return _u
+}
+
+// ClearLinkID clears the value of the "link_id" field.
+func (_u *SyncConflictUpdateOne) ClearLinkID() *SyncConflictUpdateOne {
+	_u.mutation.ClearLinkID()
 	return _u
 }
 
@@ -932,14 +950,8 @@ func (_u *SyncConflictUpdateOne) check() error {
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "SyncConflict.organization"`)
 	}
-	if _u.mutation.BookingCleared() && len(_u.mutation.BookingIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "SyncConflict.booking"`)
-	}
 	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "SyncConflict.user"`)
-	}
-	if _u.mutation.LinkCleared() && len(_u.mutation.LinkIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "SyncConflict.link"`)
 	}
 	return nil
 }

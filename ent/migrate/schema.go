@@ -834,9 +834,9 @@ var (
 		{Name: "resolution", Type: field.TypeEnum, Nullable: true, Enums: []string{"KEEP_CALSYNC", "KEEP_PROVIDER"}},
 		{Name: "resolved_at", Type: field.TypeTime, Nullable: true},
 		{Name: "organization_id", Type: field.TypeInt},
-		{Name: "booking_id", Type: field.TypeInt},
+		{Name: "booking_id", Type: field.TypeInt, Nullable: true},
 		{Name: "user_id", Type: field.TypeInt},
-		{Name: "link_id", Type: field.TypeInt},
+		{Name: "link_id", Type: field.TypeInt, Nullable: true},
 		{Name: "resolved_by_id", Type: field.TypeInt, Nullable: true},
 	}
 	// SyncConflictsTable holds the schema information for the "sync_conflicts" table.
@@ -855,7 +855,7 @@ var (
 				Symbol:     "sync_conflicts_bookings_booking",
 				Columns:    []*schema.Column{SyncConflictsColumns[13]},
 				RefColumns: []*schema.Column{BookingsColumns[0]},
-				OnDelete:   schema.Cascade,
+				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "sync_conflicts_users_user",
@@ -867,7 +867,7 @@ var (
 				Symbol:     "sync_conflicts_event_links_link",
 				Columns:    []*schema.Column{SyncConflictsColumns[15]},
 				RefColumns: []*schema.Column{EventLinksColumns[0]},
-				OnDelete:   schema.Cascade,
+				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "sync_conflicts_users_resolved_by",

@@ -254,9 +254,11 @@ func (SyncConflict) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, Tenant
 // Fields of the SyncConflict.
 func (SyncConflict) Fields() []ent.Field {
 	return []ent.Field{
-		field.Int("booking_id"),
+		// Kept, empty, when the booking or its link goes (a resolution
+		// that deletes the booking leaves the settled conflict behind).
+		field.Int("booking_id").Optional().Nillable(),
 		field.Int("user_id"),
-		field.Int("link_id"),
+		field.Int("link_id").Optional().Nillable(),
 		field.Enum("provider").GoType(domain.ProviderGoogle).Annotations(entgql.Type("Provider")),
 		// Calsync's version: the booking as its event would show it now.
 		field.JSON("calsync_version", domain.EventVersion{}).Annotations(entgql.Skip()),
@@ -277,12 +279,12 @@ func (SyncConflict) Fields() []ent.Field {
 // Edges of the SyncConflict.
 func (SyncConflict) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("booking", Booking.Type).Field("booking_id").Unique().Required().
-			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("booking", Booking.Type).Field("booking_id").Unique().
+			Annotations(entsql.OnDelete(entsql.SetNull)),
 		edge.To("user", User.Type).Field("user_id").Unique().Required().
 			Annotations(entsql.OnDelete(entsql.Cascade)),
-		edge.To("link", EventLink.Type).Field("link_id").Unique().Required().
-			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip()),
+		edge.To("link", EventLink.Type).Field("link_id").Unique().
+			Annotations(entsql.OnDelete(entsql.SetNull), entgql.Skip()),
 		edge.To("resolved_by", User.Type).Field("resolved_by_id").Unique().
 			Annotations(entsql.OnDelete(entsql.SetNull)),
 	}

@@ -221,6 +221,16 @@ func BookingIDNotIn(vs ...int) predicate.SyncConflict {
 	return predicate.SyncConflict(sql.FieldNotIn(FieldBookingID, vs...))
 }
 
+// BookingIDIsNil applies the IsNil predicate on the "booking_id" field.
+func BookingIDIsNil() predicate.SyncConflict {
+	return predicate.SyncConflict(sql.FieldIsNull(FieldBookingID))
+}
+
+// BookingIDNotNil applies the NotNil predicate on the "booking_id" field.
+func BookingIDNotNil() predicate.SyncConflict {
+	return predicate.SyncConflict(sql.FieldNotNull(FieldBookingID))
+}
+
 // UserIDEQ applies the EQ predicate on the "user_id" field.
 func UserIDEQ(v int) predicate.SyncConflict {
 	return predicate.SyncConflict(sql.FieldEQ(FieldUserID, v))
@@ -259,6 +269,16 @@ func LinkIDIn(vs ...int) predicate.SyncConflict {
 // LinkIDNotIn applies the NotIn predicate on the "link_id" field.
 func LinkIDNotIn(vs ...int) predicate.SyncConflict {
 	return predicate.SyncConflict(sql.FieldNotIn(FieldLinkID, vs...))
+}
+
+// LinkIDIsNil applies the IsNil predicate on the "link_id" field.
+func LinkIDIsNil() predicate.SyncConflict {
+	return predicate.SyncConflict(sql.FieldIsNull(FieldLinkID))
+}
+
+// LinkIDNotNil applies the NotNil predicate on the "link_id" field.
+func LinkIDNotNil() predicate.SyncConflict {
+	return predicate.SyncConflict(sql.FieldNotNull(FieldLinkID))
 }
 
 // ProviderEQ applies the EQ predicate on the "provider" field.

@@ -7269,9 +7269,9 @@ type SyncConflict implements Node {
   createdAt: Time!
   updatedAt: Time!
   organizationID: ID!
-  bookingID: ID!
+  bookingID: ID
   userID: ID!
-  linkID: ID!
+  linkID: ID
   provider: Provider!
   calsyncChanged: [String!]
   providerChanged: [String!]
@@ -7280,7 +7280,7 @@ type SyncConflict implements Node {
   resolvedAt: Time
   resolvedByID: ID
   organization: Organization!
-  booking: Booking!
+  booking: Booking
   user: User!
   resolvedBy: User
 }
@@ -7396,6 +7396,8 @@ input SyncConflictWhereInput {
   bookingIDNEQ: ID
   bookingIDIn: [ID!]
   bookingIDNotIn: [ID!]
+  bookingIDIsNil: Boolean
+  bookingIDNotNil: Boolean
   """
   user_id field predicates
   """
@@ -7410,6 +7412,8 @@ input SyncConflictWhereInput {
   linkIDNEQ: ID
   linkIDIn: [ID!]
   linkIDNotIn: [ID!]
+  linkIDIsNil: Boolean
+  linkIDNotNil: Boolean
   """
   provider field predicates
   """
@@ -21594,11 +21598,11 @@ func (ec *executionContext) _SyncConflict_bookingID(ctx context.Context, field g
 			return obj.BookingID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SyncConflict_bookingID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -21640,11 +21644,11 @@ func (ec *executionContext) _SyncConflict_linkID(ctx context.Context, field grap
 			return obj.LinkID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SyncConflict_linkID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -21857,10 +21861,10 @@ func (ec *executionContext) _SyncConflict_booking(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Booking) graphql.Marshaler {
-			return ec.marshalNBooking2ᚖcalsyncᚋentᚐBooking(ctx, selections, v)
+			return ec.marshalOBooking2ᚖcalsyncᚋentᚐBooking(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SyncConflict_booking(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -37705,7 +37709,7 @@ func (ec *executionContext) unmarshalInputSyncConflictWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "bookingID", "bookingIDNEQ", "bookingIDIn", "bookingIDNotIn", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "linkID", "linkIDNEQ", "linkIDIn", "linkIDNotIn", "provider", "providerNEQ", "providerIn", "providerNotIn", "state", "stateNEQ", "stateIn", "stateNotIn", "resolution", "resolutionNEQ", "resolutionIn", "resolutionNotIn", "resolutionIsNil", "resolutionNotNil", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "resolvedByID", "resolvedByIDNEQ", "resolvedByIDIn", "resolvedByIDNotIn", "resolvedByIDIsNil", "resolvedByIDNotNil", "hasBooking", "hasBookingWith", "hasUser", "hasUserWith", "hasResolvedBy", "hasResolvedByWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "bookingID", "bookingIDNEQ", "bookingIDIn", "bookingIDNotIn", "bookingIDIsNil", "bookingIDNotNil", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "linkID", "linkIDNEQ", "linkIDIn", "linkIDNotIn", "linkIDIsNil", "linkIDNotNil", "provider", "providerNEQ", "providerIn", "providerNotIn", "state", "stateNEQ", "stateIn", "stateNotIn", "resolution", "resolutionNEQ", "resolutionIn", "resolutionNotIn", "resolutionIsNil", "resolutionNotNil", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "resolvedByID", "resolvedByIDNEQ", "resolvedByIDIn", "resolvedByIDNotIn", "resolvedByIDIsNil", "resolvedByIDNotNil", "hasBooking", "hasBookingWith", "hasUser", "hasUserWith", "hasResolvedBy", "hasResolvedByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -37929,6 +37933,20 @@ func (ec *executionContext) unmarshalInputSyncConflictWhereInput(ctx context.Con
 				return it, err
 			}
 			it.BookingIDNotIn = data
+		case "bookingIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookingIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BookingIDIsNil = data
+		case "bookingIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookingIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BookingIDNotNil = data
 		case "userID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -37985,6 +38003,20 @@ func (ec *executionContext) unmarshalInputSyncConflictWhereInput(ctx context.Con
 				return it, err
 			}
 			it.LinkIDNotIn = data
+		case "linkIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("linkIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LinkIDIsNil = data
+		case "linkIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("linkIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LinkIDNotNil = data
 		case "provider":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provider"))
 			data, err := ec.unmarshalOProvider2ᚖcalsyncᚋinternalᚋdomainᚐProvider(ctx, v)
@@ -45560,7 +45592,7 @@ func (ec *executionContext) _SyncConflict(ctx context.Context, sel ast.Selection
 			}
 		case "bookingID":
 			out.Values[i] = ec._SyncConflict_bookingID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "userID":
@@ -45570,7 +45602,7 @@ func (ec *executionContext) _SyncConflict(ctx context.Context, sel ast.Selection
 			}
 		case "linkID":
 			out.Values[i] = ec._SyncConflict_linkID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "provider":
@@ -45656,7 +45688,7 @@ func (ec *executionContext) _SyncConflict(ctx context.Context, sel ast.Selection
 					}
 				}()
 				res = ec._SyncConflict_booking(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res

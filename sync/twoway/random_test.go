@@ -158,7 +158,7 @@ func TestRandomTwoWayConverges(t *testing.T) {
 			r := f.admin.Do(t, `mutation($id:ID!,$k:SyncConflictResolution!){resolveSyncConflict(id:$id,keep:$k){id}}`,
 				map[string]any{"id": strconv.Itoa(c.ID), "k": keep})
 			if len(r.Errors) > 0 {
-				t.Fatalf("resolve conflict %d (booking %d, link %d, %s): %+v; open now: %v", c.ID, c.BookingID, c.LinkID, keep, r.Errors,
+				t.Fatalf("resolve conflict %d (booking %v, link %v, %s): %+v; open now: %v", c.ID, c.BookingID, c.LinkID, keep, r.Errors,
 					f.env.App.Client().SyncConflict.Query().Where(syncconflict.StateEQ(syncconflict.StateOPEN)).IDsX(f.sys()))
 			}
 		}
@@ -188,9 +188,12 @@ func (f *fixture) unequal(t *testing.T, items []*item, final bool) string {
 	}
 	held, conflicted := map[int]bool{}, map[int]bool{}
 	for _, c := range conflicts {
-		conflicted[c.BookingID] = true
+		if c.BookingID == nil {
+			continue // its booking was deleted
+		}
+		conflicted[*c.BookingID] = true
 		if c.State == syncconflict.StateOPEN {
-			held[c.BookingID] = true
+			held[*c.BookingID] = true
 		}
 	}
 	links, err := db.EventLink.Query().Where(eventlink.StateNEQ(eventlink.StateDELETED), eventlink.ProviderEventIDNEQ("")).All(f.sys())

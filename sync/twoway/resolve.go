@@ -39,7 +39,16 @@ func (s *Syncer) Resolve(ctx context.Context, id int, keep syncconflict.Resoluti
 		return nil, domain.Errorf(domain.CodeForbidden, "only admins, schedulers and the fieldworker may resolve this conflict")
 	}
 	sys := viewer.SystemContext(ctx, v.OrgID)
-	link, err := s.o.Client.EventLink.Query().Where(eventlink.ID(c.LinkID)).WithAccount().Only(sys)
+	if c.LinkID == nil || c.BookingID == nil {
+		// The event's link or the booking went (the calendar was
+		// unlinked, the booking deleted): nothing is left to choose
+		// between; the conflict is closed as chosen.
+		return s.reread(ctx)(s.close(sys, v, c, keep))
+	}
+	link, err := s.o.Client.EventLink.Query().Where(eventlink.ID(*c.LinkID)).WithAccount().Only(sys)
+	if ent.IsNotFound(err) {
+		return s.reread(ctx)(s.close(sys, v, c, keep))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("twoway: conflict's link: %w", err)
 	}
@@ -59,7 +68,7 @@ func (s *Syncer) Resolve(ctx context.Context, id int, keep syncconflict.Resoluti
 	if err == nil {
 		var fresh *inbound.Event
 		if fresh, err = s.current(sys, ac, link.ProviderEventID); err == nil {
-			return s.resolveWith(sys, v, c, ac, link, fresh, keep)
+			return s.reread(ctx)(s.resolveWith(sys, v, c, ac, link, fresh, keep))
 		}
 	}
 	s.o.Logger.WarnContext(ctx, "resolve conflict: read the provider's event", slog.Int("conflict_id", id), slog.Any("error", err))
@@ -87,18 +96,37 @@ func (s *Syncer) resolveWith(sys context.Context, v viewer.Viewer, c *ent.SyncCo
 			}
 		}
 		var err error
-		out, err = store.ClientFrom(ctx, s.o.Client).SyncConflict.UpdateOne(c).
-			SetState(syncconflict.StateRESOLVED).SetResolution(keep).SetResolvedAt(s.o.Now()).
-			SetResolvedByID(v.UserID).Save(ctx)
-		if err != nil {
-			return fmt.Errorf("twoway: resolve: %w", err)
-		}
-		s.announce(ctx, out)
-		return nil
+		out, err = s.markResolved(ctx, v, c, keep)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// close resolves c with nothing to do.
+func (s *Syncer) close(sys context.Context, v viewer.Viewer, c *ent.SyncConflict, keep syncconflict.Resolution) (*ent.SyncConflict, error) {
+	var out *ent.SyncConflict
+	err := store.InTx(sys, s.o.Client, func(ctx context.Context) error {
+		var err error
+		out, err = s.markResolved(ctx, v, c, keep)
+		return err
+	})
+	return out, err
+}
+
+// markResolved records c as resolved by v, in ctx's transaction, and
+// announces it once that commits. A resolution that deleted the booking
+// leaves the conflict, its booking empty, as the record of the choice.
+func (s *Syncer) markResolved(ctx context.Context, v viewer.Viewer, c *ent.SyncConflict, keep syncconflict.Resolution) (*ent.SyncConflict, error) {
+	out, err := store.ClientFrom(ctx, s.o.Client).SyncConflict.UpdateOneID(c.ID).
+		SetState(syncconflict.StateRESOLVED).SetResolution(keep).SetResolvedAt(s.o.Now()).
+		SetResolvedByID(v.UserID).Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("twoway: resolve: %w", err)
+	}
+	s.announce(ctx, out)
 	return out, nil
 }
 
@@ -131,4 +159,16 @@ func (s *Syncer) keepCalsync(ctx context.Context, st *state) error {
 		return fmt.Errorf("twoway: keep Calsync's version: %w", err)
 	}
 	return s.o.Push(ctx, st.org.ID, []int{st.bk.ID}, []int{st.user.ID})
+}
+
+// reread returns a resolved conflict read again outside the transaction
+// that wrote it (an entity keeps its transaction's client, which cannot
+// load its edges once committed), through the viewer's own rules.
+func (s *Syncer) reread(ctx context.Context) func(*ent.SyncConflict, error) (*ent.SyncConflict, error) {
+	return func(c *ent.SyncConflict, err error) (*ent.SyncConflict, error) {
+		if err != nil {
+			return nil, err
+		}
+		return s.o.Client.SyncConflict.Get(ctx, c.ID)
+	}
 }

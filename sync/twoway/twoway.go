@@ -477,7 +477,9 @@ func (s *Syncer) load(ctx context.Context, ac *access, linkID int, fresh *inboun
 		// pushed is what the booking renders unless a hash says otherwise.
 		st.agreed = engine.VersionOf(st.want)
 	}
-	st.prov = domain.EventVersion{Deleted: true}
+	// A deleted event is shown as what was deleted: the agreed version.
+	st.prov = st.agreed
+	st.prov.Deleted = true
 	if fresh != nil {
 		st.prov = versionOf(*fresh)
 	}

@@ -236,9 +236,20 @@ func TestConcurrentEditsQueueAConflict(t *testing.T) {
 					break
 				}
 			}
-			// The fieldworker sees their own conflict.
+			// The fieldworker sees their own conflict, a scheduler every
+			// one; another fieldworker neither sees nor resolves it.
 			if mine := f.conflicts(t, f.fw); len(mine) != 1 {
 				t.Fatalf("the fieldworker sees %d conflicts", len(mine))
+			}
+			if all := f.conflicts(t, f.env.SignIn(t, f.org.Scheduler.Email, testenv.Password)); len(all) != 1 {
+				t.Fatalf("the scheduler sees %d conflicts", len(all))
+			}
+			other := f.env.SignIn(t, f.org.Fieldworker2.Email, testenv.Password)
+			if theirs := f.conflicts(t, other); len(theirs) != 0 {
+				t.Fatalf("another fieldworker sees %d conflicts", len(theirs))
+			}
+			if r := other.Do(t, `mutation($id:ID!){resolveSyncConflict(id:$id,keep:KEEP_CALSYNC){state}}`, map[string]any{"id": c.ID}); len(r.Errors) == 0 || r.Errors[0].Code() != "NOT_FOUND" {
+				t.Fatalf("another fieldworker resolving: %+v", r)
 			}
 			unblock()
 			time.Sleep(1500 * time.Millisecond)
@@ -362,6 +373,67 @@ func TestTypesThatDoNotSyncAreNotMade(t *testing.T) {
 		})
 		if b := f.bookingOf(t, id); b != nil {
 			t.Fatalf("a booking of a type that does not sync was made: %+v", b)
+		}
+	})
+}
+
+// An event made at the provider, deleted there while Calsync moved its
+// booking: a conflict; keeping the provider's side deletes the booking, and
+// the settled conflict stays listed (its booking empty).
+func TestDeletedWhileChangedKeepsTheDeletion(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, k testenv.ProviderKit) {
+		f := setup(t, k, "tw-del-"+strings.ToLower(string(k.Provider)), opts{})
+		start := hour(4, 11)
+		id := f.create(t, "Yoga", start, start.Add(time.Hour), false)
+		var b int
+		until(t, "the event becomes a booking", func() (bool, string) {
+			if bk := f.bookingOf(t, id); bk != nil {
+				b = bk.ID
+				return true, ""
+			}
+			return false, ""
+		})
+		f.settle(t)
+		unblock := blockWrites(f)
+		moved := start.Add(time.Hour)
+		f.admin.MustDo(t, `mutation($id:ID!,$s:Time!,$e:Time!){rescheduleBooking(id:$id,startAt:$s,endAt:$e){id}}`,
+			map[string]any{"id": strconv.Itoa(b), "s": moved, "e": moved.Add(time.Hour)}, nil)
+		f.remove(t, id)
+		var open []conflictNode
+		until(t, "a conflict opens", func() (bool, string) {
+			open = f.conflicts(t, f.admin)
+			return len(open) == 1, fmt.Sprintf("%+v", open)
+		})
+		if !open[0].ProviderVersion.Deleted || strings.Join(open[0].ProviderChanged, ",") != "DELETED" {
+			t.Fatalf("conflict: %+v", open[0])
+		}
+		unblock()
+		var res struct {
+			ResolveSyncConflict struct {
+				State   string
+				Booking *struct{ ID string }
+			}
+		}
+		f.admin.MustDo(t, `mutation($id:ID!){resolveSyncConflict(id:$id,keep:KEEP_PROVIDER){state booking{id}}}`,
+			map[string]any{"id": open[0].ID}, &res)
+		if res.ResolveSyncConflict.State != "RESOLVED" || res.ResolveSyncConflict.Booking != nil {
+			t.Fatalf("resolved: %+v", res)
+		}
+		if bk := f.booking(t, b); bk != nil {
+			t.Fatalf("the booking survived keeping the deletion: %+v", bk)
+		}
+		var settled struct {
+			SyncConflicts struct{ TotalCount int }
+		}
+		f.admin.MustDo(t, `{syncConflicts(where:{state:RESOLVED}){totalCount}}`, nil, &settled)
+		if settled.SyncConflicts.TotalCount != 1 {
+			t.Fatalf("%d settled conflicts listed, want 1", settled.SyncConflicts.TotalCount)
+		}
+		f.quiet(t)
+		for _, e := range f.events(t) {
+			if e.Title == "Yoga" {
+				t.Fatalf("the deleted event came back: %+v", e)
+			}
 		}
 	})
 }

@@ -1206,7 +1206,7 @@ export type CalendarExternalEventsChangedSubscriptionVariables = Exact<{ [key: s
 
 export type CalendarExternalEventsChangedSubscription = { externalEventsChanged: { fieldworkerId: string, calendarId: string, at: string } };
 
-export type ConflictCardFragment = { id: string, state: SyncConflictState, provider: Provider, createdAt: string, resolution: SyncConflictResolution | null, resolvedAt: string | null, calsyncChanged: Array<string> | null, providerChanged: Array<string> | null, booking: { id: string, title: string }, user: { id: string, name: string }, resolvedBy: { id: string, name: string } | null, calsyncVersion: { ' $fragmentRefs'?: { 'EventVersionFieldsFragment': EventVersionFieldsFragment } }, providerVersion: { ' $fragmentRefs'?: { 'EventVersionFieldsFragment': EventVersionFieldsFragment } } } & { ' $fragmentName'?: 'ConflictCardFragment' };
+export type ConflictCardFragment = { id: string, state: SyncConflictState, provider: Provider, createdAt: string, resolution: SyncConflictResolution | null, resolvedAt: string | null, calsyncChanged: Array<string> | null, providerChanged: Array<string> | null, booking: { id: string, title: string } | null, user: { id: string, name: string }, resolvedBy: { id: string, name: string } | null, calsyncVersion: { ' $fragmentRefs'?: { 'EventVersionFieldsFragment': EventVersionFieldsFragment } }, providerVersion: { ' $fragmentRefs'?: { 'EventVersionFieldsFragment': EventVersionFieldsFragment } } } & { ' $fragmentName'?: 'ConflictCardFragment' };
 
 export type EventVersionFieldsFragment = { title: string, location: string, description: string, start: string, end: string, allDay: boolean, deleted: boolean } & { ' $fragmentName'?: 'EventVersionFieldsFragment' };
 

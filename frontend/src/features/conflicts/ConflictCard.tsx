@@ -114,13 +114,19 @@ export function ConflictCard({
     if (!r.error) onResolved?.();
   };
   const other = calendarName(c.provider);
+  // A resolution that deleted the booking keeps the conflict as its record.
+  const title = c.booking?.title ?? getFragmentData(EventVersionFields, c.calsyncVersion).title;
   return (
-    <Card withBorder component="article" aria-label={`Conflict: ${c.booking.title}`}>
+    <Card withBorder component="article" aria-label={`Conflict: ${title}`}>
       <Stack gap="sm">
         <Group justify="space-between" wrap="wrap" gap="xs">
-          <Text fw={600} component={Link} to={`/bookings/${c.booking.id}`} c="blue.9">
-            {c.booking.title}
-          </Text>
+          {c.booking ? (
+            <Text fw={600} component={Link} to={`/bookings/${c.booking.id}`} c="blue.9">
+              {c.booking.title}
+            </Text>
+          ) : (
+            <Text fw={600}>{title} (booking deleted)</Text>
+          )}
           {c.state === 'OPEN' ? (
             <Badge color="red.9" variant="outline">
               Waiting for a decision

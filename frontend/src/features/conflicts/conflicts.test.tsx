@@ -97,6 +97,16 @@ describe('a conflict card', () => {
     expect(onResolved).not.toHaveBeenCalled();
   });
 
+  test('a conflict whose booking the resolution deleted is still listed as settled', () => {
+    const settled = makeFragmentData(
+      { ...(conflict('RESOLVED') as unknown as Record<string, unknown>), booking: null } as never,
+      ConflictCardFragment,
+    );
+    renderWithProviders(<ConflictCard conflict={settled} timeZone="UTC" />);
+    expect(screen.getByText('Visit Ann (booking deleted)')).toBeInTheDocument();
+    expect(screen.queryByRole('link')).toBeNull();
+  });
+
   test('a settled conflict offers no choice and says who settled it', () => {
     renderWithProviders(<ConflictCard conflict={conflict('RESOLVED')} timeZone="UTC" />);
     expect(screen.getByText('Kept the Google Calendar version')).toBeInTheDocument();
