@@ -23,6 +23,7 @@ import (
 	"calsync/ent/signinlink"
 	"calsync/ent/user"
 	"calsync/internal/store"
+	"calsync/internal/testenv"
 	"calsync/internal/viewer"
 )
 
@@ -43,8 +44,10 @@ func TestOrganizationSetup(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	dbs := map[string]string{"sqlite": ""}
-	if u := os.Getenv("DATABASE_URL"); u != "" {
-		dbs["postgres"] = u
+	if os.Getenv("DATABASE_URL") != "" {
+		// A database of the test's own: what earlier runs left in the
+		// shared one (other migrations) must not matter.
+		dbs["postgres"] = testenv.FreshPostgres(t)
 	}
 	for name, dbURL := range dbs {
 		t.Run(name, func(t *testing.T) { orgSetup(t, bin, dbURL) })
