@@ -56,10 +56,12 @@ func TwoWayOf(ctx context.Context, db *ent.Client, a *ent.CalendarAccount) (TwoW
 }
 
 // heldLinks are the account's links with an open conflict: neither side
-// is written until it is resolved.
+// is written until it is resolved. A conflict whose booking was deleted
+// meanwhile holds nothing: the deletion is Calsync's last word, and its
+// event is removed.
 func heldLinks(ctx context.Context, db *ent.Client, accountID int) (map[int]bool, error) {
 	ids, err := db.SyncConflict.Query().
-		Where(syncconflict.StateEQ(syncconflict.StateOPEN),
+		Where(syncconflict.StateEQ(syncconflict.StateOPEN), syncconflict.BookingIDNotNil(),
 			syncconflict.HasLinkWith(eventlink.AccountID(accountID))).
 		Select(syncconflict.FieldLinkID).Ints(ctx)
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
+
 	"calsync/ent"
 	"calsync/ent/booking"
 	"calsync/ent/eventlink"
@@ -117,7 +119,19 @@ func TestRandomTwoWayConverges(t *testing.T) {
 		}
 		f.faults().Clear()
 		// What the safety poll does for notifications that were lost.
+		insp := asynq.NewInspector(f.env.App.Redis.Asynq)
 		poll := func() {
+			// Failed syncs and reads are retried with a growing backoff
+			// (up to minutes after an outage): run the retries now.
+			queues, err := insp.Queues()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range queues {
+				if _, err := insp.RunAllRetryTasks(q); err != nil {
+					t.Fatal(err)
+				}
+			}
 			id := f.destination(t).ID
 			if _, err := inbound.RequestRead(f.sys(), f.env.App.Client(), id); err != nil {
 				t.Fatal(err)
@@ -222,7 +236,13 @@ func (f *fixture) unequal(t *testing.T, items []*item, final bool) string {
 		b := live[ls[0].BookingRef]
 		switch {
 		case b == nil && !held[ls[0].BookingRef]:
-			problems = append(problems, fmt.Sprintf("event %q stands for no live booking", e.Title))
+			l := ls[0]
+			why := "deleted"
+			if gone, err := db.Booking.Get(f.sys(), l.BookingRef); err == nil {
+				why = fmt.Sprintf("cancelled %v", gone.CancelledAt)
+			}
+			problems = append(problems, fmt.Sprintf("event %q stands for no live booking (booking %s; link %s %s gen %d etag %q, event id %.12s)",
+				e.Title, why, l.Origin, l.State, l.Generation, l.Etag, e.ID))
 		case b != nil && !held[b.ID] && !b.StartAt.Equal(e.Start):
 			problems = append(problems, fmt.Sprintf("booking %q at %v, its event at %v", b.Title, b.StartAt.UTC(), e.Start))
 		}
