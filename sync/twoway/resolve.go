@@ -73,7 +73,7 @@ func (s *Syncer) Resolve(ctx context.Context, id int, keep syncconflict.Resoluti
 	}
 	s.o.Logger.WarnContext(ctx, "resolve conflict: read the provider's event", slog.Int("conflict_id", id), slog.Any("error", err))
 	return nil, domain.Errorf(domain.CodeUnavailable, "%s could not be reached to read the event; try again in a moment",
-		providerName(link.Edges.Account.Provider))
+		link.Edges.Account.Provider.DisplayName())
 }
 
 // resolveWith resolves c with the provider's event as read (fresh, nil when
@@ -133,16 +133,7 @@ func (s *Syncer) markResolved(ctx context.Context, v viewer.Viewer, c *ent.SyncC
 // keepProvider takes the provider's current version into the booking.
 func (s *Syncer) keepProvider(ctx context.Context, st *state) error {
 	st.sys = ctx
-	prov := st.providerChanged()
-	switch {
-	case st.prov.Deleted:
-		return s.takeDeletion(st)
-	case len(prov) == 0:
-		// The provider's event is back at the agreed version: nothing to
-		// take; Calsync's pending change is pushed at the event's etag.
-		return s.agree(st)
-	}
-	return s.takeChange(st, contains(prov, changedTime), contains(prov, changedContent))
+	return s.take(st, st.providerChanged())
 }
 
 // keepCalsync has the engine push the booking over the provider's event

@@ -574,7 +574,7 @@ func (s *Syncer) settle(ctx context.Context, ac *access, linkID int, fresh *inbo
 	ours := st.calsyncChanged()
 	switch {
 	case len(prov) == 0:
-		return s.agree(st)
+		return s.take(st, prov)
 	case st.prov.Deleted && st.pending():
 		// Deleted there, changed here: a person decides.
 		if len(ours) == 0 {
@@ -583,25 +583,26 @@ func (s *Syncer) settle(ctx context.Context, ac *access, linkID int, fresh *inbo
 		return s.conflict(st, ours, prov)
 	case overlaps(prov, ours):
 		return s.conflict(st, ours, prov)
+	}
+	return s.take(st, prov)
+}
+
+// take applies what the provider changed (prov) to the booking: nothing
+// (its etag is recorded), a deletion, or a time or content change.
+func (s *Syncer) take(st *state, prov []string) error {
+	switch {
+	case len(prov) == 0:
+		return s.agree(st)
 	case st.prov.Deleted:
 		return s.takeDeletion(st)
 	}
-	return s.takeChange(st, contains(prov, changedTime), contains(prov, changedContent))
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
+	return s.takeChange(st, slices.Contains(prov, changedTime), slices.Contains(prov, changedContent))
 }
 
 // overlaps: both sides changed the same thing.
 func overlaps(prov, ours []string) bool {
 	for _, p := range prov {
-		if contains(ours, p) {
+		if slices.Contains(ours, p) {
 			return true
 		}
 	}
@@ -736,7 +737,7 @@ func (s *Syncer) takeDeletion(st *state) error {
 		case st.provider():
 			err = s.o.Scheduling.DeleteBooking(ctx, st.bk.ID)
 		case st.bk.CancelledAt == nil:
-			reason := fmt.Sprintf("The event was deleted from %s's %s calendar.", st.user.Name, providerName(st.acct.Provider))
+			reason := fmt.Sprintf("The event was deleted from %s's %s calendar.", st.user.Name, st.acct.Provider.DisplayName())
 			_, err = s.o.Scheduling.CancelBooking(ctx, st.bk.ID, &reason)
 		}
 		if err != nil {
@@ -744,13 +745,6 @@ func (s *Syncer) takeDeletion(st *state) error {
 		}
 		return nil
 	})
-}
-
-func providerName(p domain.Provider) string {
-	if p == domain.ProviderMicrosoft {
-		return "Outlook"
-	}
-	return "Google"
 }
 
 // bookingTimes turns a provider version's times into a booking's: all-day
