@@ -346,10 +346,13 @@ func (x *run) apply(steps []*step) ([]*step, error) {
 // failure re-reads the event's etag; in two-way sync an update refused as
 // stale or missing goes to two-way sync, which reads the event.
 func (x *run) rereads(s *step, res Result) bool {
-	if x.tw.On && s.link != nil && s.op.Kind == OpUpdate && (errors.Is(res.Err, ErrPrecondition) || errors.Is(res.Err, ErrNotFound)) {
-		return true
-	}
-	return errors.Is(res.Err, ErrPrecondition) && s.op.Kind != OpCreate && s.tries < 2
+	return x.handsOff(s, res.Err) || errors.Is(res.Err, ErrPrecondition) && s.op.Kind != OpCreate && s.tries < 2
+}
+
+// handsOff says whether err, an update's outcome, goes to two-way sync:
+// the event changed (412) or went (404) at the provider.
+func (x *run) handsOff(s *step, err error) bool {
+	return x.tw.On && s.link != nil && s.op.Kind == OpUpdate && (errors.Is(err, ErrPrecondition) || errors.Is(err, ErrNotFound))
 }
 
 // db is the run's client: the transaction's inside inTx.
@@ -443,7 +446,7 @@ func (x *run) record(s *step, res Result) (*step, error) {
 	err := res.Err
 	switch {
 	case err == nil:
-	case x.tw.On && s.link != nil && s.op.Kind == OpUpdate && (errors.Is(err, ErrPrecondition) || errors.Is(err, ErrNotFound)):
+	case x.handsOff(s, err):
 		// Changed or deleted at the provider while Calsync had a change
 		// to push: two-way sync takes the provider's change or queues the
 		// conflict; nothing is overwritten or recreated here.
