@@ -453,6 +453,9 @@ func TestNotificationsAreVerified(t *testing.T) {
 	for _, k := range testenv.Kits {
 		t.Run(string(k.Provider), func(t *testing.T) {
 			f := setup(t, k, "verify-"+strings.ToLower(string(k.Provider)), opts{quiet: true})
+			// The watch counts one more read after recording its channel:
+			// wait for it, so the only requests counted below are the test's.
+			f.settle(t)
 			c := f.primary(t)
 			requested := c.ReadRequested
 			if got := f.notify(t, c, c.ChannelID, "not-the-token"); got != http.StatusForbidden {
