@@ -118,6 +118,9 @@ type run struct {
 	inStepSince *time.Time
 	// tw is the account's two-way state.
 	tw TwoWayState
+	// staleErr is the first failed hand-off of a stale event to two-way
+	// sync found by planning: it fails the run after its changes are made.
+	staleErr error
 }
 
 // syncOnce runs one round: one SyncRun reconciling the account's
@@ -190,6 +193,9 @@ func (x *run) execute(kind syncrun.Kind) error {
 	if len(steps) > 0 && transient == nil {
 		transient = fmt.Errorf("engine: %d changes still conflicting after retries", len(steps))
 	}
+	if transient == nil {
+		transient = x.staleErr
+	}
 	return transient
 }
 
@@ -244,18 +250,24 @@ func (x *run) plan(verify bool) ([]*step, error) {
 	}
 	x.counts.skipped += p.skipped
 	for _, l := range p.stale {
-		x.staleLink(l)
+		if err := x.staleLink(l); err != nil && x.staleErr == nil {
+			x.staleErr = err
+		}
 	}
 	return p.steps, nil
 }
 
 // staleLink hands an event changed or gone at the provider to two-way
-// sync (its failure is logged: the next read of the calendar finds the
-// change again).
-func (x *run) staleLink(l *ent.EventLink) {
-	if err := x.r.twoWay.Stale(x.ctx, x.account, l); err != nil {
+// sync. Its failure fails the run once the rest is done: the read that
+// reported the change may be past, so only the run's retry (which meets
+// the stale event again) makes sure the change is taken.
+func (x *run) staleLink(l *ent.EventLink) error {
+	err := x.r.twoWay.Stale(x.ctx, x.account, l)
+	if err != nil {
 		x.r.log.WarnContext(x.ctx, "two-way: take a provider change", slog.Int("link_id", l.ID), slog.Any("error", err))
+		return fmt.Errorf("engine: two-way: take a provider change: %w", err)
 	}
+	return nil
 }
 
 // createStep plans creating the pair's event under generation gen.
@@ -451,8 +463,7 @@ func (x *run) record(s *step, res Result) (*step, error) {
 		// to push: two-way sync takes the provider's change or queues the
 		// conflict; nothing is overwritten or recreated here.
 		x.counts.skipped++
-		x.staleLink(s.link)
-		return nil, nil
+		return nil, x.staleLink(s.link)
 	case errors.Is(err, ErrPrecondition) && s.op.Kind != OpCreate && s.tries < 2:
 		// Changed at the provider since we last saw it: Calsync's booking
 		// wins (push-only); re-read the etag and apply again.
