@@ -75,8 +75,7 @@ func desiredFor(ctx context.Context, db *ent.Client, org *ent.Organization, user
 	if len(active) == 0 || (only != nil && len(only) == 0) {
 		return desiredFrom(org, users, hosted, now), nil
 	}
-	q := db.Booking.Query().
-		WithStatus().WithType().WithCreatedBy().
+	q := WithRendered(db.Booking.Query()).
 		WithHosts(func(q *ent.UserQuery) { q.Where(user.IDIn(active...)).Select(user.FieldID) })
 	if only != nil {
 		// By id alone: "hosted by these users" would make the database

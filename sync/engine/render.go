@@ -24,7 +24,15 @@ func EventKey(orgID, bookingID, userID int, calendarID string, generation int) s
 	return strings.ToLower(keyEncoding.EncodeToString(sum[:16]))
 }
 
-// Render builds the event for booking b as seen by fieldworker u.
+// WithRendered loads the edges Render reads (status, type, creator): a
+// booking rendered without one of them renders differently from what was
+// pushed.
+func WithRendered(q *ent.BookingQuery) *ent.BookingQuery {
+	return q.WithStatus().WithType().WithCreatedBy()
+}
+
+// Render builds the event for booking b as seen by fieldworker u; b has
+// the edges WithRendered loads.
 func Render(org *ent.Organization, b *ent.Booking, u *ent.User, cancelled bool) Event {
 	tz := b.TimeZone
 	if tz == "" {

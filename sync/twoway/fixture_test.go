@@ -12,6 +12,8 @@ import (
 
 	"net/http/httptest"
 
+	"github.com/hibiken/asynq"
+
 	"calsync/ent"
 	"calsync/ent/booking"
 	"calsync/ent/calendaraccount"
@@ -431,5 +433,21 @@ func (f *fixture) quiet(t *testing.T) {
 	}
 	if len(calls) > 0 {
 		t.Fatalf("Calsync kept calling the provider after activity stopped: %v", calls)
+	}
+}
+
+// runRetries runs the failed syncs' and reads' retries now: asynq retries
+// them with a growing backoff (up to minutes after an outage).
+func (f *fixture) runRetries(t *testing.T) {
+	t.Helper()
+	insp := asynq.NewInspector(f.env.App.Redis.Asynq)
+	queues, err := insp.Queues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range queues {
+		if _, err := insp.RunAllRetryTasks(q); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -93,7 +93,7 @@ func (s *Syncer) occurrences(ctx context.Context, ac *access, l *ent.EventLink, 
 		if _, err := s.o.Scheduling.UpdateBooking(ctx, b.ID, ent.UpdateBookingInput{AppendRecurrenceExceptions: gone}); err != nil {
 			return fmt.Errorf("twoway: take cancelled occurrences: %w", err)
 		}
-		nb, err := store.ClientFrom(ctx, s.o.Client).Booking.Query().Where(booking.ID(b.ID)).WithStatus().WithType().WithHosts().Only(ctx)
+		nb, err := engine.WithRendered(store.ClientFrom(ctx, s.o.Client).Booking.Query()).Where(booking.ID(b.ID)).WithHosts().Only(ctx)
 		if err != nil {
 			return err
 		}

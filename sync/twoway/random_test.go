@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
-
 	"calsync/ent"
 	"calsync/ent/booking"
 	"calsync/ent/eventlink"
@@ -119,19 +117,8 @@ func TestRandomTwoWayConverges(t *testing.T) {
 		}
 		f.faults().Clear()
 		// What the safety poll does for notifications that were lost.
-		insp := asynq.NewInspector(f.env.App.Redis.Asynq)
 		poll := func() {
-			// Failed syncs and reads are retried with a growing backoff
-			// (up to minutes after an outage): run the retries now.
-			queues, err := insp.Queues()
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, q := range queues {
-				if _, err := insp.RunAllRetryTasks(q); err != nil {
-					t.Fatal(err)
-				}
-			}
+			f.runRetries(t)
 			id := f.destination(t).ID
 			if _, err := inbound.RequestRead(f.sys(), f.env.App.Client(), id); err != nil {
 				t.Fatal(err)

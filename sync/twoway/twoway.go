@@ -38,6 +38,7 @@ import (
 	"calsync/ent/bookingtype"
 	"calsync/ent/eventlink"
 	"calsync/ent/externalevent"
+	"calsync/ent/predicate"
 	"calsync/ent/syncconflict"
 	"calsync/ent/user"
 	"calsync/internal/domain"
@@ -132,7 +133,7 @@ func (s *Syncer) Begin(ctx context.Context, c *ent.ProviderCalendar, full bool, 
 	if err != nil {
 		return nil, err
 	}
-	r := &read{s: s, ac: ac, full: full, window: w, first: c.WindowFrom == nil, seen: map[string]bool{}, began: s.o.Now()}
+	r := &read{s: s, ac: ac, full: full, window: w, first: c.WindowFrom == nil, seen: map[string]bool{}, began: s.o.Now(), met: map[int]string{}}
 	// A booking is made for the calendar's one fieldworker; a calendar
 	// shared by several (one mailbox for a team) has no single host, and
 	// its new events stay busy time.
@@ -155,6 +156,12 @@ type read struct {
 	// began is when the read began: a link confirmed before then whose
 	// event the read never met may have been deleted unreported.
 	began time.Time
+	// met are the links whose events the read met. They are recorded as
+	// seen only once the read's cursor is saved (Finish): a read that
+	// fails is read again from the old cursor, which does not report an
+	// event made and deleted since. Each maps to the event met (a link
+	// whose event was made again meanwhile has not been met).
+	met map[int]string
 }
 
 // Take handles one page under the account's lock.
@@ -165,16 +172,7 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 	}
 	defer unlock()
 	touched := map[int]*ent.EventLink{}
-	var met []int
 	var newSeries []string
-	defer func() {
-		if len(met) > 0 {
-			sys := viewer.SystemContext(ctx, r.ac.acct.OrganizationID)
-			if err := r.s.o.Client.EventLink.Update().Where(eventlink.IDIn(met...), eventlink.Seen(false)).SetSeen(true).Exec(sys); err != nil {
-				r.s.o.Logger.WarnContext(ctx, "two-way: record events met", slog.Any("error", err))
-			}
-		}
-	}()
 	for _, e := range p.Events {
 		if r.full {
 			r.seen[e.ID] = true
@@ -190,7 +188,7 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 			switch {
 			case l != nil && l.State != eventlink.StateDELETED:
 				touched[l.ID] = l
-				met = append(met, l.ID)
+				r.met[l.ID] = l.ProviderEventID
 			case l == nil && !e.Owned && !slices.Contains(newSeries, e.SeriesID):
 				newSeries = append(newSeries, e.SeriesID)
 			}
@@ -201,7 +199,7 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 			return err
 		}
 		if l != nil {
-			met = append(met, l.ID)
+			r.met[l.ID] = l.ProviderEventID
 		}
 		switch {
 		case l != nil:
@@ -306,6 +304,15 @@ func (r *read) imported(ctx context.Context, id string) bool {
 func (r *read) Finish(ctx context.Context) error {
 	a := r.ac.acct
 	sys := viewer.SystemContext(ctx, a.OrganizationID)
+	met := make([]predicate.EventLink, 0, len(r.met))
+	for id, event := range r.met {
+		met = append(met, eventlink.And(eventlink.ID(id), eventlink.ProviderEventID(event)))
+	}
+	for chunk := range slices.Chunk(met, 200) {
+		if err := r.s.o.Client.EventLink.Update().Where(eventlink.Or(chunk...), eventlink.Seen(false)).SetSeen(true).Exec(sys); err != nil {
+			return fmt.Errorf("twoway: record events met: %w", err)
+		}
+	}
 	q := r.s.o.Client.EventLink.Query().
 		Where(eventlink.AccountID(a.ID), eventlink.CalendarID(a.DestinationCalendarID),
 			eventlink.StateEQ(eventlink.StateSYNCED), eventlink.ProviderEventIDNEQ(""))
@@ -458,7 +465,7 @@ func (s *Syncer) load(ctx context.Context, ac *access, linkID int, fresh *inboun
 		}
 		return nil, nil
 	}
-	if st.bk, err = db.Booking.Query().Where(booking.ID(*l.BookingID)).WithStatus().WithType().WithHosts().Only(sys); err != nil {
+	if st.bk, err = engine.WithRendered(db.Booking.Query()).Where(booking.ID(*l.BookingID)).WithHosts().Only(sys); err != nil {
 		if ent.IsNotFound(err) {
 			return nil, nil
 		}
@@ -687,7 +694,7 @@ func (s *Syncer) takeChange(st *state, takeTime, takeContent bool) error {
 // now, its agreed version the provider's.
 func (s *Syncer) recordTaken(ctx context.Context, st *state, takeTime, takeContent bool) error {
 	db := store.ClientFrom(ctx, s.o.Client)
-	b, err := db.Booking.Query().Where(booking.ID(st.bk.ID)).WithStatus().WithType().WithHosts().Only(ctx)
+	b, err := engine.WithRendered(db.Booking.Query()).Where(booking.ID(st.bk.ID)).WithHosts().Only(ctx)
 	if err != nil {
 		return fmt.Errorf("twoway: booking: %w", err)
 	}
@@ -840,7 +847,7 @@ func (s *Syncer) arrived(ctx context.Context, r *read, e inbound.Event) error {
 		if err != nil {
 			return fmt.Errorf("twoway: booking from %q: %w", e.ID, err)
 		}
-		b, err = store.ClientFrom(ctx, db).Booking.Query().Where(booking.ID(b.ID)).WithStatus().WithType().Only(ctx)
+		b, err = engine.WithRendered(store.ClientFrom(ctx, db).Booking.Query()).Where(booking.ID(b.ID)).Only(ctx)
 		if err != nil {
 			return err
 		}
@@ -915,10 +922,10 @@ func (s *Syncer) match(ctx context.Context, org *ent.Organization, u *ent.User, 
 	if series != nil {
 		rule = booking.RecurrenceIn(series.Rule, "RRULE:"+series.Rule)
 	}
-	cands, err := s.o.Client.Booking.Query().
+	cands, err := engine.WithRendered(s.o.Client.Booking.Query()).
 		Where(booking.HasHostsWith(user.ID(u.ID)), rule,
 			booking.StartAtGTE(from), booking.StartAtLT(to), booking.CancelledAtIsNil(), booking.Published(true)).
-		WithStatus().WithType().Order(ent.Asc(booking.FieldID)).All(ctx)
+		Order(ent.Asc(booking.FieldID)).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("twoway: match: %w", err)
 	}
