@@ -140,7 +140,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	if a.Box, err = secret.NewBox(key); err != nil {
 		return err
 	}
-	if a.DB, err = store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log}, o.DriverWrap); err != nil {
+	if a.DB, err = store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: cfg.DBMaxConns, Logger: log}, o.DriverWrap); err != nil {
 		return err
 	}
 	if err = a.DB.Migrate(ctx); err != nil {

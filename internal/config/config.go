@@ -37,8 +37,11 @@ type Config struct {
 	// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT
 	// with /v1/traces appended. Empty: tracing is off and costs nothing.
 	// The exporter reads the other OTEL_EXPORTER_OTLP_* variables itself.
-	TracesURL       string
-	Concurrency     int
+	TracesURL   string
+	Concurrency int
+	// DBMaxConns bounds this process's PostgreSQL connections (all kept
+	// open for reuse).
+	DBMaxConns      int
 	PublicURL       string
 	ComplexityLimit int
 	// MaxBodyBytes bounds a GraphQL request body.
@@ -101,6 +104,7 @@ var Vars = []Var{
 	{"CALSYNC_METRICS_ADDR", "127.0.0.1:9464", "listen address of the Prometheus /metrics endpoint, apart from the API; off disables it (empty keeps the default, as for every variable). A non-loopback address is allowed (metrics hold no secrets, but do reveal activity): put it where only your monitoring reaches"},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OpenTelemetry collector base URL (http(s)://host:4318); spans go to its /v1/traces over OTLP/HTTP (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, a full URL, wins). Empty: no tracing. OTEL_SERVICE_NAME (default calsync) and the SDK's other OTEL_* variables apply"},
 	{"CALSYNC_WORKER_CONCURRENCY", "10", "tasks processed at once by this process's worker"},
+	{"CALSYNC_DB_MAX_CONNS", "25", "PostgreSQL connections this process opens at most (2 to 500), all kept open for reuse; requests beyond wait for one. The sum over every Calsync process must stay below the server's max_connections"},
 	{"CALSYNC_COMPLEXITY_LIMIT", "5000", "maximum GraphQL operation complexity (one per field; a connection's children count once per requested item)"},
 	{"CALSYNC_MAX_BODY_BYTES", "1048576", "largest GraphQL request body accepted (bytes); larger ones get 413"},
 	{"CALSYNC_PROVIDERS", "emulator", "emulator (in-process Google/Microsoft emulators on this server), real, or the http(s) URL of a standalone `calsync emulate`"},
@@ -178,6 +182,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, err)
 	}
 	if c.Concurrency, err = intVar(getenv, "CALSYNC_WORKER_CONCURRENCY", 10, 1, 1000); err != nil {
+		errs = append(errs, err)
+	}
+	if c.DBMaxConns, err = intVar(getenv, "CALSYNC_DB_MAX_CONNS", 25, 2, 500); err != nil {
 		errs = append(errs, err)
 	}
 	if c.ComplexityLimit, err = intVar(getenv, "CALSYNC_COMPLEXITY_LIMIT", 5000, 10, 1000000); err != nil {

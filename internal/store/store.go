@@ -32,6 +32,9 @@ type Options struct {
 	DatabaseURL string
 	// DataDir holds calsync.db when DatabaseURL is empty.
 	DataDir string
+	// MaxConns bounds the PostgreSQL pool (0: 25). Every connection is
+	// kept for reuse: opening one costs a server process and round trips.
+	MaxConns int
 	// Debug logs every SQL statement through ent.
 	Debug bool
 	// Logger receives what Migrate repairs; nil means slog.Default().
@@ -62,6 +65,19 @@ func Open(ctx context.Context, o Options, driverWrap func(dialect.Driver) dialec
 		}
 		db, err = openPostgres(o.DatabaseURL)
 		dialectName = dialect.Postgres
+		if err == nil {
+			n := o.MaxConns
+			if n <= 0 {
+				n = 25
+			}
+			// database/sql keeps 2 idle connections by default: under
+			// load every other transaction opened a new connection, and
+			// nothing bounded them below the server's max_connections.
+			db.SetMaxOpenConns(n)
+			db.SetMaxIdleConns(n)
+			db.SetConnMaxIdleTime(5 * time.Minute)
+			db.SetConnMaxLifetime(time.Hour)
+		}
 	default:
 		if o.DataDir == "" {
 			return nil, fmt.Errorf("store: no DATABASE_URL and no data directory")
