@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,7 +30,9 @@ type sqlStat struct {
 var inList = regexp.MustCompile(`IN \([^)]*\)`)
 
 func (s *sqlStats) add(q string, d time.Duration) {
-	q = inList.ReplaceAllString(q, "IN (…)")
+	if !strings.HasPrefix(q, "BEGIN ") && !strings.HasPrefix(q, "COMMIT ") {
+		q = inList.ReplaceAllString(q, "IN (…)")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.stats[q]
@@ -95,17 +99,46 @@ func (d *timedDriver) Query(ctx context.Context, q string, args, v any) error {
 
 func (d *timedDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 	t := time.Now()
+	from := txOrigin()
 	tx, err := d.Driver.Tx(ctx)
-	d.s.add("BEGIN", time.Since(t))
+	d.s.add("BEGIN "+from, time.Since(t))
 	if err != nil {
 		return nil, err
 	}
-	return &timedTx{Tx: tx, s: d.s}, nil
+	return &timedTx{Tx: tx, s: d.s, from: from}, nil
+}
+
+// txOrigin names the Calsync code that began a transaction (the first
+// callers outside ent, the store, hooks and this file; ent begins one
+// itself for a lone UpdateOne), so the report says which code pays for
+// each BEGIN and COMMIT.
+func txOrigin() string {
+	pcs := make([]uintptr, 64)
+	n := runtime.Callers(3, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	var names []string
+	for len(names) < 2 {
+		f, more := frames.Next()
+		fn := f.Function
+		if strings.HasPrefix(fn, "calsync/") && !strings.HasPrefix(fn, "calsync/ent") &&
+			!strings.HasPrefix(fn, "calsync/internal/store.") && !strings.HasPrefix(fn, "calsync/internal/bench.") &&
+			!strings.Contains(fn, "Hook") && !strings.Contains(fn, "(*App).open") {
+			names = append(names, strings.TrimPrefix(fn, "calsync/"))
+		}
+		if !more {
+			break
+		}
+	}
+	if len(names) == 0 {
+		return "(?)"
+	}
+	return "(" + strings.Join(names, " < ") + ")"
 }
 
 type timedTx struct {
 	dialect.Tx
-	s *sqlStats
+	s    *sqlStats
+	from string
 }
 
 func (t *timedTx) Exec(ctx context.Context, q string, args, v any) error {
@@ -122,6 +155,6 @@ func (t *timedTx) Query(ctx context.Context, q string, args, v any) error {
 
 func (t *timedTx) Commit() error {
 	t0 := time.Now()
-	defer func() { t.s.add("COMMIT", time.Since(t0)) }()
+	defer func() { t.s.add("COMMIT "+t.from, time.Since(t0)) }()
 	return t.Tx.Commit()
 }
