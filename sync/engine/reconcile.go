@@ -166,7 +166,8 @@ func (x *run) execute(kind syncrun.Kind) error {
 	if err != nil {
 		return err
 	}
-	if err := x.r.client.SyncRun.UpdateOne(x.rec).SetTotal(len(steps)).Exec(x.ctx); err != nil {
+	// One statement (UpdateOne would read the row back in a transaction).
+	if err := x.r.client.SyncRun.Update().Where(syncrun.ID(x.rec.ID)).SetTotal(len(steps)).Exec(x.ctx); err != nil {
 		return err
 	}
 	x.rec.Total = len(steps)
@@ -609,26 +610,30 @@ func (x *run) finish(runErr error) (*ent.SyncRun, error) {
 	}
 	// Record the outcome even when the task's context was cancelled
 	// (shutdown, deadline): a run must not stay RUNNING for ever.
-	ctx := context.WithoutCancel(x.ctx)
-	rec, err := x.r.client.SyncRun.UpdateOne(x.rec).SetState(state).SetFinishedAt(x.r.now()).SetError(msg).
-		SetCreatedCount(x.counts.created).SetUpdatedCount(x.counts.updated).SetDeletedCount(x.counts.deleted).
-		SetSkippedCount(x.counts.skipped).SetFailedCount(x.counts.failed).SetDone(x.rec.Total).Save(ctx)
+	// One transaction for the run and the account (a commit each cost a
+	// round trip and a flush).
+	var rec *ent.SyncRun
+	err := store.InTx(context.WithoutCancel(x.ctx), x.r.client, func(ctx context.Context) error {
+		db := store.ClientFrom(ctx, x.r.client)
+		var err error
+		rec, err = db.SyncRun.UpdateOne(x.rec).SetState(state).SetFinishedAt(x.r.now()).SetError(msg).
+			SetCreatedCount(x.counts.created).SetUpdatedCount(x.counts.updated).SetDeletedCount(x.counts.deleted).
+			SetSkippedCount(x.counts.skipped).SetFailedCount(x.counts.failed).SetDone(x.rec.Total).Save(ctx)
+		if err != nil || runErr != nil {
+			return err
+		}
+		if err := db.CalendarAccount.Update().Where(calendaraccount.ID(x.account.ID)).SetLastSyncedAt(x.r.now()).Exec(ctx); err != nil {
+			return err
+		}
+		// A success clears an earlier ERROR — but never an unlink or a
+		// NEEDS_REAUTH written while this run went on.
+		return db.CalendarAccount.Update().Where(calendaraccount.ID(x.account.ID), calendaraccount.StatusEQ(calendaraccount.StatusERROR)).
+			SetStatus(calendaraccount.StatusACTIVE).SetLastError("").Exec(ctx)
+	})
 	if err != nil {
 		return nil, errors.Join(runErr, err)
 	}
 	x.rec = rec
-	if runErr == nil {
-		db := x.r.client.CalendarAccount
-		if err := db.UpdateOneID(x.account.ID).SetLastSyncedAt(x.r.now()).Exec(ctx); err != nil {
-			return rec, err
-		}
-		// A success clears an earlier ERROR — but never an unlink or a
-		// NEEDS_REAUTH written while this run went on.
-		if err := db.Update().Where(calendaraccount.ID(x.account.ID), calendaraccount.StatusEQ(calendaraccount.StatusERROR)).
-			SetStatus(calendaraccount.StatusACTIVE).SetLastError("").Exec(ctx); err != nil {
-			return rec, err
-		}
-	}
 	x.report()
 	return rec, runErr
 }

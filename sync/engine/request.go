@@ -114,13 +114,16 @@ func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncru
 		// Finding nothing to sync handles the requests too: a request
 		// for an account that starts syncing again is counted after the
 		// change of status, and so runs another round.
-		if err := r.client.CalendarAccount.Update().
-			Where(calendaraccount.ID(accountID), calendaraccount.SyncDoneLT(requested)).
-			SetSyncDone(requested).Exec(sys); err != nil {
-			return last, fmt.Errorf("engine: record sync done: %w", err)
-		}
-		if _, err := r.client.SyncPending.Delete().
-			Where(syncpending.AccountID(accountID), syncpending.SeqLTE(requested)).Exec(sys); err != nil {
+		if err := store.InTx(sys, r.client, func(ctx context.Context) error {
+			db := store.ClientFrom(ctx, r.client)
+			if err := db.CalendarAccount.Update().
+				Where(calendaraccount.ID(accountID), calendaraccount.SyncDoneLT(requested)).
+				SetSyncDone(requested).Exec(ctx); err != nil {
+				return err
+			}
+			_, err := db.SyncPending.Delete().Where(syncpending.AccountID(accountID), syncpending.SeqLTE(requested)).Exec(ctx)
+			return err
+		}); err != nil {
 			return last, fmt.Errorf("engine: record sync done: %w", err)
 		}
 		now, err := r.client.CalendarAccount.Query().Where(calendaraccount.ID(accountID)).
