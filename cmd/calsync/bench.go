@@ -36,6 +36,8 @@ func runBench(ctx context.Context, args []string) error {
 	cpuProfile := fs.String("cpuprofile", "", "push, inbound: write a CPU profile of the change phase to this file")
 	events := fs.Int("events", 5000, "bulk: bookings the fieldworker hosts")
 	hosted := fs.Int("hosted", 0, "push: synced bookings each fieldworker hosts before the changes start")
+	findRate := fs.Bool("find-rate", false, "push: search the highest rate (up to -rate) held with p99 ≤ 1 s and nothing missing, in phases of -duration")
+	contention := fs.Bool("contention", false, "push: keep one core busy with a competing process while the changes come")
 	sqlStats := fs.Bool("sqlstats", false, "print the SQL statements that took the most time to stderr at the end")
 	gQuota := fs.Int("google-quota", 3000, "bulk: Google requests per minute per user (emulator limit and engine pacing)")
 	mQuota := fs.Int("microsoft-quota", 10000, "bulk: Graph requests per 10 minutes per mailbox")
@@ -72,7 +74,8 @@ func runBench(ctx context.Context, args []string) error {
 	var err error
 	switch kind {
 	case "push":
-		po := bench.PushOptions{Options: o, Fieldworkers: *fieldworkers, Rate: *rate, Duration: *duration, Hosted: *hosted}
+		po := bench.PushOptions{Options: o, Fieldworkers: *fieldworkers, Rate: *rate, Duration: *duration, Hosted: *hosted,
+			FindRate: *findRate, Contention: *contention}
 		if *cpuProfile != "" {
 			f, ferr := os.Create(*cpuProfile)
 			if ferr != nil {

@@ -23,42 +23,59 @@ import (
 type PushOptions struct {
 	Options
 	Fieldworkers int
-	// Rate is booking changes per second; Duration how long they come.
+	// Rate is booking changes per second (with FindRate, the highest
+	// tried); Duration how long they come (each phase).
 	Rate     int
 	Duration time.Duration
 	// Hosted is how many synced bookings each fieldworker hosts before
 	// the changes start (a big calendar must not make a change dearer).
 	Hosted int
+	// FindRate searches the highest rate held with p99 within the target
+	// and nothing missing, in phases of Duration.
+	FindRate bool
+	// Contention runs a CPU-bound process beside the bench (one core
+	// busy) while the changes come.
+	Contention bool
 	// CPUProfile, when set, receives a CPU profile of the change phase.
 	CPUProfile io.Writer
 }
 
-// PushResult is what the propagation benchmark measured: the time from a
-// mutation's commit (its API answer) to the change being visible at the
-// provider.
-type PushResult struct {
-	Bench        string  `json:"bench"`
-	Provider     string  `json:"provider"`
-	Fieldworkers int     `json:"fieldworkers"`
-	RatePerSec   int     `json:"rate_per_second"`
-	DurationSec  float64 `json:"duration_seconds"`
-	Changes      int     `json:"changes"`
-	P50Ms        float64 `json:"p50_ms"`
-	P99Ms        float64 `json:"p99_ms"`
-	MaxMs        float64 `json:"max_ms"`
-	Missing      int     `json:"missing"`
+// PushPhase is what one phase of changes at one rate measured: the time
+// from a mutation's commit (its API answer) to the change being visible at
+// the provider.
+type PushPhase struct {
+	Rate    int     `json:"rate_per_second"`
+	Changes int     `json:"changes"`
+	P50Ms   float64 `json:"p50_ms"`
+	P99Ms   float64 `json:"p99_ms"`
+	MaxMs   float64 `json:"max_ms"`
+	Missing int     `json:"missing"`
 	// Superseded changes were overtaken by a newer change to the same
 	// booking before becoming visible: only the newer one is timed.
-	Superseded  int     `json:"superseded"`
-	TargetP99Ms float64 `json:"target_p99_ms"`
-	Hosted      int     `json:"hosted"`
-	Backend     string  `json:"backend"`
+	Superseded int `json:"superseded"`
 	// CPUMsPerChange is the process's CPU time during the changes (and
 	// until the last became visible) divided by the changes. The process
 	// also runs the emulated provider and the bench's clients, so this is
 	// an upper bound of Calsync's own cost.
 	CPUMsPerChange float64 `json:"cpu_ms_per_change"`
 	CPUCores       float64 `json:"cpu_cores"`
+}
+
+// PushResult is the propagation benchmark's figures: one phase's, or with
+// -find-rate the fastest phase that held, every phase tried, and its rate.
+type PushResult struct {
+	Bench        string  `json:"bench"`
+	Provider     string  `json:"provider"`
+	Fieldworkers int     `json:"fieldworkers"`
+	RatePerSec   int     `json:"rate_per_second"`
+	DurationSec  float64 `json:"duration_seconds"`
+	PushPhase
+	TargetP99Ms   float64     `json:"target_p99_ms"`
+	Hosted        int         `json:"hosted"`
+	Backend       string      `json:"backend"`
+	Contention    bool        `json:"contention"`
+	MaxRatePerSec int         `json:"max_rate_per_second,omitempty"`
+	Phases        []PushPhase `json:"phases,omitempty"`
 }
 
 type pending struct {
@@ -129,8 +146,94 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 	if h.sql != nil {
 		h.sql.reset() // the statements of the changes, not of the setup
 	}
-	if o.CPUProfile != nil {
-		if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
+	if o.Contention {
+		stop, err := burnCore()
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+	}
+	run := &pushRun{h: h, users: users, bookings: map[int][]string{}, lastStart: map[string]time.Time{},
+		rnd: rand.New(rand.NewPCG(7, 7)), base: time.Now().Add(48 * time.Hour).Truncate(time.Hour)}
+	res := &PushResult{Bench: "push", Provider: string(o.Provider), Fieldworkers: o.Fieldworkers, RatePerSec: o.Rate,
+		DurationSec: o.Duration.Seconds(), TargetP99Ms: 1000, Hosted: o.Hosted, Backend: backend, Contention: o.Contention}
+	if !o.FindRate {
+		ph, err := run.phase(ctx, o.Rate, o.Duration, o.CPUProfile)
+		if err != nil {
+			return nil, err
+		}
+		res.PushPhase = *ph
+		return res, nil
+	}
+	// The highest rate held with p99 within the target and nothing
+	// missing: rates double from 25 until one fails, then the gap is
+	// halved twice (each phase runs -duration on the same calendars).
+	tried := map[int]bool{}
+	try := func(rate int) (bool, error) {
+		if rate < 1 || tried[rate] || rate > o.Rate {
+			return false, nil
+		}
+		tried[rate] = true
+		ph, err := run.phase(ctx, rate, o.Duration, nil)
+		if err != nil {
+			return false, err
+		}
+		res.Phases = append(res.Phases, *ph)
+		ok := ph.Missing == 0 && ph.P99Ms <= res.TargetP99Ms
+		if ok && rate > res.MaxRatePerSec {
+			res.MaxRatePerSec = rate
+			res.PushPhase = *ph
+		}
+		return ok, nil
+	}
+	lo, hi := 0, 0
+	for rate := 25; rate <= o.Rate; rate *= 2 {
+		ok, err := try(rate)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			hi = rate
+			break
+		}
+		lo = rate
+	}
+	for range 2 {
+		if hi == 0 || hi-lo <= 5 {
+			break
+		}
+		mid := (lo + hi) / 2
+		ok, err := try(mid)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	res.RatePerSec = res.MaxRatePerSec
+	return res, nil
+}
+
+// pushRun is the push bench's linked fieldworkers and the bookings its
+// changes made so far (phases go on from one another).
+type pushRun struct {
+	h         *harness
+	users     []*ent.User
+	bookings  map[int][]string
+	lastStart map[string]time.Time
+	rnd       *rand.Rand
+	base      time.Time
+}
+
+// phase sends rate booking changes per second for d and times each until
+// its event link is synced after it.
+func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile io.Writer) (*PushPhase, error) {
+	h := r.h
+	if profile != nil {
+		if err := pprof.StartCPUProfile(profile); err != nil {
 			return nil, err
 		}
 	}
@@ -142,14 +245,13 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 		superseded int
 		waiting    []*pending
 		lat        []time.Duration
-		bookings   = map[int][]string{}
-		lastStart  = map[string]time.Time{}
+		bookings   = r.bookings
+		lastStart  = r.lastStart
 		sendErr    error
 		wg         sync.WaitGroup
 	)
-	rnd := rand.New(rand.NewPCG(7, 7))
-	base := time.Now().Add(48 * time.Hour).Truncate(time.Hour)
-	changes := int(o.Duration.Seconds()) * o.Rate
+	rnd, base, users := r.rnd, r.base, r.users
+	changes := int(d.Seconds() * float64(rate))
 	done := make(chan struct{})
 	go func() { // the watcher: a change is visible once its event link is synced after it
 		tick := time.NewTicker(10 * time.Millisecond)
@@ -191,7 +293,7 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 			mu.Unlock()
 		}
 	}()
-	interval := time.Second / time.Duration(o.Rate)
+	interval := time.Second / time.Duration(rate)
 	next := time.Now()
 	for i := 0; i < changes; i++ {
 		time.Sleep(time.Until(next))
@@ -263,7 +365,7 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 	}
 	cpu1, _ := processCPU()
 	elapsed := time.Since(t0)
-	if o.CPUProfile != nil {
+	if profile != nil {
 		pprof.StopCPUProfile()
 	}
 	close(done)
@@ -273,19 +375,17 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 		return nil, sendErr
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	res := &PushResult{Bench: "push", Provider: string(o.Provider), Fieldworkers: o.Fieldworkers, RatePerSec: o.Rate,
-		DurationSec: o.Duration.Seconds(), Changes: len(lat) + len(waiting) + superseded, Missing: len(waiting),
-		Superseded: superseded, TargetP99Ms: 1000, Hosted: o.Hosted, Backend: backend}
-	if res.Changes > 0 {
-		res.CPUMsPerChange = ms(cpu1-cpu0) / float64(res.Changes)
-		res.CPUCores = (cpu1 - cpu0).Seconds() / elapsed.Seconds()
+	ph := &PushPhase{Rate: rate, Changes: len(lat) + len(waiting) + superseded, Missing: len(waiting), Superseded: superseded}
+	if ph.Changes > 0 {
+		ph.CPUMsPerChange = ms(cpu1-cpu0) / float64(ph.Changes)
+		ph.CPUCores = (cpu1 - cpu0).Seconds() / elapsed.Seconds()
 	}
 	if len(lat) > 0 {
-		res.P50Ms = ms(lat[len(lat)/2])
-		res.P99Ms = ms(lat[min(len(lat)-1, len(lat)*99/100)])
-		res.MaxMs = ms(lat[len(lat)-1])
+		ph.P50Ms = ms(lat[len(lat)/2])
+		ph.P99Ms = ms(lat[min(len(lat)-1, len(lat)*99/100)])
+		ph.MaxMs = ms(lat[len(lat)-1])
 	}
-	return res, nil
+	return ph, nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
