@@ -96,8 +96,13 @@ for i = 3, #KEYS do
   local n = tonumber(v[1]) or 0
   local last = tonumber(v[2]) or 0
   counts[i] = n
-  local left = last + delay(n, free) - now
-  if left > wait then wait = left end
+  -- Under the free attempts nothing waits: with no delay, "last" set by
+  -- a concurrent attempt a few milliseconds "later" must not make one.
+  local d = delay(n, free)
+  if d > 0 then
+    local left = last + d - now
+    if left > wait then wait = left end
+  end
 end
 local e = redis.call('HMGET', KEYS[1], 'n', 'start')
 local spent = tonumber(e[1]) or 0

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/netip"
 	"os"
 	"sync"
@@ -209,5 +210,31 @@ func TestPeerAddr(t *testing.T) {
 		if got := peerAddr(in).String(); got != want {
 			t.Errorf("peerAddr(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// TestThrottleConcurrentSignInsUnderFreeAttempts: attempts from one
+// address that are within its free attempts never wait, even when one
+// read the clock a few milliseconds before another that was counted first
+// (concurrent sign-ins from an office's one address). The wait used to be
+// "last + 0 − now", a few milliseconds, answered as "too many wrong
+// passwords".
+func TestThrottleConcurrentSignInsUnderFreeAttempts(t *testing.T) {
+	ctx := context.Background()
+	th, clock := newTestThrottle(t, 5, 20, 100)
+	addr := netip.MustParseAddr("198.51.100.7")
+	if _, wait, err := th.begin(ctx, "first@x.test", addr); err != nil || wait != 0 {
+		t.Fatalf("first: %v %v", wait, err)
+	}
+	clock.advance(-10 * time.Millisecond) // the next attempt's clock was read earlier
+	if _, wait, err := th.begin(ctx, "second@x.test", addr); err != nil || wait != 0 {
+		t.Fatalf("a concurrent attempt under the free attempts waits %v (%v)", wait, err)
+	}
+	// Past the free attempts, waits still apply.
+	for i := range 18 {
+		th.begin(ctx, fmt.Sprintf("more%d@x.test", i), addr)
+	}
+	if _, wait, _ := th.begin(ctx, "over@x.test", addr); wait == 0 {
+		t.Fatal("an attempt past the address's free attempts did not wait")
 	}
 }
