@@ -14,26 +14,29 @@ import (
 	"calsync/internal/domain"
 )
 
-// runBench runs `calsync bench push|bulk|inbound`; the figures are printed
+// runBench runs `calsync bench push|bulk|inbound|idle`; the figures are printed
 // as one JSON object on the last line.
 func runBench(ctx context.Context, args []string) error {
-	if len(args) == 0 || (args[0] != "push" && args[0] != "bulk" && args[0] != "inbound") {
-		return fmt.Errorf("usage: calsync bench push|bulk|inbound [flags] (see README)")
+	if len(args) == 0 || (args[0] != "push" && args[0] != "bulk" && args[0] != "inbound" && args[0] != "idle") {
+		return fmt.Errorf("usage: calsync bench push|bulk|inbound|idle [flags] (see README)")
 	}
 	kind := args[0]
 	fs := flag.NewFlagSet("bench "+kind, flag.ContinueOnError)
-	defProvider, defRate := "google", 50
-	if kind == "inbound" {
+	defProvider, defRate, defFieldworkers, defDuration := "google", 50, 100, 60*time.Second
+	switch kind {
+	case "inbound":
 		defProvider, defRate = "both", 20
+	case "idle":
+		defFieldworkers = 1000
 	}
 	provider := fs.String("provider", defProvider, "google or microsoft (inbound: also both, half each)")
-	fieldworkers := fs.Int("fieldworkers", 100, "push, inbound: linked fieldworkers")
+	fieldworkers := fs.Int("fieldworkers", defFieldworkers, "push, inbound, idle: linked fieldworkers (idle: 1000)")
 	rate := fs.Int("rate", defRate, "push: booking changes per second; inbound: changes at the provider per second")
-	duration := fs.Duration("duration", 60*time.Second, "push, inbound: how long changes keep coming")
+	duration := fs.Duration("duration", defDuration, "push, inbound: how long changes keep coming; idle: how long the settled process is watched")
 	quiet := fs.Duration("quiet", 10*time.Second, "inbound: how long provider requests are counted with nothing changing")
 	twoWayEdits := fs.Int("two-way-edits", 100, "inbound: then turn two-way sync on and time this many edits at the provider until their bookings change (0: skip)")
 	twoWayRate := fs.Int("two-way-rate", 5, "inbound: two-way edits per second")
-	cpuProfile := fs.String("cpuprofile", "", "push, inbound: write a CPU profile of the change phase to this file")
+	cpuProfile := fs.String("cpuprofile", "", "push, inbound: write a CPU profile of the change phase to this file; idle: of the idle period")
 	events := fs.Int("events", 5000, "bulk: bookings the fieldworker hosts")
 	hosted := fs.Int("hosted", 0, "push: synced bookings each fieldworker hosts before the changes start")
 	findRate := fs.Bool("find-rate", false, "push: search the highest rate (up to -rate) held with p99 ≤ 1 s and nothing missing, in phases of -duration")
@@ -103,6 +106,17 @@ func runBench(ctx context.Context, args []string) error {
 			in.CPUProfile = f
 		}
 		res, err = bench.Inbound(ctx, in)
+	case "idle":
+		io := bench.IdleOptions{Options: o, Accounts: *fieldworkers, Duration: *duration, Progress: os.Stderr}
+		if *cpuProfile != "" {
+			f, ferr := os.Create(*cpuProfile)
+			if ferr != nil {
+				return ferr
+			}
+			defer f.Close()
+			io.CPUProfile = f
+		}
+		res, err = bench.Idle(ctx, io)
 	default:
 		o.GoogleQuotaPerMinute, o.MicrosoftQuotaPer10Minutes = *gQuota, *mQuota
 		res, err = bench.Bulk(ctx, bench.BulkOptions{Options: o, Events: *events})

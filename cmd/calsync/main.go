@@ -33,7 +33,7 @@ commands:
   migrate   apply database migrations and exit
   emulate   run the Google Calendar and Microsoft Graph emulators
             (--addr 127.0.0.1:9090, --snapshot FILE, --insecure-webhooks)
-  bench     push|bulk|inbound: measure the sync engine in-process (see README)
+  bench     push|bulk|inbound|idle: measure the sync engine in-process (see README)
   org       create|list: set up organizations (calsync org --help)
   user      reset-password: issue a user a one-time sign-in link (calsync user --help)
   version   print the version
