@@ -174,6 +174,12 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 			return false, nil
 		}
 		tried[rate] = true
+		// Each phase starts from a quiet system: what an overloaded
+		// phase left queued (syncs, the reads its notifications caused)
+		// must not be counted against the next.
+		if err := h.waitSettled(ctx, len(users), 10*time.Minute); err != nil {
+			return false, err
+		}
 		ph, err := run.phase(ctx, rate, o.Duration, nil)
 		if err != nil {
 			return false, err
