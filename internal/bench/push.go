@@ -14,6 +14,7 @@ import (
 
 	"calsync/ent"
 	"calsync/ent/eventlink"
+	"calsync/internal/store"
 	"calsync/internal/viewer"
 	"calsync/sync/engine"
 	"calsync/sync/tasks"
@@ -155,6 +156,7 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 	}
 	run := &pushRun{h: h, users: users, bookings: map[int][]string{}, lastStart: map[string]time.Time{},
 		rnd: rand.New(rand.NewPCG(7, 7)), base: time.Now().Add(48 * time.Hour).Truncate(time.Hour)}
+	run.watch()
 	res := &PushResult{Bench: "push", Provider: string(o.Provider), Fieldworkers: o.Fieldworkers, RatePerSec: o.Rate,
 		DurationSec: o.Duration.Seconds(), TargetP99Ms: 1000, Hosted: o.Hosted, Backend: backend, Contention: o.Contention}
 	if !o.FindRate {
@@ -232,6 +234,71 @@ type pushRun struct {
 	lastStart map[string]time.Time
 	rnd       *rand.Rand
 	base      time.Time
+
+	// mu guards the rest: the changes waiting to be visible, the
+	// latencies of those that became so, and the last start each pair's
+	// event link was synced with, and when.
+	mu         sync.Mutex
+	waiting    []*pending
+	lat        []time.Duration
+	superseded int
+	synced     map[pairOf]syncedAt
+}
+
+type pairOf struct {
+	booking string
+	user    int
+}
+
+type syncedAt struct {
+	start time.Time
+	at    time.Time
+}
+
+// watch has the app tell r each time an event link is recorded as synced,
+// once its transaction commits: a change is visible when its pair's link
+// is synced with the start the change set. (Polling the links every few
+// milliseconds cost the process a share of the CPU the bench reports.)
+func (r *pushRun) watch() {
+	r.synced = map[pairOf]syncedAt{}
+	r.h.app.Client().EventLink.Use(func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			v, err := next.Mutate(ctx, m)
+			if l, ok := v.(*ent.EventLink); ok && err == nil && l.State == eventlink.StateSYNCED && !l.Agreed.Start.IsZero() {
+				key, start := pairOf{strconv.Itoa(l.BookingRef), l.UserID}, l.Agreed.Start
+				store.AfterCommit(ctx, func(context.Context) { r.seen(key, start, time.Now()) })
+			}
+			return v, err
+		})
+	})
+}
+
+// seen records that key's event now shows start.
+func (r *pushRun) seen(key pairOf, start, at time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.synced[key] = syncedAt{start: start, at: at}
+	r.waiting = slices.DeleteFunc(r.waiting, func(p *pending) bool {
+		if (pairOf{p.booking, p.user.ID}) != key || !p.start.Equal(start) {
+			return false
+		}
+		r.lat = append(r.lat, max(0, at.Sub(p.t0)))
+		return true
+	})
+}
+
+// add starts timing p (r.mu held); a newer change to the same booking
+// supersedes an older one still waiting. The link may already show it
+// (synced before the mutation's answer arrived).
+func (r *pushRun) add(p *pending) {
+	before := len(r.waiting)
+	r.waiting = slices.DeleteFunc(r.waiting, func(x *pending) bool { return x.booking == p.booking })
+	r.superseded += before - len(r.waiting)
+	if s, ok := r.synced[pairOf{p.booking, p.user.ID}]; ok && s.start.Equal(p.start) && !s.at.Before(p.sent) {
+		r.lat = append(r.lat, max(0, s.at.Sub(p.t0)))
+		return
+	}
+	r.waiting = append(r.waiting, p)
 }
 
 // phase sends rate booking changes per second for d and times each until
@@ -247,58 +314,17 @@ func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile 
 	t0 := time.Now()
 
 	var (
-		mu         sync.Mutex
-		superseded int
-		waiting    []*pending
-		lat        []time.Duration
-		bookings   = r.bookings
-		lastStart  = r.lastStart
-		sendErr    error
-		wg         sync.WaitGroup
+		mu        = &r.mu
+		bookings  = r.bookings
+		lastStart = r.lastStart
+		sendErr   error
+		wg        sync.WaitGroup
 	)
+	mu.Lock()
+	r.waiting, r.lat, r.superseded = nil, nil, 0
+	mu.Unlock()
 	rnd, base, users := r.rnd, r.base, r.users
 	changes := int(d.Seconds() * float64(rate))
-	done := make(chan struct{})
-	go func() { // the watcher: a change is visible once its event link is synced after it
-		tick := time.NewTicker(10 * time.Millisecond)
-		defer tick.Stop()
-		sys := viewer.SystemContext(ctx, h.orgID)
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-			mu.Lock()
-			ps := slices.Clone(waiting)
-			mu.Unlock()
-			if len(ps) == 0 {
-				continue
-			}
-			refs := make([]int, 0, len(ps))
-			for _, p := range ps {
-				id, _ := strconv.Atoi(p.booking)
-				refs = append(refs, id)
-			}
-			links, err := h.app.Client().EventLink.Query().
-				Where(eventlink.BookingRefIn(refs...), eventlink.StateEQ(eventlink.StateSYNCED)).
-				Select(eventlink.FieldBookingRef, eventlink.FieldUserID, eventlink.FieldUpdatedAt).All(sys)
-			if err != nil {
-				continue
-			}
-			now := time.Now()
-			mu.Lock()
-			for _, p := range ps {
-				if slices.ContainsFunc(links, func(l *ent.EventLink) bool {
-					return strconv.Itoa(l.BookingRef) == p.booking && l.UserID == p.user.ID && !l.UpdatedAt.Before(p.sent)
-				}) && slices.Contains(waiting, p) {
-					lat = append(lat, now.Sub(p.t0))
-					waiting = slices.DeleteFunc(waiting, func(x *pending) bool { return x == p })
-				}
-			}
-			mu.Unlock()
-		}
-	}()
 	interval := time.Second / time.Duration(rate)
 	next := time.Now()
 	for i := 0; i < changes; i++ {
@@ -351,18 +377,14 @@ func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile 
 				bookings[u.ID] = append(bookings[u.ID], id)
 				lastStart[id] = startAt
 			}
-			// A newer change to the same booking supersedes the older one.
-			before := len(waiting)
-			waiting = slices.DeleteFunc(waiting, func(x *pending) bool { return x.booking == id })
-			superseded += before - len(waiting)
-			waiting = append(waiting, &pending{user: u, booking: id, start: startAt, t0: t0, sent: sent})
+			r.add(&pending{user: u, booking: id, start: startAt, t0: t0, sent: sent})
 		}(u, target, startAt, reschedule)
 	}
 	wg.Wait()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		mu.Lock()
-		n := len(waiting)
+		n := len(r.waiting)
 		mu.Unlock()
 		if n == 0 {
 			break
@@ -374,14 +396,14 @@ func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile 
 	if profile != nil {
 		pprof.StopCPUProfile()
 	}
-	close(done)
 	mu.Lock()
 	defer mu.Unlock()
 	if sendErr != nil {
 		return nil, sendErr
 	}
+	lat := r.lat
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	ph := &PushPhase{Rate: rate, Changes: len(lat) + len(waiting) + superseded, Missing: len(waiting), Superseded: superseded}
+	ph := &PushPhase{Rate: rate, Changes: len(lat) + len(r.waiting) + r.superseded, Missing: len(r.waiting), Superseded: r.superseded}
 	if ph.Changes > 0 {
 		ph.CPUMsPerChange = ms(cpu1-cpu0) / float64(ph.Changes)
 		ph.CPUCores = (cpu1 - cpu0).Seconds() / elapsed.Seconds()
