@@ -86,13 +86,17 @@ func Open(ctx context.Context, o Options, driverWrap func(dialect.Driver) dialec
 		if err := prepareSQLiteFile(o.DataDir, path); err != nil {
 			return nil, err
 		}
-		db, err = sql.Open("sqlite", SQLiteDSN(path))
+		db, err = openSQLite(SQLiteDSN(path))
 		dialectName = dialect.SQLite
 		if err == nil {
 			// WAL lets readers run beside the one writer; immediate
 			// transactions plus busy_timeout make writers queue instead
 			// of failing with SQLITE_BUSY.
 			db.SetMaxOpenConns(8)
+			// Kept open: database/sql keeps 2 idle by default, so under
+			// load connections were opened and closed all the time (each
+			// open sets the pragmas up, and loses its prepared statements).
+			db.SetMaxIdleConns(8)
 		}
 	}
 	if err != nil {
@@ -125,6 +129,19 @@ func Open(ctx context.Context, o Options, driverWrap func(dialect.Driver) dialec
 		log = slog.Default()
 	}
 	return &DB{Client: client, SQL: db, Dialect: dialectName, log: log}, nil
+}
+
+// openSQLite opens the pool through the statement cache (stmtConnector).
+func openSQLite(dsn string) (*sql.DB, error) {
+	base, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	drv := base.Driver()
+	if err := base.Close(); err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(stmtConnector{dsn: dsn, drv: drv}), nil
 }
 
 // openPostgres opens the pool with timestamptz values read back in UTC,
