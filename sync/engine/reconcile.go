@@ -259,16 +259,38 @@ func (x *run) plan(verify bool) ([]*step, error) {
 }
 
 // staleLink hands an event changed or gone at the provider to two-way
-// sync. Its failure fails the run once the rest is done: the read that
+// sync. A failure that may pass (the provider or the database unavailable
+// for a moment) fails the run once the rest is done: the read that
 // reported the change may be past, so only the run's retry (which meets
-// the stale event again) makes sure the change is taken.
+// the stale event again) makes sure the change is taken. One that will
+// not pass (the booking refuses the provider's version, access to that
+// event is refused) is logged and left to the next read of the event, so
+// one event cannot hold up the account's syncs.
 func (x *run) staleLink(l *ent.EventLink) error {
 	err := x.r.twoWay.Stale(x.ctx, x.account, l)
-	if err != nil {
-		x.r.log.WarnContext(x.ctx, "two-way: take a provider change", slog.Int("link_id", l.ID), slog.Any("error", err))
-		return fmt.Errorf("engine: two-way: take a provider change: %w", err)
+	if err == nil {
+		return nil
 	}
-	return nil
+	x.r.log.WarnContext(x.ctx, "two-way: take a provider change", slog.Int("link_id", l.ID), slog.Any("error", err))
+	if !passing(err) {
+		return nil
+	}
+	return fmt.Errorf("engine: two-way: take a provider change: %w", err)
+}
+
+// passing says whether err may clear on a retry: not a person's or the
+// data's problem (a domain error, or a provider refusing the request as
+// such).
+func passing(err error) bool {
+	if domain.CodeOf(err) != "" {
+		return false
+	}
+	for _, lasting := range []error{ErrForbidden, ErrUnauthorized, ErrNotFound, ErrInvalid, ErrPrecondition} {
+		if errors.Is(err, lasting) {
+			return false
+		}
+	}
+	return true
 }
 
 // createStep plans creating the pair's event under generation gen.
@@ -600,6 +622,13 @@ func (x *run) report() {
 	}
 }
 
+// outcome writes the run's state and counts through db.
+func (x *run) outcome(ctx context.Context, db *ent.Client, state syncrun.State, msg string) (*ent.SyncRun, error) {
+	return db.SyncRun.UpdateOne(x.rec).SetState(state).SetFinishedAt(x.r.now()).SetError(msg).
+		SetCreatedCount(x.counts.created).SetUpdatedCount(x.counts.updated).SetDeletedCount(x.counts.deleted).
+		SetSkippedCount(x.counts.skipped).SetFailedCount(x.counts.failed).SetDone(x.rec.Total).Save(ctx)
+}
+
 // finish records the run's outcome on the run and the account.
 func (x *run) finish(runErr error) (*ent.SyncRun, error) {
 	state := syncrun.StateSUCCEEDED
@@ -611,14 +640,13 @@ func (x *run) finish(runErr error) (*ent.SyncRun, error) {
 	// Record the outcome even when the task's context was cancelled
 	// (shutdown, deadline): a run must not stay RUNNING for ever.
 	// One transaction for the run and the account (a commit each cost a
-	// round trip and a flush).
+	// round trip and a flush); should it fail, the run's outcome alone.
 	var rec *ent.SyncRun
-	err := store.InTx(context.WithoutCancel(x.ctx), x.r.client, func(ctx context.Context) error {
+	ctx := context.WithoutCancel(x.ctx)
+	err := store.InTx(ctx, x.r.client, func(ctx context.Context) error {
 		db := store.ClientFrom(ctx, x.r.client)
 		var err error
-		rec, err = db.SyncRun.UpdateOne(x.rec).SetState(state).SetFinishedAt(x.r.now()).SetError(msg).
-			SetCreatedCount(x.counts.created).SetUpdatedCount(x.counts.updated).SetDeletedCount(x.counts.deleted).
-			SetSkippedCount(x.counts.skipped).SetFailedCount(x.counts.failed).SetDone(x.rec.Total).Save(ctx)
+		rec, err = x.outcome(ctx, db, state, msg)
 		if err != nil || runErr != nil {
 			return err
 		}
@@ -631,7 +659,14 @@ func (x *run) finish(runErr error) (*ent.SyncRun, error) {
 			SetStatus(calendaraccount.StatusACTIVE).SetLastError("").Exec(ctx)
 	})
 	if err != nil {
-		return nil, errors.Join(runErr, err)
+		var rerr error
+		rec, rerr = x.outcome(ctx, x.r.client, state, msg)
+		if rerr != nil {
+			return nil, errors.Join(runErr, err, rerr)
+		}
+		x.rec = rec
+		x.report()
+		return rec, errors.Join(runErr, err)
 	}
 	x.rec = rec
 	x.report()
