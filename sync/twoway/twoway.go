@@ -309,8 +309,12 @@ func (r *read) Finish(ctx context.Context) error {
 		met = append(met, eventlink.And(eventlink.ID(id), eventlink.ProviderEventID(event)))
 	}
 	for chunk := range slices.Chunk(met, 200) {
+		// Not recorded, such a link is looked up once more after a later
+		// read: a cost, not a loss — so first contact's push below and
+		// the look-ups still happen.
 		if err := r.s.o.Client.EventLink.Update().Where(eventlink.Or(chunk...), eventlink.Seen(false)).SetSeen(true).Exec(sys); err != nil {
-			return fmt.Errorf("twoway: record events met: %w", err)
+			r.s.o.Logger.WarnContext(ctx, "two-way: record events met", slog.Any("error", err))
+			break
 		}
 	}
 	q := r.s.o.Client.EventLink.Query().
