@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"reflect"
+	"strings"
 )
 
 // SQLite parses every statement it runs unless the statement was prepared
@@ -70,8 +71,7 @@ type cachedStmt struct {
 	query string
 	st    driver.Stmt
 	busy  bool
-	// dropped: evicted or the connection closed while in use; closed
-	// when its rows are.
+	// dropped: evicted while in use; closed when its rows are.
 	dropped bool
 }
 
@@ -79,7 +79,7 @@ type cachedStmt struct {
 // nil when the query is not cached (too long, in use, or failing to
 // prepare: the uncached path then reports the error).
 func (c *stmtConn) statement(ctx context.Context, query string) *cachedStmt {
-	if len(query) > maxCachedQuery {
+	if len(query) > maxCachedQuery || isPragma(query) {
 		return nil
 	}
 	if e, ok := c.stmts[query]; ok {
@@ -108,6 +108,13 @@ func (c *stmtConn) statement(ctx context.Context, query string) *cachedStmt {
 		}
 	}
 	return cs
+}
+
+// isPragma: some pragmas do their work when compiled (PRAGMA optimize),
+// so they are never kept prepared.
+func isPragma(query string) bool {
+	q := strings.TrimLeft(query, " \t\r\n")
+	return len(q) >= 6 && strings.EqualFold(q[:6], "PRAGMA")
 }
 
 func (c *stmtConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
@@ -145,15 +152,11 @@ func (c *stmtConn) release(cs *cachedStmt) {
 	}
 }
 
-// Close closes the statements, then the connection.
+// Close closes the statements, then the connection (database/sql closes
+// a connection only when nothing uses it: no rows are open).
 func (c *stmtConn) Close() error {
 	for e := c.order.Front(); e != nil; e = e.Next() {
-		cs := e.Value.(*cachedStmt)
-		if cs.busy {
-			cs.dropped = true
-			continue
-		}
-		_ = cs.st.Close()
+		_ = e.Value.(*cachedStmt).st.Close()
 	}
 	c.stmts, c.order = map[string]*list.Element{}, list.New()
 	return c.sqliteConn.Close()

@@ -110,3 +110,30 @@ func TestSQLiteStatementCache(t *testing.T) {
 		t.Fatal("a statement on a missing table succeeded")
 	}
 }
+
+// Pragmas are never kept prepared: some do their work when compiled.
+func TestSQLiteStatementCacheSkipsPragmas(t *testing.T) {
+	ctx := context.Background()
+	db, err := openSQLite(SQLiteDSN(t.TempDir() + "/pragma.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	before := cached(t, conn)
+	for range 3 {
+		if _, err := conn.ExecContext(ctx, "PRAGMA optimize"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(ctx, "  pragma user_version = 3"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := cached(t, conn) - before; n != 0 {
+		t.Fatalf("%d pragmas kept prepared", n)
+	}
+}
