@@ -80,6 +80,9 @@ func runBench(ctx context.Context, args []string) error {
 		po := bench.PushOptions{Options: o, Fieldworkers: *fieldworkers, Rate: *rate, Duration: *duration, Hosted: *hosted,
 			FindRate: *findRate, Contention: *contention}
 		if *cpuProfile != "" {
+			if *findRate {
+				return fmt.Errorf("bench: -cpuprofile profiles one phase: run it without -find-rate, at the rate to profile")
+			}
 			f, ferr := os.Create(*cpuProfile)
 			if ferr != nil {
 				return ferr
