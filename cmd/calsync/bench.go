@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -79,16 +80,14 @@ func runBench(ctx context.Context, args []string) error {
 	case "push":
 		po := bench.PushOptions{Options: o, Fieldworkers: *fieldworkers, Rate: *rate, Duration: *duration, Hosted: *hosted,
 			FindRate: *findRate, Contention: *contention}
-		if *cpuProfile != "" {
-			if *findRate {
-				return fmt.Errorf("bench: -cpuprofile profiles one phase: run it without -find-rate, at the rate to profile")
-			}
-			f, ferr := os.Create(*cpuProfile)
-			if ferr != nil {
-				return ferr
-			}
+		if *cpuProfile != "" && *findRate {
+			return fmt.Errorf("bench: -cpuprofile profiles one phase: run it without -find-rate, at the rate to profile")
+		}
+		if po.CPUProfile, err = profile(*cpuProfile); err != nil {
+			return err
+		}
+		if f, ok := po.CPUProfile.(io.Closer); ok {
 			defer f.Close()
-			po.CPUProfile = f
 		}
 		res, err = bench.Push(ctx, po)
 	case "inbound":
@@ -100,26 +99,22 @@ func runBench(ctx context.Context, args []string) error {
 		if p != "" {
 			in.Providers = []domain.Provider{p}
 		}
-		if *cpuProfile != "" {
-			f, ferr := os.Create(*cpuProfile)
-			if ferr != nil {
-				return ferr
-			}
+		if in.CPUProfile, err = profile(*cpuProfile); err != nil {
+			return err
+		}
+		if f, ok := in.CPUProfile.(io.Closer); ok {
 			defer f.Close()
-			in.CPUProfile = f
 		}
 		res, err = bench.Inbound(ctx, in)
 	case "idle":
-		io := bench.IdleOptions{Options: o, Accounts: *fieldworkers, Duration: *duration, Progress: os.Stderr}
-		if *cpuProfile != "" {
-			f, ferr := os.Create(*cpuProfile)
-			if ferr != nil {
-				return ferr
-			}
-			defer f.Close()
-			io.CPUProfile = f
+		idle := bench.IdleOptions{Options: o, Accounts: *fieldworkers, Duration: *duration, Progress: os.Stderr}
+		if idle.CPUProfile, err = profile(*cpuProfile); err != nil {
+			return err
 		}
-		res, err = bench.Idle(ctx, io)
+		if f, ok := idle.CPUProfile.(io.Closer); ok {
+			defer f.Close()
+		}
+		res, err = bench.Idle(ctx, idle)
 	default:
 		o.GoogleQuotaPerMinute, o.MicrosoftQuotaPer10Minutes = *gQuota, *mQuota
 		res, err = bench.Bulk(ctx, bench.BulkOptions{Options: o, Events: *events})
@@ -130,4 +125,16 @@ func runBench(ctx context.Context, args []string) error {
 	out, _ := json.Marshal(res)
 	fmt.Println(string(out))
 	return nil
+}
+
+// profile creates the -cpuprofile file; nil (no profile) for "".
+func profile(path string) (io.Writer, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
 }

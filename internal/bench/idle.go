@@ -63,25 +63,11 @@ type IdleResult struct {
 // and watch is done, then measures the process doing nothing for
 // Duration: CPU, resident memory, goroutines and provider calls.
 func Idle(ctx context.Context, o IdleOptions) (*IdleResult, error) {
-	backend := "sqlite"
-	if o.DatabaseURL != "" {
-		db, drop, err := freshPostgres(ctx, o.DatabaseURL)
-		if err != nil {
-			return nil, err
-		}
-		defer drop()
-		o.DatabaseURL, backend = db, "postgres"
+	backend, release, err := isolate(ctx, &o.Options)
+	if err != nil {
+		return nil, err
 	}
-	if o.RedisURL != "" {
-		r, release, err := freshRedis(ctx, o.RedisURL)
-		if err != nil {
-			return nil, err
-		}
-		defer release()
-		o.RedisURL, backend = r, backend+"+redis"
-	} else {
-		backend += "+miniredis"
-	}
+	defer release()
 	setup := time.Now()
 	h, err := start(ctx, o.Options)
 	if err != nil {

@@ -163,33 +163,12 @@ func Inbound(ctx context.Context, o InboundOptions) (*InboundResult, error) {
 	if o.Fieldworkers < 1 || o.Rate < 1 || o.Duration <= 0 || o.Quiet < 0 {
 		return nil, errors.New("bench: counts and durations must be positive")
 	}
-	var backend string
-	// A database and a Redis database of the run's own, so a run never
-	// sees what an earlier one left.
-	if o.DatabaseURL != "" {
-		db, drop, err := freshPostgres(ctx, o.DatabaseURL)
-		if err != nil {
-			return nil, err
-		}
-		defer drop()
-		o.DatabaseURL, backend = db, "postgres"
-		if u, err := url.Parse(db); err == nil {
-			say("database %s", strings.TrimPrefix(u.Path, "/"))
-		}
-	} else {
-		backend = "sqlite"
+	backend, release, err := isolate(ctx, &o.Options)
+	if err != nil {
+		return nil, err
 	}
-	if o.RedisURL != "" {
-		r, release, err := freshRedis(ctx, o.RedisURL)
-		if err != nil {
-			return nil, err
-		}
-		defer release()
-		o.RedisURL, backend = r, backend+"+redis"
-		say("redis %s", r)
-	} else {
-		backend += "+miniredis"
-	}
+	defer release()
+	say("backend %s", backend)
 
 	o.Provider = providers[0]
 	h, err := start(ctx, o.Options)
@@ -840,6 +819,40 @@ func randomHex(n int) string {
 
 // freshPostgres creates a database of the run's own next to the one base
 // names, and returns its URL and a function dropping it.
+// isolate gives a run a PostgreSQL database and a Redis database number of
+// its own when o names servers (o is changed to use them), so a run never
+// sees what an earlier one left; it returns the backend's name
+// ("sqlite+miniredis", "postgres+redis", …) and what drops them.
+func isolate(ctx context.Context, o *Options) (string, func(), error) {
+	var undo []func()
+	release := func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	backend := "sqlite"
+	if o.DatabaseURL != "" {
+		db, drop, err := freshPostgres(ctx, o.DatabaseURL)
+		if err != nil {
+			return "", nil, err
+		}
+		undo = append(undo, drop)
+		o.DatabaseURL, backend = db, "postgres"
+	}
+	if o.RedisURL != "" {
+		r, drop, err := freshRedis(ctx, o.RedisURL)
+		if err != nil {
+			release()
+			return "", nil, err
+		}
+		undo = append(undo, drop)
+		o.RedisURL, backend = r, backend+"+redis"
+	} else {
+		backend += "+miniredis"
+	}
+	return backend, release, nil
+}
+
 func freshPostgres(ctx context.Context, base string) (string, func(), error) {
 	admin, err := sql.Open("pgx", base)
 	if err != nil {

@@ -91,25 +91,11 @@ type pending struct {
 func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 	// A database and a Redis database of the run's own, so a run never
 	// sees what an earlier one left.
-	backend := "sqlite"
-	if o.DatabaseURL != "" {
-		db, drop, err := freshPostgres(ctx, o.DatabaseURL)
-		if err != nil {
-			return nil, err
-		}
-		defer drop()
-		o.DatabaseURL, backend = db, "postgres"
+	backend, release, err := isolate(ctx, &o.Options)
+	if err != nil {
+		return nil, err
 	}
-	if o.RedisURL != "" {
-		r, release, err := freshRedis(ctx, o.RedisURL)
-		if err != nil {
-			return nil, err
-		}
-		defer release()
-		o.RedisURL, backend = r, backend+"+redis"
-	} else {
-		backend += "+miniredis"
-	}
+	defer release()
 	if o.Hosted > 0 && o.GoogleQuotaPerMinute == 0 {
 		// Pushing the hosted bookings first is setup, not the measure.
 		o.GoogleQuotaPerMinute = 1_000_000
