@@ -467,29 +467,41 @@ func (c *Client) ListTagged(ctx context.Context, ts oauth2.TokenSource, cal engi
 	return out, nil
 }
 
-// eachEvent hands every event of a Graph event collection to each, from
-// page (and err, the first request's) through its @odata.nextLinks, read
-// with next; more than maxEventPages pages is an error.
+// eachEvent hands every event of a Graph event collection to each (see
+// eachItem); more than maxEventPages pages is an error.
 func eachEvent(page models.EventCollectionResponseable, err error, next func(link string) (models.EventCollectionResponseable, error),
 	each func(models.Eventable)) error {
+	return eachItem(page, err, next, maxEventPages, "events", each)
+}
+
+// graphPage is one page of a Graph collection.
+type graphPage[T any] interface {
+	GetValue() []T
+	GetOdataNextLink() *string
+}
+
+// eachItem hands every item of a Graph collection to each, from page (and
+// err, the first request's) through its @odata.nextLinks, read with next;
+// more than limit pages is an error naming what the items are.
+func eachItem[T any, P graphPage[T]](page P, err error, next func(link string) (P, error), limit int, what string, each func(T)) error {
 	for pages := 1; ; pages++ {
 		if err != nil {
 			return err
 		}
-		if page == nil {
+		if any(page) == nil {
 			return nil
 		}
-		for _, ev := range page.GetValue() {
-			if ev != nil {
-				each(ev)
+		for _, item := range page.GetValue() {
+			if any(item) != nil {
+				each(item)
 			}
 		}
 		link := page.GetOdataNextLink()
 		if link == nil || *link == "" {
 			return nil
 		}
-		if pages >= maxEventPages {
-			return fmt.Errorf("more than %d pages of events", maxEventPages)
+		if pages >= limit {
+			return fmt.Errorf("more than %d pages of %s", limit, what)
 		}
 		page, err = next(*link)
 	}

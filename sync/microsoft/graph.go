@@ -212,27 +212,9 @@ func (c *Client) listCalendars(ctx context.Context, ts oauth2.TokenSource, userE
 				Select: []string{"id", "name", "hexColor", "isDefaultCalendar", "canEdit", "isRemovable"},
 			},
 		})
-		for pages := 1; ; pages++ {
-			if err != nil {
-				return err
-			}
-			if page == nil {
-				return nil
-			}
-			for _, cal := range page.GetValue() {
-				if cal != nil {
-					out = append(out, toCalendar(cal))
-				}
-			}
-			next := page.GetOdataNextLink()
-			if next == nil || *next == "" {
-				return nil
-			}
-			if pages >= maxPages {
-				return fmt.Errorf("more than %d pages of calendars", maxPages)
-			}
-			page, err = users.NewItemCalendarsRequestBuilder(*next, adapter).Get(ctx, nil)
-		}
+		return eachItem(page, err, func(link string) (models.CalendarCollectionResponseable, error) {
+			return users.NewItemCalendarsRequestBuilder(link, adapter).Get(ctx, nil)
+		}, maxPages, "calendars", func(cal models.Calendarable) { out = append(out, toCalendar(cal)) })
 	})
 	return out, err
 }
