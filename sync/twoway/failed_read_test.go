@@ -24,11 +24,7 @@ func TestFailedReadLeavesWhatItMetUnseen(t *testing.T) {
 		// No notification wakes a read: the test runs the reads itself.
 		f.faults().Add(emucore.Fault{DropNotifications: true, Count: 1000})
 		start := hour(3, 9)
-		var out struct{ CreateBooking struct{ ID string } }
-		f.admin.MustDo(t, `mutation($in:CreateBookingInput!){createBooking(input:$in){id}}`, map[string]any{"in": map[string]any{
-			"title": "Inspection", "startAt": start, "endAt": start.Add(time.Hour),
-			"hostIDs": []string{strconv.Itoa(f.org.Fieldworker.ID)}, "statusID": strconv.Itoa(f.org.Status.ID)}}, &out)
-		b, _ := strconv.Atoi(out.CreateBooking.ID)
+		b := f.book(t, "Inspection", start, start.Add(time.Hour), "")
 		id := f.eventOf(t, b)
 		l := f.link(t, id)
 

@@ -451,3 +451,21 @@ func (f *fixture) runRetries(t *testing.T) {
 		}
 	}
 }
+
+// book creates a booking of the fieldworker through the API (rule: an
+// RRULE for a series, or "") and returns its id.
+func (f *fixture) book(t *testing.T, title string, start, end time.Time, rule string) int {
+	t.Helper()
+	in := map[string]any{"title": title, "startAt": start, "endAt": end,
+		"hostIDs": []string{strconv.Itoa(f.org.Fieldworker.ID)}, "statusID": strconv.Itoa(f.org.Status.ID)}
+	if rule != "" {
+		in["recurrence"] = rule
+	}
+	var out struct{ CreateBooking struct{ ID string } }
+	f.admin.MustDo(t, `mutation($in:CreateBookingInput!){createBooking(input:$in){id}}`, map[string]any{"in": in}, &out)
+	id, err := strconv.Atoi(out.CreateBooking.ID)
+	if err != nil {
+		t.Fatalf("booking id %q", out.CreateBooking.ID)
+	}
+	return id
+}

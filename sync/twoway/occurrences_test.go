@@ -81,11 +81,7 @@ func TestOccurrencesCancelledBothWays(t *testing.T) {
 	forEachProvider(t, func(t *testing.T, k testenv.ProviderKit) {
 		f := setup(t, k, "tw-occ-"+strings.ToLower(string(k.Provider)), opts{})
 		start := hour(2, 7)
-		var out struct{ CreateBooking struct{ ID string } }
-		f.admin.MustDo(t, `mutation($in:CreateBookingInput!){createBooking(input:$in){id}}`, map[string]any{"in": map[string]any{
-			"title": "Daily check", "startAt": start, "endAt": start.Add(30 * time.Minute), "recurrence": "FREQ=DAILY;COUNT=5",
-			"hostIDs": []string{strconv.Itoa(f.org.Fieldworker.ID)}, "statusID": strconv.Itoa(f.org.Status.ID)}}, &out)
-		bid, _ := strconv.Atoi(out.CreateBooking.ID)
+		bid := f.book(t, "Daily check", start, start.Add(30*time.Minute), "FREQ=DAILY;COUNT=5")
 		series := f.eventOf(t, bid)
 		f.settle(t)
 		day := func(n int) time.Time { return start.AddDate(0, 0, n) }
@@ -135,11 +131,7 @@ func TestSeriesMovedAtProvider(t *testing.T) {
 	forEachProvider(t, func(t *testing.T, k testenv.ProviderKit) {
 		f := setup(t, k, "tw-ser-"+strings.ToLower(string(k.Provider)), opts{})
 		start := hour(3, 6)
-		var out struct{ CreateBooking struct{ ID string } }
-		f.admin.MustDo(t, `mutation($in:CreateBookingInput!){createBooking(input:$in){id}}`, map[string]any{"in": map[string]any{
-			"title": "Morning round", "startAt": start, "endAt": start.Add(45 * time.Minute), "recurrence": "FREQ=DAILY;COUNT=3",
-			"hostIDs": []string{strconv.Itoa(f.org.Fieldworker.ID)}, "statusID": strconv.Itoa(f.org.Status.ID)}}, &out)
-		bid, _ := strconv.Atoi(out.CreateBooking.ID)
+		bid := f.book(t, "Morning round", start, start.Add(45*time.Minute), "FREQ=DAILY;COUNT=3")
 		series := f.eventOf(t, bid)
 		f.settle(t)
 		moved := start.Add(90 * time.Minute)

@@ -83,12 +83,7 @@ func TestRandomTwoWayConverges(t *testing.T) {
 			switch op := rng.IntN(6); {
 			case op == 0:
 				s := slot()
-				var out struct{ CreateBooking struct{ ID string } }
-				f.admin.MustDo(t, `mutation($in:CreateBookingInput!){createBooking(input:$in){id}}`, map[string]any{"in": map[string]any{
-					"title": fmt.Sprintf("C%d", n), "startAt": s, "endAt": s.Add(time.Hour),
-					"hostIDs": []string{strconv.Itoa(f.org.Fieldworker.ID)}, "statusID": strconv.Itoa(f.org.Status.ID)}}, &out)
-				id, _ := strconv.Atoi(out.CreateBooking.ID)
-				items = append(items, &item{booking: id, last: "C", start: s})
+				items = append(items, &item{booking: f.book(t, fmt.Sprintf("C%d", n), s, s.Add(time.Hour), ""), last: "C", start: s})
 			case op == 1:
 				s := slot()
 				items = append(items, &item{event: f.create(t, fmt.Sprintf("P%d", n), s, s.Add(time.Hour), rng.IntN(4) == 0), last: "P", start: s})
