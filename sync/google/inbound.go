@@ -319,7 +319,7 @@ func seriesOf(item *calendar.Event) *inbound.Series {
 		s.TimeZone = item.Start.TimeZone
 	}
 	loc := time.UTC
-	if l, err := time.LoadLocation(s.TimeZone); err == nil && s.TimeZone != "" {
+	if l, _, err := eventZone(s.TimeZone); err == nil {
 		loc = l
 	}
 	rules := 0
@@ -361,13 +361,13 @@ func seriesOf(item *calendar.Event) *inbound.Series {
 // DATE (midnight UTC, as all-day starts are kept).
 func icalTime(v string, loc *time.Location) (time.Time, bool) {
 	v = strings.TrimSpace(v)
-	if t, err := time.Parse("20060102T150405Z", v); err == nil {
+	if t, err := time.Parse(icalLocalLayout+"Z", v); err == nil {
 		return t, true
 	}
-	if t, err := time.ParseInLocation("20060102T150405", v, loc); err == nil {
+	if t, err := time.ParseInLocation(icalLocalLayout, v, loc); err == nil {
 		return t.UTC(), true
 	}
-	if t, err := time.Parse("20060102", v); err == nil {
+	if t, err := time.Parse(icalDateLayout, v); err == nil {
 		return t, true
 	}
 	return time.Time{}, false
