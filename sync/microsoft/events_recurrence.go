@@ -103,13 +103,14 @@ var weekIndex = map[int]models.WeekIndex{
 	4: models.FOURTH_WEEKINDEX, -1: models.LAST_WEEKINDEX,
 }
 
-// dayOfWeek is Graph's name of a weekday.
-func dayOfWeek(d time.Weekday) models.DayOfWeek {
-	return [...]models.DayOfWeek{
-		models.SUNDAY_DAYOFWEEK, models.MONDAY_DAYOFWEEK, models.TUESDAY_DAYOFWEEK, models.WEDNESDAY_DAYOFWEEK,
-		models.THURSDAY_DAYOFWEEK, models.FRIDAY_DAYOFWEEK, models.SATURDAY_DAYOFWEEK,
-	}[d]
+// graphDays are Graph's names of the weekdays, by time.Weekday.
+var graphDays = [...]models.DayOfWeek{
+	models.SUNDAY_DAYOFWEEK, models.MONDAY_DAYOFWEEK, models.TUESDAY_DAYOFWEEK, models.WEDNESDAY_DAYOFWEEK,
+	models.THURSDAY_DAYOFWEEK, models.FRIDAY_DAYOFWEEK, models.SATURDAY_DAYOFWEEK,
 }
+
+// dayOfWeek is Graph's name of a weekday.
+func dayOfWeek(d time.Weekday) models.DayOfWeek { return graphDays[d] }
 
 // untilDate is the endDate for UNTIL: the date, in the event's zone, of
 // the last occurrence start not after UNTIL. A date is that date; a UTC

@@ -2,6 +2,7 @@ package microsoft
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,13 +45,11 @@ func seriesOf(it models.Eventable) *inbound.Series {
 
 // rruleDay is a weekday as RRULE names it.
 func rruleDay(d models.DayOfWeek) (string, bool) {
-	names := map[models.DayOfWeek]string{
-		models.SUNDAY_DAYOFWEEK: "SU", models.MONDAY_DAYOFWEEK: "MO", models.TUESDAY_DAYOFWEEK: "TU",
-		models.WEDNESDAY_DAYOFWEEK: "WE", models.THURSDAY_DAYOFWEEK: "TH", models.FRIDAY_DAYOFWEEK: "FR",
-		models.SATURDAY_DAYOFWEEK: "SA",
+	i := slices.Index(graphDays[:], d)
+	if i < 0 {
+		return "", false
 	}
-	n, ok := names[d]
-	return n, ok
+	return [...]string{"SU", "MO", "TU", "WE", "TH", "FR", "SA"}[i], true
 }
 
 func rruleOf(p models.RecurrencePatternable, rng models.RecurrenceRangeable, loc *time.Location) (string, bool) {
