@@ -4,6 +4,7 @@ import { useMutation, useQuery } from 'urql';
 import { Alert, Anchor, Badge, Group, Stack, Text } from '@mantine/core';
 import { ConfirmButton, ErrorAlert, PageHeader, QueryState } from '@/components';
 import { isStaff, useViewer } from '@/features/auth';
+import { calendarName } from '@/features/conflicts';
 import { errorMessage } from '@/lib/errors';
 import { BookingsBookingQuery, BookingsDeleteMutation, BookingsFieldworkersQuery, BookingsOptionsQuery } from './api';
 import { BookingForm } from './components/BookingForm';
@@ -111,7 +112,7 @@ export function BookingPage() {
               )}
               {b.madeAtProvider && (
                 <Text size="sm" c="dimmed" role="note">
-                  Made from an event in {b.madeAtProvider === 'GOOGLE' ? 'Google Calendar' : 'Outlook'} (two-way sync): its title, time, place
+                  Made from an event in {calendarName(b.madeAtProvider)} (two-way sync): its title, time, place
                   and description follow that event, and changes saved here reach it.
                 </Text>
               )}

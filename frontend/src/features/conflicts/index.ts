@@ -1,1 +1,2 @@
 export { ConflictsPage } from './ConflictsPage';
+export { calendarName } from './words';
