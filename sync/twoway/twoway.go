@@ -172,15 +172,19 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 	}
 	defer unlock()
 	touched := map[int]*ent.EventLink{}
+	// settled are the links read and settled on this page already (a
+	// series' master met as an event is not read again for its
+	// occurrences).
+	settled := map[int]bool{}
 	var newSeries []string
 	for _, e := range p.Events {
 		if r.full {
 			r.seen[e.ID] = true
 		}
 		if e.SeriesID != "" {
-			// An occurrence: of one of Calsync's series, its series is
-			// compared below; a series made at the provider is not taken
-			// back yet and stays busy time.
+			// An occurrence: of a linked series, its series is compared
+			// below; of a series new to Calsync, the series is taken
+			// back (arrivedSeries) once the page is done.
 			l, err := r.s.linkOf(ctx, r.ac.acct, e.SeriesID)
 			if err != nil {
 				return err
@@ -206,6 +210,7 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 			if l.State == eventlink.StateDELETED || (e.ETag != "" && e.ETag == l.Etag) {
 				continue // Calsync's own write, or nothing new
 			}
+			settled[l.ID] = true
 			err = r.s.changed(ctx, r.ac, l)
 		case e.Owned:
 			// Calsync's event whose create is still being recorded (or was
@@ -239,6 +244,7 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 			continue
 		}
 		// Removed may also mean "left the window": ask the provider.
+		settled[l.ID] = true
 		if err := r.s.changed(ctx, r.ac, l); err != nil {
 			return err
 		}
@@ -262,8 +268,10 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 	for _, l := range touched {
 		// The whole series may have moved (its master's time), then
 		// single occurrences may have been cancelled.
-		if err := r.s.changed(ctx, r.ac, l); err != nil {
-			return err
+		if !settled[l.ID] {
+			if err := r.s.changed(ctx, r.ac, l); err != nil {
+				return err
+			}
 		}
 		if err := r.s.occurrences(ctx, r.ac, l, r.window); err != nil {
 			return err
