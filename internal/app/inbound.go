@@ -116,8 +116,16 @@ type releaser struct {
 
 func (r releaser) ReleaseUser(ctx context.Context, a *ent.CalendarAccount, userID int, remove bool, leave func(context.Context) error) error {
 	users, err := r.db.CalendarAccount.QueryUsers(a).IDs(viewer.SystemContext(ctx, a.OrganizationID))
-	if err == nil && len(users) <= 1 {
+	last := err == nil && len(users) <= 1
+	if last {
 		r.inbound.Forget(ctx, a)
 	}
-	return r.engine.ReleaseUser(ctx, a, userID, remove, leave)
+	if err := r.engine.ReleaseUser(ctx, a, userID, remove, leave); err != nil {
+		return err
+	}
+	if last {
+		// Once the departure is committed: the reader must see it.
+		store.AfterCommit(ctx, func(ctx context.Context) { r.inbound.Forgotten(ctx, a) })
+	}
+	return nil
 }

@@ -405,3 +405,23 @@ func (r *Reader) Forget(ctx context.Context, a *ent.CalendarAccount) {
 		}
 	}
 }
+
+// Forgotten is Forget's second half, once the last user has left the
+// account: a read that was under way during Forget (the account still
+// had its user then) may have stored events again, so each calendar's
+// read is requested once more — the reader, serialized with that read by
+// the calendar lock, finds the calendar no longer imported and discards.
+func (r *Reader) Forgotten(ctx context.Context, a *ent.CalendarAccount) {
+	sys := viewer.SystemContext(ctx, a.OrganizationID)
+	ids, err := r.o.Client.ProviderCalendar.Query().Where(providercalendar.AccountID(a.ID)).IDs(sys)
+	if err == nil && len(ids) > 0 {
+		var reqs []ReadRequest
+		if reqs, err = RequestRead(sys, r.o.Client, ids...); err == nil && r.o.Waker != nil {
+			err = r.o.Waker.WakeReads(sys, reqs...)
+		}
+	}
+	if err != nil {
+		// The maintenance pass wakes reads requested and not done.
+		r.o.Logger.WarnContext(ctx, "discard imported calendars again", slog.Int("account_id", a.ID), slog.Any("error", err))
+	}
+}
