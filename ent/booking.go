@@ -43,6 +43,8 @@ type Booking struct {
 	Recurrence string `json:"recurrence,omitempty"`
 	// RecurrenceExceptions holds the value of the "recurrence_exceptions" field.
 	RecurrenceExceptions []time.Time `json:"recurrence_exceptions,omitempty"`
+	// MovedOccurrences holds the value of the "moved_occurrences" field.
+	MovedOccurrences []domain.MovedOccurrence `json:"moved_occurrences,omitempty"`
 	// StatusID holds the value of the "status_id" field.
 	StatusID *int `json:"status_id,omitempty"`
 	// TypeID holds the value of the "type_id" field.
@@ -164,7 +166,7 @@ func (*Booking) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case booking.FieldRecurrenceExceptions, booking.FieldAddresses, booking.FieldCustomProperties:
+		case booking.FieldRecurrenceExceptions, booking.FieldMovedOccurrences, booking.FieldAddresses, booking.FieldCustomProperties:
 			values[i] = new([]byte)
 		case booking.FieldAllDay, booking.FieldPublished:
 			values[i] = new(sql.NullBool)
@@ -255,6 +257,14 @@ func (_m *Booking) assignValues(columns []string, values []any) error {
 			} else if value != nil && len(*value) > 0 {
 				if err := json.Unmarshal(*value, &_m.RecurrenceExceptions); err != nil {
 					return fmt.Errorf("unmarshal field recurrence_exceptions: %w", err)
+				}
+			}
+		case booking.FieldMovedOccurrences:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field moved_occurrences", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.MovedOccurrences); err != nil {
+					return fmt.Errorf("unmarshal field moved_occurrences: %w", err)
 				}
 			}
 		case booking.FieldStatusID:
@@ -463,6 +473,9 @@ func (_m *Booking) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("recurrence_exceptions=")
 	builder.WriteString(fmt.Sprintf("%v", _m.RecurrenceExceptions))
+	builder.WriteString(", ")
+	builder.WriteString("moved_occurrences=")
+	builder.WriteString(fmt.Sprintf("%v", _m.MovedOccurrences))
 	builder.WriteString(", ")
 	if v := _m.StatusID; v != nil {
 		builder.WriteString("status_id=")

@@ -127,6 +127,12 @@ func (_c *BookingCreate) SetRecurrenceExceptions(v []time.Time) *BookingCreate {
 	return _c
 }
 
+// SetMovedOccurrences sets the "moved_occurrences" field.
+func (_c *BookingCreate) SetMovedOccurrences(v []domain.MovedOccurrence) *BookingCreate {
+	_c.mutation.SetMovedOccurrences(v)
+	return _c
+}
+
 // SetStatusID sets the "status_id" field.
 func (_c *BookingCreate) SetStatusID(v int) *BookingCreate {
 	_c.mutation.SetStatusID(v)
@@ -639,6 +645,10 @@ func (_c *BookingCreate) createSpec() (*Booking, *sqlgraph.CreateSpec) {
 		_spec.SetField(booking.FieldRecurrenceExceptions, field.TypeJSON, value)
 		_node.RecurrenceExceptions = value
 	}
+	if value, ok := _c.mutation.MovedOccurrences(); ok {
+		_spec.SetField(booking.FieldMovedOccurrences, field.TypeJSON, value)
+		_node.MovedOccurrences = value
+	}
 	if value, ok := _c.mutation.Published(); ok {
 		_spec.SetField(booking.FieldPublished, field.TypeBool, value)
 		_node.Published = value
@@ -940,6 +950,24 @@ func (u *BookingUpsert) UpdateRecurrenceExceptions() *BookingUpsert {
 // ClearRecurrenceExceptions clears the value of the "recurrence_exceptions" field.
 func (u *BookingUpsert) ClearRecurrenceExceptions() *BookingUpsert {
 	u.SetNull(booking.FieldRecurrenceExceptions)
+	return u
+}
+
+// SetMovedOccurrences sets the "moved_occurrences" field.
+func (u *BookingUpsert) SetMovedOccurrences(v []domain.MovedOccurrence) *BookingUpsert {
+	u.Set(booking.FieldMovedOccurrences, v)
+	return u
+}
+
+// UpdateMovedOccurrences sets the "moved_occurrences" field to the value that was provided on create.
+func (u *BookingUpsert) UpdateMovedOccurrences() *BookingUpsert {
+	u.SetExcluded(booking.FieldMovedOccurrences)
+	return u
+}
+
+// ClearMovedOccurrences clears the value of the "moved_occurrences" field.
+func (u *BookingUpsert) ClearMovedOccurrences() *BookingUpsert {
+	u.SetNull(booking.FieldMovedOccurrences)
 	return u
 }
 
@@ -1417,6 +1445,27 @@ func (u *BookingUpsertOne) UpdateRecurrenceExceptions() *BookingUpsertOne {
 func (u *BookingUpsertOne) ClearRecurrenceExceptions() *BookingUpsertOne {
 	return u.Update(func(s *BookingUpsert) {
 		s.ClearRecurrenceExceptions()
+	})
+}
+
+// SetMovedOccurrences sets the "moved_occurrences" field.
+func (u *BookingUpsertOne) SetMovedOccurrences(v []domain.MovedOccurrence) *BookingUpsertOne {
+	return u.Update(func(s *BookingUpsert) {
+		s.SetMovedOccurrences(v)
+	})
+}
+
+// UpdateMovedOccurrences sets the "moved_occurrences" field to the value that was provided on create.
+func (u *BookingUpsertOne) UpdateMovedOccurrences() *BookingUpsertOne {
+	return u.Update(func(s *BookingUpsert) {
+		s.UpdateMovedOccurrences()
+	})
+}
+
+// ClearMovedOccurrences clears the value of the "moved_occurrences" field.
+func (u *BookingUpsertOne) ClearMovedOccurrences() *BookingUpsertOne {
+	return u.Update(func(s *BookingUpsert) {
+		s.ClearMovedOccurrences()
 	})
 }
 
@@ -2110,6 +2159,27 @@ func (u *BookingUpsertBulk) UpdateRecurrenceExceptions() *BookingUpsertBulk {
 func (u *BookingUpsertBulk) ClearRecurrenceExceptions() *BookingUpsertBulk {
 	return u.Update(func(s *BookingUpsert) {
 		s.ClearRecurrenceExceptions()
+	})
+}
+
+// SetMovedOccurrences sets the "moved_occurrences" field.
+func (u *BookingUpsertBulk) SetMovedOccurrences(v []domain.MovedOccurrence) *BookingUpsertBulk {
+	return u.Update(func(s *BookingUpsert) {
+		s.SetMovedOccurrences(v)
+	})
+}
+
+// UpdateMovedOccurrences sets the "moved_occurrences" field to the value that was provided on create.
+func (u *BookingUpsertBulk) UpdateMovedOccurrences() *BookingUpsertBulk {
+	return u.Update(func(s *BookingUpsert) {
+		s.UpdateMovedOccurrences()
+	})
+}
+
+// ClearMovedOccurrences clears the value of the "moved_occurrences" field.
+func (u *BookingUpsertBulk) ClearMovedOccurrences() *BookingUpsertBulk {
+	return u.Update(func(s *BookingUpsert) {
+		s.ClearMovedOccurrences()
 	})
 }
 

@@ -148,6 +148,24 @@ func (_u *BookingUpdate) ClearRecurrenceExceptions() *BookingUpdate {
 	return _u
 }
 
+// SetMovedOccurrences sets the "moved_occurrences" field.
+func (_u *BookingUpdate) SetMovedOccurrences(v []domain.MovedOccurrence) *BookingUpdate {
+	_u.mutation.SetMovedOccurrences(v)
+	return _u
+}
+
+// AppendMovedOccurrences appends value to the "moved_occurrences" field.
+func (_u *BookingUpdate) AppendMovedOccurrences(v []domain.MovedOccurrence) *BookingUpdate {
+	_u.mutation.AppendMovedOccurrences(v)
+	return _u
+}
+
+// ClearMovedOccurrences clears the value of the "moved_occurrences" field.
+func (_u *BookingUpdate) ClearMovedOccurrences() *BookingUpdate {
+	_u.mutation.ClearMovedOccurrences()
+	return _u
+}
+
 // SetStatusID sets the "status_id" field.
 func (_u *BookingUpdate) SetStatusID(v int) *BookingUpdate {
 	_u.mutation.SetStatusID(v)
@@ -718,6 +736,17 @@ func (_u *BookingUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.RecurrenceExceptionsCleared() {
 		_spec.ClearField(booking.FieldRecurrenceExceptions, field.TypeJSON)
 	}
+	if value, ok := _u.mutation.MovedOccurrences(); ok {
+		_spec.SetField(booking.FieldMovedOccurrences, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedMovedOccurrences(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, booking.FieldMovedOccurrences, value)
+		})
+	}
+	if _u.mutation.MovedOccurrencesCleared() {
+		_spec.ClearField(booking.FieldMovedOccurrences, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Published(); ok {
 		_spec.SetField(booking.FieldPublished, field.TypeBool, value)
 	}
@@ -1046,6 +1075,24 @@ func (_u *BookingUpdateOne) AppendRecurrenceExceptions(v []time.Time) *BookingUp
 // ClearRecurrenceExceptions clears the value of the "recurrence_exceptions" field.
 func (_u *BookingUpdateOne) ClearRecurrenceExceptions() *BookingUpdateOne {
 	_u.mutation.ClearRecurrenceExceptions()
+	return _u
+}
+
+// SetMovedOccurrences sets the "moved_occurrences" field.
+func (_u *BookingUpdateOne) SetMovedOccurrences(v []domain.MovedOccurrence) *BookingUpdateOne {
+	_u.mutation.SetMovedOccurrences(v)
+	return _u
+}
+
+// AppendMovedOccurrences appends value to the "moved_occurrences" field.
+func (_u *BookingUpdateOne) AppendMovedOccurrences(v []domain.MovedOccurrence) *BookingUpdateOne {
+	_u.mutation.AppendMovedOccurrences(v)
+	return _u
+}
+
+// ClearMovedOccurrences clears the value of the "moved_occurrences" field.
+func (_u *BookingUpdateOne) ClearMovedOccurrences() *BookingUpdateOne {
+	_u.mutation.ClearMovedOccurrences()
 	return _u
 }
 
@@ -1648,6 +1695,17 @@ func (_u *BookingUpdateOne) sqlSave(ctx context.Context) (_node *Booking, err er
 	}
 	if _u.mutation.RecurrenceExceptionsCleared() {
 		_spec.ClearField(booking.FieldRecurrenceExceptions, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.MovedOccurrences(); ok {
+		_spec.SetField(booking.FieldMovedOccurrences, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedMovedOccurrences(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, booking.FieldMovedOccurrences, value)
+		})
+	}
+	if _u.mutation.MovedOccurrencesCleared() {
+		_spec.ClearField(booking.FieldMovedOccurrences, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Published(); ok {
 		_spec.SetField(booking.FieldPublished, field.TypeBool, value)

@@ -99,6 +99,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			booking.FieldAllDay:               {Type: field.TypeBool, Column: booking.FieldAllDay},
 			booking.FieldRecurrence:           {Type: field.TypeString, Column: booking.FieldRecurrence},
 			booking.FieldRecurrenceExceptions: {Type: field.TypeJSON, Column: booking.FieldRecurrenceExceptions},
+			booking.FieldMovedOccurrences:     {Type: field.TypeJSON, Column: booking.FieldMovedOccurrences},
 			booking.FieldStatusID:             {Type: field.TypeInt, Column: booking.FieldStatusID},
 			booking.FieldTypeID:               {Type: field.TypeInt, Column: booking.FieldTypeID},
 			booking.FieldPublished:            {Type: field.TypeBool, Column: booking.FieldPublished},
@@ -1548,6 +1549,11 @@ func (f *BookingFilter) WhereRecurrence(p entql.StringP) {
 // WhereRecurrenceExceptions applies the entql json.RawMessage predicate on the recurrence_exceptions field.
 func (f *BookingFilter) WhereRecurrenceExceptions(p entql.BytesP) {
 	f.Where(p.Field(booking.FieldRecurrenceExceptions))
+}
+
+// WhereMovedOccurrences applies the entql json.RawMessage predicate on the moved_occurrences field.
+func (f *BookingFilter) WhereMovedOccurrences(p entql.BytesP) {
+	f.Where(p.Field(booking.FieldMovedOccurrences))
 }
 
 // WhereStatusID applies the entql int predicate on the status_id field.

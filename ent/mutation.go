@@ -1907,6 +1907,8 @@ type BookingMutation struct {
 	recurrence                  *string
 	recurrence_exceptions       *[]time.Time
 	appendrecurrence_exceptions []time.Time
+	moved_occurrences           *[]domain.MovedOccurrence
+	appendmoved_occurrences     []domain.MovedOccurrence
 	published                   *bool
 	cancelled_at                *time.Time
 	cancel_reason               *string
@@ -2438,6 +2440,71 @@ func (m *BookingMutation) ResetRecurrenceExceptions() {
 	m.recurrence_exceptions = nil
 	m.appendrecurrence_exceptions = nil
 	delete(m.clearedFields, booking.FieldRecurrenceExceptions)
+}
+
+// SetMovedOccurrences sets the "moved_occurrences" field.
+func (m *BookingMutation) SetMovedOccurrences(do []domain.MovedOccurrence) {
+	m.moved_occurrences = &do
+	m.appendmoved_occurrences = nil
+}
+
+// MovedOccurrences returns the value of the "moved_occurrences" field in the mutation.
+func (m *BookingMutation) MovedOccurrences() (r []domain.MovedOccurrence, exists bool) {
+	v := m.moved_occurrences
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMovedOccurrences returns the old "moved_occurrences" field's value of the Booking entity.
+// If the Booking object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BookingMutation) OldMovedOccurrences(ctx context.Context) (v []domain.MovedOccurrence, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMovedOccurrences is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMovedOccurrences requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMovedOccurrences: %w", err)
+	}
+	return oldValue.MovedOccurrences, nil
+}
+
+// AppendMovedOccurrences adds do to the "moved_occurrences" field.
+func (m *BookingMutation) AppendMovedOccurrences(do []domain.MovedOccurrence) {
+	m.appendmoved_occurrences = append(m.appendmoved_occurrences, do...)
+}
+
+// AppendedMovedOccurrences returns the list of values that were appended to the "moved_occurrences" field in this mutation.
+func (m *BookingMutation) AppendedMovedOccurrences() ([]domain.MovedOccurrence, bool) {
+	if len(m.appendmoved_occurrences) == 0 {
+		return nil, false
+	}
+	return m.appendmoved_occurrences, true
+}
+
+// ClearMovedOccurrences clears the value of the "moved_occurrences" field.
+func (m *BookingMutation) ClearMovedOccurrences() {
+	m.moved_occurrences = nil
+	m.appendmoved_occurrences = nil
+	m.clearedFields[booking.FieldMovedOccurrences] = struct{}{}
+}
+
+// MovedOccurrencesCleared returns if the "moved_occurrences" field was cleared in this mutation.
+func (m *BookingMutation) MovedOccurrencesCleared() bool {
+	_, ok := m.clearedFields[booking.FieldMovedOccurrences]
+	return ok
+}
+
+// ResetMovedOccurrences resets all changes to the "moved_occurrences" field.
+func (m *BookingMutation) ResetMovedOccurrences() {
+	m.moved_occurrences = nil
+	m.appendmoved_occurrences = nil
+	delete(m.clearedFields, booking.FieldMovedOccurrences)
 }
 
 // SetStatusID sets the "status_id" field.
@@ -3521,7 +3588,7 @@ func (m *BookingMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *BookingMutation) Fields() []string {
-	fields := make([]string, 0, 28)
+	fields := make([]string, 0, 29)
 	if m.created_at != nil {
 		fields = append(fields, booking.FieldCreatedAt)
 	}
@@ -3551,6 +3618,9 @@ func (m *BookingMutation) Fields() []string {
 	}
 	if m.recurrence_exceptions != nil {
 		fields = append(fields, booking.FieldRecurrenceExceptions)
+	}
+	if m.moved_occurrences != nil {
+		fields = append(fields, booking.FieldMovedOccurrences)
 	}
 	if m.status != nil {
 		fields = append(fields, booking.FieldStatusID)
@@ -3634,6 +3704,8 @@ func (m *BookingMutation) Field(name string) (ent.Value, bool) {
 		return m.Recurrence()
 	case booking.FieldRecurrenceExceptions:
 		return m.RecurrenceExceptions()
+	case booking.FieldMovedOccurrences:
+		return m.MovedOccurrences()
 	case booking.FieldStatusID:
 		return m.StatusID()
 	case booking.FieldTypeID:
@@ -3699,6 +3771,8 @@ func (m *BookingMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldRecurrence(ctx)
 	case booking.FieldRecurrenceExceptions:
 		return m.OldRecurrenceExceptions(ctx)
+	case booking.FieldMovedOccurrences:
+		return m.OldMovedOccurrences(ctx)
 	case booking.FieldStatusID:
 		return m.OldStatusID(ctx)
 	case booking.FieldTypeID:
@@ -3813,6 +3887,13 @@ func (m *BookingMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetRecurrenceExceptions(v)
+		return nil
+	case booking.FieldMovedOccurrences:
+		v, ok := value.([]domain.MovedOccurrence)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMovedOccurrences(v)
 		return nil
 	case booking.FieldStatusID:
 		v, ok := value.(int)
@@ -3979,6 +4060,9 @@ func (m *BookingMutation) ClearedFields() []string {
 	if m.FieldCleared(booking.FieldRecurrenceExceptions) {
 		fields = append(fields, booking.FieldRecurrenceExceptions)
 	}
+	if m.FieldCleared(booking.FieldMovedOccurrences) {
+		fields = append(fields, booking.FieldMovedOccurrences)
+	}
 	if m.FieldCleared(booking.FieldStatusID) {
 		fields = append(fields, booking.FieldStatusID)
 	}
@@ -4049,6 +4133,9 @@ func (m *BookingMutation) ClearField(name string) error {
 		return nil
 	case booking.FieldRecurrenceExceptions:
 		m.ClearRecurrenceExceptions()
+		return nil
+	case booking.FieldMovedOccurrences:
+		m.ClearMovedOccurrences()
 		return nil
 	case booking.FieldStatusID:
 		m.ClearStatusID()
@@ -4138,6 +4225,9 @@ func (m *BookingMutation) ResetField(name string) error {
 		return nil
 	case booking.FieldRecurrenceExceptions:
 		m.ResetRecurrenceExceptions()
+		return nil
+	case booking.FieldMovedOccurrences:
+		m.ResetMovedOccurrences()
 		return nil
 	case booking.FieldStatusID:
 		m.ResetStatusID()

@@ -160,11 +160,11 @@ func (r *Resolver) loadConflicts(ctx context.Context, ids []int) ([][]*model.Cal
 		envelope := span{merged[0].start, merged[len(merged)-1].end}
 		type bookingOcc struct {
 			b *ent.Booking
-			o span
+			o occurrence
 		}
 		hosted := map[int][]bookingOcc{}
 		for _, ob := range others {
-			for _, o := range occurrences(ob, envelope) {
+			for _, o := range bookingOccurrences(ob, envelope) {
 				for _, h := range ob.Edges.Hosts {
 					hosted[h.ID] = append(hosted[h.ID], bookingOcc{ob, o})
 				}

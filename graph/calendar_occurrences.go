@@ -5,40 +5,55 @@ import (
 	"time"
 
 	"calsync/ent"
-	"calsync/internal/recurrence"
+	"calsync/internal/scheduling"
 )
 
 // span is a half-open time interval [start, end).
 type span struct{ start, end time.Time }
 
+// occurrence is a span a booking takes; for a recurring booking's
+// occurrence, original is where its series puts it.
+type occurrence struct {
+	span
+	original time.Time
+}
+
 func (s span) overlaps(o span) bool { return s.start.Before(o.end) && o.start.Before(s.end) }
 
 // occurrences returns the spans booking b takes that overlap w, in order:
 // the booking itself, or for a recurring booking each occurrence of its
-// series (recurrence.Series.Occurrences), each lasting as long as the
-// booking.
+// series where it takes place (recurrence.Series.Instances: moved ones at
+// their new times).
 func occurrences(b *ent.Booking, w span) []span {
-	length := b.EndAt.Sub(b.StartAt)
-	first := span{b.StartAt, b.EndAt}
+	occs := bookingOccurrences(b, w)
+	out := make([]span, len(occs))
+	for i, o := range occs {
+		out[i] = o.span
+	}
+	return out
+}
+
+// bookingOccurrences is occurrences with each occurrence's original start.
+func bookingOccurrences(b *ent.Booking, w span) []occurrence {
+	first := occurrence{span: span{b.StartAt, b.EndAt}}
 	if strings.TrimSpace(b.Recurrence) == "" {
 		if first.overlaps(w) {
-			return []span{first}
+			return []occurrence{first}
 		}
 		return nil
 	}
-	starts, err := recurrence.Series{Rule: b.Recurrence, Start: b.StartAt, Length: length, TimeZone: b.TimeZone,
-		AllDay: b.AllDay, Exceptions: b.RecurrenceExceptions}.Occurrences(w.start, w.end)
+	insts, err := scheduling.SeriesOf(b).Instances(w.start, w.end)
 	if err != nil {
 		// Rules are checked when they are written; one that no longer
 		// parses shows its first occurrence rather than nothing.
 		if first.overlaps(w) {
-			return []span{first}
+			return []occurrence{first}
 		}
 		return nil
 	}
-	out := make([]span, 0, len(starts))
-	for _, t := range starts {
-		out = append(out, span{t, t.Add(length)})
+	out := make([]occurrence, 0, len(insts))
+	for _, in := range insts {
+		out = append(out, occurrence{span{in.Start, in.End}, in.Original})
 	}
 	return out
 }
@@ -47,8 +62,8 @@ func occurrences(b *ent.Booking, w span) []span {
 // hold the occurrence.
 const occurrenceBits = 26
 
-// bookingEntryID is the CalendarEntry id of a booking's occurrence starting
-// at start. The ID scalar is an integer here, so the "booking id, then the
+// bookingEntryID is the CalendarEntry id of a booking's occurrence the
+// series puts at start (a moved occurrence keeps its id). The ID scalar is an integer here, so the "booking id, then the
 // occurrence start" id is packed into one: a single booking's entry has
 // the booking's id; an occurrence of a recurring booking has the booking's
 // id shifted left by 26 bits, plus its start in Unix minutes modulo 2^26

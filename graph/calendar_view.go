@@ -224,7 +224,7 @@ func (r *Resolver) viewEntries(ctx context.Context, v viewer.Viewer, org *ent.Or
 	}
 	out := []*model.CalendarEntry{}
 	for _, b := range bookings {
-		occs := occurrences(b, f.window)
+		occs := bookingOccurrences(b, f.window)
 		for _, h := range b.Edges.Hosts {
 			if fw := byID[h.ID]; fw != nil {
 				for _, o := range occs {
@@ -331,14 +331,19 @@ func mergeSpans(spans []span) []span {
 // bookingEntry is fw's entry for occurrence o of booking b: the
 // organization's primary colour, its secondary colour for recurring
 // bookings.
-func bookingEntry(org *ent.Organization, b *ent.Booking, o span, fw *ent.User) *model.CalendarEntry {
+func bookingEntry(org *ent.Organization, b *ent.Booking, o occurrence, fw *ent.User) *model.CalendarEntry {
 	recurring := strings.TrimSpace(b.Recurrence) != ""
 	color := org.PrimaryColor
 	if recurring {
 		color = org.SecondaryColor
 	}
+	id := o.start
+	var original *time.Time
+	if recurring && !o.original.IsZero() {
+		id, original = o.original, &o.original
+	}
 	return &model.CalendarEntry{
-		Kind: model.CalendarEntryKindBooking, ID: bookingEntryID(b, o.start), Fieldworker: fw,
+		Kind: model.CalendarEntryKindBooking, ID: bookingEntryID(b, id), Fieldworker: fw, OriginalStart: original,
 		Start: o.start, End: o.end, AllDay: b.AllDay, Title: b.Title,
 		Busy: true, ShowAs: externalevent.ShowAsBUSY, Color: color,
 		Booking: b, Recurring: recurring,

@@ -41,6 +41,16 @@ func (r *bookingResolver) MadeAtProvider(ctx context.Context, obj *ent.Booking) 
 	return r.madeAtProvider(ctx, obj)
 }
 
+// MovedOccurrences is the resolver for the movedOccurrences field.
+func (r *bookingResolver) MovedOccurrences(ctx context.Context, obj *ent.Booking) ([]*domain.MovedOccurrence, error) {
+	ms := scheduling.Moved(obj)
+	out := make([]*domain.MovedOccurrence, len(ms))
+	for i := range ms {
+		out[i] = &ms[i]
+	}
+	return out, nil
+}
+
 // Title is the resolver for the title field.
 func (r *externalEventResolver) Title(ctx context.Context, obj *ent.ExternalEvent) (string, error) {
 	return r.externalEventTitle(ctx, obj)
@@ -302,6 +312,11 @@ func (r *mutationResolver) RefreshCalendars(ctx context.Context, provider domain
 // ResolveSyncConflict is the resolver for the resolveSyncConflict field.
 func (r *mutationResolver) ResolveSyncConflict(ctx context.Context, id int, keep syncconflict.Resolution) (*ent.SyncConflict, error) {
 	return r.TwoWay.Resolve(ctx, id, keep)
+}
+
+// MoveOccurrence is the resolver for the moveOccurrence field.
+func (r *mutationResolver) MoveOccurrence(ctx context.Context, bookingID int, originalStart time.Time, startAt time.Time, endAt time.Time) (*ent.Booking, error) {
+	return r.Scheduling.MoveOccurrence(ctx, bookingID, originalStart, startAt, endAt)
 }
 
 // HasClientSecret is the resolver for the hasClientSecret field.

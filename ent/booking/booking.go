@@ -35,6 +35,8 @@ const (
 	FieldRecurrence = "recurrence"
 	// FieldRecurrenceExceptions holds the string denoting the recurrence_exceptions field in the database.
 	FieldRecurrenceExceptions = "recurrence_exceptions"
+	// FieldMovedOccurrences holds the string denoting the moved_occurrences field in the database.
+	FieldMovedOccurrences = "moved_occurrences"
 	// FieldStatusID holds the string denoting the status_id field in the database.
 	FieldStatusID = "status_id"
 	// FieldTypeID holds the string denoting the type_id field in the database.
@@ -131,6 +133,7 @@ var Columns = []string{
 	FieldAllDay,
 	FieldRecurrence,
 	FieldRecurrenceExceptions,
+	FieldMovedOccurrences,
 	FieldStatusID,
 	FieldTypeID,
 	FieldPublished,

@@ -585,6 +585,16 @@ func RecurrenceExceptionsNotNil() predicate.Booking {
 	return predicate.Booking(sql.FieldNotNull(FieldRecurrenceExceptions))
 }
 
+// MovedOccurrencesIsNil applies the IsNil predicate on the "moved_occurrences" field.
+func MovedOccurrencesIsNil() predicate.Booking {
+	return predicate.Booking(sql.FieldIsNull(FieldMovedOccurrences))
+}
+
+// MovedOccurrencesNotNil applies the NotNil predicate on the "moved_occurrences" field.
+func MovedOccurrencesNotNil() predicate.Booking {
+	return predicate.Booking(sql.FieldNotNull(FieldMovedOccurrences))
+}
+
 // StatusIDEQ applies the EQ predicate on the "status_id" field.
 func StatusIDEQ(v int) predicate.Booking {
 	return predicate.Booking(sql.FieldEQ(FieldStatusID, v))

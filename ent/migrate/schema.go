@@ -105,6 +105,7 @@ var (
 		{Name: "all_day", Type: field.TypeBool, Default: false},
 		{Name: "recurrence", Type: field.TypeString, Nullable: true, Size: 1000},
 		{Name: "recurrence_exceptions", Type: field.TypeJSON, Nullable: true},
+		{Name: "moved_occurrences", Type: field.TypeJSON, Nullable: true},
 		{Name: "published", Type: field.TypeBool, Default: true},
 		{Name: "cancelled_at", Type: field.TypeTime, Nullable: true},
 		{Name: "cancel_reason", Type: field.TypeString, Nullable: true, Size: 1000},
@@ -133,25 +134,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "bookings_organizations_organization",
-				Columns:    []*schema.Column{BookingsColumns[25]},
+				Columns:    []*schema.Column{BookingsColumns[26]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "bookings_booking_status_status",
-				Columns:    []*schema.Column{BookingsColumns[26]},
+				Columns:    []*schema.Column{BookingsColumns[27]},
 				RefColumns: []*schema.Column{BookingStatusColumns[0]},
 				OnDelete:   schema.Restrict,
 			},
 			{
 				Symbol:     "bookings_booking_types_type",
-				Columns:    []*schema.Column{BookingsColumns[27]},
+				Columns:    []*schema.Column{BookingsColumns[28]},
 				RefColumns: []*schema.Column{BookingTypesColumns[0]},
 				OnDelete:   schema.Restrict,
 			},
 			{
 				Symbol:     "bookings_users_created_by",
-				Columns:    []*schema.Column{BookingsColumns[28]},
+				Columns:    []*schema.Column{BookingsColumns[29]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -160,17 +161,17 @@ var (
 			{
 				Name:    "booking_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{BookingsColumns[25]},
+				Columns: []*schema.Column{BookingsColumns[26]},
 			},
 			{
 				Name:    "booking_organization_id_start_at",
 				Unique:  false,
-				Columns: []*schema.Column{BookingsColumns[25], BookingsColumns[4]},
+				Columns: []*schema.Column{BookingsColumns[26], BookingsColumns[4]},
 			},
 			{
 				Name:    "booking_organization_id_end_at",
 				Unique:  false,
-				Columns: []*schema.Column{BookingsColumns[25], BookingsColumns[5]},
+				Columns: []*schema.Column{BookingsColumns[26], BookingsColumns[5]},
 			},
 		},
 	}

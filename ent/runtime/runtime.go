@@ -151,23 +151,23 @@ func init() {
 		}
 	}()
 	// bookingDescPublished is the schema descriptor for published field.
-	bookingDescPublished := bookingFields[9].Descriptor()
+	bookingDescPublished := bookingFields[10].Descriptor()
 	// booking.DefaultPublished holds the default value on creation for the published field.
 	booking.DefaultPublished = bookingDescPublished.Default.(bool)
 	// bookingDescCancelReason is the schema descriptor for cancel_reason field.
-	bookingDescCancelReason := bookingFields[11].Descriptor()
+	bookingDescCancelReason := bookingFields[12].Descriptor()
 	// booking.CancelReasonValidator is a validator for the "cancel_reason" field. It is called by the builders before save.
 	booking.CancelReasonValidator = bookingDescCancelReason.Validators[0].(func(string) error)
 	// bookingDescCustomerName is the schema descriptor for customer_name field.
-	bookingDescCustomerName := bookingFields[12].Descriptor()
+	bookingDescCustomerName := bookingFields[13].Descriptor()
 	// booking.CustomerNameValidator is a validator for the "customer_name" field. It is called by the builders before save.
 	booking.CustomerNameValidator = bookingDescCustomerName.Validators[0].(func(string) error)
 	// bookingDescCustomerBusinessName is the schema descriptor for customer_business_name field.
-	bookingDescCustomerBusinessName := bookingFields[13].Descriptor()
+	bookingDescCustomerBusinessName := bookingFields[14].Descriptor()
 	// booking.CustomerBusinessNameValidator is a validator for the "customer_business_name" field. It is called by the builders before save.
 	booking.CustomerBusinessNameValidator = bookingDescCustomerBusinessName.Validators[0].(func(string) error)
 	// bookingDescCustomerEmail is the schema descriptor for customer_email field.
-	bookingDescCustomerEmail := bookingFields[14].Descriptor()
+	bookingDescCustomerEmail := bookingFields[15].Descriptor()
 	// booking.CustomerEmailValidator is a validator for the "customer_email" field. It is called by the builders before save.
 	booking.CustomerEmailValidator = func() func(string) error {
 		validators := bookingDescCustomerEmail.Validators
@@ -185,35 +185,35 @@ func init() {
 		}
 	}()
 	// bookingDescCustomerPhone is the schema descriptor for customer_phone field.
-	bookingDescCustomerPhone := bookingFields[15].Descriptor()
+	bookingDescCustomerPhone := bookingFields[16].Descriptor()
 	// booking.CustomerPhoneValidator is a validator for the "customer_phone" field. It is called by the builders before save.
 	booking.CustomerPhoneValidator = bookingDescCustomerPhone.Validators[0].(func(string) error)
 	// bookingDescAddresses is the schema descriptor for addresses field.
-	bookingDescAddresses := bookingFields[16].Descriptor()
+	bookingDescAddresses := bookingFields[17].Descriptor()
 	// booking.AddressesValidator is a validator for the "addresses" field. It is called by the builders before save.
 	booking.AddressesValidator = bookingDescAddresses.Validators[0].(func([]string) error)
 	// bookingDescSuburb is the schema descriptor for suburb field.
-	bookingDescSuburb := bookingFields[17].Descriptor()
+	bookingDescSuburb := bookingFields[18].Descriptor()
 	// booking.SuburbValidator is a validator for the "suburb" field. It is called by the builders before save.
 	booking.SuburbValidator = bookingDescSuburb.Validators[0].(func(string) error)
 	// bookingDescServiceName is the schema descriptor for service_name field.
-	bookingDescServiceName := bookingFields[18].Descriptor()
+	bookingDescServiceName := bookingFields[19].Descriptor()
 	// booking.ServiceNameValidator is a validator for the "service_name" field. It is called by the builders before save.
 	booking.ServiceNameValidator = bookingDescServiceName.Validators[0].(func(string) error)
 	// bookingDescServiceDescription is the schema descriptor for service_description field.
-	bookingDescServiceDescription := bookingFields[19].Descriptor()
+	bookingDescServiceDescription := bookingFields[20].Descriptor()
 	// booking.ServiceDescriptionValidator is a validator for the "service_description" field. It is called by the builders before save.
 	booking.ServiceDescriptionValidator = bookingDescServiceDescription.Validators[0].(func(string) error)
 	// bookingDescAmount is the schema descriptor for amount field.
-	bookingDescAmount := bookingFields[20].Descriptor()
+	bookingDescAmount := bookingFields[21].Descriptor()
 	// booking.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
 	booking.AmountValidator = bookingDescAmount.Validators[0].(func(string) error)
 	// bookingDescCurrency is the schema descriptor for currency field.
-	bookingDescCurrency := bookingFields[21].Descriptor()
+	bookingDescCurrency := bookingFields[22].Descriptor()
 	// booking.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
 	booking.CurrencyValidator = bookingDescCurrency.Validators[0].(func(string) error)
 	// bookingDescSessionLink is the schema descriptor for session_link field.
-	bookingDescSessionLink := bookingFields[23].Descriptor()
+	bookingDescSessionLink := bookingFields[24].Descriptor()
 	// booking.SessionLinkValidator is a validator for the "session_link" field. It is called by the builders before save.
 	booking.SessionLinkValidator = bookingDescSessionLink.Validators[0].(func(string) error)
 	bookingstatusMixin := schema.BookingStatus{}.Mixin()

@@ -37,6 +37,13 @@ func (Booking) Fields() []ent.Field {
 		field.String("recurrence").Optional().MaxLen(1000).Validate(domain.ValidateRRule),
 		// Start times of occurrences removed from the series (EXDATE).
 		field.JSON("recurrence_exceptions", []time.Time{}).Optional(),
+		// Occurrences moved from where the series puts them (by their
+		// original start; one moved back keeps an entry at its original
+		// time until its series changes, so calendars follow). Maintained
+		// by internal/scheduling only (scheduling.WithMoves); GraphQL shows
+		// scheduling.Moved.
+		field.JSON("moved_occurrences", []domain.MovedOccurrence{}).Optional().
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("status_id").Optional().Nillable(),
 		field.Int("type_id").Optional().Nillable(),
 		// Unpublished bookings are drafts: never synced.

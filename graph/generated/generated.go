@@ -114,6 +114,7 @@ type ComplexityRoot struct {
 		Hosts                func(childComplexity int) int
 		ID                   func(childComplexity int) int
 		MadeAtProvider       func(childComplexity int) int
+		MovedOccurrences     func(childComplexity int) int
 		Organization         func(childComplexity int) int
 		OrganizationID       func(childComplexity int) int
 		Published            func(childComplexity int) int
@@ -215,6 +216,7 @@ type ComplexityRoot struct {
 		Fieldworker   func(childComplexity int) int
 		ID            func(childComplexity int) int
 		Kind          func(childComplexity int) int
+		OriginalStart func(childComplexity int) int
 		Private       func(childComplexity int) int
 		Provider      func(childComplexity int) int
 		Recurring     func(childComplexity int) int
@@ -371,6 +373,12 @@ type ComplexityRoot struct {
 		Count    func(childComplexity int) int
 	}
 
+	MovedOccurrence struct {
+		EndAt         func(childComplexity int) int
+		OriginalStart func(childComplexity int) int
+		StartAt       func(childComplexity int) int
+	}
+
 	Mutation struct {
 		CancelBooking            func(childComplexity int, id int, reason *string) int
 		CreateBearerToken        func(childComplexity int, input model.CreateBearerTokenInput) int
@@ -384,6 +392,7 @@ type ComplexityRoot struct {
 		DeleteBookingType        func(childComplexity int, id int) int
 		EnableServiceAccountSync func(childComplexity int, provider domain.Provider, userIds []int) int
 		MassModifyBookings       func(childComplexity int, input model.MassModifyBookingsInput) int
+		MoveOccurrence           func(childComplexity int, bookingID int, originalStart time.Time, startAt time.Time, endAt time.Time) int
 		ReassignBooking          func(childComplexity int, id int, hostIDs []int) int
 		RefreshCalendars         func(childComplexity int, provider domain.Provider, userID *int) int
 		RescheduleBooking        func(childComplexity int, id int, startAt time.Time, endAt time.Time, timeZone *string) int
@@ -680,6 +689,7 @@ type ComplexityRoot struct {
 type BookingResolver interface {
 	Conflicts(ctx context.Context, obj *ent.Booking) ([]*model.CalendarEntry, error)
 	MadeAtProvider(ctx context.Context, obj *ent.Booking) (*domain.Provider, error)
+	MovedOccurrences(ctx context.Context, obj *ent.Booking) ([]*domain.MovedOccurrence, error)
 }
 type ExternalEventResolver interface {
 	Title(ctx context.Context, obj *ent.ExternalEvent) (string, error)
@@ -721,6 +731,7 @@ type MutationResolver interface {
 	SelectImportedCalendars(ctx context.Context, provider domain.Provider, userID *int, calendarIds []int) (*ent.CalendarAccount, error)
 	RefreshCalendars(ctx context.Context, provider domain.Provider, userID *int) (*ent.CalendarAccount, error)
 	ResolveSyncConflict(ctx context.Context, id int, keep syncconflict.Resolution) (*ent.SyncConflict, error)
+	MoveOccurrence(ctx context.Context, bookingID int, originalStart time.Time, startAt time.Time, endAt time.Time) (*ent.Booking, error)
 }
 type ProviderConfigResolver interface {
 	HasClientSecret(ctx context.Context, obj *ent.ProviderConfig) (bool, error)
@@ -1054,6 +1065,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Booking.MadeAtProvider(childComplexity), true
+	case "Booking.movedOccurrences":
+		if e.ComplexityRoot.Booking.MovedOccurrences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.MovedOccurrences(childComplexity), true
 	case "Booking.organization":
 		if e.ComplexityRoot.Booking.Organization == nil {
 			break
@@ -1529,6 +1546,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CalendarEntry.Kind(childComplexity), true
+	case "CalendarEntry.originalStart":
+		if e.ComplexityRoot.CalendarEntry.OriginalStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarEntry.OriginalStart(childComplexity), true
 	case "CalendarEntry.private":
 		if e.ComplexityRoot.CalendarEntry.Private == nil {
 			break
@@ -2233,6 +2256,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MassModifyBookingsPayload.Count(childComplexity), true
 
+	case "MovedOccurrence.endAt":
+		if e.ComplexityRoot.MovedOccurrence.EndAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MovedOccurrence.EndAt(childComplexity), true
+	case "MovedOccurrence.originalStart":
+		if e.ComplexityRoot.MovedOccurrence.OriginalStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MovedOccurrence.OriginalStart(childComplexity), true
+	case "MovedOccurrence.startAt":
+		if e.ComplexityRoot.MovedOccurrence.StartAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MovedOccurrence.StartAt(childComplexity), true
+
 	case "Mutation.cancelBooking":
 		if e.ComplexityRoot.Mutation.CancelBooking == nil {
 			break
@@ -2365,6 +2407,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MassModifyBookings(childComplexity, args["input"].(model.MassModifyBookingsInput)), true
+	case "Mutation.moveOccurrence":
+		if e.ComplexityRoot.Mutation.MoveOccurrence == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_moveOccurrence_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MoveOccurrence(childComplexity, args["bookingId"].(int), args["originalStart"].(time.Time), args["startAt"].(time.Time), args["endAt"].(time.Time)), true
 	case "Mutation.reassignBooking":
 		if e.ComplexityRoot.Mutation.ReassignBooking == nil {
 			break
@@ -8490,6 +8543,11 @@ type CalendarEntry {
   """BOOKING: the booking, and whether it recurs."""
   booking: Booking
   recurring: Boolean!
+  """
+  BOOKING, recurring: where the series puts this occurrence (moveOccurrence names it by this); it
+  differs from start when the occurrence was moved.
+  """
+  originalStart: Time
   """EXTERNAL: the event, its provider and the calendar it was read from."""
   externalEvent: ExternalEvent
   provider: Provider
@@ -8617,6 +8675,32 @@ type SyncConflictEvent {
 extend type Subscription {
   """The conflict queue's changes: your own, or (admins and schedulers) anyone's or one fieldworker's."""
   syncConflictChanged(fieldworkerId: ID): SyncConflictEvent!
+}
+
+"""
+An occurrence of a recurring booking that takes place elsewhere than its series puts it (moved in
+Calsync or, with two-way sync, in the fieldworker's calendar).
+"""
+type MovedOccurrence {
+  """Where the series puts it: names the occurrence."""
+  originalStart: Time!
+  startAt: Time!
+  endAt: Time!
+}
+
+extend type Booking {
+  """The occurrences of a recurring booking that take place elsewhere than its series puts them."""
+  movedOccurrences: [MovedOccurrence!]!
+}
+
+extend type Mutation {
+  """
+  Move one occurrence of a recurring booking (originalStart: where its series puts it) to startAt–endAt;
+  moving it back to where the series puts it restores it. It must stay after the day of the occurrence
+  before it and before the day of the one after it (Outlook's rule, kept for both providers).
+  Changing the series' time or rule keeps the moves of occurrences it still has.
+  """
+  moveOccurrence(bookingId: ID!, originalStart: Time!, startAt: Time!, endAt: Time!): Booking!
 }
 `, BuiltIn: false},
 }
@@ -8778,6 +8862,8 @@ func (ec *executionContext) childFields_Booking(ctx context.Context, field graph
 		return ec.fieldContext_Booking_conflicts(ctx, field)
 	case "madeAtProvider":
 		return ec.fieldContext_Booking_madeAtProvider(ctx, field)
+	case "movedOccurrences":
+		return ec.fieldContext_Booking_movedOccurrences(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Booking", field.Name)
 }
@@ -8952,6 +9038,8 @@ func (ec *executionContext) childFields_CalendarEntry(ctx context.Context, field
 		return ec.fieldContext_CalendarEntry_booking(ctx, field)
 	case "recurring":
 		return ec.fieldContext_CalendarEntry_recurring(ctx, field)
+	case "originalStart":
+		return ec.fieldContext_CalendarEntry_originalStart(ctx, field)
 	case "externalEvent":
 		return ec.fieldContext_CalendarEntry_externalEvent(ctx, field)
 	case "provider":
@@ -9206,6 +9294,18 @@ func (ec *executionContext) childFields_MassModifyBookingsPayload(ctx context.Co
 		return ec.fieldContext_MassModifyBookingsPayload_count(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MassModifyBookingsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_MovedOccurrence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "originalStart":
+		return ec.fieldContext_MovedOccurrence_originalStart(ctx, field)
+	case "startAt":
+		return ec.fieldContext_MovedOccurrence_startAt(ctx, field)
+	case "endAt":
+		return ec.fieldContext_MovedOccurrence_endAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MovedOccurrence", field.Name)
 }
 
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10033,6 +10133,44 @@ func (ec *executionContext) field_Mutation_massModifyBookings_args(ctx context.C
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_moveOccurrence_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "bookingId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bookingId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "originalStart",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["originalStart"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "startAt",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["startAt"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "endAt",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["endAt"] = arg3
 	return args, nil
 }
 
@@ -12800,6 +12938,38 @@ func (ec *executionContext) fieldContext_Booking_madeAtProvider(_ context.Contex
 	return graphql.NewScalarFieldContext("Booking", field, true, true, errors.New("field of type Provider does not have child fields"))
 }
 
+func (ec *executionContext) _Booking_movedOccurrences(ctx context.Context, field graphql.CollectedField, obj *ent.Booking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Booking_movedOccurrences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Booking().MovedOccurrences(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.MovedOccurrence) graphql.Marshaler {
+			return ec.marshalNMovedOccurrence2ᚕᚖcalsyncᚋinternalᚋdomainᚐMovedOccurrenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Booking_movedOccurrences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Booking",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MovedOccurrence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _BookingChangeEvent_kind(ctx context.Context, field graphql.CollectedField, obj *model.BookingChangeEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14376,6 +14546,29 @@ func (ec *executionContext) _CalendarEntry_recurring(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_CalendarEntry_recurring(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CalendarEntry", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CalendarEntry_originalStart(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarEntry_originalStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OriginalStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarEntry_originalStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarEntry", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _CalendarEntry_externalEvent(ctx context.Context, field graphql.CollectedField, obj *model.CalendarEntry) (ret graphql.Marshaler) {
@@ -17152,6 +17345,75 @@ func (ec *executionContext) fieldContext_MassModifyBookingsPayload_count(_ conte
 	return graphql.NewScalarFieldContext("MassModifyBookingsPayload", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _MovedOccurrence_originalStart(ctx context.Context, field graphql.CollectedField, obj *domain.MovedOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MovedOccurrence_originalStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OriginalStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MovedOccurrence_originalStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MovedOccurrence", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _MovedOccurrence_startAt(ctx context.Context, field graphql.CollectedField, obj *domain.MovedOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MovedOccurrence_startAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MovedOccurrence_startAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MovedOccurrence", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _MovedOccurrence_endAt(ctx context.Context, field graphql.CollectedField, obj *domain.MovedOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MovedOccurrence_endAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MovedOccurrence_endAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MovedOccurrence", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
 func (ec *executionContext) _Mutation_signIn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18665,6 +18927,50 @@ func (ec *executionContext) fieldContext_Mutation_resolveSyncConflict(ctx contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_resolveSyncConflict_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_moveOccurrence(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_moveOccurrence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MoveOccurrence(ctx, fc.Args["bookingId"].(int), fc.Args["originalStart"].(time.Time), fc.Args["startAt"].(time.Time), fc.Args["endAt"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Booking) graphql.Marshaler {
+			return ec.marshalNBooking2ᚖcalsyncᚋentᚐBooking(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_moveOccurrence(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Booking(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_moveOccurrence_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -41565,6 +41871,44 @@ func (ec *executionContext) _Booking(ctx context.Context, sel ast.SelectionSet, 
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "movedOccurrences":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Booking_movedOccurrences(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -42340,6 +42684,11 @@ func (ec *executionContext) _CalendarEntry(ctx context.Context, sel ast.Selectio
 		case "recurring":
 			out.Values[i] = ec._CalendarEntry_recurring(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "originalStart":
+			out.Values[i] = ec._CalendarEntry_originalStart(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "externalEvent":
@@ -43748,6 +44097,54 @@ func (ec *executionContext) _MassModifyBookingsPayload(ctx context.Context, sel 
 	return out
 }
 
+var movedOccurrenceImplementors = []string{"MovedOccurrence"}
+
+func (ec *executionContext) _MovedOccurrence(ctx context.Context, sel ast.SelectionSet, obj *domain.MovedOccurrence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, movedOccurrenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MovedOccurrence")
+		case "originalStart":
+			out.Values[i] = ec._MovedOccurrence_originalStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startAt":
+			out.Values[i] = ec._MovedOccurrence_startAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endAt":
+			out.Values[i] = ec._MovedOccurrence_endAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -44009,6 +44406,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "resolveSyncConflict":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_resolveSyncConflict(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "moveOccurrence":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_moveOccurrence(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -47989,6 +48393,32 @@ func (ec *executionContext) marshalNMassModifyBookingsPayload2ᚖcalsyncᚋgraph
 		return graphql.Null
 	}
 	return ec._MassModifyBookingsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMovedOccurrence2ᚕᚖcalsyncᚋinternalᚋdomainᚐMovedOccurrenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.MovedOccurrence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMovedOccurrence2ᚖcalsyncᚋinternalᚋdomainᚐMovedOccurrence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMovedOccurrence2ᚖcalsyncᚋinternalᚋdomainᚐMovedOccurrence(ctx context.Context, sel ast.SelectionSet, v *domain.MovedOccurrence) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._MovedOccurrence(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNNode2ᚕcalsyncᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {

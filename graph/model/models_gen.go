@@ -55,6 +55,9 @@ type CalendarEntry struct {
 	// BOOKING: the booking, and whether it recurs.
 	Booking   *ent.Booking `json:"booking,omitempty"`
 	Recurring bool         `json:"recurring"`
+	// BOOKING, recurring: where the series puts this occurrence (moveOccurrence names it by this); it
+	// differs from start when the occurrence was moved.
+	OriginalStart *time.Time `json:"originalStart,omitempty"`
 	// EXTERNAL: the event, its provider and the calendar it was read from.
 	ExternalEvent *ent.ExternalEvent    `json:"externalEvent,omitempty"`
 	Provider      *domain.Provider      `json:"provider,omitempty"`

@@ -281,6 +281,16 @@ func (s *Service) update(ctx context.Context, action string, id int, fn updateFu
 		if err := validateTimes(out.StartAt, out.EndAt, out.AllDay); err != nil {
 			return err
 		}
+		if kept, changed := keptMoves(out); changed {
+			// The series changed: moves of occurrences it no longer has go.
+			ku := db.Booking.UpdateOne(out).SetMovedOccurrences(kept)
+			if len(kept) == 0 {
+				ku.ClearMovedOccurrences()
+			}
+			if out, err = ku.Save(audit.WithAction(ctx, action)); err != nil {
+				return err
+			}
+		}
 		after, err := out.QueryHosts().IDs(ctx)
 		if err != nil {
 			return fmt.Errorf("scheduling: hosts: %w", err)
@@ -428,6 +438,14 @@ func (s *Service) MassModify(ctx context.Context, m MassModification, action str
 						ex[i] = x.Add(d)
 					}
 					u.SetRecurrenceExceptions(ex)
+				}
+				if len(b.MovedOccurrences) > 0 {
+					// So do moved ones, where they were moved to included.
+					mv := make([]domain.MovedOccurrence, len(b.MovedOccurrences))
+					for i, m := range b.MovedOccurrences {
+						mv[i] = domain.MovedOccurrence{OriginalStart: m.OriginalStart.Add(d), StartAt: m.StartAt.Add(d), EndAt: m.EndAt.Add(d)}
+					}
+					u.SetMovedOccurrences(mv)
 				}
 			}
 			nb, err := u.Save(actx)
