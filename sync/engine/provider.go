@@ -15,6 +15,7 @@ import (
 
 	"calsync/ent"
 	"calsync/internal/domain"
+	"calsync/internal/recurrence"
 )
 
 // Tag keys of Calsync's private extended properties. Every event Calsync
@@ -69,6 +70,9 @@ type Event struct {
 	RRule string
 	// ExDates are the start times of removed occurrences.
 	ExDates []time.Time
+	// Moved are occurrences that take place elsewhere than the rule puts
+	// them, by original start (none of them in ExDates).
+	Moved []recurrence.Moved
 	// Busy shows the time as busy (cancelled bookings kept in calendars are free).
 	Busy bool
 	// Tags are private extended properties (TagOwner, TagBooking, TagUser).

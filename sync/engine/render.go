@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"calsync/ent"
+	"calsync/internal/recurrence"
 )
 
 // base32hex without padding, lower case: the alphabet Google accepts for
@@ -66,6 +67,18 @@ func Render(org *ent.Organization, b *ent.Booking, u *ent.User, cancelled bool) 
 		ev.ExDates = append(ev.ExDates, x.In(loc))
 	}
 	sort.Slice(ev.ExDates, func(i, j int) bool { return ev.ExDates[i].Before(ev.ExDates[j]) })
+	if ev.RRule != "" {
+		removed := map[int64]bool{}
+		for _, x := range ev.ExDates {
+			removed[x.Unix()] = true
+		}
+		for _, m := range b.MovedOccurrences {
+			if !removed[m.OriginalStart.Unix()] {
+				ev.Moved = append(ev.Moved, recurrence.Moved{Original: m.OriginalStart.In(loc), Start: m.StartAt.In(loc), End: m.EndAt.In(loc)})
+			}
+		}
+		sort.Slice(ev.Moved, func(i, j int) bool { return ev.Moved[i].Original.Before(ev.Moved[j].Original) })
+	}
 	return ev
 }
 
@@ -131,9 +144,12 @@ func FieldHashes(ev Event) map[string]string {
 		sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 		return hex.EncodeToString(sum[:8])
 	}
-	ex := make([]string, len(ev.ExDates))
+	ex := make([]string, len(ev.ExDates), len(ev.ExDates)+len(ev.Moved))
 	for i, x := range ev.ExDates {
 		ex[i] = x.UTC().Format(time.RFC3339)
+	}
+	for _, m := range ev.Moved {
+		ex = append(ex, "moved "+m.Original.UTC().Format(time.RFC3339)+" "+m.Start.UTC().Format(time.RFC3339)+" "+m.End.UTC().Format(time.RFC3339))
 	}
 	tags := make([]string, 0, len(ev.Tags))
 	for k, v := range ev.Tags {

@@ -37,6 +37,9 @@ func (c *Client) MaxBatch() int { return maxBatch }
 //     engine.ErrNotFound.
 //   - Delete deletes with If-Match when ETag is set; an event already gone
 //     (404, 410) counts as deleted.
+//   - A series with moved occurrences (Event.Moved) has each of them
+//     patched to its time after a create or an update of its time,
+//     recurrence or content (writeMoves).
 //
 // Ops that cannot be sent (an invalid key, no TagOwner on a create, an
 // unknown zone or field) fail with engine.ErrInvalid without a call. The
@@ -76,6 +79,15 @@ func (c *Client) Apply(ctx context.Context, ts oauth2.TokenSource, cal engine.Ca
 	}
 	if len(duplicates) > 0 {
 		resolveDuplicates(ctx, ec, ops, duplicates, results)
+	}
+	var moves []int
+	for i, op := range ops {
+		if results[i].Err == nil && results[i].Remote.ID != "" && needsMoves(op) {
+			moves = append(moves, i)
+		}
+	}
+	if len(moves) > 0 {
+		writeMoves(ctx, ec, ops, moves, results)
 	}
 	return results, nil
 }

@@ -322,13 +322,13 @@ func (c *Client) finish(ctx context.Context, ts oauth2.TokenSource, cal engine.C
 	}
 	remote := remoteOf(p.got)
 	remote.Tags = maps.Clone(p.op.Event.Tags)
-	if needsExDates(p.op) {
-		etag, err := c.removeExDates(ctx, ts, cal, remote.ID, p.op.Event, p.span)
+	if needsOccurrences(p.op) {
+		etag, err := c.applyOccurrences(ctx, ts, cal, remote.ID, p.op.Event, p.span)
 		if err != nil && p.op.Kind == engine.OpCreate {
 			// The series exists; a retried create finds it and tries again.
-			err = transientIfGoneOrChanged("remove excluded occurrences", err)
+			err = transientIfGoneOrChanged("apply excluded and moved occurrences", err)
 		} else if err != nil {
-			err = fmt.Errorf("remove excluded occurrences: %w", err)
+			err = fmt.Errorf("apply excluded and moved occurrences: %w", err)
 		}
 		if err != nil {
 			return engine.Result{Remote: remote, Err: eventError(p.what, err)}

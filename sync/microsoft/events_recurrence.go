@@ -136,67 +136,134 @@ func untilDate(u recurrence.Until, span eventSpan) time.Time {
 	return day
 }
 
-// needsExDates reports whether op leaves a series whose excluded dates
-// must be (re)applied: a create, or an update that sent the time or the
-// recurrence (Outlook drops a series' cancelled occurrences when either
-// changes).
-func needsExDates(op engine.Op) bool {
+// needsOccurrences reports whether op leaves a series whose excluded
+// dates or moved occurrences must be (re)applied: a create, an update
+// that sent the time or the recurrence (Outlook drops a series' cancelled
+// and changed occurrences when either changes), or for moved occurrences
+// an update of the content they repeat.
+func needsOccurrences(op engine.Op) bool {
 	ev := op.Event
-	if strings.TrimSpace(ev.RRule) == "" || len(ev.ExDates) == 0 {
+	if strings.TrimSpace(ev.RRule) == "" || len(ev.ExDates)+len(ev.Moved) == 0 {
 		return false
 	}
 	if op.Kind == engine.OpCreate {
 		return true
 	}
+	if op.Kind != engine.OpUpdate {
+		return false
+	}
 	want := fieldSet(op.Fields)
-	return op.Kind == engine.OpUpdate && (want[engine.FieldTime] || want[engine.FieldRecurrence])
+	if want[engine.FieldTime] || want[engine.FieldRecurrence] {
+		return true
+	}
+	if len(ev.Moved) > 0 {
+		for _, f := range movedFields {
+			if want[f] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
-// removeExDates deletes the occurrences of series seriesID that start at
-// ev.ExDates: it lists the series' instances in the window of the
-// excluded dates, deletes those whose original start matches (for
-// all-day events, whose date matches), and returns the series' changeKey
+// movedFields are what a moved occurrence is written with: its own time,
+// and the series' content (an occurrence once changed no longer follows
+// its series).
+var movedFields = []engine.Field{engine.FieldTitle, engine.FieldDescription, engine.FieldLocation, engine.FieldTime, engine.FieldBusy}
+
+// applyOccurrences makes series seriesID's occurrences what ev says: it
+// lists the series' instances around the excluded dates and the moved
+// occurrences, deletes those whose original start matches an excluded one
+// (for all-day events, whose date matches), patches each moved one to its
+// time and the series' content, and returns the series' changeKey
 // afterwards. Occurrences already gone are skipped, so a retry is
 // harmless.
-func (c *Client) removeExDates(ctx context.Context, ts oauth2.TokenSource, cal engine.CalendarRef, seriesID string, ev engine.Event, span eventSpan) (string, error) {
+func (c *Client) applyOccurrences(ctx context.Context, ts oauth2.TokenSource, cal engine.CalendarRef, seriesID string, ev engine.Event, span eventSpan) (string, error) {
 	want := map[string]bool{}
-	from, to := ev.ExDates[0], ev.ExDates[0]
+	var from, to time.Time
+	widen := func(a, b time.Time) {
+		if from.IsZero() || a.Before(from) {
+			from = a
+		}
+		if b.After(to) {
+			to = b
+		}
+	}
+	length := span.end.Sub(span.start)
 	for _, x := range ev.ExDates {
 		want[exDateKey(x, span)] = true
-		if x.Before(from) {
-			from = x
-		}
-		if x.After(to) {
-			to = x
+		widen(x, x.Add(length))
+	}
+	moved := map[string]recurrence.Moved{}
+	series := recurrence.Series{Rule: ev.RRule, Start: ev.Start, Length: ev.End.Sub(ev.Start), TimeZone: span.zone, AllDay: ev.AllDay, Exceptions: ev.ExDates}
+	for _, m := range ev.Moved {
+		moved[exDateKey(m.Original, span)] = m
+		widen(m.Original, m.Original.Add(length))
+		widen(m.Start, m.End)
+		// Where an earlier move put it: between its neighbours' days.
+		if prev, next, err := series.Neighbours(m.Original, 400*24*time.Hour); err == nil {
+			if !prev.IsZero() {
+				widen(prev, m.Original)
+			}
+			if !next.IsZero() {
+				widen(m.Original, next.Add(length))
+			}
 		}
 	}
 	// A day of margin each side covers all-day dates in any zone.
 	from = from.Add(-36 * time.Hour)
-	to = to.Add(span.end.Sub(span.start) + 36*time.Hour)
+	to = to.Add(36 * time.Hour)
 	var changeKey string
 	err := c.graphCall(ctx, ts, cal.UserEmail, func(adapter abs.RequestAdapter, user *users.UserItemRequestBuilder) error {
 		series := user.Calendars().ByCalendarId(cal.CalendarID).Events().ByEventId(seriesID)
+		events := user.Calendars().ByCalendarId(cal.CalendarID).Events()
 		top := int32(eventPageSize)
 		page, err := series.Instances().Get(ctx, &users.ItemCalendarsItemEventsItemInstancesRequestBuilderGetRequestConfiguration{
 			QueryParameters: &users.ItemCalendarsItemEventsItemInstancesRequestBuilderGetQueryParameters{
 				StartDateTime: ptr(from.UTC().Format(time.RFC3339)),
 				EndDateTime:   ptr(to.UTC().Format(time.RFC3339)),
-				Select:        []string{"id", "start", "originalStart", "type"},
+				Select:        []string{"id", "start", "end", "originalStart", "type"},
 				Top:           &top,
 			},
 		})
 		var doomed []string
+		var patches []*abs.RequestInformation
+		var buildErr error
 		err = eachEvent(page, err, func(link string) (models.EventCollectionResponseable, error) {
 			return users.NewItemCalendarsItemEventsItemInstancesRequestBuilder(link, adapter).Get(ctx, nil)
 		}, func(in models.Eventable) {
-			if in.GetId() != nil && instanceExcluded(in, want, span) {
-				doomed = append(doomed, *in.GetId())
+			if in.GetId() == nil {
+				return
 			}
+			if instanceExcluded(in, want, span) {
+				doomed = append(doomed, *in.GetId())
+				return
+			}
+			m, ok := instanceMoved(in, moved, span)
+			if !ok || buildErr != nil {
+				return
+			}
+			occ := ev
+			occ.Start, occ.End = m.Start, m.End
+			occ.RRule, occ.ExDates, occ.Moved = "", nil, nil
+			body, err := renderEvent(occ, movedFields, false)
+			if err != nil {
+				buildErr = err
+				return
+			}
+			r, err := events.ByEventId(*in.GetId()).ToPatchRequestInformation(ctx, body, nil)
+			if err != nil {
+				buildErr = err
+				return
+			}
+			patches = append(patches, r)
 		})
 		if err != nil {
 			return err
 		}
-		events := user.Calendars().ByCalendarId(cal.CalendarID).Events()
+		if buildErr != nil {
+			return buildErr
+		}
 		for len(doomed) > 0 {
 			n := min(len(doomed), maxBatchRequests)
 			if err := deleteOccurrences(ctx, adapter, events, doomed[:n]); err != nil {
@@ -204,7 +271,20 @@ func (c *Client) removeExDates(ctx context.Context, ts oauth2.TokenSource, cal e
 			}
 			doomed = doomed[n:]
 		}
-		// Cancelling occurrences changes the series on Exchange.
+		for len(patches) > 0 {
+			n := min(len(patches), maxBatchRequests)
+			answers, err := sendBatch(ctx, adapter, patches[:n])
+			if err != nil {
+				return err
+			}
+			for _, a := range answers {
+				if a.err != nil && !isGone(a.err) {
+					return a.err
+				}
+			}
+			patches = patches[n:]
+		}
+		// Changing occurrences changes the series on Exchange.
 		master, err := series.Get(ctx, &users.ItemCalendarsItemEventsEventItemRequestBuilderGetRequestConfiguration{
 			QueryParameters: &users.ItemCalendarsItemEventsEventItemRequestBuilderGetQueryParameters{Select: []string{"id", "changeKey"}},
 		})
@@ -255,25 +335,51 @@ func exDateKey(t time.Time, span eventSpan) string {
 	return t.UTC().Truncate(time.Second).Format(time.RFC3339)
 }
 
+// instanceMoved returns the move of the instance of the series whose
+// original start is one of moved's.
+func instanceMoved(in models.Eventable, moved map[string]recurrence.Moved, span eventSpan) (recurrence.Moved, bool) {
+	for _, k := range instanceKeys(in, span) {
+		if m, ok := moved[k]; ok {
+			return m, true
+		}
+	}
+	return recurrence.Moved{}, false
+}
+
 // instanceExcluded reports whether an instance of the series originally
 // started (or, lacking originalStart, starts) at one of the excluded
 // starts.
 func instanceExcluded(in models.Eventable, want map[string]bool, span eventSpan) bool {
+	for _, k := range instanceKeys(in, span) {
+		if want[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// instanceKeys are the exDateKeys an instance of the series may be named
+// by: its original start (or, lacking one, its start).
+func instanceKeys(in models.Eventable, span eventSpan) []string {
 	if os := in.GetOriginalStart(); os != nil {
 		if !span.allDay {
-			return want[exDateKey(*os, span)]
+			return []string{exDateKey(*os, span)}
 		}
 		// An all-day occurrence originally starts at a midnight: a floating
 		// one carried in UTC, or the midnight of the event's zone.
+		var keys []string
 		if u := os.UTC(); u.Equal(midnight(u)) {
-			return want[u.Format(time.DateOnly)]
+			keys = append(keys, u.Format(time.DateOnly))
 		}
 		if l := os.In(span.loc); l.Equal(midnight(l)) {
-			return want[l.Format(time.DateOnly)]
+			keys = append(keys, l.Format(time.DateOnly))
+		}
+		if len(keys) > 0 {
+			return keys
 		}
 	}
 	if s, ok := wallOf(in.GetStart(), span); ok {
-		return want[exDateKey(s, span)]
+		return []string{exDateKey(s, span)}
 	}
-	return false
+	return nil
 }

@@ -10,7 +10,8 @@ import (
 	"calsync/ent"
 	"calsync/ent/booking"
 	"calsync/ent/eventlink"
-	"calsync/internal/recurrence"
+	"calsync/internal/domain"
+	"calsync/internal/scheduling"
 	"calsync/internal/store"
 	"calsync/internal/viewer"
 	"calsync/sync/engine"
@@ -32,7 +33,8 @@ func (s *Syncer) recurringLinks(ctx context.Context, a *ent.CalendarAccount) ([]
 
 // occurrences compares the occurrences of link l's series at the provider
 // with the booking's over w: one cancelled at the provider becomes an
-// exception of the booking (EXDATE). While Calsync has a change of the
+// exception of the booking (EXDATE), one moved there (or moved back) a
+// moved occurrence of the booking. While Calsync has a change of the
 // series' time or rule still to push, the provider's series is not yet
 // what the booking says, and nothing is taken.
 func (s *Syncer) occurrences(ctx context.Context, ac *access, l *ent.EventLink, w inbound.Window) error {
@@ -51,7 +53,10 @@ func (s *Syncer) occurrences(ctx context.Context, ac *access, l *ent.EventLink, 
 	if open, err := s.openConflict(st.sys, st.link.ID); err != nil || open != nil {
 		return err
 	}
-	insts, err := ac.src.Instances(st.sys, ac.ts, ac.cal, st.link.ProviderEventID, w)
+	// Read a month wider than compared: an occurrence of the window moved
+	// out of it is still found, not taken for cancelled.
+	wide := inbound.Window{From: w.From.Add(-movedReach), To: w.To.Add(movedReach)}
+	insts, err := ac.src.Instances(st.sys, ac.ts, ac.cal, st.link.ProviderEventID, wide)
 	if err != nil {
 		if isNotFound(err) {
 			return nil // the whole series went: its deletion is read as such
@@ -59,8 +64,7 @@ func (s *Syncer) occurrences(ctx context.Context, ac *access, l *ent.EventLink, 
 		return fmt.Errorf("twoway: read the series' occurrences: %w", err)
 	}
 	b := st.bk
-	starts, err := recurrence.Series{Rule: b.Recurrence, Start: b.StartAt, Length: b.EndAt.Sub(b.StartAt), TimeZone: b.TimeZone,
-		AllDay: b.AllDay, Exceptions: b.RecurrenceExceptions}.Occurrences(w.From, w.To)
+	mine, err := scheduling.SeriesOf(b).Instances(w.From, w.To)
 	if err != nil {
 		return nil // a rule Calsync cannot expand is not compared
 	}
@@ -70,28 +74,49 @@ func (s *Syncer) occurrences(ctx context.Context, ac *access, l *ent.EventLink, 
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	present := map[string]bool{}
+	at := map[string]inbound.Instance{}
 	for _, in := range insts {
-		present[key(in.OriginalStart)] = true
+		at[key(in.OriginalStart)] = in
 	}
-	var gone []time.Time
-	for _, t := range starts {
-		if !present[key(t)] && t.After(w.From) && t.Before(w.To) {
-			gone = append(gone, t)
+	var (
+		gone  []time.Time
+		moves []domain.MovedOccurrence
+	)
+	for _, o := range mine {
+		in, ok := at[key(o.Original)]
+		switch {
+		case !ok:
+			gone = append(gone, o.Original)
+		case !in.Start.Equal(o.Start) || !in.End.Equal(o.End):
+			moves = append(moves, domain.MovedOccurrence{OriginalStart: o.Original, StartAt: in.Start, EndAt: in.End})
 		}
 	}
-	if len(gone) == 0 {
+	if len(gone)+len(moves) == 0 {
 		return nil
 	}
-	if len(gone) == len(starts) {
+	if len(gone) == len(mine) {
 		// None where the booking puts them: the series was changed as a
 		// whole (its rule), not occurrence by occurrence. Not taken.
 		s.o.Logger.InfoContext(ctx, "two-way: a series' occurrences all differ from the booking's; not taken", slog.Int("booking_id", b.ID))
 		return nil
 	}
 	return store.InTx(st.sys, s.o.Client, func(ctx context.Context) error {
-		if _, err := s.o.Scheduling.UpdateBooking(ctx, b.ID, ent.UpdateBookingInput{AppendRecurrenceExceptions: gone}); err != nil {
-			return fmt.Errorf("twoway: take cancelled occurrences: %w", err)
+		if len(gone) > 0 {
+			if _, err := s.o.Scheduling.UpdateBooking(ctx, b.ID, ent.UpdateBookingInput{AppendRecurrenceExceptions: gone}); err != nil {
+				return fmt.Errorf("twoway: take cancelled occurrences: %w", err)
+			}
+		}
+		if len(moves) > 0 {
+			if _, err := s.o.Scheduling.MoveOccurrences(ctx, b.ID, moves); err != nil {
+				if domain.CodeOf(err) != domain.CodeBadUserInput {
+					return fmt.Errorf("twoway: take moved occurrences: %w", err)
+				}
+				// A move Calsync cannot hold (across a neighbour's day,
+				// which Google allows): the booking keeps its time, and
+				// the next push puts the occurrence back.
+				s.o.Logger.WarnContext(ctx, "two-way: an occurrence moved at the provider cannot be taken", slog.Int("booking_id", b.ID), slog.Any("error", err))
+				moves = nil
+			}
 		}
 		nb, err := engine.WithRendered(store.ClientFrom(ctx, s.o.Client).Booking.Query()).Where(booking.ID(b.ID)).WithHosts().Only(ctx)
 		if err != nil {
@@ -99,12 +124,20 @@ func (s *Syncer) occurrences(ctx context.Context, ac *access, l *ent.EventLink, 
 		}
 		st.bk = nb
 		st.render()
+		if len(moves) == 0 && len(gone) == 0 {
+			return nil
+		}
 		hashes := copyHashes(st.link.FieldHashes)
 		hashes[string(engine.FieldRecurrence)] = st.hashes[string(engine.FieldRecurrence)]
 		if err := store.ClientFrom(ctx, s.o.Client).EventLink.UpdateOne(st.link).SetFieldHashes(hashes).Exec(ctx); err != nil {
 			return fmt.Errorf("twoway: record the provider's occurrences: %w", err)
 		}
-		s.o.Logger.InfoContext(ctx, "two-way: occurrences cancelled at the provider", slog.Int("booking_id", b.ID), slog.Int("count", len(gone)))
+		s.o.Logger.InfoContext(ctx, "two-way: occurrences changed at the provider", slog.Int("booking_id", b.ID),
+			slog.Int("cancelled", len(gone)), slog.Int("moved", len(moves)))
 		return nil
 	})
 }
+
+// movedReach is how far outside the compared window the provider's
+// occurrences are read.
+const movedReach = 31 * 24 * time.Hour

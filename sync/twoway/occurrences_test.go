@@ -3,8 +3,6 @@ package twoway_test
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,21 +14,11 @@ import (
 )
 
 // occurrenceLive reports whether the occurrence of series seriesID that
-// starts at start is in the calendar at the provider.
+// the series puts at start is in the calendar at the provider.
 func (f *fixture) occurrenceLive(t *testing.T, seriesID string, start time.Time) bool {
 	t.Helper()
-	if f.kit.Provider == domain.ProviderGoogle {
-		id := seriesID + "_" + start.UTC().Format("20060102T150405Z")
-		res, err := http.Get(f.env.Server.URL + "/_emulator/google/calendars/" + url.PathEscape(f.org.Fieldworker.Email) + "/events/" + id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var ev struct{ Status string }
-		_ = json.NewDecoder(res.Body).Decode(&ev)
-		return res.StatusCode == http.StatusOK && ev.Status != "cancelled"
-	}
-	return f.graphOccurrence(t, seriesID, start) != ""
+	_, _, _, ok := f.occurrenceAt(t, seriesID, start)
+	return ok
 }
 
 // graphOccurrence is the Outlook id of the occurrence of seriesID starting
