@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"calsync/internal/recurrence"
 )
 
 // EventVersion is one side's version of a calendar event, as two-way sync
@@ -16,13 +18,25 @@ type EventVersion struct {
 	Start       time.Time `json:"start"`
 	End         time.Time `json:"end"`
 	AllDay      bool      `json:"allDay,omitempty"`
+	// Rule is a series' RRULE without "RRULE:"; "" for a single event, or
+	// a series whose rule is not known (one Calsync cannot keep, or a
+	// link recorded before rules were).
+	Rule string `json:"rule,omitempty"`
 	// Deleted: the event (or, on Calsync's side, the booking) is gone.
 	Deleted bool `json:"deleted,omitempty"`
 }
 
-// SameTime reports whether v and o take the same time.
+// SameTime reports whether v and o take the same time: the same start,
+// end and, where both rules are known, equivalent rules.
 func (v EventVersion) SameTime(o EventVersion) bool {
-	return v.Start.Equal(o.Start) && v.End.Equal(o.End) && v.AllDay == o.AllDay
+	return v.Start.Equal(o.Start) && v.End.Equal(o.End) && v.AllDay == o.AllDay && v.SameRule(o)
+}
+
+// SameRule reports whether v's and o's rules give the same occurrences
+// (recurrence.Equivalent from v's start); an unknown rule is the same as
+// any.
+func (v EventVersion) SameRule(o EventVersion) bool {
+	return v.Rule == "" || o.Rule == "" || recurrence.Equivalent(v.Rule, o.Rule, v.Start, "UTC")
 }
 
 // SameContent reports whether v and o have the same title, location and

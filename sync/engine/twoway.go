@@ -79,7 +79,7 @@ func heldLinks(ctx context.Context, db *ent.Client, accountID int) (map[int]bool
 // them).
 func VersionOf(ev Event) domain.EventVersion {
 	v := domain.EventVersion{Title: ev.Title, Location: ev.Location, Description: ev.Description,
-		Start: ev.Start.UTC(), End: ev.End.UTC(), AllDay: ev.AllDay}
+		Start: ev.Start.UTC(), End: ev.End.UTC(), AllDay: ev.AllDay, Rule: ev.RRule}
 	if ev.AllDay {
 		v.Start = dateOf(ev.Start)
 		v.End = dateOf(ev.End)

@@ -42,6 +42,7 @@ import (
 	"calsync/ent/syncconflict"
 	"calsync/ent/user"
 	"calsync/internal/domain"
+	"calsync/internal/recurrence"
 	"calsync/internal/scheduling"
 	"calsync/internal/store"
 	"calsync/internal/viewer"
@@ -516,8 +517,12 @@ func (st *state) render() {
 
 // versionOf is a read event's version.
 func versionOf(e inbound.Event) domain.EventVersion {
-	return domain.EventVersion{Title: e.Title, Location: e.Location, Description: strings.TrimSpace(e.Description),
+	v := domain.EventVersion{Title: e.Title, Location: e.Location, Description: strings.TrimSpace(e.Description),
 		Start: e.Start.UTC(), End: e.End.UTC(), AllDay: e.AllDay}
+	if e.Series != nil {
+		v.Rule = e.Series.Rule
+	}
+	return v
 }
 
 // calsyncChanged lists what Calsync changed since it last pushed.
@@ -672,6 +677,9 @@ func (s *Syncer) takeChange(st *state, takeTime, takeContent bool) error {
 	if takeTime {
 		start, end := bookingTimes(st.prov, st.bk.TimeZone, st.org.DefaultTimeZone)
 		in.StartAt, in.EndAt, in.AllDay = &start, &end, &st.prov.AllDay
+		if rule := st.takenRule(); rule != "" {
+			in.Recurrence = &rule
+		}
 	}
 	if takeContent {
 		title := bookingTitle(st.prov.Title)
@@ -701,6 +709,21 @@ func (s *Syncer) takeChange(st *state, takeTime, takeContent bool) error {
 	})
 }
 
+// takenRule is the provider's rule when the booking's series takes it: a
+// rule both sides know, changed at the provider, that a booking can hold
+// (one it cannot keeps the booking's, and is logged).
+func (st *state) takenRule() string {
+	r := strings.TrimPrefix(strings.TrimSpace(st.prov.Rule), "RRULE:")
+	if r == "" || strings.TrimSpace(st.bk.Recurrence) == "" || st.prov.SameRule(st.agreed) ||
+		recurrence.Equivalent(r, st.bk.Recurrence, st.bk.StartAt, st.bk.TimeZone) {
+		return ""
+	}
+	if err := domain.ValidateRRule(r); err != nil || len(r) > 1000 {
+		return ""
+	}
+	return r
+}
+
 // recordTaken updates the link after the booking took the provider's
 // version: its hashes of the taken groups are what the booking renders
 // now, its agreed version the provider's.
@@ -717,6 +740,14 @@ func (s *Syncer) recordTaken(ctx context.Context, st *state, takeTime, takeConte
 	if takeTime {
 		hashes[string(engine.FieldTime)] = st.hashes[string(engine.FieldTime)]
 		agreed.Start, agreed.End, agreed.AllDay = st.prov.Start, st.prov.End, st.prov.AllDay
+		if st.prov.Rule != "" {
+			agreed.Rule = st.prov.Rule
+			if recurrence.Equivalent(st.prov.Rule, st.bk.Recurrence, st.bk.StartAt, st.bk.TimeZone) {
+				// The provider holds the booking's rule (one the booking
+				// could not take is pushed back over it).
+				hashes[string(engine.FieldRecurrence)] = st.hashes[string(engine.FieldRecurrence)]
+			}
+		}
 	}
 	if takeContent {
 		for _, f := range []engine.Field{engine.FieldTitle, engine.FieldLocation, engine.FieldDescription} {
