@@ -158,7 +158,9 @@
 // request-id, client-request-id}}} with Graph's codes (ErrorItemNotFound,
 // ErrorInvalidIdMalformed, InvalidAuthenticationToken, ErrorAccessDenied,
 // ErrorInvalidRequest, BadRequest, RequestBodyRead,
-// TimeZoneNotSupportedException, ErrorInvalidUser, SyncStateNotFound, ...).
+// TimeZoneNotSupportedException, ErrorInvalidUser, SyncStateNotFound,
+// ErrorOccurrenceCrossingBoundary for an occurrence moved onto or past the
+// day of the one before or after it, ...).
 // Faults from Options.Faults apply to Graph requests after authentication
 // and throttling (so a latency fault holds a concurrency slot) and to the
 // identity endpoints.

@@ -298,6 +298,9 @@ func (e *Emulator) updateEventLocked(u *account, ref eventRef, fields map[string
 		if gerr := applyEventPatch(x, fields, false); gerr != nil {
 			return ref, gerr
 		}
+		if gerr := checkOccurrenceBounds(ev, ref.Original, x); gerr != nil {
+			return ref, gerr
+		}
 		x.touch(now)
 		if ev.Exceptions == nil {
 			ev.Exceptions = map[string]*storedEvent{}
@@ -324,6 +327,40 @@ func (e *Emulator) updateEventLocked(u *account, ref eventRef, fields map[string
 	*ev = *upd
 	e.changedLocked(u, ref.Cal.ID, ev.ID, "updated")
 	return ref, nil
+}
+
+// checkOccurrenceBounds refuses, as Exchange does, an occurrence moved to
+// or before the day of the occurrence before it, or to or after the day
+// of the one after it (days in the series' start zone; neighbours where
+// they are now, moved ones included, cancelled ones skipped).
+func checkOccurrenceBounds(master *storedEvent, original time.Time, x *storedEvent) *graphError {
+	loc, ok := loadZone(master.StartTimeZone)
+	if !ok || master.IsAllDay {
+		loc = time.UTC
+	}
+	const reach = 400 * 24 * time.Hour
+	var prev, next time.Time
+	for _, t := range occurrenceStarts(master, original.Add(-reach), original.Add(reach)) {
+		key := occurrenceKey(t)
+		if t.Equal(original) || master.Cancelled[key] {
+			continue
+		}
+		at := t
+		if e := master.Exceptions[key]; e != nil {
+			at = e.Start
+		}
+		if t.Before(original) {
+			prev = at
+		} else if next.IsZero() {
+			next = at
+		}
+	}
+	day := func(t time.Time) string { return t.In(loc).Format(time.DateOnly) }
+	if (!prev.IsZero() && day(x.Start) <= day(prev)) || (!next.IsZero() && day(x.Start) >= day(next)) {
+		return newGraphError(http.StatusBadRequest, "ErrorOccurrenceCrossingBoundary",
+			"The modified occurrence is crossing or overlapping adjacent occurrence.")
+	}
+	return nil
 }
 
 // recurrenceChanged reports whether a series' pattern or times changed.

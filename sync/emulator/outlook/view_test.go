@@ -417,3 +417,38 @@ func TestRecurrencePatterns(t *testing.T) {
 		})
 	}
 }
+
+// TestOccurrenceCannotCrossItsNeighbours: as Exchange, an occurrence moves
+// freely between the days of the occurrences around it, not onto them.
+func TestOccurrenceCannotCrossItsNeighbours(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.adapter(e.userTokens())
+	_, err := me(a).Events().Post(ctx, weeklySeries(), nil)
+	must(t, err)
+	view, err := me(a).CalendarView().Get(ctx, viewConfig("2025-03-01T00:00:00Z", "2025-03-15T00:00:00Z"))
+	must(t, err)
+	occ := view.GetValue() // Mon 3, Wed 5, Mon 10, Wed 12 March
+	moveTo := func(id, start, end string) error {
+		patch := models.NewEvent()
+		s, en := models.NewDateTimeTimeZone(), models.NewDateTimeTimeZone()
+		s.SetDateTime(ptr(start))
+		s.SetTimeZone(ptr("UTC"))
+		en.SetDateTime(ptr(end))
+		en.SetTimeZone(ptr("UTC"))
+		patch.SetStart(s)
+		patch.SetEnd(en)
+		_, err := me(a).Events().ByEventId(id).Patch(ctx, patch, nil)
+		return err
+	}
+	// Wed 5 onto Mon 10 (the next one's day) and onto Mon 3 (the last one's).
+	graphErr(t, moveTo(*occ[1].GetId(), "2025-03-10T20:00:00", "2025-03-10T20:30:00"), http.StatusBadRequest, "ErrorOccurrenceCrossingBoundary")
+	graphErr(t, moveTo(*occ[1].GetId(), "2025-03-03T20:00:00", "2025-03-03T20:30:00"), http.StatusBadRequest, "ErrorOccurrenceCrossingBoundary")
+	// Between them: Tue 4 and Sun 9.
+	must(t, moveTo(*occ[1].GetId(), "2025-03-04T18:00:00", "2025-03-04T18:30:00"))
+	must(t, moveTo(*occ[2].GetId(), "2025-03-09T18:00:00", "2025-03-09T18:30:00"))
+	// The neighbour where it is now counts: Mon 10 (moved to Sun 9) leaves
+	// Wed 12 free to go to Mon 10, not to Sun 9.
+	must(t, moveTo(*occ[3].GetId(), "2025-03-10T18:00:00", "2025-03-10T18:30:00"))
+	graphErr(t, moveTo(*occ[3].GetId(), "2025-03-09T20:00:00", "2025-03-09T20:30:00"), http.StatusBadRequest, "ErrorOccurrenceCrossingBoundary")
+}
