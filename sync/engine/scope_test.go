@@ -26,7 +26,7 @@ func TestChangeSyncsOnlyItsBooking(t *testing.T) {
 				want = append(want, title)
 			}
 			f.waitTitles(t, "all pushed", want...)
-			time.Sleep(300 * time.Millisecond) // let the last rounds finish
+			f.waitIdle(t, "the creates' syncs")
 			before := f.lastRunID(t)
 			f.mutate(t, `mutation($id:ID!){updateBooking(id:$id,input:{title:"Job 11 (moved)"}){id}}`, map[string]any{"id": strconv.Itoa(last)})
 			for i := range want {
@@ -48,5 +48,26 @@ func TestChangeSyncsOnlyItsBooking(t *testing.T) {
 				t.Errorf("the re-sync considered %d pairs, want all 13", run.SkippedCount)
 			}
 		})
+	}
+}
+
+// waitIdle waits until every sync request of the account has been handled
+// and none arrived for 300 ms (the creates' last rounds, which may take
+// the whole account, are over).
+func (f *fixture) waitIdle(t *testing.T, what string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	lastReq, quietSince := -1, time.Now()
+	for {
+		r, d := f.counters(t)
+		if r != lastReq || d < r {
+			lastReq, quietSince = r, time.Now()
+		} else if time.Since(quietSince) >= 300*time.Millisecond {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d sync requests, %d handled", what, r, d)
+		}
+		time.Sleep(25 * time.Millisecond)
 	}
 }
