@@ -211,3 +211,82 @@ async function flow(page: Page, errors: string[]) {
 
   expect(errors).toEqual([]);
 }
+
+test('an occurrence dragged on the calendar moves alone at Google, and moves back from its booking page', async () => {
+  const sched = await api(cs, SCHEDULER);
+  const fionaID = (await sched<{ users: { edges: { node: { id: string; email: string } }[] } }>('{ users(first: 50) { edges { node { id email } } } }')).users.edges
+    .map((e) => e.node)
+    .find((u) => u.email === FIONA)!.id;
+  const title = `E2E daily round ${Date.now() % 100000}`;
+  // Tomorrow (Helsinki) 10:00–11:00 UTC, daily, five times.
+  const start = `${helsinkiDate(1)}T10:00:00Z`;
+  const end = `${helsinkiDate(1)}T11:00:00Z`;
+  const made = await sched<{ createBooking: { id: string } }>(
+    'mutation($h: [ID!], $s: Time!, $e: Time!, $t: String!) { createBooking(input: { title: $t, startAt: $s, endAt: $e, timeZone: "Europe/Helsinki", recurrence: "FREQ=DAILY;COUNT=5", hostIDs: $h }) { id } }',
+    { h: [fionaID], s: start, e: end, t: title },
+  );
+  const id = made.createBooking.id;
+  const series = await until('the series at Google', async () => (await googleEvents()).find((e) => e.summary === title) as { id?: string } | undefined);
+  const instance = `${FIONA_CAL}/${series.id}_${helsinkiDate(1).replace(/-/g, '')}T100000Z`;
+
+  const { page, errors, context } = await openConsole(browser);
+  try {
+    await signIn(page, cs, SCHEDULER, '/calendar');
+    await page.locator('.calsync-calendar[data-state="ready"]').waitFor();
+    if (new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Helsinki', weekday: 'short' }).format(new Date()) === 'Sun') {
+      await page.getByRole('button', { name: 'Next week' }).click();
+      await page.locator('.calsync-calendar[data-state="ready"]').waitFor();
+    }
+    // The first occurrence (tomorrow), dragged two hours later.
+    const occurrence = page.locator('.fc-timegrid-event').filter({ hasText: title }).first();
+    await occurrence.waitFor();
+    await occurrence.scrollIntoViewIfNeeded();
+    const box = (await occurrence.boundingBox())!;
+    const twelve = (await page.locator('td.fc-timegrid-slot-lane[data-time="12:00:00"]').boundingBox())!;
+    const fourteen = (await page.locator('td.fc-timegrid-slot-lane[data-time="14:00:00"]').boundingBox())!;
+    const dy = fourteen.y - twelve.y;
+    const x = box.x + box.width / 2;
+    const y = box.y + Math.min(10, box.height / 2);
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) await page.mouse.move(x, y + (dy * i) / 10);
+    await page.mouse.up();
+    await page.getByText('Occurrence moved').waitFor();
+
+    const moved = await until('the move stored', async () => {
+      const r = await sched<{ node: { startAt: string; movedOccurrences: { originalStart: string; startAt: string; endAt: string }[] } }>(
+        'query($id: ID!) { node(id: $id) { ... on Booking { startAt movedOccurrences { originalStart startAt endAt } } } }',
+        { id },
+      );
+      return r.node.movedOccurrences.length === 1 ? r.node : undefined;
+    });
+    expect(moved.startAt).toBe(start); // the series stays
+    expect(moved.movedOccurrences[0].originalStart).toBe(start);
+    expect(moved.movedOccurrences[0].startAt).toBe(`${helsinkiDate(1)}T12:00:00Z`);
+    expect(moved.movedOccurrences[0].endAt).toBe(`${helsinkiDate(1)}T13:00:00Z`);
+    await until('the occurrence moved at Google', async () => {
+      const ev = await emulator<{ start?: { dateTime?: string } }>(cs, 'GET', instance);
+      return ev.start?.dateTime && Date.parse(ev.start.dateTime) === Date.parse(`${helsinkiDate(1)}T12:00:00Z`);
+    });
+
+    // The booking page lists it; moving it back puts it back at Google.
+    await page.goto(`${cs.url}/bookings/${id}`);
+    const section = page.getByRole('region', { name: 'Moved occurrences' });
+    await section.getByRole('listitem').first().waitFor();
+    expect(await section.getByRole('listitem').count()).toBe(1);
+    await screenshot(page, 'booking-moved-occurrences');
+    expect(await a11yViolations(page)).toEqual([]);
+    await section.getByRole('button', { name: /^Move back/ }).click();
+    await section.waitFor({ state: 'detached' });
+    await until('the occurrence back at Google', async () => {
+      const ev = await emulator<{ start?: { dateTime?: string } }>(cs, 'GET', instance);
+      return ev.start?.dateTime && Date.parse(ev.start.dateTime) === Date.parse(start);
+    });
+    expect(errors).toEqual([]);
+  } catch (e) {
+    await page.screenshot({ path: 'test-artifacts/moved-occurrence-failure.png', fullPage: true }).catch(() => {});
+    throw new Error(`${String(e)}\nconsole errors: ${JSON.stringify(errors)}`);
+  } finally {
+    await context.close();
+  }
+});

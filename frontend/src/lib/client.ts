@@ -13,7 +13,7 @@ const embedded = [
   'Viewer', 'SignInPayload', 'CreateBearerTokenPayload', 'MassModifyBookingsPayload',
   'BookingChangeEvent', 'CalendarSync', 'TestConnectionPayload', 'StartCalendarLinkPayload',
   'ServiceSyncResult', 'CalendarAccountEvent', 'SyncStatusEvent', 'CalendarLegend',
-  'CalendarView', 'ExternalEventsChangedEvent', 'CalendarEntry',
+  'CalendarView', 'ExternalEventsChangedEvent', 'CalendarEntry', 'MovedOccurrence',
 ];
 
 export interface ApiClient {

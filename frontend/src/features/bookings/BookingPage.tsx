@@ -10,6 +10,7 @@ import { BookingsBookingQuery, BookingsDeleteMutation, BookingsFieldworkersQuery
 import { BookingForm } from './components/BookingForm';
 import { BookingConflicts } from './components/Conflicts';
 import { CancelBookingButton } from './components/CancelBookingButton';
+import { MovedOccurrences } from './components/MovedOccurrences';
 import { utcToZoned } from './zonedTime';
 import { notifications } from '@mantine/notifications';
 
@@ -117,6 +118,7 @@ export function BookingPage() {
                 </Text>
               )}
               <BookingConflicts booking={b} />
+              <MovedOccurrences booking={b} canMove={staff} />
               {fws.error && <ErrorAlert error={fws.error} title="Fieldworkers could not be loaded" />}
               {form}
             </Stack>

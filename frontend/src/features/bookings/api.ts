@@ -85,6 +85,7 @@ export const BookingsBookingQuery = graphql(`
         }
         ...BookingFormBooking
         ...BookingConflictsBooking
+        ...MovedOccurrencesBooking
       }
     }
   }
@@ -128,6 +129,19 @@ export const BookingsRescheduleMutation = graphql(`
     rescheduleBooking(id: $id, startAt: $startAt, endAt: $endAt, timeZone: $timeZone) {
       id
       ...BookingFormBooking
+      ...BookingConflictsBooking
+    }
+  }
+`);
+
+// Not BookingFormBooking: its updatedAt keys the form, and a move changes
+// none of the form's fields (unsaved edits stay). The conflicts follow the
+// occurrence to its new time.
+export const BookingsMoveOccurrenceMutation = graphql(`
+  mutation BookingsMoveOccurrence($bookingId: ID!, $originalStart: Time!, $startAt: Time!, $endAt: Time!) {
+    moveOccurrence(bookingId: $bookingId, originalStart: $originalStart, startAt: $startAt, endAt: $endAt) {
+      id
+      ...MovedOccurrencesBooking
       ...BookingConflictsBooking
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { addDays, formatWhen, offsetMinutes, todayIn, utcToZoned, zonedDayStart, zonedToUtc } from './zonedTime';
+import { addDays, formatDayRange, formatDayTime, formatWhen, offsetMinutes, todayIn, utcToZoned, zonedDayStart, zonedToUtc } from './zonedTime';
 
 describe('zoned date-time conversion', () => {
   test('Helsinki wall clocks become UTC instants in winter (+2) and summer (+3)', () => {
@@ -46,5 +46,11 @@ describe('zoned date-time conversion', () => {
 
   test('formats a range in the zone', () => {
     expect(formatWhen('2025-07-15T07:00:00Z', '2025-07-15T08:30:00Z', 'Europe/Helsinki')).toMatch(/^Tue,? 15 Jul 2025, 10:00–11:30$/);
+  });
+
+  test('formats a day and time, and a range on one day or across two', () => {
+    expect(formatDayTime('2030-05-03T06:00:00Z', 'Europe/Helsinki')).toBe('Fri 3 May 09:00');
+    expect(formatDayRange('2030-05-03T11:00:00Z', '2030-05-03T13:00:00Z', 'Europe/Helsinki')).toBe('Fri 3 May 14:00–16:00');
+    expect(formatDayRange('2030-05-03T20:00:00Z', '2030-05-03T22:00:00Z', 'Europe/Helsinki')).toBe('Fri 3 May 23:00 – Sat 4 May 01:00');
   });
 });

@@ -120,6 +120,27 @@ export function formatWhen(startIso: string, endIso: string, timeZone: string): 
   return s === e ? `${s}, ${range}` : `${s} ${formatTime(startIso, timeZone)} – ${e} ${formatTime(endIso, timeZone)}`;
 }
 
+/** formatDayTime: "Thu 3 May 09:00" in timeZone. */
+export function formatDayTime(iso: string, timeZone: string): string {
+  return `${formatDay(iso, timeZone)} ${formatTime(iso, timeZone)}`;
+}
+
+/** formatDayRange: "Thu 3 May 14:00–16:00" in timeZone (the end's day too when it differs). */
+export function formatDayRange(startIso: string, endIso: string, timeZone: string): string {
+  const s = formatDay(startIso, timeZone);
+  const e = formatDay(endIso, timeZone);
+  return s === e
+    ? `${s} ${formatTime(startIso, timeZone)}–${formatTime(endIso, timeZone)}`
+    : `${formatDayTime(startIso, timeZone)} – ${formatDayTime(endIso, timeZone)}`;
+}
+
+// formatDay: "Thu 3 May", from parts (Intl puts a comma after the weekday in some versions).
+function formatDay(iso: string, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short' }).formatToParts(new Date(iso));
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return `${get('weekday')} ${get('day')} ${get('month')}`;
+}
+
 /** timeZoneNames is every IANA zone Intl knows (for the form's zone picker). */
 export function timeZoneNames(): string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };

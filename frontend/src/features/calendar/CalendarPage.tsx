@@ -19,12 +19,13 @@ import {
   CalendarEntryFieldsFragment,
   CalendarExternalEventsChangedDocument,
   CalendarFieldworkersDocument,
+  CalendarMoveOccurrenceDocument,
   CalendarRescheduleDocument,
   CalendarViewDocument,
 } from './api';
 import { Legend } from './Legend';
 import { InvitationPrompt } from './InvitationPrompt';
-import { findOverlaps, toEvents, type EventProps } from './model';
+import { findOverlaps, moveOf, toEvents, type EventProps } from './model';
 import { eventTimeFormatter, intlTimeZonePlugin, usableTimeZone } from './timeZone';
 import './calendar.css';
 
@@ -153,29 +154,36 @@ export function CalendarPage() {
   }, [events, view]);
 
   const [, reschedule] = useMutation(CalendarRescheduleDocument);
+  const [, moveOccurrence] = useMutation(CalendarMoveOccurrenceDocument);
   const onMove = useCallback(
     async (info: EventDropArg | EventResizeDoneArg) => {
-      const props = info.event.extendedProps as EventProps;
       const ev: EventApi = info.event;
-      if (!props.bookingId || !ev.start) {
+      const start = ev.start;
+      const end = start && (ev.end ?? new Date(start.getTime() + 60 * 60 * 1000));
+      const move = start && end && moveOf(ev.extendedProps as EventProps, start, end);
+      if (!move) {
         info.revert();
         return;
       }
-      const end = ev.end ?? new Date(ev.start.getTime() + 60 * 60 * 1000);
-      const res = await reschedule({ id: props.bookingId, startAt: ev.start.toISOString(), endAt: end.toISOString() });
+      const occurrence = move.kind === 'moveOccurrence';
+      const res = occurrence ? await moveOccurrence(move.variables) : await reschedule(move.variables);
       if (res.error) {
         info.revert();
-        notifications.show({ color: 'red', title: 'The booking was not moved', message: errorMessage(res.error) });
+        notifications.show({
+          color: 'red',
+          title: occurrence ? 'The occurrence was not moved' : 'The booking was not moved',
+          message: errorMessage(res.error),
+        });
         return;
       }
       notifications.show({
         color: 'green',
-        title: 'Booking rescheduled',
-        message: `${ev.title}: ${rangeFormat.formatRange(ev.start, end)}`,
+        title: occurrence ? 'Occurrence moved' : 'Booking rescheduled',
+        message: `${ev.title}: ${rangeFormat.formatRange(start, end)}`,
       });
       scheduleRefetch();
     },
-    [reschedule, rangeFormat, scheduleRefetch],
+    [reschedule, moveOccurrence, rangeFormat, scheduleRefetch],
   );
 
   const onEventClick = useCallback(

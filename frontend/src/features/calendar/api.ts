@@ -15,6 +15,7 @@ export const CalendarEntryFieldsFragment = graphql(`
     busy
     color
     recurring
+    originalStart
     webLink
     provider
     booking {
@@ -61,6 +62,21 @@ export const CalendarRescheduleDocument = graphql(`
       id
       startAt
       endAt
+    }
+  }
+`);
+
+// The booking's moved occurrences come back so graphcache updates an open
+// booking page; the calendar itself refetches its entries.
+export const CalendarMoveOccurrenceDocument = graphql(`
+  mutation CalendarMoveOccurrence($bookingId: ID!, $originalStart: Time!, $startAt: Time!, $endAt: Time!) {
+    moveOccurrence(bookingId: $bookingId, originalStart: $originalStart, startAt: $startAt, endAt: $endAt) {
+      id
+      movedOccurrences {
+        originalStart
+        startAt
+        endAt
+      }
     }
   }
 `);

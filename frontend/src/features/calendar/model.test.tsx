@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { entryKey, findOverlaps, textColorFor, toEvent, toEvents, type Entry } from './model';
+import { entryKey, findOverlaps, moveOf, textColorFor, toEvent, toEvents, type Entry, type EventProps } from './model';
 import { offsetForWallClock, wallClock } from './timeZone';
 
 const legend = { booking: '#1c4f9c', recurringBooking: '#7048e8', google: '#93c47d', microsoft: '#444444' };
@@ -14,6 +14,7 @@ function entry(over: Partial<Entry> & { id: string }): Entry {
     busy: true,
     color: legend.booking,
     recurring: false,
+    originalStart: null,
     webLink: null,
     provider: null,
     booking: { id: `b${over.id}` },
@@ -101,12 +102,42 @@ describe('toEvent', () => {
     expect(e.extendedProps!.description).toBe('Google Calendar event, opens in a new tab, overlaps a booking or event');
   });
 
-  it('does not let recurring, all-day bookings or fieldworkers be dragged', () => {
+  it('lets a timed occurrence of a recurring booking be dragged, named by where its series puts it', () => {
     const opts = { showNames: false, overlaps: none, canReschedule: true };
-    expect(toEvent(entry({ id: '1', recurring: true, color: legend.recurringBooking }), opts).editable).toBe(false);
+    const moved = entry({
+      id: '1',
+      recurring: true,
+      color: legend.recurringBooking,
+      start: '2026-03-02T12:00:00Z',
+      end: '2026-03-02T13:00:00Z',
+      originalStart: '2026-03-02T08:00:00Z',
+    });
+    const e = toEvent(moved, opts);
+    expect(e).toMatchObject({ editable: true, start: '2026-03-02T12:00:00Z' });
+    expect(e.extendedProps).toMatchObject({ bookingId: 'b1', originalStart: '2026-03-02T08:00:00Z' });
+    expect(e.extendedProps!.description).toBe('recurring booking');
+    // Without the original start the occurrence could not be named.
+    expect(toEvent(entry({ id: '2', recurring: true }), opts).editable).toBe(false);
+    // A single booking has no series to be named by.
+    expect(toEvent(entry({ id: '3', originalStart: '2026-03-02T08:00:00Z' }), opts).extendedProps!.originalStart).toBeNull();
+  });
+
+  it('does not let all-day bookings be dragged, nor anything by fieldworkers', () => {
+    const opts = { showNames: false, overlaps: none, canReschedule: true };
     const allDay = toEvent(entry({ id: '2', allDay: true, start: '2026-03-02T00:00:00+02:00', end: '2026-03-03T00:00:00+02:00' }), opts);
     expect(allDay).toMatchObject({ editable: false, start: '2026-03-02', end: '2026-03-03', allDay: true });
+    const allDayOccurrence = entry({
+      id: '4',
+      allDay: true,
+      recurring: true,
+      start: '2026-03-02T00:00:00+02:00',
+      end: '2026-03-03T00:00:00+02:00',
+      originalStart: '2026-03-02T00:00:00+02:00',
+    });
+    expect(toEvent(allDayOccurrence, opts).editable).toBe(false);
     expect(toEvent(entry({ id: '3' }), { ...opts, canReschedule: false }).editable).toBe(false);
+    const occurrence = entry({ id: '5', recurring: true, originalStart: '2026-03-02T08:00:00Z' });
+    expect(toEvent(occurrence, { ...opts, canReschedule: false }).editable).toBe(false);
   });
 
   it('labels overlapping bookings and includes the formatted time', () => {
@@ -117,6 +148,29 @@ describe('toEvent', () => {
     });
     expect(e.extendedProps!.description).toBe('booking, overlaps another booking');
     expect(entryKey(entry({ id: '1' }))).toBe(e.id);
+  });
+});
+
+describe('moveOf', () => {
+  const props = (e: Entry) => toEvent(e, { showNames: false, overlaps: { flagged: new Set(), pairs: 0 }, canReschedule: true }).extendedProps as EventProps;
+  const start = new Date('2026-03-02T12:00:00Z');
+  const end = new Date('2026-03-02T14:30:00Z');
+
+  it('moves a dropped occurrence alone, named by where its series puts it', () => {
+    const occurrence = entry({ id: '1', recurring: true, start: '2026-03-02T10:00:00Z', end: '2026-03-02T11:00:00Z', originalStart: '2026-03-02T08:00:00Z' });
+    expect(moveOf(props(occurrence), start, end)).toEqual({
+      kind: 'moveOccurrence',
+      variables: { bookingId: 'b1', originalStart: '2026-03-02T08:00:00Z', startAt: '2026-03-02T12:00:00.000Z', endAt: '2026-03-02T14:30:00.000Z' },
+    });
+  });
+
+  it('reschedules a single booking, and asks nothing for what is not a booking', () => {
+    expect(moveOf(props(entry({ id: '2' })), start, end)).toEqual({
+      kind: 'reschedule',
+      variables: { id: 'b2', startAt: '2026-03-02T12:00:00.000Z', endAt: '2026-03-02T14:30:00.000Z' },
+    });
+    const ext = entry({ id: 'g1', kind: 'EXTERNAL', booking: null, provider: 'GOOGLE' });
+    expect(moveOf(props(ext), start, end)).toBeNull();
   });
 });
 

@@ -1,5 +1,9 @@
 import type { EventInput } from '@fullcalendar/core';
-import type { CalendarEntryFieldsFragment } from '@/gql/graphql';
+import type {
+  CalendarEntryFieldsFragment,
+  CalendarMoveOccurrenceMutationVariables,
+  CalendarRescheduleMutationVariables,
+} from '@/gql/graphql';
 
 // Pure pieces of the calendar: keys, overlap detection and the mapping of
 // calendar entries to FullCalendar events. No React here: tested alone.
@@ -70,6 +74,8 @@ export function textColorFor(background: string): string {
 export interface EventProps {
   kind: Entry['kind'];
   bookingId: string | null;
+  /** An occurrence of a recurring booking: where its series puts it (a drop moves this occurrence alone). */
+  originalStart: string | null;
   webLink: string | null;
   fieldworkerName: string;
   overlap: boolean;
@@ -84,7 +90,7 @@ export interface MapOptions {
   /** Show the fieldworker's name (several fieldworkers on the calendar). */
   showNames: boolean;
   overlaps: Overlaps;
-  /** Staff may drag and resize bookings (not external events). */
+  /** Staff may drag and resize timed bookings and occurrences (not external events). */
   canReschedule: boolean;
 }
 
@@ -109,12 +115,14 @@ export function toEvent(e: Entry, { showNames, overlaps, canReschedule }: MapOpt
   const props: EventProps = {
     kind: e.kind,
     bookingId,
+    originalStart: e.recurring ? (e.originalStart ?? null) : null,
     webLink: e.webLink ?? null,
     fieldworkerName: e.fieldworker.name,
     overlap,
     description: parts.join(', '),
   };
-  const editable = canReschedule && isBooking && !!bookingId && !e.recurring && !e.allDay;
+  // An occurrence moves only named by where its series puts it.
+  const editable = canReschedule && isBooking && !!bookingId && !e.allDay && (!e.recurring || !!e.originalStart);
   return {
     id: key,
     title,
@@ -129,4 +137,24 @@ export function toEvent(e: Entry, { showNames, overlaps, canReschedule }: MapOpt
     editable,
     extendedProps: props,
   };
+}
+
+/** What a drop or resize of a booking asks the server: the mutation and its variables. */
+export type Move =
+  | { kind: 'reschedule'; variables: CalendarRescheduleMutationVariables }
+  | { kind: 'moveOccurrence'; variables: CalendarMoveOccurrenceMutationVariables };
+
+/**
+ * moveOf maps a booking dropped or resized to start–end to what the server
+ * is asked: an occurrence of a recurring booking is moved alone (the series
+ * stays), any other booking is rescheduled. Null for what is not a booking.
+ */
+export function moveOf(props: Pick<EventProps, 'bookingId' | 'originalStart'>, start: Date, end: Date): Move | null {
+  if (!props.bookingId) return null;
+  const startAt = start.toISOString();
+  const endAt = end.toISOString();
+  if (props.originalStart) {
+    return { kind: 'moveOccurrence', variables: { bookingId: props.bookingId, originalStart: props.originalStart, startAt, endAt } };
+  }
+  return { kind: 'reschedule', variables: { id: props.bookingId, startAt, endAt } };
 }
