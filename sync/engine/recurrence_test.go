@@ -23,7 +23,9 @@ type recurringKind struct {
 	start       time.Time // Helsinki; all-day: the date
 	allDay      bool
 	exceptions  []time.Time
-	want        []string
+	// moves are occurrences moved (original start, start, end).
+	moves [][3]time.Time
+	want  []string
 }
 
 func recurringKinds(t *testing.T) []recurringKind {
@@ -36,7 +38,9 @@ func recurringKinds(t *testing.T) []recurringKind {
 		{
 			title: "Weekly Mon and Wed", rule: "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=5", start: at(2031, 3, 3, 9),
 			exceptions: []time.Time{at(2031, 3, 5, 9)},
-			want:       []string{"2031-03-03 09:00", "2031-03-10 09:00", "2031-03-12 09:00", "2031-03-17 09:00"},
+			// Monday the 10th moved to Tuesday afternoon.
+			moves: [][3]time.Time{{at(2031, 3, 10, 9), at(2031, 3, 11, 13), at(2031, 3, 11, 15)}},
+			want:  []string{"2031-03-03 09:00", "2031-03-11 13:00", "2031-03-12 09:00", "2031-03-17 09:00"},
 		},
 		{
 			// Crosses the start of summer time (30 March 2031): the wall
@@ -60,13 +64,15 @@ func recurringKinds(t *testing.T) []recurringKind {
 		{
 			title: "Every other Monday, all day", rule: "FREQ=WEEKLY;INTERVAL=2;COUNT=3", allDay: true,
 			start: time.Date(2031, 2, 3, 0, 0, 0, 0, time.UTC),
-			want:  []string{"2031-02-03", "2031-02-17", "2031-03-03"},
+			// The 17th moved to Wednesday the 19th.
+			moves: [][3]time.Time{{time.Date(2031, 2, 17, 0, 0, 0, 0, time.UTC), time.Date(2031, 2, 19, 0, 0, 0, 0, time.UTC), time.Date(2031, 2, 20, 0, 0, 0, 0, time.UTC)}},
+			want:  []string{"2031-02-03", "2031-02-19", "2031-03-03"},
 		},
 	}
 }
 
 // TestRecurrenceReachesBothProviders creates recurring bookings of several
-// kinds and reads back, from each emulated provider, the occurrences its
+// kinds (with removed and moved occurrences) and reads back, from each emulated provider, the occurrences its
 // calendar view shows: Google expanding the RRULE it was given, Outlook the
 // pattern Calsync mapped the rule onto.
 func TestRecurrenceReachesBothProviders(t *testing.T) {
@@ -147,11 +153,16 @@ func (f *fixture) createRecurring(t *testing.T, k recurringKind) {
 	for i, x := range k.exceptions {
 		ex[i] = x.Format(time.RFC3339)
 	}
+	var out struct{ CreateBooking struct{ ID string } }
 	f.admin.MustDo(t, `mutation($in:CreateBookingInput!){createBooking(input:$in){id}}`, map[string]any{"in": map[string]any{
 		"title": k.title, "startAt": start.Format(time.RFC3339), "endAt": end.Format(time.RFC3339), "allDay": k.allDay,
 		"timeZone": "Europe/Helsinki", "hostIDs": []string{strconv.Itoa(f.org.Fieldworker.ID)},
 		"recurrence": k.rule, "recurrenceExceptions": ex,
-	}}, nil)
+	}}, &out)
+	for _, m := range k.moves {
+		f.admin.MustDo(t, `mutation($id:ID!,$o:Time!,$s:Time!,$e:Time!){moveOccurrence(bookingId:$id,originalStart:$o,startAt:$s,endAt:$e){id}}`,
+			map[string]any{"id": out.CreateBooking.ID, "o": m[0], "s": m[1], "e": m[2]}, nil)
+	}
 }
 
 // occurrences reads the calendar view of [from, to) at the provider, by
