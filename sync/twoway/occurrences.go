@@ -11,6 +11,7 @@ import (
 	"calsync/ent/booking"
 	"calsync/ent/eventlink"
 	"calsync/internal/domain"
+	"calsync/internal/recurrence"
 	"calsync/internal/scheduling"
 	"calsync/internal/store"
 	"calsync/internal/viewer"
@@ -94,9 +95,10 @@ func (s *Syncer) occurrences(ctx context.Context, ac *access, l *ent.EventLink, 
 	if len(gone)+len(moves) == 0 {
 		return nil
 	}
-	if len(gone) == len(mine) {
-		// None where the booking puts them: the series was changed as a
-		// whole (its rule), not occurrence by occurrence. Not taken.
+	if len(gone) == len(mine) && livesElsewhere(insts, mine, key, w) {
+		// None where the booking puts them, yet the series has others in
+		// the window: it was changed as a whole (a rule Calsync could not
+		// take), not occurrence by occurrence. Not taken.
 		s.o.Logger.InfoContext(ctx, "two-way: a series' occurrences all differ from the booking's; not taken", slog.Int("booking_id", b.ID))
 		return nil
 	}
@@ -141,3 +143,18 @@ func (s *Syncer) occurrences(ctx context.Context, ac *access, l *ent.EventLink, 
 // movedReach is how far outside the compared window the provider's
 // occurrences are read.
 const movedReach = 31 * 24 * time.Hour
+
+// livesElsewhere reports whether the provider's series has live
+// occurrences in w that are none of the booking's (mine).
+func livesElsewhere(insts []inbound.Instance, mine []recurrence.Instance, key func(time.Time) string, w inbound.Window) bool {
+	ours := make(map[string]bool, len(mine))
+	for _, o := range mine {
+		ours[key(o.Original)] = true
+	}
+	for _, in := range insts {
+		if !ours[key(in.OriginalStart)] && in.Start.Before(w.To) && in.End.After(w.From) {
+			return true
+		}
+	}
+	return false
+}

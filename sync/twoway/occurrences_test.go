@@ -21,45 +21,11 @@ func (f *fixture) occurrenceLive(t *testing.T, seriesID string, start time.Time)
 	return ok
 }
 
-// graphOccurrence is the Outlook id of the occurrence of seriesID starting
-// at start ("" when there is none).
-func (f *fixture) graphOccurrence(t *testing.T, seriesID string, start time.Time) string {
-	t.Helper()
-	raws, err := f.env.App.Emulators.Microsoft.ListInstances(f.org.Fieldworker.Email, f.destination(t).CalendarID,
-		start.Add(-time.Hour), start.Add(2*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, raw := range raws {
-		var in struct {
-			ID             string
-			SeriesMasterID string `json:"seriesMasterId"`
-			IsCancelled    bool
-			Start          struct{ DateTime, TimeZone string }
-		}
-		if err := json.Unmarshal(raw, &in); err != nil {
-			t.Fatal(err)
-		}
-		if in.SeriesMasterID == seriesID && !in.IsCancelled && graphTime(t, in.Start.DateTime, in.Start.TimeZone).Equal(start) {
-			return in.ID
-		}
-	}
-	return ""
-}
-
 // cancelOccurrence deletes one occurrence of a series at the provider, as
 // its owner would.
 func (f *fixture) cancelOccurrence(t *testing.T, seriesID string, start time.Time) {
 	t.Helper()
-	if f.kit.Provider == domain.ProviderGoogle {
-		f.remove(t, seriesID+"_"+start.UTC().Format("20060102T150405Z"))
-		return
-	}
-	id := f.graphOccurrence(t, seriesID, start)
-	if id == "" {
-		t.Fatalf("no occurrence at %v", start)
-	}
-	f.remove(t, id)
+	f.remove(t, f.occurrenceID(t, seriesID, start))
 }
 
 // An occurrence of a booking's series cancelled in the fieldworker's
@@ -216,5 +182,25 @@ func TestProviderSeriesBecomesRecurringBooking(t *testing.T) {
 		if !f.occurrenceLive(t, series, start.AddDate(0, 0, 2)) {
 			t.Fatal("the third occurrence went too")
 		}
+	})
+}
+
+// Every occurrence of a series cancelled at the provider, one by one,
+// becomes an exception of its booking: that none is left where the booking
+// puts it is not taken for a change of the whole series.
+func TestEveryOccurrenceCancelledAtProvider(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, k testenv.ProviderKit) {
+		f := setup(t, k, "tw-occall-"+strings.ToLower(string(k.Provider)), opts{})
+		start := hour(2, 11)
+		bid := f.book(t, "Two checks", start, start.Add(time.Hour), "FREQ=DAILY;COUNT=2")
+		series := f.eventOf(t, bid)
+		f.settle(t)
+		f.cancelOccurrence(t, series, start)
+		f.cancelOccurrence(t, series, start.AddDate(0, 0, 1))
+		until(t, "both occurrences become exceptions", func() (bool, string) {
+			b := f.booking(t, bid)
+			return len(b.RecurrenceExceptions) == 2, fmt.Sprint(b.RecurrenceExceptions)
+		})
+		f.quiet(t)
 	})
 }
