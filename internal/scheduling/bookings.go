@@ -10,6 +10,7 @@ import (
 
 	"calsync/ent"
 	"calsync/ent/booking"
+	"calsync/ent/syncconflict"
 	"calsync/ent/user"
 	"calsync/internal/audit"
 	"calsync/internal/domain"
@@ -330,6 +331,19 @@ func (s *Service) DeleteBooking(ctx context.Context, id int) error {
 		}
 		if err := releaseEvents(ctx, db, b, st, nil); err != nil {
 			return err
+		}
+		// Its open two-way conflicts are settled by the deletion: Calsync's
+		// version (no booking) is kept, and the event is removed.
+		v, _ := viewer.FromContext(ctx)
+		settle := db.SyncConflict.Update().Where(syncconflict.BookingID(id), syncconflict.StateEQ(syncconflict.StateOPEN)).
+			SetState(syncconflict.StateRESOLVED).SetResolution(syncconflict.ResolutionKEEP_CALSYNC).SetResolvedAt(s.now())
+		if v.UserID != 0 {
+			settle.SetResolvedByID(v.UserID)
+		}
+		// Conflicts are two-way sync's rows (a viewer only resolves them):
+		// settled here as the system, in the deletion's transaction.
+		if _, err := settle.Save(viewer.SystemContext(ctx, b.OrganizationID)); err != nil {
+			return fmt.Errorf("scheduling: settle the booking's conflicts: %w", err)
 		}
 		if err := db.Booking.DeleteOne(b).Exec(audit.WithAction(ctx, "booking.delete")); err != nil {
 			return err

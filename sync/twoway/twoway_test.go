@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"calsync/ent"
 	"calsync/ent/eventlink"
+	"calsync/ent/syncconflict"
 	"calsync/internal/testenv"
 	"calsync/sync/emulator/emucore"
 )
@@ -289,6 +291,29 @@ func TestConcurrentEditsQueueAConflict(t *testing.T) {
 		if n := len(f.conflicts(t, f.admin)); n != 0 {
 			t.Fatalf("%d conflicts left open", n)
 		}
+
+		// Deleting the booking settles its open conflict (Calsync's
+		// version: no booking) and removes the event.
+		unblock := blockWrites(f)
+		ours := orig.Start.Add(24 * time.Hour)
+		f.admin.MustDo(t, `mutation($id:ID!,$s:Time!,$e:Time!){rescheduleBooking(id:$id,startAt:$s,endAt:$e){id}}`,
+			map[string]any{"id": strconv.Itoa(bid), "s": ours, "e": ours.Add(time.Hour)}, nil)
+		f.patch(t, id, "", orig.Start.Add(48*time.Hour), orig.Start.Add(49*time.Hour))
+		until(t, "a conflict opens", func() (bool, string) { return len(f.conflicts(t, f.admin)) == 1, "" })
+		unblock()
+		f.admin.MustDo(t, `mutation($id:ID!){deleteBooking(id:$id)}`, map[string]any{"id": strconv.Itoa(bid)}, nil)
+		if n := len(f.conflicts(t, f.admin)); n != 0 {
+			t.Fatalf("%d conflicts open after the booking was deleted", n)
+		}
+		settled, err := f.env.App.Client().SyncConflict.Query().Order(ent.Desc(syncconflict.FieldID)).First(f.sys())
+		if err != nil || settled.Resolution == nil || *settled.Resolution != syncconflict.ResolutionKEEP_CALSYNC || settled.ResolvedByID == nil || *settled.ResolvedByID != f.org.Admin.ID {
+			t.Fatalf("the deleted booking's conflict: %+v (%v)", settled, err)
+		}
+		until(t, "the deleted booking's event is removed", func() (bool, string) {
+			_, there := f.eventByID(t, id)
+			return !there, ""
+		})
+		f.quiet(t)
 	})
 }
 
