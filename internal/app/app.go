@@ -93,6 +93,10 @@ type App struct {
 	now          func() time.Time
 	// stopRelay ends the outbox relay (StartWorker starts it).
 	stopRelay func()
+	// wakeChannel is where enqueued tasks are announced to idle workers;
+	// stopWake ends this worker's listening (StartWorker starts it).
+	wakeChannel string
+	stopWake    func()
 }
 
 // Options are the non-configuration dependencies.
@@ -159,7 +163,14 @@ func (a *App) open(ctx context.Context, o Options) error {
 	if err = a.Broker.Start(ctx); err != nil {
 		return err
 	}
-	a.Queue = asynq.NewClient(a.Redis.Asynq)
+	// Tasks enqueued here wake idle workers in other processes at once.
+	a.wakeChannel = prefix + ":asynq-wake"
+	a.Redis.Idle.Announce(func(ctx context.Context) {
+		if err := a.Redis.Client.Publish(context.WithoutCancel(ctx), a.wakeChannel, "1").Err(); err != nil {
+			log.Debug("announce an enqueued task", slog.Any("error", err))
+		}
+	})
+	a.Queue = asynq.NewClientFromRedisClient(a.Redis.Queue)
 	now := o.Now
 	if now == nil {
 		now = time.Now
@@ -309,12 +320,15 @@ func (a *App) Client() *ent.Client { return a.DB.Client }
 
 // StartWorker starts processing tasks in the background.
 func (a *App) StartWorker() error {
-	a.worker = asynq.NewServer(a.Redis.Asynq, asynq.Config{
+	a.Redis.Idle.WatchQueues(tasks.QueueSync, tasks.QueueDefault)
+	a.worker = asynq.NewServerFromRedisClient(a.Redis.Queue, asynq.Config{
 		Concurrency: a.Config.Concurrency,
 		Queues:      map[string]int{tasks.QueueSync: 6, tasks.QueueDefault: 3},
 		// A change should reach calendars within about a second: poll
-		// idle queues often (asynq's default is once a second, per hop),
-		// and move due retries and follow-ups promptly.
+		// queues often (asynq's default is once a second, per hop), and
+		// move due retries and follow-ups promptly. Idle, redisconn.Idle
+		// holds these polls until a task is enqueued (here, or announced
+		// on wakeChannel) or redisconn.IdleWait passes.
 		TaskCheckInterval:        50 * time.Millisecond,
 		DelayedTaskCheckInterval: 200 * time.Millisecond,
 		RetryDelayFunc:           tasks.RetryDelay,
@@ -349,6 +363,7 @@ func (a *App) StartWorker() error {
 	if err := a.worker.Start(mux); err != nil {
 		return fmt.Errorf("app: start worker: %w", err)
 	}
+	a.stopWake = a.listenForWakes()
 	// The reconcile pass: once at start, then every ReconcileEvery.
 	task, opts := tasks.NewReconcileAllTask()
 	if _, err := a.Queue.Enqueue(task, opts...); err != nil && !errors.Is(err, asynq.ErrDuplicateTask) {
@@ -367,6 +382,33 @@ func (a *App) StartWorker() error {
 	}
 	a.stopRelay = a.startRelay()
 	return nil
+}
+
+// listenForWakes wakes this worker's idle polling when another process
+// announces an enqueued task, until the returned stop is called.
+func (a *App) listenForWakes() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sub := a.Redis.Client.Subscribe(ctx, a.wakeChannel)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case _, ok := <-sub.Channel():
+				if !ok {
+					return
+				}
+				a.Redis.Idle.Wake()
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		_ = sub.Close()
+		<-done
+	}
 }
 
 // relayEvery is how often the outbox relay looks for changes whose wake-up
@@ -441,10 +483,14 @@ func (a *App) Close() {
 	if a.stopRelay != nil {
 		a.stopRelay()
 	}
+	if a.stopWake != nil {
+		a.stopWake()
+	}
 	if a.scheduler != nil {
 		a.scheduler.Shutdown()
 	}
 	if a.worker != nil {
+		a.Redis.Idle.Stop()
 		a.worker.Shutdown()
 	}
 	if a.Emulators != nil {

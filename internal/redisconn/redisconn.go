@@ -4,6 +4,7 @@ package redisconn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/alicebob/miniredis/v2"
@@ -17,6 +18,10 @@ type Conn struct {
 	Asynq asynq.RedisConnOpt
 	// Client is a go-redis client for pub/sub.
 	Client *redis.Client
+	// Queue is the client asynq's task clients and worker use, with Idle
+	// attached (its adaptive polling).
+	Queue *redis.Client
+	Idle  *Idle
 	// Embedded is the in-process server, nil when REDIS_URL is used.
 	Embedded *miniredis.Miniredis
 }
@@ -28,11 +33,14 @@ func Open(ctx context.Context, url string) (*Conn, error) {
 		if err != nil {
 			return nil, fmt.Errorf("redisconn: start embedded redis: %w", err)
 		}
-		return &Conn{
+		c := &Conn{
 			Asynq:    asynq.RedisClientOpt{Addr: m.Addr()},
 			Client:   redis.NewClient(&redis.Options{Addr: m.Addr()}),
+			Queue:    redis.NewClient(&redis.Options{Addr: m.Addr()}),
 			Embedded: m,
-		}, nil
+		}
+		c.Idle = NewIdle(c.Queue)
+		return c, nil
 	}
 	opt, err := asynq.ParseRedisURI(url)
 	if err != nil {
@@ -47,12 +55,14 @@ func Open(ctx context.Context, url string) (*Conn, error) {
 		c.Close()
 		return nil, fmt.Errorf("redisconn: connect: %w", err)
 	}
-	return &Conn{Asynq: opt, Client: c}, nil
+	qopt := *ropt
+	q := redis.NewClient(&qopt)
+	return &Conn{Asynq: opt, Client: c, Queue: q, Idle: NewIdle(q)}, nil
 }
 
 // Close closes the client and stops the embedded server.
 func (c *Conn) Close() error {
-	err := c.Client.Close()
+	err := errors.Join(c.Client.Close(), c.Queue.Close())
 	if c.Embedded != nil {
 		c.Embedded.Close()
 	}
