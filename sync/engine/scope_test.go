@@ -3,6 +3,7 @@ package engine_test
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,23 +28,36 @@ func TestChangeSyncsOnlyItsBooking(t *testing.T) {
 			}
 			f.waitTitles(t, "all pushed", want...)
 			f.waitIdle(t, "the creates' syncs")
-			before := f.lastRunID(t)
-			f.mutate(t, `mutation($id:ID!){updateBooking(id:$id,input:{title:"Job 11 (moved)"}){id}}`, map[string]any{"id": strconv.Itoa(last)})
-			for i := range want {
-				if want[i] == "Job 11" {
-					want[i] = "Job 11 (moved)"
+			// A whole-account round of another origin (the start-up
+			// reconcile pass spreads its syncs over a minute) may take the
+			// change now and then: the change is made again, up to three
+			// times, and must once be synced alone. Unscoped syncs never are.
+			var runs []string
+			for attempt := range 3 {
+				before := f.lastRunID(t)
+				title := fmt.Sprintf("Job 11 (moved %d)", attempt)
+				f.mutate(t, `mutation($id:ID!,$t:String!){updateBooking(id:$id,input:{title:$t}){id}}`, map[string]any{"id": strconv.Itoa(last), "t": title})
+				for i := range want {
+					if strings.HasPrefix(want[i], "Job 11") {
+						want[i] = title
+					}
 				}
-			}
-			f.waitTitles(t, "renamed", want...)
-			run := f.waitRun(t, "the change's sync", syncrun.KindINCREMENTAL, before)
-			if considered := run.Total + run.SkippedCount; run.UpdatedCount != 1 || considered > 1 {
-				t.Errorf("the change's sync updated %d and considered %d pairs (total %d, skipped %d), want 1 of 13",
-					run.UpdatedCount, considered, run.Total, run.SkippedCount)
+				f.waitTitles(t, "renamed", want...)
+				run := f.waitRun(t, "the change's sync", syncrun.KindINCREMENTAL, before)
+				considered := run.Total + run.SkippedCount
+				runs = append(runs, fmt.Sprintf("updated %d, considered %d (total %d, skipped %d)", run.UpdatedCount, considered, run.Total, run.SkippedCount))
+				if run.UpdatedCount == 1 && considered <= 1 {
+					break
+				}
+				if attempt == 2 {
+					t.Errorf("the change's sync was never scoped to its booking: %v; want updated 1 of 13, considered 1", runs)
+				}
+				f.waitIdle(t, "the change's syncs")
 			}
 
-			before = f.lastRunID(t)
+			before := f.lastRunID(t)
 			f.fw.MustDo(t, `mutation($p:Provider!){resyncCalendar(provider:$p){id}}`, map[string]any{"p": string(k.Provider)}, nil)
-			run = f.waitRun(t, "re-sync", syncrun.KindRESYNC, before)
+			run := f.waitRun(t, "re-sync", syncrun.KindRESYNC, before)
 			if run.SkippedCount != 13 {
 				t.Errorf("the re-sync considered %d pairs, want all 13", run.SkippedCount)
 			}
