@@ -184,6 +184,9 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /** a11yViolations runs axe-core in the page and returns the serious and critical findings. */
 export async function a11yViolations(page: Page): Promise<string[]> {
   const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  // Let running transitions end first: a notification fading in is
+  // half-transparent, and axe would measure its contrast mid-fade.
+  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))));
   // Evaluated over the DevTools protocol: the console's CSP forbids inline scripts.
   await page.evaluate(source);
   const result = await page.evaluate(async () => {
