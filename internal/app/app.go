@@ -412,10 +412,11 @@ func (a *App) listenForWakes() (stop func()) {
 }
 
 // relayEvery is how often the outbox relay looks for changes whose wake-up
-// was lost, and relayAfter how old they must be (older than any wake-up
+// was lost (two queries: every 2 s keeps an idle worker quiet), and
+// relayAfter how old they must be (older than any wake-up
 // in flight).
 const (
-	relayEvery = time.Second
+	relayEvery = 2 * time.Second
 	relayAfter = 3 * time.Second
 	// optimizeEvery is how often the worker refreshes the database's
 	// query statistics (store.Optimize).
@@ -464,9 +465,9 @@ func (a *App) startRelay() (stop func()) {
 			switch {
 			case err != nil && ctx.Err() == nil && time.Since(lastWarn) > time.Minute:
 				// Redis or the database is away: say so once a minute,
-				// not every second.
+				// not at every try.
 				lastWarn = time.Now()
-				a.Log.Warn("outbox relay failed; retrying every second", slog.Any("error", err))
+				a.Log.Warn("outbox relay failed; retrying every 2 seconds", slog.Any("error", err))
 			case fanned+woken > 0:
 				a.Log.Info("outbox relay caught up", slog.Int("changes", fanned), slog.Int("accounts_woken", woken))
 			}
