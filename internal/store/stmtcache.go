@@ -14,9 +14,12 @@ import (
 // dropping it): parsing the same few hundred statements over and over was
 // about a seventh of a booking change's CPU. Each connection therefore
 // keeps its statements prepared, the most recently used stmtCacheSize of
-// them, and runs them again with new arguments.
+// them, and runs them again with new arguments. A prepared statement holds
+// SQLite memory outside Go's heap: 256 per connection kept an idle
+// process with 1,000 linked accounts at 235 MB resident, 64 at 144 MB,
+// with the same CPU per booking change.
 const (
-	stmtCacheSize = 256
+	stmtCacheSize = 64
 	// maxCachedQuery leaves out long statements (bulk inserts with
 	// hundreds of values), which rarely repeat.
 	maxCachedQuery = 4096
