@@ -86,12 +86,7 @@ func (j *linkJobs) directionChanged(ctx context.Context, pc *ent.ProviderConfig)
 
 // ConflictChanged tells subscribers of the conflict queue.
 func (j *linkJobs) ConflictChanged(ctx context.Context, c *ent.SyncConflict) {
-	err := j.broker.PublishConflictChange(ctx, broker.ConflictChange{
-		OrgID: c.OrganizationID, ConflictID: c.ID, UserID: c.UserID, State: string(c.State), At: j.now(),
-	})
-	if err != nil {
-		j.log.WarnContext(ctx, "publish conflict change failed", slog.Int("conflict_id", c.ID), slog.Any("error", err))
-	}
+	publishConflict(ctx, j.broker, j.log, c, j.now())
 }
 
 // ExternalEventsChanged tells open calendar views.

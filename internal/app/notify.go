@@ -30,7 +30,30 @@ type changeFeed struct {
 	log    *slog.Logger
 }
 
-var _ scheduling.Notifier = (*changeFeed)(nil)
+var (
+	_ scheduling.Notifier         = (*changeFeed)(nil)
+	_ scheduling.ConflictNotifier = (*changeFeed)(nil)
+)
+
+// ConflictChanged tells subscribers of the conflict queue (a deleted
+// booking's conflicts, settled).
+func (f *changeFeed) ConflictChanged(ctx context.Context, c *ent.SyncConflict) {
+	at := c.UpdatedAt
+	if c.ResolvedAt != nil {
+		at = *c.ResolvedAt
+	}
+	publishConflict(ctx, f.broker, f.log, c, at)
+}
+
+// publishConflict tells every replica's conflict-queue subscribers of c.
+func publishConflict(ctx context.Context, b *broker.Broker, log *slog.Logger, c *ent.SyncConflict, at time.Time) {
+	err := b.PublishConflictChange(ctx, broker.ConflictChange{
+		OrgID: c.OrganizationID, ConflictID: c.ID, UserID: c.UserID, State: string(c.State), At: at,
+	})
+	if err != nil {
+		log.WarnContext(ctx, "publish conflict change failed", slog.Int("conflict_id", c.ID), slog.Any("error", err))
+	}
+}
 
 func (f *changeFeed) BookingsChanged(ctx context.Context, orgID, outboxID int, changes []scheduling.Change) {
 	p := tasks.BookingsChangedPayload{OrgID: orgID, OutboxID: outboxID}

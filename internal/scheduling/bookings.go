@@ -14,6 +14,7 @@ import (
 	"calsync/ent/user"
 	"calsync/internal/audit"
 	"calsync/internal/domain"
+	"calsync/internal/store"
 	"calsync/internal/viewer"
 )
 
@@ -332,24 +333,49 @@ func (s *Service) DeleteBooking(ctx context.Context, id int) error {
 		if err := releaseEvents(ctx, db, b, st, nil); err != nil {
 			return err
 		}
-		// Its open two-way conflicts are settled by the deletion: Calsync's
-		// version (no booking) is kept, and the event is removed.
-		v, _ := viewer.FromContext(ctx)
-		settle := db.SyncConflict.Update().Where(syncconflict.BookingID(id), syncconflict.StateEQ(syncconflict.StateOPEN)).
-			SetState(syncconflict.StateRESOLVED).SetResolution(syncconflict.ResolutionKEEP_CALSYNC).SetResolvedAt(s.now())
-		if v.UserID != 0 {
-			settle.SetResolvedByID(v.UserID)
-		}
-		// Conflicts are two-way sync's rows (a viewer only resolves them):
-		// settled here as the system, in the deletion's transaction.
-		if _, err := settle.Save(viewer.SystemContext(ctx, b.OrganizationID)); err != nil {
-			return fmt.Errorf("scheduling: settle the booking's conflicts: %w", err)
+		if err := s.settleConflicts(ctx, db, b); err != nil {
+			return err
 		}
 		if err := db.Booking.DeleteOne(b).Exec(audit.WithAction(ctx, "booking.delete")); err != nil {
 			return err
 		}
 		return s.afterCommit(ctx, b.OrganizationID, []Change{{BookingID: id, Kind: Deleted, HostIDs: hosts, At: s.now()}})
 	})
+}
+
+// settleConflicts settles booking b's open two-way sync conflicts as it is
+// deleted: Calsync's version (no booking) is kept, by whoever deleted it,
+// and the event is removed; the queue's subscribers hear of it after
+// commit. Conflicts are two-way sync's rows (a viewer only resolves
+// them): settled here as the system, in the deletion's transaction.
+func (s *Service) settleConflicts(ctx context.Context, db *ent.Client, b *ent.Booking) error {
+	sys := viewer.SystemContext(ctx, b.OrganizationID)
+	open, err := db.SyncConflict.Query().Where(syncconflict.BookingID(b.ID), syncconflict.StateEQ(syncconflict.StateOPEN)).All(sys)
+	if err != nil || len(open) == 0 {
+		return err
+	}
+	v, _ := viewer.FromContext(ctx)
+	settled := make([]*ent.SyncConflict, 0, len(open))
+	for _, c := range open {
+		u := db.SyncConflict.UpdateOne(c).SetState(syncconflict.StateRESOLVED).
+			SetResolution(syncconflict.ResolutionKEEP_CALSYNC).SetResolvedAt(s.now())
+		if v.UserID != 0 {
+			u.SetResolvedByID(v.UserID)
+		}
+		c, err := u.Save(sys)
+		if err != nil {
+			return fmt.Errorf("scheduling: settle the booking's conflicts: %w", err)
+		}
+		settled = append(settled, c)
+	}
+	if cn, ok := s.notify.(ConflictNotifier); ok {
+		store.AfterCommit(ctx, func(ctx context.Context) {
+			for _, c := range settled {
+				cn.ConflictChanged(ctx, c)
+			}
+		})
+	}
+	return nil
 }
 
 // SetPublished publishes or unpublishes bookings (unpublished ones are not

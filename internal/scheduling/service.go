@@ -39,6 +39,12 @@ type Notifier interface {
 	BookingsChanged(ctx context.Context, orgID, outboxID int, changes []Change)
 }
 
+// ConflictNotifier is told, after commit, of two-way sync conflicts a
+// booking change settled (a Notifier may also be one).
+type ConflictNotifier interface {
+	ConflictChanged(ctx context.Context, c *ent.SyncConflict)
+}
+
 // Service applies booking mutations.
 type Service struct {
 	client *ent.Client

@@ -299,9 +299,20 @@ func TestConcurrentEditsQueueAConflict(t *testing.T) {
 		f.admin.MustDo(t, `mutation($id:ID!,$s:Time!,$e:Time!){rescheduleBooking(id:$id,startAt:$s,endAt:$e){id}}`,
 			map[string]any{"id": strconv.Itoa(bid), "s": ours, "e": ours.Add(time.Hour)}, nil)
 		f.patch(t, id, "", orig.Start.Add(48*time.Hour), orig.Start.Add(49*time.Hour))
-		until(t, "a conflict opens", func() (bool, string) { return len(f.conflicts(t, f.admin)) == 1, "" })
+		var last []conflictNode
+		until(t, "a conflict opens", func() (bool, string) { last = f.conflicts(t, f.admin); return len(last) == 1, "" })
 		unblock()
 		f.admin.MustDo(t, `mutation($id:ID!){deleteBooking(id:$id)}`, map[string]any{"id": strconv.Itoa(bid)}, nil)
+		// The queue's subscribers hear it settled.
+		for end := time.Now().Add(10 * time.Second); ; {
+			ev := conflictEvents(time.Until(end))
+			if ev == nil {
+				t.Fatal("no RESOLVED event for the deleted booking's conflict")
+			}
+			if s := fmt.Sprint(ev); strings.Contains(s, "state:RESOLVED") && strings.Contains(s, last[0].ID) {
+				break
+			}
+		}
 		if n := len(f.conflicts(t, f.admin)); n != 0 {
 			t.Fatalf("%d conflicts open after the booking was deleted", n)
 		}
