@@ -39,25 +39,8 @@ func (f *fixture) occurrenceAt(t *testing.T, seriesID string, original time.Time
 		e, _ := time.Parse(time.RFC3339, ev.End.DateTime)
 		return s.UTC(), e.UTC(), ev.Summary, true
 	}
-	raws, err := f.env.App.Emulators.Microsoft.ListInstances(f.org.Fieldworker.Email, f.destination(t).CalendarID,
-		original.Add(-3*24*time.Hour), original.Add(3*24*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, raw := range raws {
-		var in struct {
-			SeriesMasterID string `json:"seriesMasterId"`
-			IsCancelled    bool
-			Subject        string
-			OriginalStart  time.Time `json:"originalStart"`
-			Start, End     struct{ DateTime, TimeZone string }
-		}
-		if err := json.Unmarshal(raw, &in); err != nil {
-			t.Fatal(err)
-		}
-		if in.SeriesMasterID == seriesID && !in.IsCancelled && in.OriginalStart.Equal(original) {
-			return graphTime(t, in.Start.DateTime, in.Start.TimeZone), graphTime(t, in.End.DateTime, in.End.TimeZone), in.Subject, true
-		}
+	if in, ok := f.graphInstance(t, seriesID, original); ok && !in.IsCancelled {
+		return graphTime(t, in.Start.DateTime, in.Start.TimeZone), graphTime(t, in.End.DateTime, in.End.TimeZone), in.Subject, true
 	}
 	return start, end, "", false
 }
@@ -95,6 +78,36 @@ func (f *fixture) googleExcluded(t *testing.T, seriesID string, original time.Ti
 	return false
 }
 
+// graphInstance is Outlook's instance of seriesID whose original start is
+// original, as the emulator's calendar view lists it.
+type graphInstance struct {
+	ID             string
+	SeriesMasterID string `json:"seriesMasterId"`
+	IsCancelled    bool
+	Subject        string
+	OriginalStart  time.Time `json:"originalStart"`
+	Start, End     struct{ DateTime, TimeZone string }
+}
+
+func (f *fixture) graphInstance(t *testing.T, seriesID string, original time.Time) (graphInstance, bool) {
+	t.Helper()
+	raws, err := f.env.App.Emulators.Microsoft.ListInstances(f.org.Fieldworker.Email, f.destination(t).CalendarID,
+		original.Add(-3*24*time.Hour), original.Add(3*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range raws {
+		var in graphInstance
+		if err := json.Unmarshal(raw, &in); err != nil {
+			t.Fatal(err)
+		}
+		if in.SeriesMasterID == seriesID && in.OriginalStart.Equal(original) {
+			return in, true
+		}
+	}
+	return graphInstance{}, false
+}
+
 // occurrenceID is the provider's id of the occurrence of seriesID the
 // series puts at original (Outlook's found by its original start).
 func (f *fixture) occurrenceID(t *testing.T, seriesID string, original time.Time) string {
@@ -102,23 +115,8 @@ func (f *fixture) occurrenceID(t *testing.T, seriesID string, original time.Time
 	if f.kit.Provider == domain.ProviderGoogle {
 		return seriesID + "_" + original.UTC().Format("20060102T150405Z")
 	}
-	raws, err := f.env.App.Emulators.Microsoft.ListInstances(f.org.Fieldworker.Email, f.destination(t).CalendarID,
-		original.Add(-3*24*time.Hour), original.Add(3*24*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, raw := range raws {
-		var in struct {
-			ID             string
-			SeriesMasterID string    `json:"seriesMasterId"`
-			OriginalStart  time.Time `json:"originalStart"`
-		}
-		if err := json.Unmarshal(raw, &in); err != nil {
-			t.Fatal(err)
-		}
-		if in.SeriesMasterID == seriesID && in.OriginalStart.Equal(original) {
-			return in.ID
-		}
+	if in, ok := f.graphInstance(t, seriesID, original); ok {
+		return in.ID
 	}
 	t.Fatalf("no occurrence of %s at %v", seriesID, original)
 	return ""

@@ -3,7 +3,6 @@ package twoway_test
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"calsync/internal/scheduling"
 	"calsync/internal/testenv"
 	"calsync/sync/emulator/emucore"
-	"calsync/sync/inbound"
 )
 
 // Random moves, moves back and cancellations of one series' occurrences
@@ -23,15 +21,7 @@ import (
 // conflict is queued, and once activity stops Calsync makes no provider
 // call.
 func TestRandomOccurrencesConverge(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("CALSYNC_RANDOM_SEED"); s != "" {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("CALSYNC_RANDOM_SEED: %v", err)
-		}
-		seed = v
-	}
-	t.Logf("seed %d (CALSYNC_RANDOM_SEED)", seed)
+	seed := randomSeed(t)
 	forEachProvider(t, func(t *testing.T, k testenv.ProviderKit) {
 		f := setup(t, k, "tw-rocc-"+strings.ToLower(string(k.Provider)), opts{})
 		rng := rand.New(rand.NewPCG(seed, uint64(len(k.Provider))+7))
@@ -92,16 +82,7 @@ func TestRandomOccurrencesConverge(t *testing.T) {
 			time.Sleep(time.Duration(rng.IntN(200)) * time.Millisecond)
 		}
 		f.faults().Clear()
-		poll := func() {
-			f.runRetries(t)
-			id := f.destination(t).ID
-			if _, err := inbound.RequestRead(f.sys(), f.env.App.Client(), id); err != nil {
-				t.Fatal(err)
-			}
-			if err := f.env.App.Inbound.Read(f.sys(), f.org.ID, id); err != nil {
-				t.Logf("poll: %v", err)
-			}
-		}
+		poll := func() { f.poll(t) }
 		unequal := func() string {
 			b := f.booking(t, bid)
 			insts, err := scheduling.SeriesOf(b).Instances(start.Add(-24*time.Hour), start.AddDate(0, 0, n+1))

@@ -37,15 +37,7 @@ type item struct {
 // queued as a conflict; once activity stops Calsync makes no provider
 // call; and after the queue is resolved nothing is left unequal.
 func TestRandomTwoWayConverges(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("CALSYNC_RANDOM_SEED"); s != "" {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("CALSYNC_RANDOM_SEED: %v", err)
-		}
-		seed = v
-	}
-	t.Logf("seed %d (CALSYNC_RANDOM_SEED)", seed)
+	seed := randomSeed(t)
 	forEachProvider(t, func(t *testing.T, k testenv.ProviderKit) {
 		f := setup(t, k, "tw-rand-"+strings.ToLower(string(k.Provider)), opts{})
 		rng := rand.New(rand.NewPCG(seed, uint64(len(k.Provider))))
@@ -111,17 +103,7 @@ func TestRandomTwoWayConverges(t *testing.T) {
 			time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond)
 		}
 		f.faults().Clear()
-		// What the safety poll does for notifications that were lost.
-		poll := func() {
-			f.runRetries(t)
-			id := f.destination(t).ID
-			if _, err := inbound.RequestRead(f.sys(), f.env.App.Client(), id); err != nil {
-				t.Fatal(err)
-			}
-			if err := f.env.App.Inbound.Read(f.sys(), f.org.ID, id); err != nil {
-				t.Logf("poll: %v", err)
-			}
-		}
+		poll := func() { f.poll(t) }
 		poll()
 		check := func(final bool) string {
 			for _, it := range items {
@@ -267,4 +249,33 @@ func (f *fixture) unequal(t *testing.T, items []*item, final bool) string {
 		return ""
 	}
 	return fmt.Sprint(len(problems), " problems: ", problems)
+}
+
+// randomSeed is the random tests' seed: CALSYNC_RANDOM_SEED, or the clock.
+func randomSeed(t *testing.T) uint64 {
+	t.Helper()
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("CALSYNC_RANDOM_SEED"); s != "" {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("CALSYNC_RANDOM_SEED: %v", err)
+		}
+		seed = v
+	}
+	t.Logf("seed %d (CALSYNC_RANDOM_SEED)", seed)
+	return seed
+}
+
+// poll does what the safety poll does for notifications that were lost:
+// retries run, and the destination calendar is read.
+func (f *fixture) poll(t *testing.T) {
+	t.Helper()
+	f.runRetries(t)
+	id := f.destination(t).ID
+	if _, err := inbound.RequestRead(f.sys(), f.env.App.Client(), id); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.env.App.Inbound.Read(f.sys(), f.org.ID, id); err != nil {
+		t.Logf("poll: %v", err)
+	}
 }
