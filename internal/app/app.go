@@ -163,13 +163,17 @@ func (a *App) open(ctx context.Context, o Options) error {
 	if err = a.Broker.Start(ctx); err != nil {
 		return err
 	}
-	// Tasks enqueued here wake idle workers in other processes at once.
-	a.wakeChannel = prefix + ":asynq-wake"
-	a.Redis.Idle.Announce(func(ctx context.Context) {
-		if err := a.Redis.Client.Publish(context.WithoutCancel(ctx), a.wakeChannel, "1").Err(); err != nil {
-			log.Debug("announce an enqueued task", slog.Any("error", err))
-		}
-	})
+	if a.Redis.Embedded == nil {
+		// Tasks enqueued here wake idle workers in other processes at
+		// once (an embedded Redis has no other process: the hook wakes
+		// this one's).
+		a.wakeChannel = prefix + ":asynq-wake"
+		a.Redis.Idle.Announce(func(ctx context.Context) {
+			if err := a.Redis.Client.Publish(context.WithoutCancel(ctx), a.wakeChannel, "1").Err(); err != nil {
+				log.Debug("announce an enqueued task", slog.Any("error", err))
+			}
+		})
+	}
 	a.Queue = asynq.NewClientFromRedisClient(a.Redis.Queue)
 	now := o.Now
 	if now == nil {
@@ -363,7 +367,9 @@ func (a *App) StartWorker() error {
 	if err := a.worker.Start(mux); err != nil {
 		return fmt.Errorf("app: start worker: %w", err)
 	}
-	a.stopWake = a.listenForWakes()
+	if a.wakeChannel != "" {
+		a.stopWake = a.listenForWakes()
+	}
 	// The reconcile pass: once at start, then every ReconcileEvery.
 	task, opts := tasks.NewReconcileAllTask()
 	if _, err := a.Queue.Enqueue(task, opts...); err != nil && !errors.Is(err, asynq.ErrDuplicateTask) {

@@ -88,6 +88,10 @@ func (s Series) IsOccurrence(t time.Time) (bool, error) {
 	return false, nil
 }
 
+// NeighbourReach is how far either side of an occurrence its neighbours
+// are looked for: a yearly series' are a year away.
+const NeighbourReach = 400 * 24 * time.Hour
+
 // Neighbours returns the starts of the occurrences just before and just
 // after the one starting at t (zero when there is none), looking at most
 // span either side.

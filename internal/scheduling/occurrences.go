@@ -24,10 +24,6 @@ func SeriesOf(b *ent.Booking) recurrence.Series {
 	return s
 }
 
-// neighbourSpan is how far either side of an occurrence its neighbours are
-// looked for (a yearly series' are a year away).
-const neighbourSpan = 400 * 24 * time.Hour
-
 // MoveOccurrence moves one occurrence of recurring booking id (see
 // WithMoves).
 func (s *Service) MoveOccurrence(ctx context.Context, id int, original, start, end time.Time) (*ent.Booking, error) {
@@ -92,7 +88,7 @@ func WithMoves(b *ent.Booking, moves ...domain.MovedOccurrence) ([]domain.MovedO
 			series.Moved = movedOf(out)
 			continue
 		}
-		prev, next, err := series.Neighbours(m.OriginalStart, neighbourSpan)
+		prev, next, err := series.Neighbours(m.OriginalStart, recurrence.NeighbourReach)
 		if err != nil {
 			return nil, domain.InvalidField("originalStart", err)
 		}
@@ -158,10 +154,9 @@ func keptMoves(b *ent.Booking) (kept []domain.MovedOccurrence, ok bool) {
 	if strings.TrimSpace(b.Recurrence) == "" {
 		return nil, true
 	}
-	from, to := b.MovedOccurrences[0].OriginalStart, b.MovedOccurrences[0].OriginalStart
-	for _, m := range b.MovedOccurrences {
-		from, to = minTime(from, m.OriginalStart), maxTime(to, m.OriginalStart)
-	}
+	byOriginal := func(a, b domain.MovedOccurrence) int { return a.OriginalStart.Compare(b.OriginalStart) }
+	from := slices.MinFunc(b.MovedOccurrences, byOriginal).OriginalStart
+	to := slices.MaxFunc(b.MovedOccurrences, byOriginal).OriginalStart
 	series := SeriesOf(b)
 	series.Moved = nil
 	starts, err := series.Occurrences(from, to.Add(time.Second))
@@ -178,18 +173,4 @@ func keptMoves(b *ent.Booking) (kept []domain.MovedOccurrence, ok bool) {
 		}
 	}
 	return kept, len(kept) != len(b.MovedOccurrences)
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }

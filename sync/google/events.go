@@ -82,7 +82,7 @@ func (c *Client) Apply(ctx context.Context, ts oauth2.TokenSource, cal engine.Ca
 	}
 	var moves []int
 	for i, op := range ops {
-		if results[i].Err == nil && results[i].Remote.ID != "" && needsMoves(op) {
+		if results[i].Err == nil && results[i].Remote.ID != "" && op.RewritesMoved() {
 			moves = append(moves, i)
 		}
 	}

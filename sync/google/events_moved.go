@@ -4,38 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"calsync/sync/engine"
 )
-
-// movedFields are what a moved occurrence is written with: its own time,
-// and the series' content (an occurrence once changed no longer follows
-// its series).
-var movedFields = []engine.Field{engine.FieldTitle, engine.FieldDescription, engine.FieldLocation, engine.FieldTime, engine.FieldBusy}
-
-// needsMoves reports whether op leaves a series whose moved occurrences
-// must be (re)written: a create, or an update that sent their time or
-// content.
-func needsMoves(op engine.Op) bool {
-	if strings.TrimSpace(op.Event.RRule) == "" || len(op.Event.Moved) == 0 {
-		return false
-	}
-	switch {
-	case op.Kind == engine.OpCreate, op.Kind == engine.OpUpdate && len(op.Fields) == 0:
-		return true
-	case op.Kind != engine.OpUpdate:
-		return false
-	}
-	for _, f := range op.Fields {
-		if f == engine.FieldRecurrence || slices.Contains(movedFields, f) {
-			return true
-		}
-	}
-	return false
-}
 
 // instanceID is the id Google gives the occurrence of series seriesID
 // that the series puts at original: "<series>_<original start>", the
@@ -64,10 +36,7 @@ func writeMoves(ctx context.Context, ec *eventCaller, ops []engine.Op, idx []int
 			loc = time.UTC
 		}
 		for _, m := range op.Event.Moved {
-			occ := op.Event
-			occ.Start, occ.End = m.Start, m.End
-			occ.RRule, occ.ExDates, occ.Moved = "", nil, nil
-			body, err := renderEvent(occ, movedFields, true)
+			body, err := renderEvent(op.Event.Occurrence(m), engine.MovedFields, true)
 			if err != nil {
 				results[i] = engine.Result{Remote: results[i].Remote, Err: invalid(op, "moved occurrence %s: %v", m.Original.Format(time.RFC3339), err)}
 				break

@@ -153,23 +153,8 @@ func needsOccurrences(op engine.Op) bool {
 		return false
 	}
 	want := fieldSet(op.Fields)
-	if want[engine.FieldTime] || want[engine.FieldRecurrence] {
-		return true
-	}
-	if len(ev.Moved) > 0 {
-		for _, f := range movedFields {
-			if want[f] {
-				return true
-			}
-		}
-	}
-	return false
+	return want[engine.FieldTime] || want[engine.FieldRecurrence] || op.RewritesMoved()
 }
-
-// movedFields are what a moved occurrence is written with: its own time,
-// and the series' content (an occurrence once changed no longer follows
-// its series).
-var movedFields = []engine.Field{engine.FieldTitle, engine.FieldDescription, engine.FieldLocation, engine.FieldTime, engine.FieldBusy}
 
 // applyOccurrences makes series seriesID's occurrences what ev says: it
 // lists the series' instances around the excluded dates and the moved
@@ -195,13 +180,13 @@ func (c *Client) applyOccurrences(ctx context.Context, ts oauth2.TokenSource, ca
 		widen(x, x.Add(length))
 	}
 	moved := map[string]recurrence.Moved{}
-	series := recurrence.Series{Rule: ev.RRule, Start: ev.Start, Length: ev.End.Sub(ev.Start), TimeZone: span.zone, AllDay: ev.AllDay, Exceptions: ev.ExDates}
+	rule := recurrence.Series{Rule: ev.RRule, Start: ev.Start, Length: ev.End.Sub(ev.Start), TimeZone: span.zone, AllDay: ev.AllDay, Exceptions: ev.ExDates}
 	for _, m := range ev.Moved {
 		moved[exDateKey(m.Original, span)] = m
 		widen(m.Original, m.Original.Add(length))
 		widen(m.Start, m.End)
 		// Where an earlier move put it: between its neighbours' days.
-		if prev, next, err := series.Neighbours(m.Original, 400*24*time.Hour); err == nil {
+		if prev, next, err := rule.Neighbours(m.Original, recurrence.NeighbourReach); err == nil {
 			if !prev.IsZero() {
 				widen(prev, m.Original)
 			}
@@ -243,10 +228,7 @@ func (c *Client) applyOccurrences(ctx context.Context, ts oauth2.TokenSource, ca
 			if !ok || buildErr != nil {
 				return
 			}
-			occ := ev
-			occ.Start, occ.End = m.Start, m.End
-			occ.RRule, occ.ExDates, occ.Moved = "", nil, nil
-			body, err := renderEvent(occ, movedFields, false)
+			body, err := renderEvent(ev.Occurrence(m), engine.MovedFields, false)
 			if err != nil {
 				buildErr = err
 				return
