@@ -118,10 +118,17 @@ func TestIdleWorkerPollsRarelyAndWakesAtOnce(t *testing.T) {
 	}
 	within(t, handled, "unannounced", IdleWait+time.Second)
 
-	if _, err := local.Enqueue(asynq.NewTask("t", []byte("later")), asynq.Queue("sync"), asynq.ProcessIn(1500*time.Millisecond)); err != nil {
+	// asynq keeps a delayed task's time in whole seconds: it is due at the
+	// start of the second it was asked for, so up to a second early.
+	processAt := time.Now().Add(1500 * time.Millisecond)
+	if _, err := local.Enqueue(asynq.NewTask("t", []byte("later")), asynq.Queue("sync"), asynq.ProcessAt(processAt)); err != nil {
 		t.Fatal(err)
 	}
-	if d := within(t, handled, "later", 3*time.Second); d < time.Second {
-		t.Errorf("a task delayed 1.5 s ran after %v", d)
+	due := time.Unix(processAt.Unix(), 0)
+	within(t, handled, "later", 3*time.Second)
+	if ran := time.Now(); ran.Before(due) {
+		t.Errorf("a task due at %s ran at %s", due.Format("15:04:05.000"), ran.Format("15:04:05.000"))
+	} else if late := ran.Sub(due); late > time.Second {
+		t.Errorf("a task due at %s ran %v late: the forward waited for IdleWait", due.Format("15:04:05.000"), late)
 	}
 }
