@@ -3,10 +3,12 @@ package app
 import (
 	"context"
 	"log/slog"
+	"slices"
 
 	"calsync/ent"
 	"calsync/ent/providercalendar"
 	"calsync/internal/broker"
+	"calsync/internal/domain"
 	"calsync/internal/linking/consent"
 	"calsync/internal/store"
 	"calsync/internal/viewer"
@@ -25,6 +27,20 @@ var (
 // deselected one has its copy discarded) and starts or stops their
 // notifications.
 func (j *linkJobs) CalendarsChosen(ctx context.Context, orgID int, read, watch []int) {
+	// In two-way sync a chosen calendar the fieldworker writes to flows
+	// back too: read in full when it starts to.
+	for _, p := range []domain.Provider{domain.ProviderGoogle, domain.ProviderMicrosoft} {
+		marked, err := twoway.MarkReadBack(ctx, j.db, orgID, p)
+		if err != nil {
+			j.log.WarnContext(ctx, "mark calendars read back failed", slog.Int("org_id", orgID), slog.Any("error", err))
+			continue
+		}
+		for _, id := range marked {
+			if !slices.Contains(read, id) {
+				read = append(read, id)
+			}
+		}
+	}
 	if err := j.wakeImports(ctx, orgID, read, watch); err != nil {
 		j.log.WarnContext(ctx, "queue calendar reads failed", slog.Int("org_id", orgID), slog.Any("error", err))
 	}

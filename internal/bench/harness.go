@@ -166,7 +166,7 @@ func (h *harness) serve(handler http.Handler) (string, error) {
 
 func (h *harness) close() {
 	if h.sql != nil {
-		h.sql.report(h.sqlOut, 30)
+		h.sql.report(h.sqlOut, 80)
 	}
 	for _, s := range h.servers {
 		_ = s.Close()

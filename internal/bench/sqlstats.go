@@ -32,6 +32,10 @@ var inList = regexp.MustCompile(`IN \([^)]*\)`)
 func (s *sqlStats) add(q string, d time.Duration) {
 	if !strings.HasPrefix(q, "BEGIN ") && !strings.HasPrefix(q, "COMMIT ") {
 		q = inList.ReplaceAllString(q, "IN (…)")
+		if len(q) > 110 {
+			q = q[:110] + "…"
+		}
+		q += " " + txOrigin()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -62,19 +66,21 @@ func (s *sqlStats) report(w io.Writer, top int) {
 	}
 	var rows []row
 	var all time.Duration
+	count := 0
 	for q, st := range s.stats {
 		rows = append(rows, row{q, st})
 		all += st.total
+		count += st.n
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].st.total > rows[j].st.total })
-	fmt.Fprintf(w, "SQL: %v in all, top statements by total time:\n", all.Round(time.Millisecond))
+	fmt.Fprintf(w, "SQL: %d statements, %v in all, top statements by total time:\n", count, all.Round(time.Millisecond))
 	for i, r := range rows {
 		if i == top {
 			break
 		}
 		q := r.q
-		if len(q) > 160 {
-			q = q[:160] + "…"
+		if len(q) > 240 {
+			q = q[:240] + "…"
 		}
 		fmt.Fprintf(w, "  %8v %6d× %7.2fms  %s\n", r.st.total.Round(time.Millisecond), r.st.n, float64(r.st.total.Microseconds())/1000/float64(r.st.n), q)
 	}

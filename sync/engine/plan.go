@@ -164,6 +164,9 @@ func plan(in planInput) planned {
 			out.steps = append(out.steps, &step{op: Op{Kind: OpDelete, RemoteID: rm.ID}})
 		}
 	}
+	for _, st := range out.steps {
+		st.cal = in.calendarID
+	}
 	return out
 }
 
@@ -196,5 +199,5 @@ func (in planInput) planPresent(l *ent.EventLink, d decision, remote map[string]
 func (in planInput) createStep(pair pairKey, l *ent.EventLink, d decision, gen int) *step {
 	ev := d.event
 	ev.Key = EventKey(in.orgID, pair.booking, pair.user, in.calendarID, gen)
-	return &step{pair: pair, link: l, d: d, op: Op{Kind: OpCreate, Event: ev}}
+	return &step{pair: pair, link: l, d: d, op: Op{Kind: OpCreate, Event: ev}, cal: in.calendarID}
 }

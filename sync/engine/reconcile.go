@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -96,6 +98,9 @@ type step struct {
 	op    Op
 	d     decision
 	tries int
+	// cal is the calendar the step writes to: the destination, or the
+	// calendar a booking made from a provider event came from.
+	cal string
 }
 
 // run carries one sync's state.
@@ -106,7 +111,6 @@ type run struct {
 	org     *ent.Organization
 	pr      Provider
 	ts      oauth2.TokenSource
-	cal     CalendarRef
 	rec     *ent.SyncRun
 	kind    syncrun.Kind
 	// scope limits the run to these bookings (nil: the whole account).
@@ -148,7 +152,7 @@ func (r *Reconciler) syncOnce(sys context.Context, a *ent.CalendarAccount, kind 
 	if err != nil {
 		return nil, fmt.Errorf("engine: start run: %w", err)
 	}
-	x := &run{r: r, ctx: sys, account: a, org: org, pr: pr, ts: ts, rec: rec, kind: kind, scope: scope, cal: CalendarOf(a, a.DestinationCalendarID)}
+	x := &run{r: r, ctx: sys, account: a, org: org, pr: pr, ts: ts, rec: rec, kind: kind, scope: scope}
 	if r.twoWay != nil {
 		if x.tw, err = TwoWayOf(sys, r.client, a); err != nil {
 			return x.finish(err)
@@ -175,8 +179,15 @@ func (x *run) execute(kind syncrun.Kind) error {
 	var transient error
 	for round := 0; len(steps) > 0 && round < 3; round++ {
 		var again []*step
-		for start := 0; start < len(steps); start += x.pr.MaxBatch() {
+		byCalendar(steps)
+		for start := 0; start < len(steps); {
 			end := min(start+x.pr.MaxBatch(), len(steps))
+			for i := start + 1; i < end; i++ {
+				if steps[i].cal != steps[start].cal {
+					end = i // a batch writes to one calendar
+					break
+				}
+			}
 			retry, err := x.apply(steps[start:end])
 			again = append(again, retry...)
 			if err != nil {
@@ -188,6 +199,7 @@ func (x *run) execute(kind syncrun.Kind) error {
 			}
 			x.rec.Done = min(x.rec.Done+end-start, x.rec.Total)
 			x.report()
+			start = end
 		}
 		steps = again
 	}
@@ -217,7 +229,7 @@ func (x *run) plan(verify bool) ([]*step, error) {
 	if err != nil {
 		return nil, err
 	}
-	lq := db.EventLink.Query().Where(eventlink.AccountID(x.account.ID), eventlink.CalendarID(x.account.DestinationCalendarID))
+	lq := db.EventLink.Query().Where(eventlink.AccountID(x.account.ID))
 	if x.scope != nil {
 		lq.Where(eventlink.BookingRefIn(bookingIDs...))
 	}
@@ -225,37 +237,101 @@ func (x *run) plan(verify bool) ([]*step, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := planInput{orgID: x.org.ID, calendarID: x.account.DestinationCalendarID, desired: desired, links: links, members: map[int]bool{}, verify: verify,
-		twoWay: x.tw.On, deferCreates: x.tw.On && !x.tw.Ready}
+	var held map[int]bool
 	if x.tw.On {
-		if in.held, err = heldLinks(x.ctx, db, x.account.ID); err != nil {
+		if held, err = heldLinks(x.ctx, db, x.account.ID); err != nil {
 			return nil, err
 		}
 	}
+	members := map[int]bool{}
 	for _, u := range users {
-		in.members[u.ID] = true
+		members[u.ID] = true
 	}
-	if needsList(desired, links, verify) {
-		if err := x.r.pacer.Wait(x.ctx, x.account.Provider, x.account.ID, 1); err != nil {
-			return nil, err
+	var steps []*step
+	for _, in := range x.calendars(desired, links) {
+		in.members, in.held, in.twoWay = members, held, x.tw.On
+		if in.calendarID == x.account.DestinationCalendarID {
+			in.verify, in.deferCreates = verify, x.tw.On && !x.tw.Ready
+			if needsList(in.desired, in.links, verify) {
+				if err := x.r.pacer.Wait(x.ctx, x.account.Provider, x.account.ID, 1); err != nil {
+					return nil, err
+				}
+				if in.tagged, err = x.pr.ListTagged(x.ctx, x.ts, x.calendar(in.calendarID), strconv.Itoa(x.org.ID)); err != nil {
+					return nil, fmt.Errorf("engine: list events: %w", err)
+				}
+			}
 		}
-		if in.tagged, err = x.pr.ListTagged(x.ctx, x.ts, x.cal, strconv.Itoa(x.org.ID)); err != nil {
-			return nil, fmt.Errorf("engine: list events: %w", err)
+		p := plan(in)
+		for _, l := range p.forget {
+			if err := db.EventLink.UpdateOne(l).SetState(eventlink.StateDELETED).Exec(x.ctx); err != nil {
+				return nil, err
+			}
+		}
+		x.counts.skipped += p.skipped
+		for _, l := range p.stale {
+			if err := x.staleLink(l); err != nil && x.staleErr == nil {
+				x.staleErr = err
+			}
+		}
+		steps = append(steps, p.steps...)
+	}
+	return steps, nil
+}
+
+// calendars splits what the account's calendars should hold: a booking
+// made from a provider event stays in the calendar it came from (its
+// live link of origin PROVIDER says which) for the fieldworker it came
+// from; every other pair goes to the destination calendar. Only the
+// destination is compared with what the provider holds (re-sync): other
+// calendars hold the fieldworker's own events, never Calsync's.
+func (x *run) calendars(desired map[pairKey]decision, links []*ent.EventLink) []planInput {
+	dest := x.account.DestinationCalendarID
+	home := map[pairKey]string{}
+	for _, l := range links {
+		if l.CalendarID != dest && l.Origin == eventlink.OriginPROVIDER && l.State != eventlink.StateDELETED && l.ProviderEventID != "" {
+			home[pairKey{l.BookingRef, l.UserID}] = l.CalendarID
 		}
 	}
-	p := plan(in)
-	for _, l := range p.forget {
-		if err := db.EventLink.UpdateOne(l).SetState(eventlink.StateDELETED).Exec(x.ctx); err != nil {
-			return nil, err
+	ins := []planInput{{orgID: x.org.ID, calendarID: dest, desired: map[pairKey]decision{}}}
+	index := map[string]int{dest: 0}
+	of := func(cal string) *planInput {
+		i, ok := index[cal]
+		if !ok {
+			i = len(ins)
+			index[cal] = i
+			ins = append(ins, planInput{orgID: x.org.ID, calendarID: cal, desired: map[pairKey]decision{}})
 		}
+		return &ins[i]
 	}
-	x.counts.skipped += p.skipped
-	for _, l := range p.stale {
-		if err := x.staleLink(l); err != nil && x.staleErr == nil {
-			x.staleErr = err
+	for pair, d := range desired {
+		cal, ok := home[pair]
+		if !ok {
+			cal = dest
 		}
+		of(cal).desired[pair] = d
 	}
-	return p.steps, nil
+	for _, l := range links {
+		switch {
+		case l.CalendarID == dest:
+		case l.Origin == eventlink.OriginPROVIDER:
+			// Also once deleted there: its booking may still want
+			// nothing more of that calendar.
+		default:
+			continue // left behind in a former destination
+		}
+		in := of(l.CalendarID)
+		in.links = append(in.links, l)
+	}
+	return ins
+}
+
+// calendar is the reference to one of the account's calendars.
+func (x *run) calendar(id string) CalendarRef { return CalendarOf(x.account, id) }
+
+// byCalendar orders steps so each calendar's are together (a provider
+// batch writes to one calendar), keeping their order within a calendar.
+func byCalendar(steps []*step) {
+	slices.SortStableFunc(steps, func(a, b *step) int { return strings.Compare(a.cal, b.cal) })
 }
 
 // staleLink hands an event changed or gone at the provider to two-way
@@ -294,8 +370,8 @@ func passing(err error) bool {
 }
 
 // createStep plans creating the pair's event under generation gen.
-func (x *run) createStep(pair pairKey, l *ent.EventLink, d decision, gen int) *step {
-	return planInput{orgID: x.org.ID, calendarID: x.account.DestinationCalendarID}.createStep(pair, l, d, gen)
+func (x *run) createStep(cal string, pair pairKey, l *ent.EventLink, d decision, gen int) *step {
+	return planInput{orgID: x.org.ID, calendarID: cal}.createStep(pair, l, d, gen)
 }
 
 // apply runs one batch and records the outcomes. It returns the steps to
@@ -314,14 +390,20 @@ func (x *run) apply(steps []*step) ([]*step, error) {
 	if err := x.r.pacer.Wait(x.ctx, x.account.Provider, x.account.ID, len(ops)); err != nil {
 		return nil, err
 	}
-	results, err := x.pr.Apply(x.ctx, x.ts, x.cal, ops)
+	cal := x.calendar(steps[0].cal)
+	results, err := x.pr.Apply(x.ctx, x.ts, cal, ops)
 	if errors.Is(err, ErrUnauthorized) {
 		if inv, ok := x.ts.(invalidator); ok {
 			inv.Invalidate()
 		}
-		results, err = x.pr.Apply(x.ctx, x.ts, x.cal, ops)
+		results, err = x.pr.Apply(x.ctx, x.ts, cal, ops)
 	}
 	if err != nil {
+		if steps[0].cal != x.account.DestinationCalendarID && errors.Is(err, ErrNotFound) {
+			// A calendar a provider event came from is gone: the read
+			// that meets its absence settles its bookings.
+			return nil, fmt.Errorf("engine: calendar %q: %w", steps[0].cal, err)
+		}
 		return nil, x.stopIf(err)
 	}
 	if len(results) != len(ops) {
@@ -442,7 +524,7 @@ func (x *run) reserve(steps []*step) error {
 		if s.link == nil {
 			b := s.d.booking
 			l, err := db.EventLink.Create().SetBookingRef(b.ID).SetBookingID(b.ID).SetUserID(s.pair.user).
-				SetAccountID(x.account.ID).SetCalendarID(x.account.DestinationCalendarID).
+				SetAccountID(x.account.ID).SetCalendarID(s.cal).
 				SetEventKey(s.op.Event.Key).SetGeneration(gen).SetState(eventlink.StatePENDING).Save(x.ctx)
 			if err != nil {
 				return fmt.Errorf("engine: reserve link: %w", err)
@@ -493,7 +575,7 @@ func (x *run) record(s *step, res Result) (*step, error) {
 		if err := x.r.pacer.Wait(x.ctx, x.account.Provider, x.account.ID, 1); err != nil {
 			return nil, err
 		}
-		cur, gerr := x.pr.Get(x.ctx, x.ts, x.cal, s.op.RemoteID)
+		cur, gerr := x.pr.Get(x.ctx, x.ts, x.calendar(s.cal), s.op.RemoteID)
 		if errors.Is(gerr, ErrNotFound) {
 			return x.recreateOrForget(s), nil
 		}
@@ -603,7 +685,7 @@ func (x *run) recreateOrForget(s *step) *step {
 	if !s.d.creates() {
 		return nil // a cancelled booking's event is not brought back
 	}
-	n := x.createStep(s.pair, s.link, s.d, s.link.Generation+1)
+	n := x.createStep(s.cal, s.pair, s.link, s.d, s.link.Generation+1)
 	n.tries = s.tries + 1
 	n.link = s.link
 	return n

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"calsync/ent"
 	"calsync/ent/eventlink"
 	"calsync/internal/viewer"
@@ -58,22 +60,35 @@ func (r *Reconciler) deleteLinked(ctx context.Context, a *ent.CalendarAccount, l
 	if !ok {
 		return fmt.Errorf("engine: no adapter for %s", a.Provider)
 	}
-	var ops []Op
+	byCal := map[string][]Op{}
+	var cals []string
 	for _, l := range links {
 		// An event made at the provider (two-way) is the fieldworker's
 		// own: it stays.
 		if l.ProviderEventID != "" && l.State != eventlink.StateDELETED && l.Origin != eventlink.OriginPROVIDER {
-			ops = append(ops, Op{Kind: OpDelete, RemoteID: l.ProviderEventID})
+			if _, ok := byCal[l.CalendarID]; !ok {
+				cals = append(cals, l.CalendarID)
+			}
+			byCal[l.CalendarID] = append(byCal[l.CalendarID], Op{Kind: OpDelete, RemoteID: l.ProviderEventID})
 		}
 	}
-	if len(ops) == 0 {
+	if len(cals) == 0 {
 		return nil
 	}
 	ts, err := r.creds.TokenSource(ctx, a)
 	if err != nil {
 		return fmt.Errorf("engine: release: %w", err)
 	}
-	cal := CalendarOf(a, a.DestinationCalendarID)
+	for _, cal := range cals {
+		if err := r.deleteEvents(ctx, a, pr, ts, CalendarOf(a, cal), byCal[cal]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteEvents deletes events of one calendar.
+func (r *Reconciler) deleteEvents(ctx context.Context, a *ent.CalendarAccount, pr Provider, ts oauth2.TokenSource, cal CalendarRef, ops []Op) error {
 	// Paced like a sync; rate limits are waited out (a bounded number of
 	// times) rather than leaving events behind.
 	for start, waits := 0, 0; start < len(ops); {

@@ -125,7 +125,7 @@ func (f *fixture) settle(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := f.destination(t)
-		if a.LastSyncedAt == nil || a.SyncDone != a.SyncRequested || c.ReadDone != c.ReadRequested || c.LastReadAt == nil {
+		if a.LastSyncedAt == nil || a.SyncDone != a.SyncRequested || c.ReadDone != c.ReadRequested || c.LastReadAt == nil || !f.chosenRead(t) {
 			quietSince = time.Now()
 			continue
 		}
@@ -137,6 +137,22 @@ func (f *fixture) settle(t *testing.T) {
 	c := f.destination(t)
 	t.Fatalf("the linked calendar never settled: account synced %v, sync %d/%d (%s %q); read %d/%d at %v, error %q, reads back %v",
 		a.LastSyncedAt, a.SyncDone, a.SyncRequested, a.Status, a.LastError, c.ReadDone, c.ReadRequested, c.LastReadAt, c.LastReadError, c.ReadsBack)
+}
+
+// chosenRead reports whether every other calendar read is read up to date.
+func (f *fixture) chosenRead(t *testing.T) bool {
+	t.Helper()
+	cals, err := f.env.App.Client().ProviderCalendar.Query().
+		Where(providercalendar.AccountID(f.acct.ID), providercalendar.Or(providercalendar.Selected(true), providercalendar.ReadsBack(true))).All(f.sys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cals {
+		if c.ReadDone != c.ReadRequested || c.LastReadAt == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // until polls ok for up to 20 s.
@@ -163,12 +179,18 @@ type remote struct {
 }
 
 // events lists the destination calendar's events at the provider.
-func (f *fixture) events(t *testing.T) []remote {
+func (f *fixture) events(t *testing.T) []remote { return f.eventsIn(t, "") }
+
+// eventsIn lists a calendar's events at the provider ("": the destination).
+func (f *fixture) eventsIn(t *testing.T, cal string) []remote {
 	t.Helper()
 	emu := f.env.App.Emulators
 	var out []remote
 	if f.kit.Provider == domain.ProviderGoogle {
-		raws, err := emu.Google.CalendarEvents(f.org.Fieldworker.Email, false)
+		if cal == "" {
+			cal = f.org.Fieldworker.Email
+		}
+		raws, err := emu.Google.CalendarEvents(cal, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +212,10 @@ func (f *fixture) events(t *testing.T) []remote {
 		}
 		return out
 	}
-	raws, err := emu.Microsoft.ListEvents(f.org.Fieldworker.Email, f.destination(t).CalendarID)
+	if cal == "" {
+		cal = f.destination(t).CalendarID
+	}
+	raws, err := emu.Microsoft.ListEvents(f.org.Fieldworker.Email, cal)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,6 +270,13 @@ func (f *fixture) eventByID(t *testing.T, id string) (remote, bool) {
 // create makes an event in the destination calendar as its owner would.
 func (f *fixture) create(t *testing.T, title string, start, end time.Time, private bool) string {
 	t.Helper()
+	return f.createIn(t, "", title, start, end, private)
+}
+
+// createIn makes an event in a calendar ("": the destination) as its
+// owner would.
+func (f *fixture) createIn(t *testing.T, cal, title string, start, end time.Time, private bool) string {
+	t.Helper()
 	emu := f.env.App.Emulators
 	var raw json.RawMessage
 	var err error
@@ -256,7 +288,10 @@ func (f *fixture) create(t *testing.T, title string, start, end time.Time, priva
 			body["visibility"] = "private"
 		}
 		data, _ := json.Marshal(body)
-		raw, err = emu.Google.InsertEventAsUser(f.org.Fieldworker.Email, data)
+		if cal == "" {
+			cal = f.org.Fieldworker.Email
+		}
+		raw, err = emu.Google.InsertEventAsUser(cal, data)
 	} else {
 		body := map[string]any{"subject": title, "location": map[string]any{"displayName": "12 Harbour St"},
 			"body":  map[string]any{"contentType": "text", "content": "Bring the ladder"},
@@ -266,7 +301,9 @@ func (f *fixture) create(t *testing.T, title string, start, end time.Time, priva
 			body["sensitivity"] = "private"
 		}
 		data, _ := json.Marshal(body)
-		cal := "default" // the destination is the primary calendar
+		if cal == "" {
+			cal = "default" // the destination is the primary calendar
+		}
 		raw, err = emu.Microsoft.CreateEvent(f.org.Fieldworker.Email, cal, data)
 	}
 	if err != nil {
@@ -283,6 +320,12 @@ func (f *fixture) create(t *testing.T, title string, start, end time.Time, priva
 // (when not "") and times (when not zero).
 func (f *fixture) patch(t *testing.T, id, title string, start, end time.Time) {
 	t.Helper()
+	f.patchIn(t, "", id, title, start, end)
+}
+
+// patchIn changes an event of a calendar ("": the destination) as patch.
+func (f *fixture) patchIn(t *testing.T, cal, id, title string, start, end time.Time) {
+	t.Helper()
 	emu := f.env.App.Emulators
 	body := map[string]any{}
 	var err error
@@ -295,7 +338,10 @@ func (f *fixture) patch(t *testing.T, id, title string, start, end time.Time) {
 			body["end"] = map[string]any{"dateTime": end.Format(time.RFC3339), "timeZone": "UTC"}
 		}
 		data, _ := json.Marshal(body)
-		_, err = emu.Google.PatchEventAsUser(f.org.Fieldworker.Email, id, data)
+		if cal == "" {
+			cal = f.org.Fieldworker.Email
+		}
+		_, err = emu.Google.PatchEventAsUser(cal, id, data)
 	} else {
 		if title != "" {
 			body["subject"] = title
@@ -314,10 +360,19 @@ func (f *fixture) patch(t *testing.T, id, title string, start, end time.Time) {
 
 func (f *fixture) remove(t *testing.T, id string) {
 	t.Helper()
+	f.removeIn(t, "", id)
+}
+
+// removeIn deletes an event of a calendar ("": the destination).
+func (f *fixture) removeIn(t *testing.T, cal, id string) {
+	t.Helper()
 	emu := f.env.App.Emulators
 	var err error
 	if f.kit.Provider == domain.ProviderGoogle {
-		err = emu.Google.DeleteEventAsUser(f.org.Fieldworker.Email, id)
+		if cal == "" {
+			cal = f.org.Fieldworker.Email
+		}
+		err = emu.Google.DeleteEventAsUser(cal, id)
 	} else {
 		err = emu.Microsoft.DeleteEvent(f.org.Fieldworker.Email, id)
 	}

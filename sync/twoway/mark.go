@@ -3,6 +3,7 @@ package twoway
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
@@ -14,8 +15,9 @@ import (
 )
 
 // MarkReadBack sets which calendars of an organization's provider
-// accounts two-way sync reads back — the destination calendars, when the
-// organization syncs p both ways — in ctx's transaction, and returns the
+// accounts two-way sync reads back — when the organization syncs p both
+// ways, the destination calendars and the calendars chosen for import
+// that flow back (FlowsBack) — in ctx's transaction, and returns the
 // calendars whose mark changed (to read: a newly marked one is read in
 // full; one no longer marked and not chosen has its copy discarded).
 func MarkReadBack(ctx context.Context, client *ent.Client, orgID int, p domain.Provider) ([]int, error) {
@@ -33,7 +35,7 @@ func MarkReadBack(ctx context.Context, client *ent.Client, orgID int, p domain.P
 	}
 	var changed []int
 	for _, c := range cals {
-		want := twoWay && c.Edges.Account != nil && c.CalendarID == c.Edges.Account.DestinationCalendarID
+		want := twoWay && c.Edges.Account != nil && (c.CalendarID == c.Edges.Account.DestinationCalendarID || FlowsBack(c))
 		if c.ReadsBack == want {
 			continue
 		}
@@ -48,4 +50,16 @@ func MarkReadBack(ctx context.Context, client *ent.Client, orgID int, p domain.P
 		changed = append(changed, c.ID)
 	}
 	return changed, nil
+}
+
+// FlowsBack reports whether a calendar other than the destination flows
+// back in two-way sync: chosen for import, and one the fieldworker can
+// write to (a subscribed or shared read-only calendar stays busy time —
+// Calsync could not keep its events in step with their bookings).
+func FlowsBack(c *ent.ProviderCalendar) bool {
+	switch strings.ToLower(c.AccessRole) {
+	case "owner", "writer":
+		return c.Selected
+	}
+	return false
 }

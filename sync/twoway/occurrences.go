@@ -19,12 +19,12 @@ import (
 	"calsync/sync/inbound"
 )
 
-// recurringLinks are the live links of a's destination calendar whose
-// bookings are recurring.
-func (s *Syncer) recurringLinks(ctx context.Context, a *ent.CalendarAccount) ([]*ent.EventLink, error) {
-	sys := viewer.SystemContext(ctx, a.OrganizationID)
+// recurringLinks are the live links of ac's calendar whose bookings are
+// recurring.
+func (s *Syncer) recurringLinks(ctx context.Context, ac *access) ([]*ent.EventLink, error) {
+	sys := viewer.SystemContext(ctx, ac.acct.OrganizationID)
 	ls, err := s.o.Client.EventLink.Query().
-		Where(eventlink.AccountID(a.ID), eventlink.CalendarID(a.DestinationCalendarID), eventlink.StateEQ(eventlink.StateSYNCED),
+		Where(eventlink.AccountID(ac.acct.ID), eventlink.CalendarID(ac.cal.CalendarID), eventlink.StateEQ(eventlink.StateSYNCED),
 			eventlink.HasBookingWith(booking.RecurrenceNEQ(""))).All(sys)
 	if err != nil {
 		return nil, fmt.Errorf("twoway: recurring links: %w", err)

@@ -64,7 +64,7 @@ func (s *Syncer) Resolve(ctx context.Context, id int, keep syncconflict.Resoluti
 	if c.State != syncconflict.StateOPEN {
 		return nil, domain.Errorf(domain.CodeConflict, "the conflict was already resolved (%s)", *c.Resolution)
 	}
-	ac, err := s.access(sys, link.Edges.Account)
+	ac, err := s.access(sys, link.Edges.Account, link.CalendarID)
 	if err == nil {
 		var fresh *inbound.Event
 		if fresh, err = s.current(sys, ac, link.ProviderEventID); err == nil {

@@ -2,13 +2,17 @@
 // for organizations whose provider settings say TWO_WAY.
 //
 // What flows back is what happens in the account's destination calendar
-// (the one Calsync writes to): an event created there becomes a booking
-// hosted by the calendar's fieldworker, linked to that event (origin
-// PROVIDER) and never pushed as a second copy; a time change of a linked
-// event reschedules its booking, and for events that came from the
-// provider title, location and description flow in too; deleting a linked
-// event cancels its booking (deletes it, for events that came from the
-// provider). Other chosen calendars stay busy time only.
+// (the one Calsync writes to) and in the calendars the fieldworker chose
+// to import that they can write to: an event created there becomes a
+// booking hosted by the calendar's fieldworker, linked to that event
+// (origin PROVIDER) and never pushed as a second copy — the engine keeps
+// it in the calendar it came from; a time change of a linked event
+// reschedules its booking, and for events that came from the provider
+// title, location and description flow in too; deleting a linked event
+// cancels its booking (deletes it, for events that came from the
+// provider). First contact adopts matching events in the destination
+// calendar only; elsewhere an event matching one of the fieldworker's
+// bookings stays busy time (it is most likely a copy of that booking).
 //
 // Who changed what is decided without clocks. Each link keeps the version
 // both sides last agreed on (EventLink.agreed) and the provider's etag or
@@ -91,7 +95,7 @@ func New(o Options) *Syncer {
 	return &Syncer{o: o}
 }
 
-// access is what reaching an account's destination calendar takes.
+// access is what reaching one of an account's calendars takes.
 type access struct {
 	acct *ent.CalendarAccount
 	src  inbound.Source
@@ -99,7 +103,7 @@ type access struct {
 	cal  engine.CalendarRef
 }
 
-func (s *Syncer) access(ctx context.Context, a *ent.CalendarAccount) (*access, error) {
+func (s *Syncer) access(ctx context.Context, a *ent.CalendarAccount, calendarID string) (*access, error) {
 	src, ok := s.o.Sources[a.Provider]
 	if !ok {
 		return nil, fmt.Errorf("twoway: no reader for %s", a.Provider)
@@ -108,8 +112,11 @@ func (s *Syncer) access(ctx context.Context, a *ent.CalendarAccount) (*access, e
 	if err != nil {
 		return nil, fmt.Errorf("twoway: credentials: %w", err)
 	}
-	return &access{acct: a, src: src, ts: ts, cal: engine.CalendarOf(a, a.DestinationCalendarID)}, nil
+	return &access{acct: a, src: src, ts: ts, cal: engine.CalendarOf(a, calendarID)}, nil
 }
+
+// destination: the calendar is the account's destination calendar.
+func (ac *access) destination() bool { return ac.cal.CalendarID == ac.acct.DestinationCalendarID }
 
 // lock takes the account's lock (none configured: a no-op).
 func (s *Syncer) lock(ctx context.Context, accountID int) (func(), error) {
@@ -119,18 +126,19 @@ func (s *Syncer) lock(ctx context.Context, accountID int) (func(), error) {
 	return s.o.LockAccount(ctx, accountID)
 }
 
-// Begin starts two-way sync's part of a read of c: only the destination
-// calendar of an account whose organization syncs both ways.
+// Begin starts two-way sync's part of a read of c, in an account whose
+// organization syncs both ways: its destination calendar, or a calendar
+// chosen for import that the fieldworker can write to.
 func (s *Syncer) Begin(ctx context.Context, c *ent.ProviderCalendar, full bool, w inbound.Window) (inbound.FlowRead, error) {
 	a := c.Edges.Account
-	if a == nil || a.DestinationCalendarID == "" || c.CalendarID != a.DestinationCalendarID {
+	if a == nil || a.DestinationCalendarID == "" || !(c.CalendarID == a.DestinationCalendarID || FlowsBack(c)) {
 		return nil, nil
 	}
 	tw, err := engine.TwoWayOf(ctx, s.o.Client, a)
 	if err != nil || !tw.On {
 		return nil, err
 	}
-	ac, err := s.access(ctx, a)
+	ac, err := s.access(ctx, a, c.CalendarID)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +194,7 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 			// An occurrence: of a linked series, its series is compared
 			// below; of a series new to Calsync, the series is taken
 			// back (arrivedSeries) once the page is done.
-			l, err := r.s.linkOf(ctx, r.ac.acct, e.SeriesID)
+			l, err := r.s.linkOf(ctx, r.ac, e.SeriesID)
 			if err != nil {
 				return err
 			}
@@ -199,7 +207,7 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 			}
 			continue
 		}
-		l, err := r.s.linkOf(ctx, r.ac.acct, e.ID)
+		l, err := r.s.linkOf(ctx, r.ac, e.ID)
 		if err != nil {
 			return err
 		}
@@ -225,7 +233,7 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 	}
 	unknown := false
 	for _, id := range p.Removed {
-		l, err := r.s.linkOf(ctx, r.ac.acct, id)
+		l, err := r.s.linkOf(ctx, r.ac, id)
 		if err != nil {
 			return err
 		}
@@ -258,7 +266,7 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 	if unknown {
 		// Something Calsync did not import went (Graph names a cancelled
 		// occurrence by an id of its own): Calsync's series are compared.
-		series, err := r.s.recurringLinks(ctx, r.ac.acct)
+		series, err := r.s.recurringLinks(ctx, r.ac)
 		if err != nil {
 			return err
 		}
@@ -288,7 +296,7 @@ func (r *read) removedOccurrence(ctx context.Context, id string) (*ent.EventLink
 	if i <= 0 {
 		return nil, nil
 	}
-	l, err := r.s.linkOf(ctx, r.ac.acct, id[:i])
+	l, err := r.s.linkOf(ctx, r.ac, id[:i])
 	if err != nil || l == nil || l.State == eventlink.StateDELETED {
 		return nil, err
 	}
@@ -327,7 +335,7 @@ func (r *read) Finish(ctx context.Context) error {
 		}
 	}
 	q := r.s.o.Client.EventLink.Query().
-		Where(eventlink.AccountID(a.ID), eventlink.CalendarID(a.DestinationCalendarID),
+		Where(eventlink.AccountID(a.ID), eventlink.CalendarID(r.ac.cal.CalendarID),
 			eventlink.StateEQ(eventlink.StateSYNCED), eventlink.ProviderEventIDNEQ(""))
 	if !r.full {
 		q.Where(eventlink.Seen(false), eventlink.UpdatedAtLT(r.began))
@@ -378,11 +386,11 @@ func userIDs(a *ent.CalendarAccount) []int {
 	return ids
 }
 
-// linkOf finds the link of a provider event in a's destination calendar.
-func (s *Syncer) linkOf(ctx context.Context, a *ent.CalendarAccount, providerID string) (*ent.EventLink, error) {
-	sys := viewer.SystemContext(ctx, a.OrganizationID)
+// linkOf finds the link of a provider event in ac's calendar.
+func (s *Syncer) linkOf(ctx context.Context, ac *access, providerID string) (*ent.EventLink, error) {
+	sys := viewer.SystemContext(ctx, ac.acct.OrganizationID)
 	l, err := s.o.Client.EventLink.Query().
-		Where(eventlink.AccountID(a.ID), eventlink.CalendarID(a.DestinationCalendarID), eventlink.ProviderEventID(providerID)).
+		Where(eventlink.AccountID(ac.acct.ID), eventlink.CalendarID(ac.cal.CalendarID), eventlink.ProviderEventID(providerID)).
 		Order(ent.Desc(eventlink.FieldID)).First(sys)
 	if ent.IsNotFound(err) {
 		return nil, nil
@@ -396,7 +404,7 @@ func (s *Syncer) linkOf(ctx context.Context, a *ent.CalendarAccount, providerID 
 // Stale is the engine's report that l's event changed or went at the
 // provider while Calsync had something to push (it holds the lock).
 func (s *Syncer) Stale(ctx context.Context, a *ent.CalendarAccount, l *ent.EventLink) error {
-	ac, err := s.access(ctx, a)
+	ac, err := s.access(ctx, a, l.CalendarID)
 	if err != nil {
 		return err
 	}
@@ -823,9 +831,11 @@ func bookingTitle(t string) string {
 	return domain.Clip(t, 500)
 }
 
-// arrived handles an event met for the first time in the destination
-// calendar: first contact adopts a booking it matches; otherwise it
-// becomes a booking of the calendar's fieldworker.
+// arrived handles an event met for the first time in a calendar that
+// flows back: in the destination, first contact adopts a booking it
+// matches; elsewhere an event matching a booking stays busy time;
+// otherwise it becomes a booking of the calendar's fieldworker, kept in
+// this calendar.
 func (s *Syncer) arrived(ctx context.Context, r *read, e inbound.Event) error {
 	if r.host == 0 {
 		return nil
@@ -845,11 +855,13 @@ func (s *Syncer) arrived(ctx context.Context, r *read, e inbound.Event) error {
 		return nil
 	}
 	pv := versionOf(e)
-	if b, err := s.match(sys, org, u, a, pv, e.Series); err != nil || b != nil {
-		if err != nil {
+	if b, placed, err := s.match(sys, org, u, a, pv, e.Series); err != nil || b != nil {
+		if err != nil || !r.ac.destination() {
 			return err
 		}
-		return s.adopt(sys, org, u, a, b, e, pv)
+		if !placed {
+			return s.adopt(sys, org, u, a, b, e, pv)
+		}
 	}
 	typ, err := s.typeFor(sys, e.Private)
 	if err != nil {
@@ -896,7 +908,7 @@ func (s *Syncer) arrived(ctx context.Context, r *read, e inbound.Event) error {
 		}
 		want := engine.Raw(engine.Render(org, b, u, false), b)
 		err = store.ClientFrom(ctx, db).EventLink.Create().SetOrganizationID(org.ID).
-			SetBookingRef(b.ID).SetBookingID(b.ID).SetUserID(u.ID).SetAccountID(a.ID).SetCalendarID(a.DestinationCalendarID).
+			SetBookingRef(b.ID).SetBookingID(b.ID).SetUserID(u.ID).SetAccountID(a.ID).SetCalendarID(r.ac.cal.CalendarID).
 			SetProviderEventID(e.ID).SetEtag(e.ETag).SetState(eventlink.StateSYNCED).SetOrigin(eventlink.OriginPROVIDER).
 			SetFieldHashes(engine.FieldHashes(want)).SetAgreed(pv).Exec(ctx)
 		if err != nil {
@@ -915,7 +927,7 @@ func (s *Syncer) arrivedSeries(ctx context.Context, r *read, seriesID string) er
 	if r.host == 0 {
 		return nil
 	}
-	if l, err := s.linkOf(ctx, r.ac.acct, seriesID); err != nil || l != nil {
+	if l, err := s.linkOf(ctx, r.ac, seriesID); err != nil || l != nil {
 		return err // another page made it already
 	}
 	master, err := s.current(ctx, r.ac, seriesID)
@@ -925,7 +937,7 @@ func (s *Syncer) arrivedSeries(ctx context.Context, r *read, seriesID string) er
 	if err := s.arrived(ctx, r, *master); err != nil {
 		return err
 	}
-	l, err := s.linkOf(ctx, r.ac.acct, seriesID)
+	l, err := s.linkOf(ctx, r.ac, seriesID)
 	if err != nil || l == nil {
 		return err
 	}
@@ -956,10 +968,11 @@ func (s *Syncer) typeFor(ctx context.Context, private bool) (*ent.BookingType, e
 	return t, nil
 }
 
-// match finds a single booking of u with the event's title, start and end
-// whose event Calsync has not placed in this calendar yet (first contact:
-// the provider's copy is adopted, not duplicated).
-func (s *Syncer) match(ctx context.Context, org *ent.Organization, u *ent.User, a *ent.CalendarAccount, pv domain.EventVersion, series *inbound.Series) (*ent.Booking, error) {
+// match finds a booking of u with the event's title, start and end,
+// preferring one whose event Calsync has not placed in the destination
+// calendar yet (first contact: the provider's copy is adopted, not
+// duplicated); placed says every match is placed already.
+func (s *Syncer) match(ctx context.Context, org *ent.Organization, u *ent.User, a *ent.CalendarAccount, pv domain.EventVersion, series *inbound.Series) (*ent.Booking, bool, error) {
 	from, to := pv.Start.Add(-24*time.Hour), pv.End.Add(24*time.Hour)
 	rule := booking.Or(booking.RecurrenceIsNil(), booking.Recurrence(""))
 	if series != nil {
@@ -970,8 +983,9 @@ func (s *Syncer) match(ctx context.Context, org *ent.Organization, u *ent.User, 
 			booking.StartAtGTE(from), booking.StartAtLT(to), booking.CancelledAtIsNil(), booking.Published(true)).
 		Order(ent.Asc(booking.FieldID)).All(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("twoway: match: %w", err)
+		return nil, false, fmt.Errorf("twoway: match: %w", err)
 	}
+	var placedMatch *ent.Booking
 	for _, b := range cands {
 		if b.Edges.Type != nil && !b.Edges.Type.SyncToCalendar {
 			continue
@@ -985,13 +999,16 @@ func (s *Syncer) match(ctx context.Context, org *ent.Organization, u *ent.User, 
 			Where(eventlink.AccountID(a.ID), eventlink.CalendarID(a.DestinationCalendarID), eventlink.BookingRef(b.ID),
 				eventlink.UserID(u.ID), eventlink.StateNEQ(eventlink.StateDELETED)).Exist(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("twoway: match: %w", err)
+			return nil, false, fmt.Errorf("twoway: match: %w", err)
 		}
 		if !placed {
-			return b, nil
+			return b, false, nil
+		}
+		if placedMatch == nil {
+			placedMatch = b
 		}
 	}
-	return nil, nil
+	return placedMatch, placedMatch != nil, nil
 }
 
 // adopt links booking b to the provider's matching event e: the event

@@ -383,7 +383,7 @@ function ProviderFormFields({
             <Radio
               value="TWO_WAY"
               label="Both ways"
-              description="Bookings are copied into the calendar, and what the user changes there comes back: new events become bookings, moved ones reschedule them, deleted ones cancel them. A booking changed on both sides waits in Sync conflicts."
+              description="Bookings are copied into the calendar, and what the user changes there, or in the other calendars they chose to import and can edit, comes back: new events become bookings (kept in the calendar they were made in), moved ones reschedule them, deleted ones cancel them. A booking changed on both sides waits in Sync conflicts."
             />
           </Stack>
         </Radio.Group>
