@@ -338,6 +338,7 @@ func (s *Service) saveLink(ctx context.Context, pc *ent.ProviderConfig, u *ent.U
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
+	s.creds.Forget(acct.ID) // new tokens: a token source made before reads them
 	if old != nil {
 		if _, err := s.detach(sys, s.client, old, u.ID, departure{reason: pastcalendaraccount.ReasonREPLACED, by: la.by}); err != nil {
 			s.log.WarnContext(ctx, "leaving the previous account failed", slog.Int("account_id", old.ID), slog.Any("error", err))

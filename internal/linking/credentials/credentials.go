@@ -67,6 +67,7 @@ type Service struct {
 	outbox    *outbox.Outbox
 	now       func() time.Time
 	log       *slog.Logger
+	sources   sourceCache
 }
 
 // New returns a Service.

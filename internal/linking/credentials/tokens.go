@@ -25,6 +25,72 @@ const refreshMargin = time.Minute
 // time per account across all workers) or the organization's service
 // credentials impersonating the account's email.
 func (s *Service) TokenSource(ctx context.Context, a *ent.CalendarAccount) (oauth2.TokenSource, error) {
+	if ts := s.sources.get(a, s.now()); ts != nil {
+		return ts, nil
+	}
+	ts, err := s.tokenSource(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	s.sources.put(a, ts, s.now())
+	return ts, nil
+}
+
+// sourceTTL is how long an account's token source is reused: syncs and
+// reads one after another share its access token (no settings read, no
+// token read and decryption, no lock) while it is valid. A provider that
+// refuses it (Invalidate) makes the next call read the stored token again;
+// settings changed meanwhile (a new app secret) are read within this time.
+const sourceTTL = time.Minute
+
+// sourceCache holds recently made token sources by account.
+type sourceCache struct {
+	mu sync.Mutex
+	m  map[int]cachedSource
+}
+
+type cachedSource struct {
+	ts    oauth2.TokenSource
+	mode  domain.CredentialMode
+	email string
+	until time.Time
+}
+
+func (c *sourceCache) get(a *ent.CalendarAccount, now time.Time) oauth2.TokenSource {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[a.ID]
+	if !ok || e.mode != a.CredentialMode || e.email != a.AccountEmail || !now.Before(e.until) {
+		return nil
+	}
+	return e.ts
+}
+
+func (c *sourceCache) put(a *ent.CalendarAccount, ts oauth2.TokenSource, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[int]cachedSource{}
+	}
+	if len(c.m) >= 4096 {
+		for id, e := range c.m {
+			if !now.Before(e.until) {
+				delete(c.m, id)
+			}
+		}
+	}
+	c.m[a.ID] = cachedSource{ts: ts, mode: a.CredentialMode, email: a.AccountEmail, until: now.Add(sourceTTL)}
+}
+
+// Forget drops the account's cached token source (unlinked, linked
+// again): the next call reads its stored token.
+func (s *Service) Forget(accountID int) {
+	s.sources.mu.Lock()
+	defer s.sources.mu.Unlock()
+	delete(s.sources.m, accountID)
+}
+
+func (s *Service) tokenSource(ctx context.Context, a *ent.CalendarAccount) (oauth2.TokenSource, error) {
 	pr, err := s.Provider(a.Provider)
 	if err != nil {
 		return nil, err
@@ -100,28 +166,29 @@ func (t *storedTokenSource) Token() (*oauth2.Token, error) {
 	}
 	// A token refresh is background work for whichever worker needs it.
 	ctx := viewer.SystemContext(t.ctx, t.org)
-	if t.s.locker != nil {
-		unlock, err := t.s.locker.Lock(ctx, "calsync:account-token:"+strconv.Itoa(t.accountID), 30*time.Second)
-		if err != nil {
-			return nil, fmt.Errorf("linking: lock account token: %w", err)
-		}
-		defer unlock()
-	}
-	// Another worker may have refreshed while we waited: read again.
-	a, err := t.s.client.CalendarAccount.Get(ctx, t.accountID)
-	if err != nil {
-		return nil, fmt.Errorf("linking: load account: %w", err)
-	}
-	if a.Status != calendaraccount.StatusACTIVE && a.Status != calendaraccount.StatusERROR {
-		return nil, fmt.Errorf("linking: account %d is %s: %w", a.ID, a.Status, linking.ErrInvalidGrant)
-	}
-	tok, err := t.s.openToken(a)
+	// The stored token is good most of the time: no lock to use it.
+	a, tok, err := t.stored(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if t.valid(tok) {
 		t.cached = tok
 		return tok, nil
+	}
+	if t.s.locker != nil {
+		unlock, err := t.s.locker.Lock(ctx, "calsync:account-token:"+strconv.Itoa(t.accountID), 30*time.Second)
+		if err != nil {
+			return nil, fmt.Errorf("linking: lock account token: %w", err)
+		}
+		defer unlock()
+		// Another worker may have refreshed while we waited: read again.
+		if a, tok, err = t.stored(ctx); err != nil {
+			return nil, err
+		}
+		if t.valid(tok) {
+			t.cached = tok
+			return tok, nil
+		}
 	}
 	// Hand the provider's token source an expired copy so it refreshes
 	// even when the stored expiry says the refused token is still good.
@@ -149,6 +216,22 @@ func (t *storedTokenSource) Token() (*oauth2.Token, error) {
 	}
 	t.cached, t.rejected = fresh, ""
 	return fresh, nil
+}
+
+// stored reads the account and its stored token.
+func (t *storedTokenSource) stored(ctx context.Context) (*ent.CalendarAccount, *oauth2.Token, error) {
+	a, err := t.s.client.CalendarAccount.Get(ctx, t.accountID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("linking: load account: %w", err)
+	}
+	if a.Status != calendaraccount.StatusACTIVE && a.Status != calendaraccount.StatusERROR {
+		return nil, nil, fmt.Errorf("linking: account %d is %s: %w", a.ID, a.Status, linking.ErrInvalidGrant)
+	}
+	tok, err := t.s.openToken(a)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, tok, nil
 }
 
 // markNeedsReauth stops an account whose grant the provider refused and
