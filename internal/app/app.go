@@ -104,6 +104,9 @@ type Options struct {
 	Logger *slog.Logger
 	// DriverWrap wraps the database driver (tests count queries with it).
 	DriverWrap func(dialect.Driver) dialect.Driver
+	// EventSynced hears of each event a provider acknowledged, once
+	// recorded (engine.Options.Synced; benchmarks time changes by it).
+	EventSynced func(bookingRef, userID int, start time.Time)
 	// BrokerPrefix separates pub/sub channels (tests use one per run).
 	BrokerPrefix string
 	// Now is the one clock every service reads (default time.Now; tests
@@ -189,7 +192,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		return err
 	}
 	feed := &changeFeed{broker: a.Broker, queue: tasks.NewEnqueuer(a.Queue), log: log}
-	a.Scheduling = scheduling.New(scheduling.Options{Client: client, Notifier: feed, Logger: log, Now: now})
+	a.Scheduling = scheduling.New(scheduling.Options{Client: client, Notifier: feed, Requests: requestsFor(a, now), Logger: log, Now: now})
 	client.Use(engine.RerenderHook(feed.CalendarsChanged, now))
 	a.inspector = asynq.NewInspector(a.Redis.Asynq)
 	a.Metrics = a.newMetrics()
@@ -225,6 +228,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 			domain.ProviderMicrosoft: {Requests: cfg.MicrosoftQuotaPer10Minutes, Per: 10 * time.Minute, Burst: cfg.MicrosoftQuotaPer10Minutes / 2},
 		}),
 		PushLag: a.Metrics,
+		Synced:  o.EventSynced,
 	})
 	webhooks := cfg.PublicURL
 	if !cfg.Webhooks {

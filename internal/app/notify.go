@@ -67,8 +67,31 @@ func (f *changeFeed) BookingsChanged(ctx context.Context, orgID, outboxID int, c
 			f.log.WarnContext(ctx, "publish booking change failed", slog.Int("booking_id", c.BookingID), slog.Any("error", err))
 		}
 	}
+	if outboxID == 0 {
+		return // its sync requests were recorded with it and woken (requestsFor)
+	}
 	if err := f.queue.BookingsChanged(ctx, p); err != nil {
 		f.log.WarnContext(ctx, "enqueue bookings changed failed", slog.Int("org_id", orgID), slog.Any("error", err))
+	}
+}
+
+// requestsFor fans a booking change out at its commit: the sync requests
+// of its hosts' accounts are recorded in the change's transaction
+// (engine.RequestBookings) and their syncs woken once it commits. A lost
+// wake-up is the relay's, as with the outbox.
+func requestsFor(a *App, now func() time.Time) scheduling.Requester {
+	return func(ctx context.Context, db *ent.Client, orgID int, bookingIDs, userIDs []int) (func(context.Context), error) {
+		reqs, err := engine.RequestBookings(ctx, db, orgID, bookingIDs, userIDs, now())
+		if err != nil || len(reqs) == 0 {
+			return nil, err
+		}
+		return func(ctx context.Context) {
+			if err := tasks.WakeSyncs(ctx, a.Queue, a.inspector, "", 0, reqs...); err != nil {
+				a.Log.WarnContext(ctx, "wake account syncs failed", slog.Int("org_id", orgID), slog.Any("error", err))
+				return
+			}
+			a.Log.DebugContext(ctx, "account syncs woken", slog.Int("org_id", orgID), slog.Int("accounts", len(reqs)))
+		}, nil
 	}
 }
 

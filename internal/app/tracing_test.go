@@ -28,7 +28,7 @@ import (
 // the app's own tracing wiring, an admin creates a booking for a
 // fieldworker whose Google calendar is linked; once the event is at the
 // emulator, one trace holds the request, the GraphQL operation (under the
-// request), its commit, the fan-out task, the account's sync task and the
+// request), its commit, the account's sync task it woke and the
 // Google calls — the event's insert among them — each below the one
 // before. No span names or attributes hold the booking's text, emails,
 // ids or tokens; the JSON log lines written for the trace carry its id.
@@ -90,7 +90,7 @@ func TestTraceOfABooking(t *testing.T) {
 					inTrace[s.SpanContext.SpanID()] = s
 				}
 			}
-			if len(byName("task "+tasks.TypeAccountSync)) > 0 && len(byName("task "+tasks.TypeBookingsChanged)) > 0 {
+			if len(byName("task "+tasks.TypeAccountSync)) > 0 {
 				break
 			}
 		}
@@ -132,11 +132,12 @@ func TestTraceOfABooking(t *testing.T) {
 		return tracetest.SpanStub{}
 	}
 	mustBelow("COMMIT", op)
-	fanOut := mustBelow("task "+tasks.TypeBookingsChanged, op)
-	if fanOut.SpanKind != trace.SpanKindConsumer || fanOut.Parent.SpanID() != op.SpanContext.SpanID() {
-		t.Errorf("fan-out span: kind %v, parent %v; want a consumer child of the operation", fanOut.SpanKind, fanOut.Parent.SpanID())
+	// The change's sync requests are recorded with it: the operation
+	// wakes the account's sync itself.
+	syncTask := mustBelow("task "+tasks.TypeAccountSync, op)
+	if syncTask.SpanKind != trace.SpanKindConsumer || syncTask.Parent.SpanID() != op.SpanContext.SpanID() {
+		t.Errorf("sync task span: kind %v, parent %v; want a consumer child of the operation", syncTask.SpanKind, syncTask.Parent.SpanID())
 	}
-	syncTask := mustBelow("task "+tasks.TypeAccountSync, fanOut)
 	var calls []string
 	for _, s := range inTrace {
 		if s.SpanKind == trace.SpanKindClient && descends(s, syncTask.SpanContext.SpanID()) {
@@ -163,7 +164,7 @@ func TestTraceOfABooking(t *testing.T) {
 		}
 	}
 
-	// The log lines written for the trace (the fan-out's, at least) carry
+	// The log lines written for the trace (the wake-up's, at least) carry
 	// its trace id and a span id.
 	traceID := op.SpanContext.TraceID().String()
 	var correlated []string
@@ -179,8 +180,8 @@ func TestTraceOfABooking(t *testing.T) {
 			correlated = append(correlated, rec["msg"].(string))
 		}
 	}
-	if !slices.Contains(correlated, "bookings fanned out") {
-		t.Fatalf("the fan-out's log line does not carry trace %s; lines of the trace: %v", traceID, correlated)
+	if !slices.Contains(correlated, "account syncs woken") {
+		t.Fatalf("the wake-up's log line does not carry trace %s; lines of the trace: %v", traceID, correlated)
 	}
 }
 

@@ -27,11 +27,9 @@ import (
 	"time"
 
 	"calsync/ent"
-	"calsync/ent/eventlink"
 	"calsync/internal/app"
 	"calsync/internal/config"
 	"calsync/internal/domain"
-	"calsync/internal/store"
 	"calsync/internal/viewer"
 	"calsync/sync/emulator"
 	"calsync/sync/emulator/gcal"
@@ -124,25 +122,17 @@ func start(ctx context.Context, o Options) (*harness, error) {
 		h.sqlOut = o.SQLStats
 		opts.DriverWrap = h.sql.wrap
 	}
+	// A bench times a change by the commit of the link that shows it.
+	opts.EventSynced = func(bookingRef, userID int, start time.Time) {
+		if fn := h.onLinkSynced.Load(); fn != nil {
+			(*fn)(pairOf{strconv.Itoa(bookingRef), userID}, start, time.Now())
+		}
+	}
 	a, err := app.New(ctx, cfg, opts)
 	if err != nil {
 		return nil, err
 	}
 	h.app = a
-	// Registered before anything runs (ent's hooks must be): a bench
-	// times a change by the commit of the link that shows it.
-	a.Client().EventLink.Use(func(next ent.Mutator) ent.Mutator {
-		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-			v, err := next.Mutate(ctx, m)
-			if l, ok := v.(*ent.EventLink); ok && err == nil && l.State == eventlink.StateSYNCED && !l.Agreed.Start.IsZero() {
-				if fn := h.onLinkSynced.Load(); fn != nil {
-					key, start := pairOf{strconv.Itoa(l.BookingRef), l.UserID}, l.Agreed.Start
-					store.AfterCommit(ctx, func(context.Context) { (*fn)(key, start, time.Now()) })
-				}
-			}
-			return v, err
-		})
-	})
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	h.servers = append(h.servers, srv)

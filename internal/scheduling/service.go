@@ -34,7 +34,8 @@ type Change struct {
 
 // Notifier hears about committed changes. It is called after the
 // transaction commits, never before, and never for a rolled-back change;
-// outboxID is the SyncOutbox row the transaction wrote for it.
+// outboxID is the SyncOutbox row the transaction wrote for it (0: the
+// change's sync requests were recorded directly, see Requester).
 type Notifier interface {
 	BookingsChanged(ctx context.Context, orgID, outboxID int, changes []Change)
 }
@@ -45,18 +46,30 @@ type ConflictNotifier interface {
 	ConflictChanged(ctx context.Context, c *ent.SyncConflict)
 }
 
+// Requester records, in a change's transaction, that bookings changed for
+// users and must reach their calendars, and returns what wakes that work
+// once the transaction has committed (internal/app: the sync engine's
+// per-account requests, so a change needs no outbox row and no fan-out
+// task).
+type Requester func(ctx context.Context, db *ent.Client, orgID int, bookingIDs, userIDs []int) (wake func(context.Context), err error)
+
 // Service applies booking mutations.
 type Service struct {
-	client *ent.Client
-	notify Notifier
-	now    func() time.Time
-	log    *slog.Logger
+	client   *ent.Client
+	notify   Notifier
+	requests Requester
+	now      func() time.Time
+	log      *slog.Logger
 }
 
 // Options configures the Service.
 type Options struct {
 	Client   *ent.Client
 	Notifier Notifier
+	// Requests, when set, records each change's sync requests in its
+	// transaction; otherwise the change is written to the outbox
+	// (RecordChange) for a worker to fan out.
+	Requests Requester
 	Now      func() time.Time
 	Logger   *slog.Logger
 }
@@ -69,7 +82,7 @@ func New(o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{client: o.Client, notify: o.Notifier, now: o.Now, log: o.Logger}
+	return &Service{client: o.Client, notify: o.Notifier, requests: o.Requests, now: o.Now, log: o.Logger}
 }
 
 // inTx runs fn in the caller's transaction (the GraphQL operation's), or
@@ -81,7 +94,7 @@ func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, db *ent
 	})
 }
 
-// afterCommit records the changes in the outbox, in ctx's transaction,
+// afterCommit records the changes' sync requests (or an outbox row), in ctx's transaction,
 // and tells the notifier once that transaction commits.
 func (s *Service) afterCommit(ctx context.Context, orgID int, changes []Change) error {
 	if len(changes) == 0 {
@@ -91,6 +104,21 @@ func (s *Service) afterCommit(ctx context.Context, orgID int, changes []Change) 
 	for _, c := range changes {
 		bookings = append(bookings, c.BookingID)
 		users = append(users, c.HostIDs...)
+	}
+	if s.requests != nil {
+		wake, err := s.requests(ctx, store.ClientFrom(ctx, s.client), orgID, sortedUnique(bookings), sortedUnique(users))
+		if err != nil {
+			return err
+		}
+		store.AfterCommit(ctx, func(ctx context.Context) {
+			if wake != nil {
+				wake(ctx)
+			}
+			if s.notify != nil {
+				s.notify.BookingsChanged(ctx, orgID, 0, changes)
+			}
+		})
+		return nil
 	}
 	id, err := RecordChange(ctx, store.ClientFrom(ctx, s.client), orgID, bookings, users, s.now())
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -21,13 +22,15 @@ import (
 // What must be synced is recorded in the database, never only in the
 // queue:
 //
-//   - a booking change writes a SyncOutbox row in its own transaction
-//     (scheduling.RecordChange); the task queued after the commit only
-//     wakes FanOut;
-//   - FanOut turns the row, in one transaction, into per-account requests:
-//     sync_requested + 1 and a SyncPending row per changed booking (or one
-//     for the whole account) carrying the new sync_requested as its seq —
-//     and deletes the row;
+//   - a booking change counts, in its own transaction, per-account
+//     requests (RequestBookings): sync_requested + 1 and a SyncPending row
+//     per changed booking carrying the new sync_requested as its seq; the
+//     tasks queued after the commit only wake the accounts' syncs;
+//   - a change of what many events show (a name, a status) and two-way
+//     sync's pushes write a SyncOutbox row instead (scheduling.RecordChange),
+//     and the task queued after the commit wakes FanOut, which turns the
+//     row, in one transaction, into the same requests (one SyncPending row
+//     for the whole account when it names no bookings) and deletes it;
 //   - Sync reads sync_requested as R, then the account's pending rows:
 //     only their bookings are compared (the whole account when a row says
 //     so, and for initial syncs and re-syncs); afterwards it records
@@ -68,6 +71,30 @@ func FanOut(ctx context.Context, db *ent.Client, id int, now time.Time) ([]SyncR
 	})
 	if err != nil {
 		return nil, fmt.Errorf("engine: fan out: %w", err)
+	}
+	return reqs, nil
+}
+
+// RequestBookings counts, in ctx's transaction (the change's own), a
+// request for the syncing accounts of users, for these bookings: a
+// booking change fanned out at its commit, with no outbox row and no
+// fan-out task. Accounts are locked in id order (no deadlock between two
+// changes of shared hosts).
+func RequestBookings(ctx context.Context, db *ent.Client, orgID int, bookingIDs, userIDs []int, now time.Time) ([]SyncRequest, error) {
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	sys := viewer.SystemContext(ctx, orgID)
+	accounts, err := db.CalendarAccount.Query().
+		Where(calendaraccount.OrganizationID(orgID), calendaraccount.HasUsersWith(user.IDIn(userIDs...)), SyncingAccounts()).
+		IDs(sys)
+	if err != nil {
+		return nil, fmt.Errorf("engine: request sync: %w", err)
+	}
+	slices.Sort(accounts)
+	reqs, err := request(sys, db, accounts, bookingIDs, now)
+	if err != nil {
+		return nil, fmt.Errorf("engine: request sync: %w", err)
 	}
 	return reqs, nil
 }

@@ -53,6 +53,10 @@ type Options struct {
 	// TwoWay hears of provider-side changes met while pushing in
 	// organizations syncing both ways; nil: Calsync's booking wins.
 	TwoWay TwoWay
+	// Synced, when set, hears of each event the provider acknowledged
+	// (created or updated), once its link is committed: the pair and the
+	// start it was written with (benchmarks time changes by it).
+	Synced func(bookingRef, userID int, start time.Time)
 }
 
 // PushObserver is told, for each event an incremental sync created,
@@ -74,6 +78,7 @@ type Reconciler struct {
 	log       *slog.Logger
 	pushLag   PushObserver
 	twoWay    TwoWay
+	synced    func(bookingRef, userID int, start time.Time)
 }
 
 // New returns a Reconciler.
@@ -84,7 +89,7 @@ func New(o Options) *Reconciler {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Reconciler{client: o.Client, providers: o.Providers, creds: o.Credentials, progress: o.Progress, pacer: o.Pacer, lock: o.LockAccount, now: o.Now, log: o.Logger, pushLag: o.PushLag, twoWay: o.TwoWay}
+	return &Reconciler{client: o.Client, providers: o.Providers, creds: o.Credentials, progress: o.Progress, pacer: o.Pacer, lock: o.LockAccount, now: o.Now, log: o.Logger, pushLag: o.PushLag, twoWay: o.TwoWay, synced: o.Synced}
 }
 
 // ErrAccountStopped means the account cannot be synced until a person acts
@@ -125,13 +130,32 @@ type run struct {
 	// staleErr is the first failed hand-off of a stale event to two-way
 	// sync found by planning: it fails the run after its changes are made.
 	staleErr error
+	// started is when the run began; done is the caller's bookkeeping of
+	// handled requests, run with a successful outcome.
+	started time.Time
+	done    func(context.Context, *ent.Client) error
+}
+
+// begin records the run as running.
+func (x *run) begin(total int) error {
+	rec, err := x.r.client.SyncRun.Create().SetAccountID(x.account.ID).SetKind(x.kind).SetState(syncrun.StateRUNNING).
+		SetStartedAt(x.started).SetTotal(total).Save(x.ctx)
+	if err != nil {
+		return fmt.Errorf("engine: start run: %w", err)
+	}
+	x.rec = rec
+	return nil
 }
 
 // syncOnce runs one round: one SyncRun reconciling the account's
 // calendar (nil when the account has nothing to sync).
 // scope, when not nil, limits the round to those bookings' pairs (an
 // incremental sync of changed bookings); nil compares the whole account.
-func (r *Reconciler) syncOnce(sys context.Context, a *ent.CalendarAccount, kind syncrun.Kind, scope map[int]bool) (*ent.SyncRun, error) {
+//
+// done, run in the same transaction as the run's successful outcome,
+// records the requests the round handled; it is not run when the round
+// fails, nor when there is nothing to sync (the caller runs it then).
+func (r *Reconciler) syncOnce(sys context.Context, a *ent.CalendarAccount, kind syncrun.Kind, scope map[int]bool, done func(context.Context, *ent.Client) error) (*ent.SyncRun, error) {
 	if !AccountSyncs(a) || a.DestinationCalendarID == "" {
 		return nil, nil // unlinked, waiting for re-authorization, or not prepared yet
 	}
@@ -147,12 +171,15 @@ func (r *Reconciler) syncOnce(sys context.Context, a *ent.CalendarAccount, kind 
 	if err != nil {
 		return nil, fmt.Errorf("engine: credentials: %w", err)
 	}
-	rec, err := r.client.SyncRun.Create().SetAccountID(a.ID).SetKind(kind).SetState(syncrun.StateRUNNING).
-		SetStartedAt(r.now()).Save(sys)
-	if err != nil {
-		return nil, fmt.Errorf("engine: start run: %w", err)
+	x := &run{r: r, ctx: sys, account: a, org: org, pr: pr, ts: ts, kind: kind, scope: scope, started: r.now(), done: done}
+	if scope == nil {
+		// A whole account takes a while (a re-sync lists the calendar):
+		// it shows as running from the start. A scoped round is recorded
+		// once planned, with its total (one statement fewer per change).
+		if err := x.begin(0); err != nil {
+			return nil, err
+		}
 	}
-	x := &run{r: r, ctx: sys, account: a, org: org, pr: pr, ts: ts, rec: rec, kind: kind, scope: scope}
 	if r.twoWay != nil {
 		if x.tw, err = TwoWayOf(sys, r.client, a); err != nil {
 			return x.finish(err)
@@ -170,11 +197,17 @@ func (x *run) execute(kind syncrun.Kind) error {
 	if err != nil {
 		return err
 	}
-	// One statement (UpdateOne would read the row back in a transaction).
-	if err := x.r.client.SyncRun.Update().Where(syncrun.ID(x.rec.ID)).SetTotal(len(steps)).Exec(x.ctx); err != nil {
-		return err
+	if x.rec == nil {
+		if err := x.begin(len(steps)); err != nil {
+			return err
+		}
+	} else {
+		// One statement (UpdateOne would read the row back in a transaction).
+		if err := x.r.client.SyncRun.Update().Where(syncrun.ID(x.rec.ID)).SetTotal(len(steps)).Exec(x.ctx); err != nil {
+			return err
+		}
+		x.rec.Total = len(steps)
 	}
-	x.rec.Total = len(steps)
 	x.report()
 	var transient error
 	for round := 0; len(steps) > 0 && round < 3; round++ {
@@ -618,17 +651,21 @@ func (x *run) record(s *step, res Result) (*step, error) {
 	switch s.op.Kind {
 	case OpCreate, OpUpdate:
 		hashes := FieldHashes(s.op.Event)
-		u := db.EventLink.UpdateOne(s.link).SetState(eventlink.StateSYNCED).SetProviderEventID(res.Remote.ID).
+		// One statement: UpdateOne would read the row back.
+		u := db.EventLink.Update().Where(eventlink.ID(s.link.ID)).SetState(eventlink.StateSYNCED).SetProviderEventID(res.Remote.ID).
 			SetEtag(res.Remote.ETag).SetIcalUID(res.Remote.ICalUID).SetFieldHashes(hashes).SetLastError("").
 			SetAgreed(VersionOf(s.op.Event))
+		if s.op.Kind == OpCreate {
+			u.SetSeen(false) // two-way sync's read has not met the new event yet
+		}
 		if err := u.Exec(x.ctx); err != nil {
 			return nil, fmt.Errorf("engine: record: %w", err)
 		}
+		if fn := x.r.synced; fn != nil {
+			ref, user, start := s.link.BookingRef, s.link.UserID, VersionOf(s.op.Event).Start
+			store.AfterCommit(x.ctx, func(context.Context) { fn(ref, user, start) })
+		}
 		if s.op.Kind == OpCreate {
-			// Two-way sync's read has not met the new event yet.
-			if err := db.EventLink.UpdateOne(s.link).SetSeen(false).Exec(x.ctx); err != nil {
-				return nil, fmt.Errorf("engine: record: %w", err)
-			}
 			x.counts.created++
 		} else {
 			x.counts.updated++
@@ -642,7 +679,7 @@ func (x *run) record(s *step, res Result) (*step, error) {
 			// The booking is gone for good: forget the link.
 			return nil, db.EventLink.DeleteOne(s.link).Exec(x.ctx)
 		}
-		if err := db.EventLink.UpdateOne(s.link).SetState(eventlink.StateDELETED).SetLastError("").Exec(x.ctx); err != nil {
+		if err := db.EventLink.Update().Where(eventlink.ID(s.link.ID)).SetState(eventlink.StateDELETED).SetLastError("").Exec(x.ctx); err != nil {
 			return nil, fmt.Errorf("engine: record: %w", err)
 		}
 	}
@@ -704,11 +741,29 @@ func (x *run) report() {
 	}
 }
 
-// outcome writes the run's state and counts through db.
+// outcome writes the run's state and counts through db (a run that
+// failed before it was recorded is recorded now) and returns the run as
+// written.
 func (x *run) outcome(ctx context.Context, db *ent.Client, state syncrun.State, msg string) (*ent.SyncRun, error) {
-	return db.SyncRun.UpdateOne(x.rec).SetState(state).SetFinishedAt(x.r.now()).SetError(msg).
+	now := x.r.now()
+	if x.rec == nil {
+		return db.SyncRun.Create().SetAccountID(x.account.ID).SetKind(x.kind).SetState(state).
+			SetStartedAt(x.started).SetFinishedAt(now).SetError(msg).
+			SetCreatedCount(x.counts.created).SetUpdatedCount(x.counts.updated).SetDeletedCount(x.counts.deleted).
+			SetSkippedCount(x.counts.skipped).SetFailedCount(x.counts.failed).Save(ctx)
+	}
+	// One statement: UpdateOne would read the row back.
+	err := db.SyncRun.Update().Where(syncrun.ID(x.rec.ID)).SetState(state).SetFinishedAt(now).SetError(msg).
 		SetCreatedCount(x.counts.created).SetUpdatedCount(x.counts.updated).SetDeletedCount(x.counts.deleted).
-		SetSkippedCount(x.counts.skipped).SetFailedCount(x.counts.failed).SetDone(x.rec.Total).Save(ctx)
+		SetSkippedCount(x.counts.skipped).SetFailedCount(x.counts.failed).SetDone(x.rec.Total).Exec(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rec := *x.rec
+	rec.State, rec.FinishedAt, rec.Error, rec.UpdatedAt = state, &now, msg, now
+	rec.CreatedCount, rec.UpdatedCount, rec.DeletedCount = x.counts.created, x.counts.updated, x.counts.deleted
+	rec.SkippedCount, rec.FailedCount, rec.Done = x.counts.skipped, x.counts.failed, x.rec.Total
+	return &rec, nil
 }
 
 // finish records the run's outcome on the run and the account.
@@ -735,10 +790,20 @@ func (x *run) finish(runErr error) (*ent.SyncRun, error) {
 		if err := db.CalendarAccount.Update().Where(calendaraccount.ID(x.account.ID)).SetLastSyncedAt(x.r.now()).Exec(ctx); err != nil {
 			return err
 		}
-		// A success clears an earlier ERROR — but never an unlink or a
-		// NEEDS_REAUTH written while this run went on.
-		return db.CalendarAccount.Update().Where(calendaraccount.ID(x.account.ID), calendaraccount.StatusEQ(calendaraccount.StatusERROR)).
-			SetStatus(calendaraccount.StatusACTIVE).SetLastError("").Exec(ctx)
+		if x.account.Status == calendaraccount.StatusERROR {
+			// A success clears an earlier ERROR — but never an unlink or
+			// a NEEDS_REAUTH written while this run went on. (An ERROR
+			// written during the run is newer than this success.)
+			err := db.CalendarAccount.Update().Where(calendaraccount.ID(x.account.ID), calendaraccount.StatusEQ(calendaraccount.StatusERROR)).
+				SetStatus(calendaraccount.StatusACTIVE).SetLastError("").Exec(ctx)
+			if err != nil {
+				return err
+			}
+		}
+		if x.done != nil {
+			return x.done(ctx, db)
+		}
+		return nil
 	})
 	if err != nil {
 		var rerr error

@@ -104,18 +104,7 @@ func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncru
 				return last, err
 			}
 		}
-		rec, err := r.syncOnce(sys, a, kind, scope)
-		if rec != nil {
-			last = rec
-		}
-		if err != nil {
-			return last, err // sync_done stays: the retry handles these requests
-		}
-		// Finding nothing to sync handles the requests too: a request
-		// for an account that starts syncing again is counted after the
-		// change of status, and so runs another round.
-		if err := store.InTx(sys, r.client, func(ctx context.Context) error {
-			db := store.ClientFrom(ctx, r.client)
+		done := func(ctx context.Context, db *ent.Client) error {
 			if err := db.CalendarAccount.Update().
 				Where(calendaraccount.ID(accountID), calendaraccount.SyncDoneLT(requested)).
 				SetSyncDone(requested).Exec(ctx); err != nil {
@@ -123,8 +112,25 @@ func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncru
 			}
 			_, err := db.SyncPending.Delete().Where(syncpending.AccountID(accountID), syncpending.SeqLTE(requested)).Exec(ctx)
 			return err
-		}); err != nil {
-			return last, fmt.Errorf("engine: record sync done: %w", err)
+		}
+		// A successful round records the requests it handled with its
+		// outcome (one transaction).
+		rec, err := r.syncOnce(sys, a, kind, scope, done)
+		if rec != nil {
+			last = rec
+		}
+		if err != nil {
+			return last, err // sync_done stays: the retry handles these requests
+		}
+		if rec == nil {
+			// Finding nothing to sync handles the requests too: a request
+			// for an account that starts syncing again is counted after
+			// the change of status, and so runs another round.
+			if err := store.InTx(sys, r.client, func(ctx context.Context) error {
+				return done(ctx, store.ClientFrom(ctx, r.client))
+			}); err != nil {
+				return last, fmt.Errorf("engine: record sync done: %w", err)
+			}
 		}
 		now, err := r.client.CalendarAccount.Query().Where(calendaraccount.ID(accountID)).
 			Select(calendaraccount.FieldSyncRequested).Int(sys)

@@ -198,7 +198,9 @@ func (r *Reader) Read(ctx context.Context, orgID, calendarID int) error {
 			r.recordFailure(sys, c, err)
 			return err
 		}
-		upd := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).SetReadDone(max(want, c.ReadDone))
+		// One statement (UpdateOne reads the row back in a transaction of
+		// its own).
+		upd := r.o.Client.ProviderCalendar.Update().Where(providercalendar.ID(c.ID)).SetReadDone(max(want, c.ReadDone))
 		if imports(c) {
 			upd.SetLastReadAt(r.o.Now()).SetLastReadError("").SetNextPollAt(r.nextPoll())
 		}
@@ -286,7 +288,7 @@ func (r *Reader) readOnce(sys context.Context, c *ent.ProviderCalendar) error {
 		}
 		st.removed += n
 	}
-	upd := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).SetSyncCursor(next).SetReadGen(st.gen)
+	upd := r.o.Client.ProviderCalendar.Update().Where(providercalendar.ID(c.ID)).SetSyncCursor(next).SetReadGen(st.gen)
 	if st.full {
 		upd.SetWindowFrom(w.From).SetWindowTo(w.To)
 	}

@@ -11,19 +11,24 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"calsync/ent"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/syncpending"
 	"calsync/ent/syncrun"
 	"calsync/internal/domain"
+	"calsync/internal/scheduling"
 	"calsync/internal/testenv"
 	"calsync/internal/viewer"
 	"calsync/sync/emulator/emucore"
 	"calsync/sync/tasks"
 )
 
-// TestEnqueueOnlyAfterCommit: a committed mutation enqueues one
-// bookings:changed task naming what it touched; a rolled-back one enqueues
-// nothing. The worker's fan-out then queues one sync per linked account,
-// coalescing repeats.
+// TestEnqueueOnlyAfterCommit: a committed mutation counts a sync request
+// for each syncing account of its hosts (before and after), for that
+// booking only, and wakes one sync per account; a rolled-back one records
+// and enqueues nothing. Repeated wake-ups coalesce until a sync handled
+// the requests. A change written to the outbox instead (what many events
+// show) is fanned out once, however often its task comes.
 func TestEnqueueOnlyAfterCommit(t *testing.T) {
 	for _, backend := range testenv.Backends() {
 		t.Run(string(backend), func(t *testing.T) {
@@ -40,10 +45,25 @@ func TestEnqueueOnlyAfterCommit(t *testing.T) {
 				}
 				return ts
 			}
+			ctx := viewer.SystemContext(context.Background(), org.ID)
+			// The first host has a linked account, the second not.
+			acct, err := env.App.Client().CalendarAccount.Create().SetProvider(domain.ProviderGoogle).
+				SetAccountEmail("fw@example.com").SetCredentialMode(domain.CredentialPlatformApp).
+				SetStatus(calendaraccount.StatusACTIVE).AddUserIDs(org.Fieldworker.ID).Save(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			account := func() *ent.CalendarAccount {
+				a, err := env.App.Client().CalendarAccount.Get(ctx, acct.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return a
+			}
 
 			// The first field commits a change in the operation's
 			// transaction; the second fails, so the whole operation rolls
-			// back — and nothing may have been announced.
+			// back — and nothing may have been recorded or announced.
 			r := admin.Do(t, `mutation($id:ID!,$other:ID!){
 				a:rescheduleBooking(id:$id,startAt:"2030-01-07T10:00:00Z",endAt:"2030-01-07T11:00:00Z"){id}
 				b:rescheduleBooking(id:$other,startAt:"2030-01-07T10:00:00Z",endAt:"2030-01-07T11:00:00Z"){id}}`,
@@ -51,60 +71,43 @@ func TestEnqueueOnlyAfterCommit(t *testing.T) {
 			if len(r.Errors) == 0 {
 				t.Fatal("rescheduling another organization's booking succeeded")
 			}
-			b, err := env.App.Client().Booking.Get(viewer.SystemContext(context.Background(), org.ID), org.Booking.ID)
+			b, err := env.App.Client().Booking.Get(ctx, org.Booking.ID)
 			if err != nil || !b.StartAt.Equal(org.Booking.StartAt) {
 				t.Fatalf("the rolled-back reschedule stuck: %v %v", b.StartAt, err)
 			}
-			if n := len(pending(tasks.QueueDefault)); n != 0 {
+			if n := len(pending(tasks.QueueDefault)) + len(pending(tasks.QueueSync)); n != 0 {
 				t.Fatalf("rolled-back mutation enqueued %d tasks", n)
 			}
-
-			admin.MustDo(t, `mutation($id:ID!,$h:[ID!]!){reassignBooking(id:$id,hostIDs:$h){id}}`,
-				map[string]any{"id": strconv.Itoa(org.Booking.ID), "h": []string{strconv.Itoa(org.Fieldworker2.ID)}}, nil)
-			ts := pending(tasks.QueueDefault)
-			if len(ts) != 1 || ts[0].Type != tasks.TypeBookingsChanged {
-				t.Fatalf("pending tasks = %+v", ts)
-			}
-			p, err := tasks.DecodeBookingsChanged(asynq.NewTask(ts[0].Type, ts[0].Payload))
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Both the old and the new host are affected.
-			if p.OrgID != org.ID || len(p.BookingIDs) != 1 || p.BookingIDs[0] != org.Booking.ID ||
-				len(p.UserIDs) != 2 || p.UserIDs[0] != org.Fieldworker.ID || p.UserIDs[1] != org.Fieldworker2.ID {
-				t.Fatalf("payload = %+v", p)
+			if a := account(); a.SyncRequested != 0 {
+				t.Fatalf("rolled-back mutation counted %d requests", a.SyncRequested)
 			}
 
-			// Fan-out: the old host has a linked account, the new one not.
-			ctx := viewer.SystemContext(context.Background(), org.ID)
-			acct, err := env.App.Client().CalendarAccount.Create().SetProvider(domain.ProviderGoogle).
-				SetAccountEmail("fw@example.com").SetCredentialMode(domain.CredentialPlatformApp).
-				SetStatus(calendaraccount.StatusACTIVE).AddUserIDs(org.Fieldworker.ID).Save(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h := &tasks.FanOut{Client: env.App.Client(), Queue: env.App.Queue, Log: env.App.Log}
-			task := asynq.NewTask(ts[0].Type, ts[0].Payload)
-			for range 3 { // repeated delivery coalesces into one sync
-				if err := h.ProcessTask(context.Background(), task); err != nil {
-					t.Fatal(err)
-				}
+			// Rescheduled: its host's account syncs that booking.
+			admin.MustDo(t, `mutation($id:ID!){rescheduleBooking(id:$id,startAt:"2030-01-08T10:00:00Z",endAt:"2030-01-08T11:00:00Z"){id}}`,
+				map[string]any{"id": strconv.Itoa(org.Booking.ID)}, nil)
+			if ts := pending(tasks.QueueDefault); len(ts) != 0 {
+				t.Fatalf("a booking change queued %+v: its requests are recorded with it", ts)
 			}
 			syncs := pending(tasks.QueueSync)
 			if len(syncs) != 1 || syncs[0].Type != tasks.TypeAccountSync || syncs[0].ID != "account-sync:"+strconv.Itoa(acct.ID)+":0" {
 				t.Fatalf("sync tasks = %+v", syncs)
 			}
-			// The change is counted once, however often its task comes:
-			// its outbox row is handed out once, as a request for that
-			// booking only.
-			if a, err := env.App.Client().CalendarAccount.Get(ctx, acct.ID); err != nil || a.SyncRequested != 1 || a.SyncDone != 0 {
-				t.Fatalf("requests counted: %+v %v", a, err)
+			if a := account(); a.SyncRequested != 1 || a.SyncDone != 0 {
+				t.Fatalf("requests counted: %+v", a)
 			}
 			if n, err := env.App.Client().SyncOutbox.Query().Count(viewer.AllTenantsContext(context.Background())); err != nil || n != 0 {
-				t.Fatalf("outbox rows left after the fan-out: %d %v", n, err)
+				t.Fatalf("a booking change wrote %d outbox rows (%v)", n, err)
+			}
+			// Reassigned from the linked fieldworker to the other: the old
+			// host's account is asked again, and the wake-up coalesces
+			// into the one still queued.
+			admin.MustDo(t, `mutation($id:ID!,$h:[ID!]!){reassignBooking(id:$id,hostIDs:$h){id}}`,
+				map[string]any{"id": strconv.Itoa(org.Booking.ID), "h": []string{strconv.Itoa(org.Fieldworker2.ID)}}, nil)
+			if syncs := pending(tasks.QueueSync); len(syncs) != 1 {
+				t.Fatalf("sync tasks after a second change = %+v", syncs)
 			}
 			pendingRows, err := env.App.Client().SyncPending.Query().All(ctx)
-			if err != nil || len(pendingRows) != 1 || pendingRows[0].AccountID != acct.ID || pendingRows[0].BookingRef != org.Booking.ID || pendingRows[0].Seq != 1 {
+			if err != nil || len(pendingRows) != 1 || pendingRows[0].AccountID != acct.ID || pendingRows[0].BookingRef != org.Booking.ID || pendingRows[0].Seq != 2 {
 				t.Fatalf("pending syncs: %+v %v", pendingRows, err)
 			}
 
@@ -116,30 +119,50 @@ func TestEnqueueOnlyAfterCommit(t *testing.T) {
 			if _, err := env.App.Engine.Sync(context.Background(), org.ID, acct.ID, syncrun.KindINCREMENTAL); err != nil {
 				t.Fatal(err)
 			}
-			if a, err := env.App.Client().CalendarAccount.Get(ctx, acct.ID); err != nil || a.SyncDone != 1 {
-				t.Fatalf("after the sync: %+v %v", a, err)
+			if a := account(); a.SyncDone != 2 {
+				t.Fatalf("after the sync: %+v", a)
 			}
 			if n, _ := env.App.Client().SyncPending.Query().Count(ctx); n != 0 {
 				t.Fatalf("%d pending syncs left after the sync", n)
 			}
 			admin.MustDo(t, `mutation($id:ID!,$h:[ID!]!){reassignBooking(id:$id,hostIDs:$h){id}}`,
 				map[string]any{"id": strconv.Itoa(org.Booking.ID), "h": []string{strconv.Itoa(org.Fieldworker.ID)}}, nil)
-			ts = pending(tasks.QueueDefault)
-			if len(ts) != 2 {
-				t.Fatalf("pending tasks = %+v", ts)
-			}
-			for _, tk := range ts {
-				if err := h.ProcessTask(context.Background(), asynq.NewTask(tk.Type, tk.Payload)); err != nil {
-					t.Fatal(err)
-				}
-			}
 			var ids []string
 			for _, s := range pending(tasks.QueueSync) {
 				ids = append(ids, s.ID)
 			}
 			slices.Sort(ids)
-			if want := []string{"account-sync:" + strconv.Itoa(acct.ID) + ":0", "account-sync:" + strconv.Itoa(acct.ID) + ":1"}; !slices.Equal(ids, want) {
+			if want := []string{"account-sync:" + strconv.Itoa(acct.ID) + ":0", "account-sync:" + strconv.Itoa(acct.ID) + ":2"}; !slices.Equal(ids, want) {
 				t.Fatalf("sync tasks after a handled request = %q, want %q", ids, want)
+			}
+
+			// The outbox path: a row is handed out once, however often its
+			// task comes, as a request for the whole account when it names
+			// no bookings.
+			before := account().SyncRequested
+			id, err := scheduling.RecordChange(ctx, env.App.Client(), org.ID, nil, []int{org.Fieldworker.ID}, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := &tasks.FanOut{Client: env.App.Client(), Queue: env.App.Queue, Log: env.App.Log}
+			task, _, err := tasks.NewBookingsChangedTask(tasks.BookingsChangedPayload{OrgID: org.ID, OutboxID: id, UserIDs: []int{org.Fieldworker.ID}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 3 {
+				if err := h.ProcessTask(context.Background(), task); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if a := account(); a.SyncRequested != before+1 {
+				t.Fatalf("an outbox row fanned out %d times", a.SyncRequested-before)
+			}
+			if n, err := env.App.Client().SyncOutbox.Query().Count(viewer.AllTenantsContext(context.Background())); err != nil || n != 0 {
+				t.Fatalf("outbox rows left after the fan-out: %d %v", n, err)
+			}
+			whole, err := env.App.Client().SyncPending.Query().Where(syncpending.AccountID(acct.ID), syncpending.BookingRef(0)).Exist(ctx)
+			if err != nil || !whole {
+				t.Fatalf("no whole-account request from the outbox row (%v)", err)
 			}
 			// A malformed payload is a permanent failure, not a retry loop.
 			err = h.ProcessTask(context.Background(), asynq.NewTask(tasks.TypeBookingsChanged, []byte("{")))

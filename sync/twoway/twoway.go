@@ -131,7 +131,9 @@ func (s *Syncer) lock(ctx context.Context, accountID int) (func(), error) {
 // chosen for import that the fieldworker can write to.
 func (s *Syncer) Begin(ctx context.Context, c *ent.ProviderCalendar, full bool, w inbound.Window) (inbound.FlowRead, error) {
 	a := c.Edges.Account
-	if a == nil || a.DestinationCalendarID == "" || !(c.CalendarID == a.DestinationCalendarID || FlowsBack(c)) {
+	// ReadsBack is set on exactly these calendars while the organization
+	// syncs both ways (MarkReadBack); the settings are read again below.
+	if a == nil || !c.ReadsBack || a.DestinationCalendarID == "" || !(c.CalendarID == a.DestinationCalendarID || FlowsBack(c)) {
 		return nil, nil
 	}
 	tw, err := engine.TwoWayOf(ctx, s.o.Client, a)
