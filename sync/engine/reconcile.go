@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -79,6 +80,70 @@ type Reconciler struct {
 	pushLag   PushObserver
 	twoWay    TwoWay
 	synced    func(bookingRef, userID int, start time.Time)
+	// wrote is when this process last wrote to each calendar.
+	wroteMu sync.Mutex
+	wrote   map[calendarKey]time.Time
+	// inStep is when each account's last successful run in this process
+	// started (the push lag's "in step since").
+	inStep map[int]time.Time
+}
+
+type calendarKey struct {
+	account  int
+	calendar string
+}
+
+// echoWindow is how long after a write a notification of the calendar is
+// taken for its echo (WroteRecently).
+const echoWindow = 2 * time.Second
+
+// WroteRecently reports whether this process wrote to the account's
+// calendar within the last two seconds: the provider's notification of
+// that calendar then most likely announces Calsync's own write.
+func (r *Reconciler) WroteRecently(accountID int, calendarID string) bool {
+	r.wroteMu.Lock()
+	defer r.wroteMu.Unlock()
+	at, ok := r.wrote[calendarKey{accountID, calendarID}]
+	return ok && r.now().Sub(at) < echoWindow
+}
+
+// inStepSince is when the account's last successful run in this process
+// started (false: none since the process started; the runs recorded say).
+func (r *Reconciler) inStepSince(accountID int) (time.Time, bool) {
+	r.wroteMu.Lock()
+	defer r.wroteMu.Unlock()
+	at, ok := r.inStep[accountID]
+	return at, ok
+}
+
+// noteInStep records a successful run's start.
+func (r *Reconciler) noteInStep(accountID int, started time.Time) {
+	r.wroteMu.Lock()
+	defer r.wroteMu.Unlock()
+	if r.inStep == nil {
+		r.inStep = map[int]time.Time{}
+	}
+	if started.After(r.inStep[accountID]) {
+		r.inStep[accountID] = started
+	}
+}
+
+// noteWrite records a write to the account's calendar.
+func (r *Reconciler) noteWrite(accountID int, calendarID string) {
+	r.wroteMu.Lock()
+	defer r.wroteMu.Unlock()
+	now := r.now()
+	if r.wrote == nil || len(r.wrote) >= 4096 {
+		for k, at := range r.wrote {
+			if now.Sub(at) >= echoWindow {
+				delete(r.wrote, k)
+			}
+		}
+		if r.wrote == nil {
+			r.wrote = map[calendarKey]time.Time{}
+		}
+	}
+	r.wrote[calendarKey{accountID, calendarID}] = now
 }
 
 // New returns a Reconciler.
@@ -133,7 +198,7 @@ type run struct {
 	// started is when the run began; done is the caller's bookkeeping of
 	// handled requests, run with a successful outcome.
 	started time.Time
-	done    func(context.Context, *ent.Client) error
+	done    func(context.Context, *ent.Client, time.Time) error
 }
 
 // begin records the run as running.
@@ -153,9 +218,10 @@ func (x *run) begin(total int) error {
 // incremental sync of changed bookings); nil compares the whole account.
 //
 // done, run in the same transaction as the run's successful outcome,
-// records the requests the round handled; it is not run when the round
-// fails, nor when there is nothing to sync (the caller runs it then).
-func (r *Reconciler) syncOnce(sys context.Context, a *ent.CalendarAccount, kind syncrun.Kind, scope map[int]bool, done func(context.Context, *ent.Client) error) (*ent.SyncRun, error) {
+// records the requests the round handled and the account's last sync
+// (the time it is given); it is not run when the round fails, nor when
+// there is nothing to sync (the caller runs it then).
+func (r *Reconciler) syncOnce(sys context.Context, a *ent.CalendarAccount, kind syncrun.Kind, scope map[int]bool, done func(context.Context, *ent.Client, time.Time) error) (*ent.SyncRun, error) {
 	if !AccountSyncs(a) || a.DestinationCalendarID == "" {
 		return nil, nil // unlinked, waiting for re-authorization, or not prepared yet
 	}
@@ -413,8 +479,10 @@ func (x *run) apply(steps []*step) ([]*step, error) {
 	// The batch's links are written together: one transaction for the
 	// reservations, one for the outcomes (SQLite takes one writer at a
 	// time; a transaction per link made every change wait in line).
-	if err := x.inTx(func() error { return x.reserve(steps) }); err != nil {
-		return nil, err
+	if slices.ContainsFunc(steps, func(s *step) bool { return s.op.Kind == OpCreate }) {
+		if err := x.inTx(func() error { return x.reserve(steps) }); err != nil {
+			return nil, err
+		}
 	}
 	ops := make([]Op, len(steps))
 	for i, s := range steps {
@@ -424,6 +492,7 @@ func (x *run) apply(steps []*step) ([]*step, error) {
 		return nil, err
 	}
 	cal := x.calendar(steps[0].cal)
+	x.r.noteWrite(x.account.ID, steps[0].cal)
 	results, err := x.pr.Apply(x.ctx, x.ts, cal, ops)
 	if errors.Is(err, ErrUnauthorized) {
 		if inv, ok := x.ts.(invalidator); ok {
@@ -695,12 +764,14 @@ func (x *run) observeLag(s *step) {
 		return
 	}
 	if x.inStepSince == nil {
-		since := time.Time{}
-		prev, err := x.db().SyncRun.Query().
-			Where(syncrun.AccountID(x.account.ID), syncrun.StateEQ(syncrun.StateSUCCEEDED), syncrun.IDLT(x.rec.ID)).
-			Order(ent.Desc(syncrun.FieldID)).First(x.ctx)
-		if err == nil && prev.StartedAt != nil {
-			since = *prev.StartedAt
+		since, ok := x.r.inStepSince(x.account.ID)
+		if !ok {
+			prev, err := x.db().SyncRun.Query().
+				Where(syncrun.AccountID(x.account.ID), syncrun.StateEQ(syncrun.StateSUCCEEDED), syncrun.IDLT(x.rec.ID)).
+				Order(ent.Desc(syncrun.FieldID)).First(x.ctx)
+			if err == nil && prev.StartedAt != nil {
+				since = *prev.StartedAt
+			}
 		}
 		x.inStepSince = &since
 	}
@@ -787,7 +858,11 @@ func (x *run) finish(runErr error) (*ent.SyncRun, error) {
 		if err != nil || runErr != nil {
 			return err
 		}
-		if err := db.CalendarAccount.Update().Where(calendaraccount.ID(x.account.ID)).SetLastSyncedAt(x.r.now()).Exec(ctx); err != nil {
+		if x.done == nil {
+			if err := db.CalendarAccount.Update().Where(calendaraccount.ID(x.account.ID)).SetLastSyncedAt(x.r.now()).Exec(ctx); err != nil {
+				return err
+			}
+		} else if err := x.done(ctx, db, x.r.now()); err != nil {
 			return err
 		}
 		if x.account.Status == calendaraccount.StatusERROR {
@@ -799,9 +874,6 @@ func (x *run) finish(runErr error) (*ent.SyncRun, error) {
 			if err != nil {
 				return err
 			}
-		}
-		if x.done != nil {
-			return x.done(ctx, db)
 		}
 		return nil
 	})
@@ -817,5 +889,8 @@ func (x *run) finish(runErr error) (*ent.SyncRun, error) {
 	}
 	x.rec = rec
 	x.report()
+	if runErr == nil {
+		x.r.noteInStep(x.account.ID, x.started)
+	}
 	return rec, runErr
 }

@@ -104,13 +104,23 @@ func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncru
 				return last, err
 			}
 		}
-		done := func(ctx context.Context, db *ent.Client) error {
-			if err := db.CalendarAccount.Update().
-				Where(calendaraccount.ID(accountID), calendaraccount.SyncDoneLT(requested)).
-				SetSyncDone(requested).Exec(ctx); err != nil {
+		// done records the handled requests and, after a run (synced not
+		// zero), the account's last sync: one statement as a rule.
+		done := func(ctx context.Context, db *ent.Client, synced time.Time) error {
+			u := db.CalendarAccount.Update().Where(calendaraccount.ID(accountID), calendaraccount.SyncDoneLT(requested)).SetSyncDone(requested)
+			if !synced.IsZero() {
+				u.SetLastSyncedAt(synced)
+			}
+			n, err := u.Save(ctx)
+			if err != nil {
 				return err
 			}
-			_, err := db.SyncPending.Delete().Where(syncpending.AccountID(accountID), syncpending.SeqLTE(requested)).Exec(ctx)
+			if n == 0 && !synced.IsZero() {
+				if err := db.CalendarAccount.Update().Where(calendaraccount.ID(accountID)).SetLastSyncedAt(synced).Exec(ctx); err != nil {
+					return err
+				}
+			}
+			_, err = db.SyncPending.Delete().Where(syncpending.AccountID(accountID), syncpending.SeqLTE(requested)).Exec(ctx)
 			return err
 		}
 		// A successful round records the requests it handled with its
@@ -127,7 +137,7 @@ func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncru
 			// for an account that starts syncing again is counted after
 			// the change of status, and so runs another round.
 			if err := store.InTx(sys, r.client, func(ctx context.Context) error {
-				return done(ctx, store.ClientFrom(ctx, r.client))
+				return done(ctx, store.ClientFrom(ctx, r.client), time.Time{})
 			}); err != nil {
 				return last, fmt.Errorf("engine: record sync done: %w", err)
 			}

@@ -42,6 +42,12 @@ type Options struct {
 	Credentials engine.Credentials
 	Notifier    Notifier
 	Waker       Waker
+	// Echoes reports whether Calsync wrote to an account's calendar a
+	// moment ago (engine.Reconciler.WroteRecently): a notification then
+	// most likely announces Calsync's own write, and its read waits
+	// EchoDelay so the notifications of a burst of writes share one read.
+	// nil: every read at once.
+	Echoes func(accountID int, calendarID string) bool
 	// PublicURL is where providers send notifications
 	// (PublicURL/webhooks/google, PublicURL/webhooks/microsoft); ""
 	// turns notifications off (the safety poll still reads).

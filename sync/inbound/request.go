@@ -3,6 +3,7 @@ package inbound
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"calsync/ent"
 )
@@ -21,6 +22,8 @@ type ReadRequest struct {
 	CalendarID int
 	// Since is read_done when the request was counted: the wake-up's key.
 	Since int
+	// After delays the read (0: at once).
+	After time.Duration
 }
 
 // RequestRead counts a read request for each calendar (ProviderCalendar

@@ -173,8 +173,18 @@ func (r *Reader) notified(ctx context.Context, c *ent.ProviderCalendar, n int64)
 	if cur.ReadRequested-cur.ReadDone > 1 || r.o.Waker == nil {
 		return nil
 	}
-	return r.o.Waker.WakeReads(context.WithoutCancel(ctx), ReadRequest{OrgID: cur.OrganizationID, CalendarID: cur.ID, Since: cur.ReadDone})
+	req := ReadRequest{OrgID: cur.OrganizationID, CalendarID: cur.ID, Since: cur.ReadDone}
+	if r.o.Echoes != nil && r.o.Echoes(c.AccountID, c.CalendarID) {
+		req.After = EchoDelay
+	}
+	return r.o.Waker.WakeReads(context.WithoutCancel(ctx), req)
 }
+
+// EchoDelay is how long the read of a notification that most likely
+// announces Calsync's own write waits: the notifications of the writes
+// that follow within it share the read. A change the fieldworker made
+// meanwhile is read as late as that.
+const EchoDelay = time.Second
 
 // graphNotification is one item of a Graph notification POST (change or
 // lifecycle).

@@ -60,7 +60,11 @@ func (w *InboundWaker) WakeReads(ctx context.Context, reqs ...inbound.ReadReques
 		data, _ := json.Marshal(CalendarPayload{OrgID: r.OrgID, CalendarID: r.CalendarID, Since: r.Since})
 		id := "calendar-read:" + strconv.Itoa(r.CalendarID) + ":" + strconv.Itoa(r.Since)
 		t := asynq.NewTask(TypeCalendarRead, data)
-		err := EnqueueOnce(ctx, w.Queue, w.Inspector, t, asynq.Queue(QueueSync), asynq.MaxRetry(10), asynq.TaskID(id))
+		opts := []asynq.Option{asynq.Queue(QueueSync), asynq.MaxRetry(10), asynq.TaskID(id)}
+		if r.After > 0 {
+			opts = append(opts, asynq.ProcessIn(r.After))
+		}
+		err := EnqueueOnce(ctx, w.Queue, w.Inspector, t, opts...)
 		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 			return fmt.Errorf("tasks: enqueue calendar read: %w", err)
 		}
