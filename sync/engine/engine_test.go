@@ -354,10 +354,8 @@ func TestResyncAdoptsALostCreate(t *testing.T) {
 			f.waitTitles(t, "the create landed", "Lost answer", "Visit lost")
 			// The event is at the provider before the engine has recorded
 			// that its answer was lost: wait for the failed run.
-			var failed *ent.SyncRun
 			for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(25 * time.Millisecond) {
-				var err error
-				failed, err = f.env.App.Client().SyncRun.Query().
+				_, err := f.env.App.Client().SyncRun.Query().
 					Where(syncrun.AccountID(f.account.ID), syncrun.StateEQ(syncrun.StateFAILED)).Only(f.sys())
 				if err == nil {
 					break
@@ -368,9 +366,21 @@ func TestResyncAdoptsALostCreate(t *testing.T) {
 			}
 			before := f.lastRunID(t)
 			f.fw.MustDo(t, `mutation($p:Provider!){resyncCalendar(provider:$p){id}}`, map[string]any{"p": string(k.Provider)}, nil)
-			// Both the re-sync and the failed run's retry have run.
+			// Both the re-sync and the failed run's retry have run (the
+			// retry finds its request handled by the re-sync, or handles it).
 			f.waitRun(t, "re-sync", syncrun.KindRESYNC, before)
-			f.waitRun(t, "the lost create's retry", syncrun.KindINCREMENTAL, failed.ID)
+			insp := asynq.NewInspector(f.env.App.Redis.Asynq)
+			defer insp.Close()
+			for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(25 * time.Millisecond) {
+				q, err := insp.GetQueueInfo(tasks.QueueSync)
+				requested, done := f.counters(t)
+				if err == nil && q.Pending+q.Active+q.Retry+q.Scheduled == 0 && requested == done {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the lost create's retry never ended: %+v %v; requests %d, done %d", q, err, requested, done)
+				}
+			}
 			if got := titles(f.events(t)); !slices.Equal(got, []string{"Lost answer", "Visit lost"}) {
 				t.Fatalf("kept after re-sync, once: calendar holds %q", got)
 			}

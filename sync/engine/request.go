@@ -98,6 +98,13 @@ func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncru
 			return last, fmt.Errorf("engine: load account: %w", err)
 		}
 		requested := a.SyncRequested
+		if kind == syncrun.KindINCREMENTAL && requested <= a.SyncDone {
+			// Every request counted was handled by an earlier round (this
+			// is a second wake-up, or one whose requests a running sync
+			// took): nothing to do. Without pending rows scopeOf would
+			// compare the whole account.
+			return last, nil
+		}
 		var scope map[int]bool
 		if kind == syncrun.KindINCREMENTAL {
 			if scope, err = scopeOf(sys, r.client, accountID, requested); err != nil {
