@@ -42,6 +42,7 @@ func runBench(ctx context.Context, args []string) error {
 	hosted := fs.Int("hosted", 0, "push: synced bookings each fieldworker hosts before the changes start")
 	findRate := fs.Bool("find-rate", false, "push: search the highest rate (up to -rate) held with p99 ≤ 1 s and nothing missing, in phases of -duration")
 	contention := fs.Bool("contention", false, "push: keep one core busy with a competing process while the changes come")
+	workers := fs.Int("workers", 1, "push: processes working the queues — this one and workers-1 `calsync worker` processes (needs DATABASE_URL and REDIS_URL)")
 	sqlStats := fs.Bool("sqlstats", false, "print the SQL statements that took the most time to stderr at the end")
 	gQuota := fs.Int("google-quota", 3000, "bulk: Google requests per minute per user (emulator limit and engine pacing)")
 	mQuota := fs.Int("microsoft-quota", 10000, "bulk: Graph requests per 10 minutes per mailbox")
@@ -62,8 +63,8 @@ func runBench(ctx context.Context, args []string) error {
 	default:
 		return fmt.Errorf("bench: -provider must be google or microsoft")
 	}
-	if *fieldworkers < 1 || *rate < 1 || *duration <= 0 || *events < 1 || *quiet < 0 {
-		return fmt.Errorf("bench: counts and durations must be positive")
+	if *fieldworkers < 1 || *rate < 1 || *duration <= 0 || *events < 1 || *quiet < 0 || *workers < 1 || *workers > 16 {
+		return fmt.Errorf("bench: counts and durations must be positive (-workers 1 to 16)")
 	}
 	level := slog.LevelError
 	if *verbose {
@@ -79,7 +80,7 @@ func runBench(ctx context.Context, args []string) error {
 	switch kind {
 	case "push":
 		po := bench.PushOptions{Options: o, Fieldworkers: *fieldworkers, Rate: *rate, Duration: *duration, Hosted: *hosted,
-			FindRate: *findRate, Contention: *contention}
+			FindRate: *findRate, Contention: *contention, Workers: *workers}
 		if *cpuProfile != "" && *findRate {
 			return fmt.Errorf("bench: -cpuprofile profiles one phase: run it without -find-rate, at the rate to profile")
 		}

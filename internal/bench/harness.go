@@ -69,6 +69,9 @@ type harness struct {
 	// onLinkSynced, when set, hears of each event link recorded as
 	// synced, with the start it shows, once its transaction commits.
 	onLinkSynced atomic.Pointer[func(pairOf, time.Time, time.Time)]
+	// cfg is the in-process Calsync's configuration (worker processes
+	// started beside it share it).
+	cfg config.Config
 }
 
 func start(ctx context.Context, o Options) (*harness, error) {
@@ -128,6 +131,7 @@ func start(ctx context.Context, o Options) (*harness, error) {
 			(*fn)(pairOf{strconv.Itoa(bookingRef), userID}, start, time.Now())
 		}
 	}
+	h.cfg = cfg
 	a, err := app.New(ctx, cfg, opts)
 	if err != nil {
 		return nil, err

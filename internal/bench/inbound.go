@@ -787,7 +787,21 @@ func (h *harness) subscribeExternal(ctx context.Context, c *client, each func(ex
 // thread): from /proc/self/stat where there is one (Linux), else the Go
 // runtime's estimate of the CPU its goroutines and collector used.
 func processCPU() (time.Duration, string) {
-	if b, err := os.ReadFile("/proc/self/stat"); err == nil {
+	if d, ok := procCPU("self"); ok {
+		return d, "proc"
+	}
+	s := []metrics.Sample{{Name: "/cpu/classes/total:cpu-seconds"}, {Name: "/cpu/classes/idle:cpu-seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64 || s[1].Value.Kind() != metrics.KindFloat64 {
+		return 0, "none"
+	}
+	return time.Duration((s[0].Value.Float64() - s[1].Value.Float64()) * float64(time.Second)), "go-runtime-estimate"
+}
+
+// procCPU is a process's CPU time so far (pid "self" or a number), from
+// /proc (Linux).
+func procCPU(pid string) (time.Duration, bool) {
+	if b, err := os.ReadFile("/proc/" + pid + "/stat"); err == nil {
 		// After "pid (comm)": state is field 3, utime 14 and stime 15, in
 		// clock ticks of 1/100 s (USER_HZ).
 		if i := bytes.LastIndexByte(b, ')'); i >= 0 {
@@ -796,17 +810,12 @@ func processCPU() (time.Duration, string) {
 				u, uerr := strconv.ParseInt(f[11], 10, 64)
 				st, serr := strconv.ParseInt(f[12], 10, 64)
 				if uerr == nil && serr == nil {
-					return time.Duration(u+st) * 10 * time.Millisecond, "proc"
+					return time.Duration(u+st) * 10 * time.Millisecond, true
 				}
 			}
 		}
 	}
-	s := []metrics.Sample{{Name: "/cpu/classes/total:cpu-seconds"}, {Name: "/cpu/classes/idle:cpu-seconds"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindFloat64 || s[1].Value.Kind() != metrics.KindFloat64 {
-		return 0, "none"
-	}
-	return time.Duration((s[0].Value.Float64() - s[1].Value.Float64()) * float64(time.Second)), "go-runtime-estimate"
+	return 0, false
 }
 
 func randomHex(n int) string {

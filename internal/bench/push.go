@@ -38,6 +38,10 @@ type PushOptions struct {
 	Contention bool
 	// CPUProfile, when set, receives a CPU profile of the change phase.
 	CPUProfile io.Writer
+	// Workers is how many processes work the queues: this one and
+	// Workers-1 `calsync worker` processes beside it (PostgreSQL and
+	// Redis only).
+	Workers int
 }
 
 // PushPhase is what one phase of changes at one rate measured: the time
@@ -59,6 +63,9 @@ type PushPhase struct {
 	// an upper bound of Calsync's own cost.
 	CPUMsPerChange float64 `json:"cpu_ms_per_change"`
 	CPUCores       float64 `json:"cpu_cores"`
+	// WorkerCPUMsPerChange is the worker processes' part of it (0 with
+	// one worker).
+	WorkerCPUMsPerChange float64 `json:"worker_cpu_ms_per_change,omitempty"`
 }
 
 // PushResult is the propagation benchmark's figures: one phase's, or with
@@ -70,10 +77,15 @@ type PushResult struct {
 	RatePerSec   int     `json:"rate_per_second"`
 	DurationSec  float64 `json:"duration_seconds"`
 	PushPhase
-	TargetP99Ms   float64     `json:"target_p99_ms"`
-	Hosted        int         `json:"hosted"`
-	Backend       string      `json:"backend"`
-	Contention    bool        `json:"contention"`
+	TargetP99Ms float64 `json:"target_p99_ms"`
+	Hosted      int     `json:"hosted"`
+	Backend     string  `json:"backend"`
+	Contention  bool    `json:"contention"`
+	Workers     int     `json:"workers"`
+	// TimedAt says how a change's arrival is seen: the link's commit
+	// heard in this process, or links polled every 20 ms (with worker
+	// processes).
+	TimedAt       string      `json:"timed_at"`
 	MaxRatePerSec int         `json:"max_rate_per_second,omitempty"`
 	Phases        []PushPhase `json:"phases,omitempty"`
 }
@@ -91,6 +103,12 @@ type pending struct {
 func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 	// A database and a Redis database of the run's own, so a run never
 	// sees what an earlier one left.
+	if o.Workers < 1 {
+		o.Workers = 1
+	}
+	if o.Workers > 1 && (o.DatabaseURL == "" || o.RedisURL == "") {
+		return nil, fmt.Errorf("bench: -workers above 1 needs DATABASE_URL and REDIS_URL: worker processes share the database and the queues")
+	}
 	backend, release, err := isolate(ctx, &o.Options)
 	if err != nil {
 		return nil, err
@@ -142,9 +160,24 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 	run := &pushRun{h: h, users: users, bookings: map[int][]string{}, lastStart: map[string]time.Time{},
 		rnd: rand.New(rand.NewPCG(7, 7)), base: time.Now().Add(48 * time.Hour).Truncate(time.Hour)}
 	seen := run.seen
-	h.onLinkSynced.Store(&seen)
+	timedAt := "link commit, heard in this process"
+	if o.Workers > 1 {
+		w, err := h.startWorkers(ctx, o.Workers-1)
+		if err != nil {
+			return nil, err
+		}
+		defer w.stop()
+		run.workers = w
+		pctx, stop := context.WithCancel(ctx)
+		defer stop()
+		run.sweep = h.pollSynced(pctx, seen)
+		timedAt = "link write, polled"
+	} else {
+		h.onLinkSynced.Store(&seen)
+	}
 	res := &PushResult{Bench: "push", Provider: string(o.Provider), Fieldworkers: o.Fieldworkers, RatePerSec: o.Rate,
-		DurationSec: o.Duration.Seconds(), TargetP99Ms: 1000, Hosted: o.Hosted, Backend: backend, Contention: o.Contention}
+		DurationSec: o.Duration.Seconds(), TargetP99Ms: 1000, Hosted: o.Hosted, Backend: backend, Contention: o.Contention,
+		Workers: o.Workers, TimedAt: timedAt}
 	if !o.FindRate {
 		ph, err := run.phase(ctx, o.Rate, o.Duration, o.CPUProfile)
 		if err != nil {
@@ -224,6 +257,10 @@ type pushRun struct {
 	lastStart map[string]time.Time
 	rnd       *rand.Rand
 	base      time.Time
+	// workers are the worker processes beside this one (nil: none);
+	// sweep then looks for links synced since a time.
+	workers *workerProcs
+	sweep   func(from time.Time)
 
 	// mu guards the rest: the changes waiting to be visible, the
 	// latencies of those that became so, and the last start each pair's
@@ -287,6 +324,10 @@ func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile 
 		}
 	}
 	cpu0, _ := processCPU()
+	var wcpu0 time.Duration
+	if r.workers != nil {
+		wcpu0 = r.workers.cpu()
+	}
 	t0 := time.Now()
 
 	var (
@@ -367,7 +408,14 @@ func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile 
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	if r.sweep != nil {
+		r.sweep(t0.Add(-time.Second))
+	}
 	cpu1, _ := processCPU()
+	var wcpu time.Duration
+	if r.workers != nil {
+		wcpu = r.workers.cpu() - wcpu0
+	}
 	elapsed := time.Since(t0)
 	if profile != nil {
 		pprof.StopCPUProfile()
@@ -381,8 +429,9 @@ func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile 
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	ph := &PushPhase{Rate: rate, Changes: len(lat) + len(r.waiting) + r.superseded, Missing: len(r.waiting), Superseded: r.superseded}
 	if ph.Changes > 0 {
-		ph.CPUMsPerChange = ms(cpu1-cpu0) / float64(ph.Changes)
-		ph.CPUCores = (cpu1 - cpu0).Seconds() / elapsed.Seconds()
+		ph.CPUMsPerChange = ms(cpu1-cpu0+wcpu) / float64(ph.Changes)
+		ph.CPUCores = (cpu1 - cpu0 + wcpu).Seconds() / elapsed.Seconds()
+		ph.WorkerCPUMsPerChange = ms(wcpu) / float64(ph.Changes)
 	}
 	if len(lat) > 0 {
 		ph.P50Ms = ms(lat[len(lat)/2])

@@ -316,9 +316,11 @@ func (x *run) execute(kind syncrun.Kind) error {
 // plan.
 func (x *run) plan(verify bool) ([]*step, error) {
 	db := x.r.client
-	users, err := x.account.QueryUsers().All(x.ctx)
+	users, err := x.account.Edges.UsersOrErr() // loaded with the account (Sync)
 	if err != nil {
-		return nil, err
+		if users, err = x.account.QueryUsers().All(x.ctx); err != nil {
+			return nil, err
+		}
 	}
 	var bookingIDs []int
 	for id := range x.scope {

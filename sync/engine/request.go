@@ -70,6 +70,21 @@ func RequestSync(ctx context.Context, db *ent.Client, due time.Time, accountIDs 
 	return out, nil
 }
 
+// Handled reports whether every sync request counted for the account has
+// been handled (or the account is gone): a wake-up finding so has nothing
+// to do, and need not wait for the account's lock.
+func (r *Reconciler) Handled(ctx context.Context, orgID, accountID int) (bool, error) {
+	a, err := r.client.CalendarAccount.Query().Where(calendaraccount.ID(accountID)).
+		Select(calendaraccount.FieldSyncRequested, calendaraccount.FieldSyncDone).Only(viewer.SystemContext(ctx, orgID))
+	if ent.IsNotFound(err) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("engine: read sync requests: %w", err)
+	}
+	return a.SyncRequested <= a.SyncDone, nil
+}
+
 // MaxRounds bounds how many rounds one Sync runs while requests keep
 // arriving; then it returns ErrSyncBehind and the task is queued again, so
 // one busy account does not hold a worker for ever.

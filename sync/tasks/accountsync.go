@@ -42,6 +42,13 @@ func (h *AccountSync) ProcessTask(ctx context.Context, t *asynq.Task) error {
 			return fmt.Errorf("tasks: %v: %w", err, asynq.SkipRetry)
 		}
 	}
+	if kind == syncrun.KindINCREMENTAL {
+		// A second wake-up, or one whose requests a running sync took:
+		// nothing to do, and no lock to wait for.
+		if done, err := h.Engine.Handled(ctx, p.OrgID, p.AccountID); err != nil || done {
+			return err
+		}
+	}
 	// Another sync of this account is running (or its crashed holder's
 	// lock has not expired yet): try again shortly, without counting it
 	// as a failure, rather than hold a worker slot waiting.
