@@ -236,7 +236,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	}
 	a.Inbound = inbound.New(inbound.Options{Now: now,
 		Client: client, Credentials: a.Credentials, Notifier: jobs, Waker: jobs.inboundWaker(), Logger: log,
-		Sources: sources, FlowBack: a.TwoWay, Echoes: a.Engine.WroteRecently,
+		Sources: sources, FlowBack: a.TwoWay, Echoes: a.Engine.WroteRecently, CountRead: a.DB.CountRead,
 		PublicURL: webhooks, DaysAhead: cfg.ImportDaysAhead, PollEvery: cfg.ImportPoll,
 		LockCalendar: tasks.CalendarLock(a.locker, prefix),
 	})

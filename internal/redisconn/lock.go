@@ -68,7 +68,9 @@ func (l *Locker) Lock(ctx context.Context, key string, ttl time.Duration) (func(
 			return nil, fmt.Errorf("redisconn: lock %s: %w", key, ctx.Err())
 		case <-t.C:
 		}
-		if wait < 200*time.Millisecond {
+		// At most 50 ms between tries: a sync waiting for its account's
+		// lock would otherwise sleep up to 200 ms past its release.
+		if wait < 50*time.Millisecond {
 			wait *= 2
 		}
 	}

@@ -48,6 +48,8 @@ type DB struct {
 	Dialect string
 
 	log *slog.Logger
+	// drv is the ent client's driver (wrapped as the client's is).
+	drv dialect.Driver
 }
 
 // Open connects to the database. It does not migrate.
@@ -128,7 +130,7 @@ func Open(ctx context.Context, o Options, driverWrap func(dialect.Driver) dialec
 	if log == nil {
 		log = slog.Default()
 	}
-	return &DB{Client: client, SQL: db, Dialect: dialectName, log: log}, nil
+	return &DB{Client: client, SQL: db, Dialect: dialectName, log: log, drv: drv}, nil
 }
 
 // openSQLite opens the pool through the statement cache (stmtConnector).

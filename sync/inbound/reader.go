@@ -48,6 +48,9 @@ type Options struct {
 	// EchoDelay so the notifications of a burst of writes share one read.
 	// nil: every read at once.
 	Echoes func(accountID int, calendarID string) bool
+	// CountRead, when set, counts a notification's read request in one
+	// statement (store.DB.CountRead); nil: through ent.
+	CountRead func(ctx context.Context, orgID, calendarID int, message int64, now time.Time) (requested, done int, ok bool, err error)
 	// PublicURL is where providers send notifications
 	// (PublicURL/webhooks/google, PublicURL/webhooks/microsoft); ""
 	// turns notifications off (the safety poll still reads).

@@ -158,6 +158,27 @@ func (r *Reader) googleWebhook(w http.ResponseWriter, req *http.Request) {
 // find it queued, or running (it looks at the count again before it
 // ends); a wake-up lost meanwhile is the maintenance pass's.
 func (r *Reader) notified(ctx context.Context, c *ent.ProviderCalendar, n int64) error {
+	requested, done, ok, err := r.countRead(ctx, c, n)
+	if err != nil || !ok {
+		return err // !ok: a replay
+	}
+	if requested-done > 1 || r.o.Waker == nil {
+		return nil
+	}
+	req := ReadRequest{OrgID: c.OrganizationID, CalendarID: c.ID, Since: done}
+	if r.o.Echoes != nil && r.o.Echoes(c.AccountID, c.CalendarID) {
+		req.After = EchoDelay
+	}
+	return r.o.Waker.WakeReads(context.WithoutCancel(ctx), req)
+}
+
+// countRead counts the read request of notification n of c (see
+// notified) and returns the counts after it; ok is false for a replay or
+// a calendar that is gone.
+func (r *Reader) countRead(ctx context.Context, c *ent.ProviderCalendar, n int64) (requested, done int, ok bool, err error) {
+	if r.o.CountRead != nil {
+		return r.o.CountRead(ctx, c.OrganizationID, c.ID, n, r.o.Now())
+	}
 	sys := viewer.SystemContext(ctx, c.OrganizationID)
 	upd := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).AddReadRequested(1)
 	if n > 0 {
@@ -165,19 +186,12 @@ func (r *Reader) notified(ctx context.Context, c *ent.ProviderCalendar, n int64)
 	}
 	cur, err := upd.Save(sys)
 	if ent.IsNotFound(err) {
-		return nil // a replay
+		return 0, 0, false, nil
 	}
 	if err != nil {
-		return err
+		return 0, 0, false, err
 	}
-	if cur.ReadRequested-cur.ReadDone > 1 || r.o.Waker == nil {
-		return nil
-	}
-	req := ReadRequest{OrgID: cur.OrganizationID, CalendarID: cur.ID, Since: cur.ReadDone}
-	if r.o.Echoes != nil && r.o.Echoes(c.AccountID, c.CalendarID) {
-		req.After = EchoDelay
-	}
-	return r.o.Waker.WakeReads(context.WithoutCancel(ctx), req)
+	return cur.ReadRequested, cur.ReadDone, true, nil
 }
 
 // EchoDelay is how long the read of a notification that most likely
