@@ -220,6 +220,13 @@ func (a *App) open(ctx context.Context, o Options) error {
 		Client: client, Scheduling: a.Scheduling, Sources: sources, Credentials: a.Credentials,
 		LockAccount: lockAccount, Push: feed.pushFor(client, now), Notifier: jobs, Logger: log,
 	})
+	// With a Redis of its own (REDIS_URL), API and worker processes may
+	// be apart: the record of recent writes lives there. The embedded
+	// default is one process, and keeps it in memory.
+	var marks engine.WriteMarks
+	if cfg.RedisURL != "" {
+		marks = writeMarks{rdb: a.Redis.Client, prefix: prefix}
+	}
 	a.Engine = engine.New(engine.Options{Now: now,
 		Client: client, Providers: ps.engineProviders(), Credentials: a.Credentials, Progress: jobs, Logger: log,
 		LockAccount: lockAccount, TwoWay: a.TwoWay,
@@ -229,6 +236,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		}),
 		PushLag: a.Metrics,
 		Synced:  o.EventSynced,
+		Writes:  marks,
 	})
 	webhooks := cfg.PublicURL
 	if !cfg.Webhooks {

@@ -54,6 +54,10 @@ type Options struct {
 	// TwoWay hears of provider-side changes met while pushing in
 	// organizations syncing both ways; nil: Calsync's booking wins.
 	TwoWay TwoWay
+	// Writes, when set, shares the record of recent writes to calendars
+	// between processes (API processes receive the notifications that
+	// workers' writes cause); nil: this process's own record.
+	Writes WriteMarks
 	// Synced, when set, hears of each event the provider acknowledged
 	// (created or updated), once its link is committed: the pair and the
 	// start it was written with (benchmarks time changes by it).
@@ -80,6 +84,7 @@ type Reconciler struct {
 	pushLag   PushObserver
 	twoWay    TwoWay
 	synced    func(bookingRef, userID int, start time.Time)
+	writes    WriteMarks
 	// wrote is when this process last wrote to each calendar.
 	wroteMu sync.Mutex
 	wrote   map[calendarKey]time.Time
@@ -97,10 +102,21 @@ type calendarKey struct {
 // taken for its echo (WroteRecently).
 const echoWindow = 2 * time.Second
 
-// WroteRecently reports whether this process wrote to the account's
-// calendar within the last two seconds: the provider's notification of
-// that calendar then most likely announces Calsync's own write.
-func (r *Reconciler) WroteRecently(accountID int, calendarID string) bool {
+// WriteMarks records Calsync's writes to calendars for a short while,
+// where every process sees them (internal/app: Redis keys that expire).
+type WriteMarks interface {
+	Mark(ctx context.Context, accountID int, calendarID string, ttl time.Duration)
+	Marked(ctx context.Context, accountID int, calendarID string) bool
+}
+
+// WroteRecently reports whether Calsync (this process, or any with shared
+// WriteMarks) wrote to the account's calendar within the last two seconds:
+// the provider's notification of that calendar then most likely announces
+// Calsync's own write.
+func (r *Reconciler) WroteRecently(ctx context.Context, accountID int, calendarID string) bool {
+	if r.writes != nil {
+		return r.writes.Marked(ctx, accountID, calendarID)
+	}
 	r.wroteMu.Lock()
 	defer r.wroteMu.Unlock()
 	at, ok := r.wrote[calendarKey{accountID, calendarID}]
@@ -129,7 +145,11 @@ func (r *Reconciler) noteInStep(accountID int, started time.Time) {
 }
 
 // noteWrite records a write to the account's calendar.
-func (r *Reconciler) noteWrite(accountID int, calendarID string) {
+func (r *Reconciler) noteWrite(ctx context.Context, accountID int, calendarID string) {
+	if r.writes != nil {
+		r.writes.Mark(ctx, accountID, calendarID, echoWindow)
+		return
+	}
 	r.wroteMu.Lock()
 	defer r.wroteMu.Unlock()
 	now := r.now()
@@ -154,7 +174,7 @@ func New(o Options) *Reconciler {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Reconciler{client: o.Client, providers: o.Providers, creds: o.Credentials, progress: o.Progress, pacer: o.Pacer, lock: o.LockAccount, now: o.Now, log: o.Logger, pushLag: o.PushLag, twoWay: o.TwoWay, synced: o.Synced}
+	return &Reconciler{client: o.Client, providers: o.Providers, creds: o.Credentials, progress: o.Progress, pacer: o.Pacer, lock: o.LockAccount, now: o.Now, log: o.Logger, pushLag: o.PushLag, twoWay: o.TwoWay, synced: o.Synced, writes: o.Writes}
 }
 
 // ErrAccountStopped means the account cannot be synced until a person acts
@@ -494,7 +514,7 @@ func (x *run) apply(steps []*step) ([]*step, error) {
 		return nil, err
 	}
 	cal := x.calendar(steps[0].cal)
-	x.r.noteWrite(x.account.ID, steps[0].cal)
+	x.r.noteWrite(x.ctx, x.account.ID, steps[0].cal)
 	results, err := x.pr.Apply(x.ctx, x.ts, cal, ops)
 	if errors.Is(err, ErrUnauthorized) {
 		if inv, ok := x.ts.(invalidator); ok {

@@ -47,7 +47,7 @@ type Options struct {
 	// most likely announces Calsync's own write, and its read waits
 	// EchoDelay so the notifications of a burst of writes share one read.
 	// nil: every read at once.
-	Echoes func(accountID int, calendarID string) bool
+	Echoes func(ctx context.Context, accountID int, calendarID string) bool
 	// CountRead, when set, counts a notification's read request in one
 	// statement (store.DB.CountRead); nil: through ent.
 	CountRead func(ctx context.Context, orgID, calendarID int, message int64, now time.Time) (requested, done int, ok bool, err error)

@@ -166,7 +166,7 @@ func (r *Reader) notified(ctx context.Context, c *ent.ProviderCalendar, n int64)
 		return nil
 	}
 	req := ReadRequest{OrgID: c.OrganizationID, CalendarID: c.ID, Since: done}
-	if r.o.Echoes != nil && r.o.Echoes(c.AccountID, c.CalendarID) {
+	if r.o.Echoes != nil && r.o.Echoes(ctx, c.AccountID, c.CalendarID) {
 		req.After = EchoDelay
 	}
 	return r.o.Waker.WakeReads(context.WithoutCancel(ctx), req)
