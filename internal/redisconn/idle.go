@@ -28,7 +28,8 @@ const IdleWait = 2 * time.Second
 //   - answers a forward of a delayed set (scheduled, retry) "nothing moved"
 //     without asking Redis while the set is known to hold nothing due —
 //     learnt by reading its first entry after a forward that moved none,
-//     forgotten when this process adds to it, and at most IdleWait old.
+//     forgotten when this process adds to it or another announces an
+//     enqueue, and at most IdleWait old.
 //
 // Scripts are recognised by their keys (asynq v0.26's key layout).
 type Idle struct {
@@ -69,6 +70,9 @@ func (h *Idle) Wake() {
 
 func (h *Idle) wakeLocked() {
 	clear(h.empty)
+	// A task may also have been put in a delayed set (by another
+	// process): look at their first entries again.
+	clear(h.quietUntil)
 	close(h.woken)
 	h.woken = make(chan struct{})
 }
@@ -125,7 +129,7 @@ func (h *Idle) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		if err != nil {
 			return err
 		}
-		enqueued := false
+		enqueued, delayed := false, false
 		h.mu.Lock()
 		for _, k := range keys {
 			switch {
@@ -133,13 +137,18 @@ func (h *Idle) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 				enqueued = true
 			case strings.HasSuffix(k, ":scheduled"), strings.HasSuffix(k, ":retry"):
 				delete(h.quietUntil, k)
+				delayed = true
 			}
 		}
 		if enqueued {
 			h.wakeLocked()
 		}
 		h.mu.Unlock()
-		if enqueued && h.announce != nil {
+		// Other processes hear of both: a task delayed here (a read put
+		// off a second) is forwarded by whichever worker looks first,
+		// and one that believes the set quiet would look up to IdleWait
+		// late.
+		if (enqueued || delayed) && h.announce != nil {
 			h.announce(ctx)
 		}
 		return nil

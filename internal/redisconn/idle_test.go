@@ -118,6 +118,19 @@ func TestIdleWorkerPollsRarelyAndWakesAtOnce(t *testing.T) {
 	}
 	within(t, handled, "unannounced", IdleWait+time.Second)
 
+	// A task another process delays, and announces: forwarded when due,
+	// though this worker had found the delayed set empty a moment ago.
+	time.Sleep(300 * time.Millisecond) // a forward finds the set empty, and remembers it
+	elsewhere := time.Now().Add(1200 * time.Millisecond)
+	if _, err := other.Enqueue(asynq.NewTask("t", []byte("delayed elsewhere")), asynq.Queue("sync"), asynq.ProcessAt(elsewhere)); err != nil {
+		t.Fatal(err)
+	}
+	idle.Wake() // what the wake channel delivers
+	within(t, handled, "delayed elsewhere", 3*time.Second)
+	if late := time.Since(time.Unix(elsewhere.Unix(), 0)); late > 700*time.Millisecond {
+		t.Errorf("a task delayed by another process ran %v after it was due", late)
+	}
+
 	// asynq keeps a delayed task's time in whole seconds: it is due at the
 	// start of the second it was asked for, so up to a second early.
 	processAt := time.Now().Add(1500 * time.Millisecond)
