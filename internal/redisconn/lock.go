@@ -28,6 +28,14 @@ var releaseScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] th
 // release function. While held, the lock is renewed every ttl/3, so work
 // longer than ttl keeps it; a holder that dies loses it within ttl.
 func (l *Locker) Lock(ctx context.Context, key string, ttl time.Duration) (func(), error) {
+	unlock, _, err := l.LockHeld(ctx, key, ttl)
+	return unlock, err
+}
+
+// LockHeld is Lock, and also returns a check that the lock is still this
+// holder's: Redis restarted empty (or the lock expired) lets another
+// process take it, and work done under it must stop.
+func (l *Locker) LockHeld(ctx context.Context, key string, ttl time.Duration) (func(), func(context.Context) bool, error) {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	owner := hex.EncodeToString(b)
@@ -35,7 +43,7 @@ func (l *Locker) Lock(ctx context.Context, key string, ttl time.Duration) (func(
 	for {
 		ok, err := l.rdb.SetNX(ctx, key, owner, ttl).Result()
 		if err != nil {
-			return nil, fmt.Errorf("redisconn: lock %s: %w", key, err)
+			return nil, nil, fmt.Errorf("redisconn: lock %s: %w", key, err)
 		}
 		if ok {
 			stop := make(chan struct{})
@@ -53,19 +61,23 @@ func (l *Locker) Lock(ctx context.Context, key string, ttl time.Duration) (func(
 					}
 				}
 			}()
+			held := func(ctx context.Context) bool {
+				v, err := l.rdb.Get(ctx, key).Result()
+				return err == nil && v == owner
+			}
 			return func() {
 				close(stop)
 				<-done
 				if err := releaseScript.Run(context.WithoutCancel(ctx), l.rdb, []string{key}, owner).Err(); err != nil && !errors.Is(err, redis.Nil) {
 					_ = err // the lock expires by itself after ttl
 				}
-			}, nil
+			}, held, nil
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("redisconn: lock %s: %w", key, ctx.Err())
+			return nil, nil, fmt.Errorf("redisconn: lock %s: %w", key, ctx.Err())
 		case <-t.C:
 		}
 		// At most 50 ms between tries: a sync waiting for its account's

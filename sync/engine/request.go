@@ -70,6 +70,19 @@ func RequestSync(ctx context.Context, db *ent.Client, due time.Time, accountIDs 
 	return out, nil
 }
 
+// ErrLockLost means the account's lock stopped being this sync's (Redis
+// restarted empty, the lock expired): another sync may be running, so
+// this one stops before its next round.
+var ErrLockLost = errors.New("engine: the account's lock was lost")
+
+type heldKey struct{}
+
+// WithHeld gives Sync a check that the caller still holds the account's
+// lock, made before each round after the first.
+func WithHeld(ctx context.Context, held func(context.Context) bool) context.Context {
+	return context.WithValue(ctx, heldKey{}, held)
+}
+
 // Handled reports whether every sync request counted for the account has
 // been handled (or the account is gone): a wake-up finding so has nothing
 // to do, and need not wait for the account's lock.
@@ -104,7 +117,13 @@ var ErrSyncBehind = errors.New("engine: requests kept arriving; sync the account
 func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncrun.Kind) (*ent.SyncRun, error) {
 	sys := viewer.SystemContext(ctx, orgID)
 	var last *ent.SyncRun
-	for range MaxRounds {
+	held, _ := ctx.Value(heldKey{}).(func(context.Context) bool)
+	for round := range MaxRounds {
+		if round > 0 && held != nil && !held(ctx) {
+			// Two syncs of one account would interleave their writes (an
+			// older read pushed over a newer one).
+			return last, ErrLockLost
+		}
 		a, err := r.client.CalendarAccount.Query().Where(calendaraccount.ID(accountID)).WithUsers().Only(sys)
 		if ent.IsNotFound(err) {
 			return last, nil

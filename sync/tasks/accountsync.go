@@ -15,6 +15,11 @@ import (
 	"calsync/sync/engine"
 )
 
+// heldLocker also tells whether a lock is still held (redisconn.Locker).
+type heldLocker interface {
+	LockHeld(ctx context.Context, key string, ttl time.Duration) (func(), func(context.Context) bool, error)
+}
+
 // Locker serializes syncs of one account across workers.
 type Locker interface {
 	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), err error)
@@ -53,7 +58,17 @@ func (h *AccountSync) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	// lock has not expired yet): try again shortly, without counting it
 	// as a failure, rather than hold a worker slot waiting.
 	lctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	unlock, err := h.Locker.Lock(lctx, AccountLockKey(h.Prefix, p.AccountID), time.Minute)
+	var unlock func()
+	var err error
+	if hl, ok := h.Locker.(heldLocker); ok {
+		var held func(context.Context) bool
+		unlock, held, err = hl.LockHeld(lctx, AccountLockKey(h.Prefix, p.AccountID), time.Minute)
+		if err == nil {
+			ctx = engine.WithHeld(ctx, held)
+		}
+	} else {
+		unlock, err = h.Locker.Lock(lctx, AccountLockKey(h.Prefix, p.AccountID), time.Minute)
+	}
 	cancel()
 	if err != nil {
 		return &retryLater{after: 2 * time.Second, why: "another sync of the account is running"}
@@ -61,6 +76,8 @@ func (h *AccountSync) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	defer unlock()
 	_, err = h.Engine.Sync(ctx, p.OrgID, p.AccountID, kind)
 	switch {
+	case errors.Is(err, engine.ErrLockLost):
+		return &retryLater{after: time.Second, why: "the account's lock was lost"}
 	case errors.Is(err, engine.ErrAccountStopped):
 		// A person must act first; the worker's error handler logs it.
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
