@@ -54,9 +54,9 @@ type Options struct {
 	// TwoWay hears of provider-side changes met while pushing in
 	// organizations syncing both ways; nil: Calsync's booking wins.
 	TwoWay TwoWay
-	// Writes, when set, shares the record of recent writes to calendars
-	// between processes (API processes receive the notifications that
-	// workers' writes cause); nil: this process's own record.
+	// Writes records recent writes to calendars, shared between processes
+	// (API processes receive the notifications that workers' writes
+	// cause); nil: in this process only.
 	Writes WriteMarks
 	// Synced, when set, hears of each event the provider acknowledged
 	// (created or updated), once its link is committed: the pair and the
@@ -85,12 +85,30 @@ type Reconciler struct {
 	twoWay    TwoWay
 	synced    func(bookingRef, userID int, start time.Time)
 	writes    WriteMarks
-	// wrote is when this process last wrote to each calendar.
-	wroteMu sync.Mutex
-	wrote   map[calendarKey]time.Time
 	// inStep is when each account's last successful run in this process
 	// started (the push lag's "in step since").
-	inStep map[int]time.Time
+	inStepMu sync.Mutex
+	inStep   map[int]time.Time
+}
+
+// echoWindow is how long after a write a notification of the calendar is
+// taken for its echo (WroteRecently).
+const echoWindow = 2 * time.Second
+
+// WriteMarks records Calsync's writes to calendars for a short while
+// (internal/app keeps them in Redis, where every process sees them; the
+// default, memoryMarks, in this process).
+type WriteMarks interface {
+	Mark(ctx context.Context, accountID int, calendarID string, ttl time.Duration)
+	Marked(ctx context.Context, accountID int, calendarID string) bool
+}
+
+// memoryMarks are WriteMarks kept in this process.
+type memoryMarks struct {
+	now func() time.Time
+	mu  sync.Mutex
+	// until is when each calendar's mark ends.
+	until map[calendarKey]time.Time
 }
 
 type calendarKey struct {
@@ -98,72 +116,56 @@ type calendarKey struct {
 	calendar string
 }
 
-// echoWindow is how long after a write a notification of the calendar is
-// taken for its echo (WroteRecently).
-const echoWindow = 2 * time.Second
-
-// WriteMarks records Calsync's writes to calendars for a short while,
-// where every process sees them (internal/app: Redis keys that expire).
-type WriteMarks interface {
-	Mark(ctx context.Context, accountID int, calendarID string, ttl time.Duration)
-	Marked(ctx context.Context, accountID int, calendarID string) bool
+func (m *memoryMarks) Mark(_ context.Context, accountID int, calendarID string, ttl time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	if m.until == nil {
+		m.until = map[calendarKey]time.Time{}
+	}
+	if len(m.until) >= 4096 {
+		for k, end := range m.until {
+			if !now.Before(end) {
+				delete(m.until, k)
+			}
+		}
+	}
+	m.until[calendarKey{accountID, calendarID}] = now.Add(ttl)
 }
 
-// WroteRecently reports whether Calsync (this process, or any with shared
-// WriteMarks) wrote to the account's calendar within the last two seconds:
-// the provider's notification of that calendar then most likely announces
-// Calsync's own write.
+func (m *memoryMarks) Marked(_ context.Context, accountID int, calendarID string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	end, ok := m.until[calendarKey{accountID, calendarID}]
+	return ok && m.now().Before(end)
+}
+
+// WroteRecently reports whether Calsync wrote to the account's calendar
+// within the last two seconds: the provider's notification of that
+// calendar then most likely announces Calsync's own write.
 func (r *Reconciler) WroteRecently(ctx context.Context, accountID int, calendarID string) bool {
-	if r.writes != nil {
-		return r.writes.Marked(ctx, accountID, calendarID)
-	}
-	r.wroteMu.Lock()
-	defer r.wroteMu.Unlock()
-	at, ok := r.wrote[calendarKey{accountID, calendarID}]
-	return ok && r.now().Sub(at) < echoWindow
+	return r.writes.Marked(ctx, accountID, calendarID)
 }
 
 // inStepSince is when the account's last successful run in this process
 // started (false: none since the process started; the runs recorded say).
 func (r *Reconciler) inStepSince(accountID int) (time.Time, bool) {
-	r.wroteMu.Lock()
-	defer r.wroteMu.Unlock()
+	r.inStepMu.Lock()
+	defer r.inStepMu.Unlock()
 	at, ok := r.inStep[accountID]
 	return at, ok
 }
 
 // noteInStep records a successful run's start.
 func (r *Reconciler) noteInStep(accountID int, started time.Time) {
-	r.wroteMu.Lock()
-	defer r.wroteMu.Unlock()
+	r.inStepMu.Lock()
+	defer r.inStepMu.Unlock()
 	if r.inStep == nil {
 		r.inStep = map[int]time.Time{}
 	}
 	if started.After(r.inStep[accountID]) {
 		r.inStep[accountID] = started
 	}
-}
-
-// noteWrite records a write to the account's calendar.
-func (r *Reconciler) noteWrite(ctx context.Context, accountID int, calendarID string) {
-	if r.writes != nil {
-		r.writes.Mark(ctx, accountID, calendarID, echoWindow)
-		return
-	}
-	r.wroteMu.Lock()
-	defer r.wroteMu.Unlock()
-	now := r.now()
-	if r.wrote == nil || len(r.wrote) >= 4096 {
-		for k, at := range r.wrote {
-			if now.Sub(at) >= echoWindow {
-				delete(r.wrote, k)
-			}
-		}
-		if r.wrote == nil {
-			r.wrote = map[calendarKey]time.Time{}
-		}
-	}
-	r.wrote[calendarKey{accountID, calendarID}] = now
 }
 
 // New returns a Reconciler.
@@ -173,6 +175,9 @@ func New(o Options) *Reconciler {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Writes == nil {
+		o.Writes = &memoryMarks{now: o.Now}
 	}
 	return &Reconciler{client: o.Client, providers: o.Providers, creds: o.Credentials, progress: o.Progress, pacer: o.Pacer, lock: o.LockAccount, now: o.Now, log: o.Logger, pushLag: o.PushLag, twoWay: o.TwoWay, synced: o.Synced, writes: o.Writes}
 }
@@ -514,7 +519,7 @@ func (x *run) apply(steps []*step) ([]*step, error) {
 		return nil, err
 	}
 	cal := x.calendar(steps[0].cal)
-	x.r.noteWrite(x.ctx, x.account.ID, steps[0].cal)
+	x.r.writes.Mark(x.ctx, x.account.ID, steps[0].cal, echoWindow)
 	results, err := x.pr.Apply(x.ctx, x.ts, cal, ops)
 	if errors.Is(err, ErrUnauthorized) {
 		if inv, ok := x.ts.(invalidator); ok {
