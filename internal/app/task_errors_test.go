@@ -85,7 +85,10 @@ func TestTaskFailureLoggedOnce(t *testing.T) {
 	t.Cleanup(a.Close)
 
 	// An organization that never set Google up: syncing its account fails
-	// (no credentials), retryably.
+	// (no credentials), retryably. The account has a sync request counted,
+	// as a booking change would leave: without one the sync has nothing to
+	// do and succeeds at once (unless the start-up reconcile pass happened
+	// to count one first).
 	db := a.Client()
 	org, err := db.Organization.Create().SetName("Org logs").SetSlug("logs").Save(viewer.AllTenantsContext(context.Background()))
 	if err != nil {
@@ -94,7 +97,7 @@ func TestTaskFailureLoggedOnce(t *testing.T) {
 	ctx := viewer.SystemContext(context.Background(), org.ID)
 	acct, err := db.CalendarAccount.Create().SetProvider(domain.ProviderGoogle).SetAccountEmail("w@logs.test").
 		SetCredentialMode(domain.CredentialPlatformApp).SetStatus(calendaraccount.StatusACTIVE).
-		SetDestinationCalendarID("primary").Save(ctx)
+		SetDestinationCalendarID("primary").SetSyncRequested(1).Save(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
