@@ -481,6 +481,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			syncconflict.FieldUserID:          {Type: field.TypeInt, Column: syncconflict.FieldUserID},
 			syncconflict.FieldLinkID:          {Type: field.TypeInt, Column: syncconflict.FieldLinkID},
 			syncconflict.FieldProvider:        {Type: field.TypeEnum, Column: syncconflict.FieldProvider},
+			syncconflict.FieldOccurrenceStart: {Type: field.TypeTime, Column: syncconflict.FieldOccurrenceStart},
 			syncconflict.FieldCalsyncVersion:  {Type: field.TypeJSON, Column: syncconflict.FieldCalsyncVersion},
 			syncconflict.FieldProviderVersion: {Type: field.TypeJSON, Column: syncconflict.FieldProviderVersion},
 			syncconflict.FieldProviderEtag:    {Type: field.TypeString, Column: syncconflict.FieldProviderEtag},
@@ -3613,6 +3614,11 @@ func (f *SyncConflictFilter) WhereLinkID(p entql.IntP) {
 // WhereProvider applies the entql string predicate on the provider field.
 func (f *SyncConflictFilter) WhereProvider(p entql.StringP) {
 	f.Where(p.Field(syncconflict.FieldProvider))
+}
+
+// WhereOccurrenceStart applies the entql time.Time predicate on the occurrence_start field.
+func (f *SyncConflictFilter) WhereOccurrenceStart(p entql.TimeP) {
+	f.Where(p.Field(syncconflict.FieldOccurrenceStart))
 }
 
 // WhereCalsyncVersion applies the entql json.RawMessage predicate on the calsync_version field.

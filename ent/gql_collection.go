@@ -2851,6 +2851,11 @@ func (_q *SyncConflictQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, syncconflict.FieldProvider)
 				fieldSeen[syncconflict.FieldProvider] = struct{}{}
 			}
+		case "occurrenceStart":
+			if _, ok := fieldSeen[syncconflict.FieldOccurrenceStart]; !ok {
+				selectedFields = append(selectedFields, syncconflict.FieldOccurrenceStart)
+				fieldSeen[syncconflict.FieldOccurrenceStart] = struct{}{}
+			}
 		case "calsyncChanged":
 			if _, ok := fieldSeen[syncconflict.FieldCalsyncChanged]; !ok {
 				selectedFields = append(selectedFields, syncconflict.FieldCalsyncChanged)

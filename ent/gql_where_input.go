@@ -8231,6 +8231,18 @@ type SyncConflictWhereInput struct {
 	ProviderIn    []domain.Provider `json:"providerIn,omitempty"`
 	ProviderNotIn []domain.Provider `json:"providerNotIn,omitempty"`
 
+	// "occurrence_start" field predicates.
+	OccurrenceStart       *time.Time  `json:"occurrenceStart,omitempty"`
+	OccurrenceStartNEQ    *time.Time  `json:"occurrenceStartNEQ,omitempty"`
+	OccurrenceStartIn     []time.Time `json:"occurrenceStartIn,omitempty"`
+	OccurrenceStartNotIn  []time.Time `json:"occurrenceStartNotIn,omitempty"`
+	OccurrenceStartGT     *time.Time  `json:"occurrenceStartGT,omitempty"`
+	OccurrenceStartGTE    *time.Time  `json:"occurrenceStartGTE,omitempty"`
+	OccurrenceStartLT     *time.Time  `json:"occurrenceStartLT,omitempty"`
+	OccurrenceStartLTE    *time.Time  `json:"occurrenceStartLTE,omitempty"`
+	OccurrenceStartIsNil  bool        `json:"occurrenceStartIsNil,omitempty"`
+	OccurrenceStartNotNil bool        `json:"occurrenceStartNotNil,omitempty"`
+
 	// "state" field predicates.
 	State      *syncconflict.State  `json:"state,omitempty"`
 	StateNEQ   *syncconflict.State  `json:"stateNEQ,omitempty"`
@@ -8480,6 +8492,36 @@ func (i *SyncConflictWhereInput) P() (predicate.SyncConflict, error) {
 	}
 	if len(i.ProviderNotIn) > 0 {
 		predicates = append(predicates, syncconflict.ProviderNotIn(i.ProviderNotIn...))
+	}
+	if i.OccurrenceStart != nil {
+		predicates = append(predicates, syncconflict.OccurrenceStartEQ(*i.OccurrenceStart))
+	}
+	if i.OccurrenceStartNEQ != nil {
+		predicates = append(predicates, syncconflict.OccurrenceStartNEQ(*i.OccurrenceStartNEQ))
+	}
+	if len(i.OccurrenceStartIn) > 0 {
+		predicates = append(predicates, syncconflict.OccurrenceStartIn(i.OccurrenceStartIn...))
+	}
+	if len(i.OccurrenceStartNotIn) > 0 {
+		predicates = append(predicates, syncconflict.OccurrenceStartNotIn(i.OccurrenceStartNotIn...))
+	}
+	if i.OccurrenceStartGT != nil {
+		predicates = append(predicates, syncconflict.OccurrenceStartGT(*i.OccurrenceStartGT))
+	}
+	if i.OccurrenceStartGTE != nil {
+		predicates = append(predicates, syncconflict.OccurrenceStartGTE(*i.OccurrenceStartGTE))
+	}
+	if i.OccurrenceStartLT != nil {
+		predicates = append(predicates, syncconflict.OccurrenceStartLT(*i.OccurrenceStartLT))
+	}
+	if i.OccurrenceStartLTE != nil {
+		predicates = append(predicates, syncconflict.OccurrenceStartLTE(*i.OccurrenceStartLTE))
+	}
+	if i.OccurrenceStartIsNil {
+		predicates = append(predicates, syncconflict.OccurrenceStartIsNil())
+	}
+	if i.OccurrenceStartNotNil {
+		predicates = append(predicates, syncconflict.OccurrenceStartNotNil())
 	}
 	if i.State != nil {
 		predicates = append(predicates, syncconflict.StateEQ(*i.State))

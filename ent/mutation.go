@@ -20594,6 +20594,7 @@ type SyncConflictMutation struct {
 	created_at             *time.Time
 	updated_at             *time.Time
 	provider               *domain.Provider
+	occurrence_start       *time.Time
 	calsync_version        *domain.EventVersion
 	provider_version       *domain.EventVersion
 	provider_etag          *string
@@ -20994,6 +20995,55 @@ func (m *SyncConflictMutation) OldProvider(ctx context.Context) (v domain.Provid
 // ResetProvider resets all changes to the "provider" field.
 func (m *SyncConflictMutation) ResetProvider() {
 	m.provider = nil
+}
+
+// SetOccurrenceStart sets the "occurrence_start" field.
+func (m *SyncConflictMutation) SetOccurrenceStart(t time.Time) {
+	m.occurrence_start = &t
+}
+
+// OccurrenceStart returns the value of the "occurrence_start" field in the mutation.
+func (m *SyncConflictMutation) OccurrenceStart() (r time.Time, exists bool) {
+	v := m.occurrence_start
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOccurrenceStart returns the old "occurrence_start" field's value of the SyncConflict entity.
+// If the SyncConflict object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncConflictMutation) OldOccurrenceStart(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOccurrenceStart is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOccurrenceStart requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOccurrenceStart: %w", err)
+	}
+	return oldValue.OccurrenceStart, nil
+}
+
+// ClearOccurrenceStart clears the value of the "occurrence_start" field.
+func (m *SyncConflictMutation) ClearOccurrenceStart() {
+	m.occurrence_start = nil
+	m.clearedFields[syncconflict.FieldOccurrenceStart] = struct{}{}
+}
+
+// OccurrenceStartCleared returns if the "occurrence_start" field was cleared in this mutation.
+func (m *SyncConflictMutation) OccurrenceStartCleared() bool {
+	_, ok := m.clearedFields[syncconflict.FieldOccurrenceStart]
+	return ok
+}
+
+// ResetOccurrenceStart resets all changes to the "occurrence_start" field.
+func (m *SyncConflictMutation) ResetOccurrenceStart() {
+	m.occurrence_start = nil
+	delete(m.clearedFields, syncconflict.FieldOccurrenceStart)
 }
 
 // SetCalsyncVersion sets the "calsync_version" field.
@@ -21599,7 +21649,7 @@ func (m *SyncConflictMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SyncConflictMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 17)
 	if m.created_at != nil {
 		fields = append(fields, syncconflict.FieldCreatedAt)
 	}
@@ -21620,6 +21670,9 @@ func (m *SyncConflictMutation) Fields() []string {
 	}
 	if m.provider != nil {
 		fields = append(fields, syncconflict.FieldProvider)
+	}
+	if m.occurrence_start != nil {
+		fields = append(fields, syncconflict.FieldOccurrenceStart)
 	}
 	if m.calsync_version != nil {
 		fields = append(fields, syncconflict.FieldCalsyncVersion)
@@ -21670,6 +21723,8 @@ func (m *SyncConflictMutation) Field(name string) (ent.Value, bool) {
 		return m.LinkID()
 	case syncconflict.FieldProvider:
 		return m.Provider()
+	case syncconflict.FieldOccurrenceStart:
+		return m.OccurrenceStart()
 	case syncconflict.FieldCalsyncVersion:
 		return m.CalsyncVersion()
 	case syncconflict.FieldProviderVersion:
@@ -21711,6 +21766,8 @@ func (m *SyncConflictMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldLinkID(ctx)
 	case syncconflict.FieldProvider:
 		return m.OldProvider(ctx)
+	case syncconflict.FieldOccurrenceStart:
+		return m.OldOccurrenceStart(ctx)
 	case syncconflict.FieldCalsyncVersion:
 		return m.OldCalsyncVersion(ctx)
 	case syncconflict.FieldProviderVersion:
@@ -21786,6 +21843,13 @@ func (m *SyncConflictMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetProvider(v)
+		return nil
+	case syncconflict.FieldOccurrenceStart:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOccurrenceStart(v)
 		return nil
 	case syncconflict.FieldCalsyncVersion:
 		v, ok := value.(domain.EventVersion)
@@ -21889,6 +21953,9 @@ func (m *SyncConflictMutation) ClearedFields() []string {
 	if m.FieldCleared(syncconflict.FieldLinkID) {
 		fields = append(fields, syncconflict.FieldLinkID)
 	}
+	if m.FieldCleared(syncconflict.FieldOccurrenceStart) {
+		fields = append(fields, syncconflict.FieldOccurrenceStart)
+	}
 	if m.FieldCleared(syncconflict.FieldProviderEtag) {
 		fields = append(fields, syncconflict.FieldProviderEtag)
 	}
@@ -21926,6 +21993,9 @@ func (m *SyncConflictMutation) ClearField(name string) error {
 		return nil
 	case syncconflict.FieldLinkID:
 		m.ClearLinkID()
+		return nil
+	case syncconflict.FieldOccurrenceStart:
+		m.ClearOccurrenceStart()
 		return nil
 	case syncconflict.FieldProviderEtag:
 		m.ClearProviderEtag()
@@ -21973,6 +22043,9 @@ func (m *SyncConflictMutation) ResetField(name string) error {
 		return nil
 	case syncconflict.FieldProvider:
 		m.ResetProvider()
+		return nil
+	case syncconflict.FieldOccurrenceStart:
+		m.ResetOccurrenceStart()
 		return nil
 	case syncconflict.FieldCalsyncVersion:
 		m.ResetCalsyncVersion()

@@ -37,6 +37,8 @@ type SyncConflict struct {
 	LinkID *int `json:"link_id,omitempty"`
 	// Provider holds the value of the "provider" field.
 	Provider domain.Provider `json:"provider,omitempty"`
+	// For a conflict over one occurrence of a recurring booking: that occurrence's original start (where its series puts it). Null when the whole event is contested.
+	OccurrenceStart *time.Time `json:"occurrence_start,omitempty"`
 	// CalsyncVersion holds the value of the "calsync_version" field.
 	CalsyncVersion domain.EventVersion `json:"calsync_version,omitempty"`
 	// ProviderVersion holds the value of the "provider_version" field.
@@ -146,7 +148,7 @@ func (*SyncConflict) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case syncconflict.FieldProvider, syncconflict.FieldProviderEtag, syncconflict.FieldState, syncconflict.FieldResolution:
 			values[i] = new(sql.NullString)
-		case syncconflict.FieldCreatedAt, syncconflict.FieldUpdatedAt, syncconflict.FieldResolvedAt:
+		case syncconflict.FieldCreatedAt, syncconflict.FieldUpdatedAt, syncconflict.FieldOccurrenceStart, syncconflict.FieldResolvedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -212,6 +214,13 @@ func (_m *SyncConflict) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field provider", values[i])
 			} else if value.Valid {
 				_m.Provider = domain.Provider(value.String)
+			}
+		case syncconflict.FieldOccurrenceStart:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field occurrence_start", values[i])
+			} else if value.Valid {
+				_m.OccurrenceStart = new(time.Time)
+				*_m.OccurrenceStart = value.Time
 			}
 		case syncconflict.FieldCalsyncVersion:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -363,6 +372,11 @@ func (_m *SyncConflict) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("provider=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Provider))
+	builder.WriteString(", ")
+	if v := _m.OccurrenceStart; v != nil {
+		builder.WriteString("occurrence_start=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("calsync_version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CalsyncVersion))

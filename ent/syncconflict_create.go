@@ -101,6 +101,20 @@ func (_c *SyncConflictCreate) SetProvider(v domain.Provider) *SyncConflictCreate
 	return _c
 }
 
+// SetOccurrenceStart sets the "occurrence_start" field.
+func (_c *SyncConflictCreate) SetOccurrenceStart(v time.Time) *SyncConflictCreate {
+	_c.mutation.SetOccurrenceStart(v)
+	return _c
+}
+
+// SetNillableOccurrenceStart sets the "occurrence_start" field if the given value is not nil.
+func (_c *SyncConflictCreate) SetNillableOccurrenceStart(v *time.Time) *SyncConflictCreate {
+	if v != nil {
+		_c.SetOccurrenceStart(*v)
+	}
+	return _c
+}
+
 // SetCalsyncVersion sets the "calsync_version" field.
 func (_c *SyncConflictCreate) SetCalsyncVersion(v domain.EventVersion) *SyncConflictCreate {
 	_c.mutation.SetCalsyncVersion(v)
@@ -364,6 +378,10 @@ func (_c *SyncConflictCreate) createSpec() (*SyncConflict, *sqlgraph.CreateSpec)
 		_spec.SetField(syncconflict.FieldProvider, field.TypeEnum, value)
 		_node.Provider = value
 	}
+	if value, ok := _c.mutation.OccurrenceStart(); ok {
+		_spec.SetField(syncconflict.FieldOccurrenceStart, field.TypeTime, value)
+		_node.OccurrenceStart = &value
+	}
 	if value, ok := _c.mutation.CalsyncVersion(); ok {
 		_spec.SetField(syncconflict.FieldCalsyncVersion, field.TypeJSON, value)
 		_node.CalsyncVersion = value
@@ -602,6 +620,24 @@ func (u *SyncConflictUpsert) SetProvider(v domain.Provider) *SyncConflictUpsert 
 // UpdateProvider sets the "provider" field to the value that was provided on create.
 func (u *SyncConflictUpsert) UpdateProvider() *SyncConflictUpsert {
 	u.SetExcluded(syncconflict.FieldProvider)
+	return u
+}
+
+// SetOccurrenceStart sets the "occurrence_start" field.
+func (u *SyncConflictUpsert) SetOccurrenceStart(v time.Time) *SyncConflictUpsert {
+	u.Set(syncconflict.FieldOccurrenceStart, v)
+	return u
+}
+
+// UpdateOccurrenceStart sets the "occurrence_start" field to the value that was provided on create.
+func (u *SyncConflictUpsert) UpdateOccurrenceStart() *SyncConflictUpsert {
+	u.SetExcluded(syncconflict.FieldOccurrenceStart)
+	return u
+}
+
+// ClearOccurrenceStart clears the value of the "occurrence_start" field.
+func (u *SyncConflictUpsert) ClearOccurrenceStart() *SyncConflictUpsert {
+	u.SetNull(syncconflict.FieldOccurrenceStart)
 	return u
 }
 
@@ -878,6 +914,27 @@ func (u *SyncConflictUpsertOne) SetProvider(v domain.Provider) *SyncConflictUpse
 func (u *SyncConflictUpsertOne) UpdateProvider() *SyncConflictUpsertOne {
 	return u.Update(func(s *SyncConflictUpsert) {
 		s.UpdateProvider()
+	})
+}
+
+// SetOccurrenceStart sets the "occurrence_start" field.
+func (u *SyncConflictUpsertOne) SetOccurrenceStart(v time.Time) *SyncConflictUpsertOne {
+	return u.Update(func(s *SyncConflictUpsert) {
+		s.SetOccurrenceStart(v)
+	})
+}
+
+// UpdateOccurrenceStart sets the "occurrence_start" field to the value that was provided on create.
+func (u *SyncConflictUpsertOne) UpdateOccurrenceStart() *SyncConflictUpsertOne {
+	return u.Update(func(s *SyncConflictUpsert) {
+		s.UpdateOccurrenceStart()
+	})
+}
+
+// ClearOccurrenceStart clears the value of the "occurrence_start" field.
+func (u *SyncConflictUpsertOne) ClearOccurrenceStart() *SyncConflictUpsertOne {
+	return u.Update(func(s *SyncConflictUpsert) {
+		s.ClearOccurrenceStart()
 	})
 }
 
@@ -1344,6 +1401,27 @@ func (u *SyncConflictUpsertBulk) SetProvider(v domain.Provider) *SyncConflictUps
 func (u *SyncConflictUpsertBulk) UpdateProvider() *SyncConflictUpsertBulk {
 	return u.Update(func(s *SyncConflictUpsert) {
 		s.UpdateProvider()
+	})
+}
+
+// SetOccurrenceStart sets the "occurrence_start" field.
+func (u *SyncConflictUpsertBulk) SetOccurrenceStart(v time.Time) *SyncConflictUpsertBulk {
+	return u.Update(func(s *SyncConflictUpsert) {
+		s.SetOccurrenceStart(v)
+	})
+}
+
+// UpdateOccurrenceStart sets the "occurrence_start" field to the value that was provided on create.
+func (u *SyncConflictUpsertBulk) UpdateOccurrenceStart() *SyncConflictUpsertBulk {
+	return u.Update(func(s *SyncConflictUpsert) {
+		s.UpdateOccurrenceStart()
+	})
+}
+
+// ClearOccurrenceStart clears the value of the "occurrence_start" field.
+func (u *SyncConflictUpsertBulk) ClearOccurrenceStart() *SyncConflictUpsertBulk {
+	return u.Update(func(s *SyncConflictUpsert) {
+		s.ClearOccurrenceStart()
 	})
 }
 

@@ -108,6 +108,26 @@ func (_u *SyncConflictUpdate) SetNillableProvider(v *domain.Provider) *SyncConfl
 	return _u
 }
 
+// SetOccurrenceStart sets the "occurrence_start" field.
+func (_u *SyncConflictUpdate) SetOccurrenceStart(v time.Time) *SyncConflictUpdate {
+	_u.mutation.SetOccurrenceStart(v)
+	return _u
+}
+
+// SetNillableOccurrenceStart sets the "occurrence_start" field if the given value is not nil.
+func (_u *SyncConflictUpdate) SetNillableOccurrenceStart(v *time.Time) *SyncConflictUpdate {
+	if v != nil {
+		_u.SetOccurrenceStart(*v)
+	}
+	return _u
+}
+
+// ClearOccurrenceStart clears the value of the "occurrence_start" field.
+func (_u *SyncConflictUpdate) ClearOccurrenceStart() *SyncConflictUpdate {
+	_u.mutation.ClearOccurrenceStart()
+	return _u
+}
+
 // SetCalsyncVersion sets the "calsync_version" field.
 func (_u *SyncConflictUpdate) SetCalsyncVersion(v domain.EventVersion) *SyncConflictUpdate {
 	_u.mutation.SetCalsyncVersion(v)
@@ -407,6 +427,12 @@ func (_u *SyncConflictUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if value, ok := _u.mutation.Provider(); ok {
 		_spec.SetField(syncconflict.FieldProvider, field.TypeEnum, value)
 	}
+	if value, ok := _u.mutation.OccurrenceStart(); ok {
+		_spec.SetField(syncconflict.FieldOccurrenceStart, field.TypeTime, value)
+	}
+	if _u.mutation.OccurrenceStartCleared() {
+		_spec.ClearField(syncconflict.FieldOccurrenceStart, field.TypeTime)
+	}
 	if value, ok := _u.mutation.CalsyncVersion(); ok {
 		_spec.SetField(syncconflict.FieldCalsyncVersion, field.TypeJSON, value)
 	}
@@ -665,6 +691,26 @@ func (_u *SyncConflictUpdateOne) SetNillableProvider(v *domain.Provider) *SyncCo
 	if v != nil {
 		_u.SetProvider(*v)
 	}
+	return _u
+}
+
+// SetOccurrenceStart sets the "occurrence_start" field.
+func (_u *SyncConflictUpdateOne) SetOccurrenceStart(v time.Time) *SyncConflictUpdateOne {
+	_u.mutation.SetOccurrenceStart(v)
+	return _u
+}
+
+// SetNillableOccurrenceStart sets the "occurrence_start" field if the given value is not nil.
+func (_u *SyncConflictUpdateOne) SetNillableOccurrenceStart(v *time.Time) *SyncConflictUpdateOne {
+	if v != nil {
+		_u.SetOccurrenceStart(*v)
+	}
+	return _u
+}
+
+// ClearOccurrenceStart clears the value of the "occurrence_start" field.
+func (_u *SyncConflictUpdateOne) ClearOccurrenceStart() *SyncConflictUpdateOne {
+	_u.mutation.ClearOccurrenceStart()
 	return _u
 }
 
@@ -996,6 +1042,12 @@ func (_u *SyncConflictUpdateOne) sqlSave(ctx context.Context) (_node *SyncConfli
 	}
 	if value, ok := _u.mutation.Provider(); ok {
 		_spec.SetField(syncconflict.FieldProvider, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.OccurrenceStart(); ok {
+		_spec.SetField(syncconflict.FieldOccurrenceStart, field.TypeTime, value)
+	}
+	if _u.mutation.OccurrenceStartCleared() {
+		_spec.ClearField(syncconflict.FieldOccurrenceStart, field.TypeTime)
 	}
 	if value, ok := _u.mutation.CalsyncVersion(); ok {
 		_spec.SetField(syncconflict.FieldCalsyncVersion, field.TypeJSON, value)

@@ -826,6 +826,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "provider", Type: field.TypeEnum, Enums: []string{"GOOGLE", "MICROSOFT"}},
+		{Name: "occurrence_start", Type: field.TypeTime, Nullable: true},
 		{Name: "calsync_version", Type: field.TypeJSON},
 		{Name: "provider_version", Type: field.TypeJSON},
 		{Name: "provider_etag", Type: field.TypeString, Nullable: true},
@@ -848,31 +849,31 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "sync_conflicts_organizations_organization",
-				Columns:    []*schema.Column{SyncConflictsColumns[12]},
+				Columns:    []*schema.Column{SyncConflictsColumns[13]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "sync_conflicts_bookings_booking",
-				Columns:    []*schema.Column{SyncConflictsColumns[13]},
+				Columns:    []*schema.Column{SyncConflictsColumns[14]},
 				RefColumns: []*schema.Column{BookingsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "sync_conflicts_users_user",
-				Columns:    []*schema.Column{SyncConflictsColumns[14]},
+				Columns:    []*schema.Column{SyncConflictsColumns[15]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "sync_conflicts_event_links_link",
-				Columns:    []*schema.Column{SyncConflictsColumns[15]},
+				Columns:    []*schema.Column{SyncConflictsColumns[16]},
 				RefColumns: []*schema.Column{EventLinksColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "sync_conflicts_users_resolved_by",
-				Columns:    []*schema.Column{SyncConflictsColumns[16]},
+				Columns:    []*schema.Column{SyncConflictsColumns[17]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -881,17 +882,17 @@ var (
 			{
 				Name:    "syncconflict_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{SyncConflictsColumns[12]},
+				Columns: []*schema.Column{SyncConflictsColumns[13]},
 			},
 			{
 				Name:    "syncconflict_link_id_state",
 				Unique:  false,
-				Columns: []*schema.Column{SyncConflictsColumns[15], SyncConflictsColumns[9]},
+				Columns: []*schema.Column{SyncConflictsColumns[16], SyncConflictsColumns[10]},
 			},
 			{
 				Name:    "syncconflict_organization_id_state_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{SyncConflictsColumns[12], SyncConflictsColumns[9], SyncConflictsColumns[1]},
+				Columns: []*schema.Column{SyncConflictsColumns[13], SyncConflictsColumns[10], SyncConflictsColumns[1]},
 			},
 		},
 	}

@@ -260,6 +260,11 @@ func (SyncConflict) Fields() []ent.Field {
 		field.Int("user_id"),
 		field.Int("link_id").Optional().Nillable(),
 		field.Enum("provider").GoType(domain.ProviderGoogle).Annotations(entgql.Type("Provider")),
+		// The original start of the occurrence contested, for a conflict
+		// over one occurrence of a series (moved or cancelled on both
+		// sides); empty when the whole event is.
+		field.Time("occurrence_start").Optional().Nillable().
+			Comment("For a conflict over one occurrence of a recurring booking: that occurrence's original start (where its series puts it). Null when the whole event is contested."),
 		// Calsync's version: the booking as its event would show it now.
 		field.JSON("calsync_version", domain.EventVersion{}).Annotations(entgql.Skip()),
 		// The provider's version, with the etag or change key it was read at.

@@ -34,6 +34,8 @@ const (
 	FieldLinkID = "link_id"
 	// FieldProvider holds the string denoting the provider field in the database.
 	FieldProvider = "provider"
+	// FieldOccurrenceStart holds the string denoting the occurrence_start field in the database.
+	FieldOccurrenceStart = "occurrence_start"
 	// FieldCalsyncVersion holds the string denoting the calsync_version field in the database.
 	FieldCalsyncVersion = "calsync_version"
 	// FieldProviderVersion holds the string denoting the provider_version field in the database.
@@ -111,6 +113,7 @@ var Columns = []string{
 	FieldUserID,
 	FieldLinkID,
 	FieldProvider,
+	FieldOccurrenceStart,
 	FieldCalsyncVersion,
 	FieldProviderVersion,
 	FieldProviderEtag,
@@ -248,6 +251,11 @@ func ByLinkID(opts ...sql.OrderTermOption) OrderOption {
 // ByProvider orders the results by the provider field.
 func ByProvider(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldProvider, opts...).ToFunc()
+}
+
+// ByOccurrenceStart orders the results by the occurrence_start field.
+func ByOccurrenceStart(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOccurrenceStart, opts...).ToFunc()
 }
 
 // ByProviderEtag orders the results by the provider_etag field.

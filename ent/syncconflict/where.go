@@ -86,6 +86,11 @@ func LinkID(v int) predicate.SyncConflict {
 	return predicate.SyncConflict(sql.FieldEQ(FieldLinkID, v))
 }
 
+// OccurrenceStart applies equality check predicate on the "occurrence_start" field. It's identical to OccurrenceStartEQ.
+func OccurrenceStart(v time.Time) predicate.SyncConflict {
+	return predicate.SyncConflict(sql.FieldEQ(FieldOccurrenceStart, v))
+}
+
 // ProviderEtag applies equality check predicate on the "provider_etag" field. It's identical to ProviderEtagEQ.
 func ProviderEtag(v string) predicate.SyncConflict {
 	return predicate.SyncConflict(sql.FieldEQ(FieldProviderEtag, v))
@@ -309,6 +314,56 @@ func ProviderNotIn(vs ...domain.Provider) predicate.SyncConflict {
 		v[i] = vs[i]
 	}
 	return predicate.SyncConflict(sql.FieldNotIn(FieldProvider, v...))
+}
+
+// OccurrenceStartEQ applies the EQ predicate on the "occurrence_start" field.
+func OccurrenceStartEQ(v time.Time) predicate.SyncConflict {
+	return predicate.SyncConflict(sql.FieldEQ(FieldOccurrenceStart, v))
+}
+
+// OccurrenceStartNEQ applies the NEQ predicate on the "occurrence_start" field.
+func OccurrenceStartNEQ(v time.Time) predicate.SyncConflict {
+	return predicate.SyncConflict(sql.FieldNEQ(FieldOccurrenceStart, v))
+}
+
+// OccurrenceStartIn applies the In predicate on the "occurrence_start" field.
+func OccurrenceStartIn(vs ...time.Time) predicate.SyncConflict {
+	return predicate.SyncConflict(sql.FieldIn(FieldOccurrenceStart, vs...))
+}
+
+// OccurrenceStartNotIn applies the NotIn predicate on the "occurrence_start" field.
+func OccurrenceStartNotIn(vs ...time.Time) predicate.SyncConflict {
+	return predicate.SyncConflict(sql.FieldNotIn(FieldOccurrenceStart, vs...))
+}
+
+// OccurrenceStartGT applies the GT predicate on the "occurrence_start" field.
+func OccurrenceStartGT(v time.Time) predicate.SyncConflict {
+	return predicate.SyncConflict(sql.FieldGT(FieldOccurrenceStart, v))
+}
+
+// OccurrenceStartGTE applies the GTE predicate on the "occurrence_start" field.
+func OccurrenceStartGTE(v time.Time) predicate.SyncConflict {
+	return predicate.SyncConflict(sql.FieldGTE(FieldOccurrenceStart, v))
+}
+
+// OccurrenceStartLT applies the LT predicate on the "occurrence_start" field.
+func OccurrenceStartLT(v time.Time) predicate.SyncConflict {
+	return predicate.SyncConflict(sql.FieldLT(FieldOccurrenceStart, v))
+}
+
+// OccurrenceStartLTE applies the LTE predicate on the "occurrence_start" field.
+func OccurrenceStartLTE(v time.Time) predicate.SyncConflict {
+	return predicate.SyncConflict(sql.FieldLTE(FieldOccurrenceStart, v))
+}
+
+// OccurrenceStartIsNil applies the IsNil predicate on the "occurrence_start" field.
+func OccurrenceStartIsNil() predicate.SyncConflict {
+	return predicate.SyncConflict(sql.FieldIsNull(FieldOccurrenceStart))
+}
+
+// OccurrenceStartNotNil applies the NotNil predicate on the "occurrence_start" field.
+func OccurrenceStartNotNil() predicate.SyncConflict {
+	return predicate.SyncConflict(sql.FieldNotNull(FieldOccurrenceStart))
 }
 
 // ProviderEtagEQ applies the EQ predicate on the "provider_etag" field.

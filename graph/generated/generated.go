@@ -559,6 +559,7 @@ type ComplexityRoot struct {
 		CreatedAt       func(childComplexity int) int
 		ID              func(childComplexity int) int
 		LinkID          func(childComplexity int) int
+		OccurrenceStart func(childComplexity int) int
 		Organization    func(childComplexity int) int
 		OrganizationID  func(childComplexity int) int
 		Provider        func(childComplexity int) int
@@ -3384,6 +3385,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SyncConflict.LinkID(childComplexity), true
+	case "SyncConflict.occurrenceStart":
+		if e.ComplexityRoot.SyncConflict.OccurrenceStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.OccurrenceStart(childComplexity), true
 	case "SyncConflict.organization":
 		if e.ComplexityRoot.SyncConflict.Organization == nil {
 			break
@@ -7326,6 +7333,10 @@ type SyncConflict implements Node {
   userID: ID!
   linkID: ID
   provider: Provider!
+  """
+  For a conflict over one occurrence of a recurring booking: that occurrence's original start (where its series puts it). Null when the whole event is contested.
+  """
+  occurrenceStart: Time
   calsyncChanged: [String!]
   providerChanged: [String!]
   state: SyncConflictState!
@@ -7474,6 +7485,19 @@ input SyncConflictWhereInput {
   providerNEQ: Provider
   providerIn: [Provider!]
   providerNotIn: [Provider!]
+  """
+  occurrence_start field predicates
+  """
+  occurrenceStart: Time
+  occurrenceStartNEQ: Time
+  occurrenceStartIn: [Time!]
+  occurrenceStartNotIn: [Time!]
+  occurrenceStartGT: Time
+  occurrenceStartGTE: Time
+  occurrenceStartLT: Time
+  occurrenceStartLTE: Time
+  occurrenceStartIsNil: Boolean
+  occurrenceStartNotNil: Boolean
   """
   state field predicates
   """
@@ -8633,7 +8657,10 @@ type EventVersion {
   start: Time!
   end: Time!
   allDay: Boolean!
-  """The event was deleted at the provider, or (Calsync's side) the booking is cancelled."""
+  """
+  The event was deleted at the provider, or (Calsync's side) the booking is cancelled; for a conflict
+  over one occurrence, that occurrence is cancelled on that side.
+  """
   deleted: Boolean!
 }
 
@@ -8657,8 +8684,11 @@ extend type Mutation {
   Resolve a two-way sync conflict (admins and schedulers any of the organization's, fieldworkers
   their own): KEEP_CALSYNC pushes the booking over the provider's event (creating it again if it was
   deleted there); KEEP_PROVIDER takes the provider's event, as it is now, into the booking (a
-  deleted event cancels the booking). CONFLICT when it was already resolved; UNAVAILABLE when the
-  provider cannot be reached to read the event.
+  deleted event cancels the booking). For a conflict over one occurrence of a series
+  (occurrenceStart set), only that occurrence is settled: KEEP_CALSYNC puts the booking's occurrence
+  over the provider's, KEEP_PROVIDER takes the provider's (moved, or cancelled) into the booking.
+  CONFLICT when it was already resolved; UNAVAILABLE when the provider cannot be reached to read the
+  event.
   """
   resolveSyncConflict(id: ID!, keep: SyncConflictResolution!): SyncConflict! @ownTransactions
 }
@@ -9540,6 +9570,8 @@ func (ec *executionContext) childFields_SyncConflict(ctx context.Context, field 
 		return ec.fieldContext_SyncConflict_linkID(ctx, field)
 	case "provider":
 		return ec.fieldContext_SyncConflict_provider(ctx, field)
+	case "occurrenceStart":
+		return ec.fieldContext_SyncConflict_occurrenceStart(ctx, field)
 	case "calsyncChanged":
 		return ec.fieldContext_SyncConflict_calsyncChanged(ctx, field)
 	case "providerChanged":
@@ -21982,6 +22014,29 @@ func (ec *executionContext) _SyncConflict_provider(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_SyncConflict_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, errors.New("field of type Provider does not have child fields"))
+}
+
+func (ec *executionContext) _SyncConflict_occurrenceStart(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_occurrenceStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurrenceStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_occurrenceStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _SyncConflict_calsyncChanged(ctx context.Context, field graphql.CollectedField, obj *ent.SyncConflict) (ret graphql.Marshaler) {
@@ -38015,7 +38070,7 @@ func (ec *executionContext) unmarshalInputSyncConflictWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "bookingID", "bookingIDNEQ", "bookingIDIn", "bookingIDNotIn", "bookingIDIsNil", "bookingIDNotNil", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "linkID", "linkIDNEQ", "linkIDIn", "linkIDNotIn", "linkIDIsNil", "linkIDNotNil", "provider", "providerNEQ", "providerIn", "providerNotIn", "state", "stateNEQ", "stateIn", "stateNotIn", "resolution", "resolutionNEQ", "resolutionIn", "resolutionNotIn", "resolutionIsNil", "resolutionNotNil", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "resolvedByID", "resolvedByIDNEQ", "resolvedByIDIn", "resolvedByIDNotIn", "resolvedByIDIsNil", "resolvedByIDNotNil", "hasBooking", "hasBookingWith", "hasUser", "hasUserWith", "hasResolvedBy", "hasResolvedByWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "bookingID", "bookingIDNEQ", "bookingIDIn", "bookingIDNotIn", "bookingIDIsNil", "bookingIDNotNil", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "linkID", "linkIDNEQ", "linkIDIn", "linkIDNotIn", "linkIDIsNil", "linkIDNotNil", "provider", "providerNEQ", "providerIn", "providerNotIn", "occurrenceStart", "occurrenceStartNEQ", "occurrenceStartIn", "occurrenceStartNotIn", "occurrenceStartGT", "occurrenceStartGTE", "occurrenceStartLT", "occurrenceStartLTE", "occurrenceStartIsNil", "occurrenceStartNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "resolution", "resolutionNEQ", "resolutionIn", "resolutionNotIn", "resolutionIsNil", "resolutionNotNil", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "resolvedByID", "resolvedByIDNEQ", "resolvedByIDIn", "resolvedByIDNotIn", "resolvedByIDIsNil", "resolvedByIDNotNil", "hasBooking", "hasBookingWith", "hasUser", "hasUserWith", "hasResolvedBy", "hasResolvedByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -38351,6 +38406,76 @@ func (ec *executionContext) unmarshalInputSyncConflictWhereInput(ctx context.Con
 				return it, err
 			}
 			it.ProviderNotIn = data
+		case "occurrenceStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurrenceStart"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OccurrenceStart = data
+		case "occurrenceStartNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurrenceStartNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OccurrenceStartNEQ = data
+		case "occurrenceStartIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurrenceStartIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OccurrenceStartIn = data
+		case "occurrenceStartNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurrenceStartNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OccurrenceStartNotIn = data
+		case "occurrenceStartGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurrenceStartGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OccurrenceStartGT = data
+		case "occurrenceStartGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurrenceStartGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OccurrenceStartGTE = data
+		case "occurrenceStartLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurrenceStartLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OccurrenceStartLT = data
+		case "occurrenceStartLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurrenceStartLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OccurrenceStartLTE = data
+		case "occurrenceStartIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurrenceStartIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OccurrenceStartIsNil = data
+		case "occurrenceStartNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurrenceStartNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OccurrenceStartNotNil = data
 		case "state":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
 			data, err := ec.unmarshalOSyncConflictState2ᚖcalsyncᚋentᚋsyncconflictᚐState(ctx, v)
@@ -46012,6 +46137,11 @@ func (ec *executionContext) _SyncConflict(ctx context.Context, sel ast.Selection
 		case "provider":
 			out.Values[i] = ec._SyncConflict_provider(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "occurrenceStart":
+			out.Values[i] = ec._SyncConflict_occurrenceStart(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "calsyncChanged":

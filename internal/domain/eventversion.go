@@ -24,6 +24,10 @@ type EventVersion struct {
 	Rule string `json:"rule,omitempty"`
 	// Deleted: the event (or, on Calsync's side, the booking) is gone.
 	Deleted bool `json:"deleted,omitempty"`
+	// Occurrences are a series' cancelled and moved occurrences; nil when
+	// not known (a single event, or a link recorded before they were
+	// kept).
+	Occurrences *SeriesOccurrences `json:"occurrences,omitempty"`
 }
 
 // SameTime reports whether v and o take the same time: the same start,

@@ -399,7 +399,13 @@ func (x *run) plan(verify bool) ([]*step, error) {
 				x.staleErr = err
 			}
 		}
-		steps = append(steps, p.steps...)
+		for _, s := range p.steps {
+			if x.tw.On && x.r.twoWay != nil && s.link != nil && rewritesOccurrences(s.op) && !x.occurrencesAgreed(s) {
+				x.counts.skipped++
+				continue
+			}
+			steps = append(steps, s)
+		}
 	}
 	return steps, nil
 }
@@ -478,6 +484,26 @@ func (x *run) staleLink(l *ent.EventLink) error {
 		return nil
 	}
 	return fmt.Errorf("engine: two-way: take a provider change: %w", err)
+}
+
+// occurrencesAgreed asks two-way sync whether step s may rewrite its
+// series' occurrences: false when one changed at the provider was taken
+// or queued (the booking's next round pushes what is left), or when the
+// provider could not be asked (a failure that may pass fails the run
+// after the rest, so its retry asks again).
+func (x *run) occurrencesAgreed(s *step) bool {
+	held, err := x.r.twoWay.Occurrences(x.ctx, x.account, s.link)
+	if err == nil {
+		return !held
+	}
+	x.r.log.WarnContext(x.ctx, "two-way: compare a series' occurrences", slog.Int("link_id", s.link.ID), slog.Any("error", err))
+	if !passing(err) {
+		return true
+	}
+	if x.staleErr == nil {
+		x.staleErr = fmt.Errorf("engine: two-way: compare a series' occurrences: %w", err)
+	}
+	return false
 }
 
 // passing says whether err may clear on a retry: not a person's or the

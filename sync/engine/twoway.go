@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"calsync/ent"
@@ -21,6 +23,22 @@ import (
 // booking enters the conflict queue.
 type TwoWay interface {
 	Stale(ctx context.Context, a *ent.CalendarAccount, link *ent.EventLink) error
+	// Occurrences is asked before an update rewrites the occurrences of
+	// link's series: an occurrence changed at the provider since both
+	// sides last agreed is taken or queued rather than overwritten (no
+	// etag covers a Google instance). It reports whether the update must
+	// wait for the next round (the booking changed, or is in conflict).
+	Occurrences(ctx context.Context, a *ent.CalendarAccount, link *ent.EventLink) (bool, error)
+}
+
+// rewritesOccurrences reports whether op, an update of a series, writes
+// its cancelled or moved occurrences without changing the series' time
+// (a new time rewrites the whole series, as both providers do).
+func rewritesOccurrences(op Op) bool {
+	if op.Kind != OpUpdate || strings.TrimSpace(op.Event.RRule) == "" || slices.Contains(op.Fields, FieldTime) {
+		return false
+	}
+	return slices.Contains(op.Fields, FieldRecurrence) || op.RewritesMoved()
 }
 
 // TwoWayState is how an account takes part in two-way sync.
@@ -84,7 +102,20 @@ func VersionOf(ev Event) domain.EventVersion {
 		v.Start = dateOf(ev.Start)
 		v.End = dateOf(ev.End)
 	}
+	if ev.RRule != "" {
+		v.Occurrences = OccurrencesOf(ev)
+	}
 	return v
+}
+
+// OccurrencesOf are series ev's cancelled and moved occurrences,
+// normalised.
+func OccurrencesOf(ev Event) *domain.SeriesOccurrences {
+	moved := make([]domain.MovedOccurrence, len(ev.Moved))
+	for i, m := range ev.Moved {
+		moved[i] = domain.MovedOccurrence{OriginalStart: m.Original, StartAt: m.Start, EndAt: m.End}
+	}
+	return domain.NewSeriesOccurrences(ev.ExDates, moved, ev.End.Sub(ev.Start))
 }
 
 func dateOf(t time.Time) time.Time {

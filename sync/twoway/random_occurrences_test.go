@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"calsync/ent/syncconflict"
 	"calsync/internal/scheduling"
 	"calsync/internal/testenv"
 	"calsync/sync/emulator/emucore"
@@ -17,8 +18,9 @@ import (
 // Random moves, moves back and cancellations of one series' occurrences
 // on both sides, with the provider failing some calls and dropping and
 // duplicating notifications, converge: each occurrence is where the
-// booking puts it in the calendar too (or gone on both sides), no
-// conflict is queued, and once activity stops Calsync makes no provider
+// booking puts it in the calendar too (or gone on both sides), once the
+// conflicts over occurrences changed on both sides are resolved (either
+// way, at random), and once activity stops Calsync makes no provider
 // call.
 func TestRandomOccurrencesConverge(t *testing.T) {
 	seed := randomSeed(t)
@@ -109,10 +111,37 @@ func TestRandomOccurrencesConverge(t *testing.T) {
 			sort.Strings(problems)
 			return strings.Join(problems, "; ")
 		}
+		// The same occurrence changed on both sides between two meetings
+		// is queued: each conflict is resolved, one side or the other at
+		// random, as it opens (resolving one may open the next).
+		resolved := 0
+		resolveOpen := func() int {
+			open, err := f.env.App.Client().SyncConflict.Query().Where(syncconflict.StateEQ(syncconflict.StateOPEN)).All(f.sys())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range open {
+				if c.OccurrenceStart == nil {
+					t.Fatalf("conflict %d is over the whole series: %+v", c.ID, c)
+				}
+				keep := []string{"KEEP_CALSYNC", "KEEP_PROVIDER"}[rng.IntN(2)]
+				r := f.admin.Do(t, `mutation($id:ID!,$k:SyncConflictResolution!){resolveSyncConflict(id:$id,keep:$k){id}}`,
+					map[string]any{"id": strconv.Itoa(c.ID), "k": keep})
+				if len(r.Errors) > 0 {
+					t.Fatalf("resolve conflict %d (%s): %+v", c.ID, keep, r.Errors)
+				}
+				t.Logf("conflict over occurrence %s resolved %s", c.OccurrenceStart.Format(time.DateTime), keep)
+				resolved++
+			}
+			return len(open)
+		}
 		poll()
 		deadline := time.Now().Add(90 * time.Second)
 		for polled := time.Now(); ; time.Sleep(200 * time.Millisecond) {
 			problem := unequal()
+			if resolveOpen() > 0 {
+				problem = "conflicts were open"
+			}
 			if problem == "" {
 				break
 			}
@@ -128,9 +157,10 @@ func TestRandomOccurrencesConverge(t *testing.T) {
 		if p := unequal(); p != "" {
 			t.Fatalf("unequal after activity stopped: %s", p)
 		}
-		if c, err := f.env.App.Client().SyncConflict.Query().Count(f.sys()); err != nil || c != 0 {
-			t.Fatalf("%d conflicts queued (%v)", c, err)
+		if c, err := f.env.App.Client().SyncConflict.Query().Where(syncconflict.StateEQ(syncconflict.StateOPEN)).Count(f.sys()); err != nil || c != 0 {
+			t.Fatalf("%d conflicts open (%v)", c, err)
 		}
+		t.Logf("%d conflicts over occurrences resolved", resolved)
 		if b := f.booking(t, bid); !b.StartAt.Equal(start) || b.CancelledAt != nil {
 			t.Fatalf("the series itself changed: %v, cancelled %v", b.StartAt, b.CancelledAt)
 		}

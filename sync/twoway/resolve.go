@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
+	"time"
 
 	"calsync/ent"
 	"calsync/ent/eventlink"
@@ -84,9 +86,22 @@ func (s *Syncer) resolveWith(sys context.Context, v viewer.Viewer, c *ent.SyncCo
 	if err != nil {
 		return nil, err
 	}
+	var occ *occurrenceChoice
+	if st != nil && c.OccurrenceStart != nil && fresh != nil && strings.TrimSpace(st.bk.Recurrence) != "" {
+		sr := series{allDay: st.bk.AllDay, length: st.bk.EndAt.Sub(st.bk.StartAt)}
+		theirs, err := s.providerOccurrence(sys, ac, st, sr, *c.OccurrenceStart)
+		if err != nil {
+			return nil, err
+		}
+		occ = &occurrenceChoice{sr: sr, original: *c.OccurrenceStart, theirs: theirs}
+	}
 	var out *ent.SyncConflict
 	err = store.InTx(sys, s.o.Client, func(ctx context.Context) error {
-		if st != nil {
+		if occ != nil {
+			if err := s.resolveOccurrence(ctx, st, occ, keep); err != nil {
+				return err
+			}
+		} else if st != nil {
 			if keep == syncconflict.ResolutionKEEP_PROVIDER {
 				if err := s.keepProvider(ctx, st); err != nil {
 					return err
@@ -103,6 +118,43 @@ func (s *Syncer) resolveWith(sys context.Context, v viewer.Viewer, c *ent.SyncCo
 		return nil, err
 	}
 	return out, nil
+}
+
+// occurrenceChoice is what resolving a conflict over one occurrence
+// knows: the occurrence, and its state at the provider now.
+type occurrenceChoice struct {
+	sr       series
+	original time.Time
+	theirs   occState
+}
+
+// resolveOccurrence settles a conflict over one occurrence of st's series,
+// in ctx's transaction. KEEP_PROVIDER takes the provider's state of the
+// occurrence into the booking; KEEP_CALSYNC leaves the booking's, which
+// the push then puts over the provider's. Either way the provider's state
+// becomes the agreed one for that occurrence, so it is no longer read as
+// a change there; the series' other occurrences are compared again on the
+// next read or push.
+func (s *Syncer) resolveOccurrence(ctx context.Context, st *state, c *occurrenceChoice, keep syncconflict.Resolution) error {
+	st.sys = ctx
+	sr := c.sr
+	ours := sr.set(bookingOccurrences(st.bk))
+	base := ours
+	if st.link.Agreed.Occurrences != nil {
+		base = sr.set(st.link.Agreed.Occurrences)
+	}
+	d := occDiff{original: c.original, base: base.at(sr, c.original), ours: ours.at(sr, c.original), theirs: c.theirs}
+	if keep == syncconflict.ResolutionKEEP_PROVIDER && !d.ours.same(d.theirs) {
+		if err := s.takeOccurrences(ctx, st, sr, []occDiff{d}); err != nil {
+			return err
+		}
+	}
+	agreed := maps(base)
+	agreed[sr.key(c.original)] = occEntry{original: c.original, st: c.theirs}
+	if err := s.recordOccurrences(ctx, st, sr, agreed); err != nil {
+		return err
+	}
+	return s.o.Push(ctx, st.org.ID, []int{st.bk.ID}, []int{st.user.ID})
 }
 
 // close resolves c with nothing to do.

@@ -284,7 +284,7 @@ func (r *read) Take(ctx context.Context, p inbound.Page) error {
 				return err
 			}
 		}
-		if err := r.s.occurrences(ctx, r.ac, l, r.window); err != nil {
+		if _, err := r.s.occurrences(ctx, r.ac, l, r.window); err != nil {
 			return err
 		}
 	}
@@ -405,12 +405,24 @@ func (s *Syncer) linkOf(ctx context.Context, ac *access, providerID string) (*en
 
 // Stale is the engine's report that l's event changed or went at the
 // provider while Calsync had something to push (it holds the lock).
+//
+// A series' occurrences are compared too: on Outlook a changed occurrence
+// changes its series' change key, and the series' version alone would
+// show nothing changed.
 func (s *Syncer) Stale(ctx context.Context, a *ent.CalendarAccount, l *ent.EventLink) error {
 	ac, err := s.access(ctx, a, l.CalendarID)
 	if err != nil {
 		return err
 	}
-	return s.changed(ctx, ac, l)
+	if err := s.changed(ctx, ac, l); err != nil {
+		return err
+	}
+	w, ok, err := s.window(ctx, a, l.CalendarID)
+	if err != nil || !ok {
+		return err
+	}
+	_, err = s.occurrences(ctx, ac, l, w)
+	return err
 }
 
 // changed reads l's event as it is now and settles it.
@@ -602,6 +614,11 @@ func (s *Syncer) settle(ctx context.Context, ac *access, linkID int, fresh *inbo
 		return err
 	}
 	if open != nil {
+		if open.OccurrenceStart != nil {
+			// Over one occurrence: the series' own version is not what
+			// is contested; it is settled once the conflict is.
+			return nil
+		}
 		return s.refreshConflict(st, open)
 	}
 	prov := st.providerChanged()
@@ -943,7 +960,8 @@ func (s *Syncer) arrivedSeries(ctx context.Context, r *read, seriesID string) er
 	if err != nil || l == nil {
 		return err
 	}
-	return s.occurrences(ctx, r.ac, l, r.window)
+	_, err = s.occurrences(ctx, r.ac, l, r.window)
+	return err
 }
 
 // typeFor is the booking type of an event made at the provider: the

@@ -173,8 +173,13 @@ type conflictNode struct {
 	Provider        string
 	CalsyncChanged  []string
 	ProviderChanged []string
+	// OccurrenceStart: a conflict over one occurrence of a series.
+	OccurrenceStart *time.Time
 	Booking         struct{ ID string }
-	CalsyncVersion  struct{ Start, End time.Time }
+	CalsyncVersion  struct {
+		Start, End time.Time
+		Deleted    bool
+	}
 	ProviderVersion struct {
 		Start, End time.Time
 		Deleted    bool
@@ -189,7 +194,7 @@ func (f *fixture) conflicts(t *testing.T, c *testenv.Client) []conflictNode {
 		}
 	}
 	c.MustDo(t, `{syncConflicts(first:20, where:{state:OPEN}){edges{node{id state provider calsyncChanged providerChanged
-		booking{id} calsyncVersion{start end} providerVersion{start end deleted}}}}}`, nil, &got)
+		occurrenceStart booking{id} calsyncVersion{start end deleted} providerVersion{start end deleted}}}}}`, nil, &got)
 	var out []conflictNode
 	for _, e := range got.SyncConflicts.Edges {
 		out = append(out, e.Node)

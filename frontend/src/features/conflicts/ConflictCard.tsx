@@ -17,6 +17,7 @@ export const ConflictCardFragment = graphql(`
     resolvedAt
     calsyncChanged
     providerChanged
+    occurrenceStart
     booking {
       id
       title
@@ -64,11 +65,14 @@ function Version({
   who,
   version,
   timeZone,
+  occurrence,
 }: {
   heading: string;
   who: string;
   version: FragmentType<typeof EventVersionFields>;
   timeZone: string;
+  /** The version is of one occurrence of a series. */
+  occurrence: boolean;
 }) {
   const v = getFragmentData(EventVersionFields, version);
   return (
@@ -80,7 +84,7 @@ function Version({
         {who}
       </Text>
       {v.deleted ? (
-        <Text fw={600}>Deleted</Text>
+        <Text fw={600}>{occurrence ? 'Occurrence cancelled' : 'Deleted'}</Text>
       ) : (
         <>
           <Text fw={600}>{formatSpan(v.start, v.end, v.allDay, timeZone)}</Text>
@@ -138,16 +142,19 @@ export function ConflictCard({
           )}
         </Group>
         <Text size="sm">
-          Changed in Calsync and in {c.user.name}’s {other} since they last agreed. Neither side is changed until someone
-          chooses.
+          {c.occurrenceStart
+            ? `The occurrence of ${formatInstant(c.occurrenceStart, timeZone)} was changed in Calsync and in ${c.user.name}’s ${other} since they last agreed. The other occurrences are not in question.`
+            : `Changed in Calsync and in ${c.user.name}’s ${other} since they last agreed.`}{' '}
+          Neither side is changed until someone chooses.
         </Text>
         <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-          <Version heading="In Calsync" who={`Calsync ${changedWords(c.calsyncChanged)}`} version={c.calsyncVersion} timeZone={timeZone} />
+          <Version heading="In Calsync" who={`Calsync ${changedWords(c.calsyncChanged)}`} version={c.calsyncVersion} timeZone={timeZone} occurrence={!!c.occurrenceStart} />
           <Version
             heading={`In ${other}`}
             who={`${c.user.name} ${changedWords(c.providerChanged)}`}
             version={c.providerVersion}
             timeZone={timeZone}
+            occurrence={!!c.occurrenceStart}
           />
         </SimpleGrid>
         <Text size="xs" c="dimmed">

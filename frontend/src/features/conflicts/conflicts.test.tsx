@@ -36,7 +36,7 @@ function version(start: string, end: string, deleted = false) {
   return { __typename: 'EventVersion' as const, title: 'Visit Ann', location: '12 Harbour St', description: '', start, end, allDay: false, deleted };
 }
 
-function conflict(state: 'OPEN' | 'RESOLVED' = 'OPEN', providerDeleted = false) {
+function conflict(state: 'OPEN' | 'RESOLVED' = 'OPEN', providerDeleted = false, occurrenceStart: string | null = null) {
   return makeFragmentData(
     {
       __typename: 'SyncConflict',
@@ -48,6 +48,7 @@ function conflict(state: 'OPEN' | 'RESOLVED' = 'OPEN', providerDeleted = false) 
       resolvedAt: state === 'OPEN' ? null : '2026-11-30T09:05:00Z',
       calsyncChanged: ['TIME'],
       providerChanged: providerDeleted ? ['DELETED'] : ['TIME'],
+      occurrenceStart,
       booking: { __typename: 'Booking', id: '5', title: 'Visit Ann' },
       user: { __typename: 'User', id: '9', name: 'Fiona Field' },
       resolvedBy: state === 'OPEN' ? null : { __typename: 'User', id: '1', name: 'Ada Admin' },
@@ -95,6 +96,13 @@ describe('a conflict card', () => {
     await user.click(screen.getByRole('button', { name: 'Keep Calsync’s version' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('the conflict was already resolved');
     expect(onResolved).not.toHaveBeenCalled();
+  });
+
+  test('a conflict over one occurrence of a series names the occurrence', () => {
+    renderWithProviders(<ConflictCard conflict={conflict('OPEN', true, '2026-12-02T09:00:00Z')} timeZone="UTC" />);
+    expect(screen.getByText(/The occurrence of 2 Dec 2026, 09:00 was changed in Calsync and in Fiona Field’s Google Calendar/)).toBeInTheDocument();
+    expect(screen.getByText('Occurrence cancelled')).toBeInTheDocument();
+    expect(screen.queryByText('Deleted')).toBeNull();
   });
 
   test('a conflict whose booking the resolution deleted is still listed as settled', () => {
