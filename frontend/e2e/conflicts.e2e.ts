@@ -42,31 +42,28 @@ function tomorrowAt(hourUTC: number): Date {
   return new Date(d.getTime() + 86400_000 + hourUTC * 3600_000);
 }
 
-test('two-way sync: a booking moved in Calsync and in Google waits in the conflict queue until kept one way', async () => {
-  await admin(
-    `mutation { updateProviderConfig(input: {provider: GOOGLE, enabled: true, credentialMode: PLATFORM_APP, syncDirection: TWO_WAY, notifyFieldworkers: false}) { provider syncDirection } }`,
-  );
-  const fionaApi = await api(cs, FIONA);
-  const me = await fionaApi<{ viewer: { user: { id: string } } }>('{ viewer { user { id } } }');
-  const link = await fionaApi<{ startCalendarLink: { url: string } }>('mutation { startCalendarLink(provider: GOOGLE) { url } }');
-  {
+let fionaLinked: Promise<string> | undefined;
+
+/** linkFiona turns two-way Google sync on and links Fiona's Google calendar (once); it returns her user id. */
+function linkFiona(): Promise<string> {
+  fionaLinked ??= (async () => {
+    await admin(
+      `mutation { updateProviderConfig(input: {provider: GOOGLE, enabled: true, credentialMode: PLATFORM_APP, syncDirection: TWO_WAY, notifyFieldworkers: false}) { provider syncDirection } }`,
+    );
+    const fionaApi = await api(cs, FIONA);
+    const me = await fionaApi<{ viewer: { user: { id: string } } }>('{ viewer { user { id } } }');
+    const link = await fionaApi<{ startCalendarLink: { url: string } }>('mutation { startCalendarLink(provider: GOOGLE) { url } }');
     const { page, context } = await openConsole(browser);
     await page.goto(link.startCalendarLink.url);
     expect(await consentAtProvider(page, 'GOOGLE', FIONA)).toMatch(/linked|connected/i);
     await context.close();
-  }
+    return me.viewer.user.id;
+  })();
+  return fionaLinked;
+}
 
-  // A booking of Fiona's reaches her Google calendar.
-  const start = tomorrowAt(9);
-  const title = `Boiler service ${Date.now() % 100000}`;
-  const created = await admin<{ createBooking: { id: string } }>(
-    'mutation($i: CreateBookingInput!) { createBooking(input: $i) { id } }',
-    { i: { title, startAt: start.toISOString(), endAt: new Date(start.getTime() + 3600_000).toISOString(), hostIDs: [me.viewer.user.id] } },
-  );
-  const bookingId = created.createBooking.id;
-  const event = await until('the booking reaches Google', async () => (await googleEvents()).find((e) => e.summary === title));
-
-  // Calsync cannot write for a while; meanwhile both sides move it.
+/** blockGoogleWrites makes the Google emulator refuse Calsync's writes until its faults are cleared. */
+async function blockGoogleWrites() {
   for (const [method, pathPrefix] of [
     ['PATCH', '/google/calendar/v3/'],
     ['PUT', '/google/calendar/v3/'],
@@ -74,6 +71,23 @@ test('two-way sync: a booking moved in Calsync and in Google waits in the confli
   ]) {
     await emulator(cs, 'POST', '/google/faults', { method, pathPrefix, status: 503 });
   }
+}
+
+test('two-way sync: a booking moved in Calsync and in Google waits in the conflict queue until kept one way', async () => {
+  const fionaId = await linkFiona();
+
+  // A booking of Fiona's reaches her Google calendar.
+  const start = tomorrowAt(9);
+  const title = `Boiler service ${Date.now() % 100000}`;
+  const created = await admin<{ createBooking: { id: string } }>(
+    'mutation($i: CreateBookingInput!) { createBooking(input: $i) { id } }',
+    { i: { title, startAt: start.toISOString(), endAt: new Date(start.getTime() + 3600_000).toISOString(), hostIDs: [fionaId] } },
+  );
+  const bookingId = created.createBooking.id;
+  const event = await until('the booking reaches Google', async () => (await googleEvents()).find((e) => e.summary === title));
+
+  // Calsync cannot write for a while; meanwhile both sides move it.
+  await blockGoogleWrites();
   const ours = new Date(start.getTime() + 2 * 3600_000);
   await admin('mutation($id: ID!, $s: Time!, $e: Time!) { rescheduleBooking(id: $id, startAt: $s, endAt: $e) { id } }', {
     id: bookingId,
@@ -111,6 +125,71 @@ test('two-way sync: a booking moved in Calsync and in Google waits in the confli
   });
   await page.locator('label', { hasText: /^Settled$/ }).click();
   await page.getByRole('article', { name: `Conflict: ${title}` }).getByText('Kept the Google Calendar version').waitFor();
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
+test('two-way sync: one occurrence of a series moved on both sides is a conflict over that occurrence alone', async () => {
+  const fionaId = await linkFiona();
+  const start = tomorrowAt(7);
+  const title = `Daily check ${Date.now() % 100000}`;
+  const created = await admin<{ createBooking: { id: string } }>(
+    'mutation($i: CreateBookingInput!) { createBooking(input: $i) { id } }',
+    {
+      i: {
+        title,
+        startAt: start.toISOString(),
+        endAt: new Date(start.getTime() + 1800_000).toISOString(),
+        recurrence: 'FREQ=DAILY;COUNT=4',
+        hostIDs: [fionaId],
+      },
+    },
+  );
+  const bookingId = created.createBooking.id;
+  const series = await until('the series reaches Google', async () => (await googleEvents()).find((e) => e.summary === title));
+  // The second occurrence, by Google's instance id.
+  const original = new Date(start.getTime() + 86400_000);
+  const instanceId = `${series.id}_${original.toISOString().replace(/[-:]/g, '').replace('.000', '')}`;
+
+  await blockGoogleWrites();
+  const ours = new Date(original.getTime() + 2 * 3600_000);
+  await admin('mutation($id: ID!, $o: Time!, $s: Time!, $e: Time!) { moveOccurrence(bookingId: $id, originalStart: $o, startAt: $s, endAt: $e) { id } }', {
+    id: bookingId,
+    o: original.toISOString(),
+    s: ours.toISOString(),
+    e: new Date(ours.getTime() + 1800_000).toISOString(),
+  });
+  const theirs = new Date(original.getTime() + 4 * 3600_000);
+  await emulator(cs, 'PATCH', `/google/calendars/${encodeURIComponent(FIONA)}/events/${instanceId}`, {
+    start: { dateTime: theirs.toISOString() },
+    end: { dateTime: new Date(theirs.getTime() + 1800_000).toISOString() },
+  });
+
+  const { page, context, errors } = await openConsole(browser);
+  await signIn(page, cs, ADMIN, '/conflicts');
+  const card = page.getByRole('article', { name: `Conflict: ${title}` });
+  await card.waitFor({ timeout: 45_000 });
+  await card.getByText(/^The occurrence of .* was changed in Calsync and in Fiona .*’s Google Calendar/).waitFor();
+  await screenshot(page, 'conflict-occurrence');
+  expect(await a11yViolations(page)).toEqual([]);
+  await emulator(cs, 'DELETE', '/google/faults');
+
+  // Kept in Calsync: Google's occurrence goes where the booking has it; the others never moved.
+  await card.getByRole('button', { name: 'Keep Calsync’s version' }).click();
+  await until('Google takes Calsync’s time for the occurrence', async () => {
+    const d = await emulator<{ start: { dateTime: string } }>(
+      cs,
+      'GET',
+      `/google/calendars/${encodeURIComponent(FIONA)}/events/${instanceId}`,
+    ).catch(() => undefined);
+    return d && Date.parse(d.start.dateTime) === ours.getTime();
+  });
+  const b = await admin<{ node: { startAt: string; movedOccurrences: { originalStart: string; startAt: string }[] } }>(
+    'query($id: ID!) { node(id: $id) { ... on Booking { startAt movedOccurrences { originalStart startAt } } } }',
+    { id: bookingId },
+  );
+  expect(Date.parse(b.node.startAt)).toBe(start.getTime());
+  expect(b.node.movedOccurrences.map((m) => [Date.parse(m.originalStart), Date.parse(m.startAt)])).toEqual([[original.getTime(), ours.getTime()]]);
   expect(errors).toEqual([]);
   await context.close();
 });

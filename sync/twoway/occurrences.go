@@ -369,7 +369,14 @@ func occurrenceVersion(v domain.EventVersion, sr series, original time.Time, o o
 // occurrenceConflict opens a conflict over one occurrence of the series,
 // in ctx's transaction.
 func (s *Syncer) occurrenceConflict(ctx context.Context, st *state, sr series, d occDiff) error {
-	cv, pv := st.versions()
+	cv, _ := st.versions()
+	// The provider's occurrence shows its series' content, as last agreed
+	// (content is not what is contested).
+	pv := st.agreed
+	pv.Deleted = false
+	if !st.provider() {
+		pv.Description = ""
+	}
 	cv = occurrenceVersion(cv, sr, d.original, d.ours)
 	pv = occurrenceVersion(pv, sr, d.original, d.theirs)
 	c, err := store.ClientFrom(ctx, s.o.Client).SyncConflict.Create().SetOrganizationID(st.org.ID).SetBookingID(st.bk.ID).
