@@ -15,12 +15,13 @@ import (
 // every provider notification. With message > 0 (a Google channel's
 // message number) the row is counted only while its channel_message is
 // lower, and takes message: a replay counts nothing (ok false), as does a
-// calendar that is gone.
-func (d *DB) CountRead(ctx context.Context, orgID, calendarID int, message int64, now time.Time) (requested, done int, ok bool, err error) {
+// calendar that is gone or whose channel is no longer channelID (the
+// notification came through a channel since replaced or stopped).
+func (d *DB) CountRead(ctx context.Context, orgID, calendarID int, channelID string, message int64, now time.Time) (requested, done int, ok bool, err error) {
 	b := entsql.Dialect(d.Dialect).Update("provider_calendars").
 		Set("updated_at", now.UTC()).
 		Set("read_requested", entsql.Expr("read_requested + 1"))
-	where := entsql.And(entsql.EQ("id", calendarID), entsql.EQ("organization_id", orgID))
+	where := entsql.And(entsql.EQ("id", calendarID), entsql.EQ("organization_id", orgID), entsql.EQ("channel_id", channelID))
 	if message > 0 {
 		b.Set("channel_message", message)
 		where = entsql.And(where, entsql.LT("channel_message", message))

@@ -25,7 +25,7 @@ func TestCountRead(t *testing.T) {
 				t.Fatal(err)
 			}
 			c, err := db.Client.ProviderCalendar.Create().SetAccountID(a.ID).SetCalendarID("primary").SetName("Primary").
-				SetReadDone(3).SetReadRequested(3).Save(ctx)
+				SetReadDone(3).SetReadRequested(3).SetChannelID("ch-1").Save(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -36,18 +36,20 @@ func TestCountRead(t *testing.T) {
 			}
 			for i, step := range []struct {
 				org, cal int
+				channel  string
 				message  int64
 				want     want
 			}{
-				{v.OrgID, c.ID, 5, want{4, 3, true}},
-				{v.OrgID, c.ID, 5, want{}}, // a replay
-				{v.OrgID, c.ID, 4, want{}}, // an older message
-				{v.OrgID, c.ID, 9, want{5, 3, true}},
-				{v.OrgID, c.ID, 0, want{6, 3, true}}, // unnumbered (Graph)
-				{v.OrgID + 1, c.ID, 0, want{}},       // not this organization's
-				{v.OrgID, c.ID + 1000, 0, want{}},    // gone
+				{v.OrgID, c.ID, "ch-1", 5, want{4, 3, true}},
+				{v.OrgID, c.ID, "ch-1", 5, want{}}, // a replay
+				{v.OrgID, c.ID, "ch-1", 4, want{}}, // an older message
+				{v.OrgID, c.ID, "ch-1", 9, want{5, 3, true}},
+				{v.OrgID, c.ID, "ch-1", 0, want{6, 3, true}}, // unnumbered (Graph)
+				{v.OrgID, c.ID, "ch-0", 10, want{}},          // a channel since replaced
+				{v.OrgID + 1, c.ID, "ch-1", 0, want{}},       // not this organization's
+				{v.OrgID, c.ID + 1000, "ch-1", 0, want{}},    // gone
 			} {
-				r, d, ok, err := db.CountRead(ctx, step.org, step.cal, step.message, now)
+				r, d, ok, err := db.CountRead(ctx, step.org, step.cal, step.channel, step.message, now)
 				if err != nil {
 					t.Fatalf("step %d: %v", i, err)
 				}

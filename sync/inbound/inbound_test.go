@@ -506,6 +506,30 @@ func TestNotificationsAreVerified(t *testing.T) {
 			}
 			f.faults().Clear()
 
+			// A channel since replaced (renewed, or stopped) counts nothing,
+			// though its calendar was remembered from the notifications
+			// above; then it is unknown.
+			if got := f.notify(t, c, c.ChannelID, token, number+4); got != want {
+				t.Fatalf("genuine notification: %d, want %d", got, want)
+			}
+			db := f.env.App.Client()
+			if err := db.ProviderCalendar.UpdateOneID(c.ID).SetChannelID("calsync-replaced").Exec(f.sys()); err != nil {
+				t.Fatal(err)
+			}
+			before := f.primary(t).ReadRequested
+			if got := f.notify(t, c, c.ChannelID, token, number+5); got != want {
+				t.Errorf("notification through a replaced channel remembered: %d, want %d", got, want)
+			}
+			if got := f.notify(t, c, c.ChannelID, token, number+6); got != http.StatusNotFound {
+				t.Errorf("notification through a replaced channel: %d, want 404", got)
+			}
+			if after := f.primary(t).ReadRequested; after != before {
+				t.Errorf("a replaced channel's notifications requested reads (%d → %d)", before, after)
+			}
+			if err := db.ProviderCalendar.UpdateOneID(c.ID).SetChannelID(c.ChannelID).Exec(f.sys()); err != nil {
+				t.Fatal(err)
+			}
+
 			// Malformed requests are refused, cheaply.
 			for _, tc := range []struct {
 				method, path, body string

@@ -50,7 +50,7 @@ type Options struct {
 	Echoes func(ctx context.Context, accountID int, calendarID string) bool
 	// CountRead, when set, counts a notification's read request in one
 	// statement (store.DB.CountRead); nil: through ent.
-	CountRead func(ctx context.Context, orgID, calendarID int, message int64, now time.Time) (requested, done int, ok bool, err error)
+	CountRead func(ctx context.Context, orgID, calendarID int, channelID string, message int64, now time.Time) (requested, done int, ok bool, err error)
 	// PublicURL is where providers send notifications
 	// (PublicURL/webhooks/google, PublicURL/webhooks/microsoft); ""
 	// turns notifications off (the safety poll still reads).
@@ -73,7 +73,10 @@ type Options struct {
 }
 
 // Reader imports chosen calendars.
-type Reader struct{ o Options }
+type Reader struct {
+	o        Options
+	channels channelCache
+}
 
 // New returns a Reader.
 func New(o Options) *Reader {

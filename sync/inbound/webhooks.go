@@ -10,8 +10,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -83,19 +85,69 @@ func tokenMatches(presented, kept string) bool {
 }
 
 // channelCalendars finds p's calendars whose channel ids are ids (a
-// channel of the other provider is unknown here).
-func (r *Reader) channelCalendars(ctx context.Context, p domain.Provider, ids []string) (map[string]*ent.ProviderCalendar, error) {
+// channel of the other provider is unknown here). Channels met before are
+// answered from memory (every write of Calsync's is notified back, so the
+// lookup ran once per change); what it answers is what the channel was
+// when looked up, and counting the notification's read checks that the
+// calendar still has that channel (a replaced or stopped one counts
+// nothing, and is forgotten). fresh skips the memory: lifecycle events
+// act on the calendar itself.
+func (r *Reader) channelCalendars(ctx context.Context, p domain.Provider, ids []string, fresh bool) (map[string]*ent.ProviderCalendar, error) {
+	out := make(map[string]*ent.ProviderCalendar, len(ids))
+	var missing []string
+	for _, id := range ids {
+		if c := r.channels.get(p, id); c != nil && !fresh {
+			out[id] = c
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
 	cals, err := r.o.Client.ProviderCalendar.Query().
-		Where(providercalendar.ChannelIDIn(ids...), providercalendar.HasAccountWith(calendaraccount.ProviderEQ(p))).
+		Where(providercalendar.ChannelIDIn(missing...), providercalendar.HasAccountWith(calendaraccount.ProviderEQ(p))).
+		Select(providercalendar.FieldOrganizationID, providercalendar.FieldAccountID, providercalendar.FieldCalendarID,
+			providercalendar.FieldChannelID, providercalendar.FieldChannelToken, providercalendar.FieldChannelResourceID).
 		All(viewer.AllTenantsContext(ctx))
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]*ent.ProviderCalendar, len(cals))
 	for _, c := range cals {
 		out[c.ChannelID] = c
+		r.channels.put(p, c)
 	}
 	return out, nil
+}
+
+// channelCache remembers the calendars of channels notifications came
+// through (at most maxCachedChannels, then it starts again).
+type channelCache struct {
+	mu sync.Mutex
+	m  map[string]*ent.ProviderCalendar
+}
+
+const maxCachedChannels = 20000
+
+func (cc *channelCache) get(p domain.Provider, id string) *ent.ProviderCalendar {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	return cc.m[string(p)+"\x00"+id]
+}
+
+func (cc *channelCache) put(p domain.Provider, c *ent.ProviderCalendar) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.m == nil || len(cc.m) >= maxCachedChannels {
+		cc.m = map[string]*ent.ProviderCalendar{}
+	}
+	cc.m[string(p)+"\x00"+c.ChannelID] = c
+}
+
+func (cc *channelCache) forget(p domain.Provider, id string) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	delete(cc.m, string(p)+"\x00"+id)
 }
 
 func (r *Reader) googleWebhook(w http.ResponseWriter, req *http.Request) {
@@ -115,7 +167,7 @@ func (r *Reader) googleWebhook(w http.ResponseWriter, req *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), webhookWork)
 	defer cancel()
-	cals, err := r.channelCalendars(ctx, domain.ProviderGoogle, []string{id})
+	cals, err := r.channelCalendars(ctx, domain.ProviderGoogle, []string{id}, false)
 	if err != nil {
 		r.o.Logger.WarnContext(ctx, "google notification", slog.Any("error", err))
 		plain(w, http.StatusServiceUnavailable, "try again")
@@ -127,6 +179,7 @@ func (r *Reader) googleWebhook(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if !tokenMatches(token, c.ChannelToken) || (c.ChannelResourceID != "" && resource != c.ChannelResourceID) {
+		r.channels.forget(domain.ProviderGoogle, id) // looked up again next time
 		plain(w, http.StatusForbidden, "channel token does not match")
 		return
 	}
@@ -138,7 +191,7 @@ func (r *Reader) googleWebhook(w http.ResponseWriter, req *http.Request) {
 		if err != nil || n <= 0 {
 			n = 0 // no number: cannot tell a replay, count it
 		}
-		if err := r.notified(ctx, c, n); err != nil {
+		if err := r.notified(ctx, domain.ProviderGoogle, c, n); err != nil {
 			r.o.Logger.WarnContext(ctx, "google notification", slog.Int("calendar_id", c.ID), slog.Any("error", err))
 			plain(w, http.StatusServiceUnavailable, "try again")
 			return
@@ -157,10 +210,16 @@ func (r *Reader) googleWebhook(w http.ResponseWriter, req *http.Request) {
 // The read is woken only by the first request not yet handled: later ones
 // find it queued, or running (it looks at the count again before it
 // ends); a wake-up lost meanwhile is the maintenance pass's.
-func (r *Reader) notified(ctx context.Context, c *ent.ProviderCalendar, n int64) error {
+func (r *Reader) notified(ctx context.Context, p domain.Provider, c *ent.ProviderCalendar, n int64) error {
 	requested, done, ok, err := r.countRead(ctx, c, n)
-	if err != nil || !ok {
-		return err // !ok: a replay
+	if err != nil {
+		return err
+	}
+	if !ok {
+		// A replay, or a channel no longer the calendar's: the next
+		// notification through it looks it up again.
+		r.channels.forget(p, c.ChannelID)
+		return nil
 	}
 	if requested-done > 1 || r.o.Waker == nil {
 		return nil
@@ -177,10 +236,10 @@ func (r *Reader) notified(ctx context.Context, c *ent.ProviderCalendar, n int64)
 // a calendar that is gone.
 func (r *Reader) countRead(ctx context.Context, c *ent.ProviderCalendar, n int64) (requested, done int, ok bool, err error) {
 	if r.o.CountRead != nil {
-		return r.o.CountRead(ctx, c.OrganizationID, c.ID, n, r.o.Now())
+		return r.o.CountRead(ctx, c.OrganizationID, c.ID, c.ChannelID, n, r.o.Now())
 	}
 	sys := viewer.SystemContext(ctx, c.OrganizationID)
-	upd := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).AddReadRequested(1)
+	upd := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).Where(providercalendar.ChannelID(c.ChannelID)).AddReadRequested(1)
 	if n > 0 {
 		upd.Where(providercalendar.ChannelMessageLT(n)).SetChannelMessage(n)
 	}
@@ -253,7 +312,8 @@ func (r *Reader) microsoftWebhook(w http.ResponseWriter, req *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), webhookWork)
 	defer cancel()
-	cals, err := r.channelCalendars(ctx, domain.ProviderMicrosoft, ids)
+	lifecycle := slices.ContainsFunc(body.Value, func(n graphNotification) bool { return n.LifecycleEvent != "" })
+	cals, err := r.channelCalendars(ctx, domain.ProviderMicrosoft, ids, lifecycle)
 	if err != nil {
 		r.o.Logger.WarnContext(ctx, "microsoft notification", slog.Any("error", err))
 		plain(w, http.StatusServiceUnavailable, "try again")
@@ -268,6 +328,7 @@ func (r *Reader) microsoftWebhook(w http.ResponseWriter, req *http.Request) {
 		case c == nil:
 		case n.ClientState == nil || !tokenMatches(*n.ClientState, c.ChannelToken):
 			forged = true
+			r.channels.forget(domain.ProviderMicrosoft, n.SubscriptionID)
 		default:
 			verified = append(verified, n)
 		}
@@ -337,5 +398,5 @@ func (r *Reader) graphNotified(ctx context.Context, c *ent.ProviderCalendar, n g
 		return nil
 	}
 	done[c.ID] = true
-	return r.notified(ctx, c, 0)
+	return r.notified(ctx, domain.ProviderMicrosoft, c, 0)
 }
