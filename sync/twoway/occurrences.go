@@ -240,9 +240,11 @@ func (s *Syncer) occurrences(ctx context.Context, ac *access, l *ent.EventLink, 
 			conflicts = append(conflicts, d)
 		}
 	}
+	took := false
 	err = store.InTx(st.sys, s.o.Client, func(ctx context.Context) error {
 		if len(take) > 0 {
-			if err := s.takeOccurrences(ctx, st, sr, take); err != nil {
+			var err error
+			if took, err = s.takeOccurrences(ctx, st, sr, take); err != nil {
 				return err
 			}
 		}
@@ -260,7 +262,9 @@ func (s *Syncer) occurrences(ctx context.Context, ac *access, l *ent.EventLink, 
 	if len(take) > 0 {
 		s.o.Logger.InfoContext(ctx, "two-way: occurrences changed at the provider", slog.Int("booking_id", b.ID), slog.Int("taken", len(take)))
 	}
-	return len(take)+len(conflicts) > 0, nil
+	// A move the booking could not take leaves the booking as it was: the
+	// push goes on, and puts the occurrence back.
+	return took || len(conflicts) > 0, nil
 }
 
 // maps copies an occurrence set.
@@ -279,7 +283,7 @@ func maps(set occurrenceSet) occurrenceSet {
 // move Calsync cannot hold (across a neighbour's day, which Google allows)
 // is logged and left: the booking keeps its time, and the next push puts
 // the occurrence back.
-func (s *Syncer) takeOccurrences(ctx context.Context, st *state, sr series, diffs []occDiff) error {
+func (s *Syncer) takeOccurrences(ctx context.Context, st *state, sr series, diffs []occDiff) (bool, error) {
 	b := st.bk
 	exceptions := slices.Clone(b.RecurrenceExceptions)
 	exChanged := false
@@ -307,24 +311,30 @@ func (s *Syncer) takeOccurrences(ctx context.Context, st *state, sr series, diff
 			in = ent.UpdateBookingInput{ClearRecurrenceExceptions: true}
 		}
 		if _, err := s.o.Scheduling.UpdateBooking(ctx, b.ID, in); err != nil {
-			return fmt.Errorf("twoway: take cancelled occurrences: %w", err)
+			return false, fmt.Errorf("twoway: take cancelled occurrences: %w", err)
 		}
 	}
+	moved := false
 	if len(moves) > 0 {
 		if _, err := s.o.Scheduling.MoveOccurrences(ctx, b.ID, moves); err != nil {
 			if domain.CodeOf(err) != domain.CodeBadUserInput {
-				return fmt.Errorf("twoway: take moved occurrences: %w", err)
+				return false, fmt.Errorf("twoway: take moved occurrences: %w", err)
 			}
 			s.o.Logger.WarnContext(ctx, "two-way: an occurrence moved at the provider cannot be taken", slog.Int("booking_id", b.ID), slog.Any("error", err))
+		} else {
+			moved = true
 		}
+	}
+	if !exChanged && !moved {
+		return false, nil
 	}
 	nb, err := engine.WithRendered(store.ClientFrom(ctx, s.o.Client).Booking.Query()).Where(booking.ID(b.ID)).WithHosts().Only(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	st.bk = nb
 	st.render()
-	return nil
+	return true, nil
 }
 
 // recordOccurrences records agreed as the occurrences both sides agree

@@ -145,7 +145,7 @@ func (s *Syncer) resolveOccurrence(ctx context.Context, st *state, c *occurrence
 	}
 	d := occDiff{original: c.original, base: base.at(sr, c.original), ours: ours.at(sr, c.original), theirs: c.theirs}
 	if keep == syncconflict.ResolutionKEEP_PROVIDER && !d.ours.same(d.theirs) {
-		if err := s.takeOccurrences(ctx, st, sr, []occDiff{d}); err != nil {
+		if _, err := s.takeOccurrences(ctx, st, sr, []occDiff{d}); err != nil {
 			return err
 		}
 	}
