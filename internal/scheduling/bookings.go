@@ -280,6 +280,9 @@ func (s *Service) update(ctx context.Context, action string, id int, fn updateFu
 		if out, err = u.Save(audit.WithAction(ctx, action)); err != nil {
 			return err
 		}
+		// Read the hosts again only if the update (or a hook) changed them.
+		m := u.Mutation()
+		hostsChange := m.HostsCleared() || len(m.HostsIDs()) > 0 || len(m.RemovedHostsIDs()) > 0
 		if err := validateTimes(out.StartAt, out.EndAt, out.AllDay); err != nil {
 			return err
 		}
@@ -293,9 +296,11 @@ func (s *Service) update(ctx context.Context, action string, id int, fn updateFu
 				return err
 			}
 		}
-		after, err := out.QueryHosts().IDs(ctx)
-		if err != nil {
-			return fmt.Errorf("scheduling: hosts: %w", err)
+		after := before
+		if hostsChange {
+			if after, err = out.QueryHosts().IDs(ctx); err != nil {
+				return fmt.Errorf("scheduling: hosts: %w", err)
+			}
 		}
 		if gone := removed(before, after); len(gone) > 0 {
 			st, err := statusOf(ctx, db, out)
