@@ -798,6 +798,35 @@ func processCPU() (time.Duration, string) {
 	return time.Duration((s[0].Value.Float64() - s[1].Value.Float64()) * float64(time.Second)), "go-runtime-estimate"
 }
 
+// machineCPU is the whole machine's busy and total CPU time so far, in
+// clock ticks, from /proc/stat's "cpu" line (Linux; ok false elsewhere):
+// idle and iowait are not busy.
+func machineCPU() (busy, total int64, ok bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, false
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return 0, 0, false
+	}
+	for i, v := range f[1:] {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, 0, false
+		}
+		if i >= 7 {
+			break // guest time is counted in user time already
+		}
+		total += n
+		if i != 3 && i != 4 { // idle, iowait
+			busy += n
+		}
+	}
+	return busy, total, true
+}
+
 // procCPU is a process's CPU time so far (pid "self" or a number), from
 // /proc (Linux).
 func procCPU(pid string) (time.Duration, bool) {

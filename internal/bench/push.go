@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"runtime/pprof"
 	"slices"
@@ -66,6 +67,11 @@ type PushPhase struct {
 	// WorkerCPUMsPerChange is the worker processes' part of it (0 with
 	// one worker).
 	WorkerCPUMsPerChange float64 `json:"worker_cpu_ms_per_change,omitempty"`
+	// MachineBusy is the share of the whole machine's CPU time (every
+	// core, every process: Calsync, PostgreSQL, Redis, the bench) that
+	// was busy during the phase, from /proc/stat; near 1 the machine, not
+	// Calsync's design, bounds the rate.
+	MachineBusy float64 `json:"machine_cpu_busy,omitempty"`
 }
 
 // PushResult is the propagation benchmark's figures: one phase's, or with
@@ -324,6 +330,7 @@ func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile 
 		}
 	}
 	cpu0, _ := processCPU()
+	busy0, total0, machineOK := machineCPU()
 	var wcpu0 time.Duration
 	if r.workers != nil {
 		wcpu0 = r.workers.cpu()
@@ -412,6 +419,7 @@ func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile 
 		r.sweep(t0.Add(-time.Second))
 	}
 	cpu1, _ := processCPU()
+	busy1, total1, _ := machineCPU()
 	var wcpu time.Duration
 	if r.workers != nil {
 		wcpu = r.workers.cpu() - wcpu0
@@ -432,6 +440,9 @@ func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile 
 		ph.CPUMsPerChange = ms(cpu1-cpu0+wcpu) / float64(ph.Changes)
 		ph.CPUCores = (cpu1 - cpu0 + wcpu).Seconds() / elapsed.Seconds()
 		ph.WorkerCPUMsPerChange = ms(wcpu) / float64(ph.Changes)
+	}
+	if machineOK && total1 > total0 {
+		ph.MachineBusy = math.Round(1000*float64(busy1-busy0)/float64(total1-total0)) / 1000
 	}
 	if len(lat) > 0 {
 		ph.P50Ms = ms(lat[len(lat)/2])
