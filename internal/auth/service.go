@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/redis/go-redis/v9"
 
 	"calsync/ent"
@@ -488,18 +489,12 @@ func (s *Service) Authenticate(ctx context.Context, tok string) (viewer.Viewer, 
 		return viewer.Viewer{}, nil, domain.Errorf(domain.CodeUnauthenticated, "no token")
 	}
 	sys := viewer.AllTenantsContext(ctx)
-	at, err := s.client.AuthToken.Query().
-		Where(authtoken.TokenHash(HashToken(tok))).
-		WithUser().Only(sys)
-	if ent.IsNotFound(err) {
-		return viewer.Viewer{}, nil, domain.Errorf(domain.CodeUnauthenticated, "invalid or expired token")
-	}
+	at, u, err := s.tokenAndUser(sys, HashToken(tok))
 	if err != nil {
 		return viewer.Viewer{}, nil, fmt.Errorf("auth: look up token: %w", err)
 	}
 	now := s.now()
-	u := at.Edges.User
-	if at.RevokedAt != nil || !now.Before(at.ExpiresAt) || u == nil || !u.Active {
+	if at == nil || at.RevokedAt != nil || !now.Before(at.ExpiresAt) || u == nil || !u.Active {
 		return viewer.Viewer{}, nil, domain.Errorf(domain.CodeUnauthenticated, "invalid or expired token")
 	}
 	wantPrefix := sessionPrefix
@@ -516,6 +511,41 @@ func (s *Service) Authenticate(ctx context.Context, tok string) (viewer.Viewer, 
 		}
 	}
 	return viewer.Viewer{UserID: u.ID, OrgID: u.OrganizationID, Role: u.Role, Operator: u.Operator}, at, nil
+}
+
+// tokenAndUser reads the token whose hash is hash and its user in one
+// statement (every authenticated request pays for it); nil, nil when there
+// is no such token.
+func (s *Service) tokenAndUser(ctx context.Context, hash string) (*ent.AuthToken, *ent.User, error) {
+	var rows []struct {
+		ID         int        `sql:"id"`
+		Kind       string     `sql:"kind"`
+		ExpiresAt  time.Time  `sql:"expires_at"`
+		RevokedAt  *time.Time `sql:"revoked_at"`
+		LastUsedAt *time.Time `sql:"last_used_at"`
+		UserID     int        `sql:"user_id"`
+		OrgID      int        `sql:"user_organization_id"`
+		Role       string     `sql:"user_role"`
+		Operator   bool       `sql:"user_operator"`
+		Active     bool       `sql:"user_active"`
+	}
+	err := s.client.AuthToken.Query().Where(authtoken.TokenHash(hash)).Limit(1).
+		Modify(func(q *entsql.Selector) {
+			t := entsql.Table(user.Table)
+			q.Join(t).On(q.C(authtoken.FieldUserID), t.C(user.FieldID))
+			q.Select(q.C(authtoken.FieldID), q.C(authtoken.FieldKind), q.C(authtoken.FieldExpiresAt),
+				q.C(authtoken.FieldRevokedAt), q.C(authtoken.FieldLastUsedAt), q.C(authtoken.FieldUserID),
+				entsql.As(t.C(user.FieldOrganizationID), "user_organization_id"), entsql.As(t.C(user.FieldRole), "user_role"),
+				entsql.As(t.C(user.FieldOperator), "user_operator"), entsql.As(t.C(user.FieldActive), "user_active"))
+		}).Scan(ctx, &rows)
+	if err != nil || len(rows) == 0 {
+		return nil, nil, err
+	}
+	r := rows[0]
+	at := &ent.AuthToken{ID: r.ID, Kind: authtoken.Kind(r.Kind), ExpiresAt: r.ExpiresAt, RevokedAt: r.RevokedAt,
+		LastUsedAt: r.LastUsedAt, UserID: r.UserID}
+	u := &ent.User{ID: r.UserID, OrganizationID: r.OrgID, Role: viewer.Role(r.Role), Operator: r.Operator, Active: r.Active}
+	return at, u, nil
 }
 
 // Middleware authenticates each request from its session cookie or bearer
