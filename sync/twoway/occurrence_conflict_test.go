@@ -144,5 +144,46 @@ func TestOccurrenceChangedOnBothSides(t *testing.T) {
 				t.Fatalf("occurrence %d is at %v (there: %v), want %v", n, s, ok, want)
 			}
 		}
+
+		// 4. Moved in Calsync, deleted at the provider: Calsync's version
+		// cannot be kept (no provider brings a deleted occurrence back),
+		// and says so; the provider's can.
+		unblock = blockWrites(f)
+		c5s := day(5).Add(time.Hour)
+		f.admin.MustDo(t, move, map[string]any{"id": strconv.Itoa(bid), "o": day(5), "s": c5s, "e": c5s.Add(30 * time.Minute)}, nil)
+		f.cancelOccurrence(t, series, day(5))
+		c = oneConflict("a conflict opens over the occurrence moved in Calsync and deleted at the provider")
+		unblock()
+		if !c.ProviderVersion.Deleted || c.CalsyncVersion.Deleted || !c.CalsyncVersion.Start.Equal(c5s) {
+			t.Fatalf("conflict: %+v", c)
+		}
+		r := f.admin.Do(t, `mutation($id:ID!){resolveSyncConflict(id:$id,keep:KEEP_CALSYNC){state}}`, map[string]any{"id": c.ID})
+		if len(r.Errors) == 0 || r.Errors[0].Code() != "CONFLICT" || !strings.Contains(r.Errors[0].Message, "cannot be brought back") {
+			t.Fatalf("keeping Calsync's version of an occurrence deleted at the provider: %+v", r)
+		}
+		resolve(c.ID, "KEEP_PROVIDER")
+		until(t, "the occurrence is cancelled in the booking too", func() (bool, string) {
+			_, _, inBooking := bookingAt(day(5))
+			return !inBooking, ""
+		})
+		f.quiet(t)
+
+		// 5. A change of the series' rule made while a conflict over an
+		// occurrence waits is pushed once it is resolved.
+		unblock = blockWrites(f)
+		f.admin.MustDo(t, move, map[string]any{"id": strconv.Itoa(bid), "o": day(0), "s": day(0).Add(time.Hour), "e": day(0).Add(90 * time.Minute)}, nil)
+		f.moveAtProvider(t, series, day(0), day(0).Add(2*time.Hour), day(0).Add(150*time.Minute))
+		c = oneConflict("a conflict opens over the first occurrence")
+		f.admin.MustDo(t, `mutation($id:ID!){updateBooking(id:$id,input:{recurrence:"FREQ=DAILY;COUNT=7"}){id}}`,
+			map[string]any{"id": strconv.Itoa(bid)}, nil)
+		unblock()
+		resolve(c.ID, "KEEP_PROVIDER")
+		until(t, "the series' new rule reaches the calendar", func() (bool, string) {
+			return f.occurrenceLive(t, series, day(6)), ""
+		})
+		f.quiet(t)
+		if open := f.conflicts(t, f.admin); len(open) != 0 {
+			t.Fatalf("conflicts left open: %+v", open)
+		}
 	})
 }

@@ -347,7 +347,12 @@ func (s *Syncer) recordOccurrences(ctx context.Context, st *state, sr series, ag
 	}
 	v.Occurrences = sr.occurrences(agreed)
 	u := store.ClientFrom(ctx, s.o.Client).EventLink.UpdateOne(st.link).SetAgreed(v)
-	if domain.SameOccurrences(v.Occurrences, bookingOccurrences(st.bk)) {
+	// The recurrence hash covers the rule too: only when the provider
+	// holds the booking's rule word for word (and its time) is nothing of
+	// it left to push.
+	sameRule := strings.TrimPrefix(strings.TrimSpace(v.Rule), "RRULE:") == strings.TrimPrefix(strings.TrimSpace(st.want.RRule), "RRULE:")
+	timeSame := st.link.FieldHashes[string(engine.FieldTime)] == st.hashes[string(engine.FieldTime)]
+	if sameRule && timeSame && domain.SameOccurrences(v.Occurrences, bookingOccurrences(st.bk)) {
 		hashes := copyHashes(st.link.FieldHashes)
 		hashes[string(engine.FieldRecurrence)] = st.hashes[string(engine.FieldRecurrence)]
 		u.SetFieldHashes(hashes)

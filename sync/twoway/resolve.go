@@ -94,6 +94,15 @@ func (s *Syncer) resolveWith(sys context.Context, v viewer.Viewer, c *ent.SyncCo
 			return nil, err
 		}
 		occ = &occurrenceChoice{sr: sr, original: *c.OccurrenceStart, theirs: theirs}
+		if keep == syncconflict.ResolutionKEEP_CALSYNC && theirs.cancelled &&
+			!sr.set(bookingOccurrences(st.bk)).at(sr, *c.OccurrenceStart).cancelled {
+			// Neither provider can bring back an occurrence deleted in
+			// the calendar (Google ignores a patch of it, Outlook has no
+			// way): choosing Calsync's would be undone at the next read.
+			return nil, domain.Errorf(domain.CodeConflict,
+				"the occurrence was deleted in %s and cannot be brought back there: keep the %s version, or add the visit again as a booking of its own",
+				ac.acct.Provider.DisplayName(), ac.acct.Provider.DisplayName())
+		}
 	}
 	var out *ent.SyncConflict
 	err = store.InTx(sys, s.o.Client, func(ctx context.Context) error {
