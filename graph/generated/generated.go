@@ -8686,7 +8686,8 @@ extend type Mutation {
   deleted there); KEEP_PROVIDER takes the provider's event, as it is now, into the booking (a
   deleted event cancels the booking). For a conflict over one occurrence of a series
   (occurrenceStart set), only that occurrence is settled: KEEP_CALSYNC puts the booking's occurrence
-  over the provider's, KEEP_PROVIDER takes the provider's (moved, or cancelled) into the booking.
+  over the provider's (refused with CONFLICT when the provider deleted that occurrence: it cannot be
+  brought back there), KEEP_PROVIDER takes the provider's (moved, or cancelled) into the booking.
   CONFLICT when it was already resolved; UNAVAILABLE when the provider cannot be reached to read the
   event.
   """
