@@ -89,7 +89,7 @@ type PushResult struct {
 	Contention  bool    `json:"contention"`
 	Workers     int     `json:"workers"`
 	// TimedAt says how a change's arrival is seen: the link's commit
-	// heard in this process, or links polled every 20 ms (with worker
+	// heard in this process, or links polled every 200 ms (with worker
 	// processes).
 	TimedAt       string      `json:"timed_at"`
 	MaxRatePerSec int         `json:"max_rate_per_second,omitempty"`

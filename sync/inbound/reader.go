@@ -48,8 +48,8 @@ type Options struct {
 	// EchoDelay so the notifications of a burst of writes share one read.
 	// nil: every read at once.
 	Echoes func(ctx context.Context, accountID int, calendarID string) bool
-	// CountRead, when set, counts a notification's read request in one
-	// statement (store.DB.CountRead); nil: through ent.
+	// CountRead counts a notification's read request in one statement
+	// (store.DB.CountRead); required.
 	CountRead func(ctx context.Context, orgID, calendarID int, channelID string, message int64, now time.Time) (requested, done int, ok bool, err error)
 	// PublicURL is where providers send notifications
 	// (PublicURL/webhooks/google, PublicURL/webhooks/microsoft); ""
@@ -100,6 +100,9 @@ func New(o Options) *Reader {
 	}
 	if o.RenewBefore <= 0 {
 		o.RenewBefore = 24 * time.Hour
+	}
+	if o.CountRead == nil {
+		panic("inbound: Options.CountRead is required")
 	}
 	return &Reader{o: o}
 }

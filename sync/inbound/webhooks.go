@@ -211,7 +211,10 @@ func (r *Reader) googleWebhook(w http.ResponseWriter, req *http.Request) {
 // find it queued, or running (it looks at the count again before it
 // ends); a wake-up lost meanwhile is the maintenance pass's.
 func (r *Reader) notified(ctx context.Context, p domain.Provider, c *ent.ProviderCalendar, n int64) error {
-	requested, done, ok, err := r.countRead(ctx, c, n)
+	// One statement, which also checks the calendar still has this
+	// channel: ok is false for a replay, a calendar that is gone, or a
+	// channel since replaced or stopped.
+	requested, done, ok, err := r.o.CountRead(ctx, c.OrganizationID, c.ID, c.ChannelID, n, r.o.Now())
 	if err != nil {
 		return err
 	}
@@ -229,28 +232,6 @@ func (r *Reader) notified(ctx context.Context, p domain.Provider, c *ent.Provide
 		req.After = EchoDelay
 	}
 	return r.o.Waker.WakeReads(context.WithoutCancel(ctx), req)
-}
-
-// countRead counts the read request of notification n of c (see
-// notified) and returns the counts after it; ok is false for a replay or
-// a calendar that is gone.
-func (r *Reader) countRead(ctx context.Context, c *ent.ProviderCalendar, n int64) (requested, done int, ok bool, err error) {
-	if r.o.CountRead != nil {
-		return r.o.CountRead(ctx, c.OrganizationID, c.ID, c.ChannelID, n, r.o.Now())
-	}
-	sys := viewer.SystemContext(ctx, c.OrganizationID)
-	upd := r.o.Client.ProviderCalendar.UpdateOneID(c.ID).Where(providercalendar.ChannelID(c.ChannelID)).AddReadRequested(1)
-	if n > 0 {
-		upd.Where(providercalendar.ChannelMessageLT(n)).SetChannelMessage(n)
-	}
-	cur, err := upd.Save(sys)
-	if ent.IsNotFound(err) {
-		return 0, 0, false, nil
-	}
-	if err != nil {
-		return 0, 0, false, err
-	}
-	return cur.ReadRequested, cur.ReadDone, true, nil
 }
 
 // EchoDelay is how long the read of a notification that most likely

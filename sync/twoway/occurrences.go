@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -71,6 +72,9 @@ type series struct {
 	length time.Duration
 }
 
+// seriesOf is booking b's series, for comparing its occurrences.
+func seriesOf(b *ent.Booking) series { return series{allDay: b.AllDay, length: b.EndAt.Sub(b.StartAt)} }
+
 // key identifies an occurrence by its original start: the instant, or
 // the date for all-day series.
 func (sr series) key(t time.Time) string {
@@ -89,10 +93,9 @@ func (sr series) set(so *domain.SeriesOccurrences) occurrenceSet {
 	for _, c := range so.Cancelled {
 		out[sr.key(c)] = occEntry{original: c, st: occState{cancelled: true}}
 	}
+	// so is normalised: an occurrence is cancelled or moved, not both.
 	for _, m := range so.Moved {
-		if _, gone := out[sr.key(m.OriginalStart)]; !gone {
-			out[sr.key(m.OriginalStart)] = occEntry{original: m.OriginalStart, st: occState{start: m.StartAt.UTC(), end: m.EndAt.UTC()}}
-		}
+		out[sr.key(m.OriginalStart)] = occEntry{original: m.OriginalStart, st: occState{start: m.StartAt.UTC(), end: m.EndAt.UTC()}}
 	}
 	return out
 }
@@ -118,6 +121,16 @@ func (sr series) occurrences(set occurrenceSet) *domain.SeriesOccurrences {
 // bookingOccurrences are booking b's cancelled and moved occurrences.
 func bookingOccurrences(b *ent.Booking) *domain.SeriesOccurrences {
 	return domain.NewSeriesOccurrences(b.RecurrenceExceptions, b.MovedOccurrences, b.EndAt.Sub(b.StartAt))
+}
+
+// occurrenceSets are the booking's occurrences and the agreed ones (the
+// booking's, while the link has none recorded).
+func (st *state) occurrenceSets(sr series) (ours, base occurrenceSet) {
+	ours = sr.set(bookingOccurrences(st.bk))
+	if st.link.Agreed.Occurrences == nil {
+		return ours, ours
+	}
+	return ours, sr.set(st.link.Agreed.Occurrences)
 }
 
 // occDiff is an occurrence whose state at the provider differs from the
@@ -171,12 +184,8 @@ func (s *Syncer) occurrences(ctx context.Context, ac *access, l *ent.EventLink, 
 		return false, err
 	}
 	b := st.bk
-	sr := series{allDay: b.AllDay, length: b.EndAt.Sub(b.StartAt)}
-	ours := sr.set(bookingOccurrences(b))
-	base := ours
-	if st.link.Agreed.Occurrences != nil {
-		base = sr.set(st.link.Agreed.Occurrences)
-	}
+	sr := seriesOf(b)
+	ours, base := st.occurrenceSets(sr)
 	// Read a month wider than compared: an occurrence of the window moved
 	// out of it is still found, not taken for cancelled.
 	wide := inbound.Window{From: w.From.Add(-movedReach), To: w.To.Add(movedReach)}
@@ -203,10 +212,7 @@ func (s *Syncer) occurrences(ctx context.Context, ac *access, l *ent.EventLink, 
 		theirs := occState{cancelled: true}
 		if in, ok := at[sr.key(o.Original)]; ok {
 			live++
-			theirs = occState{}
-			if !in.Start.Equal(o.Original) || in.End.Sub(in.Start) != sr.length {
-				theirs = occState{start: in.Start.UTC(), end: in.End.UTC()}
-			}
+			theirs = sr.stateOf(in, o.Original)
 		}
 		d := occDiff{original: o.Original, base: base.at(sr, o.Original), ours: ours.at(sr, o.Original), theirs: theirs}
 		if !d.theirs.same(d.base) {
@@ -228,7 +234,7 @@ func (s *Syncer) occurrences(ctx context.Context, ac *access, l *ent.EventLink, 
 		return false, nil
 	}
 	var take, conflicts []occDiff
-	agreed := maps(base)
+	agreed := maps.Clone(base)
 	for _, d := range diffs {
 		switch {
 		case d.ours.same(d.base):
@@ -265,15 +271,6 @@ func (s *Syncer) occurrences(ctx context.Context, ac *access, l *ent.EventLink, 
 	// A move the booking could not take leaves the booking as it was: the
 	// push goes on, and puts the occurrence back.
 	return took || len(conflicts) > 0, nil
-}
-
-// maps copies an occurrence set.
-func maps(set occurrenceSet) occurrenceSet {
-	out := make(occurrenceSet, len(set))
-	for k, v := range set {
-		out[k] = v
-	}
-	return out
 }
 
 // takeOccurrences applies the provider's version of occurrences (diffs)
@@ -417,13 +414,19 @@ func (s *Syncer) providerOccurrence(ctx context.Context, ac *access, st *state, 
 	}
 	for _, in := range insts {
 		if sr.key(in.OriginalStart) == sr.key(original) {
-			if in.Start.Equal(original) && in.End.Sub(in.Start) == sr.length {
-				return occState{}, nil
-			}
-			return occState{start: in.Start.UTC(), end: in.End.UTC()}, nil
+			return sr.stateOf(in, original), nil
 		}
 	}
 	return occState{cancelled: true}, nil
+}
+
+// stateOf is the state of provider instance in, the occurrence the series
+// puts at original: moved, or (normal) where the series puts it.
+func (sr series) stateOf(in inbound.Instance, original time.Time) occState {
+	if in.Start.Equal(original) && in.End.Sub(in.Start) == sr.length {
+		return occState{}
+	}
+	return occState{start: in.Start.UTC(), end: in.End.UTC()}
 }
 
 // Occurrences is the engine's check before it rewrites the occurrences of

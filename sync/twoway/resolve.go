@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"time"
 
@@ -88,7 +89,7 @@ func (s *Syncer) resolveWith(sys context.Context, v viewer.Viewer, c *ent.SyncCo
 	}
 	var occ *occurrenceChoice
 	if st != nil && c.OccurrenceStart != nil && fresh != nil && strings.TrimSpace(st.bk.Recurrence) != "" {
-		sr := series{allDay: st.bk.AllDay, length: st.bk.EndAt.Sub(st.bk.StartAt)}
+		sr := seriesOf(st.bk)
 		theirs, err := s.providerOccurrence(sys, ac, st, sr, *c.OccurrenceStart)
 		if err != nil {
 			return nil, err
@@ -147,18 +148,14 @@ type occurrenceChoice struct {
 func (s *Syncer) resolveOccurrence(ctx context.Context, st *state, c *occurrenceChoice, keep syncconflict.Resolution) error {
 	st.sys = ctx
 	sr := c.sr
-	ours := sr.set(bookingOccurrences(st.bk))
-	base := ours
-	if st.link.Agreed.Occurrences != nil {
-		base = sr.set(st.link.Agreed.Occurrences)
-	}
+	ours, base := st.occurrenceSets(sr)
 	d := occDiff{original: c.original, base: base.at(sr, c.original), ours: ours.at(sr, c.original), theirs: c.theirs}
 	if keep == syncconflict.ResolutionKEEP_PROVIDER && !d.ours.same(d.theirs) {
 		if _, err := s.takeOccurrences(ctx, st, sr, []occDiff{d}); err != nil {
 			return err
 		}
 	}
-	agreed := maps(base)
+	agreed := maps.Clone(base)
 	agreed[sr.key(c.original)] = occEntry{original: c.original, st: c.theirs}
 	if err := s.recordOccurrences(ctx, st, sr, agreed); err != nil {
 		return err
