@@ -88,7 +88,7 @@ type App struct {
 	inspector *asynq.Inspector
 	// queues is the operators' queue dashboard (its own Redis connections).
 	queues       *asynqmon.HTTPHandler
-	locker       *redisconn.Locker
+	locker       tasks.Locker
 	brokerPrefix string
 	now          func() time.Time
 	// stopRelay ends the outbox relay (StartWorker starts it).
@@ -201,7 +201,14 @@ func (a *App) open(ctx context.Context, o Options) error {
 		return err
 	}
 	a.Emulators = ps.emulators
-	a.locker = redisconn.NewLocker(a.Redis.Client)
+	// On PostgreSQL the locks live in the database: a lock in Redis is
+	// lost when Redis restarts empty, and two syncs of one account would
+	// then run side by side. SQLite means one process.
+	if l := a.DB.Locker(); l != nil {
+		a.locker = l
+	} else {
+		a.locker = redisconn.NewLocker(a.Redis.Client)
+	}
 	jobs := &linkJobs{db: client, queue: a.Queue, insp: a.inspector, broker: a.Broker, log: log, now: now}
 	// Linking's packages are built bottom up, each handed what it calls:
 	// the engine needs the credentials' token sources and consent needs the

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -50,6 +51,11 @@ type DB struct {
 	log *slog.Logger
 	// drv is the ent client's driver (wrapped as the client's is).
 	drv dialect.Driver
+	// dsn is the PostgreSQL URL (empty for SQLite), for the lock
+	// connection.
+	dsn      string
+	lockOnce sync.Once
+	locker   *AdvisoryLocker
 }
 
 // Open connects to the database. It does not migrate.
@@ -130,7 +136,7 @@ func Open(ctx context.Context, o Options, driverWrap func(dialect.Driver) dialec
 	if log == nil {
 		log = slog.Default()
 	}
-	return &DB{Client: client, SQL: db, Dialect: dialectName, log: log, drv: drv}, nil
+	return &DB{Client: client, SQL: db, Dialect: dialectName, log: log, drv: drv, dsn: o.DatabaseURL}, nil
 }
 
 // openSQLite opens the pool through the statement cache (stmtConnector).
@@ -212,4 +218,9 @@ func SQLiteDSN(path string) string {
 }
 
 // Close closes the client and the pool.
-func (d *DB) Close() error { return d.Client.Close() }
+func (d *DB) Close() error {
+	if d.locker != nil {
+		_ = d.locker.Close()
+	}
+	return d.Client.Close()
+}

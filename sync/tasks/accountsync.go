@@ -15,14 +15,13 @@ import (
 	"calsync/sync/engine"
 )
 
-// heldLocker also tells whether a lock is still held (redisconn.Locker).
-type heldLocker interface {
-	LockHeld(ctx context.Context, key string, ttl time.Duration) (func(), func(context.Context) bool, error)
-}
-
-// Locker serializes syncs of one account across workers.
+// Locker serializes syncs of one account across workers
+// (store.AdvisoryLocker on PostgreSQL, redisconn.Locker otherwise).
 type Locker interface {
 	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), err error)
+	// LockHeld is Lock, and also returns a check that the lock is still
+	// the caller's: work done under it must stop once it is not.
+	LockHeld(ctx context.Context, key string, ttl time.Duration) (unlock func(), held func(context.Context) bool, err error)
 }
 
 // AccountSync handles account:sync: under the account lock, it has the
@@ -58,22 +57,13 @@ func (h *AccountSync) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	// lock has not expired yet): try again shortly, without counting it
 	// as a failure, rather than hold a worker slot waiting.
 	lctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	var unlock func()
-	var err error
-	if hl, ok := h.Locker.(heldLocker); ok {
-		var held func(context.Context) bool
-		unlock, held, err = hl.LockHeld(lctx, AccountLockKey(h.Prefix, p.AccountID), time.Minute)
-		if err == nil {
-			ctx = engine.WithHeld(ctx, held)
-		}
-	} else {
-		unlock, err = h.Locker.Lock(lctx, AccountLockKey(h.Prefix, p.AccountID), time.Minute)
-	}
+	unlock, held, err := h.Locker.LockHeld(lctx, AccountLockKey(h.Prefix, p.AccountID), time.Minute)
 	cancel()
 	if err != nil {
 		return &retryLater{after: 2 * time.Second, why: "another sync of the account is running"}
 	}
 	defer unlock()
+	ctx = engine.WithHeld(ctx, held)
 	_, err = h.Engine.Sync(ctx, p.OrgID, p.AccountID, kind)
 	switch {
 	case errors.Is(err, engine.ErrLockLost):

@@ -1,0 +1,250 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// AdvisoryLocker takes exclusive locks shared by every process using the
+// same PostgreSQL database: session advisory locks, all held on one
+// connection of this process's own.
+//
+// Unlike a lock in Redis, such a lock cannot vanish while its holder runs:
+// it is released by its holder, or by PostgreSQL when the holder's
+// connection ends (the process died). A Redis restarted empty, or a
+// holder paused past an expiry, let a second sync of one account start
+// beside the first, and the older one's writes land after the newer's.
+//
+// PostgreSQL lets one session take the same advisory lock twice, so this
+// process's holders are also kept apart in memory. If the lock connection
+// fails, every lock taken on it is gone: each holder's held check turns
+// false, and the next lock opens a new connection.
+type AdvisoryLocker struct {
+	dsn string
+
+	mu   sync.Mutex // serializes use of conn
+	conn *pgx.Conn
+	// gen counts lock connections: a lock taken on generation g is held
+	// while gen is still g.
+	gen atomic.Uint64
+
+	lmu   sync.Mutex
+	local map[int64]chan struct{} // keys held in this process, closed on release
+	held  int                     // locks held, for the keep-alive
+
+	stopKeep chan struct{}
+}
+
+// advisoryOpTimeout bounds one statement on the lock connection. A
+// statement cut short leaves the connection unusable, so its locks count
+// as lost.
+const advisoryOpTimeout = 5 * time.Second
+
+// advisoryKeepAlive is how often the lock connection is checked while a
+// lock is held: a dead connection is noticed within it, not only at the
+// next lock or release.
+const advisoryKeepAlive = 2 * time.Second
+
+// Locker returns the database's cross-process locker, or nil for SQLite
+// (one process; the embedded queue's locks suffice).
+func (d *DB) Locker() *AdvisoryLocker {
+	if d.dsn == "" {
+		return nil
+	}
+	d.lockOnce.Do(func() {
+		d.locker = &AdvisoryLocker{dsn: d.dsn, local: map[int64]chan struct{}{}}
+	})
+	return d.locker
+}
+
+// Lock waits until key is free (or ctx ends), takes it and returns the
+// release function. The lock has no expiry; ttl is ignored.
+func (l *AdvisoryLocker) Lock(ctx context.Context, key string, ttl time.Duration) (func(), error) {
+	unlock, _, err := l.LockHeld(ctx, key, ttl)
+	return unlock, err
+}
+
+// LockHeld is Lock, and also returns a check that the lock is still held:
+// false once the connection it was taken on has failed. The check does
+// not touch the network.
+func (l *AdvisoryLocker) LockHeld(ctx context.Context, key string, _ time.Duration) (func(), func(context.Context) bool, error) {
+	k := advisoryKey(key)
+	if err := l.takeLocal(ctx, k); err != nil {
+		return nil, nil, fmt.Errorf("store: lock %s: %w", key, err)
+	}
+	wait := 10 * time.Millisecond
+	for {
+		ok, gen, err := l.try(k)
+		if err != nil {
+			l.releaseLocal(k)
+			return nil, nil, fmt.Errorf("store: lock %s: %w", key, err)
+		}
+		if ok {
+			held := func(context.Context) bool { return l.gen.Load() == gen }
+			var once sync.Once
+			return func() { once.Do(func() { l.release(k, gen) }) }, held, nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			l.releaseLocal(k)
+			return nil, nil, fmt.Errorf("store: lock %s: %w", key, ctx.Err())
+		case <-t.C:
+		}
+		// At most 50 ms between tries, as the Redis locker.
+		if wait < 50*time.Millisecond {
+			wait *= 2
+		}
+	}
+}
+
+// advisoryKey is key's 64-bit FNV-1a hash: two keys sharing one only wait
+// for each other.
+func advisoryKey(key string) int64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(key))
+	return int64(h.Sum64())
+}
+
+// takeLocal waits until no other holder in this process has k.
+func (l *AdvisoryLocker) takeLocal(ctx context.Context, k int64) error {
+	for {
+		l.lmu.Lock()
+		ch, taken := l.local[k]
+		if !taken {
+			l.local[k] = make(chan struct{})
+			l.held++
+			if l.held == 1 {
+				l.stopKeep = make(chan struct{})
+				go l.keepAlive(l.stopKeep)
+			}
+			l.lmu.Unlock()
+			return nil
+		}
+		l.lmu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (l *AdvisoryLocker) releaseLocal(k int64) {
+	l.lmu.Lock()
+	defer l.lmu.Unlock()
+	if ch, ok := l.local[k]; ok {
+		close(ch)
+		delete(l.local, k)
+		l.held--
+		if l.held == 0 {
+			close(l.stopKeep)
+		}
+	}
+}
+
+// try takes k on the lock connection if it is free, and tells on which
+// connection generation.
+func (l *AdvisoryLocker) try(k int64) (bool, uint64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.connect(); err != nil {
+		return false, 0, err
+	}
+	var ok bool
+	err := l.op(func(ctx context.Context) error {
+		return l.conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", k).Scan(&ok)
+	})
+	return ok, l.gen.Load(), err
+}
+
+// release gives k back, if the connection it was taken on still stands
+// (otherwise PostgreSQL already has).
+func (l *AdvisoryLocker) release(k int64, gen uint64) {
+	l.mu.Lock()
+	if l.conn != nil && l.gen.Load() == gen {
+		_ = l.op(func(ctx context.Context) error {
+			_, err := l.conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", k)
+			return err
+		})
+	}
+	l.mu.Unlock()
+	l.releaseLocal(k)
+}
+
+// connect opens the lock connection if there is none. Call with mu held.
+func (l *AdvisoryLocker) connect() error {
+	if l.conn != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), advisoryOpTimeout)
+	defer cancel()
+	c, err := pgx.Connect(ctx, l.dsn)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	l.conn = c
+	l.gen.Add(1)
+	return nil
+}
+
+// op runs one statement on the lock connection; on failure the connection
+// is dropped, and with it every lock taken on it. Call with mu held.
+func (l *AdvisoryLocker) op(fn func(ctx context.Context) error) error {
+	// Not the caller's context: cancelling a statement midway would end
+	// the connection, and every other holder's lock with it.
+	ctx, cancel := context.WithTimeout(context.Background(), advisoryOpTimeout)
+	defer cancel()
+	err := fn(ctx)
+	if err != nil {
+		l.drop()
+	}
+	return err
+}
+
+// drop closes the lock connection: PostgreSQL releases its locks, and
+// holders' checks turn false. Call with mu held.
+func (l *AdvisoryLocker) drop() {
+	if l.conn == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	_ = l.conn.Close(ctx)
+	cancel()
+	l.conn = nil
+	l.gen.Add(1)
+}
+
+// keepAlive checks the lock connection while locks are held, so a
+// connection PostgreSQL ended is noticed by the holders' checks.
+func (l *AdvisoryLocker) keepAlive(stop chan struct{}) {
+	t := time.NewTicker(advisoryKeepAlive)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			l.mu.Lock()
+			if l.conn != nil {
+				_ = l.op(func(ctx context.Context) error { return l.conn.Ping(ctx) })
+			}
+			l.mu.Unlock()
+		}
+	}
+}
+
+// Close ends the lock connection, releasing every lock it holds.
+func (l *AdvisoryLocker) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.drop()
+	return nil
+}
