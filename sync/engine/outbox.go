@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -14,7 +13,6 @@ import (
 	"calsync/ent/predicate"
 	"calsync/ent/syncoutbox"
 	"calsync/ent/syncpending"
-	"calsync/ent/user"
 	"calsync/internal/store"
 	"calsync/internal/viewer"
 )
@@ -59,14 +57,7 @@ func FanOut(ctx context.Context, db *ent.Client, id int, now time.Time) ([]SyncR
 		if n, err := tx.SyncOutbox.Delete().Where(syncoutbox.ID(id)).Exec(ctx); err != nil || n == 0 {
 			return err
 		}
-		sys := viewer.SystemContext(ctx, row.OrganizationID)
-		accounts, err := tx.CalendarAccount.Query().
-			Where(calendaraccount.OrganizationID(row.OrganizationID), calendaraccount.HasUsersWith(user.IDIn(row.UserIds...)), SyncingAccounts()).
-			IDs(sys)
-		if err != nil {
-			return err
-		}
-		reqs, err = request(sys, tx, accounts, row.BookingIds, now)
+		reqs, err = request(ctx, tx, usersAccounts(row.OrganizationID, row.UserIds), row.BookingIds, now)
 		return err
 	})
 	if err != nil {
@@ -84,51 +75,50 @@ func RequestBookings(ctx context.Context, db *ent.Client, orgID int, bookingIDs,
 	if len(userIDs) == 0 {
 		return nil, nil
 	}
-	sys := viewer.SystemContext(ctx, orgID)
-	accounts, err := db.CalendarAccount.Query().
-		Where(calendaraccount.OrganizationID(orgID), calendaraccount.HasUsersWith(user.IDIn(userIDs...)), SyncingAccounts()).
-		IDs(sys)
-	if err != nil {
-		return nil, fmt.Errorf("engine: request sync: %w", err)
-	}
-	slices.Sort(accounts)
-	reqs, err := request(sys, db, accounts, bookingIDs, now)
+	reqs, err := request(viewer.SystemContext(ctx, orgID), db, usersAccounts(orgID, userIDs), bookingIDs, now)
 	if err != nil {
 		return nil, fmt.Errorf("engine: request sync: %w", err)
 	}
 	return reqs, nil
 }
 
-// request counts a request for each account and records what it is for:
-// bookings (none: the whole account). Run it in a transaction.
-func request(ctx context.Context, tx *ent.Client, accountIDs, bookings []int, now time.Time) ([]SyncRequest, error) {
+// usersAccounts selects the syncing accounts of users in org.
+func usersAccounts(orgID int, userIDs []int) store.AccountSelection {
+	statuses := make([]string, len(syncingStatuses))
+	for i, st := range syncingStatuses {
+		statuses[i] = string(st)
+	}
+	return store.AccountSelection{OrgID: orgID, UserIDs: userIDs, Statuses: statuses}
+}
+
+// request counts a request for each selected account (one statement) and
+// records what it is for: bookings (none: the whole account). Run it in a
+// transaction.
+func request(ctx context.Context, tx *ent.Client, accounts store.AccountSelection, bookings []int, now time.Time) ([]SyncRequest, error) {
+	counts, err := store.CountRequests(ctx, tx, accounts, now)
+	if err != nil || len(counts) == 0 {
+		return nil, err
+	}
 	refs := bookings
 	if len(refs) == 0 {
 		refs = []int{0}
 	}
-	out := make([]SyncRequest, 0, len(accountIDs))
-	for _, id := range accountIDs {
-		a, err := tx.CalendarAccount.UpdateOneID(id).AddSyncRequested(1).SetSyncRequestedAt(now).Save(ctx)
-		if ent.IsNotFound(err) {
-			continue
+	rows := make([]*ent.SyncPendingCreate, 0, len(counts)*len(refs))
+	out := make([]SyncRequest, len(counts))
+	for i, c := range counts {
+		for _, ref := range refs {
+			rows = append(rows, tx.SyncPending.Create().SetOrganizationID(c.OrgID).SetAccountID(c.AccountID).
+				SetBookingRef(ref).SetSeq(c.Requested))
 		}
+		out[i] = SyncRequest{AccountID: c.AccountID, OrgID: c.OrgID, Since: c.Done}
+	}
+	for start := 0; start < len(rows); start += 200 {
+		err := tx.SyncPending.CreateBulk(rows[start:min(start+200, len(rows))]...).
+			OnConflictColumns(syncpending.FieldAccountID, syncpending.FieldBookingRef).
+			UpdateSeq().Exec(ctx)
 		if err != nil {
 			return nil, err
 		}
-		rows := make([]*ent.SyncPendingCreate, len(refs))
-		for i, ref := range refs {
-			rows[i] = tx.SyncPending.Create().SetOrganizationID(a.OrganizationID).SetAccountID(a.ID).
-				SetBookingRef(ref).SetSeq(a.SyncRequested)
-		}
-		for start := 0; start < len(rows); start += 200 {
-			err := tx.SyncPending.CreateBulk(rows[start:min(start+200, len(rows))]...).
-				OnConflictColumns(syncpending.FieldAccountID, syncpending.FieldBookingRef).
-				UpdateSeq().Exec(ctx)
-			if err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, SyncRequest{AccountID: a.ID, OrgID: a.OrganizationID, Since: a.SyncDone})
 	}
 	return out, nil
 }

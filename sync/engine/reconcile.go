@@ -224,6 +224,11 @@ type run struct {
 	// handled requests, run with a successful outcome.
 	started time.Time
 	done    func(context.Context, *ent.Client, time.Time) error
+	// planned is the number of steps of a run recorded only with its
+	// outcome (rec nil: a scoped round of one batch); concluded is that
+	// outcome, when the batch's own transaction recorded it.
+	planned   int
+	concluded *ent.SyncRun
 }
 
 // begin records the run as running.
@@ -289,7 +294,12 @@ func (x *run) execute(kind syncrun.Kind) error {
 		return err
 	}
 	if x.rec == nil {
-		if err := x.begin(len(steps)); err != nil {
+		if x.scope != nil && oneBatch(steps, x.pr.MaxBatch()) {
+			// A booking change's round: recorded with its outcome, in the
+			// batch's transaction when it succeeds (three statements and
+			// two progress messages fewer per change).
+			x.planned = len(steps)
+		} else if err := x.begin(len(steps)); err != nil {
 			return err
 		}
 	} else {
@@ -321,8 +331,10 @@ func (x *run) execute(kind syncrun.Kind) error {
 				}
 				transient = err
 			}
-			x.rec.Done = min(x.rec.Done+end-start, x.rec.Total)
-			x.report()
+			if x.rec != nil {
+				x.rec.Done = min(x.rec.Done+end-start, x.rec.Total)
+				x.report()
+			}
 			start = end
 		}
 		steps = again
@@ -334,6 +346,12 @@ func (x *run) execute(kind syncrun.Kind) error {
 		transient = x.staleErr
 	}
 	return transient
+}
+
+// oneBatch says whether steps are written in one provider call: one
+// calendar, at most max steps.
+func oneBatch(steps []*step, max int) bool {
+	return len(steps) <= max && !slices.ContainsFunc(steps, func(s *step) bool { return s.cal != steps[0].cal })
 }
 
 // plan reads what the sync decides from — the desired state, the links
@@ -595,6 +613,16 @@ func (x *run) apply(steps []*step) ([]*step, error) {
 				return nil // what is recorded stays; the next run re-plans anyway
 			}
 		}
+		if x.rec == nil && len(later) == 0 && len(again) == 0 && firstErr == nil && x.staleErr == nil {
+			// The round's only batch, done: its outcome and handled
+			// requests commit with its links. Should that fail, none of
+			// it is recorded and the run fails, as a failed batch would.
+			rec, err := x.settle(x.ctx, x.db(), nil)
+			if err != nil {
+				return err
+			}
+			x.concluded = rec
+		}
 		return nil
 	}); err != nil {
 		return nil, err
@@ -819,9 +847,11 @@ func (x *run) observeLag(s *step) {
 	if x.inStepSince == nil {
 		since, ok := x.r.inStepSince(x.account.ID)
 		if !ok {
-			prev, err := x.db().SyncRun.Query().
-				Where(syncrun.AccountID(x.account.ID), syncrun.StateEQ(syncrun.StateSUCCEEDED), syncrun.IDLT(x.rec.ID)).
-				Order(ent.Desc(syncrun.FieldID)).First(x.ctx)
+			q := x.db().SyncRun.Query().Where(syncrun.AccountID(x.account.ID), syncrun.StateEQ(syncrun.StateSUCCEEDED))
+			if x.rec != nil {
+				q.Where(syncrun.IDLT(x.rec.ID))
+			}
+			prev, err := q.Order(ent.Desc(syncrun.FieldID)).First(x.ctx)
 			if err == nil && prev.StartedAt != nil {
 				since = *prev.StartedAt
 			}
@@ -860,7 +890,7 @@ func truncate(s string) string {
 }
 
 func (x *run) report() {
-	if x.r.progress != nil {
+	if x.r.progress != nil && x.rec != nil {
 		x.r.progress.SyncProgress(x.ctx, x.rec, x.users)
 	}
 }
@@ -872,7 +902,7 @@ func (x *run) outcome(ctx context.Context, db *ent.Client, state syncrun.State, 
 	now := x.r.now()
 	if x.rec == nil {
 		return db.SyncRun.Create().SetAccountID(x.account.ID).SetKind(x.kind).SetState(state).
-			SetStartedAt(x.started).SetFinishedAt(now).SetError(msg).
+			SetStartedAt(x.started).SetFinishedAt(now).SetError(msg).SetTotal(x.planned).SetDone(x.planned).
 			SetCreatedCount(x.counts.created).SetUpdatedCount(x.counts.updated).SetDeletedCount(x.counts.deleted).
 			SetSkippedCount(x.counts.skipped).SetFailedCount(x.counts.failed).Save(ctx)
 	}
@@ -890,6 +920,40 @@ func (x *run) outcome(ctx context.Context, db *ent.Client, state syncrun.State, 
 	return &rec, nil
 }
 
+// settle writes the run's outcome through db (a transaction's client)
+// and, when it succeeded, the account's: its handled requests and last
+// sync, and the end of an earlier ERROR.
+func (x *run) settle(ctx context.Context, db *ent.Client, runErr error) (*ent.SyncRun, error) {
+	state := syncrun.StateSUCCEEDED
+	msg := ""
+	if runErr != nil {
+		state = syncrun.StateFAILED
+		msg = truncate(runErr.Error())
+	}
+	rec, err := x.outcome(ctx, db, state, msg)
+	if err != nil || runErr != nil {
+		return rec, err
+	}
+	if x.done == nil {
+		if err := db.CalendarAccount.Update().Where(calendaraccount.ID(x.account.ID)).SetLastSyncedAt(x.r.now()).Exec(ctx); err != nil {
+			return nil, err
+		}
+	} else if err := x.done(ctx, db, x.r.now()); err != nil {
+		return nil, err
+	}
+	if x.account.Status == calendaraccount.StatusERROR {
+		// A success clears an earlier ERROR — but never an unlink or a
+		// NEEDS_REAUTH written while this run went on. (An ERROR written
+		// during the run is newer than this success.)
+		err := db.CalendarAccount.Update().Where(calendaraccount.ID(x.account.ID), calendaraccount.StatusEQ(calendaraccount.StatusERROR)).
+			SetStatus(calendaraccount.StatusACTIVE).SetLastError("").Exec(ctx)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return rec, nil
+}
+
 // finish records the run's outcome on the run and the account.
 func (x *run) finish(runErr error) (*ent.SyncRun, error) {
 	state := syncrun.StateSUCCEEDED
@@ -898,6 +962,14 @@ func (x *run) finish(runErr error) (*ent.SyncRun, error) {
 		state = syncrun.StateFAILED
 		msg = truncate(runErr.Error())
 	}
+	if x.concluded != nil {
+		x.rec = x.concluded
+		if runErr == nil {
+			x.report()
+			x.r.noteInStep(x.account.ID, x.started)
+			return x.rec, nil
+		}
+	}
 	// Record the outcome even when the task's context was cancelled
 	// (shutdown, deadline): a run must not stay RUNNING for ever.
 	// One transaction for the run and the account (a commit each cost a
@@ -905,30 +977,9 @@ func (x *run) finish(runErr error) (*ent.SyncRun, error) {
 	var rec *ent.SyncRun
 	ctx := context.WithoutCancel(x.ctx)
 	err := store.InTx(ctx, x.r.client, func(ctx context.Context) error {
-		db := store.ClientFrom(ctx, x.r.client)
 		var err error
-		rec, err = x.outcome(ctx, db, state, msg)
-		if err != nil || runErr != nil {
-			return err
-		}
-		if x.done == nil {
-			if err := db.CalendarAccount.Update().Where(calendaraccount.ID(x.account.ID)).SetLastSyncedAt(x.r.now()).Exec(ctx); err != nil {
-				return err
-			}
-		} else if err := x.done(ctx, db, x.r.now()); err != nil {
-			return err
-		}
-		if x.account.Status == calendaraccount.StatusERROR {
-			// A success clears an earlier ERROR — but never an unlink or
-			// a NEEDS_REAUTH written while this run went on. (An ERROR
-			// written during the run is newer than this success.)
-			err := db.CalendarAccount.Update().Where(calendaraccount.ID(x.account.ID), calendaraccount.StatusEQ(calendaraccount.StatusERROR)).
-				SetStatus(calendaraccount.StatusACTIVE).SetLastError("").Exec(ctx)
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		rec, err = x.settle(ctx, store.ClientFrom(ctx, x.r.client), runErr)
+		return err
 	})
 	if err != nil {
 		var rerr error

@@ -61,7 +61,10 @@ func RequestSync(ctx context.Context, db *ent.Client, due time.Time, accountIDs 
 	var out []SyncRequest
 	err := store.InTx(ctx, db, func(ctx context.Context) error {
 		var err error
-		out, err = request(ctx, store.ClientFrom(ctx, db), accountIDs, nil, due)
+		if len(accountIDs) == 0 {
+			return nil
+		}
+		out, err = request(ctx, store.ClientFrom(ctx, db), store.AccountSelection{IDs: accountIDs}, nil, due)
 		return err
 	})
 	if err != nil {
@@ -146,21 +149,16 @@ func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncru
 			}
 		}
 		// done records the handled requests and, after a run (synced not
-		// zero), the account's last sync: one statement as a rule.
+		// zero), the account's last sync, and reads sync_requested back
+		// (one statement), then drops the handled pending rows.
+		var after int
+		var counted, exists bool
 		done := func(ctx context.Context, db *ent.Client, synced time.Time) error {
-			u := db.CalendarAccount.Update().Where(calendaraccount.ID(accountID), calendaraccount.SyncDoneLT(requested)).SetSyncDone(requested)
-			if !synced.IsZero() {
-				u.SetLastSyncedAt(synced)
-			}
-			n, err := u.Save(ctx)
+			n, ok, err := store.RequestsHandled(ctx, db, orgID, accountID, requested, synced, r.now())
 			if err != nil {
 				return err
 			}
-			if n == 0 && !synced.IsZero() {
-				if err := db.CalendarAccount.Update().Where(calendaraccount.ID(accountID)).SetLastSyncedAt(synced).Exec(ctx); err != nil {
-					return err
-				}
-			}
+			after, exists, counted = n, ok, true
 			_, err = db.SyncPending.Delete().Where(syncpending.AccountID(accountID), syncpending.SeqLTE(requested)).Exec(ctx)
 			return err
 		}
@@ -183,15 +181,11 @@ func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncru
 				return last, fmt.Errorf("engine: record sync done: %w", err)
 			}
 		}
-		now, err := r.client.CalendarAccount.Query().Where(calendaraccount.ID(accountID)).
-			Select(calendaraccount.FieldSyncRequested).Int(sys)
-		if ent.IsNotFound(err) {
-			return last, nil
+		// A round that succeeded ran done, in its committed transaction.
+		if !counted {
+			return last, fmt.Errorf("engine: a round of account %d ended without recording its requests", accountID)
 		}
-		if err != nil {
-			return last, fmt.Errorf("engine: read sync requests: %w", err)
-		}
-		if now == requested {
+		if !exists || after == requested {
 			return last, nil
 		}
 		kind = syncrun.KindINCREMENTAL

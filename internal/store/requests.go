@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
+	"calsync/ent"
+)
+
+// Sync requests are counted and handled on every booking change, so their
+// bookkeeping is written as single statements with RETURNING: ent's
+// UpdateOne reads the row back with a second statement, and reading the
+// counts again after an update is a third.
+
+// AccountSelection names the calendar accounts a request is counted for:
+// IDs, or OrgID's accounts linked by one of UserIDs whose status is one of
+// Statuses.
+type AccountSelection struct {
+	IDs      []int
+	OrgID    int
+	UserIDs  []int
+	Statuses []string
+}
+
+// RequestCount is an account's sync request counts after one was counted.
+type RequestCount struct {
+	AccountID, OrgID, Requested, Done int
+}
+
+// CountRequests counts one sync request (sync_requested + 1) for each
+// selected account, in one statement, and returns the counts after it,
+// by account id. Use db's transaction (the change's own).
+func CountRequests(ctx context.Context, db *ent.Client, sel AccountSelection, now time.Time) ([]RequestCount, error) {
+	drv := db.RawDriver()
+	b := entsql.Dialect(drv.Dialect())
+	var pick *entsql.Predicate
+	if len(sel.IDs) > 0 {
+		pick = entsql.InInts("id", sel.IDs...)
+	} else {
+		if len(sel.UserIDs) == 0 || len(sel.Statuses) == 0 {
+			return nil, nil
+		}
+		statuses := make([]any, len(sel.Statuses))
+		for i, s := range sel.Statuses {
+			statuses[i] = s
+		}
+		linked := b.Select("calendar_account_id").From(entsql.Table("calendar_account_users")).
+			Where(entsql.InInts("user_id", sel.UserIDs...))
+		pick = entsql.And(entsql.EQ("organization_id", sel.OrgID), entsql.In("status", statuses...), entsql.In("id", linked))
+	}
+	rows := b.Select("id").From(entsql.Table("calendar_accounts")).Where(pick)
+	if drv.Dialect() == dialect.Postgres {
+		// Rows locked in id order: two requests for overlapping accounts
+		// cannot deadlock. (SQLite has one writer at a time.)
+		rows.OrderBy("id").ForUpdate()
+	}
+	q, args := b.Update("calendar_accounts").
+		Set("updated_at", now.UTC()).
+		Set("sync_requested_at", now.UTC()).
+		Set("sync_requested", entsql.Expr("COALESCE(sync_requested, 0) + 1")).
+		Where(entsql.In("id", rows)).
+		Returning("id", "organization_id", "sync_requested", "sync_done").Query()
+	var rs entsql.Rows
+	if err := drv.Query(ctx, q, args, &rs); err != nil {
+		return nil, fmt.Errorf("store: count sync requests: %w", err)
+	}
+	defer rs.Close()
+	var out []RequestCount
+	for rs.Next() {
+		var c RequestCount
+		if err := rs.Scan(&c.AccountID, &c.OrgID, &c.Requested, &c.Done); err != nil {
+			return nil, fmt.Errorf("store: count sync requests: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("store: count sync requests: %w", err)
+	}
+	slices.SortFunc(out, func(a, b RequestCount) int { return a.AccountID - b.AccountID })
+	return out, rs.Close()
+}
+
+// RequestsHandled records that a sync of account handled its requests up
+// to requested (sync_done never goes back) and, when synced is not zero,
+// when the account was last synced; it returns sync_requested as it then
+// stands, in the same statement: a request counted since the sync read
+// its requests shows as requested > handled. ok is false when the account
+// is gone. Use db's transaction.
+func RequestsHandled(ctx context.Context, db *ent.Client, orgID, accountID, requested int, synced, now time.Time) (current int, ok bool, err error) {
+	drv := db.RawDriver()
+	u := entsql.Dialect(drv.Dialect()).Update("calendar_accounts").
+		Set("updated_at", now.UTC()).
+		Set("sync_done", entsql.ExprFunc(func(b *entsql.Builder) {
+			b.WriteString("CASE WHEN ").Ident("sync_done").WriteOp(entsql.OpLT).Arg(requested).
+				WriteString(" THEN ").Arg(requested).WriteString(" ELSE ").Ident("sync_done").WriteString(" END")
+		}))
+	if !synced.IsZero() {
+		u.Set("last_synced_at", synced.UTC())
+	}
+	q, args := u.Where(entsql.And(entsql.EQ("id", accountID), entsql.EQ("organization_id", orgID))).
+		Returning("sync_requested").Query()
+	var rs entsql.Rows
+	if err := drv.Query(ctx, q, args, &rs); err != nil {
+		return 0, false, fmt.Errorf("store: record handled sync requests: %w", err)
+	}
+	defer rs.Close()
+	if !rs.Next() {
+		return 0, false, rs.Err()
+	}
+	if err := rs.Scan(&current); err != nil {
+		return 0, false, fmt.Errorf("store: record handled sync requests: %w", err)
+	}
+	return current, true, rs.Close()
+}

@@ -1,0 +1,127 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"calsync/ent"
+	"calsync/ent/calendaraccount"
+	"calsync/internal/domain"
+	"calsync/internal/store"
+	"calsync/internal/viewer"
+)
+
+// TestCountRequests: a request is counted, in one statement, for the
+// selected accounts only — by id, or by organization, linked user and
+// status — and the counts after it come back; RequestsHandled never moves
+// sync_done back and returns sync_requested as it stands.
+func TestCountRequests(t *testing.T) {
+	for _, backend := range backends() {
+		t.Run(backend, func(t *testing.T) {
+			db, _ := openStore(t, backend)
+			ctx := newOrg(t, db.Client)
+			v, _ := viewer.FromContext(ctx)
+			other := newOrgNamed(t, db.Client, "other")
+			ann := mustUser(t, db.Client, ctx, "ann@store.test")
+			bob := mustUser(t, db.Client, ctx, "bob@store.test")
+			eve := mustUser(t, db.Client, other, "eve@store.test")
+			account := func(ctx context.Context, email string, st calendaraccount.Status, users ...*ent.User) *ent.CalendarAccount {
+				a, err := db.Client.CalendarAccount.Create().SetProvider(domain.ProviderGoogle).SetAccountEmail(email).
+					SetCredentialMode(domain.CredentialPlatformApp).SetStatus(st).AddUsers(users...).Save(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return a
+			}
+			annG := account(ctx, "ann-g@store.test", calendaraccount.StatusACTIVE, ann)
+			annM := account(ctx, "ann-m@store.test", calendaraccount.StatusERROR, ann)
+			bobG := account(ctx, "bob-g@store.test", calendaraccount.StatusACTIVE, bob)
+			annOld := account(ctx, "ann-old@store.test", calendaraccount.StatusUNLINKED, ann)
+			eveG := account(other, "eve-g@store.test", calendaraccount.StatusACTIVE, eve)
+			now := time.Date(2026, 12, 1, 9, 30, 0, 0, time.FixedZone("X", 3600))
+			syncing := []string{string(calendaraccount.StatusACTIVE), string(calendaraccount.StatusERROR)}
+
+			count := func(sel store.AccountSelection) []store.RequestCount {
+				t.Helper()
+				var out []store.RequestCount
+				err := store.InTx(ctx, db.Client, func(ctx context.Context) error {
+					var err error
+					out, err = store.CountRequests(ctx, store.ClientFrom(ctx, db.Client), sel, now)
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return out
+			}
+			// Ann's syncing accounts, not her unlinked one, not Bob's, not
+			// another organization's (Eve's id given with this org's).
+			got := count(store.AccountSelection{OrgID: v.OrgID, UserIDs: []int{ann.ID, eve.ID}, Statuses: syncing})
+			want := []store.RequestCount{{AccountID: annG.ID, OrgID: v.OrgID, Requested: 1}, {AccountID: annM.ID, OrgID: v.OrgID, Requested: 1}}
+			if !slices.Equal(got, want) {
+				t.Fatalf("by users: got %+v, want %+v", got, want)
+			}
+			// By id: whatever the status, across organizations; a missing
+			// id is left out.
+			got = count(store.AccountSelection{IDs: []int{eveG.ID, annG.ID, annOld.ID, eveG.ID + 1000}})
+			want = []store.RequestCount{{AccountID: annG.ID, OrgID: v.OrgID, Requested: 2}, {AccountID: annOld.ID, OrgID: v.OrgID, Requested: 1}, {AccountID: eveG.ID, OrgID: eveG.OrganizationID, Requested: 1}}
+			slices.SortFunc(want, func(a, b store.RequestCount) int { return a.AccountID - b.AccountID })
+			if !slices.Equal(got, want) {
+				t.Fatalf("by id: got %+v, want %+v", got, want)
+			}
+			if got := count(store.AccountSelection{OrgID: v.OrgID, Statuses: syncing}); len(got) != 0 {
+				t.Fatalf("no users selected %+v", got)
+			}
+			if a := db.Client.CalendarAccount.GetX(ctx, bobG.ID); a.SyncRequested != 0 {
+				t.Fatalf("Bob's account was counted: %d", a.SyncRequested)
+			}
+			if a := db.Client.CalendarAccount.GetX(ctx, annG.ID); a.SyncRequestedAt == nil || !a.SyncRequestedAt.Equal(now) {
+				t.Fatalf("requested at %v, want %v", a.SyncRequestedAt, now)
+			}
+
+			handled := func(org, id, requested int, synced time.Time) (int, bool) {
+				t.Helper()
+				n, ok, err := store.RequestsHandled(ctx, db.Client, org, id, requested, synced, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n, ok
+			}
+			if n, ok := handled(v.OrgID, annG.ID, 2, now); !ok || n != 2 {
+				t.Fatalf("handled: %d %v", n, ok)
+			}
+			if n, ok := handled(v.OrgID, annG.ID, 1, time.Time{}); !ok || n != 2 {
+				t.Fatalf("handled an older count: %d %v", n, ok)
+			}
+			if a := db.Client.CalendarAccount.GetX(ctx, annG.ID); a.SyncDone != 2 || a.LastSyncedAt == nil || !a.LastSyncedAt.Equal(now) {
+				t.Fatalf("after handling: done %d, last synced %v", a.SyncDone, a.LastSyncedAt)
+			}
+			if _, ok := handled(v.OrgID, eveG.ID, 1, now); ok {
+				t.Fatal("another organization's account was recorded as handled")
+			}
+			if a := db.Client.CalendarAccount.GetX(other, eveG.ID); a.SyncDone != 0 {
+				t.Fatalf("another organization's account: done %d", a.SyncDone)
+			}
+		})
+	}
+}
+
+func newOrgNamed(t *testing.T, client *ent.Client, slug string) context.Context {
+	t.Helper()
+	org, err := client.Organization.Create().SetName(slug).SetSlug(slug).Save(viewer.AllTenantsContext(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return viewer.SystemContext(context.Background(), org.ID)
+}
+
+func mustUser(t *testing.T, client *ent.Client, ctx context.Context, email string) *ent.User {
+	t.Helper()
+	u, err := client.User.Create().SetEmail(email).SetName(email).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
