@@ -36,42 +36,14 @@ func (l *Locker) Lock(ctx context.Context, key string, ttl time.Duration) (func(
 // holder's: Redis restarted empty (or the lock expired) lets another
 // process take it, and work done under it must stop.
 func (l *Locker) LockHeld(ctx context.Context, key string, ttl time.Duration) (func(), func(context.Context) bool, error) {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	owner := hex.EncodeToString(b)
 	wait := 10 * time.Millisecond
 	for {
-		ok, err := l.rdb.SetNX(ctx, key, owner, ttl).Result()
+		unlock, held, ok, err := l.TryLockHeld(ctx, key, ttl)
 		if err != nil {
-			return nil, nil, fmt.Errorf("redisconn: lock %s: %w", key, err)
+			return nil, nil, err
 		}
 		if ok {
-			stop := make(chan struct{})
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				t := time.NewTicker(ttl / 3)
-				defer t.Stop()
-				for {
-					select {
-					case <-stop:
-						return
-					case <-t.C:
-						_ = renewScript.Run(context.Background(), l.rdb, []string{key}, owner, ttl.Milliseconds()).Err()
-					}
-				}
-			}()
-			held := func(ctx context.Context) bool {
-				v, err := l.rdb.Get(ctx, key).Result()
-				return err == nil && v == owner
-			}
-			return func() {
-				close(stop)
-				<-done
-				if err := releaseScript.Run(context.WithoutCancel(ctx), l.rdb, []string{key}, owner).Err(); err != nil && !errors.Is(err, redis.Nil) {
-					_ = err // the lock expires by itself after ttl
-				}
-			}, held, nil
+			return unlock, held, nil
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -86,4 +58,45 @@ func (l *Locker) LockHeld(ctx context.Context, key string, ttl time.Duration) (f
 			wait *= 2
 		}
 	}
+}
+
+// TryLockHeld is LockHeld without waiting: ok is false when the lock is
+// taken.
+func (l *Locker) TryLockHeld(ctx context.Context, key string, ttl time.Duration) (func(), func(context.Context) bool, bool, error) {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	owner := hex.EncodeToString(b)
+	ok, err := l.rdb.SetNX(ctx, key, owner, ttl).Result()
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("redisconn: lock %s: %w", key, err)
+	}
+	if !ok {
+		return nil, nil, false, nil
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				_ = renewScript.Run(context.Background(), l.rdb, []string{key}, owner, ttl.Milliseconds()).Err()
+			}
+		}
+	}()
+	held := func(ctx context.Context) bool {
+		v, err := l.rdb.Get(ctx, key).Result()
+		return err == nil && v == owner
+	}
+	return func() {
+		close(stop)
+		<-done
+		if err := releaseScript.Run(context.WithoutCancel(ctx), l.rdb, []string{key}, owner).Err(); err != nil && !errors.Is(err, redis.Nil) {
+			_ = err // the lock expires by itself after ttl
+		}
+	}, held, true, nil
 }

@@ -86,9 +86,8 @@ func (l *AdvisoryLocker) LockHeld(ctx context.Context, key string, _ time.Durati
 			return nil, nil, fmt.Errorf("store: lock %s: %w", key, err)
 		}
 		if ok {
-			held := func(context.Context) bool { return l.gen.Load() == gen }
-			var once sync.Once
-			return func() { once.Do(func() { l.release(k, gen) }) }, held, nil
+			unlock, held := l.holder(k, gen)
+			return unlock, held, nil
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -105,6 +104,32 @@ func (l *AdvisoryLocker) LockHeld(ctx context.Context, key string, _ time.Durati
 	}
 }
 
+// TryLockHeld is LockHeld without waiting: ok is false when the lock is
+// taken.
+func (l *AdvisoryLocker) TryLockHeld(_ context.Context, key string, _ time.Duration) (func(), func(context.Context) bool, bool, error) {
+	k := advisoryKey(key)
+	if !l.tryLocal(k) {
+		return nil, nil, false, nil
+	}
+	ok, gen, err := l.try(k)
+	if err != nil || !ok {
+		l.releaseLocal(k)
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("store: lock %s: %w", key, err)
+		}
+		return nil, nil, false, nil
+	}
+	unlock, held := l.holder(k, gen)
+	return unlock, held, true, nil
+}
+
+// holder is the release function and held check of k taken on
+// connection generation gen.
+func (l *AdvisoryLocker) holder(k int64, gen uint64) (func(), func(context.Context) bool) {
+	var once sync.Once
+	return func() { once.Do(func() { l.release(k, gen) }) }, func(context.Context) bool { return l.gen.Load() == gen }
+}
+
 // advisoryKey is key's 64-bit FNV-1a hash: two keys sharing one only wait
 // for each other.
 func advisoryKey(key string) int64 {
@@ -113,28 +138,40 @@ func advisoryKey(key string) int64 {
 	return int64(h.Sum64())
 }
 
-// takeLocal waits until no other holder in this process has k.
+// takeLocal waits until no other holder in this process has k, and
+// takes it.
 func (l *AdvisoryLocker) takeLocal(ctx context.Context, k int64) error {
 	for {
-		l.lmu.Lock()
-		ch, taken := l.local[k]
-		if !taken {
-			l.local[k] = make(chan struct{})
-			l.held++
-			if l.held == 1 {
-				l.stopKeep = make(chan struct{})
-				go l.keepAlive(l.stopKeep)
-			}
-			l.lmu.Unlock()
+		ch := l.localOrWait(k)
+		if ch == nil {
 			return nil
 		}
-		l.lmu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
+}
+
+// tryLocal takes k in this process if no other holder has it.
+func (l *AdvisoryLocker) tryLocal(k int64) bool { return l.localOrWait(k) == nil }
+
+// localOrWait takes k in this process and returns nil, or returns what
+// closes when its holder here releases it.
+func (l *AdvisoryLocker) localOrWait(k int64) chan struct{} {
+	l.lmu.Lock()
+	defer l.lmu.Unlock()
+	if ch, taken := l.local[k]; taken {
+		return ch
+	}
+	l.local[k] = make(chan struct{})
+	l.held++
+	if l.held == 1 {
+		l.stopKeep = make(chan struct{})
+		go l.keepAlive(l.stopKeep)
+	}
+	return nil
 }
 
 func (l *AdvisoryLocker) releaseLocal(k int64) {

@@ -46,10 +46,15 @@ func TestAdvisoryLockIsExclusiveAcrossProcesses(t *testing.T) {
 	if err == nil {
 		t.Fatal("a second process took a lock that is held")
 	}
+	for name, l := range map[string]*store.AdvisoryLocker{"another process": b.Locker(), "this process": a.Locker()} {
+		if _, _, ok, err := l.TryLockHeld(ctx, "calsync:account-sync-lock:1", time.Minute); err != nil || ok {
+			t.Fatalf("%s tried a lock that is held: ok %v, %v", name, ok, err)
+		}
+	}
 	// Another key is free.
-	other, err := b.Locker().Lock(ctx, "calsync:account-sync-lock:2", time.Minute)
-	if err != nil {
-		t.Fatal(err)
+	other, _, ok, err := b.Locker().TryLockHeld(ctx, "calsync:account-sync-lock:2", time.Minute)
+	if err != nil || !ok {
+		t.Fatalf("a free lock could not be taken: ok %v, %v", ok, err)
 	}
 	other()
 

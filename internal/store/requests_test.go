@@ -38,7 +38,7 @@ func TestCountRequests(t *testing.T) {
 			annG := account(ctx, "ann-g@store.test", calendaraccount.StatusACTIVE, ann)
 			annM := account(ctx, "ann-m@store.test", calendaraccount.StatusERROR, ann)
 			bobG := account(ctx, "bob-g@store.test", calendaraccount.StatusACTIVE, bob)
-			annOld := account(ctx, "ann-old@store.test", calendaraccount.StatusUNLINKED, ann)
+			annOld := account(ctx, "ann-old@store.test", calendaraccount.StatusDISCONNECTED, ann)
 			eveG := account(other, "eve-g@store.test", calendaraccount.StatusACTIVE, eve)
 			now := time.Date(2026, 12, 1, 9, 30, 0, 0, time.FixedZone("X", 3600))
 			syncing := []string{string(calendaraccount.StatusACTIVE), string(calendaraccount.StatusERROR)}
@@ -56,7 +56,7 @@ func TestCountRequests(t *testing.T) {
 				}
 				return out
 			}
-			// Ann's syncing accounts, not her unlinked one, not Bob's, not
+			// Ann's syncing accounts, not her disconnected one, not Bob's, not
 			// another organization's (Eve's id given with this org's).
 			got := count(store.AccountSelection{OrgID: v.OrgID, UserIDs: []int{ann.ID, eve.ID}, Statuses: syncing})
 			want := []store.RequestCount{{AccountID: annG.ID, OrgID: v.OrgID, Requested: 1}, {AccountID: annM.ID, OrgID: v.OrgID, Requested: 1}}

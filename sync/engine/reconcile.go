@@ -550,7 +550,13 @@ func (x *run) apply(steps []*step) ([]*step, error) {
 	// The batch's links are written together: one transaction for the
 	// reservations, one for the outcomes (SQLite takes one writer at a
 	// time; a transaction per link made every change wait in line).
-	if slices.ContainsFunc(steps, func(s *step) bool { return s.op.Kind == OpCreate }) {
+	switch creates := countCreates(steps); {
+	case creates == 1:
+		// One statement needs no transaction of its own.
+		if err := x.reserve(steps); err != nil {
+			return nil, err
+		}
+	case creates > 1:
 		if err := x.inTx(func() error { return x.reserve(steps) }); err != nil {
 			return nil, err
 		}
@@ -640,6 +646,16 @@ func (x *run) apply(steps []*step) ([]*step, error) {
 		}
 	}
 	return again, firstErr
+}
+
+func countCreates(steps []*step) int {
+	n := 0
+	for _, s := range steps {
+		if s.op.Kind == OpCreate {
+			n++
+		}
+	}
+	return n
 }
 
 // rereads says whether recording res reads the provider: a precondition

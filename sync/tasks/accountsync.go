@@ -22,6 +22,9 @@ type Locker interface {
 	// LockHeld is Lock, and also returns a check that the lock is still
 	// the caller's: work done under it must stop once it is not.
 	LockHeld(ctx context.Context, key string, ttl time.Duration) (unlock func(), held func(context.Context) bool, err error)
+	// TryLockHeld is LockHeld without waiting: ok is false when another
+	// holder has the lock.
+	TryLockHeld(ctx context.Context, key string, ttl time.Duration) (unlock func(), held func(context.Context) bool, ok bool, err error)
 }
 
 // AccountSync handles account:sync: under the account lock, it has the
@@ -46,21 +49,30 @@ func (h *AccountSync) ProcessTask(ctx context.Context, t *asynq.Task) error {
 			return fmt.Errorf("tasks: %v: %w", err, asynq.SkipRetry)
 		}
 	}
-	if kind == syncrun.KindINCREMENTAL {
-		// A second wake-up, or one whose requests a running sync took:
-		// nothing to do, and no lock to wait for.
-		if done, err := h.Engine.Handled(ctx, p.OrgID, p.AccountID); err != nil || done {
-			return err
-		}
-	}
-	// Another sync of this account is running (or its crashed holder's
-	// lock has not expired yet): try again shortly, without counting it
-	// as a failure, rather than hold a worker slot waiting.
-	lctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	unlock, held, err := h.Locker.LockHeld(lctx, AccountLockKey(h.Prefix, p.AccountID), time.Minute)
-	cancel()
+	key := AccountLockKey(h.Prefix, p.AccountID)
+	unlock, held, ok, err := h.Locker.TryLockHeld(ctx, key, time.Minute)
 	if err != nil {
-		return &retryLater{after: 2 * time.Second, why: "another sync of the account is running"}
+		return &retryLater{after: 2 * time.Second, why: "the account's lock cannot be taken: " + err.Error()}
+	}
+	if !ok {
+		if kind == syncrun.KindINCREMENTAL {
+			// A second wake-up, or one whose requests the running sync
+			// took: nothing to do, and no lock to wait for. (Holding the
+			// lock, Sync makes the same check as it reads the account.)
+			if done, err := h.Engine.Handled(ctx, p.OrgID, p.AccountID); err != nil || done {
+				return err
+			}
+		}
+		// Another sync of this account is running (or its crashed
+		// holder's lock has not expired yet): wait a little, then try
+		// again shortly, without counting it as a failure, rather than
+		// hold a worker slot waiting.
+		lctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		unlock, held, err = h.Locker.LockHeld(lctx, key, time.Minute)
+		cancel()
+		if err != nil {
+			return &retryLater{after: 2 * time.Second, why: "another sync of the account is running"}
+		}
 	}
 	defer unlock()
 	ctx = engine.WithHeld(ctx, held)
