@@ -45,6 +45,7 @@ func runBench(ctx context.Context, args []string) error {
 	workers := fs.Int("workers", 1, "push: processes working the queues — this one and workers-1 `calsync worker` processes (needs DATABASE_URL and REDIS_URL)")
 	sqlStats := fs.Bool("sqlstats", false, "print the SQL statements that took the most time to stderr at the end")
 	gQuota := fs.Int("google-quota", 3000, "bulk: Google requests per minute per user (emulator limit and engine pacing)")
+	gProjectQuota := fs.Int("google-project-quota", 0, "push, inbound: Google requests per minute for the whole project (emulator limit and engine pacing; 0: Google's 10,000)")
 	mQuota := fs.Int("microsoft-quota", 10000, "bulk: Graph requests per 10 minutes per mailbox")
 	verbose := fs.Bool("v", false, "log what Calsync does")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -66,12 +67,16 @@ func runBench(ctx context.Context, args []string) error {
 	if *fieldworkers < 1 || *rate < 1 || *duration <= 0 || *events < 1 || *quiet < 0 || *workers < 1 || *workers > 16 {
 		return fmt.Errorf("bench: counts and durations must be positive (-workers 1 to 16)")
 	}
+	if *gProjectQuota != 0 && (*gProjectQuota < 20 || *gProjectQuota > 100_000_000) {
+		return fmt.Errorf("bench: -google-project-quota must be from 20 to 100000000 requests a minute")
+	}
 	level := slog.LevelError
 	if *verbose {
 		level = slog.LevelInfo
 	}
 	o := bench.Options{Provider: p, DatabaseURL: os.Getenv("DATABASE_URL"), RedisURL: os.Getenv("REDIS_URL"),
-		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))}
+		GoogleProjectQuotaPerMinute: *gProjectQuota,
+		Log:                         slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))}
 	if *sqlStats {
 		o.SQLStats = os.Stderr
 	}

@@ -222,7 +222,16 @@ func (a *App) open(ctx context.Context, o Options) error {
 	lockAccount := func(ctx context.Context, accountID int) (func(), error) {
 		return a.locker.Lock(ctx, tasks.AccountLockKey(prefix, accountID), time.Minute)
 	}
-	sources := map[domain.Provider]inbound.Source{domain.ProviderGoogle: ps.google, domain.ProviderMicrosoft: ps.microsoft}
+	// One budget for the Google project's quota: the engine's writes
+	// and the reads of calendars both spend it.
+	pacer := engine.NewPacer(map[domain.Provider]engine.Quota{
+		domain.ProviderGoogle:    {Requests: cfg.GoogleQuotaPerMinute, Per: time.Minute, Project: cfg.GoogleProjectQuotaPerMinute},
+		domain.ProviderMicrosoft: {Requests: cfg.MicrosoftQuotaPer10Minutes, Per: 10 * time.Minute, Burst: cfg.MicrosoftQuotaPer10Minutes / 2},
+	})
+	sources := map[domain.Provider]inbound.Source{
+		domain.ProviderGoogle:    pacedSource{Source: ps.google, pacer: pacer, provider: domain.ProviderGoogle},
+		domain.ProviderMicrosoft: ps.microsoft,
+	}
 	a.TwoWay = twoway.New(twoway.Options{Now: now,
 		Client: client, Scheduling: a.Scheduling, Sources: sources, Credentials: a.Credentials,
 		LockAccount: lockAccount, Push: feed.pushFor(client, now), Notifier: jobs, Logger: log,
@@ -237,10 +246,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	a.Engine = engine.New(engine.Options{Now: now,
 		Client: client, Providers: ps.engineProviders(), Credentials: a.Credentials, Progress: jobs, Logger: log,
 		LockAccount: lockAccount, TwoWay: a.TwoWay,
-		Pacer: engine.NewPacer(map[domain.Provider]engine.Quota{
-			domain.ProviderGoogle:    {Requests: cfg.GoogleQuotaPerMinute, Per: time.Minute},
-			domain.ProviderMicrosoft: {Requests: cfg.MicrosoftQuotaPer10Minutes, Per: 10 * time.Minute, Burst: cfg.MicrosoftQuotaPer10Minutes / 2},
-		}),
+		Pacer:   pacer,
 		PushLag: a.Metrics,
 		Synced:  o.EventSynced,
 		Writes:  marks,

@@ -46,7 +46,11 @@ type Options struct {
 	// engine's pacing (0: the providers' defaults).
 	GoogleQuotaPerMinute       int
 	MicrosoftQuotaPer10Minutes int
-	Log                        *slog.Logger
+	// GoogleProjectQuotaPerMinute sets the emulator's limit for the whole
+	// Google project and Calsync's pacing to it (0: 100 times
+	// GoogleQuotaPerMinute when that is set, else Google's 10,000).
+	GoogleProjectQuotaPerMinute int
+	Log                         *slog.Logger
 	// SQLStats, when set, receives the top SQL statements by total time
 	// when the bench ends.
 	SQLStats io.Writer
@@ -86,8 +90,12 @@ func start(ctx context.Context, o Options) (*harness, error) {
 		return nil, err
 	}
 	h.emu = emu
-	if o.GoogleQuotaPerMinute > 0 {
-		if err := emu.Google.SetQuota(gcal.QuotaSettings{UserPerMinute: o.GoogleQuotaPerMinute, ProjectPerMinute: 100 * o.GoogleQuotaPerMinute}); err != nil {
+	if o.GoogleProjectQuotaPerMinute == 0 && o.GoogleQuotaPerMinute > 0 {
+		o.GoogleProjectQuotaPerMinute = min(100*o.GoogleQuotaPerMinute, 100_000_000)
+	}
+	if o.GoogleQuotaPerMinute > 0 || o.GoogleProjectQuotaPerMinute > 0 {
+		q := gcal.QuotaSettings{UserPerMinute: o.GoogleQuotaPerMinute, ProjectPerMinute: o.GoogleProjectQuotaPerMinute}
+		if err := emu.Google.SetQuota(q); err != nil {
 			return nil, err
 		}
 	}
@@ -115,6 +123,9 @@ func start(ctx context.Context, o Options) (*harness, error) {
 	cfg.Concurrency = 20
 	if o.GoogleQuotaPerMinute > 0 {
 		cfg.GoogleQuotaPerMinute = o.GoogleQuotaPerMinute
+	}
+	if o.GoogleProjectQuotaPerMinute > 0 {
+		cfg.GoogleProjectQuotaPerMinute = o.GoogleProjectQuotaPerMinute
 	}
 	if o.MicrosoftQuotaPer10Minutes > 0 {
 		cfg.MicrosoftQuotaPer10Minutes = o.MicrosoftQuotaPer10Minutes

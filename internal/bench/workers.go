@@ -51,6 +51,7 @@ func (h *harness) startWorkers(ctx context.Context, n int) (*workerProcs, error)
 			"CALSYNC_LOG_LEVEL=info", // "worker running" says it is up
 			"CALSYNC_WORKER_CONCURRENCY=" + strconv.Itoa(h.cfg.Concurrency),
 			"CALSYNC_GOOGLE_QUOTA_PER_MINUTE=" + strconv.Itoa(h.cfg.GoogleQuotaPerMinute),
+			"CALSYNC_GOOGLE_PROJECT_QUOTA_PER_MINUTE=" + strconv.Itoa(h.cfg.GoogleProjectQuotaPerMinute),
 			"CALSYNC_MICROSOFT_QUOTA_PER_10_MINUTES=" + strconv.Itoa(h.cfg.MicrosoftQuotaPer10Minutes),
 		}
 		out, err := cmd.StderrPipe()

@@ -74,6 +74,9 @@ type Config struct {
 	// Provider quotas the sync engine paces itself to.
 	GoogleQuotaPerMinute       int
 	MicrosoftQuotaPer10Minutes int
+	// GoogleProjectQuotaPerMinute is this process's share of the Google
+	// Cloud project's quota (all users together).
+	GoogleProjectQuotaPerMinute int
 	// Inbound sync: how far ahead chosen calendars are imported, the
 	// safety poll's period, and whether providers are asked to notify
 	// CALSYNC_PUBLIC_URL/webhooks/….
@@ -226,6 +229,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, err)
 	}
 	if c.MicrosoftQuotaPer10Minutes, err = intVar(getenv, "CALSYNC_MICROSOFT_QUOTA_PER_10_MINUTES", 10000, 1, 10000000); err != nil {
+		errs = append(errs, err)
+	}
+	if c.GoogleProjectQuotaPerMinute, err = intVar(getenv, "CALSYNC_GOOGLE_PROJECT_QUOTA_PER_MINUTE", 10000, 20, 100000000); err != nil {
 		errs = append(errs, err)
 	}
 	if c.ImportDaysAhead, err = intVar(getenv, "CALSYNC_IMPORT_DAYS_AHEAD", 180, 1, 730); err != nil {

@@ -139,6 +139,9 @@ func start(t testing.TB, cfg config.Config, prefix string, now func() time.Time,
 	return &Env{App: a, Server: srv, Queries: counter, cfg: cfg, prefix: prefix, now: now, obs: o}
 }
 
+// Prefix is the app's key prefix in Redis (and in its lock keys).
+func (e *Env) Prefix() string { return e.prefix }
+
 // Replica starts a second Calsync sharing e's database and Redis, as
 // another replica behind a load balancer would.
 func (e *Env) Replica(t testing.TB) *Env {

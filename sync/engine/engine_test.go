@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -500,4 +501,50 @@ func TestChangeDuringASyncIsNotLost(t *testing.T) {
 			f.waitHandled(t, "settling", req+1)
 		})
 	}
+}
+
+// TestAccountLockOutlivesRedis: on PostgreSQL an account's lock lives in
+// the database. While another process holds it (its sync of the account
+// still running), no sync of the account starts here — not even after
+// Redis restarts empty and the relay wakes the account again, which a
+// lock kept in Redis would have let through. Once released, the change
+// reaches the calendar.
+func TestAccountLockOutlivesRedis(t *testing.T) {
+	if os.Getenv("DATABASE_URL") == "" || os.Getenv("REDIS_URL") == "" {
+		t.Skip("the account lock is in the database on PostgreSQL (DATABASE_URL, and REDIS_URL for a second process)")
+	}
+	k := testenv.Kits[0]
+	env := testenv.New(t, testenv.Postgres)
+	f := setupOn(t, env, k, "fence")
+	f.link(t)
+	f.waitTitles(t, "initial sync", "Visit fence")
+	other := env.Replica(t)
+	ctx := context.Background()
+	unlock, err := other.App.DB.Locker().Lock(ctx, tasks.AccountLockKey(env.Prefix(), f.account.ID), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	released := false
+	defer func() {
+		if !released {
+			unlock()
+		}
+	}()
+	if err := env.App.Redis.Client.FlushDB(ctx).Err(); err != nil { // the test's own Redis database
+		t.Fatal(err)
+	}
+	req, _ := f.counters(t)
+	f.createBooking(t, "Fenced", time.Now().Add(30*time.Hour).Truncate(time.Hour), f.org.Fieldworker.ID)
+	// The wake-up, and the relay's (every 2 s for requests older than
+	// 3 s), find the account locked.
+	time.Sleep(6 * time.Second)
+	if r, d := f.counters(t); r <= req || d >= r {
+		t.Fatalf("while another process held the account's lock: %d requests, %d handled (%d before the change)", r, d, req)
+	}
+	if slices.Contains(titles(f.events(t)), "Fenced") {
+		t.Fatal("a sync ran while another process held the account's lock")
+	}
+	unlock()
+	released = true
+	f.waitTitles(t, "after the lock's release", "Fenced", "Visit fence")
 }

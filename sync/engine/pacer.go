@@ -22,6 +22,12 @@ type Quota struct {
 	// once lets a first sync of thousands of bookings finish in seconds
 	// rather than spread over minutes.
 	Burst int
+	// Project is the provider's budget per Per for every account
+	// together (Google: 10,000 a minute per Cloud project), this
+	// process's share; 0: none. Past it Google answers every account with
+	// 403 rateLimitExceeded, and each waits 30 s: paced, requests queue
+	// up instead.
+	Project int
 }
 
 // Pacer spaces an account's requests so a sync stays under its quota
@@ -30,11 +36,35 @@ type Pacer struct {
 	mu       sync.Mutex
 	quotas   map[domain.Provider]Quota
 	limiters map[int]*rate.Limiter
+	projects map[domain.Provider]*rate.Limiter
 }
 
 // NewPacer returns a Pacer enforcing quotas (missing providers: unpaced).
 func NewPacer(quotas map[domain.Provider]Quota) *Pacer {
-	return &Pacer{quotas: quotas, limiters: map[int]*rate.Limiter{}}
+	p := &Pacer{quotas: quotas, limiters: map[int]*rate.Limiter{}, projects: map[domain.Provider]*rate.Limiter{}}
+	for prov, q := range quotas {
+		if q.Project > 0 && q.Per > 0 {
+			// A twentieth at once (500 of Google's 10,000), then the
+			// rest spread: no window of Per carries more than Project.
+			burst := max(q.Project/20, 1)
+			p.projects[prov] = rate.NewLimiter(rate.Limit(float64(q.Project-burst)/q.Per.Seconds()), burst)
+		}
+	}
+	return p
+}
+
+// WaitProject blocks until n more requests fit in the provider's budget
+// for all accounts (Quota.Project), for requests outside a sync's own
+// pacing: reading a calendar.
+func (p *Pacer) WaitProject(ctx context.Context, p0 domain.Provider, n int) error {
+	if p == nil {
+		return nil
+	}
+	l := p.projects[p0]
+	if l == nil {
+		return nil
+	}
+	return l.WaitN(ctx, min(n, l.Burst()))
 }
 
 // Wait blocks until n requests for the account fit in its quota.
@@ -62,8 +92,8 @@ func (p *Pacer) Wait(ctx context.Context, p0 domain.Provider, accountID, n int) 
 		p.limiters[accountID] = l
 	}
 	p.mu.Unlock()
-	if n > l.Burst() {
-		n = l.Burst()
+	if err := l.WaitN(ctx, min(n, l.Burst())); err != nil {
+		return err
 	}
-	return l.WaitN(ctx, n)
+	return p.WaitProject(ctx, p0, n)
 }

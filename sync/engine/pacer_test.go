@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -61,5 +63,63 @@ func paceWithin(t *testing.T, q Quota) {
 	}
 	if len(sent) < 200 {
 		t.Fatalf("only %d requests in 1.5 s: pacing far below the quota", len(sent))
+	}
+}
+
+// TestPacerProjectBudget: every account's requests, and reads outside a
+// sync, share the provider's budget for the whole project: many accounts
+// each well inside their own quota stay inside it together.
+func TestPacerProjectBudget(t *testing.T) {
+	// 600 a second per account, 200 a second for the project.
+	p := NewPacer(map[domain.Provider]Quota{domain.ProviderGoogle: {Requests: 600, Per: time.Second, Project: 200}})
+	ctx := context.Background()
+	var mu sync.Mutex
+	var sent []time.Time
+	start := time.Now()
+	var wg sync.WaitGroup
+	for account := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Since(start) < 1500*time.Millisecond {
+				var err error
+				if account == 0 {
+					err = p.WaitProject(ctx, domain.ProviderGoogle, 1) // a read
+				} else {
+					err = p.Wait(ctx, domain.ProviderGoogle, account, 5)
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				n := 5
+				if account == 0 {
+					n = 1
+				}
+				mu.Lock()
+				for range n {
+					sent = append(sent, time.Now())
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	slices.SortFunc(sent, func(a, b time.Time) int { return a.Compare(b) })
+	for i := range sent {
+		n := 0
+		for j := i; j < len(sent) && sent[j].Sub(sent[i]) < time.Second; j++ {
+			n++
+		}
+		if n > 200 {
+			t.Fatalf("%d requests of all accounts within one second from %v; project budget 200", n, sent[i].Sub(start))
+		}
+	}
+	if len(sent) < 250 {
+		t.Fatalf("only %d requests in 1.5 s: the budget of 200 a second was not used", len(sent))
+	}
+	// Microsoft has no project budget here: reads are not held back.
+	if err := p.WaitProject(ctx, domain.ProviderMicrosoft, 1000); err != nil {
+		t.Fatal(err)
 	}
 }
