@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"sync"
@@ -28,8 +29,9 @@ import (
 type AdvisoryLocker struct {
 	dsn string
 
-	mu   sync.Mutex // serializes use of conn
-	conn *pgx.Conn
+	mu     sync.Mutex // serializes use of conn
+	conn   *pgx.Conn
+	closed bool
 	// gen counts lock connections: a lock taken on generation g is held
 	// while gen is still g.
 	gen atomic.Uint64
@@ -188,18 +190,25 @@ func (l *AdvisoryLocker) releaseLocal(k int64) {
 }
 
 // try takes k on the lock connection if it is free, and tells on which
-// connection generation.
+// connection generation. A connection found dead (PostgreSQL restarted,
+// or ended it while it idled) is replaced once.
 func (l *AdvisoryLocker) try(k int64) (bool, uint64, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if err := l.connect(); err != nil {
-		return false, 0, err
-	}
 	var ok bool
-	err := l.op(func(ctx context.Context) error {
-		return l.conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", k).Scan(&ok)
-	})
-	return ok, l.gen.Load(), err
+	var err error
+	for range 2 {
+		if err = l.connect(); err != nil {
+			return false, 0, err
+		}
+		err = l.op(func(ctx context.Context) error {
+			return l.conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", k).Scan(&ok)
+		})
+		if err == nil {
+			return ok, l.gen.Load(), nil
+		}
+	}
+	return false, 0, err
 }
 
 // release gives k back, if the connection it was taken on still stands
@@ -221,9 +230,23 @@ func (l *AdvisoryLocker) connect() error {
 	if l.conn != nil {
 		return nil
 	}
+	if l.closed {
+		return errors.New("the database is closed")
+	}
+	cfg, err := pgx.ParseConfig(l.dsn)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	// The server ends this session, and releases its locks, within
+	// about 25 s of losing the process (a crash without a FIN, a
+	// network cut), rather than after the system's TCP keep-alive of
+	// two hours.
+	cfg.RuntimeParams["tcp_keepalives_idle"] = "10"
+	cfg.RuntimeParams["tcp_keepalives_interval"] = "5"
+	cfg.RuntimeParams["tcp_keepalives_count"] = "3"
 	ctx, cancel := context.WithTimeout(context.Background(), advisoryOpTimeout)
 	defer cancel()
-	c, err := pgx.Connect(ctx, l.dsn)
+	c, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
@@ -278,10 +301,12 @@ func (l *AdvisoryLocker) keepAlive(stop chan struct{}) {
 	}
 }
 
-// Close ends the lock connection, releasing every lock it holds.
+// Close ends the lock connection, releasing every lock it holds; later
+// locks fail.
 func (l *AdvisoryLocker) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.closed = true
 	l.drop()
 	return nil
 }

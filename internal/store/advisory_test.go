@@ -148,3 +148,28 @@ func TestAdvisoryLockLostWithItsConnection(t *testing.T) {
 	}
 	again()
 }
+
+// A lock connection PostgreSQL ended while it held nothing (a restart, an
+// idle timeout) is replaced at the next lock, which does not fail.
+func TestAdvisoryLockAfterIdleConnectionEnded(t *testing.T) {
+	a, b := twoProcesses(t)
+	ctx := context.Background()
+	unlock, err := a.Locker().Lock(ctx, "calsync:account-token:3", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	if err := b.SQL.QueryRowContext(ctx, `SELECT pid FROM pg_locks WHERE locktype = 'advisory'`).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	unlock()
+	if _, err := b.SQL.ExecContext(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	again, err := a.Locker().Lock(ctx, "calsync:account-token:3", time.Minute)
+	if err != nil {
+		t.Fatalf("locking after the idle lock connection ended: %v", err)
+	}
+	again()
+}

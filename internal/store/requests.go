@@ -56,8 +56,11 @@ func CountRequests(ctx context.Context, db *ent.Client, sel AccountSelection, no
 	rows := b.Select("id").From(entsql.Table("calendar_accounts")).Where(pick)
 	if drv.Dialect() == dialect.Postgres {
 		// Rows locked in id order: two requests for overlapping accounts
-		// cannot deadlock. (SQLite has one writer at a time.)
-		rows.OrderBy("id").ForUpdate()
+		// cannot deadlock. (SQLite has one writer at a time.) NO KEY
+		// UPDATE, as the UPDATE itself takes: rows inserted meanwhile
+		// that refer to the account (runs, links, pending rows) are not
+		// held up.
+		rows.OrderBy("id").For(entsql.LockNoKeyUpdate)
 	}
 	q, args := b.Update("calendar_accounts").
 		Set("updated_at", now.UTC()).

@@ -219,8 +219,8 @@ func SQLiteDSN(path string) string {
 
 // Close closes the client and the pool.
 func (d *DB) Close() error {
-	if d.locker != nil {
-		_ = d.locker.Close()
+	if l := d.Locker(); l != nil {
+		_ = l.Close()
 	}
 	return d.Client.Close()
 }

@@ -19,6 +19,7 @@ import (
 	"calsync/ent/providercalendar"
 	"calsync/ent/syncrun"
 	"calsync/internal/domain"
+	"calsync/internal/redisconn"
 	"calsync/internal/testenv"
 	"calsync/internal/viewer"
 	"calsync/sync/emulator"
@@ -547,4 +548,37 @@ func TestAccountLockOutlivesRedis(t *testing.T) {
 	unlock()
 	released = true
 	f.waitTitles(t, "after the lock's release", "Fenced", "Visit fence")
+}
+
+// TestFailedStepKeepsItsRequest: in one round one booking's update fails
+// (a 500) while another's is taken again in a second pass (its event was
+// deleted at the provider, so it is created anew). That second pass
+// succeeding must not record the round's requests as handled: the failed
+// booking's change still reaches the calendar, through the task's retry,
+// long before the reconcile pass.
+func TestFailedStepKeepsItsRequest(t *testing.T) {
+	k := testenv.Kits[0] // Google: its batch runs each part through the faults
+	f := setup(t, k, "keep")
+	start := time.Now().Add(50 * time.Hour).Truncate(time.Hour)
+	a := f.createBooking(t, "Alpha", start, f.org.Fieldworker.ID)
+	b := f.createBooking(t, "Beta", start.Add(2*time.Hour), f.org.Fieldworker.ID)
+	evs := f.waitTitles(t, "created", "Alpha", "Beta", "Visit keep")
+	cal := f.account.DestinationCalendarID
+	if err := f.env.App.Emulators.Google.DeleteEventAsUser(cal, evs[1].ID); err != nil { // Beta
+		t.Fatal(err)
+	}
+	f.env.App.Emulators.GoogleFaults.Add(emucore.Fault{Method: "PATCH", PathPrefix: "/google/calendar/v3/calendars/" + cal + "/events/" + evs[0].ID, Status: 500, Count: 1}) // Alpha
+	// Both changes in one round: the account's lock is held while they
+	// are made.
+	unlock, err := redisconn.NewLocker(f.env.App.Redis.Client).Lock(context.Background(), tasks.AccountLockKey(f.env.Prefix(), f.account.ID), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mutate(t, `mutation($id:ID!){updateBooking(id:$id,input:{title:"Alpha 2"}){id}}`, map[string]any{"id": strconv.Itoa(a)})
+	f.mutate(t, `mutation($id:ID!){updateBooking(id:$id,input:{title:"Beta 2"}){id}}`, map[string]any{"id": strconv.Itoa(b)})
+	unlock()
+	f.waitTitles(t, "after a failed update and a recreated event in one round", "Alpha 2", "Beta 2", "Visit keep")
+	if len(f.env.App.Emulators.GoogleFaults.List()) != 0 {
+		t.Fatal("Alpha's update never failed: the test proves nothing")
+	}
 }

@@ -229,6 +229,9 @@ type run struct {
 	// outcome, when the batch's own transaction recorded it.
 	planned   int
 	concluded *ent.SyncRun
+	// failed is set once a batch of the run failed: its requests must
+	// stay unhandled, so no later batch concludes the run.
+	failed bool
 }
 
 // begin records the run as running.
@@ -330,6 +333,7 @@ func (x *run) execute(kind syncrun.Kind) error {
 					return err
 				}
 				transient = err
+				x.failed = true
 			}
 			if x.rec != nil {
 				x.rec.Done = min(x.rec.Done+end-start, x.rec.Total)
@@ -604,6 +608,7 @@ func (x *run) apply(steps []*step) ([]*step, error) {
 	// are recorded outside the transaction: no lock across the network.
 	var later []int
 	var stopErr error
+	var concluded *ent.SyncRun
 	if err := x.inTx(func() error {
 		for i, s := range steps {
 			if x.rereads(s, results[i]) {
@@ -619,20 +624,21 @@ func (x *run) apply(steps []*step) ([]*step, error) {
 				return nil // what is recorded stays; the next run re-plans anyway
 			}
 		}
-		if x.rec == nil && len(later) == 0 && len(again) == 0 && firstErr == nil && x.staleErr == nil {
-			// The round's only batch, done: its outcome and handled
-			// requests commit with its links. Should that fail, none of
-			// it is recorded and the run fails, as a failed batch would.
-			rec, err := x.settle(x.ctx, x.db(), nil)
-			if err != nil {
+		if x.rec == nil && !x.failed && len(later) == 0 && len(again) == 0 && firstErr == nil && x.staleErr == nil {
+			// The round's only batch, done, and nothing failed before
+			// it: its outcome and handled requests commit with its
+			// links. Should that fail, none of it is recorded and the
+			// run fails, as a failed batch would.
+			var err error
+			if concluded, err = x.settle(x.ctx, x.db(), nil); err != nil {
 				return err
 			}
-			x.concluded = rec
 		}
 		return nil
 	}); err != nil {
 		return nil, err
 	}
+	x.concluded = concluded // committed
 	if stopErr != nil {
 		return nil, stopErr
 	}
