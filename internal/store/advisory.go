@@ -23,18 +23,14 @@ import (
 // beside the first, and the older one's writes land after the newer's.
 //
 // PostgreSQL lets one session take the same advisory lock twice, so this
-// process's holders are also kept apart in memory. If the lock connection
-// fails, every lock taken on it is gone: each holder's held check turns
-// false, and the next lock opens a new connection.
+// process's holders are also kept apart in memory. A key is always taken
+// on the same one of a few lock connections (by its hash), so takes and
+// releases of different keys do not wait in line behind one connection.
+// If a lock connection fails, every lock taken on it is gone: each
+// holder's held check turns false, and the next lock opens a new
+// connection.
 type AdvisoryLocker struct {
-	dsn string
-
-	mu     sync.Mutex // serializes use of conn
-	conn   *pgx.Conn
-	closed bool
-	// gen counts lock connections: a lock taken on generation g is held
-	// while gen is still g.
-	gen atomic.Uint64
+	conns [advisoryConns]*lockConn
 
 	lmu   sync.Mutex
 	local map[int64]chan struct{} // keys held in this process, closed on release
@@ -42,6 +38,23 @@ type AdvisoryLocker struct {
 
 	stopKeep chan struct{}
 }
+
+// advisoryConns is how many lock connections a process keeps.
+const advisoryConns = 4
+
+// lockConn is one lock connection.
+type lockConn struct {
+	dsn    string
+	mu     sync.Mutex // serializes use of conn
+	conn   *pgx.Conn
+	closed bool
+	// gen counts the connections opened: a lock taken on generation g is
+	// held while gen is still g.
+	gen atomic.Uint64
+}
+
+// connFor is the lock connection key k is always taken on.
+func (l *AdvisoryLocker) connFor(k int64) *lockConn { return l.conns[uint64(k)%advisoryConns] }
 
 // advisoryOpTimeout bounds one statement on the lock connection. A
 // statement cut short leaves the connection unusable, so its locks count
@@ -60,7 +73,11 @@ func (d *DB) Locker() *AdvisoryLocker {
 		return nil
 	}
 	d.lockOnce.Do(func() {
-		d.locker = &AdvisoryLocker{dsn: d.dsn, local: map[int64]chan struct{}{}}
+		l := &AdvisoryLocker{local: map[int64]chan struct{}{}}
+		for i := range l.conns {
+			l.conns[i] = &lockConn{dsn: d.dsn}
+		}
+		d.locker = l
 	})
 	return d.locker
 }
@@ -129,7 +146,8 @@ func (l *AdvisoryLocker) TryLockHeld(_ context.Context, key string, _ time.Durat
 // connection generation gen.
 func (l *AdvisoryLocker) holder(k int64, gen uint64) (func(), func(context.Context) bool) {
 	var once sync.Once
-	return func() { once.Do(func() { l.release(k, gen) }) }, func(context.Context) bool { return l.gen.Load() == gen }
+	c := l.connFor(k)
+	return func() { once.Do(func() { l.release(k, gen) }) }, func(context.Context) bool { return c.gen.Load() == gen }
 }
 
 // advisoryKey is key's 64-bit FNV-1a hash: two keys sharing one only wait
@@ -189,23 +207,24 @@ func (l *AdvisoryLocker) releaseLocal(k int64) {
 	}
 }
 
-// try takes k on the lock connection if it is free, and tells on which
+// try takes k on its lock connection if it is free, and tells on which
 // connection generation. A connection found dead (PostgreSQL restarted,
 // or ended it while it idled) is replaced once.
 func (l *AdvisoryLocker) try(k int64) (bool, uint64, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	c := l.connFor(k)
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var ok bool
 	var err error
 	for range 2 {
-		if err = l.connect(); err != nil {
+		if err = c.connect(); err != nil {
 			return false, 0, err
 		}
-		err = l.op(func(ctx context.Context) error {
-			return l.conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", k).Scan(&ok)
+		err = c.op(func(ctx context.Context) error {
+			return c.conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", k).Scan(&ok)
 		})
 		if err == nil {
-			return ok, l.gen.Load(), nil
+			return ok, c.gen.Load(), nil
 		}
 	}
 	return false, 0, err
@@ -214,26 +233,27 @@ func (l *AdvisoryLocker) try(k int64) (bool, uint64, error) {
 // release gives k back, if the connection it was taken on still stands
 // (otherwise PostgreSQL already has).
 func (l *AdvisoryLocker) release(k int64, gen uint64) {
-	l.mu.Lock()
-	if l.conn != nil && l.gen.Load() == gen {
-		_ = l.op(func(ctx context.Context) error {
-			_, err := l.conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", k)
+	c := l.connFor(k)
+	c.mu.Lock()
+	if c.conn != nil && c.gen.Load() == gen {
+		_ = c.op(func(ctx context.Context) error {
+			_, err := c.conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", k)
 			return err
 		})
 	}
-	l.mu.Unlock()
+	c.mu.Unlock()
 	l.releaseLocal(k)
 }
 
 // connect opens the lock connection if there is none. Call with mu held.
-func (l *AdvisoryLocker) connect() error {
-	if l.conn != nil {
+func (c *lockConn) connect() error {
+	if c.conn != nil {
 		return nil
 	}
-	if l.closed {
+	if c.closed {
 		return errors.New("the database is closed")
 	}
-	cfg, err := pgx.ParseConfig(l.dsn)
+	cfg, err := pgx.ParseConfig(c.dsn)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
@@ -246,40 +266,49 @@ func (l *AdvisoryLocker) connect() error {
 	cfg.RuntimeParams["tcp_keepalives_count"] = "3"
 	ctx, cancel := context.WithTimeout(context.Background(), advisoryOpTimeout)
 	defer cancel()
-	c, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
-	l.conn = c
-	l.gen.Add(1)
+	c.conn = conn
+	c.gen.Add(1)
 	return nil
 }
 
 // op runs one statement on the lock connection; on failure the connection
 // is dropped, and with it every lock taken on it. Call with mu held.
-func (l *AdvisoryLocker) op(fn func(ctx context.Context) error) error {
+func (c *lockConn) op(fn func(ctx context.Context) error) error {
 	// Not the caller's context: cancelling a statement midway would end
 	// the connection, and every other holder's lock with it.
 	ctx, cancel := context.WithTimeout(context.Background(), advisoryOpTimeout)
 	defer cancel()
 	err := fn(ctx)
 	if err != nil {
-		l.drop()
+		c.drop()
 	}
 	return err
 }
 
 // drop closes the lock connection: PostgreSQL releases its locks, and
 // holders' checks turn false. Call with mu held.
-func (l *AdvisoryLocker) drop() {
-	if l.conn == nil {
+func (c *lockConn) drop() {
+	if c.conn == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	_ = l.conn.Close(ctx)
+	_ = c.conn.Close(ctx)
 	cancel()
-	l.conn = nil
-	l.gen.Add(1)
+	c.conn = nil
+	c.gen.Add(1)
+}
+
+// ping checks the lock connection, if open.
+func (c *lockConn) ping() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn != nil {
+		_ = c.op(func(ctx context.Context) error { return c.conn.Ping(ctx) })
+	}
 }
 
 // keepAlive checks the lock connection while locks are held, so a
@@ -292,11 +321,9 @@ func (l *AdvisoryLocker) keepAlive(stop chan struct{}) {
 		case <-stop:
 			return
 		case <-t.C:
-			l.mu.Lock()
-			if l.conn != nil {
-				_ = l.op(func(ctx context.Context) error { return l.conn.Ping(ctx) })
+			for _, c := range l.conns {
+				c.ping()
 			}
-			l.mu.Unlock()
 		}
 	}
 }
@@ -304,9 +331,11 @@ func (l *AdvisoryLocker) keepAlive(stop chan struct{}) {
 // Close ends the lock connection, releasing every lock it holds; later
 // locks fail.
 func (l *AdvisoryLocker) Close() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.closed = true
-	l.drop()
+	for _, c := range l.conns {
+		c.mu.Lock()
+		c.closed = true
+		c.drop()
+		c.mu.Unlock()
+	}
 	return nil
 }
