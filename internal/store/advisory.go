@@ -34,7 +34,6 @@ type AdvisoryLocker struct {
 
 	lmu   sync.Mutex
 	local map[int64]chan struct{} // keys held in this process, closed on release
-	held  int                     // locks held, for the keep-alive
 
 	stopKeep chan struct{}
 }
@@ -131,11 +130,12 @@ func (l *AdvisoryLocker) TryLockHeld(_ context.Context, key string, _ time.Durat
 		return nil, nil, false, nil
 	}
 	ok, gen, err := l.try(k)
-	if err != nil || !ok {
+	if err != nil {
 		l.releaseLocal(k)
-		if err != nil {
-			return nil, nil, false, fmt.Errorf("store: lock %s: %w", key, err)
-		}
+		return nil, nil, false, fmt.Errorf("store: lock %s: %w", key, err)
+	}
+	if !ok {
+		l.releaseLocal(k)
 		return nil, nil, false, nil
 	}
 	unlock, held := l.holder(k, gen)
@@ -186,8 +186,7 @@ func (l *AdvisoryLocker) localOrWait(k int64) chan struct{} {
 		return ch
 	}
 	l.local[k] = make(chan struct{})
-	l.held++
-	if l.held == 1 {
+	if len(l.local) == 1 {
 		l.stopKeep = make(chan struct{})
 		go l.keepAlive(l.stopKeep)
 	}
@@ -200,8 +199,7 @@ func (l *AdvisoryLocker) releaseLocal(k int64) {
 	if ch, ok := l.local[k]; ok {
 		close(ch)
 		delete(l.local, k)
-		l.held--
-		if l.held == 0 {
+		if len(l.local) == 0 {
 			close(l.stopKeep)
 		}
 	}

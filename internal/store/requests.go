@@ -10,6 +10,7 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"calsync/ent"
+	"calsync/ent/predicate"
 )
 
 // Sync requests are counted and handled on every booking change, so their
@@ -18,13 +19,10 @@ import (
 // counts again after an update is a third.
 
 // AccountSelection names the calendar accounts a request is counted for:
-// IDs, or OrgID's accounts linked by one of UserIDs whose status is one of
-// Statuses.
+// IDs, or those Where selects (ent predicates; at least one).
 type AccountSelection struct {
-	IDs      []int
-	OrgID    int
-	UserIDs  []int
-	Statuses []string
+	IDs   []int
+	Where []predicate.CalendarAccount
 }
 
 // RequestCount is an account's sync request counts after one was counted.
@@ -38,22 +36,17 @@ type RequestCount struct {
 func CountRequests(ctx context.Context, db *ent.Client, sel AccountSelection, now time.Time) ([]RequestCount, error) {
 	drv := db.RawDriver()
 	b := entsql.Dialect(drv.Dialect())
-	var pick *entsql.Predicate
-	if len(sel.IDs) > 0 {
-		pick = entsql.InInts("id", sel.IDs...)
-	} else {
-		if len(sel.UserIDs) == 0 || len(sel.Statuses) == 0 {
-			return nil, nil
+	rows := b.Select("id").From(entsql.Table("calendar_accounts"))
+	switch {
+	case len(sel.IDs) > 0:
+		rows.Where(entsql.InInts("id", sel.IDs...))
+	case len(sel.Where) > 0:
+		for _, p := range sel.Where {
+			p(rows)
 		}
-		statuses := make([]any, len(sel.Statuses))
-		for i, s := range sel.Statuses {
-			statuses[i] = s
-		}
-		linked := b.Select("calendar_account_id").From(entsql.Table("calendar_account_users")).
-			Where(entsql.InInts("user_id", sel.UserIDs...))
-		pick = entsql.And(entsql.EQ("organization_id", sel.OrgID), entsql.In("status", statuses...), entsql.In("id", linked))
+	default:
+		return nil, nil
 	}
-	rows := b.Select("id").From(entsql.Table("calendar_accounts")).Where(pick)
 	if drv.Dialect() == dialect.Postgres {
 		// Rows locked in id order: two requests for overlapping accounts
 		// cannot deadlock. (SQLite has one writer at a time.) NO KEY

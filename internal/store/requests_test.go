@@ -8,6 +8,8 @@ import (
 
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
+	"calsync/ent/predicate"
+	"calsync/ent/user"
 	"calsync/internal/domain"
 	"calsync/internal/store"
 	"calsync/internal/viewer"
@@ -41,7 +43,14 @@ func TestCountRequests(t *testing.T) {
 			annOld := account(ctx, "ann-old@store.test", calendaraccount.StatusDISCONNECTED, ann)
 			eveG := account(other, "eve-g@store.test", calendaraccount.StatusACTIVE, eve)
 			now := time.Date(2026, 12, 1, 9, 30, 0, 0, time.FixedZone("X", 3600))
-			syncing := []string{string(calendaraccount.StatusACTIVE), string(calendaraccount.StatusERROR)}
+			// The engine's selection: an organization's syncing accounts
+			// linked by some users.
+			byUsers := func(org int, users ...int) store.AccountSelection {
+				return store.AccountSelection{Where: []predicate.CalendarAccount{
+					calendaraccount.OrganizationID(org), calendaraccount.HasUsersWith(user.IDIn(users...)),
+					calendaraccount.StatusIn(calendaraccount.StatusACTIVE, calendaraccount.StatusERROR),
+				}}
+			}
 
 			count := func(sel store.AccountSelection) []store.RequestCount {
 				t.Helper()
@@ -58,7 +67,7 @@ func TestCountRequests(t *testing.T) {
 			}
 			// Ann's syncing accounts, not her disconnected one, not Bob's, not
 			// another organization's (Eve's id given with this org's).
-			got := count(store.AccountSelection{OrgID: v.OrgID, UserIDs: []int{ann.ID, eve.ID}, Statuses: syncing})
+			got := count(byUsers(v.OrgID, ann.ID, eve.ID))
 			want := []store.RequestCount{{AccountID: annG.ID, OrgID: v.OrgID, Requested: 1}, {AccountID: annM.ID, OrgID: v.OrgID, Requested: 1}}
 			if !slices.Equal(got, want) {
 				t.Fatalf("by users: got %+v, want %+v", got, want)
@@ -71,8 +80,11 @@ func TestCountRequests(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("by id: got %+v, want %+v", got, want)
 			}
-			if got := count(store.AccountSelection{OrgID: v.OrgID, Statuses: syncing}); len(got) != 0 {
+			if got := count(byUsers(v.OrgID)); len(got) != 0 {
 				t.Fatalf("no users selected %+v", got)
+			}
+			if got := count(store.AccountSelection{}); len(got) != 0 {
+				t.Fatalf("an empty selection counted %+v", got)
 			}
 			if a := db.Client.CalendarAccount.GetX(ctx, bobG.ID); a.SyncRequested != 0 {
 				t.Fatalf("Bob's account was counted: %d", a.SyncRequested)

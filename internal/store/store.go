@@ -219,8 +219,9 @@ func SQLiteDSN(path string) string {
 
 // Close closes the client and the pool.
 func (d *DB) Close() error {
-	if l := d.Locker(); l != nil {
-		_ = l.Close()
+	d.lockOnce.Do(func() {}) // no locker made from here on
+	if d.locker != nil {
+		_ = d.locker.Close()
 	}
 	return d.Client.Close()
 }

@@ -13,6 +13,7 @@ import (
 	"calsync/ent/predicate"
 	"calsync/ent/syncoutbox"
 	"calsync/ent/syncpending"
+	"calsync/ent/user"
 	"calsync/internal/store"
 	"calsync/internal/viewer"
 )
@@ -84,11 +85,9 @@ func RequestBookings(ctx context.Context, db *ent.Client, orgID int, bookingIDs,
 
 // usersAccounts selects the syncing accounts of users in org.
 func usersAccounts(orgID int, userIDs []int) store.AccountSelection {
-	statuses := make([]string, len(syncingStatuses))
-	for i, st := range syncingStatuses {
-		statuses[i] = string(st)
-	}
-	return store.AccountSelection{OrgID: orgID, UserIDs: userIDs, Statuses: statuses}
+	return store.AccountSelection{Where: []predicate.CalendarAccount{
+		calendaraccount.OrganizationID(orgID), calendaraccount.HasUsersWith(user.IDIn(userIDs...)), SyncingAccounts(),
+	}}
 }
 
 // request counts a request for each selected account (one statement) and

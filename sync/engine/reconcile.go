@@ -946,12 +946,7 @@ func (x *run) outcome(ctx context.Context, db *ent.Client, state syncrun.State, 
 // and, when it succeeded, the account's: its handled requests and last
 // sync, and the end of an earlier ERROR.
 func (x *run) settle(ctx context.Context, db *ent.Client, runErr error) (*ent.SyncRun, error) {
-	state := syncrun.StateSUCCEEDED
-	msg := ""
-	if runErr != nil {
-		state = syncrun.StateFAILED
-		msg = truncate(runErr.Error())
-	}
+	state, msg := runState(runErr)
 	rec, err := x.outcome(ctx, db, state, msg)
 	if err != nil || runErr != nil {
 		return rec, err
@@ -976,14 +971,16 @@ func (x *run) settle(ctx context.Context, db *ent.Client, runErr error) (*ent.Sy
 	return rec, nil
 }
 
+// runState is a run's recorded state and error message after runErr.
+func runState(runErr error) (syncrun.State, string) {
+	if runErr != nil {
+		return syncrun.StateFAILED, truncate(runErr.Error())
+	}
+	return syncrun.StateSUCCEEDED, ""
+}
+
 // finish records the run's outcome on the run and the account.
 func (x *run) finish(runErr error) (*ent.SyncRun, error) {
-	state := syncrun.StateSUCCEEDED
-	msg := ""
-	if runErr != nil {
-		state = syncrun.StateFAILED
-		msg = truncate(runErr.Error())
-	}
 	if x.concluded != nil {
 		x.rec = x.concluded
 		if runErr == nil {
@@ -1004,6 +1001,7 @@ func (x *run) finish(runErr error) (*ent.SyncRun, error) {
 		return err
 	})
 	if err != nil {
+		state, msg := runState(runErr)
 		var rerr error
 		rec, rerr = x.outcome(ctx, x.r.client, state, msg)
 		if rerr != nil {

@@ -58,12 +58,12 @@ type SyncRequest struct {
 // it after the change is committed, or inside the change's own
 // transaction (ctx carrying it); it opens one otherwise.
 func RequestSync(ctx context.Context, db *ent.Client, due time.Time, accountIDs ...int) ([]SyncRequest, error) {
+	if len(accountIDs) == 0 {
+		return nil, nil
+	}
 	var out []SyncRequest
 	err := store.InTx(ctx, db, func(ctx context.Context) error {
 		var err error
-		if len(accountIDs) == 0 {
-			return nil
-		}
 		out, err = request(ctx, store.ClientFrom(ctx, db), store.AccountSelection{IDs: accountIDs}, nil, due)
 		return err
 	})
