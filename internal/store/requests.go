@@ -88,28 +88,60 @@ func CountRequests(ctx context.Context, db *ent.Client, sel AccountSelection, no
 // its requests shows as requested > handled. ok is false when the account
 // is gone. Use db's transaction.
 func RequestsHandled(ctx context.Context, db *ent.Client, orgID, accountID, requested int, synced, now time.Time) (current int, ok bool, err error) {
-	drv := db.RawDriver()
-	u := entsql.Dialect(drv.Dialect()).Update("calendar_accounts").
-		Set("updated_at", now.UTC()).
-		Set("sync_done", entsql.ExprFunc(func(b *entsql.Builder) {
-			b.WriteString("CASE WHEN ").Ident("sync_done").WriteOp(entsql.OpLT).Arg(requested).
-				WriteString(" THEN ").Arg(requested).WriteString(" ELSE ").Ident("sync_done").WriteString(" END")
-		}))
-	if !synced.IsZero() {
-		u.Set("last_synced_at", synced.UTC())
+	current, ok, err = handled(ctx, db, counter{"calendar_accounts", "sync_requested", "sync_done"}, orgID, accountID, requested, now,
+		func(u *entsql.UpdateBuilder) {
+			if !synced.IsZero() {
+				u.Set("last_synced_at", synced.UTC())
+			}
+		})
+	if err != nil {
+		return 0, false, fmt.Errorf("store: record handled sync requests: %w", err)
 	}
-	q, args := u.Where(entsql.And(entsql.EQ("id", accountID), entsql.EQ("organization_id", orgID))).
-		Returning("sync_requested").Query()
+	return current, ok, nil
+}
+
+// ReadsHandled is RequestsHandled for a calendar's reads (inbound): it
+// records read_done (never going back) with what set adds to the same
+// statement (the read's cursor, when it was read), and returns
+// read_requested as it then stands. ok is false when the calendar is gone.
+func ReadsHandled(ctx context.Context, db *ent.Client, orgID, calendarID, requested int, now time.Time, set func(*entsql.UpdateBuilder)) (current int, ok bool, err error) {
+	current, ok, err = handled(ctx, db, counter{"provider_calendars", "read_requested", "read_done"}, orgID, calendarID, requested, now, set)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: record handled read requests: %w", err)
+	}
+	return current, ok, nil
+}
+
+// counter is a table's pair of request counts: requests counted, and
+// handled.
+type counter struct{ table, requested, done string }
+
+// handled sets row id's handled count to requested unless it is already
+// higher, with set's columns, and returns the requested count in the same
+// statement.
+func handled(ctx context.Context, db *ent.Client, c counter, orgID, id, requested int, now time.Time, set func(*entsql.UpdateBuilder)) (current int, ok bool, err error) {
+	drv := db.RawDriver()
+	u := entsql.Dialect(drv.Dialect()).Update(c.table).
+		Set("updated_at", now.UTC()).
+		Set(c.done, entsql.ExprFunc(func(b *entsql.Builder) {
+			b.WriteString("CASE WHEN ").Ident(c.done).WriteOp(entsql.OpLT).Arg(requested).
+				WriteString(" THEN ").Arg(requested).WriteString(" ELSE ").Ident(c.done).WriteString(" END")
+		}))
+	if set != nil {
+		set(u)
+	}
+	q, args := u.Where(entsql.And(entsql.EQ("id", id), entsql.EQ("organization_id", orgID))).
+		Returning(c.requested).Query()
 	var rs entsql.Rows
 	if err := drv.Query(ctx, q, args, &rs); err != nil {
-		return 0, false, fmt.Errorf("store: record handled sync requests: %w", err)
+		return 0, false, err
 	}
 	defer rs.Close()
 	if !rs.Next() {
 		return 0, false, rs.Err()
 	}
 	if err := rs.Scan(&current); err != nil {
-		return 0, false, fmt.Errorf("store: record handled sync requests: %w", err)
+		return 0, false, err
 	}
 	return current, true, rs.Close()
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
 	"golang.org/x/oauth2"
 
 	"calsync/ent"
@@ -16,6 +17,7 @@ import (
 	"calsync/ent/predicate"
 	"calsync/ent/providercalendar"
 	"calsync/internal/domain"
+	"calsync/internal/store"
 	"calsync/internal/viewer"
 	"calsync/sync/engine"
 )
@@ -203,29 +205,36 @@ func (r *Reader) Read(ctx context.Context, orgID, calendarID int) error {
 			// is a retry, or a second wake-up): nothing to read.
 			return nil
 		}
+		var read *readOutcome
 		if !wanted(c) {
 			if err := r.discard(sys, c); err != nil {
 				return err
 			}
 		} else if !imports(c) {
 			return nil // waiting for re-authorization: the copy stays
-		} else if err := r.readOnce(sys, c); err != nil {
+		} else if read, err = r.readOnce(sys, c); err != nil {
 			r.recordFailure(sys, c, err)
 			return err
 		}
-		// One statement (UpdateOne reads the row back in a transaction of
-		// its own).
-		upd := r.o.Client.ProviderCalendar.Update().Where(providercalendar.ID(c.ID)).SetReadDone(max(want, c.ReadDone))
-		if imports(c) {
-			upd.SetLastReadAt(r.o.Now()).SetLastReadError("").SetNextPollAt(r.nextPoll())
-		}
-		if err := upd.Exec(sys); err != nil {
+		// The read's cursor, its requests handled and the requests counted
+		// since, in one statement.
+		now, ok, err := store.ReadsHandled(sys, r.o.Client, c.OrganizationID, c.ID, max(want, c.ReadDone), r.o.Now(),
+			func(u *entsql.UpdateBuilder) {
+				if read == nil {
+					return
+				}
+				u.Set(providercalendar.FieldSyncCursor, read.cursor).Set(providercalendar.FieldReadGen, read.gen).
+					Set(providercalendar.FieldLastReadAt, r.o.Now().UTC()).Set(providercalendar.FieldLastReadError, "").
+					Set(providercalendar.FieldNextPollAt, r.nextPoll().UTC())
+				if read.window != nil {
+					u.Set(providercalendar.FieldWindowFrom, read.window.From.UTC()).Set(providercalendar.FieldWindowTo, read.window.To.UTC())
+				}
+			})
+		if err != nil {
 			return fmt.Errorf("inbound: record read: %w", err)
 		}
-		now, err := r.o.Client.ProviderCalendar.Query().Where(providercalendar.ID(c.ID)).
-			Select(providercalendar.FieldReadRequested).Int(sys)
-		if err != nil || now == want {
-			return err
+		if !ok || now == want {
+			return nil
 		}
 	}
 	return ErrReadBehind
@@ -264,11 +273,21 @@ func (r *Reader) access(sys context.Context, c *ent.ProviderCalendar) (Source, o
 	return src, ts, nil
 }
 
-// readOnce reads c fully or incrementally and stores what it finds.
-func (r *Reader) readOnce(sys context.Context, c *ent.ProviderCalendar) error {
+// readOutcome is what a read leaves to record with its requests: the
+// cursor to go on from, the read generation, and the window of a full read
+// (nil: the window stays).
+type readOutcome struct {
+	cursor string
+	gen    int
+	window *Window
+}
+
+// readOnce reads c fully or incrementally and stores what it finds; the
+// caller records the outcome.
+func (r *Reader) readOnce(sys context.Context, c *ent.ProviderCalendar) (*readOutcome, error) {
 	src, ts, err := r.access(sys, c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	w := r.window()
 	cursor := c.SyncCursor
@@ -279,7 +298,7 @@ func (r *Reader) readOnce(sys context.Context, c *ent.ProviderCalendar) error {
 	}
 	st, err := r.newStore(sys, c, w, cursor == "")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	next, err := r.readWith(sys, src, ts, c, cursor, w, st)
 	if errors.Is(err, ErrCursorExpired) && cursor != "" {
@@ -288,37 +307,34 @@ func (r *Reader) readOnce(sys context.Context, c *ent.ProviderCalendar) error {
 		r.o.Logger.InfoContext(sys, "sync cursor expired, reading the calendar fully", slog.Int("calendar_id", c.ID))
 		w = r.window()
 		if st, err = r.newStore(sys, c, w, true); err != nil {
-			return err
+			return nil, err
 		}
 		next, err = r.readWith(sys, src, ts, c, "", w, st)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
+	out := &readOutcome{cursor: next, gen: st.gen}
 	if st.full {
 		n, err := r.o.Client.ExternalEvent.Delete().
 			Where(externalevent.CalendarRefID(c.ID), externalevent.ReadGenLT(st.gen)).Exec(sys)
 		if err != nil {
-			return fmt.Errorf("inbound: sweep: %w", err)
+			return nil, fmt.Errorf("inbound: sweep: %w", err)
 		}
 		st.removed += n
+		out.window = &w
 	}
-	upd := r.o.Client.ProviderCalendar.Update().Where(providercalendar.ID(c.ID)).SetSyncCursor(next).SetReadGen(st.gen)
-	if st.full {
-		upd.SetWindowFrom(w.From).SetWindowTo(w.To)
-	}
-	if err := upd.Exec(sys); err != nil {
-		return fmt.Errorf("inbound: save cursor: %w", err)
-	}
+	// The cursor is saved with the read's requests (Read), after two-way
+	// sync's part: a failure here reads the same changes again.
 	if st.flow != nil {
 		if err := st.flow.Finish(sys); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if st.changed > 0 || st.removed > 0 {
 		r.notify(sys, c, st)
 	}
-	return nil
+	return out, nil
 }
 
 // newStore prepares the storing of one read of c over w (full or

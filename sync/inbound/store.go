@@ -3,6 +3,7 @@ package inbound
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"calsync/ent"
@@ -40,6 +41,11 @@ func (s *pageStore) store(p Page) error {
 		if err := s.flow.Take(s.sys, p); err != nil {
 			return err
 		}
+	}
+	if len(p.Removed) == 0 && !slices.ContainsFunc(p.Events, func(e Event) bool { return !e.Owned }) {
+		// Only Calsync's own events, as they carry its tag (the echo of
+		// its writes): nothing to store or remove.
+		return nil
 	}
 	return store.InTx(s.sys, s.r.o.Client, func(ctx context.Context) error {
 		db := store.ClientFrom(ctx, s.r.o.Client)
