@@ -47,19 +47,47 @@ func CountRequests(ctx context.Context, db *ent.Client, sel AccountSelection, no
 	default:
 		return nil, nil
 	}
-	if drv.Dialect() == dialect.Postgres {
-		// Rows locked in id order: two requests for overlapping accounts
-		// cannot deadlock. (SQLite has one writer at a time.) NO KEY
-		// UPDATE, as the UPDATE itself takes: rows inserted meanwhile
-		// that refer to the account (runs, links, pending rows) are not
-		// held up.
-		rows.OrderBy("id").For(entsql.LockNoKeyUpdate)
+	where := entsql.In("id", rows)
+	if drv.Dialect() == dialect.Postgres && (len(sel.IDs) != 1 || len(sel.Where) > 0) {
+		// Several accounts may be selected: they are locked in id order
+		// first, so two requests for overlapping accounts cannot deadlock
+		// (SQLite has one writer at a time). A statement of its own: the
+		// same lock in the UPDATE's subquery deadlocks with concurrent
+		// requests, as the UPDATE then meets the rows again in its own
+		// snapshot's versions (TestCountRequestsConcurrently). NO KEY
+		// UPDATE, as the UPDATE itself takes: rows inserted meanwhile that
+		// refer to the account (runs, links, pending rows) are not held up.
+		q, args := rows.OrderBy("id").For(entsql.LockNoKeyUpdate).Query()
+		var rs entsql.Rows
+		if err := drv.Query(ctx, q, args, &rs); err != nil {
+			return nil, fmt.Errorf("store: count sync requests: %w", err)
+		}
+		var ids []int
+		for rs.Next() {
+			var id int
+			if err := rs.Scan(&id); err != nil {
+				rs.Close()
+				return nil, fmt.Errorf("store: count sync requests: %w", err)
+			}
+			ids = append(ids, id)
+		}
+		if err := rs.Err(); err != nil {
+			rs.Close()
+			return nil, fmt.Errorf("store: count sync requests: %w", err)
+		}
+		if err := rs.Close(); err != nil {
+			return nil, fmt.Errorf("store: count sync requests: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil, nil
+		}
+		where = entsql.InInts("id", ids...)
 	}
 	q, args := b.Update("calendar_accounts").
 		Set("updated_at", now.UTC()).
 		Set("sync_requested_at", now.UTC()).
 		Set("sync_requested", entsql.Expr("COALESCE(sync_requested, 0) + 1")).
-		Where(entsql.In("id", rows)).
+		Where(where).
 		Returning("id", "organization_id", "sync_requested", "sync_done").Query()
 	var rs entsql.Rows
 	if err := drv.Query(ctx, q, args, &rs); err != nil {

@@ -2,13 +2,18 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
 	"calsync/ent/predicate"
+	"calsync/ent/syncpending"
+	"calsync/ent/syncrun"
 	"calsync/ent/user"
 	"calsync/internal/domain"
 	"calsync/internal/store"
@@ -136,4 +141,108 @@ func mustUser(t *testing.T, client *ent.Client, ctx context.Context, email strin
 		t.Fatal(err)
 	}
 	return u
+}
+
+// TestCountRequestsConcurrently: changes counting requests for the same
+// accounts at once — one account, or two, as a booking with two hosts or a
+// user linked twice does — and syncs recording theirs, each in a
+// transaction of its own, wait for one another but never deadlock (each
+// request is counted once).
+func TestCountRequestsConcurrently(t *testing.T) {
+	for _, backend := range backends() {
+		t.Run(backend, func(t *testing.T) {
+			db, _ := openStore(t, backend)
+			ctx := newOrg(t, db.Client)
+			v, _ := viewer.FromContext(ctx)
+			ann := mustUser(t, db.Client, ctx, "ann@store.test")
+			bob := mustUser(t, db.Client, ctx, "bob@store.test")
+			var accounts []*ent.CalendarAccount
+			for i, u := range []*ent.User{ann, ann, bob} {
+				a, err := db.Client.CalendarAccount.Create().SetProvider(domain.ProviderGoogle).
+					SetAccountEmail(fmt.Sprintf("a%d@store.test", i)).SetCredentialMode(domain.CredentialPlatformApp).
+					SetStatus(calendaraccount.StatusACTIVE).AddUsers(u).Save(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				accounts = append(accounts, a)
+			}
+			sels := []store.AccountSelection{
+				{Where: []predicate.CalendarAccount{calendaraccount.OrganizationID(v.OrgID), calendaraccount.HasUsersWith(user.IDIn(ann.ID))}},
+				{Where: []predicate.CalendarAccount{calendaraccount.OrganizationID(v.OrgID), calendaraccount.HasUsersWith(user.IDIn(ann.ID, bob.ID))}},
+				{Where: []predicate.CalendarAccount{calendaraccount.OrganizationID(v.OrgID), calendaraccount.HasUsersWith(user.IDIn(bob.ID))}},
+				{IDs: []int{accounts[2].ID, accounts[0].ID}},
+				{IDs: []int{accounts[1].ID}},
+			}
+			const workers, each = 16, 80
+			var counted [3]atomic.Int64
+			errs := make(chan error, workers*each)
+			var wg sync.WaitGroup
+			for w := range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range each {
+						err := store.InTx(ctx, db.Client, func(ctx context.Context) error {
+							tx := store.ClientFrom(ctx, db.Client)
+							if (w+i)%4 == 3 {
+								// A sync recording its outcome and handled
+								// requests, as the engine's transaction does.
+								a := accounts[(w+i)%3]
+								if err := tx.SyncRun.Create().SetAccountID(a.ID).SetKind(syncrun.KindINCREMENTAL).
+									SetState(syncrun.StateSUCCEEDED).SetStartedAt(time.Now()).Exec(ctx); err != nil {
+									return err
+								}
+								n, _, err := store.RequestsHandled(ctx, tx, v.OrgID, a.ID, i, time.Now(), time.Now())
+								if err != nil {
+									return err
+								}
+								time.Sleep(time.Duration(i%3) * time.Millisecond)
+								_, err = tx.SyncPending.Delete().Where(syncpending.AccountID(a.ID), syncpending.SeqLTE(n/2)).Exec(ctx)
+								return err
+							}
+							got, err := store.CountRequests(ctx, tx, sels[(w*7+i)%len(sels)], time.Now())
+							if err != nil {
+								return err
+							}
+							// The change's pending rows (a booking changed
+							// again while its last change is pending).
+							for _, c := range got {
+								if err := tx.SyncPending.Create().SetOrganizationID(c.OrgID).SetAccountID(c.AccountID).
+									SetBookingRef(1+i%5).SetSeq(c.Requested).
+									OnConflictColumns(syncpending.FieldAccountID, syncpending.FieldBookingRef).UpdateSeq().Exec(ctx); err != nil {
+									return err
+								}
+							}
+							time.Sleep(time.Duration(i%3) * time.Millisecond) // the rest of the change
+							for _, c := range got {
+								for k, a := range accounts {
+									if a.ID == c.AccountID {
+										defer counted[k].Add(1)
+									}
+								}
+							}
+							return nil
+						})
+						if err != nil {
+							errs <- err
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatalf("a concurrent request failed: %v", err)
+			}
+			for k, a := range accounts {
+				got, err := db.Client.CalendarAccount.Get(ctx, a.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if int64(got.SyncRequested) != counted[k].Load() {
+					t.Errorf("account %d: %d requests recorded, %d counted", k, got.SyncRequested, counted[k].Load())
+				}
+			}
+		})
+	}
 }
