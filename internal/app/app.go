@@ -93,10 +93,11 @@ type App struct {
 	now          func() time.Time
 	// stopRelay ends the outbox relay (StartWorker starts it).
 	stopRelay func()
-	// wakeChannel is where enqueued tasks are announced to idle workers;
-	// stopWake ends this worker's listening (StartWorker starts it).
-	wakeChannel string
-	stopWake    func()
+	// wakes announces enqueued tasks to other processes' idle workers
+	// (nil with the embedded Redis: no other process); stopWake ends this
+	// worker's listening (StartWorker starts it).
+	wakes    *wakes
+	stopWake func()
 }
 
 // Options are the non-configuration dependencies.
@@ -170,12 +171,8 @@ func (a *App) open(ctx context.Context, o Options) error {
 		// Tasks enqueued here wake idle workers in other processes at
 		// once (an embedded Redis has no other process: the hook wakes
 		// this one's).
-		a.wakeChannel = prefix + ":asynq-wake"
-		a.Redis.Idle.Announce(func(ctx context.Context) {
-			if err := a.Redis.Client.Publish(context.WithoutCancel(ctx), a.wakeChannel, "1").Err(); err != nil {
-				log.Debug("announce an enqueued task", slog.Any("error", err))
-			}
-		})
+		a.wakes = newWakes(a.Redis.Client, prefix+":asynq-wake", a.Redis.Idle.Wake, log, time.Now)
+		a.Redis.Idle.Announce(a.wakes.announce)
 	}
 	a.Queue = asynq.NewClientFromRedisClient(a.Redis.Queue)
 	now := o.Now
@@ -357,7 +354,7 @@ func (a *App) StartWorker() error {
 		// queues often (asynq's default is once a second, per hop), and
 		// move due retries and follow-ups promptly. Idle, redisconn.Idle
 		// holds these polls until a task is enqueued (here, or announced
-		// on wakeChannel) or redisconn.IdleWait passes.
+		// by another process) or redisconn.IdleWait passes.
 		TaskCheckInterval:        50 * time.Millisecond,
 		DelayedTaskCheckInterval: 200 * time.Millisecond,
 		RetryDelayFunc:           tasks.RetryDelay,
@@ -392,8 +389,8 @@ func (a *App) StartWorker() error {
 	if err := a.worker.Start(mux); err != nil {
 		return fmt.Errorf("app: start worker: %w", err)
 	}
-	if a.wakeChannel != "" {
-		a.stopWake = a.listenForWakes()
+	if a.wakes != nil {
+		a.stopWake = a.wakes.listen()
 	}
 	// The reconcile pass: once at start, then every ReconcileEvery.
 	task, opts := tasks.NewReconcileAllTask()
@@ -413,33 +410,6 @@ func (a *App) StartWorker() error {
 	}
 	a.stopRelay = a.startRelay()
 	return nil
-}
-
-// listenForWakes wakes this worker's idle polling when another process
-// announces an enqueued task, until the returned stop is called.
-func (a *App) listenForWakes() (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	sub := a.Redis.Client.Subscribe(ctx, a.wakeChannel)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case _, ok := <-sub.Channel():
-				if !ok {
-					return
-				}
-				a.Redis.Idle.Wake()
-			}
-		}
-	}()
-	return func() {
-		cancel()
-		_ = sub.Close()
-		<-done
-	}
 }
 
 // relayEvery is how often the outbox relay looks for changes whose wake-up
