@@ -216,22 +216,29 @@ func (r *Reader) Read(ctx context.Context, orgID, calendarID int) error {
 			r.recordFailure(sys, c, err)
 			return err
 		}
-		// The read's cursor, its requests handled and the requests counted
-		// since, in one statement.
+		// The read's cursor (unless it saved it), its requests handled and
+		// the requests counted since, in one statement.
 		now, ok, err := store.ReadsHandled(sys, r.o.Client, c.OrganizationID, c.ID, max(want, c.ReadDone), r.o.Now(),
 			func(u *entsql.UpdateBuilder) {
 				if read == nil {
 					return
 				}
-				u.Set(providercalendar.FieldSyncCursor, read.cursor).Set(providercalendar.FieldReadGen, read.gen).
-					Set(providercalendar.FieldLastReadAt, r.o.Now().UTC()).Set(providercalendar.FieldLastReadError, "").
+				u.Set(providercalendar.FieldLastReadAt, r.o.Now().UTC()).Set(providercalendar.FieldLastReadError, "").
 					Set(providercalendar.FieldNextPollAt, r.nextPoll().UTC())
+				if read.saved {
+					return
+				}
+				u.Set(providercalendar.FieldSyncCursor, read.cursor).Set(providercalendar.FieldReadGen, read.gen)
 				if read.window != nil {
 					u.Set(providercalendar.FieldWindowFrom, read.window.From.UTC()).Set(providercalendar.FieldWindowTo, read.window.To.UTC())
 				}
 			})
 		if err != nil {
-			return fmt.Errorf("inbound: record read: %w", err)
+			err = fmt.Errorf("inbound: record read: %w", err)
+			if read != nil {
+				r.recordFailure(sys, c, err)
+			}
+			return err
 		}
 		if !ok || now == want {
 			return nil
@@ -275,11 +282,12 @@ func (r *Reader) access(sys context.Context, c *ent.ProviderCalendar) (Source, o
 
 // readOutcome is what a read leaves to record with its requests: the
 // cursor to go on from, the read generation, and the window of a full read
-// (nil: the window stays).
+// (nil: the window stays) — unless saved says the read saved them itself.
 type readOutcome struct {
 	cursor string
 	gen    int
 	window *Window
+	saved  bool
 }
 
 // readOnce reads c fully or incrementally and stores what it finds; the
@@ -324,9 +332,18 @@ func (r *Reader) readOnce(sys context.Context, c *ent.ProviderCalendar) (*readOu
 		st.removed += n
 		out.window = &w
 	}
-	// The cursor is saved with the read's requests (Read), after two-way
-	// sync's part: a failure here reads the same changes again.
 	if st.flow != nil {
+		// Two-way sync's part marks the links its read met once the cursor
+		// is saved (a read redone from an older cursor could miss an event
+		// made and deleted since): the cursor is saved first, on its own.
+		upd := r.o.Client.ProviderCalendar.Update().Where(providercalendar.ID(c.ID)).SetSyncCursor(next).SetReadGen(st.gen)
+		if st.full {
+			upd.SetWindowFrom(w.From).SetWindowTo(w.To)
+		}
+		if err := upd.Exec(sys); err != nil {
+			return nil, fmt.Errorf("inbound: save cursor: %w", err)
+		}
+		out.saved = true
 		if err := st.flow.Finish(sys); err != nil {
 			return nil, err
 		}
