@@ -31,8 +31,11 @@ type RequestCount struct {
 }
 
 // CountRequests counts one sync request (sync_requested + 1) for each
-// selected account, in one statement, and returns the counts after it,
-// by account id. Use db's transaction (the change's own).
+// selected account and returns the counts after it, by account id: one
+// statement for one id, two for a selection that may hold several
+// (locked in id order first). Use db's transaction (the change's own),
+// and count once per transaction, with no account row locked before: the
+// id order holds within one call, not across calls.
 func CountRequests(ctx context.Context, db *ent.Client, sel AccountSelection, now time.Time) ([]RequestCount, error) {
 	drv := db.RawDriver()
 	b := entsql.Dialect(drv.Dialect())
