@@ -225,6 +225,10 @@ func (a *App) open(ctx context.Context, o Options) error {
 		domain.ProviderGoogle:    {Requests: cfg.GoogleQuotaPerMinute, Per: time.Minute, Project: cfg.GoogleProjectQuotaPerMinute},
 		domain.ProviderMicrosoft: {Requests: cfg.MicrosoftQuotaPer10Minutes, Per: 10 * time.Minute, Burst: cfg.MicrosoftQuotaPer10Minutes / 2},
 	})
+	if a.wakes != nil {
+		// Worker processes split the project budgets between them.
+		a.wakes.onWorkers = pacer.ShareProject
+	}
 	sources := map[domain.Provider]inbound.Source{
 		domain.ProviderGoogle:    pacedSource{Source: ps.google, pacer: pacer, provider: domain.ProviderGoogle},
 		domain.ProviderMicrosoft: ps.microsoft,

@@ -23,6 +23,9 @@ import (
 //     wakeRecheck, then one asks again. A worker process started
 //     meanwhile polls its queues at start, and after at most
 //     redisconn.IdleWait when idle, so nothing waits longer than that.
+//     (While go-redis subscribes again after a lost connection, this
+//     process is counted though not subscribed: announcements may stop
+//     for wakeRecheck with a listener elsewhere, with the same bound.)
 type wakes struct {
 	client  *redis.Client
 	channel string
@@ -31,6 +34,11 @@ type wakes struct {
 	wake func()
 	log  *slog.Logger
 	now  func() time.Time
+
+	// onWorkers hears how many processes run a worker (this one
+	// included), every workersEvery while this one listens: the engine
+	// splits the providers' project budgets by it (Pacer.ShareProject).
+	onWorkers func(n int)
 
 	mu sync.Mutex
 	// listening: this process subscribes (its worker runs), so it is one
@@ -41,8 +49,12 @@ type wakes struct {
 }
 
 // wakeRecheck is how long announcements stop after one that no other
-// process heard.
-const wakeRecheck = time.Second
+// process heard; workersEvery is how often the worker processes are
+// counted.
+const (
+	wakeRecheck  = time.Second
+	workersEvery = 5 * time.Second
+)
 
 func newWakes(client *redis.Client, channel string, wake func(), log *slog.Logger, now func() time.Time) *wakes {
 	var b [8]byte
@@ -81,21 +93,30 @@ func (w *wakes) listen() (stop func()) {
 	sub := w.client.Subscribe(ctx, w.channel)
 	// Counted among PUBLISH's receivers once Redis confirms (if it does
 	// not, go-redis subscribes again when it reconnects).
+	// Not confirmed, it is not counted: PUBLISH's answer is then taken
+	// for one more listener than there may be, which costs announcements,
+	// never a wake-up.
 	rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
 	if _, err := sub.Receive(rctx); err != nil {
 		w.log.Warn("listen for enqueued tasks", slog.Any("error", err))
+	} else {
+		w.mu.Lock()
+		w.listening = true
+		w.mu.Unlock()
 	}
 	rcancel()
-	w.mu.Lock()
-	w.listening = true
-	w.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		tick := time.NewTicker(workersEvery)
+		defer tick.Stop()
+		w.countWorkers(ctx)
 		for {
 			select {
 			case <-ctx.Done():
 				return
+			case <-tick.C:
+				w.countWorkers(ctx)
 			case msg, ok := <-sub.Channel():
 				if !ok {
 					return
@@ -107,11 +128,27 @@ func (w *wakes) listen() (stop func()) {
 		}
 	}()
 	return func() {
-		cancel()
-		_ = sub.Close()
-		<-done
 		w.mu.Lock()
 		w.listening = false
 		w.mu.Unlock()
+		cancel()
+		_ = sub.Close()
+		<-done
 	}
+}
+
+// countWorkers tells onWorkers how many processes listen, that is run a
+// worker; unknown (Redis unreachable), the last count stands.
+func (w *wakes) countWorkers(ctx context.Context) {
+	if w.onWorkers == nil {
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	n, err := w.client.PubSubNumSub(cctx, w.channel).Result()
+	if err != nil {
+		w.log.Debug("count worker processes", slog.Any("error", err))
+		return
+	}
+	w.onWorkers(max(int(n[w.channel]), 1))
 }

@@ -95,6 +95,11 @@ func TestWakesReachOtherProcessesOnly(t *testing.T) {
 	// b's worker stops: the next announcement finds nobody else and the
 	// ones after it are not sent.
 	stopB()
+	// Redis drops b's subscription once it sees the connection closed.
+	waitFor(t, "b's subscription gone", func() bool {
+		n, err := ca.PubSubNumSub(ctx, channel).Result()
+		return err == nil && n[channel] == 1
+	})
 	before := pubA.n.Load()
 	a.announce(ctx)
 	a.announce(ctx)
@@ -110,6 +115,10 @@ func TestWakesReachOtherProcessesOnly(t *testing.T) {
 	c := newWakes(cc, channel, func() { wokeC.Add(1) }, slog.New(slog.DiscardHandler), clock.now)
 	stopC := c.listen()
 	defer stopC()
+	waitFor(t, "c subscribed", func() bool {
+		n, err := ca.PubSubNumSub(ctx, channel).Result()
+		return err == nil && n[channel] == 2
+	})
 	a.announce(ctx)
 	if sent := pubA.n.Load() - before; sent != 1 {
 		t.Fatalf("an announcement was sent within wakeRecheck of finding no listener")
@@ -162,4 +171,28 @@ func randomSuffix(t *testing.T) string {
 	t.Helper()
 	w := newWakes(nil, "", nil, nil, nil)
 	return w.self
+}
+
+// TestWakesCountWorkers: each listening process is a worker; the count
+// reaches onWorkers (the engine's project budget shares).
+func TestWakesCountWorkers(t *testing.T) {
+	ctx := context.Background()
+	channel := "calsync-test-" + randomSuffix(t) + ":asynq-wake"
+	client := wakeTestClients(t)
+	var seen atomic.Int64
+	ca, _ := client()
+	cb, _ := client()
+	a := newWakes(ca, channel, func() {}, slog.New(slog.DiscardHandler), time.Now)
+	a.onWorkers = func(n int) { seen.Store(int64(n)) }
+	b := newWakes(cb, channel, func() {}, slog.New(slog.DiscardHandler), time.Now)
+	stopA := a.listen()
+	defer stopA()
+	waitFor(t, "one worker counted", func() bool { return seen.Load() == 1 })
+	stopB := b.listen()
+	a.countWorkers(ctx)
+	if n := seen.Load(); n != 2 {
+		t.Fatalf("two workers listening: counted %d", n)
+	}
+	stopB()
+	waitFor(t, "one worker counted again", func() bool { a.countWorkers(ctx); return seen.Load() == 1 })
 }

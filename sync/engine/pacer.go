@@ -37,20 +37,58 @@ type Pacer struct {
 	quotas   map[domain.Provider]Quota
 	limiters map[int]*rate.Limiter
 	projects map[domain.Provider]*rate.Limiter
+	// shares is how many processes split each project budget (ShareProject).
+	shares int
 }
 
 // NewPacer returns a Pacer enforcing quotas (missing providers: unpaced).
 func NewPacer(quotas map[domain.Provider]Quota) *Pacer {
-	p := &Pacer{quotas: quotas, limiters: map[int]*rate.Limiter{}, projects: map[domain.Provider]*rate.Limiter{}}
+	p := &Pacer{quotas: quotas, limiters: map[int]*rate.Limiter{}, projects: map[domain.Provider]*rate.Limiter{}, shares: 1}
 	for prov, q := range quotas {
 		if q.Project > 0 && q.Per > 0 {
-			// A twentieth at once (500 of Google's 10,000), then the
-			// rest spread: no window of Per carries more than Project.
-			burst := max(q.Project/20, 1)
-			p.projects[prov] = rate.NewLimiter(rate.Limit(float64(q.Project-burst)/q.Per.Seconds()), burst)
+			limit, burst := projectPace(q, 1)
+			p.projects[prov] = rate.NewLimiter(limit, burst)
 		}
 	}
 	return p
+}
+
+// projectPace is the pace of one of n equal shares of q's project budget:
+// a twentieth of the share at once (500 of Google's 10,000 for one
+// process), then the rest spread, so no window of Per carries more than
+// the share.
+func projectPace(q Quota, n int) (rate.Limit, int) {
+	share := max(q.Project/n, 1)
+	burst := max(share/20, 1)
+	return rate.Limit(float64(max(share-burst, 1)) / q.Per.Seconds()), burst
+}
+
+// ShareProject splits every project budget (Quota.Project) into n equal
+// shares, this process keeping one: n processes work the same accounts'
+// queues, and together must stay within the provider's budget.
+func (p *Pacer) ShareProject(n int) {
+	if p == nil {
+		return
+	}
+	n = max(n, 1)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n == p.shares {
+		return
+	}
+	p.shares = n
+	for prov, l := range p.projects {
+		limit, burst := projectPace(p.quotas[prov], n)
+		l.SetLimit(limit)
+		l.SetBurst(burst)
+	}
+}
+
+// ProjectShares is how many shares the project budgets are split into.
+func (p *Pacer) ProjectShares() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.shares
 }
 
 // WaitProject blocks until n more requests fit in the provider's budget

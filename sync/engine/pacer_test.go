@@ -112,6 +112,62 @@ func TestPacerProjectBudget(t *testing.T) {
 	}
 }
 
+// TestPacerProjectShares: two processes sharing the project budget
+// (ShareProject(2)) together stay inside it; back to one share, a process
+// uses the whole budget again.
+func TestPacerProjectShares(t *testing.T) {
+	q := map[domain.Provider]Quota{domain.ProviderGoogle: {Requests: 600, Per: time.Second, Project: 200}}
+	ctx := context.Background()
+	procs := []*Pacer{NewPacer(q), NewPacer(q)}
+	for _, p := range procs {
+		p.ShareProject(2)
+		if p.ProjectShares() != 2 {
+			t.Fatalf("shares %d, want 2", p.ProjectShares())
+		}
+	}
+	run := func(ps []*Pacer, d time.Duration) []time.Time {
+		var mu sync.Mutex
+		var sent []time.Time
+		start := time.Now()
+		var wg sync.WaitGroup
+		for i, p := range ps {
+			for account := range 5 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for time.Since(start) < d {
+						if err := p.Wait(ctx, domain.ProviderGoogle, i*10+account, 5); err != nil {
+							t.Error(err)
+							return
+						}
+						mu.Lock()
+						for range 5 {
+							sent = append(sent, time.Now())
+						}
+						mu.Unlock()
+					}
+				}()
+			}
+		}
+		wg.Wait()
+		slices.SortFunc(sent, func(a, b time.Time) int { return a.Compare(b) })
+		return sent
+	}
+	sent := run(procs, 1500*time.Millisecond)
+	if n, _ := busiestSecond(sent); n > 200 {
+		t.Fatalf("two processes sent %d requests within one second; project budget 200", n)
+	}
+	if len(sent) < 250 {
+		t.Fatalf("only %d requests in 1.5 s: the shares of 100 a second were not used", len(sent))
+	}
+	// The other process is gone: one share again.
+	procs[0].ShareProject(1)
+	sent = run(procs[:1], 1500*time.Millisecond)
+	if n, _ := busiestSecond(sent); n > 200 || len(sent) < 250 {
+		t.Fatalf("alone again: %d requests in 1.5 s, %d in the busiest second; want the whole budget of 200 a second", len(sent), n)
+	}
+}
+
 // busiestSecond returns the most requests of sent (in order) within one
 // second, and when that second starts.
 func busiestSecond(sent []time.Time) (int, time.Time) {
