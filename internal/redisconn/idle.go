@@ -69,10 +69,16 @@ func (h *Idle) Wake() {
 }
 
 func (h *Idle) wakeLocked() {
-	clear(h.empty)
 	// A task may also have been put in a delayed set (by another
 	// process): look at their first entries again.
 	clear(h.quietUntil)
+	h.wakeQueuesLocked()
+}
+
+// wakeQueuesLocked ends a wait for a task put in a queue here: the
+// delayed sets this process added to are forgotten by the hook itself.
+func (h *Idle) wakeQueuesLocked() {
+	clear(h.empty)
 	close(h.woken)
 	h.woken = make(chan struct{})
 }
@@ -141,7 +147,7 @@ func (h *Idle) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 			}
 		}
 		if enqueued {
-			h.wakeLocked()
+			h.wakeQueuesLocked()
 		}
 		h.mu.Unlock()
 		// Other processes hear of both: a task delayed here (a read put

@@ -11,8 +11,9 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// counter counts the scripts a client runs.
-type counter struct{ scripts atomic.Int64 }
+// counter counts the scripts a client runs, and the forwards of delayed
+// sets among them.
+type counter struct{ scripts, forwards atomic.Int64 }
 
 func (c *counter) DialHook(next redis.DialHook) redis.DialHook { return next }
 func (c *counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
@@ -20,8 +21,11 @@ func (c *counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proc
 }
 func (c *counter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		if scriptKeys(cmd) != nil {
+		if keys := scriptKeys(cmd); keys != nil {
 			c.scripts.Add(1)
+			if isForward(keys) {
+				c.forwards.Add(1)
+			}
 		}
 		return next(ctx, cmd)
 	}
@@ -143,5 +147,31 @@ func TestIdleWorkerPollsRarelyAndWakesAtOnce(t *testing.T) {
 		t.Errorf("a task due at %s ran at %s", due.Format("15:04:05.000"), ran.Format("15:04:05.000"))
 	} else if late := ran.Sub(due); late > time.Second {
 		t.Errorf("a task due at %s ran %v late: the forward waited for IdleWait", due.Format("15:04:05.000"), late)
+	}
+}
+
+// TestBusyWorkerSkipsQuietForwards: tasks enqueued in the process one after
+// another do not make the worker forward its empty delayed sets at every
+// check (only a task put in a delayed set, or another process's
+// announcement, does).
+func TestBusyWorkerSkipsQuietForwards(t *testing.T) {
+	m := miniredis.RunT(t)
+	c, _, n, handled := idleWorker(t, m)
+	local := asynq.NewClientFromRedisClient(c)
+	defer local.Close()
+	time.Sleep(500 * time.Millisecond)
+	before := n.forwards.Load()
+	for range 40 {
+		if _, err := local.Enqueue(asynq.NewTask("t", []byte("busy")), asynq.Queue("sync")); err != nil {
+			t.Fatal(err)
+		}
+		within(t, handled, "busy", time.Second)
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Two seconds of 200 ms checks of four delayed sets: 40 forwards if
+	// every enqueue made the sets unknown again; at most a refresh per
+	// set per IdleWait when they stay known.
+	if got := n.forwards.Load() - before; got > 12 {
+		t.Errorf("%d forwards of empty delayed sets while tasks were enqueued here", got)
 	}
 }
