@@ -4,13 +4,14 @@ import (
 	"context"
 	"log/slog"
 	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"calsync/sync/emulator/emucore"
 )
 
 // publishCounter counts the PUBLISH commands a client sends.
@@ -53,18 +54,6 @@ func wakeTestClients(t *testing.T) func() (*redis.Client, *publishCounter) {
 	}
 }
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // TestWakesReachOtherProcessesOnly: an announced task wakes the other
 // process's worker, not the announcing one's; with no other listener the
 // announcements stop until wakeRecheck has passed, and then reach a
@@ -72,13 +61,13 @@ func (c *fakeClock) add(d time.Duration) {
 func TestWakesReachOtherProcessesOnly(t *testing.T) {
 	ctx := context.Background()
 	channel := "calsync-test-" + randomSuffix(t) + ":asynq-wake"
-	clock := &fakeClock{t: time.Now()}
+	clock := emucore.NewFakeClock(time.Now())
 	var wokeA, wokeB atomic.Int64
 	client := wakeTestClients(t)
 	ca, pubA := client()
 	cb, _ := client()
-	a := newWakes(ca, channel, func() { wokeA.Add(1) }, slog.New(slog.DiscardHandler), clock.now)
-	b := newWakes(cb, channel, func() { wokeB.Add(1) }, slog.New(slog.DiscardHandler), clock.now)
+	a := newWakes(ca, channel, func() { wokeA.Add(1) }, slog.New(slog.DiscardHandler), clock.Now)
+	b := newWakes(cb, channel, func() { wokeB.Add(1) }, slog.New(slog.DiscardHandler), clock.Now)
 	stopA := a.listen()
 	defer stopA()
 	stopB := b.listen()
@@ -112,7 +101,7 @@ func TestWakesReachOtherProcessesOnly(t *testing.T) {
 	// are sent again and reach it.
 	var wokeC atomic.Int64
 	cc, _ := client()
-	c := newWakes(cc, channel, func() { wokeC.Add(1) }, slog.New(slog.DiscardHandler), clock.now)
+	c := newWakes(cc, channel, func() { wokeC.Add(1) }, slog.New(slog.DiscardHandler), clock.Now)
 	stopC := c.listen()
 	defer stopC()
 	waitFor(t, "c subscribed", func() bool {
@@ -123,7 +112,7 @@ func TestWakesReachOtherProcessesOnly(t *testing.T) {
 	if sent := pubA.n.Load() - before; sent != 1 {
 		t.Fatalf("an announcement was sent within wakeRecheck of finding no listener")
 	}
-	clock.add(wakeRecheck)
+	clock.Advance(wakeRecheck)
 	a.announce(ctx)
 	waitFor(t, "the new worker woken", func() bool { return wokeC.Load() == 1 })
 	a.announce(ctx)
