@@ -51,7 +51,7 @@ func CountRequests(ctx context.Context, db *ent.Client, sel AccountSelection, no
 		return nil, nil
 	}
 	where := entsql.In("id", rows)
-	if drv.Dialect() == dialect.Postgres && (len(sel.IDs) != 1 || len(sel.Where) > 0) {
+	if drv.Dialect() == dialect.Postgres && len(sel.IDs) != 1 {
 		// Several accounts may be selected: they are locked in id order
 		// first, so two requests for overlapping accounts cannot deadlock
 		// (SQLite has one writer at a time). A statement of its own: the

@@ -84,13 +84,6 @@ func (p *Pacer) ShareProject(n int) {
 	}
 }
 
-// ProjectShares is how many shares the project budgets are split into.
-func (p *Pacer) ProjectShares() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.shares
-}
-
 // WaitProject blocks until n more requests fit in the provider's budget
 // for all accounts (Quota.Project), for requests outside a sync's own
 // pacing: reading a calendar.
