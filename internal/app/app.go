@@ -87,8 +87,11 @@ type App struct {
 	scheduler *asynq.Scheduler
 	inspector *asynq.Inspector
 	// queues is the operators' queue dashboard (its own Redis connections).
-	queues       *asynqmon.HTTPHandler
-	locker       tasks.Locker
+	queues *asynqmon.HTTPHandler
+	locker tasks.Locker
+	// local runs booking changes' syncs and notifications' reads in this
+	// process when it works the queues and has a slot free.
+	local        *tasks.Local
 	brokerPrefix string
 	now          func() time.Time
 	// stopRelay ends the outbox relay (StartWorker starts it).
@@ -206,7 +209,9 @@ func (a *App) open(ctx context.Context, o Options) error {
 	} else {
 		a.locker = redisconn.NewLocker(a.Redis.Client)
 	}
-	jobs := &linkJobs{db: client, queue: a.Queue, insp: a.inspector, broker: a.Broker, log: log, now: now}
+	// Wake-ups run in this process once it works the queues (StartWorker).
+	a.local = tasks.NewLocal(a.Queue, a.inspector, log)
+	jobs := &linkJobs{db: client, queue: a.Queue, insp: a.inspector, local: a.local, broker: a.Broker, log: log, now: now}
 	// Linking's packages are built bottom up, each handed what it calls:
 	// the engine needs the credentials' token sources and consent needs the
 	// engine (to release a departing user's events), so the engine comes
@@ -365,7 +370,7 @@ func (a *App) StartWorker() error {
 		IsFailure:                tasks.IsFailure,
 		ErrorHandler:             logTaskError(a.Log),
 		Logger:                   asynqLogger{a.Log},
-		ShutdownTimeout:          20 * time.Second,
+		ShutdownTimeout:          workerGrace,
 	})
 	var sender tasks.Sender
 	if a.Config.SMTPURL != "" {
@@ -393,6 +398,7 @@ func (a *App) StartWorker() error {
 	if err := a.worker.Start(mux); err != nil {
 		return fmt.Errorf("app: start worker: %w", err)
 	}
+	a.local.Start(mux, localSlots(a.Config.Concurrency))
 	if a.wakes != nil {
 		a.stopWake = a.wakes.listen()
 	}
@@ -415,6 +421,14 @@ func (a *App) StartWorker() error {
 	a.stopRelay = a.startRelay()
 	return nil
 }
+
+// workerGrace is how long a stopping worker waits for the tasks under
+// way before cancelling them.
+const workerGrace = 20 * time.Second
+
+// localSlots is how many wake-ups run in this process beside the queue's
+// concurrency tasks: half as many; more wait for the queue's workers.
+func localSlots(concurrency int) int { return max(concurrency/2, 1) }
 
 // relayEvery is how often the outbox relay looks for changes whose wake-up
 // was lost (two queries: every 2 s keeps an idle worker quiet), and
@@ -494,6 +508,9 @@ func (a *App) Close() {
 	}
 	if a.scheduler != nil {
 		a.scheduler.Shutdown()
+	}
+	if a.local != nil {
+		a.local.Stop(workerGrace)
 	}
 	if a.worker != nil {
 		a.Redis.Idle.Stop()

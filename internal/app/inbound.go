@@ -68,7 +68,7 @@ func (j *linkJobs) wakeImports(ctx context.Context, orgID int, read, watch []int
 }
 
 func (j *linkJobs) inboundWaker() *tasks.InboundWaker {
-	return &tasks.InboundWaker{Queue: j.queue, Inspector: j.insp}
+	return &tasks.InboundWaker{Queue: j.queue, Inspector: j.insp, Local: j.local}
 }
 
 // importLinked starts importing a newly linked account's chosen calendars

@@ -86,7 +86,7 @@ func requestsFor(a *App, now func() time.Time) scheduling.Requester {
 			return nil, err
 		}
 		return func(ctx context.Context) {
-			if err := tasks.WakeSyncs(ctx, a.Queue, a.inspector, "", 0, reqs...); err != nil {
+			if err := tasks.WakeSyncsHere(ctx, a.local, a.Queue, a.inspector, reqs...); err != nil {
 				a.Log.WarnContext(ctx, "wake account syncs failed", slog.Int("org_id", orgID), slog.Any("error", err))
 				return
 			}
@@ -125,7 +125,9 @@ func (f *changeFeed) CalendarsChanged(ctx context.Context, orgID, outboxID int, 
 
 // linkJobs queues linking's background work and publishes account status.
 type linkJobs struct {
-	db     *ent.Client
+	db *ent.Client
+	// local runs reads in this process when it works the queues.
+	local  *tasks.Local
 	queue  *asynq.Client
 	insp   *asynq.Inspector
 	broker *broker.Broker

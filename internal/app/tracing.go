@@ -44,6 +44,10 @@ func traceTasks(tp trace.TracerProvider) asynq.MiddlewareFunc {
 			if n, ok := asynq.GetRetryCount(ctx); ok && n > 0 {
 				attrs = append(attrs, retriedAttr.Int(n))
 			}
+			if id, q, ok := tasks.LocalTask(ctx); ok {
+				// Run in the process that woke it, not taken off the queue.
+				attrs = append(attrs, semconv.MessagingMessageID(id), semconv.MessagingDestinationName(q), inProcessAttr.Bool(true))
+			}
 			ctx, span := tracer.Start(tasks.TraceContext(ctx, t), "task "+t.Type(),
 				trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(attrs...))
 			defer span.End()
@@ -67,4 +71,7 @@ const (
 	// postponedAttr: the attempt was put off without failing (rate
 	// limited, the account's lock held).
 	postponedAttr = attribute.Key("calsync.task.postponed")
+	// inProcessAttr: the wake-up ran in the process that sent it
+	// (tasks.Local), beside the queue.
+	inProcessAttr = attribute.Key("calsync.task.in_process")
 )

@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
 	"calsync/internal/config"
@@ -137,6 +139,15 @@ func TestTraceOfABooking(t *testing.T) {
 	syncTask := mustBelow("task "+tasks.TypeAccountSync, op)
 	if syncTask.SpanKind != trace.SpanKindConsumer || syncTask.Parent.SpanID() != op.SpanContext.SpanID() {
 		t.Errorf("sync task span: kind %v, parent %v; want a consumer child of the operation", syncTask.SpanKind, syncTask.Parent.SpanID())
+	}
+	// A worker process runs the wake-up itself, beside the queue
+	// (tasks.Local), under the task id the queue would have used.
+	attrs := map[attribute.Key]string{}
+	for _, a := range syncTask.Attributes {
+		attrs[a.Key] = a.Value.Emit()
+	}
+	if attrs["calsync.task.in_process"] != "true" || !strings.HasPrefix(attrs[semconv.MessagingMessageIDKey], "account-sync:") {
+		t.Errorf("sync task span attributes %v: want it run in process, with its task id", attrs)
 	}
 	var calls []string
 	for _, s := range inTrace {

@@ -49,6 +49,8 @@ func decodeCalendar(t *asynq.Task) (CalendarPayload, error) {
 type InboundWaker struct {
 	Queue     *asynq.Client
 	Inspector *asynq.Inspector
+	// Local, when set, runs the reads in this process when it can.
+	Local *Local
 }
 
 var _ inbound.Waker = (*InboundWaker)(nil)
@@ -61,6 +63,11 @@ func (w *InboundWaker) WakeReads(ctx context.Context, reqs ...inbound.ReadReques
 		id := "calendar-read:" + strconv.Itoa(r.CalendarID) + ":" + strconv.Itoa(r.Since)
 		t := asynq.NewTask(TypeCalendarRead, data)
 		opts := []asynq.Option{asynq.Queue(QueueSync), asynq.MaxRetry(10), asynq.TaskID(id)}
+		if w.Local != nil {
+			if r.After > 0 && w.Local.Later(ctx, r.After, t, opts...) || r.After <= 0 && w.Local.Try(ctx, t, opts...) {
+				continue
+			}
+		}
 		if r.After > 0 {
 			opts = append(opts, asynq.ProcessIn(r.After))
 		}

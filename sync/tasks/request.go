@@ -23,6 +23,22 @@ func SyncAccounts(ctx context.Context, db *ent.Client, q *asynq.Client, insp *as
 	return WakeSyncs(ctx, q, insp, kind, spread, reqs...)
 }
 
+// WakeSyncsHere wakes each request's incremental sync at once: in this
+// process when l has a slot free (Local), on the queue otherwise.
+func WakeSyncsHere(ctx context.Context, l *Local, q *asynq.Client, insp *asynq.Inspector, reqs ...engine.SyncRequest) error {
+	rest := reqs[:0:0]
+	for _, r := range reqs {
+		t, opts, err := NewAccountSyncTask(AccountSyncPayload{OrgID: r.OrgID, AccountID: r.AccountID, Since: r.Since})
+		if err != nil {
+			return err
+		}
+		if l == nil || !l.Try(ctx, t, opts...) {
+			rest = append(rest, r)
+		}
+	}
+	return WakeSyncs(ctx, q, insp, "", 0, rest...)
+}
+
 // WakeSyncs queues the wake-up of each request's sync, once the requests
 // are committed; a wake-up already queued under the same key is the same
 // work. kind is "" (incremental), "INITIAL" or "RESYNC"; spread > 0

@@ -1,0 +1,240 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// Local runs wake-ups in this process, beside the queue, when the process
+// works the queues and has a slot free: a booking change's account sync,
+// or a notification's calendar read, then starts at once, without the
+// queue's three scripts (enqueue, dequeue, done) and their round trips.
+//
+// Nothing is lost by it: what must be done is recorded in the database
+// before a wake-up is sent (the request counters), so a run lost with the
+// process is the outbox relay's or the maintenance pass's, as a lost task
+// is. A run that fails goes on the queue, to be retried there as asynq
+// would retry it (RetryDelay); one that asks not to be retried
+// (asynq.SkipRetry) is logged. A wake-up Local cannot take — no slot
+// free, not started, or stopping — is the caller's to queue.
+//
+// Runs go through the worker's handler, middlewares included (metrics,
+// tracing), so they are counted and traced as the queue's tasks are.
+type Local struct {
+	queue *asynq.Client
+	insp  *asynq.Inspector
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	handler asynq.Handler // nil until Start, and again once stopping
+	// work feeds the runners: one goroutine per slot, each running one
+	// wake-up at a time (a goroutine per run would start cold each time).
+	work   chan localRun
+	ctx    context.Context // the runs' context; cancelled by Stop
+	cancel context.CancelFunc
+	runs   sync.WaitGroup
+	// later are the delayed wake-ups waiting in this process, by task id
+	// (a second one under the same id is the same work).
+	later map[string]*delayed
+}
+
+type localRun struct {
+	task *asynq.Task
+	opts []asynq.Option
+}
+
+type delayed struct {
+	timer *time.Timer
+	task  *asynq.Task
+	opts  []asynq.Option
+}
+
+// localTimeout bounds one run, as asynq bounds a task without a deadline
+// of its own.
+const localTimeout = 30 * time.Minute
+
+// NewLocal returns a Local that takes nothing until Start.
+func NewLocal(q *asynq.Client, insp *asynq.Inspector, log *slog.Logger) *Local {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Local{queue: q, insp: insp, log: log}
+}
+
+// Start has l run wake-ups through h, at most slots at a time, on as many
+// goroutines.
+func (l *Local) Start(h asynq.Handler, slots int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.handler = h
+	l.work = make(chan localRun)
+	l.ctx, l.cancel = context.WithCancel(context.Background())
+	l.later = map[string]*delayed{}
+	for range max(slots, 1) {
+		l.runs.Go(func() {
+			for r := range l.work {
+				l.run(l.ctx, h, r.task, r.opts)
+			}
+		})
+	}
+}
+
+// Stop takes no more wake-ups, puts the delayed ones waiting here on the
+// queue, and waits for the runs under way; after grace it cancels them.
+func (l *Local) Stop(grace time.Duration) {
+	l.mu.Lock()
+	if l.handler == nil {
+		l.mu.Unlock()
+		return
+	}
+	l.handler = nil
+	later := l.later
+	l.later = nil
+	close(l.work)
+	l.mu.Unlock()
+	for _, d := range later {
+		// Still in the map, so its timer has not taken it: should it
+		// fire now, it finds itself gone and leaves it to this.
+		d.timer.Stop()
+		l.enqueue(context.Background(), d.task, d.opts)
+	}
+	done := make(chan struct{})
+	go func() {
+		l.runs.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		l.cancel()
+		<-done
+	}
+	l.cancel()
+}
+
+// Try runs t now if a slot is free and reports whether it took it. ctx
+// gives t its trace; the run itself outlives ctx. opts are the options t
+// would be queued with: a failed run is queued with them.
+func (l *Local) Try(ctx context.Context, t *asynq.Task, opts ...asynq.Option) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.tryLocked(withTrace(ctx, t), opts)
+}
+
+func (l *Local) tryLocked(t *asynq.Task, opts []asynq.Option) bool {
+	if l.handler == nil {
+		return false
+	}
+	select {
+	case l.work <- localRun{t, opts}:
+		return true
+	default:
+		return false // every runner is busy
+	}
+}
+
+// Later runs t in this process after d, when a slot is free then (the
+// queue takes it otherwise), and reports whether it took it. A wake-up
+// already waiting here under the same task id is the same work.
+func (l *Local) Later(ctx context.Context, d time.Duration, t *asynq.Task, opts ...asynq.Option) bool {
+	id := taskID(opts)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.handler == nil || id == "" {
+		return false
+	}
+	if _, ok := l.later[id]; ok {
+		return true
+	}
+	t = withTrace(ctx, t)
+	w := &delayed{task: t, opts: opts}
+	w.timer = time.AfterFunc(d, func() {
+		l.mu.Lock()
+		if l.later[id] != w {
+			l.mu.Unlock()
+			return // Stop queued it
+		}
+		delete(l.later, id)
+		took := l.tryLocked(t, opts)
+		l.mu.Unlock()
+		if !took {
+			l.enqueue(context.Background(), t, opts)
+		}
+	})
+	l.later[id] = w
+	return true
+}
+
+// localKey is the context key of a run's localInfo.
+type localKey struct{}
+
+type localInfo struct{ id, queue string }
+
+// LocalTask reports, inside a handler, whether Local runs the task, and
+// its task id and queue (asynq.GetTaskID and GetQueueName know only the
+// queue's tasks).
+func LocalTask(ctx context.Context) (id, queue string, ok bool) {
+	i, ok := ctx.Value(localKey{}).(localInfo)
+	return i.id, i.queue, ok
+}
+
+// run runs t through h and queues it again when it failed.
+func (l *Local) run(ctx context.Context, h asynq.Handler, t *asynq.Task, opts []asynq.Option) {
+	ctx, cancel := context.WithTimeout(ctx, localTimeout)
+	defer cancel()
+	queue := QueueDefault
+	for _, o := range opts {
+		if o.Type() == asynq.QueueOpt {
+			queue, _ = o.Value().(string)
+		}
+	}
+	ctx = context.WithValue(ctx, localKey{}, localInfo{taskID(opts), queue})
+	err := func() (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("tasks: panic in %s: %v", t.Type(), p)
+			}
+		}()
+		return h.ProcessTask(ctx, t)
+	}()
+	if err == nil {
+		return
+	}
+	if errors.Is(err, asynq.SkipRetry) {
+		l.log.Warn("task failed for good", slog.String("task_type", t.Type()), slog.String("task_id", taskID(opts)), slog.Any("error", err))
+		return
+	}
+	level := slog.LevelWarn
+	if !IsFailure(err) {
+		level = slog.LevelDebug // postponed: rate limited, or the lock is held
+	}
+	l.log.Log(ctx, level, "task failed in process; queued to retry", slog.String("task_type", t.Type()), slog.String("task_id", taskID(opts)), slog.Any("error", err))
+	l.enqueue(context.WithoutCancel(ctx), t, append(opts, asynq.ProcessIn(RetryDelay(0, err, t))))
+}
+
+// enqueue queues t; a task already queued or running under its id is the
+// same work. A failure is logged: the request counters keep the work for
+// the relay or the maintenance pass.
+func (l *Local) enqueue(ctx context.Context, t *asynq.Task, opts []asynq.Option) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := EnqueueOnce(ctx, l.queue, l.insp, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		l.log.Warn("queue a task run in process", slog.String("task_type", t.Type()), slog.String("task_id", taskID(opts)), slog.Any("error", err))
+	}
+}
+
+func taskID(opts []asynq.Option) string {
+	for _, o := range opts {
+		if o.Type() == asynq.TaskIDOpt {
+			id, _ := o.Value().(string)
+			return id
+		}
+	}
+	return ""
+}
