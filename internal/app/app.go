@@ -210,7 +210,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		a.locker = redisconn.NewLocker(a.Redis.Client)
 	}
 	// Wake-ups run in this process once it works the queues (StartWorker).
-	a.local = tasks.NewLocal(a.Queue, a.inspector, log)
+	a.local = tasks.NewLocal(a.Queue, a.inspector, logTaskError(log))
 	jobs := &linkJobs{db: client, queue: a.Queue, insp: a.inspector, local: a.local, broker: a.Broker, log: log, now: now}
 	// Linking's packages are built bottom up, each handed what it calls:
 	// the engine needs the credentials' token sources and consent needs the
@@ -449,7 +449,8 @@ func (a *App) startRelay() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	wake := func(ctx context.Context, reqs ...engine.SyncRequest) error {
-		return tasks.WakeSyncs(ctx, a.Queue, a.inspector, "", 0, reqs...)
+		// A sync running here under the same key takes the wake-up.
+		return tasks.WakeSyncsHere(ctx, a.local, a.Queue, a.inspector, reqs...)
 	}
 	var loops sync.WaitGroup
 	loops.Go(func() {
@@ -509,13 +510,18 @@ func (a *App) Close() {
 	if a.scheduler != nil {
 		a.scheduler.Shutdown()
 	}
+	// The queue's worker stops taking tasks; then the runs under way here
+	// and on the queue end together, within one grace.
+	var stopping sync.WaitGroup
 	if a.local != nil {
-		a.local.Stop(workerGrace)
+		stopping.Go(func() { a.local.Stop(workerGrace) })
 	}
 	if a.worker != nil {
 		a.Redis.Idle.Stop()
+		a.worker.Stop()
 		a.worker.Shutdown()
 	}
+	stopping.Wait()
 	if a.Emulators != nil {
 		if err := a.Emulators.Save(); err != nil {
 			a.Log.Warn("save emulator state", slog.Any("error", err))
@@ -562,6 +568,10 @@ func logTaskError(log *slog.Logger) asynq.ErrorHandlerFunc {
 		}
 		_ = json.Unmarshal(t.Payload(), &ids)
 		taskID, _ := asynq.GetTaskID(ctx)
+		localID, _, local := tasks.LocalTask(ctx)
+		if local {
+			taskID = localID
+		}
 		attrs := []slog.Attr{slog.String("task_type", t.Type()), slog.String("task_id", taskID)}
 		for _, id := range []struct {
 			name  string
@@ -579,7 +589,11 @@ func logTaskError(log *slog.Logger) asynq.ErrorHandlerFunc {
 		}
 		retried, _ := asynq.GetRetryCount(ctx)
 		maxRetry, _ := asynq.GetMaxRetry(ctx)
-		final := retried >= maxRetry || errors.Is(err, asynq.SkipRetry)
+		final := !local && retried >= maxRetry || errors.Is(err, asynq.SkipRetry)
+		if local {
+			// Run in process: queued to retry unless it asked not to be.
+			attrs = append(attrs, slog.Bool("in_process", true))
+		}
 		level := slog.LevelWarn
 		if final {
 			level = slog.LevelError

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,15 +21,19 @@ import (
 // process is the outbox relay's or the maintenance pass's, as a lost task
 // is. A run that fails goes on the queue, to be retried there as asynq
 // would retry it (RetryDelay); one that asks not to be retried
-// (asynq.SkipRetry) is logged. A wake-up Local cannot take — no slot
-// free, not started, or stopping — is the caller's to queue.
+// (asynq.SkipRetry) is only reported. A wake-up Local cannot take — no
+// runner free, not started, or stopping — is the caller's to queue.
+//
+// Delayed wake-ups (Later) wait in memory, not in Redis: one lost with
+// its process, like a run lost with it, waits for the relay (syncs, 3 s)
+// or the maintenance pass (reads, a minute).
 //
 // Runs go through the worker's handler, middlewares included (metrics,
 // tracing), so they are counted and traced as the queue's tasks are.
 type Local struct {
-	queue *asynq.Client
-	insp  *asynq.Inspector
-	log   *slog.Logger
+	queue   *asynq.Client
+	insp    *asynq.Inspector
+	onError asynq.ErrorHandler
 
 	mu      sync.Mutex
 	handler asynq.Handler // nil until Start, and again once stopping
@@ -39,9 +43,15 @@ type Local struct {
 	ctx    context.Context // the runs' context; cancelled by Stop
 	cancel context.CancelFunc
 	runs   sync.WaitGroup
-	// later are the delayed wake-ups waiting in this process, by task id
-	// (a second one under the same id is the same work).
+	// active are the task ids handed to a runner and not done yet: a
+	// wake-up under one of them is the same work (the queue drops it as
+	// a task id conflict).
+	active map[string]bool
+	// later are the delayed wake-ups waiting in this process, by task id.
 	later map[string]*delayed
+	// queuing counts delayed wake-ups being queued as they fall due
+	// (Stop waits for them: the queue's client closes after it).
+	queuing sync.WaitGroup
 }
 
 type localRun struct {
@@ -56,15 +66,22 @@ type delayed struct {
 }
 
 // localTimeout bounds one run, as asynq bounds a task without a deadline
-// of its own.
-const localTimeout = 30 * time.Minute
+// of its own; stopAfterCancel is how long Stop still waits for runs it
+// cancelled.
+const (
+	localTimeout    = 30 * time.Minute
+	stopAfterCancel = 5 * time.Second
+)
 
-// NewLocal returns a Local that takes nothing until Start.
-func NewLocal(q *asynq.Client, insp *asynq.Inspector, log *slog.Logger) *Local {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// NewLocal returns a Local that takes nothing until Start. onError hears
+// of each failed run, as the worker's asynq.ErrorHandler does of a failed
+// task (LocalTask tells the two apart); a failed run is queued again
+// unless it asked for no retry.
+func NewLocal(q *asynq.Client, insp *asynq.Inspector, onError asynq.ErrorHandler) *Local {
+	if onError == nil {
+		onError = asynq.ErrorHandlerFunc(func(context.Context, *asynq.Task, error) {})
 	}
-	return &Local{queue: q, insp: insp, log: log}
+	return &Local{queue: q, insp: insp, onError: onError}
 }
 
 // Start has l run wake-ups through h, at most slots at a time, on as many
@@ -75,18 +92,24 @@ func (l *Local) Start(h asynq.Handler, slots int) {
 	l.handler = h
 	l.work = make(chan localRun)
 	l.ctx, l.cancel = context.WithCancel(context.Background())
+	l.active = map[string]bool{}
 	l.later = map[string]*delayed{}
 	for range max(slots, 1) {
 		l.runs.Go(func() {
 			for r := range l.work {
 				l.run(l.ctx, h, r.task, r.opts)
+				l.mu.Lock()
+				delete(l.active, taskID(r.opts))
+				l.mu.Unlock()
 			}
 		})
 	}
 }
 
 // Stop takes no more wake-ups, puts the delayed ones waiting here on the
-// queue, and waits for the runs under way; after grace it cancels them.
+// queue, and waits for the runs under way; after grace it cancels them
+// (a cancelled run is queued again) and waits stopAfterCancel more at
+// most.
 func (l *Local) Stop(grace time.Duration) {
 	l.mu.Lock()
 	if l.handler == nil {
@@ -98,27 +121,36 @@ func (l *Local) Stop(grace time.Duration) {
 	l.later = nil
 	close(l.work)
 	l.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	for _, d := range later {
 		// Still in the map, so its timer has not taken it: should it
 		// fire now, it finds itself gone and leaves it to this.
 		d.timer.Stop()
-		l.enqueue(context.Background(), d.task, d.opts)
+		l.enqueue(ctx, d.task, d.opts)
 	}
+	cancel()
 	done := make(chan struct{})
 	go func() {
 		l.runs.Wait()
+		l.queuing.Wait()
 		close(done)
 	}()
 	select {
 	case <-done:
 	case <-time.After(grace):
 		l.cancel()
-		<-done
+		select {
+		case <-done:
+		case <-time.After(stopAfterCancel):
+			// A handler ignoring its context: its work is recorded in
+			// the database, for the next worker's relay or pass.
+		}
 	}
 	l.cancel()
 }
 
-// Try runs t now if a slot is free and reports whether it took it. ctx
+// Try runs t now if a runner is free and reports whether it took it: a
+// run under t's task id not done yet takes it too (the same work). ctx
 // gives t its trace; the run itself outlives ctx. opts are the options t
 // would be queued with: a failed run is queued with them.
 func (l *Local) Try(ctx context.Context, t *asynq.Task, opts ...asynq.Option) bool {
@@ -131,17 +163,24 @@ func (l *Local) tryLocked(t *asynq.Task, opts []asynq.Option) bool {
 	if l.handler == nil {
 		return false
 	}
+	id := taskID(opts)
+	if id != "" && l.active[id] {
+		return true
+	}
 	select {
 	case l.work <- localRun{t, opts}:
+		if id != "" {
+			l.active[id] = true
+		}
 		return true
 	default:
 		return false // every runner is busy
 	}
 }
 
-// Later runs t in this process after d, when a slot is free then (the
+// Later runs t in this process after d, when a runner is free then (the
 // queue takes it otherwise), and reports whether it took it. A wake-up
-// already waiting here under the same task id is the same work.
+// waiting here or running under the same task id is the same work.
 func (l *Local) Later(ctx context.Context, d time.Duration, t *asynq.Task, opts ...asynq.Option) bool {
 	id := taskID(opts)
 	l.mu.Lock()
@@ -149,7 +188,7 @@ func (l *Local) Later(ctx context.Context, d time.Duration, t *asynq.Task, opts 
 	if l.handler == nil || id == "" {
 		return false
 	}
-	if _, ok := l.later[id]; ok {
+	if _, ok := l.later[id]; ok || l.active[id] {
 		return true
 	}
 	t = withTrace(ctx, t)
@@ -162,8 +201,12 @@ func (l *Local) Later(ctx context.Context, d time.Duration, t *asynq.Task, opts 
 		}
 		delete(l.later, id)
 		took := l.tryLocked(t, opts)
+		if !took {
+			l.queuing.Add(1) // before Stop can wait: it clears later first
+		}
 		l.mu.Unlock()
 		if !took {
+			defer l.queuing.Done()
 			l.enqueue(context.Background(), t, opts)
 		}
 	})
@@ -206,16 +249,11 @@ func (l *Local) run(ctx context.Context, h asynq.Handler, t *asynq.Task, opts []
 	if err == nil {
 		return
 	}
+	l.onError.HandleError(ctx, t, err)
 	if errors.Is(err, asynq.SkipRetry) {
-		l.log.Warn("task failed for good", slog.String("task_type", t.Type()), slog.String("task_id", taskID(opts)), slog.Any("error", err))
 		return
 	}
-	level := slog.LevelWarn
-	if !IsFailure(err) {
-		level = slog.LevelDebug // postponed: rate limited, or the lock is held
-	}
-	l.log.Log(ctx, level, "task failed in process; queued to retry", slog.String("task_type", t.Type()), slog.String("task_id", taskID(opts)), slog.Any("error", err))
-	l.enqueue(context.WithoutCancel(ctx), t, append(opts, asynq.ProcessIn(RetryDelay(0, err, t))))
+	l.enqueue(context.WithoutCancel(ctx), t, append(slices.Clip(opts), asynq.ProcessIn(RetryDelay(0, err, t))))
 }
 
 // enqueue queues t; a task already queued or running under its id is the
@@ -225,7 +263,7 @@ func (l *Local) enqueue(ctx context.Context, t *asynq.Task, opts []asynq.Option)
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := EnqueueOnce(ctx, l.queue, l.insp, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-		l.log.Warn("queue a task run in process", slog.String("task_type", t.Type()), slog.String("task_id", taskID(opts)), slog.Any("error", err))
+		l.onError.HandleError(ctx, t, fmt.Errorf("tasks: queue a wake-up run in process: %w", err))
 	}
 }
 

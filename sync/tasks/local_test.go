@@ -206,3 +206,101 @@ func TestLocalStopWaitsForRuns(t *testing.T) {
 		t.Fatalf("Stop cancelled the run after %v, before its grace", d)
 	}
 }
+
+// TestLocalCoalescesByTaskID: a wake-up under the id of a run not done
+// yet is that run's, even with a runner free (the queue drops it as a
+// task id conflict); once the run is done, the id runs again.
+func TestLocalCoalescesByTaskID(t *testing.T) {
+	e := newLocal(t)
+	ctx := context.Background()
+	release := make(chan struct{})
+	var runs atomic.Int32
+	e.local.Start(asynq.HandlerFunc(func(context.Context, *asynq.Task) error {
+		runs.Add(1)
+		<-release
+		return nil
+	}), 2)
+	waitFor(t, "a free runner", func() bool {
+		return e.local.Try(ctx, asynq.NewTask("x", nil), taskOpts("same")...)
+	})
+	waitFor(t, "the run", func() bool { return runs.Load() == 1 })
+	for range 3 {
+		if !e.local.Try(ctx, asynq.NewTask("x", nil), taskOpts("same")...) {
+			t.Fatal("a wake-up under a running id was not taken")
+		}
+		if !e.local.Later(ctx, time.Millisecond, asynq.NewTask("x", nil), taskOpts("same")...) {
+			t.Fatal("a delayed wake-up under a running id was not taken")
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := runs.Load(); n != 1 {
+		t.Fatalf("wake-ups under a running id ran %d times, want once", n)
+	}
+	release <- struct{}{}
+	waitFor(t, "the id to run again", func() bool {
+		e.local.Try(ctx, asynq.NewTask("x", nil), taskOpts("same")...)
+		return runs.Load() == 2
+	})
+	close(release)
+	e.local.Stop(5 * time.Second)
+	if q := e.queued(t, tasks.QueueSync); len(q) != 0 {
+		t.Fatalf("coalesced wake-ups left tasks on the queue: %v", q)
+	}
+}
+
+// TestLocalLaterWithRunnersBusy: a delayed wake-up falling due while
+// every runner is busy goes on the queue at once.
+func TestLocalLaterWithRunnersBusy(t *testing.T) {
+	e := newLocal(t)
+	ctx := context.Background()
+	release := make(chan struct{})
+	e.local.Start(asynq.HandlerFunc(func(context.Context, *asynq.Task) error {
+		<-release
+		return nil
+	}), 1)
+	waitFor(t, "a free runner", func() bool {
+		return e.local.Try(ctx, asynq.NewTask("x", nil), taskOpts("busy")...)
+	})
+	if !e.local.Later(ctx, 20*time.Millisecond, asynq.NewTask("x", nil), taskOpts("due")...) {
+		t.Fatal("Later did not take the wake-up")
+	}
+	waitFor(t, "the due wake-up on the queue", func() bool {
+		return e.queued(t, tasks.QueueSync)["due"] == asynq.TaskStatePending
+	})
+	close(release)
+	e.local.Stop(5 * time.Second)
+}
+
+// TestLocalStopRequeuesCancelledRuns: a run Stop cancels after its grace
+// is reported and queued again, not lost.
+func TestLocalStopRequeuesCancelledRuns(t *testing.T) {
+	m := miniredis.RunT(t)
+	q := asynq.NewClient(asynq.RedisClientOpt{Addr: m.Addr()})
+	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: m.Addr()})
+	defer q.Close()
+	defer insp.Close()
+	var reported atomic.Value
+	local := tasks.NewLocal(q, insp, asynq.ErrorHandlerFunc(func(ctx context.Context, _ *asynq.Task, err error) {
+		if _, _, ok := tasks.LocalTask(ctx); ok {
+			reported.Store(err)
+		}
+	}))
+	started := make(chan struct{})
+	local.Start(asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
+		close(started)
+		<-ctx.Done()
+		return ctx.Err()
+	}), 1)
+	waitFor(t, "a free runner", func() bool {
+		return local.Try(context.Background(), asynq.NewTask("x", nil), taskOpts("cut")...)
+	})
+	<-started
+	local.Stop(20 * time.Millisecond)
+	if err, _ := reported.Load().(error); !errors.Is(err, context.Canceled) {
+		t.Fatalf("reported %v, want the cancellation", err)
+	}
+	e := localEnv{local: local, insp: insp}
+	if got := e.queued(t, tasks.QueueSync); got["cut"] != asynq.TaskStateScheduled {
+		t.Fatalf("queued after the cancelled run: %v, want cut scheduled", got)
+	}
+}
