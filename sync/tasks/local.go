@@ -43,16 +43,19 @@ type Local struct {
 	ctx    context.Context // the runs' context; cancelled by Stop
 	cancel context.CancelFunc
 	runs   sync.WaitGroup
-	// active are the task ids handed to a runner and not done yet: a
-	// wake-up under one of them is the same work (the queue drops it as
-	// a task id conflict).
-	active map[string]bool
+	// active are the task ids handed to a runner and not done yet. A
+	// wake-up under one of them joins it: the run goes once more when it
+	// ends (a run may have passed its last look at the database when the
+	// wake-up came), rather than side by side with it.
+	active map[string]*activeRun
 	// later are the delayed wake-ups waiting in this process, by task id.
 	later map[string]*delayed
 	// queuing counts delayed wake-ups being queued as they fall due
 	// (Stop waits for them: the queue's client closes after it).
 	queuing sync.WaitGroup
 }
+
+type activeRun struct{ again bool }
 
 type localRun struct {
 	task *asynq.Task
@@ -92,15 +95,12 @@ func (l *Local) Start(h asynq.Handler, slots int) {
 	l.handler = h
 	l.work = make(chan localRun)
 	l.ctx, l.cancel = context.WithCancel(context.Background())
-	l.active = map[string]bool{}
+	l.active = map[string]*activeRun{}
 	l.later = map[string]*delayed{}
 	for range max(slots, 1) {
 		l.runs.Go(func() {
 			for r := range l.work {
-				l.run(l.ctx, h, r.task, r.opts)
-				l.mu.Lock()
-				delete(l.active, taskID(r.opts))
-				l.mu.Unlock()
+				l.runAll(h, r)
 			}
 		})
 	}
@@ -164,13 +164,14 @@ func (l *Local) tryLocked(t *asynq.Task, opts []asynq.Option) bool {
 		return false
 	}
 	id := taskID(opts)
-	if id != "" && l.active[id] {
+	if a := l.active[id]; a != nil {
+		a.again = true
 		return true
 	}
 	select {
 	case l.work <- localRun{t, opts}:
 		if id != "" {
-			l.active[id] = true
+			l.active[id] = &activeRun{}
 		}
 		return true
 	default:
@@ -188,7 +189,11 @@ func (l *Local) Later(ctx context.Context, d time.Duration, t *asynq.Task, opts 
 	if l.handler == nil || id == "" {
 		return false
 	}
-	if _, ok := l.later[id]; ok || l.active[id] {
+	if a := l.active[id]; a != nil {
+		a.again = true
+		return true
+	}
+	if _, ok := l.later[id]; ok {
 		return true
 	}
 	t = withTrace(ctx, t)
@@ -212,6 +217,32 @@ func (l *Local) Later(ctx context.Context, d time.Duration, t *asynq.Task, opts 
 	})
 	l.later[id] = w
 	return true
+}
+
+// runAll runs r, and again while wake-ups joined the run meanwhile; one
+// that joined it as Local stops goes on the queue.
+func (l *Local) runAll(h asynq.Handler, r localRun) {
+	id := taskID(r.opts)
+	for {
+		l.run(l.ctx, h, r.task, r.opts)
+		l.mu.Lock()
+		a := l.active[id]
+		if a == nil || !a.again {
+			delete(l.active, id)
+			l.mu.Unlock()
+			return
+		}
+		a.again = false
+		stopping := l.handler == nil
+		if stopping {
+			delete(l.active, id)
+		}
+		l.mu.Unlock()
+		if stopping {
+			l.enqueue(context.Background(), r.task, r.opts)
+			return
+		}
+	}
 }
 
 // localKey is the context key of a run's localInfo.

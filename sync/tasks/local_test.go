@@ -208,8 +208,8 @@ func TestLocalStopWaitsForRuns(t *testing.T) {
 }
 
 // TestLocalCoalescesByTaskID: a wake-up under the id of a run not done
-// yet is that run's, even with a runner free (the queue drops it as a
-// task id conflict); once the run is done, the id runs again.
+// yet joins it, even with a runner free (the queue drops it as a task id
+// conflict): the run goes once more when it ends, however many joined.
 func TestLocalCoalescesByTaskID(t *testing.T) {
 	e := newLocal(t)
 	ctx := context.Background()
@@ -234,17 +234,19 @@ func TestLocalCoalescesByTaskID(t *testing.T) {
 	}
 	time.Sleep(50 * time.Millisecond)
 	if n := runs.Load(); n != 1 {
-		t.Fatalf("wake-ups under a running id ran %d times, want once", n)
+		t.Fatalf("wake-ups under a running id ran beside it: %d runs, want 1", n)
 	}
 	release <- struct{}{}
-	waitFor(t, "the id to run again", func() bool {
-		e.local.Try(ctx, asynq.NewTask("x", nil), taskOpts("same")...)
-		return runs.Load() == 2
-	})
+	waitFor(t, "the run once more", func() bool { return runs.Load() == 2 })
+	release <- struct{}{}
+	time.Sleep(50 * time.Millisecond)
+	if n := runs.Load(); n != 2 {
+		t.Fatalf("six wake-ups joining one run made %d runs, want 2", n)
+	}
 	close(release)
 	e.local.Stop(5 * time.Second)
 	if q := e.queued(t, tasks.QueueSync); len(q) != 0 {
-		t.Fatalf("coalesced wake-ups left tasks on the queue: %v", q)
+		t.Fatalf("joined wake-ups left tasks on the queue: %v", q)
 	}
 }
 
