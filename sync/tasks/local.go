@@ -92,6 +92,9 @@ func NewLocal(q *asynq.Client, insp *asynq.Inspector, onError asynq.ErrorHandler
 func (l *Local) Start(h asynq.Handler, slots int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.ctx != nil {
+		return // once: a stopped Local stays stopped
+	}
 	l.handler = h
 	l.work = make(chan localRun)
 	l.ctx, l.cancel = context.WithCancel(context.Background())
@@ -220,14 +223,17 @@ func (l *Local) Later(ctx context.Context, d time.Duration, t *asynq.Task, opts 
 }
 
 // runAll runs r, and again while wake-ups joined the run meanwhile; one
-// that joined it as Local stops goes on the queue.
+// that joined it as Local stops goes on the queue. A run that failed is
+// on the queue, to be retried there after its delay (a provider's
+// Retry-After, a held lock's pause): the wake-ups that joined it are
+// that retry's, not an immediate run's.
 func (l *Local) runAll(h asynq.Handler, r localRun) {
 	id := taskID(r.opts)
 	for {
-		l.run(l.ctx, h, r.task, r.opts)
+		ok := l.run(l.ctx, h, r.task, r.opts)
 		l.mu.Lock()
 		a := l.active[id]
-		if a == nil || !a.again {
+		if a == nil || !a.again || !ok {
 			delete(l.active, id)
 			l.mu.Unlock()
 			return
@@ -258,8 +264,9 @@ func LocalTask(ctx context.Context) (id, queue string, ok bool) {
 	return i.id, i.queue, ok
 }
 
-// run runs t through h and queues it again when it failed.
-func (l *Local) run(ctx context.Context, h asynq.Handler, t *asynq.Task, opts []asynq.Option) {
+// run runs t through h and queues it again when it failed; ok reports
+// that it did not fail.
+func (l *Local) run(ctx context.Context, h asynq.Handler, t *asynq.Task, opts []asynq.Option) (ok bool) {
 	ctx, cancel := context.WithTimeout(ctx, localTimeout)
 	defer cancel()
 	queue := QueueDefault
@@ -278,13 +285,13 @@ func (l *Local) run(ctx context.Context, h asynq.Handler, t *asynq.Task, opts []
 		return h.ProcessTask(ctx, t)
 	}()
 	if err == nil {
-		return
+		return true
 	}
 	l.onError.HandleError(ctx, t, err)
-	if errors.Is(err, asynq.SkipRetry) {
-		return
+	if !errors.Is(err, asynq.SkipRetry) {
+		l.enqueue(context.WithoutCancel(ctx), t, append(slices.Clip(opts), asynq.ProcessIn(RetryDelay(0, err, t))))
 	}
-	l.enqueue(context.WithoutCancel(ctx), t, append(slices.Clip(opts), asynq.ProcessIn(RetryDelay(0, err, t))))
+	return false
 }
 
 // enqueue queues t; a task already queued or running under its id is the

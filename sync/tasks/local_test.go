@@ -306,3 +306,33 @@ func TestLocalStopRequeuesCancelledRuns(t *testing.T) {
 		t.Fatalf("queued after the cancelled run: %v, want cut scheduled", got)
 	}
 }
+
+// TestLocalFailedRunLeavesJoinedToRetry: wake-ups that joined a run that
+// fails are the queued retry's (after its delay), not an immediate run.
+func TestLocalFailedRunLeavesJoinedToRetry(t *testing.T) {
+	e := newLocal(t)
+	ctx := context.Background()
+	release := make(chan struct{})
+	var runs atomic.Int32
+	e.local.Start(asynq.HandlerFunc(func(context.Context, *asynq.Task) error {
+		runs.Add(1)
+		<-release
+		return errors.New("provider answered 503")
+	}), 1)
+	waitFor(t, "a free runner", func() bool {
+		return e.local.Try(ctx, asynq.NewTask("x", nil), taskOpts("flaky")...)
+	})
+	waitFor(t, "the run", func() bool { return runs.Load() == 1 })
+	if !e.local.Try(ctx, asynq.NewTask("x", nil), taskOpts("flaky")...) {
+		t.Fatal("a wake-up under a running id was not taken")
+	}
+	close(release)
+	waitFor(t, "the retry on the queue", func() bool {
+		return e.queued(t, tasks.QueueSync)["flaky"] == asynq.TaskStateScheduled
+	})
+	time.Sleep(50 * time.Millisecond)
+	if n := runs.Load(); n != 1 {
+		t.Fatalf("a failed run with a wake-up joined ran %d times at once, want 1 (the queue retries it)", n)
+	}
+	e.local.Stop(5 * time.Second)
+}
