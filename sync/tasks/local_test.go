@@ -50,6 +50,26 @@ func (e localEnv) queued(t *testing.T, q string) map[string]asynq.TaskState {
 	return out
 }
 
+// gated starts e's Local with a handler that counts its runs, waits for
+// release, then returns err.
+func (e localEnv) gated(slots int, err error) (release chan struct{}, runs *atomic.Int32) {
+	release, runs = make(chan struct{}), new(atomic.Int32)
+	e.local.Start(asynq.HandlerFunc(func(context.Context, *asynq.Task) error {
+		runs.Add(1)
+		<-release
+		return err
+	}), slots)
+	return release, runs
+}
+
+// take has e's Local take a wake-up under id once a runner is free.
+func (e localEnv) take(t *testing.T, id string) {
+	t.Helper()
+	waitFor(t, "a free runner for "+id, func() bool {
+		return e.local.Try(context.Background(), asynq.NewTask("x", nil), taskOpts(id)...)
+	})
+}
+
 func taskOpts(id string) []asynq.Option {
 	return []asynq.Option{asynq.Queue(tasks.QueueSync), asynq.MaxRetry(5), asynq.TaskID(id)}
 }
@@ -213,16 +233,8 @@ func TestLocalStopWaitsForRuns(t *testing.T) {
 func TestLocalCoalescesByTaskID(t *testing.T) {
 	e := newLocal(t)
 	ctx := context.Background()
-	release := make(chan struct{})
-	var runs atomic.Int32
-	e.local.Start(asynq.HandlerFunc(func(context.Context, *asynq.Task) error {
-		runs.Add(1)
-		<-release
-		return nil
-	}), 2)
-	waitFor(t, "a free runner", func() bool {
-		return e.local.Try(ctx, asynq.NewTask("x", nil), taskOpts("same")...)
-	})
+	release, runs := e.gated(2, nil)
+	e.take(t, "same")
 	waitFor(t, "the run", func() bool { return runs.Load() == 1 })
 	for range 3 {
 		if !e.local.Try(ctx, asynq.NewTask("x", nil), taskOpts("same")...) {
@@ -255,14 +267,8 @@ func TestLocalCoalescesByTaskID(t *testing.T) {
 func TestLocalLaterWithRunnersBusy(t *testing.T) {
 	e := newLocal(t)
 	ctx := context.Background()
-	release := make(chan struct{})
-	e.local.Start(asynq.HandlerFunc(func(context.Context, *asynq.Task) error {
-		<-release
-		return nil
-	}), 1)
-	waitFor(t, "a free runner", func() bool {
-		return e.local.Try(ctx, asynq.NewTask("x", nil), taskOpts("busy")...)
-	})
+	release, _ := e.gated(1, nil)
+	e.take(t, "busy")
 	if !e.local.Later(ctx, 20*time.Millisecond, asynq.NewTask("x", nil), taskOpts("due")...) {
 		t.Fatal("Later did not take the wake-up")
 	}
@@ -312,16 +318,8 @@ func TestLocalStopRequeuesCancelledRuns(t *testing.T) {
 func TestLocalFailedRunLeavesJoinedToRetry(t *testing.T) {
 	e := newLocal(t)
 	ctx := context.Background()
-	release := make(chan struct{})
-	var runs atomic.Int32
-	e.local.Start(asynq.HandlerFunc(func(context.Context, *asynq.Task) error {
-		runs.Add(1)
-		<-release
-		return errors.New("provider answered 503")
-	}), 1)
-	waitFor(t, "a free runner", func() bool {
-		return e.local.Try(ctx, asynq.NewTask("x", nil), taskOpts("flaky")...)
-	})
+	release, runs := e.gated(1, errors.New("provider answered 503"))
+	e.take(t, "flaky")
 	waitFor(t, "the run", func() bool { return runs.Load() == 1 })
 	if !e.local.Try(ctx, asynq.NewTask("x", nil), taskOpts("flaky")...) {
 		t.Fatal("a wake-up under a running id was not taken")
