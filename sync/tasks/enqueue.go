@@ -15,15 +15,7 @@ import (
 // is replaced. Without this, an archived sync would silence its account
 // until asynq forgot it. The task carries ctx's trace context (withTrace).
 func EnqueueOnce(ctx context.Context, c *asynq.Client, insp *asynq.Inspector, t *asynq.Task, opts ...asynq.Option) error {
-	queue, id := QueueDefault, ""
-	for _, o := range opts {
-		switch o.Type() {
-		case asynq.QueueOpt:
-			queue, _ = o.Value().(string)
-		case asynq.TaskIDOpt:
-			id, _ = o.Value().(string)
-		}
-	}
+	queue, id := target(opts)
 	_, err := enqueue(ctx, c, t, opts...)
 	if !errors.Is(err, asynq.ErrTaskIDConflict) || id == "" || insp == nil {
 		return err
@@ -39,4 +31,18 @@ func EnqueueOnce(ctx context.Context, c *asynq.Client, insp *asynq.Inspector, t 
 		return fmt.Errorf("tasks: enqueue %s: %w", id, err)
 	}
 	return nil
+}
+
+// target is the queue and task id opts name (QueueDefault, "" when unset).
+func target(opts []asynq.Option) (queue, id string) {
+	queue = QueueDefault
+	for _, o := range opts {
+		switch o.Type() {
+		case asynq.QueueOpt:
+			queue, _ = o.Value().(string)
+		case asynq.TaskIDOpt:
+			id, _ = o.Value().(string)
+		}
+	}
+	return queue, id
 }

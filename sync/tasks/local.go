@@ -269,13 +269,8 @@ func LocalTask(ctx context.Context) (id, queue string, ok bool) {
 func (l *Local) run(ctx context.Context, h asynq.Handler, t *asynq.Task, opts []asynq.Option) (ok bool) {
 	ctx, cancel := context.WithTimeout(ctx, localTimeout)
 	defer cancel()
-	queue := QueueDefault
-	for _, o := range opts {
-		if o.Type() == asynq.QueueOpt {
-			queue, _ = o.Value().(string)
-		}
-	}
-	ctx = context.WithValue(ctx, localKey{}, localInfo{taskID(opts), queue})
+	queue, id := target(opts)
+	ctx = context.WithValue(ctx, localKey{}, localInfo{id, queue})
 	err := func() (err error) {
 		defer func() {
 			if p := recover(); p != nil {
@@ -306,11 +301,6 @@ func (l *Local) enqueue(ctx context.Context, t *asynq.Task, opts []asynq.Option)
 }
 
 func taskID(opts []asynq.Option) string {
-	for _, o := range opts {
-		if o.Type() == asynq.TaskIDOpt {
-			id, _ := o.Value().(string)
-			return id
-		}
-	}
-	return ""
+	_, id := target(opts)
+	return id
 }

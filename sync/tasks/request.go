@@ -26,17 +26,19 @@ func SyncAccounts(ctx context.Context, db *ent.Client, q *asynq.Client, insp *as
 // WakeSyncsHere wakes each request's incremental sync at once: in this
 // process when l has a slot free (Local), on the queue otherwise.
 func WakeSyncsHere(ctx context.Context, l *Local, q *asynq.Client, insp *asynq.Inspector, reqs ...engine.SyncRequest) error {
-	rest := reqs[:0:0]
 	for _, r := range reqs {
 		t, opts, err := NewAccountSyncTask(AccountSyncPayload{OrgID: r.OrgID, AccountID: r.AccountID, Since: r.Since})
 		if err != nil {
 			return err
 		}
-		if l == nil || !l.Try(ctx, t, opts...) {
-			rest = append(rest, r)
+		if l != nil && l.Try(ctx, t, opts...) {
+			continue
+		}
+		if err := enqueueSync(ctx, q, insp, t, opts); err != nil {
+			return err
 		}
 	}
-	return WakeSyncs(ctx, q, insp, "", 0, rest...)
+	return nil
 }
 
 // WakeSyncs queues the wake-up of each request's sync, once the requests
@@ -53,9 +55,18 @@ func WakeSyncs(ctx context.Context, q *asynq.Client, insp *asynq.Inspector, kind
 		if err != nil {
 			return err
 		}
-		if err := EnqueueOnce(ctx, q, insp, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-			return fmt.Errorf("tasks: enqueue account sync: %w", err)
+		if err := enqueueSync(ctx, q, insp, t, opts); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// enqueueSync queues an account's sync; one queued or running under its
+// task id is the same work.
+func enqueueSync(ctx context.Context, q *asynq.Client, insp *asynq.Inspector, t *asynq.Task, opts []asynq.Option) error {
+	if err := EnqueueOnce(ctx, q, insp, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("tasks: enqueue account sync: %w", err)
 	}
 	return nil
 }
