@@ -438,8 +438,10 @@ const (
 	relayEvery = 2 * time.Second
 	relayAfter = 3 * time.Second
 	// optimizeEvery is how often the worker refreshes the database's
-	// query statistics (store.Optimize).
-	optimizeEvery = time.Hour
+	// stale query statistics (store.Optimize): as often as autovacuum
+	// would look, so a tenant's growing tables keep their primary-key
+	// lookups. When nothing changed much it costs one statement.
+	optimizeEvery = 15 * time.Second
 )
 
 // startRelay runs engine.Relay every relayEvery until the returned stop is
@@ -454,8 +456,9 @@ func (a *App) startRelay() (stop func()) {
 	}
 	var loops sync.WaitGroup
 	loops.Go(func() {
-		// Fresh planner statistics as the tables grow (SQLite), on a
-		// ticker of its own: an ANALYZE must not hold up the relay.
+		// Fresh planner statistics as the tables grow (SQLite, and
+		// PostgreSQL without autovacuum), on a ticker of its own: an
+		// ANALYZE must not hold up the relay.
 		t := time.NewTicker(optimizeEvery)
 		defer t.Stop()
 		for {
