@@ -76,10 +76,11 @@ type harness struct {
 	// cfg is the in-process Calsync's configuration (worker processes
 	// started beside it share it).
 	cfg config.Config
+	log *slog.Logger
 }
 
 func start(ctx context.Context, o Options) (*harness, error) {
-	h := &harness{provider: o.Provider, counter: &requestCounter{}}
+	h := &harness{provider: o.Provider, counter: &requestCounter{}, log: o.Log}
 	dir, err := os.MkdirTemp("", "calsync-bench-")
 	if err != nil {
 		return nil, err

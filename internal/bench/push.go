@@ -15,6 +15,7 @@ import (
 
 	"calsync/ent"
 	"calsync/ent/eventlink"
+	"calsync/ent/syncpending"
 	"calsync/internal/viewer"
 	"calsync/sync/engine"
 	"calsync/sync/tasks"
@@ -163,7 +164,7 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 		}
 		defer stop()
 	}
-	run := &pushRun{h: h, users: users, bookings: map[int][]string{}, lastStart: map[string]time.Time{},
+	run := &pushRun{h: h, users: users, bookings: map[int][]string{}, lastStart: map[string]time.Time{}, inFlight: map[string]bool{},
 		rnd: rand.New(rand.NewPCG(7, 7)), base: time.Now().Add(48 * time.Hour).Truncate(time.Hour)}
 	seen := run.seen
 	timedAt := "link commit, heard in this process"
@@ -275,7 +276,10 @@ type pushRun struct {
 	waiting    []*pending
 	lat        []time.Duration
 	superseded int
-	synced     map[pairOf]syncedAt
+	// inFlight are the bookings whose move has been sent and not
+	// answered yet.
+	inFlight map[string]bool
+	synced   map[pairOf]syncedAt
 }
 
 type pairOf struct {
@@ -356,22 +360,31 @@ func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile 
 		next = next.Add(interval)
 		u := users[rnd.IntN(len(users))]
 		startAt := base.Add(time.Duration(rnd.IntN(24*30)) * time.Hour)
+		var target string
 		mu.Lock()
 		existing := bookings[u.ID]
-		mu.Unlock()
-		reschedule := len(existing) > 0 && rnd.IntN(2) == 0
-		var target string
+		if len(existing) > 0 && rnd.IntN(2) == 0 {
+			// One change per booking in flight: two moves of one booking
+			// sent together commit in an order the bench cannot see, so
+			// it could wait for the one that was overtaken.
+			for range 4 {
+				if t := existing[rnd.IntN(len(existing))]; !r.inFlight[t] {
+					target = t
+					break
+				}
+			}
+		}
+		reschedule := target != ""
 		if reschedule {
-			target = existing[rnd.IntN(len(existing))]
+			r.inFlight[target] = true
 			// A move to where the booking already is changes nothing,
 			// and would never show.
-			mu.Lock()
 			if last, ok := lastStart[target]; ok && last.Equal(startAt) {
 				startAt = startAt.Add(time.Hour)
 			}
 			lastStart[target] = startAt
-			mu.Unlock()
 		}
+		mu.Unlock()
 		wg.Add(1)
 		go func(u *ent.User, target string, startAt time.Time, reschedule bool) {
 			defer wg.Done()
@@ -393,6 +406,7 @@ func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile 
 			t0 := time.Now()
 			mu.Lock()
 			defer mu.Unlock()
+			delete(r.inFlight, target)
 			if err != nil {
 				sendErr = err
 				return
@@ -418,6 +432,7 @@ func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile 
 	if r.sweep != nil {
 		r.sweep(t0.Add(-time.Second))
 	}
+	r.explainMissing(ctx)
 	cpu1, _ := processCPU()
 	busy1, total1, _ := machineCPU()
 	var wcpu time.Duration
@@ -450,6 +465,46 @@ func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile 
 		ph.MaxMs = ms(lat[len(lat)-1])
 	}
 	return ph, nil
+}
+
+// explainMissing logs, for the first few changes still waiting at a
+// phase's end, what the database says of them: the booking's start now,
+// its event link, and its account's requests, so a missing change can be
+// told apart from a change overtaken by another (two moves of one
+// booking in flight at once commit in an order the bench cannot see).
+func (r *pushRun) explainMissing(ctx context.Context) {
+	r.mu.Lock()
+	waiting := slices.Clone(r.waiting[:min(len(r.waiting), 5)])
+	synced := make([]syncedAt, len(waiting))
+	for i, p := range waiting {
+		synced[i] = r.synced[pairOf{p.booking, p.user.ID}]
+	}
+	r.mu.Unlock()
+	log := r.h.log
+	if log == nil || len(waiting) == 0 {
+		return
+	}
+	sys := viewer.SystemContext(ctx, r.h.orgID)
+	db := r.h.app.Client()
+	for i, p := range waiting {
+		attrs := []any{"booking", p.booking, "user", p.user.ID, "wanted_start", p.start, "sent", p.sent,
+			"last_seen_start", synced[i].start, "last_seen_at", synced[i].at}
+		if id, err := strconv.Atoi(p.booking); err == nil {
+			if b, err := db.Booking.Get(sys, id); err == nil {
+				attrs = append(attrs, "booking_start_now", b.StartAt, "booking_updated_at", b.UpdatedAt)
+			}
+			if l, err := db.EventLink.Query().Where(eventlink.BookingRef(id), eventlink.UserID(p.user.ID)).Only(sys); err == nil {
+				attrs = append(attrs, "link_state", l.State, "link_generation", l.Generation, "link_updated_at", l.UpdatedAt, "account", l.AccountID)
+				if a, err := db.CalendarAccount.Get(sys, l.AccountID); err == nil {
+					attrs = append(attrs, "sync_requested", a.SyncRequested, "sync_done", a.SyncDone, "sync_requested_at", a.SyncRequestedAt)
+				}
+				if n, err := db.SyncPending.Query().Where(syncpending.AccountID(l.AccountID)).Count(sys); err == nil {
+					attrs = append(attrs, "pending_rows", n)
+				}
+			}
+		}
+		log.Error("bench: change not visible at the phase's end", attrs...)
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
