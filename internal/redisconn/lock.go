@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"calsync/internal/lockwait"
 )
 
 // Locker takes short-lived exclusive locks in Redis, shared by every
@@ -36,28 +38,20 @@ func (l *Locker) Lock(ctx context.Context, key string, ttl time.Duration) (func(
 // holder's: Redis restarted empty (or the lock expired) lets another
 // process take it, and work done under it must stop.
 func (l *Locker) LockHeld(ctx context.Context, key string, ttl time.Duration) (func(), func(context.Context) bool, error) {
-	wait := 10 * time.Millisecond
-	for {
-		unlock, held, ok, err := l.TryLockHeld(ctx, key, ttl)
-		if err != nil {
-			return nil, nil, err
-		}
-		if ok {
-			return unlock, held, nil
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, nil, fmt.Errorf("redisconn: lock %s: %w", key, ctx.Err())
-		case <-t.C:
-		}
-		// At most 50 ms between tries: a sync waiting for its account's
-		// lock would otherwise sleep up to 200 ms past its release.
-		if wait < 50*time.Millisecond {
-			wait *= 2
-		}
+	var unlock func()
+	var held func(context.Context) bool
+	var tryErr error
+	err := lockwait.Poll(ctx, func() (ok bool, err error) {
+		unlock, held, ok, tryErr = l.TryLockHeld(ctx, key, ttl)
+		return ok, tryErr
+	})
+	switch {
+	case tryErr != nil:
+		return nil, nil, tryErr
+	case err != nil:
+		return nil, nil, fmt.Errorf("redisconn: lock %s: %w", key, err)
 	}
+	return unlock, held, nil
 }
 
 // TryLockHeld is LockHeld without waiting: ok is false when the lock is

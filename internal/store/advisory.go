@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"calsync/internal/lockwait"
 )
 
 // AdvisoryLocker takes exclusive locks shared by every process using the
@@ -96,30 +98,17 @@ func (l *AdvisoryLocker) LockHeld(ctx context.Context, key string, _ time.Durati
 	if err := l.takeLocal(ctx, k); err != nil {
 		return nil, nil, fmt.Errorf("store: lock %s: %w", key, err)
 	}
-	wait := 10 * time.Millisecond
-	for {
-		ok, gen, err := l.try(k)
-		if err != nil {
-			l.releaseLocal(k)
-			return nil, nil, fmt.Errorf("store: lock %s: %w", key, err)
-		}
-		if ok {
-			unlock, held := l.holder(k, gen)
-			return unlock, held, nil
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			l.releaseLocal(k)
-			return nil, nil, fmt.Errorf("store: lock %s: %w", key, ctx.Err())
-		case <-t.C:
-		}
-		// At most 50 ms between tries, as the Redis locker.
-		if wait < 50*time.Millisecond {
-			wait *= 2
-		}
+	var gen uint64
+	err := lockwait.Poll(ctx, func() (ok bool, err error) {
+		ok, gen, err = l.try(k)
+		return ok, err
+	})
+	if err != nil {
+		l.releaseLocal(k)
+		return nil, nil, fmt.Errorf("store: lock %s: %w", key, err)
 	}
+	unlock, held := l.holder(k, gen)
+	return unlock, held, nil
 }
 
 // TryLockHeld is LockHeld without waiting: ok is false when the lock is
