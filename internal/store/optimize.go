@@ -15,9 +15,8 @@ import (
 // more the more bookings the calendar held (a booking's lookup reached
 // 1 ms at 1,700 bookings on PostgreSQL, 0.01 ms once analyzed).
 //
-//   - SQLite: PRAGMA optimize, an ANALYZE of the tables whose size
-//     changed tenfold since their last one. 0x10002 checks every table,
-//     not only those this pool connection happened to query.
+//   - SQLite: the ANALYZE that PRAGMA optimize finds due (tables whose
+//     size changed tenfold since their last one); see optimizeSQLite.
 //   - PostgreSQL: autovacuum keeps the statistics itself, when it runs.
 //     Where it is off (for the server, or for a table), Optimize does what
 //     its analyze would: it analyzes each table of the schema whose rows
@@ -30,7 +29,7 @@ import (
 func (db *DB) Optimize(ctx context.Context) error {
 	switch db.Dialect {
 	case dialect.SQLite:
-		if _, err := db.SQL.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
+		if err := db.optimizeSQLite(ctx); err != nil {
 			return fmt.Errorf("store: optimize: %w", err)
 		}
 	case dialect.Postgres:
@@ -72,4 +71,74 @@ ORDER BY s.relname`)
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// optimizeSQLite analyzes what PRAGMA optimize finds due, without STAT4
+// samples.
+//
+// This SQLite is built with STAT4: ANALYZE also keeps samples of indexed
+// values, and a statement whose parameter meets a sampled column is then
+// compiled again whenever it runs with new values, to fit its plan to
+// them. That undid the statement cache: re-preparing took 4 % of the push
+// bench's CPU. Calsync's lookups need only sqlite_stat1's averages (a
+// primary key against a tenant's rows), so the samples are dropped. The
+// other connections of the pool load the statistics again at their next
+// statement once the schema changes, so a table is created and dropped
+// after the samples go (otherwise one that reloaded between the ANALYZE
+// and the deletion would keep them).
+//
+// 0x10003 lists (0x1) the ANALYZE statements (0x2) due on every table
+// (0x10000), not only those this connection happened to query. When none
+// is due, nothing else is done.
+func (db *DB) optimizeSQLite(ctx context.Context) error {
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	rows, err := conn.QueryContext(ctx, "PRAGMA optimize=0x10003")
+	if err != nil {
+		return err
+	}
+	var due []string
+	for rows.Next() {
+		var stmt string
+		if err := rows.Scan(&stmt); err != nil {
+			rows.Close()
+			return err
+		}
+		due = append(due, stmt)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if len(due) == 0 {
+		return nil
+	}
+	// As PRAGMA optimize itself does: each ANALYZE reads a sample of a
+	// large table's rows, not all of them (it holds the one writer).
+	// The connection goes back to the pool: the limit is undone.
+	if _, err := conn.ExecContext(ctx, "PRAGMA analysis_limit=2000"); err != nil {
+		return err
+	}
+	defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA analysis_limit=0") }()
+	for _, stmt := range due {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	var stat4 int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat4'").Scan(&stat4); err != nil {
+		return err
+	}
+	if stat4 == 0 {
+		return nil // a SQLite without STAT4: the ANALYZE reaches every connection as it is
+	}
+	after := []string{"DELETE FROM sqlite_stat4", "CREATE TABLE calsync_statistics_changed (x)", "DROP TABLE calsync_statistics_changed"}
+	for _, stmt := range after {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
 }
