@@ -438,9 +438,10 @@ const (
 	relayEvery = 2 * time.Second
 	relayAfter = 3 * time.Second
 	// optimizeEvery is how often the worker refreshes the database's
-	// stale query statistics (store.Optimize): as often as autovacuum
-	// would look, so a tenant's growing tables keep their primary-key
-	// lookups. When nothing changed much it costs one statement.
+	// stale query statistics (store.Optimize): a quarter of autovacuum's
+	// default pause (a minute), so a tenant's tables that grow fast keep
+	// their primary-key lookups. When nothing changed much it costs a
+	// query or three.
 	optimizeEvery = 15 * time.Second
 )
 
@@ -461,13 +462,16 @@ func (a *App) startRelay() (stop func()) {
 		// ANALYZE must not hold up the relay.
 		t := time.NewTicker(optimizeEvery)
 		defer t.Stop()
+		var lastWarn time.Time
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
 			}
-			if err := a.DB.Optimize(ctx); err != nil && ctx.Err() == nil {
+			// A lasting failure is said once a minute, not every pass.
+			if err := a.DB.Optimize(ctx); err != nil && ctx.Err() == nil && time.Since(lastWarn) > time.Minute {
+				lastWarn = time.Now()
 				a.Log.Warn("refresh query statistics", slog.Any("error", err))
 			}
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"entgo.io/ent/dialect"
@@ -12,19 +13,21 @@ import (
 // Without fresh statistics a planner may take the organization index for
 // as good a filter as the primary key, and fetch one booking by scanning
 // every booking of its tenant: what made a change to one booking cost
-// more the more bookings the calendar held (a booking's lookup reached
-// 1 ms at 1,700 bookings on PostgreSQL, 0.01 ms once analyzed).
+// more the more bookings the calendar held (on PostgreSQL with autovacuum
+// off, a booking's lookup took 0.26 ms at a few hundred bookings and 1 ms
+// at 1,700).
 //
 //   - SQLite: the ANALYZE that PRAGMA optimize finds due (tables whose
 //     size changed tenfold since their last one); see optimizeSQLite.
 //   - PostgreSQL: autovacuum keeps the statistics itself, when it runs.
 //     Where it is off (for the server, or for a table), Optimize does what
-//     its analyze would: it analyzes each table of the schema whose rows
-//     changed since the last analysis by more than autovacuum's threshold
-//     (autovacuum_analyze_threshold + autovacuum_analyze_scale_factor ×
-//     rows). SKIP_LOCKED leaves a table another worker is analyzing.
+//     its analyze would: it analyzes each table of the schema, owned by
+//     this role, whose rows changed since the last analysis by more than
+//     autovacuum's threshold (autovacuum_analyze_threshold +
+//     autovacuum_analyze_scale_factor × rows; a table's own settings
+//     first). SKIP_LOCKED leaves a table another worker is analyzing.
 //
-// Workers run it every statsEvery (internal/app), not at start-up: when
+// Workers run it every optimizeEvery (internal/app), not at start-up: when
 // nothing changed it costs one query.
 func (db *DB) Optimize(ctx context.Context) error {
 	switch db.Dialect {
@@ -47,17 +50,24 @@ func (db *DB) Optimize(ctx context.Context) error {
 }
 
 // staleTables are the tables of the current schema that autovacuum would
-// analyze now, were it on for them (quoted, schema-qualified).
+// analyze now, were it on for them, and that this role may analyze
+// (quoted, schema-qualified). A table ANALYZE would skip with a warning
+// (another role's) is left out: it would be found again every pass.
 func (db *DB) staleTables(ctx context.Context) ([]string, error) {
 	rows, err := db.SQL.QueryContext(ctx, `
-SELECT format('%I.%I', s.schemaname, s.relname)
-FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-WHERE s.schemaname = current_schema()
-  AND (current_setting('autovacuum') = 'off'
-       OR coalesce(array_to_string(c.reloptions, ','), '') ~* 'autovacuum_enabled=(false|off|no|0)')
-  AND s.n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::float8
-      + current_setting('autovacuum_analyze_scale_factor')::float8 * greatest(c.reltuples, 0)
-ORDER BY s.relname`)
+WITH t AS (
+  SELECT s.schemaname, s.relname, s.n_mod_since_analyze, greatest(c.reltuples, 0) AS reltuples,
+         (SELECT o.option_value FROM pg_options_to_table(c.reloptions) o WHERE o.option_name = 'autovacuum_enabled') AS enabled,
+         (SELECT o.option_value FROM pg_options_to_table(c.reloptions) o WHERE o.option_name = 'autovacuum_analyze_threshold') AS threshold,
+         (SELECT o.option_value FROM pg_options_to_table(c.reloptions) o WHERE o.option_name = 'autovacuum_analyze_scale_factor') AS scale
+  FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+  WHERE s.schemaname = current_schema() AND pg_has_role(c.relowner, 'USAGE')
+)
+SELECT format('%I.%I', schemaname, relname) FROM t
+WHERE (current_setting('autovacuum')::bool = false OR enabled::bool = false)
+  AND n_mod_since_analyze > coalesce(threshold::float8, current_setting('autovacuum_analyze_threshold')::float8)
+      + coalesce(scale::float8, current_setting('autovacuum_analyze_scale_factor')::float8) * reltuples
+ORDER BY relname`)
 	if err != nil {
 		return nil, err
 	}
@@ -73,72 +83,98 @@ ORDER BY s.relname`)
 	return out, rows.Err()
 }
 
-// optimizeSQLite analyzes what PRAGMA optimize finds due, without STAT4
-// samples.
+// optimizeSQLite runs the ANALYZE statements PRAGMA optimize finds due,
+// without STAT4 samples, and has every connection of the pool plan with
+// the result.
 //
-// This SQLite is built with STAT4: ANALYZE also keeps samples of indexed
-// values, and a statement whose parameter meets a sampled column is then
-// compiled again whenever it runs with new values, to fit its plan to
-// them. That undid the statement cache: re-preparing took 4 % of the push
-// bench's CPU. Calsync's lookups need only sqlite_stat1's averages (a
-// primary key against a tenant's rows), so the samples are dropped. The
-// other connections of the pool load the statistics again at their next
-// statement once the schema changes, so a table is created and dropped
-// after the samples go (otherwise one that reloaded between the ANALYZE
-// and the deletion would keep them).
+//   - This SQLite is built with STAT4: an unlimited ANALYZE also keeps
+//     samples of indexed values, and a statement whose parameter meets a
+//     sampled column is then compiled again whenever it runs with new
+//     values, to fit its plan to them. That undid the statement cache:
+//     re-preparing took 4 % of the push bench's CPU. Calsync's lookups
+//     need only sqlite_stat1's averages (a primary key against a tenant's
+//     rows). So samples left by an earlier ANALYZE are deleted, and the
+//     ANALYZE runs with an analysis limit, as PRAGMA optimize itself does
+//     (a sample of a large table's rows, not all of them: the one writer
+//     waits meanwhile); SQLite keeps no samples then.
+//   - A connection loads the statistics with the schema, and an ANALYZE
+//     does not change the schema's version: the other connections would
+//     plan on with what they loaded. A table created and dropped, in one
+//     transaction, changes it, and each connection loads the schema again
+//     before its next statement.
 //
-// 0x10003 lists (0x1) the ANALYZE statements (0x2) due on every table
+// 0x10003 lists (0x1) the ANALYZE statements due (0x2) on every table
 // (0x10000), not only those this connection happened to query. When none
-// is due, nothing else is done.
+// is due and no sample is left, nothing else is done.
 func (db *DB) optimizeSQLite(ctx context.Context) error {
 	conn, err := db.SQL.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	rows, err := conn.QueryContext(ctx, "PRAGMA optimize=0x10003")
+	due, err := column(ctx, conn, "PRAGMA optimize=0x10003")
 	if err != nil {
 		return err
 	}
-	var due []string
-	for rows.Next() {
-		var stmt string
-		if err := rows.Scan(&stmt); err != nil {
-			rows.Close()
-			return err
-		}
-		due = append(due, stmt)
+	// sqlite_stat4 itself is missing until an ANALYZE made it.
+	samples, err := column(ctx, conn, "SELECT name FROM sqlite_master WHERE name = 'sqlite_stat4'")
+	if err == nil && len(samples) > 0 {
+		samples, err = column(ctx, conn, "SELECT tbl FROM sqlite_stat4 LIMIT 1")
 	}
-	if err := rows.Close(); err != nil {
+	if err != nil {
 		return err
 	}
-	if len(due) == 0 {
+	if len(due) == 0 && len(samples) == 0 {
 		return nil
 	}
-	// As PRAGMA optimize itself does: each ANALYZE reads a sample of a
-	// large table's rows, not all of them (it holds the one writer).
-	// The connection goes back to the pool: the limit is undone.
-	if _, err := conn.ExecContext(ctx, "PRAGMA analysis_limit=2000"); err != nil {
-		return err
-	}
-	defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA analysis_limit=0") }()
-	for _, stmt := range due {
-		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+	// From here on the statistics change: a stop in the middle must not
+	// leave them half done (a connection would keep samples, or the
+	// others the old statistics).
+	ctx = context.WithoutCancel(ctx)
+	if len(samples) > 0 {
+		if _, err := conn.ExecContext(ctx, "DELETE FROM sqlite_stat4"); err != nil {
 			return err
 		}
 	}
-	var stat4 int
-	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat4'").Scan(&stat4); err != nil {
+	if len(due) > 0 {
+		// The connection goes back to the pool: the limit is undone.
+		if _, err := conn.ExecContext(ctx, "PRAGMA analysis_limit=2000"); err != nil {
+			return err
+		}
+		defer func() { _, _ = conn.ExecContext(ctx, "PRAGMA analysis_limit=0") }()
+		for _, stmt := range due {
+			if _, err := conn.ExecContext(ctx, stmt); err != nil {
+				return err
+			}
+		}
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
 		return err
 	}
-	if stat4 == 0 {
-		return nil // a SQLite without STAT4: the ANALYZE reaches every connection as it is
-	}
-	after := []string{"DELETE FROM sqlite_stat4", "CREATE TABLE calsync_statistics_changed (x)", "DROP TABLE calsync_statistics_changed"}
-	for _, stmt := range after {
-		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+	for _, stmt := range []string{"CREATE TABLE IF NOT EXISTS calsync_statistics_changed (x)", "DROP TABLE calsync_statistics_changed"} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			_ = tx.Rollback()
 			return err
 		}
 	}
-	return nil
+	return tx.Commit()
+}
+
+// column runs a query of one text column on conn.
+func column(ctx context.Context, conn *sql.Conn, query string) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
