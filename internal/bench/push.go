@@ -363,16 +363,16 @@ func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile 
 		var target string
 		mu.Lock()
 		existing := bookings[u.ID]
-		if len(existing) > 0 && rnd.IntN(2) == 0 {
-			// One change per booking in flight: two moves of one booking
-			// sent together commit in an order the bench cannot see, so
-			// it could wait for the one that was overtaken.
-			for range 4 {
-				if t := existing[rnd.IntN(len(existing))]; !r.inFlight[t] {
-					target = t
-					break
-				}
-			}
+		// One change per booking in flight: two moves of one booking
+		// sent together commit in an order the bench cannot see, so it
+		// could wait for the one that was overtaken. (With none in
+		// flight, the draws are those of the bench before this rule.)
+		free := existing
+		if len(r.inFlight) > 0 {
+			free = slices.DeleteFunc(slices.Clone(existing), func(b string) bool { return r.inFlight[b] })
+		}
+		if len(free) > 0 && rnd.IntN(2) == 0 {
+			target = free[rnd.IntN(len(free))]
 		}
 		reschedule := target != ""
 		if reschedule {
@@ -432,7 +432,6 @@ func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile 
 	if r.sweep != nil {
 		r.sweep(t0.Add(-time.Second))
 	}
-	r.explainMissing(ctx)
 	cpu1, _ := processCPU()
 	busy1, total1, _ := machineCPU()
 	var wcpu time.Duration
@@ -443,6 +442,7 @@ func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile 
 	if profile != nil {
 		pprof.StopCPUProfile()
 	}
+	r.explainMissing(ctx) // after the measure: its queries are not the changes' cost
 	mu.Lock()
 	defer mu.Unlock()
 	if sendErr != nil {
