@@ -26,7 +26,7 @@ func backends() []string {
 // openStore opens and migrates a fresh database: a SQLite file in a
 // temporary directory, or a new PostgreSQL database dropped afterwards.
 // What Migrate logs goes to the returned buffer.
-func openStore(t *testing.T, backend string) (*store.DB, *bytes.Buffer) {
+func openStore(t testing.TB, backend string) (*store.DB, *bytes.Buffer) {
 	t.Helper()
 	logs := &bytes.Buffer{}
 	o := store.Options{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(logs, nil))}

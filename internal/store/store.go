@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -114,12 +113,12 @@ func Open(ctx context.Context, o Options, driverWrap func(dialect.Driver) dialec
 		db.Close()
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
-	sqlDrv := entsql.OpenDB(dialectName, db)
-	var drv dialect.Driver = sqlDrv
+	detached := &detachedDriver{db: db, dialect: dialectName}
+	var drv dialect.Driver = detached
 	if dialectName == dialect.SQLite {
 		// PostgreSQL stores instants (timestamptz): only SQLite's text
 		// needs every time parameter in UTC.
-		drv = utcDriver{sqlDrv}
+		drv = utcDriver{detached}
 	}
 	if driverWrap != nil {
 		drv = driverWrap(drv)

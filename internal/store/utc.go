@@ -118,11 +118,11 @@ func toUTC(v any) (any, bool) {
 }
 
 // utcDriver is the ent driver with every time parameter put in UTC.
-type utcDriver struct{ *entsql.Driver }
+type utcDriver struct{ txBeginner }
 
 // BeginTx keeps ent.Client.BeginTx working through the wrapper.
 func (d utcDriver) BeginTx(ctx context.Context, opts *entsql.TxOptions) (dialect.Tx, error) {
-	tx, err := d.Driver.BeginTx(ctx, opts)
+	tx, err := d.txBeginner.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func (d utcDriver) BeginTx(ctx context.Context, opts *entsql.TxOptions) (dialect
 }
 
 func (d utcDriver) Tx(ctx context.Context) (dialect.Tx, error) {
-	tx, err := d.Driver.Tx(ctx)
+	tx, err := d.txBeginner.Tx(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -138,11 +138,11 @@ func (d utcDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 }
 
 func (d utcDriver) Exec(ctx context.Context, query string, args, v any) error {
-	return d.Driver.Exec(ctx, query, utcArgs(args), v)
+	return d.txBeginner.Exec(ctx, query, utcArgs(args), v)
 }
 
 func (d utcDriver) Query(ctx context.Context, query string, args, v any) error {
-	return d.Driver.Query(ctx, query, utcArgs(args), v)
+	return d.txBeginner.Query(ctx, query, utcArgs(args), v)
 }
 
 type utcTx struct{ dialect.Tx }
