@@ -3,6 +3,7 @@ package inbound_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hibiken/asynq"
 
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
@@ -21,6 +24,7 @@ import (
 	"calsync/sync/emulator/emucore"
 	"calsync/sync/emulator/gcal"
 	"calsync/sync/inbound"
+	"calsync/sync/tasks"
 )
 
 // fixture is a fieldworker who linked a calendar, with the worker running.
@@ -77,7 +81,29 @@ func setup(t *testing.T, k testenv.ProviderKit, slug string, o opts) *fixture {
 	f.waitCalendar(t, "watched after linking", func(c *ent.ProviderCalendar) bool {
 		return c.ChannelID != "" && c.ChannelExpiresAt != nil && c.LastReadAt != nil
 	})
+	f.waitWatchDone(t)
 	return f
+}
+
+// waitWatchDone waits until the calendar's watch task has ended. The
+// channel is recorded before the task asks for a read and ends; a watch
+// woken meanwhile (a maintenance pass the test runs) joins the running
+// one under its id and is left to the next pass, so a test that wants a
+// renewal now must first let the linking's watch end.
+func (f *fixture) waitWatchDone(t *testing.T) {
+	t.Helper()
+	insp := asynq.NewInspector(f.env.App.Redis.Asynq)
+	defer insp.Close()
+	id := "calendar-watch:" + fmt.Sprint(f.primary(t).ID)
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, err := insp.GetTaskInfo(tasks.QueueDefault, id)
+		if errors.Is(err, asynq.ErrTaskNotFound) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the watch task %s never ended: %v", id, err)
+		}
+	}
 }
 
 // settle waits until the initial push and every read it caused are done
