@@ -117,7 +117,10 @@ func TestAdvisoryLockLostWithItsConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := b.SQL.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()`)
+	// Only this test's database: other packages' tests hold advisory
+	// locks on the same server (their migrations, their syncs).
+	res, err := b.SQL.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)
 	if err != nil {
 		t.Fatal(err)
 	}
