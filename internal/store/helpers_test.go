@@ -29,19 +29,7 @@ func backends() []string {
 func openStore(t testing.TB, backend string) (*store.DB, *bytes.Buffer) {
 	t.Helper()
 	logs := &bytes.Buffer{}
-	o := store.Options{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(logs, nil))}
-	if backend == dialect.Postgres {
-		o.DatabaseURL = testenv.FreshPostgres(t)
-	}
-	db, err := store.Open(context.Background(), o, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db, logs
+	return testenv.OpenStore(t, testenv.Backend(backend), slog.New(slog.NewTextHandler(logs, nil))), logs
 }
 
 // newOrg creates an organization and returns a context acting for it.

@@ -25,6 +25,7 @@ import (
 
 	"calsync/internal/app"
 	"calsync/internal/config"
+	"calsync/internal/store"
 )
 
 // Backend names a database backend.
@@ -183,6 +184,26 @@ func FreshPostgres(t testing.TB) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// OpenStore opens and migrates a fresh database of its own on backend: a
+// SQLite file in a temporary directory, or a new PostgreSQL database
+// dropped afterwards. log, when not nil, receives what Migrate logs.
+func OpenStore(t testing.TB, backend Backend, log *slog.Logger) *store.DB {
+	t.Helper()
+	o := store.Options{DataDir: t.TempDir(), Logger: log}
+	if backend == Postgres {
+		o.DatabaseURL = FreshPostgres(t)
+	}
+	db, err := store.Open(context.Background(), o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 // freshRedis reserves a Redis database number nobody else is using (a lock

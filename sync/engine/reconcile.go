@@ -280,7 +280,7 @@ func (r *Reconciler) syncOnce(sys context.Context, a *ent.CalendarAccount, kind 
 		}
 	}
 	if r.twoWay != nil {
-		if x.tw, err = TwoWayOf(sys, r.client, a); err != nil {
+		if x.tw, err = twoWayFrom(a); err != nil {
 			return x.finish(err)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
+
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
 	"calsync/ent/syncpending"
@@ -127,7 +129,16 @@ func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncru
 			// older read pushed over a newer one).
 			return last, ErrLockLost
 		}
-		a, err := r.client.CalendarAccount.Query().Where(calendaraccount.ID(accountID)).WithUsers().Only(sys)
+		// The account, its users, and in the same statement what the
+		// round needs besides: its two-way state and its scope.
+		var with []func(*sql.Selector)
+		if r.twoWay != nil {
+			with = append(with, withTwoWay)
+		}
+		if kind == syncrun.KindINCREMENTAL {
+			with = append(with, withPending)
+		}
+		a, err := r.client.CalendarAccount.Query().Where(calendaraccount.ID(accountID)).WithUsers().Modify(with...).Only(sys)
 		if ent.IsNotFound(err) {
 			return last, nil
 		}
@@ -144,7 +155,7 @@ func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncru
 		}
 		var scope map[int]bool
 		if kind == syncrun.KindINCREMENTAL {
-			if scope, err = scopeOf(sys, r.client, accountID, requested); err != nil {
+			if scope, err = scopeOf(a); err != nil {
 				return last, err
 			}
 		}

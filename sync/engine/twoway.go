@@ -7,7 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
+
 	"calsync/ent"
+	"calsync/ent/calendaraccount"
 	"calsync/ent/eventlink"
 	"calsync/ent/providercalendar"
 	"calsync/ent/providerconfig"
@@ -51,26 +54,73 @@ type TwoWayState struct {
 	Ready bool
 }
 
-// TwoWayOf reads a's two-way state.
+// The two facts of an account's TwoWayState, selected with the account's
+// row (withTwoWay).
+const (
+	directionColumn = "calsync_sync_direction"
+	readColumn      = "calsync_destination_read"
+)
+
+// withTwoWay selects, with each account, its provider's sync direction in
+// its organization (” without settings) and whether its destination
+// calendar has been read in full once.
+func withTwoWay(s *sql.Selector) {
+	b := sql.Dialect(s.Dialect())
+	pc := b.Table(providerconfig.Table)
+	s.AppendSelectExprAs(orEmpty(b.Select(pc.C(providerconfig.FieldSyncDirection)).From(pc).Where(sql.And(
+		sql.ColumnsEQ(pc.C(providerconfig.FieldOrganizationID), s.C(calendaraccount.FieldOrganizationID)),
+		sql.ColumnsEQ(pc.C(providerconfig.FieldProvider), s.C(calendaraccount.FieldProvider)),
+	))), directionColumn)
+	cal := b.Table(providercalendar.Table)
+	s.AppendSelectExprAs(sql.Exists(b.Select(cal.C(providercalendar.FieldID)).From(cal).Where(sql.And(
+		sql.ColumnsEQ(cal.C(providercalendar.FieldAccountID), s.C(calendaraccount.FieldID)),
+		sql.ColumnsEQ(cal.C(providercalendar.FieldCalendarID), s.C(calendaraccount.FieldDestinationCalendarID)),
+		sql.NotNull(cal.C(providercalendar.FieldWindowFrom)),
+	))), readColumn)
+}
+
+// twoWayFrom is the two-way state of an account loaded withTwoWay.
+func twoWayFrom(a *ent.CalendarAccount) (TwoWayState, error) {
+	dir, err := a.Value(directionColumn)
+	if err != nil {
+		return TwoWayState{}, fmt.Errorf("engine: provider settings: %w", err)
+	}
+	switch d := dir.(type) {
+	case string: // '' without settings: one way
+		if d != string(providerconfig.SyncDirectionTWO_WAY) {
+			return TwoWayState{}, nil
+		}
+	case []byte:
+		if string(d) != string(providerconfig.SyncDirectionTWO_WAY) {
+			return TwoWayState{}, nil
+		}
+	default:
+		return TwoWayState{}, fmt.Errorf("engine: provider settings: unexpected %T", dir)
+	}
+	read, err := a.Value(readColumn)
+	if err != nil {
+		return TwoWayState{}, fmt.Errorf("engine: destination calendar: %w", err)
+	}
+	switch r := read.(type) {
+	case bool:
+		return TwoWayState{On: true, Ready: r}, nil
+	case int64:
+		return TwoWayState{On: true, Ready: r != 0}, nil
+	}
+	return TwoWayState{}, fmt.Errorf("engine: destination calendar: unexpected %T", read)
+}
+
+// TwoWayOf reads a's two-way state (one statement). An account deleted
+// meanwhile syncs nothing either way.
 func TwoWayOf(ctx context.Context, db *ent.Client, a *ent.CalendarAccount) (TwoWayState, error) {
-	pc, err := db.ProviderConfig.Query().
-		Where(providerconfig.OrganizationID(a.OrganizationID), providerconfig.ProviderEQ(a.Provider)).Only(ctx)
+	v, err := db.CalendarAccount.Query().Where(calendaraccount.ID(a.ID)).Select(calendaraccount.FieldID).Modify(withTwoWay).Only(ctx)
 	if ent.IsNotFound(err) {
 		return TwoWayState{}, nil
 	}
 	if err != nil {
-		return TwoWayState{}, fmt.Errorf("engine: provider settings: %w", err)
+		return TwoWayState{}, fmt.Errorf("engine: two-way state: %w", err)
 	}
-	if pc.SyncDirection != providerconfig.SyncDirectionTWO_WAY {
-		return TwoWayState{}, nil
-	}
-	read, err := db.ProviderCalendar.Query().
-		Where(providercalendar.AccountID(a.ID), providercalendar.CalendarID(a.DestinationCalendarID),
-			providercalendar.WindowFromNotNil()).Exist(ctx)
-	if err != nil {
-		return TwoWayState{}, fmt.Errorf("engine: destination calendar: %w", err)
-	}
-	return TwoWayState{On: true, Ready: read}, nil
+	return twoWayFrom(v)
 }
 
 // heldLinks are the account's links with an open conflict: neither side

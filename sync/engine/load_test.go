@@ -1,0 +1,141 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"entgo.io/ent/dialect/sql"
+
+	"calsync/ent"
+	"calsync/ent/calendaraccount"
+	"calsync/ent/providerconfig"
+	"calsync/ent/syncpending"
+	"calsync/internal/domain"
+	"calsync/internal/testenv"
+	"calsync/internal/viewer"
+	"calsync/sync/engine"
+)
+
+// TestAccountLoadedWithItsRound: the account's two-way state and its
+// round's scope, selected with the account's row (engine.WithTwoWay,
+// engine.WithPending), say what TwoWayOf and the pending rows say, on SQLite and
+// on PostgreSQL (whose EXISTS and text aggregate differ).
+func TestAccountLoadedWithItsRound(t *testing.T) {
+	for _, backend := range testenv.Backends() {
+		t.Run(string(backend), func(t *testing.T) {
+			client := testenv.OpenStore(t, backend, nil).Client
+			org, err := client.Organization.Create().SetName("Load").SetSlug("load").Save(viewer.AllTenantsContext(context.Background()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := viewer.SystemContext(context.Background(), org.ID)
+			u, err := client.User.Create().SetEmail("fw@load.test").SetName("Fiona").Save(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := client.CalendarAccount.Create().SetProvider(domain.ProviderGoogle).SetAccountEmail("fw@load.test").
+				SetCredentialMode(domain.CredentialPlatformApp).SetDestinationCalendarID("dest").AddUsers(u).Save(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Another account of the organization, its own rows beside.
+			other, err := client.CalendarAccount.Create().SetProvider(domain.ProviderGoogle).SetAccountEmail("other@load.test").
+				SetCredentialMode(domain.CredentialPlatformApp).SetDestinationCalendarID("dest").AddUsers(u).Save(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			load := func(with ...func(*sql.Selector)) *ent.CalendarAccount {
+				t.Helper()
+				got, err := client.CalendarAccount.Query().Where(calendaraccount.ID(a.ID)).WithUsers().Modify(with...).Only(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.ID != a.ID || len(got.Edges.Users) != 1 {
+					t.Fatalf("loaded account %+v, users %v", got, got.Edges.Users)
+				}
+				return got
+			}
+			twoWay := func(want engine.TwoWayState) {
+				t.Helper()
+				got, err := engine.TwoWayFrom(load(engine.WithTwoWay, engine.WithPending))
+				if err != nil || got != want {
+					t.Fatalf("two-way state with the account: %+v, %v; want %+v", got, err, want)
+				}
+				if got, err := engine.TwoWayOf(ctx, client, a); err != nil || got != want {
+					t.Fatalf("TwoWayOf: %+v, %v; want %+v", got, err, want)
+				}
+			}
+			scope := func(requested int, want map[int]bool) {
+				t.Helper()
+				if err := client.CalendarAccount.UpdateOneID(a.ID).SetSyncRequested(requested).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+				got, err := engine.ScopeOf(load(engine.WithPending))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (got == nil) != (want == nil) || len(got) != len(want) {
+					t.Fatalf("scope at %d requested: %v, want %v", requested, got, want)
+				}
+				for ref := range want {
+					if !got[ref] {
+						t.Fatalf("scope at %d requested: %v, want %v", requested, got, want)
+					}
+				}
+			}
+
+			twoWay(engine.TwoWayState{}) // no settings
+			pc, err := client.ProviderConfig.Create().SetProvider(domain.ProviderGoogle).Save(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			twoWay(engine.TwoWayState{}) // push only
+			if err := pc.Update().SetSyncDirection(providerconfig.SyncDirectionTWO_WAY).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			twoWay(engine.TwoWayState{On: true})
+			cal, err := client.ProviderCalendar.Create().SetAccountID(a.ID).SetCalendarID("dest").SetName("Work").
+				SetPrimary(true).SetSelected(true).SetReadsBack(true).Save(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			twoWay(engine.TwoWayState{On: true}) // not read in full yet
+			if err := cal.Update().SetWindowFrom(time.Now()).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			twoWay(engine.TwoWayState{On: true, Ready: true})
+			if _, err := client.ProviderConfig.Create().SetProvider(domain.ProviderMicrosoft).SetSyncDirection(providerconfig.SyncDirectionPUSH_ONLY).Save(ctx); err != nil {
+				t.Fatal(err)
+			}
+			twoWay(engine.TwoWayState{On: true, Ready: true}) // another provider's settings change nothing
+
+			scope(0, nil) // nothing pending: the whole account
+			for _, p := range []struct{ account, ref, seq int }{{a.ID, 7, 1}, {a.ID, 12, 2}, {a.ID, 30, 4}, {other.ID, 99, 1}} {
+				if err := client.SyncPending.Create().SetOrganizationID(org.ID).SetAccountID(p.account).SetBookingRef(p.ref).SetSeq(p.seq).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			scope(2, map[int]bool{7: true, 12: true}) // seq 4 is a later round's
+			scope(4, map[int]bool{7: true, 12: true, 30: true})
+			if err := client.SyncPending.Create().SetOrganizationID(org.ID).SetAccountID(a.ID).SetBookingRef(0).SetSeq(3).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			scope(2, map[int]bool{7: true, 12: true})
+			scope(3, nil) // booking 0: the whole account
+
+			if _, err := client.SyncPending.Delete().Where(syncpending.AccountID(a.ID)).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := client.ProviderCalendar.DeleteOne(cal).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := client.CalendarAccount.DeleteOneID(a.ID).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := engine.TwoWayOf(ctx, client, a); err != nil || got != (engine.TwoWayState{}) {
+				t.Fatalf("TwoWayOf a deleted account: %+v, %v", got, err)
+			}
+		})
+	}
+}
