@@ -7,3 +7,9 @@ var (
 	WithPending = withPending
 	ScopeOf     = scopeOf
 )
+
+// The organization's fields Render reads, selected with an account's row.
+var (
+	WithRenderedOrg = withRenderedOrg
+	RenderedOrg     = renderedOrg
+)

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -85,6 +86,14 @@ func TestAccountLoadedWithItsRound(t *testing.T) {
 				}
 			}
 
+			got, err := engine.RenderedOrg(load(engine.WithRenderedOrg, engine.WithTwoWay, engine.WithPending))
+			if err != nil || got.ID != org.ID || got.Name != "Load" || got.DefaultTimeZone != org.DefaultTimeZone || org.DefaultTimeZone == "" {
+				t.Fatalf("organization with the account: %+v, %v; want %+v", got, err, org)
+			}
+			if _, err := engine.RenderedOrg(load()); err == nil {
+				t.Fatal("organization of an account loaded without it: no error")
+			}
+
 			twoWay(engine.TwoWayState{}) // no settings
 			pc, err := client.ProviderConfig.Create().SetProvider(domain.ProviderGoogle).Save(ctx)
 			if err != nil {
@@ -137,5 +146,60 @@ func TestAccountLoadedWithItsRound(t *testing.T) {
 				t.Fatalf("TwoWayOf a deleted account: %+v, %v", got, err)
 			}
 		})
+	}
+}
+
+// TestRenderedOrgIsEnoughToRender: a sync renders with the organization's
+// fields it selects with the account (engine.RenderedOrg), not the whole
+// organization; Render must give the same events from both. Every field of
+// the full organization is set, so Render reading one more fails here.
+func TestRenderedOrgIsEnoughToRender(t *testing.T) {
+	full := &ent.Organization{}
+	v := reflect.ValueOf(full).Elem()
+	for i := range v.NumField() {
+		if f := v.Type().Field(i); f.IsExported() && f.Name != "Edges" {
+			fill(t, v.Field(i), f.Name)
+		}
+	}
+	full.DefaultTimeZone = "Europe/Helsinki"
+	partial := &ent.Organization{ID: full.ID, Name: full.Name, DefaultTimeZone: full.DefaultTimeZone}
+	fw := &ent.User{ID: 3, Name: "Fiona", Email: "fiona@render.test", Active: true}
+	start := time.Date(2031, 3, 4, 9, 0, 0, 0, time.UTC)
+	for _, b := range []*ent.Booking{
+		{ID: 1, Title: "Visit", StartAt: start, EndAt: start.Add(time.Hour), Published: true},
+		{ID: 2, Title: "Visit", StartAt: start, EndAt: start.Add(time.Hour), Published: true, TimeZone: "America/New_York",
+			CustomerName: "Ada", ServiceName: "Gate repair", CreatedAt: start.Add(-24 * time.Hour)},
+		{ID: 3, Title: "Day off", StartAt: start, EndAt: start.Add(24 * time.Hour), AllDay: true, Published: true, Recurrence: "RRULE:FREQ=WEEKLY;COUNT=3"},
+	} {
+		b.Edges.CreatedBy = &ent.User{ID: 9, Name: "Admin"}
+		for _, cancelled := range []bool{false, true} {
+			want, got := engine.Render(full, b, fw, cancelled), engine.Render(partial, b, fw, cancelled)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("booking %d (cancelled %v) rendered with the selected fields:\n%+v\nwith the whole organization:\n%+v", b.ID, cancelled, got, want)
+			}
+		}
+	}
+}
+
+// fill sets f, a field of an entity, to a value that is not its zero.
+func fill(t *testing.T, f reflect.Value, name string) {
+	t.Helper()
+	switch f.Kind() {
+	case reflect.String:
+		f.SetString(name + " value")
+	case reflect.Int, reflect.Int64:
+		f.SetInt(int64(len(name)))
+	case reflect.Bool:
+		f.SetBool(true)
+	case reflect.Pointer:
+		f.Set(reflect.New(f.Type().Elem()))
+		fill(t, f.Elem(), name)
+	case reflect.Struct:
+		if f.Type() != reflect.TypeFor[time.Time]() {
+			t.Fatalf("field %s: fill does not know %s", name, f.Type())
+		}
+		f.Set(reflect.ValueOf(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)))
+	default:
+		t.Fatalf("field %s: fill does not know %s", name, f.Type())
 	}
 }

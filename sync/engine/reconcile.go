@@ -262,9 +262,9 @@ func (r *Reconciler) syncOnce(sys context.Context, a *ent.CalendarAccount, kind 
 	if !ok {
 		return nil, fmt.Errorf("engine: no adapter for %s: %w", a.Provider, ErrAccountStopped)
 	}
-	org, err := r.client.Organization.Get(sys, a.OrganizationID)
+	org, err := renderedOrg(a) // loaded with the account (Sync)
 	if err != nil {
-		return nil, fmt.Errorf("engine: load organization: %w", err)
+		return nil, err
 	}
 	ts, err := r.creds.TokenSource(sys, a)
 	if err != nil {

@@ -10,7 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
+
 	"calsync/ent"
+	"calsync/ent/calendaraccount"
+	"calsync/ent/organization"
 	"calsync/internal/recurrence"
 )
 
@@ -32,8 +36,55 @@ func WithRendered(q *ent.BookingQuery) *ent.BookingQuery {
 	return q.WithStatus().WithType().WithCreatedBy()
 }
 
+// The organization's fields Render reads, selected with an account's row
+// (withRenderedOrg): a sync reads them with its account instead of
+// loading the organization.
+const (
+	orgNameColumn     = "calsync_org_name"
+	orgTimeZoneColumn = "calsync_org_time_zone"
+)
+
+// withRenderedOrg selects, with each account, its organization's fields
+// that Render reads.
+func withRenderedOrg(s *sql.Selector) {
+	b := sql.Dialect(s.Dialect())
+	// In a fixed order: the statement's text is the prepared statement's key.
+	for _, c := range [][2]string{{organization.FieldName, orgNameColumn}, {organization.FieldDefaultTimeZone, orgTimeZoneColumn}} {
+		o := b.Table(organization.Table)
+		s.AppendSelectExprAs(orEmpty(b.Select(o.C(c[0])).From(o).
+			Where(sql.ColumnsEQ(o.C(organization.FieldID), s.C(calendaraccount.FieldOrganizationID)))), c[1])
+	}
+}
+
+// renderedOrg is the organization of an account loaded withRenderedOrg,
+// holding what Render reads (its id, name and default time zone) and
+// nothing else: it is for rendering only.
+func renderedOrg(a *ent.CalendarAccount) (*ent.Organization, error) {
+	org := &ent.Organization{ID: a.OrganizationID}
+	for as, field := range map[string]*string{orgNameColumn: &org.Name, orgTimeZoneColumn: &org.DefaultTimeZone} {
+		v, err := a.Value(as)
+		if err != nil {
+			return nil, fmt.Errorf("engine: load organization: %w", err)
+		}
+		switch v := v.(type) {
+		case string:
+			*field = v
+		case []byte:
+			*field = string(v)
+		default:
+			return nil, fmt.Errorf("engine: load organization: unexpected %T", v)
+		}
+	}
+	if org.Name == "" || org.DefaultTimeZone == "" {
+		return nil, fmt.Errorf("engine: load organization %d: not found", a.OrganizationID)
+	}
+	return org, nil
+}
+
 // Render builds the event for booking b as seen by fieldworker u; b has
-// the edges WithRendered loads.
+// the edges WithRendered loads. Of org it reads the id, name and default
+// time zone only, what a sync selects with its account (withRenderedOrg);
+// reading another field means selecting it there too.
 func Render(org *ent.Organization, b *ent.Booking, u *ent.User, cancelled bool) Event {
 	tz := b.TimeZone
 	if tz == "" {

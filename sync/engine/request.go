@@ -130,8 +130,9 @@ func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncru
 			return last, ErrLockLost
 		}
 		// The account, its users, and in the same statement what the
-		// round needs besides: its two-way state and its scope.
-		var with []func(*sql.Selector)
+		// round needs besides: its organization's fields that Render
+		// reads, its two-way state and its scope.
+		with := []func(*sql.Selector){withRenderedOrg}
 		if r.twoWay != nil {
 			with = append(with, withTwoWay)
 		}
