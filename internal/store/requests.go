@@ -114,12 +114,19 @@ func CountRequests(ctx context.Context, db *ent.Client, sel AccountSelection, no
 
 // RequestsHandled records that a sync of account handled its requests up
 // to requested (sync_done never goes back) and, when synced is not zero,
-// when the account was last synced; it returns sync_requested as it then
-// stands, in the same statement: a request counted since the sync read
-// its requests shows as requested > handled. ok is false when the account
-// is gone. Use db's transaction.
+// when the account was last synced, and drops the account's pending rows
+// up to requested (sync_pendings, seq <= requested); it returns
+// sync_requested as it then stands, in the same statement: a request
+// counted since the sync read its requests shows as requested > handled.
+// ok is false when the account is gone (and nothing is dropped). Use db's
+// transaction.
+//
+// On PostgreSQL the three are one statement; on SQLite the pending rows
+// are dropped by a second. Either way the account's row is written before
+// the pending rows, the order a request counts them in (CountRequests):
+// two transactions never wait for each other's row.
 func RequestsHandled(ctx context.Context, db *ent.Client, orgID, accountID, requested int, synced, now time.Time) (current int, ok bool, err error) {
-	current, ok, err = handled(ctx, db, counter{"calendar_accounts", "sync_requested", "sync_done"}, orgID, accountID, requested, now,
+	current, ok, err = handled(ctx, db, counter{"calendar_accounts", "sync_requested", "sync_done", "sync_pendings"}, orgID, accountID, requested, now,
 		func(u *entsql.UpdateBuilder) {
 			if !synced.IsZero() {
 				u.Set("last_synced_at", synced.UTC())
@@ -136,7 +143,7 @@ func RequestsHandled(ctx context.Context, db *ent.Client, orgID, accountID, requ
 // statement (the read's cursor, when it was read), and returns
 // read_requested as it then stands. ok is false when the calendar is gone.
 func ReadsHandled(ctx context.Context, db *ent.Client, orgID, calendarID, requested int, now time.Time, set func(*entsql.UpdateBuilder)) (current int, ok bool, err error) {
-	current, ok, err = handled(ctx, db, counter{"provider_calendars", "read_requested", "read_done"}, orgID, calendarID, requested, now, set)
+	current, ok, err = handled(ctx, db, counter{"provider_calendars", "read_requested", "read_done", ""}, orgID, calendarID, requested, now, set)
 	if err != nil {
 		return 0, false, fmt.Errorf("store: record handled read requests: %w", err)
 	}
@@ -144,12 +151,13 @@ func ReadsHandled(ctx context.Context, db *ent.Client, orgID, calendarID, reques
 }
 
 // counter is a table's pair of request counts: requests counted, and
-// handled.
-type counter struct{ table, requested, done string }
+// handled; pending, when not empty, is the table of the rows saying what
+// each request is for (account_id, seq), dropped once handled.
+type counter struct{ table, requested, done, pending string }
 
 // handled sets row id's handled count to requested unless it is already
-// higher, with set's columns, and returns the requested count in the same
-// statement.
+// higher, with set's columns, drops its pending rows up to requested, and
+// returns the requested count in the same statement.
 func handled(ctx context.Context, db *ent.Client, c counter, orgID, id, requested int, now time.Time, set func(*entsql.UpdateBuilder)) (current int, ok bool, err error) {
 	drv := db.RawDriver()
 	u := entsql.Dialect(drv.Dialect()).Update(c.table).
@@ -163,6 +171,15 @@ func handled(ctx context.Context, db *ent.Client, c counter, orgID, id, requeste
 	}
 	q, args := u.Where(entsql.And(entsql.EQ("id", id), entsql.EQ("organization_id", orgID))).
 		Returning(c.requested).Query()
+	together := c.pending != "" && drv.Dialect() == dialect.Postgres
+	if together {
+		// The DELETE reads the UPDATE's result, so the account's row is
+		// written first (a data-modifying WITH no one reads runs last,
+		// but that order is not promised).
+		q = fmt.Sprintf(`WITH handled AS (%s), dropped AS (DELETE FROM %q WHERE "account_id" = $%d AND "seq" <= $%d AND "organization_id" = $%d AND EXISTS (SELECT 1 FROM handled)) SELECT %q FROM handled`,
+			q, c.pending, len(args)+1, len(args)+2, len(args)+3, c.requested)
+		args = append(args, id, requested, orgID)
+	}
 	var rs entsql.Rows
 	if err := drv.Query(ctx, q, args, &rs); err != nil {
 		return 0, false, err
@@ -174,5 +191,15 @@ func handled(ctx context.Context, db *ent.Client, c counter, orgID, id, requeste
 	if err := rs.Scan(&current); err != nil {
 		return 0, false, err
 	}
-	return current, true, rs.Close()
+	if err := rs.Close(); err != nil {
+		return 0, false, err
+	}
+	if c.pending != "" && !together {
+		d, dargs := entsql.Dialect(drv.Dialect()).Delete(c.pending).
+			Where(entsql.And(entsql.EQ("account_id", id), entsql.LTE("seq", requested), entsql.EQ("organization_id", orgID))).Query()
+		if err := drv.Exec(ctx, d, dargs, nil); err != nil {
+			return 0, false, err
+		}
+	}
+	return current, true, nil
 }

@@ -23,7 +23,8 @@ import (
 // TestCountRequests: a request is counted, in one statement, for the
 // selected accounts only — by id, or by organization, linked user and
 // status — and the counts after it come back; RequestsHandled never moves
-// sync_done back and returns sync_requested as it stands.
+// sync_done back, drops the account's pending rows it handled, and returns
+// sync_requested as it stands.
 func TestCountRequests(t *testing.T) {
 	for _, backend := range backends() {
 		t.Run(backend, func(t *testing.T) {
@@ -106,8 +107,33 @@ func TestCountRequests(t *testing.T) {
 				}
 				return n, ok
 			}
+			// Pending rows: Ann's up to seq 2 are dropped with the
+			// handled count, her later one and Eve's stay.
+			pend := func(ctx context.Context, orgID, accountID, ref, seq int) {
+				t.Helper()
+				if err := db.Client.SyncPending.Create().SetOrganizationID(orgID).SetAccountID(accountID).SetBookingRef(ref).SetSeq(seq).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ev, _ := viewer.FromContext(other)
+			pend(ctx, v.OrgID, annG.ID, 10, 1)
+			pend(ctx, v.OrgID, annG.ID, 11, 2)
+			pend(ctx, v.OrgID, annG.ID, 12, 3)
+			pend(other, ev.OrgID, eveG.ID, 10, 1)
+			pending := func() []int {
+				t.Helper()
+				refs, err := db.Client.SyncPending.Query().Order(ent.Asc(syncpending.FieldBookingRef), ent.Asc(syncpending.FieldAccountID)).
+					Select(syncpending.FieldBookingRef).Ints(viewer.AllTenantsContext(context.Background()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return refs
+			}
 			if n, ok := handled(v.OrgID, annG.ID, 2, now); !ok || n != 2 {
 				t.Fatalf("handled: %d %v", n, ok)
+			}
+			if got := pending(); !slices.Equal(got, []int{10, 12}) {
+				t.Fatalf("pending rows after handling up to 2: %v, want Eve's 10 and Ann's 12", got)
 			}
 			if n, ok := handled(v.OrgID, annG.ID, 1, time.Time{}); !ok || n != 2 {
 				t.Fatalf("handled an older count: %d %v", n, ok)
@@ -120,6 +146,9 @@ func TestCountRequests(t *testing.T) {
 			}
 			if a := db.Client.CalendarAccount.GetX(other, eveG.ID); a.SyncDone != 0 {
 				t.Fatalf("another organization's account: done %d", a.SyncDone)
+			}
+			if got := pending(); !slices.Equal(got, []int{10, 12}) {
+				t.Fatalf("pending rows after handling another organization's account: %v, want 10 and 12", got)
 			}
 		})
 	}
@@ -192,13 +221,12 @@ func TestCountRequestsConcurrently(t *testing.T) {
 									SetState(syncrun.StateSUCCEEDED).SetStartedAt(time.Now()).Exec(ctx); err != nil {
 									return err
 								}
-								n, _, err := store.RequestsHandled(ctx, tx, v.OrgID, a.ID, i, time.Now(), time.Now())
-								if err != nil {
+								// Its pending rows are dropped with it.
+								if _, _, err := store.RequestsHandled(ctx, tx, v.OrgID, a.ID, i, time.Now(), time.Now()); err != nil {
 									return err
 								}
 								time.Sleep(time.Duration(i%3) * time.Millisecond)
-								_, err = tx.SyncPending.Delete().Where(syncpending.AccountID(a.ID), syncpending.SeqLTE(n/2)).Exec(ctx)
-								return err
+								return nil
 							}
 							got, err := store.CountRequests(ctx, tx, sels[(w*7+i)%len(sels)], time.Now())
 							if err != nil {
