@@ -31,12 +31,17 @@ type RequestCount struct {
 }
 
 // CountRequests counts one sync request (sync_requested + 1) for each
-// selected account and returns the counts after it, by account id: one
-// statement for one id, two for a selection that may hold several
-// (locked in id order first). Use db's transaction (the change's own),
-// and count once per transaction, with no account row locked before: the
-// id order holds within one call, not across calls.
-func CountRequests(ctx context.Context, db *ent.Client, sel AccountSelection, now time.Time) ([]RequestCount, error) {
+// selected account, records what it is for — a pending row (account,
+// booking, seq = the new count) for each of refs, booking 0 meaning the
+// whole account; none when refs is empty — and returns the counts after
+// it, by account id. On PostgreSQL that is one statement for one id, two
+// for a selection that may hold several (locked in id order first); on
+// SQLite the pending rows are a second. The account rows are written
+// before the pending rows, as RequestsHandled writes them. Use db's
+// transaction (the change's own), and count once per transaction, with no
+// account row locked before: the id order holds within one call, not
+// across calls.
+func CountRequests(ctx context.Context, db *ent.Client, sel AccountSelection, refs []int, now time.Time) ([]RequestCount, error) {
 	drv := db.RawDriver()
 	b := entsql.Dialect(drv.Dialect())
 	rows := b.Select("id").From(entsql.Table("calendar_accounts"))
@@ -92,6 +97,20 @@ func CountRequests(ctx context.Context, db *ent.Client, sel AccountSelection, no
 		Set("sync_requested", entsql.Expr("COALESCE(sync_requested, 0) + 1")).
 		Where(where).
 		Returning("id", "organization_id", "sync_requested", "sync_done").Query()
+	together := len(refs) > 0 && drv.Dialect() == dialect.Postgres
+	if together {
+		// The INSERT reads the UPDATE's rows: the accounts are written
+		// first.
+		q = fmt.Sprintf(`WITH counted AS (%s), pending AS (INSERT INTO "sync_pendings" ("account_id", "booking_ref", "organization_id", "seq")
+			SELECT counted."id", refs.ref, counted."organization_id", counted."sync_requested" FROM counted CROSS JOIN unnest($%d::bigint[]) AS refs(ref)
+			ON CONFLICT ("account_id", "booking_ref") DO UPDATE SET "seq" = EXCLUDED."seq")
+			SELECT "id", "organization_id", "sync_requested", "sync_done" FROM counted`, q, len(args)+1)
+		ids := make([]int64, len(refs))
+		for i, r := range refs {
+			ids[i] = int64(r)
+		}
+		args = append(args, ids)
+	}
 	var rs entsql.Rows
 	if err := drv.Query(ctx, q, args, &rs); err != nil {
 		return nil, fmt.Errorf("store: count sync requests: %w", err)
@@ -109,7 +128,47 @@ func CountRequests(ctx context.Context, db *ent.Client, sel AccountSelection, no
 		return nil, fmt.Errorf("store: count sync requests: %w", err)
 	}
 	slices.SortFunc(out, func(a, b RequestCount) int { return a.AccountID - b.AccountID })
-	return out, rs.Close()
+	if err := rs.Close(); err != nil {
+		return nil, fmt.Errorf("store: count sync requests: %w", err)
+	}
+	if !together && len(refs) > 0 && len(out) > 0 {
+		if err := insertPending(ctx, drv, out, refs); err != nil {
+			return nil, fmt.Errorf("store: record sync requests: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// insertPending records a pending row for each counted account and
+// booking (a booking's row already there takes the newer seq), at most
+// 200 rows a statement.
+func insertPending(ctx context.Context, drv dialect.Driver, counts []RequestCount, refs []int) error {
+	const per = 200
+	var ins *entsql.InsertBuilder
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		q, args := ins.OnConflict(entsql.ConflictColumns("account_id", "booking_ref"),
+			entsql.ResolveWith(func(u *entsql.UpdateSet) { u.SetExcluded("seq") })).Query()
+		ins, n = nil, 0
+		return drv.Exec(ctx, q, args, nil)
+	}
+	for _, c := range counts {
+		for _, ref := range refs {
+			if ins == nil {
+				ins = entsql.Dialect(drv.Dialect()).Insert("sync_pendings").Columns("account_id", "booking_ref", "organization_id", "seq")
+			}
+			ins.Values(c.AccountID, ref, c.OrgID, c.Requested)
+			if n++; n == per {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
 }
 
 // RequestsHandled records that a sync of account handled its requests up

@@ -93,34 +93,21 @@ func usersAccounts(orgID int, userIDs []int) store.AccountSelection {
 	}}
 }
 
-// request counts a request for each selected account (one statement) and
-// records what it is for: bookings (none: the whole account). Run it in a
-// transaction.
+// request counts a request for each selected account and records what it
+// is for: bookings (none: the whole account), in one statement on
+// PostgreSQL. Run it in a transaction.
 func request(ctx context.Context, tx *ent.Client, accounts store.AccountSelection, bookings []int, now time.Time) ([]SyncRequest, error) {
-	counts, err := store.CountRequests(ctx, tx, accounts, now)
-	if err != nil || len(counts) == 0 {
-		return nil, err
-	}
 	refs := bookings
 	if len(refs) == 0 {
 		refs = []int{0}
 	}
-	rows := make([]*ent.SyncPendingCreate, 0, len(counts)*len(refs))
+	counts, err := store.CountRequests(ctx, tx, accounts, refs, now)
+	if err != nil || len(counts) == 0 {
+		return nil, err
+	}
 	out := make([]SyncRequest, len(counts))
 	for i, c := range counts {
-		for _, ref := range refs {
-			rows = append(rows, tx.SyncPending.Create().SetOrganizationID(c.OrgID).SetAccountID(c.AccountID).
-				SetBookingRef(ref).SetSeq(c.Requested))
-		}
 		out[i] = SyncRequest{AccountID: c.AccountID, OrgID: c.OrgID, Since: c.Done}
-	}
-	for start := 0; start < len(rows); start += 200 {
-		err := tx.SyncPending.CreateBulk(rows[start:min(start+200, len(rows))]...).
-			OnConflictColumns(syncpending.FieldAccountID, syncpending.FieldBookingRef).
-			UpdateSeq().Exec(ctx)
-		if err != nil {
-			return nil, err
-		}
 	}
 	return out, nil
 }
