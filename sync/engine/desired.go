@@ -2,8 +2,11 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
+
+	"entgo.io/ent/dialect/sql"
 
 	"calsync/ent"
 	"calsync/ent/booking"
@@ -75,8 +78,9 @@ func desiredFor(ctx context.Context, db *ent.Client, org *ent.Organization, user
 	if len(active) == 0 || (only != nil && len(only) == 0) {
 		return desiredFrom(org, users, hosted, now), nil
 	}
-	q := WithRendered(db.Booking.Query()).
-		WithHosts(func(q *ent.UserQuery) { q.Where(user.IDIn(active...)).Select(user.FieldID) })
+	// Status and type as WithRendered loads them; the hosts among the
+	// active users and the creator's name with each booking's row.
+	q := db.Booking.Query().WithStatus().WithType()
 	if only != nil {
 		// By id alone: "hosted by these users" would make the database
 		// gather every booking they host, which is what a scoped sync
@@ -85,16 +89,65 @@ func desiredFor(ctx context.Context, db *ent.Client, org *ent.Organization, user
 	} else {
 		q.Where(booking.HasHostsWith(user.IDIn(active...)))
 	}
-	bs, err := q.All(ctx)
+	bs, err := q.Modify(withHostsAmong(active), withCreatorName).All(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, b := range bs {
-		for _, h := range b.Edges.Hosts {
-			hosted[h.ID] = append(hosted[h.ID], b)
+		if err := creatorFromRow(b); err != nil {
+			return nil, err
+		}
+		hosts, err := selectedIDs(b, hostsColumn)
+		if err != nil {
+			return nil, fmt.Errorf("engine: booking %d's hosts: %w", b.ID, err)
+		}
+		for _, h := range hosts {
+			hosted[h] = append(hosted[h], b)
 		}
 	}
 	return desiredFrom(org, users, hosted, now), nil
+}
+
+// Columns a sync selects with each booking (desiredFor).
+const (
+	hostsColumn   = "calsync_host_ids"
+	creatorColumn = "calsync_creator_name"
+)
+
+// withHostsAmong selects, with each booking, the ids of its hosts among
+// users (an idList).
+func withHostsAmong(users []int) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		b := sql.Dialect(s.Dialect())
+		h := b.Table(booking.HostsTable)
+		s.AppendSelectExprAs(orEmpty(b.Select(idList(s.Dialect(), h.C(booking.HostsPrimaryKey[1]))).From(h).Where(sql.And(
+			sql.ColumnsEQ(h.C(booking.HostsPrimaryKey[0]), s.C(booking.FieldID)),
+			sql.InInts(h.C(booking.HostsPrimaryKey[1]), users...),
+		))), hostsColumn)
+	}
+}
+
+// withCreatorName selects, with each booking, the name of the user who
+// created it: all Render reads of the creator.
+func withCreatorName(s *sql.Selector) {
+	b := sql.Dialect(s.Dialect())
+	u := b.Table(user.Table)
+	s.AppendSelectExprAs(orEmpty(b.Select(u.C(user.FieldName)).From(u).
+		Where(sql.ColumnsEQ(u.C(user.FieldID), s.C(booking.FieldCreatedByID)))), creatorColumn)
+}
+
+// creatorFromRow sets b's creator edge from the name selected with it
+// (withCreatorName): a user holding its id and name only, for rendering.
+func creatorFromRow(b *ent.Booking) error {
+	if b.CreatedByID == nil {
+		return nil
+	}
+	name, err := selectedText(b, creatorColumn)
+	if err != nil {
+		return fmt.Errorf("engine: booking %d's creator: %w", b.ID, err)
+	}
+	b.Edges.CreatedBy = &ent.User{ID: *b.CreatedByID, Name: name}
+	return nil
 }
 
 // desiredFrom computes what the account's calendar should hold for each of

@@ -1,5 +1,7 @@
 package engine
 
+import "calsync/ent"
+
 // The account's round, selected with its row, for the external tests.
 var (
 	WithTwoWay  = withTwoWay
@@ -12,4 +14,12 @@ var (
 var (
 	WithRenderedOrg = withRenderedOrg
 	RenderedOrg     = renderedOrg
+)
+
+// What a sync selects with each booking.
+var (
+	WithHostsAmong  = withHostsAmong
+	WithCreatorName = withCreatorName
+	CreatorFromRow  = creatorFromRow
+	HostsOf         = func(b *ent.Booking) ([]int, error) { return selectedIDs(b, hostsColumn) }
 )

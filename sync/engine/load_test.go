@@ -3,12 +3,15 @@ package engine_test
 import (
 	"context"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
 
 	"calsync/ent"
+	"calsync/ent/booking"
 	"calsync/ent/calendaraccount"
 	"calsync/ent/providerconfig"
 	"calsync/ent/syncpending"
@@ -150,19 +153,23 @@ func TestAccountLoadedWithItsRound(t *testing.T) {
 }
 
 // TestRenderedOrgIsEnoughToRender: a sync renders with the organization's
-// fields it selects with the account (engine.RenderedOrg), not the whole
-// organization; Render must give the same events from both. Every field of
-// the full organization is set, so Render reading one more fails here.
+// fields it selects with the account (engine.RenderedOrg) and the
+// creator's name it selects with each booking, not the whole organization
+// and user; Render must give the same events from both. Every field of the
+// full entities is set, so Render reading one more fails here.
 func TestRenderedOrgIsEnoughToRender(t *testing.T) {
-	full := &ent.Organization{}
-	v := reflect.ValueOf(full).Elem()
-	for i := range v.NumField() {
-		if f := v.Type().Field(i); f.IsExported() && f.Name != "Edges" {
-			fill(t, v.Field(i), f.Name)
+	full, creator := &ent.Organization{}, &ent.User{}
+	for _, e := range []any{full, creator} {
+		v := reflect.ValueOf(e).Elem()
+		for i := range v.NumField() {
+			if f := v.Type().Field(i); f.IsExported() && f.Name != "Edges" {
+				fill(t, v.Field(i), f.Name)
+			}
 		}
 	}
 	full.DefaultTimeZone = "Europe/Helsinki"
 	partial := &ent.Organization{ID: full.ID, Name: full.Name, DefaultTimeZone: full.DefaultTimeZone}
+	partialCreator := &ent.User{ID: creator.ID, Name: creator.Name}
 	fw := &ent.User{ID: 3, Name: "Fiona", Email: "fiona@render.test", Active: true}
 	start := time.Date(2031, 3, 4, 9, 0, 0, 0, time.UTC)
 	for _, b := range []*ent.Booking{
@@ -171,9 +178,11 @@ func TestRenderedOrgIsEnoughToRender(t *testing.T) {
 			CustomerName: "Ada", ServiceName: "Gate repair", CreatedAt: start.Add(-24 * time.Hour)},
 		{ID: 3, Title: "Day off", StartAt: start, EndAt: start.Add(24 * time.Hour), AllDay: true, Published: true, Recurrence: "RRULE:FREQ=WEEKLY;COUNT=3"},
 	} {
-		b.Edges.CreatedBy = &ent.User{ID: 9, Name: "Admin"}
 		for _, cancelled := range []bool{false, true} {
-			want, got := engine.Render(full, b, fw, cancelled), engine.Render(partial, b, fw, cancelled)
+			b.Edges.CreatedBy = creator
+			want := engine.Render(full, b, fw, cancelled)
+			b.Edges.CreatedBy = partialCreator
+			got := engine.Render(partial, b, fw, cancelled)
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("booking %d (cancelled %v) rendered with the selected fields:\n%+v\nwith the whole organization:\n%+v", b.ID, cancelled, got, want)
 			}
@@ -201,5 +210,78 @@ func fill(t *testing.T, f reflect.Value, name string) {
 		f.Set(reflect.ValueOf(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)))
 	default:
 		t.Fatalf("field %s: fill does not know %s", name, f.Type())
+	}
+}
+
+// TestBookingsLoadedWithHostsAndCreator: a sync's bookings come with their
+// hosts among the account's active users and their creator's name in the
+// same statement, on SQLite and on PostgreSQL.
+func TestBookingsLoadedWithHostsAndCreator(t *testing.T) {
+	for _, backend := range testenv.Backends() {
+		t.Run(string(backend), func(t *testing.T) {
+			client := testenv.OpenStore(t, backend, nil).Client
+			org, err := client.Organization.Create().SetName("Hosts").SetSlug("hosts").Save(viewer.AllTenantsContext(context.Background()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := viewer.SystemContext(context.Background(), org.ID)
+			var users []*ent.User
+			for _, name := range []string{"Fiona", "Gus", "Hal", "Admin"} {
+				u, err := client.User.Create().SetEmail(strings.ToLower(name) + "@hosts.test").SetName(name).Save(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				users = append(users, u)
+			}
+			fiona, gus, hal, admin := users[0], users[1], users[2], users[3]
+			start := time.Now().Add(48 * time.Hour)
+			mk := func(title string, creator *ent.User, hosts ...*ent.User) *ent.Booking {
+				t.Helper()
+				c := client.Booking.Create().SetTitle(title).SetStartAt(start).SetEndAt(start.Add(time.Hour)).SetTimeZone("UTC").AddHosts(hosts...)
+				if creator != nil {
+					c.SetCreatedBy(creator)
+				}
+				b, err := c.Save(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return b
+			}
+			both := mk("Both", admin, fiona, gus)
+			hals := mk("Hal's", nil, hal)
+			none := mk("Nobody's", admin)
+			got, err := client.Booking.Query().Order(ent.Asc(booking.FieldID)).
+				Modify(engine.WithHostsAmong([]int{fiona.ID, gus.ID}), engine.WithCreatorName).All(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[int]struct {
+				hosts   []int
+				creator string
+			}{both.ID: {[]int{fiona.ID, gus.ID}, "Admin"}, hals.ID: {nil, ""}, none.ID: {nil, "Admin"}}
+			for _, b := range got {
+				if err := engine.CreatorFromRow(b); err != nil {
+					t.Fatal(err)
+				}
+				hosts, err := engine.HostsOf(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				slices.Sort(hosts)
+				creator := ""
+				if b.Edges.CreatedBy != nil {
+					creator = b.Edges.CreatedBy.Name
+					if b.Edges.CreatedBy.ID != admin.ID {
+						t.Errorf("%s: creator %d, want %d", b.Title, b.Edges.CreatedBy.ID, admin.ID)
+					}
+				}
+				if w := want[b.ID]; !slices.Equal(hosts, w.hosts) || creator != w.creator {
+					t.Errorf("%s: hosts %v and creator %q, want %v and %q", b.Title, hosts, creator, w.hosts, w.creator)
+				}
+			}
+			if len(got) != 3 {
+				t.Fatalf("%d bookings, want 3", len(got))
+			}
+		})
 	}
 }

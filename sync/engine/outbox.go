@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
-	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
 	"calsync/ent"
@@ -117,27 +114,14 @@ func request(ctx context.Context, tx *ent.Client, accounts store.AccountSelectio
 const pendingColumn = "calsync_pending_refs"
 
 // withPending selects, with each account, the bookings of its pending rows
-// with seq <= the account's sync_requested, as one comma-separated text:
-// the row and its scope read in one statement (and one snapshot).
+// with seq <= the account's sync_requested (an idList): the row and its
+// scope read in one statement (and one snapshot).
 func withPending(s *sql.Selector) {
 	sp := sql.Dialect(s.Dialect()).Table(syncpending.Table)
-	agg := "group_concat(" + sp.C(syncpending.FieldBookingRef) + ", ',')"
-	if s.Dialect() == dialect.Postgres {
-		agg = "string_agg(" + sp.C(syncpending.FieldBookingRef) + "::text, ',')"
-	}
-	s.AppendSelectExprAs(orEmpty(sql.Dialect(s.Dialect()).Select(agg).From(sp).Where(sql.And(
+	s.AppendSelectExprAs(orEmpty(sql.Dialect(s.Dialect()).Select(idList(s.Dialect(), sp.C(syncpending.FieldBookingRef))).From(sp).Where(sql.And(
 		sql.ColumnsEQ(sp.C(syncpending.FieldAccountID), s.C(calendaraccount.FieldID)),
 		sql.ColumnsLTE(sp.C(syncpending.FieldSeq), s.C(calendaraccount.FieldSyncRequested)),
 	))), pendingColumn)
-}
-
-// orEmpty is COALESCE((sub), ”): a subselect finding nothing reads as ”.
-// (The SQLite driver gives a NULL expression column no scan type, which
-// ent cannot scan.)
-func orEmpty(sub sql.Querier) sql.Querier {
-	return sql.ExprFunc(func(b *sql.Builder) {
-		b.WriteString("COALESCE(").Wrap(func(b *sql.Builder) { b.Join(sub) }).WriteString(", '')")
-	})
 }
 
 // scopeOf is what one round of an account's sync compares, from the
@@ -145,29 +129,15 @@ func orEmpty(sub sql.Querier) sql.Querier {
 // everything (nil) when there is none or one asks for the whole account
 // (booking 0).
 func scopeOf(a *ent.CalendarAccount) (map[int]bool, error) {
-	v, err := a.Value(pendingColumn)
+	refs, err := selectedIDs(a, pendingColumn)
 	if err != nil {
 		return nil, fmt.Errorf("engine: read pending: %w", err)
 	}
-	var list string
-	switch v := v.(type) {
-	case string:
-		list = v
-	case []byte:
-		list = string(v)
-	default:
-		return nil, fmt.Errorf("engine: read pending: unexpected %T", v)
-	}
-	if list == "" {
+	if len(refs) == 0 {
 		return nil, nil // requested without saying what: compare everything
 	}
-	refs := strings.Split(list, ",")
 	scope := make(map[int]bool, len(refs))
-	for _, f := range refs {
-		ref, err := strconv.Atoi(f)
-		if err != nil {
-			return nil, fmt.Errorf("engine: read pending: booking %q", f)
-		}
+	for _, ref := range refs {
 		if ref == 0 {
 			return nil, nil
 		}

@@ -61,19 +61,12 @@ func withRenderedOrg(s *sql.Selector) {
 // nothing else: it is for rendering only.
 func renderedOrg(a *ent.CalendarAccount) (*ent.Organization, error) {
 	org := &ent.Organization{ID: a.OrganizationID}
-	for as, field := range map[string]*string{orgNameColumn: &org.Name, orgTimeZoneColumn: &org.DefaultTimeZone} {
-		v, err := a.Value(as)
-		if err != nil {
-			return nil, fmt.Errorf("engine: load organization: %w", err)
-		}
-		switch v := v.(type) {
-		case string:
-			*field = v
-		case []byte:
-			*field = string(v)
-		default:
-			return nil, fmt.Errorf("engine: load organization: unexpected %T", v)
-		}
+	var err error
+	if org.Name, err = selectedText(a, orgNameColumn); err != nil {
+		return nil, fmt.Errorf("engine: load organization: %w", err)
+	}
+	if org.DefaultTimeZone, err = selectedText(a, orgTimeZoneColumn); err != nil {
+		return nil, fmt.Errorf("engine: load organization: %w", err)
 	}
 	if org.Name == "" || org.DefaultTimeZone == "" {
 		return nil, fmt.Errorf("engine: load organization %d: not found", a.OrganizationID)

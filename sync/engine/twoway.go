@@ -62,7 +62,7 @@ const (
 )
 
 // withTwoWay selects, with each account, its provider's sync direction in
-// its organization (” without settings) and whether its destination
+// its organization (empty without settings) and whether its destination
 // calendar has been read in full once.
 func withTwoWay(s *sql.Selector) {
 	b := sql.Dialect(s.Dialect())
@@ -81,21 +81,12 @@ func withTwoWay(s *sql.Selector) {
 
 // twoWayFrom is the two-way state of an account loaded withTwoWay.
 func twoWayFrom(a *ent.CalendarAccount) (TwoWayState, error) {
-	dir, err := a.Value(directionColumn)
+	dir, err := selectedText(a, directionColumn)
 	if err != nil {
 		return TwoWayState{}, fmt.Errorf("engine: provider settings: %w", err)
 	}
-	switch d := dir.(type) {
-	case string: // '' without settings: one way
-		if d != string(providerconfig.SyncDirectionTWO_WAY) {
-			return TwoWayState{}, nil
-		}
-	case []byte:
-		if string(d) != string(providerconfig.SyncDirectionTWO_WAY) {
-			return TwoWayState{}, nil
-		}
-	default:
-		return TwoWayState{}, fmt.Errorf("engine: provider settings: unexpected %T", dir)
+	if dir != string(providerconfig.SyncDirectionTWO_WAY) {
+		return TwoWayState{}, nil // '' without settings: one way
 	}
 	read, err := a.Value(readColumn)
 	if err != nil {
