@@ -78,18 +78,29 @@ func desiredFor(ctx context.Context, db *ent.Client, org *ent.Organization, user
 	if len(active) == 0 || (only != nil && len(only) == 0) {
 		return desiredFrom(org, users, hosted, now), nil
 	}
-	// Status and type as WithRendered loads them; the hosts among the
-	// active users and the creator's name with each booking's row.
-	q := db.Booking.Query().WithStatus().WithType()
-	if only != nil {
-		// By id alone: "hosted by these users" would make the database
-		// gather every booking they host, which is what a scoped sync
-		// must not pay for. Bookings without such a host are dropped below.
-		q.Where(booking.IDIn(only...))
-	} else {
-		q.Where(booking.HasHostsWith(user.IDIn(active...)))
+	if only == nil {
+		// The whole account: many rows, for which ent's batched eager
+		// loads cost less than a subselect per row.
+		bs, err := WithRendered(db.Booking.Query()).Where(booking.HasHostsWith(user.IDIn(active...))).
+			WithHosts(func(q *ent.UserQuery) { q.Where(user.IDIn(active...)).Select(user.FieldID) }).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range bs {
+			for _, h := range b.Edges.Hosts {
+				hosted[h.ID] = append(hosted[h.ID], b)
+			}
+		}
+		return desiredFrom(org, users, hosted, now), nil
 	}
-	bs, err := q.Modify(withHostsAmong(active), withCreatorName).All(ctx)
+	// A scoped sync, of a booking or a few: one statement, the hosts among
+	// the active users and the creator's name selected with each row
+	// (status and type as WithRendered loads them). By id alone: "hosted
+	// by these users" would make the database gather every booking they
+	// host, which is what a scoped sync must not pay for; bookings without
+	// such a host are dropped below.
+	bs, err := db.Booking.Query().WithStatus().WithType().Where(booking.IDIn(only...)).
+		Modify(withHostsAmong(active), withCreatorName).All(ctx)
 	if err != nil {
 		return nil, err
 	}
