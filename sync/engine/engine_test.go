@@ -453,16 +453,25 @@ func TestChangeDuringASyncIsNotLost(t *testing.T) {
 			// The next write is slow: the sync carrying the first booking
 			// is still running when the second is committed.
 			faults.Add(emucore.Fault{PathPrefix: prefix, Method: "POST", Latency: 3 * time.Second, Count: 1})
-			req, _ := f.counters(t)
 			insp := asynq.NewInspector(f.env.App.Redis.Asynq)
 			defer insp.Close()
+			task := "account-sync:" + strconv.Itoa(f.account.ID) + ":"
+			// The linking's sync, a task on the queue, may still be ending
+			// (or syncing again) after its event arrived: the change below
+			// must meet no queued sync of the account.
+			f.waitIdle(t, "the linking's sync")
+			for deadline := time.Now().Add(10 * time.Second); len(queuedSyncs(t, insp, task)) > 0; time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("the linking's sync is still queued: %v", queuedSyncs(t, insp, task))
+				}
+			}
+			req, _ := f.counters(t)
 			start := time.Now().Add(50 * time.Hour).Truncate(time.Hour)
 			f.createBooking(t, "First", start, f.org.Fieldworker.ID)
 			// A booking change's round is recorded only when it ends: its
 			// slow write has begun (the fault is used up), and its request
 			// is not handled yet. (The process that woke it runs it: no
 			// task is active on the queue.)
-			task := "account-sync:" + strconv.Itoa(f.account.ID) + ":"
 			for deadline := time.Now().Add(10 * time.Second); len(faults.List()) > 0; time.Sleep(10 * time.Millisecond) {
 				if time.Now().After(deadline) {
 					t.Fatal("no sync started for the first booking")
@@ -484,22 +493,33 @@ func TestChangeDuringASyncIsNotLost(t *testing.T) {
 			if _, d := f.counters(t); d > req {
 				t.Fatalf("the first round ended (%d requests handled) before the second change was counted: the test proves nothing", d)
 			}
-			for _, list := range []func(string, ...asynq.ListOption) ([]*asynq.TaskInfo, error){insp.ListPendingTasks, insp.ListScheduledTasks, insp.ListRetryTasks, insp.ListActiveTasks} {
-				queued, err := list(tasks.QueueSync)
-				if err != nil && err.Error() != "asynq: queue not found" {
-					t.Fatal(err)
-				}
-				for _, q := range queued {
-					if strings.HasPrefix(q.ID, task) {
-						t.Fatalf("the second change queued a wake-up of its own (%s, %v) instead of joining the running sync", q.ID, q.State)
-					}
-				}
+			if queued := queuedSyncs(t, insp, task); len(queued) > 0 {
+				t.Fatalf("the second change queued a wake-up of its own (%s, %v) instead of joining the running sync", queued[0].ID, queued[0].State)
 			}
 			f.waitTitles(t, "the change committed mid-sync", "First", "Second", "Visit mid")
 			// And the account settles with every request handled.
 			f.waitHandled(t, "settling", req+1)
 		})
 	}
+}
+
+// queuedSyncs lists the sync tasks on the queue (pending, scheduled,
+// retrying or active) whose id starts with prefix.
+func queuedSyncs(t *testing.T, insp *asynq.Inspector, prefix string) []*asynq.TaskInfo {
+	t.Helper()
+	var out []*asynq.TaskInfo
+	for _, list := range []func(string, ...asynq.ListOption) ([]*asynq.TaskInfo, error){insp.ListPendingTasks, insp.ListScheduledTasks, insp.ListRetryTasks, insp.ListActiveTasks} {
+		queued, err := list(tasks.QueueSync)
+		if err != nil && err.Error() != "asynq: queue not found" {
+			t.Fatal(err)
+		}
+		for _, q := range queued {
+			if strings.HasPrefix(q.ID, prefix) {
+				out = append(out, q)
+			}
+		}
+	}
+	return out
 }
 
 // TestAccountLockOutlivesRedis: on PostgreSQL an account's lock lives in
