@@ -27,10 +27,13 @@ import (
 //     the context's, as database/sql returns it.
 //
 // What is given up: a statement already running is not interrupted when
-// its context is cancelled; it runs to its end (SQLite's busy_timeout
-// bounds a wait for its lock, and no statement the client sends waits on
-// PostgreSQL row locks). Migrations, locks and the statistics refresh use
-// *sql.DB directly and keep database/sql's cancellation.
+// its context is cancelled; it runs to its end. SQLite's busy_timeout
+// bounds a wait for its lock; on PostgreSQL a statement waits for a row
+// lock (a request counted for an account a sync is settling) only as long
+// as the transaction holding it (a change's, or a sync's settling, both
+// short), where a cancelled caller used to give up at once. Migrations,
+// locks and the statistics refresh use *sql.DB directly and keep
+// database/sql's cancellation.
 //
 // A connection taken from the pool goes back as soon as it is done with:
 // at once for an Exec, when the rows are read to their end or closed for a
