@@ -53,6 +53,12 @@ func InTx(ctx context.Context, client *ent.Client, fn func(ctx context.Context) 
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback() // not left open, holding its connection and locks
+			panic(p)
+		}
+	}()
 	if err := fn(ent.NewContext(ent.NewTxContext(ctx, tx), tx.Client())); err != nil {
 		if rerr := tx.Rollback(); rerr != nil {
 			return errors.Join(err, fmt.Errorf("store: rollback: %w", rerr))

@@ -97,11 +97,19 @@ func (d *detachedDriver) Exec(ctx context.Context, query string, args, v any) er
 // gives the connection back when the rows are read or closed. Its wait for
 // a pooled connection is therefore not cut short by the caller's
 // cancellation (it is bounded by the statements ahead of it).
+//
+// Except when the pool is full: a Query that would wait for a connection
+// then runs with the caller's context, so a caller with a deadline (a
+// webhook answering within the provider's limit) stops waiting at it.
 func (d *detachedDriver) Query(ctx context.Context, query string, args, v any) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return entsql.Conn{ExecQuerier: d.db}.Query(context.WithoutCancel(ctx), query, args, v)
+	qctx := context.WithoutCancel(ctx)
+	if st := d.db.Stats(); st.MaxOpenConnections > 0 && st.InUse >= st.MaxOpenConnections {
+		qctx = ctx
+	}
+	return entsql.Conn{ExecQuerier: d.db}.Query(qctx, query, args, v)
 }
 
 func (d *detachedDriver) Tx(ctx context.Context) (dialect.Tx, error) {
@@ -116,6 +124,14 @@ func (d *detachedDriver) BeginTx(ctx context.Context, opts *entsql.TxOptions) (d
 			return false, err
 		}
 		t = &detachedTx{Conn: entsql.Conn{ExecQuerier: tx}, tx: tx, conn: conn, ctx: ctx}
+		// A transaction its owner abandons (a panic between begin and
+		// commit) is rolled back and its connection given back once the
+		// context it began with is done, as database/sql does for its own
+		// (without a goroutine while the context lives).
+		t.stop = context.AfterFunc(ctx, func() {
+			_ = tx.Rollback()
+			_ = conn.Close()
+		})
 		return true, nil
 	})
 	if err != nil {
@@ -132,6 +148,7 @@ type detachedTx struct {
 	tx   *sql.Tx
 	conn *sql.Conn
 	ctx  context.Context
+	stop func() bool
 }
 
 func (t *detachedTx) live(ctx context.Context) error {
@@ -156,6 +173,7 @@ func (t *detachedTx) Query(ctx context.Context, query string, args, v any) error
 }
 
 func (t *detachedTx) Commit() error {
+	t.stop()
 	defer t.conn.Close()
 	if err := t.ctx.Err(); err != nil {
 		// database/sql rolls back a transaction whose context is done
@@ -167,6 +185,7 @@ func (t *detachedTx) Commit() error {
 }
 
 func (t *detachedTx) Rollback() error {
+	t.stop()
 	defer t.conn.Close()
 	return t.tx.Rollback()
 }

@@ -79,6 +79,93 @@ func TestCancelledTransactionRollsBack(t *testing.T) {
 	}
 }
 
+// A transaction its owner leaves open (a panic between begin and commit)
+// is rolled back, and its connection given back, once its context is
+// done; InTx rolls back a transaction whose function panics.
+func TestAbandonedTransactionIsRolledBack(t *testing.T) {
+	for _, backend := range backends() {
+		t.Run(backend, func(t *testing.T) {
+			db, _ := openStore(t, backend)
+			all := viewer.AllTenantsContext(context.Background())
+			ctx, cancel := context.WithCancel(all)
+			tx, err := db.Client.Tx(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tx.Organization.Create().SetName("Left").SetSlug("left").Save(ctx); err != nil {
+				t.Fatal(err)
+			}
+			cancel() // and never a Commit or Rollback
+			for deadline := time.Now().Add(5 * time.Second); db.SQL.Stats().InUse != 0; time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("the abandoned transaction still holds its connection: %+v", db.SQL.Stats())
+				}
+			}
+			// Its write is gone, and its lock too: a write goes through.
+			if _, err := db.Client.Organization.Create().SetName("Next").SetSlug("next").Save(all); err != nil {
+				t.Fatal(err)
+			}
+
+			func() {
+				defer func() {
+					if p := recover(); p != "boom" {
+						t.Fatalf("recovered %v, want the function's panic", p)
+					}
+				}()
+				_ = store.InTx(all, db.Client, func(ctx context.Context) error {
+					if _, err := store.ClientFrom(ctx, db.Client).Organization.Create().SetName("Panic").SetSlug("panic").Save(ctx); err != nil {
+						t.Fatal(err)
+					}
+					panic("boom")
+				})
+			}()
+			if st := db.SQL.Stats(); st.InUse != 0 {
+				t.Fatalf("the panicked transaction still holds its connection: %+v", st)
+			}
+			slugs, err := db.Client.Organization.Query().Order(ent.Asc(organization.FieldSlug)).Select(organization.FieldSlug).Strings(all)
+			if err != nil || len(slugs) != 1 || slugs[0] != "next" {
+				t.Fatalf("organizations %v, %v; want only next", slugs, err)
+			}
+		})
+	}
+}
+
+// A query meeting a full pool waits with the caller's context: a caller
+// with a deadline stops waiting at it.
+func TestQueryOnAFullPoolHonoursTheDeadline(t *testing.T) {
+	for _, backend := range backends() {
+		t.Run(backend, func(t *testing.T) {
+			db, _ := openStore(t, backend)
+			max := db.SQL.Stats().MaxOpenConnections
+			if max == 0 {
+				t.Skip("the pool is unbounded")
+			}
+			var held []*sql.Conn
+			for range max {
+				c, err := db.SQL.Conn(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				held = append(held, c)
+			}
+			defer func() {
+				for _, c := range held {
+					c.Close()
+				}
+			}()
+			ctx, cancel := context.WithTimeout(viewer.AllTenantsContext(context.Background()), 200*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			if _, err := db.Client.Organization.Query().Count(ctx); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("query on a full pool: %v, want the deadline", err)
+			}
+			if waited := time.Since(start); waited > 5*time.Second {
+				t.Fatalf("waited %v for a 200 ms deadline", waited)
+			}
+		})
+	}
+}
+
 // Open rows with a cancellable context cost no goroutine waiting for the
 // cancellation (database/sql, pgx and modernc.org/sqlite each started one
 // per statement), and give their connection back once read to the end or

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -151,6 +152,10 @@ func openSQLite(dsn string) (*sql.DB, error) {
 	return sql.OpenDB(stmtConnector{dsn: dsn, drv: drv}), nil
 }
 
+// deadPeerAfter bounds how long a PostgreSQL connection waits for the
+// server to acknowledge what it sent before it fails (Linux).
+const deadPeerAfter = 30 * time.Second
+
 // openPostgres opens the pool with timestamptz values read back in UTC,
 // as SQLite's are, instead of in the process's local zone.
 func openPostgres(dsn string) (*sql.DB, error) {
@@ -158,6 +163,12 @@ func openPostgres(dsn string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A dead server is noticed within about deadPeerAfter plus the
+	// keep-alive idle time, whatever the statement's context.
+	cfg.DialFunc = (&net.Dialer{
+		KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 15 * time.Second, Interval: 5 * time.Second, Count: 3},
+		Control:         boundDeadPeer,
+	}).DialContext
 	return stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
 		c.TypeMap().RegisterType(&pgtype.Type{
 			Name: "timestamptz", OID: pgtype.TimestamptzOID,
