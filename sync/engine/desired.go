@@ -143,8 +143,10 @@ func withHostsAmong(users []int) func(*sql.Selector) {
 func withCreatorName(s *sql.Selector) {
 	b := sql.Dialect(s.Dialect())
 	u := b.Table(user.Table)
-	s.AppendSelectExprAs(orEmpty(b.Select(u.C(user.FieldName)).From(u).
-		Where(sql.ColumnsEQ(u.C(user.FieldID), s.C(booking.FieldCreatedByID)))), creatorColumn)
+	s.AppendSelectExprAs(orEmpty(b.Select(u.C(user.FieldName)).From(u).Where(sql.And(
+		sql.ColumnsEQ(u.C(user.FieldID), s.C(booking.FieldCreatedByID)),
+		sql.ColumnsEQ(u.C(user.FieldOrganizationID), s.C(booking.FieldOrganizationID)), // as ent's tenant filter reads it
+	))), creatorColumn)
 }
 
 // creatorFromRow sets b's creator edge from the name selected with it
@@ -156,6 +158,9 @@ func creatorFromRow(b *ent.Booking) error {
 	name, err := selectedText(b, creatorColumn)
 	if err != nil {
 		return fmt.Errorf("engine: booking %d's creator: %w", b.ID, err)
+	}
+	if name == "" {
+		return nil // not found in the organization: no creator, as ent's tenant filter would load it
 	}
 	b.Edges.CreatedBy = &ent.User{ID: *b.CreatedByID, Name: name}
 	return nil
