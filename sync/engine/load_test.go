@@ -29,11 +29,7 @@ func TestAccountLoadedWithItsRound(t *testing.T) {
 	for _, backend := range testenv.Backends() {
 		t.Run(string(backend), func(t *testing.T) {
 			client := testenv.OpenStore(t, backend, nil).Client
-			org, err := client.Organization.Create().SetName("Load").SetSlug("load").Save(viewer.AllTenantsContext(context.Background()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx := viewer.SystemContext(context.Background(), org.ID)
+			org, ctx := newOrg(t, client, "Load")
 			u, err := client.User.Create().SetEmail("fw@load.test").SetName("Fiona").Save(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -220,11 +216,7 @@ func TestBookingsLoadedWithHostsAndCreator(t *testing.T) {
 	for _, backend := range testenv.Backends() {
 		t.Run(string(backend), func(t *testing.T) {
 			client := testenv.OpenStore(t, backend, nil).Client
-			org, err := client.Organization.Create().SetName("Hosts").SetSlug("hosts").Save(viewer.AllTenantsContext(context.Background()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx := viewer.SystemContext(context.Background(), org.ID)
+			_, ctx := newOrg(t, client, "Hosts")
 			var users []*ent.User
 			for _, name := range []string{"Fiona", "Gus", "Hal", "Admin"} {
 				u, err := client.User.Create().SetEmail(strings.ToLower(name) + "@hosts.test").SetName(name).Save(ctx)
@@ -284,4 +276,15 @@ func TestBookingsLoadedWithHostsAndCreator(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newOrg creates an organization named name and returns it with a context
+// acting for it.
+func newOrg(t *testing.T, client *ent.Client, name string) (*ent.Organization, context.Context) {
+	t.Helper()
+	org, err := client.Organization.Create().SetName(name).SetSlug(strings.ToLower(name)).Save(viewer.AllTenantsContext(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return org, viewer.SystemContext(context.Background(), org.ID)
 }

@@ -67,3 +67,19 @@ func selectedIDs(e selectedFrom, name string) ([]int, error) {
 	}
 	return ids, nil
 }
+
+// selectedBool is the boolean column name selected with e (PostgreSQL
+// gives a bool, SQLite an integer).
+func selectedBool(e selectedFrom, name string) (bool, error) {
+	v, err := e.Value(name)
+	if err != nil {
+		return false, err
+	}
+	switch v := v.(type) {
+	case bool:
+		return v, nil
+	case int64:
+		return v != 0, nil
+	}
+	return false, fmt.Errorf("column %s: unexpected %T", name, v)
+}

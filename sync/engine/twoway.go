@@ -88,17 +88,11 @@ func twoWayFrom(a *ent.CalendarAccount) (TwoWayState, error) {
 	if dir != string(providerconfig.SyncDirectionTWO_WAY) {
 		return TwoWayState{}, nil // '' without settings: one way
 	}
-	read, err := a.Value(readColumn)
+	read, err := selectedBool(a, readColumn)
 	if err != nil {
 		return TwoWayState{}, fmt.Errorf("engine: destination calendar: %w", err)
 	}
-	switch r := read.(type) {
-	case bool:
-		return TwoWayState{On: true, Ready: r}, nil
-	case int64:
-		return TwoWayState{On: true, Ready: r != 0}, nil
-	}
-	return TwoWayState{}, fmt.Errorf("engine: destination calendar: unexpected %T", read)
+	return TwoWayState{On: true, Ready: read}, nil
 }
 
 // TwoWayOf reads a's two-way state (one statement). An account deleted
