@@ -278,6 +278,90 @@ func TestBookingsLoadedWithHostsAndCreator(t *testing.T) {
 	}
 }
 
+// TestAccountUsersSelectedWithIt: the users selected with an account
+// (engine.WithUsers, engine.UsersFromRow) are those ent's WithUsers reads
+// — the account's users in its organization, with their names (quotes,
+// commas, accents) and active flags — on SQLite and on PostgreSQL (whose
+// JSON functions differ).
+func TestAccountUsersSelectedWithIt(t *testing.T) {
+	for _, backend := range testenv.Backends() {
+		t.Run(string(backend), func(t *testing.T) {
+			client := testenv.OpenStore(t, backend, nil).Client
+			_, ctx := newOrg(t, client, "Members")
+			other, otherCtx := newOrg(t, client, "Elsewhere")
+			user := func(ctx context.Context, email, name string, active bool) *ent.User {
+				t.Helper()
+				u, err := client.User.Create().SetEmail(email).SetName(name).SetActive(active).Save(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return u
+			}
+			fiona := user(ctx, "fiona@members.test", "Fiona", true)
+			gus := user(ctx, "gus@members.test", `Gus "the" O'Brien, Jr. — Ø`, false)
+			user(ctx, "hal@members.test", "Hal", true) // not a member of the account
+			zed := user(otherCtx, "zed@elsewhere.test", "Zed", true)
+			account := func(email string, users ...*ent.User) *ent.CalendarAccount {
+				t.Helper()
+				a, err := client.CalendarAccount.Create().SetProvider(domain.ProviderGoogle).SetAccountEmail(email).
+					SetCredentialMode(domain.CredentialPlatformApp).AddUsers(users...).Save(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return a
+			}
+			shared := account("team@members.test", fiona, gus)
+			empty := account("nobody@members.test")
+			// A row no tenant may read through the account (another
+			// organization's user): ent's tenant filter leaves it out,
+			// and so must the selection.
+			if err := client.CalendarAccount.UpdateOneID(shared.ID).AddUsers(zed).Exec(viewer.AllTenantsContext(context.Background())); err != nil {
+				t.Fatalf("link another organization's user (%d): %v", other.ID, err)
+			}
+			type member struct {
+				id     int
+				name   string
+				active bool
+			}
+			members := func(users []*ent.User) []member {
+				var out []member
+				for _, u := range users {
+					out = append(out, member{u.ID, u.Name, u.Active})
+				}
+				slices.SortFunc(out, func(a, b member) int { return a.id - b.id })
+				return out
+			}
+			for _, a := range []*ent.CalendarAccount{shared, empty} {
+				want, err := client.CalendarAccount.Query().Where(calendaraccount.ID(a.ID)).WithUsers().Only(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := client.CalendarAccount.Query().Where(calendaraccount.ID(a.ID)).Modify(engine.WithUsers).Only(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := engine.UsersFromRow(got); err != nil {
+					t.Fatal(err)
+				}
+				if got.Edges.Users == nil {
+					t.Fatalf("%s: users not set", a.AccountEmail)
+				}
+				if a.ID == shared.ID && !slices.Equal(members(want.Edges.Users), members([]*ent.User{fiona, gus})) {
+					t.Fatalf("ent's users of the shared account: %+v", members(want.Edges.Users))
+				}
+				if g, w := members(got.Edges.Users), members(want.Edges.Users); !slices.Equal(g, w) {
+					t.Errorf("%s: selected users %+v, ent's %+v", a.AccountEmail, g, w)
+				}
+				for _, u := range got.Edges.Users {
+					if u.OrganizationID != a.OrganizationID {
+						t.Errorf("%s: user %d of organization %d", a.AccountEmail, u.ID, u.OrganizationID)
+					}
+				}
+			}
+		})
+	}
+}
+
 // newOrg creates an organization named name and returns it with a context
 // acting for it.
 func newOrg(t *testing.T, client *ent.Client, name string) (*ent.Organization, context.Context) {

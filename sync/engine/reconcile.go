@@ -363,8 +363,9 @@ func oneBatch(steps []*step, max int) bool {
 // plan.
 func (x *run) plan(verify bool) ([]*step, error) {
 	db := x.r.client
-	users, err := x.account.Edges.UsersOrErr() // loaded with the account (Sync)
-	if err != nil {
+	users := x.account.Edges.Users // selected with the account (Sync, UsersFromRow)
+	if users == nil {
+		var err error
 		if users, err = x.account.QueryUsers().All(x.ctx); err != nil {
 			return nil, err
 		}

@@ -128,19 +128,22 @@ func (r *Reconciler) Sync(ctx context.Context, orgID, accountID int, kind syncru
 			// older read pushed over a newer one).
 			return last, ErrLockLost
 		}
-		// The account, its users, and in the same statement what the
-		// round needs besides: its organization's fields that Render
+		// The account and, in the same statement, what the round needs
+		// besides: its users, its organization's fields that Render
 		// reads, its two-way state and its scope.
-		with := []func(*sql.Selector){withRenderedOrg}
+		with := []func(*sql.Selector){WithUsers, withRenderedOrg}
 		if r.twoWay != nil {
 			with = append(with, withTwoWay)
 		}
 		if kind == syncrun.KindINCREMENTAL {
 			with = append(with, withPending)
 		}
-		a, err := r.client.CalendarAccount.Query().Where(calendaraccount.ID(accountID)).WithUsers().Modify(with...).Only(sys)
+		a, err := r.client.CalendarAccount.Query().Where(calendaraccount.ID(accountID)).Modify(with...).Only(sys)
 		if ent.IsNotFound(err) {
 			return last, nil
+		}
+		if err == nil {
+			err = UsersFromRow(a)
 		}
 		if err != nil {
 			return last, fmt.Errorf("engine: load account: %w", err)

@@ -171,10 +171,17 @@ func unwanted() predicate.ProviderCalendar {
 }
 
 func (r *Reader) load(sys context.Context, calendarID int) (*ent.ProviderCalendar, error) {
+	// The account's users in the account's statement (ids, names and
+	// active flags: what a read and two-way sync use of them).
 	c, err := r.o.Client.ProviderCalendar.Query().Where(providercalendar.ID(calendarID)).
-		WithAccount(func(q *ent.CalendarAccountQuery) { q.WithUsers() }).Only(sys)
+		WithAccount(func(q *ent.CalendarAccountQuery) { q.Modify(engine.WithUsers) }).Only(sys)
 	if err != nil {
 		return nil, err
+	}
+	if a := c.Edges.Account; a != nil {
+		if err := engine.UsersFromRow(a); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }
