@@ -12,6 +12,7 @@ import (
 	"calsync/ent/booking"
 	"calsync/ent/user"
 	"calsync/internal/scheduling"
+	"calsync/internal/store"
 )
 
 // Window is how far back bookings are pushed: ending no more than this long
@@ -108,7 +109,7 @@ func desiredFor(ctx context.Context, db *ent.Client, org *ent.Organization, user
 		if err := creatorFromRow(b); err != nil {
 			return nil, err
 		}
-		hosts, err := selectedIDs(b, hostsColumn)
+		hosts, err := store.SelectedIDs(b, hostsColumn)
 		if err != nil {
 			return nil, fmt.Errorf("engine: booking %d's hosts: %w", b.ID, err)
 		}
@@ -131,7 +132,7 @@ func withHostsAmong(users []int) func(*sql.Selector) {
 	return func(s *sql.Selector) {
 		b := sql.Dialect(s.Dialect())
 		h := b.Table(booking.HostsTable)
-		s.AppendSelectExprAs(orEmpty(b.Select(idList(s.Dialect(), h.C(booking.HostsPrimaryKey[1]))).From(h).Where(sql.And(
+		s.AppendSelectExprAs(store.OrEmpty(b.Select(store.IDList(s.Dialect(), h.C(booking.HostsPrimaryKey[1]))).From(h).Where(sql.And(
 			sql.ColumnsEQ(h.C(booking.HostsPrimaryKey[0]), s.C(booking.FieldID)),
 			sql.InInts(h.C(booking.HostsPrimaryKey[1]), users...),
 		))), hostsColumn)
@@ -143,7 +144,7 @@ func withHostsAmong(users []int) func(*sql.Selector) {
 func withCreatorName(s *sql.Selector) {
 	b := sql.Dialect(s.Dialect())
 	u := b.Table(user.Table)
-	s.AppendSelectExprAs(orEmpty(b.Select(u.C(user.FieldName)).From(u).Where(sql.And(
+	s.AppendSelectExprAs(store.OrEmpty(b.Select(u.C(user.FieldName)).From(u).Where(sql.And(
 		sql.ColumnsEQ(u.C(user.FieldID), s.C(booking.FieldCreatedByID)),
 		sql.ColumnsEQ(u.C(user.FieldOrganizationID), s.C(booking.FieldOrganizationID)), // as ent's tenant filter reads it
 	))), creatorColumn)
@@ -155,7 +156,7 @@ func creatorFromRow(b *ent.Booking) error {
 	if b.CreatedByID == nil {
 		return nil
 	}
-	name, err := selectedText(b, creatorColumn)
+	name, err := store.SelectedText(b, creatorColumn)
 	if err != nil {
 		return fmt.Errorf("engine: booking %d's creator: %w", b.ID, err)
 	}

@@ -1,6 +1,9 @@
 package engine
 
-import "calsync/ent"
+import (
+	"calsync/ent"
+	"calsync/internal/store"
+)
 
 // The account's round, selected with its row, for the external tests.
 var (
@@ -21,5 +24,5 @@ var (
 	WithHostsAmong  = withHostsAmong
 	WithCreatorName = withCreatorName
 	CreatorFromRow  = creatorFromRow
-	HostsOf         = func(b *ent.Booking) ([]int, error) { return selectedIDs(b, hostsColumn) }
+	HostsOf         = func(b *ent.Booking) ([]int, error) { return store.SelectedIDs(b, hostsColumn) }
 )

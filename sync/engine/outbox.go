@@ -118,7 +118,7 @@ const pendingColumn = "calsync_pending_refs"
 // scope read in one statement (and one snapshot).
 func withPending(s *sql.Selector) {
 	sp := sql.Dialect(s.Dialect()).Table(syncpending.Table)
-	s.AppendSelectExprAs(orEmpty(sql.Dialect(s.Dialect()).Select(idList(s.Dialect(), sp.C(syncpending.FieldBookingRef))).From(sp).Where(sql.And(
+	s.AppendSelectExprAs(store.OrEmpty(sql.Dialect(s.Dialect()).Select(store.IDList(s.Dialect(), sp.C(syncpending.FieldBookingRef))).From(sp).Where(sql.And(
 		sql.ColumnsEQ(sp.C(syncpending.FieldAccountID), s.C(calendaraccount.FieldID)),
 		sql.ColumnsLTE(sp.C(syncpending.FieldSeq), s.C(calendaraccount.FieldSyncRequested)),
 	))), pendingColumn)
@@ -129,7 +129,7 @@ func withPending(s *sql.Selector) {
 // everything (nil) when there is none or one asks for the whole account
 // (booking 0).
 func scopeOf(a *ent.CalendarAccount) (map[int]bool, error) {
-	refs, err := selectedIDs(a, pendingColumn)
+	refs, err := store.SelectedIDs(a, pendingColumn)
 	if err != nil {
 		return nil, fmt.Errorf("engine: read pending: %w", err)
 	}

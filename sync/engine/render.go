@@ -16,6 +16,7 @@ import (
 	"calsync/ent/calendaraccount"
 	"calsync/ent/organization"
 	"calsync/internal/recurrence"
+	"calsync/internal/store"
 )
 
 // base32hex without padding, lower case: the alphabet Google accepts for
@@ -51,7 +52,7 @@ func withRenderedOrg(s *sql.Selector) {
 	// In a fixed order: the statement's text is the prepared statement's key.
 	for _, c := range [][2]string{{organization.FieldName, orgNameColumn}, {organization.FieldDefaultTimeZone, orgTimeZoneColumn}} {
 		o := b.Table(organization.Table)
-		s.AppendSelectExprAs(orEmpty(b.Select(o.C(c[0])).From(o).
+		s.AppendSelectExprAs(store.OrEmpty(b.Select(o.C(c[0])).From(o).
 			Where(sql.ColumnsEQ(o.C(organization.FieldID), s.C(calendaraccount.FieldOrganizationID)))), c[1])
 	}
 }
@@ -62,10 +63,10 @@ func withRenderedOrg(s *sql.Selector) {
 func renderedOrg(a *ent.CalendarAccount) (*ent.Organization, error) {
 	org := &ent.Organization{ID: a.OrganizationID}
 	var err error
-	if org.Name, err = selectedText(a, orgNameColumn); err != nil {
+	if org.Name, err = store.SelectedText(a, orgNameColumn); err != nil {
 		return nil, fmt.Errorf("engine: load organization: %w", err)
 	}
-	if org.DefaultTimeZone, err = selectedText(a, orgTimeZoneColumn); err != nil {
+	if org.DefaultTimeZone, err = store.SelectedText(a, orgTimeZoneColumn); err != nil {
 		return nil, fmt.Errorf("engine: load organization: %w", err)
 	}
 	if org.Name == "" || org.DefaultTimeZone == "" {

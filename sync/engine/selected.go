@@ -3,8 +3,6 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -12,80 +10,12 @@ import (
 	"calsync/ent"
 	"calsync/ent/calendaraccount"
 	"calsync/ent/user"
+	"calsync/internal/store"
 )
 
 // A sync reads what it needs beside an entity's row — its account's
-// organization and settings, a booking's hosts and creator — as extra
-// columns of the same statement (ent's Modify), rather than a query each.
-// Each is a subselect that never gives NULL (orEmpty): the SQLite driver
-// gives a NULL expression column no scan type, which ent cannot scan.
-
-// selectedFrom is an entity read with extra columns.
-type selectedFrom interface {
-	Value(name string) (ent.Value, error)
-}
-
-// orEmpty is sub, or the empty text when sub finds nothing (COALESCE).
-func orEmpty(sub sql.Querier) sql.Querier {
-	return sql.ExprFunc(func(b *sql.Builder) {
-		b.WriteString("COALESCE(").Wrap(func(b *sql.Builder) { b.Join(sub) }).WriteString(", '')")
-	})
-}
-
-// idList is the aggregate of an integer column as one comma-separated text.
-func idList(d, column string) string {
-	if d == dialect.Postgres {
-		return "string_agg(" + column + "::text, ',')"
-	}
-	return "group_concat(" + column + ", ',')"
-}
-
-// selectedText is the text column name selected with e.
-func selectedText(e selectedFrom, name string) (string, error) {
-	v, err := e.Value(name)
-	if err != nil {
-		return "", err
-	}
-	switch v := v.(type) {
-	case string:
-		return v, nil
-	case []byte:
-		return string(v), nil
-	}
-	return "", fmt.Errorf("column %s: unexpected %T", name, v)
-}
-
-// selectedIDs is the idList column name selected with e (none when empty).
-func selectedIDs(e selectedFrom, name string) ([]int, error) {
-	list, err := selectedText(e, name)
-	if err != nil || list == "" {
-		return nil, err
-	}
-	fields := strings.Split(list, ",")
-	ids := make([]int, len(fields))
-	for i, f := range fields {
-		if ids[i], err = strconv.Atoi(f); err != nil {
-			return nil, fmt.Errorf("column %s: %q is not an id", name, f)
-		}
-	}
-	return ids, nil
-}
-
-// selectedBool is the boolean column name selected with e (PostgreSQL
-// gives a bool, SQLite an integer).
-func selectedBool(e selectedFrom, name string) (bool, error) {
-	v, err := e.Value(name)
-	if err != nil {
-		return false, err
-	}
-	switch v := v.(type) {
-	case bool:
-		return v, nil
-	case int64:
-		return v != 0, nil
-	}
-	return false, fmt.Errorf("column %s: unexpected %T", name, v)
-}
+// organization, settings and users, a booking's hosts and creator — as
+// extra columns of the same statement (store.SelectedText and the like).
 
 // usersColumn is an account's users in its organization, as a JSON array
 // of their ids, names and active flags, selected with it (WithUsers).
@@ -107,7 +37,7 @@ func WithUsers(s *sql.Selector) {
 		agg = fmt.Sprintf("json_group_array(json_object('id', %s, 'name', %s, 'active', %s))",
 			u.C(user.FieldID), u.C(user.FieldName), u.C(user.FieldActive))
 	}
-	s.AppendSelectExprAs(orEmpty(b.Select(agg).From(j).Join(u).On(u.C(user.FieldID), j.C(calendaraccount.UsersPrimaryKey[1])).
+	s.AppendSelectExprAs(store.OrEmpty(b.Select(agg).From(j).Join(u).On(u.C(user.FieldID), j.C(calendaraccount.UsersPrimaryKey[1])).
 		Where(sql.And(
 			sql.ColumnsEQ(j.C(calendaraccount.UsersPrimaryKey[0]), s.C(calendaraccount.FieldID)),
 			sql.ColumnsEQ(u.C(user.FieldOrganizationID), s.C(calendaraccount.FieldOrganizationID)),
@@ -118,7 +48,7 @@ func WithUsers(s *sql.Selector) {
 // (WithUsers): users holding their ids, names, active flags and
 // organization only, for syncing and reading.
 func UsersFromRow(a *ent.CalendarAccount) error {
-	list, err := selectedText(a, usersColumn)
+	list, err := store.SelectedText(a, usersColumn)
 	if err != nil {
 		return fmt.Errorf("engine: account %d's users: %w", a.ID, err)
 	}

@@ -16,6 +16,7 @@ import (
 	"calsync/ent/providerconfig"
 	"calsync/ent/syncconflict"
 	"calsync/internal/domain"
+	"calsync/internal/store"
 )
 
 // TwoWay is told about provider-side changes the engine runs into while
@@ -67,7 +68,7 @@ const (
 func withTwoWay(s *sql.Selector) {
 	b := sql.Dialect(s.Dialect())
 	pc := b.Table(providerconfig.Table)
-	s.AppendSelectExprAs(orEmpty(b.Select(pc.C(providerconfig.FieldSyncDirection)).From(pc).Where(sql.And(
+	s.AppendSelectExprAs(store.OrEmpty(b.Select(pc.C(providerconfig.FieldSyncDirection)).From(pc).Where(sql.And(
 		sql.ColumnsEQ(pc.C(providerconfig.FieldOrganizationID), s.C(calendaraccount.FieldOrganizationID)),
 		sql.ColumnsEQ(pc.C(providerconfig.FieldProvider), s.C(calendaraccount.FieldProvider)),
 	))), directionColumn)
@@ -81,14 +82,14 @@ func withTwoWay(s *sql.Selector) {
 
 // twoWayFrom is the two-way state of an account loaded withTwoWay.
 func twoWayFrom(a *ent.CalendarAccount) (TwoWayState, error) {
-	dir, err := selectedText(a, directionColumn)
+	dir, err := store.SelectedText(a, directionColumn)
 	if err != nil {
 		return TwoWayState{}, fmt.Errorf("engine: provider settings: %w", err)
 	}
 	if dir != string(providerconfig.SyncDirectionTWO_WAY) {
 		return TwoWayState{}, nil // '' without settings: one way
 	}
-	read, err := selectedBool(a, readColumn)
+	read, err := store.SelectedBool(a, readColumn)
 	if err != nil {
 		return TwoWayState{}, fmt.Errorf("engine: destination calendar: %w", err)
 	}
