@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
+
 	"calsync/ent"
 	"calsync/ent/booking"
 	"calsync/ent/syncconflict"
@@ -152,15 +154,32 @@ func (s *Service) CreateBooking(ctx context.Context, in ent.CreateBookingInput) 
 
 // load fetches a booking visible to the viewer with its host ids.
 func load(ctx context.Context, db *ent.Client, id int) (*ent.Booking, []int, error) {
-	b, err := db.Booking.Get(ctx, id)
+	b, err := db.Booking.Query().Where(booking.ID(id)).Modify(withHostIDs).Only(ctx)
 	if err != nil {
 		return nil, nil, notFoundOr(err, "booking", id)
 	}
-	hosts, err := b.QueryHosts().IDs(ctx)
+	hosts, err := store.SelectedIDs(b, hostIDsColumn)
 	if err != nil {
 		return nil, nil, fmt.Errorf("scheduling: hosts: %w", err)
 	}
 	return b, hosts, nil
+}
+
+// hostIDsColumn is a booking's hosts' ids, selected with it (withHostIDs).
+const hostIDsColumn = "calsync_host_ids"
+
+// withHostIDs selects, with each booking, the ids of its hosts in its
+// organization (all that ent's tenant filter lets QueryHosts read), in the
+// booking's own statement.
+func withHostIDs(s *sql.Selector) {
+	b := sql.Dialect(s.Dialect())
+	h, u := b.Table(booking.HostsTable).As("calsync_bh"), b.Table(user.Table).As("calsync_u")
+	s.AppendSelectExprAs(store.OrEmpty(b.Select(store.IDList(s.Dialect(), h.C(booking.HostsPrimaryKey[1]))).From(h).
+		Join(u).On(u.C(user.FieldID), h.C(booking.HostsPrimaryKey[1])).
+		Where(sql.And(
+			sql.ColumnsEQ(h.C(booking.HostsPrimaryKey[0]), s.C(booking.FieldID)),
+			sql.ColumnsEQ(u.C(user.FieldOrganizationID), s.C(booking.FieldOrganizationID)),
+		))), hostIDsColumn)
 }
 
 // UpdateBooking applies a partial update.
