@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"calsync/internal/redisconn"
 )
 
 // wakes announces tasks enqueued here to the idle workers of other
@@ -111,13 +113,14 @@ func (w *wakes) listen() (stop func()) {
 		tick := time.NewTicker(workersEvery)
 		defer tick.Stop()
 		w.countWorkers(ctx)
+		ch := sub.Channel(redis.WithChannelHealthCheckInterval(redisconn.PubSubHealthCheck))
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
 				w.countWorkers(ctx)
-			case msg, ok := <-sub.Channel():
+			case msg, ok := <-ch:
 				if !ok {
 					return
 				}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"calsync/internal/redisconn"
 )
 
 // BookingChange is one booking event as published.
@@ -99,7 +101,7 @@ func (b *Broker) Start(ctx context.Context) error {
 	go func() {
 		defer close(b.done)
 		defer ps.Close()
-		ch := ps.Channel()
+		ch := ps.Channel(redis.WithChannelHealthCheckInterval(redisconn.PubSubHealthCheck))
 		for {
 			select {
 			case <-ctx.Done():
