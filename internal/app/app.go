@@ -366,11 +366,15 @@ func (a *App) StartWorker() error {
 		// by another process) or redisconn.IdleWait passes.
 		TaskCheckInterval:        50 * time.Millisecond,
 		DelayedTaskCheckInterval: 200 * time.Millisecond,
-		RetryDelayFunc:           tasks.RetryDelay,
-		IsFailure:                tasks.IsFailure,
-		ErrorHandler:             logTaskError(a.Log),
-		Logger:                   asynqLogger{a.Log},
-		ShutdownTimeout:          workerGrace,
+		// The janitor deletes completed tasks kept for a retention, and
+		// Calsync keeps none: a look a minute (asynq's is every 8 s, a
+		// script per queue each time, on an idle process too).
+		JanitorInterval: time.Minute,
+		RetryDelayFunc:  tasks.RetryDelay,
+		IsFailure:       tasks.IsFailure,
+		ErrorHandler:    logTaskError(a.Log),
+		Logger:          asynqLogger{a.Log},
+		ShutdownTimeout: workerGrace,
 	})
 	var sender tasks.Sender
 	if a.Config.SMTPURL != "" {
@@ -407,7 +411,9 @@ func (a *App) StartWorker() error {
 	if _, err := a.Queue.Enqueue(task, opts...); err != nil && !errors.Is(err, asynq.ErrDuplicateTask) {
 		a.Log.Warn("queue the start-up reconcile pass", slog.Any("error", err))
 	}
-	a.scheduler = asynq.NewScheduler(a.Redis.Asynq, &asynq.SchedulerOpts{Logger: asynqLogger{a.Log}})
+	// The scheduler's heartbeat only shows its entries to asynqmon: once a
+	// minute (asynq's default is every 10 s).
+	a.scheduler = asynq.NewScheduler(a.Redis.Asynq, &asynq.SchedulerOpts{Logger: asynqLogger{a.Log}, HeartbeatInterval: time.Minute})
 	if _, err := a.scheduler.Register(fmt.Sprintf("@every %s", tasks.ReconcileEvery), task, opts...); err != nil {
 		return fmt.Errorf("app: schedule reconcile: %w", err)
 	}
