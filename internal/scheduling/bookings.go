@@ -172,14 +172,9 @@ const hostIDsColumn = "calsync_host_ids"
 // organization (all that ent's tenant filter lets QueryHosts read), in the
 // booking's own statement.
 func withHostIDs(s *sql.Selector) {
-	b := sql.Dialect(s.Dialect())
-	h, u := b.Table(booking.HostsTable).As("calsync_bh"), b.Table(user.Table).As("calsync_u")
-	s.AppendSelectExprAs(store.OrEmpty(b.Select(store.IDList(s.Dialect(), h.C(booking.HostsPrimaryKey[1]))).From(h).
-		Join(u).On(u.C(user.FieldID), h.C(booking.HostsPrimaryKey[1])).
-		Where(sql.And(
-			sql.ColumnsEQ(h.C(booking.HostsPrimaryKey[0]), s.C(booking.FieldID)),
-			sql.ColumnsEQ(u.C(user.FieldOrganizationID), s.C(booking.FieldOrganizationID)),
-		))), hostIDsColumn)
+	s.AppendSelectExprAs(store.UsersOfRow(s, booking.HostsTable, booking.HostsPrimaryKey, func(u *sql.SelectTable) string {
+		return store.IDList(s.Dialect(), u.C(user.FieldID))
+	}), hostIDsColumn)
 }
 
 // UpdateBooking applies a partial update.

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 
 	"calsync/ent"
+	"calsync/ent/user"
 )
 
 // A reader may take what it needs beside an entity's row — an account's
@@ -83,4 +84,19 @@ func SelectedBool(e Selected, name string) (bool, error) {
 		return v != 0, nil
 	}
 	return false, fmt.Errorf("column %s: unexpected %T", name, v)
+}
+
+// UsersOfRow is a subselect of the users joined to the outer query's row
+// s through join (whose first column is the row's id, second the user's
+// id), in the row's organization — all that ent's tenant filter lets the
+// edge read — aggregated by agg over the users' table. The outer table has
+// id and organization_id columns, as every tenant entity has.
+func UsersOfRow(s *sql.Selector, join string, joinColumns []string, agg func(users *sql.SelectTable) string) sql.Querier {
+	b := sql.Dialect(s.Dialect())
+	j, u := b.Table(join).As("calsync_j"), b.Table(user.Table).As("calsync_u")
+	return OrEmpty(b.Select(agg(u)).From(j).Join(u).On(u.C(user.FieldID), j.C(joinColumns[1])).
+		Where(sql.And(
+			sql.ColumnsEQ(j.C(joinColumns[0]), s.C("id")),
+			sql.ColumnsEQ(u.C(user.FieldOrganizationID), s.C("organization_id")),
+		)))
 }

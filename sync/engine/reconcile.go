@@ -364,12 +364,6 @@ func oneBatch(steps []*step, max int) bool {
 func (x *run) plan(verify bool) ([]*step, error) {
 	db := x.r.client
 	users := x.account.Edges.Users // selected with the account (Sync, UsersFromRow)
-	if users == nil {
-		var err error
-		if users, err = x.account.QueryUsers().All(x.ctx); err != nil {
-			return nil, err
-		}
-	}
 	var bookingIDs []int
 	for id := range x.scope {
 		bookingIDs = append(bookingIDs, id)

@@ -27,21 +27,14 @@ const usersColumn = "calsync_users"
 // statement, where ent's WithUsers is a statement of its own. UsersFromRow
 // puts them in the account's users edge.
 func WithUsers(s *sql.Selector) {
-	b := sql.Dialect(s.Dialect())
-	j, u := b.Table(calendaraccount.UsersTable).As("calsync_au"), b.Table(user.Table).As("calsync_u")
-	var agg string
-	if s.Dialect() == dialect.Postgres {
-		agg = fmt.Sprintf("json_agg(json_build_object('id', %s, 'name', %s, 'active', %s))::text",
+	s.AppendSelectExprAs(store.UsersOfRow(s, calendaraccount.UsersTable, calendaraccount.UsersPrimaryKey, func(u *sql.SelectTable) string {
+		if s.Dialect() == dialect.Postgres {
+			return fmt.Sprintf("json_agg(json_build_object('id', %s, 'name', %s, 'active', %s))::text",
+				u.C(user.FieldID), u.C(user.FieldName), u.C(user.FieldActive))
+		}
+		return fmt.Sprintf("json_group_array(json_object('id', %s, 'name', %s, 'active', %s))",
 			u.C(user.FieldID), u.C(user.FieldName), u.C(user.FieldActive))
-	} else {
-		agg = fmt.Sprintf("json_group_array(json_object('id', %s, 'name', %s, 'active', %s))",
-			u.C(user.FieldID), u.C(user.FieldName), u.C(user.FieldActive))
-	}
-	s.AppendSelectExprAs(store.OrEmpty(b.Select(agg).From(j).Join(u).On(u.C(user.FieldID), j.C(calendaraccount.UsersPrimaryKey[1])).
-		Where(sql.And(
-			sql.ColumnsEQ(j.C(calendaraccount.UsersPrimaryKey[0]), s.C(calendaraccount.FieldID)),
-			sql.ColumnsEQ(u.C(user.FieldOrganizationID), s.C(calendaraccount.FieldOrganizationID)),
-		))), usersColumn)
+	}), usersColumn)
 }
 
 // UsersFromRow sets a's users edge from the users selected with it
