@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,9 +24,11 @@ import (
 	"github.com/redis/go-redis/v9"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"calsync/ent"
 	"calsync/internal/app"
 	"calsync/internal/config"
 	"calsync/internal/store"
+	"calsync/internal/viewer"
 )
 
 // Backend names a database backend.
@@ -184,6 +187,18 @@ func FreshPostgres(t testing.TB) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// NewOrg creates an organization named name in client's database (its slug
+// the name in lower case) and returns it with a system context acting for
+// it: for tests that work on the store directly.
+func NewOrg(t testing.TB, client *ent.Client, name string) (*ent.Organization, context.Context) {
+	t.Helper()
+	org, err := client.Organization.Create().SetName(name).SetSlug(strings.ToLower(name)).Save(viewer.AllTenantsContext(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return org, viewer.SystemContext(context.Background(), org.ID)
 }
 
 // OpenStore opens and migrates a fresh database of its own on backend: a

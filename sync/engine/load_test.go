@@ -29,7 +29,7 @@ func TestAccountLoadedWithItsRound(t *testing.T) {
 	for _, backend := range testenv.Backends() {
 		t.Run(string(backend), func(t *testing.T) {
 			client := testenv.OpenStore(t, backend, nil).Client
-			org, ctx := newOrg(t, client, "Load")
+			org, ctx := testenv.NewOrg(t, client, "Load")
 			u, err := client.User.Create().SetEmail("fw@load.test").SetName("Fiona").Save(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -216,7 +216,7 @@ func TestBookingsLoadedWithHostsAndCreator(t *testing.T) {
 	for _, backend := range testenv.Backends() {
 		t.Run(string(backend), func(t *testing.T) {
 			client := testenv.OpenStore(t, backend, nil).Client
-			_, ctx := newOrg(t, client, "Hosts")
+			_, ctx := testenv.NewOrg(t, client, "Hosts")
 			var users []*ent.User
 			for _, name := range []string{"Fiona", "Gus", "Hal", "Admin"} {
 				u, err := client.User.Create().SetEmail(strings.ToLower(name) + "@hosts.test").SetName(name).Save(ctx)
@@ -287,8 +287,8 @@ func TestAccountUsersSelectedWithIt(t *testing.T) {
 	for _, backend := range testenv.Backends() {
 		t.Run(string(backend), func(t *testing.T) {
 			client := testenv.OpenStore(t, backend, nil).Client
-			_, ctx := newOrg(t, client, "Members")
-			other, otherCtx := newOrg(t, client, "Elsewhere")
+			_, ctx := testenv.NewOrg(t, client, "Members")
+			other, otherCtx := testenv.NewOrg(t, client, "Elsewhere")
 			user := func(ctx context.Context, email, name string, active bool) *ent.User {
 				t.Helper()
 				u, err := client.User.Create().SetEmail(email).SetName(name).SetActive(active).Save(ctx)
@@ -360,15 +360,4 @@ func TestAccountUsersSelectedWithIt(t *testing.T) {
 			}
 		})
 	}
-}
-
-// newOrg creates an organization named name and returns it with a context
-// acting for it.
-func newOrg(t *testing.T, client *ent.Client, name string) (*ent.Organization, context.Context) {
-	t.Helper()
-	org, err := client.Organization.Create().SetName(name).SetSlug(strings.ToLower(name)).Save(viewer.AllTenantsContext(context.Background()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return org, viewer.SystemContext(context.Background(), org.ID)
 }
