@@ -86,7 +86,10 @@ func start(ctx context.Context, o Options) (*harness, error) {
 		return nil, err
 	}
 	h.dataDir = dir
-	emu, err := emulator.New(emulator.Options{AllowInsecureWebhooks: true})
+	// The emulator's goroutines, and those its server starts, are
+	// labelled as the emulator's (attribute.go).
+	var emu *emulator.Server
+	asPart(ctx, partEmulator, func(context.Context) { emu, err = emulator.New(emulator.Options{AllowInsecureWebhooks: true}) })
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +106,8 @@ func start(ctx context.Context, o Options) (*harness, error) {
 	if o.MicrosoftQuotaPer10Minutes > 0 {
 		emu.Microsoft.SetThrottle(outlook.ThrottleConfig{Requests: o.MicrosoftQuotaPer10Minutes, WindowSeconds: 600, Concurrency: 4})
 	}
-	emuURL, err := h.serve(h.counter.wrap(emu))
+	var emuURL string
+	asPart(ctx, partEmulator, func(context.Context) { emuURL, err = h.serve(h.counter.wrap(emu)) })
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +318,14 @@ func (h *harness) signIn(ctx context.Context, email string) (*client, error) {
 	return c, err
 }
 
-func (c *client) do(ctx context.Context, query string, vars map[string]any, v any) error {
+func (c *client) do(ctx context.Context, query string, vars map[string]any, v any) (err error) {
+	// The client's work, and the connections it dials, are labelled as
+	// the bench's, not Calsync's (attribute.go).
+	asPart(ctx, partClient, func(ctx context.Context) { err = c.request(ctx, query, vars, v) })
+	return err
+}
+
+func (c *client) request(ctx context.Context, query string, vars map[string]any, v any) error {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, c.api, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"runtime/pprof"
 	"slices"
 	"sort"
 	"strconv"
@@ -60,14 +59,25 @@ type PushPhase struct {
 	// booking before becoming visible: only the newer one is timed.
 	Superseded int `json:"superseded"`
 	// CPUMsPerChange is the process's CPU time during the changes (and
-	// until the last became visible) divided by the changes. The process
-	// also runs the emulated provider and the bench's clients, so this is
-	// an upper bound of Calsync's own cost.
+	// until the last became visible) divided by the changes, with the
+	// worker processes' (-workers). The process also runs the emulated
+	// provider and the bench's clients: CalsyncCPUMsPerChange leaves
+	// them out.
 	CPUMsPerChange float64 `json:"cpu_ms_per_change"`
 	CPUCores       float64 `json:"cpu_cores"`
 	// WorkerCPUMsPerChange is the worker processes' part of it (0 with
 	// one worker).
 	WorkerCPUMsPerChange float64 `json:"worker_cpu_ms_per_change,omitempty"`
+	// EmulatorCPUMsPerChange and ClientCPUMsPerChange are the parts of
+	// it the emulated providers and the bench's GraphQL clients took in
+	// this process, from a CPU profile of the phase whose samples they
+	// label (attribute.go); CalsyncCPUMsPerChange is the rest, Calsync's
+	// own cost (the garbage collector's and the Go scheduler's unlabelled
+	// work included, so it is an upper bound). All three are left out
+	// when the phase has no profile (the profiler was in use elsewhere).
+	EmulatorCPUMsPerChange float64 `json:"emulator_cpu_ms_per_change,omitempty"`
+	ClientCPUMsPerChange   float64 `json:"client_cpu_ms_per_change,omitempty"`
+	CalsyncCPUMsPerChange  float64 `json:"calsync_cpu_ms_per_change,omitempty"`
 	// MachineBusy is the share of the whole machine's CPU time (every
 	// core, every process: Calsync, PostgreSQL, Redis, the bench) that
 	// was busy during the phase, from /proc/stat; near 1 the machine, not
@@ -328,10 +338,9 @@ func (r *pushRun) add(p *pending) {
 // its event link is synced after it.
 func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile io.Writer) (*PushPhase, error) {
 	h := r.h
-	if profile != nil {
-		if err := pprof.StartCPUProfile(profile); err != nil {
-			return nil, err
-		}
+	attr, err := startAttribution(profile)
+	if err != nil {
+		return nil, err
 	}
 	cpu0, _ := processCPU()
 	busy0, total0, machineOK := machineCPU()
@@ -439,9 +448,7 @@ func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile 
 		wcpu = r.workers.cpu() - wcpu0
 	}
 	elapsed := time.Since(t0)
-	if profile != nil {
-		pprof.StopCPUProfile()
-	}
+	shares := attr.stop()
 	r.explainMissing(ctx) // after the measure: its queries are not the changes' cost
 	mu.Lock()
 	defer mu.Unlock()
@@ -455,6 +462,12 @@ func (r *pushRun) phase(ctx context.Context, rate int, d time.Duration, profile 
 		ph.CPUMsPerChange = ms(cpu1-cpu0+wcpu) / float64(ph.Changes)
 		ph.CPUCores = (cpu1 - cpu0 + wcpu).Seconds() / elapsed.Seconds()
 		ph.WorkerCPUMsPerChange = ms(wcpu) / float64(ph.Changes)
+		if shares != nil {
+			own := ms(cpu1-cpu0) / float64(ph.Changes)
+			ph.EmulatorCPUMsPerChange = own * shares[partEmulator]
+			ph.ClientCPUMsPerChange = own * shares[partClient]
+			ph.CalsyncCPUMsPerChange = ph.CPUMsPerChange - ph.EmulatorCPUMsPerChange - ph.ClientCPUMsPerChange
+		}
 	}
 	if machineOK && total1 > total0 {
 		ph.MachineBusy = math.Round(1000*float64(busy1-busy0)/float64(total1-total0)) / 1000
