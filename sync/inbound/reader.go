@@ -235,9 +235,14 @@ func (r *Reader) Read(ctx context.Context, orgID, calendarID int) error {
 				if read.saved {
 					return
 				}
-				u.Set(providercalendar.FieldSyncCursor, read.cursor).Set(providercalendar.FieldReadGen, read.gen)
+				// The generation always (a later full read sweeps what
+				// this one stored); the cursor and window only if the
+				// calendar was not reset meanwhile (stillAsRead).
+				u.Set(providercalendar.FieldReadGen, read.gen).
+					Set(providercalendar.FieldSyncCursor, ifStillAsRead(c, providercalendar.FieldSyncCursor, read.cursor))
 				if read.window != nil {
-					u.Set(providercalendar.FieldWindowFrom, read.window.From.UTC()).Set(providercalendar.FieldWindowTo, read.window.To.UTC())
+					u.Set(providercalendar.FieldWindowFrom, ifStillAsRead(c, providercalendar.FieldWindowFrom, read.window.From.UTC())).
+						Set(providercalendar.FieldWindowTo, ifStillAsRead(c, providercalendar.FieldWindowTo, read.window.To.UTC()))
 				}
 			})
 		if err != nil {
@@ -343,22 +348,51 @@ func (r *Reader) readOnce(sys context.Context, c *ent.ProviderCalendar) (*readOu
 		// Two-way sync's part marks the links its read met once the cursor
 		// is saved (a read redone from an older cursor could miss an event
 		// made and deleted since): the cursor is saved first, on its own.
-		upd := r.o.Client.ProviderCalendar.Update().Where(providercalendar.ID(c.ID)).SetSyncCursor(next).SetReadGen(st.gen)
+		upd := r.o.Client.ProviderCalendar.Update().Where(providercalendar.ID(c.ID), stillAsRead(c)).SetSyncCursor(next).SetReadGen(st.gen)
 		if st.full {
 			upd.SetWindowFrom(w.From).SetWindowTo(w.To)
 		}
-		if err := upd.Exec(sys); err != nil {
+		n, err := upd.Save(sys)
+		if err != nil {
 			return nil, fmt.Errorf("inbound: save cursor: %w", err)
 		}
-		out.saved = true
-		if err := st.flow.Finish(sys); err != nil {
-			return nil, err
+		// A calendar reset meanwhile is read again from the start (its
+		// requests were counted with the reset), which meets every link
+		// again: what this read met is not marked.
+		if out.saved = n > 0; out.saved {
+			if err := st.flow.Finish(sys); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if st.changed > 0 || st.removed > 0 {
 		r.notify(sys, c, st)
 	}
 	return out, nil
+}
+
+// stillAsRead holds while c's row has the cursor and read-back flag c was
+// loaded with. A read saves its cursor only then: a calendar whose cursor
+// was cleared while the read went on (two-way sync turned on, so it must
+// be read again from the start, twoway.MarkReadBack) keeps it cleared,
+// and the round that follows (its reset counted a read request) reads it
+// in full.
+func stillAsRead(c *ent.ProviderCalendar) predicate.ProviderCalendar {
+	cursor := providercalendar.SyncCursorEQ(c.SyncCursor)
+	if c.SyncCursor == "" {
+		cursor = providercalendar.Or(providercalendar.SyncCursorIsNil(), cursor)
+	}
+	return providercalendar.And(providercalendar.ReadsBack(c.ReadsBack), cursor)
+}
+
+// ifStillAsRead is value for column col where stillAsRead holds, and the
+// column unchanged where it does not, for an UPDATE's SET.
+func ifStillAsRead(c *ent.ProviderCalendar, col string, value any) entsql.Querier {
+	return entsql.ExprFunc(func(b *entsql.Builder) {
+		sel := entsql.Dialect(b.Dialect()).Select().From(entsql.Table(providercalendar.Table))
+		stillAsRead(c)(sel)
+		b.WriteString("CASE WHEN ").Join(sel.P()).WriteString(" THEN ").Arg(value).WriteString(" ELSE ").Ident(col).WriteString(" END")
+	})
 }
 
 // newStore prepares the storing of one read of c over w (full or

@@ -47,11 +47,17 @@ type opts struct {
 	// importedSyncs false: the default type of imported events does not
 	// sync to calendars.
 	importedDoesNotSync bool
+	// backend is the database the app runs on ("": SQLite).
+	backend testenv.Backend
 }
 
 func setup(t *testing.T, k testenv.ProviderKit, slug string, o opts) *fixture {
 	t.Helper()
-	env := testenv.New(t, testenv.SQLite)
+	backend := o.backend
+	if backend == "" {
+		backend = testenv.SQLite
+	}
+	env := testenv.New(t, backend)
 	if err := env.App.StartWorker(); err != nil {
 		t.Fatal(err)
 	}
