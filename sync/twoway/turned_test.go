@@ -54,5 +54,9 @@ func turnedTwoWayDuringARead(t *testing.T, backend testenv.Backend) {
 				fmt.Sprintf("made before two-way sync: %v, the one read under way: %v", f.bookingOf(t, before) != nil, f.bookingOf(t, later) != nil)
 		})
 		f.settle(t)
+		// The full read after the reset saved its cursor and window.
+		if c := f.destination(t); c.SyncCursor == "" || c.WindowFrom == nil {
+			t.Fatalf("after the full read: cursor %q, window from %v", c.SyncCursor, c.WindowFrom)
+		}
 	})
 }
