@@ -41,6 +41,9 @@ import (
 type detachedDriver struct {
 	db      *sql.DB
 	dialect string
+	// gate lets writers in one at a time, in order (SQLite; nil on
+	// PostgreSQL): see writegate.go.
+	gate *writeGate
 }
 
 // txBeginner is a driver that also takes transaction options, as
@@ -87,6 +90,12 @@ func (d *detachedDriver) withConn(ctx context.Context, fn func(context.Context, 
 }
 
 func (d *detachedDriver) Exec(ctx context.Context, query string, args, v any) error {
+	if !reads(query) {
+		if err := d.gate.enter(ctx); err != nil {
+			return err
+		}
+		defer d.gate.leaver()()
+	}
 	return d.withConn(ctx, func(dctx context.Context, conn *sql.Conn) (bool, error) {
 		return false, entsql.Conn{ExecQuerier: conn}.Exec(dctx, query, args, v)
 	})
@@ -109,7 +118,23 @@ func (d *detachedDriver) Query(ctx context.Context, query string, args, v any) e
 	if st := d.db.Stats(); st.MaxOpenConnections > 0 && st.InUse >= st.MaxOpenConnections {
 		qctx = ctx
 	}
-	return entsql.Conn{ExecQuerier: d.db}.Query(qctx, query, args, v)
+	if d.gate == nil || reads(query) {
+		return entsql.Conn{ExecQuerier: d.db}.Query(qctx, query, args, v)
+	}
+	// A writing query (RETURNING) holds the writer's turn until its rows
+	// are closed.
+	if err := d.gate.enter(ctx); err != nil {
+		return err
+	}
+	leave := d.gate.leaver()
+	err := entsql.Conn{ExecQuerier: d.db}.Query(qctx, query, args, v)
+	rows, ok := v.(*entsql.Rows)
+	if err != nil || !ok || rows.ColumnScanner == nil {
+		leave()
+		return err
+	}
+	rows.ColumnScanner = gatedRows{ColumnScanner: rows.ColumnScanner, leave: leave}
+	return nil
 }
 
 func (d *detachedDriver) Tx(ctx context.Context) (dialect.Tx, error) {
@@ -117,13 +142,19 @@ func (d *detachedDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 }
 
 func (d *detachedDriver) BeginTx(ctx context.Context, opts *entsql.TxOptions) (dialect.Tx, error) {
+	// SQLite's transactions are immediate (writers): the writer's turn
+	// lasts until the commit or rollback.
+	if err := d.gate.enter(ctx); err != nil {
+		return nil, err
+	}
+	leave := d.gate.leaver()
 	var t *detachedTx
 	err := d.withConn(ctx, func(dctx context.Context, conn *sql.Conn) (bool, error) {
 		tx, err := conn.BeginTx(dctx, opts)
 		if err != nil {
 			return false, err
 		}
-		t = &detachedTx{Conn: entsql.Conn{ExecQuerier: tx}, tx: tx, conn: conn, ctx: ctx}
+		t = &detachedTx{Conn: entsql.Conn{ExecQuerier: tx}, tx: tx, conn: conn, ctx: ctx, leave: leave}
 		// A transaction its owner abandons (a panic between begin and
 		// commit) is rolled back and its connection given back once the
 		// context it began with is done, as database/sql does for its own
@@ -131,10 +162,12 @@ func (d *detachedDriver) BeginTx(ctx context.Context, opts *entsql.TxOptions) (d
 		t.stop = context.AfterFunc(ctx, func() {
 			_ = tx.Rollback()
 			_ = conn.Close()
+			leave()
 		})
 		return true, nil
 	})
 	if err != nil {
+		leave()
 		return nil, err
 	}
 	return t, nil
@@ -149,6 +182,8 @@ type detachedTx struct {
 	conn *sql.Conn
 	ctx  context.Context
 	stop func() bool
+	// leave ends the writer's turn (writeGate) at commit or rollback.
+	leave func()
 }
 
 func (t *detachedTx) live(ctx context.Context) error {
@@ -174,6 +209,7 @@ func (t *detachedTx) Query(ctx context.Context, query string, args, v any) error
 
 func (t *detachedTx) Commit() error {
 	t.stop()
+	defer t.leave()
 	defer t.conn.Close()
 	if err := t.ctx.Err(); err != nil {
 		// database/sql rolls back a transaction whose context is done
@@ -186,6 +222,7 @@ func (t *detachedTx) Commit() error {
 
 func (t *detachedTx) Rollback() error {
 	t.stop()
+	defer t.leave()
 	defer t.conn.Close()
 	return t.tx.Rollback()
 }

@@ -115,6 +115,9 @@ func Open(ctx context.Context, o Options, driverWrap func(dialect.Driver) dialec
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
 	detached := &detachedDriver{db: db, dialect: dialectName}
+	if dialectName == dialect.SQLite {
+		detached.gate = newWriteGate()
+	}
 	var drv dialect.Driver = detached
 	if dialectName == dialect.SQLite {
 		// PostgreSQL stores instants (timestamptz): only SQLite's text
