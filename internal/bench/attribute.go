@@ -36,8 +36,8 @@ type attribution struct {
 }
 
 // startAttribution starts the phase's CPU profile, also written to
-// profile when it is not nil. With the profiler already in use the
-// phase has no attribution (the shares stay zero).
+// profile when it is not nil. With the profiler already in use elsewhere
+// the phase has no attribution (stop returns nil).
 func startAttribution(profile io.Writer) (*attribution, error) {
 	a := &attribution{}
 	var w io.Writer = &a.buf

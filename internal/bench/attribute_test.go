@@ -121,10 +121,9 @@ func TestPushSmoke(t *testing.T) {
 	if res.Changes != 20 || res.Missing != 0 || res.P99Ms <= 0 || res.CPUMsPerChange <= 0 {
 		t.Fatalf("result %+v", res)
 	}
-	// Calsync's part is what is left of the process's CPU once the
-	// emulator's and the clients' are taken out.
-	if res.CalsyncCPUMsPerChange <= 0 || res.CalsyncCPUMsPerChange > res.CPUMsPerChange ||
-		math.Abs(res.CalsyncCPUMsPerChange+res.EmulatorCPUMsPerChange+res.ClientCPUMsPerChange-res.CPUMsPerChange) > 1e-9 {
+	// The phase was profiled: Calsync's part is reported, within the
+	// process's CPU (its split is TestCPUSharesByLabel's).
+	if res.CalsyncCPUMsPerChange <= 0 || res.CalsyncCPUMsPerChange > res.CPUMsPerChange {
 		t.Fatalf("attribution %+v", res.PushPhase)
 	}
 }

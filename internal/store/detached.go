@@ -90,7 +90,7 @@ func (d *detachedDriver) withConn(ctx context.Context, fn func(context.Context, 
 }
 
 func (d *detachedDriver) Exec(ctx context.Context, query string, args, v any) error {
-	if !reads(query) {
+	if d.gate != nil && !reads(query) {
 		if err := d.gate.enter(ctx); err != nil {
 			return err
 		}

@@ -115,9 +115,13 @@ func (c *stmtConn) statement(ctx context.Context, query string) *cachedStmt {
 
 // isPragma: some pragmas do their work when compiled (PRAGMA optimize),
 // so they are never kept prepared.
-func isPragma(query string) bool {
-	q := strings.TrimLeft(query, " \t\r\n")
-	return len(q) >= 6 && strings.EqualFold(q[:6], "PRAGMA")
+func isPragma(query string) bool { return startsWithKeyword(query, "PRAGMA") }
+
+// startsWithKeyword reports whether query's first word (after blanks and
+// opening parentheses) is keyword, in any case.
+func startsWithKeyword(query, keyword string) bool {
+	q := strings.TrimLeft(query, " \t\r\n(")
+	return len(q) >= len(keyword) && strings.EqualFold(q[:len(keyword)], keyword)
 }
 
 func (c *stmtConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {

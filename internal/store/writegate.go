@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"time"
 
@@ -72,10 +71,7 @@ func (g *writeGate) leaver() func() {
 // reads reports whether a statement only reads: it starts with SELECT
 // (ent's queries). Anything else may write (INSERT, UPDATE, DELETE, and
 // their RETURNING forms run as queries).
-func reads(query string) bool {
-	q := strings.TrimLeft(query, " \t\r\n(")
-	return len(q) >= 6 && strings.EqualFold(q[:6], "SELECT")
-}
+func reads(query string) bool { return startsWithKeyword(query, "SELECT") }
 
 // gatedRows ends the writer's turn when a writing query's rows are
 // closed: SQLite holds its lock until the statement is done.
