@@ -20,7 +20,11 @@ func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, error) {
-	return r.db(ctx).Noders(ctx, ids)
+	nodes, err := r.db(ctx).Noders(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	return nodes, r.preloadEventAccounts(ctx, nodes)
 }
 
 // SyncConflicts is the resolver for the syncConflicts field.
