@@ -27,7 +27,9 @@ type Fault struct {
 	Fraction   float64       `json:"fraction,omitempty"`
 	// AfterHandler lets the request succeed and then fails the response
 	// (a timeout after a write that actually happened). Status is written
-	// in place of the real response.
+	// in place of the real response. With Status zero, the real response
+	// is sent, Latency after the request was handled (a reply slow to
+	// arrive, for a change already made).
 	AfterHandler bool `json:"afterHandler,omitempty"`
 	// DropNotifications drops outgoing webhook notifications instead of
 	// failing requests; Count and Fraction apply to notifications.
@@ -144,14 +146,21 @@ func (f *Faults) Middleware(next http.Handler, writeErr ErrorWriter) http.Handle
 			next.ServeHTTP(w, r)
 			return
 		}
-		if fault.Latency > 0 {
-			t := time.NewTimer(fault.Latency)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
+		if fault.AfterHandler && fault.Status == 0 {
+			rec := &recorder{h: http.Header{}, status: http.StatusOK}
+			next.ServeHTTP(rec, r)
+			if !sleep(r, fault.Latency) {
 				return
 			}
+			for k, v := range rec.h {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.status)
+			_, _ = w.Write(rec.body)
+			return
+		}
+		if !sleep(r, fault.Latency) {
+			return
 		}
 		if fault.Status == 0 {
 			next.ServeHTTP(w, r)
@@ -162,6 +171,41 @@ func (f *Faults) Middleware(next http.Handler, writeErr ErrorWriter) http.Handle
 		}
 		writeErr(w, r, fault.Status, fault.Reason, fault.RetryAfter)
 	})
+}
+
+// sleep waits d, or until r's client goes away (false).
+func sleep(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// recorder keeps a response to send later.
+type recorder struct {
+	h      http.Header
+	status int
+	body   []byte
+	wrote  bool
+}
+
+func (r *recorder) Header() http.Header { return r.h }
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	r.body = append(r.body, b...)
+	return len(b), nil
+}
+func (r *recorder) WriteHeader(status int) {
+	if !r.wrote {
+		r.status, r.wrote = status, true
+	}
 }
 
 type discardWriter struct{ h http.Header }
