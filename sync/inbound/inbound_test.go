@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -92,9 +93,15 @@ func setup(t *testing.T, k testenv.ProviderKit, slug string, o opts) *fixture {
 // renewal now must first let the linking's watch end.
 func (f *fixture) waitWatchDone(t *testing.T) {
 	t.Helper()
+	f.waitWatchOf(t, f.primary(t).ID)
+}
+
+// waitWatchOf is waitWatchDone for the calendar whose id is calendarID.
+func (f *fixture) waitWatchOf(t *testing.T, calendarID int) {
+	t.Helper()
 	insp := asynq.NewInspector(f.env.App.Redis.Asynq)
 	defer insp.Close()
-	id := "calendar-watch:" + fmt.Sprint(f.primary(t).ID)
+	id := "calendar-watch:" + fmt.Sprint(calendarID)
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		_, err := insp.GetTaskInfo(tasks.QueueDefault, id)
 		if errors.Is(err, asynq.ErrTaskNotFound) {
@@ -776,50 +783,13 @@ func TestOtherCalendarsAndDeactivation(t *testing.T) {
 	for _, k := range testenv.Kits {
 		t.Run(string(k.Provider), func(t *testing.T) {
 			f := setup(t, k, "others-"+strings.ToLower(string(k.Provider)), opts{})
-			emu := f.env.App.Emulators
-			var family string
-			if k.Provider == domain.ProviderGoogle {
-				c, err := emu.Google.CreateCalendar(f.acct.AccountEmail, gcal.CalendarInfo{Summary: "Family", TimeZone: "UTC"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				family = c.ID
-			} else {
-				c, err := emu.Microsoft.CreateCalendar(f.acct.AccountEmail, "Family")
-				if err != nil {
-					t.Fatal(err)
-				}
-				family = c.ID
-			}
+			family := f.createCalendar(t, "Family")
 			day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 4)
 			f.create(t, spec{title: "School run", start: day.Add(8 * time.Hour), end: day.Add(9 * time.Hour), calendar: family})
 			f.create(t, spec{title: "Work thing", start: day.Add(10 * time.Hour), end: day.Add(11 * time.Hour)})
 			f.waitTitles(t, "only the primary calendar", "Work thing")
 
-			// The calendar list is read again on demand: Family appears, not imported.
-			type cal struct {
-				ID, CalendarID, Name, AccessRole string
-				Primary, Selected                bool
-			}
-			var out struct{ RefreshCalendars struct{ Calendars []cal } }
-			f.fw.MustDo(t, `mutation($p:Provider!){refreshCalendars(provider:$p){calendars{id calendarID name accessRole primary selected}}}`,
-				map[string]any{"p": string(k.Provider)}, &out)
-			var ids []string
-			var fam *cal
-			for i, c := range out.RefreshCalendars.Calendars {
-				if c.CalendarID == family {
-					fam = &out.RefreshCalendars.Calendars[i]
-				}
-				if c.Primary || c.CalendarID == family {
-					ids = append(ids, c.ID)
-				}
-			}
-			if fam == nil || fam.Name != "Family" || fam.Selected || fam.AccessRole != "owner" {
-				t.Fatalf("after refreshCalendars: %+v", out.RefreshCalendars.Calendars)
-			}
-			// An admin chooses it for the fieldworker.
-			f.admin.MustDo(t, `mutation($p:Provider!,$u:ID!,$ids:[ID!]!){selectImportedCalendars(provider:$p,userId:$u,calendarIds:$ids){id}}`,
-				map[string]any{"p": string(k.Provider), "u": f.org.Fieldworker.ID, "ids": ids}, nil)
+			f.chooseAlso(t, family, "Family")
 			f.waitTitles(t, "both calendars", "School run", "Work thing")
 			f.waitChannels(t, "both watched", func(chs map[string]time.Time) bool { return len(chs) == 2 })
 
@@ -829,6 +799,88 @@ func TestOtherCalendarsAndDeactivation(t *testing.T) {
 			f.waitChannels(t, "channels stopped on deactivation", func(chs map[string]time.Time) bool { return len(chs) == 0 })
 		})
 	}
+}
+
+// TestDeactivationDuringAWatch: the fieldworker is deactivated while the
+// watch of a calendar just chosen is under way: the provider has started
+// the channel, Calsync has not yet recorded it (Graph) or recorded it
+// without the resource id its stop needs (Google). It is stopped all the
+// same.
+func TestDeactivationDuringAWatch(t *testing.T) {
+	for _, k := range testenv.Kits {
+		t.Run(string(k.Provider), func(t *testing.T) {
+			f := setup(t, k, "watching-"+strings.ToLower(string(k.Provider)), opts{})
+			family := f.createCalendar(t, "Family")
+			faults, path := f.env.App.Emulators.GoogleFaults, "/google/calendar/v3/calendars/"+url.PathEscape(family)+"/events/watch"
+			if k.Provider == domain.ProviderMicrosoft {
+				faults, path = f.env.App.Emulators.MicrosoftFaults, "/graph/v1.0/subscriptions"
+			}
+			// The provider starts the channel at once and replies 1.5 s later.
+			faults.Add(emucore.Fault{ID: "slow-watch", Method: "POST", PathPrefix: path, AfterHandler: true, Latency: 1500 * time.Millisecond, Count: 1})
+			f.chooseAlso(t, family, "Family")
+			f.waitChannels(t, "the chosen calendar's channel started", func(chs map[string]time.Time) bool { return len(chs) == 2 })
+			if n := len(faults.List()); n != 0 {
+				t.Fatalf("the watch was not the slow one (%d faults left)", n)
+			}
+			f.admin.MustDo(t, `mutation($u:ID!){deactivateUser(id:$u){id}}`, map[string]any{"u": f.org.Fieldworker.ID}, nil)
+			// Once the watch has ended, whatever it started is stopped.
+			c, err := f.env.App.Client().ProviderCalendar.Query().
+				Where(providercalendar.AccountID(f.acct.ID), providercalendar.CalendarID(family)).Only(f.sys())
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.waitWatchOf(t, c.ID)
+			f.waitChannels(t, "channels stopped on deactivation", func(chs map[string]time.Time) bool { return len(chs) == 0 })
+		})
+	}
+}
+
+// createCalendar makes a calendar called name in the linked account at the
+// provider and returns its provider id.
+func (f *fixture) createCalendar(t *testing.T, name string) string {
+	t.Helper()
+	emu := f.env.App.Emulators
+	if f.kit.Provider == domain.ProviderGoogle {
+		c, err := emu.Google.CreateCalendar(f.acct.AccountEmail, gcal.CalendarInfo{Summary: name, TimeZone: "UTC"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.ID
+	}
+	c, err := emu.Microsoft.CreateCalendar(f.acct.AccountEmail, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
+}
+
+// chooseAlso reads the calendar list again (the calendar appears, called
+// name and not imported) and has an admin choose it for the fieldworker beside the
+// primary calendar.
+func (f *fixture) chooseAlso(t *testing.T, calendarID, name string) {
+	t.Helper()
+	type cal struct {
+		ID, CalendarID, Name, AccessRole string
+		Primary, Selected                bool
+	}
+	var out struct{ RefreshCalendars struct{ Calendars []cal } }
+	f.fw.MustDo(t, `mutation($p:Provider!){refreshCalendars(provider:$p){calendars{id calendarID name accessRole primary selected}}}`,
+		map[string]any{"p": string(f.kit.Provider)}, &out)
+	var ids []string
+	var found *cal
+	for i, c := range out.RefreshCalendars.Calendars {
+		if c.CalendarID == calendarID {
+			found = &out.RefreshCalendars.Calendars[i]
+		}
+		if c.Primary || c.CalendarID == calendarID {
+			ids = append(ids, c.ID)
+		}
+	}
+	if found == nil || found.Name != name || found.Selected || found.AccessRole != "owner" {
+		t.Fatalf("after refreshCalendars: %+v", out.RefreshCalendars.Calendars)
+	}
+	f.admin.MustDo(t, `mutation($p:Provider!,$u:ID!,$ids:[ID!]!){selectImportedCalendars(provider:$p,userId:$u,calendarIds:$ids){id}}`,
+		map[string]any{"p": string(f.kit.Provider), "u": f.org.Fieldworker.ID, "ids": ids}, nil)
 }
 
 func TestCalsyncCalendarIsNeverImported(t *testing.T) {

@@ -479,22 +479,49 @@ func (r *Reader) discard(sys context.Context, c *ent.ProviderCalendar) error {
 // by its last user: channels are stopped while the credentials still work,
 // and the imported events removed. Failures at the provider are logged
 // (the channels expire on their own).
+//
+// Each calendar is forgotten under its lock, as a watch is started: a
+// watch under way when the user leaves has started its channel at the
+// provider but not yet recorded all of it (a Google channel is recorded
+// without the resource id its stop needs, a Graph subscription not at
+// all), so stopping what the row held then left the new channel running.
+// A calendar whose lock is not free within the lock's wait is forgotten
+// without it (best effort, as before).
 func (r *Reader) Forget(ctx context.Context, a *ent.CalendarAccount) {
 	sys := viewer.SystemContext(ctx, a.OrganizationID)
-	cals, err := r.o.Client.ProviderCalendar.Query().Where(providercalendar.AccountID(a.ID)).
-		WithAccount(func(q *ent.CalendarAccountQuery) { q.WithUsers() }).All(sys)
+	ids, err := r.o.Client.ProviderCalendar.Query().Where(providercalendar.AccountID(a.ID)).IDs(sys)
 	if err != nil {
 		r.o.Logger.WarnContext(ctx, "forget imported calendars", slog.Int("account_id", a.ID), slog.Any("error", err))
 		return
 	}
-	for _, c := range cals {
-		if c.ChannelID != "" {
-			r.stopChannel(sys, c)
-		}
-		if err := r.discard(sys, c); err != nil {
-			r.o.Logger.WarnContext(ctx, "forget imported calendar", slog.Int("calendar_id", c.ID), slog.Any("error", err))
+	for _, id := range ids {
+		if err := r.forget(ctx, sys, id); err != nil {
+			r.o.Logger.WarnContext(ctx, "forget imported calendar", slog.Int("calendar_id", id), slog.Any("error", err))
 		}
 	}
+}
+
+// forget is Forget for one calendar.
+func (r *Reader) forget(ctx, sys context.Context, calendarID int) error {
+	if r.o.LockCalendar != nil {
+		unlock, err := r.o.LockCalendar(ctx, calendarID)
+		if err != nil {
+			r.o.Logger.InfoContext(ctx, "forget imported calendar without its lock", slog.Int("calendar_id", calendarID), slog.Any("error", err))
+		} else {
+			defer unlock()
+		}
+	}
+	c, err := r.load(sys, calendarID)
+	if ent.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.ChannelID != "" {
+		r.stopChannel(sys, c)
+	}
+	return r.discard(sys, c)
 }
 
 // Forgotten is Forget's second half, once the last user has left the
