@@ -485,8 +485,10 @@ func (r *Reader) discard(sys context.Context, c *ent.ProviderCalendar) error {
 // provider but not yet recorded all of it (a Google channel is recorded
 // without the resource id its stop needs, a Graph subscription not at
 // all), so stopping what the row held then left the new channel running.
-// A calendar whose lock is not free within the lock's wait is forgotten
-// without it (best effort, as before).
+// A calendar whose lock is not free in time (a read under way, a busy
+// lock service) is forgotten without it, best effort as before: the waits
+// of all the account's calendars share forgetLockWait, so that leaving an
+// account with many calendars being read stays quick.
 func (r *Reader) Forget(ctx context.Context, a *ent.CalendarAccount) {
 	sys := viewer.SystemContext(ctx, a.OrganizationID)
 	ids, err := r.o.Client.ProviderCalendar.Query().Where(providercalendar.AccountID(a.ID)).IDs(sys)
@@ -494,19 +496,25 @@ func (r *Reader) Forget(ctx context.Context, a *ent.CalendarAccount) {
 		r.o.Logger.WarnContext(ctx, "forget imported calendars", slog.Int("account_id", a.ID), slog.Any("error", err))
 		return
 	}
+	lockCtx, cancel := context.WithTimeout(ctx, forgetLockWait)
+	defer cancel()
 	for _, id := range ids {
-		if err := r.forget(ctx, sys, id); err != nil {
+		if err := r.forget(lockCtx, sys, id); err != nil {
 			r.o.Logger.WarnContext(ctx, "forget imported calendar", slog.Int("calendar_id", id), slog.Any("error", err))
 		}
 	}
 }
 
-// forget is Forget for one calendar.
-func (r *Reader) forget(ctx, sys context.Context, calendarID int) error {
+// forgetLockWait bounds how long Forget waits for its calendars' locks, in
+// all (each wait is also bounded by LockCalendar's own).
+const forgetLockWait = 5 * time.Second
+
+// forget is Forget for one calendar; lockCtx bounds the wait for its lock.
+func (r *Reader) forget(lockCtx, sys context.Context, calendarID int) error {
 	if r.o.LockCalendar != nil {
-		unlock, err := r.o.LockCalendar(ctx, calendarID)
+		unlock, err := r.o.LockCalendar(lockCtx, calendarID)
 		if err != nil {
-			r.o.Logger.InfoContext(ctx, "forget imported calendar without its lock", slog.Int("calendar_id", calendarID), slog.Any("error", err))
+			r.o.Logger.InfoContext(sys, "forget imported calendar without its lock", slog.Int("calendar_id", calendarID), slog.Any("error", err))
 		} else {
 			defer unlock()
 		}
