@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -67,6 +68,22 @@ func selectionOf(ctx context.Context, path ...string) (*graphql.OperationContext
 		}
 	}
 	return opCtx, f, true
+}
+
+// selected says which of names the selection of ctx's field (at path
+// below it) asks for, looking through fragments on the types satisfies.
+func selected(ctx context.Context, satisfies, path []string, names ...string) map[string]bool {
+	opCtx, f, ok := selectionOf(ctx, path...)
+	if !ok {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, c := range graphql.CollectFields(opCtx, f.Selections, satisfies) {
+		if slices.Contains(names, c.Name) {
+			out[c.Name] = true
+		}
+	}
+	return out
 }
 
 // recollect reads ids again with ent's field collection for selection f,

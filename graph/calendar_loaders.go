@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
 
 	"calsync/ent"
@@ -76,15 +75,8 @@ func (r *Resolver) externalEventAccount(ctx context.Context, e *ent.ExternalEven
 // operation's loader would batch them too, but only the loads that reach
 // it within its wait: on a busy machine a long list is split.
 func (r *Resolver) preloadEventAccounts(ctx context.Context, nodes []ent.Noder) error {
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || !graphql.HasOperationContext(ctx) {
-		return nil
-	}
-	var title, provider bool
-	for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), fc.Field.Selections, []string{"ExternalEvent", "Node"}) {
-		title = title || f.Name == "title"
-		provider = provider || f.Name == "provider"
-	}
+	asks := selected(ctx, []string{"ExternalEvent", "Node"}, nil, "title", "provider")
+	title, provider := asks["title"], asks["provider"]
 	if !title && !provider {
 		return nil
 	}

@@ -120,6 +120,12 @@ func TestCalendarSyncQueryCount(t *testing.T) {
 			if n := env.Queries.Count(); n > counts[50] {
 				t.Fatalf("calendarSyncs on 50 users cost %d SQL statements; calendarSync cost %d", n, counts[50])
 			}
+			// Asked through a fragment on the node: the same.
+			env.Queries.Reset()
+			admin.MustDo(t, `{users(first:50){edges{node{id ... on User{calendarSync(provider:GOOGLE){enabled}}}}}}`, nil, nil)
+			if n := env.Queries.Count(); n > counts[50] {
+				t.Fatalf("calendarSync in a fragment on 50 users cost %d SQL statements; without, %d", n, counts[50])
+			}
 
 			got := map[int]syncOut{}
 			for _, e := range out.Users.Edges {

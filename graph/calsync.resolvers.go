@@ -366,7 +366,16 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 	if active != nil {
 		q.Where(user.Active(*active))
 	}
-	return q.Paginate(ctx, after, first, before, last, ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
+	conn, err := q.Paginate(ctx, after, first, before, last, ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
+	if err != nil {
+		return nil, err
+	}
+	users := make([]*ent.User, len(conn.Edges))
+	for i, e := range conn.Edges {
+		users[i] = e.Node
+	}
+	r.primeCalendarSyncs(ctx, users)
+	return conn, nil
 }
 
 // Fieldworkers is the resolver for the fieldworkers field.
@@ -535,8 +544,12 @@ func (r *userResolver) CalendarSyncs(ctx context.Context, obj *ent.User) ([]*mod
 	for i, p := range domain.Providers {
 		keys[i] = syncKey{user: obj, provider: p}
 	}
+	l := r.loaders(ctx)
+	if s := l.primed(keys...); s != nil {
+		return s, nil
+	}
 	// One batch for both providers, not one after the other.
-	return r.loaders(ctx).calendarSync.LoadAll(ctx, keys)
+	return l.calendarSync.LoadAll(ctx, keys)
 }
 
 // LastCalendarAccount is the resolver for the lastCalendarAccount field.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
@@ -22,6 +23,10 @@ import (
 // per user.
 type loaders struct {
 	calendarSync *dataloadgen.Loader[syncKey, *model.CalendarSync]
+	// synced holds the syncs a page of users read for its nodes in one
+	// batch (primeCalendarSyncs), by the user objects of that page.
+	mu     sync.Mutex
+	synced map[syncKey]*model.CalendarSync
 	// calendar batches the calendar view's per-object reads.
 	calendar *calendarLoaders
 }
@@ -58,6 +63,53 @@ func (r *Resolver) loaders(ctx context.Context) *loaders {
 		return l
 	}
 	return r.newLoaders()
+}
+
+// primeCalendarSyncs reads, in one batch, the syncs of users for every
+// provider when the selection of ctx's field (a connection of users) asks
+// their nodes for calendarSync or calendarSyncs. The loader would batch
+// them too, but only the loads that reach it within its wait: on a busy
+// machine a page is split into several batches. When the read fails,
+// each field asks the loader, and reports the error itself.
+func (r *Resolver) primeCalendarSyncs(ctx context.Context, users []*ent.User) {
+	if asks := selected(ctx, []string{"User", "Node"}, []string{"edges", "node"}, "calendarSync", "calendarSyncs"); len(users) == 0 || len(asks) == 0 {
+		return
+	}
+	keys := make([]syncKey, 0, len(users)*len(domain.Providers))
+	for _, u := range users {
+		for _, p := range domain.Providers {
+			keys = append(keys, syncKey{user: u, provider: p})
+		}
+	}
+	syncs, _ := r.loadCalendarSyncs(ctx, keys)
+	if syncs == nil {
+		return
+	}
+	l := r.loaders(ctx)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.synced == nil {
+		l.synced = make(map[syncKey]*model.CalendarSync, len(keys))
+	}
+	for i, k := range keys {
+		if syncs[i] != nil {
+			l.synced[k] = syncs[i]
+		}
+	}
+}
+
+// primed returns the syncs of keys read by primeCalendarSyncs, or nil if
+// any of them was not.
+func (l *loaders) primed(keys ...syncKey) []*model.CalendarSync {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]*model.CalendarSync, len(keys))
+	for i, k := range keys {
+		if out[i] = l.synced[k]; out[i] == nil {
+			return nil
+		}
+	}
+	return out
 }
 
 // loadCalendarSyncs describes the syncs of keys in three queries: the

@@ -66,7 +66,11 @@ func notFound(err error, kind string, id int) error {
 // user can do, the linked account and the last authorization email. The
 // operation's loader answers a page of users in one batch.
 func (r *Resolver) calendarSync(ctx context.Context, u *ent.User, p domain.Provider) (*model.CalendarSync, error) {
-	return r.loaders(ctx).calendarSync.Load(ctx, syncKey{user: u, provider: p})
+	l, k := r.loaders(ctx), syncKey{user: u, provider: p}
+	if s := l.primed(k); s != nil {
+		return s[0], nil
+	}
+	return l.calendarSync.Load(ctx, k)
 }
 
 // describeSync decides u's sync for p from the organization's configuration
